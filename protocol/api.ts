@@ -1,0 +1,140 @@
+/**
+ * REST API shapes shared by the Worker and the web apps. Request bodies are valibot
+ * schemas (the Worker validates every one); responses are plain types.
+ * Runtime-neutral: no DOM, Workers or Node imports.
+ */
+import * as v from "valibot";
+
+/** Stable error codes; the HTTP body is always `{ error: { code, message } }`. */
+export type ApiErrorCode =
+  | "bad_request"
+  | "invalid_json"
+  | "validation_failed"
+  | "payload_too_large"
+  | "unauthenticated"
+  | "forbidden"
+  | "csrf_origin_mismatch"
+  | "not_found"
+  | "email_taken"
+  | "weak_password"
+  | "invalid_credentials"
+  | "account_disabled"
+  | "guest_access_disabled"
+  | "rate_limited"
+  | "conflict"
+  | "internal";
+
+/** The JSON body of every error response. */
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; issues?: string[] };
+}
+
+/** Platform roles. Per-class `moderator` is a separate grant (see ClassDetail). */
+export type Role = "admin" | "teacher" | "student";
+
+/** Who the session belongs to. Guests hold a signed identity scoped to one class. */
+export interface SessionUser {
+  id: string;
+  displayName: string;
+  role: Role | "guest";
+  email?: string;
+  /** Guests only: the class the guest identity is valid for. */
+  classId?: string;
+}
+
+const email = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.email("Enter a valid email address."));
+const displayName = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, "Enter a display name."),
+  v.maxLength(60, "Display names are at most 60 characters."),
+);
+/** Passwords: 10–200 characters; strength is checked further by the Worker. */
+const password = v.pipe(v.string(), v.maxLength(200, "Passwords are at most 200 characters."));
+
+export const SignUpBody = v.strictObject({
+  email,
+  password,
+  displayName,
+  role: v.picklist(["teacher", "student"]),
+});
+export type SignUpBody = v.InferOutput<typeof SignUpBody>;
+
+export const SignInBody = v.strictObject({ email, password });
+export type SignInBody = v.InferOutput<typeof SignInBody>;
+
+export const GuestJoinBody = v.strictObject({ displayName });
+export type GuestJoinBody = v.InferOutput<typeof GuestJoinBody>;
+
+const youtubeVideoId = v.nullable(
+  v.pipe(v.string(), v.trim(), v.regex(/^[A-Za-z0-9_-]{11}$/, "A YouTube video id is 11 characters.")),
+);
+const rtmpUrl = v.nullable(
+  v.pipe(v.string(), v.trim(), v.maxLength(300), v.regex(/^rtmps?:\/\/[^\s]+$/, "Use an rtmp:// or rtmps:// URL.")),
+);
+
+/** Fields a teacher sets on a class. `streamKey` is write-only: it is never returned. */
+const classFields = {
+  title: v.pipe(v.string(), v.trim(), v.minLength(1, "Give the class a title."), v.maxLength(120)),
+  description: v.pipe(v.string(), v.trim(), v.maxLength(2000)),
+  /** ISO 8601 date-time, or null when unscheduled. */
+  scheduledStart: v.nullable(v.pipe(v.string(), v.isoTimestamp("Use an ISO 8601 date-time."))),
+  guestAccess: v.boolean(),
+  youtubeVideoId,
+  latencyMode: v.picklist(["ultraLow", "low", "normal"]),
+  /** RTMP stream key; null clears it, absent keeps it. */
+  streamKey: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200)))),
+  rtmpUrl,
+};
+
+export const CreateClassBody = v.strictObject({
+  ...classFields,
+  description: v.optional(classFields.description, ""),
+  scheduledStart: v.optional(classFields.scheduledStart, null),
+  guestAccess: v.optional(classFields.guestAccess, false),
+  youtubeVideoId: v.optional(youtubeVideoId, null),
+  latencyMode: v.optional(classFields.latencyMode, "ultraLow"),
+  rtmpUrl: v.optional(rtmpUrl, null),
+});
+export type CreateClassBody = v.InferOutput<typeof CreateClassBody>;
+
+export const UpdateClassBody = v.partial(v.strictObject(classFields));
+export type UpdateClassBody = v.InferOutput<typeof UpdateClassBody>;
+
+export const AdminUpdateUserBody = v.partial(
+  v.strictObject({ role: v.picklist(["admin", "teacher", "student"]), disabled: v.boolean() }),
+);
+export type AdminUpdateUserBody = v.InferOutput<typeof AdminUpdateUserBody>;
+
+/** What anyone allowed into a class sees. Never includes the stream key. */
+export interface ClassPublic {
+  id: string;
+  title: string;
+  description: string;
+  scheduledStart: string | null;
+  guestAccess: boolean;
+  teacherName: string;
+  youtubeVideoId: string | null;
+  latencyMode: "ultraLow" | "low" | "normal";
+}
+
+/** What the class's teacher (and admins) see. */
+export interface ClassDetail extends ClassPublic {
+  teacherId: string;
+  /** Whether a stream key is stored; the key itself is never returned. */
+  hasStreamKey: boolean;
+  rtmpUrl: string | null;
+  joinUrl: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A row of the admin user list. */
+export interface AdminUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: string;
+}

@@ -1,0 +1,27 @@
+/**
+ * Run a tool from node_modules/.bin with wrangler/miniflare kept offline and quiet:
+ * no metrics, no error reports, no cf-fetch, no update checks. Every npm script that
+ * touches wrangler goes through here, so nobody has to set these in their shell.
+ *   node scripts/offline.ts wrangler d1 migrations apply mass-class --local
+ */
+import { spawn } from "node:child_process";
+
+export const OFFLINE_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  DO_NOT_TRACK: "1",
+  NO_UPDATE_NOTIFIER: "1",
+  WRANGLER_HIDE_BANNER: "true",
+} as const;
+
+if (import.meta.main) {
+  const [cmd, ...args] = process.argv.slice(2);
+  if (!cmd) {
+    console.error("usage: node scripts/offline.ts <bin> [args...]");
+    process.exit(2);
+  }
+  const child = spawn(cmd, args, { stdio: "inherit", env: { ...process.env, ...OFFLINE_ENV } });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

@@ -1,0 +1,107 @@
+import { sign } from "hono/jwt";
+import { describe, expect, it } from "vitest";
+import { Client, errorCode, signUp } from "./helpers.ts";
+
+const strong = "correct horse 42";
+
+describe("sign-up and sign-in", () => {
+  it("signs up, keeps the session in an HttpOnly cookie, and signs in again", async () => {
+    const c = new Client();
+    const res = await c.post("/api/auth/signup", { email: "Ada@Example.test", password: strong, displayName: "Ada", role: "teacher" });
+    expect(res.status).toBe(201);
+    const setCookie = res.headers.get("set-cookie")!;
+    expect(setCookie).toMatch(/mc_session=/);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Lax/i);
+    const me = await c.get("/api/auth/me");
+    expect(await me.json()).toMatchObject({ user: { displayName: "Ada", role: "teacher", email: "ada@example.test" } });
+
+    await c.post("/api/auth/signout");
+    expect((await c.get("/api/auth/me")).status).toBe(401);
+
+    const again = await c.post("/api/auth/signin", { email: "ada@example.test", password: strong });
+    expect(again.status).toBe(200);
+    expect((await c.get("/api/auth/me")).status).toBe(200);
+  });
+
+  it("rejects a taken email without changing the first account", async () => {
+    const { email } = await signUp("student");
+    const c = new Client();
+    const res = await c.post("/api/auth/signup", { email, password: "another pass 99", displayName: "Imposter", role: "teacher" });
+    expect(res.status).toBe(409);
+    expect(await errorCode(res)).toBe("email_taken");
+    const signIn = await new Client().post("/api/auth/signin", { email, password: strong });
+    expect(signIn.status).toBe(200);
+    expect(await signIn.json()).toMatchObject({ user: { role: "student" } });
+  });
+
+  it("rejects weak passwords, oversized fields and malformed JSON with stable codes", async () => {
+    const c = new Client();
+    const weak = await c.post("/api/auth/signup", { email: "w@example.test", password: "short", displayName: "W", role: "student" });
+    expect(weak.status).toBe(400);
+    expect(await errorCode(weak)).toBe("weak_password");
+
+    const huge = await c.post("/api/auth/signup", { email: "h@example.test", password: strong, displayName: "x".repeat(500), role: "student" });
+    expect(huge.status).toBe(400);
+    expect(await errorCode(huge)).toBe("validation_failed");
+
+    const tooBig = await c.post("/api/auth/signup", "x".repeat(20_000));
+    expect(tooBig.status).toBe(413);
+
+    const bad = await c.post("/api/auth/signup", "{not json");
+    expect(bad.status).toBe(400);
+    expect(await errorCode(bad)).toBe("invalid_json");
+
+    const admin = await c.post("/api/auth/signup", { email: "a@example.test", password: strong, displayName: "A", role: "admin" });
+    expect(await errorCode(admin)).toBe("validation_failed");
+
+    const nobody = await new Client().post("/api/auth/signin", { email: "h@example.test", password: strong });
+    expect(nobody.status).toBe(401);
+  });
+
+  it("rejects a wrong password", async () => {
+    const { email } = await signUp("student");
+    const res = await new Client().post("/api/auth/signin", { email, password: "wrong password 1" });
+    expect(res.status).toBe(401);
+    expect(await errorCode(res)).toBe("invalid_credentials");
+  });
+});
+
+describe("session tokens", () => {
+  const me = (token: string) => {
+    const c = new Client();
+    c.cookie = `mc_session=${token}`;
+    return c.get("/api/auth/me");
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+  const claims = (over: Record<string, unknown> = {}) => ({
+    sub: "u1", name: "Eve", role: "admin", aud: "session", iss: "mass-class", iat: now(), exp: now() + 600, ...over,
+  });
+
+  it("rejects a token signed with another secret", async () => {
+    expect((await me(await sign(claims(), "not-the-secret", "HS256"))).status).toBe(401);
+  });
+
+  it("rejects an expired token", async () => {
+    const token = await sign(claims({ exp: now() - 10 }), "test-secret-0123456789abcdef0123456789abcdef", "HS256");
+    expect((await me(token)).status).toBe(401);
+  });
+
+  it("rejects alg:none and a token for another audience", async () => {
+    const b64 = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_");
+    expect((await me(`${b64({ alg: "none", typ: "JWT" })}.${b64(claims())}.`)).status).toBe(401);
+    const ws = await sign(claims({ aud: "ws" }), "test-secret-0123456789abcdef0123456789abcdef", "HS256");
+    expect((await me(ws)).status).toBe(401);
+  });
+});
+
+describe("CSRF", () => {
+  it("refuses a cross-origin POST and one without Origin", async () => {
+    const { client } = await signUp("teacher");
+    const evil = await client.post("/api/classes", { title: "Evil" }, { origin: "https://evil.example" });
+    expect(evil.status).toBe(403);
+    expect(await errorCode(evil)).toBe("csrf_origin_mismatch");
+    const list = (await (await client.get("/api/classes")).json()) as { classes: unknown[] };
+    expect(list.classes).toHaveLength(0);
+  });
+});

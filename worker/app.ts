@@ -1,0 +1,50 @@
+/**
+ * The Mass Class Worker: a stateless Hono app. It authenticates, validates, routes
+ * and forwards; class state lives in Durable Objects, durable records in D1.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { loadSession } from "./auth/session.ts";
+import { originCheck } from "./csrf.ts";
+import { ApiError, handleError } from "./errors.ts";
+import { admin } from "./routes/admin.ts";
+import { auth } from "./routes/auth.ts";
+import { classes } from "./routes/classes.ts";
+import type { AppEnv } from "./types.ts";
+
+/** Which built HTML entry serves which page path. */
+const PAGES: [RegExp, string][] = [
+  [/^\/c\/[A-Za-z0-9_-]{1,32}\/?$/, "/student.html"],
+  [/^\/studio(\/.*)?$/, "/studio.html"],
+  [/^\/admin(\/.*)?$/, "/admin.html"],
+  [/^\/(signin|signup)?$/, "/index.html"],
+];
+
+const api = new Hono<AppEnv>()
+  .use(bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new ApiError(413, "payload_too_large", "Request body too large."); } }))
+  .route("/auth", auth)
+  .route("/classes", classes)
+  .route("/admin", admin)
+  .all("*", () => {
+    throw new ApiError(404, "not_found", "No such API route.");
+  });
+
+export const app = new Hono<AppEnv>()
+  .use(loadSession)
+  .use("/api/*", originCheck)
+  .route("/api", api)
+  .get("*", async (c) => {
+    const path = new URL(c.req.url).pathname;
+    const page = PAGES.find(([re]) => re.test(path))?.[1];
+    if (!page) return c.env.ASSETS.fetch(c.req.raw);
+    const res = await c.env.ASSETS.fetch(new URL(page, c.req.url));
+    const headers = new Headers(res.headers);
+    headers.set("cache-control", "no-cache");
+    headers.set("x-content-type-options", "nosniff");
+    headers.set("referrer-policy", "strict-origin-when-cross-origin");
+    return new Response(res.body, { status: res.status, headers });
+  });
+app.onError(handleError);
+
+/** The app's type, for the typed client `hc<AppType>` in the web apps. */
+export type AppType = typeof app;

@@ -1,0 +1,191 @@
+/**
+ * D1 schema (drizzle-orm). D1 holds what outlives a live class: accounts, classes,
+ * one row per live run of a class, attendance, engagement and poll/quiz results.
+ * Live class state lives in the Classroom Durable Object's own SQLite, not here.
+ * Migrations: `npm run db:generate` (drizzle-kit) writes SQL into migrations/.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Times are stored as Unix epoch milliseconds. */
+const now = sql`(unixepoch('subsec') * 1000)`;
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    /** Lower-cased at sign-up; unique. */
+    email: text("email").notNull(),
+    displayName: text("display_name").notNull(),
+    role: text("role", { enum: ["admin", "teacher", "student"] }).notNull(),
+    /** PBKDF2-SHA256 hash and salt, base64url. */
+    passwordHash: text("password_hash").notNull(),
+    passwordSalt: text("password_salt").notNull(),
+    passwordIterations: integer("password_iterations").notNull(),
+    disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(t.email), index("users_role_idx").on(t.role)],
+);
+
+export const classes = sqliteTable(
+  "classes",
+  {
+    /** Short URL-safe id used in join links (/c/:id). */
+    id: text("id").primaryKey(),
+    teacherId: text("teacher_id")
+      .notNull()
+      .references(() => users.id),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    /** Scheduled start, epoch ms; null when unscheduled. */
+    scheduledStart: integer("scheduled_start"),
+    guestAccess: integer("guest_access", { mode: "boolean" }).notNull().default(false),
+    /** YouTube video (broadcast) id students watch; null means local playback. */
+    youtubeVideoId: text("youtube_video_id"),
+    /** YouTube latency mode, used to default each viewer's video delay. */
+    latencyMode: text("latency_mode", { enum: ["ultraLow", "low", "normal"] })
+      .notNull()
+      .default("ultraLow"),
+    /** RTMP stream key, AES-GCM encrypted with a key derived from a Worker secret. */
+    streamKeyCipher: text("stream_key_cipher"),
+    /** RTMP ingest URL without the key; null means YouTube's primary ingest. */
+    rtmpUrl: text("rtmp_url"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("classes_teacher_idx").on(t.teacherId, t.scheduledStart)],
+);
+
+/** Per-class moderator role (e.g. teaching assistants). */
+export const classModerators = sqliteTable(
+  "class_moderators",
+  {
+    classId: text("class_id")
+      .notNull()
+      .references(() => classes.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+  },
+  (t) => [primaryKey({ columns: [t.classId, t.userId] })],
+);
+
+/** One row per live run of a class (teacher goes live → ends). */
+export const classSessions = sqliteTable(
+  "class_sessions",
+  {
+    id: text("id").primaryKey(),
+    classId: text("class_id")
+      .notNull()
+      .references(() => classes.id),
+    startedAt: integer("started_at").notNull(),
+    endedAt: integer("ended_at"),
+    peakConcurrency: integer("peak_concurrency").notNull().default(0),
+  },
+  (t) => [index("class_sessions_class_idx").on(t.classId, t.startedAt)],
+);
+
+/**
+ * One row per attendee per session, however often they reconnect or move shard.
+ * userId is a user id or a signed guest id (`g_…`), so there is no foreign key.
+ */
+export const attendance = sqliteTable(
+  "attendance",
+  {
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => classSessions.id),
+    userId: text("user_id").notNull(),
+    displayName: text("display_name").notNull(),
+    firstJoinAt: integer("first_join_at").notNull(),
+    lastLeaveAt: integer("last_leave_at"),
+    /** Seconds attended, summed over closed intervals. */
+    secondsAttended: integer("seconds_attended").notNull().default(0),
+    joins: integer("joins").notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.userId] })],
+);
+
+/** Engagement events (chat, question, upvote, answer, hand raise, ack…), written in batches. */
+export const engagementEvents = sqliteTable(
+  "engagement_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => classSessions.id),
+    userId: text("user_id").notNull(),
+    kind: text("kind", {
+      enum: ["chat", "question", "upvote", "poll_answer", "quiz_answer", "hand_raise", "hand_ack"],
+    }).notNull(),
+    at: integer("at").notNull(),
+    /** Poll/question id the event refers to, when any. */
+    ref: text("ref"),
+    /** Score or count, when any. */
+    value: integer("value"),
+  },
+  (t) => [
+    index("engagement_session_user_idx").on(t.sessionId, t.userId),
+    index("engagement_session_at_idx").on(t.sessionId, t.at),
+  ],
+);
+
+/** Polls and quizzes as opened in a session, with their final results. */
+export const polls = sqliteTable(
+  "polls",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => classSessions.id),
+    kind: text("kind", { enum: ["poll", "quiz"] }).notNull(),
+    question: text("question").notNull(),
+    /** JSON array of option labels. */
+    options: text("options", { mode: "json" }).$type<string[]>().notNull(),
+    multiple: integer("multiple", { mode: "boolean" }).notNull().default(false),
+    anonymous: integer("anonymous", { mode: "boolean" }).notNull().default(false),
+    /** JSON array of correct option indexes (quizzes only). */
+    correct: text("correct", { mode: "json" }).$type<number[]>(),
+    openedAt: integer("opened_at").notNull(),
+    closedAt: integer("closed_at"),
+    /** JSON array of vote counts per option, set at close. */
+    tally: text("tally", { mode: "json" }).$type<number[]>(),
+  },
+  (t) => [index("polls_session_idx").on(t.sessionId, t.openedAt)],
+);
+
+/** One answer per student per poll (named polls and quizzes). */
+export const pollAnswers = sqliteTable(
+  "poll_answers",
+  {
+    pollId: text("poll_id")
+      .notNull()
+      .references(() => polls.id),
+    userId: text("user_id").notNull(),
+    displayName: text("display_name").notNull(),
+    choices: text("choices", { mode: "json" }).$type<number[]>().notNull(),
+    correct: integer("correct", { mode: "boolean" }),
+    score: integer("score"),
+    answeredAt: integer("answered_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pollId, t.userId] })],
+);
+
+/** Every admin and moderator action: who, what, when, on whom. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    actorId: text("actor_id").notNull(),
+    classId: text("class_id"),
+    action: text("action").notNull(),
+    target: text("target"),
+    detail: text("detail"),
+  },
+  (t) => [index("audit_class_at_idx").on(t.classId, t.at)],
+);
+
+export type User = typeof users.$inferSelect;
+export type ClassRow = typeof classes.$inferSelect;

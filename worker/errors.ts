@@ -1,0 +1,60 @@
+/**
+ * Errors are values at the edge: every failure leaves the Worker as
+ * `{ error: { code, message } }` with a stable code, never a stack trace.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import * as v from "valibot";
+import type { ApiErrorBody, ApiErrorCode } from "../protocol/api.ts";
+
+/** Throw from any handler; `onError` turns it into the JSON error body. */
+export class ApiError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly issues?: string[],
+  ) {
+    super(status, { message });
+  }
+}
+
+/** The single `onError` for the app. */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) {
+    const body: ApiErrorBody = { error: { code: err.code, message: err.message } };
+    if (err.issues) body.error.issues = err.issues;
+    return c.json(body, err.status);
+  }
+  if (err instanceof HTTPException) {
+    const code: ApiErrorCode = err.status === 413 ? "payload_too_large" : "bad_request";
+    return c.json({ error: { code, message: err.message || "Bad request." } } satisfies ApiErrorBody, err.status);
+  }
+  console.error(JSON.stringify({ event: "unhandled_error", message: err.message }));
+  return c.json({ error: { code: "internal", message: "Something went wrong." } } satisfies ApiErrorBody, 500);
+}
+
+/** Largest JSON body the API accepts. */
+export const MAX_JSON_BYTES = 16 * 1024;
+
+/** Read and validate a JSON body against a valibot schema; throws ApiError. */
+export async function readJson<S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
+  const text = await c.req.text();
+  if (text.length > MAX_JSON_BYTES) throw new ApiError(413, "payload_too_large", "Request body too large.");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "invalid_json", "Request body is not valid JSON.");
+  }
+  const result = v.safeParse(schema, raw);
+  if (!result.success) {
+    const issues = result.issues.map((i) => {
+      const path = v.getDotPath(i);
+      return path ? `${path}: ${i.message}` : i.message;
+    });
+    throw new ApiError(400, "validation_failed", issues[0] ?? "Invalid request.", issues);
+  }
+  return result.output;
+}

@@ -1,0 +1,78 @@
+/** Sign-up, sign-in, sign-out, the current session, and guest join. */
+import { eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { GuestJoinBody, type SessionUser, SignInBody, SignUpBody } from "../../protocol/api.ts";
+import { hashPassword, PBKDF2_ITERATIONS, randomId, timingSafeEqual } from "../auth/crypto.ts";
+import { endSession, startSession } from "../auth/session.ts";
+import { getDb, schema } from "../db/index.ts";
+import { ApiError, readJson } from "../errors.ts";
+import type { AppEnv } from "../types.ts";
+
+/** Why a password is too weak, or null when it is acceptable. */
+export function passwordWeakness(password: string, email: string): string | null {
+  if (password.length < 10) return "Use at least 10 characters.";
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
+  if (classes < 2) return "Mix letters with digits or symbols.";
+  if (password.toLowerCase().includes(email.split("@")[0]!.toLowerCase())) return "Do not use your email in the password.";
+  return null;
+}
+
+/** The same work for an unknown email as for a wrong password, so timing does not reveal accounts. */
+const DUMMY_SALT = "AAAAAAAAAAAAAAAAAAAAAA";
+
+export const auth = new Hono<AppEnv>()
+  .post("/signup", async (c) => {
+    const body = await readJson(c, SignUpBody);
+    const weakness = passwordWeakness(body.password, body.email);
+    if (weakness) throw new ApiError(400, "weak_password", weakness);
+    const db = getDb(c.env);
+    const salt = randomId(16);
+    const user = {
+      id: randomId(12),
+      email: body.email,
+      displayName: body.displayName,
+      role: body.role,
+      passwordSalt: salt,
+      passwordIterations: PBKDF2_ITERATIONS,
+      passwordHash: await hashPassword(body.password, salt),
+    };
+    const inserted = await db.insert(schema.users).values(user).onConflictDoNothing().returning({ id: schema.users.id });
+    if (inserted.length === 0) throw new ApiError(409, "email_taken", "An account with this email already exists.");
+    const session: SessionUser = { id: user.id, displayName: user.displayName, role: user.role, email: user.email };
+    await startSession(c, session);
+    return c.json({ user: session }, 201);
+  })
+  .post("/signin", async (c) => {
+    const body = await readJson(c, SignInBody);
+    const row = await getDb(c.env).query.users.findFirst({ where: eq(schema.users.email, body.email) });
+    const hash = await hashPassword(body.password, row?.passwordSalt ?? DUMMY_SALT, row?.passwordIterations);
+    if (!row || !timingSafeEqual(hash, row.passwordHash)) {
+      throw new ApiError(401, "invalid_credentials", "Wrong email or password.");
+    }
+    if (row.disabled) throw new ApiError(403, "account_disabled", "This account is disabled.");
+    const session: SessionUser = { id: row.id, displayName: row.displayName, role: row.role, email: row.email };
+    await startSession(c, session);
+    return c.json({ user: session });
+  })
+  .post("/signout", (c) => {
+    endSession(c);
+    return c.body(null, 204);
+  })
+  .get("/me", (c) => {
+    const user = c.get("user");
+    if (!user) throw new ApiError(401, "unauthenticated", "Not signed in.");
+    return c.json({ user });
+  })
+  /** Guest join: a display name becomes a signed guest identity valid for one class. */
+  .post("/guest/:classId", async (c) => {
+    const body = await readJson(c, GuestJoinBody);
+    const classId = c.req.param("classId");
+    const row = await getDb(c.env).query.classes.findFirst({ where: eq(schema.classes.id, classId) });
+    if (!row) throw new ApiError(404, "not_found", "No such class.");
+    if (!row.guestAccess) throw new ApiError(403, "guest_access_disabled", "This class does not allow guests. Sign in to join.");
+    const current = c.get("user");
+    const id = current?.role === "guest" && current.classId === classId ? current.id : `g_${randomId(12)}`;
+    const guest: SessionUser = { id, displayName: body.displayName, role: "guest", classId };
+    await startSession(c, guest);
+    return c.json({ user: guest }, 201);
+  });

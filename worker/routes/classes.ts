@@ -1,0 +1,114 @@
+/** Classes: a teacher creates, lists and edits their own; anyone with the link sees the public view. */
+import { desc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { type ClassDetail, type ClassPublic, CreateClassBody, type SessionUser, UpdateClassBody } from "../../protocol/api.ts";
+import { encryptSecret, randomId } from "../auth/crypto.ts";
+import { requireRole } from "../auth/session.ts";
+import { getDb, schema } from "../db/index.ts";
+import type { ClassRow } from "../db/schema.ts";
+import { ApiError, readJson } from "../errors.ts";
+import type { AppEnv } from "../types.ts";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function publicOrigin(c: Context<AppEnv>): string {
+  return c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+}
+
+/** The student-safe view of a class. */
+export function toPublic(row: ClassRow, teacherName: string): ClassPublic {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    scheduledStart: iso(row.scheduledStart),
+    guestAccess: row.guestAccess,
+    teacherName,
+    youtubeVideoId: row.youtubeVideoId,
+    latencyMode: row.latencyMode,
+  };
+}
+
+function toDetail(c: Context<AppEnv>, row: ClassRow, teacherName: string): ClassDetail {
+  return {
+    ...toPublic(row, teacherName),
+    teacherId: row.teacherId,
+    hasStreamKey: row.streamKeyCipher !== null,
+    rtmpUrl: row.rtmpUrl,
+    joinUrl: `${publicOrigin(c)}/c/${row.id}`,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+/** Whether `user` may manage `row` (its teacher, or an admin). */
+export function canManage(user: SessionUser | null, row: ClassRow): boolean {
+  return !!user && (user.role === "admin" || (user.role === "teacher" && row.teacherId === user.id));
+}
+
+async function loadClass(c: Context<AppEnv>, id: string) {
+  const rows = await getDb(c.env)
+    .select({ cls: schema.classes, teacherName: schema.users.displayName })
+    .from(schema.classes)
+    .innerJoin(schema.users, eq(schema.users.id, schema.classes.teacherId))
+    .where(eq(schema.classes.id, id))
+    .limit(1);
+  const found = rows[0];
+  if (!found) throw new ApiError(404, "not_found", "No such class.");
+  return found;
+}
+
+export const classes = new Hono<AppEnv>()
+  .get("/", requireRole("teacher"), async (c) => {
+    const user = c.get("user")!;
+    const db = getDb(c.env);
+    const query = db
+      .select({ cls: schema.classes, teacherName: schema.users.displayName })
+      .from(schema.classes)
+      .innerJoin(schema.users, eq(schema.users.id, schema.classes.teacherId))
+      .orderBy(desc(schema.classes.createdAt))
+      .limit(500);
+    const rows = user.role === "admin" ? await query : await query.where(eq(schema.classes.teacherId, user.id));
+    return c.json({ classes: rows.map((r) => toDetail(c, r.cls, r.teacherName)) });
+  })
+  .post("/", requireRole("teacher"), async (c) => {
+    const body = await readJson(c, CreateClassBody);
+    const user = c.get("user")!;
+    const row = {
+      id: randomId(8),
+      teacherId: user.id,
+      title: body.title,
+      description: body.description,
+      scheduledStart: body.scheduledStart ? Date.parse(body.scheduledStart) : null,
+      guestAccess: body.guestAccess,
+      youtubeVideoId: body.youtubeVideoId,
+      latencyMode: body.latencyMode,
+      rtmpUrl: body.rtmpUrl,
+      streamKeyCipher: body.streamKey ? await encryptSecret(body.streamKey, c.env.JWT_SECRET) : null,
+    };
+    const [inserted] = await getDb(c.env).insert(schema.classes).values(row).returning();
+    return c.json({ class: toDetail(c, inserted!, user.displayName) }, 201);
+  })
+  .get("/:id", async (c) => {
+    const { cls, teacherName } = await loadClass(c, c.req.param("id"));
+    if (canManage(c.get("user"), cls)) return c.json({ class: toDetail(c, cls, teacherName), manage: true });
+    return c.json({ class: toPublic(cls, teacherName), manage: false });
+  })
+  .patch("/:id", requireRole("teacher"), async (c) => {
+    const body = await readJson(c, UpdateClassBody);
+    const { cls, teacherName } = await loadClass(c, c.req.param("id"));
+    if (!canManage(c.get("user"), cls)) throw new ApiError(403, "forbidden", "Only this class's teacher can edit it.");
+    const { streamKey, scheduledStart, ...rest } = body;
+    const patch: Partial<ClassRow> = { ...rest, updatedAt: Date.now() };
+    if (scheduledStart !== undefined) patch.scheduledStart = scheduledStart ? Date.parse(scheduledStart) : null;
+    if (streamKey !== undefined) {
+      patch.streamKeyCipher = streamKey === null ? null : await encryptSecret(streamKey, c.env.JWT_SECRET);
+    }
+    const [updated] = await getDb(c.env)
+      .update(schema.classes)
+      .set(patch)
+      .where(eq(schema.classes.id, cls.id))
+      .returning();
+    return c.json({ class: toDetail(c, updated!, teacherName) });
+  });
