@@ -13,7 +13,14 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["protocol/**/*.test.ts", "durable-objects/**/*.test.ts", "worker/**/*.test.ts", "web/**/*.test.ts", "bridge/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: [
+            "protocol/**/*.test.ts",
+            "durable-objects/**/*.test.ts",
+            "worker/**/*.test.ts",
+            "web/**/*.test.ts",
+            "bridge/**/*.test.ts",
+            "scripts/**/*.test.ts",
+          ],
           environment: "node",
         },
       },

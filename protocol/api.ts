@@ -42,7 +42,13 @@ export interface SessionUser {
   classId?: string;
 }
 
-const email = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.email("Enter a valid email address."));
+const email = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.maxLength(254),
+  v.email("Enter a valid email address."),
+);
 const displayName = v.pipe(
   v.string(),
   v.trim(),
@@ -67,10 +73,19 @@ export const GuestJoinBody = v.strictObject({ displayName });
 export type GuestJoinBody = v.InferOutput<typeof GuestJoinBody>;
 
 const youtubeVideoId = v.nullable(
-  v.pipe(v.string(), v.trim(), v.regex(/^[A-Za-z0-9_-]{11}$/, "A YouTube video id is 11 characters.")),
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^[A-Za-z0-9_-]{11}$/, "A YouTube video id is 11 characters."),
+  ),
 );
 const rtmpUrl = v.nullable(
-  v.pipe(v.string(), v.trim(), v.maxLength(300), v.regex(/^rtmps?:\/\/[^\s]+$/, "Use an rtmp:// or rtmps:// URL.")),
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.maxLength(300),
+    v.regex(/^rtmps?:\/\/[^\s]+$/, "Use an rtmp:// or rtmps:// URL."),
+  ),
 );
 
 /** Fields a teacher sets on a class. `streamKey` is write-only: it is never returned. */

@@ -7,14 +7,21 @@ const strong = "correct horse 42";
 describe("sign-up and sign-in", () => {
   it("signs up, keeps the session in an HttpOnly cookie, and signs in again", async () => {
     const c = new Client();
-    const res = await c.post("/api/auth/signup", { email: "Ada@Example.test", password: strong, displayName: "Ada", role: "teacher" });
+    const res = await c.post("/api/auth/signup", {
+      email: "Ada@Example.test",
+      password: strong,
+      displayName: "Ada",
+      role: "teacher",
+    });
     expect(res.status).toBe(201);
     const setCookie = res.headers.get("set-cookie")!;
     expect(setCookie).toMatch(/mc_session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
     const me = await c.get("/api/auth/me");
-    expect(await me.json()).toMatchObject({ user: { displayName: "Ada", role: "teacher", email: "ada@example.test" } });
+    expect(await me.json()).toMatchObject({
+      user: { displayName: "Ada", role: "teacher", email: "ada@example.test" },
+    });
 
     await c.post("/api/auth/signout");
     expect((await c.get("/api/auth/me")).status).toBe(401);
@@ -27,7 +34,12 @@ describe("sign-up and sign-in", () => {
   it("rejects a taken email without changing the first account", async () => {
     const { email } = await signUp("student");
     const c = new Client();
-    const res = await c.post("/api/auth/signup", { email, password: "another pass 99", displayName: "Imposter", role: "teacher" });
+    const res = await c.post("/api/auth/signup", {
+      email,
+      password: "another pass 99",
+      displayName: "Imposter",
+      role: "teacher",
+    });
     expect(res.status).toBe(409);
     expect(await errorCode(res)).toBe("email_taken");
     const signIn = await new Client().post("/api/auth/signin", { email, password: strong });
@@ -37,11 +49,21 @@ describe("sign-up and sign-in", () => {
 
   it("rejects weak passwords, oversized fields and malformed JSON with stable codes", async () => {
     const c = new Client();
-    const weak = await c.post("/api/auth/signup", { email: "w@example.test", password: "short", displayName: "W", role: "student" });
+    const weak = await c.post("/api/auth/signup", {
+      email: "w@example.test",
+      password: "short",
+      displayName: "W",
+      role: "student",
+    });
     expect(weak.status).toBe(400);
     expect(await errorCode(weak)).toBe("weak_password");
 
-    const huge = await c.post("/api/auth/signup", { email: "h@example.test", password: strong, displayName: "x".repeat(500), role: "student" });
+    const huge = await c.post("/api/auth/signup", {
+      email: "h@example.test",
+      password: strong,
+      displayName: "x".repeat(500),
+      role: "student",
+    });
     expect(huge.status).toBe(400);
     expect(await errorCode(huge)).toBe("validation_failed");
 
@@ -52,16 +74,27 @@ describe("sign-up and sign-in", () => {
     expect(bad.status).toBe(400);
     expect(await errorCode(bad)).toBe("invalid_json");
 
-    const admin = await c.post("/api/auth/signup", { email: "a@example.test", password: strong, displayName: "A", role: "admin" });
+    const admin = await c.post("/api/auth/signup", {
+      email: "a@example.test",
+      password: strong,
+      displayName: "A",
+      role: "admin",
+    });
     expect(await errorCode(admin)).toBe("validation_failed");
 
-    const nobody = await new Client().post("/api/auth/signin", { email: "h@example.test", password: strong });
+    const nobody = await new Client().post("/api/auth/signin", {
+      email: "h@example.test",
+      password: strong,
+    });
     expect(nobody.status).toBe(401);
   });
 
   it("rejects a wrong password", async () => {
     const { email } = await signUp("student");
-    const res = await new Client().post("/api/auth/signin", { email, password: "wrong password 1" });
+    const res = await new Client().post("/api/auth/signin", {
+      email,
+      password: "wrong password 1",
+    });
     expect(res.status).toBe(401);
     expect(await errorCode(res)).toBe("invalid_credentials");
   });
@@ -75,7 +108,14 @@ describe("session tokens", () => {
   };
   const now = () => Math.floor(Date.now() / 1000);
   const claims = (over: Record<string, unknown> = {}) => ({
-    sub: "u1", name: "Eve", role: "admin", aud: "session", iss: "mass-class", iat: now(), exp: now() + 600, ...over,
+    sub: "u1",
+    name: "Eve",
+    role: "admin",
+    aud: "session",
+    iss: "mass-class",
+    iat: now(),
+    exp: now() + 600,
+    ...over,
   });
 
   it("rejects a token signed with another secret", async () => {
@@ -83,14 +123,23 @@ describe("session tokens", () => {
   });
 
   it("rejects an expired token", async () => {
-    const token = await sign(claims({ exp: now() - 10 }), "test-secret-0123456789abcdef0123456789abcdef", "HS256");
+    const token = await sign(
+      claims({ exp: now() - 10 }),
+      "test-secret-0123456789abcdef0123456789abcdef",
+      "HS256",
+    );
     expect((await me(token)).status).toBe(401);
   });
 
   it("rejects alg:none and a token for another audience", async () => {
-    const b64 = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_");
+    const b64 = (o: unknown) =>
+      btoa(JSON.stringify(o)).replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_");
     expect((await me(`${b64({ alg: "none", typ: "JWT" })}.${b64(claims())}.`)).status).toBe(401);
-    const ws = await sign(claims({ aud: "ws" }), "test-secret-0123456789abcdef0123456789abcdef", "HS256");
+    const ws = await sign(
+      claims({ aud: "ws" }),
+      "test-secret-0123456789abcdef0123456789abcdef",
+      "HS256",
+    );
     expect((await me(ws)).status).toBe(401);
   });
 });
@@ -98,9 +147,20 @@ describe("session tokens", () => {
 describe("CSRF", () => {
   it("refuses a cross-origin POST and one without Origin", async () => {
     const { client } = await signUp("teacher");
-    const evil = await client.post("/api/classes", { title: "Evil" }, { origin: "https://evil.example" });
+    const evil = await client.post(
+      "/api/classes",
+      { title: "Evil" },
+      { origin: "https://evil.example" },
+    );
     expect(evil.status).toBe(403);
     expect(await errorCode(evil)).toBe("csrf_origin_mismatch");
+    const noOrigin = await client.request(
+      "POST",
+      "/api/classes",
+      { title: "Evil" },
+      { origin: "" },
+    );
+    expect(await errorCode(noOrigin)).toBe("csrf_origin_mismatch");
     const list = (await (await client.get("/api/classes")).json()) as { classes: unknown[] };
     expect(list.classes).toHaveLength(0);
   });

@@ -7,16 +7,24 @@ export const ORIGIN = "http://localhost";
 export class Client {
   cookie = "";
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const h = new Headers(headers);
     if (this.cookie) h.set("cookie", this.cookie);
-    if (method !== "GET" && !h.has("origin")) h.set("origin", ORIGIN);
+    if (method !== "GET" && !("origin" in headers)) h.set("origin", ORIGIN);
+    if (h.get("origin") === "") h.delete("origin");
     let payload: BodyInit | undefined;
     if (body !== undefined) {
       payload = typeof body === "string" ? body : JSON.stringify(body);
       h.set("content-type", "application/json");
     }
-    const res = await exports.default.fetch(new Request(`${ORIGIN}${path}`, { method, headers: h, body: payload }));
+    const res = await exports.default.fetch(
+      new Request(`${ORIGIN}${path}`, { method, headers: h, body: payload }),
+    );
     const set = res.headers.get("set-cookie");
     if (set) {
       const pair = set.split(";")[0]!;
@@ -41,7 +49,12 @@ let counter = 0;
 export async function signUp(role: "teacher" | "student" = "teacher", name = `User ${++counter}`) {
   const client = new Client();
   const email = `user${Date.now()}${++counter}@example.test`;
-  const res = await client.post("/api/auth/signup", { email, password: "correct horse 42", displayName: name, role });
+  const res = await client.post("/api/auth/signup", {
+    email,
+    password: "correct horse 42",
+    displayName: name,
+    role,
+  });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
   const { user } = (await res.json()) as { user: { id: string } };
   return { client, email, id: user.id };

@@ -10,13 +10,19 @@ import type { AppEnv } from "./types.ts";
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export const originCheck: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (SAFE.has(c.req.method) || /^Bearer\s/i.test(c.req.header("authorization") ?? "")) return next();
+  if (SAFE.has(c.req.method) || /^Bearer\s/i.test(c.req.header("authorization") ?? ""))
+    return next();
   const expected = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
   const origin = c.req.header("origin");
   if (origin) {
-    if (origin !== expected) throw new ApiError(403, "csrf_origin_mismatch", "Cross-origin request refused.");
+    if (origin !== expected)
+      throw new ApiError(403, "csrf_origin_mismatch", "Cross-origin request refused.");
   } else if (c.req.header("sec-fetch-site") !== "same-origin") {
-    throw new ApiError(403, "csrf_origin_mismatch", "Missing Origin header on a state-changing request.");
+    throw new ApiError(
+      403,
+      "csrf_origin_mismatch",
+      "Missing Origin header on a state-changing request.",
+    );
   }
   return next();
 };

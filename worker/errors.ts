@@ -29,19 +29,29 @@ export function handleError(err: Error, c: Context): Response {
   }
   if (err instanceof HTTPException) {
     const code: ApiErrorCode = err.status === 413 ? "payload_too_large" : "bad_request";
-    return c.json({ error: { code, message: err.message || "Bad request." } } satisfies ApiErrorBody, err.status);
+    return c.json(
+      { error: { code, message: err.message || "Bad request." } } satisfies ApiErrorBody,
+      err.status,
+    );
   }
   console.error(JSON.stringify({ event: "unhandled_error", message: err.message }));
-  return c.json({ error: { code: "internal", message: "Something went wrong." } } satisfies ApiErrorBody, 500);
+  return c.json(
+    { error: { code: "internal", message: "Something went wrong." } } satisfies ApiErrorBody,
+    500,
+  );
 }
 
 /** Largest JSON body the API accepts. */
 export const MAX_JSON_BYTES = 16 * 1024;
 
 /** Read and validate a JSON body against a valibot schema; throws ApiError. */
-export async function readJson<S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
+export async function readJson<S extends v.GenericSchema>(
+  c: Context,
+  schema: S,
+): Promise<v.InferOutput<S>> {
   const text = await c.req.text();
-  if (text.length > MAX_JSON_BYTES) throw new ApiError(413, "payload_too_large", "Request body too large.");
+  if (text.length > MAX_JSON_BYTES)
+    throw new ApiError(413, "payload_too_large", "Request body too large.");
   let raw: unknown;
   try {
     raw = JSON.parse(text);

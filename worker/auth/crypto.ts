@@ -24,8 +24,14 @@ export function randomId(bytes = 16): string {
 }
 
 /** Derive a PBKDF2-SHA256 hash; returns base64url. */
-export async function hashPassword(password: string, salt: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(password), "PBKDF2", false, ["deriveBits"]);
+export async function hashPassword(
+  password: string,
+  salt: string,
+  iterations = PBKDF2_ITERATIONS,
+): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", enc.encode(password), "PBKDF2", false, [
+    "deriveBits",
+  ]);
   const bits = await crypto.subtle.deriveBits(
     { name: "PBKDF2", hash: "SHA-256", salt: fromBase64Url(salt), iterations },
     key,
@@ -43,9 +49,16 @@ export function timingSafeEqual(a: string, b: string): boolean {
 }
 
 async function streamKeyAesKey(secret: string): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey("raw", enc.encode(secret), "HKDF", false, ["deriveKey"]);
+  const base = await crypto.subtle.importKey("raw", enc.encode(secret), "HKDF", false, [
+    "deriveKey",
+  ]);
   return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: enc.encode("mass-class stream key v1") },
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new Uint8Array(),
+      info: enc.encode("mass-class stream key v1"),
+    },
     base,
     { name: "AES-GCM", length: 256 },
     false,
@@ -56,7 +69,11 @@ async function streamKeyAesKey(secret: string): Promise<CryptoKey> {
 /** Encrypt a stream key for storage in D1 (AES-256-GCM, key derived from a Worker secret). */
 export async function encryptSecret(plain: string, secret: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await streamKeyAesKey(secret), enc.encode(plain));
+  const ct = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv },
+    await streamKeyAesKey(secret),
+    enc.encode(plain),
+  );
   return `${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`;
 }
 

@@ -31,18 +31,39 @@ interface Claims {
 }
 
 /** Sign a token for `user`, valid for `ttlS` seconds. */
-export async function signToken(user: SessionUser, secret: string, aud: Audience, ttlS: number): Promise<string> {
+export async function signToken(
+  user: SessionUser,
+  secret: string,
+  aud: Audience,
+  ttlS: number,
+): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
-  const claims: Claims = { sub: user.id, name: user.displayName, role: user.role, aud, iss: ISSUER, iat, exp: iat + ttlS };
+  const claims: Claims = {
+    sub: user.id,
+    name: user.displayName,
+    role: user.role,
+    aud,
+    iss: ISSUER,
+    iat,
+    exp: iat + ttlS,
+  };
   if (user.email) claims.email = user.email;
   if (user.classId) claims.cls = user.classId;
   return sign({ ...claims }, secret, "HS256");
 }
 
 /** Verify a token; returns null for anything forged, expired, of another audience or algorithm. */
-export async function verifyToken(token: string, secret: string, aud: Audience): Promise<SessionUser | null> {
+export async function verifyToken(
+  token: string,
+  secret: string,
+  aud: Audience,
+): Promise<SessionUser | null> {
   try {
-    const p = (await verify(token, secret, { alg: "HS256", iss: ISSUER, aud })) as unknown as Claims;
+    const p = (await verify(token, secret, {
+      alg: "HS256",
+      iss: ISSUER,
+      aud,
+    })) as unknown as Claims;
     if (typeof p.sub !== "string" || typeof p.name !== "string") return null;
     const roles: SessionUser["role"][] = ["admin", "teacher", "student", "guest"];
     if (!roles.includes(p.role)) return null;
@@ -97,7 +118,8 @@ export function requireRole(...roles: (Role | "guest")[]): MiddlewareHandler<App
       const row = await c.env.DB.prepare("SELECT role, disabled FROM users WHERE id = ?")
         .bind(user.id)
         .first<{ role: Role; disabled: number }>();
-      if (!row || row.disabled) throw new ApiError(401, "account_disabled", "This account is disabled.");
+      if (!row || row.disabled)
+        throw new ApiError(401, "account_disabled", "This account is disabled.");
       user.role = row.role;
     }
     if (user.role !== "admin" && !roles.includes(user.role)) {

@@ -5,7 +5,14 @@
  * Migrations: `npm run db:generate` (drizzle-kit) writes SQL into migrations/.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 /** Times are stored as Unix epoch milliseconds. */
 const now = sql`(unixepoch('subsec') * 1000)`;

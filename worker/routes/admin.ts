@@ -42,7 +42,11 @@ export const admin = new Hono<AppEnv>()
     if (id === c.get("user")!.id && (body.disabled || (body.role && body.role !== "admin"))) {
       throw new ApiError(400, "bad_request", "You cannot disable or demote yourself.");
     }
-    const [row] = await getDb(c.env).update(schema.users).set(body).where(eq(schema.users.id, id)).returning();
+    const [row] = await getDb(c.env)
+      .update(schema.users)
+      .set(body)
+      .where(eq(schema.users.id, id))
+      .returning();
     if (!row) throw new ApiError(404, "not_found", "No such user.");
     return c.json({ user: toAdminUser(row) });
   });

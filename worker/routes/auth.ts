@@ -11,9 +11,12 @@ import type { AppEnv } from "../types.ts";
 /** Why a password is too weak, or null when it is acceptable. */
 export function passwordWeakness(password: string, email: string): string | null {
   if (password.length < 10) return "Use at least 10 characters.";
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) =>
+    r.test(password),
+  ).length;
   if (classes < 2) return "Mix letters with digits or symbols.";
-  if (password.toLowerCase().includes(email.split("@")[0]!.toLowerCase())) return "Do not use your email in the password.";
+  if (password.toLowerCase().includes(email.split("@")[0]!.toLowerCase()))
+    return "Do not use your email in the password.";
   return null;
 }
 
@@ -36,21 +39,42 @@ export const auth = new Hono<AppEnv>()
       passwordIterations: PBKDF2_ITERATIONS,
       passwordHash: await hashPassword(body.password, salt),
     };
-    const inserted = await db.insert(schema.users).values(user).onConflictDoNothing().returning({ id: schema.users.id });
-    if (inserted.length === 0) throw new ApiError(409, "email_taken", "An account with this email already exists.");
-    const session: SessionUser = { id: user.id, displayName: user.displayName, role: user.role, email: user.email };
+    const inserted = await db
+      .insert(schema.users)
+      .values(user)
+      .onConflictDoNothing()
+      .returning({ id: schema.users.id });
+    if (inserted.length === 0)
+      throw new ApiError(409, "email_taken", "An account with this email already exists.");
+    const session: SessionUser = {
+      id: user.id,
+      displayName: user.displayName,
+      role: user.role,
+      email: user.email,
+    };
     await startSession(c, session);
     return c.json({ user: session }, 201);
   })
   .post("/signin", async (c) => {
     const body = await readJson(c, SignInBody);
-    const row = await getDb(c.env).query.users.findFirst({ where: eq(schema.users.email, body.email) });
-    const hash = await hashPassword(body.password, row?.passwordSalt ?? DUMMY_SALT, row?.passwordIterations);
+    const row = await getDb(c.env).query.users.findFirst({
+      where: eq(schema.users.email, body.email),
+    });
+    const hash = await hashPassword(
+      body.password,
+      row?.passwordSalt ?? DUMMY_SALT,
+      row?.passwordIterations,
+    );
     if (!row || !timingSafeEqual(hash, row.passwordHash)) {
       throw new ApiError(401, "invalid_credentials", "Wrong email or password.");
     }
     if (row.disabled) throw new ApiError(403, "account_disabled", "This account is disabled.");
-    const session: SessionUser = { id: row.id, displayName: row.displayName, role: row.role, email: row.email };
+    const session: SessionUser = {
+      id: row.id,
+      displayName: row.displayName,
+      role: row.role,
+      email: row.email,
+    };
     await startSession(c, session);
     return c.json({ user: session });
   })
@@ -67,11 +91,19 @@ export const auth = new Hono<AppEnv>()
   .post("/guest/:classId", async (c) => {
     const body = await readJson(c, GuestJoinBody);
     const classId = c.req.param("classId");
-    const row = await getDb(c.env).query.classes.findFirst({ where: eq(schema.classes.id, classId) });
+    const row = await getDb(c.env).query.classes.findFirst({
+      where: eq(schema.classes.id, classId),
+    });
     if (!row) throw new ApiError(404, "not_found", "No such class.");
-    if (!row.guestAccess) throw new ApiError(403, "guest_access_disabled", "This class does not allow guests. Sign in to join.");
+    if (!row.guestAccess)
+      throw new ApiError(
+        403,
+        "guest_access_disabled",
+        "This class does not allow guests. Sign in to join.",
+      );
     const current = c.get("user");
-    const id = current?.role === "guest" && current.classId === classId ? current.id : `g_${randomId(12)}`;
+    const id =
+      current?.role === "guest" && current.classId === classId ? current.id : `g_${randomId(12)}`;
     const guest: SessionUser = { id, displayName: body.displayName, role: "guest", classId };
     await startSession(c, guest);
     return c.json({ user: guest }, 201);

@@ -1,8 +1,14 @@
 /** Classes: a teacher creates, lists and edits their own; anyone with the link sees the public view. */
 import { desc, eq } from "drizzle-orm";
-import { Hono } from "hono";
 import type { Context } from "hono";
-import { type ClassDetail, type ClassPublic, CreateClassBody, type SessionUser, UpdateClassBody } from "../../protocol/api.ts";
+import { Hono } from "hono";
+import {
+  type ClassDetail,
+  type ClassPublic,
+  CreateClassBody,
+  type SessionUser,
+  UpdateClassBody,
+} from "../../protocol/api.ts";
 import { encryptSecret, randomId } from "../auth/crypto.ts";
 import { requireRole } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
@@ -44,7 +50,9 @@ function toDetail(c: Context<AppEnv>, row: ClassRow, teacherName: string): Class
 
 /** Whether `user` may manage `row` (its teacher, or an admin). */
 export function canManage(user: SessionUser | null, row: ClassRow): boolean {
-  return !!user && (user.role === "admin" || (user.role === "teacher" && row.teacherId === user.id));
+  return (
+    !!user && (user.role === "admin" || (user.role === "teacher" && row.teacherId === user.id))
+  );
 }
 
 async function loadClass(c: Context<AppEnv>, id: string) {
@@ -69,7 +77,10 @@ export const classes = new Hono<AppEnv>()
       .innerJoin(schema.users, eq(schema.users.id, schema.classes.teacherId))
       .orderBy(desc(schema.classes.createdAt))
       .limit(500);
-    const rows = user.role === "admin" ? await query : await query.where(eq(schema.classes.teacherId, user.id));
+    const rows =
+      user.role === "admin"
+        ? await query
+        : await query.where(eq(schema.classes.teacherId, user.id));
     return c.json({ classes: rows.map((r) => toDetail(c, r.cls, r.teacherName)) });
   })
   .post("/", requireRole("teacher"), async (c) => {
@@ -85,25 +96,31 @@ export const classes = new Hono<AppEnv>()
       youtubeVideoId: body.youtubeVideoId,
       latencyMode: body.latencyMode,
       rtmpUrl: body.rtmpUrl,
-      streamKeyCipher: body.streamKey ? await encryptSecret(body.streamKey, c.env.JWT_SECRET) : null,
+      streamKeyCipher: body.streamKey
+        ? await encryptSecret(body.streamKey, c.env.JWT_SECRET)
+        : null,
     };
     const [inserted] = await getDb(c.env).insert(schema.classes).values(row).returning();
     return c.json({ class: toDetail(c, inserted!, user.displayName) }, 201);
   })
   .get("/:id", async (c) => {
     const { cls, teacherName } = await loadClass(c, c.req.param("id"));
-    if (canManage(c.get("user"), cls)) return c.json({ class: toDetail(c, cls, teacherName), manage: true });
+    if (canManage(c.get("user"), cls))
+      return c.json({ class: toDetail(c, cls, teacherName), manage: true });
     return c.json({ class: toPublic(cls, teacherName), manage: false });
   })
   .patch("/:id", requireRole("teacher"), async (c) => {
     const body = await readJson(c, UpdateClassBody);
     const { cls, teacherName } = await loadClass(c, c.req.param("id"));
-    if (!canManage(c.get("user"), cls)) throw new ApiError(403, "forbidden", "Only this class's teacher can edit it.");
+    if (!canManage(c.get("user"), cls))
+      throw new ApiError(403, "forbidden", "Only this class's teacher can edit it.");
     const { streamKey, scheduledStart, ...rest } = body;
     const patch: Partial<ClassRow> = { ...rest, updatedAt: Date.now() };
-    if (scheduledStart !== undefined) patch.scheduledStart = scheduledStart ? Date.parse(scheduledStart) : null;
+    if (scheduledStart !== undefined)
+      patch.scheduledStart = scheduledStart ? Date.parse(scheduledStart) : null;
     if (streamKey !== undefined) {
-      patch.streamKeyCipher = streamKey === null ? null : await encryptSecret(streamKey, c.env.JWT_SECRET);
+      patch.streamKeyCipher =
+        streamKey === null ? null : await encryptSecret(streamKey, c.env.JWT_SECRET);
     }
     const [updated] = await getDb(c.env)
       .update(schema.classes)
