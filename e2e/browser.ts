@@ -1,0 +1,59 @@
+/**
+ * A real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core.
+ * `npx playwright install` cannot download browsers here, so the system one is required.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const BASE_FLAGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Flags that give headless Chromium a fake camera, microphone and screen. */
+export const FAKE_MEDIA_FLAGS = [
+  "--use-fake-device-for-media-stream=fps=30",
+  "--use-fake-ui-for-media-stream",
+  "--allow-loopback-in-peer-connection",
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--autoplay-policy=no-user-gesture-required",
+];
+
+/**
+ * Launch a persistent-profile Chromium with a fresh user-data-dir (one per user, so
+ * cookies never leak between the people in a test). Call `close()` when done.
+ */
+export async function launchUser(
+  opts: { media?: boolean; viewport?: { width: number; height: number } } = {},
+) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium`,
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), "mass-class-chromium-"));
+  const context: BrowserContext = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    args: [...BASE_FLAGS, ...(opts.media ? FAKE_MEDIA_FLAGS : [])],
+    viewport: opts.viewport ?? { width: 1280, height: 800 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
