@@ -1,0 +1,104 @@
+/**
+ * Builds the four Preact web apps (landing/sign-in, student, studio, admin) as a
+ * multi-page app into dist/web, which wrangler serves as static assets. Each page
+ * has its own JS entry so the student bundle carries only student code; the build
+ * prints every entry's size and fails if the student page outgrows its budget.
+ */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import preact from "@preact/preset-vite";
+import { defineConfig, type Plugin } from "vite";
+
+const root = fileURLToPath(new URL("./web", import.meta.url));
+
+/** The HTML entries; the Worker maps page paths to these (worker/app.ts PAGES). */
+const pages = ["index", "student", "studio", "admin"] as const;
+
+/** Phones on mobile data load the student page first; keep it small. */
+const STUDENT_BUDGET_GZIP = 60 * 1024;
+
+interface ChunkLike {
+  type: "chunk";
+  name: string;
+  isEntry: boolean;
+  code: string;
+  imports: string[];
+}
+
+/** Reports raw and gzipped JS per entry (entry chunk + its static imports) and enforces the budget. */
+function bundleSize(): Plugin {
+  return {
+    name: "mass-class:bundle-size",
+    apply: "build",
+    generateBundle(_options, bundle) {
+      const chunks = new Map<string, ChunkLike>();
+      for (const [file, out] of Object.entries(bundle)) {
+        if (out.type === "chunk") chunks.set(file, out as unknown as ChunkLike);
+      }
+      const gz = new Map<string, number>();
+      const gzipOf = (file: string, code: string) => {
+        let n = gz.get(file);
+        if (n === undefined) {
+          n = gzipSync(code, { level: 9 }).length;
+          gz.set(file, n);
+        }
+        return n;
+      };
+      const rows: { entry: string; files: number; raw: number; gzip: number }[] = [];
+      for (const [file, chunk] of chunks) {
+        if (!chunk.isEntry) continue;
+        const seen = new Set<string>();
+        const stack = [file];
+        while (stack.length > 0) {
+          const f = stack.pop()!;
+          if (seen.has(f)) continue;
+          seen.add(f);
+          for (const dep of chunks.get(f)?.imports ?? []) stack.push(dep);
+        }
+        let raw = 0;
+        let gzip = 0;
+        for (const f of seen) {
+          const c = chunks.get(f);
+          if (!c) continue;
+          raw += Buffer.byteLength(c.code);
+          gzip += gzipOf(f, c.code);
+        }
+        rows.push({ entry: chunk.name, files: seen.size, raw, gzip });
+      }
+      rows.sort((a, b) => a.entry.localeCompare(b.entry));
+      const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+      const lines = [
+        "",
+        "JS per entry (entry chunk + static imports)",
+        `${"entry".padEnd(10)}${"chunks".padStart(8)}${"raw".padStart(12)}${"gzip".padStart(12)}`,
+        ...rows.map(
+          (r) =>
+            `${r.entry.padEnd(10)}${String(r.files).padStart(8)}${kb(r.raw).padStart(12)}${kb(r.gzip).padStart(12)}`,
+        ),
+        `student budget: ${kb(STUDENT_BUDGET_GZIP)} gzip`,
+        "",
+      ];
+      console.log(lines.join("\n"));
+      const student = rows.find((r) => r.entry === "student");
+      if (!student) this.error("bundle-size: no 'student' entry was built.");
+      if (student.gzip > STUDENT_BUDGET_GZIP) {
+        this.error(
+          `bundle-size: the student entry is ${kb(student.gzip)} gzipped, over its ${kb(STUDENT_BUDGET_GZIP)} budget.`,
+        );
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  root,
+  plugins: [preact(), bundleSize()],
+  build: {
+    outDir: resolve(root, "../dist/web"),
+    emptyOutDir: true,
+    rolldownOptions: {
+      input: Object.fromEntries(pages.map((p) => [p, resolve(root, `${p}.html`)])),
+    },
+  },
+});

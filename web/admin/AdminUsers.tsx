@@ -1,0 +1,129 @@
+import { useEffect, useState } from "preact/hooks";
+import type { AdminUpdateUserBody, AdminUser, Role, SessionUser } from "../../protocol/api.ts";
+import { Notice } from "../components/Notice.tsx";
+import { api, errorMessage } from "../lib/api.ts";
+
+const ROLES: Role[] = ["student", "teacher", "admin"];
+
+/** The user directory: search, change role, disable or enable. */
+export function AdminUsers(props: { self: SessionUser }) {
+  const [q, setQ] = useState("");
+  const [users, setUsers] = useState<AdminUser[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState<string | null>(null);
+
+  useEffect(() => {
+    let stale = false;
+    // Debounce typing so each keystroke does not hit D1.
+    const t = setTimeout(() => {
+      api<{ users: AdminUser[] }>("GET", `/admin/users?q=${encodeURIComponent(q.trim())}`).then(
+        (res) => {
+          if (stale) return;
+          setUsers(res.users);
+          setError(null);
+        },
+        (err) => !stale && setError(errorMessage(err)),
+      );
+    }, 250);
+    return () => {
+      stale = true;
+      clearTimeout(t);
+    };
+  }, [q]);
+
+  const update = async (user: AdminUser, patch: AdminUpdateUserBody) => {
+    setPending(user.id);
+    setError(null);
+    try {
+      const res = await api<{ user: AdminUser }>("PATCH", `/admin/users/${user.id}`, patch);
+      setUsers((list) => list?.map((u) => (u.id === user.id ? res.user : u)) ?? null);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setPending(null);
+    }
+  };
+
+  return (
+    <section aria-labelledby="users-title" data-testid="admin-users">
+      <h2 id="users-title" class="visually-hidden">
+        Users
+      </h2>
+      <search class="search">
+        <label for="user-search">Search users</label>
+        <input
+          id="user-search"
+          type="search"
+          placeholder="Name or email"
+          value={q}
+          onInput={(e) => setQ(e.currentTarget.value)}
+        />
+      </search>
+      {error ? <Notice>{error}</Notice> : null}
+      {users === null ? <p class="muted">Loading users…</p> : null}
+      {users && users.length === 0 ? <p class="muted">No users match “{q}”.</p> : null}
+      {users && users.length > 0 ? (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((u) => {
+                const self = u.id === props.self.id;
+                const busy = pending === u.id;
+                return (
+                  <tr
+                    key={u.id}
+                    data-testid="admin-user-row"
+                    data-user-id={u.id}
+                    class={u.disabled ? "row-disabled" : ""}
+                  >
+                    <td>
+                      {u.displayName}
+                      {self ? <span class="badge">you</span> : null}
+                    </td>
+                    <td class="cell-email">{u.email}</td>
+                    <td>
+                      <select
+                        aria-label={`Role of ${u.displayName}`}
+                        value={u.role}
+                        disabled={self || busy}
+                        onChange={(e) => void update(u, { role: e.currentTarget.value as Role })}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r} value={r}>
+                            {r[0]!.toUpperCase() + r.slice(1)}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        class={
+                          u.disabled ? "btn btn-secondary btn-small" : "btn btn-danger btn-small"
+                        }
+                        aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.displayName}`}
+                        disabled={self || busy}
+                        onClick={() => void update(u, { disabled: !u.disabled })}
+                      >
+                        {u.disabled ? "Enable" : "Disable"}
+                      </button>
+                      {u.disabled ? <span class="badge badge-warn">disabled</span> : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,6 @@
+/** Entry for `/admin` and `/admin/*`: the admin area. */
+import "../styles.css";
+import { render } from "preact";
+import { AdminApp } from "./AdminApp.tsx";
+
+render(<AdminApp />, document.getElementById("app")!);

@@ -1,0 +1,47 @@
+import { useEffect, useState } from "preact/hooks";
+
+/** Copies `text` to the clipboard and says so for a moment. */
+export function CopyButton(props: { text: string; label?: string; testId?: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
+  useEffect(() => {
+    if (state === "idle") return;
+    const t = setTimeout(() => setState("idle"), 2000);
+    return () => clearTimeout(t);
+  }, [state]);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(props.text);
+      setState("copied");
+    } catch {
+      // Clipboard access needs a secure context and permission; say so rather than fail silently.
+      setState("failed");
+    }
+  };
+  return (
+    <button
+      type="button"
+      class="btn btn-secondary btn-small"
+      data-testid={props.testId ?? "copy-join-link"}
+      onClick={copy}
+      aria-live="polite"
+    >
+      {state === "copied"
+        ? "Copied"
+        : state === "failed"
+          ? "Copy failed — select the link"
+          : (props.label ?? "Copy link")}
+    </button>
+  );
+}
+
+/** A join link shown as selectable text with a Copy button beside it. */
+export function JoinLink(props: { url: string }) {
+  return (
+    <div class="join-link">
+      <a class="join-link-url" href={props.url} data-testid="join-link">
+        {props.url}
+      </a>
+      <CopyButton text={props.url} />
+    </div>
+  );
+}

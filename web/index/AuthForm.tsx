@@ -1,0 +1,175 @@
+import { useState } from "preact/hooks";
+import type { SessionUser, SignInBody, SignUpBody } from "../../protocol/api.ts";
+import { AppHeader } from "../components/AppHeader.tsx";
+import { Field, issuesByField } from "../components/Field.tsx";
+import { Notice } from "../components/Notice.tsx";
+import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { safeNext } from "../lib/nav.ts";
+import { homeFor } from "../lib/session.ts";
+
+type Errors = Partial<Record<"email" | "password" | "displayName" | "role" | "form", string>>;
+
+/** Sign in or sign up; afterwards go to `?next=` (same-site only) or the user's home. */
+export function AuthForm(props: { mode: "signin" | "signup" }) {
+  const signup = props.mode === "signup";
+  const next = safeNext(new URLSearchParams(location.search).get("next"));
+  const keepNext = next ? `?next=${encodeURIComponent(next)}` : "";
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  // Someone arriving from a class link is almost certainly a student.
+  const [role, setRole] = useState<SignUpBody["role"]>(
+    next?.startsWith("/c/") ? "student" : "teacher",
+  );
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const local: Errors = {};
+    if (!email.trim()) local.email = "Enter your email address.";
+    if (!password) local.password = "Enter a password.";
+    if (signup && !displayName.trim()) local.displayName = "Enter a display name.";
+    setErrors(local);
+    if (Object.keys(local).length > 0) return;
+    setBusy(true);
+    try {
+      const res = signup
+        ? await api<{ user: SessionUser }>("POST", "/auth/signup", {
+            email,
+            password,
+            displayName,
+            role,
+          } satisfies SignUpBody)
+        : await api<{ user: SessionUser }>("POST", "/auth/signin", {
+            email,
+            password,
+          } satisfies SignInBody);
+      location.assign(next ?? homeFor(res.user));
+    } catch (err) {
+      setBusy(false);
+      if (isApiError(err, "email_taken")) {
+        setErrors({ email: err.message });
+      } else if (isApiError(err, "weak_password")) {
+        setErrors({ password: err.message });
+      } else if (isApiError(err, "validation_failed")) {
+        setErrors(
+          issuesByField(err.issues, err.message, ["email", "password", "displayName", "role"]),
+        );
+      } else {
+        // invalid_credentials, account_disabled, rate_limited, network…: one message for the form.
+        setErrors({ form: errorMessage(err) });
+      }
+    }
+  };
+
+  return (
+    <>
+      <AppHeader />
+      <main class="narrow auth">
+        <h1>{signup ? "Create your account" : "Sign in"}</h1>
+        <form
+          class="card form"
+          onSubmit={submit}
+          noValidate
+          data-testid={signup ? "signup-form" : "signin-form"}
+          aria-busy={busy}
+        >
+          {errors.form ? <Notice testId="form-error">{errors.form}</Notice> : null}
+          {signup ? (
+            <Field
+              id="displayName"
+              label="Display name"
+              hint="Shown to your class."
+              error={errors.displayName}
+            >
+              {(a11y) => (
+                <input
+                  {...a11y}
+                  name="displayName"
+                  type="text"
+                  autocomplete="name"
+                  maxLength={60}
+                  required
+                  value={displayName}
+                  onInput={(e) => setDisplayName(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+          ) : null}
+          <Field id="email" label="Email" error={errors.email}>
+            {(a11y) => (
+              <input
+                {...a11y}
+                name="email"
+                type="email"
+                autocomplete="email"
+                required
+                value={email}
+                onInput={(e) => setEmail(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <Field
+            id="password"
+            label="Password"
+            hint={
+              signup ? "At least 10 characters, mixing letters with digits or symbols." : undefined
+            }
+            error={errors.password}
+          >
+            {(a11y) => (
+              <input
+                {...a11y}
+                name="password"
+                type="password"
+                autocomplete={signup ? "new-password" : "current-password"}
+                required
+                value={password}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          {signup ? (
+            <fieldset class="field choice-group">
+              <legend>I am joining as</legend>
+              <div class="choices">
+                {(["teacher", "student"] as const).map((r) => (
+                  <label class="choice" key={r}>
+                    <input
+                      type="radio"
+                      name="role"
+                      value={r}
+                      checked={role === r}
+                      onChange={() => setRole(r)}
+                      data-testid={`role-${r}`}
+                    />
+                    <span>
+                      <strong>{r === "teacher" ? "Teacher" : "Student"}</strong>
+                      <small>{r === "teacher" ? "I run classes" : "I join classes"}</small>
+                    </span>
+                  </label>
+                ))}
+              </div>
+              {errors.role ? <p class="field-error">{errors.role}</p> : null}
+            </fieldset>
+          ) : null}
+          <button
+            type="submit"
+            class="btn btn-primary btn-block"
+            disabled={busy}
+            data-testid="auth-submit"
+          >
+            {busy ? "Please wait…" : signup ? "Create account" : "Sign in"}
+          </button>
+        </form>
+        <p class="switch">
+          {signup ? "Already have an account? " : "New to Mass Class? "}
+          <a href={`${signup ? "/signin" : "/signup"}${keepNext}`}>
+            {signup ? "Sign in" : "Create an account"}
+          </a>
+        </p>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,6 @@
+/** Entry for `/`, `/signin` and `/signup`: landing, account, sign-in and sign-up. */
+import "../styles.css";
+import { render } from "preact";
+import { App } from "./App.tsx";
+
+render(<App />, document.getElementById("app")!);

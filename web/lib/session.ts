@@ -1,0 +1,27 @@
+/** The current session, as the Worker sees it. */
+import type { SessionUser } from "../../protocol/api.ts";
+import { api, isApiError } from "./api.ts";
+
+/** The signed-in user, or null when there is no (valid) session. Other errors throw. */
+export async function getMe(): Promise<SessionUser | null> {
+  try {
+    return (await api<{ user: SessionUser }>("GET", "/auth/me")).user;
+  } catch (err) {
+    if (isApiError(err, "unauthenticated")) return null;
+    throw err;
+  }
+}
+
+/** End the session, then go to `to` (a full page load, so every app starts clean). */
+export async function signOut(to = "/"): Promise<void> {
+  try {
+    await api("POST", "/auth/signout");
+  } finally {
+    location.assign(to);
+  }
+}
+
+/** Where a user lands by default after signing in. */
+export function homeFor(user: SessionUser): string {
+  return user.role === "teacher" || user.role === "admin" ? "/studio" : "/";
+}

@@ -1,0 +1,23 @@
+import type { ClassPublic } from "../../protocol/api.ts";
+import { formatStart } from "../lib/format.ts";
+
+/** Title, teacher, start time (viewer's local time) and description of a class. */
+export function ClassInfo(props: { cls: ClassPublic; headingLevel?: 1 | 2 }) {
+  const { cls } = props;
+  const H = props.headingLevel === 2 ? "h2" : "h1";
+  return (
+    <section class="class-info" aria-label="About this class">
+      <H class="class-title" data-testid="class-title">
+        {cls.title}
+      </H>
+      <p class="class-meta">
+        <span data-testid="class-teacher">with {cls.teacherName}</span>
+        <span aria-hidden="true"> · </span>
+        <time dateTime={cls.scheduledStart ?? undefined} data-testid="class-start">
+          {formatStart(cls.scheduledStart)}
+        </time>
+      </p>
+      {cls.description ? <p class="class-description">{cls.description}</p> : null}
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+import { useState } from "preact/hooks";
+import type { ClassPublic, GuestJoinBody, SessionUser } from "../../protocol/api.ts";
+import { AppHeader } from "../components/AppHeader.tsx";
+import { Field } from "../components/Field.tsx";
+import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { signInHref } from "../lib/nav.ts";
+import { ClassInfo } from "./ClassInfo.tsx";
+
+/** Shown to someone not yet admitted: sign in, or (if the class allows it) join as a guest. */
+export function JoinGate(props: { cls: ClassPublic; onJoined: (user: SessionUser) => void }) {
+  const { cls } = props;
+  const next = `/c/${cls.id}`;
+  return (
+    <>
+      <AppHeader />
+      <main class="narrow gate" data-testid="join-gate">
+        <ClassInfo cls={cls} />
+        <div class="card">
+          <h2>Join this class</h2>
+          <p>Sign in with your Mass Class account to take part.</p>
+          <div class="actions">
+            <a class="btn btn-primary" href={signInHref(next)} data-testid="gate-sign-in">
+              Sign in
+            </a>
+            <a class="btn btn-secondary" href={`/signup?next=${encodeURIComponent(next)}`}>
+              Create an account
+            </a>
+          </div>
+        </div>
+        {cls.guestAccess ? <GuestJoinForm classId={cls.id} onJoined={props.onJoined} /> : null}
+      </main>
+    </>
+  );
+}
+
+function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) => void }) {
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!name.trim()) {
+      setError("Enter the name your class will see.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api<{ user: SessionUser }>("POST", `/auth/guest/${props.classId}`, {
+        displayName: name,
+      } satisfies GuestJoinBody);
+      props.onJoined(res.user);
+    } catch (err) {
+      setBusy(false);
+      setError(
+        isApiError(err, "validation_failed")
+          ? err.message.replace(/^displayName: /, "")
+          : errorMessage(err),
+      );
+    }
+  };
+  return (
+    <form
+      class="card form"
+      onSubmit={submit}
+      noValidate
+      data-testid="guest-join-form"
+      aria-busy={busy}
+    >
+      <h2>Or join as a guest</h2>
+      <p class="muted">No account needed. Your name is shown to the teacher and the class.</p>
+      <Field id="guest-name" label="Your name" error={error}>
+        {(a11y) => (
+          <input
+            {...a11y}
+            name="displayName"
+            type="text"
+            autocomplete="name"
+            maxLength={60}
+            required
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <button type="submit" class="btn btn-primary" disabled={busy} data-testid="guest-join-submit">
+        {busy ? "Joining…" : "Join as guest"}
+      </button>
+    </form>
+  );
+}

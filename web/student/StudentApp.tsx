@@ -1,0 +1,83 @@
+import { useEffect, useState } from "preact/hooks";
+import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
+import { AppHeader } from "../components/AppHeader.tsx";
+import { Notice, PageMessage } from "../components/Notice.tsx";
+import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { getMe } from "../lib/session.ts";
+import { ClassPage } from "./ClassPage.tsx";
+import { JoinGate } from "./JoinGate.tsx";
+
+type State =
+  | { kind: "loading" }
+  | { kind: "missing" }
+  | { kind: "error"; message: string }
+  | { kind: "ready"; cls: ClassPublic; manage: boolean; user: SessionUser | null };
+
+/** Whether `user` may sit in class `classId`: any account, or a guest admitted to this class. */
+export function admitted(user: SessionUser | null, classId: string): user is SessionUser {
+  return !!user && (user.role !== "guest" || user.classId === classId);
+}
+
+/** Loads the class and the session, then shows the join gate or the class. */
+export function StudentApp(props: { classId: string }) {
+  const { classId } = props;
+  const [state, setState] = useState<State>({ kind: "loading" });
+  useEffect(() => {
+    if (!classId) {
+      setState({ kind: "missing" });
+      return;
+    }
+    Promise.all([
+      api<{ class: ClassPublic; manage: boolean }>("GET", `/classes/${classId}`),
+      getMe(),
+    ]).then(
+      ([res, user]) => {
+        document.title = `${res.class.title} · Mass Class`;
+        setState({ kind: "ready", cls: res.class, manage: res.manage, user });
+      },
+      (err) =>
+        setState(
+          isApiError(err, "not_found")
+            ? { kind: "missing" }
+            : { kind: "error", message: errorMessage(err) },
+        ),
+    );
+  }, [classId]);
+
+  switch (state.kind) {
+    case "loading":
+      return (
+        <>
+          <AppHeader />
+          <PageMessage title="Loading class…" />
+        </>
+      );
+    case "missing":
+      return (
+        <>
+          <AppHeader />
+          <PageMessage title="No such class" testId="class-not-found">
+            <p>
+              Check the link your teacher shared; it may have a typo, or the class may have been
+              removed.
+            </p>
+          </PageMessage>
+        </>
+      );
+    case "error":
+      return (
+        <>
+          <AppHeader />
+          <PageMessage title="Could not load the class">
+            <Notice>{state.message}</Notice>
+          </PageMessage>
+        </>
+      );
+    case "ready":
+      return admitted(state.user, classId) ? (
+        <ClassPage cls={state.cls} user={state.user} manage={state.manage} />
+      ) : (
+        <JoinGate cls={state.cls} onJoined={(user) => setState({ ...state, user })} />
+      );
+  }
+}

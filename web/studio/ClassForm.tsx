@@ -1,0 +1,317 @@
+import { useState } from "preact/hooks";
+import type { ClassDetail, CreateClassBody, UpdateClassBody } from "../../protocol/api.ts";
+import { Field, issuesByField } from "../components/Field.tsx";
+import { Notice } from "../components/Notice.tsx";
+import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { isoToLocalInput, localInputToIso } from "../lib/format.ts";
+
+const LATENCY: { value: ClassDetail["latencyMode"]; label: string }[] = [
+  { value: "ultraLow", label: "Ultra-low latency (best for interaction)" },
+  { value: "low", label: "Low latency" },
+  { value: "normal", label: "Normal latency (smoothest playback)" },
+];
+
+const FIELDS = [
+  "title",
+  "description",
+  "scheduledStart",
+  "guestAccess",
+  "youtubeVideoId",
+  "latencyMode",
+  "rtmpUrl",
+  "streamKey",
+];
+
+/** Accepts a bare 11-character id or a YouTube URL (watch?v=, youtu.be/, /live/) and returns the id. */
+export function youtubeIdFrom(input: string): string {
+  const s = input.trim();
+  const m = /(?:[?&]v=|youtu\.be\/|\/live\/|\/embed\/)([A-Za-z0-9_-]{11})/.exec(s);
+  return m ? m[1]! : s;
+}
+
+/**
+ * Create a class, or edit `initial`. The stream key is write-only: once stored it is
+ * never shown, only "stored", with a way to replace or remove it.
+ */
+export function ClassForm(props: {
+  initial?: ClassDetail;
+  onSaved: (cls: ClassDetail) => void;
+  onCancel?: () => void;
+}) {
+  const init = props.initial;
+  const p = init ? `edit-${init.id}-` : "new-";
+  const [title, setTitle] = useState(init?.title ?? "");
+  const [description, setDescription] = useState(init?.description ?? "");
+  const [start, setStart] = useState(isoToLocalInput(init?.scheduledStart ?? null));
+  const [guestAccess, setGuestAccess] = useState(init?.guestAccess ?? false);
+  const [youtube, setYoutube] = useState(init?.youtubeVideoId ?? "");
+  const [latencyMode, setLatencyMode] = useState<ClassDetail["latencyMode"]>(
+    init?.latencyMode ?? "ultraLow",
+  );
+  const [rtmpUrl, setRtmpUrl] = useState(init?.rtmpUrl ?? "");
+  /** keep: leave the stored key alone; replace: send the typed key; remove: clear it. */
+  const [keyMode, setKeyMode] = useState<"keep" | "replace" | "remove">(
+    init?.hasStreamKey ? "keep" : "replace",
+  );
+  const [streamKey, setStreamKey] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!title.trim()) {
+      setErrors({ title: "Give the class a title." });
+      return;
+    }
+    if (start && !localInputToIso(start)) {
+      setErrors({ scheduledStart: "Enter a valid date and time." });
+      return;
+    }
+    const fields = {
+      title,
+      description,
+      scheduledStart: localInputToIso(start),
+      guestAccess,
+      youtubeVideoId: youtube.trim() ? youtubeIdFrom(youtube) : null,
+      latencyMode,
+      rtmpUrl: rtmpUrl.trim() || null,
+    };
+    let key: { streamKey?: string | null } = {};
+    if (keyMode === "replace" && streamKey.trim()) key = { streamKey };
+    else if (keyMode === "remove" && init?.hasStreamKey) key = { streamKey: null };
+    setBusy(true);
+    setErrors({});
+    try {
+      const res = init
+        ? await api<{ class: ClassDetail }>("PATCH", `/classes/${init.id}`, {
+            ...fields,
+            ...key,
+          } satisfies UpdateClassBody)
+        : await api<{ class: ClassDetail }>("POST", "/classes", {
+            ...fields,
+            ...key,
+          } satisfies CreateClassBody);
+      setStreamKey("");
+      setKeyMode(res.class.hasStreamKey ? "keep" : "replace");
+      setBusy(false);
+      props.onSaved(res.class);
+    } catch (err) {
+      setBusy(false);
+      setErrors(
+        isApiError(err, "validation_failed")
+          ? issuesByField(err.issues, err.message, FIELDS)
+          : { form: errorMessage(err) },
+      );
+    }
+  };
+
+  return (
+    <form
+      class="card form class-form"
+      onSubmit={submit}
+      noValidate
+      aria-busy={busy}
+      aria-label={init ? `Edit ${init.title}` : "New class"}
+      data-testid={init ? "edit-class-form" : "create-class-form"}
+    >
+      <h2>{init ? "Edit class" : "New class"}</h2>
+      {errors.form ? <Notice testId="form-error">{errors.form}</Notice> : null}
+      <Field id={`${p}title`} label="Title" error={errors.title}>
+        {(a11y) => (
+          <input
+            {...a11y}
+            name="title"
+            type="text"
+            maxLength={120}
+            required
+            value={title}
+            onInput={(e) => setTitle(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field
+        id={`${p}description`}
+        label="Description"
+        hint="Optional. Students see it before the class starts."
+        error={errors.description}
+      >
+        {(a11y) => (
+          <textarea
+            {...a11y}
+            name="description"
+            rows={3}
+            maxLength={2000}
+            value={description}
+            onInput={(e) => setDescription(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <div class="form-row">
+        <Field
+          id={`${p}start`}
+          label="Scheduled start"
+          hint="In your local time. Optional."
+          error={errors.scheduledStart}
+        >
+          {(a11y) => (
+            <input
+              {...a11y}
+              name="scheduledStart"
+              type="datetime-local"
+              value={start}
+              onInput={(e) => setStart(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field id={`${p}latency`} label="Latency mode" error={errors.latencyMode}>
+          {(a11y) => (
+            <select
+              {...a11y}
+              name="latencyMode"
+              value={latencyMode}
+              onChange={(e) => setLatencyMode(e.currentTarget.value as ClassDetail["latencyMode"])}
+            >
+              {LATENCY.map((l) => (
+                <option key={l.value} value={l.value}>
+                  {l.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <label class="check">
+        <input
+          type="checkbox"
+          name="guestAccess"
+          checked={guestAccess}
+          onChange={(e) => setGuestAccess(e.currentTarget.checked)}
+        />
+        <span>
+          Allow guests
+          <small>People with the link can join with just a name, no account.</small>
+        </span>
+      </label>
+      <fieldset class="subsection">
+        <legend>Streaming</legend>
+        <Field
+          id={`${p}youtube`}
+          label="YouTube video id"
+          hint="The 11-character id of your YouTube live stream, or paste its URL."
+          error={errors.youtubeVideoId}
+        >
+          {(a11y) => (
+            <input
+              {...a11y}
+              name="youtubeVideoId"
+              type="text"
+              autocomplete="off"
+              spellcheck={false}
+              value={youtube}
+              onInput={(e) => setYoutube(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field
+          id={`${p}rtmp`}
+          label="RTMP URL"
+          hint="Optional, e.g. rtmps://a.rtmps.youtube.com/live2"
+          error={errors.rtmpUrl}
+        >
+          {(a11y) => (
+            <input
+              {...a11y}
+              name="rtmpUrl"
+              type="url"
+              autocomplete="off"
+              spellcheck={false}
+              value={rtmpUrl}
+              onInput={(e) => setRtmpUrl(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        {keyMode === "keep" ? (
+          <div class="field">
+            <span class="label">Stream key</span>
+            <div class="stored-key">
+              <span class="badge badge-ok" data-testid="stream-key-stored">
+                Stream key stored
+              </span>
+              <button
+                type="button"
+                class="btn btn-secondary btn-small"
+                onClick={() => setKeyMode("replace")}
+              >
+                Replace
+              </button>
+              <button
+                type="button"
+                class="btn btn-quiet btn-small"
+                onClick={() => setKeyMode("remove")}
+              >
+                Remove
+              </button>
+            </div>
+          </div>
+        ) : keyMode === "remove" ? (
+          <div class="field">
+            <span class="label">Stream key</span>
+            <div class="stored-key">
+              <span class="badge badge-warn">The stored key will be removed when you save</span>
+              <button
+                type="button"
+                class="btn btn-quiet btn-small"
+                onClick={() => setKeyMode("keep")}
+              >
+                Undo
+              </button>
+            </div>
+          </div>
+        ) : (
+          <Field
+            id={`${p}key`}
+            label={init?.hasStreamKey ? "New stream key" : "Stream key"}
+            hint="Optional. Stored encrypted and never shown again."
+            error={errors.streamKey}
+          >
+            {(a11y) => (
+              <div class="inline">
+                <input
+                  {...a11y}
+                  name="streamKey"
+                  type="password"
+                  autocomplete="new-password"
+                  spellcheck={false}
+                  value={streamKey}
+                  onInput={(e) => setStreamKey(e.currentTarget.value)}
+                />
+                {init?.hasStreamKey ? (
+                  <button
+                    type="button"
+                    class="btn btn-quiet btn-small"
+                    onClick={() => {
+                      setStreamKey("");
+                      setKeyMode("keep");
+                    }}
+                  >
+                    Keep stored key
+                  </button>
+                ) : null}
+              </div>
+            )}
+          </Field>
+        )}
+      </fieldset>
+      <div class="actions">
+        <button type="submit" class="btn btn-primary" disabled={busy} data-testid="save-class">
+          {busy ? "Saving…" : init ? "Save changes" : "Create class"}
+        </button>
+        {props.onCancel ? (
+          <button type="button" class="btn btn-secondary" onClick={props.onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,44 @@
+import type { SessionUser } from "../../protocol/api.ts";
+import { AppHeader } from "../components/AppHeader.tsx";
+import { RequireUser } from "../components/RequireUser.tsx";
+import { onLinkClick, usePath } from "../lib/router.ts";
+import { ClassListPage } from "./ClassListPage.tsx";
+import { LiveStudio } from "./LiveStudio.tsx";
+
+/** The studio: teachers (and admins) only. `/studio` lists classes; `/studio/:id` is one class's live studio. */
+export function StudioApp() {
+  return (
+    <RequireUser
+      roles={["teacher", "admin"]}
+      deniedTitle="Teachers only"
+      deniedText="The studio is where teachers run their classes. Your account is not a teacher account; to join a class, open the link your teacher shared."
+    >
+      {(user) => <Studio user={user} />}
+    </RequireUser>
+  );
+}
+
+function Studio(props: { user: SessionUser }) {
+  const path = usePath();
+  const classId = /^\/studio\/([A-Za-z0-9_-]{1,32})\/?$/.exec(path)?.[1];
+  return (
+    <>
+      <AppHeader user={props.user}>
+        <a
+          class="btn btn-quiet"
+          href="/studio"
+          onClick={onLinkClick}
+          aria-current={classId ? undefined : "page"}
+        >
+          My classes
+        </a>
+        {props.user.role === "admin" ? (
+          <a class="btn btn-quiet" href="/admin">
+            Admin
+          </a>
+        ) : null}
+      </AppHeader>
+      {classId ? <LiveStudio classId={classId} /> : <ClassListPage />}
+    </>
+  );
+}
