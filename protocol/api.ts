@@ -153,3 +153,23 @@ export interface AdminUser {
   disabled: boolean;
   createdAt: string;
 }
+
+/** `POST /api/classes/:id/ticket` response: a short-lived socket join ticket (see docs/protocol.md). */
+export interface JoinTicket {
+  /** Signed token, audience "ws", valid for `expiresInS` seconds. Pass as `?ticket=`. */
+  ticket: string;
+  expiresInS: number;
+  /** Socket URL path with query, relative to the app origin (use ws:// or wss://). */
+  url: string;
+}
+
+/** `POST` / `DELETE /api/classes/:id/moderators`: grant or revoke the per-class moderator role by email. */
+export const ModeratorBody = v.strictObject({ email });
+export type ModeratorBody = v.InferOutput<typeof ModeratorBody>;
+
+/** A class moderator, as the teacher sees them. */
+export interface ClassModerator {
+  userId: string;
+  email: string;
+  displayName: string;
+}

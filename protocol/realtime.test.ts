@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import {
+  CloseCode,
+  MAX_FRAME_BYTES,
+  maySend,
+  parseClientMessage,
+  shouldReconnect,
+  socketPath,
+  socketSearch,
+} from "./realtime.ts";
+
+describe("parseClientMessage", () => {
+  it("parses a valid chat.send", () => {
+    const r = parseClientMessage(JSON.stringify({ type: "chat.send", text: "hi", rid: "r1" }));
+    expect(r).toEqual({ ok: true, message: { type: "chat.send", text: "hi", rid: "r1" } });
+  });
+
+  it("rejects malformed JSON", () => {
+    expect(parseClientMessage("{nope")).toMatchObject({ ok: false, code: "invalid_json" });
+  });
+
+  it("rejects non-objects and missing type", () => {
+    for (const raw of ["[]", "null", "42", '"x"', "{}", '{"type":3}']) {
+      expect(parseClientMessage(raw)).toMatchObject({ ok: false, code: "invalid_message" });
+    }
+  });
+
+  it("rejects unknown types, including prototype keys", () => {
+    expect(parseClientMessage('{"type":"poll.open"}')).toMatchObject({
+      ok: false,
+      code: "unknown_type",
+    });
+    expect(parseClientMessage('{"type":"constructor"}')).toMatchObject({
+      ok: false,
+      code: "unknown_type",
+    });
+    expect(parseClientMessage('{"type":"__proto__"}')).toMatchObject({
+      ok: false,
+      code: "unknown_type",
+    });
+  });
+
+  it("rejects wrong field types and extra fields with the path", () => {
+    const r = parseClientMessage('{"type":"chat.send","text":42}');
+    expect(r).toMatchObject({ ok: false, code: "invalid_message" });
+    expect(!r.ok && r.message).toContain("text");
+    expect(parseClientMessage('{"type":"chat.send","text":"a","admin":true}')).toMatchObject({
+      ok: false,
+      code: "invalid_message",
+    });
+    expect(parseClientMessage('{"type":"mod.timeout","userId":"u","seconds":5}')).toMatchObject({
+      ok: false,
+      code: "invalid_message",
+    });
+    expect(parseClientMessage('{"type":"mod.timeout","userId":"u","seconds":86401}')).toMatchObject(
+      {
+        ok: false,
+        code: "invalid_message",
+      },
+    );
+  });
+
+  it("rejects oversized frames, counting UTF-8 bytes", () => {
+    const ascii = JSON.stringify({ type: "chat.send", text: "a".repeat(MAX_FRAME_BYTES) });
+    expect(parseClientMessage(ascii)).toMatchObject({ ok: false, code: "frame_too_large" });
+    const multi = JSON.stringify({ type: "chat.send", text: "é".repeat(2100) });
+    expect(multi.length).toBeLessThan(MAX_FRAME_BYTES);
+    expect(parseClientMessage(multi)).toMatchObject({ ok: false, code: "frame_too_large" });
+  });
+
+  it("rejects binary frames", () => {
+    expect(parseClientMessage(new ArrayBuffer(4))).toMatchObject({
+      ok: false,
+      code: "binary_not_supported",
+    });
+    expect(parseClientMessage(new Uint8Array(4))).toMatchObject({
+      ok: false,
+      code: "binary_not_supported",
+    });
+  });
+
+  it("trims announcements and validates settings", () => {
+    expect(parseClientMessage('{"type":"announce.send","text":"  hi  "}')).toMatchObject({
+      ok: true,
+      message: { text: "hi" },
+    });
+    expect(parseClientMessage('{"type":"settings.update","slowModeSec":-1}')).toMatchObject({
+      ok: false,
+    });
+    expect(
+      parseClientMessage(
+        '{"type":"settings.update","slowModeSec":5,"linkPolicy":"block","blockedWords":["x"]}',
+      ),
+    ).toMatchObject({ ok: true });
+  });
+});
+
+describe("roles and URLs", () => {
+  it("lets students chat but not moderate; settings are teacher-only", () => {
+    expect(maySend("student", "chat.send")).toBe(true);
+    expect(maySend("guest", "mod.ban")).toBe(false);
+    expect(maySend("moderator", "mod.ban")).toBe(true);
+    expect(maySend("moderator", "settings.update")).toBe(false);
+    expect(maySend("teacher", "settings.update")).toBe(true);
+  });
+
+  it("builds the socket URL and knows which closes are final", () => {
+    expect(socketPath("abc") + socketSearch({ ticket: "t", resume: 7 })).toBe(
+      "/ws/classes/abc?v=1&ticket=t&resume=7",
+    );
+    expect(shouldReconnect(CloseCode.banned)).toBe(false);
+    expect(shouldReconnect(CloseCode.flood)).toBe(true);
+    expect(shouldReconnect(1006)).toBe(true);
+  });
+});

@@ -1,0 +1,452 @@
+/**
+ * The real-time classroom wire protocol, typed once (STYLE.md §1).
+ *
+ * - Client→server messages are valibot schemas; their types are inferred.
+ * - `parseClientMessage` is the only place socket bytes become a typed message.
+ * - Server→client messages are plain discriminated unions (`ServerMessage`).
+ * - Every frame is one JSON text frame; names read `domain.verb`.
+ *
+ * Runtime-neutral: no DOM, Workers or Node imports, so the web app, the Worker,
+ * the Durable Objects and Node benchmark clients all import this file.
+ * docs/protocol.md is the prose companion (connect URL, auth, close codes, resume).
+ */
+import * as v from "valibot";
+
+/** Bumped on any incompatible change. Clients send it as `?v=` and in `hello`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest client frame the server reads, in UTF-8 bytes. Larger frames get `frame_too_large`. */
+export const MAX_FRAME_BYTES = 4096;
+/** Longest chat message, in characters (after trimming). */
+export const CHAT_MAX_CHARS = 500;
+/** Longest announcement, in characters. */
+export const ANNOUNCE_MAX_CHARS = 1000;
+/** Timeout bounds for `mod.timeout`, in seconds (10 s … 24 h). */
+export const TIMEOUT_MIN_S = 10;
+export const TIMEOUT_MAX_S = 24 * 3600;
+/** Slow mode upper bound, in seconds. */
+export const SLOW_MODE_MAX_S = 3600;
+/** Raw text frame answered with `PONG_FRAME` by the runtime itself, without waking a shard. */
+export const PING_FRAME = "ping";
+/** The answer to `PING_FRAME`. */
+export const PONG_FRAME = "pong";
+
+/** Close codes the server uses. 1000–1015 are standard; 4xxx are ours. */
+export const CloseCode = {
+  /** Normal closure (either side). */
+  normal: 1000,
+  /** Server going away (deploy, shard shutting down): reconnect with backoff. */
+  goingAway: 1001,
+  /** Kicked for sending too many invalid frames. Reconnect allowed, with backoff. */
+  policyViolation: 4008,
+  /** Banned from this class. Do not reconnect. */
+  banned: 4003,
+  /** Protocol version not supported (`?v=` mismatch). Reload the app. */
+  unsupportedVersion: 4010,
+  /** Kicked for flooding (far beyond the rate limit). Reconnect allowed, with backoff. */
+  flood: 4029,
+} as const;
+/** A close code from `CloseCode`. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Whether a client should reconnect after a close with `code` (bans and version mismatches are final). */
+export function shouldReconnect(code: number): boolean {
+  return (
+    code !== CloseCode.banned && code !== CloseCode.unsupportedVersion && code !== CloseCode.normal
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Shared shapes
+// ---------------------------------------------------------------------------
+
+/** A participant's role *in this class*. Staff = teacher + moderator. */
+export type ClassRole = "teacher" | "moderator" | "student" | "guest";
+/** Roles allowed to moderate. */
+export const STAFF_ROLES: readonly ClassRole[] = ["teacher", "moderator"];
+/** Whether `role` is teacher or moderator. */
+export function isStaff(role: ClassRole): boolean {
+  return role === "teacher" || role === "moderator";
+}
+
+/** Who sent something. */
+export interface Author {
+  id: string;
+  name: string;
+  role: ClassRole;
+}
+
+/**
+ * One chat message. `id` is opaque to clients (use it for `chat.delete` / `chat.pin`).
+ * `channel` is "global" (teacher/moderator channel, seen by everyone) or "section"
+ * (the chat of one shard; `sectionId` says which).
+ */
+export interface ChatMessage {
+  id: string;
+  channel: "global" | "section";
+  /** Section the message was posted in; absent for global messages. */
+  sectionId?: string;
+  from: Author;
+  /** Plain text. Always render as text, never as HTML. */
+  text: string;
+  /** Server time (epoch ms) the message was accepted. */
+  at: number;
+  /** The sender's `rid` from `chat.send`, so the sender can match its own message. */
+  rid?: string;
+}
+
+/** Stream states reported by the media bridge / studio. */
+export type StreamStatus = "idle" | "live" | "ended";
+/** Whether students may post links. */
+export type LinkPolicy = "allow" | "block";
+
+/** Chat settings every participant sees. */
+export interface PublicSettings {
+  /** Minimum seconds between two messages of one student; 0 = off. */
+  slowModeSec: number;
+  linkPolicy: LinkPolicy;
+}
+
+/** Why a chat message was refused. Sent to the sender and recorded for staff. */
+export type RejectReason =
+  | "empty"
+  | "too_long"
+  | "rate_limited"
+  | "duplicate"
+  | "slow_mode"
+  | "blocked_word"
+  | "link_blocked"
+  | "timed_out";
+
+/** A refused message as staff see it in the `mod.rejections` feed. */
+export interface Rejection {
+  at: number;
+  sectionId: string;
+  user: Author;
+  reason: RejectReason;
+  /** The refused text, truncated to 200 characters. */
+  text: string;
+}
+
+/** Error codes of `error` frames. Stable: clients switch on them. */
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_message"
+  | "unknown_type"
+  | "frame_too_large"
+  | "binary_not_supported"
+  | "unsupported_version"
+  | "forbidden"
+  | "rate_limited"
+  | "not_found"
+  | "unavailable";
+
+// ---------------------------------------------------------------------------
+// Client → server (valibot schemas; types inferred)
+// ---------------------------------------------------------------------------
+
+const id = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+const rid = v.optional(v.pipe(v.string(), v.maxLength(64)));
+/** Text fields accept anything up to the frame limit; length rules are chat policy (typed rejections). */
+const text = v.pipe(v.string(), v.maxLength(MAX_FRAME_BYTES));
+const seq = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/** Every client→server message schema, keyed by `type`. */
+export const ClientSchemas = {
+  /**
+   * Optional handshake / resync request. Send `resume` = the last `seq` you applied
+   * to get exactly the missed events (or a `snapshot` if the gap is too old).
+   * Also the way to recover after you detect a gap in `seq`.
+   */
+  hello: v.strictObject({ type: v.literal("hello"), v: v.number(), resume: v.optional(seq) }),
+  /** Post a chat message: students post to their section, staff to the global channel. */
+  "chat.send": v.strictObject({ type: v.literal("chat.send"), text, rid }),
+  /** Staff: delete a message (global or any section) for everyone. */
+  "chat.delete": v.strictObject({ type: v.literal("chat.delete"), messageId: id }),
+  /** Staff: pin a global-channel message, or unpin with `null`. */
+  "chat.pin": v.strictObject({ type: v.literal("chat.pin"), messageId: v.nullable(id) }),
+  /** Staff: post an announcement (shown prominently to everyone). */
+  "announce.send": v.strictObject({
+    type: v.literal("announce.send"),
+    text: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(ANNOUNCE_MAX_CHARS)),
+  }),
+  /** Staff: receive one section's chat (`null` stops watching). */
+  "section.watch": v.strictObject({ type: v.literal("section.watch"), sectionId: v.nullable(id) }),
+  /** Staff: stop a user from chatting for `seconds` (10 s … 24 h). */
+  "mod.timeout": v.strictObject({
+    type: v.literal("mod.timeout"),
+    userId: id,
+    seconds: v.pipe(v.number(), v.integer(), v.minValue(TIMEOUT_MIN_S), v.maxValue(TIMEOUT_MAX_S)),
+    reason: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  }),
+  /** Staff: kick a user now and refuse their rejoin (close code 4003). */
+  "mod.ban": v.strictObject({
+    type: v.literal("mod.ban"),
+    userId: id,
+    reason: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  }),
+  /** Staff: lift a ban. */
+  "mod.unban": v.strictObject({ type: v.literal("mod.unban"), userId: id }),
+  /** Teacher only: change chat settings. Omitted fields keep their value. */
+  "settings.update": v.strictObject({
+    type: v.literal("settings.update"),
+    slowModeSec: v.optional(
+      v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(SLOW_MODE_MAX_S)),
+    ),
+    linkPolicy: v.optional(v.picklist(["allow", "block"])),
+    /** Replaces the blocked-word list (case-insensitive whole words). */
+    blockedWords: v.optional(
+      v.pipe(
+        v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(40))),
+        v.maxLength(200),
+      ),
+    ),
+  }),
+} as const;
+
+/** The union schema of every client message. */
+export const ClientMessageSchema = v.variant("type", Object.values(ClientSchemas));
+/** Any client→server message. */
+export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
+/** The `type` of a client message. */
+export type ClientMessageType = ClientMessage["type"];
+/** A client message of one `type`. */
+export type ClientMessageOf<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;
+
+/** Client message types only staff may send. */
+export const STAFF_ONLY: ReadonlySet<ClientMessageType> = new Set<ClientMessageType>([
+  "chat.delete",
+  "chat.pin",
+  "announce.send",
+  "section.watch",
+  "mod.timeout",
+  "mod.ban",
+  "mod.unban",
+  "settings.update",
+]);
+/** Client message types only the teacher may send. */
+export const TEACHER_ONLY: ReadonlySet<ClientMessageType> = new Set<ClientMessageType>([
+  "settings.update",
+]);
+
+/** Whether `role` may send a message of `type`. */
+export function maySend(role: ClassRole, type: ClientMessageType): boolean {
+  if (TEACHER_ONLY.has(type)) return role === "teacher";
+  if (STAFF_ONLY.has(type)) return isStaff(role);
+  return true;
+}
+
+/** Result of `parseClientMessage`: a typed message, or a typed error to send back. */
+export type ParseResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: ErrorCode; message: string };
+
+const utf8 = new TextEncoder();
+
+/**
+ * Turn raw socket data into a typed client message. The only place this happens.
+ * Never throws: bad input yields `{ ok: false, code }` for an `error` frame.
+ */
+export function parseClientMessage(data: string | ArrayBuffer | ArrayBufferView): ParseResult {
+  if (typeof data !== "string") {
+    return {
+      ok: false,
+      code: "binary_not_supported",
+      message: "Send JSON text frames, not binary.",
+    };
+  }
+  // Cheap bound first: a UTF-16 length over the limit may still be small in UTF-8 only if ASCII.
+  if (
+    data.length > MAX_FRAME_BYTES ||
+    (data.length * 3 > MAX_FRAME_BYTES && utf8.encode(data).length > MAX_FRAME_BYTES)
+  ) {
+    return {
+      ok: false,
+      code: "frame_too_large",
+      message: `Frames are at most ${MAX_FRAME_BYTES} bytes.`,
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return { ok: false, code: "invalid_json", message: "Frame is not valid JSON." };
+  }
+  if (
+    typeof raw !== "object" ||
+    raw === null ||
+    Array.isArray(raw) ||
+    typeof (raw as { type?: unknown }).type !== "string"
+  ) {
+    return {
+      ok: false,
+      code: "invalid_message",
+      message: "A message is a JSON object with a string `type`.",
+    };
+  }
+  const type = (raw as { type: string }).type;
+  if (!Object.hasOwn(ClientSchemas, type)) {
+    return {
+      ok: false,
+      code: "unknown_type",
+      message: `Unknown message type "${type.slice(0, 40)}".`,
+    };
+  }
+  const result = v.safeParse(ClientSchemas[type as ClientMessageType], raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = issue ? v.getDotPath(issue) : null;
+    return {
+      ok: false,
+      code: "invalid_message",
+      message: `${type}: ${path ? `${path}: ` : ""}${issue?.message ?? "invalid"}`,
+    };
+  }
+  return { ok: true, message: result.output as ClientMessage };
+}
+
+// ---------------------------------------------------------------------------
+// Server → client (plain union types)
+// ---------------------------------------------------------------------------
+
+/** Class state a client needs to render from scratch (see `snapshot`). */
+export interface ClassSnapshot {
+  stream: StreamStatus;
+  settings: PublicSettings;
+  pinned: ChatMessage | null;
+  /** The last (up to 50) global-channel messages, oldest first. */
+  global: ChatMessage[];
+  /** Announcements, oldest first (last 10). */
+  announcements: Announcement[];
+  presence: { students: number; sections: number };
+}
+
+/** A teacher/moderator announcement. */
+export interface Announcement {
+  id: string;
+  from: Author;
+  text: string;
+  at: number;
+}
+
+/**
+ * Sequenced class events. Every one carries `seq` (strictly increasing per class,
+ * gapless) and `at` (server epoch ms, used to sync with the video). They are kept
+ * in the root's bounded log and replayed on resume. New domains (polls, slides…)
+ * add members here.
+ */
+export type ClassEvent =
+  /** A new global-channel message. */
+  | { type: "chat.message"; seq: number; at: number; message: ChatMessage }
+  /** A global message was deleted; remove it from view (and from the pin, if pinned). */
+  | { type: "chat.deleted"; seq: number; at: number; messageId: string }
+  /** The pinned message changed (`null` = nothing pinned). */
+  | { type: "chat.pinned"; seq: number; at: number; message: ChatMessage | null }
+  /** A new announcement. */
+  | { type: "announce"; seq: number; at: number; announcement: Announcement }
+  /** Chat settings changed (slow mode, link policy). */
+  | { type: "settings.changed"; seq: number; at: number; settings: PublicSettings }
+  /** The livestream's status changed. */
+  | { type: "stream.status"; seq: number; at: number; status: StreamStatus };
+
+/** The `type` of a sequenced event. */
+export type ClassEventType = ClassEvent["type"];
+
+/**
+ * Section (per-shard) chat frames. Ordered by `sseq`, a counter per section,
+ * independent of the class `seq`. Not replayed on resume: a `section.snapshot`
+ * follows every (re)connect instead.
+ */
+export type SectionFrame =
+  /** The section's recent messages (last 50, oldest first). Replace your section view. */
+  | { type: "section.snapshot"; sectionId: string; sseq: number; messages: ChatMessage[] }
+  /** A new message in a section. */
+  | { type: "section.message"; sectionId: string; sseq: number; message: ChatMessage }
+  /** A section message was deleted by staff. */
+  | { type: "section.deleted"; sectionId: string; sseq: number; messageId: string };
+
+/** Staff-only frames (teacher and moderators). */
+export type StaffFrame =
+  /** Moderation state: sent on connect and whenever it changes. */
+  | {
+      type: "mod.state";
+      blockedWords: string[];
+      bans: { userId: string; name?: string; at: number }[];
+      timeouts: { userId: string; until: number }[];
+      sections: { sectionId: string; students: number }[];
+    }
+  /** New rejected messages (incremental; the first one after connect holds the recent backlog). */
+  | { type: "mod.rejections"; items: Rejection[] };
+
+/** Every server→client message. */
+export type ServerMessage =
+  /** First frame on every connection. */
+  | {
+      type: "welcome";
+      v: number;
+      you: Author;
+      /** Your section (shard); staff are in the "staff" section. */
+      sectionId: string;
+      serverTime: number;
+    }
+  /** Full class state at `seq`; drop anything you had and continue from `seq`. */
+  | { type: "snapshot"; seq: number; state: ClassSnapshot }
+  | ClassEvent
+  | SectionFrame
+  | StaffFrame
+  /** Approximate live student count (every few seconds while it changes). Not sequenced. */
+  | { type: "presence"; students: number; sections: number }
+  /** Your chat message was refused; nothing was posted. */
+  | {
+      type: "chat.rejected";
+      rid?: string;
+      reason: RejectReason;
+      message: string;
+      retryAfterMs?: number;
+    }
+  /** A sanction now applies to you. */
+  | { type: "sanction.applied"; kind: "timeout"; until: number; reason?: string }
+  /** A frame you sent was refused. `ref` echoes its `type` when it had one. */
+  | { type: "error"; code: ErrorCode; message: string; ref?: string };
+
+/** The `type` of a server message. */
+export type ServerMessageType = ServerMessage["type"];
+
+/** Whether a server message is a sequenced class event (carries `seq` and belongs to the log). */
+export function isClassEvent(m: ServerMessage): m is ClassEvent {
+  switch (m.type) {
+    case "chat.message":
+    case "chat.deleted":
+    case "chat.pinned":
+    case "announce":
+    case "settings.changed":
+    case "stream.status":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Build the socket URL path for a class: `/ws/classes/<classId>`. Add `?v=`, `ticket`, `resume`. */
+export function socketPath(classId: string): string {
+  return `/ws/classes/${encodeURIComponent(classId)}`;
+}
+
+/** Query parameters of the socket URL. */
+export interface SocketQuery {
+  /** Join ticket from `POST /api/classes/:id/ticket` (else the session cookie is used). */
+  ticket?: string;
+  /** The last `seq` you applied, to resume. */
+  resume?: number;
+  /** Preferred section (the one you were in) — honoured when it has room. */
+  section?: string;
+}
+
+/** Build the socket URL search string (`?v=1&ticket=…&resume=…`). */
+export function socketSearch(q: SocketQuery): string {
+  const p = new URLSearchParams({ v: String(PROTOCOL_VERSION) });
+  if (q.ticket) p.set("ticket", q.ticket);
+  if (q.resume !== undefined) p.set("resume", String(q.resume));
+  if (q.section) p.set("section", q.section);
+  return `?${p}`;
+}
