@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { hashPassword, PBKDF2_ITERATIONS, randomId } from "../worker/auth/crypto.ts";
-import { OFFLINE_ENV } from "./offline.ts";
+import { OFFLINE_ENV, toolCommand } from "./offline.ts";
 
 export const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -51,7 +51,7 @@ export function run(
   opts: { quiet?: boolean; env?: Record<string, string> } = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
+    const child = spawn(...toolCommand(cmd, args), {
       cwd: ROOT,
       env: { ...process.env, ...OFFLINE_ENV, ...opts.env },
       stdio: opts.quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
@@ -191,7 +191,7 @@ export async function startWorker(opts: {
     "--show-interactive-dev-session=false",
   ];
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
-  const child = spawn("wrangler", args, {
+  const child = spawn(...toolCommand("wrangler", args), {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,0 +1,67 @@
+/**
+ * The foundation journey in a real Chromium: a teacher signs up and creates a class;
+ * a guest opens the join link in a separate browser profile and lands on the class page.
+ */
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { launchUser } from "./browser.ts";
+
+const base = inject("baseUrl");
+const users: Awaited<ReturnType<typeof launchUser>>[] = [];
+afterAll(async () => {
+  await Promise.all(users.map((u) => u.close()));
+});
+
+describe("foundation", () => {
+  it("teacher signs up, creates a class; a guest joins from the link and sees the waiting state", async () => {
+    const teacher = await launchUser();
+    users.push(teacher);
+    const t = teacher.page;
+    await t.goto(`${base}/signup`);
+    const form = t.getByTestId("signup-form");
+    await form.getByLabel("Display name").fill("Prof. Hopper");
+    await form.getByLabel("Email").fill(`hopper${Date.now()}@example.test`);
+    await form.getByLabel("Password").fill("compilers-rule-1952");
+    await t.getByTestId("role-teacher").check();
+    await t.getByTestId("auth-submit").click();
+    await t.waitForURL(/\/studio/);
+
+    await t.getByTestId("new-class").click();
+    const create = t.getByTestId("create-class-form");
+    await create.getByLabel("Title").fill("Compilers 101 <i>live</i>");
+    await create.getByLabel("Allow guests").check();
+    await t.getByTestId("save-class").click();
+    const card = t.getByTestId("class-card").filter({ hasText: "Compilers 101 <i>live</i>" });
+    await expect(card.count()).resolves.toBe(1);
+    const joinUrl = await card.getByTestId("join-link").getAttribute("href");
+    expect(joinUrl).toMatch(/\/c\/[A-Za-z0-9_-]+$/);
+
+    const guest = await launchUser({ viewport: { width: 360, height: 740 } });
+    users.push(guest);
+    const g = guest.page;
+    await g.goto(joinUrl!);
+    await g.getByTestId("guest-join-form").getByLabel("Your name").fill("Grace's student");
+    await g.getByTestId("guest-join-submit").click();
+    await g.getByTestId("class-page").waitFor();
+    // User text is shown as text, never parsed as HTML.
+    expect(await g.getByTestId("class-title").textContent()).toContain("Compilers 101 <i>live</i>");
+    expect(await g.getByTestId("seat-name").textContent()).toBe("Grace's student");
+    await g.getByTestId("waiting-for-teacher").waitFor();
+    // Usable on a 360 px phone: nothing overflows horizontally.
+    const overflow = await g.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  it("the seeded demo teacher signs in and sees the demo class", async () => {
+    const u = await launchUser();
+    users.push(u);
+    await u.page.goto(`${base}/signin`);
+    const form = u.page.getByTestId("signin-form");
+    await form.getByLabel("Email").fill("teacher@demo.local");
+    await form.getByLabel("Password").fill("demo-teacher-pass-1");
+    await u.page.getByTestId("auth-submit").click();
+    await u.page.waitForURL(/\/studio/);
+    await u.page.getByTestId("class-card").filter({ hasText: "Demo class" }).waitFor();
+  });
+});
