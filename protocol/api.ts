@@ -22,6 +22,13 @@ export type ApiErrorCode =
   | "guest_access_disabled"
   | "rate_limited"
   | "conflict"
+  | "unsupported_version"
+  | "unsupported_media_type"
+  | "no_h264"
+  | "publisher_exists"
+  | "bridge_unavailable"
+  | "bridge_error"
+  | "calls_error"
   | "internal";
 
 /** The JSON body of every error response. */

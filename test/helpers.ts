@@ -33,6 +33,21 @@ export class Client {
     return res;
   }
 
+  /** A request with a raw string body (e.g. SDP) and its own content type. */
+  requestRaw(
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    const h = new Headers(headers);
+    if (this.cookie) h.set("cookie", this.cookie);
+    if (method !== "GET" && !("origin" in headers)) h.set("origin", ORIGIN);
+    return exports.default.fetch(
+      new Request(`${ORIGIN}${path}`, { method, headers: h, body: body ?? null }),
+    );
+  }
+
   get(path: string) {
     return this.request("GET", path);
   }
@@ -65,3 +80,24 @@ export async function errorCode(res: Response): Promise<string> {
   const body = (await res.json()) as { error?: { code?: string } };
   return body.error?.code ?? "";
 }
+
+/** A minimal Chrome-like offer: Opus audio + H.264 video, both sendonly. */
+export const OFFER = [
+  "v=0",
+  "o=- 4611731400430051336 2 IN IP4 127.0.0.1",
+  "s=-",
+  "t=0 0",
+  "a=group:BUNDLE 0 1",
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+  "c=IN IP4 0.0.0.0",
+  "a=mid:0",
+  "a=sendonly",
+  "a=rtpmap:111 opus/48000/2",
+  "m=video 9 UDP/TLS/RTP/SAVPF 102",
+  "c=IN IP4 0.0.0.0",
+  "a=mid:1",
+  "a=sendonly",
+  "a=rtpmap:102 H264/90000",
+  "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+  "",
+].join("\r\n");

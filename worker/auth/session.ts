@@ -16,7 +16,7 @@ export const ISSUER = "mass-class";
 export const SESSION_TTL_S = 7 * 24 * 3600;
 
 /** Token audiences: a browser session, or a short-lived socket join ticket. */
-export type Audience = "session" | "ws";
+export type Audience = "session" | "ws" | "whip";
 
 interface Claims {
   sub: string;

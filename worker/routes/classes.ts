@@ -10,7 +10,7 @@ import {
   UpdateClassBody,
 } from "../../protocol/api.ts";
 import { encryptSecret, randomId } from "../auth/crypto.ts";
-import { requireRole } from "../auth/session.ts";
+import { requireRole, signToken } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError, readJson } from "../errors.ts";
@@ -128,4 +128,28 @@ export const classes = new Hono<AppEnv>()
       .where(eq(schema.classes.id, cls.id))
       .returning();
     return c.json({ class: toDetail(c, updated!, teacherName) });
+  })
+  /**
+   * A per-class stream token for OBS (WHIP Bearer token), valid 24 h. Only the
+   * class's teacher gets one; it authorizes publishing to this class and nothing else.
+   */
+  .post("/:id/stream-token", requireRole("teacher"), async (c) => {
+    const { cls } = await loadClass(c, c.req.param("id"));
+    const user = c.get("user")!;
+    if (user.id !== cls.teacherId)
+      throw new ApiError(403, "forbidden", "Only this class's teacher can go live.");
+    const token = await signToken(
+      { ...user, classId: cls.id },
+      c.env.JWT_SECRET,
+      "whip",
+      STREAM_TOKEN_TTL_S,
+    );
+    return c.json({
+      token,
+      whipUrl: `${publicOrigin(c)}/whip/${cls.id}`,
+      expiresIn: STREAM_TOKEN_TTL_S,
+    });
   });
+
+/** Lifetime of an OBS stream token. */
+export const STREAM_TOKEN_TTL_S = 24 * 3600;
