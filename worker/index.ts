@@ -1,6 +1,9 @@
 /** Worker entry: the Hono app, plus the Durable Object classes wrangler binds. */
 import { app } from "./app.ts";
 
+export { Classroom } from "../durable-objects/classroom.ts";
+export { ClassroomShard } from "../durable-objects/classroom-shard.ts";
+
 export default {
   fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

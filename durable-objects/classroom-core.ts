@@ -1,0 +1,579 @@
+/**
+ * Pure core of the Classroom root: the only writer of class state. Inputs are
+ * admissions, shard reports, staff commands and stream status; outputs are
+ * effects (sequenced events, frames for shards, D1 records) that the shell
+ * (classroom.ts) carries out. No runtime imports; unit-tested in Node.
+ *
+ * New domains (polls, quizzes, hands, Q&A, slides) plug in the same way: a
+ * command or an aggregated report field in, `event` effects out — the event log,
+ * resume and fan-out come for free.
+ */
+import type {
+  Announcement,
+  ChatMessage,
+  ClassEvent,
+  ClassSnapshot,
+  PublicSettings,
+  Rejection,
+  ServerMessage,
+  StaffFrame,
+  StreamStatus,
+} from "../protocol/realtime.ts";
+import { CloseCode, isStaff } from "../protocol/realtime.ts";
+import type { ChatRules } from "./chat-policy.ts";
+import type { Admission, AdmitResult, ShardControl, ShardReport, StaffCommand } from "./rpc.ts";
+import { STAFF_SECTION } from "./rpc.ts";
+import { sectionOf } from "./shard-core.ts";
+
+/** Global-channel messages kept for snapshots. */
+export const GLOBAL_HISTORY = 50;
+/** Announcements kept for snapshots. */
+export const ANNOUNCE_HISTORY = 10;
+/** Rejections kept for the staff feed backlog. */
+export const REJECTION_HISTORY = 200;
+/** An admission not confirmed by its shard within this time no longer counts as load. */
+export const RESERVATION_TTL_MS = 20_000;
+/** A class empty for this long starts a new class session on the next join. */
+export const SESSION_IDLE_MS = 30 * 60_000;
+
+/** A class session (one live run), mirrored to D1 class_sessions. */
+export interface SessionInfo {
+  id: string;
+  startedAt: number;
+  peak: number;
+  /** When the last participant left; null while anyone is connected. */
+  emptySince: number | null;
+}
+
+/** Root state that must survive restarts (saved as one JSON row when it changes). */
+export interface RootDurable {
+  classId: string;
+  /** Last assigned sequence number. */
+  seq: number;
+  stream: StreamStatus;
+  settings: PublicSettings;
+  blockedWords: string[];
+  pinned: ChatMessage | null;
+  global: ChatMessage[];
+  announcements: Announcement[];
+  bans: Record<string, { name?: string; at: number }>;
+  /** userId → epoch ms the timeout ends. */
+  timeouts: Record<string, number>;
+  session: SessionInfo | null;
+  /** The session the last leaves are credited to after a session ended. */
+  lastSessionId: string | null;
+  /** Number of section shards opened so far (s1…sN). */
+  sectionCount: number;
+}
+
+/** A new class's root state. */
+export function initialDurable(classId: string): RootDurable {
+  return {
+    classId,
+    seq: 0,
+    stream: "idle",
+    settings: { slowModeSec: 0, linkPolicy: "allow" },
+    blockedWords: [],
+    pinned: null,
+    global: [],
+    announcements: [],
+    bans: {},
+    timeouts: {},
+    session: null,
+    lastSessionId: null,
+    sectionCount: 0,
+  };
+}
+
+/** The root's view of one shard's load. */
+export interface ShardLoad {
+  sectionId: string;
+  /** Sockets the shard last reported. */
+  sockets: number;
+  /** Admissions not yet confirmed by a join in a report. */
+  reserved: { userId: string; at: number }[];
+}
+
+/** One D1 attendance delta (summed by upsert). */
+export interface AttendanceDelta {
+  sessionId: string;
+  userId: string;
+  name: string;
+  firstJoin: number;
+  lastLeave: number | null;
+  seconds: number;
+  joins: number;
+}
+
+/** What the shell must do. */
+export type RootEffect =
+  /** Append to the log and send to every shard. */
+  | { kind: "event"; event: ClassEvent }
+  /** Send an unsequenced frame to every shard. */
+  | { kind: "broadcast"; frame: ServerMessage }
+  /** Send a frame to the staff shard. */
+  | { kind: "staff"; frame: ServerMessage }
+  /** Send an instruction to one shard or all ("*"). */
+  | { kind: "control"; sectionId: string; control: ShardControl }
+  | {
+      kind: "audit";
+      at: number;
+      actorId: string;
+      action: string;
+      target: string | null;
+      detail: string | null;
+    }
+  | { kind: "attendance"; delta: AttendanceDelta }
+  | {
+      kind: "session";
+      session: { id: string; startedAt: number; endedAt: number | null; peak: number };
+    }
+  /** Durable state changed: save it. */
+  | { kind: "persist" }
+  /** Shard loads changed: save them; presence may have changed. */
+  | { kind: "loads" };
+
+/** All shards. */
+export const ALL = "*";
+
+/** The root's decisions. Mutates its own state; returns effects; no I/O. */
+export class RootCore {
+  readonly loads = new Map<string, ShardLoad>();
+  /** Recent rejections (memory only: a staff convenience, not a record). */
+  readonly rejections: Rejection[] = [];
+  /** Sections some staff socket watches. */
+  watching = new Set<string>();
+
+  constructor(
+    public durable: RootDurable,
+    loads: ShardLoad[],
+    public capacity: number,
+    private readonly newId: () => string,
+  ) {
+    for (const l of loads) this.loads.set(l.sectionId, l);
+  }
+
+  private load(sectionId: string): ShardLoad {
+    let l = this.loads.get(sectionId);
+    if (!l) {
+      l = { sectionId, sockets: 0, reserved: [] };
+      this.loads.set(sectionId, l);
+    }
+    return l;
+  }
+
+  private loadOf(l: ShardLoad, now: number): number {
+    l.reserved = l.reserved.filter((r) => now - r.at < RESERVATION_TTL_MS);
+    return l.sockets + l.reserved.length;
+  }
+
+  /** Pick a shard for a connecting user, or refuse a banned one. */
+  admit(a: Admission, now: number): AdmitResult {
+    if (this.durable.bans[a.user.id]) return { ok: false, code: "banned" };
+    let sectionId: string;
+    if (isStaff(a.role)) {
+      sectionId = STAFF_SECTION;
+    } else {
+      const open = [...this.loads.values()]
+        .filter((l) => l.sectionId !== STAFF_SECTION)
+        .map((l) => ({ l, n: this.loadOf(l, now) }))
+        .filter((x) => x.n < this.capacity);
+      const hinted = a.hint ? open.find((x) => x.l.sectionId === a.hint) : undefined;
+      const least = open.sort((x, y) => x.n - y.n || x.l.sectionId.localeCompare(y.l.sectionId))[0];
+      const pick = hinted ?? least;
+      if (pick) {
+        sectionId = pick.l.sectionId;
+      } else {
+        this.durable.sectionCount++;
+        sectionId = `s${this.durable.sectionCount}`;
+      }
+    }
+    this.load(sectionId).reserved.push({ userId: a.user.id, at: now });
+    return { ok: true, sectionId };
+  }
+
+  /** Sections that hold (or are about to hold) sockets: the delivery targets. */
+  activeSections(now: number): string[] {
+    return [...this.loads.values()].filter((l) => this.loadOf(l, now) > 0).map((l) => l.sectionId);
+  }
+
+  /** Live students (sockets in section shards). */
+  students(): number {
+    let n = 0;
+    for (const l of this.loads.values()) if (l.sectionId !== STAFF_SECTION) n += l.sockets;
+    return n;
+  }
+
+  /** Live students and occupied sections. */
+  presenceCounts(): { students: number; sections: number } {
+    const sections = [...this.loads.values()].filter(
+      (l) => l.sectionId !== STAFF_SECTION && l.sockets > 0,
+    ).length;
+    return { students: this.students(), sections };
+  }
+
+  /** The `presence` frame. */
+  presence(): ServerMessage {
+    return { type: "presence", ...this.presenceCounts() };
+  }
+
+  /** Chat rules for shards. */
+  rules(now: number): ChatRules {
+    this.pruneTimeouts(now);
+    return {
+      slowModeSec: this.durable.settings.slowModeSec,
+      linkPolicy: this.durable.settings.linkPolicy,
+      blockedWords: this.durable.blockedWords,
+      timeouts: { ...this.durable.timeouts },
+    };
+  }
+
+  private pruneTimeouts(now: number): void {
+    for (const [u, until] of Object.entries(this.durable.timeouts))
+      if (until <= now) delete this.durable.timeouts[u];
+  }
+
+  /** The full-state `snapshot` frame at the current seq. */
+  snapshot(): ServerMessage {
+    const d = this.durable;
+    const state: ClassSnapshot = {
+      stream: d.stream,
+      settings: d.settings,
+      pinned: d.pinned,
+      global: d.global,
+      announcements: d.announcements,
+      presence: this.presenceCounts(),
+    };
+    return { type: "snapshot", seq: d.seq, state };
+  }
+
+  /** Staff moderation state. */
+  modState(now: number): StaffFrame {
+    this.pruneTimeouts(now);
+    return {
+      type: "mod.state",
+      blockedWords: this.durable.blockedWords,
+      bans: Object.entries(this.durable.bans).map(([userId, b]) => ({ userId, ...b })),
+      timeouts: Object.entries(this.durable.timeouts).map(([userId, until]) => ({ userId, until })),
+      sections: [...this.loads.values()]
+        .filter((l) => l.sectionId !== STAFF_SECTION)
+        .map((l) => ({ sectionId: l.sectionId, students: l.sockets })),
+    };
+  }
+
+  /** The rejection backlog frame. */
+  rejectionBacklog(): StaffFrame {
+    return { type: "mod.rejections", items: [...this.rejections] };
+  }
+
+  /**
+   * How to bring a client at `resume` up to date, given the oldest seq still in the log:
+   * replay events after `resume`, or send a snapshot when the gap is too old or unknown.
+   */
+  resumePlan(
+    resume: number | undefined,
+    oldestLogged: number | null,
+  ): { kind: "snapshot" } | { kind: "replay"; after: number } {
+    if (resume === undefined || resume > this.durable.seq) return { kind: "snapshot" };
+    if (resume === this.durable.seq) return { kind: "replay", after: resume };
+    if (oldestLogged !== null && resume + 1 >= oldestLogged)
+      return { kind: "replay", after: resume };
+    return { kind: "snapshot" };
+  }
+
+  private emit(
+    effects: RootEffect[],
+    make: (seq: number, at: number) => ClassEvent,
+    now: number,
+  ): void {
+    this.durable.seq++;
+    effects.push({ kind: "event", event: make(this.durable.seq, now) }, { kind: "persist" });
+  }
+
+  /** The stream's status changed (from the studio or the media bridge). */
+  setStreamStatus(status: StreamStatus, now: number): RootEffect[] {
+    if (status === this.durable.stream) return [];
+    const fx: RootEffect[] = [];
+    this.durable.stream = status;
+    this.emit(fx, (seq, at) => ({ type: "stream.status", seq, at, status }), now);
+    if (status === "live" && !this.durable.session) this.startSession(fx, now);
+    if (status === "ended") this.endSession(fx, now);
+    return fx;
+  }
+
+  private startSession(fx: RootEffect[], now: number): SessionInfo {
+    const s: SessionInfo = {
+      id: this.newId(),
+      startedAt: now,
+      peak: this.students(),
+      emptySince: null,
+    };
+    this.durable.session = s;
+    this.durable.lastSessionId = s.id;
+    fx.push(
+      { kind: "session", session: { id: s.id, startedAt: now, endedAt: null, peak: s.peak } },
+      { kind: "persist" },
+    );
+    return s;
+  }
+
+  private endSession(fx: RootEffect[], endedAt: number): void {
+    const s = this.durable.session;
+    if (!s) return;
+    fx.push(
+      { kind: "session", session: { id: s.id, startedAt: s.startedAt, endedAt, peak: s.peak } },
+      { kind: "persist" },
+    );
+    this.durable.session = null;
+  }
+
+  /** Merge one shard's batch. */
+  report(r: ShardReport, now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    const l = this.load(r.sectionId);
+    const before = this.students();
+    l.sockets = r.sockets;
+    for (const j of r.joins) {
+      const i = l.reserved.findIndex((x) => x.userId === j.user.id);
+      if (i >= 0) l.reserved.splice(i, 1);
+    }
+    fx.push({ kind: "loads" });
+
+    let session = this.durable.session;
+    if (r.joins.length > 0) {
+      if (session?.emptySince != null && now - session.emptySince > SESSION_IDLE_MS) {
+        this.endSession(fx, session.emptySince);
+        session = null;
+      }
+      if (!session) session = this.startSession(fx, now);
+    }
+    for (const j of r.joins) {
+      if (this.durable.bans[j.user.id]) {
+        // Banned between admission and connect: the shard learns it here.
+        fx.push({
+          kind: "control",
+          sectionId: r.sectionId,
+          control: { kind: "kick", userId: j.user.id, code: CloseCode.banned, reason: "banned" },
+        });
+      }
+      if (session) {
+        fx.push({
+          kind: "attendance",
+          delta: {
+            sessionId: session.id,
+            userId: j.user.id,
+            name: j.user.name,
+            firstJoin: j.at,
+            lastLeave: null,
+            seconds: 0,
+            joins: 1,
+          },
+        });
+      }
+    }
+    const creditTo = session?.id ?? this.durable.lastSessionId;
+    if (creditTo) {
+      for (const x of r.leaves) {
+        const seconds = Math.max(0, Math.round((x.at - x.joinedAt) / 1000));
+        fx.push({
+          kind: "attendance",
+          delta: {
+            sessionId: creditTo,
+            userId: x.user.id,
+            name: x.user.name,
+            firstJoin: x.joinedAt,
+            lastLeave: x.at,
+            seconds,
+            joins: 0,
+          },
+        });
+      }
+    }
+    const students = this.students();
+    if (session) {
+      const total = students + (this.loads.get(STAFF_SECTION)?.sockets ?? 0);
+      const emptySince = total === 0 ? (session.emptySince ?? now) : null;
+      if (students > session.peak || emptySince !== session.emptySince) {
+        session.peak = Math.max(session.peak, students);
+        session.emptySince = emptySince;
+        fx.push({ kind: "persist" });
+      }
+    }
+    if (students !== before) fx.push({ kind: "staff", frame: this.modState(now) });
+
+    for (const c of r.commands) fx.push(...this.command(c, now));
+    if (r.rejections.length > 0) {
+      this.rejections.push(...r.rejections);
+      if (this.rejections.length > REJECTION_HISTORY)
+        this.rejections.splice(0, this.rejections.length - REJECTION_HISTORY);
+      fx.push({ kind: "staff", frame: { type: "mod.rejections", items: r.rejections } });
+    }
+    if (r.relay.length > 0 && this.watching.has(r.sectionId)) {
+      fx.push({
+        kind: "control",
+        sectionId: STAFF_SECTION,
+        control: { kind: "relay", sectionId: r.sectionId, frames: r.relay },
+      });
+    }
+    if (r.watching && r.sectionId === STAFF_SECTION) {
+      const next = new Set(r.watching);
+      for (const s of next)
+        if (!this.watching.has(s))
+          fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: true } });
+      for (const s of this.watching)
+        if (!next.has(s))
+          fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: false } });
+      this.watching = next;
+    }
+    return fx;
+  }
+
+  /** Apply a staff command forwarded by the staff shard (roles re-checked here too). */
+  command(c: StaffCommand, now: number): RootEffect[] {
+    const { by, message: m } = c;
+    if (!isStaff(by.role)) return [];
+    const fx: RootEffect[] = [];
+    const audit = (action: string, target: string | null, detail: unknown = null) =>
+      fx.push({
+        kind: "audit",
+        at: now,
+        actorId: by.id,
+        action,
+        target,
+        detail: detail === null ? null : JSON.stringify(detail),
+      });
+    const d = this.durable;
+    switch (m.type) {
+      case "chat.send": {
+        this.emit(
+          fx,
+          (seq, at) => {
+            const message: ChatMessage = {
+              id: `g${seq}`,
+              channel: "global",
+              from: by,
+              text: m.text,
+              at,
+            };
+            if (m.rid !== undefined) message.rid = m.rid;
+            d.global.push(message);
+            if (d.global.length > GLOBAL_HISTORY) d.global.shift();
+            return { type: "chat.message", seq, at, message };
+          },
+          now,
+        );
+        break;
+      }
+      case "announce.send": {
+        this.emit(
+          fx,
+          (seq, at) => {
+            const announcement: Announcement = { id: `a${seq}`, from: by, text: m.text, at };
+            d.announcements.push(announcement);
+            if (d.announcements.length > ANNOUNCE_HISTORY) d.announcements.shift();
+            return { type: "announce", seq, at, announcement };
+          },
+          now,
+        );
+        audit("announce", null, { text: m.text.slice(0, 200) });
+        break;
+      }
+      case "chat.delete": {
+        const id = m.messageId;
+        if (/^g\d+$/.test(id)) {
+          d.global = d.global.filter((x) => x.id !== id);
+          if (d.pinned?.id === id) d.pinned = null;
+          this.emit(fx, (seq, at) => ({ type: "chat.deleted", seq, at, messageId: id }), now);
+        } else {
+          const section = sectionOf(id);
+          if (!section || !this.loads.has(section)) break;
+          fx.push({
+            kind: "control",
+            sectionId: section,
+            control: { kind: "delete", messageId: id },
+          });
+        }
+        audit("chat.delete", id);
+        break;
+      }
+      case "chat.pin": {
+        const msg =
+          m.messageId === null ? null : (d.global.find((x) => x.id === m.messageId) ?? null);
+        if (m.messageId !== null && !msg) break;
+        d.pinned = msg;
+        this.emit(fx, (seq, at) => ({ type: "chat.pinned", seq, at, message: msg }), now);
+        audit("chat.pin", m.messageId);
+        break;
+      }
+      case "mod.timeout": {
+        const until = now + m.seconds * 1000;
+        d.timeouts[m.userId] = until;
+        const control: ShardControl = { kind: "timeout", userId: m.userId, until };
+        if (m.reason) control.reason = m.reason;
+        fx.push(
+          { kind: "control", sectionId: ALL, control },
+          { kind: "persist" },
+          { kind: "staff", frame: this.modState(now) },
+        );
+        audit("mod.timeout", m.userId, { seconds: m.seconds, reason: m.reason ?? null });
+        break;
+      }
+      case "mod.ban": {
+        d.bans[m.userId] = { at: now };
+        for (const l of this.loads.values())
+          l.reserved = l.reserved.filter((r) => r.userId !== m.userId);
+        fx.push(
+          {
+            kind: "control",
+            sectionId: ALL,
+            control: { kind: "kick", userId: m.userId, code: CloseCode.banned, reason: "banned" },
+          },
+          { kind: "persist" },
+          { kind: "staff", frame: this.modState(now) },
+        );
+        audit("mod.ban", m.userId, { reason: m.reason ?? null });
+        break;
+      }
+      case "mod.unban": {
+        if (!d.bans[m.userId]) break;
+        delete d.bans[m.userId];
+        fx.push({ kind: "persist" }, { kind: "staff", frame: this.modState(now) });
+        audit("mod.unban", m.userId);
+        break;
+      }
+      case "settings.update": {
+        if (by.role !== "teacher") break;
+        const next: PublicSettings = {
+          slowModeSec: m.slowModeSec ?? d.settings.slowModeSec,
+          linkPolicy: m.linkPolicy ?? d.settings.linkPolicy,
+        };
+        if (
+          next.slowModeSec !== d.settings.slowModeSec ||
+          next.linkPolicy !== d.settings.linkPolicy
+        ) {
+          d.settings = next;
+          this.emit(fx, (seq, at) => ({ type: "settings.changed", seq, at, settings: next }), now);
+        }
+        if (m.blockedWords)
+          d.blockedWords = [...new Set(m.blockedWords.map((w) => w.toLowerCase()))];
+        fx.push(
+          { kind: "control", sectionId: ALL, control: { kind: "rules", rules: this.rules(now) } },
+          { kind: "persist" },
+          { kind: "staff", frame: this.modState(now) },
+        );
+        audit("settings.update", null, {
+          slowModeSec: m.slowModeSec,
+          linkPolicy: m.linkPolicy,
+          blockedWords: m.blockedWords?.length,
+        });
+        break;
+      }
+      case "hello":
+      case "section.watch":
+        break;
+      default:
+        m satisfies never;
+    }
+    return fx;
+  }
+}

@@ -1,0 +1,474 @@
+/**
+ * ClassroomShard: one section of a class. Holds up to SHARD_CAPACITY sockets with
+ * the Hibernation API, validates and rate-limits every inbound frame, runs the
+ * section chat, and talks to the root in batches. A thin shell around ShardCore.
+ */
+import { DurableObject } from "cloudflare:workers";
+import {
+  type Author,
+  type ChatMessage,
+  type ClassRole,
+  CloseCode,
+  isStaff,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  type ServerMessage,
+} from "../protocol/realtime.ts";
+import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
+import type { Classroom } from "./classroom.ts";
+import type { ShardDelivery, ShardReport } from "./rpc.ts";
+import { STAFF_SECTION, shardName, TRUSTED } from "./rpc.ts";
+import {
+  admitFrame,
+  type ConnGuard,
+  newGuard,
+  SECTION_HISTORY,
+  ShardCore,
+  type ShardEffect,
+  strike,
+} from "./shard-core.ts";
+
+/** Shard → root flush window, ms. */
+export const REPORT_MS = 100;
+
+/** Per-socket data, namespaced so other features can add their own keys later. */
+interface Attachment {
+  mc: {
+    user: Author;
+    joinedAt: number;
+    chat?: ChatUserState;
+    /** Staff: the section this socket watches. */
+    watch?: string | null;
+  };
+}
+
+const ROLES: ClassRole[] = ["teacher", "moderator", "student", "guest"];
+
+/** Close a socket, ignoring codes that may not be sent and sockets already gone. */
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  try {
+    if (code === 1005 || code === 1006 || code === 1015) ws.close();
+    else ws.close(code, reason);
+  } catch {
+    // Already closed.
+  }
+}
+
+function sendQuietly(ws: WebSocket, frame: string): void {
+  try {
+    ws.send(frame);
+  } catch {
+    // The socket closed between listing and sending; its close handler records the leave.
+  }
+}
+
+function emptyReport(sectionId: string): ShardReport {
+  return { sectionId, sockets: 0, joins: [], leaves: [], commands: [], rejections: [], relay: [] };
+}
+
+export class ClassroomShard extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private classId = "";
+  private core!: ShardCore;
+  private report!: ShardReport;
+  private reportDirty = false;
+  private reportTimer: ReturnType<typeof setTimeout> | null = null;
+  private reportFailures = 0;
+  /** Sockets this instance already counted as gone (close and error can both fire). */
+  private readonly gone = new WeakSet<WebSocket>();
+  private readonly guards = new WeakMap<WebSocket, ConnGuard>();
+  /** Sockets waiting for their catch-up: live frames queue here so order holds. */
+  private readonly syncing = new Map<WebSocket, string[]>();
+  private lastWatching = "[]";
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    // Answered by the runtime without waking the object (no billing, no hibernation break).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    void ctx.blockConcurrencyWhile(async () => this.load());
+  }
+
+  private load(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS section_log (sseq INTEGER PRIMARY KEY, id TEXT NOT NULL, message TEXT NOT NULL);`);
+    const meta = Object.fromEntries(
+      this.sql
+        .exec<{ k: string; v: string }>("SELECT k, v FROM meta")
+        .toArray()
+        .map((r) => [r.k, r.v]),
+    );
+    this.classId = meta.classId ?? "";
+    const sectionId = meta.sectionId ?? "";
+    this.core = new ShardCore(
+      sectionId,
+      Number(meta.sseq ?? 0),
+      meta.rules ? (JSON.parse(meta.rules) as ChatRules) : DEFAULT_RULES,
+    );
+    this.core.watched = meta.watched === "1";
+    this.report = emptyReport(sectionId);
+    // After hibernation, rebuild the per-user chat limiter from socket attachments.
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = this.attachment(ws);
+      if (a?.chat) this.core.chatUsers.set(a.user.id, a.chat);
+    }
+  }
+
+  private setMeta(k: string, v: string): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta VALUES (?, ?)", k, v);
+  }
+
+  private attachment(ws: WebSocket): Attachment["mc"] | null {
+    return (ws.deserializeAttachment() as Attachment | null)?.mc ?? null;
+  }
+
+  // ---- connect ---------------------------------------------------------------
+
+  /** Upgrade from the Worker, which already authenticated and set the trusted headers. */
+  override async fetch(req: Request): Promise<Response> {
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("expected websocket", { status: 426 });
+    const h = (k: string) => req.headers.get(k) ?? "";
+    const role = h(TRUSTED.role) as ClassRole;
+    const classId = h(TRUSTED.classId);
+    const sectionId = h(TRUSTED.sectionId);
+    const userId = h(TRUSTED.userId);
+    if (!classId || !sectionId || !userId || !ROLES.includes(role))
+      return new Response("missing identity", { status: 400 });
+    if (!this.classId) {
+      this.classId = classId;
+      this.setMeta("classId", classId);
+    }
+    if (!this.core.sectionId) {
+      this.core = new ShardCore(sectionId, this.core.sseq, this.core.rules);
+      this.report.sectionId = sectionId;
+      this.setMeta("sectionId", sectionId);
+    }
+    const user: Author = { id: userId, name: decodeURIComponent(h(TRUSTED.userName)), role };
+    const resumeRaw = h(TRUSTED.resume);
+    const resume = /^\d+$/.test(resumeRaw) ? Number(resumeRaw) : undefined;
+
+    const { 0: client, 1: server } = new WebSocketPair();
+    const now = Date.now();
+    this.ctx.acceptWebSocket(server, [`user:${userId}`, isStaff(role) ? "staff" : "student"]);
+    server.serializeAttachment({ mc: { user, joinedAt: now } } satisfies Attachment);
+    this.guards.set(server, newGuard(now));
+    const welcome: ServerMessage = {
+      type: "welcome",
+      v: PROTOCOL_VERSION,
+      you: user,
+      sectionId: this.core.sectionId,
+      serverTime: now,
+    };
+    server.send(JSON.stringify(welcome));
+    this.report.joins.push({ user, at: now });
+    this.markReport();
+    this.syncing.set(server, []);
+    void this.syncSocket(server, user, resume, true);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Send the class state (snapshot or missed events), then release queued live frames. */
+  private async syncSocket(
+    ws: WebSocket,
+    user: Author,
+    resume: number | undefined,
+    initial: boolean,
+  ): Promise<void> {
+    if (!this.syncing.has(ws)) this.syncing.set(ws, []);
+    try {
+      const r = await this.root().sync(
+        this.classId,
+        this.core.sectionId,
+        isStaff(user.role),
+        resume,
+      );
+      if (JSON.stringify(r.rules) !== JSON.stringify(this.core.rules)) {
+        this.core.rules = r.rules;
+        this.setMeta("rules", JSON.stringify(r.rules));
+      }
+      this.setWatched(r.watched);
+      for (const f of r.frames) sendQuietly(ws, f);
+      if (initial) {
+        for (const f of r.staff) sendQuietly(ws, f);
+        if (!this.core.isStaffShard) sendQuietly(ws, this.sectionSnapshotFrame());
+      }
+    } catch (err) {
+      console.error(JSON.stringify({ event: "sync_failed", message: String(err) }));
+      sendQuietly(
+        ws,
+        JSON.stringify({
+          type: "error",
+          code: "unavailable",
+          message: "Class state is briefly unavailable; send hello to retry.",
+        } satisfies ServerMessage),
+      );
+    } finally {
+      const queued = this.syncing.get(ws) ?? [];
+      this.syncing.delete(ws);
+      for (const f of queued) sendQuietly(ws, f);
+    }
+  }
+
+  private root(): DurableObjectStub<Classroom> {
+    return this.env.CLASSROOM.get(this.env.CLASSROOM.idFromName(this.classId));
+  }
+
+  // ---- inbound ---------------------------------------------------------------
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (this.gone.has(ws)) return;
+    const a = this.attachment(ws);
+    if (!a) return;
+    const now = Date.now();
+    let guard = this.guards.get(ws);
+    if (!guard) {
+      guard = newGuard(now);
+      this.guards.set(ws, guard);
+    }
+    const admitted = admitFrame(guard, now);
+    if (admitted === "close") return this.kickSocket(ws, CloseCode.flood, "flood");
+    if (admitted === "refuse") {
+      return this.reply(ws, {
+        type: "error",
+        code: "rate_limited",
+        message: "Too many frames; slow down.",
+      });
+    }
+    const parsed = parseClientMessage(data);
+    if (!parsed.ok) {
+      this.reply(ws, { type: "error", code: parsed.code, message: parsed.message });
+      if (strike(guard) === "close")
+        this.kickSocket(ws, CloseCode.policyViolation, "too many invalid messages");
+      return;
+    }
+    const effects = this.core.onMessage(a.user, parsed.message, now);
+    if (parsed.message.type === "chat.send") {
+      const chat = this.core.chatUsers.get(a.user.id);
+      if (chat) ws.serializeAttachment({ mc: { ...a, chat } } satisfies Attachment);
+    }
+    this.run(effects, ws);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    closeQuietly(ws, code, reason);
+    this.leave(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.leave(ws);
+  }
+
+  private leave(ws: WebSocket): void {
+    if (this.gone.has(ws)) return;
+    this.gone.add(ws);
+    this.syncing.delete(ws);
+    const a = this.attachment(ws);
+    if (!a) return;
+    this.report.leaves.push({ user: a.user, joinedAt: a.joinedAt, at: Date.now() });
+    if (a.watch) this.noteWatching();
+    this.markReport();
+  }
+
+  private kickSocket(ws: WebSocket, code: number, reason: string): void {
+    closeQuietly(ws, code, reason);
+    this.leave(ws);
+  }
+
+  private reply(ws: WebSocket, frame: ServerMessage): void {
+    sendQuietly(ws, JSON.stringify(frame));
+  }
+
+  // ---- root → shard ------------------------------------------------------------
+
+  /** Root: a batch of pre-encoded frames (forwarded verbatim) and control instructions. */
+  async deliver(batch: ShardDelivery): Promise<void> {
+    for (const c of batch.control) this.run(this.core.onControl(c));
+    for (const frame of batch.frames) this.broadcast(frame);
+  }
+
+  /** Staff shard (RPC): this section's `section.snapshot` frame for a watcher. */
+  async sectionSnapshot(): Promise<string> {
+    return this.sectionSnapshotFrame();
+  }
+
+  private sectionSnapshotFrame(): string {
+    const messages = this.sql
+      .exec<{ message: string }>(
+        "SELECT message FROM section_log ORDER BY sseq DESC LIMIT ?",
+        SECTION_HISTORY,
+      )
+      .toArray()
+      .reverse()
+      .map((r) => JSON.parse(r.message) as ChatMessage);
+    return JSON.stringify({
+      type: "section.snapshot",
+      sectionId: this.core.sectionId,
+      sseq: this.core.sseq,
+      messages,
+    } satisfies ServerMessage);
+  }
+
+  private broadcast(frame: string, tag?: string): void {
+    for (const ws of this.ctx.getWebSockets(tag)) {
+      if (this.gone.has(ws)) continue;
+      const q = this.syncing.get(ws);
+      if (q) q.push(frame);
+      else sendQuietly(ws, frame);
+    }
+  }
+
+  private setWatched(on: boolean): void {
+    if (on === this.core.watched) return;
+    this.core.watched = on;
+    this.setMeta("watched", on ? "1" : "0");
+  }
+
+  private run(effects: ShardEffect[], from?: WebSocket): void {
+    for (const fx of effects) {
+      switch (fx.kind) {
+        case "reply":
+          if (from) this.reply(from, fx.frame);
+          break;
+        case "section": {
+          const frame = JSON.stringify(fx.frame);
+          this.broadcast(frame);
+          if (fx.frame.type === "section.message") {
+            const m = fx.frame.message;
+            this.sql.exec(
+              "INSERT INTO section_log VALUES (?, ?, ?)",
+              fx.frame.sseq,
+              m.id,
+              JSON.stringify(m),
+            );
+            this.sql.exec(
+              "DELETE FROM section_log WHERE sseq <= ?",
+              fx.frame.sseq - SECTION_HISTORY,
+            );
+          }
+          this.setMeta("sseq", String(this.core.sseq));
+          if (this.core.watched) {
+            this.report.relay.push(frame);
+            this.markReport();
+          }
+          break;
+        }
+        case "forget":
+          this.sql.exec("DELETE FROM section_log WHERE id = ?", fx.messageId);
+          break;
+        case "upstream":
+          this.report.commands.push(fx.command);
+          this.markReport();
+          break;
+        case "rejection":
+          this.report.rejections.push(fx.rejection);
+          this.markReport();
+          break;
+        case "resync":
+          if (from) {
+            const a = this.attachment(from);
+            if (a) void this.syncSocket(from, a.user, fx.resume, false);
+          }
+          break;
+        case "watch":
+          if (from) void this.watch(from, fx.sectionId);
+          break;
+        case "toUser":
+          this.broadcast(JSON.stringify(fx.frame), `user:${fx.userId}`);
+          break;
+        case "kick":
+          for (const ws of this.ctx.getWebSockets(`user:${fx.userId}`))
+            this.kickSocket(ws, fx.code, fx.reason);
+          break;
+        case "relay":
+          for (const ws of this.ctx.getWebSockets("staff")) {
+            if (this.attachment(ws)?.watch === fx.sectionId)
+              for (const f of fx.frames) sendQuietly(ws, f);
+          }
+          break;
+        case "rulesChanged":
+          this.setMeta("rules", JSON.stringify(this.core.rules));
+          break;
+        default:
+          fx satisfies never;
+      }
+    }
+  }
+
+  /** A staff socket starts (or stops) watching a section: send its history, tell the root. */
+  private async watch(ws: WebSocket, sectionId: string | null): Promise<void> {
+    const a = this.attachment(ws);
+    if (!a) return;
+    ws.serializeAttachment({ mc: { ...a, watch: sectionId } } satisfies Attachment);
+    this.noteWatching();
+    if (!sectionId || sectionId === STAFF_SECTION) return;
+    try {
+      const target = this.env.CLASSROOM_SHARD.get(
+        this.env.CLASSROOM_SHARD.idFromName(shardName(this.classId, sectionId)),
+      );
+      sendQuietly(ws, await target.sectionSnapshot());
+    } catch {
+      this.reply(ws, {
+        type: "error",
+        code: "unavailable",
+        message: "That section is unavailable.",
+        ref: "section.watch",
+      });
+    }
+  }
+
+  private noteWatching(): void {
+    const set = new Set<string>();
+    for (const ws of this.ctx.getWebSockets("staff")) {
+      if (this.gone.has(ws)) continue;
+      const w = this.attachment(ws)?.watch;
+      if (w) set.add(w);
+    }
+    const next = JSON.stringify([...set].sort());
+    if (next === this.lastWatching) return;
+    this.lastWatching = next;
+    this.report.watching = [...set];
+    this.markReport();
+  }
+
+  // ---- shard → root ------------------------------------------------------------
+
+  private markReport(): void {
+    this.reportDirty = true;
+    if (!this.reportTimer) this.reportTimer = setTimeout(() => void this.flushReport(), REPORT_MS);
+  }
+
+  private openSockets(): number {
+    let n = 0;
+    for (const ws of this.ctx.getWebSockets()) if (!this.gone.has(ws)) n++;
+    return n;
+  }
+
+  private async flushReport(): Promise<void> {
+    this.reportTimer = null;
+    if (!this.reportDirty || !this.classId) return;
+    const r = this.report;
+    r.sockets = this.openSockets();
+    this.report = emptyReport(this.core.sectionId);
+    this.reportDirty = false;
+    if (this.core.pruneTimeouts(Date.now())) this.setMeta("rules", JSON.stringify(this.core.rules));
+    try {
+      await this.root().report(this.classId, r);
+      this.reportFailures = 0;
+    } catch (err) {
+      console.error(JSON.stringify({ event: "report_failed", message: String(err) }));
+      // Keep what matters (attendance, commands) and retry; drop relays and give up after a while.
+      if (++this.reportFailures <= 10) {
+        const next = this.report;
+        next.joins.unshift(...r.joins);
+        next.leaves.unshift(...r.leaves);
+        next.commands.unshift(...r.commands);
+        next.rejections.unshift(...r.rejections);
+        if (r.watching && !next.watching) next.watching = r.watching;
+        this.markReport();
+      }
+    }
+  }
+}

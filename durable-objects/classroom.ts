@@ -1,0 +1,441 @@
+/**
+ * Classroom: the root Durable Object of one class. A thin shell around RootCore:
+ * it loads and saves state in its SQLite storage, keeps the bounded event log,
+ * batches frames to shards by RPC, and writes attendance/audit to D1 in batches.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { StreamStatus } from "../protocol/realtime.ts";
+import {
+  ALL,
+  initialDurable,
+  RootCore,
+  type RootDurable,
+  type RootEffect,
+  type ShardLoad,
+} from "./classroom-core.ts";
+import type { Admission, AdmitResult, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
+import { STAFF_SECTION, shardName } from "./rpc.ts";
+
+/** Events kept for resume. */
+export const LOG_SIZE = 1000;
+/** Root → shard flush window, ms. */
+export const DELIVERY_MS = 50;
+/** Presence re-broadcast at most this often, ms. */
+export const PRESENCE_MS = 2000;
+/** D1 flush delay for attendance/audit/session rows, ms. */
+export const D1_FLUSH_MS = 10_000;
+/** Rows per D1 batch. */
+const D1_CHUNK = 200;
+
+/** Default shard capacity when SHARD_CAPACITY is unset (docs/decisions/001-shard-size.md). */
+export const DEFAULT_SHARD_CAPACITY = 2000;
+
+export class Classroom extends DurableObject<Env> {
+  private core!: RootCore;
+  private readonly sql: SqlStorage;
+  private readonly outbox = new Map<string, ShardDelivery>();
+  private deliveryTimer: ReturnType<typeof setTimeout> | null = null;
+  private presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastPresence = "";
+  private oldestLogged: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    // Init gate: no RPC runs before state is loaded.
+    void ctx.blockConcurrencyWhile(async () => this.load());
+  }
+
+  private load(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, frame TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS attendance_pending (session_id TEXT, user_id TEXT, name TEXT, first_join INTEGER,
+        last_leave INTEGER, seconds INTEGER, joins INTEGER, PRIMARY KEY (session_id, user_id));
+      CREATE TABLE IF NOT EXISTS session_pending (id TEXT PRIMARY KEY, started_at INTEGER, ended_at INTEGER, peak INTEGER);
+      CREATE TABLE IF NOT EXISTS audit_pending (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER, actor_id TEXT,
+        action TEXT, target TEXT, detail TEXT);`);
+    const row = (k: string) =>
+      this.sql.exec<{ v: string }>("SELECT v FROM state WHERE k = ?", k).toArray()[0]?.v;
+    const durable = row("durable");
+    const loads = row("loads");
+    this.core = new RootCore(
+      durable ? (JSON.parse(durable) as RootDurable) : initialDurable(""),
+      loads ? (JSON.parse(loads) as ShardLoad[]) : [],
+      Number(this.env.SHARD_CAPACITY) || DEFAULT_SHARD_CAPACITY,
+      () => crypto.randomUUID(),
+    );
+    this.oldestLogged = this.sql
+      .exec<{ s: number | null }>("SELECT min(seq) AS s FROM events")
+      .one().s;
+  }
+
+  /** Remember which class this root serves (the id is not recoverable from a DO id). */
+  private bind(classId: string): void {
+    if (this.core.durable.classId) return;
+    this.core.durable.classId = classId;
+    this.persist();
+  }
+
+  // ---- RPC -----------------------------------------------------------------
+
+  /** Worker: admit a verified user — refuse a banned one, or pick their shard. */
+  async admit(a: Admission): Promise<AdmitResult> {
+    this.bind(a.classId);
+    const result = this.core.admit(a, Date.now());
+    if (result.ok) this.saveLoads();
+    return result;
+  }
+
+  /** Shard: bring a (re)connecting socket up to date from `resume`. */
+  async sync(
+    classId: string,
+    sectionId: string,
+    staff: boolean,
+    resume?: number,
+  ): Promise<SyncResult> {
+    this.bind(classId);
+    const now = Date.now();
+    const plan = this.core.resumePlan(resume, this.oldestLogged);
+    const frames =
+      plan.kind === "snapshot"
+        ? [JSON.stringify(this.core.snapshot())]
+        : this.sql
+            .exec<{ frame: string }>(
+              "SELECT frame FROM events WHERE seq > ? ORDER BY seq",
+              plan.after,
+            )
+            .toArray()
+            .map((r) => r.frame);
+    return {
+      frames,
+      rules: this.core.rules(now),
+      watched: this.core.watching.has(sectionId),
+      staff: staff
+        ? [JSON.stringify(this.core.modState(now)), JSON.stringify(this.core.rejectionBacklog())]
+        : [],
+    };
+  }
+
+  /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
+  async report(classId: string, r: ShardReport): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.report(r, Date.now()));
+  }
+
+  /** Worker / media bridge: set the stream status (idle | live | ended). */
+  async setStreamStatus(classId: string, status: StreamStatus): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.setStreamStatus(status, Date.now()));
+  }
+
+  /** Tests and tools: the current sequence number and shard loads. */
+  async inspect(): Promise<{
+    seq: number;
+    sections: { sectionId: string; sockets: number }[];
+    oldestLogged: number | null;
+  }> {
+    return {
+      seq: this.core.durable.seq,
+      sections: [...this.core.loads.values()].map((l) => ({
+        sectionId: l.sectionId,
+        sockets: l.sockets,
+      })),
+      oldestLogged: this.oldestLogged,
+    };
+  }
+
+  // ---- effects ---------------------------------------------------------------
+
+  private apply(effects: RootEffect[]): void {
+    let persist = false;
+    let loads = false;
+    let d1 = false;
+    const now = Date.now();
+    for (const fx of effects) {
+      switch (fx.kind) {
+        case "event": {
+          // Encode once; every shard forwards this exact string.
+          const frame = JSON.stringify(fx.event);
+          this.sql.exec("INSERT INTO events (seq, frame) VALUES (?, ?)", fx.event.seq, frame);
+          this.oldestLogged ??= fx.event.seq;
+          if (fx.event.seq - this.oldestLogged >= LOG_SIZE + 100) {
+            this.oldestLogged = fx.event.seq - LOG_SIZE + 1;
+            this.sql.exec("DELETE FROM events WHERE seq < ?", this.oldestLogged);
+          }
+          for (const s of this.core.activeSections(now)) this.queue(s).frames.push(frame);
+          break;
+        }
+        case "broadcast": {
+          const frame = JSON.stringify(fx.frame);
+          for (const s of this.core.activeSections(now)) this.queue(s).frames.push(frame);
+          break;
+        }
+        case "staff":
+          if (this.core.activeSections(now).includes(STAFF_SECTION))
+            this.queue(STAFF_SECTION).frames.push(JSON.stringify(fx.frame));
+          break;
+        case "control":
+          if (fx.sectionId === ALL)
+            for (const s of this.core.activeSections(now)) this.queue(s).control.push(fx.control);
+          else this.queue(fx.sectionId).control.push(fx.control);
+          break;
+        case "audit":
+          this.sql.exec(
+            "INSERT INTO audit_pending (at, actor_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            fx.at,
+            fx.actorId,
+            fx.action,
+            fx.target,
+            fx.detail,
+          );
+          d1 = true;
+          break;
+        case "attendance": {
+          const a = fx.delta;
+          this.sql.exec(
+            `INSERT INTO attendance_pending VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (session_id, user_id) DO UPDATE SET name = excluded.name,
+               first_join = min(first_join, excluded.first_join),
+               last_leave = max(coalesce(last_leave, 0), coalesce(excluded.last_leave, 0)),
+               seconds = seconds + excluded.seconds, joins = joins + excluded.joins`,
+            a.sessionId,
+            a.userId,
+            a.name,
+            a.firstJoin,
+            a.lastLeave,
+            a.seconds,
+            a.joins,
+          );
+          d1 = true;
+          break;
+        }
+        case "session": {
+          const s = fx.session;
+          this.sql.exec(
+            `INSERT INTO session_pending VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+               ended_at = excluded.ended_at, peak = max(peak, excluded.peak)`,
+            s.id,
+            s.startedAt,
+            s.endedAt,
+            s.peak,
+          );
+          d1 = true;
+          break;
+        }
+        case "persist":
+          persist = true;
+          break;
+        case "loads":
+          loads = true;
+          break;
+        default:
+          fx satisfies never;
+      }
+    }
+    if (persist) this.persist();
+    if (loads) {
+      this.saveLoads();
+      this.schedulePresence();
+    }
+    if (d1) void this.scheduleD1();
+    if (this.outbox.size > 0 && !this.deliveryTimer) {
+      this.deliveryTimer = setTimeout(() => void this.deliver(), DELIVERY_MS);
+    }
+  }
+
+  private queue(sectionId: string): ShardDelivery {
+    let d = this.outbox.get(sectionId);
+    if (!d) {
+      d = { frames: [], control: [] };
+      this.outbox.set(sectionId, d);
+    }
+    return d;
+  }
+
+  private persist(): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO state VALUES ('durable', ?)",
+      JSON.stringify(this.core.durable),
+    );
+  }
+
+  private saveLoads(): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO state VALUES ('loads', ?)",
+      JSON.stringify([...this.core.loads.values()]),
+    );
+  }
+
+  /** One RPC per shard per window, all in parallel. */
+  private async deliver(): Promise<void> {
+    this.deliveryTimer = null;
+    const batch = [...this.outbox];
+    this.outbox.clear();
+    const classId = this.core.durable.classId;
+    await Promise.allSettled(
+      batch.map(async ([sectionId, delivery]) => {
+        try {
+          const stub = this.env.CLASSROOM_SHARD.get(
+            this.env.CLASSROOM_SHARD.idFromName(shardName(classId, sectionId)),
+          );
+          await stub.deliver(delivery);
+        } catch (err) {
+          // Lost frames are recovered by clients: they see a seq gap and resync.
+          console.error(
+            JSON.stringify({ event: "delivery_failed", sectionId, message: String(err) }),
+          );
+        }
+      }),
+    );
+  }
+
+  private schedulePresence(): void {
+    if (this.presenceTimer) return;
+    // Why a timer and not every report: presence is approximate; one frame per
+    // PRESENCE_MS keeps 100k sockets from receiving a count per join.
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = null;
+      const frame = JSON.stringify(this.core.presence());
+      if (frame === this.lastPresence) return;
+      this.lastPresence = frame;
+      this.apply([{ kind: "broadcast", frame: this.core.presence() }]);
+    }, PRESENCE_MS);
+  }
+
+  private async scheduleD1(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + D1_FLUSH_MS);
+  }
+
+  /** Flush pending attendance, sessions and audit rows to D1 in batches. */
+  override async alarm(): Promise<void> {
+    const classId = this.core.durable.classId;
+    // Read and delete synchronously (no await between), so increments arriving during
+    // the D1 write land in fresh pending rows instead of being deleted with these.
+    const sessions = this.sql
+      .exec<{ id: string; started_at: number; ended_at: number | null; peak: number }>(
+        "SELECT * FROM session_pending",
+      )
+      .toArray();
+    const att = this.sql
+      .exec<{
+        session_id: string;
+        user_id: string;
+        name: string;
+        first_join: number;
+        last_leave: number | null;
+        seconds: number;
+        joins: number;
+      }>(`SELECT * FROM attendance_pending LIMIT ${D1_CHUNK * 5}`)
+      .toArray();
+    const audits = this.sql
+      .exec<{
+        id: number;
+        at: number;
+        actor_id: string;
+        action: string;
+        target: string | null;
+        detail: string | null;
+      }>(`SELECT * FROM audit_pending ORDER BY id LIMIT ${D1_CHUNK * 5}`)
+      .toArray();
+    const live = this.core.durable.session;
+    if (live && !sessions.some((s) => s.id === live.id)) {
+      sessions.push({ id: live.id, started_at: live.startedAt, ended_at: null, peak: live.peak });
+    }
+    this.sql.exec("DELETE FROM session_pending");
+    for (const a of att)
+      this.sql.exec(
+        "DELETE FROM attendance_pending WHERE session_id = ? AND user_id = ?",
+        a.session_id,
+        a.user_id,
+      );
+    if (audits.length)
+      this.sql.exec("DELETE FROM audit_pending WHERE id <= ?", audits[audits.length - 1]!.id);
+
+    const db = this.env.DB;
+    const stmts: D1PreparedStatement[] = [
+      ...sessions.map((s) =>
+        db
+          .prepare(
+            `INSERT INTO class_sessions (id, class_id, started_at, ended_at, peak_concurrency) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at,
+             peak_concurrency = max(peak_concurrency, excluded.peak_concurrency)`,
+          )
+          .bind(s.id, classId, s.started_at, s.ended_at, s.peak),
+      ),
+      ...att.map((a) =>
+        db
+          .prepare(
+            `INSERT INTO attendance (session_id, user_id, display_name, first_join_at, last_leave_at, seconds_attended, joins)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (session_id, user_id) DO UPDATE SET display_name = excluded.display_name,
+             first_join_at = min(first_join_at, excluded.first_join_at),
+             last_leave_at = CASE WHEN excluded.last_leave_at IS NULL THEN last_leave_at
+               ELSE max(coalesce(last_leave_at, 0), excluded.last_leave_at) END,
+             seconds_attended = seconds_attended + excluded.seconds_attended, joins = joins + excluded.joins`,
+          )
+          .bind(
+            a.session_id,
+            a.user_id,
+            a.name,
+            a.first_join,
+            a.last_leave || null,
+            a.seconds,
+            a.joins,
+          ),
+      ),
+      ...audits.map((a) =>
+        db
+          .prepare(
+            "INSERT INTO audit_log (at, actor_id, class_id, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
+          )
+          .bind(a.at, a.actor_id, classId, a.action, a.target, a.detail),
+      ),
+    ];
+    try {
+      for (let i = 0; i < stmts.length; i += D1_CHUNK) await db.batch(stmts.slice(i, i + D1_CHUNK));
+    } catch (err) {
+      // Put the rows back (merging with anything newer) and let the alarm retry.
+      this.apply([
+        ...sessions.map(
+          (s): RootEffect => ({
+            kind: "session",
+            session: { id: s.id, startedAt: s.started_at, endedAt: s.ended_at, peak: s.peak },
+          }),
+        ),
+        ...att.map(
+          (a): RootEffect => ({
+            kind: "attendance",
+            delta: {
+              sessionId: a.session_id,
+              userId: a.user_id,
+              name: a.name,
+              firstJoin: a.first_join,
+              lastLeave: a.last_leave,
+              seconds: a.seconds,
+              joins: a.joins,
+            },
+          }),
+        ),
+        ...audits.map(
+          (a): RootEffect => ({
+            kind: "audit",
+            at: a.at,
+            actorId: a.actor_id,
+            action: a.action,
+            target: a.target,
+            detail: a.detail,
+          }),
+        ),
+      ]);
+      console.error(JSON.stringify({ event: "d1_flush_failed", message: String(err) }));
+      throw err;
+    }
+    const left = this.sql
+      .exec<{ n: number }>(
+        "SELECT (SELECT count(*) FROM attendance_pending) + (SELECT count(*) FROM audit_pending) + (SELECT count(*) FROM session_pending) AS n",
+      )
+      .one().n;
+    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + 1000);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Types crossing the Durable Object RPC boundary (Worker → root, shard ↔ root).
+ * Internal: clients never see these; they see `protocol/realtime.ts` frames.
+ */
+import type { Author, ClassRole, ClientMessage, Rejection } from "../protocol/realtime.ts";
+import type { ChatRules } from "./chat-policy.ts";
+
+/** The section id of the teacher/moderator shard. */
+export const STAFF_SECTION = "staff";
+
+/** Durable Object name of a shard: one per (class, section). */
+export function shardName(classId: string, sectionId: string): string {
+  return `${classId}/${sectionId}`;
+}
+
+/** Identity the Worker verified, passed to the root and (as headers) to the shard. */
+export interface Admission {
+  classId: string;
+  user: { id: string; name: string };
+  role: ClassRole;
+  /** Preferred section (`?section=`). */
+  hint?: string;
+}
+
+/** The root's answer to an admission. */
+export type AdmitResult = { ok: true; sectionId: string } | { ok: false; code: "banned" };
+
+/** Trusted headers on the upgrade the Worker forwards to a shard (client copies are stripped). */
+export const TRUSTED = {
+  classId: "x-mc-class",
+  sectionId: "x-mc-section",
+  userId: "x-mc-user-id",
+  /** URI-encoded display name (header values must be ASCII-safe). */
+  userName: "x-mc-user-name",
+  role: "x-mc-role",
+  resume: "x-mc-resume",
+} as const;
+
+/** A staff command the staff shard validated and forwards to the root. */
+export interface StaffCommand {
+  by: Author;
+  message: ClientMessage;
+}
+
+/** Shard → root batch (at most every ~100 ms while there is work). */
+export interface ShardReport {
+  sectionId: string;
+  /** Open sockets now. */
+  sockets: number;
+  joins: { user: Author; at: number }[];
+  leaves: { user: Author; joinedAt: number; at: number }[];
+  commands: StaffCommand[];
+  rejections: Rejection[];
+  /** Pre-encoded section frames, sent only while staff watch this section. */
+  relay: string[];
+  /** Staff shard only: the sections its sockets watch, when that changed. */
+  watching?: string[];
+}
+
+/** Root → shard control instructions (typed; not forwarded to clients as-is). */
+export type ShardControl =
+  /** Replace the chat rules. */
+  | { kind: "rules"; rules: ChatRules }
+  /** A user was timed out: enforce and tell them. */
+  | { kind: "timeout"; userId: string; until: number; reason?: string }
+  /** Close every socket of a user with `code`. */
+  | { kind: "kick"; userId: string; code: number; reason: string }
+  /** Delete a section message (if it is in this section). */
+  | { kind: "delete"; messageId: string }
+  /** Whether staff watch this section (relay its frames upstream). */
+  | { kind: "watch"; on: boolean }
+  /** Staff shard: frames of a watched section, for the sockets watching it. */
+  | { kind: "relay"; sectionId: string; frames: string[] };
+
+/** Root → shard batch (at most every ~50 ms while there is work). */
+export interface ShardDelivery {
+  /** Pre-encoded frames, forwarded verbatim to every socket of the shard. */
+  frames: string[];
+  control: ShardControl[];
+}
+
+/** What a shard needs to bring a (re)connecting socket up to date. */
+export interface SyncResult {
+  /** Pre-encoded frames: one `snapshot`, or the missed events in order. */
+  frames: string[];
+  rules: ChatRules;
+  watched: boolean;
+  /** Staff only: `mod.state` and `mod.rejections` frames. */
+  staff: string[];
+}

@@ -1,0 +1,272 @@
+/**
+ * Pure core of a ClassroomShard (one section of a class): decides what each
+ * inbound frame and each root instruction does. No runtime imports; the shell
+ * (classroom-shard.ts) owns sockets, storage, timers and RPC.
+ */
+import {
+  type Author,
+  type ChatMessage,
+  type ClientMessage,
+  isStaff,
+  maySend,
+  PROTOCOL_VERSION,
+  type Rejection,
+  type SectionFrame,
+  type ServerMessage,
+} from "../protocol/realtime.ts";
+import {
+  type ChatRules,
+  type ChatUserState,
+  DEFAULT_RULES,
+  evaluateChat,
+  freshUser,
+} from "./chat-policy.ts";
+import { type ShardControl, STAFF_SECTION, type StaffCommand } from "./rpc.ts";
+
+/** What the shell must do after the core decided. */
+export type ShardEffect =
+  /** Send to the socket the input came from. */
+  | { kind: "reply"; frame: ServerMessage }
+  /** Broadcast a section frame to this section (and store / relay it). */
+  | { kind: "section"; frame: SectionFrame }
+  /** Forward a validated staff command to the root. */
+  | { kind: "upstream"; command: StaffCommand }
+  /** Record a refused message for the staff feed. */
+  | { kind: "rejection"; rejection: Rejection }
+  /** Bring this socket up to date from `resume`. */
+  | { kind: "resync"; resume: number | undefined }
+  /** This staff socket now watches `sectionId`. */
+  | { kind: "watch"; sectionId: string | null }
+  /** Send a frame to every socket of `userId`. */
+  | { kind: "toUser"; userId: string; frame: ServerMessage }
+  /** Close every socket of `userId`. */
+  | { kind: "kick"; userId: string; code: number; reason: string }
+  /** Send pre-encoded frames to the staff sockets watching `sectionId`. */
+  | { kind: "relay"; sectionId: string; frames: string[] }
+  /** The rules changed: persist them. */
+  | { kind: "rulesChanged" }
+  /** A section message was deleted: drop it from the stored history. */
+  | { kind: "forget"; messageId: string };
+
+/** Flood guard per connection: a token bucket over all inbound frames plus a strike count for invalid ones. */
+export interface ConnGuard {
+  tokens: number;
+  at: number;
+  /** Frames refused in a row because the bucket was empty. */
+  refused: number;
+  strikes: number;
+}
+
+/** Connection-level limits (independent of the chat bucket). */
+export const GUARD = {
+  /** Frames allowed in a burst, and refill per second. */
+  burst: 20,
+  perSec: 10,
+  /** Refused frames in a row before the socket is closed with 4029. */
+  closeAfterRefused: 50,
+  /** Invalid frames (decaying one per second) before the socket is closed with 4008. */
+  maxStrikes: 20,
+} as const;
+
+/** A new guard for a fresh connection. */
+export function newGuard(now: number): ConnGuard {
+  return { tokens: GUARD.burst, at: now, refused: 0, strikes: 0 };
+}
+
+/** Charge one inbound frame. "refuse" → answer `error rate_limited`; "close" → close 4029. */
+export function admitFrame(g: ConnGuard, now: number): "ok" | "refuse" | "close" {
+  const elapsed = Math.max(0, now - g.at) / 1000;
+  g.tokens = Math.min(GUARD.burst, g.tokens + elapsed * GUARD.perSec);
+  g.strikes = Math.max(0, g.strikes - elapsed);
+  g.at = now;
+  if (g.tokens >= 1) {
+    g.tokens -= 1;
+    g.refused = 0;
+    return "ok";
+  }
+  g.refused++;
+  return g.refused >= GUARD.closeAfterRefused ? "close" : "refuse";
+}
+
+/** Count one invalid frame. "close" → close 4008. */
+export function strike(g: ConnGuard): "ok" | "close" {
+  g.strikes++;
+  return g.strikes > GUARD.maxStrikes ? "close" : "ok";
+}
+
+/** Most recent section messages kept for `section.snapshot`. */
+export const SECTION_HISTORY = 50;
+
+/** Whether `messageId` names a message of section `sectionId` (ids are `<sectionId>.<sseq>`). */
+export function sectionOf(messageId: string): string | null {
+  const dot = messageId.lastIndexOf(".");
+  return dot > 0 ? messageId.slice(0, dot) : null;
+}
+
+/** The decisions of one shard. State is small and rebuilt by the shell after hibernation. */
+export class ShardCore {
+  /** Per-section message counter (`sseq`). */
+  sseq: number;
+  rules: ChatRules;
+  /** Whether staff are watching this section. */
+  watched = false;
+  /** Chat limiter state per user, rebuilt from socket attachments after hibernation. */
+  readonly chatUsers = new Map<string, ChatUserState>();
+
+  constructor(
+    readonly sectionId: string,
+    sseq = 0,
+    rules: ChatRules = DEFAULT_RULES,
+  ) {
+    this.sseq = sseq;
+    this.rules = rules;
+  }
+
+  /** Whether this is the teacher/moderator shard. */
+  get isStaffShard(): boolean {
+    return this.sectionId === STAFF_SECTION;
+  }
+
+  /** Handle one parsed client message from `who`. */
+  onMessage(who: Author, msg: ClientMessage, now: number): ShardEffect[] {
+    if (!maySend(who.role, msg.type)) {
+      return [
+        {
+          kind: "reply",
+          frame: {
+            type: "error",
+            code: "forbidden",
+            message: "You may not do that.",
+            ref: msg.type,
+          },
+        },
+      ];
+    }
+    switch (msg.type) {
+      case "hello":
+        if (msg.v !== PROTOCOL_VERSION) {
+          return [
+            {
+              kind: "reply",
+              frame: {
+                type: "error",
+                code: "unsupported_version",
+                message: `Server speaks v${PROTOCOL_VERSION}.`,
+                ref: "hello",
+              },
+            },
+          ];
+        }
+        return [{ kind: "resync", resume: msg.resume }];
+      case "chat.send":
+        return this.chat(who, msg.text, msg.rid, now);
+      case "section.watch":
+        return [{ kind: "watch", sectionId: msg.sectionId }];
+      case "chat.delete":
+      case "chat.pin":
+      case "announce.send":
+      case "mod.timeout":
+      case "mod.ban":
+      case "mod.unban":
+      case "settings.update":
+        return [{ kind: "upstream", command: { by: who, message: msg } }];
+      default:
+        return msg satisfies never;
+    }
+  }
+
+  private chat(who: Author, raw: string, rid: string | undefined, now: number): ShardEffect[] {
+    const prev = this.chatUsers.get(who.id) ?? freshUser(who.role, now);
+    const verdict = evaluateChat(this.rules, who.role, who.id, prev, raw, now);
+    this.chatUsers.set(who.id, verdict.user);
+    if (!verdict.ok) {
+      const frame: ServerMessage = {
+        type: "chat.rejected",
+        reason: verdict.reason,
+        message: verdict.message,
+      };
+      if (rid !== undefined) frame.rid = rid;
+      if (verdict.retryAfterMs !== undefined) frame.retryAfterMs = verdict.retryAfterMs;
+      const rejection: Rejection = {
+        at: now,
+        sectionId: this.sectionId,
+        user: who,
+        reason: verdict.reason,
+        text: raw.slice(0, 200),
+      };
+      return [
+        { kind: "reply", frame },
+        { kind: "rejection", rejection },
+      ];
+    }
+    if (isStaff(who.role)) {
+      const message: ClientMessage = { type: "chat.send", text: verdict.text };
+      if (rid !== undefined) message.rid = rid;
+      return [{ kind: "upstream", command: { by: who, message } }];
+    }
+    this.sseq++;
+    const message: ChatMessage = {
+      id: `${this.sectionId}.${this.sseq}`,
+      channel: "section",
+      sectionId: this.sectionId,
+      from: who,
+      text: verdict.text,
+      at: now,
+    };
+    if (rid !== undefined) message.rid = rid;
+    return [
+      {
+        kind: "section",
+        frame: { type: "section.message", sectionId: this.sectionId, sseq: this.sseq, message },
+      },
+    ];
+  }
+
+  /** Apply one instruction from the root. */
+  onControl(c: ShardControl): ShardEffect[] {
+    switch (c.kind) {
+      case "rules":
+        this.rules = c.rules;
+        return [{ kind: "rulesChanged" }];
+      case "timeout": {
+        this.rules = { ...this.rules, timeouts: { ...this.rules.timeouts, [c.userId]: c.until } };
+        const frame: ServerMessage = { type: "sanction.applied", kind: "timeout", until: c.until };
+        if (c.reason) frame.reason = c.reason;
+        return [{ kind: "rulesChanged" }, { kind: "toUser", userId: c.userId, frame }];
+      }
+      case "kick":
+        return [{ kind: "kick", userId: c.userId, code: c.code, reason: c.reason }];
+      case "delete": {
+        if (sectionOf(c.messageId) !== this.sectionId) return [];
+        this.sseq++;
+        return [
+          { kind: "forget", messageId: c.messageId },
+          {
+            kind: "section",
+            frame: {
+              type: "section.deleted",
+              sectionId: this.sectionId,
+              sseq: this.sseq,
+              messageId: c.messageId,
+            },
+          },
+        ];
+      }
+      case "watch":
+        this.watched = c.on;
+        return [];
+      case "relay":
+        return [{ kind: "relay", sectionId: c.sectionId, frames: c.frames }];
+      default:
+        return c satisfies never;
+    }
+  }
+
+  /** Drop expired timeouts (call occasionally; keeps the rules small). */
+  pruneTimeouts(now: number): boolean {
+    const live = Object.entries(this.rules.timeouts).filter(([, until]) => until > now);
+    if (live.length === Object.keys(this.rules.timeouts).length) return false;
+    this.rules = { ...this.rules, timeouts: Object.fromEntries(live) };
+    return true;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Socket access: who may join a class's real-time layer, with which class role,
+ * and the short-lived join tickets (`POST /api/classes/:id/ticket`).
+ */
+import { and, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import type { JoinTicket, SessionUser } from "../../protocol/api.ts";
+import { type ClassRole, socketPath, socketSearch } from "../../protocol/realtime.ts";
+import { signToken } from "../auth/session.ts";
+import { getDb, schema } from "../db/index.ts";
+import type { ClassRow } from "../db/schema.ts";
+import { ApiError } from "../errors.ts";
+import type { AppEnv } from "../types.ts";
+
+/** Join tickets live this long: enough to open a socket, too short to be worth stealing. */
+export const TICKET_TTL_S = 60;
+
+/** The verified outcome of an access check. */
+export interface ClassAccess {
+  cls: ClassRow;
+  user: SessionUser;
+  role: ClassRole;
+}
+
+/**
+ * Decide whether `user` may join class `classId`, and as what. Throws ApiError:
+ * 401 unauthenticated / account_disabled, 403 forbidden / guest_access_disabled, 404 not_found.
+ */
+export async function classAccess(
+  env: Env,
+  user: SessionUser | null,
+  classId: string,
+): Promise<ClassAccess> {
+  if (!user) throw new ApiError(401, "unauthenticated", "Sign in or join as a guest first.");
+  const db = getDb(env);
+  const cls = await db.query.classes.findFirst({ where: eq(schema.classes.id, classId) });
+  if (!cls) throw new ApiError(404, "not_found", "No such class.");
+  if (user.role === "guest") {
+    if (user.classId !== classId)
+      throw new ApiError(403, "forbidden", "This guest pass is for another class.");
+    if (!cls.guestAccess)
+      throw new ApiError(403, "guest_access_disabled", "This class does not allow guests.");
+    return { cls, user, role: "guest" };
+  }
+  const row = await db.query.users.findFirst({
+    columns: { role: true, disabled: true, displayName: true },
+    where: eq(schema.users.id, user.id),
+  });
+  if (!row || row.disabled)
+    throw new ApiError(401, "account_disabled", "This account is disabled.");
+  const fresh: SessionUser = { ...user, role: row.role, displayName: row.displayName };
+  if (row.role === "admin" || cls.teacherId === user.id)
+    return { cls, user: fresh, role: "teacher" };
+  const mod = await db
+    .select({ userId: schema.classModerators.userId })
+    .from(schema.classModerators)
+    .where(
+      and(eq(schema.classModerators.classId, classId), eq(schema.classModerators.userId, user.id)),
+    )
+    .limit(1);
+  return { cls, user: fresh, role: mod.length > 0 ? "moderator" : "student" };
+}
+
+/** `POST /api/classes/:id/ticket` — mounted under /api/classes. */
+export const tickets = new Hono<AppEnv>().post("/:id/ticket", async (c) => {
+  const classId = c.req.param("id");
+  const { user } = await classAccess(c.env, c.get("user"), classId);
+  const ticket = await signToken({ ...user, classId }, c.env.JWT_SECRET, "ws", TICKET_TTL_S);
+  const body: JoinTicket = {
+    ticket,
+    expiresInS: TICKET_TTL_S,
+    url: socketPath(classId) + socketSearch({ ticket }),
+  };
+  return c.json(body);
+});
