@@ -1,11 +1,49 @@
 /**
  * Three test layers (STYLE.md §6):
  *  - unit: pure cores and protocol, plain Node;
- *  - workers: the Worker, Durable Objects and D1 inside workerd (@cloudflare/vitest-plugin);
+ *  - workers: the Worker, Durable Objects and D1 inside workerd (@cloudflare/vitest-plugin),
+ *    with Node stand-ins for the media bridge and Cloudflare Calls on loopback;
  *  - e2e: the whole stack (`wrangler dev`) driven by a real headless Chromium.
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { TEST_BRIDGE_SECRET, TEST_CALLS } from "./e2e/standins/workers-global-setup.ts";
+
+/** A workerd test project; `bindings` override wrangler.toml's vars for that project. */
+function workersProject(
+  name: string,
+  include: string[],
+  exclude: string[],
+  bindings: (inject: (key: "bridgeUrl" | "callsUrl") => string) => Record<string, string>,
+): TestProjectInlineConfiguration {
+  return {
+    plugins: [
+      cloudflareTest(async ({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+            // Tiny shards so realtime tests exercise multi-shard fan-out (docs/decisions/001).
+            SHARD_CAPACITY: "3",
+            BRIDGE_SECRET: TEST_BRIDGE_SECRET,
+            BRIDGE_URL: inject<string>("bridgeUrl"),
+            LOCAL_RTMP_URL: "rtmp://127.0.0.1:1935/live/{classId}?key=local",
+            LOCAL_PLAYBACK_URL: "http://127.0.0.1:8791/live/{classId}.flv",
+            TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+            ...bindings((key) => inject<string>(key)),
+          },
+        },
+      })),
+    ],
+    test: {
+      name,
+      include,
+      exclude,
+      globalSetup: ["./e2e/standins/workers-global-setup.ts"],
+      setupFiles: ["./test/apply-migrations.ts"],
+    },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -24,26 +62,13 @@ export default defineConfig({
           environment: "node",
         },
       },
-      {
-        plugins: [
-          cloudflareTest(async () => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
-                // Tiny shards so realtime tests exercise multi-shard fan-out (docs/decisions/001).
-                SHARD_CAPACITY: "3",
-                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-              },
-            },
-          })),
-        ],
-        test: {
-          name: "workers",
-          include: ["test/**/*.test.ts"],
-          setupFiles: ["./test/apply-migrations.ts"],
-        },
-      },
+      workersProject("workers", ["test/**/*.test.ts"], ["test/**/*.calls.test.ts"], () => ({})),
+      // Production media path: the same Worker with Cloudflare Calls configured.
+      workersProject("workers-calls", ["test/**/*.calls.test.ts"], [], (inject) => ({
+        CALLS_APP_ID: TEST_CALLS.appId,
+        CALLS_APP_SECRET: TEST_CALLS.appSecret,
+        CALLS_API_BASE: inject("callsUrl"),
+      })),
       {
         test: {
           name: "e2e",

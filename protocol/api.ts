@@ -23,6 +23,12 @@ export type ApiErrorCode =
   | "rate_limited"
   | "conflict"
   | "unsupported_version"
+  | "unsupported_media_type"
+  | "no_h264"
+  | "publisher_exists"
+  | "bridge_unavailable"
+  | "bridge_error"
+  | "calls_error"
   | "internal";
 
 /** The JSON body of every error response. */

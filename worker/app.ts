@@ -12,6 +12,7 @@ import { auth } from "./routes/auth.ts";
 import { classes } from "./routes/classes.ts";
 import { moderators } from "./routes/moderators.ts";
 import { tickets } from "./routes/tickets.ts";
+import { whip } from "./routes/whip.ts";
 import { ws } from "./routes/ws.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -24,7 +25,14 @@ const PAGES: [RegExp, string][] = [
 ];
 
 const api = new Hono<AppEnv>()
-  .use(bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new ApiError(413, "payload_too_large", "Request body too large."); } }))
+  .use(
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", "Request body too large.");
+      },
+    }),
+  )
   .route("/auth", auth)
   .route("/classes", classes)
   .route("/classes", tickets)
@@ -37,8 +45,10 @@ const api = new Hono<AppEnv>()
 export const app = new Hono<AppEnv>()
   .use(loadSession)
   .use("/api/*", originCheck)
+  .use("/whip/*", originCheck)
   .route("/api", api)
   .route("/ws", ws)
+  .route("/whip", whip)
   .get("*", async (c) => {
     const path = new URL(c.req.url).pathname;
     const page = PAGES.find(([re]) => re.test(path))?.[1];
