@@ -84,12 +84,14 @@ export function AdminUsers(props: { self: SessionUser }) {
                     data-user-id={u.id}
                     class={u.disabled ? "row-disabled" : ""}
                   >
-                    <td>
+                    <td data-label="Name">
                       {u.displayName}
                       {self ? <span class="badge">you</span> : null}
                     </td>
-                    <td class="cell-email">{u.email}</td>
-                    <td>
+                    <td class="cell-email" data-label="Email">
+                      {u.email}
+                    </td>
+                    <td data-label="Role">
                       <select
                         aria-label={`Role of ${u.displayName}`}
                         value={u.role}
@@ -103,7 +105,7 @@ export function AdminUsers(props: { self: SessionUser }) {
                         ))}
                       </select>
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <button
                         type="button"
                         class={

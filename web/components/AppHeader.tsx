@@ -18,7 +18,7 @@ export function AppHeader(props: {
         <span class="brand-mark" aria-hidden="true">
           M
         </span>
-        Mass Class
+        <span class="brand-name">Mass Class</span>
       </a>
       {props.children ? <nav class="app-nav">{props.children}</nav> : null}
       {user ? (

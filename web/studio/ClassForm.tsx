@@ -6,9 +6,9 @@ import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { isoToLocalInput, localInputToIso } from "../lib/format.ts";
 
 const LATENCY: { value: ClassDetail["latencyMode"]; label: string }[] = [
-  { value: "ultraLow", label: "Ultra-low latency (best for interaction)" },
-  { value: "low", label: "Low latency" },
-  { value: "normal", label: "Normal latency (smoothest playback)" },
+  { value: "ultraLow", label: "Ultra-low (best for interaction)" },
+  { value: "low", label: "Low" },
+  { value: "normal", label: "Normal (smoothest playback)" },
 ];
 
 const FIELDS = [
