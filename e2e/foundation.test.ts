@@ -25,13 +25,15 @@ describe("foundation", () => {
     await t.getByTestId("auth-submit").click();
     await t.waitForURL(/\/studio/);
 
-    await t.getByTestId("new-class").click();
+    // A teacher with no classes yet lands straight on the create form.
     const create = t.getByTestId("create-class-form");
+    await create.waitFor();
     await create.getByLabel("Title").fill("Compilers 101 <i>live</i>");
     await create.getByLabel("Allow guests").check();
     await t.getByTestId("save-class").click();
     const card = t.getByTestId("class-card").filter({ hasText: "Compilers 101 <i>live</i>" });
-    await expect(card.count()).resolves.toBe(1);
+    await card.waitFor();
+    expect(await card.count()).toBe(1);
     const joinUrl = await card.getByTestId("join-link").getAttribute("href");
     expect(joinUrl).toMatch(/\/c\/[A-Za-z0-9_-]+$/);
 

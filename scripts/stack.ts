@@ -208,3 +208,56 @@ export async function startWorker(opts: {
   await Promise.race([waitForPort(opts.port, "127.0.0.1", 120_000), exited]);
   return { url: `http://127.0.0.1:${opts.port}`, port: opts.port, stop: () => stopChild(child) };
 }
+
+export interface Media {
+  /** `--var`s that point the Worker at the bridge and the local RTMP server. */
+  vars: Record<string, string>;
+  /** One line for the start banner. */
+  summary: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the local RTMP server (nginx-rtmp when installed, else node-media-server) and
+ * the media bridge. Without any ffmpeg the bridge still runs and reports "ffmpeg-missing";
+ * everything else works.
+ */
+export async function startMedia(opts: {
+  bridgeSecret: string;
+  workerUrl: string;
+  bridgePort?: number;
+}): Promise<Media> {
+  const { startLocalRtmpServer } = await import("../bridge/rtmp-server.ts");
+  const { resolveFfmpeg } = await import("../bridge/ffmpeg.ts");
+  const rtmp = await startLocalRtmpServer({});
+  const bridgePort = opts.bridgePort ?? 8790;
+  const child = spawn(process.execPath, ["bridge/main.ts"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      BRIDGE_PORT: String(bridgePort),
+      BRIDGE_HOST: "127.0.0.1",
+      BRIDGE_SECRET: opts.bridgeSecret,
+      HEALTH_CALLBACK_URL: `${opts.workerUrl}/api/bridge/health`,
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  });
+  await waitForPort(bridgePort, "127.0.0.1", 20_000);
+  const template = rtmp.urlsFor("CLASSID");
+  const ffmpeg = resolveFfmpeg();
+  return {
+    vars: {
+      BRIDGE_URL: `http://127.0.0.1:${bridgePort}`,
+      LOCAL_RTMP_URL: template.rtmpUrl.replace("CLASSID", "{classId}"),
+      LOCAL_PLAYBACK_URL: template.playbackUrl.replace("CLASSID", "{classId}"),
+    },
+    summary: ffmpeg
+      ? `bridge on :${bridgePort} (${ffmpeg.source} ffmpeg), RTMP server: ${rtmp.kind} on :${rtmp.port}`
+      : `ffmpeg not found: going live is disabled (sudo apt-get install -y ffmpeg). RTMP server: ${rtmp.kind}`,
+    async stop() {
+      await stopChild(child);
+      await rtmp.stop();
+    },
+  };
+}

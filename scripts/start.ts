@@ -1,23 +1,29 @@
 /**
  * `npm start`: a whole local classroom with no account and no internet.
- * Builds the web apps, applies D1 migrations, seeds demo accounts, then runs
- * `wrangler dev` (Worker + Durable Objects + D1 + R2, state kept in .state/).
- * Ctrl-C stops everything it started; the next start keeps the data.
+ * Builds the web apps, applies D1 migrations, seeds demo accounts, then runs a real
+ * local RTMP server, the media bridge and `wrangler dev` (Worker + Durable Objects +
+ * D1 + R2, state kept in .state/). Ctrl-C stops everything it started; the next start
+ * keeps the data.
  */
-import { DEMO, ensureDevVars, migrate, ROOT, run, seed, startWorker } from "./stack.ts";
+import { DEMO, ensureDevVars, migrate, ROOT, run, seed, startMedia, startWorker } from "./stack.ts";
 
 const port = Number(process.env.PORT ?? 8787);
 const persistTo = `${ROOT}.state`;
 
-ensureDevVars();
+const secrets = ensureDevVars();
 console.log("› building web apps");
 await run("vite", ["build", "--logLevel", "warn"]);
 console.log("› applying D1 migrations (local)");
 await migrate(persistTo);
 console.log("› seeding demo accounts");
 await seed(persistTo);
+console.log("› starting the local RTMP server and the media bridge");
+const media = await startMedia({
+  bridgeSecret: secrets.BRIDGE_SECRET!,
+  workerUrl: `http://127.0.0.1:${port}`,
+});
 console.log("› starting wrangler dev");
-const worker = await startWorker({ port, persistTo, inspectorPort: port + 1000 });
+const worker = await startWorker({ port, persistTo, inspectorPort: port + 1000, vars: media.vars });
 
 const url = worker.url.replace("127.0.0.1", "localhost");
 console.log(`
@@ -27,6 +33,8 @@ Mass Class is running at ${url}
   Teacher  ${DEMO.teacher.email} / ${DEMO.teacher.password}  ${url}/studio
   Class    ${url}/c/${DEMO.classId}   (guests welcome: open it in a private window)
 
+  Video    ${media.summary}
+
 Ctrl-C stops everything. Data lives in .state/ and survives restarts.
 `);
 
@@ -35,7 +43,7 @@ async function shutdown() {
   if (stopping) return;
   stopping = true;
   console.log("\n› stopping");
-  await worker.stop();
+  await Promise.all([worker.stop(), media.stop()]);
   process.exit(0);
 }
 process.on("SIGINT", shutdown);
