@@ -1,0 +1,69 @@
+/**
+ * Mass Class bridge: WHIP in (werift), RTMP(S) out (ffmpeg). Run with
+ * `node bridge/main.ts` on Node 22. Configuration: see bridge/README.md.
+ */
+import { resolveFfmpeg } from "./ffmpeg.ts";
+import { createLogger } from "./log.ts";
+import { startBridge } from "./server.ts";
+
+function intEnv(name: string, def: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === "") return def;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer`);
+  return n;
+}
+
+const env = process.env;
+const log = createLogger({ secrets: () => [env.BRIDGE_SECRET ?? ""] });
+const host = env.BRIDGE_HOST || "127.0.0.1";
+const secret = env.BRIDGE_SECRET ?? "";
+const loopback = host === "127.0.0.1" || host === "::1" || host === "localhost";
+if (!secret && !loopback) {
+  log("config.error", { message: "BRIDGE_SECRET is required when BRIDGE_HOST is not loopback" });
+  process.exit(1);
+}
+if (!secret)
+  log("config.warning", {
+    message: "BRIDGE_SECRET unset: authentication disabled (loopback only)",
+  });
+const ffmpeg = resolveFfmpeg();
+if (!ffmpeg)
+  log("ffmpeg.missing", { message: "no ffmpeg found (system, FFMPEG_PATH, @ffmpeg-installer)" });
+else log("ffmpeg.found", { path: ffmpeg.path, source: ffmpeg.source, version: ffmpeg.version });
+
+const icePortMin = intEnv("BRIDGE_ICE_PORT_MIN", 0);
+const icePortMax = intEnv("BRIDGE_ICE_PORT_MAX", 0);
+const bridge = await startBridge({
+  host,
+  port: intEnv("BRIDGE_PORT", 8790),
+  secret,
+  ffmpeg,
+  rtpPortMin: intEnv("BRIDGE_RTP_PORT_MIN", 40000),
+  rtpPortMax: intEnv("BRIDGE_RTP_PORT_MAX", 40999),
+  ice: {
+    portRange: icePortMin && icePortMax ? [icePortMin, icePortMax] : undefined,
+    additionalHostAddresses: env.BRIDGE_ICE_HOST_ADDRESSES
+      ? env.BRIDGE_ICE_HOST_ADDRESSES.split(",")
+      : undefined,
+  },
+  healthCallbackUrl: env.HEALTH_CALLBACK_URL || undefined,
+  healthCallbackSecret: env.HEALTH_CALLBACK_SECRET || secret || undefined,
+  healthIntervalMs: intEnv("HEALTH_INTERVAL_MS", 5000),
+  dev: env.BRIDGE_DEV === "1",
+  defaultRtmpUrl: env.BRIDGE_DEFAULT_RTMP_URL || undefined,
+  stallMs: intEnv("BRIDGE_STALL_MS", 1000),
+  fillerMaxMs: intEnv("BRIDGE_FILLER_MAX_MS", 600_000),
+  log,
+});
+log("bridge.listening", { url: bridge.url });
+
+let stopping = false;
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    log("bridge.stopping", { signal: sig });
+    void bridge.close().then(() => process.exit(0));
+  });
+}

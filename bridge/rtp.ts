@@ -1,0 +1,235 @@
+/**
+ * RTP/RTCP plumbing between media sources (the teacher, the filler) and the
+ * one long-lived output ffmpeg. ffmpeg must see ONE continuous RTP stream per
+ * track — same SSRC, consecutive sequence numbers, timestamps that follow the
+ * wall clock — whichever source is feeding it, or it would stall, reorder or
+ * jump and the RTMP publisher (YouTube) would see a hiccup. Pure except for the
+ * clock passed in.
+ */
+
+const NTP_EPOCH_OFFSET = 2_208_988_800; // seconds 1900→1970
+
+/** Fields of an RTP header the bridge reads. */
+export interface RtpHeaderInfo {
+  payloadType: number;
+  marker: boolean;
+  sequenceNumber: number;
+  timestamp: number;
+  ssrc: number;
+  /** Offset of the payload in the packet. */
+  payloadOffset: number;
+}
+
+/** Parses an RTP header; null when the buffer is not RTP v2. */
+export function parseRtpHeader(buf: Uint8Array): RtpHeaderInfo | null {
+  if (buf.length < 12 || buf[0]! >> 6 !== 2) return null;
+  const cc = buf[0]! & 0x0f;
+  const hasExt = (buf[0]! & 0x10) !== 0;
+  const hasPadding = (buf[0]! & 0x20) !== 0;
+  let off = 12 + cc * 4;
+  if (hasExt) {
+    if (buf.length < off + 4) return null;
+    const words = (buf[off + 2]! << 8) | buf[off + 3]!;
+    off += 4 + words * 4;
+  }
+  const pad = hasPadding ? buf[buf.length - 1]! : 0;
+  if (off > buf.length - pad) return null;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  return {
+    payloadType: buf[1]! & 0x7f,
+    marker: (buf[1]! & 0x80) !== 0,
+    sequenceNumber: view.getUint16(2),
+    timestamp: view.getUint32(4),
+    ssrc: view.getUint32(8),
+    payloadOffset: off,
+  };
+}
+
+/** RTP payload bytes (without padding). */
+export function rtpPayload(buf: Uint8Array, h: RtpHeaderInfo): Uint8Array {
+  const pad = (buf[0]! & 0x20) !== 0 ? buf[buf.length - 1]! : 0;
+  return buf.subarray(h.payloadOffset, buf.length - pad);
+}
+
+/** A sender report: NTP time (seconds since 1900, fractional) ↔ RTP timestamp. */
+export interface SenderReport {
+  ssrc: number;
+  ntpSeconds: number;
+  rtpTimestamp: number;
+  packetCount: number;
+  octetCount: number;
+}
+
+/** Finds the SR in a (compound) RTCP packet. */
+export function parseSenderReport(buf: Uint8Array): SenderReport | null {
+  let off = 0;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  while (off + 4 <= buf.length) {
+    if (buf[off]! >> 6 !== 2) return null;
+    const pt = buf[off + 1]!;
+    const len = (view.getUint16(off + 2) + 1) * 4;
+    if (pt === 200 && off + 28 <= buf.length) {
+      return {
+        ssrc: view.getUint32(off + 4),
+        ntpSeconds: view.getUint32(off + 8) + view.getUint32(off + 12) / 2 ** 32,
+        rtpTimestamp: view.getUint32(off + 16),
+        packetCount: view.getUint32(off + 20),
+        octetCount: view.getUint32(off + 24),
+      };
+    }
+    off += len;
+  }
+  return null;
+}
+
+/** Serialises a minimal SR (no report blocks). */
+export function buildSenderReport(sr: SenderReport): Uint8Array {
+  const buf = new Uint8Array(28);
+  const view = new DataView(buf.buffer);
+  buf[0] = 0x80;
+  buf[1] = 200;
+  view.setUint16(2, 6);
+  view.setUint32(4, sr.ssrc >>> 0);
+  const secs = Math.floor(sr.ntpSeconds);
+  view.setUint32(8, secs >>> 0);
+  view.setUint32(12, Math.min(2 ** 32 - 1, Math.floor((sr.ntpSeconds - secs) * 2 ** 32)));
+  view.setUint32(16, sr.rtpTimestamp >>> 0);
+  view.setUint32(20, sr.packetCount >>> 0);
+  view.setUint32(24, sr.octetCount >>> 0);
+  return buf;
+}
+
+/** Wall clock in NTP seconds. */
+export function ntpNow(nowMs: number): number {
+  return nowMs / 1000 + NTP_EPOCH_OFFSET;
+}
+
+/**
+ * One output track (video or audio) into ffmpeg. Sources take turns; each
+ * `switchTo` makes the next packet continue the output timeline where the
+ * wall clock says it should be.
+ */
+export class OutputTrack {
+  readonly ssrc: number;
+  readonly payloadType: number;
+  readonly clockRate: number;
+  #source: string | null = null;
+  #tsOffset = 0;
+  #seqOffset = 0;
+  #needsAnchor = true;
+  #lastOutSeq: number | null = null;
+  #lastOutTs: number | null = null;
+  #lastOutAt = 0;
+  #packets = 0;
+  #octets = 0;
+  /** Per source group: bridge NTP − source NTP, fixed at that group's first SR. */
+  #clockOffsets = new Map<string, number>();
+  /** The active source's first SR (bridge-clock NTP, RTP) and RTP ticks since. */
+  #srAnchor: { source: string; ntp: number; rtp: number; elapsed: number } | null = null;
+
+  constructor(opts: { ssrc: number; payloadType: number; clockRate: number }) {
+    this.ssrc = opts.ssrc >>> 0;
+    this.payloadType = opts.payloadType;
+    this.clockRate = opts.clockRate;
+  }
+
+  /** Currently active source key, or null. */
+  get source(): string | null {
+    return this.#source;
+  }
+
+  /** Makes `source` the only accepted source; its next packet re-anchors the timeline. */
+  switchTo(source: string | null): void {
+    this.#source = source;
+    this.#needsAnchor = true;
+  }
+
+  /**
+   * Rewrites a packet from `source` in place (SSRC, PT, seq, timestamp) and
+   * returns it, or null when `source` is not the active one.
+   */
+  rewrite(source: string, pkt: Uint8Array, nowMs: number): Uint8Array | null {
+    if (source !== this.#source) return null;
+    const h = parseRtpHeader(pkt);
+    if (!h) return null;
+    if (this.#needsAnchor) {
+      const nextSeq =
+        this.#lastOutSeq === null ? h.sequenceNumber : (this.#lastOutSeq + 1) & 0xffff;
+      const nextTs =
+        this.#lastOutTs === null
+          ? h.timestamp
+          : this.#lastOutTs +
+            Math.max(1, Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000));
+      this.#seqOffset = (nextSeq - h.sequenceNumber) & 0xffff;
+      this.#tsOffset = (nextTs - h.timestamp) >>> 0;
+      this.#needsAnchor = false;
+    }
+    const seq = (h.sequenceNumber + this.#seqOffset) & 0xffff;
+    const ts = (h.timestamp + this.#tsOffset) >>> 0;
+    const view = new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength);
+    pkt[1] = (pkt[1]! & 0x80) | (this.payloadType & 0x7f);
+    view.setUint16(2, seq);
+    view.setUint32(4, ts);
+    view.setUint32(8, this.ssrc);
+    // Sequence numbers can arrive out of order (NACK retransmits); keep the newest.
+    if (this.#lastOutSeq === null || ((seq - this.#lastOutSeq) & 0xffff) < 0x8000) {
+      this.#lastOutSeq = seq;
+      this.#lastOutTs = ts;
+      this.#lastOutAt = nowMs;
+    }
+    this.#packets++;
+    this.#octets += pkt.length - h.payloadOffset;
+    return pkt;
+  }
+
+  /**
+   * Translates a source's SR onto the output timeline. `group` names the
+   * source's clock (one per publisher or filler process: its audio and video
+   * share it, which is what keeps lip sync). Null when not active or unanchored.
+   *
+   * Only the source's first SR per track is trusted for its NTP↔RTP mapping;
+   * later ones are re-derived from it at the nominal clock rate. Senders' SRs
+   * jitter (werift stamps "now" against the last packet's timestamp), and
+   * ffmpeg re-anchors its timestamps on every SR, so a jittery SR shows up as
+   * non-monotonic DTS in the FLV output.
+   */
+  translateSenderReport(
+    source: string,
+    group: string,
+    sr: SenderReport,
+    nowMs: number,
+  ): Uint8Array | null {
+    if (source !== this.#source || this.#needsAnchor) return null;
+    let offset = this.#clockOffsets.get(group);
+    if (offset === undefined) {
+      offset = ntpNow(nowMs) - sr.ntpSeconds;
+      this.#clockOffsets.set(group, offset);
+    }
+    let anchor = this.#srAnchor;
+    if (!anchor || anchor.source !== source) {
+      anchor = { source, ntp: sr.ntpSeconds + offset, rtp: sr.rtpTimestamp, elapsed: 0 };
+      this.#srAnchor = anchor;
+    } else {
+      // Signed 32-bit step since the previous SR, accumulated (survives wrap-around).
+      anchor.elapsed += (sr.rtpTimestamp - anchor.rtp) | 0;
+      anchor.rtp = sr.rtpTimestamp;
+    }
+    return buildSenderReport({
+      ssrc: this.ssrc,
+      ntpSeconds: anchor.ntp + anchor.elapsed / this.clockRate,
+      rtpTimestamp: (sr.rtpTimestamp + this.#tsOffset) >>> 0,
+      packetCount: this.#packets,
+      octetCount: this.#octets,
+    });
+  }
+
+  /** Shares clock offsets between the tracks of one output, so A/V of a group use the same offset. */
+  shareClockOffsets(other: OutputTrack): void {
+    other.#clockOffsets = this.#clockOffsets;
+  }
+
+  /** Forgets a source group's clock (when the publisher or filler goes away). */
+  forgetGroup(group: string): void {
+    this.#clockOffsets.delete(group);
+  }
+}

@@ -1,0 +1,687 @@
+import { randomInt } from "node:crypto";
+import { createSocket, type Socket } from "node:dgram";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type FfmpegInfo, type FfmpegProcess, spawnFfmpeg } from "./ffmpeg.ts";
+import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnitsInPayload, parseSps, type SpsInfo } from "./h264.ts";
+import type { Logger } from "./log.ts";
+import { initialPliState, onKeyframe, onPliSent, type PliState, pliDue } from "./pli-scheduler.ts";
+import { redactText, redactUrl } from "./redact.ts";
+import {
+  OutputTrack,
+  parseRtpHeader,
+  parseSenderReport,
+  rtpPayload,
+  type SenderReport,
+} from "./rtp.ts";
+import { buildFfmpegSdp } from "./sdp.ts";
+
+/** Media kinds the bridge forwards. */
+export type MediaKind = "video" | "audio";
+
+/** Where a class's stream goes and how the session behaves. */
+export interface SessionOptions {
+  classId: string;
+  /** Full RTMP(S) URL including the stream key. Secret. */
+  rtmpUrl: string;
+  ffmpeg: FfmpegInfo;
+  /** First port of this session's loopback block (see ports.ts). */
+  portBase: number;
+  log: Logger;
+  /** No teacher video for this long → filler slate. */
+  stallMs?: number;
+  /** Filler for longer than this → stop pushing (the broadcast ends cleanly). */
+  fillerMaxMs?: number;
+  /** Slate caption. */
+  slateText?: string;
+  /** Restart backoff. */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+}
+
+/** The teacher's side as the session sees it (implemented by the WHIP publisher). */
+export interface PublisherHandle {
+  id: string;
+  requestKeyframe: () => void;
+  close: () => void;
+}
+
+/** Session state, as reported in health. */
+export type SessionState =
+  | "waiting-for-publisher"
+  | "waiting-for-keyframe"
+  | "starting"
+  | "live"
+  | "filler"
+  | "restarting"
+  | "ended";
+
+/** Health of one class session (GET /health, health callback). */
+export interface SessionHealth {
+  classId: string;
+  state: SessionState;
+  /** RTMP target with the key redacted. */
+  rtmp: string;
+  publisherId: string | null;
+  /** Teacher video RTP arrived within the last second. */
+  receiving: boolean;
+  lastMediaAt: number | null;
+  ffmpegRunning: boolean;
+  /** ffmpeg reported output progress within the last 3 s. */
+  pushing: boolean;
+  /** Epoch ms of the last teacher IDR. */
+  lastKeyframeAt: number | null;
+  /** Inbound teacher bitrate (video + audio payload), kbit/s over the last ~2 s. */
+  bitrateKbps: number;
+  fillerActive: boolean;
+  fillerSince: number | null;
+  restarts: number;
+  /** Epoch ms when this RTMP publish started sending frames (for the students' delay estimate). */
+  streamStartedAt: number | null;
+  video: { width: number; height: number; profileLevelId: string } | null;
+  lastError: string | null;
+}
+
+const VIDEO_PT = 96;
+const AUDIO_PT = 111;
+
+/**
+ * One class's output: the long-lived RTMP publish (one output ffmpeg copying
+ * H.264 and encoding AAC) fed over loopback RTP by whichever source is live —
+ * the teacher, or the filler slate while the teacher's media stalls. See
+ * docs/decisions/010-bridge-media-path.md.
+ */
+export class ClassSession {
+  readonly classId: string;
+  readonly portBase: number;
+  #opts: Required<Omit<SessionOptions, "classId" | "portBase">>;
+  #video = new OutputTrack({
+    ssrc: randomInt(1, 2 ** 31),
+    payloadType: VIDEO_PT,
+    clockRate: 90000,
+  });
+  #audio = new OutputTrack({
+    ssrc: randomInt(1, 2 ** 31),
+    payloadType: AUDIO_PT,
+    clockRate: 48000,
+  });
+  #send: Socket | null = null;
+  #fillerSockets: Socket[] = [];
+  #tmpDir: string;
+  #output: FfmpegProcess | null = null;
+  #outputStarting = false;
+  #filler: FfmpegProcess | null = null;
+  #fillerSeq = 0;
+  #fillerKey: string | null = null;
+  #fillerSince: number | null = null;
+  #publisher: PublisherHandle | null = null;
+  #teacherKey: string | null = null;
+  #sps: Uint8Array | null = null;
+  #pps: Uint8Array | null = null;
+  #spsInfo: SpsInfo | null = null;
+  #pli: PliState = initialPliState();
+  #lastTeacherVideoAt: number | null = null;
+  #lastKeyframeAt: number | null = null;
+  #stallStartedAt: number | null = null;
+  #switchedToTeacherAt: number | null = null;
+  #restarts = 0;
+  #failures = 0;
+  #restartTimer: NodeJS.Timeout | null = null;
+  #tick: NodeJS.Timeout | null = null;
+  #lastProgressAt: number | null = null;
+  #lastTotalSize = 0;
+  #outputStartedAt: number | null = null;
+  #streamStartedAt: number | null = null;
+  #bytesWindow: { at: number; bytes: number }[] = [];
+  #lastError: string | null = null;
+  #ended = false;
+  #closed = false;
+  /** Called once when the session ends by itself (filler limit). */
+  onEnded: (() => void) | null = null;
+
+  constructor(opts: SessionOptions) {
+    this.classId = opts.classId;
+    this.portBase = opts.portBase;
+    this.#opts = {
+      rtmpUrl: opts.rtmpUrl,
+      ffmpeg: opts.ffmpeg,
+      log: opts.log,
+      stallMs: opts.stallMs ?? 1000,
+      fillerMaxMs: opts.fillerMaxMs ?? 10 * 60_000,
+      slateText: opts.slateText ?? "Teacher reconnecting...",
+      backoffInitialMs: opts.backoffInitialMs ?? 500,
+      backoffMaxMs: opts.backoffMaxMs ?? 10_000,
+    };
+    this.#video.shareClockOffsets(this.#audio);
+    this.#tmpDir = mkdtempSync(join(tmpdir(), "mc-bridge-"));
+  }
+
+  /** Binds the loopback sockets; call once before use. */
+  async open(): Promise<void> {
+    this.#send = await bindUdp(0);
+    const base = this.portBase + 4;
+    for (let i = 0; i < 4; i++) {
+      const s = await bindUdp(base + i);
+      const kind: MediaKind = i < 2 ? "video" : "audio";
+      const rtcp = i % 2 === 1;
+      s.on("message", (msg) =>
+        rtcp ? this.#onFillerRtcp(kind, msg) : this.#onFillerRtp(kind, msg),
+      );
+      this.#fillerSockets.push(s);
+    }
+    this.#tick = setInterval(() => this.#onTick(Date.now()), 100);
+  }
+
+  /** The redacted RTMP target. */
+  get rtmp(): string {
+    return redactUrl(this.#opts.rtmpUrl);
+  }
+
+  /** Replaces the RTMP target; takes effect at the next (re)start of the output. */
+  setRtmpUrl(url: string): void {
+    if (url === this.#opts.rtmpUrl) return;
+    this.#opts.rtmpUrl = url;
+    if (this.#output) void this.#output.stop();
+  }
+
+  /** The publisher currently attached, if any. */
+  get publisher(): PublisherHandle | null {
+    return this.#publisher;
+  }
+
+  /** True when the teacher's video has not arrived for the stall threshold. */
+  publisherStalled(now = Date.now()): boolean {
+    return this.#lastTeacherVideoAt === null || now - this.#lastTeacherVideoAt > 5000;
+  }
+
+  /** Attaches the teacher; returns the sink its tracks write into. */
+  attachPublisher(p: PublisherHandle): {
+    onRtp: (kind: MediaKind, pkt: Uint8Array) => void;
+    onSenderReport: (kind: MediaKind, sr: SenderReport) => void;
+  } {
+    if (this.#publisher) this.detachPublisher(this.#publisher.id, true);
+    this.#publisher = p;
+    const key = `teacher:${p.id}`;
+    this.#teacherKey = key;
+    this.#pli = initialPliState();
+    this.#ended = false;
+    this.#opts.log("publisher.attached", { classId: this.classId, publisherId: p.id });
+    return {
+      onRtp: (kind, pkt) => this.#onTeacherRtp(key, kind, pkt),
+      onSenderReport: (kind, sr) => {
+        const track = kind === "video" ? this.#video : this.#audio;
+        const out = track.translateSenderReport(key, key, sr, Date.now());
+        if (out) this.#sendToOutput(kind, out, true);
+      },
+    };
+  }
+
+  /** Detaches a publisher (WHIP DELETE or ICE failure); the filler covers until one returns. */
+  detachPublisher(id: string, close = false): void {
+    if (this.#publisher?.id !== id) return;
+    const p = this.#publisher;
+    this.#publisher = null;
+    if (this.#teacherKey) {
+      this.#video.forgetGroup(this.#teacherKey);
+    }
+    this.#teacherKey = null;
+    this.#lastTeacherVideoAt = null;
+    this.#opts.log("publisher.detached", { classId: this.classId, publisherId: id });
+    if (close) p.close();
+  }
+
+  #onTeacherRtp(key: string, kind: MediaKind, pkt: Uint8Array): void {
+    if (this.#closed || key !== this.#teacherKey) return;
+    const now = Date.now();
+    const h = parseRtpHeader(pkt);
+    if (!h) return;
+    this.#bytesWindow.push({ at: now, bytes: pkt.length - h.payloadOffset });
+    if (kind === "audio") {
+      this.#forward(key, "audio", pkt, now);
+      return;
+    }
+    this.#lastTeacherVideoAt = now;
+    const nals = nalUnitsInPayload(rtpPayload(pkt, h));
+    let keyStart = false;
+    for (const n of nals) {
+      if (n.type === NAL_SPS && n.data) {
+        this.#sps = Uint8Array.from(n.data);
+        try {
+          this.#spsInfo = parseSps(this.#sps);
+        } catch {
+          // keep the previous size; the slate just uses a default
+        }
+        keyStart = true;
+      } else if (n.type === NAL_PPS && n.data) {
+        this.#pps = Uint8Array.from(n.data);
+      } else if (n.type === NAL_IDR) {
+        keyStart = true;
+        if (this.#lastKeyframeAt === null || now - this.#lastKeyframeAt > 100) {
+          this.#lastKeyframeAt = now;
+          this.#pli = onKeyframe(this.#pli, now);
+        }
+      }
+    }
+    if (
+      !this.#output &&
+      !this.#outputStarting &&
+      !this.#restartTimer &&
+      this.#sps &&
+      this.#pps &&
+      !this.#ended
+    ) {
+      void this.#startOutput();
+    }
+    if (this.#video.source !== key) {
+      // Only switch on a keyframe start: the decoder behind the RTMP server
+      // (and ffmpeg's stream copy) must never see P-frames of a new source.
+      if (!keyStart) return;
+      this.#switchTo(key, now);
+    }
+    this.#forward(key, "video", pkt, now);
+  }
+
+  #switchTo(key: string, now: number): void {
+    const from = this.#video.source;
+    this.#video.switchTo(key);
+    this.#audio.switchTo(key);
+    if (key.startsWith("filler:")) {
+      this.#fillerSince ??= now;
+    } else {
+      this.#fillerSince = null;
+      this.#stallStartedAt = null;
+      this.#switchedToTeacherAt = now;
+    }
+    this.#opts.log("source.switch", { classId: this.classId, from, to: key });
+  }
+
+  #forward(key: string, kind: MediaKind, pkt: Uint8Array, now: number): void {
+    const track = kind === "video" ? this.#video : this.#audio;
+    const out = track.rewrite(key, pkt, now);
+    if (out) this.#sendToOutput(kind, out, false);
+  }
+
+  #sendToOutput(kind: MediaKind, buf: Uint8Array, rtcp: boolean): void {
+    if (!this.#send || !this.#output) return;
+    const port = this.portBase + (kind === "video" ? 0 : 2) + (rtcp ? 1 : 0);
+    this.#send.send(buf, port, "127.0.0.1", () => {
+      // Errors (ffmpeg restarting, port closed) are expected; the packet is lost.
+    });
+  }
+
+  #onFillerRtp(kind: MediaKind, pkt: Uint8Array): void {
+    const key = this.#fillerKey;
+    if (!key || this.#closed) return;
+    const now = Date.now();
+    if (kind === "video" && this.#video.source !== key) {
+      if (!this.#wantsFiller(now)) return;
+      const h = parseRtpHeader(pkt);
+      if (!h) return;
+      const types = nalUnitsInPayload(rtpPayload(pkt, h)).map((n) => n.type);
+      if (!types.includes(NAL_SPS) && !types.includes(NAL_IDR)) return;
+      this.#switchTo(key, now);
+    }
+    this.#forward(key, kind, pkt, now);
+  }
+
+  #onFillerRtcp(kind: MediaKind, msg: Uint8Array): void {
+    const key = this.#fillerKey;
+    const sr = parseSenderReport(msg);
+    if (!key || !sr) return;
+    const track = kind === "video" ? this.#video : this.#audio;
+    const out = track.translateSenderReport(key, key, sr, Date.now());
+    if (out) this.#sendToOutput(kind, out, true);
+  }
+
+  #wantsFiller(now: number): boolean {
+    return (
+      this.#lastTeacherVideoAt === null || now - this.#lastTeacherVideoAt >= this.#opts.stallMs
+    );
+  }
+
+  #onTick(now: number): void {
+    if (this.#closed) return;
+    const stalled = this.#wantsFiller(now);
+    const haveOutput = this.#output !== null || this.#restartTimer !== null || this.#outputStarting;
+    if (stalled && haveOutput) {
+      this.#stallStartedAt ??= now;
+      if (!this.#filler) this.#startFiller();
+      if (now - this.#stallStartedAt > this.#opts.fillerMaxMs) {
+        this.#opts.log("session.filler-limit", {
+          classId: this.classId,
+          fillerMaxMs: this.#opts.fillerMaxMs,
+        });
+        void this.#endOutput();
+        this.onEnded?.();
+      }
+    } else if (!stalled) {
+      this.#stallStartedAt = null;
+      // Stop the slate a little after the teacher is back on air (avoids flapping).
+      if (
+        this.#filler &&
+        this.#video.source === this.#teacherKey &&
+        this.#switchedToTeacherAt !== null &&
+        now - this.#switchedToTeacherAt > 2000
+      ) {
+        void this.#stopFiller();
+      }
+    }
+    if (this.#publisher && pliDue(this.#pli, now)) {
+      this.#pli = onPliSent(this.#pli, now);
+      this.#publisher.requestKeyframe();
+    }
+    while (this.#bytesWindow.length && now - this.#bytesWindow[0]!.at > 2000)
+      this.#bytesWindow.shift();
+    // Watchdog: ffmpeg alive but not writing for 10 s (RTMP server hung) → restart it.
+    if (
+      this.#output &&
+      this.#outputStartedAt !== null &&
+      now - (this.#lastProgressAt ?? this.#outputStartedAt) > 15_000
+    ) {
+      this.#lastError = "output ffmpeg stopped making progress";
+      this.#opts.log("ffmpeg.watchdog", { classId: this.classId });
+      this.#outputStartedAt = null;
+      void this.#output.stop(1000);
+    }
+  }
+
+  async #startOutput(): Promise<void> {
+    if (this.#closed || !this.#sps || !this.#pps) return;
+    this.#outputStarting = true;
+    const sdpPath = join(this.#tmpDir, "input.sdp");
+    writeFileSync(
+      sdpPath,
+      buildFfmpegSdp({
+        videoPort: this.portBase,
+        audioPort: this.portBase + 2,
+        videoPayloadType: VIDEO_PT,
+        audioPayloadType: AUDIO_PT,
+        sps: this.#sps,
+        pps: this.#pps,
+      }),
+    );
+    const f = this.#opts.ffmpeg;
+    const args = [
+      "-nostdin",
+      "-hide_banner",
+      "-loglevel",
+      "warning",
+      "-protocol_whitelist",
+      "file,udp,rtp",
+      ...(f.sdpLocalAddr ? ["-localaddr", "127.0.0.1"] : []),
+      "-analyzeduration",
+      "1000000",
+      "-f",
+      "sdp",
+      "-i",
+      sdpPath,
+      "-map",
+      "0:v:0",
+      "-map",
+      "0:a:0?",
+      "-c:v",
+      "copy",
+      "-c:a",
+      "aac",
+      "-b:a",
+      "128k",
+      "-ar",
+      "48000",
+      "-ac",
+      "2",
+      "-max_interleave_delta",
+      "0",
+      "-flvflags",
+      "no_duration_filesize",
+      "-progress",
+      "pipe:1",
+      "-f",
+      "flv",
+      this.#opts.rtmpUrl,
+    ];
+    const startedAt = Date.now();
+    const proc = spawnFfmpeg(f.path, args, {
+      redact: (s) => redactText(s, [this.#opts.rtmpUrl]),
+      onStderr: (line) => {
+        if (/error|fail|refused|broken/i.test(line)) this.#lastError = line.slice(0, 300);
+      },
+      onStdout: (chunk) => this.#onProgress(chunk),
+    });
+    this.#output = proc;
+    this.#outputStarting = false;
+    this.#outputStartedAt = startedAt;
+    this.#lastProgressAt = null;
+    this.#lastTotalSize = 0;
+    this.#pli = initialPliState(); // ffmpeg's copy waits for an IDR: ask quickly.
+    this.#opts.log("ffmpeg.start", { classId: this.classId, rtmp: this.rtmp, pid: proc.child.pid });
+    const { code, signal } = await proc.exited;
+    if (this.#output === proc) this.#output = null;
+    this.#outputStartedAt = null;
+    this.#streamStartedAt = null;
+    const ranMs = Date.now() - startedAt;
+    this.#opts.log("ffmpeg.exit", {
+      classId: this.classId,
+      code,
+      signal,
+      ranMs,
+      tail: proc.stderrTail().slice(-5),
+    });
+    if (this.#closed || this.#ended) return;
+    if (code !== 0 || signal) {
+      this.#lastError ??= `ffmpeg exited (${signal ?? code})`;
+    }
+    this.#failures = ranMs > 30_000 ? 1 : this.#failures + 1;
+    this.#restarts++;
+    const delay = Math.min(
+      this.#opts.backoffMaxMs,
+      this.#opts.backoffInitialMs * 2 ** (this.#failures - 1),
+    );
+    this.#opts.log("ffmpeg.restart-scheduled", {
+      classId: this.classId,
+      delayMs: delay,
+      restarts: this.#restarts,
+    });
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      if (!this.#closed && !this.#ended) void this.#startOutput();
+    }, delay);
+  }
+
+  #onProgress(chunk: string): void {
+    const now = Date.now();
+    for (const m of chunk.matchAll(/^total_size=(\d+)$/gm)) {
+      const size = Number(m[1]);
+      // FLV header + metadata are written before any frame; count real growth only.
+      if (size > this.#lastTotalSize && size > 1024) {
+        this.#lastProgressAt = now;
+        this.#streamStartedAt ??= now;
+      }
+      this.#lastTotalSize = size;
+    }
+  }
+
+  #startFiller(): void {
+    const n = ++this.#fillerSeq;
+    const key = `filler:${n}`;
+    this.#fillerKey = key;
+    const w = evenSize(this.#spsInfo?.width ?? 1280);
+    const h = evenSize(this.#spsInfo?.height ?? 720);
+    const f = this.#opts.ffmpeg;
+    const font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    const text = this.#opts.slateText.replace(/[^A-Za-z0-9 .,!?-]/g, "");
+    const vf = f.drawtext
+      ? `drawtext=fontfile=${font}:text='${text}':fontcolor=white:fontsize=h/14:x=(w-tw)/2:y=(h-th)/2`
+      : "null";
+    const args = [
+      "-nostdin",
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-re",
+      "-f",
+      "lavfi",
+      "-i",
+      `color=c=0x1f2937:s=${w}x${h}:r=15`,
+      "-re",
+      "-f",
+      "lavfi",
+      "-i",
+      "anullsrc=r=48000:cl=stereo",
+      "-map",
+      "0:v",
+      "-vf",
+      vf,
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-tune",
+      "zerolatency",
+      "-profile:v",
+      "baseline",
+      "-pix_fmt",
+      "yuv420p",
+      "-g",
+      "30",
+      "-b:v",
+      "300k",
+      "-f",
+      "rtp",
+      "-payload_type",
+      String(VIDEO_PT),
+      `rtp://127.0.0.1:${this.portBase + 4}?pkt_size=1200`,
+      "-map",
+      "1:a",
+      "-c:a",
+      "libopus",
+      "-b:a",
+      "32k",
+      "-f",
+      "rtp",
+      "-payload_type",
+      String(AUDIO_PT),
+      `rtp://127.0.0.1:${this.portBase + 6}?pkt_size=1200`,
+    ];
+    const proc = spawnFfmpeg(f.path, args, { redact: (s) => redactText(s) });
+    this.#filler = proc;
+    this.#opts.log("filler.start", {
+      classId: this.classId,
+      pid: proc.child.pid,
+      size: `${w}x${h}`,
+    });
+    void proc.exited.then(({ code, signal }) => {
+      if (this.#filler === proc) {
+        this.#filler = null;
+        if (!this.#closed) {
+          this.#opts.log("filler.exit", {
+            classId: this.classId,
+            code,
+            signal,
+            tail: proc.stderrTail().slice(-3),
+          });
+        }
+      }
+      this.#video.forgetGroup(key);
+    });
+  }
+
+  async #stopFiller(): Promise<void> {
+    const f = this.#filler;
+    this.#filler = null;
+    this.#fillerKey = null;
+    if (f) {
+      this.#opts.log("filler.stop", { classId: this.classId });
+      await f.stop(1000);
+    }
+  }
+
+  async #endOutput(): Promise<void> {
+    this.#ended = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+    await Promise.all([this.#stopFiller(), this.#output?.stop()]);
+  }
+
+  /** Current health snapshot. */
+  health(now = Date.now()): SessionHealth {
+    const receiving = this.#lastTeacherVideoAt !== null && now - this.#lastTeacherVideoAt < 1000;
+    const fillerActive = this.#fillerKey !== null && this.#video.source === this.#fillerKey;
+    const pushing = this.#lastProgressAt !== null && now - this.#lastProgressAt < 3000;
+    let state: SessionState;
+    if (this.#ended) state = "ended";
+    else if (this.#restartTimer) state = "restarting";
+    else if (this.#output && fillerActive) state = "filler";
+    else if (this.#output && pushing) state = "live";
+    else if (this.#output || this.#outputStarting) state = "starting";
+    else if (this.#publisher) state = "waiting-for-keyframe";
+    else state = "waiting-for-publisher";
+    const bytes = this.#bytesWindow.reduce((a, b) => a + b.bytes, 0);
+    const span =
+      this.#bytesWindow.length > 1 ? Math.max(500, now - this.#bytesWindow[0]!.at) : 2000;
+    return {
+      classId: this.classId,
+      state,
+      rtmp: this.rtmp,
+      publisherId: this.#publisher?.id ?? null,
+      receiving,
+      lastMediaAt: this.#lastTeacherVideoAt,
+      ffmpegRunning: this.#output !== null,
+      pushing,
+      lastKeyframeAt: this.#lastKeyframeAt,
+      bitrateKbps: Math.round((bytes * 8) / span),
+      fillerActive,
+      fillerSince: fillerActive ? this.#fillerSince : null,
+      restarts: this.#restarts,
+      streamStartedAt: this.#streamStartedAt,
+      video: this.#spsInfo
+        ? {
+            width: this.#spsInfo.width,
+            height: this.#spsInfo.height,
+            profileLevelId: this.#spsInfo.profileLevelId,
+          }
+        : null,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** PIDs of ffmpeg processes this session runs (tests check nothing leaks). */
+  pids(): number[] {
+    return [this.#output?.child.pid, this.#filler?.child.pid].filter(
+      (p): p is number => typeof p === "number",
+    );
+  }
+
+  /** Stops everything and frees the sockets. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#tick) clearInterval(this.#tick);
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#publisher?.close();
+    this.#publisher = null;
+    await Promise.all([this.#stopFiller(), this.#output?.stop()]);
+    for (const s of [...this.#fillerSockets, this.#send]) {
+      if (s) await new Promise<void>((r) => s.close(() => r()));
+    }
+    this.#fillerSockets = [];
+    this.#send = null;
+    rmSync(this.#tmpDir, { recursive: true, force: true });
+  }
+}
+
+function evenSize(n: number): number {
+  return Math.max(16, n - (n % 2));
+}
+
+function bindUdp(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket("udp4");
+    s.once("error", reject);
+    s.bind(port, "127.0.0.1", () => {
+      s.off("error", reject);
+      s.on("error", () => {});
+      resolve(s);
+    });
+  });
+}

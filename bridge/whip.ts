@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type RtcpPacket,
+  useAbsSendTime,
+  useFIR,
+  useNACK,
+  usePLI,
+  useSdesMid,
+  useTransportWideCC,
+  useTWCC,
+} from "werift";
+import type { Logger } from "./log.ts";
+import { type BitrateHints, mungeAnswer, type OfferChoice } from "./sdp.ts";
+import type { ClassSession, MediaKind } from "./session.ts";
+
+/** ICE settings for the bridge's own WHIP endpoint (local mode). */
+export interface IceOptions {
+  /** UDP port range for ICE host candidates. */
+  portRange?: [number, number];
+  /** Extra host addresses to advertise (e.g. the container's public IP). */
+  additionalHostAddresses?: string[];
+}
+
+/** A WHIP resource: the teacher's peer connection feeding one class session. */
+export interface WhipPublisher {
+  id: string;
+  classId: string;
+  answer: string;
+  close: () => Promise<void>;
+  connectionState: () => string;
+}
+
+/**
+ * Accepts the teacher's offer with werift and wires its tracks into the
+ * session. Returns once ICE gathering is complete — the answer carries every
+ * candidate, since WHIP clients here do not trickle.
+ */
+export async function acceptWhipOffer(opts: {
+  offer: string;
+  choice: OfferChoice;
+  session: ClassSession;
+  ice: IceOptions;
+  hints: BitrateHints;
+  log: Logger;
+}): Promise<WhipPublisher> {
+  const { offer, choice, session, log } = opts;
+  const id = randomUUID();
+  const vf = choice.video.format;
+  const plid = vf.fmtp["profile-level-id"] ?? "42e01f";
+  const pc = new RTCPeerConnection({
+    codecs: {
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: "video/H264",
+          clockRate: 90000,
+          payloadType: vf.payloadType,
+          rtcpFeedback: [useNACK(), usePLI(), useFIR(), useTWCC()],
+          parameters: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${plid}`,
+        }),
+      ],
+      audio: [
+        new RTCRtpCodecParameters({
+          mimeType: "audio/opus",
+          clockRate: 48000,
+          channels: 2,
+          payloadType: choice.audio?.format.payloadType ?? 111,
+          rtcpFeedback: [useTWCC()],
+          parameters: "minptime=10;useinbandfec=1",
+        }),
+      ],
+    },
+    headerExtensions: {
+      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+      audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+    },
+    icePortRange: opts.ice.portRange,
+    iceAdditionalHostAddresses: opts.ice.additionalHostAddresses,
+  });
+
+  let closed = false;
+  let sink: ReturnType<ClassSession["attachPublisher"]> | null = null;
+  const videoSsrcs = new Set<number>();
+  const requestKeyframe = (): void => {
+    for (const t of pc.getTransceivers()) {
+      if (t.kind !== "video") continue;
+      for (const ssrc of videoSsrcs) void t.receiver.sendRtcpPLI(ssrc).catch(() => {});
+    }
+  };
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    session.detachPublisher(id);
+    await pc.close().catch(() => {});
+  };
+
+  pc.onTrack.subscribe((track) => {
+    const kind: MediaKind = track.kind === "video" ? "video" : "audio";
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (kind === "video") videoSsrcs.add(rtp.header.ssrc);
+      sink?.onRtp(kind, rtp.serialize());
+    });
+  });
+  for (const t of pc.getTransceivers()) watchRtcp(t.kind, t.receiver.onRtcp);
+  pc.onTransceiverAdded.subscribe((t) => watchRtcp(t.kind, t.receiver.onRtcp));
+  function watchRtcp(
+    kind: string,
+    ev: { subscribe: (fn: (p: RtcpPacket) => void) => unknown },
+  ): void {
+    ev.subscribe((p) => {
+      if (p.type !== 200) return;
+      const ntp = p.senderInfo.ntpTimestamp;
+      sink?.onSenderReport(kind === "video" ? "video" : "audio", {
+        ssrc: p.ssrc,
+        ntpSeconds: Number(ntp >> 32n) + Number(ntp & 0xffffffffn) / 2 ** 32,
+        rtpTimestamp: p.senderInfo.rtpTimestamp,
+        packetCount: p.senderInfo.packetCount,
+        octetCount: p.senderInfo.octetCount,
+      });
+    });
+  }
+  pc.connectionStateChange.subscribe((state) => {
+    log("whip.connection", { classId: session.classId, publisherId: id, state });
+    if (state === "failed" || state === "closed") void close();
+  });
+
+  try {
+    await pc.setRemoteDescription({ type: "offer", sdp: offer });
+    for (const t of pc.getTransceivers()) t.setDirection("recvonly");
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    if (pc.iceGatheringState !== "complete") {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        pc.iceGatheringStateChange.subscribe((s) => {
+          if (s === "complete") {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    }
+    const local = pc.localDescription?.sdp;
+    if (!local) throw new Error("no local description");
+    sink = session.attachPublisher({ id, requestKeyframe, close: () => void close() });
+    return {
+      id,
+      classId: session.classId,
+      answer: mungeAnswer(local, offer, opts.hints),
+      close,
+      connectionState: () => pc.connectionState,
+    };
+  } catch (err) {
+    closed = true;
+    await pc.close().catch(() => {});
+    throw err;
+  }
+}
