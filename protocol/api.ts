@@ -138,6 +138,11 @@ export interface ClassPublic {
   teacherName: string;
   youtubeVideoId: string | null;
   latencyMode: "ultraLow" | "low" | "normal";
+  /**
+   * Local development only: an HTTP-FLV URL of this class's stream on the local RTMP
+   * server, for classes without a YouTube video id. Null in production.
+   */
+  localPlaybackUrl: string | null;
 }
 
 /** What the class's teacher (and admins) see. */

@@ -23,7 +23,7 @@ function publicOrigin(c: Context<AppEnv>): string {
 }
 
 /** The student-safe view of a class. */
-export function toPublic(row: ClassRow, teacherName: string): ClassPublic {
+export function toPublic(row: ClassRow, teacherName: string, env: Env): ClassPublic {
   return {
     id: row.id,
     title: row.title,
@@ -33,12 +33,16 @@ export function toPublic(row: ClassRow, teacherName: string): ClassPublic {
     teacherName,
     youtubeVideoId: row.youtubeVideoId,
     latencyMode: row.latencyMode,
+    localPlaybackUrl:
+      !row.youtubeVideoId && env.LOCAL_PLAYBACK_URL
+        ? env.LOCAL_PLAYBACK_URL.replaceAll("{classId}", row.id)
+        : null,
   };
 }
 
 function toDetail(c: Context<AppEnv>, row: ClassRow, teacherName: string): ClassDetail {
   return {
-    ...toPublic(row, teacherName),
+    ...toPublic(row, teacherName, c.env),
     teacherId: row.teacherId,
     hasStreamKey: row.streamKeyCipher !== null,
     rtmpUrl: row.rtmpUrl,
@@ -107,7 +111,7 @@ export const classes = new Hono<AppEnv>()
     const { cls, teacherName } = await loadClass(c, c.req.param("id"));
     if (canManage(c.get("user"), cls))
       return c.json({ class: toDetail(c, cls, teacherName), manage: true });
-    return c.json({ class: toPublic(cls, teacherName), manage: false });
+    return c.json({ class: toPublic(cls, teacherName, c.env), manage: false });
   })
   .patch("/:id", requireRole("teacher"), async (c) => {
     const body = await readJson(c, UpdateClassBody);
