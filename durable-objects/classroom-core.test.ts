@@ -1,0 +1,201 @@
+import { describe, expect, it } from "vitest";
+import type { Author } from "../protocol/realtime.ts";
+import { initialDurable, RootCore, SESSION_IDLE_MS } from "./classroom-core.ts";
+import type { ShardReport } from "./rpc.ts";
+
+const T0 = 10_000_000;
+const teacher: Author = { id: "t", name: "T", role: "teacher" };
+let ids = 0;
+const core = (capacity = 2) =>
+  new RootCore(initialDurable("c1"), [], capacity, () => `sess${++ids}`);
+const user = (id: string) => ({ id, name: id });
+const report = (sectionId: string, over: Partial<ShardReport> = {}): ShardReport => ({
+  sectionId,
+  sockets: 0,
+  joins: [],
+  leaves: [],
+  commands: [],
+  rejections: [],
+  relay: [],
+  ...over,
+});
+
+describe("RootCore admission", () => {
+  it("fills the least-loaded open section, opens a new one when all are full, and sends staff to 'staff'", () => {
+    const c = core(2);
+    const pick = (id: string, role: "student" | "moderator" = "student", hint?: string) => {
+      const r = c.admit({ classId: "c1", user: user(id), role, ...(hint ? { hint } : {}) }, T0);
+      return r.ok ? r.sectionId : r.code;
+    };
+    expect([pick("a"), pick("b"), pick("c"), pick("m", "moderator")]).toEqual([
+      "s1",
+      "s1",
+      "s2",
+      "staff",
+    ]);
+    // Both reach s1 and one leaves again: s1 and s2 now hold one each; ties go to the lower id.
+    const joins = ["a", "b"].map((id) => ({
+      user: { ...user(id), role: "student" as const },
+      at: T0,
+    }));
+    c.report(report("s1", { sockets: 1, joins }), T0);
+    c.report(
+      report("s2", { sockets: 1, joins: [{ user: { ...user("c"), role: "student" }, at: T0 }] }),
+      T0,
+    );
+    expect(pick("d")).toBe("s1");
+    expect(pick("e", "student", "s2")).toBe("s2");
+    expect(pick("f")).toBe("s3");
+  });
+
+  it("refuses banned users and forgets unconfirmed admissions after a while", () => {
+    const c = core(1);
+    c.command({ by: teacher, message: { type: "mod.ban", userId: "x" } }, T0);
+    expect(c.admit({ classId: "c1", user: user("x"), role: "student" }, T0)).toEqual({
+      ok: false,
+      code: "banned",
+    });
+    expect(c.admit({ classId: "c1", user: user("a"), role: "student" }, T0)).toEqual({
+      ok: true,
+      sectionId: "s1",
+    });
+    expect(c.admit({ classId: "c1", user: user("b"), role: "student" }, T0)).toEqual({
+      ok: true,
+      sectionId: "s2",
+    });
+    expect(c.admit({ classId: "c1", user: user("c"), role: "student" }, T0 + 60_000)).toEqual({
+      ok: true,
+      sectionId: "s1",
+    });
+  });
+});
+
+describe("RootCore events", () => {
+  it("numbers every event, keeps global history, and handles pin and delete", () => {
+    const c = core();
+    const fx = c.command({ by: teacher, message: { type: "chat.send", text: "hi", rid: "r" } }, T0);
+    expect(fx[0]).toEqual({
+      kind: "event",
+      event: {
+        type: "chat.message",
+        seq: 1,
+        at: T0,
+        message: { id: "g1", channel: "global", from: teacher, text: "hi", at: T0, rid: "r" },
+      },
+    });
+    c.command({ by: teacher, message: { type: "chat.pin", messageId: "g1" } }, T0);
+    expect(c.durable.pinned?.id).toBe("g1");
+    const del = c.command({ by: teacher, message: { type: "chat.delete", messageId: "g1" } }, T0);
+    expect(del[0]).toMatchObject({
+      kind: "event",
+      event: { type: "chat.deleted", seq: 3, messageId: "g1" },
+    });
+    expect(c.durable.pinned).toBeNull();
+    expect(c.durable.global).toEqual([]);
+    expect(del.some((f) => f.kind === "audit" && f.action === "chat.delete")).toBe(true);
+  });
+
+  it("routes section deletes to the owning shard and ignores commands from non-staff", () => {
+    const c = core();
+    c.admit({ classId: "c1", user: user("a"), role: "student" }, T0);
+    const fx = c.command({ by: teacher, message: { type: "chat.delete", messageId: "s1.4" } }, T0);
+    expect(fx[0]).toEqual({
+      kind: "control",
+      sectionId: "s1",
+      control: { kind: "delete", messageId: "s1.4" },
+    });
+    const student: Author = { id: "s", name: "S", role: "student" };
+    expect(c.command({ by: student, message: { type: "mod.ban", userId: "t" } }, T0)).toEqual([]);
+    expect(
+      c.command(
+        {
+          by: { ...teacher, role: "moderator" },
+          message: { type: "settings.update", slowModeSec: 9 },
+        },
+        T0,
+      ),
+    ).toEqual([]);
+  });
+
+  it("plans resume: replay within the log, snapshot outside it", () => {
+    const c = core();
+    for (let i = 0; i < 5; i++) c.setStreamStatus(i % 2 ? "idle" : "live", T0);
+    expect(c.durable.seq).toBe(5);
+    expect(c.resumePlan(undefined, 1)).toEqual({ kind: "snapshot" });
+    expect(c.resumePlan(2, 1)).toEqual({ kind: "replay", after: 2 });
+    expect(c.resumePlan(5, 1)).toEqual({ kind: "replay", after: 5 });
+    expect(c.resumePlan(6, 1)).toEqual({ kind: "snapshot" });
+    expect(c.resumePlan(1, 4)).toEqual({ kind: "snapshot" });
+    expect(c.resumePlan(3, 4)).toEqual({ kind: "replay", after: 3 });
+  });
+});
+
+describe("RootCore sessions and attendance", () => {
+  it("starts a session on the first join, credits leaves, tracks peak, and starts a new one after a long idle", () => {
+    const c = core(10);
+    const ann = { id: "a", name: "Ann", role: "student" as const };
+    let fx = c.report(report("s1", { sockets: 1, joins: [{ user: ann, at: T0 }] }), T0);
+    const s1 = c.durable.session!;
+    expect(fx).toContainEqual({
+      kind: "session",
+      session: { id: s1.id, startedAt: T0, endedAt: null, peak: 1 },
+    });
+    expect(fx).toContainEqual({
+      kind: "attendance",
+      delta: {
+        sessionId: s1.id,
+        userId: "a",
+        name: "Ann",
+        firstJoin: T0,
+        lastLeave: null,
+        seconds: 0,
+        joins: 1,
+      },
+    });
+    expect(c.durable.session?.peak).toBe(1);
+    fx = c.report(
+      report("s1", { sockets: 0, leaves: [{ user: ann, joinedAt: T0, at: T0 + 90_000 }] }),
+      T0 + 90_000,
+    );
+    expect(fx).toContainEqual({
+      kind: "attendance",
+      delta: {
+        sessionId: s1.id,
+        userId: "a",
+        name: "Ann",
+        firstJoin: T0,
+        lastLeave: T0 + 90_000,
+        seconds: 90,
+        joins: 0,
+      },
+    });
+    expect(c.durable.session?.emptySince).toBe(T0 + 90_000);
+    const later = T0 + 90_000 + SESSION_IDLE_MS + 1;
+    fx = c.report(report("s1", { sockets: 1, joins: [{ user: ann, at: later }] }), later);
+    expect(fx).toContainEqual({
+      kind: "session",
+      session: { id: s1.id, startedAt: T0, endedAt: T0 + 90_000, peak: 1 },
+    });
+    expect(c.durable.session?.id).not.toBe(s1.id);
+  });
+
+  it("records rejections for staff and relays watched sections", () => {
+    const c = core();
+    c.report(report("staff", { sockets: 1, watching: ["s1"] }), T0);
+    const rej = {
+      at: T0,
+      sectionId: "s1",
+      user: { id: "a", name: "A", role: "student" as const },
+      reason: "duplicate" as const,
+      text: "x",
+    };
+    const fx = c.report(report("s1", { sockets: 1, rejections: [rej], relay: ["{}"] }), T0);
+    expect(fx).toContainEqual({ kind: "staff", frame: { type: "mod.rejections", items: [rej] } });
+    expect(fx).toContainEqual({
+      kind: "control",
+      sectionId: "staff",
+      control: { kind: "relay", sectionId: "s1", frames: ["{}"] },
+    });
+    expect(c.rejectionBacklog()).toEqual({ type: "mod.rejections", items: [rej] });
+  });
+});

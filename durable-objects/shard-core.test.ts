@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import type { Author } from "../protocol/realtime.ts";
+import { DEFAULT_RULES } from "./chat-policy.ts";
+import { admitFrame, GUARD, newGuard, ShardCore, sectionOf, strike } from "./shard-core.ts";
+
+const T0 = 5_000_000;
+const stu: Author = { id: "u1", name: "Ann", role: "student" };
+const teacher: Author = { id: "t1", name: "T", role: "teacher" };
+
+describe("ShardCore", () => {
+  it("posts student chat to the section with a per-section sseq and an id naming the section", () => {
+    const core = new ShardCore("s2");
+    const fx = core.onMessage(stu, { type: "chat.send", text: " hi ", rid: "r" }, T0);
+    expect(fx).toEqual([
+      {
+        kind: "section",
+        frame: {
+          type: "section.message",
+          sectionId: "s2",
+          sseq: 1,
+          message: {
+            id: "s2.1",
+            channel: "section",
+            sectionId: "s2",
+            from: stu,
+            text: "hi",
+            at: T0,
+            rid: "r",
+          },
+        },
+      },
+    ]);
+    expect(sectionOf("s2.1")).toBe("s2");
+    expect(sectionOf("g4")).toBeNull();
+  });
+
+  it("sends staff chat and commands upstream instead of posting locally", () => {
+    const core = new ShardCore("staff");
+    expect(core.onMessage(teacher, { type: "chat.send", text: "hello" }, T0)).toEqual([
+      { kind: "upstream", command: { by: teacher, message: { type: "chat.send", text: "hello" } } },
+    ]);
+    const ban = { type: "mod.ban", userId: "u1" } as const;
+    expect(core.onMessage(teacher, ban, T0)).toEqual([
+      { kind: "upstream", command: { by: teacher, message: ban } },
+    ]);
+  });
+
+  it("refuses staff commands from students and rejected chat with a reply plus a recorded rejection", () => {
+    const core = new ShardCore("s1");
+    expect(core.onMessage(stu, { type: "mod.ban", userId: "x" }, T0)).toEqual([
+      {
+        kind: "reply",
+        frame: {
+          type: "error",
+          code: "forbidden",
+          message: "You may not do that.",
+          ref: "mod.ban",
+        },
+      },
+    ]);
+    const fx = core.onMessage(stu, { type: "chat.send", text: "   " }, T0);
+    expect(fx[0]).toMatchObject({
+      kind: "reply",
+      frame: { type: "chat.rejected", reason: "empty" },
+    });
+    expect(fx[1]).toMatchObject({
+      kind: "rejection",
+      rejection: { sectionId: "s1", user: stu, reason: "empty" },
+    });
+  });
+
+  it("applies root controls: timeouts notify the user, deletes only touch their own section", () => {
+    const core = new ShardCore("s1", 3, DEFAULT_RULES);
+    const fx = core.onControl({ kind: "timeout", userId: "u1", until: T0 + 10_000 });
+    expect(fx[1]).toEqual({
+      kind: "toUser",
+      userId: "u1",
+      frame: { type: "sanction.applied", kind: "timeout", until: T0 + 10_000 },
+    });
+    expect(core.onMessage(stu, { type: "chat.send", text: "x" }, T0)[0]).toMatchObject({
+      frame: { reason: "timed_out" },
+    });
+    expect(core.onControl({ kind: "delete", messageId: "s2.1" })).toEqual([]);
+    expect(core.onControl({ kind: "delete", messageId: "s1.2" })).toEqual([
+      { kind: "forget", messageId: "s1.2" },
+      {
+        kind: "section",
+        frame: { type: "section.deleted", sectionId: "s1", sseq: 4, messageId: "s1.2" },
+      },
+    ]);
+    expect(core.pruneTimeouts(T0 + 10_001)).toBe(true);
+    expect(core.rules.timeouts).toEqual({});
+  });
+
+  it("asks for a resync on hello and refuses other protocol versions", () => {
+    const core = new ShardCore("s1");
+    expect(core.onMessage(stu, { type: "hello", v: 1, resume: 7 }, T0)).toEqual([
+      { kind: "resync", resume: 7 },
+    ]);
+    expect(core.onMessage(stu, { type: "hello", v: 9 }, T0)[0]).toMatchObject({
+      frame: { code: "unsupported_version" },
+    });
+  });
+});
+
+describe("connection guard", () => {
+  it("allows a burst, refuses beyond it, closes a sustained flood, and recovers with time", () => {
+    const g = newGuard(T0);
+    for (let i = 0; i < GUARD.burst; i++) expect(admitFrame(g, T0)).toBe("ok");
+    for (let i = 1; i < GUARD.closeAfterRefused; i++) expect(admitFrame(g, T0)).toBe("refuse");
+    expect(admitFrame(g, T0)).toBe("close");
+    const h = newGuard(T0);
+    for (let i = 0; i < GUARD.burst; i++) admitFrame(h, T0);
+    expect(admitFrame(h, T0 + 1000)).toBe("ok");
+  });
+
+  it("closes after too many invalid frames, forgiving one per second", () => {
+    const g = newGuard(T0);
+    for (let i = 0; i < GUARD.maxStrikes; i++) expect(strike(g)).toBe("ok");
+    admitFrame(g, T0 + 5000);
+    expect(strike(g)).toBe("ok");
+    for (let i = 0; i < 5; i++) strike(g);
+    expect(strike(g)).toBe("close");
+  });
+});
