@@ -197,5 +197,13 @@ describe("RootCore sessions and attendance", () => {
       control: { kind: "relay", sectionId: "s1", frames: ["{}"] },
     });
     expect(c.rejectionBacklog()).toEqual({ type: "mod.rejections", items: [rej] });
+    // The watch list survives a root restart (it is part of the durable state).
+    const restarted = new RootCore(
+      JSON.parse(JSON.stringify(c.durable)),
+      [...c.loads.values()],
+      2,
+      () => "x",
+    );
+    expect(restarted.watching.has("s1")).toBe(true);
   });
 });

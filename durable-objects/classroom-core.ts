@@ -64,6 +64,8 @@ export interface RootDurable {
   lastSessionId: string | null;
   /** Number of section shards opened so far (s1…sN). */
   sectionCount: number;
+  /** Sections some staff socket watches (kept so relays survive a root restart). */
+  watching?: string[];
 }
 
 /** A new class's root state. */
@@ -151,6 +153,7 @@ export class RootCore {
     private readonly newId: () => string,
   ) {
     for (const l of loads) this.loads.set(l.sectionId, l);
+    this.watching = new Set(durable.watching ?? []);
   }
 
   private load(sectionId: string): ShardLoad {
@@ -418,12 +421,14 @@ export class RootCore {
     if (r.watching && r.sectionId === STAFF_SECTION) {
       const next = new Set(r.watching);
       for (const s of next)
-        if (!this.watching.has(s))
+        if (!this.watching.has(s) && this.loads.has(s))
           fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: true } });
       for (const s of this.watching)
         if (!next.has(s))
           fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: false } });
       this.watching = next;
+      this.durable.watching = [...next];
+      fx.push({ kind: "persist" });
     }
     return fx;
   }

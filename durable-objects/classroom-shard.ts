@@ -285,7 +285,9 @@ export class ClassroomShard extends DurableObject<Env> {
 
   /** Root: a batch of pre-encoded frames (forwarded verbatim) and control instructions. */
   async deliver(batch: ShardDelivery): Promise<void> {
+    const watched = this.core.watched;
     for (const c of batch.control) this.run(this.core.onControl(c));
+    if (this.core.watched !== watched) this.setMeta("watched", this.core.watched ? "1" : "0");
     for (const frame of batch.frames) this.broadcast(frame);
   }
 
