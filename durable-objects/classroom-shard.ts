@@ -68,6 +68,7 @@ function emptyReport(sectionId: string): ShardReport {
   return { sectionId, sockets: 0, joins: [], leaves: [], commands: [], rejections: [], relay: [] };
 }
 
+/** One section of a class (named `<classId>/<sectionId>`): hibernating sockets, chat rules, batching. */
 export class ClassroomShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private classId = "";
@@ -218,6 +219,7 @@ export class ClassroomShard extends DurableObject<Env> {
 
   // ---- inbound ---------------------------------------------------------------
 
+  /** Hibernation handler: guard, parse (the one parser), decide, act. Never throws to the runtime. */
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     if (this.gone.has(ws)) return;
     const a = this.attachment(ws);
@@ -252,11 +254,13 @@ export class ClassroomShard extends DurableObject<Env> {
     this.run(effects, ws);
   }
 
+  /** Hibernation handler: reciprocate the close and record the leave. */
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     closeQuietly(ws, code, reason);
     this.leave(ws);
   }
 
+  /** Hibernation handler: the socket failed; record the leave. */
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.leave(ws);
   }

@@ -30,6 +30,7 @@ const D1_CHUNK = 200;
 /** Default shard capacity when SHARD_CAPACITY is unset (docs/decisions/001-shard-size.md). */
 export const DEFAULT_SHARD_CAPACITY = 2000;
 
+/** Root of one class (named by class id): admission, event log, fan-out, D1 batches. */
 export class Classroom extends DurableObject<Env> {
   private core!: RootCore;
   private readonly sql: SqlStorage;
