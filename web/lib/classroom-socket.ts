@@ -323,10 +323,10 @@ export class ClassroomSocket {
 
   private onClose(code: number): void {
     this.ws = null;
-    if (code === CLOSE_BANNED) return this.end("banned");
-    if (code === CLOSE_VERSION) return this.end("version");
-    if (code === CLOSE_NORMAL) return this.end("closed");
-    this.drop();
+    if (code === CLOSE_BANNED) this.end("banned");
+    else if (code === CLOSE_VERSION) this.end("version");
+    else if (code === CLOSE_NORMAL) this.end("closed");
+    else this.drop();
   }
 
   private onNetwork(online: boolean): void {
@@ -349,12 +349,16 @@ export class ClassroomSocket {
       if (gen !== this.generation) return;
       // Nothing at all since the last ping — not even its pong: the socket is dead
       // even if the browser has not noticed (sleeping laptops, NAT timeouts).
-      if (this.awaitingPong) return this.drop();
+      if (this.awaitingPong) {
+        this.drop();
+        return;
+      }
       this.awaitingPong = true;
       try {
         this.ws?.send(PING);
       } catch {
-        return this.drop();
+        this.drop();
+        return;
       }
       this.heartbeat();
     }, HEARTBEAT_MS);
