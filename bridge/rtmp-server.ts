@@ -5,7 +5,7 @@
  * HTTP-FLV (mpegts.js, ~1 s behind) at `playbackUrl`; nginx also writes HLS.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
@@ -27,7 +27,7 @@ export interface LocalRtmpServer {
   playRtmpUrl: string;
   /** URLs for another stream name. */
   urlsFor: (stream: string) => { rtmpUrl: string; playbackUrl: string; playRtmpUrl: string };
-  /** Publishes currently live (nginx counts on_publish/on_publish_done). */
+  /** RTMP port. */
   port: number;
   pid: number | null;
   stop: () => Promise<void>;
@@ -255,8 +255,9 @@ http {
     pid: child.pid ?? null,
     stop: async () => {
       for (const v of side.viewers) v.kill("SIGKILL");
-      if (child.exitCode === null) {
-        child.kill("SIGQUIT");
+      if (child.exitCode === null && child.signalCode === null) {
+        // SIGTERM = fast shutdown (SIGQUIT would wait for RTMP clients to leave).
+        child.kill("SIGTERM");
         const t = setTimeout(() => child.kill("SIGKILL"), 2000);
         await exited;
         clearTimeout(t);
@@ -277,24 +278,38 @@ async function startNodeMediaServer(opts: LocalRtmpOptions): Promise<LocalRtmpSe
   const require = createRequire(import.meta.url);
   const NodeMediaServer = require("node-media-server") as new (
     config: Record<string, unknown>,
-  ) => { run: () => Promise<void>; stop: () => Promise<void> };
+  ) => {
+    run: () => Promise<void>;
+    stop: () => Promise<void>;
+    on: (
+      ev: string,
+      fn: (s: { streamQuery?: Record<string, string>; close: () => void }) => void,
+    ) => void;
+  };
   const nms = new NodeMediaServer({
     bind: "127.0.0.1",
     rtmp: { port },
     http: { port: httpPort },
-    auth: { publish: true, play: false, secret },
+    // Publish auth by a plain `?key=` (checked in prePublish below) rather than
+    // NMS's signed URLs, so the URL works as a `{classId}` template like nginx's.
+    auth: { publish: false, play: false },
     record: { auto: false },
     store: { path: join(dir, "data") },
     webadmin: { enable: false },
   });
+  try {
+    // NMS forces its logger to "debug" in the constructor.
+    (require("node-media-server/src/core/logger.js") as { level: string }).level = "warn";
+  } catch {
+    // logger path moved: only noisier output
+  }
+  nms.on("prePublish", (session) => {
+    if (session.streamQuery?.key !== secret) session.close();
+  });
   await nms.run();
   await waitForTcp(port, 5000);
-  const sign = (s: string): string => {
-    const exp = Math.floor(Date.now() / 1000) + 24 * 3600;
-    return `${exp}-${createHash("md5").update(`/live/${s}-${exp}-${secret}`).digest("hex")}`;
-  };
   const urlsFor = (s: string) => ({
-    rtmpUrl: `rtmp://127.0.0.1:${port}/live/${s}?sign=${sign(s)}`,
+    rtmpUrl: `rtmp://127.0.0.1:${port}/live/${s}?key=${secret}`,
     playbackUrl: `http://127.0.0.1:${httpPort}/live/${s}.flv`,
     playRtmpUrl: `rtmp://127.0.0.1:${port}/live/${s}`,
   });

@@ -386,7 +386,9 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     // Poll state every second (push on change), full push every `every` ms.
     pushTimer = setInterval(() => {
       n++;
-      void pushHealth(n * 1000 >= every && (n = 0) === 0);
+      const full = n * 1000 >= every;
+      if (full) n = 0;
+      void pushHealth(full);
     }, 1000);
   }
 

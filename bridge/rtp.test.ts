@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildSenderReport,
+  ntpNow,
+  OutputTrack,
+  parseRtpHeader,
+  parseSenderReport,
+} from "./rtp.ts";
+
+function rtp(seq: number, ts: number, ssrc: number, pt = 102): Uint8Array {
+  const b = new Uint8Array(12 + 4);
+  const v = new DataView(b.buffer);
+  b[0] = 0x80;
+  b[1] = pt;
+  v.setUint16(2, seq);
+  v.setUint32(4, ts >>> 0);
+  v.setUint32(8, ssrc);
+  return b;
+}
+
+describe("OutputTrack", () => {
+  it("keeps one SSRC, consecutive sequence numbers and wall-clock timestamps across sources", () => {
+    const t = new OutputTrack({ ssrc: 1234, payloadType: 96, clockRate: 90000 });
+    t.switchTo("teacher");
+    const a = parseRtpHeader(t.rewrite("teacher", rtp(65534, 1000, 1), 0)!)!;
+    const b = parseRtpHeader(t.rewrite("teacher", rtp(65535, 4000, 1), 33)!)!;
+    expect([a.ssrc, a.payloadType, a.sequenceNumber, a.timestamp]).toEqual([1234, 96, 65534, 1000]);
+    expect([b.sequenceNumber, b.timestamp]).toEqual([65535, 4000]);
+    // Packets from a source that is not active are dropped.
+    expect(t.rewrite("filler", rtp(7, 777, 9), 40)).toBeNull();
+    // The filler takes over 1.5 s later: timeline continues by wall clock.
+    t.switchTo("filler");
+    const c = parseRtpHeader(t.rewrite("filler", rtp(7, 777, 9), 1533)!)!;
+    expect(c.sequenceNumber).toBe(0);
+    expect(c.timestamp).toBe(4000 + 1500 * 90);
+    const d = parseRtpHeader(t.rewrite("filler", rtp(8, 777 + 6000, 9), 1600)!)!;
+    expect(d.sequenceNumber).toBe(1);
+    expect(d.timestamp).toBe(4000 + 1500 * 90 + 6000);
+    expect(d.ssrc).toBe(1234);
+  });
+
+  it("handles 32-bit timestamp wrap", () => {
+    const t = new OutputTrack({ ssrc: 1, payloadType: 96, clockRate: 90000 });
+    t.switchTo("a");
+    t.rewrite("a", rtp(1, 0xffffff00, 1), 0);
+    t.switchTo("b");
+    const h = parseRtpHeader(t.rewrite("b", rtp(1, 5, 2), 10)!)!;
+    expect(h.timestamp).toBe((0xffffff00 + 900) >>> 0);
+  });
+
+  it("translates SRs onto the output timeline, smoothing later SRs from the first", () => {
+    const t = new OutputTrack({ ssrc: 55, payloadType: 96, clockRate: 90000 });
+    t.switchTo("teacher");
+    t.rewrite("teacher", rtp(1, 90000, 1), 1000);
+    const srcNtp = 3_900_000_000;
+    const first = parseSenderReport(
+      t.translateSenderReport(
+        "teacher",
+        "g",
+        { ssrc: 1, ntpSeconds: srcNtp, rtpTimestamp: 90000, packetCount: 1, octetCount: 4 },
+        1000,
+      )!,
+    )!;
+    expect(first.ssrc).toBe(55);
+    expect(first.rtpTimestamp).toBe(90000);
+    expect(first.ntpSeconds).toBeCloseTo(ntpNow(1000), 3);
+    // A jittery second SR (NTP 40 ms late for its RTP time) is re-derived from the first.
+    const second = parseSenderReport(
+      t.translateSenderReport(
+        "teacher",
+        "g",
+        { ssrc: 1, ntpSeconds: srcNtp + 1.04, rtpTimestamp: 180000, packetCount: 2, octetCount: 8 },
+        2000,
+      )!,
+    )!;
+    expect(second.ntpSeconds - first.ntpSeconds).toBeCloseTo(1, 4);
+  });
+
+  it("ignores SRs of inactive sources", () => {
+    const t = new OutputTrack({ ssrc: 55, payloadType: 96, clockRate: 90000 });
+    t.switchTo("teacher");
+    expect(
+      t.translateSenderReport(
+        "filler",
+        "f",
+        { ssrc: 1, ntpSeconds: 1, rtpTimestamp: 1, packetCount: 0, octetCount: 0 },
+        0,
+      ),
+    ).toBeNull();
+  });
+});
+
+describe("sender reports", () => {
+  it("round-trip, also inside a compound packet", () => {
+    const sr = {
+      ssrc: 42,
+      ntpSeconds: 3_900_000_000.25,
+      rtpTimestamp: 123456,
+      packetCount: 10,
+      octetCount: 1000,
+    };
+    const buf = buildSenderReport(sr);
+    const parsed = parseSenderReport(buf)!;
+    expect(parsed.ssrc).toBe(42);
+    expect(parsed.ntpSeconds).toBeCloseTo(sr.ntpSeconds, 6);
+    const rr = Uint8Array.from([0x80, 201, 0, 1, 0, 0, 0, 9]);
+    expect(parseSenderReport(Uint8Array.from([...rr, ...buf]))!.rtpTimestamp).toBe(123456);
+    expect(parseSenderReport(rr)).toBeNull();
+  });
+});
