@@ -51,6 +51,8 @@ export interface RootDurable {
   /** Last assigned sequence number. */
   seq: number;
   stream: StreamStatus;
+  /** See ClassSnapshot.streamStartedAt. Optional: state saved before it existed lacks it. */
+  streamStartedAt?: number | null;
   settings: PublicSettings;
   blockedWords: string[];
   pinned: ChatMessage | null;
@@ -241,6 +243,7 @@ export class RootCore {
     const d = this.durable;
     const state: ClassSnapshot = {
       stream: d.stream,
+      streamStartedAt: d.streamStartedAt ?? null,
       settings: d.settings,
       pinned: d.pinned,
       global: d.global,
@@ -293,12 +296,26 @@ export class RootCore {
     effects.push({ kind: "event", event: make(this.durable.seq, now) }, { kind: "persist" });
   }
 
-  /** The stream's status changed (from the studio or the media bridge). */
-  setStreamStatus(status: StreamStatus, now: number): RootEffect[] {
-    if (status === this.durable.stream) return [];
+  /**
+   * The stream's status changed (from the WHIP façade or the media bridge). `startedAt`
+   * (when the bridge's RTMP publish began) refines a live stream without a new session.
+   */
+  setStreamStatus(
+    status: StreamStatus,
+    now: number,
+    startedAt: number | null = null,
+  ): RootEffect[] {
+    const known = this.durable.streamStartedAt ?? null;
+    const nextStart = status === "live" ? (startedAt ?? known) : null;
+    if (status === this.durable.stream && nextStart === known) return [];
     const fx: RootEffect[] = [];
     this.durable.stream = status;
-    this.emit(fx, (seq, at) => ({ type: "stream.status", seq, at, status }), now);
+    this.durable.streamStartedAt = nextStart;
+    this.emit(
+      fx,
+      (seq, at) => ({ type: "stream.status", seq, at, status, startedAt: nextStart }),
+      now,
+    );
     if (status === "live" && !this.durable.session) this.startSession(fx, now);
     if (status === "ended") this.endSession(fx, now);
     return fx;

@@ -4,7 +4,7 @@
  * batches frames to shards by RPC, and writes attendance/audit to D1 in batches.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { StreamStatus } from "../protocol/realtime.ts";
+import type { StreamHealth, StreamStatus } from "../protocol/realtime.ts";
 import {
   ALL,
   initialDurable,
@@ -39,6 +39,8 @@ export class Classroom extends DurableObject<Env> {
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
   private lastPresence = "";
   private oldestLogged: number | null = null;
+  /** Last bridge health report; memory only (the bridge re-reports every few seconds). */
+  private streamHealth: StreamHealth | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -123,10 +125,38 @@ export class Classroom extends DurableObject<Env> {
     this.apply(this.core.report(r, Date.now()));
   }
 
-  /** Worker / media bridge: set the stream status (idle | live | ended). */
-  async setStreamStatus(classId: string, status: StreamStatus): Promise<void> {
+  /**
+   * Worker / media bridge: set the stream status (idle | live | ended), optionally with
+   * the time the bridge's RTMP publish started (students' video-delay reference).
+   */
+  async setStreamStatus(
+    classId: string,
+    status: StreamStatus,
+    startedAt: number | null = null,
+  ): Promise<void> {
     this.bind(classId);
-    this.apply(this.core.setStreamStatus(status, Date.now()));
+    this.apply(this.core.setStreamStatus(status, Date.now(), startedAt));
+  }
+
+  /**
+   * Media bridge health (every few seconds while a stream runs): kept in memory for the
+   * studio's status line and sent to staff sockets. A live bridge refines the stream's
+   * start time; an ended bridge session ends the stream.
+   */
+  async reportStreamHealth(classId: string, health: StreamHealth): Promise<void> {
+    this.bind(classId);
+    this.streamHealth = health;
+    const now = Date.now();
+    if (health.state === "ended") this.apply(this.core.setStreamStatus("ended", now));
+    else if (health.streamStartedAt && this.core.durable.stream === "live") {
+      this.apply(this.core.setStreamStatus("live", now, health.streamStartedAt));
+    }
+    this.apply([{ kind: "staff", frame: { type: "stream.health", health } }]);
+  }
+
+  /** The last bridge health report, or null if none since this object started. */
+  async getStreamHealth(): Promise<StreamHealth | null> {
+    return this.streamHealth;
   }
 
   /** Tests and tools: the current sequence number and shard loads. */

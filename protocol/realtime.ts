@@ -312,6 +312,11 @@ export function parseClientMessage(data: string | ArrayBuffer | ArrayBufferView)
 /** Class state a client needs to render from scratch (see `snapshot`). */
 export interface ClassSnapshot {
   stream: StreamStatus;
+  /**
+   * Server time (epoch ms) the current live stream's first frame left the bridge, or
+   * null when unknown. Clients use it with the player's time to estimate video delay.
+   */
+  streamStartedAt: number | null;
   settings: PublicSettings;
   pinned: ChatMessage | null;
   /** The last (up to 50) global-channel messages, oldest first. */
@@ -347,7 +352,14 @@ export type ClassEvent =
   /** Chat settings changed (slow mode, link policy). */
   | { type: "settings.changed"; seq: number; at: number; settings: PublicSettings }
   /** The livestream's status changed. */
-  | { type: "stream.status"; seq: number; at: number; status: StreamStatus };
+  | {
+      type: "stream.status";
+      seq: number;
+      at: number;
+      status: StreamStatus;
+      /** See `ClassSnapshot.streamStartedAt`. */
+      startedAt: number | null;
+    };
 
 /** The `type` of a sequenced event. */
 export type ClassEventType = ClassEvent["type"];
@@ -376,7 +388,32 @@ export type StaffFrame =
       sections: { sectionId: string; students: number }[];
     }
   /** New rejected messages (incremental; the first one after connect holds the recent backlog). */
-  | { type: "mod.rejections"; items: Rejection[] };
+  | { type: "mod.rejections"; items: Rejection[] }
+  /** The media bridge's view of the livestream (every few seconds while live). */
+  | { type: "stream.health"; health: StreamHealth };
+
+/** The media bridge's report on a class's livestream (staff only: it names the RTMP host). */
+export interface StreamHealth {
+  /** waiting-for-publisher | waiting-for-keyframe | starting | live | filler | restarting | ended */
+  state: string;
+  /** Teacher media arrived within the last second. */
+  receiving: boolean;
+  /** ffmpeg is pushing frames to the RTMP server. */
+  pushing: boolean;
+  /** Epoch ms of the last keyframe from the teacher, or null. */
+  lastKeyframeAt: number | null;
+  /** Inbound teacher bitrate, kbit/s. */
+  bitrateKbps: number;
+  /** The "teacher reconnecting" slate is on air. */
+  fillerActive: boolean;
+  /** ffmpeg restarts so far. */
+  restarts: number;
+  /** Epoch ms the RTMP publish started, or null. */
+  streamStartedAt: number | null;
+  lastError: string | null;
+  /** When the bridge measured this (epoch ms). */
+  at: number;
+}
 
 /** Every server→client message. */
 export type ServerMessage =

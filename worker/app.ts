@@ -9,6 +9,7 @@ import { originCheck } from "./csrf.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { admin } from "./routes/admin.ts";
 import { auth } from "./routes/auth.ts";
+import { bridgeRoutes } from "./routes/bridge.ts";
 import { classes } from "./routes/classes.ts";
 import { moderators } from "./routes/moderators.ts";
 import { tickets } from "./routes/tickets.ts";
@@ -38,6 +39,7 @@ const api = new Hono<AppEnv>()
   .route("/classes", tickets)
   .route("/classes", moderators)
   .route("/admin", admin)
+  .route("/bridge", bridgeRoutes)
   .all("*", () => {
     throw new ApiError(404, "not_found", "No such API route.");
   });

@@ -15,6 +15,7 @@ import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { classroomRoot } from "./bridge.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -132,6 +133,13 @@ export const classes = new Hono<AppEnv>()
       .where(eq(schema.classes.id, cls.id))
       .returning();
     return c.json({ class: toDetail(c, updated!, teacherName) });
+  })
+  /** The media bridge's last health report for this class (teacher/admin), or null. */
+  .get("/:id/stream-health", requireRole("teacher"), async (c) => {
+    const { cls } = await loadClass(c, c.req.param("id"));
+    if (!canManage(c.get("user"), cls))
+      throw new ApiError(403, "forbidden", "Only this class's teacher can see this.");
+    return c.json({ health: await classroomRoot(c.env, cls.id).getStreamHealth() });
   })
   /**
    * A per-class stream token for OBS (WHIP Bearer token), valid 24 h. Only the

@@ -21,6 +21,7 @@ import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { CallsClient, CallsError, sdpMids } from "../media/calls-client.ts";
 import type { AppEnv } from "../types.ts";
+import { classroomRoot } from "./bridge.ts";
 
 /** YouTube's primary RTMP ingest, used when a class has a stream key but no URL. */
 export const YOUTUBE_RTMP = "rtmp://a.rtmp.youtube.com/live2";
@@ -166,6 +167,7 @@ export const whip = new Hono<AppEnv>()
       const res = await bridge(c.env, "POST", `/whip/${classId}`, offer, "application/sdp");
       if (res.status !== 201) throw await bridgeError(res);
       const resource = res.headers.get("location")?.split("/").pop() ?? "";
+      await classroomRoot(c.env, classId).setStreamStatus(classId, "live");
       return c.body(await sdpText(res), 201, {
         "content-type": "application/sdp",
         location: `/whip/${classId}/${resource}`,
@@ -205,6 +207,7 @@ export const whip = new Hono<AppEnv>()
           .catch(() => {});
         throw await bridgeError(pull);
       }
+      await classroomRoot(c.env, classId).setStreamStatus(classId, "live");
       return c.body(pushed.sessionDescription.sdp, 201, {
         "content-type": "application/sdp",
         location: `/whip/${classId}/${session.sessionId}`,
@@ -224,6 +227,7 @@ export const whip = new Hono<AppEnv>()
       const res = await bridge(c.env, "DELETE", `/whip/${classId}/${encodeURIComponent(resource)}`);
       if (!res.ok && res.status !== 404) throw await bridgeError(res);
       if (res.status === 404) throw new ApiError(404, "not_found", "No such WHIP resource.");
+      await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
       return c.body(null, 200);
     }
     const session = await calls.getSession(resource).catch(() => null);
@@ -231,6 +235,7 @@ export const whip = new Hono<AppEnv>()
     const mids = session.tracks.map((t) => t.mid).filter((m): m is string => !!m);
     if (mids.length > 0) await calls.closeTracks(resource, mids);
     await bridge(c.env, "DELETE", `/pull/${classId}`);
+    await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
     return c.body(null, 200);
   })
   .patch("/:classId/:resource", (c) => c.body(null, 405, { allow: "DELETE" }));

@@ -1,0 +1,82 @@
+/** Going live reaches every student; the bridge's health reaches staff and refines the start time. */
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
+import { Client, errorCode, OFFER, ORIGIN } from "./helpers.ts";
+import { createClass, open } from "./realtime/helpers.ts";
+
+const health = (classId: string, over: Record<string, unknown> = {}) => ({
+  type: "bridge.health",
+  at: Date.now(),
+  classId,
+  state: "live",
+  rtmp: "rtmp://127.0.0.1/***",
+  receiving: true,
+  pushing: true,
+  lastKeyframeAt: Date.now() - 500,
+  bitrateKbps: 2500,
+  fillerActive: false,
+  restarts: 0,
+  streamStartedAt: 1_800_000_000_000,
+  lastError: null,
+  ...over,
+});
+
+const postHealth = (body: unknown, secret = TEST_BRIDGE_SECRET) =>
+  exports.default.fetch(
+    new Request(`${ORIGIN}/api/bridge/health`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+
+describe("stream status", () => {
+  it("WHIP publish → students see live; bridge health sets the start time; DELETE → ended", async () => {
+    const { classId, teacher } = await createClass({ guestAccess: true });
+    const guest = new Client();
+    await guest.post(`/api/auth/guest/${classId}`, { displayName: "Stu" });
+    const student = await open(classId, guest.cookie);
+    const staff = await open(classId, teacher.client.cookie);
+
+    const res = await teacher.client.requestRaw("POST", `/whip/${classId}`, OFFER, {
+      "content-type": "application/sdp",
+    });
+    expect(res.status).toBe(201);
+    expect(await student.next("stream.status")).toMatchObject({ status: "live", startedAt: null });
+
+    expect((await postHealth(health(classId))).status).toBe(204);
+    expect(await student.next("stream.status")).toMatchObject({
+      status: "live",
+      startedAt: 1_800_000_000_000,
+    });
+    expect(await staff.next("stream.health")).toMatchObject({
+      health: { state: "live", bitrateKbps: 2500 },
+    });
+    // Students never receive the staff-only health frame.
+    expect(student.all("stream.health" as "stream.status")).toHaveLength(0);
+
+    const seen = (await (
+      await teacher.client.get(`/api/classes/${classId}/stream-health`)
+    ).json()) as { health: { state: string } };
+    expect(seen.health.state).toBe("live");
+    const { client: other } = await import("./helpers.ts").then((h) => h.signUp("teacher"));
+    expect((await other.get(`/api/classes/${classId}/stream-health`)).status).toBe(403);
+
+    expect((await teacher.client.requestRaw("DELETE", res.headers.get("location")!)).status).toBe(
+      200,
+    );
+    expect(await student.next("stream.status")).toMatchObject({ status: "ended", startedAt: null });
+    student.close();
+    staff.close();
+  });
+
+  it("refuses health reports without the bridge secret or with a malformed body", async () => {
+    const { classId } = await createClass();
+    const forged = await postHealth(health(classId), "wrong");
+    expect(forged.status).toBe(401);
+    const bad = await postHealth({ ...health(classId), state: "exploded" });
+    expect(bad.status).toBe(400);
+    expect(await errorCode(bad)).toBe("validation_failed");
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The media bridge reports each class's stream health here (bridge/README.md); the
+ * Worker validates it and hands it to the class's root Durable Object, which tells
+ * staff sockets and keeps the last report for the studio's status line.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { timingSafeEqual } from "../auth/crypto.ts";
+import { ApiError, readJson } from "../errors.ts";
+import type { AppEnv } from "../types.ts";
+
+const epoch = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)));
+
+/** The fields of the bridge's health report the classroom uses; others are ignored. */
+export const BridgeHealthBody = v.object({
+  type: v.literal("bridge.health"),
+  at: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  classId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/)),
+  state: v.picklist([
+    "waiting-for-publisher",
+    "waiting-for-keyframe",
+    "starting",
+    "live",
+    "filler",
+    "restarting",
+    "ended",
+  ]),
+  receiving: v.boolean(),
+  pushing: v.boolean(),
+  lastKeyframeAt: epoch,
+  bitrateKbps: v.pipe(v.number(), v.minValue(0)),
+  fillerActive: v.boolean(),
+  restarts: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  streamStartedAt: epoch,
+  lastError: v.nullable(v.pipe(v.string(), v.maxLength(500))),
+});
+
+/** The root Durable Object of a class. */
+export function classroomRoot(env: Env, classId: string) {
+  return env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
+}
+
+export const bridgeRoutes = new Hono<AppEnv>().post("/health", async (c) => {
+  const token = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1] ?? "";
+  if (!c.env.BRIDGE_SECRET || !timingSafeEqual(token, c.env.BRIDGE_SECRET)) {
+    throw new ApiError(401, "unauthenticated", "Bridge secret required.");
+  }
+  const { classId, type: _type, ...health } = await readJson(c, BridgeHealthBody);
+  await classroomRoot(c.env, classId).reportStreamHealth(classId, health);
+  return c.body(null, 204);
+});
