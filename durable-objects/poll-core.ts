@@ -1,0 +1,271 @@
+/**
+ * Polls and quizzes, decided at the root. Pure: state + input → new state + output;
+ * no runtime imports. Shards batch students' answers upstream; the root keeps exactly
+ * one answer per student per poll (keyed by user id, so reconnects, shard moves and
+ * retried batches cannot double-count) and tallies incrementally.
+ *
+ * Quizzes keep their correct answers here and only here: nothing built by `publicView`
+ * before the question closes contains them.
+ */
+
+export type PollKind = "poll" | "quiz";
+export type PollState = "draft" | "open" | "closed" | "revealed";
+
+/** What the teacher drafts. */
+export interface PollDraft {
+  kind: PollKind;
+  question: string;
+  /** 2–10 option labels. */
+  options: string[];
+  /** Several choices allowed. */
+  multiple: boolean;
+  /** Anonymous polls store no per-student answers in D1. Quizzes are never anonymous. */
+  anonymous: boolean;
+  /** Quiz only: indexes of the correct options. */
+  correct?: number[];
+  /** Quiz only: seconds from open to close; the root closes it then. */
+  timeLimitSec?: number;
+  /** Quiz only: award up to this many extra points for speed (0 = correctness only). */
+  speedBonus?: number;
+}
+
+export interface Poll extends PollDraft {
+  id: string;
+  state: PollState;
+  openedAt: number | null;
+  /** Server time the poll closes by itself (quizzes), or null. */
+  closesAt: number | null;
+  closedAt: number | null;
+}
+
+/** One student's answer as recorded. */
+export interface Answer {
+  userId: string;
+  name: string;
+  choices: number[];
+  at: number;
+}
+
+/** An answer arriving from a shard batch. `grace` extends deadlines by the viewer's video delay. */
+export interface IncomingAnswer {
+  pollId: string;
+  userId: string;
+  name: string;
+  choices: number[];
+  /** Server time the shard received it. */
+  at: number;
+  /** Milliseconds this viewer's video lags the live edge (capped by the root). */
+  delayMs?: number;
+}
+
+export type AnswerError = "unknown_poll" | "poll_closed" | "bad_choice" | "too_late";
+
+/** The student-safe view of a poll: no correct answers before it closes, tallies only when revealed. */
+export interface PollView {
+  id: string;
+  kind: PollKind;
+  question: string;
+  options: string[];
+  multiple: boolean;
+  anonymous: boolean;
+  state: PollState;
+  openedAt: number | null;
+  closesAt: number | null;
+  timeLimitSec: number | null;
+  /** Revealed polls and closed quizzes only. */
+  tally: number[] | null;
+  /** Closed quizzes only. */
+  correct: number[] | null;
+  /** Number of students who answered (revealed only for students; always for staff). */
+  answered: number | null;
+}
+
+/** Largest grace (video delay) a viewer may claim for a deadline. */
+export const MAX_DEADLINE_GRACE_MS = 60_000;
+/** Points for a correct quiz answer before the speed bonus. */
+export const BASE_POINTS = 100;
+
+/** Validate a draft; returns a message or null. */
+export function draftProblem(d: PollDraft): string | null {
+  if (!d.question.trim()) return "A poll needs a question.";
+  if (d.options.length < 2 || d.options.length > 10) return "A poll has 2 to 10 options.";
+  if (d.options.some((o) => !o.trim())) return "Options cannot be empty.";
+  if (d.kind === "quiz") {
+    const c = d.correct ?? [];
+    if (c.length === 0) return "A quiz question needs at least one correct option.";
+    if (c.some((i) => !Number.isInteger(i) || i < 0 || i >= d.options.length))
+      return "Correct options must be among the options.";
+    if (!d.multiple && c.length > 1) return "A single-choice question has one correct option.";
+    if (!d.timeLimitSec || d.timeLimitSec < 5 || d.timeLimitSec > 600)
+      return "A quiz question needs a time limit of 5–600 s.";
+    if (d.anonymous) return "Quizzes are scored, so they cannot be anonymous.";
+  }
+  return null;
+}
+
+/** Normalise choices: unique, sorted, in range, one unless `multiple`. Null when invalid. */
+export function normaliseChoices(
+  poll: Pick<Poll, "options" | "multiple">,
+  choices: number[],
+): number[] | null {
+  const set = [...new Set(choices)].sort((a, b) => a - b);
+  if (set.length === 0) return null;
+  if (!poll.multiple && set.length > 1) return null;
+  if (set.some((i) => !Number.isInteger(i) || i < 0 || i >= poll.options.length)) return null;
+  return set;
+}
+
+/** Whether a quiz answer is fully correct (same set of options). */
+export function isCorrect(poll: Pick<Poll, "correct">, choices: number[]): boolean {
+  const c = [...(poll.correct ?? [])].sort((a, b) => a - b);
+  return c.length === choices.length && c.every((v, i) => v === choices[i]);
+}
+
+/**
+ * Quiz score: BASE_POINTS for a correct answer, plus a speed bonus that falls linearly
+ * from `speedBonus` at open to 0 at the deadline. The viewer's delay is subtracted so a
+ * student whose video is 8 s behind is not penalised for seeing the question later.
+ */
+export function score(poll: Poll, a: Answer, delayMs = 0): number {
+  if (poll.kind !== "quiz" || !isCorrect(poll, a.choices)) return 0;
+  const bonus = poll.speedBonus ?? 0;
+  if (!bonus || poll.openedAt === null || poll.closesAt === null) return BASE_POINTS;
+  const span = poll.closesAt - poll.openedAt;
+  const used = Math.min(
+    span,
+    Math.max(0, a.at - poll.openedAt - Math.min(delayMs, MAX_DEADLINE_GRACE_MS)),
+  );
+  return BASE_POINTS + Math.round(bonus * (1 - used / span));
+}
+
+/** A poll's running state at the root: one answer per user, tally kept incrementally. */
+export class PollBox {
+  readonly answers = new Map<string, Answer>();
+  readonly tally: number[];
+  readonly delays = new Map<string, number>();
+
+  constructor(public poll: Poll) {
+    this.tally = poll.options.map(() => 0);
+  }
+
+  /** Open now; quizzes get their deadline. */
+  open(now: number): void {
+    if (this.poll.state !== "draft") return;
+    this.poll.state = "open";
+    this.poll.openedAt = now;
+    this.poll.closesAt =
+      this.poll.kind === "quiz" && this.poll.timeLimitSec
+        ? now + this.poll.timeLimitSec * 1000
+        : null;
+  }
+
+  /** Close (teacher, or the quiz deadline plus the longest grace passed). */
+  close(now: number): void {
+    if (this.poll.state !== "open") return;
+    this.poll.state = "closed";
+    this.poll.closedAt = now;
+  }
+
+  reveal(): void {
+    if (this.poll.state === "closed") this.poll.state = "revealed";
+  }
+
+  /**
+   * Record (or change) a student's answer. Idempotent: the same answer twice changes
+   * nothing; a changed answer moves the student's count from old options to new ones.
+   */
+  answer(a: IncomingAnswer): AnswerError | null {
+    if (a.pollId !== this.poll.id) return "unknown_poll";
+    if (this.poll.state !== "open") return "poll_closed";
+    const choices = normaliseChoices(this.poll, a.choices);
+    if (!choices) return "bad_choice";
+    const grace = Math.min(Math.max(0, a.delayMs ?? 0), MAX_DEADLINE_GRACE_MS);
+    if (this.poll.closesAt !== null && a.at > this.poll.closesAt + grace) return "too_late";
+    const prev = this.answers.get(a.userId);
+    if (prev) {
+      if (this.poll.kind === "quiz") return null; // first answer counts for a quiz
+      for (const i of prev.choices) this.tally[i]!--;
+    }
+    for (const i of choices) this.tally[i]!++;
+    this.answers.set(a.userId, { userId: a.userId, name: a.name, choices, at: a.at });
+    if (a.delayMs) this.delays.set(a.userId, grace);
+    return null;
+  }
+
+  /** Students who answered. */
+  get answered(): number {
+    return this.answers.size;
+  }
+
+  /** The view for students (`staff=false`) or the teacher (`staff=true`, live tallies). */
+  view(staff: boolean): PollView {
+    const p = this.poll;
+    const finished = p.state === "closed" || p.state === "revealed";
+    const showTally = staff || p.state === "revealed";
+    return {
+      id: p.id,
+      kind: p.kind,
+      question: p.question,
+      options: [...p.options],
+      multiple: p.multiple,
+      anonymous: p.anonymous,
+      state: p.state,
+      openedAt: p.openedAt,
+      closesAt: p.closesAt,
+      timeLimitSec: p.timeLimitSec ?? null,
+      tally: showTally ? [...this.tally] : null,
+      correct: p.kind === "quiz" && (finished || staff) ? [...(p.correct ?? [])] : null,
+      answered: showTally ? this.answered : null,
+    };
+  }
+
+  /** Per-student results for D1 and the leaderboard. */
+  results(): {
+    userId: string;
+    name: string;
+    choices: number[];
+    correct: boolean | null;
+    score: number | null;
+    at: number;
+  }[] {
+    return [...this.answers.values()].map((a) => ({
+      userId: a.userId,
+      name: a.name,
+      choices: a.choices,
+      correct: this.poll.kind === "quiz" ? isCorrect(this.poll, a.choices) : null,
+      score: this.poll.kind === "quiz" ? score(this.poll, a, this.delays.get(a.userId)) : null,
+      at: a.at,
+    }));
+  }
+}
+
+/** Top-N leaderboard over several quiz questions: total score, ties broken by earlier total time. */
+export function leaderboard(
+  boxes: PollBox[],
+  n = 10,
+): { userId: string; name: string; score: number; correct: number }[] {
+  const totals = new Map<
+    string,
+    { userId: string; name: string; score: number; correct: number; time: number }
+  >();
+  for (const b of boxes) {
+    if (b.poll.kind !== "quiz" || b.poll.state === "draft" || b.poll.state === "open") continue;
+    for (const r of b.results()) {
+      const t = totals.get(r.userId) ?? {
+        userId: r.userId,
+        name: r.name,
+        score: 0,
+        correct: 0,
+        time: 0,
+      };
+      t.score += r.score ?? 0;
+      t.correct += r.correct ? 1 : 0;
+      t.time += r.at - (b.poll.openedAt ?? r.at);
+      totals.set(r.userId, t);
+    }
+  }
+  return [...totals.values()]
+    .sort((a, b) => b.score - a.score || a.time - b.time || a.userId.localeCompare(b.userId))
+    .slice(0, n)
+    .map(({ userId, name, score, correct }) => ({ userId, name, score, correct }));
+}
