@@ -30,13 +30,3 @@ export function useNow(active: boolean): number {
   }, [active]);
   return now;
 }
-
-/** `HH:MM` in the viewer's time zone. */
-export function clockTime(localMs: number): string {
-  return new Date(localMs).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-}
-
-/** Whole seconds left until `until`, at least 1 while anything is left. */
-export function secondsLeft(until: number, now: number): number {
-  return Math.max(0, Math.ceil((until - now) / 1000));
-}

@@ -80,6 +80,7 @@ const snapshot = (seq: number): ServerMessage => ({
   seq,
   state: {
     stream: "live",
+    streamStartedAt: null,
     settings: { slowModeSec: 0, linkPolicy: "allow" },
     pinned: null,
     global: [],

@@ -41,6 +41,7 @@ const snapshot = (seq: number, global: ChatMessage[] = []): ServerMessage => ({
   seq,
   state: {
     stream: "idle",
+    streamStartedAt: null,
     settings: { slowModeSec: 0, linkPolicy: "allow" },
     pinned: null,
     global,
@@ -268,11 +269,12 @@ describe("classroom state: presence, announcements, stream, staff", () => {
         at: 11,
         announcement: { id: "a11", from: teacher, text: "Break at 3", at: 11 },
       },
-      { type: "stream.status", seq: 12, at: 12, status: "live" },
+      { type: "stream.status", seq: 12, at: 12, status: "live", startedAt: 11 },
     );
     expect(s.presence).toEqual({ students: 1234, sections: 2 });
     expect(s.announcements.map((a) => a.text)).toEqual(["Break at 3"]);
     expect(s.stream).toBe("live");
+    expect(s.streamStartedAt).toBe(11);
   });
 
   it("the first rejections frame after connect replaces the feed; later ones append", () => {

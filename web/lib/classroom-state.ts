@@ -17,6 +17,7 @@ import type {
   RejectReason,
   ServerMessage,
   StaffFrame,
+  StreamHealth,
   StreamStatus,
 } from "../../protocol/realtime.ts";
 
@@ -79,6 +80,10 @@ export interface ClassroomState {
   /** A `seq` gap was seen: events are held back until a `hello` resync fills it. */
   gap: boolean;
   stream: StreamStatus;
+  /** Server time the current live stream started, when known (for the video delay estimate). */
+  streamStartedAt: number | null;
+  /** Staff only: the media bridge's latest report. */
+  streamHealth: StreamHealth | null;
   settings: PublicSettings;
   pinned: ChatMessage | null;
   /** Global channel, oldest first. */
@@ -133,6 +138,8 @@ export function initialClassroomState(): ClassroomState {
     lastSeq: null,
     gap: false,
     stream: "idle",
+    streamStartedAt: null,
+    streamHealth: null,
     settings: { slowModeSec: 0, linkPolicy: "allow" },
     pinned: null,
     global: [],
@@ -222,6 +229,7 @@ function applyEvent(
       break;
     case "stream.status":
       next.stream = ev.status;
+      next.streamStartedAt = ev.startedAt ?? null;
       break;
     default:
       ev satisfies never;
@@ -308,6 +316,7 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
         lastSeq: f.seq,
         gap: false,
         stream: st.stream,
+        streamStartedAt: st.streamStartedAt ?? null,
         settings: st.settings,
         pinned: st.pinned,
         global: st.global,
@@ -379,6 +388,8 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
         ),
       };
     }
+    case "stream.health":
+      return { ...s, streamHealth: f.health };
     default:
       return f satisfies never;
   }

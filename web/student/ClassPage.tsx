@@ -1,17 +1,23 @@
 import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
+import { useClassroom } from "../lib/classroom-hooks.ts";
 import { ClassInfo } from "./ClassInfo.tsx";
 import { SidePanel } from "./SidePanel.tsx";
 import { VideoArea } from "./VideoArea.tsx";
 
 /**
- * The class as an admitted student sees it. Two areas: the video (with the class
- * details under it) and the side panel for the realtime parts. On phones they stack,
- * video first; from tablet width up they sit side by side.
+ * The class as an admitted student sees it: the video, the real-time side panel
+ * (chat, announcements, live count) and the class details. One classroom socket
+ * per page. Desktop: video and details on the left, the panel on the right. Phones:
+ * video, then chat, then details.
  */
 export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: boolean }) {
   const { cls, user } = props;
   const guest = user.role === "guest";
+  const { state, socket } = useClassroom(cls.id);
+  // VideoArea takes `stream: { status }` (being added by its owner); a spread passes it
+  // whether or not the current VideoArea props declare it yet.
+  const videoProps = { cls, stream: { status: state.stream } };
   return (
     <>
       <AppHeader
@@ -25,12 +31,14 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
           </a>
         ) : null}
       </AppHeader>
-      <main class="classroom" data-testid="class-page">
-        <div class="classroom-main">
-          <VideoArea cls={cls} />
+      <main class="classroom" data-testid="class-page" data-stream={state.stream}>
+        <div class="classroom-video">
+          <VideoArea {...videoProps} />
+        </div>
+        <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
+        <div class="classroom-info">
           <ClassInfo cls={cls} />
         </div>
-        <SidePanel user={user} />
       </main>
     </>
   );

@@ -1,15 +1,186 @@
+import { useEffect, useState } from "preact/hooks";
 import type { SessionUser } from "../../protocol/api.ts";
+import type { ClassroomSocket } from "../lib/classroom-socket.ts";
+import type { ClassroomState } from "../lib/classroom-state.ts";
+import { ChatComposer } from "./ChatComposer.tsx";
+import { ChatMessages } from "./ChatMessages.tsx";
+import { ConnectionStatus, LiveCount } from "./ConnectionStatus.tsx";
+import { clockTime } from "./chat-text.ts";
 
-/** The side panel: chat, questions and polls arrive here with the realtime layer. */
-export function SidePanel(props: { user: SessionUser }) {
+type Tab = "section" | "global";
+
+/**
+ * The class's real-time side: connection and live count, the pinned message and
+ * latest announcement, then the two chats — the student's section and the class-wide
+ * channel where the teacher posts. Stacked on desktop; tabs on phones.
+ */
+export function SidePanel(props: {
+  user: SessionUser;
+  classId: string;
+  state: ClassroomState;
+  socket: ClassroomSocket;
+}) {
+  const { user, state, socket } = props;
+  const [tab, setTab] = useState<Tab>("section");
+  const [seenGlobal, setSeenGlobal] = useState(0);
+  const unread = tab === "global" ? 0 : Math.max(0, state.global.length - seenGlobal);
+  useEffect(() => {
+    if (tab === "global") setSeenGlobal(state.global.length);
+  }, [tab, state.global.length]);
+
+  if (state.ended && state.ended !== "closed") {
+    return (
+      <aside class="side-panel card" aria-label="Class chat" data-testid="side-panel">
+        <div class="panel-head">
+          <h2>Chat</h2>
+          <ConnectionStatus conn={state.conn} ended={state.ended} />
+        </div>
+        <Ended reason={state.ended} classId={props.classId} />
+      </aside>
+    );
+  }
+
+  const announcement = state.announcements.at(-1);
+  const sectionName = state.section ? `Section ${state.section.sectionId.replace(/^s/, "")}` : "";
   return (
-    <aside class="side-panel card" aria-label="Class activity" data-testid="side-panel">
-      <h2>Class activity</h2>
-      <p>
-        You are in as <strong data-testid="seat-name">{props.user.displayName}</strong>
-        {props.user.role === "guest" ? " (guest)" : ""}.
+    <aside class="side-panel card" aria-label="Class chat" data-testid="side-panel">
+      <div class="panel-head">
+        <h2>Chat</h2>
+        <LiveCount students={state.presence.students} />
+        <ConnectionStatus conn={state.conn} ended={state.ended} />
+      </div>
+      {announcement ? (
+        <div class="callout callout-announce" data-testid="announcement" role="status">
+          <p class="callout-label">
+            Announcement · {announcement.from.name} · {clockTime(announcement.at)}
+          </p>
+          <p class="callout-text">{announcement.text}</p>
+        </div>
+      ) : null}
+      {state.pinned ? (
+        <div class="callout callout-pin" data-testid="pinned-message">
+          <p class="callout-label">Pinned · {state.pinned.from.name}</p>
+          <p class="callout-text">{state.pinned.text}</p>
+        </div>
+      ) : null}
+      <div class="chat-tabs" role="tablist" aria-label="Chats">
+        <button
+          type="button"
+          role="tab"
+          id="tab-section"
+          aria-selected={tab === "section"}
+          aria-controls="pane-section"
+          data-testid="tab-section"
+          onClick={() => setTab("section")}
+        >
+          Your section
+        </button>
+        <button
+          type="button"
+          role="tab"
+          id="tab-global"
+          aria-selected={tab === "global"}
+          aria-controls="pane-global"
+          data-testid="tab-global"
+          onClick={() => setTab("global")}
+        >
+          Everyone
+          {unread > 0 ? (
+            <span class="tab-unread">
+              {unread}
+              <span class="visually-hidden"> new</span>
+            </span>
+          ) : null}
+        </button>
+      </div>
+      <div class="chat-panes">
+        <section
+          id="pane-global"
+          role="tabpanel"
+          aria-labelledby="tab-global"
+          class={`chat-pane chat-pane-global${tab === "global" ? " is-active" : ""}`}
+        >
+          <h3 class="chat-pane-title">Everyone · from the teacher</h3>
+          <ChatMessages
+            messages={state.global}
+            youId={state.you?.id ?? null}
+            label="Messages to the whole class"
+            empty="Messages from the teacher to the whole class appear here."
+            testId="global-chat"
+          />
+        </section>
+        <section
+          id="pane-section"
+          role="tabpanel"
+          aria-labelledby="tab-section"
+          class={`chat-pane chat-pane-section${tab === "section" ? " is-active" : ""}`}
+        >
+          <h3 class="chat-pane-title">
+            {sectionName ? `${sectionName} chat` : "Your section's chat"}
+          </h3>
+          <ChatMessages
+            messages={state.section?.messages ?? []}
+            youId={state.you?.id ?? null}
+            label={`${sectionName || "Section"} chat`}
+            empty="No messages yet. Say hello to your section."
+            testId="section-chat"
+          />
+        </section>
+      </div>
+      <ChatComposer
+        state={state}
+        socket={socket}
+        placeholder={
+          sectionName ? `Message ${sectionName.toLowerCase()}…` : "Message your section…"
+        }
+        onSent={() => setTab("section")}
+      />
+      <p class="seat muted">
+        Chatting as <strong data-testid="seat-name">{user.displayName}</strong>
+        {user.role === "guest" ? " (guest)" : ""}
       </p>
-      <p class="muted">Chat, questions and polls open here when the class goes live.</p>
     </aside>
   );
+}
+
+function Ended(props: { reason: NonNullable<ClassroomState["ended"]>; classId: string }) {
+  switch (props.reason) {
+    case "banned":
+      return (
+        <div class="notice notice-error" role="alert" data-testid="banned-notice">
+          <strong>You have been banned from this class.</strong> The teacher removed you; you can't
+          rejoin the chat.
+        </div>
+      );
+    case "version":
+      return (
+        <div class="notice notice-info" role="alert" data-testid="version-notice">
+          Mass Class was updated.{" "}
+          <button
+            type="button"
+            class="btn btn-small btn-secondary"
+            onClick={() => location.reload()}
+          >
+            Reload
+          </button>
+        </div>
+      );
+    case "auth":
+      return (
+        <div class="notice notice-error" role="alert" data-testid="auth-notice">
+          Your pass for this class is no longer valid.{" "}
+          <a href={`/c/${props.classId}`}>Join again</a>
+        </div>
+      );
+    case "not_found":
+      return (
+        <div class="notice notice-error" role="alert">
+          This class no longer exists.
+        </div>
+      );
+    case "closed":
+      return null;
+    default:
+      return props.reason satisfies never;
+  }
 }

@@ -1,0 +1,136 @@
+/**
+ * The real-time classroom in a real Chromium: the seeded demo teacher runs the studio;
+ * two guests (one on a desktop, one on a 360 px phone) chat in their section, read the
+ * teacher's class-wide messages, hit the chat rules, and get moderated — delete,
+ * timeout, ban — each person in their own browser profile.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { launchUser } from "./browser.ts";
+
+const base = inject("baseUrl");
+const users: Awaited<ReturnType<typeof launchUser>>[] = [];
+afterAll(async () => {
+  await Promise.all(users.map((u) => u.close()));
+});
+
+/** Waits are for UI state, bounded well inside the test timeout. */
+const T = { timeout: 15_000 };
+
+async function joinAsGuest(page: Page, name: string) {
+  await page.goto(`${base}/c/demo-class`);
+  await page.getByTestId("guest-join-form").getByLabel("Your name").fill(name);
+  await page.getByTestId("guest-join-submit").click();
+  await connected(page);
+}
+
+async function connected(page: Page, scope = "") {
+  await page
+    .locator(`${scope} [data-testid="connection-status"][data-state="connected"]`)
+    .waitFor(T);
+}
+
+async function post(page: Page, text: string) {
+  await page.getByTestId("chat-input").fill(text);
+  await page.getByTestId("chat-send").click();
+}
+
+const message = (page: Page, list: string, text: string) =>
+  page.getByTestId(list).getByTestId("chat-message").filter({ hasText: text });
+
+describe("real-time classroom", () => {
+  it("section chat, class-wide channel, chat rules and moderation, end to end", async () => {
+    const [teacher, ada, bob] = await Promise.all([
+      launchUser({ viewport: { width: 1280, height: 900 } }),
+      launchUser({ viewport: { width: 1280, height: 800 } }),
+      launchUser({ viewport: { width: 360, height: 740 } }),
+    ]);
+    users.push(teacher, ada, bob);
+    const t = teacher.page;
+    const a = ada.page;
+    const b = bob.page;
+
+    // The teacher signs in, opens the studio and sets the chat rules.
+    await t.goto(`${base}/signin`);
+    const form = t.getByTestId("signin-form");
+    await form.getByLabel("Email").fill("teacher@demo.local");
+    await form.getByLabel("Password").fill("demo-teacher-pass-1");
+    await t.getByTestId("auth-submit").click();
+    await t.waitForURL(/\/studio/);
+    await t.goto(`${base}/studio/demo-class`);
+    await connected(t, '[data-testid="studio-chat"]');
+    await t.getByTestId("link-policy").selectOption("block");
+    await t.getByTestId("blocked-words").fill("spoiler, cheat");
+    await t.getByTestId("save-chat-settings").click();
+    await t.getByTestId("chat-settings-saved").waitFor(T);
+
+    // Two guests join; their connection indicators say so honestly.
+    await Promise.all([joinAsGuest(a, "Ada"), joinAsGuest(b, "Bob")]);
+    await t.locator('[data-testid="live-count"][data-count="2"]').waitFor(T);
+
+    // Section chat: each sees the other's messages, as text (never HTML).
+    await post(a, "Hello from Ada <i>not italic</i>");
+    await message(b, "section-chat", "Hello from Ada").waitFor(T);
+    expect(await b.locator(".chat-text i").count()).toBe(0);
+    await post(b, "Hi Ada!");
+    await message(a, "section-chat", "Hi Ada!").waitFor(T);
+    await post(a, "Question from Ada");
+    await message(b, "section-chat", "Question from Ada").waitFor(T);
+
+    // The teacher posts to everyone: the desktop student sees it at once, the phone in its tab.
+    await t.getByTestId("studio-chat-input").fill("Welcome, everyone!");
+    await t.getByTestId("studio-send").click();
+    await message(a, "global-chat", "Welcome, everyone!").waitFor(T);
+    await b.getByTestId("tab-global").click();
+    await message(b, "global-chat", "Welcome, everyone!").waitFor(T);
+    await b.getByTestId("tab-section").click();
+
+    // Chat rules: typed rejections for the sender, the rule in the teacher's feed.
+    await post(a, "no spoiler please");
+    await a.locator('[data-testid="chat-rejection"][data-reason="blocked_word"]').waitFor(T);
+    await post(b, "answers at example.com");
+    await b.locator('[data-testid="chat-rejection"][data-reason="link_blocked"]').waitFor(T);
+    await t
+      .locator('[data-testid="rejection-item"][data-reason="blocked_word"]')
+      .filter({ hasText: "Ada" })
+      .waitFor(T);
+    await t
+      .locator('[data-testid="rejection-item"][data-reason="link_blocked"]')
+      .filter({ hasText: "answers at example.com" })
+      .waitFor(T);
+
+    // The teacher watches section 1 and deletes Ada's message: gone for Bob.
+    await t.getByTestId("section-picker").selectOption("s1", T);
+    const adaHello = message(t, "studio-section-chat", "Hello from Ada");
+    await adaHello.waitFor(T);
+    await adaHello.getByTestId("delete-message").click();
+    await message(b, "section-chat", "Hello from Ada").waitFor({ ...T, state: "detached" });
+    await message(a, "section-chat", "Hello from Ada").waitFor({ ...T, state: "detached" });
+
+    // Timeout: Bob sees until when, and cannot post.
+    await t.getByTestId("timeout-length").selectOption("600");
+    await message(t, "studio-section-chat", "Hi Ada!").getByTestId("timeout-user").click();
+    await b.getByTestId("timeout-notice").waitFor(T);
+    expect(await b.getByTestId("timeout-notice").textContent()).toMatch(/timed out until \d/i);
+    expect(await b.getByTestId("chat-input").isDisabled()).toBe(true);
+    expect(await b.getByTestId("chat-send").isDisabled()).toBe(true);
+    await t.getByTestId("timeout-item").filter({ hasText: "Bob" }).waitFor(T);
+
+    // Ban: Ada is disconnected, told why, and cannot rejoin.
+    const adaQuestion = message(t, "studio-section-chat", "Question from Ada");
+    await adaQuestion.getByTestId("ban-user").click();
+    await adaQuestion.getByTestId("confirm-ban").click();
+    await a.getByTestId("banned-notice").waitFor(T);
+    await a.locator('[data-testid="connection-status"][data-state="ended"]').waitFor(T);
+    expect(await a.getByTestId("chat-input").count()).toBe(0);
+    await t.getByTestId("ban-item").filter({ hasText: "Ada" }).waitFor(T);
+    await a.reload();
+    await a.getByTestId("banned-notice").waitFor(T);
+
+    // Bob (timed out, not banned) stays connected; so does the teacher.
+    await connected(b);
+    await connected(t, '[data-testid="studio-chat"]');
+    const overflow = await b.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});

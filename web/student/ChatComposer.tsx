@@ -1,0 +1,109 @@
+import { useState } from "preact/hooks";
+import { useNow } from "../lib/classroom-hooks.ts";
+import type { ClassroomSocket } from "../lib/classroom-socket.ts";
+import { type ClassroomState, cooldownUntil, isTimedOut } from "../lib/classroom-state.ts";
+import { CHAT_MAX, clockTime, rejectionText, secondsLeft } from "./chat-text.ts";
+
+/**
+ * The student's message box: character count, slow-mode countdown, timeout notice,
+ * and the server's typed refusal of the last message, shown inline.
+ */
+export function ChatComposer(props: {
+  state: ClassroomState;
+  socket: ClassroomSocket;
+  placeholder: string;
+  onSent?: () => void;
+}) {
+  const { state, socket } = props;
+  const [text, setText] = useState("");
+  const cooldown = cooldownUntil(state);
+  const rejection = state.lastRejection;
+  const ticking =
+    cooldown > Date.now() ||
+    (state.timeoutUntil ?? 0) > Date.now() ||
+    (rejection?.until ?? 0) > Date.now();
+  const now = useNow(ticking);
+  const timedOut = isTimedOut(state, now);
+  const wait = cooldown > now ? secondsLeft(cooldown, now) : 0;
+  const connected = state.conn === "connected";
+  const length = [...text.trim()].length;
+  const tooLong = length > CHAT_MAX;
+  const canSend = connected && !timedOut && wait === 0 && length > 0 && !tooLong;
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!canSend) return;
+    if (socket.sendChat(text.trim()) !== null) {
+      setText("");
+      props.onSent?.();
+    }
+  };
+
+  return (
+    <form class="composer" onSubmit={submit} data-testid="chat-composer">
+      {timedOut && state.timeoutUntil !== null ? (
+        <p class="composer-note composer-note-warn" role="alert" data-testid="timeout-notice">
+          You're timed out until {clockTime(state.timeoutUntil)}
+          {state.timeoutReason ? ` (${state.timeoutReason})` : ""}. You can still read the chat.
+        </p>
+      ) : null}
+      {rejection && !timedOut ? (
+        <p
+          class="composer-note composer-note-error"
+          role="alert"
+          data-testid="chat-rejection"
+          data-reason={rejection.reason}
+        >
+          {rejectionText(rejection, now)}
+          {rejection.text ? <span class="composer-refused"> “{rejection.text}”</span> : null}
+        </p>
+      ) : null}
+      {wait > 0 && !timedOut && rejection?.reason !== "slow_mode" ? (
+        <p class="composer-note" role="status" data-testid="slow-mode-countdown">
+          Slow mode: you can send again in {wait} s.
+        </p>
+      ) : null}
+      <div class="composer-row">
+        <label class="visually-hidden" for="chat-input">
+          Message
+        </label>
+        <input
+          id="chat-input"
+          type="text"
+          autocomplete="off"
+          enterkeyhint="send"
+          placeholder={timedOut ? "Timed out" : props.placeholder}
+          value={text}
+          disabled={timedOut}
+          aria-describedby="chat-count"
+          data-testid="chat-input"
+          onInput={(e) => setText(e.currentTarget.value)}
+        />
+        <button
+          type="submit"
+          class="btn btn-primary composer-send"
+          disabled={!canSend}
+          data-testid="chat-send"
+        >
+          {wait > 0 ? `${wait} s` : "Send"}
+        </button>
+      </div>
+      <p class="composer-meta">
+        <span>
+          {connected
+            ? state.settings.slowModeSec > 0
+              ? `Slow mode: one message every ${state.settings.slowModeSec} s`
+              : "\u00a0"
+            : "Chat resumes when you're back online."}
+        </span>
+        <span
+          id="chat-count"
+          class={`composer-count${tooLong ? " composer-count-over" : length > CHAT_MAX - 50 ? " composer-count-near" : ""}`}
+          data-testid="chat-count"
+        >
+          {length}/{CHAT_MAX}
+        </span>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,581 @@
+import { useEffect, useState } from "preact/hooks";
+import type { ClassDetail, ClassModerator } from "../../protocol/api.ts";
+import type { ChatMessage, ClientMessage, LinkPolicy } from "../../protocol/realtime.ts";
+import { Notice } from "../components/Notice.tsx";
+import { api, errorMessage } from "../lib/api.ts";
+import { useClassroom, useNow } from "../lib/classroom-hooks.ts";
+import type { ClassroomSocket } from "../lib/classroom-socket.ts";
+import { type ClassroomState, cooldownUntil } from "../lib/classroom-state.ts";
+import { ChatMessages } from "../student/ChatMessages.tsx";
+import { ConnectionStatus, LiveCount } from "../student/ConnectionStatus.tsx";
+import {
+  CHAT_MAX,
+  clockTime,
+  REASON_LABEL,
+  rejectionText,
+  secondsLeft,
+} from "../student/chat-text.ts";
+
+/** Timeout lengths offered (protocol bounds: 10 s … 24 h). */
+const TIMEOUTS: [seconds: number, label: string][] = [
+  [10, "10 s"],
+  [30, "30 s"],
+  [60, "1 min"],
+  [300, "5 min"],
+  [600, "10 min"],
+  [1800, "30 min"],
+  [3600, "1 h"],
+  [6 * 3600, "6 h"],
+  [24 * 3600, "24 h"],
+];
+const ANNOUNCE_MAX = 1000;
+const SLOW_MODE_MAX = 3600;
+
+/**
+ * The teacher's chat and moderation panel: the class-wide channel (send, announce,
+ * pin), any section's chat with per-message delete / timeout / ban, chat settings,
+ * the rejected-messages feed, live counts, bans and timeouts, and moderators.
+ */
+export function StudioChat(props: { cls: ClassDetail }) {
+  const { state, socket } = useClassroom(props.cls.id);
+  const send = (m: ClientMessage) => socket.send(m);
+  const sections = [...(state.mod?.sections ?? [])].sort((a, b) =>
+    a.sectionId.localeCompare(b.sectionId, undefined, { numeric: true }),
+  );
+  return (
+    <section class="card studio-chat" aria-labelledby="studio-chat-title" data-testid="studio-chat">
+      <div class="panel-head">
+        <h2 id="studio-chat-title">Chat &amp; moderation</h2>
+        <LiveCount students={state.presence.students} />
+        <ConnectionStatus conn={state.conn} ended={state.ended} />
+      </div>
+      <p class="section-counts muted" data-testid="section-counts">
+        {sections.length === 0
+          ? "No students connected yet."
+          : sections.map((s, i) => (
+              <span key={s.sectionId}>
+                {i > 0 ? " · " : ""}
+                {sectionLabel(s.sectionId)}: {s.students}
+              </span>
+            ))}
+      </p>
+      {state.lastError ? (
+        <Notice testId="studio-error">
+          {state.lastError.message} ({state.lastError.code})
+        </Notice>
+      ) : null}
+      <div class="studio-chat-grid">
+        <GlobalChannel state={state} socket={socket} />
+        <SectionWatch state={state} socket={socket} sections={sections.map((s) => s.sectionId)} />
+        <RejectionsFeed state={state} />
+        <ChatSettings state={state} send={send} />
+        <Sanctions state={state} send={send} />
+        <Moderators classId={props.cls.id} />
+      </div>
+    </section>
+  );
+}
+
+function sectionLabel(id: string): string {
+  return /^s\d+$/.test(id) ? `Section ${id.slice(1)}` : id;
+}
+
+function GlobalChannel(props: { state: ClassroomState; socket: ClassroomSocket }) {
+  const { state, socket } = props;
+  const [text, setText] = useState("");
+  const cooldown = cooldownUntil(state);
+  const now = useNow(cooldown > Date.now());
+  const length = [...text.trim()].length;
+  const connected = state.conn === "connected";
+  const wait = cooldown > now ? secondsLeft(cooldown, now) : 0;
+  const announcement = state.announcements.at(-1);
+  const post = (e: Event) => {
+    e.preventDefault();
+    if (!connected || length === 0 || length > CHAT_MAX || wait > 0) return;
+    if (socket.sendChat(text.trim()) !== null) setText("");
+  };
+  const announce = () => {
+    if (!connected || length === 0 || length > ANNOUNCE_MAX) return;
+    if (socket.send({ type: "announce.send", text: text.trim() })) setText("");
+  };
+  return (
+    <div class="studio-box studio-global">
+      <h3>Everyone (class-wide)</h3>
+      {announcement ? (
+        <div class="callout callout-announce" data-testid="studio-announcement">
+          <p class="callout-label">Latest announcement · {clockTime(announcement.at)}</p>
+          <p class="callout-text">{announcement.text}</p>
+        </div>
+      ) : null}
+      {state.pinned ? (
+        <div class="callout callout-pin" data-testid="studio-pinned">
+          <p class="callout-label">Pinned</p>
+          <p class="callout-text">{state.pinned.text}</p>
+          <button
+            type="button"
+            class="btn btn-tiny btn-quiet"
+            onClick={() => socket.send({ type: "chat.pin", messageId: null })}
+          >
+            Unpin
+          </button>
+        </div>
+      ) : null}
+      <ChatMessages
+        messages={state.global}
+        youId={state.you?.id ?? null}
+        label="Class-wide channel"
+        empty="Nothing posted to the whole class yet."
+        testId="studio-global-chat"
+        actions={(m) => (
+          <>
+            {state.pinned?.id === m.id ? null : (
+              <button
+                type="button"
+                class="btn btn-tiny btn-secondary"
+                data-testid="pin-message"
+                onClick={() => socket.send({ type: "chat.pin", messageId: m.id })}
+              >
+                Pin
+              </button>
+            )}
+            <button
+              type="button"
+              class="btn btn-tiny btn-danger"
+              data-testid="delete-message"
+              onClick={() => socket.send({ type: "chat.delete", messageId: m.id })}
+            >
+              Delete
+            </button>
+          </>
+        )}
+      />
+      <form class="composer" onSubmit={post} data-testid="studio-composer">
+        {state.lastRejection ? (
+          <p class="composer-note composer-note-error" role="alert" data-testid="chat-rejection">
+            {rejectionText(state.lastRejection, now)}
+          </p>
+        ) : null}
+        <label class="visually-hidden" for="studio-chat-input">
+          Message to everyone
+        </label>
+        <input
+          id="studio-chat-input"
+          type="text"
+          autocomplete="off"
+          placeholder="Message everyone…"
+          value={text}
+          data-testid="studio-chat-input"
+          onInput={(e) => setText(e.currentTarget.value)}
+        />
+        <div class="composer-row studio-composer-actions">
+          <span class={`composer-count${length > CHAT_MAX ? " composer-count-over" : ""}`}>
+            {length}/{CHAT_MAX}
+          </span>
+          <button
+            type="button"
+            class="btn btn-small btn-secondary"
+            disabled={!connected || length === 0 || length > ANNOUNCE_MAX}
+            data-testid="studio-announce"
+            onClick={announce}
+          >
+            Announce
+          </button>
+          <button
+            type="submit"
+            class="btn btn-small btn-primary"
+            disabled={!connected || length === 0 || length > CHAT_MAX || wait > 0}
+            data-testid="studio-send"
+          >
+            {wait > 0 ? `${wait} s` : "Send"}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function SectionWatch(props: {
+  state: ClassroomState;
+  socket: ClassroomSocket;
+  sections: string[];
+}) {
+  const { state, socket } = props;
+  const [seconds, setSeconds] = useState(300);
+  const [confirmBan, setConfirmBan] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const watching = state.section?.sectionId ?? "";
+  const options =
+    watching && !props.sections.includes(watching) ? [watching, ...props.sections] : props.sections;
+  const moderate = (m: ChatMessage, kind: "timeout" | "ban") => {
+    if (kind === "timeout") {
+      if (socket.send({ type: "mod.timeout", userId: m.from.id, seconds }))
+        setNote(
+          `${m.from.name} is timed out for ${TIMEOUTS.find(([s]) => s === seconds)?.[1] ?? `${seconds} s`}.`,
+        );
+    } else if (socket.send({ type: "mod.ban", userId: m.from.id })) {
+      setNote(`${m.from.name} is banned from this class.`);
+      setConfirmBan(null);
+    }
+  };
+  return (
+    <div class="studio-box studio-section">
+      <h3>Section chat</h3>
+      <div class="studio-row">
+        <label for="watch-section">Section</label>
+        <select
+          id="watch-section"
+          data-testid="section-picker"
+          value={watching}
+          onChange={(e) => socket.watch(e.currentTarget.value || null)}
+        >
+          <option value="">Choose a section…</option>
+          {options.map((id) => (
+            <option key={id} value={id}>
+              {sectionLabel(id)}
+            </option>
+          ))}
+        </select>
+        <label for="timeout-length">Timeout</label>
+        <select
+          id="timeout-length"
+          data-testid="timeout-length"
+          value={String(seconds)}
+          onChange={(e) => setSeconds(Number(e.currentTarget.value))}
+        >
+          {TIMEOUTS.map(([s, label]) => (
+            <option key={s} value={String(s)}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      {note ? (
+        <p class="composer-note" role="status" data-testid="moderation-note">
+          {note}
+        </p>
+      ) : null}
+      <ChatMessages
+        messages={state.section?.messages ?? []}
+        youId={state.you?.id ?? null}
+        label={watching ? `${sectionLabel(watching)} chat` : "Section chat"}
+        empty={watching ? "No messages in this section yet." : "Choose a section to read its chat."}
+        testId="studio-section-chat"
+        actions={(m) => (
+          <>
+            <button
+              type="button"
+              class="btn btn-tiny btn-secondary"
+              data-testid="delete-message"
+              onClick={() => socket.send({ type: "chat.delete", messageId: m.id })}
+            >
+              Delete
+            </button>
+            {m.from.role === "student" || m.from.role === "guest" ? (
+              <>
+                <button
+                  type="button"
+                  class="btn btn-tiny btn-secondary"
+                  data-testid="timeout-user"
+                  onClick={() => moderate(m, "timeout")}
+                >
+                  Time out
+                </button>
+                {confirmBan === m.id ? (
+                  <button
+                    type="button"
+                    class="btn btn-tiny btn-danger"
+                    data-testid="confirm-ban"
+                    onClick={() => moderate(m, "ban")}
+                  >
+                    Confirm ban
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    class="btn btn-tiny btn-danger"
+                    data-testid="ban-user"
+                    onClick={() => setConfirmBan(m.id)}
+                  >
+                    Ban
+                  </button>
+                )}
+              </>
+            ) : null}
+          </>
+        )}
+      />
+    </div>
+  );
+}
+
+function RejectionsFeed(props: { state: ClassroomState }) {
+  const items = props.state.rejections.slice(-50).reverse();
+  return (
+    <div class="studio-box studio-rejections">
+      <h3>Rejected messages</h3>
+      {items.length === 0 ? (
+        <p class="muted">
+          Messages the chat rules stop appear here, with the rule that stopped them.
+        </p>
+      ) : (
+        <ol class="rejections" data-testid="rejections-feed">
+          {items.map((r, i) => (
+            <li
+              key={`${r.at}-${r.user.id}-${i}`}
+              class="rejection"
+              data-testid="rejection-item"
+              data-reason={r.reason}
+            >
+              <div class="chat-msg-head">
+                <span class="chat-author">{r.user.name}</span>
+                <span class="badge badge-warn">{REASON_LABEL[r.reason]}</span>
+                <span class="muted">{sectionLabel(r.sectionId)}</span>
+                <time class="chat-time">{clockTime(r.at)}</time>
+              </div>
+              <p class="chat-text">{r.text}</p>
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+interface SettingsDraft {
+  slowModeSec: string;
+  linkPolicy: LinkPolicy;
+  blockedWords: string;
+}
+
+function ChatSettings(props: { state: ClassroomState; send: (m: ClientMessage) => boolean }) {
+  const { state } = props;
+  const current: SettingsDraft = {
+    slowModeSec: String(state.settings.slowModeSec),
+    linkPolicy: state.settings.linkPolicy,
+    blockedWords: (state.mod?.blockedWords ?? []).join(", "),
+  };
+  const [draft, setDraft] = useState<SettingsDraft | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const v = draft ?? current;
+  const edit = (patch: Partial<SettingsDraft>) => {
+    setSaved(false);
+    setDraft({ ...v, ...patch });
+  };
+  const isTeacher = state.you?.role === "teacher";
+  const save = (e: Event) => {
+    e.preventDefault();
+    const slow = Number(v.slowModeSec);
+    if (!Number.isInteger(slow) || slow < 0 || slow > SLOW_MODE_MAX) {
+      setError(`Slow mode is a whole number of seconds, 0 to ${SLOW_MODE_MAX}.`);
+      return;
+    }
+    const words = [
+      ...new Set(
+        v.blockedWords
+          .split(/[,\n]/)
+          .map((w) => w.trim())
+          .filter(Boolean),
+      ),
+    ];
+    if (words.some((w) => w.length > 40) || words.length > 200) {
+      setError("Blocked words: at most 200, each at most 40 characters.");
+      return;
+    }
+    setError(null);
+    if (
+      props.send({
+        type: "settings.update",
+        slowModeSec: slow,
+        linkPolicy: v.linkPolicy,
+        blockedWords: words,
+      })
+    ) {
+      setDraft(null);
+      setSaved(true);
+    } else setError("Not connected; try again in a moment.");
+  };
+  return (
+    <form class="studio-box studio-settings" onSubmit={save} data-testid="chat-settings">
+      <h3>Chat rules</h3>
+      <div class="studio-row">
+        <label for="slow-mode">Slow mode (seconds, 0 = off)</label>
+        <input
+          id="slow-mode"
+          type="number"
+          min={0}
+          max={SLOW_MODE_MAX}
+          step={1}
+          inputMode="numeric"
+          value={v.slowModeSec}
+          disabled={!isTeacher}
+          data-testid="slow-mode-input"
+          onInput={(e) => edit({ slowModeSec: e.currentTarget.value })}
+        />
+      </div>
+      <div class="studio-row">
+        <label for="link-policy">Links from students</label>
+        <select
+          id="link-policy"
+          value={v.linkPolicy}
+          disabled={!isTeacher}
+          data-testid="link-policy"
+          onChange={(e) => edit({ linkPolicy: e.currentTarget.value as LinkPolicy })}
+        >
+          <option value="allow">Allowed</option>
+          <option value="block">Blocked</option>
+        </select>
+      </div>
+      <label for="blocked-words" class="studio-label">
+        Blocked words <span class="muted">(comma or one per line)</span>
+      </label>
+      <textarea
+        id="blocked-words"
+        rows={2}
+        value={v.blockedWords}
+        disabled={!isTeacher}
+        data-testid="blocked-words"
+        onInput={(e) => edit({ blockedWords: e.currentTarget.value })}
+      />
+      {error ? <p class="field-error">{error}</p> : null}
+      <div class="actions">
+        <button
+          type="submit"
+          class="btn btn-small btn-primary"
+          disabled={!isTeacher || state.conn !== "connected" || draft === null}
+          data-testid="save-chat-settings"
+        >
+          Save rules
+        </button>
+        {saved && draft === null ? (
+          <span class="muted" role="status" data-testid="chat-settings-saved">
+            Saved.
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => boolean }) {
+  const { state } = props;
+  const now = useNow(false);
+  const name = (id: string, fallback?: string) => fallback ?? state.names[id] ?? id;
+  const timeouts = (state.mod?.timeouts ?? []).filter((t) => t.until - state.clockOffset > now);
+  const bans = state.mod?.bans ?? [];
+  return (
+    <div class="studio-box studio-sanctions">
+      <h3>Timeouts and bans</h3>
+      {timeouts.length === 0 && bans.length === 0 ? (
+        <p class="muted">Nobody is timed out or banned.</p>
+      ) : null}
+      <ul class="plain-list">
+        {timeouts.map((t) => (
+          <li key={`t-${t.userId}`} data-testid="timeout-item">
+            <span>
+              <strong>{name(t.userId)}</strong> timed out until{" "}
+              {clockTime(t.until - state.clockOffset)}
+            </span>
+          </li>
+        ))}
+        {bans.map((b) => (
+          <li key={`b-${b.userId}`} data-testid="ban-item">
+            <span>
+              <strong>{name(b.userId, b.name)}</strong> banned
+            </span>
+            <button
+              type="button"
+              class="btn btn-tiny btn-secondary"
+              data-testid="unban-user"
+              onClick={() => props.send({ type: "mod.unban", userId: b.userId })}
+            >
+              Unban
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Moderators(props: { classId: string }) {
+  const path = `/classes/${encodeURIComponent(props.classId)}/moderators`;
+  const [list, setList] = useState<ClassModerator[] | null>(null);
+  const [email, setEmail] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    api<{ moderators: ClassModerator[] }>("GET", path).then(
+      (r) => setList(r.moderators),
+      (err) => setError(errorMessage(err)),
+    );
+  }, [path]);
+  const add = async (e: Event) => {
+    e.preventDefault();
+    if (!email.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api<{ moderator: ClassModerator }>("POST", path, { email: email.trim() });
+      setList((l) => [...(l ?? []).filter((m) => m.userId !== r.moderator.userId), r.moderator]);
+      setEmail("");
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async (m: ClassModerator) => {
+    setError(null);
+    try {
+      await api("DELETE", path, { email: m.email });
+      setList((l) => (l ?? []).filter((x) => x.userId !== m.userId));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  return (
+    <form class="studio-box studio-moderators" onSubmit={add} data-testid="moderators">
+      <h3>Moderators</h3>
+      <p class="muted">
+        Moderators can delete messages, time out and ban. Changes apply when they next connect.
+      </p>
+      {list === null && !error ? <p class="muted">Loading…</p> : null}
+      {list && list.length > 0 ? (
+        <ul class="plain-list">
+          {list.map((m) => (
+            <li key={m.userId} data-testid="moderator-item">
+              <span class="cell-email">
+                <strong>{m.displayName}</strong> {m.email}
+              </span>
+              <button
+                type="button"
+                class="btn btn-tiny btn-secondary"
+                onClick={() => void remove(m)}
+              >
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {error ? <Notice>{error}</Notice> : null}
+      <div class="inline">
+        <label class="visually-hidden" for="moderator-email">
+          Moderator email
+        </label>
+        <input
+          id="moderator-email"
+          type="email"
+          placeholder="name@example.com"
+          value={email}
+          data-testid="moderator-email"
+          onInput={(e) => setEmail(e.currentTarget.value)}
+        />
+        <button type="submit" class="btn btn-small btn-secondary" disabled={busy}>
+          Add
+        </button>
+      </div>
+    </form>
+  );
+}
