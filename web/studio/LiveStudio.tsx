@@ -5,6 +5,7 @@ import { Notice, PageMessage } from "../components/Notice.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
+import { StudioChat } from "./StudioChat.tsx";
 
 type State =
   | { kind: "loading" }
@@ -72,6 +73,7 @@ export function LiveStudio(props: { classId: string }) {
             <JoinLink url={state.cls.joinUrl} />
           </header>
           <LiveControls cls={state.cls} />
+          <StudioChat cls={state.cls} />
         </main>
       );
   }
