@@ -1,0 +1,142 @@
+/**
+ * Q&A, kept at the root: students ask and upvote (one vote each), staff approve
+ * (when pre-moderation is on), hide, mark answered and pin. The top list is what
+ * travels to 100,000 students, at a bounded rate chosen by the shell. Pure.
+ */
+
+export type QuestionState = "pending" | "visible" | "answered" | "hidden";
+
+export interface Question {
+  id: string;
+  from: { id: string; name: string };
+  text: string;
+  at: number;
+  state: QuestionState;
+  pinned: boolean;
+  votes: number;
+}
+
+/** The public shape sent to students (no voter lists). */
+export type QuestionView = Question;
+
+export type QaError = "unknown_question" | "not_votable" | "own_question" | "too_many_questions";
+
+/** Open questions one student may have waiting at once. */
+export const MAX_OPEN_PER_STUDENT = 3;
+
+export class QaBoard {
+  readonly questions = new Map<string, Question>();
+  private readonly voters = new Map<string, Set<string>>();
+  /** Questions changed since the last `takeDirty()` (the shell broadcasts then). */
+  private dirty = false;
+
+  constructor(public preModerate = false) {}
+
+  /** A student asks. Pending when pre-moderated, else visible. */
+  ask(
+    id: string,
+    from: { id: string; name: string },
+    text: string,
+    at: number,
+  ): Question | QaError {
+    const open = [...this.questions.values()].filter(
+      (q) => q.from.id === from.id && (q.state === "pending" || q.state === "visible"),
+    );
+    if (open.length >= MAX_OPEN_PER_STUDENT) return "too_many_questions";
+    const q: Question = {
+      id,
+      from,
+      text,
+      at,
+      state: this.preModerate ? "pending" : "visible",
+      pinned: false,
+      votes: 0,
+    };
+    this.questions.set(id, q);
+    this.voters.set(id, new Set());
+    this.dirty = true;
+    return q;
+  }
+
+  /** Toggle a student's upvote; one per student per question, not on their own. */
+  vote(questionId: string, userId: string, up: boolean): QaError | null {
+    const q = this.questions.get(questionId);
+    if (!q) return "unknown_question";
+    if (q.state !== "visible") return "not_votable";
+    if (q.from.id === userId) return "own_question";
+    const set = this.voters.get(questionId)!;
+    if (up === set.has(userId)) return null; // already so: idempotent
+    if (up) set.add(userId);
+    else set.delete(userId);
+    q.votes = set.size;
+    this.dirty = true;
+    return null;
+  }
+
+  /** Staff moderation. Pinning one question unpins any other. */
+  moderate(
+    questionId: string,
+    action: "approve" | "hide" | "answer" | "pin" | "unpin",
+  ): QaError | null {
+    const q = this.questions.get(questionId);
+    if (!q) return "unknown_question";
+    switch (action) {
+      case "approve":
+        if (q.state === "pending" || q.state === "hidden") q.state = "visible";
+        break;
+      case "hide":
+        q.state = "hidden";
+        q.pinned = false;
+        break;
+      case "answer":
+        q.state = "answered";
+        break;
+      case "pin":
+        for (const other of this.questions.values()) other.pinned = false;
+        if (q.state === "pending" || q.state === "hidden") q.state = "visible";
+        q.pinned = true;
+        break;
+      case "unpin":
+        q.pinned = false;
+        break;
+      default:
+        action satisfies never;
+    }
+    this.dirty = true;
+    return null;
+  }
+
+  /** Students' top list: pinned first, then most votes, then oldest. Hidden and pending never appear. */
+  top(n: number): QuestionView[] {
+    return [...this.questions.values()]
+      .filter((q) => q.state === "visible" || q.state === "answered")
+      .sort(
+        (a, b) =>
+          Number(b.pinned) - Number(a.pinned) ||
+          Number(a.state === "answered") - Number(b.state === "answered") ||
+          b.votes - a.votes ||
+          a.at - b.at,
+      )
+      .slice(0, n)
+      .map((q) => ({ ...q, from: { ...q.from } }));
+  }
+
+  /** Staff's moderation queue: pending questions, oldest first. */
+  pending(): QuestionView[] {
+    return [...this.questions.values()]
+      .filter((q) => q.state === "pending")
+      .sort((a, b) => a.at - b.at);
+  }
+
+  /** Whether anything changed since the last call (and reset). */
+  takeDirty(): boolean {
+    const d = this.dirty;
+    this.dirty = false;
+    return d;
+  }
+
+  /** Whether `userId` upvoted `questionId` (for a student's own view). */
+  hasVoted(questionId: string, userId: string): boolean {
+    return this.voters.get(questionId)?.has(userId) ?? false;
+  }
+}
