@@ -1,25 +1,355 @@
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
 import { formatStart } from "../lib/format.ts";
 
+/** The live stream's status as the real-time layer reports it. */
+export type StreamStatus = "idle" | "live" | "ended";
+
 /**
- * Where the YouTube player goes once the class is live. Until the realtime layer
- * reports a live stream, it honestly says the class has not started.
+ * The class video. With a YouTube video id: the YouTube IFrame player. In local
+ * development (no id, a local playback URL): the local RTMP server's HTTP-FLV stream
+ * through mpegts.js. Both start muted (browsers only autoplay muted) with an Unmute
+ * button. `stream` comes from the real-time layer; without it the status is "idle",
+ * and local playback still tries, so a student sees the teacher as soon as the video
+ * flows.
  */
-export function VideoArea(props: { cls: ClassPublic }) {
+export function VideoArea(props: { cls: ClassPublic; stream?: { status: StreamStatus } }) {
   const { cls } = props;
+  const status = props.stream?.status ?? "idle";
   return (
     <section class="video-area" aria-label="Class video">
       <div class="video-frame">
-        <div class="video-waiting" data-testid="waiting-for-teacher" role="status">
-          <span class="pulse" aria-hidden="true" />
-          <p class="video-waiting-title">Waiting for the teacher to go live</p>
-          <p class="video-waiting-sub">
-            {cls.scheduledStart
-              ? `Scheduled for ${formatStart(cls.scheduledStart)}`
-              : "The video will start here."}
-          </p>
-        </div>
+        {cls.youtubeVideoId ? (
+          <YouTubePlayer videoId={cls.youtubeVideoId} status={status} />
+        ) : cls.localPlaybackUrl ? (
+          <LocalPlayer url={cls.localPlaybackUrl} status={status} cls={cls} />
+        ) : (
+          <Waiting cls={cls} status={status} />
+        )}
       </div>
     </section>
+  );
+}
+
+function Waiting(props: { cls: ClassPublic; status: StreamStatus; connecting?: boolean }) {
+  const { cls } = props;
+  const ended = props.status === "ended";
+  return (
+    <div class="video-waiting" data-testid="waiting-for-teacher" role="status">
+      {ended ? null : <span class="pulse" aria-hidden="true" />}
+      <p class="video-waiting-title">
+        {ended
+          ? "The stream has ended"
+          : props.connecting
+            ? "Connecting to the stream…"
+            : "Waiting for the teacher to go live"}
+      </p>
+      <p class="video-waiting-sub">
+        {ended
+          ? "Thanks for watching."
+          : cls.scheduledStart
+            ? `Scheduled for ${formatStart(cls.scheduledStart)}`
+            : "The video will start here."}
+      </p>
+    </div>
+  );
+}
+
+function StatusPill(props: { status: StreamStatus; playing?: boolean }) {
+  const live = props.status === "live" || (props.status === "idle" && props.playing);
+  const text = live ? "Live" : props.status === "ended" ? "Stream ended" : "Stream not live yet";
+  return (
+    <span class={`video-status${live ? " is-live" : ""}`} data-testid="stream-status">
+      {text}
+    </span>
+  );
+}
+
+function UnmuteButton(props: { onClick: () => void }) {
+  return (
+    <button
+      type="button"
+      class="video-unmute"
+      data-testid="unmute"
+      onClick={props.onClick}
+      aria-label="Unmute the class video"
+    >
+      <span aria-hidden="true">🔇</span> Unmute
+    </button>
+  );
+}
+
+/* ---------- Local development: HTTP-FLV via mpegts.js ---------- */
+
+type MpegtsModule = typeof import("mpegts.js").default;
+type MpegtsPlayer = ReturnType<MpegtsModule["createPlayer"]>;
+
+/** Retry delays while the stream is not up yet (the URL fails until the teacher is live). */
+const RETRY_MS = [1000, 2000, 3000, 5000];
+/** Recreate the player when the picture has not moved for this long. */
+const STALL_MS = 10_000;
+
+function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPublic }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [playing, setPlaying] = useState(false);
+  const [muted, setMuted] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const ended = props.status === "ended";
+
+  useEffect(() => {
+    const el = video.current;
+    if (!el || ended) return;
+    let cancelled = false;
+    let player: MpegtsPlayer | null = null;
+    let retryTimer: ReturnType<typeof setTimeout> | null = null;
+    let attempt = 0;
+    let lastTime = -1;
+    let lastMove = Date.now();
+
+    const teardown = () => {
+      if (!player) return;
+      try {
+        player.pause();
+        player.unload();
+        player.detachMediaElement();
+        player.destroy();
+      } catch {
+        // already torn down
+      }
+      player = null;
+    };
+    const retry = () => {
+      teardown();
+      setPlaying(false);
+      if (cancelled || retryTimer) return;
+      const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
+      attempt++;
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        void start();
+      }, delay);
+    };
+    const start = async () => {
+      let mpegts: MpegtsModule;
+      try {
+        // Loaded on demand: mpegts.js is ~60 kB gzipped, more than the whole student page.
+        mpegts = (await import("mpegts.js")).default;
+      } catch {
+        if (!cancelled) setError("The video player could not load. Reload the page to try again.");
+        return;
+      }
+      if (cancelled) return;
+      if (!mpegts.isSupported()) {
+        setError("This browser cannot play the class video.");
+        return;
+      }
+      player = mpegts.createPlayer(
+        { type: "flv", isLive: true, url: props.url, hasAudio: true, hasVideo: true },
+        {
+          enableStashBuffer: false,
+          lazyLoad: false,
+          liveBufferLatencyChasing: true,
+          liveBufferLatencyMaxLatency: 1.5,
+          liveBufferLatencyMinRemain: 0.3,
+        },
+      );
+      player.on(mpegts.Events.ERROR, retry);
+      player.on(mpegts.Events.LOADING_COMPLETE, retry);
+      player.attachMediaElement(el);
+      player.load();
+      lastMove = Date.now();
+      el.play().catch(() => {
+        // Autoplay refused even muted (rare): the native controls let the student start it.
+      });
+    };
+    const watchdog = setInterval(() => {
+      if (!player) return;
+      if (el.currentTime !== lastTime) {
+        if (lastTime >= 0 && el.currentTime > lastTime) {
+          attempt = 0;
+          setPlaying(true);
+        }
+        lastTime = el.currentTime;
+        lastMove = Date.now();
+      } else if (Date.now() - lastMove > STALL_MS) {
+        lastTime = -1;
+        retry();
+      }
+    }, 1000);
+    void start();
+    return () => {
+      cancelled = true;
+      clearInterval(watchdog);
+      if (retryTimer) clearTimeout(retryTimer);
+      teardown();
+      setPlaying(false);
+    };
+  }, [props.url, ended]);
+
+  const unmute = () => {
+    const el = video.current;
+    if (!el) return;
+    el.muted = false;
+    el.volume = 1;
+    setMuted(false);
+    void el.play().catch(() => {});
+  };
+
+  return (
+    <>
+      <video
+        ref={video}
+        class="video-el"
+        muted
+        autoplay
+        playsInline
+        controls={playing && !muted}
+        data-testid="local-video"
+        aria-label="Class video"
+        onVolumeChange={(e) => setMuted((e.target as HTMLVideoElement).muted)}
+      />
+      {!playing ? (
+        error ? (
+          <div class="video-waiting" role="alert">
+            <p class="video-waiting-title">{error}</p>
+          </div>
+        ) : (
+          <Waiting cls={props.cls} status={props.status} connecting={props.status === "live"} />
+        )
+      ) : null}
+      <StatusPill status={props.status} playing={playing} />
+      {playing && muted ? <UnmuteButton onClick={unmute} /> : null}
+    </>
+  );
+}
+
+/* ---------- Production: YouTube IFrame player ---------- */
+
+/** The slice of the YouTube IFrame API used here. */
+interface YTPlayer {
+  mute(): void;
+  unMute(): void;
+  setVolume(v: number): void;
+  isMuted(): boolean;
+  playVideo(): void;
+  destroy(): void;
+}
+interface YTNamespace {
+  Player: new (
+    el: HTMLElement,
+    opts: {
+      videoId: string;
+      width?: string;
+      height?: string;
+      playerVars?: Record<string, string | number>;
+      events?: {
+        onReady?: (e: { target: YTPlayer }) => void;
+        onStateChange?: (e: { data: number; target: YTPlayer }) => void;
+      };
+    },
+  ) => YTPlayer;
+}
+
+const YT_API = "https://www.youtube.com/iframe_api";
+const YT_LOAD_TIMEOUT_MS = 15_000;
+let ytLoading: Promise<YTNamespace> | null = null;
+
+/** Load the IFrame API once; rejects when offline or blocked, so the page can say so. */
+function loadYouTubeApi(): Promise<YTNamespace> {
+  const w = window as unknown as {
+    YT?: YTNamespace & { loaded?: number };
+    onYouTubeIframeAPIReady?: () => void;
+  };
+  if (w.YT?.Player) return Promise.resolve(w.YT);
+  ytLoading ??= new Promise<YTNamespace>((resolve, reject) => {
+    const timer = setTimeout(() => fail(), YT_LOAD_TIMEOUT_MS);
+    const fail = () => {
+      clearTimeout(timer);
+      ytLoading = null;
+      script.remove();
+      reject(new Error("youtube-api-unavailable"));
+    };
+    const prev = w.onYouTubeIframeAPIReady;
+    w.onYouTubeIframeAPIReady = () => {
+      prev?.();
+      clearTimeout(timer);
+      if (w.YT) resolve(w.YT);
+      else fail();
+    };
+    const script = document.createElement("script");
+    script.src = YT_API;
+    script.async = true;
+    script.onerror = fail;
+    document.head.append(script);
+  });
+  return ytLoading;
+}
+
+function YouTubePlayer(props: { videoId: string; status: StreamStatus }) {
+  const host = useRef<HTMLDivElement>(null);
+  const player = useRef<YTPlayer | null>(null);
+  const [state, setState] = useState<"loading" | "ready" | "failed">("loading");
+  const [muted, setMuted] = useState(true);
+
+  useEffect(() => {
+    let cancelled = false;
+    setState("loading");
+    loadYouTubeApi().then(
+      (YT) => {
+        if (cancelled || !host.current) return;
+        const target = document.createElement("div");
+        host.current.replaceChildren(target);
+        player.current = new YT.Player(target, {
+          videoId: props.videoId,
+          width: "100%",
+          height: "100%",
+          playerVars: { autoplay: 1, mute: 1, playsinline: 1, rel: 0, modestbranding: 1 },
+          events: {
+            onReady: (e) => {
+              if (cancelled) return;
+              e.target.mute();
+              e.target.playVideo();
+              setState("ready");
+            },
+          },
+        });
+      },
+      () => {
+        if (!cancelled) setState("failed");
+      },
+    );
+    return () => {
+      cancelled = true;
+      player.current?.destroy();
+      player.current = null;
+    };
+  }, [props.videoId]);
+
+  const unmute = () => {
+    player.current?.unMute();
+    player.current?.setVolume(100);
+    setMuted(false);
+  };
+
+  return (
+    <>
+      <div class="video-yt" ref={host} data-testid="youtube-player" />
+      {state === "failed" ? (
+        <div class="video-waiting" role="alert" data-testid="youtube-unavailable">
+          <p class="video-waiting-title">The video player could not load</p>
+          <p class="video-waiting-sub">
+            YouTube is unreachable from this network. Chat and questions still work; reload to try
+            the video again.
+          </p>
+        </div>
+      ) : state === "loading" ? (
+        <div class="video-waiting" role="status">
+          <span class="pulse" aria-hidden="true" />
+          <p class="video-waiting-title">Loading the video…</p>
+        </div>
+      ) : null}
+      <StatusPill status={props.status} />
+      {state === "ready" && muted ? <UnmuteButton onClick={unmute} /> : null}
+    </>
   );
 }

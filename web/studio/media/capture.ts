@@ -1,0 +1,77 @@
+/** Screen, camera and microphone capture for the studio, with messages a teacher can act on. */
+
+/** A capture device the teacher can pick. */
+export interface Device {
+  id: string;
+  label: string;
+}
+
+/** Cameras and microphones; labels appear once the page has had camera/mic permission. */
+export async function listDevices(): Promise<{ cameras: Device[]; mics: Device[] }> {
+  const all = await navigator.mediaDevices.enumerateDevices();
+  const pick = (kind: MediaDeviceKind, noun: string) =>
+    all
+      .filter((d) => d.kind === kind && d.deviceId)
+      .map((d, i) => ({ id: d.deviceId, label: d.label || `${noun} ${i + 1}` }));
+  return { cameras: pick("videoinput", "Camera"), mics: pick("audioinput", "Microphone") };
+}
+
+/** Ask for a screen, window or tab, with its audio when the browser offers it. */
+export function captureScreen(): Promise<MediaStream> {
+  return navigator.mediaDevices.getDisplayMedia({
+    video: { frameRate: { ideal: 30, max: 30 }, width: { max: 1920 }, height: { max: 1080 } },
+    audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+    // Chromium-only hints; other browsers ignore unknown keys.
+    ...({
+      systemAudio: "include",
+      surfaceSwitching: "include",
+      selfBrowserSurface: "exclude",
+    } as object),
+  });
+}
+
+/** Open a camera (video only), preferring 720p30. */
+export async function captureCamera(deviceId?: string): Promise<MediaStreamTrack> {
+  const s = await navigator.mediaDevices.getUserMedia({
+    video: {
+      ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+      width: { ideal: 1280 },
+      height: { ideal: 720 },
+      frameRate: { ideal: 30 },
+    },
+  });
+  return s.getVideoTracks()[0]!;
+}
+
+/** Open a microphone with the browser's voice processing on. */
+export async function captureMic(deviceId?: string): Promise<MediaStreamTrack> {
+  const s = await navigator.mediaDevices.getUserMedia({
+    audio: {
+      ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+      echoCancellation: true,
+      noiseSuppression: true,
+      autoGainControl: true,
+    },
+  });
+  return s.getAudioTracks()[0]!;
+}
+
+/** A sentence for a failed capture, by the DOMException name browsers use. */
+export function captureErrorMessage(err: unknown, what: string): string | null {
+  const name = err instanceof DOMException ? err.name : "";
+  switch (name) {
+    case "NotAllowedError":
+      // Also what Chrome throws when the teacher closes the screen picker: not an error worth shouting.
+      return what === "screen"
+        ? null
+        : `The browser blocked the ${what}. Allow it in the address bar's site settings and try again.`;
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return `No ${what} was found. Plug one in or pick another.`;
+    case "NotReadableError":
+    case "AbortError":
+      return `The ${what} is busy or failed to start. Close other apps using it and try again.`;
+    default:
+      return `Could not start the ${what}.`;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The studio compositor, in a dedicated Worker. It reads the screen and camera as
+ * VideoFrame streams (MediaStreamTrackProcessor readables transferred from the page),
+ * draws the chosen layout on an OffscreenCanvas on its own 30 fps timer, and writes
+ * each composite frame to a MediaStreamTrackGenerator's writable — the track the
+ * studio sends. Why a Worker: a hidden tab gets no requestAnimationFrame at all and
+ * its main-thread timers drop to ~1 Hz, while a dedicated Worker's timers keep their
+ * rate (docs/decisions/020-studio-compositor.md has the measurements).
+ */
+import { contain, type Layout, OUTPUT, pipRect } from "./layout.ts";
+
+/** Messages from the page. */
+export type CompositorCommand =
+  | { type: "init"; output: WritableStream<VideoFrame> }
+  | { type: "source"; slot: Slot; readable: ReadableStream<VideoFrame> | null }
+  | { type: "layout"; layout: Layout }
+  | { type: "stop" };
+
+/** Messages to the page: frames written in the last second. */
+export type CompositorEvent = { type: "fps"; fps: number };
+
+export type Slot = "screen" | "camera";
+
+interface Source {
+  reader: ReadableStreamDefaultReader<VideoFrame>;
+  latest: VideoFrame | null;
+}
+
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<CompositorCommand>) => void) | null;
+  postMessage(m: CompositorEvent): void;
+};
+
+const canvas = new OffscreenCanvas(OUTPUT.width, OUTPUT.height);
+const ctx = canvas.getContext("2d", { alpha: false, desynchronized: true })!;
+const sources: Partial<Record<Slot, Source>> = {};
+let layout: Layout = { kind: "pip", corner: "bottom-right" };
+let writer: WritableStreamDefaultWriter<VideoFrame> | null = null;
+let writing = false;
+let timer: ReturnType<typeof setInterval> | null = null;
+let written = 0;
+let fpsTimer: ReturnType<typeof setInterval> | null = null;
+
+function setSource(slot: Slot, readable: ReadableStream<VideoFrame> | null): void {
+  const old = sources[slot];
+  if (old) {
+    old.reader.cancel().catch(() => {});
+    old.latest?.close();
+    delete sources[slot];
+  }
+  if (!readable) return;
+  const src: Source = { reader: readable.getReader(), latest: null };
+  sources[slot] = src;
+  void (async () => {
+    for (;;) {
+      let r: ReadableStreamReadResult<VideoFrame>;
+      try {
+        r = await src.reader.read();
+      } catch {
+        break;
+      }
+      if (r.done) break;
+      // Keep only the newest frame; closing the rest returns their buffers to the capturer at once.
+      if (sources[slot] !== src) {
+        r.value.close();
+        break;
+      }
+      src.latest?.close();
+      src.latest = r.value;
+    }
+  })();
+}
+
+function draw(frame: VideoFrame, box: { x: number; y: number; w: number; h: number }): void {
+  const r = contain(frame.displayWidth, frame.displayHeight, box);
+  ctx.drawImage(frame, r.x, r.y, r.w, r.h);
+}
+
+function slate(text: string): void {
+  ctx.fillStyle = "#aab3bf";
+  ctx.font = "600 36px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.fillText(text, OUTPUT.width / 2, OUTPUT.height / 2);
+}
+
+function compose(): void {
+  const full = { x: 0, y: 0, w: OUTPUT.width, h: OUTPUT.height };
+  const screen = sources.screen?.latest ?? null;
+  const camera = sources.camera?.latest ?? null;
+  ctx.fillStyle = "#14171c";
+  ctx.fillRect(0, 0, OUTPUT.width, OUTPUT.height);
+  // A layout whose source is missing shows what exists rather than a black picture.
+  const main =
+    layout.kind === "camera"
+      ? (camera ?? screen)
+      : (screen ?? (layout.kind === "pip" ? camera : null));
+  if (main) draw(main, full);
+  else slate(layout.kind === "screen" ? "Share a screen to show it here" : "Starting soon");
+  if (layout.kind === "pip" && screen && camera) {
+    const r = pipRect(layout.corner, camera.displayWidth, camera.displayHeight);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(r.x - 3, r.y - 3, r.w + 6, r.h + 6);
+    ctx.drawImage(camera, r.x, r.y, r.w, r.h);
+  }
+}
+
+function tick(): void {
+  if (!writer) return;
+  // The generator applies back-pressure when the encoder lags: drop this tick rather than queue.
+  if (writing) return;
+  compose();
+  const frame = new VideoFrame(canvas, { timestamp: Math.round(performance.now() * 1000) });
+  writing = true;
+  writer.write(frame).then(
+    () => {
+      writing = false;
+      written++;
+    },
+    () => {
+      writing = false;
+      frame.close();
+    },
+  );
+}
+
+function stop(): void {
+  if (timer) clearInterval(timer);
+  if (fpsTimer) clearInterval(fpsTimer);
+  timer = fpsTimer = null;
+  setSource("screen", null);
+  setSource("camera", null);
+  writer?.close().catch(() => {});
+  writer = null;
+}
+
+scope.onmessage = (e) => {
+  const msg = e.data;
+  switch (msg.type) {
+    case "init":
+      writer = msg.output.getWriter();
+      timer = setInterval(tick, 1000 / OUTPUT.fps);
+      fpsTimer = setInterval(() => {
+        scope.postMessage({ type: "fps", fps: written });
+        written = 0;
+      }, 1000);
+      break;
+    case "source":
+      setSource(msg.slot, msg.readable);
+      break;
+    case "layout":
+      layout = msg.layout;
+      break;
+    case "stop":
+      stop();
+      break;
+    default:
+      msg satisfies never;
+  }
+};
