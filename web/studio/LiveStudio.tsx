@@ -5,6 +5,7 @@ import { Notice, PageMessage } from "../components/Notice.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
+import { MediaPanel } from "./media/MediaPanel.tsx";
 import { StudioChat } from "./StudioChat.tsx";
 
 type State =
@@ -72,7 +73,7 @@ export function LiveStudio(props: { classId: string }) {
             <p class="class-meta">{formatStart(state.cls.scheduledStart)}</p>
             <JoinLink url={state.cls.joinUrl} />
           </header>
-          <LiveControls cls={state.cls} />
+          <MediaPanel cls={state.cls} />
           <StudioChat cls={state.cls} />
         </main>
       );
