@@ -2,7 +2,7 @@
  * The real-time classroom in a real Chromium: the seeded demo teacher runs the studio;
  * two guests (one on a desktop, one on a 360 px phone) chat in their section, read the
  * teacher's class-wide messages, hit the chat rules, and get moderated — delete,
- * timeout, ban — each person in their own browser profile.
+ * timeout, ban — and lose and regain the network, each person in their own browser profile.
  */
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -130,6 +130,17 @@ describe("real-time classroom", () => {
     // Bob (timed out, not banned) stays connected; so does the teacher.
     await connected(b);
     await connected(t, '[data-testid="studio-chat"]');
+
+    // The indicator is honest about the network, and a reconnect resumes what was missed.
+    await bob.context.setOffline(true);
+    await b.locator('[data-testid="connection-status"][data-state="offline"]').waitFor(T);
+    await t.getByTestId("studio-chat-input").fill("Sent while Bob was offline");
+    await t.getByTestId("studio-send").click();
+    await message(t, "studio-global-chat", "Sent while Bob was offline").waitFor(T);
+    await bob.context.setOffline(false);
+    await connected(b);
+    await b.getByTestId("tab-global").click();
+    await message(b, "global-chat", "Sent while Bob was offline").waitFor(T);
     const overflow = await b.evaluate(() => document.documentElement.scrollWidth - innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
   });

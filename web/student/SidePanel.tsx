@@ -52,7 +52,7 @@ export function SidePanel(props: {
       {announcement ? (
         <div class="callout callout-announce" data-testid="announcement" role="status">
           <p class="callout-label">
-            Announcement · {announcement.from.name} · {clockTime(announcement.at)}
+            Announcement · {clockTime(announcement.at)}
           </p>
           <p class="callout-text">{announcement.text}</p>
         </div>
