@@ -7,6 +7,7 @@ interface __BaseEnv_Env {
 	ASSETS: Fetcher;
 	PUBLIC_ORIGIN: string;
 	SHARD_CAPACITY: string;
+	SHARD_HOST: string;
 	BRIDGE_URL: string;
 	LOCAL_RTMP_URL: string;
 	LOCAL_PLAYBACK_URL: string;
@@ -30,7 +31,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "PUBLIC_ORIGIN" | "SHARD_CAPACITY" | "BRIDGE_URL" | "LOCAL_RTMP_URL" | "LOCAL_PLAYBACK_URL" | "CALLS_APP_ID" | "CALLS_API_BASE" | "JWT_SECRET" | "BRIDGE_SECRET" | "CALLS_APP_SECRET">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "PUBLIC_ORIGIN" | "SHARD_CAPACITY" | "SHARD_HOST" | "BRIDGE_URL" | "LOCAL_RTMP_URL" | "LOCAL_PLAYBACK_URL" | "CALLS_APP_ID" | "CALLS_API_BASE" | "JWT_SECRET" | "BRIDGE_SECRET" | "CALLS_APP_SECRET">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -21,6 +21,18 @@ const report = (sectionId: string, over: Partial<ShardReport> = {}): ShardReport
 });
 
 describe("RootCore admission", () => {
+  it("opens sections on the shard host the client reached and keeps each host's students there", () => {
+    const c = core(2);
+    const admit = (id: string, host?: string) =>
+      c.admit({ classId: "c1", user: user(id), role: "student", ...(host ? { host } : {}) }, T0);
+    expect(admit("a", "1")).toEqual({ ok: true, sectionId: "s1", host: "1" });
+    expect(admit("b", "2")).toEqual({ ok: true, sectionId: "s2", host: "2" });
+    expect(admit("c", "1")).toEqual({ ok: true, sectionId: "s1", host: "1" });
+    expect(admit("d", "1")).toEqual({ ok: true, sectionId: "s3", host: "1" });
+    // Without a host (production) only host-less sections are candidates.
+    expect(admit("e")).toEqual({ ok: true, sectionId: "s4" });
+  });
+
   it("fills the least-loaded open section, opens a new one when all are full, and sends staff to 'staff'", () => {
     const c = core(2);
     const pick = (id: string, role: "student" | "moderator" = "student", hint?: string) => {

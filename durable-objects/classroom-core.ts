@@ -96,6 +96,11 @@ export interface ShardLoad {
   sockets: number;
   /** Admissions not yet confirmed by a join in a report. */
   reserved: { userId: string; at: number }[];
+  /**
+   * The shard host this section lives on (`SHARD_HOST` of the Worker that opened it);
+   * absent in the default one-namespace topology (docs/decisions/003).
+   */
+  host?: string;
 }
 
 /** One D1 attendance delta (summed by upsert). */
@@ -176,11 +181,13 @@ export class RootCore {
   admit(a: Admission, now: number): AdmitResult {
     if (this.durable.bans[a.user.id]) return { ok: false, code: "banned" };
     let sectionId: string;
+    const host = a.host ?? "";
     if (isStaff(a.role)) {
       sectionId = STAFF_SECTION;
     } else {
+      // Sections open on the shard host the client reached, so its socket stays there.
       const open = [...this.loads.values()]
-        .filter((l) => l.sectionId !== STAFF_SECTION)
+        .filter((l) => l.sectionId !== STAFF_SECTION && (l.host ?? "") === host)
         .map((l) => ({ l, n: this.loadOf(l, now) }))
         .filter((x) => x.n < this.capacity);
       const hinted = a.hint ? open.find((x) => x.l.sectionId === a.hint) : undefined;
@@ -193,8 +200,11 @@ export class RootCore {
         sectionId = `s${this.durable.sectionCount}`;
       }
     }
-    this.load(sectionId).reserved.push({ userId: a.user.id, at: now });
-    return { ok: true, sectionId };
+    const load = this.load(sectionId);
+    if (host && load.host === undefined && load.reserved.length === 0 && load.sockets === 0)
+      load.host = host;
+    load.reserved.push({ userId: a.user.id, at: now });
+    return load.host ? { ok: true, sectionId, host: load.host } : { ok: true, sectionId };
   }
 
   /** Sections that hold (or are about to hold) sockets: the delivery targets. */

@@ -14,7 +14,7 @@ import {
   type ShardLoad,
 } from "./classroom-core.ts";
 import type { Admission, AdmitResult, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
-import { STAFF_SECTION, shardName } from "./rpc.ts";
+import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 
 /** Events kept for resume. */
 export const LOG_SIZE = 1000;
@@ -306,9 +306,8 @@ export class Classroom extends DurableObject<Env> {
     await Promise.allSettled(
       batch.map(async ([sectionId, delivery]) => {
         try {
-          const stub = this.env.CLASSROOM_SHARD.get(
-            this.env.CLASSROOM_SHARD.idFromName(shardName(classId, sectionId)),
-          );
+          const ns = shardNamespace(this.env, this.core.loads.get(sectionId)?.host);
+          const stub = ns.get(ns.idFromName(shardName(classId, sectionId)));
           await stub.deliver(delivery);
         } catch (err) {
           // Lost frames are recovered by clients: they see a seq gap and resync.

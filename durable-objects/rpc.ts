@@ -20,10 +20,29 @@ export interface Admission {
   role: ClassRole;
   /** Preferred section (`?section=`). */
   hint?: string;
+  /** `SHARD_HOST` of the admitting Worker; new sections open there (docs/decisions/003). */
+  host?: string;
 }
 
 /** The root's answer to an admission. */
-export type AdmitResult = { ok: true; sectionId: string } | { ok: false; code: "banned" };
+export type AdmitResult =
+  | { ok: true; sectionId: string; host?: string }
+  | { ok: false; code: "banned" };
+
+/**
+ * The shard namespace of a section on shard host `host`: `CLASSROOM_SHARD_<host>` when
+ * the section lives on another runtime (local multi-process benchmark topology,
+ * docs/decisions/003), else `CLASSROOM_SHARD` — the only one production has.
+ */
+export function shardNamespace(
+  env: Env,
+  host: string | undefined,
+): DurableObjectNamespace<import("./classroom-shard.ts").ClassroomShard> {
+  if (!host) return env.CLASSROOM_SHARD;
+  const ns = (env as unknown as Record<string, unknown>)[`CLASSROOM_SHARD_${host}`];
+  if (!ns) throw new Error(`no binding CLASSROOM_SHARD_${host} for shard host ${host}`);
+  return ns as DurableObjectNamespace<import("./classroom-shard.ts").ClassroomShard>;
+}
 
 /** Trusted headers on the upgrade the Worker forwards to a shard (client copies are stripped). */
 export const TRUSTED = {

@@ -5,7 +5,7 @@
  * trusted identity headers it sets itself (client-supplied headers never pass).
  */
 import { Hono } from "hono";
-import { shardName, TRUSTED } from "../../durable-objects/rpc.ts";
+import { shardName, shardNamespace, TRUSTED } from "../../durable-objects/rpc.ts";
 import { CloseCode, PROTOCOL_VERSION } from "../../protocol/realtime.ts";
 import { verifyToken } from "../auth/session.ts";
 import { ApiError } from "../errors.ts";
@@ -55,6 +55,7 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
     user: { id: access.user.id, name: access.user.displayName },
     role: access.role,
     ...(section && /^s\d{1,6}$/.test(section) ? { hint: section } : {}),
+    ...(c.env.SHARD_HOST ? { host: c.env.SHARD_HOST } : {}),
   });
   if (!admitted.ok) return closedSocket(CloseCode.banned, "banned");
 
@@ -69,8 +70,7 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   });
   const resume = c.req.query("resume");
   if (resume && /^\d{1,15}$/.test(resume)) headers.set(TRUSTED.resume, resume);
-  const shard = c.env.CLASSROOM_SHARD.get(
-    c.env.CLASSROOM_SHARD.idFromName(shardName(classId, admitted.sectionId)),
-  );
+  const ns = shardNamespace(c.env, admitted.host);
+  const shard = ns.get(ns.idFromName(shardName(classId, admitted.sectionId)));
   return shard.fetch(new Request("https://shard.internal/ws", { headers }));
 });
