@@ -22,7 +22,7 @@ export interface PliSchedule {
 export const DEFAULT_PLI_SCHEDULE: PliSchedule = {
   fastMs: 300,
   steadyMs: 2000,
-  leadMs: 250,
+  leadMs: 400,
   retryMs: 300,
 };
 

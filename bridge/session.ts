@@ -125,6 +125,7 @@ export class ClassSession {
   #lastKeyframeAt: number | null = null;
   #stallStartedAt: number | null = null;
   #switchedToTeacherAt: number | null = null;
+  #fillerStartedAt = 0;
   #restarts = 0;
   #failures = 0;
   #restartTimer: NodeJS.Timeout | null = null;
@@ -342,11 +343,16 @@ export class ClassSession {
 
   #onTick(now: number): void {
     if (this.#closed) return;
-    const stalled = this.#wantsFiller(now);
+    const since =
+      this.#lastTeacherVideoAt === null ? Number.POSITIVE_INFINITY : now - this.#lastTeacherVideoAt;
+    const stalled = since >= this.#opts.stallMs;
+    // Warm the slate up at half the stall threshold so its first IDR is ready
+    // when the switch is due (ffmpeg start + x264 init take ~0.5 s).
+    const quiet = since >= this.#opts.stallMs / 2;
     const haveOutput = this.#output !== null || this.#restartTimer !== null || this.#outputStarting;
+    if (quiet && haveOutput && !this.#filler && !this.#ended) this.#startFiller(now);
     if (stalled && haveOutput) {
       this.#stallStartedAt ??= now;
-      if (!this.#filler) this.#startFiller();
       if (now - this.#stallStartedAt > this.#opts.fillerMaxMs) {
         this.#opts.log("session.filler-limit", {
           classId: this.classId,
@@ -357,17 +363,23 @@ export class ClassSession {
       }
     } else if (!stalled) {
       this.#stallStartedAt = null;
-      // Stop the slate a little after the teacher is back on air (avoids flapping).
-      if (
-        this.#filler &&
-        this.#video.source === this.#teacherKey &&
-        this.#switchedToTeacherAt !== null &&
-        now - this.#switchedToTeacherAt > 2000
-      ) {
-        void this.#stopFiller();
-      }
     }
-    if (this.#publisher && pliDue(this.#pli, now)) {
+    // Stop the slate once the teacher has been back on air for 2 s; keep a
+    // warm one at least 3 s so network jitter does not churn processes.
+    if (
+      !quiet &&
+      this.#filler &&
+      this.#video.source === this.#teacherKey &&
+      now - (this.#switchedToTeacherAt ?? 0) > 2000 &&
+      now - this.#fillerStartedAt > 3000
+    ) {
+      void this.#stopFiller();
+    }
+    // Until ffmpeg has produced output, ask at the fast rate: an IDR that
+    // arrived while ffmpeg was still binding its ports or probing is lost to it.
+    const waitingForOutput = this.#output !== null && this.#streamStartedAt === null;
+    const pliState = waitingForOutput ? { ...this.#pli, lastKeyframeAt: null } : this.#pli;
+    if (this.#publisher && pliDue(pliState, now)) {
       this.#pli = onPliSent(this.#pli, now);
       this.#publisher.requestKeyframe();
     }
@@ -501,7 +513,8 @@ export class ClassSession {
     }
   }
 
-  #startFiller(): void {
+  #startFiller(now: number): void {
+    this.#fillerStartedAt = now;
     const n = ++this.#fillerSeq;
     const key = `filler:${n}`;
     this.#fillerKey = key;
@@ -542,8 +555,9 @@ export class ClassSession {
       "baseline",
       "-pix_fmt",
       "yuv420p",
+      // 1 s GOP: the switch to the slate waits for its IDR, and YouTube wants ≤ 4 s.
       "-g",
-      "30",
+      "15",
       "-b:v",
       "300k",
       "-f",

@@ -1,0 +1,237 @@
+/**
+ * Integration: a werift WHIP publisher (ffmpeg testsrc + sine) → the bridge →
+ * a real local RTMP server, checked with ffprobe. Needs ffmpeg; skipped without.
+ */
+
+import { rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { dirname } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveFfmpeg } from "./ffmpeg.ts";
+import { createLogger } from "./log.ts";
+import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
+import { type Bridge, startBridge } from "./server.ts";
+import { startTestPublisher, type TestPublisher } from "./test-publisher.ts";
+import {
+  acquireMediaLock,
+  childPids,
+  keyframeGaps,
+  maxVideoGap,
+  probeRecording,
+  record,
+  tmpFile,
+  waitFor,
+} from "./test-support.ts";
+
+const ffmpeg = resolveFfmpeg();
+const SECRET = "test-bridge-secret-0123456789";
+const CLASS = "media-it";
+const auth = { Authorization: `Bearer ${SECRET}` };
+
+describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => {
+  let release: () => void = () => {};
+  let rtmp: LocalRtmpServer;
+  let bridge: Bridge;
+  let pub: TestPublisher | null = null;
+  let callbacks: Record<string, unknown>[] = [];
+  let callbackServer: Server;
+  let firstFrameMs = Number.NaN;
+
+  beforeAll(async () => {
+    release = await acquireMediaLock();
+    callbackServer = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on("end", () => {
+        callbacks.push({ ...JSON.parse(body), _auth: req.headers.authorization });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => callbackServer.listen(0, "127.0.0.1", () => r()));
+    const cbPort = (callbackServer.address() as { port: number }).port;
+    rtmp = await startLocalRtmpServer({ stream: CLASS });
+    bridge = await startBridge({
+      host: "127.0.0.1",
+      port: 0,
+      secret: SECRET,
+      ffmpeg,
+      rtpPortMin: 42000,
+      rtpPortMax: 42099,
+      ice: {},
+      healthCallbackUrl: `http://127.0.0.1:${cbPort}/api/bridge/health`,
+      healthCallbackSecret: "cb-secret",
+      healthIntervalMs: 2000,
+      log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
+    });
+    const put = await fetch(`${bridge.url}/sessions/${CLASS}`, {
+      method: "PUT",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ rtmpUrl: rtmp.rtmpUrl }),
+    });
+    expect(put.status).toBe(201);
+    pub = await startTestPublisher({ whipUrl: `${bridge.url}/whip/${CLASS}`, secret: SECRET });
+    const started = await waitFor(
+      () => bridge.sessions.get(CLASS)?.health().streamStartedAt,
+      20_000,
+      "first RTMP frame",
+    );
+    firstFrameMs = (started ?? 0) - pub.postedAt;
+  }, 60_000);
+
+  afterAll(async () => {
+    try {
+      await pub?.stop();
+      await bridge?.close();
+      await rtmp?.stop();
+      await new Promise<void>((r) => (callbackServer ? callbackServer.close(() => r()) : r()));
+      rmSync(dirname(tmpFile("x")), { recursive: true, force: true });
+      expect(await childPids("ffmpeg")).toEqual([]);
+      expect(await childPids("nginx")).toEqual([]);
+    } finally {
+      release();
+    }
+  }, 30_000);
+
+  it("pushes H.264 + AAC 48 kHz stereo; 10 s recorded from the RTMP server decode cleanly with keyframes ≤ 2.1 s apart", async () => {
+    expect(firstFrameMs).toBeLessThan(8000);
+    console.info(`WHIP POST → first RTMP frame: ${firstFrameMs} ms`);
+    const file = tmpFile("steady.flv");
+    await record(rtmp.playRtmpUrl, file, 11).done;
+    const rec = await probeRecording(file);
+    expect(rec.codecs.sort()).toEqual(["aac", "h264"]);
+    expect(rec.audio).toEqual({ sampleRate: 48000, channels: 2 });
+    expect(rec.durationS).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...keyframeGaps(rec))).toBeLessThanOrEqual(2.1);
+    expect(rec.decodeErrors).toBe("");
+    const h = bridge.sessions.get(CLASS)!.health();
+    expect(h).toMatchObject({
+      state: "live",
+      receiving: true,
+      ffmpegRunning: true,
+      pushing: true,
+      restarts: 0,
+    });
+    expect(h.video).toMatchObject({ width: 640, height: 360 });
+    expect(h.bitrateKbps).toBeGreaterThan(100);
+  }, 40_000);
+
+  it("reports health to the callback URL, with the bearer and without the stream key", async () => {
+    await waitFor(() => callbacks.some((c) => c.state === "live"), 5000, "a live health callback");
+    const live = callbacks.find((c) => c.state === "live")!;
+    expect(live).toMatchObject({
+      type: "bridge.health",
+      classId: CLASS,
+      pushing: true,
+      _auth: "Bearer cb-secret",
+    });
+    expect(typeof live.streamStartedAt).toBe("number");
+    const key = new URL(rtmp.rtmpUrl).searchParams.get("key")!;
+    expect(JSON.stringify(callbacks)).not.toContain(key);
+    const health = await (await fetch(`${bridge.url}/health`)).text();
+    expect(health).not.toContain(key);
+    expect(JSON.parse(health)).toMatchObject({
+      ok: true,
+      state: "ok",
+      sessions: [{ classId: CLASS }],
+    });
+  });
+
+  it("refuses a second publisher for the same class with 409, and trickle PATCH with 405", async () => {
+    const patch = await fetch(pub!.resourceUrl, { method: "PATCH", headers: auth });
+    expect(patch.status).toBe(405);
+    await expect(
+      startTestPublisher({ whipUrl: `${bridge.url}/whip/${CLASS}`, secret: SECRET }),
+    ).rejects.toMatchObject({
+      status: 409,
+    });
+  }, 20_000);
+
+  it("keeps the RTMP publish alive with the filler slate through a 15 s media stall", async () => {
+    const session = bridge.sessions.get(CLASS)!;
+    const [outputPid] = session.pids();
+    const file = tmpFile("stall.flv");
+    const rec = record(rtmp.playRtmpUrl, file, 24);
+    await new Promise((r) => setTimeout(r, 3000));
+    pub!.pause();
+    callbacks = [];
+    await waitFor(() => session.health().fillerActive, 4000, "filler to take over");
+    expect(session.health().state).toBe("filler");
+    await new Promise((r) => setTimeout(r, 13_000));
+    expect(session.health()).toMatchObject({ fillerActive: true, pushing: true, receiving: false });
+    pub!.resume();
+    await waitFor(
+      () => session.health().state === "live" && !session.health().fillerActive,
+      5000,
+      "teacher back",
+    );
+    await rec.done;
+    expect(session.pids()[0]).toBe(outputPid);
+    expect(session.health().restarts).toBe(0);
+    expect(callbacks.some((c) => c.state === "filler" && c.fillerActive === true)).toBe(true);
+    const r = await probeRecording(file);
+    console.info(
+      `stall: recorded ${r.durationS.toFixed(1)} s, max video gap ${maxVideoGap(r).toFixed(2)} s, max keyframe gap ${Math.max(...keyframeGaps(r)).toFixed(2)} s`,
+    );
+    // The recorder kept reading the whole time: the publisher never left nginx.
+    expect(r.durationS).toBeGreaterThanOrEqual(22);
+    expect(maxVideoGap(r)).toBeLessThan(2.5);
+    expect(Math.max(...keyframeGaps(r))).toBeLessThan(3.5);
+    expect(r.codecs.sort()).toEqual(["aac", "h264"]);
+  }, 45_000);
+
+  it("restarts ffmpeg after it crashes", async () => {
+    const session = bridge.sessions.get(CLASS)!;
+    const [pid] = session.pids();
+    process.kill(pid!, "SIGKILL");
+    await waitFor(() => session.health().restarts === 1, 3000, "restart counted");
+    await waitFor(() => session.health().state === "live", 15_000, "live again");
+    expect(session.pids()[0]).not.toBe(pid);
+  }, 20_000);
+
+  it("retries when the RTMP server goes away, without leaking processes or ports, and recovers", async () => {
+    const session = bridge.sessions.get(CLASS)!;
+    const before = session.health().restarts;
+    const port = rtmp.port;
+    await rtmp.stop();
+    await waitFor(() => session.health().restarts >= before + 2, 15_000, "several failed restarts");
+    expect((await childPids("ffmpeg")).length).toBeLessThanOrEqual(3); // publisher's + output + maybe filler
+    expect(session.health().lastError).not.toContain(
+      new URL(rtmp.rtmpUrl).searchParams.get("key")!,
+    );
+    rtmp = await startLocalRtmpServer({
+      stream: CLASS,
+      port,
+      secret: new URL(rtmp.rtmpUrl).searchParams.get("key")!,
+    });
+    await waitFor(
+      () => session.health().state === "live",
+      25_000,
+      "live again after the server returns",
+    );
+    expect(session.portBase).toBe(42000);
+  }, 50_000);
+
+  it("WHIP DELETE ends the publisher; the class session stays for a reconnect", async () => {
+    await pub!.stop();
+    pub = null;
+    const session = bridge.sessions.get(CLASS)!;
+    expect(session.publisher).toBeNull();
+    await waitFor(() => session.health().fillerActive, 5000, "filler after DELETE");
+    pub = await startTestPublisher({ whipUrl: `${bridge.url}/whip/${CLASS}`, secret: SECRET });
+    await waitFor(
+      () => session.health().state === "live" && !session.health().fillerActive,
+      10_000,
+      "live after reconnect",
+    );
+    const del = await fetch(`${bridge.url}/sessions/${CLASS}`, { method: "DELETE", headers: auth });
+    expect(del.status).toBe(204);
+    expect(bridge.sessions.size).toBe(0);
+    await waitFor(
+      async () => (await childPids("ffmpeg")).length <= 1,
+      5000,
+      "session ffmpegs gone",
+    );
+  }, 30_000);
+});
