@@ -51,9 +51,7 @@ export function SidePanel(props: {
       </div>
       {announcement ? (
         <div class="callout callout-announce" data-testid="announcement" role="status">
-          <p class="callout-label">
-            Announcement · {clockTime(announcement.at)}
-          </p>
+          <p class="callout-label">Announcement · {clockTime(announcement.at)}</p>
           <p class="callout-text">{announcement.text}</p>
         </div>
       ) : null}
