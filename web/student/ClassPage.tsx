@@ -15,9 +15,6 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
   const { cls, user } = props;
   const guest = user.role === "guest";
   const { state, socket } = useClassroom(cls.id);
-  // VideoArea takes `stream: { status }` (being added by its owner); a spread passes it
-  // whether or not the current VideoArea props declare it yet.
-  const videoProps = { cls, stream: { status: state.stream } };
   return (
     <>
       <AppHeader
@@ -33,7 +30,7 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
       </AppHeader>
       <main class="classroom" data-testid="class-page" data-stream={state.stream}>
         <div class="classroom-video">
-          <VideoArea {...videoProps} />
+          <VideoArea cls={cls} stream={{ status: state.stream }} />
         </div>
         <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         <div class="classroom-info">
