@@ -1,0 +1,187 @@
+/**
+ * One load-client process of the fan-out benchmark (forked by bench/fanout.ts): opens
+ * its share of student sockets over real loopback WebSockets, spread over many
+ * 127.0.0.x source addresses, and records when each teacher event arrives.
+ * One Node process holds ~9,000 sockets under the 20,000-fd limit (shared/FACTS.md).
+ */
+import WebSocket from "ws";
+import { mintTicket } from "./tickets.ts";
+
+/** Parent → client: what to connect. */
+export interface ClientJob {
+  kind: "job";
+  mode: "runtime" | "baseline";
+  /** Global index of this process's first socket (names guests `bench-<i>`). */
+  first: number;
+  count: number;
+  /** Server ports; socket i goes to ports[i % ports.length]. */
+  ports: number[];
+  classId: string;
+  jwtSecret: string;
+  /** Connects in flight at once in this process. */
+  concurrency: number;
+  /** Source addresses 127.0.0.2 … 127.0.0.(1+addresses). */
+  addresses: number;
+  /** Epoch ms after which no new connect starts (time box for huge N). */
+  deadline: number;
+}
+
+/** Client → parent messages. */
+export type ClientReport =
+  | {
+      kind: "connected";
+      ok: number;
+      failed: number;
+      /** Not attempted: the connect time box ran out. */
+      skipped: number;
+      errors: string[];
+      ms: number;
+    }
+  | { kind: "progress"; received: number }
+  | {
+      kind: "result";
+      /** Delivery delays, ms, one per (socket, event). */
+      delays: number[];
+      /** Sockets still open. */
+      open: number;
+      /** Sockets that closed during the run. */
+      closed: number;
+      /** Distinct (socket, event) deliveries, closed sockets included. */
+      received: number;
+      firstAt: number;
+      lastAt: number;
+    };
+
+/** Parent → client commands after the job. */
+export type ClientCommand = { kind: "collect" } | { kind: "close" };
+
+const EVENT = /"text":"bench:(\d+):(\d+)"/;
+
+interface Sock {
+  ws: WebSocket;
+  seen: Set<number>;
+  open: boolean;
+}
+
+const socks: Sock[] = [];
+const delays: number[] = [];
+let received = 0;
+let closed = 0;
+let firstAt = Number.POSITIVE_INFINITY;
+let lastAt = 0;
+
+function send(m: ClientReport): void {
+  process.send?.(m);
+}
+
+function connectOne(job: ClientJob, i: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    void (async () => {
+      const port = job.ports[i % job.ports.length]!;
+      let url = `ws://127.0.0.1:${port}/`;
+      if (job.mode === "runtime") {
+        // The benchmark owns the stack, so it mints join tickets with the secret it
+        // generated instead of a POST /ticket round trip per socket.
+        const ticket = await mintTicket(
+          { id: `bench-${i}`, name: `Student ${i}`, role: "guest" },
+          job.classId,
+          job.jwtSecret,
+        );
+        url = `ws://127.0.0.1:${port}/ws/classes/${job.classId}?v=1&ticket=${ticket}`;
+      }
+      const ws = new WebSocket(url, {
+        localAddress: `127.0.0.${2 + (i % job.addresses)}`,
+        perMessageDeflate: false,
+        handshakeTimeout: 60_000,
+      });
+      const s: Sock = { ws, seen: new Set(), open: false };
+      let settled = false;
+      const done = (err: string | null) => {
+        if (settled) return;
+        settled = true;
+        resolve(err);
+      };
+      ws.on("message", (data) => {
+        const text = data.toString();
+        if (!s.open && (text.startsWith('{"type":"welcome"') || job.mode === "baseline")) {
+          s.open = true;
+          socks.push(s);
+          done(null);
+        }
+        if (!text.startsWith('{"type":"announce"')) return;
+        const m = EVENT.exec(text);
+        if (!m) return;
+        const k = Number(m[1]);
+        if (s.seen.has(k)) return;
+        const now = Date.now();
+        s.seen.add(k);
+        received++;
+        delays.push(now - Number(m[2]));
+        if (now < firstAt) firstAt = now;
+        if (now > lastAt) lastAt = now;
+      });
+      ws.on("unexpected-response", (_req, res) => done(`http ${res.statusCode}`));
+      ws.on("error", (err) => done(err.message.slice(0, 80)));
+      ws.on("close", (code) => {
+        if (s.open) {
+          s.open = false;
+          closed++;
+        }
+        done(`closed ${code}`);
+      });
+    })();
+  });
+}
+
+async function runJob(job: ClientJob): Promise<void> {
+  const t0 = Date.now();
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const errors = new Map<string, number>();
+  const worker = async () => {
+    while (next < job.count && Date.now() < job.deadline) {
+      const i = job.first + next++;
+      const err = await connectOne(job, i);
+      if (err === null) ok++;
+      else {
+        failed++;
+        errors.set(err, (errors.get(err) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.concurrency }, worker));
+  send({
+    kind: "connected",
+    ok,
+    failed,
+    skipped: job.count - next,
+    errors: [...errors].map(([e, n]) => `${e} ×${n}`),
+    ms: Date.now() - t0,
+  });
+  let last = -1;
+  setInterval(() => {
+    if (received !== last) send({ kind: "progress", received });
+    last = received;
+  }, 250).unref();
+}
+
+process.on("message", (m: ClientJob | ClientCommand) => {
+  switch (m.kind) {
+    case "job":
+      void runJob(m);
+      break;
+    case "collect": {
+      const open = socks.filter((s) => s.open).length;
+      send({ kind: "result", delays, open, closed, received, firstAt, lastAt });
+      break;
+    }
+    case "close":
+      for (const s of socks) s.ws.terminate();
+      setTimeout(() => process.exit(0), 100);
+      break;
+    default:
+      m satisfies never;
+  }
+});
+process.on("disconnect", () => process.exit(0));

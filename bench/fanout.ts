@@ -1,0 +1,334 @@
+/**
+ * Fan-out benchmark: `npm run bench:fanout -- --students N [--shards K] [--processes M] [--json]`.
+ *
+ * Starts its own local stack (M runtime processes, bench/stack.ts), connects N guest
+ * sockets from forked client processes over loopback, has the teacher post E
+ * announcements (each text carries its send time), and measures delivery delay to
+ * every student, losses, deliveries/s, connect rate and runtime memory per socket.
+ * Then runs the same generator against a plain Node `ws` broadcast server (same
+ * process count) and reports the ratio. Everything it starts is stopped on exit,
+ * Ctrl-C, failure or the hard timeout. Results: docs/benchmarks.md.
+ *
+ * Options: --students N (1000) · --shards K (sets SHARD_CAPACITY = ceil(N/K); default
+ * capacity 2000) · --processes M runtime processes (1) · --events E (10) · --rate
+ * events/s (1) · --clients C client processes (ceil(N/8000)) · --concurrency connects in
+ * flight per client process (64) · --connect-budget s: stop opening sockets after this (420) · --port base (8950) ·
+ * --timeout s (600) · --no-baseline · --json (one JSON object as the last line).
+ */
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import type { ClientCommand, ClientJob, ClientReport } from "./client.ts";
+import {
+  BENCH_CLASS,
+  BENCH_TEACHER,
+  bundle,
+  type Child,
+  forkChild,
+  rssOf,
+  startRuntimes,
+  stopAll,
+  stopChild,
+  waitMessage,
+} from "./stack.ts";
+import { mintTicket } from "./tickets.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    students: { type: "string", default: "1000" },
+    shards: { type: "string" },
+    processes: { type: "string", default: "1" },
+    events: { type: "string", default: "10" },
+    rate: { type: "string", default: "1" },
+    clients: { type: "string" },
+    concurrency: { type: "string", default: "64" },
+    "connect-budget": { type: "string", default: "420" },
+    port: { type: "string", default: "8950" },
+    timeout: { type: "string", default: "600" },
+    "no-baseline": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+const N = Number(args.students);
+const M = Number(args.processes);
+const E = Number(args.events);
+const RATE = Number(args.rate);
+const C = Number(args.clients ?? Math.max(1, Math.ceil(N / 8000)));
+const BASE_PORT = Number(args.port);
+const CAPACITY = args.shards ? Math.ceil(N / Number(args.shards)) : 2000;
+const ADDRESSES = 40;
+const log = (s: string) => console.error(`[bench] ${s}`);
+
+/** One phase's figures. */
+interface Figures {
+  connected: number;
+  failed: number;
+  skipped: number;
+  errors: string[];
+  connectMs: number;
+  connectPerSec: number;
+  closed: number;
+  lost: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  msgsPerSec: number;
+  rssIdleMiB: number;
+  rssLoadedMiB: number;
+  memPerSocketKiB: number;
+}
+
+function pct(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+const isType =
+  <K extends ClientReport["kind"]>(kind: K) =>
+  (m: unknown): m is Extract<ClientReport, { kind: K }> =>
+    typeof m === "object" && m !== null && (m as { kind?: string }).kind === kind;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Connect N sockets, run the events, collect. `rss()` sums the server processes' RSS. */
+async function phase(opts: {
+  mode: "runtime" | "baseline";
+  ports: number[];
+  jwtSecret: string;
+  teacherUrl: string;
+  rss: () => number;
+}): Promise<Figures> {
+  const rssIdle = opts.rss();
+  const clients: Child[] = [];
+  const per = Math.ceil(N / C);
+  for (let c = 0; c < C; c++) clients.push(forkChild("./client.ts", [], `client ${c}`));
+  const t0 = Date.now();
+  let connectedSoFar = 0;
+  const connected = await Promise.all(
+    clients.map((child, c) => {
+      const job: ClientJob = {
+        kind: "job",
+        mode: opts.mode,
+        first: c * per,
+        count: Math.max(0, Math.min(per, N - c * per)),
+        ports: opts.ports,
+        classId: BENCH_CLASS,
+        jwtSecret: opts.jwtSecret,
+        concurrency: Number(args.concurrency),
+        addresses: ADDRESSES,
+        deadline: t0 + Number(args["connect-budget"]) * 1000,
+      };
+      child.proc.send(job);
+      return waitMessage(child, isType("connected"), 900_000).then((r) => {
+        connectedSoFar += r.ok;
+        log(
+          `${child.label}: ${r.ok} connected, ${r.failed} failed in ${r.ms} ms (total ${connectedSoFar})`,
+        );
+        return r;
+      });
+    }),
+  );
+  const connectMs = Date.now() - t0;
+  const ok = connected.reduce((n, r) => n + r.ok, 0);
+  const failed = connected.reduce((n, r) => n + r.failed, 0);
+  const errors = connected.flatMap((r) => r.errors);
+  const skipped = connected.reduce((n, r) => n + r.skipped, 0);
+  if (skipped) log(`${opts.mode}: connect budget ran out, ${skipped} sockets not attempted`);
+  log(
+    `${opts.mode}: ${ok}/${N} connected in ${connectMs} ms (${Math.round((ok * 1000) / connectMs)}/s)`,
+  );
+  // Let joins reach the root and presence settle before measuring.
+  await sleep(3000);
+  const rssLoaded = opts.rss();
+
+  const progress = new Map<Child, number>();
+  for (const child of clients)
+    child.proc.on("message", (m: unknown) => {
+      if (isType("progress")(m)) progress.set(child, m.received);
+    });
+  const teacher = new WebSocket(opts.teacherUrl, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    teacher.once("message", () => resolve());
+    teacher.once("error", reject);
+    teacher.once("unexpected-response", (_q, res) =>
+      reject(new Error(`teacher: http ${res.statusCode}`)),
+    );
+  });
+  await sleep(500);
+  for (let k = 0; k < E; k++) {
+    teacher.send(JSON.stringify({ type: "announce.send", text: `bench:${k}:${Date.now()}` }));
+    await sleep(1000 / RATE);
+  }
+  const expected = ok * E;
+  const drainUntil = Date.now() + Math.max(30_000, (N / 1000) * 1000);
+  let last = -1;
+  let stableSince = Date.now();
+  while (Date.now() < drainUntil) {
+    const got = [...progress.values()].reduce((a, b) => a + b, 0);
+    if (got >= expected) break;
+    if (got !== last) stableSince = Date.now();
+    else if (Date.now() - stableSince > 10_000) break;
+    last = got;
+    await sleep(250);
+  }
+  teacher.close();
+  log(`${opts.mode}: events done`);
+
+  const results = await Promise.all(
+    clients.map((child) => {
+      child.proc.send({ kind: "collect" } satisfies ClientCommand);
+      return waitMessage(child, isType("result"), 60_000);
+    }),
+  );
+  for (const child of clients) child.proc.send({ kind: "close" } satisfies ClientCommand);
+  await Promise.all(clients.map((c) => stopChild(c, 3000)));
+
+  let total = 0;
+  for (const r of results) total += r.delays.length;
+  const all = new Float64Array(total);
+  let i = 0;
+  for (const r of results) for (const d of r.delays) all[i++] = d;
+  all.sort();
+  const received = results.reduce((n, r) => n + r.received, 0);
+  const firstAt = Math.min(...results.map((r) => r.firstAt));
+  const lastAt = Math.max(...results.map((r) => r.lastAt));
+  const sockets = ok + 1;
+  return {
+    connected: ok,
+    failed,
+    skipped,
+    errors,
+    connectMs,
+    connectPerSec: Math.round((ok * 1000) / connectMs),
+    closed: results.reduce((n, r) => n + r.closed, 0),
+    lost: expected - received,
+    p50Ms: pct(all, 0.5),
+    p99Ms: pct(all, 0.99),
+    maxMs: all.length ? all[all.length - 1]! : Number.NaN,
+    msgsPerSec: lastAt > firstAt ? Math.round((received * 1000) / (lastAt - firstAt)) : Number.NaN,
+    rssIdleMiB: Math.round(rssIdle / 2 ** 20),
+    rssLoadedMiB: Math.round(rssLoaded / 2 ** 20),
+    memPerSocketKiB: Math.round(((rssLoaded - rssIdle) / sockets / 1024) * 10) / 10,
+  };
+}
+
+async function main(): Promise<void> {
+  const jwtSecret = randomBytes(32).toString("base64url");
+  log(
+    `N=${N} runtime processes=${M} client processes=${C} shard capacity=${CAPACITY} events=${E} @ ${RATE}/s`,
+  );
+  const scriptPath = await bundle();
+  const runtimes = await startRuntimes({
+    m: M,
+    basePort: BASE_PORT,
+    capacity: CAPACITY,
+    jwtSecret,
+    scriptPath,
+  });
+  log(`runtime processes up on ${runtimes.map((r) => r.port).join(", ")}`);
+  const teacherTicket = await mintTicket(
+    { id: BENCH_TEACHER.id, name: BENCH_TEACHER.displayName, role: "teacher" },
+    BENCH_CLASS,
+    jwtSecret,
+    3600,
+  );
+  const runtime = await phase({
+    mode: "runtime",
+    ports: runtimes.map((r) => r.port),
+    jwtSecret,
+    teacherUrl: `ws://127.0.0.1:${runtimes[0]!.port}/ws/classes/${BENCH_CLASS}?v=1&ticket=${teacherTicket}`,
+    rss: () => runtimes.reduce((n, r) => n + rssOf(r.child.proc.pid!, true), 0),
+  });
+  await Promise.all(runtimes.map((r) => stopChild(r.child)));
+
+  let baseline: Figures | null = null;
+  if (!args["no-baseline"]) {
+    const ports = Array.from({ length: M }, (_, p) => BASE_PORT + 100 + p);
+    const servers: Child[] = [];
+    for (let p = 0; p < M; p++) {
+      const child = forkChild(
+        "./baseline-server.ts",
+        p === 0 ? [String(ports[0])] : [String(ports[p]), String(ports[0])],
+        `baseline ${p}`,
+      );
+      servers.push(child);
+      await waitMessage(child, (m): m is "ready" => m === "ready", 30_000);
+    }
+    baseline = await phase({
+      mode: "baseline",
+      ports,
+      jwtSecret,
+      teacherUrl: `ws://127.0.0.1:${ports[0]}/?teacher=1`,
+      rss: () => servers.reduce((n, s) => n + rssOf(s.proc.pid!, false), 0),
+    });
+    await Promise.all(servers.map((s) => stopChild(s)));
+  }
+
+  const ratio = baseline ? Math.round((runtime.p99Ms / baseline.p99Ms) * 100) / 100 : null;
+  const row = (name: string, f: Figures) =>
+    `| ${name} | ${N} | ${name === "runtime" ? M : M} | ${f.connected} | ${f.failed} | ${f.lost} | ${f.p50Ms} | ${f.p99Ms} | ${f.maxMs} | ${f.msgsPerSec} | ${f.memPerSocketKiB} | ${f.connectPerSec} |`;
+  console.log(
+    [
+      "| server | N | processes | connected | failed | lost | p50 ms | p99 ms | max ms | msgs/s | KiB/socket | connects/s |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|",
+      row("runtime", runtime),
+      ...(baseline ? [row("plain ws", baseline)] : []),
+    ].join("\n"),
+  );
+  if (runtime.errors.length) console.log(`runtime connect errors: ${runtime.errors.join("; ")}`);
+  if (ratio !== null) console.log(`p99 ratio runtime / plain ws: ${ratio}`);
+  if (args.json) {
+    console.log(
+      JSON.stringify({
+        students: N,
+        processes: M,
+        clientProcesses: C,
+        shardCapacity: CAPACITY,
+        events: E,
+        rate: RATE,
+        connected: runtime.connected,
+        failed: runtime.failed,
+        skipped: runtime.skipped,
+        closed: runtime.closed,
+        lost: runtime.lost,
+        p50Ms: runtime.p50Ms,
+        p99Ms: runtime.p99Ms,
+        maxMs: runtime.maxMs,
+        msgsPerSec: runtime.msgsPerSec,
+        memPerSocketKiB: runtime.memPerSocketKiB,
+        rssIdleMiB: runtime.rssIdleMiB,
+        rssLoadedMiB: runtime.rssLoadedMiB,
+        connectPerSec: runtime.connectPerSec,
+        connectMs: runtime.connectMs,
+        baselineP50Ms: baseline?.p50Ms ?? null,
+        baselineP99Ms: baseline?.p99Ms ?? null,
+        baselineMaxMs: baseline?.maxMs ?? null,
+        baselineLost: baseline?.lost ?? null,
+        baselineConnected: baseline?.connected ?? null,
+        baselineMsgsPerSec: baseline?.msgsPerSec ?? null,
+        baselineMemPerSocketKiB: baseline?.memPerSocketKiB ?? null,
+        ratioP99: ratio,
+      }),
+    );
+  }
+}
+
+let stopping = false;
+async function shutdown(code: number, why?: unknown): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (why) log(`stopping: ${why instanceof Error ? why.message : String(why)}`);
+  await stopAll();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(130, "interrupted"));
+process.on("SIGTERM", () => void shutdown(143, "terminated"));
+process.on("uncaughtException", (err) => void shutdown(1, err));
+process.on("unhandledRejection", (err) => void shutdown(1, err));
+setTimeout(
+  () => void shutdown(2, `hard timeout ${args.timeout} s`),
+  Number(args.timeout) * 1000,
+).unref();
+
+await main();
+await shutdown(0);

@@ -1,0 +1,61 @@
+/**
+ * One local runtime process for the benchmark: a single workerd started through the
+ * Miniflare API (no wrangler dev front proxy, which costs ~3 extra fds per socket).
+ * Forked by bench/stack.ts; options arrive as JSON in argv[2]; answers "ready" over IPC.
+ */
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+/** What bench/stack.ts passes to a runtime host. */
+export interface HostOptions {
+  /** Generated wrangler config of this process (name, bindings, vars). */
+  configPath: string;
+  /** The bundled Worker (one bundle serves every process). */
+  scriptPath: string;
+  port: number;
+  /** Per-process state: D1 copy and Durable Object storage. */
+  persistTo: string;
+  /** Isolated dev registry shared by the processes of one run. */
+  registryPath: string;
+  bindings: Record<string, string>;
+  /** SQL run on this process's D1 after start (migrations, then the bench seed). */
+  setupSql: string[];
+}
+
+const opts = JSON.parse(process.argv[2] ?? "{}") as HostOptions;
+const { workerOptions } = unstable_getMiniflareWorkerOptions(opts.configPath);
+const mf = new Miniflare(
+  convertV4MiniflareOptions({
+    ...workerOptions,
+    modulesRules: undefined,
+    // The dev registry lists a Worker only by name; workerOptions leaves it out.
+    name: (JSON.parse(readFileSync(opts.configPath, "utf8")) as { name: string }).name,
+    modules: true,
+    scriptPath: opts.scriptPath,
+    // The config's `main` is the TypeScript source; module names are relative to the bundle.
+    modulesRoot: dirname(opts.scriptPath),
+    bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
+    host: "127.0.0.1",
+    port: opts.port,
+    d1Persist: `${opts.persistTo}/v3/d1`,
+    durableObjectsPersist: `${opts.persistTo}/v3/do`,
+    r2Persist: `${opts.persistTo}/v3/r2`,
+    unsafeDevRegistryPath: opts.registryPath,
+    log: undefined,
+  } as never),
+);
+await mf.ready;
+if (opts.setupSql.length > 0) {
+  const db = await mf.getD1Database("DB");
+  await db.batch(opts.setupSql.map((q) => db.prepare(q)));
+}
+process.send?.("ready");
+const stop = async () => {
+  await mf.dispose().catch(() => {});
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+process.on("disconnect", stop);
