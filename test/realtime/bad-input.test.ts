@@ -51,8 +51,10 @@ describe("bad input never crashes a shard or reaches other students", { timeout:
     await flooder.next("section.snapshot");
     await peer.next("section.snapshot");
 
+    const started = Date.now();
     for (let i = 0; i < 1000; i++) flooder.send({ type: "chat.send", text: `spam ${i}` });
-    expect((await flooder.waitClose()).code).toBe(4029);
+    expect((await flooder.waitClose(15_000)).code).toBe(4029);
+    const elapsed = Date.now() - started;
     const rejected = flooder.all("chat.rejected");
     expect(rejected.length).toBeGreaterThan(0);
     expect(rejected.every((r) => r.reason === "rate_limited" && (r.retryAfterMs ?? 0) > 0)).toBe(
@@ -60,12 +62,15 @@ describe("bad input never crashes a shard or reaches other students", { timeout:
     );
     expect(flooder.all("error").some((e) => e.code === "rate_limited")).toBe(true);
 
-    // The peer saw only the burst the bucket allowed (5), and can still chat.
+    // The peer saw only what the bucket allowed (a burst of 5, plus one per 2 s if the
+    // machine was slow enough for the flood to take that long), and can still chat.
     await sleep(300);
-    expect(peer.all("section.message")).toHaveLength(5);
+    const passed = peer.all("section.message").length;
+    expect(passed).toBeGreaterThanOrEqual(5);
+    expect(passed).toBeLessThanOrEqual(5 + Math.floor(elapsed / 2000));
     peer.send({ type: "chat.send", text: "I am fine" });
     expect((await peer.next("section.message", (m) => m.message.text === "I am fine")).sseq).toBe(
-      6,
+      passed + 1,
     );
     peer.close();
   });
