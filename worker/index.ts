@@ -3,6 +3,7 @@ import { app } from "./app.ts";
 
 export { Classroom } from "../durable-objects/classroom.ts";
 export { ClassroomShard } from "../durable-objects/classroom-shard.ts";
+export { MediaBridge } from "../durable-objects/media-bridge.ts";
 
 export default {
   fetch: app.fetch,

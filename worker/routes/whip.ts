@@ -60,6 +60,10 @@ export function callsClient(env: Env): CallsClient | null {
   });
 }
 
+/**
+ * Call the class's media bridge: over HTTP when BRIDGE_URL is set (local development,
+ * or a bridge you host), else through the class's MediaBridge container (production).
+ */
 async function bridge(
   env: Env,
   method: string,
@@ -69,12 +73,12 @@ async function bridge(
 ): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${env.BRIDGE_SECRET}` };
   if (type) headers["content-type"] = type;
+  const init: RequestInit = { method, headers, body: body ?? null };
   try {
-    return await fetch(`${env.BRIDGE_URL.replace(/\/$/, "")}${path}`, {
-      method,
-      headers,
-      body: body ?? null,
-    });
+    if (env.BRIDGE_URL) return await fetch(`${env.BRIDGE_URL.replace(/\/$/, "")}${path}`, init);
+    const classId = path.split("/")[2] ?? "";
+    const stub = env.MEDIA_BRIDGE.get(env.MEDIA_BRIDGE.idFromName(classId));
+    return await stub.fetch(new Request(`http://bridge${path}`, init));
   } catch {
     throw new ApiError(
       503,
