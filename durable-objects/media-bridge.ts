@@ -10,7 +10,7 @@
 import { DurableObject } from "cloudflare:workers";
 
 /** Port the bridge listens on inside the container (bridge/Dockerfile). */
-export const BRIDGE_CONTAINER_PORT = 8080;
+export const BRIDGE_CONTAINER_PORT = 8790;
 /** Stop an idle container after this long (no teacher publishing, no calls). */
 const IDLE_TIMEOUT_MS = 15 * 60_000;
 
