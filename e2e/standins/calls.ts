@@ -4,6 +4,7 @@
  * so the Calls client and the WHIP façade are tested without the internet.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { RTCPeerConnection } from "werift";
 
 export interface RecordedCall {
   method: string;
@@ -51,7 +52,10 @@ export async function startCallsStandin(opts: {
 }): Promise<CallsStandin> {
   const calls: RecordedCall[] = [];
   const violations: string[] = [];
-  const sessions = new Map<string, { tracks: { mid: string; trackName: string }[] }>();
+  const sessions = new Map<
+    string,
+    { tracks: { mid: string; trackName: string }[]; pc?: RTCPeerConnection }
+  >();
   let n = 0;
   const server: Server = createServer(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
@@ -163,6 +167,9 @@ export async function startCallsStandin(opts: {
     url: `http://127.0.0.1:${port}/v1`,
     calls,
     violations,
-    close: () => new Promise((r) => server.close(() => r())),
+    close: async () => {
+      for (const s2 of sessions.values()) await s2.pc?.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }

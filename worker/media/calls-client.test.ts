@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RTCPeerConnection } from "werift";
 import { type CallsStandin, startCallsStandin } from "../../e2e/standins/calls.ts";
 import { CallsClient, CallsError, sdpMids } from "./calls-client.ts";
 
@@ -46,7 +47,11 @@ describe("CallsClient against a local Calls stand-in", () => {
     ]);
     expect(pulled.requiresImmediateRenegotiation).toBe(true);
     expect(pulled.sessionDescription?.type).toBe("offer");
-    await client.renegotiate(sub.sessionId, { type: "answer", sdp: OFFER });
+    const puller = new RTCPeerConnection();
+    await puller.setRemoteDescription(pulled.sessionDescription!);
+    await puller.setLocalDescription(await puller.createAnswer());
+    await client.renegotiate(sub.sessionId, { type: "answer", sdp: puller.localDescription!.sdp });
+    await puller.close();
 
     await client.closeTracks(pub.sessionId, ["0", "1"]);
     expect((await client.getSession(pub.sessionId)).tracks).toEqual([]);

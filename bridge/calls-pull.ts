@@ -1,0 +1,152 @@
+/**
+ * Production ingest: the teacher publishes to Cloudflare Calls (the Worker's WHIP
+ * façade pushed their tracks there), and the bridge *pulls* those tracks as remote
+ * tracks into a werift peer connection of its own, then feeds them into the class
+ * session exactly like a WHIP publisher. Calls offers; the bridge answers
+ * (`tracks/new` with `location: "remote"`, then `renegotiate`).
+ */
+import { randomUUID } from "node:crypto";
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type RtcpPacket,
+  useAbsSendTime,
+  useNACK,
+  usePLI,
+  useSdesMid,
+  useTransportWideCC,
+  useTWCC,
+} from "werift";
+import type { CallsClient } from "../worker/media/calls-client.ts";
+import type { Logger } from "./log.ts";
+import type { ClassSession, MediaKind } from "./session.ts";
+
+/** A running pull: the bridge's Calls session feeding one class session. */
+export interface CallsPull {
+  id: string;
+  classId: string;
+  /** The bridge's own Calls session id. */
+  callsSessionId: string;
+  close: () => Promise<void>;
+  connectionState: () => string;
+}
+
+/** Pull `trackNames` of the teacher's Calls session into `session`. */
+export async function pullFromCalls(opts: {
+  calls: CallsClient;
+  teacherSessionId: string;
+  trackNames: string[];
+  session: ClassSession;
+  log: Logger;
+  /** How long to wait for ICE gathering before answering anyway. */
+  gatherTimeoutMs?: number;
+}): Promise<CallsPull> {
+  const { calls, session, log } = opts;
+  const id = randomUUID();
+  const pc = new RTCPeerConnection({
+    codecs: {
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: "video/H264",
+          clockRate: 90000,
+          rtcpFeedback: [useNACK(), usePLI(), useTWCC()],
+          parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+        }),
+      ],
+      audio: [new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48000, channels: 2 })],
+    },
+    headerExtensions: {
+      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+      audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+    },
+    // Calls is reached over the internet; STUN gives the container a reflexive address.
+    iceServers: [{ urls: "stun:stun.cloudflare.com:3478" }],
+  });
+
+  let closed = false;
+  let sink: ReturnType<ClassSession["attachPublisher"]> | null = null;
+  const videoSsrcs = new Set<number>();
+  const own = await calls.newSession();
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    session.detachPublisher(id);
+    await pc.close().catch(() => {});
+  };
+  const requestKeyframe = (): void => {
+    // PLIs travel to Calls, which forwards them to the teacher's browser.
+    for (const t of pc.getTransceivers()) {
+      if (t.kind !== "video") continue;
+      for (const ssrc of videoSsrcs) void t.receiver.sendRtcpPLI(ssrc).catch(() => {});
+    }
+  };
+
+  pc.onTrack.subscribe((track) => {
+    const kind: MediaKind = track.kind === "video" ? "video" : "audio";
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (kind === "video") videoSsrcs.add(rtp.header.ssrc);
+      sink?.onRtp(kind, rtp.serialize());
+    });
+  });
+  const watchRtcp = (kind: string, ev: { subscribe: (fn: (p: RtcpPacket) => void) => unknown }) =>
+    ev.subscribe((p) => {
+      if (p.type !== 200) return;
+      const ntp = p.senderInfo.ntpTimestamp;
+      sink?.onSenderReport(kind === "video" ? "video" : "audio", {
+        ssrc: p.ssrc,
+        ntpSeconds: Number(ntp >> 32n) + Number(ntp & 0xffffffffn) / 2 ** 32,
+        rtpTimestamp: p.senderInfo.rtpTimestamp,
+        packetCount: p.senderInfo.packetCount,
+        octetCount: p.senderInfo.octetCount,
+      });
+    });
+  pc.onTransceiverAdded.subscribe((t) => watchRtcp(t.kind, t.receiver.onRtcp));
+  pc.connectionStateChange.subscribe((state) => {
+    log("pull.connection", { classId: session.classId, pullId: id, state });
+    if (state === "failed" || state === "closed") void close();
+  });
+
+  try {
+    const pulled = await calls.addTracks(
+      own.sessionId,
+      opts.trackNames.map((trackName) => ({
+        location: "remote" as const,
+        sessionId: opts.teacherSessionId,
+        trackName,
+      })),
+    );
+    if (!pulled.requiresImmediateRenegotiation || pulled.sessionDescription?.type !== "offer") {
+      throw new Error("Calls did not offer the pulled tracks");
+    }
+    await pc.setRemoteDescription(pulled.sessionDescription);
+    for (const t of pc.getTransceivers()) t.setDirection("recvonly");
+    await pc.setLocalDescription(await pc.createAnswer());
+    if (pc.iceGatheringState !== "complete") {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, opts.gatherTimeoutMs ?? 5000);
+        pc.iceGatheringStateChange.subscribe((s) => {
+          if (s === "complete") {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    }
+    const answer = pc.localDescription?.sdp;
+    if (!answer) throw new Error("no local description");
+    await calls.renegotiate(own.sessionId, { type: "answer", sdp: answer });
+    sink = session.attachPublisher({ id, requestKeyframe, close: () => void close() });
+    log("pull.started", { classId: session.classId, pullId: id, tracks: opts.trackNames.length });
+    return {
+      id,
+      classId: session.classId,
+      callsSessionId: own.sessionId,
+      close,
+      connectionState: () => pc.connectionState,
+    };
+  } catch (err) {
+    closed = true;
+    await pc.close().catch(() => {});
+    throw err;
+  }
+}
