@@ -4,7 +4,7 @@
  * so the Calls client and the WHIP façade are tested without the internet.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { RTCPeerConnection } from "werift";
+import { RTCPeerConnection } from "werift";
 
 export interface RecordedCall {
   method: string;
@@ -129,12 +129,33 @@ export async function startCallsStandin(opts: {
           tracks: tracks.map((t) => ({ mid: t.mid, trackName: t.trackName })),
         });
       }
+      // Pulling. Like Calls, a track that is not published fails per track (HTTP 200).
+      const published = (name: unknown) =>
+        [...sessions.values()].some((s2) => s2.tracks.some((x) => x.trackName === name));
+      const missing = tracks.filter((t) => !published(t.trackName));
+      if (missing.length > 0) {
+        return send(200, {
+          requiresImmediateRenegotiation: false,
+          tracks: missing.map((t) => ({
+            trackName: t.trackName,
+            errorCode: "track_not_found",
+            errorDescription: "no such published track",
+          })),
+        });
+      }
+      // Offer the tracks with a real SDP from a real peer connection, so the puller's
+      // answer can be checked by applying it in `renegotiate`.
+      const pc = new RTCPeerConnection();
+      for (const t of tracks) {
+        pc.addTransceiver(String(t.trackName).endsWith("audio") ? "audio" : "video", {
+          direction: "sendonly",
+        });
+      }
+      await pc.setLocalDescription(await pc.createOffer());
+      session.pc = pc;
       return send(200, {
         requiresImmediateRenegotiation: true,
-        sessionDescription: {
-          type: "offer",
-          sdp: "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
-        },
+        sessionDescription: { type: "offer", sdp: pc.localDescription!.sdp },
         tracks: tracks.map((t, i) => ({
           mid: String(i),
           trackName: t.trackName,
@@ -143,8 +164,26 @@ export async function startCallsStandin(opts: {
       });
     }
     if (req.method === "PUT" && action === "renegotiate") {
-      if (!isObj(body) || !isSdp(body.sessionDescription))
+      if (!isObj(body) || !isSdp(body.sessionDescription)) {
         violations.push("renegotiate: needs sessionDescription");
+      } else if (session.pc) {
+        // werift accepts almost any answer, so check its shape like an SFU would.
+        const answer = (body.sessionDescription as { sdp: string }).sdp;
+        const offered = (session.pc.localDescription?.sdp.match(/^m=/gm) ?? []).length;
+        if ((answer.match(/^m=/gm) ?? []).length !== offered)
+          violations.push("renegotiate: answer m-lines differ from the offer");
+        if (!/^a=(recvonly|inactive)/m.test(answer))
+          violations.push("renegotiate: answer does not receive");
+        if (!/^a=ice-ufrag:/m.test(answer) || !/^a=fingerprint:/m.test(answer))
+          violations.push("renegotiate: answer lacks ICE/DTLS");
+        try {
+          await session.pc.setRemoteDescription(
+            body.sessionDescription as { type: "answer"; sdp: string },
+          );
+        } catch (err) {
+          violations.push(`renegotiate: the answer does not apply: ${String(err)}`);
+        }
+      }
       return send(200, {});
     }
     if (req.method === "PUT" && action === "tracks/close") {
