@@ -43,7 +43,7 @@ const bridge = await startBridge({
   rtpPortMax: 44099,
   ice: {},
   dev: true,
-  log: createLogger({ quiet: true }),
+  log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
 });
 const profile = mkdtempSync(join(tmpdir(), "mc-bench-chrome-"));
 const browser = await chromium.launchPersistentContext(profile, {

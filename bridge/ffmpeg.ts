@@ -11,6 +11,8 @@ export interface FfmpegInfo {
   sdpLocalAddr: boolean;
   /** Whether the drawtext filter is available (the slate's caption). */
   drawtext: boolean;
+  /** `-stats_period` exists (ffmpeg ≥ 4.4): progress more often than every 0.5 s. */
+  statsPeriod: boolean;
 }
 
 function probe(path: string, source: FfmpegInfo["source"]): FfmpegInfo | null {
@@ -28,12 +30,17 @@ function probe(path: string, source: FfmpegInfo["source"]): FfmpegInfo | null {
       encoding: "utf8",
       timeout: 5000,
     });
+    const options = execFileSync(path, ["-hide_banner", "-h", "long"], {
+      encoding: "utf8",
+      timeout: 5000,
+    });
     return {
       path,
       source,
       version,
       sdpLocalAddr: sdpHelp.includes("-localaddr"),
       drawtext: / drawtext /.test(filters),
+      statsPeriod: options.includes("-stats_period"),
     };
   } catch {
     return null;

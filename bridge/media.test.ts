@@ -98,7 +98,7 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
     expect(firstFrameMs).toBeLessThan(8000);
     console.info(`WHIP POST → first RTMP frame: ${firstFrameMs} ms`);
     const file = tmpFile("steady.flv");
-    await record(rtmp.playRtmpUrl, file, 11).done;
+    await record(rtmp.playRtmpUrl, file, 13).done;
     const rec = await probeRecording(file);
     expect(rec.codecs.sort()).toEqual(["aac", "h264"]);
     expect(rec.audio).toEqual({ sampleRate: 48000, channels: 2 });

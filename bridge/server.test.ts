@@ -17,6 +17,7 @@ const FAKE_FFMPEG: FfmpegInfo = {
   version: "test",
   sdpLocalAddr: true,
   drawtext: false,
+  statsPeriod: true,
 };
 
 async function start(

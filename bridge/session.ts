@@ -237,13 +237,17 @@ export class ClassSession {
     const now = Date.now();
     const h = parseRtpHeader(pkt);
     if (!h) return;
-    this.#bytesWindow.push({ at: now, bytes: pkt.length - h.payloadOffset });
+    const payload = rtpPayload(pkt, h);
+    // Chrome keeps sending padding-only packets (BWE probes) when the track
+    // stops; they are not media and must not hold off the slate.
+    if (payload.length === 0) return;
+    this.#bytesWindow.push({ at: now, bytes: payload.length });
     if (kind === "audio") {
       this.#forward(key, "audio", pkt, now);
       return;
     }
     this.#lastTeacherVideoAt = now;
-    const nals = nalUnitsInPayload(rtpPayload(pkt, h));
+    const nals = nalUnitsInPayload(payload);
     let keyStart = false;
     for (const n of nals) {
       if (n.type === NAL_SPS && n.data) {
@@ -422,8 +426,10 @@ export class ClassSession {
       "-protocol_whitelist",
       "file,udp,rtp",
       ...(f.sdpLocalAddr ? ["-localaddr", "127.0.0.1"] : []),
+      // SPS/PPS come from the SDP; the probe only has to see both streams.
       "-analyzeduration",
       "1000000",
+      ...(f.statsPeriod ? ["-stats_period", "0.2"] : []),
       "-f",
       "sdp",
       "-i",
@@ -507,7 +513,13 @@ export class ClassSession {
       // FLV header + metadata are written before any frame; count real growth only.
       if (size > this.#lastTotalSize && size > 1024) {
         this.#lastProgressAt = now;
-        this.#streamStartedAt ??= now;
+        if (this.#streamStartedAt === null) {
+          this.#streamStartedAt = now;
+          this.#opts.log("ffmpeg.first-output", {
+            classId: this.classId,
+            msSinceStart: this.#outputStartedAt === null ? null : now - this.#outputStartedAt,
+          });
+        }
       }
       this.#lastTotalSize = size;
     }
