@@ -95,6 +95,11 @@ describe("evaluateChat", () => {
     expect(evaluateChat(r, "student", "other", freshUser("student", T0), "hi", T0).ok).toBe(true);
   });
 
+  it("never mutes the teacher with a timeout", () => {
+    const r = rules({ timeouts: { t: T0 + 5000 } });
+    expect(evaluateChat(r, "teacher", "t", freshUser("teacher", T0), "hi", T0).ok).toBe(true);
+  });
+
   it("blocks listed words (whole words) and links for students, not for staff", () => {
     const r = rules({ blockedWords: ["darn", "bad phrase"], linkPolicy: "block" });
     const u = freshUser("student", T0);

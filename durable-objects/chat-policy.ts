@@ -123,7 +123,8 @@ export function evaluateChat(
   if (!text) return no("empty", "Type a message first.");
   if ([...text].length > CHAT_MAX_CHARS)
     return no("too_long", `Messages are at most ${CHAT_MAX_CHARS} characters.`);
-  const until = rules.timeouts[userId];
+  // A timeout never mutes the teacher (a moderator must not silence the class owner).
+  const until = role === "teacher" ? undefined : rules.timeouts[userId];
   if (until !== undefined && until > now) return no("timed_out", "You are timed out.", until - now);
   if (!staff && rules.slowModeSec > 0 && prev.lastAt > 0) {
     const wait = prev.lastAt + rules.slowModeSec * 1000 - now;

@@ -82,6 +82,54 @@ describe("RootCore admission", () => {
   });
 });
 
+describe("RootCore staff protection", () => {
+  const mod: Author = { id: "m", name: "M", role: "moderator" };
+  const refused = (ref: string) => [
+    {
+      kind: "control",
+      sectionId: "staff",
+      control: {
+        kind: "notify",
+        userId: "m",
+        frame: { type: "error", code: "forbidden", message: expect.any(String), ref },
+      },
+    },
+  ];
+
+  it("admits the teacher even when a ban names them", () => {
+    const c = core();
+    c.command({ by: mod, message: { type: "mod.ban", userId: "t" } }, T0);
+    expect(c.admit({ classId: "c1", user: user("t"), role: "teacher" }, T0)).toEqual({
+      ok: true,
+      sectionId: "staff",
+    });
+  });
+
+  it("refuses to ban or time out staff it admitted, answering the sender with a typed error", () => {
+    const c = core();
+    c.admit({ classId: "c1", user: user("t"), role: "teacher" }, T0);
+    c.admit({ classId: "c1", user: user("m2"), role: "moderator" }, T0);
+    expect(c.dirty).toBe(true);
+    for (const target of ["t", "m2"]) {
+      expect(c.command({ by: mod, message: { type: "mod.ban", userId: target } }, T0)).toEqual(
+        refused("mod.ban"),
+      );
+      expect(
+        c.command({ by: mod, message: { type: "mod.timeout", userId: target, seconds: 60 } }, T0),
+      ).toEqual(refused("mod.timeout"));
+    }
+    expect(c.durable.bans).toEqual({});
+    expect(c.durable.timeouts).toEqual({});
+    // Once readmitted as a student (grant revoked), they can be sanctioned again.
+    c.admit({ classId: "c1", user: user("m2"), role: "student" }, T0);
+    c.command({ by: mod, message: { type: "mod.ban", userId: "m2" } }, T0);
+    expect(Object.keys(c.durable.bans)).toEqual(["m2"]);
+    // Staff ids survive a restart (they live in the durable state).
+    const restarted = new RootCore(structuredClone(c.durable), [], 2, () => "x");
+    expect(restarted.isStaffUser("t")).toBe(true);
+  });
+});
+
 describe("RootCore events", () => {
   it("numbers every event, keeps global history, and handles pin and delete", () => {
     const c = core();

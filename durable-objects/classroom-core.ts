@@ -10,8 +10,10 @@
  */
 import type {
   Announcement,
+  Author,
   ChatMessage,
   ClassEvent,
+  ClassRole,
   ClassSnapshot,
   PublicSettings,
   Rejection,
@@ -68,6 +70,11 @@ export interface RootDurable {
   sectionCount: number;
   /** Sections some staff socket watches (kept so relays survive a root restart). */
   watching?: string[];
+  /**
+   * userId → class role, for users last admitted as teacher or moderator: staff cannot be
+   * banned or timed out. Optional: state saved before it existed lacks it.
+   */
+  staff?: Record<string, ClassRole>;
 }
 
 /** A new class's root state. */
@@ -177,9 +184,10 @@ export class RootCore {
     return l.sockets + l.reserved.length;
   }
 
-  /** Pick a shard for a connecting user, or refuse a banned one. */
+  /** Pick a shard for a connecting user, or refuse a banned one (a ban never locks out the teacher). */
   admit(a: Admission, now: number): AdmitResult {
-    if (this.durable.bans[a.user.id]) return { ok: false, code: "banned" };
+    if (a.role !== "teacher" && this.durable.bans[a.user.id]) return { ok: false, code: "banned" };
+    this.rememberRole(a.user.id, a.role);
     let sectionId: string;
     const host = a.host ?? "";
     if (isStaff(a.role)) {
@@ -206,6 +214,27 @@ export class RootCore {
     load.reserved.push({ userId: a.user.id, at: now });
     return load.host ? { ok: true, sectionId, host: load.host } : { ok: true, sectionId };
   }
+
+  /** Track who is staff (from admissions), so moderators cannot sanction them. */
+  private rememberRole(userId: string, role: ClassRole): void {
+    const staff = (this.durable.staff ??= {});
+    if (isStaff(role)) {
+      if (staff[userId] === role) return;
+      staff[userId] = role;
+    } else {
+      if (!(userId in staff)) return;
+      delete staff[userId];
+    }
+    this.dirty = true;
+  }
+
+  /** Whether `userId` was last admitted as teacher or moderator. */
+  isStaffUser(userId: string): boolean {
+    return this.durable.staff?.[userId] !== undefined;
+  }
+
+  /** Durable state changed outside an effect list (admission); the shell saves and clears it. */
+  dirty = false;
 
   /** Sections that hold (or are about to hold) sockets: the delivery targets. */
   activeSections(now: number): string[] {
@@ -460,6 +489,31 @@ export class RootCore {
     return fx;
   }
 
+  /** Staff (teacher, moderators) cannot be banned or timed out: answer the sender with `error forbidden`. */
+  private refuseStaffTarget(
+    fx: RootEffect[],
+    by: Author,
+    ref: "mod.ban" | "mod.timeout",
+    target: string,
+  ): boolean {
+    if (!this.isStaffUser(target)) return false;
+    fx.push({
+      kind: "control",
+      sectionId: STAFF_SECTION,
+      control: {
+        kind: "notify",
+        userId: by.id,
+        frame: {
+          type: "error",
+          code: "forbidden",
+          message: "The teacher and moderators cannot be banned or timed out.",
+          ref,
+        },
+      },
+    });
+    return true;
+  }
+
   /** Apply a staff command forwarded by the staff shard (roles re-checked here too). */
   command(c: StaffCommand, now: number): RootEffect[] {
     const { by, message: m } = c;
@@ -538,6 +592,7 @@ export class RootCore {
         break;
       }
       case "mod.timeout": {
+        if (this.refuseStaffTarget(fx, by, m.type, m.userId)) break;
         const until = now + m.seconds * 1000;
         d.timeouts[m.userId] = until;
         const control: ShardControl = { kind: "timeout", userId: m.userId, until };
@@ -551,6 +606,7 @@ export class RootCore {
         break;
       }
       case "mod.ban": {
+        if (this.refuseStaffTarget(fx, by, m.type, m.userId)) break;
         d.bans[m.userId] = { at: now };
         for (const l of this.loads.values())
           l.reserved = l.reserved.filter((r) => r.userId !== m.userId);

@@ -86,6 +86,10 @@ export class Classroom extends DurableObject<Env> {
     this.bind(a.classId);
     const result = this.core.admit(a, Date.now());
     if (result.ok) this.saveLoads();
+    if (this.core.dirty) {
+      this.core.dirty = false;
+      this.persist();
+    }
     return result;
   }
 

@@ -2,7 +2,13 @@
  * Types crossing the Durable Object RPC boundary (Worker → root, shard ↔ root).
  * Internal: clients never see these; they see `protocol/realtime.ts` frames.
  */
-import type { Author, ClassRole, ClientMessage, Rejection } from "../protocol/realtime.ts";
+import type {
+  Author,
+  ClassRole,
+  ClientMessage,
+  Rejection,
+  ServerMessage,
+} from "../protocol/realtime.ts";
 import type { ChatRules } from "./chat-policy.ts";
 
 /** The section id of the teacher/moderator shard. */
@@ -82,6 +88,8 @@ export type ShardControl =
   | { kind: "rules"; rules: ChatRules }
   /** A user was timed out: enforce and tell them. */
   | { kind: "timeout"; userId: string; until: number; reason?: string }
+  /** Send a frame to every socket of a user (e.g. a refused staff command's error). */
+  | { kind: "notify"; userId: string; frame: ServerMessage }
   /** Close every socket of a user with `code`. */
   | { kind: "kick"; userId: string; code: number; reason: string }
   /** Delete a section message (if it is in this section). */

@@ -234,6 +234,8 @@ export class ShardCore {
         if (c.reason) frame.reason = c.reason;
         return [{ kind: "rulesChanged" }, { kind: "toUser", userId: c.userId, frame }];
       }
+      case "notify":
+        return [{ kind: "toUser", userId: c.userId, frame: c.frame }];
       case "kick":
         return [{ kind: "kick", userId: c.userId, code: c.code, reason: c.reason }];
       case "delete": {

@@ -190,6 +190,24 @@ describe("moderation", { timeout: 30_000 }, () => {
     for (const x of [s, demoted]) x.close();
   });
 
+  it("refuses a moderator's ban or timeout of the teacher with a typed error; the teacher stays", async () => {
+    const { classId, teacher } = await createClass();
+    const mod = await signUp("student", "Mo");
+    await teacher.client.post(`/api/classes/${classId}/moderators`, { email: mod.email });
+    const t = await open(classId, teacher.client.cookie);
+    const m = await open(classId, mod.client.cookie);
+    m.send({ type: "mod.timeout", userId: teacher.id, seconds: 60 });
+    expect(await m.next("error")).toMatchObject({ code: "forbidden", ref: "mod.timeout" });
+    m.send({ type: "mod.ban", userId: teacher.id });
+    expect(await m.next("error")).toMatchObject({ code: "forbidden", ref: "mod.ban" });
+    t.send({ type: "chat.send", text: "still here" });
+    expect((await m.next("chat.message")).message.text).toBe("still here");
+    expect(t.closed).toBeNull();
+    const again = await open(classId, teacher.client.cookie);
+    expect(again.frames[0]).toMatchObject({ you: { role: "teacher" } });
+    for (const x of [t, m, again]) x.close();
+  });
+
   it("refuses staff commands from students with a typed error and no effect", async () => {
     const { classId, teacher } = await createClass();
     const t = await open(classId, teacher.client.cookie);
