@@ -217,7 +217,8 @@ export class RootCore {
 
   /** Track who is staff (from admissions), so moderators cannot sanction them. */
   private rememberRole(userId: string, role: ClassRole): void {
-    const staff = (this.durable.staff ??= {});
+    this.durable.staff ??= {};
+    const staff = this.durable.staff;
     if (isStaff(role)) {
       if (staff[userId] === role) return;
       staff[userId] = role;
