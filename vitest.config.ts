@@ -32,6 +32,8 @@ function workersProject(
             TEST_MIGRATIONS: await readD1Migrations("./migrations"),
             ...bindings((key) => inject<string>(key)),
           },
+          // A small per-IP limit so the test can reach it quickly (wrangler.toml: 300/min).
+          ratelimits: { IP_LIMITER: { namespace_id: "1002", simple: { limit: 5, period: 60 } } },
         },
       })),
     ],

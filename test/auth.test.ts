@@ -165,3 +165,50 @@ describe("CSRF", () => {
     expect(list.classes).toHaveLength(0);
   });
 });
+
+describe("rate limits at the edge", () => {
+  it("stops password guessing on one account after 10 tries a minute, with a clear code", async () => {
+    const { email } = await signUp("student");
+    // The limiter counts in fixed one-minute windows, so a run that straddles a window
+    // boundary may get up to 20 tries through; 22 always meets the limit.
+    const codes: number[] = [];
+    for (let i = 0; i < 22 && !codes.includes(429); i++) {
+      codes.push(
+        (await new Client().post("/api/auth/signin", { email, password: `guess number ${i}` }))
+          .status,
+      );
+    }
+    expect(codes.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(codes.at(-1)).toBe(429);
+    const blocked = await new Client().post("/api/auth/signin", {
+      email,
+      password: "correct horse 42",
+    });
+    expect(await errorCode(blocked)).toBe("rate_limited");
+  });
+
+  it("limits guest joins per client IP", async () => {
+    const teacher = await signUp("teacher");
+    const res = await teacher.client.post("/api/classes", { title: "Open", guestAccess: true });
+    const { class: cls } = (await res.json()) as { class: { id: string } };
+    const statuses: number[] = [];
+    // IP_LIMITER is 5/min in the test config (vitest.config.ts); 300/min in wrangler.toml.
+    for (let i = 0; i < 7; i++) {
+      const r = await new Client().post(
+        `/api/auth/guest/${cls.id}`,
+        { displayName: `g${i}` },
+        { "cf-connecting-ip": "203.0.113.9" },
+      );
+      statuses.push(r.status);
+    }
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+    expect(statuses.slice(-2)).toEqual([429, 429]);
+    // Another address is not affected.
+    const other = await new Client().post(
+      `/api/auth/guest/${cls.id}`,
+      { displayName: "g" },
+      { "cf-connecting-ip": "203.0.113.10" },
+    );
+    expect(other.status).toBe(201);
+  });
+});

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Client, errorCode, OFFER, signUp } from "./helpers.ts";
 
@@ -97,5 +98,22 @@ describe("WHIP (local mode: proxied to the bridge)", () => {
       origin: "https://evil.example",
     });
     expect(await errorCode(crossSite)).toBe("csrf_origin_mismatch");
+  });
+
+  it("a disabled teacher cannot go live, by cookie or by stream token", async () => {
+    const { client, classId, id } = await teacherWithClass();
+    const { token } = (await (
+      await client.post(`/api/classes/${classId}/stream-token`)
+    ).json()) as { token: string };
+    await env.DB.prepare("UPDATE users SET disabled = 1 WHERE id = ?").bind(id).run();
+    const byCookie = await client.requestRaw("POST", `/whip/${classId}`, OFFER, {
+      "content-type": "application/sdp",
+    });
+    expect(await errorCode(byCookie)).toBe("account_disabled");
+    const byToken = await new Client().requestRaw("POST", `/whip/${classId}`, OFFER, {
+      "content-type": "application/sdp",
+      authorization: `Bearer ${token}`,
+    });
+    expect(byToken.status).toBe(401);
   });
 });

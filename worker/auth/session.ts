@@ -107,21 +107,27 @@ export const loadSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * Require a signed-in user with one of `roles` (admins pass every check).
- * Account sessions are re-checked against D1 so disabling a user takes effect at once.
+ * Re-read an account's role and disabled flag from D1: session tokens live for days,
+ * so a disabled or demoted account must not keep acting on what its token says.
+ * Guests have no account row and are returned as they are.
  */
+export async function refreshAccount(env: Env, user: SessionUser): Promise<SessionUser> {
+  if (user.role === "guest") return user;
+  const row = await env.DB.prepare("SELECT role, disabled FROM users WHERE id = ?")
+    .bind(user.id)
+    .first<{ role: Role; disabled: number }>();
+  if (!row || row.disabled)
+    throw new ApiError(401, "account_disabled", "This account is disabled.");
+  return { ...user, role: row.role };
+}
+
+/** Require a signed-in user with one of `roles` (admins pass every check), checked against D1. */
 export function requireRole(...roles: (Role | "guest")[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const user = c.get("user");
-    if (!user) throw new ApiError(401, "unauthenticated", "Sign in first.");
-    if (user.role !== "guest") {
-      const row = await c.env.DB.prepare("SELECT role, disabled FROM users WHERE id = ?")
-        .bind(user.id)
-        .first<{ role: Role; disabled: number }>();
-      if (!row || row.disabled)
-        throw new ApiError(401, "account_disabled", "This account is disabled.");
-      user.role = row.role;
-    }
+    const token = c.get("user");
+    if (!token) throw new ApiError(401, "unauthenticated", "Sign in first.");
+    const user = await refreshAccount(c.env, token);
+    c.set("user", user);
     if (user.role !== "admin" && !roles.includes(user.role)) {
       throw new ApiError(403, "forbidden", "You do not have access to this.");
     }

@@ -1,6 +1,6 @@
 /** Sign-up, sign-in, sign-out, the current session, and guest join. */
 import { eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { GuestJoinBody, type SessionUser, SignInBody, SignUpBody } from "../../protocol/api.ts";
 import { hashPassword, PBKDF2_ITERATIONS, randomId, timingSafeEqual } from "../auth/crypto.ts";
 import { endSession, startSession } from "../auth/session.ts";
@@ -20,12 +20,29 @@ export function passwordWeakness(password: string, email: string): string | null
   return null;
 }
 
+/**
+ * Refuse when any of `keys` is over the auth rate limit. Per-IP keys apply only where
+ * Cloudflare supplies the client IP (always in production).
+ */
+async function limit(c: Context<AppEnv>, what: string, email?: string): Promise<void> {
+  const checks: [RateLimit, string][] = [];
+  if (email) checks.push([c.env.AUTH_LIMITER, `${what}:email:${email}`]);
+  const ip = c.req.header("cf-connecting-ip");
+  if (ip) checks.push([c.env.IP_LIMITER, `${what}:ip:${ip}`]);
+  for (const [limiter, key] of checks) {
+    const { success } = await limiter.limit({ key });
+    if (!success)
+      throw new ApiError(429, "rate_limited", "Too many attempts. Wait a minute and try again.");
+  }
+}
+
 /** The same work for an unknown email as for a wrong password, so timing does not reveal accounts. */
 const DUMMY_SALT = "AAAAAAAAAAAAAAAAAAAAAA";
 
 export const auth = new Hono<AppEnv>()
   .post("/signup", async (c) => {
     const body = await readJson(c, SignUpBody);
+    await limit(c, "signup");
     const weakness = passwordWeakness(body.password, body.email);
     if (weakness) throw new ApiError(400, "weak_password", weakness);
     const db = getDb(c.env);
@@ -57,6 +74,7 @@ export const auth = new Hono<AppEnv>()
   })
   .post("/signin", async (c) => {
     const body = await readJson(c, SignInBody);
+    await limit(c, "signin", body.email);
     const row = await getDb(c.env).query.users.findFirst({
       where: eq(schema.users.email, body.email),
     });
@@ -90,6 +108,7 @@ export const auth = new Hono<AppEnv>()
   /** Guest join: a display name becomes a signed guest identity valid for one class. */
   .post("/guest/:classId", async (c) => {
     const body = await readJson(c, GuestJoinBody);
+    await limit(c, "guest");
     const classId = c.req.param("classId");
     const row = await getDb(c.env).query.classes.findFirst({
       where: eq(schema.classes.id, classId),

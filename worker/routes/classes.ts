@@ -10,7 +10,7 @@ import {
   UpdateClassBody,
 } from "../../protocol/api.ts";
 import { encryptSecret, randomId } from "../auth/crypto.ts";
-import { requireRole, signToken } from "../auth/session.ts";
+import { refreshAccount, requireRole, signToken } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError, readJson } from "../errors.ts";
@@ -110,8 +110,9 @@ export const classes = new Hono<AppEnv>()
   })
   .get("/:id", async (c) => {
     const { cls, teacherName } = await loadClass(c, c.req.param("id"));
-    if (canManage(c.get("user"), cls))
-      return c.json({ class: toDetail(c, cls, teacherName), manage: true });
+    const token = c.get("user");
+    const user = token ? await refreshAccount(c.env, token).catch(() => null) : null;
+    if (canManage(user, cls)) return c.json({ class: toDetail(c, cls, teacherName), manage: true });
     return c.json({ class: toPublic(cls, teacherName, c.env), manage: false });
   })
   .patch("/:id", requireRole("teacher"), async (c) => {

@@ -15,7 +15,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { SessionUser } from "../../protocol/api.ts";
 import { decryptSecret } from "../auth/crypto.ts";
-import { verifyToken } from "../auth/session.ts";
+import { refreshAccount, verifyToken } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
@@ -124,6 +124,7 @@ async function publisher(
       "unauthenticated",
       "Sign in, or use the class's stream token as a Bearer token.",
     );
+  user = await refreshAccount(c.env, user);
   const cls = await getDb(c.env).query.classes.findFirst({ where: eq(schema.classes.id, classId) });
   if (!cls) throw new ApiError(404, "not_found", "No such class.");
   if (user.id !== cls.teacherId || (user.classId && user.classId !== classId)) {
