@@ -40,6 +40,8 @@ export async function pullFromCalls(opts: {
   log: Logger;
   /** How long to wait for ICE gathering before answering anyway. */
   gatherTimeoutMs?: number;
+  /** STUN servers (production: Cloudflare's, so the container learns its public address). */
+  iceServers?: { urls: string }[];
 }): Promise<CallsPull> {
   const { calls, session, log } = opts;
   const id = randomUUID();
@@ -59,8 +61,7 @@ export async function pullFromCalls(opts: {
       video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
       audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
     },
-    // Calls is reached over the internet; STUN gives the container a reflexive address.
-    iceServers: [{ urls: "stun:stun.cloudflare.com:3478" }],
+    iceServers: opts.iceServers ?? [],
   });
 
   let closed = false;

@@ -54,6 +54,14 @@ const bridge = await startBridge({
   defaultRtmpUrl: env.BRIDGE_DEFAULT_RTMP_URL || undefined,
   stallMs: intEnv("BRIDGE_STALL_MS", 1000),
   fillerMaxMs: intEnv("BRIDGE_FILLER_MAX_MS", 600_000),
+  calls:
+    env.CALLS_APP_ID && env.CALLS_APP_SECRET
+      ? {
+          appId: env.CALLS_APP_ID,
+          appSecret: env.CALLS_APP_SECRET,
+          baseUrl: env.CALLS_API_BASE || undefined,
+        }
+      : undefined,
   log,
 });
 log("bridge.listening", { url: bridge.url });

@@ -1,6 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CallsClient } from "../worker/media/calls-client.ts";
+import { type CallsPull, pullFromCalls } from "./calls-pull.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
 import type { Logger } from "./log.ts";
 import { allocateFreeBlock, PortAllocator } from "./ports.ts";
@@ -29,6 +31,8 @@ export interface BridgeConfig {
   defaultRtmpUrl?: string;
   stallMs?: number;
   fillerMaxMs?: number;
+  /** Cloudflare Calls app (production ingest: `POST /pull/:classId`). */
+  calls?: { appId: string; appSecret: string; baseUrl?: string; stunUrl?: string };
   log: Logger;
 }
 
@@ -70,6 +74,9 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   const sessions = new Map<string, ClassSession>();
   const creating = new Map<string, Promise<ClassSession>>();
   const publishers = new Map<string, WhipPublisher>();
+  /** Production ingest: one pull from Calls per class (classId → pull). */
+  const pulls = new Map<string, CallsPull>();
+  const calls = cfg.calls ? new CallsClient(cfg.calls) : null;
   const lastPushedState = new Map<string, string>();
 
   const health = (): BridgeHealth => ({
@@ -134,6 +141,8 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         await p.close();
       }
     }
+    await pulls.get(classId)?.close();
+    pulls.delete(classId);
     await s.close();
     ports.release(s.portBase);
     lastPushedState.delete(classId);
@@ -303,6 +312,80 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       });
       res.end(pub.answer);
       return;
+    }
+    if (parts[0] === "pull" && parts.length === 2) {
+      // Production ingest: the Worker pushed the teacher's tracks to Cloudflare Calls and
+      // asks us to pull them into this class's session.
+      const classId = parts[1]!;
+      if (!CLASS_ID.test(classId)) throw new HttpError(400, "bad-class-id", "invalid class id");
+      authorize(req, url);
+      if (method === "DELETE") {
+        const pull = pulls.get(classId);
+        if (!pull) throw new HttpError(404, "no-pull", "this class is not pulling from Calls");
+        pulls.delete(classId);
+        await pull.close();
+        res.writeHead(204).end();
+        return;
+      }
+      if (method !== "POST")
+        throw new HttpError(405, "method-not-allowed", "use POST or DELETE", {
+          Allow: "POST, DELETE",
+        });
+      if (!calls)
+        throw new HttpError(
+          501,
+          "calls-not-configured",
+          "CALLS_APP_ID / CALLS_APP_SECRET are not set on the bridge",
+        );
+      if (!cfg.ffmpeg)
+        throw new HttpError(503, "ffmpeg-missing", "ffmpeg is not installed on the bridge");
+      let body: { sessionId?: unknown; trackNames?: unknown };
+      try {
+        body = JSON.parse(await readBody(req, 8192)) as typeof body;
+      } catch (err) {
+        if (err instanceof HttpError) throw err;
+        throw new HttpError(400, "bad-json", "body must be JSON");
+      }
+      const names = body.trackNames;
+      if (
+        typeof body.sessionId !== "string" ||
+        !/^[\w-]{1,128}$/.test(body.sessionId) ||
+        !Array.isArray(names) ||
+        names.length === 0 ||
+        names.length > 4 ||
+        !names.every((n) => typeof n === "string" && /^[\w-]{1,64}$/.test(n))
+      ) {
+        throw new HttpError(
+          400,
+          "bad-pull",
+          "body must be { sessionId, trackNames: string[1..4] }",
+        );
+      }
+      const session = sessions.get(classId);
+      if (!session)
+        throw new HttpError(
+          404,
+          "no-session",
+          "no RTMP target for this class: PUT /sessions/:classId first",
+        );
+      await pulls.get(classId)?.close();
+      const pull = await pullFromCalls({
+        calls,
+        teacherSessionId: body.sessionId,
+        trackNames: names as string[],
+        session,
+        log,
+        iceServers: cfg.calls?.stunUrl ? [{ urls: cfg.calls.stunUrl }] : [],
+      }).catch((err: unknown) => {
+        throw new HttpError(
+          502,
+          "calls-pull-failed",
+          err instanceof Error ? err.message : String(err),
+        );
+      });
+      pulls.set(classId, pull);
+      log("pull.created", { classId, pullId: pull.id });
+      return json(res, 201, { classId, pullId: pull.id });
     }
     if (parts[0] === "whip" && parts.length === 3) {
       authorize(req, url);
