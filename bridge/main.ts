@@ -60,6 +60,8 @@ const bridge = await startBridge({
           appId: env.CALLS_APP_ID,
           appSecret: env.CALLS_APP_SECRET,
           baseUrl: env.CALLS_API_BASE || undefined,
+          // Calls is reached over the internet; STUN gives the container its public address.
+          stunUrl: env.BRIDGE_STUN_URL || "stun:stun.cloudflare.com:3478",
         }
       : undefined,
   log,
