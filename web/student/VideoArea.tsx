@@ -74,7 +74,7 @@ function UnmuteButton(props: { onClick: () => void }) {
       onClick={props.onClick}
       aria-label="Unmute the class video"
     >
-      <span aria-hidden="true">🔇</span> Unmute
+      Unmute
     </button>
   );
 }
@@ -86,8 +86,10 @@ type MpegtsPlayer = ReturnType<MpegtsModule["createPlayer"]>;
 
 /** Retry delays while the stream is not up yet (the URL fails until the teacher is live). */
 const RETRY_MS = [1000, 2000, 3000, 5000];
-/** Recreate the player when the picture has not moved for this long. */
-const STALL_MS = 10_000;
+/** Recreate the player when the picture stops moving for this long… */
+const STALL_MS = 8_000;
+/** …or when a fresh connection shows no picture for this long (the local server starts a remuxer per viewer). */
+const FIRST_FRAME_MS = 30_000;
 
 function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPublic }) {
   const video = useRef<HTMLVideoElement>(null);
@@ -105,6 +107,7 @@ function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPubli
     let attempt = 0;
     let lastTime = -1;
     let lastMove = Date.now();
+    let started = false;
 
     const teardown = () => {
       if (!player) return;
@@ -158,6 +161,8 @@ function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPubli
       player.attachMediaElement(el);
       player.load();
       lastMove = Date.now();
+      lastTime = -1;
+      started = false;
       el.play().catch(() => {
         // Autoplay refused even muted (rare): the native controls let the student start it.
       });
@@ -167,12 +172,12 @@ function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPubli
       if (el.currentTime !== lastTime) {
         if (lastTime >= 0 && el.currentTime > lastTime) {
           attempt = 0;
+          started = true;
           setPlaying(true);
         }
         lastTime = el.currentTime;
         lastMove = Date.now();
-      } else if (Date.now() - lastMove > STALL_MS) {
-        lastTime = -1;
+      } else if (Date.now() - lastMove > (started ? STALL_MS : FIRST_FRAME_MS)) {
         retry();
       }
     }, 1000);

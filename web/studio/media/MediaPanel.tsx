@@ -77,7 +77,7 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
   const [captureError, setCaptureError] = useState<string | null>(null);
   const [live, setLive] = useState<LiveState>({ kind: "idle" });
   const [stats, setStats] = useState<PublishStats | null>(null);
-  const [compositeFps, setCompositeFps] = useState<number | null>(null);
+  const [composite, setComposite] = useState<{ fps: number; drawMs: number } | null>(null);
   const [health, setHealth] = useState<StreamHealth | null>(null);
 
   // Media objects live for the panel's lifetime; tracks they hold are stopped on unmount.
@@ -85,7 +85,7 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
     if (!supported) return;
     const compositor = new Compositor(layout);
     const mixer = new AudioMixer();
-    compositor.onFps = setCompositeFps;
+    compositor.onFps = (fps, drawMs) => setComposite({ fps, drawMs });
     media.current = { compositor, mixer };
     if (preview.current) preview.current.srcObject = new MediaStream([compositor.track]);
     const onPageHide = () => whip.current?.stopOnUnload();
@@ -412,7 +412,7 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
       <StreamStats
         live={live}
         stats={stats}
-        compositeFps={compositeFps}
+        composite={composite}
         health={health}
         healthAvailable={!!props.onBridgeHealth}
       />
@@ -557,7 +557,7 @@ function ageText(at: number | null): string {
 function StreamStats(props: {
   live: LiveState;
   stats: PublishStats | null;
-  compositeFps: number | null;
+  composite: { fps: number; drawMs: number } | null;
   health: StreamHealth | null;
   healthAvailable: boolean;
 }) {
@@ -582,7 +582,7 @@ function StreamStats(props: {
         {item("Sent fps", stats?.fps != null ? String(Math.round(stats.fps)) : "…", "stat-fps")}
         {item(
           "Composite fps",
-          props.compositeFps != null ? String(props.compositeFps) : "…",
+          props.composite ? `${props.composite.fps} (${props.composite.drawMs} ms)` : "…",
           "stat-composite-fps",
         )}
         {item(

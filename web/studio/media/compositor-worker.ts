@@ -16,8 +16,8 @@ export type CompositorCommand =
   | { type: "layout"; layout: Layout }
   | { type: "stop" };
 
-/** Messages to the page: frames written in the last second. */
-export type CompositorEvent = { type: "fps"; fps: number };
+/** Messages to the page, once a second: frames written, and the mean cost of drawing one. */
+export type CompositorEvent = { type: "fps"; fps: number; drawMs: number };
 
 export type Slot = "screen" | "camera";
 
@@ -32,14 +32,18 @@ const scope = globalThis as unknown as {
 };
 
 const canvas = new OffscreenCanvas(OUTPUT.width, OUTPUT.height);
-const ctx = canvas.getContext("2d", { alpha: false, desynchronized: true })!;
+const ctx = canvas.getContext("2d", { alpha: false })!;
 const sources: Partial<Record<Slot, Source>> = {};
 let layout: Layout = { kind: "pip", corner: "bottom-right" };
 let writer: WritableStreamDefaultWriter<VideoFrame> | null = null;
 let writing = false;
 let timer: ReturnType<typeof setInterval> | null = null;
 let written = 0;
+let drawn = 0;
+let drawTime = 0;
 let fpsTimer: ReturnType<typeof setInterval> | null = null;
+/** Whether anything changed since the last composite; if not, the canvas is sent again. */
+let dirty = true;
 
 function setSource(slot: Slot, readable: ReadableStream<VideoFrame> | null): void {
   const old = sources[slot];
@@ -48,6 +52,7 @@ function setSource(slot: Slot, readable: ReadableStream<VideoFrame> | null): voi
     old.latest?.close();
     delete sources[slot];
   }
+  dirty = true;
   if (!readable) return;
   const src: Source = { reader: readable.getReader(), latest: null };
   sources[slot] = src;
@@ -67,6 +72,7 @@ function setSource(slot: Slot, readable: ReadableStream<VideoFrame> | null): voi
       }
       src.latest?.close();
       src.latest = r.value;
+      dirty = true;
     }
   })();
 }
@@ -105,12 +111,47 @@ function compose(): void {
   }
 }
 
+/** The frame to forward untouched, when the layout shows exactly one full-size source. */
+function passThrough(): VideoFrame | null {
+  const screen = sources.screen?.latest ?? null;
+  const camera = sources.camera?.latest ?? null;
+  const only =
+    layout.kind === "camera"
+      ? (camera ?? screen)
+      : layout.kind === "screen"
+        ? screen
+        : camera
+          ? screen
+            ? null
+            : camera
+          : screen;
+  if (!only) return null;
+  return only.displayWidth === OUTPUT.width && only.displayHeight === OUTPUT.height ? only : null;
+}
+
 function tick(): void {
   if (!writer) return;
   // The generator applies back-pressure when the encoder lags: drop this tick rather than queue.
   if (writing) return;
-  compose();
-  const frame = new VideoFrame(canvas, { timestamp: Math.round(performance.now() * 1000) });
+  const timestamp = Math.round(performance.now() * 1000);
+  const direct = passThrough();
+  let frame: VideoFrame;
+  if (direct) {
+    // One source that already is the output size: send its frame as is. No canvas
+    // draw, no RGB round trip, no copy — the cheapest path on CPU-only machines.
+    frame = new VideoFrame(direct, { timestamp });
+  } else {
+    if (dirty) {
+      const t0 = performance.now();
+      compose();
+      drawTime += performance.now() - t0;
+      drawn++;
+      dirty = false;
+    }
+    // Unchanged sources still yield a frame each tick (no redraw): the encoder keeps a
+    // steady rate and can answer the bridge's keyframe requests on a still screen.
+    frame = new VideoFrame(canvas, { timestamp });
+  }
   writing = true;
   writer.write(frame).then(
     () => {
@@ -141,8 +182,12 @@ scope.onmessage = (e) => {
       writer = msg.output.getWriter();
       timer = setInterval(tick, 1000 / OUTPUT.fps);
       fpsTimer = setInterval(() => {
-        scope.postMessage({ type: "fps", fps: written });
-        written = 0;
+        scope.postMessage({
+          type: "fps",
+          fps: written,
+          drawMs: drawn ? Math.round((drawTime / drawn) * 10) / 10 : 0,
+        });
+        written = drawn = drawTime = 0;
       }, 1000);
       break;
     case "source":
@@ -150,6 +195,7 @@ scope.onmessage = (e) => {
       break;
     case "layout":
       layout = msg.layout;
+      dirty = true;
       break;
     case "stop":
       stop();

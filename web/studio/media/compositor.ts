@@ -21,8 +21,8 @@ export function compositorSupported(): boolean {
 export class Compositor {
   /** The composite video track to send; lives until {@link stop}. */
   readonly track: MediaStreamTrack;
-  /** Frames per second the worker wrote in the last second. */
-  onFps: ((fps: number) => void) | null = null;
+  /** Once a second: frames the worker wrote, and the mean ms it took to draw one. */
+  onFps: ((fps: number, drawMs: number) => void) | null = null;
   #worker: Worker;
   #generator: MediaStreamTrackGenerator;
   #inputs: Partial<Record<Slot, MediaStreamTrack>> = {};
@@ -37,7 +37,7 @@ export class Compositor {
       name: "studio-compositor",
     });
     this.#worker.onmessage = (e: MessageEvent<CompositorEvent>) => {
-      if (e.data.type === "fps") this.onFps?.(e.data.fps);
+      if (e.data.type === "fps") this.onFps?.(e.data.fps, e.data.drawMs);
     };
     const output = this.#generator.writable;
     this.#post({ type: "init", output }, [output]);
@@ -55,7 +55,7 @@ export class Compositor {
     // A clone, so cancelling the processor never ends the track the preview shows.
     const clone = track.clone();
     this.#inputs[slot] = clone;
-    const readable = new MediaStreamTrackProcessor({ track: clone, maxBufferSize: 2 }).readable;
+    const readable = new MediaStreamTrackProcessor({ track: clone, maxBufferSize: 1 }).readable;
     this.#post({ type: "source", slot, readable }, [readable]);
   }
 

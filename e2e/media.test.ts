@@ -1,0 +1,331 @@
+/**
+ * The teacher studio's media path in a real Chromium with fake devices, through the
+ * whole local stack: studio → Worker WHIP → bridge → nginx-rtmp → student playback.
+ *
+ * The studio runs in a Chromium we launch ourselves and attach to over CDP with
+ * Playwright's `noDefaults`: Playwright's own launch turns on focus emulation, which
+ * keeps every tab "visible" (and its flags switch background throttling off), so a
+ * backgrounded studio would never really be hidden. Here a second tab brought to the
+ * front truly hides the studio: rAF stops and main-thread timers drop to ~1 Hz.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
+import { ensureDevVars } from "../scripts/stack.ts";
+import { CHROMIUM, FAKE_MEDIA_FLAGS, launchUser } from "./browser.ts";
+
+const run = promisify(execFile);
+const base = inject("baseUrl");
+const mediaVars = inject("mediaVars");
+const SHOTS = join(import.meta.dirname, "..", "docs");
+
+/** A Chromium attached without Playwright's default overrides, so tabs can really be hidden. */
+async function launchHideable(): Promise<{
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  close: () => Promise<void>;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), "mass-class-studio-"));
+  const child: ChildProcess = spawn(
+    CHROMIUM,
+    [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--window-size=1280,900",
+      ...FAKE_MEDIA_FLAGS,
+      "--remote-debugging-port=0",
+      `--user-data-dir=${dir}`,
+      "about:blank",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const ws = await new Promise<string>((resolve, reject) => {
+    let err = "";
+    const t = setTimeout(() => reject(new Error(`Chromium did not start: ${err}`)), 20_000);
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      }
+    });
+  });
+  const browser = await chromium.connectOverCDP(ws, { noDefaults: true });
+  const context = browser.contexts()[0]!;
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    browser,
+    context,
+    page,
+    async close() {
+      await browser.close().catch(() => {});
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function signInTeacher(page: Page): Promise<void> {
+  await page.goto(`${base}/signin`);
+  const form = page.getByTestId("signin-form");
+  await form.getByLabel("Email").fill("teacher@demo.local");
+  await form.getByLabel("Password").fill("demo-teacher-pass-1");
+  await page.getByTestId("auth-submit").click();
+  await page.waitForURL(/\/studio/);
+}
+
+/** Frames the studio's composite track delivers per second, counted in the page over `ms`. */
+function compositeFps(page: Page, ms: number) {
+  return page.evaluate(async (ms) => {
+    const v = document.querySelector<HTMLVideoElement>('[data-testid="studio-preview"]')!;
+    const track = (v.srcObject as MediaStream).getVideoTracks()[0]!.clone();
+    // Chromium's insertable streams; not in TypeScript's DOM lib.
+    const Processor = (
+      globalThis as unknown as {
+        MediaStreamTrackProcessor: new (init: {
+          track: MediaStreamTrack;
+        }) => { readable: ReadableStream<VideoFrame> };
+      }
+    ).MediaStreamTrackProcessor;
+    const reader = new Processor({ track }).readable.getReader();
+    let frames = 0;
+    let raf = 0;
+    let stop = false;
+    const loop = () => {
+      raf++;
+      if (!stop) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      value.close();
+      frames++;
+    }
+    stop = true;
+    await reader.cancel();
+    track.stop();
+    return {
+      fps: (frames * 1000) / ms,
+      rafPerSecond: (raf * 1000) / ms,
+      visibility: document.visibilityState,
+    };
+  }, ms);
+}
+
+const people: { close: () => Promise<void> }[] = [];
+let studio: Awaited<ReturnType<typeof launchHideable>>;
+let classId = "";
+
+beforeAll(async () => {
+  studio = await launchHideable();
+  people.push(studio);
+  await signInTeacher(studio.page);
+  const created = await studio.page.evaluate(async () => {
+    const res = await fetch("/api/classes", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Media e2e: optics", guestAccess: true }),
+    });
+    return (await res.json()) as { class: { id: string } };
+  });
+  classId = created.class.id;
+  await studio.page.goto(`${base}/studio/${classId}`);
+  await studio.page.getByTestId("media-panel").waitFor();
+});
+
+afterAll(async () => {
+  await Promise.all(people.map((p) => p.close()));
+});
+
+describe("teacher studio media", () => {
+  it("goes live with a fake screen + camera; the RTMP output is H.264 + AAC with keyframes ≤ 2.1 s apart", async () => {
+    const p = studio.page;
+    await p.getByTestId("share-screen").click();
+    await p.getByTestId("start-camera").click();
+    await p.getByTestId("start-mic").click();
+    await p.getByTestId("mute-mic").waitFor();
+    const before = await compositeFps(p, 3000);
+    console.log(`composite fps before going live: ${before.fps.toFixed(1)}`);
+    await p.getByTestId("go-live").click();
+    await p.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
+
+    // The bridge gets the teacher's media (not its filler slate) and pushes it.
+    const bridgeUrl = mediaVars.BRIDGE_URL!;
+    const secret = ensureDevVars().BRIDGE_SECRET!;
+    await expect
+      .poll(
+        async () => {
+          const r = await fetch(`${bridgeUrl}/sessions/${classId}`, {
+            headers: { authorization: `Bearer ${secret}` },
+          });
+          const h = (await r.json()) as {
+            receiving: boolean;
+            pushing: boolean;
+            fillerActive: boolean;
+          };
+          return h.receiving && h.pushing && !h.fillerActive;
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(true);
+
+    await p.locator('[data-testid="stat-codec"]', { hasText: "H264" }).waitFor({ timeout: 10_000 });
+    await p.screenshot({ path: join(tmpdir(), "mass-class-media-studio.png"), fullPage: true });
+    const { stdout: top } = await run("top", ["-bn1", "-o", "%CPU"]);
+    console.log(top.split("\n").slice(0, 16).join("\n"));
+
+    // Record 12 s of what the RTMP server serves, then inspect it.
+    const playUrl = mediaVars.LOCAL_RTMP_URL!.replace("{classId}", classId).replace(/\?.*$/, "");
+    const dir = mkdtempSync(join(tmpdir(), "mass-class-rec-"));
+    const file = join(dir, "rec.flv");
+    try {
+      await run(
+        "ffmpeg",
+        ["-nostdin", "-v", "error", "-i", playUrl, "-t", "12", "-c", "copy", "-y", file],
+        {
+          timeout: 40_000,
+        },
+      );
+      const { stdout: streams } = await run("ffprobe", [
+        "-v",
+        "error",
+        "-show_entries",
+        "stream=codec_type,codec_name,width,height",
+        "-of",
+        "json",
+        file,
+      ]);
+      const info = JSON.parse(streams) as {
+        streams: { codec_type: string; codec_name: string; width?: number; height?: number }[];
+      };
+      const video = info.streams.find((s) => s.codec_type === "video");
+      const audio = info.streams.find((s) => s.codec_type === "audio");
+      expect(video?.codec_name).toBe("h264");
+      expect([video?.width, video?.height]).toEqual([1280, 720]);
+      expect(audio?.codec_name).toBe("aac");
+
+      const { stdout: packets } = await run("ffprobe", [
+        "-v",
+        "error",
+        "-select_streams",
+        "v:0",
+        "-show_entries",
+        "packet=pts_time,flags",
+        "-of",
+        "csv=p=0",
+        file,
+      ]);
+      const rows = packets
+        .trim()
+        .split("\n")
+        .map((l) => l.split(","));
+      const times = rows.map((r) => Number(r[0]));
+      const keys = rows.filter((r) => r[1]?.includes("K")).map((r) => Number(r[0]));
+      const duration = times[times.length - 1]! - times[0]!;
+      const gaps = keys.slice(1).map((k, i) => k - keys[i]!);
+      console.log(
+        `recorded ${duration.toFixed(1)} s, ${times.length} video packets, keyframes at ${keys.map((k) => k.toFixed(2)).join(" ")}`,
+      );
+      expect(duration).toBeGreaterThanOrEqual(10);
+      expect(keys.length).toBeGreaterThanOrEqual(5);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(2.1);
+
+      // Decode from the first keyframe: no errors.
+      const { stderr } = await run(
+        "ffmpeg",
+        ["-nostdin", "-v", "error", "-ss", String(keys[0]), "-i", file, "-f", "null", "-"],
+        { timeout: 40_000 },
+      );
+      expect(stderr.trim()).toBe("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it("keeps compositing at ≥ 20 fps while the studio tab is hidden behind another tab", async () => {
+    const p = studio.page;
+    const visible = await compositeFps(p, 3000);
+    const other = await studio.context.newPage();
+    try {
+      await other.goto("about:blank");
+      await other.bringToFront();
+      await expect.poll(() => p.evaluate(() => document.visibilityState)).toBe("hidden");
+      // Let Chromium's background throttling settle in before measuring.
+      await new Promise((r) => setTimeout(r, 3000));
+      const hidden = await compositeFps(p, 5000);
+      const sentFps = await p.getByTestId("stat-fps").textContent();
+      const worker = await p.getByTestId("stat-composite-fps").textContent();
+      console.log(
+        `composite fps visible ${visible.fps.toFixed(1)} (rAF ${visible.rafPerSecond.toFixed(0)}/s), hidden ${hidden.fps.toFixed(1)} (rAF ${hidden.rafPerSecond.toFixed(1)}/s), encoder fps shown ${sentFps}, worker ${worker}, load ${loadavg()[0]!.toFixed(1)}`,
+      );
+      // Really hidden: the page gets no animation frames.
+      expect(hidden.visibility).toBe("hidden");
+      expect(hidden.rafPerSecond).toBeLessThan(2);
+      expect(visible.fps).toBeGreaterThanOrEqual(20);
+      expect(hidden.fps).toBeGreaterThanOrEqual(20);
+    } finally {
+      await p.bringToFront();
+      await other.close();
+    }
+  }, 60_000);
+
+  it("a student sees the live local video playing", async () => {
+    const student = await launchUser({ viewport: { width: 1280, height: 800 } });
+    people.push(student);
+    const s = student.page;
+    onTestFailed(() =>
+      s.screenshot({ path: join(tmpdir(), "mass-class-media-student-failed.png") }),
+    );
+    await s.goto(`${base}/c/${classId}`);
+    await s.getByTestId("guest-join-form").getByLabel("Your name").fill("Watcher");
+    await s.getByTestId("guest-join-submit").click();
+    await s.getByTestId("class-page").waitFor();
+    const video = s.getByTestId("local-video");
+    await video.waitFor();
+    await expect
+      .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 })
+      .toBeGreaterThan(1);
+    const t0 = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    await new Promise((r) => setTimeout(r, 2000));
+    const t1 = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    expect(t1 - t0).toBeGreaterThan(1);
+    await s.getByTestId("unmute").waitFor();
+    expect(await s.getByTestId("stream-status").textContent()).toBe("Live");
+    await s.screenshot({ path: join(SHOTS, "screenshot-student-live.png") });
+  }, 60_000);
+
+  it("a second studio going live for the same class is told the class is already live", async () => {
+    const second = await launchUser({ media: true });
+    people.push(second);
+    const p = second.page;
+    onTestFailed(() =>
+      p.screenshot({ path: join(tmpdir(), "mass-class-media-second-failed.png") }),
+    );
+    await signInTeacher(p);
+    await p.goto(`${base}/studio/${classId}`);
+    await p.getByTestId("start-camera").click();
+    await p.getByTestId("go-live").click();
+    await p.locator('[data-testid="live-state"][data-state="failed"]').waitFor({ timeout: 20_000 });
+    expect(await p.getByTestId("live-error").textContent()).toMatch(/already live/);
+    // The first studio is still live, and stops cleanly.
+    const first = studio.page;
+    expect(await first.getByTestId("live-state").getAttribute("data-state")).toBe("live");
+    await first.getByTestId("stop-live").click();
+    await first
+      .locator('[data-testid="live-state"][data-state="ended"]')
+      .waitFor({ timeout: 10_000 });
+  }, 60_000);
+});
