@@ -286,9 +286,9 @@ describe("teacher studio media", () => {
     const student = await launchUser({ viewport: { width: 1280, height: 800 } });
     people.push(student);
     const s = student.page;
-    onTestFailed(() =>
-      s.screenshot({ path: join(tmpdir(), "mass-class-media-student-failed.png") }),
-    );
+    onTestFailed(async () => {
+      await s.screenshot({ path: join(tmpdir(), "mass-class-media-student-failed.png") });
+    });
     await s.goto(`${base}/c/${classId}`);
     await s.getByTestId("guest-join-form").getByLabel("Your name").fill("Watcher");
     await s.getByTestId("guest-join-submit").click();
@@ -311,9 +311,9 @@ describe("teacher studio media", () => {
     const second = await launchUser({ media: true });
     people.push(second);
     const p = second.page;
-    onTestFailed(() =>
-      p.screenshot({ path: join(tmpdir(), "mass-class-media-second-failed.png") }),
-    );
+    onTestFailed(async () => {
+      await p.screenshot({ path: join(tmpdir(), "mass-class-media-second-failed.png") });
+    });
     await signInTeacher(p);
     await p.goto(`${base}/studio/${classId}`);
     await p.getByTestId("start-camera").click();
