@@ -130,6 +130,20 @@ describe("RootCore staff protection", () => {
   });
 });
 
+describe("RootCore kickUser", () => {
+  it("kicks a user from every section that may hold their socket, even one not yet reported", () => {
+    const c = core();
+    c.admit({ classId: "c1", user: user("m"), role: "moderator" }, T0);
+    const fx = c.kickUser("m", 4001, "revoked", T0);
+    expect(fx).toContainEqual({
+      kind: "control",
+      sectionId: "staff",
+      control: { kind: "kick", userId: "m", code: 4001, reason: "revoked" },
+    });
+    expect(c.activeSections(T0)).toEqual([]);
+  });
+});
+
 describe("RootCore events", () => {
   it("numbers every event, keeps global history, and handles pin and delete", () => {
     const c = core();

@@ -515,6 +515,19 @@ export class RootCore {
     return true;
   }
 
+  /** Close every socket of `userId` in this class (access revoked) and drop their pending admissions. */
+  kickUser(userId: string, code: number, reason: string, now: number): RootEffect[] {
+    // Targets first: a socket whose join is not reported yet lives only in a reservation.
+    const fx: RootEffect[] = this.activeSections(now).map((sectionId) => ({
+      kind: "control",
+      sectionId,
+      control: { kind: "kick", userId, code, reason },
+    }));
+    for (const l of this.loads.values()) l.reserved = l.reserved.filter((r) => r.userId !== userId);
+    fx.push({ kind: "loads" });
+    return fx;
+  }
+
   /** Apply a staff command forwarded by the staff shard (roles re-checked here too). */
   command(c: StaffCommand, now: number): RootEffect[] {
     const { by, message: m } = c;

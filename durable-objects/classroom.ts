@@ -4,7 +4,7 @@
  * batches frames to shards by RPC, and writes attendance/audit to D1 in batches.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { StreamHealth, StreamStatus } from "../protocol/realtime.ts";
+import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
 import {
   ALL,
   initialDurable,
@@ -127,6 +127,15 @@ export class Classroom extends DurableObject<Env> {
   async report(classId: string, r: ShardReport): Promise<void> {
     this.bind(classId);
     this.apply(this.core.report(r, Date.now()));
+  }
+
+  /**
+   * Worker: close every socket of `userId` in this class with 4001 (moderator grant revoked,
+   * account disabled), so nobody keeps powers their account no longer has.
+   */
+  async kickUser(classId: string, userId: string, reason: string): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.kickUser(userId, CloseCode.revoked, reason, Date.now()));
   }
 
   /**

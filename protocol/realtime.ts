@@ -39,6 +39,8 @@ export const CloseCode = {
   goingAway: 1001,
   /** Kicked for sending too many invalid frames. Reconnect allowed, with backoff. */
   policyViolation: 4008,
+  /** Access revoked (moderator grant removed, account disabled). Do not reconnect. */
+  revoked: 4001,
   /** Banned from this class. Do not reconnect. */
   banned: 4003,
   /** Protocol version not supported (`?v=` mismatch). Reload the app. */
@@ -49,10 +51,13 @@ export const CloseCode = {
 /** A close code from `CloseCode`. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Whether a client should reconnect after a close with `code` (bans and version mismatches are final). */
+/** Whether a client should reconnect after a close with `code` (bans, revocations and version mismatches are final). */
 export function shouldReconnect(code: number): boolean {
   return (
-    code !== CloseCode.banned && code !== CloseCode.unsupportedVersion && code !== CloseCode.normal
+    code !== CloseCode.banned &&
+    code !== CloseCode.revoked &&
+    code !== CloseCode.unsupportedVersion &&
+    code !== CloseCode.normal
   );
 }
 

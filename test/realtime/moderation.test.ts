@@ -184,7 +184,8 @@ describe("moderation", { timeout: 30_000 }, () => {
       email: mod.email,
     });
     expect(gone.status).toBe(204);
-    m.close();
+    // The revoked moderator's open socket loses its powers now, not at the next reconnect.
+    expect(await m.waitClose()).toMatchObject({ code: 4001 });
     const demoted = await open(classId, mod.client.cookie);
     expect(demoted.frames[0]).toMatchObject({ sectionId: "s1", you: { role: "student" } });
     for (const x of [s, demoted]) x.close();
@@ -206,6 +207,31 @@ describe("moderation", { timeout: 30_000 }, () => {
     const again = await open(classId, teacher.client.cookie);
     expect(again.frames[0]).toMatchObject({ you: { role: "teacher" } });
     for (const x of [t, m, again]) x.close();
+  });
+
+  it("closes a disabled account's sockets in classes it teaches and moderates (4001)", async () => {
+    const { classId, teacher } = await createClass();
+    const other = await createClass();
+    const mod = await signUp("student", "Mo");
+    await other.teacher.client.post(`/api/classes/${other.classId}/moderators`, {
+      email: mod.email,
+    });
+    const { client: adminClient, id: adminId } = await signUp("teacher", "Root");
+    await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(adminId).run();
+    const t = await open(classId, teacher.client.cookie);
+    const m = await open(other.classId, mod.client.cookie);
+    const bystander = await open(other.classId, other.teacher.client.cookie);
+
+    expect(
+      (await adminClient.patch(`/api/admin/users/${teacher.id}`, { disabled: true })).status,
+    ).toBe(200);
+    expect(await t.waitClose()).toMatchObject({ code: 4001 });
+    expect((await adminClient.patch(`/api/admin/users/${mod.id}`, { disabled: true })).status).toBe(
+      200,
+    );
+    expect(await m.waitClose()).toMatchObject({ code: 4001 });
+    expect(bystander.closed).toBeNull();
+    bystander.close();
   });
 
   it("refuses staff commands from students with a typed error and no effect", async () => {

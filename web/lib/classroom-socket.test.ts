@@ -144,6 +144,16 @@ describe("ClassroomSocket", () => {
     expect(h.delays).toEqual([]);
   });
 
+  it("stops for good when access is revoked (4001)", async () => {
+    const h = harness();
+    h.socket.start();
+    await h.tick();
+    h.sockets[0]!.frame(welcome);
+    h.sockets[0]!.serverClose(4001);
+    expect(h.socket.state).toMatchObject({ conn: "offline", ended: "auth" });
+    expect(h.delays).toEqual([]);
+  });
+
   it("stops when the ticket is refused, retries when the network fails", async () => {
     const h = harness([
       { ok: false, retry: true },

@@ -32,6 +32,7 @@ import {
 const VERSION: typeof PROTOCOL_VERSION = 1;
 const CLOSE_NORMAL: (typeof CloseCode)["normal"] = 1000;
 const CLOSE_BANNED: (typeof CloseCode)["banned"] = 4003;
+const CLOSE_REVOKED: (typeof CloseCode)["revoked"] = 4001;
 const CLOSE_VERSION: (typeof CloseCode)["unsupportedVersion"] = 4010;
 /** Raw keep-alive frames (protocol PING_FRAME / PONG_FRAME), answered without waking a shard. */
 const PING = "ping";
@@ -324,6 +325,7 @@ export class ClassroomSocket {
   private onClose(code: number): void {
     this.ws = null;
     if (code === CLOSE_BANNED) this.end("banned");
+    else if (code === CLOSE_REVOKED) this.end("auth");
     else if (code === CLOSE_VERSION) this.end("version");
     else if (code === CLOSE_NORMAL) this.end("closed");
     else this.drop();

@@ -6,6 +6,10 @@ import { requireRole } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { kickFromClasses } from "./moderators.ts";
+
+/** Most classes whose live sockets a disable closes (taught + moderated, each). */
+const KICK_CLASSES_MAX = 100;
 
 function toAdminUser(u: typeof schema.users.$inferSelect): AdminUser {
   return {
@@ -48,5 +52,24 @@ export const admin = new Hono<AppEnv>()
       .where(eq(schema.users.id, id))
       .returning();
     if (!row) throw new ApiError(404, "not_found", "No such user.");
+    if (body.disabled) {
+      // Sockets outlive the session check: close the ones where the account holds powers.
+      const db = getDb(c.env);
+      const [taught, moderated] = await Promise.all([
+        db
+          .select({ id: schema.classes.id })
+          .from(schema.classes)
+          .where(eq(schema.classes.teacherId, id))
+          .orderBy(desc(schema.classes.createdAt))
+          .limit(KICK_CLASSES_MAX),
+        db
+          .select({ id: schema.classModerators.classId })
+          .from(schema.classModerators)
+          .where(eq(schema.classModerators.userId, id))
+          .limit(KICK_CLASSES_MAX),
+      ]);
+      const classIds = [...new Set([...taught, ...moderated].map((r) => r.id))];
+      await kickFromClasses(c.env, classIds, id, "account disabled");
+    }
     return c.json({ user: toAdminUser(row) });
   });

@@ -1,6 +1,7 @@
 /**
  * Per-class moderators (teacher-only): `GET/POST/DELETE /api/classes/:id/moderators`.
- * Grants take effect on the moderator's next socket connect.
+ * Grants take effect on the moderator's next socket connect; a revocation closes the
+ * user's open sockets in the class at once (close 4001).
  */
 import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
@@ -26,6 +27,27 @@ async function userByEmail(c: Context<AppEnv>, email: string) {
   const u = await getDb(c.env).query.users.findFirst({ where: eq(schema.users.email, email) });
   if (!u) throw new ApiError(404, "not_found", "No account with that email.");
   return u;
+}
+
+/**
+ * Close `userId`'s open sockets in each class (close 4001, via the class root), so revoked
+ * powers end now rather than at the next reconnect. Best effort: a root that cannot be
+ * reached is logged, not fatal — the D1 change already took effect for new connections.
+ */
+export async function kickFromClasses(
+  env: Env,
+  classIds: string[],
+  userId: string,
+  reason: string,
+): Promise<void> {
+  const results = await Promise.allSettled(
+    classIds.map((id) =>
+      env.CLASSROOM.get(env.CLASSROOM.idFromName(id)).kickUser(id, userId, reason),
+    ),
+  );
+  for (const r of results)
+    if (r.status === "rejected")
+      console.error(JSON.stringify({ event: "kick_failed", userId, message: String(r.reason) }));
 }
 
 async function audit(c: Context<AppEnv>, classId: string, action: string, target: string) {
@@ -73,5 +95,6 @@ export const moderators = new Hono<AppEnv>()
     if (gone.length === 0)
       throw new ApiError(404, "not_found", "That user is not a moderator of this class.");
     await audit(c, cls.id, "moderator.revoke", u.id);
+    await kickFromClasses(c.env, [cls.id], u.id, "moderator access revoked");
     return c.body(null, 204);
   });
