@@ -3,9 +3,10 @@
  * a real local RTMP server, checked with ffprobe. Needs ffmpeg; skipped without.
  */
 
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
@@ -18,7 +19,8 @@ import {
   keyframeGaps,
   maxVideoGap,
   probeRecording,
-  record,
+  serverRecordings,
+  snapshot,
   tmpFile,
   waitFor,
 } from "./test-support.ts";
@@ -36,6 +38,7 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
   let callbacks: Record<string, unknown>[] = [];
   let callbackServer: Server;
   let firstFrameMs = Number.NaN;
+  let recordDir = "";
 
   beforeAll(async () => {
     release = await acquireMediaLock();
@@ -51,7 +54,8 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
     });
     await new Promise<void>((r) => callbackServer.listen(0, "127.0.0.1", () => r()));
     const cbPort = (callbackServer.address() as { port: number }).port;
-    rtmp = await startLocalRtmpServer({ stream: CLASS });
+    recordDir = mkdtempSync(join(tmpdir(), "mc-rtmp-rec-"));
+    rtmp = await startLocalRtmpServer({ stream: CLASS, recordDir });
     bridge = await startBridge({
       host: "127.0.0.1",
       port: 0,
@@ -63,6 +67,7 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
       healthCallbackUrl: `http://127.0.0.1:${cbPort}/api/bridge/health`,
       healthCallbackSecret: "cb-secret",
       healthIntervalMs: 2000,
+      backoffMaxMs: 2000,
       log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });
     const put = await fetch(`${bridge.url}/sessions/${CLASS}`, {
@@ -87,6 +92,7 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
       await rtmp?.stop();
       await new Promise<void>((r) => (callbackServer ? callbackServer.close(() => r()) : r()));
       rmSync(dirname(tmpFile("x")), { recursive: true, force: true });
+      if (recordDir) rmSync(recordDir, { recursive: true, force: true });
       expect(await childPids("ffmpeg")).toEqual([]);
       expect(await childPids("nginx")).toEqual([]);
     } finally {
@@ -97,8 +103,12 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
   it("pushes H.264 + AAC 48 kHz stereo; 10 s recorded from the RTMP server decode cleanly with keyframes ≤ 2.1 s apart", async () => {
     expect(firstFrameMs).toBeLessThan(8000);
     console.info(`WHIP POST → first RTMP frame: ${firstFrameMs} ms`);
-    const file = tmpFile("steady.flv");
-    await record(rtmp.playRtmpUrl, file, 13).done;
+    // What nginx itself recorded of this publish (a player could lag and be dropped).
+    const started = bridge.sessions.get(CLASS)!.health().streamStartedAt!;
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 12_500 - Date.now())));
+    const files = serverRecordings(recordDir, CLASS);
+    expect(files).toHaveLength(1);
+    const file = snapshot(files[0]!, "steady.flv");
     const rec = await probeRecording(file);
     expect(rec.codecs.sort()).toEqual(["aac", "h264"]);
     expect(rec.audio).toEqual({ sampleRate: 48000, channels: 2 });
@@ -151,8 +161,9 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
   it("keeps the RTMP publish alive with the filler slate through a 15 s media stall", async () => {
     const session = bridge.sessions.get(CLASS)!;
     const [outputPid] = session.pids();
-    const file = tmpFile("stall.flv");
-    const rec = record(rtmp.playRtmpUrl, file, 24);
+    const before = await probeRecording(
+      snapshot(serverRecordings(recordDir, CLASS)[0]!, "before.flv"),
+    );
     await new Promise((r) => setTimeout(r, 3000));
     pub!.pause();
     callbacks = [];
@@ -166,18 +177,31 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
       5000,
       "teacher back",
     );
-    await rec.done;
+    await new Promise((r) => setTimeout(r, 3000));
     expect(session.pids()[0]).toBe(outputPid);
     expect(session.health().restarts).toBe(0);
     expect(callbacks.some((c) => c.state === "filler" && c.fillerActive === true)).toBe(true);
-    const r = await probeRecording(file);
+    // Still ONE server-side recording: the publisher never left nginx.
+    const files = serverRecordings(recordDir, CLASS);
+    expect(files).toHaveLength(1);
+    const all = await probeRecording(snapshot(files[0]!, "stall.flv"));
+    const r = { ...all, video: all.video.filter((p) => p.t >= before.video.at(-1)!.t - 1) };
+    const span = r.video.at(-1)!.t - r.video[0]!.t;
     console.info(
-      `stall: recorded ${r.durationS.toFixed(1)} s, max video gap ${maxVideoGap(r).toFixed(2)} s, max keyframe gap ${Math.max(...keyframeGaps(r)).toFixed(2)} s`,
+      `stall: ${span.toFixed(1)} s recorded by nginx across the stall, max video gap ${maxVideoGap(r).toFixed(2)} s, max keyframe gap ${Math.max(...keyframeGaps(r)).toFixed(2)} s`,
     );
-    // The recorder kept reading the whole time: the publisher never left nginx.
-    expect(r.durationS).toBeGreaterThanOrEqual(22);
+    const bigGaps = r.video
+      .slice(1)
+      .map((p, i) => ({ at: r.video[i]!.t, gap: p.t - r.video[i]!.t }))
+      .filter((g) => g.gap > 0.5);
+    console.info(
+      `stall: window ${r.video[0]!.t.toFixed(1)}–${r.video.at(-1)!.t.toFixed(1)} s, gaps > 0.5 s: ${JSON.stringify(bigGaps)}`,
+    );
+    expect(span).toBeGreaterThanOrEqual(20);
     expect(maxVideoGap(r)).toBeLessThan(2.5);
     expect(Math.max(...keyframeGaps(r))).toBeLessThan(3.5);
+    // No decode-error check here: on a starved box the in-process test publisher
+    // itself stalls and loses packets, and the splice points then carry them.
     expect(r.codecs.sort()).toEqual(["aac", "h264"]);
   }, 45_000);
 
@@ -212,6 +236,24 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
     );
     expect(session.portBase).toBe(42000);
   }, 50_000);
+
+  it("lets a reloaded teacher take over once the old publisher has been silent for 5 s", async () => {
+    const session = bridge.sessions.get(CLASS)!;
+    const old = pub!;
+    old.pause();
+    await new Promise((r) => setTimeout(r, 5500));
+    try {
+      pub = await startTestPublisher({ whipUrl: `${bridge.url}/whip/${CLASS}`, secret: SECRET });
+    } finally {
+      await old.stop({ skipDelete: true });
+    }
+    await waitFor(
+      () => session.health().state === "live" && !session.health().fillerActive,
+      15_000,
+      "live again",
+    );
+    expect(session.publisher?.id).toBe(new URL(pub.resourceUrl).pathname.split("/").pop());
+  }, 30_000);
 
   it("WHIP DELETE ends the publisher; the class session stays for a reconnect", async () => {
     await pub!.stop();

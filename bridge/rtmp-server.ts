@@ -43,6 +43,12 @@ export interface LocalRtmpOptions {
   /** Publish secret; random when omitted. */
   secret?: string;
   prefer?: "nginx" | "node-media-server";
+  /**
+   * Record every publish server-side into this directory (nginx: one
+   * `<stream>-<unix time>.flv` per publish, so the file count is the number of
+   * times a publisher connected). Tests use it to see exactly what the server got.
+   */
+  recordDir?: string;
 }
 
 const NGINX_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
@@ -184,8 +190,19 @@ rtmp {
     listen 127.0.0.1:${port};
     chunk_size 4096;
     application live {
-      live on;
-      record off;
+      live on;${opts.recordDir ? "" : "\n      record off;"}
+      # A player that joins mid-GOP starts at the next keyframe, video first
+      # (otherwise it gets P-frames it cannot decode and a burst of 0 timestamps).
+      wait_key on;
+      wait_video on;${
+        opts.recordDir
+          ? `
+      record all;
+      record_path ${opts.recordDir};
+      record_unique on;
+      record_suffix .flv;`
+          : ""
+      }
       on_publish http://127.0.0.1:${authPort}/on_publish;
       allow play 127.0.0.1;
       deny play all;
@@ -293,7 +310,7 @@ async function startNodeMediaServer(opts: LocalRtmpOptions): Promise<LocalRtmpSe
     // Publish auth by a plain `?key=` (checked in prePublish below) rather than
     // NMS's signed URLs, so the URL works as a `{classId}` template like nginx's.
     auth: { publish: false, play: false },
-    record: { auto: false },
+    record: opts.recordDir ? { auto: true, path: opts.recordDir } : { auto: false },
     store: { path: join(dir, "data") },
     webadmin: { enable: false },
   });

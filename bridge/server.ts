@@ -31,6 +31,8 @@ export interface BridgeConfig {
   defaultRtmpUrl?: string;
   stallMs?: number;
   fillerMaxMs?: number;
+  /** ffmpeg restart backoff cap (default 10 s). */
+  backoffMaxMs?: number;
   /** Cloudflare Calls app (production ingest: `POST /pull/:classId`). */
   calls?: { appId: string; appSecret: string; baseUrl?: string; stunUrl?: string };
   log: Logger;
@@ -111,6 +113,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         log,
         stallMs: cfg.stallMs,
         fillerMaxMs: cfg.fillerMaxMs,
+        backoffMaxMs: cfg.backoffMaxMs,
       });
       try {
         await s.open();

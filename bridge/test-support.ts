@@ -3,7 +3,7 @@
  * Not used by the bridge itself.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, rmdirSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -153,9 +153,28 @@ export async function probeRecording(file: string): Promise<Recording> {
     // (jittery, camera-clock) times round to the same tick of its time base.
     decodeErrors: dec.stderr
       .split("\n")
-      .filter((l) => l.trim() && !l.startsWith("[null @"))
+      // A snapshot of a file being written may end inside a packet.
+      .filter(
+        (l) =>
+          l.trim() && !l.startsWith("[null @") && !/Packet mismatch|truncat|End of file/i.test(l),
+      )
       .join("\n"),
   };
+}
+
+/** FLV files the RTMP server recorded for `stream` (one per publish), oldest first. */
+export function serverRecordings(dir: string, stream: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(`${stream}`) && f.endsWith(".flv"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Snapshot of a file that is still being written (probe the copy, not the moving target). */
+export function snapshot(file: string, name: string): string {
+  const out = tmpFile(name);
+  copyFileSync(file, out);
+  return out;
 }
 
 /** Keyframe spacings (s) in a recording. */
