@@ -79,11 +79,11 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
     pub = await startTestPublisher({ whipUrl: `${bridge.url}/whip/${CLASS}`, secret: SECRET });
     const started = await waitFor(
       () => bridge.sessions.get(CLASS)?.health().streamStartedAt,
-      20_000,
+      40_000,
       "first RTMP frame",
     );
     firstFrameMs = (started ?? 0) - pub.postedAt;
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     try {
