@@ -22,8 +22,11 @@ import type { ShardDelivery, ShardReport } from "./rpc.ts";
 import { STAFF_SECTION, shardName, TRUSTED } from "./rpc.ts";
 import {
   admitFrame,
+  admitHello,
   type ConnGuard,
   newGuard,
+  reportRetryDelay,
+  requeueReport,
   SECTION_HISTORY,
   ShardCore,
   type ShardEffect,
@@ -375,7 +378,18 @@ export class ClassroomShard extends DurableObject<Env> {
         case "resync":
           if (from) {
             const a = this.attachment(from);
-            if (a) void this.syncSocket(from, a.user, fx.resume, false);
+            const guard = this.guards.get(from);
+            if (!a || !guard) break;
+            if (admitHello(guard, this.syncing.has(from), Date.now()) !== "ok") {
+              this.reply(from, {
+                type: "error",
+                code: "rate_limited",
+                message: "A resync is in progress or just happened; retry in a few seconds.",
+                ref: "hello",
+              });
+              break;
+            }
+            void this.syncSocket(from, a.user, fx.resume, false);
           }
           break;
         case "watch":
@@ -443,7 +457,9 @@ export class ClassroomShard extends DurableObject<Env> {
 
   private markReport(): void {
     this.reportDirty = true;
-    if (!this.reportTimer) this.reportTimer = setTimeout(() => void this.flushReport(), REPORT_MS);
+    // While the root fails, back off (100 ms → 5 s) instead of hammering it every window.
+    const delay = this.reportFailures > 0 ? reportRetryDelay(this.reportFailures) : REPORT_MS;
+    if (!this.reportTimer) this.reportTimer = setTimeout(() => void this.flushReport(), delay);
   }
 
   private openSockets(): number {
@@ -465,16 +481,22 @@ export class ClassroomShard extends DurableObject<Env> {
       this.reportFailures = 0;
     } catch (err) {
       console.error(JSON.stringify({ event: "report_failed", message: String(err) }));
-      // Keep what matters (attendance, commands) and retry; drop relays and give up after a while.
-      if (++this.reportFailures <= 10) {
-        const next = this.report;
-        next.joins.unshift(...r.joins);
-        next.leaves.unshift(...r.leaves);
-        next.commands.unshift(...r.commands);
-        next.rejections.unshift(...r.rejections);
-        if (r.watching && !next.watching) next.watching = r.watching;
-        this.markReport();
+      // Keep what matters (attendance, commands) under a size cap and retry until the root
+      // is back (a deploy or restart can take seconds); relays are dropped.
+      this.reportFailures++;
+      const dropped = requeueReport(r, this.report);
+      for (const c of dropped) {
+        this.broadcast(
+          JSON.stringify({
+            type: "error",
+            code: "unavailable",
+            message: "The class is briefly unreachable; your command was not applied. Try again.",
+            ref: c.message.type,
+          } satisfies ServerMessage),
+          `user:${c.by.id}`,
+        );
       }
+      this.markReport();
     }
   }
 }

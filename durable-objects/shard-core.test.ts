@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { Author } from "../protocol/realtime.ts";
 import { DEFAULT_RULES } from "./chat-policy.ts";
-import { admitFrame, GUARD, newGuard, ShardCore, sectionOf, strike } from "./shard-core.ts";
+import type { ShardReport } from "./rpc.ts";
+import {
+  admitFrame,
+  admitHello,
+  GUARD,
+  HELLO_MIN_INTERVAL_MS,
+  newGuard,
+  REPORT_KEEP,
+  reportRetryDelay,
+  requeueReport,
+  ShardCore,
+  sectionOf,
+  strike,
+} from "./shard-core.ts";
 
 const T0 = 5_000_000;
 const stu: Author = { id: "u1", name: "Ann", role: "student" };
@@ -121,5 +134,71 @@ describe("connection guard", () => {
     expect(strike(g)).toBe("ok");
     for (let i = 0; i < 5; i++) strike(g);
     expect(strike(g)).toBe("close");
+  });
+});
+
+describe("hello resync guard", () => {
+  it("allows one resync in flight per socket and at most one every 2 s", () => {
+    const g = newGuard(T0);
+    expect(admitHello(g, false, T0)).toBe("ok");
+    expect(admitHello(g, true, T0 + 5000)).toBe("busy");
+    expect(admitHello(g, false, T0 + HELLO_MIN_INTERVAL_MS - 1)).toBe("too_soon");
+    expect(admitHello(g, false, T0 + HELLO_MIN_INTERVAL_MS)).toBe("ok");
+  });
+});
+
+describe("shard → root report retries", () => {
+  const rep = (over: Partial<ShardReport> = {}): ShardReport => ({
+    sectionId: "s1",
+    sockets: 0,
+    joins: [],
+    leaves: [],
+    commands: [],
+    rejections: [],
+    relay: [],
+    ...over,
+  });
+  const who: Author = { id: "m", name: "M", role: "moderator" };
+
+  it("backs off exponentially from 100 ms to 5 s", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map(reportRetryDelay)).toEqual([
+      100, 200, 400, 800, 1600, 3200, 5000, 5000,
+    ]);
+  });
+
+  it("keeps joins, leaves, commands and the watch set across any number of failures, oldest first", () => {
+    let pending = rep({
+      joins: [{ user: who, at: 1 }],
+      leaves: [{ user: who, joinedAt: 1, at: 2 }],
+      commands: [{ by: who, message: { type: "mod.unban", userId: "x" } }],
+      relay: ["f"],
+      watching: ["s2"],
+    });
+    // 50 failed flushes in a row (the old code gave up after 10); each adds a join.
+    let next = pending;
+    for (let i = 0; i < 50; i++) {
+      next = rep({ joins: [{ user: who, at: 100 + i }] });
+      expect(requeueReport(pending, next)).toEqual([]);
+      pending = next;
+    }
+    expect(next.joins).toHaveLength(51);
+    expect(next.joins[0]!.at).toBe(1);
+    expect(next.leaves).toHaveLength(1);
+    expect(next.commands).toHaveLength(1);
+    expect(next.watching).toEqual(["s2"]);
+    expect(next.relay).toEqual([]);
+  });
+
+  it("caps what it holds and hands back the staff commands it had to drop", () => {
+    const cmd = (userId: string) => ({ by: who, message: { type: "mod.unban" as const, userId } });
+    const failed = rep({
+      commands: Array.from({ length: REPORT_KEEP.commands }, (_, i) => cmd(`u${i}`)),
+      joins: Array.from({ length: REPORT_KEEP.attendance }, (_, i) => ({ user: who, at: i })),
+    });
+    const next = rep({ commands: [cmd("new")], leaves: [{ user: who, joinedAt: 0, at: 9 }] });
+    expect(requeueReport(failed, next)).toEqual([cmd("u0")]);
+    expect(next.commands.at(-1)).toEqual(cmd("new"));
+    expect(next.joins.length + next.leaves.length).toBe(REPORT_KEEP.attendance);
+    expect(next.leaves).toHaveLength(1);
   });
 });

@@ -21,7 +21,7 @@ import {
   evaluateChat,
   freshUser,
 } from "./chat-policy.ts";
-import { type ShardControl, STAFF_SECTION, type StaffCommand } from "./rpc.ts";
+import { type ShardControl, type ShardReport, STAFF_SECTION, type StaffCommand } from "./rpc.ts";
 
 /** What the shell must do after the core decided. */
 export type ShardEffect =
@@ -55,6 +55,8 @@ export interface ConnGuard {
   /** Frames refused in a row because the bucket was empty. */
   refused: number;
   strikes: number;
+  /** When this socket's last `hello` resync was accepted (epoch ms). */
+  helloAt: number;
 }
 
 /** Connection-level limits (independent of the chat bucket). */
@@ -70,7 +72,61 @@ export const GUARD = {
 
 /** A new guard for a fresh connection. */
 export function newGuard(now: number): ConnGuard {
-  return { tokens: GUARD.burst, at: now, refused: 0, strikes: 0 };
+  return { tokens: GUARD.burst, at: now, refused: 0, strikes: 0, helloAt: -Infinity };
+}
+
+/** Least time between two `hello` resyncs of one socket (each one replays up to the whole log). */
+export const HELLO_MIN_INTERVAL_MS = 2000;
+
+/**
+ * Whether a socket's `hello` may start a resync now: one sync in flight per socket (two
+ * could land out of order and regress the client's `seq`), and at most one per
+ * HELLO_MIN_INTERVAL_MS. Refused → answer `error rate_limited` (ref `hello`).
+ */
+export function admitHello(
+  g: ConnGuard,
+  inFlight: boolean,
+  now: number,
+): "ok" | "busy" | "too_soon" {
+  if (inFlight) return "busy";
+  if (now - g.helloAt < HELLO_MIN_INTERVAL_MS) return "too_soon";
+  g.helloAt = now;
+  return "ok";
+}
+
+/** Shard → root report retry: exponential backoff from 100 ms, capped at 5 s. */
+export function reportRetryDelay(failures: number): number {
+  return Math.min(5000, 100 * 2 ** Math.max(0, failures - 1));
+}
+
+/** Most joins + leaves, staff commands and rejections a shard holds while the root is unreachable. */
+export const REPORT_KEEP = { attendance: 20_000, commands: 200, rejections: 200 } as const;
+
+/**
+ * Put a report the root did not take back in front of the next one (mutates `next`),
+ * keeping the newest up to REPORT_KEEP (relays are dropped: staff resync by watching again).
+ * Returns the staff commands dropped for room, so their senders can be told.
+ */
+export function requeueReport(failed: ShardReport, next: ShardReport): StaffCommand[] {
+  next.joins.unshift(...failed.joins);
+  next.leaves.unshift(...failed.leaves);
+  next.commands.unshift(...failed.commands);
+  next.rejections.unshift(...failed.rejections);
+  // Without a newer one, the failed watch set is still the one to send.
+  if (failed.watching && !next.watching) next.watching = failed.watching;
+  let over = next.joins.length + next.leaves.length - REPORT_KEEP.attendance;
+  if (over > 0) {
+    // Oldest first (joins before leaves: a lost leave costs more attendance than a lost join).
+    const j = Math.min(over, next.joins.length);
+    next.joins.splice(0, j);
+    over -= j;
+    if (over > 0) next.leaves.splice(0, over);
+  }
+  if (next.rejections.length > REPORT_KEEP.rejections)
+    next.rejections.splice(0, next.rejections.length - REPORT_KEEP.rejections);
+  return next.commands.length > REPORT_KEEP.commands
+    ? next.commands.splice(0, next.commands.length - REPORT_KEEP.commands)
+    : [];
 }
 
 /** Charge one inbound frame. "refuse" → answer `error rate_limited`; "close" → close 4029. */

@@ -50,6 +50,9 @@ describe("sequence numbers, resume and snapshots", { timeout: 30_000 }, () => {
     expect((await s.next("chat.message")).message.text).toBe("three");
     s.send({ type: "hello", v: 2 });
     expect(await s.next("error")).toMatchObject({ code: "unsupported_version" });
+    // A second resync within 2 s is refused (each one replays the log at the root).
+    s.send({ type: "hello", v: 1, resume: 0 });
+    expect(await s.next("error")).toMatchObject({ code: "rate_limited", ref: "hello" });
     s.close();
     t.close();
   });
