@@ -1,11 +1,11 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ClassDetail, ClassPublic } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
-import { MediaPanel } from "./media/MediaPanel.tsx";
+import { MediaPanel, type StreamHealth } from "./media/MediaPanel.tsx";
 import { StudioChat } from "./StudioChat.tsx";
 
 type State =
@@ -13,25 +13,57 @@ type State =
   | { kind: "missing" }
   | { kind: "denied" }
   | { kind: "error"; message: string }
-  | { kind: "ready"; cls: ClassDetail };
+  | { kind: "ready"; cls: ClassDetail }
+  /** A per-class moderator: chat and moderation only. */
+  | { kind: "moderate"; cls: ClassPublic };
 
-/**
- * `/studio/:classId`: the live studio for one class. Today it shows the class header
- * and join link; the live controls (capture, go live, chat, Q&A, polls) plug into
- * {@link LiveControls} when streaming arrives.
- */
+/** How often the studio asks for the media bridge's view of the stream. */
+const HEALTH_POLL_MS = 2000;
+
+/** Poll the bridge's health report for a class; returns a stop function. */
+function pollStreamHealth(classId: string, listener: (health: StreamHealth) => void): () => void {
+  let stopped = false;
+  const tick = async () => {
+    try {
+      const { health } = await api<{ health: StreamHealth | null }>(
+        "GET",
+        `/classes/${classId}/stream-health`,
+      );
+      if (health && !stopped) listener(health);
+    } catch {
+      // transient: the next poll tries again
+    }
+  };
+  void tick();
+  const timer = setInterval(tick, HEALTH_POLL_MS);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
+/** `/studio/:classId`: the live studio for one class — media, going live, chat and moderation. */
 export function LiveStudio(props: { classId: string }) {
   const [state, setState] = useState<State>({ kind: "loading" });
+  // Stable per class, so the media panel subscribes once rather than on every render.
+  const onBridgeHealth = useMemo(
+    () => (listener: (health: StreamHealth) => void) => pollStreamHealth(props.classId, listener),
+    [props.classId],
+  );
   useEffect(() => {
     setState({ kind: "loading" });
-    api<{ class: ClassDetail | ClassPublic; manage: boolean }>(
+    api<{ class: ClassDetail | ClassPublic; manage: boolean; moderate?: boolean }>(
       "GET",
       `/classes/${props.classId}`,
     ).then(
       (res) => {
         document.title = `${res.class.title} · Studio · Mass Class`;
         setState(
-          res.manage ? { kind: "ready", cls: res.class as ClassDetail } : { kind: "denied" },
+          res.manage
+            ? { kind: "ready", cls: res.class as ClassDetail }
+            : res.moderate
+              ? { kind: "moderate", cls: res.class }
+              : { kind: "denied" },
         );
       },
       (err) => {
@@ -56,7 +88,7 @@ export function LiveStudio(props: { classId: string }) {
     case "denied":
       return (
         <PageMessage title="Not your class" testId="access-denied">
-          <p>Only this class's teacher can open its studio.</p>
+          <p>Only this class's teacher and its moderators can open its studio.</p>
         </PageMessage>
       );
     case "error":
@@ -64,6 +96,16 @@ export function LiveStudio(props: { classId: string }) {
         <PageMessage title="Could not load the class">
           <Notice>{state.message}</Notice>
         </PageMessage>
+      );
+    case "moderate":
+      return (
+        <main class="wide live-studio" data-testid="live-studio">
+          <header class="card studio-header">
+            <h1 class="class-title">{state.cls.title}</h1>
+            <p class="class-meta">You moderate this class for {state.cls.teacherName}.</p>
+          </header>
+          <StudioChat cls={state.cls} manage={false} />
+        </main>
       );
     case "ready":
       return (
@@ -73,31 +115,9 @@ export function LiveStudio(props: { classId: string }) {
             <p class="class-meta">{formatStart(state.cls.scheduledStart)}</p>
             <JoinLink url={state.cls.joinUrl} />
           </header>
-          <MediaPanel cls={state.cls} />
-          <StudioChat cls={state.cls} />
+          <MediaPanel cls={state.cls} onBridgeHealth={onBridgeHealth} />
+          <StudioChat cls={state.cls} manage />
         </main>
       );
   }
-}
-
-/** The live controls area. Placeholder until streaming lands; keep its place in the layout. */
-export function LiveControls(props: { cls: ClassDetail }) {
-  return (
-    <section
-      class="card live-controls"
-      aria-labelledby="live-controls-title"
-      data-testid="live-controls"
-    >
-      <h2 id="live-controls-title">Live controls</h2>
-      <p>
-        The live studio arrives with streaming: going live, your camera and screen, chat, questions
-        and polls.
-      </p>
-      <p class="muted">
-        {props.cls.youtubeVideoId
-          ? `Students will watch YouTube video ${props.cls.youtubeVideoId}.`
-          : "Add your YouTube video id in the class settings so students can watch."}
-      </p>
-    </section>
-  );
 }

@@ -5,11 +5,15 @@ import { onLinkClick, usePath } from "../lib/router.ts";
 import { ClassListPage } from "./ClassListPage.tsx";
 import { LiveStudio } from "./LiveStudio.tsx";
 
-/** The studio: teachers (and admins) only. `/studio` lists classes; `/studio/:id` is one class's live studio. */
+/**
+ * The studio. `/studio` lists a teacher's classes; `/studio/:id` is one class's live
+ * studio — for its teacher (and admins), or its per-class moderators (any account).
+ */
 export function StudioApp() {
+  const perClass = /^\/studio\/[A-Za-z0-9_-]{1,32}\/?$/.test(location.pathname);
   return (
     <RequireUser
-      roles={["teacher", "admin"]}
+      roles={perClass ? ["teacher", "admin", "student"] : ["teacher", "admin"]}
       deniedTitle="Teachers only"
       deniedText="The studio is where teachers run their classes. Your account is not a teacher account; to join a class, open the link your teacher shared."
     >

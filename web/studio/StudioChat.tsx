@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { ClassDetail, ClassModerator } from "../../protocol/api.ts";
+import type { ClassModerator, ClassPublic } from "../../protocol/api.ts";
 import type { ChatMessage, ClientMessage, LinkPolicy } from "../../protocol/realtime.ts";
 import { Notice } from "../components/Notice.tsx";
 import { api, errorMessage } from "../lib/api.ts";
@@ -36,7 +36,10 @@ const SLOW_MODE_MAX = 3600;
  * pin), any section's chat with per-message delete / timeout / ban, chat settings,
  * the rejected-messages feed, live counts, bans and timeouts, and moderators.
  */
-export function StudioChat(props: { cls: ClassDetail }) {
+export function StudioChat(props: {
+  cls: ClassPublic /** The class's teacher/admin (manages moderators). */;
+  manage: boolean;
+}) {
   const { state, socket } = useClassroom(props.cls.id);
   const send = (m: ClientMessage) => socket.send(m);
   const sections = [...(state.mod?.sections ?? [])].sort((a, b) =>
@@ -70,7 +73,7 @@ export function StudioChat(props: { cls: ClassDetail }) {
         <RejectionsFeed state={state} />
         <ChatSettings state={state} send={send} />
         <Sanctions state={state} send={send} />
-        <Moderators classId={props.cls.id} />
+        {props.manage ? <Moderators classId={props.cls.id} /> : null}
       </div>
     </section>
   );

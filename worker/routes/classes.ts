@@ -16,6 +16,7 @@ import type { ClassRow } from "../db/schema.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { classroomRoot } from "./bridge.ts";
+import { classAccess } from "./tickets.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -112,8 +113,13 @@ export const classes = new Hono<AppEnv>()
     const { cls, teacherName } = await loadClass(c, c.req.param("id"));
     const token = c.get("user");
     const user = token ? await refreshAccount(c.env, token).catch(() => null) : null;
-    if (canManage(user, cls)) return c.json({ class: toDetail(c, cls, teacherName), manage: true });
-    return c.json({ class: toPublic(cls, teacherName, c.env), manage: false });
+    if (canManage(user, cls)) {
+      return c.json({ class: toDetail(c, cls, teacherName), manage: true, moderate: true });
+    }
+    // Per-class moderators (e.g. TAs) get the studio's chat and moderation panel.
+    const access = user ? await classAccess(c.env, user, cls.id).catch(() => null) : null;
+    const moderate = access?.role === "moderator";
+    return c.json({ class: toPublic(cls, teacherName, c.env), manage: false, moderate });
   })
   .patch("/:id", requireRole("teacher"), async (c) => {
     const body = await readJson(c, UpdateClassBody);

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ClassDetail } from "../../../protocol/api.ts";
+import type { StreamHealth as RealtimeStreamHealth } from "../../../protocol/realtime.ts";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { api, errorMessage } from "../../lib/api.ts";
@@ -17,21 +18,17 @@ import type { Corner, Layout } from "./layout.ts";
 import { type PublishStats, WhipClient, WhipError } from "./whip-client.ts";
 
 /** The bridge's view of this class's stream (a subset of the bridge's SessionHealth). */
-export interface StreamHealth {
-  /** Teacher media reached the bridge within the last second. */
-  receiving: boolean;
-  /** ffmpeg is pushing to the RTMP target. */
-  pushing: boolean;
-  /** Epoch ms of the last keyframe the bridge saw from the teacher. */
-  lastKeyframeAt: number | null;
-  /** The bridge is sending its "we'll be right back" slate. */
-  fillerActive: boolean;
-}
+/** The bridge's report (protocol/realtime.ts); the panel shows the fields below. */
+export type StreamHealth = Pick<
+  RealtimeStreamHealth,
+  "receiving" | "pushing" | "lastKeyframeAt" | "fillerActive"
+> &
+  Partial<RealtimeStreamHealth>;
 
 /**
  * Subscribe to bridge health for this class; returns an unsubscribe function.
- * The Worker has no endpoint for it yet (`GET /api/classes/:id/stream-health` is
- * wanted); until a caller passes one, the studio shows browser stats only.
+ * LiveStudio polls `GET /api/classes/:id/stream-health`; without a subscriber the
+ * studio shows browser stats only.
  */
 export type OnBridgeHealth = (listener: (health: StreamHealth) => void) => () => void;
 
@@ -601,7 +598,7 @@ function StreamStats(props: {
       <p class="media-health muted" data-testid="bridge-health">
         {health
           ? `Bridge: ${health.receiving ? "receiving" : "not receiving"} · ${
-              health.pushing ? "pushing to YouTube" : "not pushing"
+              health.pushing ? "pushing to RTMP" : "not pushing"
             } · last keyframe ${ageText(health.lastKeyframeAt)}${
               health.fillerActive ? " · filler slate on air" : ""
             }`
