@@ -130,6 +130,22 @@ describe("RootCore staff protection", () => {
   });
 });
 
+describe("RootCore socket cap per user", () => {
+  it("refuses a 6th concurrent socket of one user, counting unconfirmed admissions, and frees a slot on leave", () => {
+    const c = core(100);
+    const admit = (id: string) => c.admit({ classId: "c1", user: user(id), role: "student" }, T0);
+    for (let i = 0; i < 5; i++) expect(admit("a")).toMatchObject({ ok: true });
+    expect(admit("a")).toEqual({ ok: false, code: "too_many_sockets" });
+    expect(admit("b")).toMatchObject({ ok: true });
+    const a: Author = { id: "a", name: "a", role: "student" };
+    const joins = Array.from({ length: 5 }, () => ({ user: a, at: T0 }));
+    c.report(report("s1", { sockets: 6, joins }), T0);
+    expect(admit("a")).toEqual({ ok: false, code: "too_many_sockets" });
+    c.report(report("s1", { sockets: 5, leaves: [{ user: a, joinedAt: T0, at: T0 }] }), T0);
+    expect(admit("a")).toMatchObject({ ok: true });
+  });
+});
+
 describe("RootCore kickUser", () => {
   it("kicks a user from every section that may hold their socket, even one not yet reported", () => {
     const c = core();

@@ -35,6 +35,8 @@ export const ANNOUNCE_HISTORY = 10;
 export const REJECTION_HISTORY = 200;
 /** An admission not confirmed by its shard within this time no longer counts as load. */
 export const RESERVATION_TTL_MS = 20_000;
+/** Most concurrent sockets (open or admitted) one user may hold in a class. */
+export const MAX_SOCKETS_PER_USER = 5;
 /** A class empty for this long starts a new class session on the next join. */
 export const SESSION_IDLE_MS = 30 * 60_000;
 
@@ -103,6 +105,8 @@ export interface ShardLoad {
   sockets: number;
   /** Admissions not yet confirmed by a join in a report. */
   reserved: { userId: string; at: number }[];
+  /** Open sockets per user, from reported joins and leaves (reset when the shard reports 0). */
+  users?: Record<string, number>;
   /**
    * The shard host this section lives on (`SHARD_HOST` of the Worker that opened it);
    * absent in the default one-namespace topology (docs/decisions/003).
@@ -187,6 +191,8 @@ export class RootCore {
   /** Pick a shard for a connecting user, or refuse a banned one (a ban never locks out the teacher). */
   admit(a: Admission, now: number): AdmitResult {
     if (a.role !== "teacher" && this.durable.bans[a.user.id]) return { ok: false, code: "banned" };
+    if (this.socketsOf(a.user.id, now) >= MAX_SOCKETS_PER_USER)
+      return { ok: false, code: "too_many_sockets" };
     this.rememberRole(a.user.id, a.role);
     let sectionId: string;
     const host = a.host ?? "";
@@ -213,6 +219,16 @@ export class RootCore {
       load.host = host;
     load.reserved.push({ userId: a.user.id, at: now });
     return load.host ? { ok: true, sectionId, host: load.host } : { ok: true, sectionId };
+  }
+
+  /** Sockets `userId` holds or was admitted for (reservations not yet confirmed count too). */
+  private socketsOf(userId: string, now: number): number {
+    let n = 0;
+    for (const l of this.loads.values()) {
+      this.loadOf(l, now);
+      n += (l.users?.[userId] ?? 0) + l.reserved.filter((r) => r.userId === userId).length;
+    }
+    return n;
   }
 
   /** Track who is staff (from admissions), so moderators cannot sanction them. */
@@ -393,10 +409,20 @@ export class RootCore {
     const l = this.load(r.sectionId);
     const before = this.students();
     l.sockets = r.sockets;
+    l.users ??= {};
+    const users = l.users;
     for (const j of r.joins) {
       const i = l.reserved.findIndex((x) => x.userId === j.user.id);
       if (i >= 0) l.reserved.splice(i, 1);
+      users[j.user.id] = (users[j.user.id] ?? 0) + 1;
     }
+    for (const x of r.leaves) {
+      const n = (users[x.user.id] ?? 0) - 1;
+      if (n > 0) users[x.user.id] = n;
+      else delete users[x.user.id];
+    }
+    // Self-healing: an empty shard holds nobody, whatever reports were lost.
+    if (r.sockets === 0) l.users = {};
     fx.push({ kind: "loads" });
 
     let session = this.durable.session;

@@ -33,7 +33,7 @@ export interface Admission {
 /** The root's answer to an admission. */
 export type AdmitResult =
   | { ok: true; sectionId: string; host?: string }
-  | { ok: false; code: "banned" };
+  | { ok: false; code: "banned" | "too_many_sockets" };
 
 /**
  * The shard namespace of a section on shard host `host`: `CLASSROOM_SHARD_<host>` when

@@ -43,6 +43,8 @@ export const CloseCode = {
   revoked: 4001,
   /** Banned from this class. Do not reconnect. */
   banned: 4003,
+  /** Refused at connect: this user already holds 5 sockets in the class. Reconnect with backoff. */
+  tooManySockets: 4009,
   /** Protocol version not supported (`?v=` mismatch). Reload the app. */
   unsupportedVersion: 4010,
   /** Kicked for flooding (far beyond the rate limit). Reconnect allowed, with backoff. */

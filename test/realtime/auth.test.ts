@@ -1,7 +1,7 @@
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { Client, errorCode, signUp } from "../helpers.ts";
-import { connect, createClass, open, Sock } from "./helpers.ts";
+import { connect, createClass, open, Sock, sleep } from "./helpers.ts";
 
 const SECRET = "test-secret-0123456789abcdef0123456789abcdef";
 const now = () => Math.floor(Date.now() / 1000);
@@ -101,6 +101,20 @@ describe("socket authentication before the upgrade", () => {
     expect(welcome.sectionId).toBe("s1");
     (sock as Sock).close();
     expect((await new Client().post(`/api/classes/${classId}/ticket`)).status).toBe(401);
+  });
+
+  it("caps one user at 5 concurrent sockets in a class (the 6th closes with 4009)", async () => {
+    const { classId } = await createClass();
+    const stu = await signUp("student");
+    const socks: Sock[] = [];
+    for (let i = 0; i < 5; i++) socks.push(await open(classId, stu.client.cookie));
+    const sixth = await connect(classId, { cookie: stu.client.cookie });
+    expect(sixth).toBeInstanceOf(Sock);
+    expect((await (sixth as Sock).waitClose()).code).toBe(4009);
+    socks.pop()!.close();
+    await sleep(400); // the leave reaches the root
+    const again = await open(classId, stu.client.cookie);
+    for (const s of [...socks, again]) s.close();
   });
 
   it("gives the teacher the teacher role in the staff section", async () => {

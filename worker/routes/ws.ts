@@ -57,7 +57,10 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
     ...(section && /^s\d{1,6}$/.test(section) ? { hint: section } : {}),
     ...(c.env.SHARD_HOST ? { host: c.env.SHARD_HOST } : {}),
   });
-  if (!admitted.ok) return closedSocket(CloseCode.banned, "banned");
+  if (!admitted.ok)
+    return admitted.code === "banned"
+      ? closedSocket(CloseCode.banned, "banned")
+      : closedSocket(CloseCode.tooManySockets, "too many sockets");
 
   // A fresh header set: nothing the client sent (x-mc-*, cookies, …) reaches the shard.
   const headers = new Headers({
