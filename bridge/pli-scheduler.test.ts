@@ -50,7 +50,7 @@ describe("PLI scheduler", () => {
     const gaps = keyframes.slice(1).map((k, i) => k - keyframes[i]!);
     expect(keyframes[0]).toBe(100);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(DEFAULT_PLI_SCHEDULE.steadyMs);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1600);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1300);
   });
 
   it("keeps asking quickly when the first PLIs are lost", () => {
@@ -69,11 +69,11 @@ describe("PLI scheduler", () => {
 
   it("retries every 300 ms once a keyframe is overdue", () => {
     let s = onKeyframe(initialPliState(), 0);
-    expect(pliDue(s, 1599)).toBe(false);
+    expect(pliDue(s, 1299)).toBe(false);
+    expect(pliDue(s, 1300)).toBe(true);
+    s = onPliSent(s, 1300);
+    expect(pliDue(s, 1550)).toBe(false);
+    expect(msUntilDue(s, 1550)).toBe(50);
     expect(pliDue(s, 1600)).toBe(true);
-    s = onPliSent(s, 1600);
-    expect(pliDue(s, 1850)).toBe(false);
-    expect(msUntilDue(s, 1850)).toBe(50);
-    expect(pliDue(s, 1900)).toBe(true);
   });
 });

@@ -22,7 +22,8 @@ export interface PliSchedule {
 export const DEFAULT_PLI_SCHEDULE: PliSchedule = {
   fastMs: 300,
   steadyMs: 2000,
-  leadMs: 400,
+  // Generous: a slow or busy encoder may take several hundred ms to answer a PLI.
+  leadMs: 700,
   retryMs: 300,
 };
 
