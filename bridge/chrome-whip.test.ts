@@ -3,9 +3,9 @@
  * devices publishes getUserMedia video+audio (H.264 preferred) straight to the
  * bridge's WHIP endpoint; the RTMP server must receive H.264 + AAC with
  * keyframes ≤ 2.1 s apart — Chrome only sends IDRs on PLI, so this checks the
- * PLI scheduler end to end. Skipped without /usr/bin/chromium or ffmpeg.
+ * PLI scheduler end to end. Fails with install hints without Chromium or ffmpeg.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
@@ -18,6 +18,7 @@ import {
   acquireMediaLock,
   keyframeGaps,
   probeRecording,
+  requireMediaTools,
   serverRecordings,
   snapshot,
   tmpFile,
@@ -29,7 +30,7 @@ const ffmpeg = resolveFfmpeg();
 const SECRET = "chrome-test-secret-0123456789";
 const CLASS = "chrome-it";
 
-describe.skipIf(!ffmpeg || !existsSync(CHROMIUM))("Chromium WHIP → bridge → RTMP", () => {
+describe("Chromium WHIP → bridge → RTMP", () => {
   let release: () => void = () => {};
   let rtmp: LocalRtmpServer;
   let bridge: Bridge;
@@ -38,6 +39,7 @@ describe.skipIf(!ffmpeg || !existsSync(CHROMIUM))("Chromium WHIP → bridge → 
   let recordDir = "";
 
   beforeAll(async () => {
+    requireMediaTools({ chromium: true });
     release = await acquireMediaLock();
     recordDir = mkdtempSync(join(tmpdir(), "mc-rtmp-rec-"));
     rtmp = await startLocalRtmpServer({ stream: CLASS, recordDir });

@@ -1,6 +1,6 @@
 /**
  * Integration: a werift WHIP publisher (ffmpeg testsrc + sine) → the bridge →
- * a real local RTMP server, checked with ffprobe. Needs ffmpeg; skipped without.
+ * a real local RTMP server, checked with ffprobe. Needs ffmpeg; fails with an install hint without.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -19,6 +19,7 @@ import {
   keyframeGaps,
   maxVideoGap,
   probeRecording,
+  requireMediaTools,
   serverRecordings,
   snapshot,
   tmpFile,
@@ -30,7 +31,7 @@ const SECRET = "test-bridge-secret-0123456789";
 const CLASS = "media-it";
 const auth = { Authorization: `Bearer ${SECRET}` };
 
-describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => {
+describe("bridge media path (real ffmpeg + RTMP server)", () => {
   let release: () => void = () => {};
   let rtmp: LocalRtmpServer;
   let bridge: Bridge;
@@ -41,6 +42,7 @@ describe.skipIf(!ffmpeg)("bridge media path (real ffmpeg + RTMP server)", () => 
   let recordDir = "";
 
   beforeAll(async () => {
+    requireMediaTools();
     release = await acquireMediaLock();
     callbackServer = createServer((req, res) => {
       let body = "";

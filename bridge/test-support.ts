@@ -3,13 +3,35 @@
  * Not used by the bridge itself.
  */
 import { execFile, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 
 const run = promisify(execFile);
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Fail (never skip) when a system tool the media tests need is missing, saying how to
+ * install it. CI installs them (.ci/run); a laptop may not have them.
+ */
+export function requireMediaTools(opts: { chromium?: boolean } = {}): void {
+  const missing: string[] = [];
+  if (!resolveFfmpeg()) missing.push("ffmpeg (sudo apt-get install -y ffmpeg)");
+  if (
+    !existsSync("/usr/lib/nginx/modules/ngx_rtmp_module.so") &&
+    !existsSync(require.resolve("node-media-server"))
+  ) {
+    missing.push("an RTMP server (sudo apt-get install -y nginx-light libnginx-mod-rtmp)");
+  }
+  if (opts.chromium && !existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium")) {
+    missing.push("Chromium (sudo apt-get install -y chromium)");
+  }
+  if (missing.length > 0) throw new Error(`Media tests need: ${missing.join("; ")}`);
+}
 
 /** ffprobe next to the resolved ffmpeg, or on PATH. */
 export function ffprobePath(): string {
