@@ -396,18 +396,35 @@ export class Classroom extends DurableObject<Env> {
       this.sql.exec("DELETE FROM audit_pending WHERE id <= ?", audits[audits.length - 1]!.id);
 
     const db = this.env.DB;
-    const stmts: D1PreparedStatement[] = [
-      ...sessions.map((s) =>
-        db
+    // Each statement with the pending row it came from, so a failed chunk re-queues only itself and later ones.
+    const items: { stmt: D1PreparedStatement; row: RootEffect }[] = [
+      ...sessions.map((s) => ({
+        row: {
+          kind: "session",
+          session: { id: s.id, startedAt: s.started_at, endedAt: s.ended_at, peak: s.peak },
+        } satisfies RootEffect,
+        stmt: db
           .prepare(
             `INSERT INTO class_sessions (id, class_id, started_at, ended_at, peak_concurrency) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at,
              peak_concurrency = max(peak_concurrency, excluded.peak_concurrency)`,
           )
           .bind(s.id, classId, s.started_at, s.ended_at, s.peak),
-      ),
-      ...att.map((a) =>
-        db
+      })),
+      ...att.map((a) => ({
+        row: {
+          kind: "attendance",
+          delta: {
+            sessionId: a.session_id,
+            userId: a.user_id,
+            name: a.name,
+            firstJoin: a.first_join,
+            lastLeave: a.last_leave,
+            seconds: a.seconds,
+            joins: a.joins,
+          },
+        } satisfies RootEffect,
+        stmt: db
           .prepare(
             `INSERT INTO attendance (session_id, user_id, display_name, first_join_at, last_leave_at, seconds_attended, joins)
            VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -426,51 +443,31 @@ export class Classroom extends DurableObject<Env> {
             a.seconds,
             a.joins,
           ),
-      ),
-      ...audits.map((a) =>
-        db
+      })),
+      ...audits.map((a) => ({
+        row: {
+          kind: "audit",
+          at: a.at,
+          actorId: a.actor_id,
+          action: a.action,
+          target: a.target,
+          detail: a.detail,
+        } satisfies RootEffect,
+        stmt: db
           .prepare(
             "INSERT INTO audit_log (at, actor_id, class_id, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
           )
           .bind(a.at, a.actor_id, classId, a.action, a.target, a.detail),
-      ),
+      })),
     ];
+    let done = 0;
     try {
-      for (let i = 0; i < stmts.length; i += D1_CHUNK) await db.batch(stmts.slice(i, i + D1_CHUNK));
+      for (; done < items.length; done += D1_CHUNK)
+        await db.batch(items.slice(done, done + D1_CHUNK).map((x) => x.stmt));
     } catch (err) {
-      // Put the rows back (merging with anything newer) and let the alarm retry.
-      this.apply([
-        ...sessions.map(
-          (s): RootEffect => ({
-            kind: "session",
-            session: { id: s.id, startedAt: s.started_at, endedAt: s.ended_at, peak: s.peak },
-          }),
-        ),
-        ...att.map(
-          (a): RootEffect => ({
-            kind: "attendance",
-            delta: {
-              sessionId: a.session_id,
-              userId: a.user_id,
-              name: a.name,
-              firstJoin: a.first_join,
-              lastLeave: a.last_leave,
-              seconds: a.seconds,
-              joins: a.joins,
-            },
-          }),
-        ),
-        ...audits.map(
-          (a): RootEffect => ({
-            kind: "audit",
-            at: a.at,
-            actorId: a.actor_id,
-            action: a.action,
-            target: a.target,
-            detail: a.detail,
-          }),
-        ),
-      ]);
+      // Earlier chunks are committed (each batch is its own transaction): put back only the
+      // rows from the failed chunk on (merging with anything newer) and let the alarm retry.
+      this.apply(items.slice(done).map((x) => x.row));
       console.error(JSON.stringify({ event: "d1_flush_failed", message: String(err) }));
       throw err;
     }
