@@ -275,7 +275,7 @@ export class RootCore {
 
   /** The `presence` frame. */
   presence(): ServerMessage {
-    return { type: "presence", ...this.presenceCounts() };
+    return { type: "presence", ...this.presenceCounts(), seq: this.durable.seq };
   }
 
   /** Chat rules for shards. */

@@ -438,8 +438,11 @@ export type ServerMessage =
   | ClassEvent
   | SectionFrame
   | StaffFrame
-  /** Approximate live student count (every few seconds while it changes). Not sequenced. */
-  | { type: "presence"; students: number; sections: number }
+  /**
+   * Approximate live student count (every few seconds while it changes). Not sequenced;
+   * `seq` is the class's latest event seq: if it is above yours, an event was lost — resync.
+   */
+  | { type: "presence"; students: number; sections: number; seq: number }
   /** Your chat message was refused; nothing was posted. */
   | {
       type: "chat.rejected";

@@ -262,7 +262,7 @@ describe("classroom state: presence, announcements, stream, staff", () => {
   it("tracks presence, announcements and stream status", () => {
     const s = run(
       start(),
-      { type: "presence", students: 1234, sections: 2 },
+      { type: "presence", students: 1234, sections: 2, seq: 10 },
       {
         type: "announce",
         seq: 11,
@@ -275,6 +275,16 @@ describe("classroom state: presence, announcements, stream, staff", () => {
     expect(s.announcements.map((a) => a.text)).toEqual(["Break at 3"]);
     expect(s.stream).toBe("live");
     expect(s.streamStartedAt).toBe(11);
+  });
+
+  it("a presence frame ahead of lastSeq reveals a lost final event: gap, so the socket resyncs", () => {
+    let s = run(start(), { type: "presence", students: 1, sections: 1, seq: 10 });
+    expect(s.gap).toBe(false);
+    s = run(s, { type: "presence", students: 1, sections: 1, seq: 11 });
+    expect(s.gap).toBe(true);
+    expect(s.lastSeq).toBe(10);
+    s = run(s, chat(11));
+    expect(s).toMatchObject({ gap: false, lastSeq: 11 });
   });
 
   it("the first rejections frame after connect replaces the feed; later ones append", () => {

@@ -339,8 +339,12 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
     case "section.message":
     case "section.deleted":
       return applySection(s, f, now);
-    case "presence":
-      return { ...s, presence: { students: f.students, sections: f.sections } };
+    case "presence": {
+      const next = { ...s, presence: { students: f.students, sections: f.sections } };
+      // The class is ahead of us and no event followed (the last one was lost): resync.
+      if (s.lastSeq !== null && f.seq > s.lastSeq) next.gap = true;
+      return next;
+    }
     case "chat.rejected": {
       const rejection: ChatRejection = { reason: f.reason, message: f.message, at: now };
       if (f.retryAfterMs !== undefined) rejection.until = now + f.retryAfterMs;
