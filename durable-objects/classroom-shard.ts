@@ -35,13 +35,14 @@ import {
 
 /** Shard → root flush window, ms. */
 export const REPORT_MS = 100;
+/** Per-user chat limiter rows older than this are deleted (the longest slow mode is 1 h). */
+const CHAT_STATE_TTL_MS = 2 * 3600_000;
 
 /** Per-socket data, namespaced so other features can add their own keys later. */
 interface Attachment {
   mc: {
     user: Author;
     joinedAt: number;
-    chat?: ChatUserState;
     /** Staff: the section this socket watches. */
     watch?: string | null;
   };
@@ -97,7 +98,10 @@ export class ClassroomShard extends DurableObject<Env> {
 
   private load(): void {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS section_log (sseq INTEGER PRIMARY KEY, id TEXT NOT NULL, message TEXT NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS section_log (sseq INTEGER PRIMARY KEY, id TEXT NOT NULL, message TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS chat_users (user_id TEXT PRIMARY KEY, at INTEGER NOT NULL, state TEXT NOT NULL);`);
+    // Limiter state older than the longest slow mode can no longer refuse anything.
+    this.sql.exec("DELETE FROM chat_users WHERE at < ?", Date.now() - CHAT_STATE_TTL_MS);
     const meta = Object.fromEntries(
       this.sql
         .exec<{ k: string; v: string }>("SELECT k, v FROM meta")
@@ -113,11 +117,6 @@ export class ClassroomShard extends DurableObject<Env> {
     );
     this.core.watched = meta.watched === "1";
     this.report = emptyReport(sectionId);
-    // After hibernation, rebuild the per-user chat limiter from socket attachments.
-    for (const ws of this.ctx.getWebSockets()) {
-      const a = this.attachment(ws);
-      if (a?.chat) this.core.chatUsers.set(a.user.id, a.chat);
-    }
   }
 
   private setMeta(k: string, v: string): void {
@@ -249,11 +248,23 @@ export class ClassroomShard extends DurableObject<Env> {
         this.kickSocket(ws, CloseCode.policyViolation, "too many invalid messages");
       return;
     }
-    const effects = this.core.onMessage(a.user, parsed.message, now);
-    if (parsed.message.type === "chat.send") {
-      const chat = this.core.chatUsers.get(a.user.id);
-      if (chat) ws.serializeAttachment({ mc: { ...a, chat } } satisfies Attachment);
+    const chatting = parsed.message.type === "chat.send";
+    // The limiter is kept by user id in storage, so neither a reconnect nor hibernation resets it.
+    if (chatting && !this.core.chatUsers.has(a.user.id)) {
+      const row = this.sql
+        .exec<{ state: string }>("SELECT state FROM chat_users WHERE user_id = ?", a.user.id)
+        .toArray()[0];
+      if (row) this.core.chatUsers.set(a.user.id, JSON.parse(row.state) as ChatUserState);
     }
+    const effects = this.core.onMessage(a.user, parsed.message, now);
+    const chat = chatting ? this.core.chatUsers.get(a.user.id) : undefined;
+    if (chat)
+      this.sql.exec(
+        "INSERT OR REPLACE INTO chat_users VALUES (?, ?, ?)",
+        a.user.id,
+        now,
+        JSON.stringify(chat),
+      );
     this.run(effects, ws);
   }
 

@@ -166,7 +166,7 @@ export class ShardCore {
   rules: ChatRules;
   /** Whether staff are watching this section. */
   watched = false;
-  /** Chat limiter state per user, rebuilt from socket attachments after hibernation. */
+  /** Chat limiter state per user; the shell loads it from storage by user id (survives reconnects and hibernation). */
   readonly chatUsers = new Map<string, ChatUserState>();
 
   constructor(
