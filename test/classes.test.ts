@@ -141,6 +141,10 @@ describe("admin", () => {
     ).json()) as { users: { id: string }[] };
     expect(found.users.map((u) => u.id)).toEqual([id]);
 
+    // An empty change is a validation error, not a 500.
+    const empty = await adminClient.patch(`/api/admin/users/${id}`, {});
+    expect(empty.status).toBe(400);
+    expect(await errorCode(empty)).toBe("validation_failed");
     const promoted = await adminClient.patch(`/api/admin/users/${id}`, { role: "teacher" });
     expect(await promoted.json()).toMatchObject({ user: { role: "teacher" } });
     expect((await student.get("/api/classes")).status).toBe(200);

@@ -42,6 +42,8 @@ export const admin = new Hono<AppEnv>()
   })
   .patch("/users/:id", async (c) => {
     const body = await readJson(c, AdminUpdateUserBody);
+    if (body.role === undefined && body.disabled === undefined)
+      throw new ApiError(400, "validation_failed", "Send `role` and/or `disabled`.");
     const id = c.req.param("id");
     if (id === c.get("user")!.id && (body.disabled || (body.role && body.role !== "admin"))) {
       throw new ApiError(400, "bad_request", "You cannot disable or demote yourself.");
