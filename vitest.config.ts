@@ -47,6 +47,9 @@ function workersProject(
   };
 }
 
+/** Bridge tests that push real media (see the "media" project). */
+const MEDIA_TESTS = ["bridge/media.test.ts", "bridge/chrome-whip.test.ts"];
+
 export default defineConfig({
   test: {
     projects: [
@@ -61,7 +64,20 @@ export default defineConfig({
             "bridge/**/*.test.ts",
             "scripts/**/*.test.ts",
           ],
+          exclude: MEDIA_TESTS,
           environment: "node",
+        },
+      },
+      // Real ffmpeg, RTMP server and Chromium: CPU-heavy, so `npm test` runs them on
+      // their own (scripts/test.ts), not beside the workerd suite.
+      {
+        test: {
+          name: "media",
+          include: MEDIA_TESTS,
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
       workersProject("workers", ["test/**/*.test.ts"], ["test/**/*.calls.test.ts"], () => ({})),

@@ -175,10 +175,13 @@ export async function probeRecording(file: string): Promise<Recording> {
     // (jittery, camera-clock) times round to the same tick of its time base.
     decodeErrors: dec.stderr
       .split("\n")
-      // A snapshot of a file being written may end inside a packet.
+      // A snapshot of a file being written may end inside a packet. ("Last message
+      // repeated" only repeats the line before it, which is kept if it was an error.)
       .filter(
         (l) =>
-          l.trim() && !l.startsWith("[null @") && !/Packet mismatch|truncat|End of file/i.test(l),
+          l.trim() &&
+          !l.startsWith("[null @") &&
+          !/Packet mismatch|truncat|End of file|Last message repeated/i.test(l),
       )
       .join("\n"),
   };

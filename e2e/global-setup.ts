@@ -29,6 +29,8 @@ export default async function setup(project: TestProject) {
     bridgeSecret: secrets.BRIDGE_SECRET!,
     workerUrl: `http://127.0.0.1:${port}`,
     bridgePort: await freePort(),
+    // Keep the test output readable; the bridge's log is there when a media test fails.
+    logFile: join(tmpdir(), "mass-class-e2e-bridge.log"),
   });
   const stack = await startWorker({
     port,

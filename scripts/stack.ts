@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { hashPassword, PBKDF2_ITERATIONS, randomId } from "../worker/auth/crypto.ts";
 import { OFFLINE_ENV, toolCommand } from "./offline.ts";
@@ -226,6 +226,8 @@ export async function startMedia(opts: {
   bridgeSecret: string;
   workerUrl: string;
   bridgePort?: number;
+  /** Write the bridge's JSON log lines here instead of to this terminal. */
+  logFile?: string;
 }): Promise<Media> {
   const { startLocalRtmpServer } = await import("../bridge/rtmp-server.ts");
   const { resolveFfmpeg } = await import("../bridge/ffmpeg.ts");
@@ -240,7 +242,7 @@ export async function startMedia(opts: {
       BRIDGE_SECRET: opts.bridgeSecret,
       HEALTH_CALLBACK_URL: `${opts.workerUrl}/api/bridge/health`,
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "ignore", opts.logFile ? openSync(opts.logFile, "a") : "inherit"],
     detached: true,
   });
   await waitForPort(bridgePort, "127.0.0.1", 20_000);
