@@ -9,7 +9,6 @@ import { randomUUID } from "node:crypto";
 import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
-  type RtcpPacket,
   useAbsSendTime,
   useNACK,
   usePLI,
@@ -19,7 +18,8 @@ import {
 } from "werift";
 import type { CallsClient } from "../worker/media/calls-client.ts";
 import type { Logger } from "./log.ts";
-import type { ClassSession, MediaKind } from "./session.ts";
+import type { ClassSession } from "./session.ts";
+import { feedSession } from "./whip.ts";
 
 /** A running pull: the bridge's Calls session feeding one class session. */
 export interface CallsPull {
@@ -65,8 +65,7 @@ export async function pullFromCalls(opts: {
   });
 
   let closed = false;
-  let sink: ReturnType<ClassSession["attachPublisher"]> | null = null;
-  const videoSsrcs = new Set<number>();
+  const feed = feedSession(pc);
   const own = await calls.newSession();
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -74,34 +73,6 @@ export async function pullFromCalls(opts: {
     session.detachPublisher(id);
     await pc.close().catch(() => {});
   };
-  const requestKeyframe = (): void => {
-    // PLIs travel to Calls, which forwards them to the teacher's browser.
-    for (const t of pc.getTransceivers()) {
-      if (t.kind !== "video") continue;
-      for (const ssrc of videoSsrcs) void t.receiver.sendRtcpPLI(ssrc).catch(() => {});
-    }
-  };
-
-  pc.onTrack.subscribe((track) => {
-    const kind: MediaKind = track.kind === "video" ? "video" : "audio";
-    track.onReceiveRtp.subscribe((rtp) => {
-      if (kind === "video") videoSsrcs.add(rtp.header.ssrc);
-      sink?.onRtp(kind, rtp.serialize());
-    });
-  });
-  const watchRtcp = (kind: string, ev: { subscribe: (fn: (p: RtcpPacket) => void) => unknown }) =>
-    ev.subscribe((p) => {
-      if (p.type !== 200) return;
-      const ntp = p.senderInfo.ntpTimestamp;
-      sink?.onSenderReport(kind === "video" ? "video" : "audio", {
-        ssrc: p.ssrc,
-        ntpSeconds: Number(ntp >> 32n) + Number(ntp & 0xffffffffn) / 2 ** 32,
-        rtpTimestamp: p.senderInfo.rtpTimestamp,
-        packetCount: p.senderInfo.packetCount,
-        octetCount: p.senderInfo.octetCount,
-      });
-    });
-  pc.onTransceiverAdded.subscribe((t) => watchRtcp(t.kind, t.receiver.onRtcp));
   pc.connectionStateChange.subscribe((state) => {
     log("pull.connection", { classId: session.classId, pullId: id, state });
     if (state === "failed" || state === "closed") void close();
@@ -136,7 +107,14 @@ export async function pullFromCalls(opts: {
     const answer = pc.localDescription?.sdp;
     if (!answer) throw new Error("no local description");
     await calls.renegotiate(own.sessionId, { type: "answer", sdp: answer });
-    sink = session.attachPublisher({ id, requestKeyframe, close: () => void close() });
+    // PLIs travel to Calls, which forwards them to the teacher's browser.
+    feed.attach(
+      session.attachPublisher({
+        id,
+        requestKeyframe: feed.requestKeyframe,
+        close: () => void close(),
+      }),
+    );
     log("pull.started", { classId: session.classId, pullId: id, tracks: opts.trackNames.length });
     return {
       id,

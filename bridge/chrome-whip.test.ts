@@ -85,7 +85,8 @@ describe("Chromium WHIP → bridge → RTMP", () => {
       await browser?.close();
       await bridge?.close();
       await rtmp?.stop();
-      if (profile) rmSync(profile, { recursive: true, force: true });
+      if (profile)
+        rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
       rmSync(dirname(tmpFile("x")), { recursive: true, force: true });
       if (recordDir) rmSync(recordDir, { recursive: true, force: true });
     } finally {

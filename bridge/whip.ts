@@ -80,14 +80,7 @@ export async function acceptWhipOffer(opts: {
   });
 
   let closed = false;
-  let sink: ReturnType<ClassSession["attachPublisher"]> | null = null;
-  const videoSsrcs = new Set<number>();
-  const requestKeyframe = (): void => {
-    for (const t of pc.getTransceivers()) {
-      if (t.kind !== "video") continue;
-      for (const ssrc of videoSsrcs) void t.receiver.sendRtcpPLI(ssrc).catch(() => {});
-    }
-  };
+  const feed = feedSession(pc);
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
@@ -95,31 +88,6 @@ export async function acceptWhipOffer(opts: {
     await pc.close().catch(() => {});
   };
 
-  pc.onTrack.subscribe((track) => {
-    const kind: MediaKind = track.kind === "video" ? "video" : "audio";
-    track.onReceiveRtp.subscribe((rtp) => {
-      if (kind === "video") videoSsrcs.add(rtp.header.ssrc);
-      sink?.onRtp(kind, rtp.serialize());
-    });
-  });
-  for (const t of pc.getTransceivers()) watchRtcp(t.kind, t.receiver.onRtcp);
-  pc.onTransceiverAdded.subscribe((t) => watchRtcp(t.kind, t.receiver.onRtcp));
-  function watchRtcp(
-    kind: string,
-    ev: { subscribe: (fn: (p: RtcpPacket) => void) => unknown },
-  ): void {
-    ev.subscribe((p) => {
-      if (p.type !== 200) return;
-      const ntp = p.senderInfo.ntpTimestamp;
-      sink?.onSenderReport(kind === "video" ? "video" : "audio", {
-        ssrc: p.ssrc,
-        ntpSeconds: Number(ntp >> 32n) + Number(ntp & 0xffffffffn) / 2 ** 32,
-        rtpTimestamp: p.senderInfo.rtpTimestamp,
-        packetCount: p.senderInfo.packetCount,
-        octetCount: p.senderInfo.octetCount,
-      });
-    });
-  }
   pc.connectionStateChange.subscribe((state) => {
     log("whip.connection", { classId: session.classId, publisherId: id, state });
     if (state === "failed" || state === "closed") void close();
@@ -143,7 +111,13 @@ export async function acceptWhipOffer(opts: {
     }
     const local = pc.localDescription?.sdp;
     if (!local) throw new Error("no local description");
-    sink = session.attachPublisher({ id, requestKeyframe, close: () => void close() });
+    feed.attach(
+      session.attachPublisher({
+        id,
+        requestKeyframe: feed.requestKeyframe,
+        close: () => void close(),
+      }),
+    );
     return {
       id,
       classId: session.classId,
@@ -156,4 +130,50 @@ export async function acceptWhipOffer(opts: {
     await pc.close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Route a receiving peer connection's media into a class session: every RTP packet of
+ * its tracks, and the RTCP sender reports ffmpeg needs for A/V sync. Used by the WHIP
+ * publisher (local) and the Calls pull (production). Until `attach`, media is dropped.
+ */
+export function feedSession(pc: RTCPeerConnection): {
+  attach: (sink: ReturnType<ClassSession["attachPublisher"]>) => void;
+  /** PLI to every video SSRC seen so far (the sender answers with an IDR). */
+  requestKeyframe: () => void;
+} {
+  let sink: ReturnType<ClassSession["attachPublisher"]> | null = null;
+  const videoSsrcs = new Set<number>();
+  pc.onTrack.subscribe((track) => {
+    const kind: MediaKind = track.kind === "video" ? "video" : "audio";
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (kind === "video") videoSsrcs.add(rtp.header.ssrc);
+      sink?.onRtp(kind, rtp.serialize());
+    });
+  });
+  const watchRtcp = (kind: string, ev: { subscribe: (fn: (p: RtcpPacket) => void) => unknown }) =>
+    ev.subscribe((p) => {
+      if (p.type !== 200) return;
+      const ntp = p.senderInfo.ntpTimestamp;
+      sink?.onSenderReport(kind === "video" ? "video" : "audio", {
+        ssrc: p.ssrc,
+        ntpSeconds: Number(ntp >> 32n) + Number(ntp & 0xffffffffn) / 2 ** 32,
+        rtpTimestamp: p.senderInfo.rtpTimestamp,
+        packetCount: p.senderInfo.packetCount,
+        octetCount: p.senderInfo.octetCount,
+      });
+    });
+  for (const t of pc.getTransceivers()) watchRtcp(t.kind, t.receiver.onRtcp);
+  pc.onTransceiverAdded.subscribe((t) => watchRtcp(t.kind, t.receiver.onRtcp));
+  return {
+    attach: (s) => {
+      sink = s;
+    },
+    requestKeyframe: () => {
+      for (const t of pc.getTransceivers()) {
+        if (t.kind !== "video") continue;
+        for (const ssrc of videoSsrcs) void t.receiver.sendRtcpPLI(ssrc).catch(() => {});
+      }
+    },
+  };
 }

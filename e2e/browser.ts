@@ -53,7 +53,7 @@ export async function launchUser(
     page,
     async close() {
       await context.close();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

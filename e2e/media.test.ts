@@ -70,8 +70,13 @@ async function launchHideable(): Promise<{
     page,
     async close() {
       await browser.close().catch(() => {});
-      child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
+      // Wait for Chromium to be gone before removing its profile: it writes until it exits.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGKILL");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }
