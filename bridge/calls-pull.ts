@@ -6,20 +6,11 @@
  * (`tracks/new` with `location: "remote"`, then `renegotiate`).
  */
 import { randomUUID } from "node:crypto";
-import {
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  useAbsSendTime,
-  useNACK,
-  usePLI,
-  useSdesMid,
-  useTransportWideCC,
-  useTWCC,
-} from "werift";
+import { RTCPeerConnection } from "werift";
 import type { CallsClient } from "../worker/media/calls-client.ts";
 import type { Logger } from "./log.ts";
 import type { ClassSession } from "./session.ts";
-import { feedSession } from "./whip.ts";
+import { feedSession, receiverMedia } from "./whip.ts";
 
 /** A running pull: the bridge's Calls session feeding one class session. */
 export interface CallsPull {
@@ -46,21 +37,7 @@ export async function pullFromCalls(opts: {
   const { calls, session, log } = opts;
   const id = randomUUID();
   const pc = new RTCPeerConnection({
-    codecs: {
-      video: [
-        new RTCRtpCodecParameters({
-          mimeType: "video/H264",
-          clockRate: 90000,
-          rtcpFeedback: [useNACK(), usePLI(), useTWCC()],
-          parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-        }),
-      ],
-      audio: [new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48000, channels: 2 })],
-    },
-    headerExtensions: {
-      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
-      audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
-    },
+    ...receiverMedia(),
     iceServers: opts.iceServers ?? [],
   });
 

@@ -48,33 +48,12 @@ export async function acceptWhipOffer(opts: {
   const { offer, choice, session, log } = opts;
   const id = randomUUID();
   const vf = choice.video.format;
-  const plid = vf.fmtp["profile-level-id"] ?? "42e01f";
   const pc = new RTCPeerConnection({
-    codecs: {
-      video: [
-        new RTCRtpCodecParameters({
-          mimeType: "video/H264",
-          clockRate: 90000,
-          payloadType: vf.payloadType,
-          rtcpFeedback: [useNACK(), usePLI(), useFIR(), useTWCC()],
-          parameters: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${plid}`,
-        }),
-      ],
-      audio: [
-        new RTCRtpCodecParameters({
-          mimeType: "audio/opus",
-          clockRate: 48000,
-          channels: 2,
-          payloadType: choice.audio?.format.payloadType ?? 111,
-          rtcpFeedback: [useTWCC()],
-          parameters: "minptime=10;useinbandfec=1",
-        }),
-      ],
-    },
-    headerExtensions: {
-      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
-      audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
-    },
+    ...receiverMedia({
+      videoPayloadType: vf.payloadType,
+      profileLevelId: vf.fmtp["profile-level-id"] ?? "42e01f",
+      audioPayloadType: choice.audio?.format.payloadType ?? 111,
+    }),
     icePortRange: opts.ice.portRange,
     iceAdditionalHostAddresses: opts.ice.additionalHostAddresses,
   });
@@ -174,6 +153,44 @@ export function feedSession(pc: RTCPeerConnection): {
         if (t.kind !== "video") continue;
         for (const ssrc of videoSsrcs) void t.receiver.sendRtcpPLI(ssrc).catch(() => {});
       }
+    },
+  };
+}
+
+/**
+ * What a receiving peer connection accepts: H.264 (packetization-mode 1) with PLI/FIR,
+ * NACK and TWCC feedback, and Opus; with mid, abs-send-time and transport-cc
+ * extensions (without them Chrome ramps up from ~300 kbps). Payload types follow the
+ * offer when known (WHIP); Calls' offers are matched by codec.
+ */
+export function receiverMedia(
+  opts: { videoPayloadType?: number; profileLevelId?: string; audioPayloadType?: number } = {},
+) {
+  return {
+    codecs: {
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: "video/H264",
+          clockRate: 90000,
+          payloadType: opts.videoPayloadType,
+          rtcpFeedback: [useNACK(), usePLI(), useFIR(), useTWCC()],
+          parameters: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${opts.profileLevelId ?? "42e01f"}`,
+        }),
+      ],
+      audio: [
+        new RTCRtpCodecParameters({
+          mimeType: "audio/opus",
+          clockRate: 48000,
+          channels: 2,
+          payloadType: opts.audioPayloadType,
+          rtcpFeedback: [useTWCC()],
+          parameters: "minptime=10;useinbandfec=1",
+        }),
+      ],
+    },
+    headerExtensions: {
+      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+      audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
     },
   };
 }
