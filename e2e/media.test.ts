@@ -38,6 +38,7 @@ async function launchHideable(): Promise<{
       "--headless=new",
       "--no-sandbox",
       "--disable-gpu",
+      "--disable-quic",
       "--no-first-run",
       "--disable-background-networking",
       "--disable-component-update",
@@ -48,7 +49,8 @@ async function launchHideable(): Promise<{
       `--user-data-dir=${dir}`,
       "about:blank",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its own process group, so closing kills the renderer and utility processes too.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   const ws = await new Promise<string>((resolve, reject) => {
     let err = "";
@@ -70,14 +72,30 @@ async function launchHideable(): Promise<{
     context,
     page,
     async close() {
-      await browser.close().catch(() => {});
-      // Wait for Chromium to be gone before removing its profile: it writes until it exits.
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGKILL");
-        await exited;
+      // Ask Chromium to quit (a CDP disconnect alone leaves it running), then make sure
+      // its whole process group is gone before removing the profile it writes to.
+      const exited = new Promise((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) r(null);
+        else child.once("exit", r);
+      });
+      await browser
+        .newBrowserCDPSession()
+        .then((cdp) => cdp.send("Browser.close"))
+        .catch(() => {});
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
       }
-      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      await exited;
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      } catch (err) {
+        // A leftover temp profile is not a test failure.
+        console.warn(`could not remove ${dir}: ${String(err)}`);
+      }
     },
   };
 }
