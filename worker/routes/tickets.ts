@@ -33,32 +33,52 @@ export async function classAccess(
 ): Promise<ClassAccess> {
   if (!user) throw new ApiError(401, "unauthenticated", "Sign in or join as a guest first.");
   const db = getDb(env);
-  const cls = await db.query.classes.findFirst({ where: eq(schema.classes.id, classId) });
-  if (!cls) throw new ApiError(404, "not_found", "No such class.");
+  const classQuery = db
+    .select()
+    .from(schema.classes)
+    .where(eq(schema.classes.id, classId))
+    .limit(1);
   if (user.role === "guest") {
+    const cls = (await classQuery)[0];
+    if (!cls) throw new ApiError(404, "not_found", "No such class.");
     if (user.classId !== classId)
       throw new ApiError(403, "forbidden", "This guest pass is for another class.");
     if (!cls.guestAccess)
       throw new ApiError(403, "guest_access_disabled", "This class does not allow guests.");
     return { cls, user, role: "guest" };
   }
-  const row = await db.query.users.findFirst({
-    columns: { role: true, disabled: true, displayName: true },
-    where: eq(schema.users.id, user.id),
-  });
+  // Every socket connect comes through here: one D1 round trip for all three look-ups.
+  const [classes, accounts, grants] = await db.batch([
+    classQuery,
+    db
+      .select({
+        role: schema.users.role,
+        disabled: schema.users.disabled,
+        displayName: schema.users.displayName,
+      })
+      .from(schema.users)
+      .where(eq(schema.users.id, user.id))
+      .limit(1),
+    db
+      .select({ userId: schema.classModerators.userId })
+      .from(schema.classModerators)
+      .where(
+        and(
+          eq(schema.classModerators.classId, classId),
+          eq(schema.classModerators.userId, user.id),
+        ),
+      )
+      .limit(1),
+  ]);
+  const cls = classes[0];
+  if (!cls) throw new ApiError(404, "not_found", "No such class.");
+  const row = accounts[0];
   if (!row || row.disabled)
     throw new ApiError(401, "account_disabled", "This account is disabled.");
   const fresh: SessionUser = { ...user, role: row.role, displayName: row.displayName };
   if (row.role === "admin" || cls.teacherId === user.id)
     return { cls, user: fresh, role: "teacher" };
-  const mod = await db
-    .select({ userId: schema.classModerators.userId })
-    .from(schema.classModerators)
-    .where(
-      and(eq(schema.classModerators.classId, classId), eq(schema.classModerators.userId, user.id)),
-    )
-    .limit(1);
-  return { cls, user: fresh, role: mod.length > 0 ? "moderator" : "student" };
+  return { cls, user: fresh, role: grants.length > 0 ? "moderator" : "student" };
 }
 
 /** `POST /api/classes/:id/ticket` — mounted under /api/classes. */
