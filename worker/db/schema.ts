@@ -179,6 +179,78 @@ export const pollAnswers = sqliteTable(
   (t) => [primaryKey({ columns: [t.pollId, t.userId] })],
 );
 
+/** Q&A questions asked in a session, with their final state and upvote count. */
+export const questions = sqliteTable(
+  "questions",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => classSessions.id),
+    userId: text("user_id").notNull(),
+    displayName: text("display_name").notNull(),
+    text: text("text").notNull(),
+    state: text("state", { enum: ["pending", "visible", "answered", "hidden"] }).notNull(),
+    upvotes: integer("upvotes").notNull().default(0),
+    askedAt: integer("asked_at").notNull(),
+    answeredAt: integer("answered_at"),
+  },
+  (t) => [index("questions_session_idx").on(t.sessionId, t.askedAt)],
+);
+
+/** One row per session minute: how many were connected (peak in that minute). */
+export const sessionMinutes = sqliteTable(
+  "session_minutes",
+  {
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => classSessions.id),
+    /** Start of the minute, epoch ms (a multiple of 60 000). */
+    minute: integer("minute").notNull(),
+    concurrency: integer("concurrency").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.minute] })],
+);
+
+/** A slide deck uploaded to R2 (`decks/{id}/{page}.{ext}`); the current page lives in the Classroom DO. */
+export const slideDecks = sqliteTable(
+  "slide_decks",
+  {
+    id: text("id").primaryKey(),
+    classId: text("class_id")
+      .notNull()
+      .references(() => classes.id),
+    name: text("name").notNull(),
+    pageCount: integer("page_count").notNull(),
+    /** Content type of the page images (image/png, image/jpeg, image/webp). */
+    pageType: text("page_type").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("slide_decks_class_idx").on(t.classId, t.createdAt)],
+);
+
+/** A Web Push subscription of one user for one class (RFC 8030 endpoint + RFC 8291 keys). */
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    classId: text("class_id")
+      .notNull()
+      .references(() => classes.id),
+    userId: text("user_id").notNull(),
+    endpoint: text("endpoint").notNull(),
+    /** Client public key (P-256, base64url) and auth secret (base64url). */
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("push_class_endpoint_unique").on(t.classId, t.endpoint),
+    index("push_user_idx").on(t.userId),
+  ],
+);
+
 /** Every admin and moderator action: who, what, when, on whom. */
 export const auditLog = sqliteTable(
   "audit_log",
