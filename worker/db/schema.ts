@@ -251,6 +251,24 @@ export const pushSubscriptions = sqliteTable(
   ],
 );
 
+/**
+ * Push notifications already sent for a class, so each goes out once: `live` once per
+ * class session (`ref` = session id), `reminder` once per scheduled start (`ref` = its epoch ms).
+ */
+export const pushNotices = sqliteTable(
+  "push_notices",
+  {
+    classId: text("class_id").notNull(),
+    kind: text("kind", { enum: ["live", "reminder"] }).notNull(),
+    ref: text("ref").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.classId, t.kind, t.ref] }),
+    index("push_notices_class_at_idx").on(t.classId, t.kind, t.at),
+  ],
+);
+
 /** Every admin and moderator action: who, what, when, on whom. */
 export const auditLog = sqliteTable(
   "audit_log",
