@@ -269,6 +269,29 @@ describe("RootCore sessions and attendance", () => {
     expect(c.durable.session?.id).not.toBe(s1.id);
   });
 
+  it("emits each session minute's peak student count once per rise, and again in a new minute", () => {
+    const c = core(10);
+    const st = (id: string) => ({ id, name: id, role: "student" as const });
+    const M = 60_000 * 1000; // a minute boundary
+    const minutes = (fx: ReturnType<RootCore["report"]>) => fx.filter((x) => x.kind === "minute");
+    let fx = c.report(report("s1", { sockets: 1, joins: [{ user: st("a"), at: M }] }), M + 1);
+    const sessionId = c.durable.session!.id;
+    expect(minutes(fx)).toEqual([{ kind: "minute", sessionId, minute: M, concurrency: 1 }]);
+    fx = c.report(report("s1", { sockets: 2, joins: [{ user: st("b"), at: M + 5 }] }), M + 5);
+    expect(minutes(fx)).toEqual([{ kind: "minute", sessionId, minute: M, concurrency: 2 }]);
+    // A drop inside the minute changes nothing (the row keeps the peak).
+    fx = c.report(
+      report("s1", { sockets: 1, leaves: [{ user: st("b"), joinedAt: M + 5, at: M + 9 }] }),
+      M + 9,
+    );
+    expect(minutes(fx)).toEqual([]);
+    // The next report in a new minute records what is connected then.
+    fx = c.report(report("s1", { sockets: 1 }), M + 60_000);
+    expect(minutes(fx)).toEqual([
+      { kind: "minute", sessionId, minute: M + 60_000, concurrency: 1 },
+    ]);
+  });
+
   it("records rejections for staff and relays watched sections", () => {
     const c = core();
     c.report(report("staff", { sockets: 1, watching: ["s1"] }), T0);

@@ -144,6 +144,8 @@ export type RootEffect =
       detail: string | null;
     }
   | { kind: "attendance"; delta: AttendanceDelta }
+  /** Connected students in a session minute (D1 session_minutes keeps the peak per minute). */
+  | { kind: "minute"; sessionId: string; minute: number; concurrency: number }
   | {
       kind: "session";
       session: { id: string; startedAt: number; endedAt: number | null; peak: number };
@@ -161,6 +163,8 @@ export class RootCore {
   readonly loads = new Map<string, ShardLoad>();
   /** Recent rejections (memory only: a staff convenience, not a record). */
   readonly rejections: Rejection[] = [];
+  /** The last per-minute concurrency emitted (memory only: a restart re-emits, the upsert keeps the max). */
+  private minuteMark = { sessionId: "", minute: 0, concurrency: -1 };
   /** Sections some staff socket watches. */
   watching = new Set<string>();
 
@@ -483,6 +487,12 @@ export class RootCore {
         session.peak = Math.max(session.peak, students);
         session.emptySince = emptySince;
         fx.push({ kind: "persist" });
+      }
+      const minute = Math.floor(now / 60_000) * 60_000;
+      const m = this.minuteMark;
+      if (m.sessionId !== session.id || m.minute !== minute || students > m.concurrency) {
+        this.minuteMark = { sessionId: session.id, minute, concurrency: students };
+        fx.push({ kind: "minute", sessionId: session.id, minute, concurrency: students });
       }
     }
     if (students !== before) fx.push({ kind: "staff", frame: this.modState(now) });

@@ -1,7 +1,8 @@
 /**
  * Classroom: the root Durable Object of one class. A thin shell around RootCore:
  * it loads and saves state in its SQLite storage, keeps the bounded event log,
- * batches frames to shards by RPC, and writes attendance/audit to D1 in batches.
+ * batches frames to shards by RPC, and writes attendance, per-minute concurrency and audit
+ * rows to D1 in batches.
  */
 import { DurableObject } from "cloudflare:workers";
 import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
@@ -55,6 +56,8 @@ export class Classroom extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS attendance_pending (session_id TEXT, user_id TEXT, name TEXT, first_join INTEGER,
         last_leave INTEGER, seconds INTEGER, joins INTEGER, PRIMARY KEY (session_id, user_id));
       CREATE TABLE IF NOT EXISTS session_pending (id TEXT PRIMARY KEY, started_at INTEGER, ended_at INTEGER, peak INTEGER);
+      CREATE TABLE IF NOT EXISTS minute_pending (session_id TEXT, minute INTEGER, concurrency INTEGER,
+        PRIMARY KEY (session_id, minute));
       CREATE TABLE IF NOT EXISTS audit_pending (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER, actor_id TEXT,
         action TEXT, target TEXT, detail TEXT);`);
     const row = (k: string) =>
@@ -266,6 +269,16 @@ export class Classroom extends DurableObject<Env> {
           d1 = true;
           break;
         }
+        case "minute":
+          this.sql.exec(
+            `INSERT INTO minute_pending VALUES (?, ?, ?) ON CONFLICT (session_id, minute)
+             DO UPDATE SET concurrency = max(concurrency, excluded.concurrency)`,
+            fx.sessionId,
+            fx.minute,
+            fx.concurrency,
+          );
+          d1 = true;
+          break;
         case "persist":
           persist = true;
           break;
@@ -381,6 +394,11 @@ export class Classroom extends DurableObject<Env> {
         detail: string | null;
       }>(`SELECT * FROM audit_pending ORDER BY id LIMIT ${D1_CHUNK * 5}`)
       .toArray();
+    const minutes = this.sql
+      .exec<{ session_id: string; minute: number; concurrency: number }>(
+        `SELECT * FROM minute_pending LIMIT ${D1_CHUNK * 5}`,
+      )
+      .toArray();
     const live = this.core.durable.session;
     if (live && !sessions.some((s) => s.id === live.id)) {
       sessions.push({ id: live.id, started_at: live.startedAt, ended_at: null, peak: live.peak });
@@ -394,6 +412,12 @@ export class Classroom extends DurableObject<Env> {
       );
     if (audits.length)
       this.sql.exec("DELETE FROM audit_pending WHERE id <= ?", audits[audits.length - 1]!.id);
+    for (const m of minutes)
+      this.sql.exec(
+        "DELETE FROM minute_pending WHERE session_id = ? AND minute = ?",
+        m.session_id,
+        m.minute,
+      );
 
     const db = this.env.DB;
     // Each statement with the pending row it came from, so a failed chunk re-queues only itself and later ones.
@@ -459,6 +483,20 @@ export class Classroom extends DurableObject<Env> {
           )
           .bind(a.at, a.actor_id, classId, a.action, a.target, a.detail),
       })),
+      ...minutes.map((m) => ({
+        row: {
+          kind: "minute",
+          sessionId: m.session_id,
+          minute: m.minute,
+          concurrency: m.concurrency,
+        } satisfies RootEffect,
+        stmt: db
+          .prepare(
+            `INSERT INTO session_minutes (session_id, minute, concurrency) VALUES (?, ?, ?)
+           ON CONFLICT (session_id, minute) DO UPDATE SET concurrency = max(concurrency, excluded.concurrency)`,
+          )
+          .bind(m.session_id, m.minute, m.concurrency),
+      })),
     ];
     let done = 0;
     try {
@@ -473,7 +511,7 @@ export class Classroom extends DurableObject<Env> {
     }
     const left = this.sql
       .exec<{ n: number }>(
-        "SELECT (SELECT count(*) FROM attendance_pending) + (SELECT count(*) FROM audit_pending) + (SELECT count(*) FROM session_pending) AS n",
+        "SELECT (SELECT count(*) FROM attendance_pending) + (SELECT count(*) FROM audit_pending) + (SELECT count(*) FROM session_pending) + (SELECT count(*) FROM minute_pending) AS n",
       )
       .one().n;
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + 1000);
