@@ -111,7 +111,13 @@ export const attendance = sqliteTable(
     secondsAttended: integer("seconds_attended").notNull().default(0),
     joins: integer("joins").notNull().default(1),
   },
-  (t) => [primaryKey({ columns: [t.sessionId, t.userId] })],
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.userId] }),
+    // Dashboard: summary and late joiners (covering), and the attendance table's sort orders.
+    index("attendance_session_join_idx").on(t.sessionId, t.firstJoinAt, t.secondsAttended),
+    index("attendance_session_seconds_idx").on(t.sessionId, t.secondsAttended),
+    index("attendance_session_name_idx").on(t.sessionId, t.displayName),
+  ],
 );
 
 /** Engagement events (chat, question, upvote, answer, hand raise, ack…), written in batches. */
@@ -133,8 +139,9 @@ export const engagementEvents = sqliteTable(
     value: integer("value"),
   },
   (t) => [
-    index("engagement_session_user_idx").on(t.sessionId, t.userId),
-    index("engagement_session_at_idx").on(t.sessionId, t.at),
+    // Covering indexes for the per-student and per-minute dashboard aggregates.
+    index("engagement_session_user_idx").on(t.sessionId, t.userId, t.kind),
+    index("engagement_session_at_idx").on(t.sessionId, t.at, t.kind),
   ],
 );
 
@@ -176,7 +183,11 @@ export const pollAnswers = sqliteTable(
     score: integer("score"),
     answeredAt: integer("answered_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.pollId, t.userId] })],
+  (t) => [
+    primaryKey({ columns: [t.pollId, t.userId] }),
+    // Quiz totals per student without reading the answer rows.
+    index("poll_answers_poll_user_score_idx").on(t.pollId, t.userId, t.score),
+  ],
 );
 
 /** Q&A questions asked in a session, with their final state and upvote count. */
@@ -281,7 +292,11 @@ export const auditLog = sqliteTable(
     target: text("target"),
     detail: text("detail"),
   },
-  (t) => [index("audit_class_at_idx").on(t.classId, t.at)],
+  (t) => [
+    index("audit_class_at_idx").on(t.classId, t.at),
+    index("audit_actor_at_idx").on(t.actorId, t.at),
+    index("audit_action_at_idx").on(t.action, t.at),
+  ],
 );
 
 export type User = typeof users.$inferSelect;
