@@ -309,6 +309,11 @@ export class RootCore {
       global: d.global,
       announcements: d.announcements,
       presence: this.presenceCounts(),
+      interactive: {
+        polls: [],
+        qa: { top: [], total: 0, preModerate: false },
+        hands: { count: 0 },
+      },
     };
     return { type: "snapshot", seq: d.seq, state };
   }
@@ -706,6 +711,23 @@ export class RootCore {
         });
         break;
       }
+      case "poll.create":
+      case "poll.open":
+      case "poll.close":
+      case "poll.reveal":
+      case "poll.discard":
+      case "poll.answer":
+      case "hand.raise":
+      case "hand.lower":
+      case "hand.ack":
+      case "hand.dismiss":
+      case "hand.clear":
+      case "hand.page":
+      case "qa.ask":
+      case "qa.vote":
+      case "qa.moderate":
+      case "qa.settings":
+        break;
       case "hello":
       case "section.watch":
         break;

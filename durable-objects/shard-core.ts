@@ -226,6 +226,33 @@ export class ShardCore {
       case "mod.unban":
       case "settings.update":
         return [{ kind: "upstream", command: { by: who, message: msg } }];
+      case "poll.create":
+      case "poll.open":
+      case "poll.close":
+      case "poll.reveal":
+      case "poll.discard":
+      case "poll.answer":
+      case "hand.raise":
+      case "hand.lower":
+      case "hand.ack":
+      case "hand.dismiss":
+      case "hand.clear":
+      case "hand.page":
+      case "qa.ask":
+      case "qa.vote":
+      case "qa.moderate":
+      case "qa.settings":
+        return [
+          {
+            kind: "reply",
+            frame: {
+              type: "error",
+              code: "unavailable",
+              message: "Not available yet.",
+              ref: msg.type,
+            },
+          },
+        ];
       default:
         return msg satisfies never;
     }

@@ -11,6 +11,19 @@
  * docs/protocol.md is the prose companion (connect URL, auth, close codes, resume).
  */
 import * as v from "valibot";
+import {
+  INTERACTIVE_EVENT_TYPES,
+  INTERACTIVE_STAFF_ONLY,
+  INTERACTIVE_TEACHER_ONLY,
+  type InteractiveErrorCode,
+  type InteractiveEvent,
+  type InteractivePersonalFrame,
+  InteractiveSchemas,
+  type InteractiveSnapshot,
+  type InteractiveStaffFrame,
+} from "./interactive.ts";
+
+export * from "./interactive.ts";
 
 /** Bumped on any incompatible change. Clients send it as `?v=` and in `hello`. */
 export const PROTOCOL_VERSION = 1;
@@ -146,7 +159,9 @@ export type ErrorCode =
   | "forbidden"
   | "rate_limited"
   | "not_found"
-  | "unavailable";
+  | "unavailable"
+  /** Polls, quizzes, hands, Q&A (protocol/interactive.ts). */
+  | InteractiveErrorCode;
 
 // ---------------------------------------------------------------------------
 // Client → server (valibot schemas; types inferred)
@@ -209,6 +224,8 @@ export const ClientSchemas = {
       ),
     ),
   }),
+  /** Polls, quizzes, hands and Q&A: see protocol/interactive.ts. */
+  ...InteractiveSchemas,
 } as const;
 
 /** The union schema of every client message. */
@@ -230,10 +247,12 @@ export const STAFF_ONLY: ReadonlySet<ClientMessageType> = new Set<ClientMessageT
   "mod.ban",
   "mod.unban",
   "settings.update",
+  ...INTERACTIVE_STAFF_ONLY,
 ]);
 /** Client message types only the teacher may send. */
 export const TEACHER_ONLY: ReadonlySet<ClientMessageType> = new Set<ClientMessageType>([
   "settings.update",
+  ...INTERACTIVE_TEACHER_ONLY,
 ]);
 
 /** Whether `role` may send a message of `type`. */
@@ -331,6 +350,8 @@ export interface ClassSnapshot {
   /** Announcements, oldest first (last 10). */
   announcements: Announcement[];
   presence: { students: number; sections: number };
+  /** Polls, Q&A top list, hand count (protocol/interactive.ts); always sent by this server. */
+  interactive?: InteractiveSnapshot;
 }
 
 /** A teacher/moderator announcement. */
@@ -366,7 +387,9 @@ export type ClassEvent =
       status: StreamStatus;
       /** See `ClassSnapshot.streamStartedAt`. */
       startedAt: number | null;
-    };
+    }
+  /** Polls, quizzes, Q&A top list, hand count (protocol/interactive.ts). */
+  | InteractiveEvent;
 
 /** The `type` of a sequenced event. */
 export type ClassEventType = ClassEvent["type"];
@@ -397,7 +420,9 @@ export type StaffFrame =
   /** New rejected messages (incremental; the first one after connect holds the recent backlog). */
   | { type: "mod.rejections"; items: Rejection[] }
   /** The media bridge's view of the livestream (every few seconds while live). */
-  | { type: "stream.health"; health: StreamHealth };
+  | { type: "stream.health"; health: StreamHealth }
+  /** Poll list and live tallies, hand queue, pending questions (protocol/interactive.ts). */
+  | InteractiveStaffFrame;
 
 /** The media bridge's report on a class's livestream (staff only: it names the RTMP host). */
 export interface StreamHealth {
@@ -453,8 +478,13 @@ export type ServerMessage =
     }
   /** A sanction now applies to you. */
   | { type: "sanction.applied"; kind: "timeout"; until: number; reason?: string }
-  /** A frame you sent was refused. `ref` echoes its `type` when it had one. */
-  | { type: "error"; code: ErrorCode; message: string; ref?: string };
+  /** Acks and personal state of polls, hands and Q&A (protocol/interactive.ts). */
+  | InteractivePersonalFrame
+  /**
+   * A frame you sent was refused. `ref` echoes its `type` when it had one, `rid` its `rid`
+   * (interactive commands) so you can match the retry.
+   */
+  | { type: "error"; code: ErrorCode; message: string; ref?: string; rid?: string };
 
 /** The `type` of a server message. */
 export type ServerMessageType = ServerMessage["type"];
@@ -470,7 +500,7 @@ export function isClassEvent(m: ServerMessage): m is ClassEvent {
     case "stream.status":
       return true;
     default:
-      return false;
+      return INTERACTIVE_EVENT_TYPES.has(m.type);
   }
 }
 

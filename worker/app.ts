@@ -8,10 +8,12 @@ import { loadSession } from "./auth/session.ts";
 import { originCheck } from "./csrf.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { admin } from "./routes/admin.ts";
+import { analytics } from "./routes/analytics.ts";
 import { auth } from "./routes/auth.ts";
 import { bridgeRoutes } from "./routes/bridge.ts";
 import { classes } from "./routes/classes.ts";
 import { moderators } from "./routes/moderators.ts";
+import { push } from "./routes/push.ts";
 import { tickets } from "./routes/tickets.ts";
 import { whip } from "./routes/whip.ts";
 import { ws } from "./routes/ws.ts";
@@ -39,7 +41,9 @@ const api = new Hono<AppEnv>()
   .route("/classes", tickets)
   .route("/classes", moderators)
   .route("/admin", admin)
+  .route("/analytics", analytics)
   .route("/bridge", bridgeRoutes)
+  .route("/", push)
   .all("*", () => {
     throw new ApiError(404, "not_found", "No such API route.");
   });

@@ -231,6 +231,15 @@ function applyEvent(
       next.stream = ev.status;
       next.streamStartedAt = ev.startedAt ?? null;
       break;
+    case "poll.opened":
+    case "poll.closed":
+    case "poll.revealed":
+    case "quiz.leaderboard":
+    case "qa.top":
+    case "qa.settings":
+    case "hand.count":
+      // Polls, Q&A, hands: sequenced here; their view state is the interactive UI's (not yet built).
+      break;
     default:
       ev satisfies never;
   }
@@ -334,6 +343,13 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
     case "announce":
     case "settings.changed":
     case "stream.status":
+    case "poll.opened":
+    case "poll.closed":
+    case "poll.revealed":
+    case "quiz.leaderboard":
+    case "qa.top":
+    case "qa.settings":
+    case "hand.count":
       return applyEvent(s, f, now);
     case "section.snapshot":
     case "section.message":
@@ -394,6 +410,20 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
     }
     case "stream.health":
       return { ...s, streamHealth: f.health };
+    // Interactive staff and personal frames (protocol/interactive.ts): for the interactive UI.
+    case "poll.list":
+    case "poll.tally":
+    case "hand.queue":
+    case "qa.pending":
+    case "poll.created":
+    case "poll.answered":
+    case "quiz.result":
+    case "hand.position":
+    case "qa.asked":
+    case "qa.voted":
+    case "qa.mine":
+    case "interactive.me":
+      return s;
     default:
       return f satisfies never;
   }

@@ -1,6 +1,17 @@
-/** Admin-only routes: user directory (search, change role, disable). */
-import { desc, eq, sql } from "drizzle-orm";
+/**
+ * Admin-only routes: user directory (search, change role, disable — each change
+ * audited), every class filtered by live now / scheduled / past, and the audit log
+ * (admin and moderator actions) with filters and paging.
+ */
+import { and, desc, eq, gt, lt, type SQL, sql } from "drizzle-orm";
 import { Hono } from "hono";
+import {
+  type AdminAuditEntry,
+  type AdminAuditPage,
+  type AdminClass,
+  CLASS_STATUSES,
+  type ClassStatus,
+} from "../../protocol/admin.ts";
 import { AdminUpdateUserBody, type AdminUser } from "../../protocol/api.ts";
 import { requireRole } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
@@ -54,6 +65,20 @@ export const admin = new Hono<AppEnv>()
       .where(eq(schema.users.id, id))
       .returning();
     if (!row) throw new ApiError(404, "not_found", "No such user.");
+    await getDb(c.env)
+      .insert(schema.auditLog)
+      .values(
+        (["role", "disabled"] as const)
+          .filter((k) => body[k] !== undefined)
+          .map((k) => ({
+            at: Date.now(),
+            actorId: c.get("user")!.id,
+            classId: null,
+            action: k === "role" ? "user.role" : body.disabled ? "user.disable" : "user.enable",
+            target: id,
+            detail: k === "role" ? JSON.stringify({ role: body.role }) : null,
+          })),
+      );
     if (body.disabled) {
       // Sockets outlive the session check: close the ones where the account holds powers.
       const db = getDb(c.env);
@@ -74,4 +99,91 @@ export const admin = new Hono<AppEnv>()
       await kickFromClasses(c.env, classIds, id, "account disabled");
     }
     return c.json({ user: toAdminUser(row) });
+  })
+  .get("/classes", async (c) => {
+    const status = (c.req.query("status") ?? "all") as ClassStatus;
+    if (!CLASS_STATUSES.includes(status))
+      throw new ApiError(400, "validation_failed", "status: live, scheduled, past or all.");
+    const q = (c.req.query("q") ?? "").trim().slice(0, 100);
+    const db = getDb(c.env);
+    const k = schema.classes;
+    const now = Date.now();
+    // A session without an end is live (the Classroom DO ends it when the stream ends or the class empties).
+    const live = sql<number>`EXISTS (SELECT 1 FROM class_sessions s WHERE s.class_id = ${k.id} AND s.ended_at IS NULL)`;
+    const filters: (SQL | undefined)[] = [];
+    if (q)
+      filters.push(
+        sql`(${k.title} LIKE ${like(q)} ESCAPE '\\' OR ${schema.users.displayName} LIKE ${like(q)} ESCAPE '\\')`,
+      );
+    if (status === "live") filters.push(sql`${live}`);
+    if (status === "scheduled") filters.push(and(gt(k.scheduledStart, now), sql`NOT ${live}`));
+    if (status === "past")
+      filters.push(
+        and(sql`NOT ${live}`, sql`(${k.scheduledStart} IS NULL OR ${k.scheduledStart} <= ${now})`),
+      );
+    const rows = await db
+      .select({
+        id: k.id,
+        title: k.title,
+        teacherId: k.teacherId,
+        teacherName: schema.users.displayName,
+        scheduledStart: k.scheduledStart,
+        live,
+        lastSessionId: sql<
+          string | null
+        >`(SELECT s.id FROM class_sessions s WHERE s.class_id = ${k.id} ORDER BY s.started_at DESC LIMIT 1)`,
+      })
+      .from(k)
+      .innerJoin(schema.users, eq(schema.users.id, k.teacherId))
+      .where(and(...filters))
+      .orderBy(desc(k.createdAt))
+      .limit(200);
+    const classes: AdminClass[] = rows.map((r) => ({ ...r, live: !!r.live }));
+    return c.json({ classes });
+  })
+  .get("/audit", async (c) => {
+    const classId = c.req.query("classId")?.trim() || undefined;
+    const actorId = c.req.query("actorId")?.trim() || undefined;
+    const action = c.req.query("action")?.trim() || undefined;
+    const before = Number(c.req.query("before") ?? "");
+    const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? "") || 50));
+    const a = schema.auditLog;
+    const actor = schema.users;
+    const rows = await getDb(c.env)
+      .select({
+        id: a.id,
+        at: a.at,
+        actorId: a.actorId,
+        actorName: actor.displayName,
+        classId: a.classId,
+        classTitle: schema.classes.title,
+        action: a.action,
+        target: a.target,
+        targetName: sql<string | null>`(SELECT display_name FROM users t WHERE t.id = ${a.target})`,
+        detail: a.detail,
+      })
+      .from(a)
+      .leftJoin(actor, eq(actor.id, a.actorId))
+      .leftJoin(schema.classes, eq(schema.classes.id, a.classId))
+      .where(
+        and(
+          classId ? eq(a.classId, classId) : undefined,
+          actorId ? eq(a.actorId, actorId) : undefined,
+          action ? eq(a.action, action) : undefined,
+          Number.isInteger(before) && before > 0 ? lt(a.id, before) : undefined,
+        ),
+      )
+      .orderBy(desc(a.id))
+      .limit(limit + 1);
+    const more = rows.length > limit;
+    const entries: AdminAuditEntry[] = rows.slice(0, limit);
+    const page: AdminAuditPage = {
+      entries,
+      next: more ? (entries[entries.length - 1]?.id ?? null) : null,
+    };
+    return c.json(page);
   });
+
+function like(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}
