@@ -26,7 +26,7 @@ describe("parseClientMessage", () => {
   });
 
   it("rejects unknown types, including prototype keys", () => {
-    expect(parseClientMessage('{"type":"poll.open"}')).toMatchObject({
+    expect(parseClientMessage('{"type":"poll.launch"}')).toMatchObject({
       ok: false,
       code: "unknown_type",
     });
