@@ -8,6 +8,7 @@
  * command or an aggregated report field in, `event` effects out — the event log,
  * resume and fan-out come for free.
  */
+import type { DeckInfo } from "../protocol/board.ts";
 import type {
   Announcement,
   Author,
@@ -22,6 +23,7 @@ import type {
   StreamStatus,
 } from "../protocol/realtime.ts";
 import { CloseCode, isStaff } from "../protocol/realtime.ts";
+import { BoardCore, type BoardOutcome, type BoardStore, initialBoard } from "./board-core.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import type { Admission, AdmitResult, ShardControl, ShardReport, StaffCommand } from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
@@ -150,6 +152,8 @@ export type RootEffect =
       kind: "session";
       session: { id: string; startedAt: number; endedAt: number | null; peak: number };
     }
+  /** Slides and whiteboard storage work (board-core.ts; the shell's board-store.ts does it). */
+  | { kind: "board"; op: BoardStore }
   /** Durable state changed: save it. */
   | { kind: "persist" }
   /** Shard loads changed: save them; presence may have changed. */
@@ -167,6 +171,8 @@ export class RootCore {
   private minuteMark = { sessionId: "", minute: 0, concurrency: -1 };
   /** Sections some staff socket watches. */
   watching = new Set<string>();
+  /** Slides and whiteboard; the shell replaces it with one over its storage after loading. */
+  board = new BoardCore(initialBoard(), () => []);
 
   constructor(
     public durable: RootDurable,
@@ -309,6 +315,7 @@ export class RootCore {
       global: d.global,
       announcements: d.announcements,
       presence: this.presenceCounts(),
+      board: this.board.view(),
       interactive: {
         polls: [],
         qa: { top: [], total: 0, preModerate: false },
@@ -569,6 +576,33 @@ export class RootCore {
     return fx;
   }
 
+  /** A deck was uploaded or grew (Worker upload routes): the teacher can page through it. */
+  setDeck(deck: DeckInfo, now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    this.applyBoard(fx, null, "slide.show", this.board.setDeck(deck), now);
+    return fx;
+  }
+
+  /** Sequence a board outcome's events, queue its storage work, or answer its error to the sender. */
+  private applyBoard(
+    fx: RootEffect[],
+    by: Author | null,
+    ref: string,
+    out: BoardOutcome,
+    now: number,
+  ): void {
+    if (out.error && by) {
+      fx.push({
+        kind: "control",
+        sectionId: STAFF_SECTION,
+        control: { kind: "notify", userId: by.id, frame: { type: "error", ...out.error, ref } },
+      });
+    }
+    for (const op of out.store) fx.push({ kind: "board", op });
+    for (const body of out.events)
+      this.emit(fx, (seq, at) => ({ ...body, seq, at }) as ClassEvent, now);
+  }
+
   /** Apply a staff command forwarded by the staff shard (roles re-checked here too). */
   command(c: StaffCommand, now: number): RootEffect[] {
     const { by, message: m } = c;
@@ -727,6 +761,14 @@ export class RootCore {
       case "qa.vote":
       case "qa.moderate":
       case "qa.settings":
+        break;
+      case "slide.show":
+      case "slide.next":
+      case "slide.prev":
+      case "board.stroke":
+      case "board.undo":
+      case "board.clear":
+        this.applyBoard(fx, by, m.type, this.board.command(m), now);
         break;
       case "hello":
       case "section.watch":

@@ -157,7 +157,7 @@ export class ClassroomShard extends DurableObject<Env> {
     const now = Date.now();
     this.ctx.acceptWebSocket(server, [`user:${userId}`, isStaff(role) ? "staff" : "student"]);
     server.serializeAttachment({ mc: { user, joinedAt: now } } satisfies Attachment);
-    this.guards.set(server, newGuard(now));
+    this.guards.set(server, newGuard(now, isStaff(role)));
     const welcome: ServerMessage = {
       type: "welcome",
       v: PROTOCOL_VERSION,
@@ -229,7 +229,7 @@ export class ClassroomShard extends DurableObject<Env> {
     const now = Date.now();
     let guard = this.guards.get(ws);
     if (!guard) {
-      guard = newGuard(now);
+      guard = newGuard(now, isStaff(a.user.role));
       this.guards.set(ws, guard);
     }
     const admitted = admitFrame(guard, now);

@@ -5,7 +5,10 @@
  * rows to D1 in batches.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { DeckInfo } from "../protocol/board.ts";
 import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
+import { BoardCore } from "./board-core.ts";
+import { BoardStorage } from "./board-store.ts";
 import {
   ALL,
   initialDurable,
@@ -35,6 +38,7 @@ export const DEFAULT_SHARD_CAPACITY = 2000;
 export class Classroom extends DurableObject<Env> {
   private core!: RootCore;
   private readonly sql: SqlStorage;
+  private boardStorage!: BoardStorage;
   private readonly outbox = new Map<string, ShardDelivery>();
   private deliveryTimer: ReturnType<typeof setTimeout> | null = null;
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
@@ -70,6 +74,9 @@ export class Classroom extends DurableObject<Env> {
       Number(this.env.SHARD_CAPACITY) || DEFAULT_SHARD_CAPACITY,
       () => crypto.randomUUID(),
     );
+    this.boardStorage = new BoardStorage(this.sql);
+    const board = this.boardStorage;
+    this.core.board = new BoardCore(board.loadState(), (slide) => board.loadSlide(slide));
     this.oldestLogged = this.sql
       .exec<{ s: number | null }>("SELECT min(seq) AS s FROM events")
       .one().s;
@@ -175,6 +182,15 @@ export class Classroom extends DurableObject<Env> {
     return this.streamHealth;
   }
 
+  /**
+   * Worker (slide upload routes): deck `deck` of this class was created or got pages, so
+   * the teacher may show it; the deck on screen growing updates students' page count.
+   */
+  async setDeck(classId: string, deck: DeckInfo): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.setDeck(deck, Date.now()));
+  }
+
   /** Tests and tools: the current sequence number and shard loads. */
   async inspect(): Promise<{
     seq: number;
@@ -278,6 +294,9 @@ export class Classroom extends DurableObject<Env> {
             fx.concurrency,
           );
           d1 = true;
+          break;
+        case "board":
+          this.boardStorage.apply(this.core.board, fx.op);
           break;
         case "persist":
           persist = true;

@@ -57,6 +57,8 @@ export interface ConnGuard {
   strikes: number;
   /** When this socket's last `hello` resync was accepted (epoch ms). */
   helloAt: number;
+  /** Staff sockets get the larger STAFF_GUARD bucket (a drawing teacher sends ~20 frames/s). */
+  staff?: boolean;
 }
 
 /** Connection-level limits (independent of the chat bucket). */
@@ -70,9 +72,20 @@ export const GUARD = {
   maxStrikes: 20,
 } as const;
 
-/** A new guard for a fresh connection. */
-export function newGuard(now: number): ConnGuard {
-  return { tokens: GUARD.burst, at: now, refused: 0, strikes: 0, helloAt: -Infinity };
+/** Connection limits of staff sockets: whiteboard stroke batches arrive every ~50 ms while drawing. */
+export const STAFF_GUARD = { burst: 60, perSec: 40 } as const;
+
+/** A new guard for a fresh connection (`staff`: teacher or moderator socket). */
+export function newGuard(now: number, staff = false): ConnGuard {
+  const g: ConnGuard = {
+    tokens: staff ? STAFF_GUARD.burst : GUARD.burst,
+    at: now,
+    refused: 0,
+    strikes: 0,
+    helloAt: -Infinity,
+  };
+  if (staff) g.staff = true;
+  return g;
 }
 
 /** Least time between two `hello` resyncs of one socket (each one replays up to the whole log). */
@@ -132,7 +145,8 @@ export function requeueReport(failed: ShardReport, next: ShardReport): StaffComm
 /** Charge one inbound frame. "refuse" → answer `error rate_limited`; "close" → close 4029. */
 export function admitFrame(g: ConnGuard, now: number): "ok" | "refuse" | "close" {
   const elapsed = Math.max(0, now - g.at) / 1000;
-  g.tokens = Math.min(GUARD.burst, g.tokens + elapsed * GUARD.perSec);
+  const rate = g.staff ? STAFF_GUARD : GUARD;
+  g.tokens = Math.min(rate.burst, g.tokens + elapsed * rate.perSec);
   g.strikes = Math.max(0, g.strikes - elapsed);
   g.at = now;
   if (g.tokens >= 1) {
@@ -225,6 +239,12 @@ export class ShardCore {
       case "mod.ban":
       case "mod.unban":
       case "settings.update":
+      case "slide.show":
+      case "slide.next":
+      case "slide.prev":
+      case "board.stroke":
+      case "board.undo":
+      case "board.clear":
         return [{ kind: "upstream", command: { by: who, message: msg } }];
       case "poll.create":
       case "poll.open":

@@ -12,6 +12,13 @@
  */
 import * as v from "valibot";
 import {
+  BOARD_MESSAGE_TYPES,
+  type BoardErrorCode,
+  type BoardEvent,
+  BoardSchemas,
+  type BoardView,
+} from "./board.ts";
+import {
   INTERACTIVE_EVENT_TYPES,
   INTERACTIVE_STAFF_ONLY,
   INTERACTIVE_TEACHER_ONLY,
@@ -160,6 +167,8 @@ export type ErrorCode =
   | "rate_limited"
   | "not_found"
   | "unavailable"
+  /** Slides and whiteboard (protocol/board.ts). */
+  | BoardErrorCode
   /** Polls, quizzes, hands, Q&A (protocol/interactive.ts). */
   | InteractiveErrorCode;
 
@@ -224,6 +233,8 @@ export const ClientSchemas = {
       ),
     ),
   }),
+  /** Staff: slides and whiteboard (protocol/board.ts). */
+  ...BoardSchemas,
   /** Polls, quizzes, hands and Q&A: see protocol/interactive.ts. */
   ...InteractiveSchemas,
 } as const;
@@ -247,6 +258,7 @@ export const STAFF_ONLY: ReadonlySet<ClientMessageType> = new Set<ClientMessageT
   "mod.ban",
   "mod.unban",
   "settings.update",
+  ...BOARD_MESSAGE_TYPES,
   ...INTERACTIVE_STAFF_ONLY,
 ]);
 /** Client message types only the teacher may send. */
@@ -350,6 +362,8 @@ export interface ClassSnapshot {
   /** Announcements, oldest first (last 10). */
   announcements: Announcement[];
   presence: { students: number; sections: number };
+  /** The current slide and its whiteboard strokes (protocol/board.ts); absent before any. */
+  board?: BoardView;
   /** Polls, Q&A top list, hand count (protocol/interactive.ts); always sent by this server. */
   interactive?: InteractiveSnapshot;
 }
@@ -388,6 +402,8 @@ export type ClassEvent =
       /** See `ClassSnapshot.streamStartedAt`. */
       startedAt: number | null;
     }
+  /** Slides and whiteboard: `slide.changed`, `board.stroke`, `board.undone`, `board.cleared`. */
+  | BoardEvent
   /** Polls, quizzes, Q&A top list, hand count (protocol/interactive.ts). */
   | InteractiveEvent;
 
@@ -498,6 +514,10 @@ export function isClassEvent(m: ServerMessage): m is ClassEvent {
     case "announce":
     case "settings.changed":
     case "stream.status":
+    case "slide.changed":
+    case "board.stroke":
+    case "board.undone":
+    case "board.cleared":
       return true;
     default:
       return INTERACTIVE_EVENT_TYPES.has(m.type);

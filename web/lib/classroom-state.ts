@@ -7,6 +7,7 @@
  *
  * Types only from protocol/: its runtime code would pull valibot into the student bundle.
  */
+import type { BoardView } from "../../protocol/board.ts";
 import type {
   Announcement,
   Author,
@@ -20,6 +21,7 @@ import type {
   StreamHealth,
   StreamStatus,
 } from "../../protocol/realtime.ts";
+import { applyBoardEvent, boardFromSnapshot } from "./board-state.ts";
 
 /**
  * What the connection indicator shows. `connected` only after the server's
@@ -111,6 +113,8 @@ export interface ClassroomState {
   rejectionsBacklog: boolean;
   /** Names of people seen in messages and rejections, for staff lists that carry only ids. */
   names: Record<string, string>;
+  /** The slide on screen and its whiteboard strokes (board-state.ts); null until known. */
+  board: BoardView | null;
 }
 
 /** Inputs of the reducer. `now` is the local clock, passed in so tests control time. */
@@ -156,6 +160,7 @@ export function initialClassroomState(): ClassroomState {
     rejections: [],
     rejectionsBacklog: false,
     names: {},
+    board: null,
   };
 }
 
@@ -230,6 +235,12 @@ function applyEvent(
     case "stream.status":
       next.stream = ev.status;
       next.streamStartedAt = ev.startedAt ?? null;
+      break;
+    case "slide.changed":
+    case "board.stroke":
+    case "board.undone":
+    case "board.cleared":
+      next.board = applyBoardEvent(next.board, ev);
       break;
     case "poll.opened":
     case "poll.closed":
@@ -331,6 +342,7 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
         global: st.global,
         announcements: st.announcements,
         presence: st.presence,
+        board: boardFromSnapshot(st.board),
         names: rememberNames(
           s.names,
           st.global.map((m) => m.from),
@@ -343,6 +355,10 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
     case "announce":
     case "settings.changed":
     case "stream.status":
+    case "slide.changed":
+    case "board.stroke":
+    case "board.undone":
+    case "board.cleared":
     case "poll.opened":
     case "poll.closed":
     case "poll.revealed":
