@@ -1,11 +1,19 @@
 /** Preact bindings of the classroom socket: one socket per mounted page, state as a hook. */
 import { useEffect, useState } from "preact/hooks";
+import type { ClassEvent } from "../../protocol/realtime.ts";
 import { ClassroomSocket } from "./classroom-socket.ts";
 import type { ClassroomState } from "./classroom-state.ts";
+import type { SyncView, VideoSync } from "./video-delay.ts";
 
-/** Connect to class `classId` while mounted; re-renders on every state change. */
-export function useClassroom(classId: string): { state: ClassroomState; socket: ClassroomSocket } {
-  const [socket] = useState(() => new ClassroomSocket({ classId }));
+/**
+ * Connect to class `classId` while mounted; re-renders on every state change. Students
+ * pass `sync` to hold picture events until their video reaches them (video-delay.ts).
+ */
+export function useClassroom(
+  classId: string,
+  opts: { sync?: VideoSync<ClassEvent> } = {},
+): { state: ClassroomState; socket: ClassroomSocket } {
+  const [socket] = useState(() => new ClassroomSocket({ classId, sync: opts.sync ?? null }));
   const [state, setState] = useState(socket.state);
   useEffect(() => {
     const off = socket.subscribe(setState);
@@ -29,4 +37,14 @@ export function useNow(active: boolean): number {
     return () => clearInterval(t);
   }, [active]);
   return now;
+}
+
+/** The video-delay indicator's view of `sync`, re-rendering when it changes. */
+export function useVideoSync(sync: VideoSync<ClassEvent>): SyncView {
+  const [view, setView] = useState(() => sync.view());
+  useEffect(() => {
+    setView(sync.view());
+    return sync.subscribe(setView);
+  }, [sync]);
+  return view;
 }

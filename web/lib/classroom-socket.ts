@@ -13,6 +13,7 @@
  */
 import type { JoinTicket } from "../../protocol/api.ts";
 import type {
+  ClassEvent,
   ClientMessage,
   CloseCode,
   PROTOCOL_VERSION,
@@ -28,6 +29,7 @@ import {
   initialClassroomState,
   reduce,
 } from "./classroom-state.ts";
+import type { VideoSync } from "./video-delay.ts";
 
 const VERSION: typeof PROTOCOL_VERSION = 1;
 const CLOSE_NORMAL: (typeof CloseCode)["normal"] = 1000;
@@ -77,6 +79,11 @@ export interface ClassroomSocketOptions {
   clearTimer?: (handle: unknown) => void;
   /** Subscribe to the browser's online/offline events; returns an unsubscribe. */
   watchNetwork?: (onChange: (online: boolean) => void) => () => void;
+  /**
+   * Students: hold picture events (slides, whiteboard, polls) until this viewer's video
+   * reaches them (video-delay.ts). Without it every event applies on arrival.
+   */
+  sync?: VideoSync<ClassEvent> | null;
 }
 
 /** Ask the Worker for a join ticket (same-origin session cookie), classifying failures. */
@@ -106,6 +113,12 @@ export function classroomSocketUrl(
   return `${origin}/ws/classes/${encodeURIComponent(classId)}?${p}`;
 }
 
+/** A sequenced class event (`seq` and `at`), told apart without protocol runtime code. */
+function isSequencedEvent(f: ServerMessage): f is ClassEvent {
+  const x = f as { seq?: unknown; at?: unknown };
+  return typeof x.seq === "number" && typeof x.at === "number";
+}
+
 function browserNetwork(onChange: (online: boolean) => void): () => void {
   const on = () => onChange(true);
   const off = () => onChange(false);
@@ -127,7 +140,11 @@ type FrameHandler<T extends ServerMessageType> = (
  */
 export class ClassroomSocket {
   state: ClassroomState = initialClassroomState();
-  private readonly opts: Required<Omit<ClassroomSocketOptions, "classId">> & { classId: string };
+  private readonly opts: Required<Omit<ClassroomSocketOptions, "classId" | "sync">> & {
+    classId: string;
+  };
+  /** Video alignment (students), or null. */
+  readonly sync: VideoSync<ClassEvent> | null;
   private readonly listeners = new Set<(s: ClassroomState) => void>();
   private readonly handlers = new Map<string, Set<(f: ServerMessage) => void>>();
   private ws: SocketLike | null = null;
@@ -162,6 +179,11 @@ export class ClassroomSocket {
       watchNetwork: browserNetwork,
       ...opts,
     };
+    this.sync = opts.sync ?? null;
+    this.sync?.onRelease((ev) => {
+      this.dispatch({ type: "release", event: ev, now: this.opts.now() });
+      this.runHandlers(ev);
+    });
   }
 
   /** Listen to state changes; returns an unsubscribe. */
@@ -193,6 +215,7 @@ export class ClassroomSocket {
   /** Leave for good: close the socket (1000) and cancel every timer. */
   stop(): void {
     this.stopped = true;
+    this.sync?.stop();
     this.unwatchNetwork?.();
     this.unwatchNetwork = null;
     this.teardown(CLOSE_NORMAL);
@@ -377,8 +400,28 @@ export class ClassroomSocket {
     }
     if (typeof frame !== "object" || frame === null || typeof frame.type !== "string") return;
     const before = this.state;
-    this.dispatch({ type: "frame", frame, now: this.opts.now() });
+    const sync = this.sync;
+    const event = isSequencedEvent(frame) ? frame : null;
+    if (sync && event) sync.observeServerTime(event.at);
+    else if (sync && frame.type === "welcome") sync.observeServerTime(frame.serverTime);
+    // Picture events advance `lastSeq` now (so resume and gap checks stay exact) and
+    // take effect when this viewer's video reaches them.
+    const hold = sync !== null && event !== null && sync.shouldHold(event);
+    this.dispatch({ type: "frame", frame, now: this.opts.now(), hold });
     this.afterFrame(frame, before);
+    if (sync) {
+      if (frame.type === "snapshot") sync.dropThrough(frame.seq);
+      sync.setStream(this.state.stream === "live", this.state.streamStartedAt);
+      if (hold && event && this.state.lastSeq === event.seq && before.lastSeq !== event.seq) {
+        sync.hold(event);
+        return; // its handlers run on release
+      }
+      if (hold) return; // a duplicate or a gap: nothing to show
+    }
+    this.runHandlers(frame);
+  }
+
+  private runHandlers(frame: ServerMessage): void {
     for (const h of this.handlers.get(frame.type) ?? []) h(frame);
   }
 

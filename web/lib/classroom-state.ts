@@ -12,6 +12,7 @@ import type {
   Announcement,
   Author,
   ChatMessage,
+  ClassEvent,
   ErrorCode,
   PublicSettings,
   Rejection,
@@ -22,6 +23,13 @@ import type {
   StreamStatus,
 } from "../../protocol/realtime.ts";
 import { applyBoardEvent, boardFromSnapshot } from "./board-state.ts";
+import {
+  applyInteractiveEvent,
+  applyInteractiveFrame,
+  type InteractiveState,
+  initialInteractiveState,
+  interactiveFromSnapshot,
+} from "./interactive-state.ts";
 
 /**
  * What the connection indicator shows. `connected` only after the server's
@@ -115,13 +123,21 @@ export interface ClassroomState {
   names: Record<string, string>;
   /** The slide on screen and its whiteboard strokes (board-state.ts); null until known. */
   board: BoardView | null;
+  /** Polls, quizzes, hands and Q&A (interactive-state.ts). */
+  interactive: InteractiveState;
 }
 
 /** Inputs of the reducer. `now` is the local clock, passed in so tests control time. */
 export type ClassroomAction =
   | { type: "conn"; conn: ConnState }
   | { type: "ended"; reason: EndReason }
-  | { type: "frame"; frame: ServerMessage; now: number }
+  /**
+   * A server frame. With `hold`, a class event only advances `lastSeq` (gap and
+   * duplicate checks as usual); its effect comes later with `release` (video alignment).
+   */
+  | { type: "frame"; frame: ServerMessage; now: number; hold?: boolean }
+  /** A held class event's time has come (video-delay.ts): apply its effect, no seq checks. */
+  | { type: "release"; event: ClassEvent; now: number }
   | { type: "sent"; rid: string; text: string }
   /** Staff chose a section to watch (null = stop). */
   | { type: "watch"; sectionId: string | null };
@@ -161,6 +177,7 @@ export function initialClassroomState(): ClassroomState {
     rejectionsBacklog: false,
     names: {},
     board: null,
+    interactive: initialInteractiveState(),
   };
 }
 
@@ -200,17 +217,22 @@ function acknowledge(s: ClassroomState, msg: ChatMessage, now: number): Classroo
   };
 }
 
-/** Apply one sequenced class event, in order. Exhaustive over `ClassEvent`. */
-function applyEvent(
-  s: ClassroomState,
-  ev: Extract<ServerMessage, { seq: number; at: number }>,
-  now: number,
-): ClassroomState {
+/**
+ * Sequence one class event: drop duplicates, flag gaps, advance `lastSeq`, then apply
+ * its effect — unless it is held for the video (`hold`), when `release` applies it later.
+ */
+function applyEvent(s: ClassroomState, ev: ClassEvent, now: number, hold = false): ClassroomState {
   // Before the first snapshot there is nothing to apply events to; the snapshot follows.
   if (s.lastSeq === null) return s;
   if (ev.seq <= s.lastSeq) return s; // duplicate around a reconnect: by design
   if (ev.seq > s.lastSeq + 1) return s.gap ? s : { ...s, gap: true };
-  let next: ClassroomState = { ...s, lastSeq: ev.seq, gap: false };
+  const next: ClassroomState = { ...s, lastSeq: ev.seq, gap: false };
+  return hold ? next : applyEffect(next, ev, now);
+}
+
+/** What one class event changes (already sequenced). Exhaustive over `ClassEvent`. */
+function applyEffect(s: ClassroomState, ev: ClassEvent, now: number): ClassroomState {
+  let next: ClassroomState = { ...s };
   switch (ev.type) {
     case "chat.message":
       if (next.global.some((m) => m.id === ev.message.id)) break;
@@ -249,7 +271,7 @@ function applyEvent(
     case "qa.top":
     case "qa.settings":
     case "hand.count":
-      // Polls, Q&A, hands: sequenced here; their view state is the interactive UI's (not yet built).
+      next.interactive = applyInteractiveEvent(next.interactive, ev, isStaffState(next));
       break;
     default:
       ev satisfies never;
@@ -307,7 +329,12 @@ function applySection(
   }
 }
 
-function applyFrame(s: ClassroomState, f: ServerMessage, now: number): ClassroomState {
+function applyFrame(
+  s: ClassroomState,
+  f: ServerMessage,
+  now: number,
+  hold: boolean,
+): ClassroomState {
   switch (f.type) {
     case "welcome": {
       const staff = f.you.role === "teacher" || f.you.role === "moderator";
@@ -343,6 +370,7 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
         announcements: st.announcements,
         presence: st.presence,
         board: boardFromSnapshot(st.board),
+        interactive: interactiveFromSnapshot(s.interactive, st.interactive, isStaffState(s)),
         names: rememberNames(
           s.names,
           st.global.map((m) => m.from),
@@ -366,7 +394,7 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
     case "qa.top":
     case "qa.settings":
     case "hand.count":
-      return applyEvent(s, f, now);
+      return applyEvent(s, f, now, hold);
     case "section.snapshot":
     case "section.message":
     case "section.deleted":
@@ -426,7 +454,7 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
     }
     case "stream.health":
       return { ...s, streamHealth: f.health };
-    // Interactive staff and personal frames (protocol/interactive.ts): for the interactive UI.
+    // Interactive staff and personal frames (protocol/interactive.ts).
     case "poll.list":
     case "poll.tally":
     case "hand.queue":
@@ -439,9 +467,15 @@ function applyFrame(s: ClassroomState, f: ServerMessage, now: number): Classroom
     case "qa.voted":
     case "qa.mine":
     case "interactive.me":
-      return s;
-    default:
-      return f satisfies never;
+      return { ...s, interactive: applyInteractiveFrame(s.interactive, f) };
+    default: {
+      f satisfies never;
+      // A type this client does not know (a newer server): ignore it, but count its seq.
+      const x = f as { seq?: unknown; at?: unknown };
+      return typeof x.seq === "number" && typeof x.at === "number"
+        ? applyEvent(s, f as ClassEvent, now, hold)
+        : s;
+    }
   }
 }
 
@@ -455,7 +489,9 @@ export function reduce(s: ClassroomState, a: ClassroomAction): ClassroomState {
     case "ended":
       return { ...s, conn: "offline", ended: a.reason };
     case "frame":
-      return applyFrame(s, a.frame, a.now);
+      return applyFrame(s, a.frame, a.now, a.hold ?? false);
+    case "release":
+      return applyEffect(s, a.event, a.now);
     case "sent":
       return { ...s, outbox: { ...s.outbox, [a.rid]: a.text }, lastRejection: null };
     case "watch":

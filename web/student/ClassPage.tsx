@@ -1,9 +1,13 @@
+import { useState } from "preact/hooks";
 import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
+import type { ClassEvent } from "../../protocol/realtime.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { useClassroom } from "../lib/classroom-hooks.ts";
+import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
 import { ClassInfo } from "./ClassInfo.tsx";
 import { SidePanel } from "./SidePanel.tsx";
 import { VideoArea } from "./VideoArea.tsx";
+import { VideoDelay } from "./VideoDelay.tsx";
 
 /**
  * The class as an admitted student sees it: the video, the real-time side panel
@@ -14,7 +18,16 @@ import { VideoArea } from "./VideoArea.tsx";
 export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: boolean }) {
   const { cls, user } = props;
   const guest = user.role === "guest";
-  const { state, socket } = useClassroom(cls.id);
+  // Slides, whiteboard and polls wait for this student's video (video-delay.ts);
+  // `?videoDelay=<s>` pins the delay for tests.
+  const [sync] = useState(
+    () =>
+      new VideoSync<ClassEvent>({
+        mode: cls.latencyMode,
+        fixedDelayMs: delayOverrideFromUrl(location.search),
+      }),
+  );
+  const { state, socket } = useClassroom(cls.id, { sync });
   return (
     <>
       <AppHeader
@@ -30,7 +43,8 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
       </AppHeader>
       <main class="classroom" data-testid="class-page" data-stream={state.stream}>
         <div class="classroom-video">
-          <VideoArea cls={cls} stream={{ status: state.stream }} />
+          <VideoArea cls={cls} stream={{ status: state.stream }} report={sync} />
+          <VideoDelay sync={sync} />
         </div>
         <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         <div class="classroom-info">

@@ -1,9 +1,20 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
 import { formatStart } from "../lib/format.ts";
+import type { PlayerSample } from "../lib/video-delay.ts";
 
 /** The live stream's status as the real-time layer reports it. */
 export type StreamStatus = "idle" | "live" | "ended";
+
+/**
+ * Where a player reports itself for video alignment (a `VideoSync`, video-delay.ts):
+ * whether it is playing, and about once a second where it is.
+ */
+export interface PlayerReport {
+  setPlayer(present: boolean): void;
+  observePlayer(sample: PlayerSample): void;
+}
+const noReport: PlayerReport = { setPlayer() {}, observePlayer() {} };
 
 /**
  * The class video. With a YouTube video id: the YouTube IFrame player. In local
@@ -13,16 +24,22 @@ export type StreamStatus = "idle" | "live" | "ended";
  * and local playback still tries, so a student sees the teacher as soon as the video
  * flows.
  */
-export function VideoArea(props: { cls: ClassPublic; stream?: { status: StreamStatus } }) {
+export function VideoArea(props: {
+  cls: ClassPublic;
+  stream?: { status: StreamStatus };
+  /** Video alignment: the player says when it plays and where it is. */
+  report?: PlayerReport;
+}) {
   const { cls } = props;
   const status = props.stream?.status ?? "idle";
+  const report = props.report ?? noReport;
   return (
     <section class="video-area" aria-label="Class video">
       <div class="video-frame">
         {cls.youtubeVideoId ? (
-          <YouTubePlayer videoId={cls.youtubeVideoId} status={status} />
+          <YouTubePlayer videoId={cls.youtubeVideoId} status={status} report={report} />
         ) : cls.localPlaybackUrl ? (
-          <LocalPlayer url={cls.localPlaybackUrl} status={status} cls={cls} />
+          <LocalPlayer url={cls.localPlaybackUrl} status={status} cls={cls} report={report} />
         ) : (
           <Waiting cls={cls} status={status} />
         )}
@@ -91,7 +108,13 @@ const STALL_MS = 8_000;
 /** …or when a fresh connection shows no picture for this long (the local server starts a remuxer per viewer). */
 const FIRST_FRAME_MS = 30_000;
 
-function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPublic }) {
+function LocalPlayer(props: {
+  url: string;
+  status: StreamStatus;
+  cls: ClassPublic;
+  report: PlayerReport;
+}) {
+  const { report } = props;
   const video = useRef<HTMLVideoElement>(null);
   const [playing, setPlaying] = useState(false);
   const [muted, setMuted] = useState(true);
@@ -124,6 +147,7 @@ function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPubli
     const retry = () => {
       teardown();
       setPlaying(false);
+      report.setPlayer(false);
       if (cancelled || retryTimer) return;
       const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
       attempt++;
@@ -174,6 +198,15 @@ function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPubli
           attempt = 0;
           started = true;
           setPlaying(true);
+          report.setPlayer(true);
+          // mpegts.js starts its timeline at 0 on join, so only the lag behind the newest
+          // buffered frame says where this viewer is (video-delay.ts adds the pipeline).
+          const b = el.buffered;
+          if (b.length > 0)
+            report.observePlayer({
+              kind: "edge",
+              lagMs: Math.max(0, (b.end(b.length - 1) - el.currentTime) * 1000),
+            });
         }
         lastTime = el.currentTime;
         lastMove = Date.now();
@@ -188,8 +221,9 @@ function LocalPlayer(props: { url: string; status: StreamStatus; cls: ClassPubli
       if (retryTimer) clearTimeout(retryTimer);
       teardown();
       setPlaying(false);
+      report.setPlayer(false);
     };
-  }, [props.url, ended]);
+  }, [props.url, ended, report]);
 
   const unmute = () => {
     const el = video.current;
@@ -238,6 +272,15 @@ interface YTPlayer {
   isMuted(): boolean;
   playVideo(): void;
   destroy(): void;
+  /** Seconds since the live stream started (live) or the position (VOD). */
+  getCurrentTime(): number;
+  /** 1 = playing. */
+  getPlayerState(): number;
+  /**
+   * Not in every player build: the wall-clock time (epoch seconds) of the frame on
+   * screen for live streams. Used when present; implausible values are ignored.
+   */
+  getMediaReferenceTime?: () => number;
 }
 interface YTNamespace {
   Player: new (
@@ -290,11 +333,38 @@ function loadYouTubeApi(): Promise<YTNamespace> {
   return ytLoading;
 }
 
-function YouTubePlayer(props: { videoId: string; status: StreamStatus }) {
+/** How often the YouTube player is asked where it is. */
+const YT_SAMPLE_MS = 1000;
+
+function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: PlayerReport }) {
+  const { report } = props;
   const host = useRef<HTMLDivElement>(null);
   const player = useRef<YTPlayer | null>(null);
   const [state, setState] = useState<"loading" | "ready" | "failed">("loading");
   const [muted, setMuted] = useState(true);
+
+  useEffect(() => {
+    if (state !== "ready") return;
+    const t = setInterval(() => {
+      const p = player.current;
+      if (!p) return;
+      try {
+        const playing = p.getPlayerState() === 1;
+        report.setPlayer(playing);
+        if (!playing) return;
+        const ref = p.getMediaReferenceTime?.();
+        if (typeof ref === "number" && ref > 1e9)
+          report.observePlayer({ kind: "reference", mediaTimeMs: ref * 1000 });
+        else report.observePlayer({ kind: "position", currentTimeS: p.getCurrentTime() });
+      } catch {
+        // The player is being torn down.
+      }
+    }, YT_SAMPLE_MS);
+    return () => {
+      clearInterval(t);
+      report.setPlayer(false);
+    };
+  }, [state, report]);
 
   useEffect(() => {
     let cancelled = false;
