@@ -3,8 +3,10 @@ import type { ClassDetail, ClassPublic } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { useClassroom } from "../lib/classroom-hooks.ts";
 import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
+import { InteractiveStudio } from "./InteractiveStudio.tsx";
 import { MediaPanel, type StreamHealth } from "./media/MediaPanel.tsx";
 import { StudioChat } from "./StudioChat.tsx";
 
@@ -104,7 +106,7 @@ export function LiveStudio(props: { classId: string }) {
             <h1 class="class-title">{state.cls.title}</h1>
             <p class="class-meta">You moderate this class for {state.cls.teacherName}.</p>
           </header>
-          <StudioChat cls={state.cls} manage={false} />
+          <StudioRoom cls={state.cls} manage={false} />
         </main>
       );
     case "ready":
@@ -116,8 +118,22 @@ export function LiveStudio(props: { classId: string }) {
             <JoinLink url={state.cls.joinUrl} />
           </header>
           <MediaPanel cls={state.cls} onBridgeHealth={onBridgeHealth} />
-          <StudioChat cls={state.cls} manage />
+          <StudioRoom cls={state.cls} manage />
         </main>
       );
   }
+}
+
+/**
+ * The studio's real-time panels on one classroom connection: polls and quizzes, hands
+ * and Q&A, then chat and moderation.
+ */
+function StudioRoom(props: { cls: ClassPublic; manage: boolean }) {
+  const room = useClassroom(props.cls.id);
+  return (
+    <>
+      <InteractiveStudio cls={props.cls} room={room} teacher={props.manage} />
+      <StudioChat cls={props.cls} manage={props.manage} room={room} />
+    </>
+  );
 }

@@ -3,7 +3,7 @@ import type { ClassModerator, ClassPublic } from "../../protocol/api.ts";
 import type { ChatMessage, ClientMessage, LinkPolicy } from "../../protocol/realtime.ts";
 import { Notice } from "../components/Notice.tsx";
 import { api, errorMessage } from "../lib/api.ts";
-import { useClassroom, useNow } from "../lib/classroom-hooks.ts";
+import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import { type ClassroomState, cooldownUntil } from "../lib/classroom-state.ts";
 import { ChatMessages } from "../student/ChatMessages.tsx";
@@ -39,8 +39,10 @@ const SLOW_MODE_MAX = 3600;
 export function StudioChat(props: {
   cls: ClassPublic /** The class's teacher/admin (manages moderators). */;
   manage: boolean;
+  /** The studio's one classroom connection (LiveStudio's `useClassroom`). */
+  room: { state: ClassroomState; socket: ClassroomSocket };
 }) {
-  const { state, socket } = useClassroom(props.cls.id);
+  const { state, socket } = props.room;
   const send = (m: ClientMessage) => socket.send(m);
   const sections = [...(state.mod?.sections ?? [])].sort((a, b) =>
     a.sectionId.localeCompare(b.sectionId, undefined, { numeric: true }),

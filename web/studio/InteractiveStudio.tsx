@@ -1,0 +1,682 @@
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ClassPublic } from "../../protocol/api.ts";
+import type {
+  HAND_WINDOW,
+  LEADERBOARD_N,
+  POLL_MAX_OPTIONS,
+  POLL_OPTION_MAX_CHARS,
+  POLL_QUESTION_MAX_CHARS,
+  PollView,
+  QuestionView,
+} from "../../protocol/interactive.ts";
+import type { ClientMessage } from "../../protocol/realtime.ts";
+import { PollBars } from "../components/PollBars.tsx";
+import { useNow } from "../lib/classroom-hooks.ts";
+import type { ClassroomSocket } from "../lib/classroom-socket.ts";
+import type { ClassroomState } from "../lib/classroom-state.ts";
+import { handWindow, secondsLeft, tallyOf } from "../lib/interactive-state.ts";
+
+// Protocol limits restated as values (protocol/interactive.ts carries valibot, which stays
+// out of the bundles); the `typeof` annotations fail the type check if they drift.
+const MAX_OPTIONS: typeof POLL_MAX_OPTIONS = 10;
+const QUESTION_MAX: typeof POLL_QUESTION_MAX_CHARS = 300;
+const OPTION_MAX: typeof POLL_OPTION_MAX_CHARS = 100;
+const WINDOW: typeof HAND_WINDOW = 50;
+const TOP_N: typeof LEADERBOARD_N = 10;
+
+type Room = { state: ClassroomState; socket: ClassroomSocket };
+
+/**
+ * The studio's interactive panels: compose, run and reveal polls and quizzes with a live
+ * tally and the quiz leaderboard; the hand-raise queue; Q&A moderation. Everything goes
+ * over the studio's classroom socket; the server answers with `poll.list`, `poll.tally`,
+ * `hand.queue` and `qa.pending` (staff frames) and the public events.
+ */
+export function InteractiveStudio(props: { cls: ClassPublic; room: Room; teacher: boolean }) {
+  const { state } = props.room;
+  const err = state.lastError;
+  const ixError =
+    err && /^(poll|hand|qa)\./.test(err.ref ?? "") && Date.now() - err.at < 10_000 ? err : null;
+  return (
+    <section
+      class="card studio-interactive"
+      aria-labelledby="studio-ix-title"
+      data-testid="studio-interactive"
+    >
+      <div class="panel-head">
+        <h2 id="studio-ix-title">Polls, hands &amp; questions</h2>
+      </div>
+      {ixError ? (
+        <p class="ix-error" role="alert" data-testid="studio-ix-error">
+          {ixError.message}
+        </p>
+      ) : null}
+      <div class="studio-ix-grid">
+        <PollsBox room={props.room} />
+        <HandsBox room={props.room} />
+        <QaBox room={props.room} teacher={props.teacher} />
+      </div>
+    </section>
+  );
+}
+
+/* ---------- Polls and quizzes ---------- */
+
+function PollsBox(props: { room: Room }) {
+  const { state, socket } = props.room;
+  const ix = state.interactive;
+  const polls = [...ix.polls].reverse();
+  const [composing, setComposing] = useState(false);
+  const board = ix.leaderboard;
+  return (
+    <div class="studio-box studio-polls" data-testid="studio-polls">
+      <div class="studio-row">
+        <h3 class="studio-box-title">Polls &amp; quizzes</h3>
+        {composing ? null : (
+          <button
+            type="button"
+            class="btn btn-primary btn-small"
+            data-testid="poll-new"
+            onClick={() => setComposing(true)}
+          >
+            New poll or quiz
+          </button>
+        )}
+      </div>
+      {composing ? (
+        <PollComposer room={props.room} onDone={() => setComposing(false)} />
+      ) : polls.length === 0 ? (
+        <p class="muted">No polls yet. Draft one, then open it when the moment comes.</p>
+      ) : null}
+      <ul class="ix-poll-list">
+        {polls.map((p) => (
+          <StaffPoll key={p.id} poll={p} state={state} socket={socket} />
+        ))}
+      </ul>
+      {board && board.top.length > 0 ? (
+        <div class="ix-leaderboard" data-testid="studio-leaderboard">
+          <h4>
+            Leaderboard <span class="muted">· {board.players} players</span>
+          </h4>
+          <Leaderboard top={board.top.slice(0, TOP_N)} />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** The top players (also on the student page). */
+export function Leaderboard(props: {
+  top: { userId: string; name: string; score: number; correct: number }[];
+  you?: string | null;
+}) {
+  return (
+    <ol class="ix-leaders">
+      {props.top.map((e, i) => (
+        <li key={e.userId} class={e.userId === props.you ? "is-you" : ""} data-testid="leader-row">
+          <span class="ix-leader-rank">{i + 1}</span>
+          <span class="ix-leader-name">{e.name}</span>
+          <span class="ix-leader-score">{e.score}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+const STATE_LABEL: Record<PollView["state"], string> = {
+  draft: "Draft",
+  open: "Open",
+  closed: "Closed",
+  revealed: "Results shown",
+};
+
+function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: ClassroomSocket }) {
+  const { poll, state, socket } = props;
+  const t = tallyOf(state.interactive, poll);
+  const open = poll.state === "open";
+  const now = useNow(open && poll.closesAt !== null);
+  const send = (m: ClientMessage) => socket.send(m);
+  const left =
+    open && poll.closesAt !== null ? secondsLeft(poll.closesAt - state.clockOffset, now) : null;
+  return (
+    <li class={`ix-poll is-${poll.state}`} data-testid="studio-poll" data-state={poll.state}>
+      <div class="ix-poll-head">
+        <span class={`badge ix-state-${poll.state}`}>{STATE_LABEL[poll.state]}</span>
+        <span class="badge">{poll.kind === "quiz" ? "Quiz" : "Poll"}</span>
+        {poll.multiple ? <span class="badge">Multiple choice</span> : null}
+        {poll.anonymous ? <span class="badge">Anonymous</span> : null}
+        {left !== null ? (
+          <span class="badge badge-warn" data-testid="studio-poll-countdown">
+            {left > 0 ? `${left} s left` : "Time's up (late viewers still answering)"}
+          </span>
+        ) : null}
+      </div>
+      <p class="ix-poll-question">{poll.question}</p>
+      <PollBars
+        options={poll.options}
+        tally={t?.tally ?? poll.options.map(() => 0)}
+        answered={t?.answered ?? 0}
+        correct={poll.correct}
+        testId="studio-poll-bars"
+      />
+      <div class="studio-row ix-poll-actions">
+        {poll.state === "draft" ? (
+          <>
+            <button
+              type="button"
+              class="btn btn-primary btn-small"
+              data-testid="poll-open"
+              onClick={() => send({ type: "poll.open", pollId: poll.id })}
+            >
+              Open
+            </button>
+            <button
+              type="button"
+              class="btn btn-quiet btn-small"
+              onClick={() => send({ type: "poll.discard", pollId: poll.id })}
+            >
+              Discard
+            </button>
+          </>
+        ) : poll.state === "open" ? (
+          <button
+            type="button"
+            class="btn btn-secondary btn-small"
+            data-testid="poll-close"
+            onClick={() => send({ type: "poll.close", pollId: poll.id })}
+          >
+            Close
+          </button>
+        ) : poll.state === "closed" ? (
+          <button
+            type="button"
+            class="btn btn-primary btn-small"
+            data-testid="poll-reveal"
+            onClick={() => send({ type: "poll.reveal", pollId: poll.id })}
+          >
+            Show results to students
+          </button>
+        ) : null}
+      </div>
+    </li>
+  );
+}
+
+interface Draft {
+  kind: "poll" | "quiz";
+  question: string;
+  options: string[];
+  multiple: boolean;
+  anonymous: boolean;
+  correct: number[];
+  timeLimitSec: number;
+  speedBonus: number;
+}
+
+const emptyDraft = (): Draft => ({
+  kind: "poll",
+  question: "",
+  options: ["", ""],
+  multiple: false,
+  anonymous: false,
+  correct: [],
+  timeLimitSec: 30,
+  speedBonus: 50,
+});
+
+/** Why the draft cannot be sent yet, or null. */
+function draftProblem(d: Draft): string | null {
+  if (d.question.trim() === "") return "Write the question.";
+  if (d.options.some((o) => o.trim() === "")) return "Fill in every option (or remove it).";
+  if (d.kind === "quiz" && d.correct.length === 0) return "Mark the correct answer.";
+  if (d.kind === "quiz" && !d.multiple && d.correct.length > 1)
+    return "A single-choice quiz has one correct answer.";
+  return null;
+}
+
+function PollComposer(props: { room: Room; onDone: () => void }) {
+  const { state, socket } = props.room;
+  const [d, setD] = useState<Draft>(emptyDraft);
+  const [sent, setSent] = useState<{ rid: string; open: boolean } | null>(null);
+  const [tried, setTried] = useState(false);
+  const ridSeq = useRef(0);
+  const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
+  const problem = draftProblem(d);
+
+  // The draft exists once `poll.created` echoes our rid; "Create and open" opens it then.
+  const created = state.interactive.lastCreated;
+  useEffect(() => {
+    if (!sent || created?.rid !== sent.rid) return;
+    if (sent.open) socket.send({ type: "poll.open", pollId: created.pollId });
+    setSent(null);
+    props.onDone();
+  }, [created, sent]);
+
+  const submit = (open: boolean) => {
+    setTried(true);
+    if (problem) return;
+    const rid = `p${Date.now().toString(36)}${++ridSeq.current}`;
+    const quiz = d.kind === "quiz";
+    const ok = socket.send({
+      type: "poll.create",
+      rid,
+      kind: d.kind,
+      question: d.question.trim(),
+      options: d.options.map((o) => o.trim()),
+      multiple: d.multiple,
+      ...(quiz
+        ? { correct: d.correct, timeLimitSec: d.timeLimitSec, speedBonus: d.speedBonus }
+        : { anonymous: d.anonymous }),
+    });
+    if (ok) setSent({ rid, open });
+  };
+
+  const setOption = (i: number, text: string) =>
+    set({ options: d.options.map((o, j) => (j === i ? text : o)) });
+  const removeOption = (i: number) =>
+    set({
+      options: d.options.filter((_, j) => j !== i),
+      correct: d.correct.filter((c) => c !== i).map((c) => (c > i ? c - 1 : c)),
+    });
+  const toggleCorrect = (i: number) =>
+    set({
+      correct: d.correct.includes(i)
+        ? d.correct.filter((c) => c !== i)
+        : d.multiple
+          ? [...d.correct, i].sort((a, b) => a - b)
+          : [i],
+    });
+
+  return (
+    <form
+      class="ix-composer"
+      data-testid="poll-composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit(true);
+      }}
+    >
+      <fieldset class="ix-kind">
+        <legend class="visually-hidden">Kind</legend>
+        {(["poll", "quiz"] as const).map((k) => (
+          <label key={k} class={`ix-seg${d.kind === k ? " is-on" : ""}`}>
+            <input
+              type="radio"
+              name="ix-kind"
+              value={k}
+              checked={d.kind === k}
+              data-testid={`poll-kind-${k}`}
+              onChange={() => set({ kind: k })}
+            />
+            {k === "poll" ? "Poll" : "Quiz"}
+          </label>
+        ))}
+      </fieldset>
+      <label class="studio-label" for="ix-question">
+        Question
+      </label>
+      <input
+        id="ix-question"
+        type="text"
+        maxLength={QUESTION_MAX}
+        value={d.question}
+        data-testid="poll-question"
+        placeholder={d.kind === "quiz" ? "What is 7 × 8?" : "How fast is the pace today?"}
+        onInput={(e) => set({ question: (e.target as HTMLInputElement).value })}
+      />
+      <span class="studio-label">
+        Options{d.kind === "quiz" ? ` — tick the correct one${d.multiple ? "s" : ""}` : ""}
+      </span>
+      <ol class="ix-options">
+        {d.options.map((o, i) => (
+          <li key={i} class="ix-option">
+            {d.kind === "quiz" ? (
+              <input
+                type="checkbox"
+                aria-label={`Option ${i + 1} is correct`}
+                checked={d.correct.includes(i)}
+                data-testid={`poll-correct-${i}`}
+                onChange={() => toggleCorrect(i)}
+              />
+            ) : null}
+            <input
+              type="text"
+              maxLength={OPTION_MAX}
+              value={o}
+              aria-label={`Option ${i + 1}`}
+              placeholder={`Option ${i + 1}`}
+              data-testid={`poll-option-${i}`}
+              onInput={(e) => setOption(i, (e.target as HTMLInputElement).value)}
+            />
+            {d.options.length > 2 ? (
+              <button
+                type="button"
+                class="btn btn-quiet btn-tiny"
+                aria-label={`Remove option ${i + 1}`}
+                onClick={() => removeOption(i)}
+              >
+                ✕
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+      {d.options.length < MAX_OPTIONS ? (
+        <button
+          type="button"
+          class="btn btn-quiet btn-small ix-add-option"
+          data-testid="poll-add-option"
+          onClick={() => set({ options: [...d.options, ""] })}
+        >
+          + Add option
+        </button>
+      ) : null}
+      <div class="studio-row ix-flags">
+        <label>
+          <input
+            type="checkbox"
+            checked={d.multiple}
+            onChange={(e) =>
+              set({
+                multiple: (e.target as HTMLInputElement).checked,
+                correct: (e.target as HTMLInputElement).checked ? d.correct : d.correct.slice(0, 1),
+              })
+            }
+          />{" "}
+          Several answers allowed
+        </label>
+        {d.kind === "poll" ? (
+          <label>
+            <input
+              type="checkbox"
+              checked={d.anonymous}
+              onChange={(e) => set({ anonymous: (e.target as HTMLInputElement).checked })}
+            />{" "}
+            Anonymous (no names stored)
+          </label>
+        ) : null}
+      </div>
+      {d.kind === "quiz" ? (
+        <div class="studio-row ix-quiz-settings">
+          <label for="ix-time">Time limit</label>
+          <select
+            id="ix-time"
+            value={String(d.timeLimitSec)}
+            data-testid="quiz-time"
+            onChange={(e) => set({ timeLimitSec: Number((e.target as HTMLSelectElement).value) })}
+          >
+            {[10, 15, 20, 30, 45, 60, 90, 120, 300].map((s) => (
+              <option key={s} value={s}>
+                {s < 60 ? `${s} s` : `${s / 60} min`}
+              </option>
+            ))}
+          </select>
+          <label for="ix-bonus">Speed bonus</label>
+          <select
+            id="ix-bonus"
+            value={String(d.speedBonus)}
+            onChange={(e) => set({ speedBonus: Number((e.target as HTMLSelectElement).value) })}
+          >
+            {[0, 25, 50, 100].map((b) => (
+              <option key={b} value={b}>
+                {b === 0 ? "None" : `up to +${b}`}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
+      {tried && problem ? (
+        <p class="ix-error" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      <div class="studio-row studio-composer-actions">
+        <button type="button" class="btn btn-quiet btn-small" onClick={props.onDone}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          class="btn btn-secondary btn-small"
+          data-testid="poll-save"
+          disabled={sent !== null}
+          onClick={() => submit(false)}
+        >
+          Save draft
+        </button>
+        <button
+          type="submit"
+          class="btn btn-primary btn-small"
+          data-testid="poll-create-open"
+          disabled={sent !== null}
+        >
+          {d.kind === "quiz" ? "Start quiz" : "Open poll"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/* ---------- Hands ---------- */
+
+function HandsBox(props: { room: Room }) {
+  const { state, socket } = props.room;
+  const ix = state.interactive;
+  const [offset, setOffset] = useState(0);
+  const count = ix.handQueue?.count ?? ix.handCount;
+  // Pages past the live window are not pushed: ask again every 2 s while one is shown.
+  useEffect(() => {
+    if (offset === 0) return;
+    const ask = () => socket.send({ type: "hand.page", offset, limit: WINDOW });
+    ask();
+    const t = setInterval(ask, 2000);
+    return () => clearInterval(t);
+  }, [offset, socket]);
+  useEffect(() => {
+    if (offset > 0 && offset >= count)
+      setOffset(Math.max(0, Math.floor((count - 1) / WINDOW) * WINDOW));
+  }, [count, offset]);
+  const hands = handWindow(ix, offset);
+  const ack = ix.handQueue?.acknowledged ?? null;
+  return (
+    <div class="studio-box studio-hands" data-testid="studio-hands">
+      <div class="studio-row">
+        <h3 class="studio-box-title">
+          Raised hands{" "}
+          <span class="badge" data-testid="hand-count">
+            {count}
+          </span>
+        </h3>
+        <button
+          type="button"
+          class="btn btn-quiet btn-small"
+          disabled={count === 0}
+          data-testid="hand-clear"
+          onClick={() => socket.send({ type: "hand.clear" })}
+        >
+          Lower all
+        </button>
+      </div>
+      {ack ? (
+        <p class="muted" data-testid="hand-last-ack">
+          Last called on: {ack.name}
+        </p>
+      ) : null}
+      {count === 0 ? (
+        <p class="muted">No hands up.</p>
+      ) : (
+        <ol class="ix-hands" data-testid="hand-queue">
+          {hands.map((h) => (
+            <li key={h.userId} class="ix-hand" data-testid="hand-row">
+              <span class="ix-hand-pos">{h.position}</span>
+              <span class="ix-hand-name">{h.name}</span>
+              <span class="ix-hand-actions">
+                <button
+                  type="button"
+                  class="btn btn-primary btn-tiny"
+                  data-testid="hand-ack"
+                  onClick={() => socket.send({ type: "hand.ack", userId: h.userId })}
+                >
+                  Call on
+                </button>
+                <button
+                  type="button"
+                  class="btn btn-quiet btn-tiny"
+                  aria-label={`Lower ${h.name}'s hand`}
+                  onClick={() => socket.send({ type: "hand.dismiss", userId: h.userId })}
+                >
+                  Lower
+                </button>
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+      {count > WINDOW ? (
+        <div class="studio-row ix-pager">
+          <button
+            type="button"
+            class="btn btn-quiet btn-tiny"
+            disabled={offset === 0}
+            onClick={() => setOffset(Math.max(0, offset - WINDOW))}
+          >
+            ← Earlier
+          </button>
+          <span class="muted">
+            {offset + 1}–{Math.min(count, offset + WINDOW)} of {count}
+          </span>
+          <button
+            type="button"
+            class="btn btn-quiet btn-tiny"
+            disabled={offset + WINDOW >= count}
+            onClick={() => setOffset(offset + WINDOW)}
+          >
+            Later →
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/* ---------- Q&A ---------- */
+
+function QaBox(props: { room: Room; teacher: boolean }) {
+  const { state, socket } = props.room;
+  const ix = state.interactive;
+  const pending = ix.pending?.questions ?? [];
+  const mod = (questionId: string, action: "approve" | "hide" | "answer" | "pin" | "unpin") =>
+    socket.send({ type: "qa.moderate", questionId, action });
+  return (
+    <div class="studio-box studio-qa" data-testid="studio-qa">
+      <div class="studio-row">
+        <h3 class="studio-box-title">
+          Questions <span class="badge">{ix.qa.total}</span>
+        </h3>
+        {props.teacher ? (
+          <label class="ix-switch">
+            <input
+              type="checkbox"
+              checked={ix.qa.preModerate}
+              data-testid="qa-premoderate"
+              onChange={(e) =>
+                socket.send({
+                  type: "qa.settings",
+                  preModerate: (e.target as HTMLInputElement).checked,
+                })
+              }
+            />{" "}
+            Approve before showing
+          </label>
+        ) : null}
+      </div>
+      {pending.length > 0 ? (
+        <div class="ix-pending" data-testid="qa-pending">
+          <h4>
+            Waiting for approval <span class="badge badge-warn">{ix.pending?.total ?? 0}</span>
+          </h4>
+          <ul class="ix-questions">
+            {pending.map((q) => (
+              <StaffQuestion key={q.id} q={q}>
+                <button
+                  type="button"
+                  class="btn btn-primary btn-tiny"
+                  data-testid="qa-approve"
+                  onClick={() => mod(q.id, "approve")}
+                >
+                  Approve
+                </button>
+                <button
+                  type="button"
+                  class="btn btn-quiet btn-tiny"
+                  onClick={() => mod(q.id, "hide")}
+                >
+                  Hide
+                </button>
+              </StaffQuestion>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {ix.qa.top.length === 0 ? (
+        <p class="muted">No questions yet. Students ask from the Q&amp;A tab.</p>
+      ) : (
+        <ul class="ix-questions" data-testid="qa-top">
+          {ix.qa.top.map((q) => (
+            <StaffQuestion key={q.id} q={q}>
+              {q.state !== "answered" ? (
+                <button
+                  type="button"
+                  class="btn btn-secondary btn-tiny"
+                  data-testid="qa-answer"
+                  onClick={() => mod(q.id, "answer")}
+                >
+                  Answered
+                </button>
+              ) : null}
+              <button
+                type="button"
+                class="btn btn-quiet btn-tiny"
+                data-testid="qa-pin"
+                onClick={() => mod(q.id, q.pinned ? "unpin" : "pin")}
+              >
+                {q.pinned ? "Unpin" : "Pin"}
+              </button>
+              <button
+                type="button"
+                class="btn btn-quiet btn-tiny"
+                onClick={() => mod(q.id, "hide")}
+              >
+                Hide
+              </button>
+            </StaffQuestion>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function StaffQuestion(props: { q: QuestionView; children: ComponentChildren }) {
+  const { q } = props;
+  return (
+    <li
+      class={`ix-question${q.pinned ? " is-pinned" : ""}${q.state === "answered" ? " is-answered" : ""}`}
+      data-testid="staff-question"
+      data-state={q.state}
+    >
+      <div class="ix-question-votes" title="Upvotes">
+        <span aria-hidden="true">▲</span> {q.votes}
+      </div>
+      <div class="ix-question-body">
+        <p class="ix-question-text">{q.text}</p>
+        <p class="ix-question-meta muted">
+          {q.from.name}
+          {q.pinned ? " · pinned" : ""}
+          {q.state === "answered" ? " · answered" : ""}
+        </p>
+        <div class="ix-question-actions">{props.children}</div>
+      </div>
+    </li>
+  );
+}
