@@ -8,13 +8,19 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 import { TEST_BRIDGE_SECRET, TEST_CALLS } from "./e2e/standins/workers-global-setup.ts";
+import { vapidKeyPair } from "./scripts/stack.ts";
+
+/** One VAPID keypair per test run (worker/push/). */
+const TEST_VAPID = vapidKeyPair();
 
 /** A workerd test project; `bindings` override wrangler.toml's vars for that project. */
 function workersProject(
   name: string,
   include: string[],
   exclude: string[],
-  bindings: (inject: (key: "bridgeUrl" | "callsUrl") => string) => Record<string, string>,
+  bindings: (
+    inject: (key: "bridgeUrl" | "callsUrl" | "pushUrl") => string,
+  ) => Record<string, string>,
 ): TestProjectInlineConfiguration {
   return {
     plugins: [
@@ -29,6 +35,12 @@ function workersProject(
             BRIDGE_URL: inject<string>("bridgeUrl"),
             LOCAL_RTMP_URL: "rtmp://127.0.0.1:1935/live/{classId}?key=local",
             LOCAL_PLAYBACK_URL: "http://127.0.0.1:8791/live/{classId}.flv",
+            // Web Push: the loopback push service stand-in, short timeouts and retry delays.
+            ...TEST_VAPID,
+            PUSH_ALLOW_LOOPBACK: "1",
+            PUSH_TIMEOUT_MS: "500",
+            PUSH_RETRY_DELAY_S: "1",
+            PUSH_STANDIN_URL: inject<string>("pushUrl"),
             TEST_MIGRATIONS: await readD1Migrations("./migrations"),
             ...bindings((key) => inject<string>(key)),
           },

@@ -7,6 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DeckInfo } from "../protocol/board.ts";
 import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
+import { notifyLive } from "../worker/push/notify.ts";
 import { BoardCore } from "./board-core.ts";
 import { BoardStorage } from "./board-store.ts";
 import {
@@ -46,6 +47,8 @@ export class Classroom extends DurableObject<Env> {
   private oldestLogged: number | null = null;
   /** Last bridge health report; memory only (the bridge re-reports every few seconds). */
   private streamHealth: StreamHealth | null = null;
+  /** The class session whose go-live was last handed to push (memory only). */
+  private notifiedSession: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -158,7 +161,15 @@ export class Classroom extends DurableObject<Env> {
     startedAt: number | null = null,
   ): Promise<void> {
     this.bind(classId);
+    const wasLive = this.core.durable.stream === "live";
     this.apply(this.core.setStreamStatus(status, Date.now(), startedAt));
+    // Going live pushes a notification to the class's subscribers, once per class session;
+    // the memo spares D1 on flaps, push_notices dedupes across restarts (worker/push/notify.ts).
+    const session = this.core.durable.session;
+    if (status === "live" && !wasLive && session && session.id !== this.notifiedSession) {
+      this.notifiedSession = session.id;
+      await notifyLive(this.env, classId, session.id);
+    }
   }
 
   /**

@@ -29,6 +29,7 @@ export type ApiErrorCode =
   | "bridge_unavailable"
   | "bridge_error"
   | "calls_error"
+  | "push_unavailable"
   | "internal";
 
 /** The JSON body of every error response. */

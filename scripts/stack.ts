@@ -4,7 +4,7 @@
  * here, so they exercise the same processes a developer runs.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { hashPassword, PBKDF2_ITERATIONS, randomId } from "../worker/auth/crypto.ts";
@@ -31,6 +31,10 @@ export function ensureDevVars(path = `${ROOT}.dev.vars`): Record<string, string>
       added = true;
     }
   }
+  if (!vars.VAPID_PUBLIC_KEY || !vars.VAPID_PRIVATE_KEY) {
+    Object.assign(vars, vapidKeyPair());
+    added = true;
+  }
   if (added) {
     const text = Object.entries(vars)
       .map(([k, v]) => `${k}=${v}`)
@@ -42,6 +46,21 @@ export function ensureDevVars(path = `${ROOT}.dev.vars`): Record<string, string>
     );
   }
   return vars;
+}
+
+/**
+ * A Web Push VAPID keypair (P-256) in the form worker/push/send.ts reads: base64url raw
+ * public point (65 bytes, 0x04‖x‖y) and base64url private scalar (JWK `d`).
+ */
+export function vapidKeyPair(): { VAPID_PUBLIC_KEY: string; VAPID_PRIVATE_KEY: string } {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const jwk = privateKey.export({ format: "jwk" });
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(jwk.x!, "base64url"),
+    Buffer.from(jwk.y!, "base64url"),
+  ]);
+  return { VAPID_PUBLIC_KEY: point.toString("base64url"), VAPID_PRIVATE_KEY: jwk.d! };
 }
 
 /** Run a node_modules/.bin tool to completion with offline wrangler settings; throws on failure. */

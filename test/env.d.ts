@@ -5,6 +5,8 @@ declare global {
     interface Env {
       /** Provided by vitest.config.ts from migrations/. */
       TEST_MIGRATIONS: D1Migration[];
+      /** The loopback Web Push service stand-in (e2e/standins/push.ts). */
+      PUSH_STANDIN_URL: string;
     }
   }
 }

@@ -13,6 +13,7 @@ import { auth } from "./routes/auth.ts";
 import { bridgeRoutes } from "./routes/bridge.ts";
 import { classes } from "./routes/classes.ts";
 import { moderators } from "./routes/moderators.ts";
+import { push } from "./routes/push.ts";
 import { tickets } from "./routes/tickets.ts";
 import { whip } from "./routes/whip.ts";
 import { ws } from "./routes/ws.ts";
@@ -42,6 +43,7 @@ const api = new Hono<AppEnv>()
   .route("/admin", admin)
   .route("/analytics", analytics)
   .route("/bridge", bridgeRoutes)
+  .route("/", push)
   .all("*", () => {
     throw new ApiError(404, "not_found", "No such API route.");
   });

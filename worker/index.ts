@@ -1,5 +1,7 @@
-/** Worker entry: the Hono app, plus the Durable Object classes wrangler binds. */
+/** Worker entry: the Hono app, the push queue consumer and cron, and the Durable Object classes. */
 import { app } from "./app.ts";
+import { type PushJob, remindUpcoming } from "./push/notify.ts";
+import { handlePushBatch } from "./push/queue.ts";
 
 export { Classroom } from "../durable-objects/classroom.ts";
 export { ClassroomShard } from "../durable-objects/classroom-shard.ts";
@@ -7,4 +9,10 @@ export { MediaBridge } from "../durable-objects/media-bridge.ts";
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+  /** PUSH_QUEUE: Web Push fan-out and delivery (worker/push/queue.ts). */
+  queue: (batch, env) => handlePushBatch(batch, env),
+  /** Cron (wrangler.toml [triggers]): push reminders before scheduled starts. */
+  scheduled: async (_controller, env) => {
+    await remindUpcoming(env);
+  },
+} satisfies ExportedHandler<Env, PushJob>;

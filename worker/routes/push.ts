@@ -1,0 +1,114 @@
+/**
+ * Web Push opt-in, mounted under /api: the VAPID public key, and per class subscribe,
+ * unsubscribe and status. Whoever may join a class (classAccess, as for join tickets:
+ * signed-in users and that class's guests) may ask to be told when it goes live.
+ */
+import { Hono } from "hono";
+import {
+  MAX_SUBSCRIPTIONS_PER_USER,
+  type PushKey,
+  type PushStatus,
+  PushUnsubscribeBody,
+  pushSubscriptionBody,
+} from "../../protocol/push.ts";
+import { ApiError, readJson } from "../errors.ts";
+import { vapidKeys } from "../push/send.ts";
+import type { AppEnv } from "../types.ts";
+import { classAccess } from "./tickets.ts";
+
+function requireKeys(env: Env) {
+  const keys = vapidKeys(env);
+  if (!keys)
+    throw new ApiError(
+      503,
+      "push_unavailable",
+      "Push notifications are not set up on this server.",
+    );
+  return keys;
+}
+
+/** Valid base64url on the wire can still be a point off the curve; only an import tells. */
+async function isCurvePoint(p256dh: string): Promise<boolean> {
+  const b64 = p256dh.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) =>
+    c.charCodeAt(0),
+  );
+  try {
+    await crypto.subtle.importKey("raw", bytes, { name: "ECDH", namedCurve: "P-256" }, false, []);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const push = new Hono<AppEnv>()
+  /** `GET /api/push/key` — the applicationServerKey for `pushManager.subscribe`. */
+  .get("/push/key", (c) => c.json({ publicKey: requireKeys(c.env).publicKey } satisfies PushKey))
+  /** `GET /api/classes/:id/push?endpoint=` — is this browser (and how many of mine) subscribed. */
+  .get("/classes/:id/push", async (c) => {
+    const classId = c.req.param("id");
+    const { user } = await classAccess(c.env, c.get("user"), classId);
+    const endpoint = c.req.query("endpoint") ?? "";
+    const row = await c.env.DB.prepare(
+      `SELECT count(*) AS devices, coalesce(max(endpoint = ?), 0) AS mine
+       FROM push_subscriptions WHERE class_id = ? AND user_id = ?`,
+    )
+      .bind(endpoint, classId, user.id)
+      .first<{ devices: number; mine: number }>();
+    return c.json({
+      subscribed: (row?.mine ?? 0) === 1,
+      devices: row?.devices ?? 0,
+    } satisfies PushStatus);
+  })
+  /** `POST /api/classes/:id/push` — store this browser's PushSubscription for the class. */
+  .post("/classes/:id/push", async (c) => {
+    const classId = c.req.param("id");
+    requireKeys(c.env);
+    const { user } = await classAccess(c.env, c.get("user"), classId);
+    const sub = await readJson(c, pushSubscriptionBody(c.env.PUSH_ALLOW_LOOPBACK === "1"));
+    if (!(await isCurvePoint(sub.keys.p256dh)))
+      throw new ApiError(400, "validation_failed", "keys.p256dh: not a point on the P-256 curve.", [
+        "keys.p256dh: not a point on the P-256 curve.",
+      ]);
+    // One row per (class, browser); re-subscribing refreshes keys. A user's other browsers
+    // count against a small cap so one account cannot fill the fan-out with junk.
+    const [, inserted] = await c.env.DB.batch([
+      c.env.DB.prepare(
+        "DELETE FROM push_subscriptions WHERE class_id = ? AND endpoint = ? AND user_id = ?",
+      ).bind(classId, sub.endpoint, user.id),
+      c.env.DB.prepare(
+        `INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT count(*) FROM push_subscriptions
+           WHERE class_id = ?1 AND user_id = ?2) < ?6
+         ON CONFLICT (class_id, endpoint) DO UPDATE SET user_id = excluded.user_id,
+           p256dh = excluded.p256dh, auth = excluded.auth
+         RETURNING id`,
+      ).bind(
+        classId,
+        user.id,
+        sub.endpoint,
+        sub.keys.p256dh,
+        sub.keys.auth,
+        MAX_SUBSCRIPTIONS_PER_USER,
+      ),
+    ]);
+    if (!inserted?.results.length)
+      throw new ApiError(
+        409,
+        "conflict",
+        `At most ${MAX_SUBSCRIPTIONS_PER_USER} browsers per class can be notified; turn one off first.`,
+      );
+    return c.json({ subscribed: true } satisfies Pick<PushStatus, "subscribed">, 201);
+  })
+  /** `DELETE /api/classes/:id/push` `{ endpoint }` — stop notifying this browser. */
+  .delete("/classes/:id/push", async (c) => {
+    const classId = c.req.param("id");
+    const { user } = await classAccess(c.env, c.get("user"), classId);
+    const { endpoint } = await readJson(c, PushUnsubscribeBody);
+    await c.env.DB.prepare(
+      "DELETE FROM push_subscriptions WHERE class_id = ? AND endpoint = ? AND user_id = ?",
+    )
+      .bind(classId, endpoint, user.id)
+      .run();
+    return c.json({ subscribed: false } satisfies Pick<PushStatus, "subscribed">);
+  });
