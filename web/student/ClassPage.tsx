@@ -2,8 +2,9 @@ import { useState } from "preact/hooks";
 import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import type { ClassEvent } from "../../protocol/realtime.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
-import { useClassroom } from "../lib/classroom-hooks.ts";
+import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
+import { ClassActivity } from "./ClassActivity.tsx";
 import { ClassInfo } from "./ClassInfo.tsx";
 import { SidePanel } from "./SidePanel.tsx";
 import { VideoArea } from "./VideoArea.tsx";
@@ -28,6 +29,7 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
       }),
   );
   const { state, socket } = useClassroom(cls.id, { sync });
+  const syncView = useVideoSync(sync);
   return (
     <>
       <AppHeader
@@ -44,7 +46,8 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
       <main class="classroom" data-testid="class-page" data-stream={state.stream}>
         <div class="classroom-video">
           <VideoArea cls={cls} stream={{ status: state.stream }} report={sync} />
-          <VideoDelay sync={sync} />
+          <VideoDelay sync={sync} view={syncView} />
+          <ClassActivity state={state} socket={socket} sync={syncView} />
         </div>
         <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         <div class="classroom-info">

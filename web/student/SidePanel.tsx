@@ -6,6 +6,7 @@ import { ChatComposer } from "./ChatComposer.tsx";
 import { ChatMessages } from "./ChatMessages.tsx";
 import { ConnectionStatus, LiveCount } from "./ConnectionStatus.tsx";
 import { clockTime } from "./chat-text.ts";
+import { QaPanel } from "./QaPanel.tsx";
 
 type Tab = "section" | "global";
 
@@ -22,6 +23,7 @@ export function SidePanel(props: {
 }) {
   const { user, state, socket } = props;
   const [tab, setTab] = useState<Tab>("section");
+  const [mode, setMode] = useState<"chat" | "qa">("chat");
   const [seenGlobal, setSeenGlobal] = useState(0);
   const unread = tab === "global" ? 0 : Math.max(0, state.global.length - seenGlobal);
   useEffect(() => {
@@ -61,78 +63,104 @@ export function SidePanel(props: {
           <p class="callout-text">{state.pinned.text}</p>
         </div>
       ) : null}
-      <div class="chat-tabs" role="tablist" aria-label="Chats">
+      <div class="panel-modes" role="tablist" aria-label="Chat or questions">
         <button
           type="button"
           role="tab"
-          id="tab-section"
-          aria-selected={tab === "section"}
-          aria-controls="pane-section"
-          data-testid="tab-section"
-          onClick={() => setTab("section")}
+          aria-selected={mode === "chat"}
+          data-testid="mode-chat"
+          onClick={() => setMode("chat")}
         >
-          Your section
+          Chat
         </button>
         <button
           type="button"
           role="tab"
-          id="tab-global"
-          aria-selected={tab === "global"}
-          aria-controls="pane-global"
-          data-testid="tab-global"
-          onClick={() => setTab("global")}
+          aria-selected={mode === "qa"}
+          data-testid="mode-qa"
+          onClick={() => setMode("qa")}
         >
-          Everyone
-          {unread > 0 ? (
-            <span class="tab-unread">
-              {unread}
-              <span class="visually-hidden"> new</span>
-            </span>
+          Q&amp;A
+          {state.interactive.qa.total > 0 ? (
+            <span class="badge">{state.interactive.qa.total}</span>
           ) : null}
         </button>
       </div>
-      <div class="chat-panes">
-        <section
-          id="pane-global"
-          role="tabpanel"
-          aria-labelledby="tab-global"
-          class={`chat-pane chat-pane-global${tab === "global" ? " is-active" : ""}`}
-        >
-          <h3 class="chat-pane-title">Everyone · from the teacher</h3>
-          <ChatMessages
-            messages={state.global}
-            youId={state.you?.id ?? null}
-            label="Messages to the whole class"
-            empty="Messages from the teacher to the whole class appear here."
-            testId="global-chat"
-          />
-        </section>
-        <section
-          id="pane-section"
-          role="tabpanel"
-          aria-labelledby="tab-section"
-          class={`chat-pane chat-pane-section${tab === "section" ? " is-active" : ""}`}
-        >
-          <h3 class="chat-pane-title">
-            {sectionName ? `${sectionName} chat` : "Your section's chat"}
-          </h3>
-          <ChatMessages
-            messages={state.section?.messages ?? []}
-            youId={state.you?.id ?? null}
-            label={`${sectionName || "Section"} chat`}
-            empty="No messages yet. Say hello to your section."
-            testId="section-chat"
-          />
-        </section>
+      {mode === "qa" ? <QaPanel state={state} socket={socket} /> : null}
+      <div class={`chat-mode${mode === "chat" ? "" : " is-hidden"}`}>
+        <div class="chat-tabs" role="tablist" aria-label="Chats">
+          <button
+            type="button"
+            role="tab"
+            id="tab-section"
+            aria-selected={tab === "section"}
+            aria-controls="pane-section"
+            data-testid="tab-section"
+            onClick={() => setTab("section")}
+          >
+            Your section
+          </button>
+          <button
+            type="button"
+            role="tab"
+            id="tab-global"
+            aria-selected={tab === "global"}
+            aria-controls="pane-global"
+            data-testid="tab-global"
+            onClick={() => setTab("global")}
+          >
+            Everyone
+            {unread > 0 ? (
+              <span class="tab-unread">
+                {unread}
+                <span class="visually-hidden"> new</span>
+              </span>
+            ) : null}
+          </button>
+        </div>
+        <div class="chat-panes">
+          <section
+            id="pane-global"
+            role="tabpanel"
+            aria-labelledby="tab-global"
+            class={`chat-pane chat-pane-global${tab === "global" ? " is-active" : ""}`}
+          >
+            <h3 class="chat-pane-title">Everyone · from the teacher</h3>
+            <ChatMessages
+              messages={state.global}
+              youId={state.you?.id ?? null}
+              label="Messages to the whole class"
+              empty="Messages from the teacher to the whole class appear here."
+              testId="global-chat"
+            />
+          </section>
+          <section
+            id="pane-section"
+            role="tabpanel"
+            aria-labelledby="tab-section"
+            class={`chat-pane chat-pane-section${tab === "section" ? " is-active" : ""}`}
+          >
+            <h3 class="chat-pane-title">
+              {sectionName ? `${sectionName} chat` : "Your section's chat"}
+            </h3>
+            <ChatMessages
+              messages={state.section?.messages ?? []}
+              youId={state.you?.id ?? null}
+              label={`${sectionName || "Section"} chat`}
+              empty="No messages yet. Say hello to your section."
+              testId="section-chat"
+            />
+          </section>
+        </div>
+        <ChatComposer
+          state={state}
+          socket={socket}
+          placeholder={
+            sectionName ? `Message ${sectionName.toLowerCase()}…` : "Message your section…"
+          }
+          onSent={() => setTab("section")}
+        />
       </div>
-      <ChatComposer
-        state={state}
-        socket={socket}
-        placeholder={
-          sectionName ? `Message ${sectionName.toLowerCase()}…` : "Message your section…"
-        }
-        onSent={() => setTab("section")}
-      />
       <p class="seat muted">
         Chatting as <strong data-testid="seat-name">{user.displayName}</strong>
         {user.role === "guest" ? " (guest)" : ""}

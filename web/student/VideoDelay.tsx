@@ -1,6 +1,5 @@
 import type { ClassEvent } from "../../protocol/realtime.ts";
-import { useVideoSync } from "../lib/classroom-hooks.ts";
-import { formatDelay, NUDGE_STEP_MS, type VideoSync } from "../lib/video-delay.ts";
+import { formatDelay, NUDGE_STEP_MS, type SyncView, type VideoSync } from "../lib/video-delay.ts";
 
 const SOURCE_HINT = {
   fixed: "fixed for testing",
@@ -15,9 +14,8 @@ const SOURCE_HINT = {
  * slides, whiteboard and polls appear with the picture. − / + nudge it when slides
  * come too early or too late; Reset drops the nudge. Shown only while aligning.
  */
-export function VideoDelay(props: { sync: VideoSync<ClassEvent> }) {
-  const { sync } = props;
-  const view = useVideoSync(sync);
+export function VideoDelay(props: { sync: VideoSync<ClassEvent>; view: SyncView }) {
+  const { sync, view } = props;
   if (!view.active) return null;
   const nudged = view.nudgeMs !== 0;
   return (

@@ -11,6 +11,7 @@ import type {
   QuestionView,
 } from "../../protocol/interactive.ts";
 import type { ClientMessage } from "../../protocol/realtime.ts";
+import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
@@ -103,24 +104,6 @@ function PollsBox(props: { room: Room }) {
         </div>
       ) : null}
     </div>
-  );
-}
-
-/** The top players (also on the student page). */
-export function Leaderboard(props: {
-  top: { userId: string; name: string; score: number; correct: number }[];
-  you?: string | null;
-}) {
-  return (
-    <ol class="ix-leaders">
-      {props.top.map((e, i) => (
-        <li key={e.userId} class={e.userId === props.you ? "is-you" : ""} data-testid="leader-row">
-          <span class="ix-leader-rank">{i + 1}</span>
-          <span class="ix-leader-name">{e.name}</span>
-          <span class="ix-leader-score">{e.score}</span>
-        </li>
-      ))}
-    </ol>
   );
 }
 

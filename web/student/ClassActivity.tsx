@@ -1,0 +1,283 @@
+import { useEffect, useState } from "preact/hooks";
+import type { LEADERBOARD_N, MAX_DEADLINE_GRACE_MS, PollView } from "../../protocol/interactive.ts";
+import { Leaderboard } from "../components/Leaderboard.tsx";
+import { PollBars } from "../components/PollBars.tsx";
+import { useNow } from "../lib/classroom-hooks.ts";
+import type { ClassroomSocket } from "../lib/classroom-socket.ts";
+import type { ClassroomState } from "../lib/classroom-state.ts";
+import {
+  currentPoll,
+  quizDeadlineLocal,
+  secondsLeft,
+  tallyOf,
+  visibleQuizResult,
+} from "../lib/interactive-state.ts";
+import type { SyncView } from "../lib/video-delay.ts";
+
+// Restated protocol values (protocol/interactive.ts carries valibot; it stays out of this bundle).
+const GRACE_MS: typeof MAX_DEADLINE_GRACE_MS = 30_000;
+const TOP_N: typeof LEADERBOARD_N = 10;
+
+/**
+ * What the student does in class besides chat, under the video: raise a hand (and see
+ * their place in line), and answer the current poll or quiz. Poll and quiz rounds reach
+ * this card when the student's video reaches them (video-delay.ts), so a quiz's countdown
+ * includes this viewer's delay — the server accepts answers for that much longer.
+ */
+export function ClassActivity(props: {
+  state: ClassroomState;
+  socket: ClassroomSocket;
+  sync: SyncView;
+}) {
+  const { state, socket } = props;
+  const poll = currentPoll(state.interactive);
+  const [hidden, setHidden] = useState<string | null>(null);
+  const connected = state.conn === "connected";
+  return (
+    <div class="class-activity" data-testid="class-activity">
+      <HandBar state={state} socket={socket} connected={connected} />
+      {poll && hidden !== poll.id ? (
+        <PollCard
+          key={poll.id}
+          poll={poll}
+          state={state}
+          socket={socket}
+          sync={props.sync}
+          connected={connected}
+          onHide={() => setHidden(poll.id)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/* ---------- Hand ---------- */
+
+function HandBar(props: { state: ClassroomState; socket: ClassroomSocket; connected: boolean }) {
+  const { socket } = props;
+  const ix = props.state.interactive;
+  const hand = ix.myHand;
+  // Between the click and the server's `hand.position`, show the intent.
+  const [asked, setAsked] = useState<boolean | null>(null);
+  useEffect(() => setAsked(null), [hand]);
+  const raised = asked ?? hand.raised;
+  const toggle = () => {
+    const up = !raised;
+    if (socket.send({ type: up ? "hand.raise" : "hand.lower", rid: `h${Date.now().toString(36)}` }))
+      setAsked(up);
+  };
+  let status: string;
+  if (hand.raised && hand.position !== null) status = `You are #${hand.position} in the queue`;
+  else if (raised) status = "Raising your hand…";
+  else if (hand.acknowledged) status = "The teacher called on you";
+  else
+    status = ix.handCount > 0 ? `${ix.handCount} ${ix.handCount === 1 ? "hand" : "hands"} up` : "";
+  return (
+    <div class={`hand-bar${raised ? " is-raised" : ""}`} data-testid="hand-bar">
+      <button
+        type="button"
+        class={`btn ${raised ? "btn-secondary" : "btn-primary"} hand-btn`}
+        data-testid="hand-toggle"
+        aria-pressed={raised}
+        disabled={!props.connected}
+        onClick={toggle}
+      >
+        <span aria-hidden="true">✋</span> {raised ? "Lower hand" : "Raise hand"}
+      </button>
+      {status ? (
+        <span class="hand-status" data-testid="hand-status" role="status">
+          {status}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/* ---------- Poll or quiz ---------- */
+
+function PollCard(props: {
+  poll: PollView;
+  state: ClassroomState;
+  socket: ClassroomSocket;
+  sync: SyncView;
+  connected: boolean;
+  onHide: () => void;
+}) {
+  const { poll, state, socket, sync } = props;
+  const ix = state.interactive;
+  const quiz = poll.kind === "quiz";
+  const open = poll.state === "open";
+  const mine = ix.myAnswers[poll.id] ?? null;
+  const [choice, setChoice] = useState<number[]>(mine ?? []);
+  const [sending, setSending] = useState(false);
+  useEffect(() => setSending(false), [mine]);
+
+  const delay = sync.active ? sync.delayMs : 0;
+  const offset = socket.sync ? socket.sync.estimator.offsetMs() : state.clockOffset;
+  const deadline = quiz && open ? quizDeadlineLocal(poll, offset, delay, GRACE_MS) : null;
+  const now = useNow(deadline !== null);
+  const left = deadline === null ? null : secondsLeft(deadline, now);
+  const locked = quiz && mine !== null;
+  const canAnswer = open && props.connected && !locked && (left === null || left > 0);
+
+  const err = state.lastError;
+  const error =
+    err?.ref === "poll.answer" && Date.now() - err.at < 10_000 && sending === false ? err : null;
+
+  const pick = (i: number) => {
+    if (!canAnswer) return;
+    setChoice((c) =>
+      poll.multiple ? (c.includes(i) ? c.filter((x) => x !== i) : [...c, i]) : [i],
+    );
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!canAnswer || choice.length === 0) return;
+    const sorted = [...choice].sort((a, b) => a - b);
+    const ok = socket.send({
+      type: "poll.answer",
+      pollId: poll.id,
+      choices: sorted,
+      rid: `a${Date.now().toString(36)}`,
+      ...(delay > 0 ? { delayMs: delay } : {}),
+    });
+    if (ok) setSending(true);
+  };
+  const same =
+    mine !== null && mine.length === choice.length && mine.every((x) => choice.includes(x));
+  const result = visibleQuizResult(ix, poll);
+  const tally = tallyOf(ix, poll);
+  const board = quiz && ix.leaderboard?.pollId === poll.id ? ix.leaderboard : null;
+
+  return (
+    <section
+      class={`card poll-card is-${poll.state}`}
+      data-testid="poll-card"
+      data-poll-id={poll.id}
+      data-state={poll.state}
+      aria-labelledby={`poll-q-${poll.id}`}
+    >
+      <div class="poll-card-head">
+        <span class="badge poll-kind">{quiz ? "Quiz" : "Poll"}</span>
+        {open ? (
+          left !== null ? (
+            <span
+              class={`poll-countdown${left <= 5 ? " is-urgent" : ""}`}
+              data-testid="quiz-countdown"
+              role="timer"
+            >
+              {left > 0 ? `${left} s` : "Time's up"}
+            </span>
+          ) : (
+            <span class="badge badge-ok">Open</span>
+          )
+        ) : (
+          <>
+            <span class="badge">{poll.state === "revealed" ? "Results" : "Closed"}</span>
+            <button
+              type="button"
+              class="btn btn-quiet btn-tiny poll-hide"
+              aria-label="Hide this poll"
+              onClick={props.onHide}
+            >
+              ✕
+            </button>
+          </>
+        )}
+      </div>
+      <h2 class="poll-question" id={`poll-q-${poll.id}`}>
+        {poll.question}
+      </h2>
+      {open ? (
+        <form onSubmit={submit}>
+          <fieldset class="poll-options" disabled={!canAnswer}>
+            <legend class="visually-hidden">
+              {poll.multiple ? "Choose one or more" : "Choose one"}
+            </legend>
+            {poll.options.map((label, i) => (
+              <label
+                key={`${i}-${label}`}
+                class={`poll-option${choice.includes(i) ? " is-chosen" : ""}`}
+                data-testid="poll-option"
+              >
+                <input
+                  type={poll.multiple ? "checkbox" : "radio"}
+                  name={`poll-${poll.id}`}
+                  checked={choice.includes(i)}
+                  onChange={() => pick(i)}
+                />
+                <span>{label}</span>
+              </label>
+            ))}
+          </fieldset>
+          <div class="poll-actions">
+            {locked ? (
+              <p class="poll-note" data-testid="poll-status">
+                Answer locked in. Results when the quiz closes.
+              </p>
+            ) : (
+              <>
+                <button
+                  type="submit"
+                  class="btn btn-primary"
+                  data-testid="poll-submit"
+                  disabled={!canAnswer || choice.length === 0 || same || sending}
+                >
+                  {sending ? "Sending…" : mine ? "Change vote" : quiz ? "Lock in answer" : "Vote"}
+                </button>
+                {mine && !quiz ? (
+                  <p class="poll-note" data-testid="poll-status">
+                    Vote counted. You can change it until the poll closes.
+                  </p>
+                ) : poll.multiple ? (
+                  <p class="poll-note muted">Choose one or more.</p>
+                ) : null}
+              </>
+            )}
+          </div>
+          {error ? (
+            <p class="ix-error" role="alert" data-testid="poll-error">
+              {error.message}
+            </p>
+          ) : null}
+        </form>
+      ) : (
+        <>
+          {result ? (
+            <p
+              class={`quiz-result ${result.correct ? "is-right" : "is-wrong"}`}
+              data-testid="quiz-result"
+              role="status"
+            >
+              {result.correct ? "Correct!" : "Not quite."} <strong>+{result.score}</strong> points
+            </p>
+          ) : quiz && mine === null ? (
+            <p class="poll-note muted">You did not answer this one.</p>
+          ) : null}
+          {tally ? (
+            <PollBars
+              options={poll.options}
+              tally={tally.tally}
+              answered={tally.answered}
+              correct={poll.correct}
+              mine={mine}
+            />
+          ) : (
+            <p class="poll-note" data-testid="poll-status">
+              {mine ? "Poll closed. Your vote was counted — " : "Poll closed — "}
+              results appear when the teacher shares them.
+            </p>
+          )}
+          {board ? (
+            <div class="poll-leaderboard" data-testid="leaderboard">
+              <h3>
+                Leaderboard <span class="muted">· {board.players} players</span>
+              </h3>
+              <Leaderboard top={board.top.slice(0, TOP_N)} you={state.you?.id ?? null} />
+            </div>
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}
