@@ -14,6 +14,7 @@ import { bridgeRoutes } from "./routes/bridge.ts";
 import { classes } from "./routes/classes.ts";
 import { moderators } from "./routes/moderators.ts";
 import { push } from "./routes/push.ts";
+import { slides } from "./routes/slides.ts";
 import { tickets } from "./routes/tickets.ts";
 import { whip } from "./routes/whip.ts";
 import { ws } from "./routes/ws.ts";
@@ -52,6 +53,8 @@ export const app = new Hono<AppEnv>()
   .use(loadSession)
   .use("/api/*", originCheck)
   .use("/whip/*", originCheck)
+  // Slide uploads stream up to 25 MiB: ahead of the API's 1 MiB body limit.
+  .route("/", slides)
   .route("/api", api)
   .route("/ws", ws)
   .route("/whip", whip)
