@@ -141,7 +141,40 @@ export const engagementEvents = sqliteTable(
   (t) => [
     // Covering indexes for the per-student and per-minute dashboard aggregates.
     index("engagement_session_user_idx").on(t.sessionId, t.userId, t.kind),
-    index("engagement_session_at_idx").on(t.sessionId, t.at, t.kind),
+    // Per-minute activity groups by this exact expression (worker/analytics/queries.ts), so
+    // the grouping streams off the index instead of sorting every event.
+    index("engagement_session_minute_idx").on(t.sessionId, sql`(${t.at} / 60000)`, t.kind),
+  ],
+);
+
+/**
+ * Per-student engagement totals per session, kept by D1 triggers (migration 0004) on
+ * `engagement_events` (counts per kind) and `poll_answers` (quiz answers and score), so
+ * "most active first" and the quiz score histogram read one row per student instead of
+ * grouping every event. Never written directly.
+ */
+export const engagementTotals = sqliteTable(
+  "engagement_totals",
+  {
+    sessionId: text("session_id").notNull(),
+    userId: text("user_id").notNull(),
+    chat: integer("chat").notNull().default(0),
+    questions: integer("questions").notNull().default(0),
+    upvotes: integer("upvotes").notNull().default(0),
+    pollAnswers: integer("poll_answers").notNull().default(0),
+    quizAnswers: integer("quiz_answers").notNull().default(0),
+    handRaises: integer("hand_raises").notNull().default(0),
+    handAcks: integer("hand_acks").notNull().default(0),
+    /** All engagement events of this student in the session. */
+    total: integer("total").notNull().default(0),
+    /** Quiz questions answered (poll_answers rows of quizzes) and their summed score. */
+    quizzesAnswered: integer("quizzes_answered").notNull().default(0),
+    quizScore: integer("quiz_score").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.userId] }),
+    index("engagement_totals_active_idx").on(t.sessionId, t.total, t.userId),
+    index("engagement_totals_quiz_idx").on(t.sessionId, t.quizScore, t.quizzesAnswered),
   ],
 );
 
