@@ -6,6 +6,7 @@ import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
 import { ClassActivity } from "./ClassActivity.tsx";
 import { ClassInfo } from "./ClassInfo.tsx";
+import { NotifyToggle } from "./NotifyToggle.tsx";
 import { SidePanel } from "./SidePanel.tsx";
 import { VideoArea } from "./VideoArea.tsx";
 import { VideoDelay } from "./VideoDelay.tsx";
@@ -52,6 +53,7 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
         <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         <div class="classroom-info">
           <ClassInfo cls={cls} />
+          <NotifyToggle classId={cls.id} />
         </div>
       </main>
     </>

@@ -1,0 +1,76 @@
+/**
+ * Browser side of Web Push opt-in: register the service worker (/sw.js), subscribe
+ * this browser with the server's VAPID key, and tell the Worker which class to notify
+ * it about. One browser subscription serves every class; the Worker keeps one row
+ * per (class, browser), so turning one class off keeps the others.
+ */
+import type { PushKey, PushStatus } from "../../protocol/push.ts";
+import { api } from "./api.ts";
+
+/** What this browser can do: no Push API at all, notifications blocked, or ready. */
+export type PushSupport = "unsupported" | "denied" | "ready";
+
+export function pushSupport(): PushSupport {
+  if (
+    typeof navigator === "undefined" ||
+    !("serviceWorker" in navigator) ||
+    typeof PushManager === "undefined" ||
+    typeof Notification === "undefined"
+  )
+    return "unsupported";
+  return Notification.permission === "denied" ? "denied" : "ready";
+}
+
+/** Thrown by {@link enablePush} when the person (or the browser) refuses notifications. */
+export class PushDeniedError extends Error {}
+
+function keyBytes(b64url: string): Uint8Array<ArrayBuffer> {
+  const b64 = b64url.replace(/-/g, "+").replace(/_/g, "/");
+  const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const sameKey = (a: ArrayBuffer | null, b: Uint8Array) =>
+  a !== null && a.byteLength === b.length && new Uint8Array(a).every((x, i) => x === b[i]);
+
+async function existing(): Promise<PushSubscription | null> {
+  const reg = await navigator.serviceWorker.getRegistration("/");
+  return reg ? reg.pushManager.getSubscription() : null;
+}
+
+/** Whether this browser is subscribed to `classId` (false when it has no subscription). */
+export async function pushEnabled(classId: string): Promise<boolean> {
+  const sub = await existing();
+  if (!sub || Notification.permission !== "granted") return false;
+  const q = new URLSearchParams({ endpoint: sub.endpoint });
+  const status = await api<PushStatus>("GET", `/classes/${classId}/push?${q}`);
+  return status.subscribed;
+}
+
+/**
+ * Ask for permission (call from a click: browsers refuse prompts without one), subscribe
+ * this browser and register it for `classId`. Throws PushDeniedError or an API error.
+ */
+export async function enablePush(classId: string): Promise<void> {
+  if ((await Notification.requestPermission()) !== "granted") throw new PushDeniedError();
+  const { publicKey } = await api<PushKey>("GET", "/push/key");
+  await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  const reg = await navigator.serviceWorker.ready;
+  const key = keyBytes(publicKey);
+  let sub = await reg.pushManager.getSubscription();
+  // A subscription made for an older server key is useless: replace it.
+  if (sub && !sameKey(sub.options.applicationServerKey, key)) {
+    await sub.unsubscribe();
+    sub = null;
+  }
+  sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  await api("POST", `/classes/${classId}/push`, sub.toJSON());
+}
+
+/** Stop notifying this browser about `classId` (other classes stay on). */
+export async function disablePush(classId: string): Promise<void> {
+  const sub = await existing();
+  if (sub) await api("DELETE", `/classes/${classId}/push`, { endpoint: sub.endpoint });
+}
