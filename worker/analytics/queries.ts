@@ -102,21 +102,20 @@ export async function timeline(
   head: Pick<SessionHead, "id" | "startedAt" | "endedAt">,
   now = Date.now(),
 ): Promise<Timeline> {
-  const e = schema.engagementEvents;
-  // Literal, not bound: D1 binds JS numbers as REAL, which would make this a float division.
-  const minuteOf = sql<number>`(${e.at} / ${sql.raw(String(MINUTE))}) * ${sql.raw(String(MINUTE))}`;
-  const [conc, acts] = await Promise.all([
+  const [conc, perMinute] = await Promise.all([
     db
       .select({ minute: schema.sessionMinutes.minute, n: schema.sessionMinutes.concurrency })
       .from(schema.sessionMinutes)
       .where(eq(schema.sessionMinutes.sessionId, head.id))
       .orderBy(asc(schema.sessionMinutes.minute)),
-    db
-      .select({ minute: minuteOf, kind: e.kind, n: sql<number>`count(*)` })
-      .from(e)
-      .where(eq(e.sessionId, head.id))
-      .groupBy(minuteOf, e.kind),
+    // Exactly the expression of engagement_session_minute_idx (a literal: D1 binds JS
+    // numbers as REAL, and a bound divisor would neither divide integers nor match the index).
+    db.all<{ m: number; kind: EngagementKind; n: number }>(
+      sql`SELECT (at / 60000) AS m, kind, count(*) AS n FROM engagement_events
+          WHERE session_id = ${head.id} GROUP BY (at / 60000), kind`,
+    ),
   ]);
+  const acts = perMinute.map((r) => ({ minute: r.m * MINUTE, kind: r.kind, n: r.n }));
   const first = Math.floor(head.startedAt / MINUTE) * MINUTE;
   let last = Math.floor((head.endedAt ?? now) / MINUTE) * MINUTE;
   for (const r of conc) last = Math.max(last, r.minute);
@@ -208,15 +207,15 @@ export async function pollResults(db: Db, sessionId: string): Promise<PollResult
 /** How many buckets the quiz histogram has at most. */
 const QUIZ_BUCKETS = 10;
 
-/** Students per total quiz score (summed over the session's quizzes), in up to 10 buckets. */
+/**
+ * Students per total quiz score (summed over the session's quizzes), in up to 10 buckets;
+ * read from engagement_totals (kept by triggers), one index entry per student.
+ */
 export async function quizDistribution(db: Db, sessionId: string): Promise<QuizDistribution> {
   const [rows, quizCount] = await Promise.all([
     db.all<{ total: number; n: number }>(
-      sql`SELECT total, count(*) AS n FROM (
-            SELECT sum(coalesce(score, 0)) AS total FROM poll_answers
-            WHERE poll_id IN (SELECT id FROM polls WHERE session_id = ${sessionId} AND kind = 'quiz')
-            GROUP BY user_id)
-          GROUP BY total ORDER BY total`,
+      sql`SELECT quiz_score AS total, count(*) AS n FROM engagement_totals
+          WHERE session_id = ${sessionId} AND quizzes_answered > 0 GROUP BY quiz_score ORDER BY quiz_score`,
     ),
     db.$count(
       schema.polls,
@@ -236,10 +235,11 @@ export async function quizDistribution(db: Db, sessionId: string): Promise<QuizD
   return { quizzes: quizCount, students, buckets };
 }
 
+/** Sort orders, each served by an attendance index (rowid breaks ties inside the index). */
 const ATTENDANCE_ORDER = {
-  joined: "a.first_join_at, a.user_id",
-  minutes: "a.seconds_attended DESC, a.user_id",
-  name: "a.display_name, a.user_id",
+  joined: ["first_join_at", "rowid"],
+  minutes: ["seconds_attended DESC", "rowid DESC"],
+  name: ["display_name", "rowid"],
 } as const;
 
 /** One page of a session's attendance; `late` keeps only late joiners. */
@@ -250,15 +250,21 @@ export async function attendancePage(
 ): Promise<{ rows: AttendanceRow[]; total: number }> {
   const lateAt = head.startedAt + LATE_AFTER_MS;
   const where = opts.late
-    ? sql`a.session_id = ${head.id} AND a.first_join_at > ${lateAt}`
-    : sql`a.session_id = ${head.id}`;
+    ? sql`session_id = ${head.id} AND first_join_at > ${lateAt}`
+    : sql`session_id = ${head.id}`;
+  const terms = ATTENDANCE_ORDER[opts.sort];
+  const order = sql.raw(terms.join(", "));
+  const outerOrder = sql.raw(terms.map((t) => `a.${t}`).join(", "));
   const [rows, [count]] = await Promise.all([
+    // Page over the index alone (rowids), then read only the page's rows: a deep OFFSET
+    // would otherwise load every skipped row from the table.
     db.all<RawAttendance>(
       sql`SELECT a.user_id, a.display_name, a.first_join_at, a.last_leave_at, a.seconds_attended, a.joins
-          FROM attendance a WHERE ${where}
-          ORDER BY ${sql.raw(ATTENDANCE_ORDER[opts.sort])} LIMIT ${opts.limit} OFFSET ${opts.offset}`,
+          FROM (SELECT rowid AS r FROM attendance WHERE ${where}
+                ORDER BY ${order} LIMIT ${opts.limit} OFFSET ${opts.offset}) k
+          JOIN attendance a ON a.rowid = k.r ORDER BY ${outerOrder}`,
     ),
-    db.all<{ n: number }>(sql`SELECT count(*) AS n FROM attendance a WHERE ${where}`),
+    db.all<{ n: number }>(sql`SELECT count(*) AS n FROM attendance WHERE ${where}`),
   ]);
   return { rows: rows.map((r) => toAttendance(r, lateAt)), total: count?.n ?? 0 };
 }
@@ -299,20 +305,6 @@ function toAttendance(r: RawAttendance, lateAt: number): AttendanceRow {
   };
 }
 
-/** Per-kind counts as SQL columns over engagement_events `e`. */
-const KIND_COLUMNS = sql.raw(
-  [
-    "sum(e.kind = 'chat') AS chat",
-    "sum(e.kind = 'question') AS questions",
-    "sum(e.kind = 'upvote') AS upvotes",
-    "sum(e.kind = 'poll_answer') AS poll_answers",
-    "sum(e.kind = 'quiz_answer') AS quiz_answers",
-    "sum(e.kind = 'hand_raise') AS hand_raises",
-    "sum(e.kind = 'hand_ack') AS hand_acks",
-    "count(*) AS total",
-  ].join(", "),
-);
-
 interface RawEngagement {
   user_id: string;
   display_name: string | null;
@@ -343,12 +335,12 @@ function toEngagement(r: RawEngagement): EngagementRow {
   };
 }
 
-/** A student's total quiz score in the session, as a correlated SQL expression over `uid`. */
-const quizScoreOf = (sessionId: string, uid: ReturnType<typeof sql.raw>) =>
-  sql`(SELECT sum(coalesce(pa.score, 0)) FROM poll_answers pa WHERE pa.user_id = ${uid}
-       AND pa.poll_id IN (SELECT id FROM polls WHERE session_id = ${sessionId} AND kind = 'quiz'))`;
+/** Columns of engagement_totals `t` as RawEngagement. */
+const TOTALS_COLUMNS = sql.raw(
+  "t.user_id, t.chat, t.questions, t.upvotes, t.poll_answers, t.quiz_answers, t.hand_raises, t.hand_acks, t.total, t.quiz_score",
+);
 
-/** One page of the students who took part, most active first. */
+/** One page of the students who took part, most active first (engagement_totals, by index). */
 export async function engagementPage(
   db: Db,
   sessionId: string,
@@ -356,15 +348,15 @@ export async function engagementPage(
 ): Promise<{ rows: EngagementRow[]; total: number }> {
   const [rows, [count]] = await Promise.all([
     db.all<RawEngagement>(
-      sql`WITH t AS (SELECT e.user_id, ${KIND_COLUMNS} FROM engagement_events e
-            WHERE e.session_id = ${sessionId} GROUP BY e.user_id
-            ORDER BY total DESC, e.user_id LIMIT ${opts.limit} OFFSET ${opts.offset})
-          SELECT t.*, a.display_name, ${quizScoreOf(sessionId, sql.raw("t.user_id"))} AS quiz_score
-          FROM t LEFT JOIN attendance a ON a.session_id = ${sessionId} AND a.user_id = t.user_id
-          ORDER BY t.total DESC, t.user_id`,
+      sql`SELECT ${TOTALS_COLUMNS}, a.display_name
+          FROM (SELECT rowid AS r FROM engagement_totals WHERE session_id = ${sessionId} AND total > 0
+                ORDER BY total DESC, user_id DESC LIMIT ${opts.limit} OFFSET ${opts.offset}) k
+          JOIN engagement_totals t ON t.rowid = k.r
+          LEFT JOIN attendance a ON a.session_id = t.session_id AND a.user_id = t.user_id
+          ORDER BY t.total DESC, t.user_id DESC`,
     ),
     db.all<{ n: number }>(
-      sql`SELECT count(DISTINCT user_id) AS n FROM engagement_events WHERE session_id = ${sessionId}`,
+      sql`SELECT count(*) AS n FROM engagement_totals WHERE session_id = ${sessionId} AND total > 0`,
     ),
   ]);
   return { rows: rows.map(toEngagement), total: count?.n ?? 0 };
@@ -372,7 +364,7 @@ export async function engagementPage(
 
 /**
  * Engagement of every attendee after `afterUserId` in user id order, zeros included
- * (CSV export pages): one attendance page, then one grouped range scan of its events.
+ * (CSV export pages): one attendance page, then the same key range of engagement_totals.
  */
 export async function engagementAfter(
   db: Db,
@@ -386,26 +378,15 @@ export async function engagementAfter(
   );
   if (people.length === 0) return [];
   const lastId = people[people.length - 1]!.user_id;
-  const [events, scores] = await Promise.all([
-    db.all<RawEngagement>(
-      sql`SELECT e.user_id, ${KIND_COLUMNS} FROM engagement_events e
-          WHERE e.session_id = ${sessionId} AND e.user_id > ${afterUserId} AND e.user_id <= ${lastId}
-          GROUP BY e.user_id`,
-    ),
-    db.all<{ user_id: string; score: number }>(
-      sql`SELECT user_id, sum(coalesce(score, 0)) AS score FROM poll_answers
-          WHERE poll_id IN (SELECT id FROM polls WHERE session_id = ${sessionId} AND kind = 'quiz')
-            AND user_id > ${afterUserId} AND user_id <= ${lastId}
-          GROUP BY user_id`,
-    ),
-  ]);
-  const byUser = new Map(events.map((e) => [e.user_id, e]));
-  const scoreOf = new Map(scores.map((s) => [s.user_id, s.score]));
+  const totals = await db.all<RawEngagement>(
+    sql`SELECT ${TOTALS_COLUMNS} FROM engagement_totals t WHERE t.session_id = ${sessionId}
+        AND t.user_id > ${afterUserId} AND t.user_id <= ${lastId}`,
+  );
+  const byUser = new Map(totals.map((e) => [e.user_id, e]));
   return people.map((p) =>
     toEngagement({
       ...(byUser.get(p.user_id) ?? emptyEngagement(p.user_id)),
       display_name: p.display_name,
-      quiz_score: scoreOf.get(p.user_id) ?? 0,
     }),
   );
 }
