@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import {
+  base64UrlBytes,
   MAX_SUBSCRIPTIONS_PER_USER,
   type PushKey,
   type PushStatus,
@@ -29,10 +30,8 @@ function requireKeys(env: Env) {
 
 /** Valid base64url on the wire can still be a point off the curve; only an import tells. */
 async function isCurvePoint(p256dh: string): Promise<boolean> {
-  const b64 = p256dh.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) =>
-    c.charCodeAt(0),
-  );
+  const bytes = base64UrlBytes(p256dh);
+  if (!bytes) return false;
   try {
     await crypto.subtle.importKey("raw", bytes, { name: "ECDH", namedCurve: "P-256" }, false, []);
     return true;
