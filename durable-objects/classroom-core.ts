@@ -25,6 +25,7 @@ import type {
 import { CloseCode, isStaff } from "../protocol/realtime.ts";
 import { BoardCore, type BoardOutcome, type BoardStore, initialBoard } from "./board-core.ts";
 import type { ChatRules } from "./chat-policy.ts";
+import { InteractiveCore, type InteractiveOp } from "./interactive-core.ts";
 import type { Admission, AdmitResult, ShardControl, ShardReport, StaffCommand } from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 import { sectionOf } from "./shard-core.ts";
@@ -154,6 +155,8 @@ export type RootEffect =
     }
   /** Slides and whiteboard storage work (board-core.ts; the shell's board-store.ts does it). */
   | { kind: "board"; op: BoardStore }
+  /** Polls, hands, Q&A storage work and timers (interactive-core.ts; the shell's interactive-store.ts). */
+  | { kind: "interactive"; op: InteractiveOp }
   /** Durable state changed: save it. */
   | { kind: "persist" }
   /** Shard loads changed: save them; presence may have changed. */
@@ -171,6 +174,14 @@ export class RootCore {
   private minuteMark = { sessionId: "", minute: 0, concurrency: -1 };
   /** Sections some staff socket watches. */
   watching = new Set<string>();
+  /** Polls, quizzes, hands and Q&A; the shell restores it from its storage after loading. */
+  readonly interactive = new InteractiveCore({
+    emit: (fx, make, now) => this.emit(fx, make, now),
+    userSections: () => this.userSections(),
+    sessionId: () => this.durable.session?.id ?? this.durable.lastSessionId,
+    live: () => this.durable.stream === "live",
+    newId: () => this.newId(),
+  });
   /** Slides and whiteboard; the shell replaces it with one over its storage after loading. */
   board = new BoardCore(initialBoard(), () => []);
 
@@ -316,11 +327,7 @@ export class RootCore {
       announcements: d.announcements,
       presence: this.presenceCounts(),
       board: this.board.view(),
-      interactive: {
-        polls: [],
-        qa: { top: [], total: 0, preModerate: false },
-        hands: { count: 0 },
-      },
+      interactive: this.interactive.snapshot(),
     };
     return { type: "snapshot", seq: d.seq, state };
   }
@@ -419,6 +426,18 @@ export class RootCore {
     this.durable.session = null;
   }
 
+  /** userId → the sections holding their sockets (from reported joins and leaves). */
+  userSections(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const l of this.loads.values())
+      for (const userId of Object.keys(l.users ?? {})) {
+        const list = out.get(userId);
+        if (list) list.push(l.sectionId);
+        else out.set(userId, [l.sectionId]);
+      }
+    return out;
+  }
+
   /** Merge one shard's batch. */
   report(r: ShardReport, now: number): RootEffect[] {
     const fx: RootEffect[] = [];
@@ -510,6 +529,14 @@ export class RootCore {
     if (students !== before) fx.push({ kind: "staff", frame: this.modState(now) });
 
     for (const c of r.commands) fx.push(...this.command(c, now));
+    if (r.joins.length > 0)
+      fx.push(
+        ...this.interactive.joined(
+          r.sectionId,
+          r.joins.map((j) => j.user),
+        ),
+      );
+    if (r.interactive) fx.push(...this.interactive.report(r.sectionId, r.interactive, now));
     if (r.rejections.length > 0) {
       this.rejections.push(...r.rejections);
       if (this.rejections.length > REJECTION_HISTORY)
@@ -750,17 +777,20 @@ export class RootCore {
       case "poll.close":
       case "poll.reveal":
       case "poll.discard":
-      case "poll.answer":
-      case "hand.raise":
-      case "hand.lower":
       case "hand.ack":
       case "hand.dismiss":
       case "hand.clear":
       case "hand.page":
-      case "qa.ask":
-      case "qa.vote":
       case "qa.moderate":
       case "qa.settings":
+        fx.push(...this.interactive.command(by, m, now));
+        break;
+      // Students' interactive commands arrive batched in reports (ShardReport.interactive).
+      case "poll.answer":
+      case "hand.raise":
+      case "hand.lower":
+      case "qa.ask":
+      case "qa.vote":
         break;
       case "slide.show":
       case "slide.next":

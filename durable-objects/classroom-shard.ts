@@ -18,6 +18,7 @@ import {
 } from "../protocol/realtime.ts";
 import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
+import { addCommand, countChat, emptyInteractive } from "./interactive-shard.ts";
 import type { ShardDelivery, ShardReport } from "./rpc.ts";
 import { STAFF_SECTION, shardName, TRUSTED } from "./rpc.ts";
 import {
@@ -367,6 +368,10 @@ export class ClassroomShard extends DurableObject<Env> {
               "DELETE FROM section_log WHERE sseq <= ?",
               fx.frame.sseq - SECTION_HISTORY,
             );
+            // Engagement: student chat is counted per user and reported with the next batch.
+            this.report.interactive ??= emptyInteractive();
+            countChat(this.report.interactive, m.from.id, m.at);
+            this.markReport();
           }
           this.setMeta("sseq", String(this.core.sseq));
           if (this.core.watched) {
@@ -377,6 +382,11 @@ export class ClassroomShard extends DurableObject<Env> {
         }
         case "forget":
           this.sql.exec("DELETE FROM section_log WHERE id = ?", fx.messageId);
+          break;
+        case "interactive":
+          this.report.interactive ??= emptyInteractive();
+          addCommand(this.report.interactive, fx.who, fx.command, Date.now());
+          this.markReport();
           break;
         case "upstream":
           this.report.commands.push(fx.command);

@@ -18,6 +18,7 @@ import {
   type RootEffect,
   type ShardLoad,
 } from "./classroom-core.ts";
+import { InteractiveStore } from "./interactive-store.ts";
 import type { Admission, AdmitResult, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 
@@ -47,6 +48,11 @@ export class Classroom extends DurableObject<Env> {
   private oldestLogged: number | null = null;
   /** Last bridge health report; memory only (the bridge re-reports every few seconds). */
   private streamHealth: StreamHealth | null = null;
+  /** Polls, hands and Q&A storage (interactive-store.ts). */
+  private ix!: InteractiveStore;
+  /** The pending interactive tick (bounded-rate frames, quiz deadlines) and when it fires. */
+  private ixTimer: ReturnType<typeof setTimeout> | null = null;
+  private ixWakeAt = Number.POSITIVE_INFINITY;
   /** The class session whose go-live was last handed to push (memory only). */
   private notifiedSession: string | null = null;
 
@@ -80,6 +86,11 @@ export class Classroom extends DurableObject<Env> {
     this.boardStorage = new BoardStorage(this.sql);
     const board = this.boardStorage;
     this.core.board = new BoardCore(board.loadState(), (slide) => board.loadSlide(slide));
+    this.ix = new InteractiveStore(this.sql);
+    this.core.interactive.restore(this.ix.load());
+    // Overdue quizzes close and the lists go out once after a restart.
+    const due = this.core.interactive.nextDue(Date.now());
+    if (due !== null) this.wakeAt(due);
     this.oldestLogged = this.sql
       .exec<{ s: number | null }>("SELECT min(seq) AS s FROM events")
       .one().s;
@@ -131,7 +142,11 @@ export class Classroom extends DurableObject<Env> {
       rules: this.core.rules(now),
       watched: this.core.watching.has(sectionId),
       staff: staff
-        ? [JSON.stringify(this.core.modState(now)), JSON.stringify(this.core.rejectionBacklog())]
+        ? [
+            JSON.stringify(this.core.modState(now)),
+            JSON.stringify(this.core.rejectionBacklog()),
+            ...this.core.interactive.staffFrames().map((f) => JSON.stringify(f)),
+          ]
         : [],
     };
   }
@@ -306,6 +321,12 @@ export class Classroom extends DurableObject<Env> {
           );
           d1 = true;
           break;
+        case "interactive": {
+          const out = this.ix.apply(fx.op);
+          if (out.d1) d1 = true;
+          if (out.wake !== undefined) this.wakeAt(out.wake);
+          break;
+        }
         case "board":
           this.boardStorage.apply(this.core.board, fx.op);
           break;
@@ -388,6 +409,32 @@ export class Classroom extends DurableObject<Env> {
     }, PRESENCE_MS);
   }
 
+  /**
+   * Run the interactive tick at `at`. A timer does it; for anything more than a few
+   * seconds away (a quiz deadline) the alarm is set too, since an idle object may be
+   * evicted and its timers with it.
+   */
+  private wakeAt(at: number): void {
+    if (this.ixTimer && at >= this.ixWakeAt) return;
+    if (this.ixTimer) clearTimeout(this.ixTimer);
+    this.ixWakeAt = at;
+    this.ixTimer = setTimeout(
+      () => {
+        this.ixTimer = null;
+        this.ixWakeAt = Number.POSITIVE_INFINITY;
+        this.apply(this.core.interactive.tick(Date.now()));
+      },
+      Math.max(0, at - Date.now()),
+    );
+    if (at - Date.now() > 3000) void this.alarmBy(at);
+  }
+
+  /** Make sure the alarm fires no later than `at`. */
+  private async alarmBy(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
   private async scheduleD1(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) === null)
       await this.ctx.storage.setAlarm(Date.now() + D1_FLUSH_MS);
@@ -395,6 +442,8 @@ export class Classroom extends DurableObject<Env> {
 
   /** Flush pending attendance, sessions and audit rows to D1 in batches. */
   override async alarm(): Promise<void> {
+    // Quiz deadlines ride on the alarm too (see wakeAt).
+    this.apply(this.core.interactive.tick(Date.now()));
     const classId = this.core.durable.classId;
     // Read and delete synchronously (no await between), so increments arriving during
     // the D1 write land in fresh pending rows instead of being deleted with these.
@@ -539,11 +588,12 @@ export class Classroom extends DurableObject<Env> {
       console.error(JSON.stringify({ event: "d1_flush_failed", message: String(err) }));
       throw err;
     }
+    await this.ix.flush(this.env.DB, classId);
     const left = this.sql
       .exec<{ n: number }>(
         "SELECT (SELECT count(*) FROM attendance_pending) + (SELECT count(*) FROM audit_pending) + (SELECT count(*) FROM session_pending) + (SELECT count(*) FROM minute_pending) AS n",
       )
       .one().n;
-    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + 1000);
+    if (left + this.ix.pending() > 0) await this.ctx.storage.setAlarm(Date.now() + 1000);
   }
 }

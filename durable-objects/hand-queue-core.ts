@@ -133,6 +133,17 @@ export class HandQueue {
     this.order.push(...live);
   }
 
+  /** The raised hand of `userId`, if any. */
+  get(userId: string): Hand | undefined {
+    const h = this.byUser.get(userId);
+    return h ? { ...h } : undefined;
+  }
+
+  /** The small scalar part of the state (stored beside one row per hand). */
+  toMeta(): { nextTicket: number; acknowledged: HandQueue["acknowledged"] } {
+    return { nextTicket: this.nextTicket, acknowledged: this.acknowledged };
+  }
+
   /** Serialise for durable storage. */
   toJSON(): { hands: Hand[]; nextTicket: number; acknowledged: HandQueue["acknowledged"] } {
     return {

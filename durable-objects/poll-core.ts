@@ -8,8 +8,15 @@
  * before the question closes contains them.
  */
 
-export type PollKind = "poll" | "quiz";
-export type PollState = "draft" | "open" | "closed" | "revealed";
+import {
+  MAX_DEADLINE_GRACE_MS,
+  type PollKind,
+  type PollState,
+  type PollView,
+} from "../protocol/interactive.ts";
+
+export type { PollKind, PollState, PollView };
+export { MAX_DEADLINE_GRACE_MS };
 
 /** What the teacher drafts. */
 export interface PollDraft {
@@ -58,30 +65,12 @@ export interface IncomingAnswer {
   delayMs?: number;
 }
 
-export type AnswerError = "unknown_poll" | "poll_closed" | "bad_choice" | "too_late";
-
-/** The student-safe view of a poll: no correct answers before it closes, tallies only when revealed. */
-export interface PollView {
-  id: string;
-  kind: PollKind;
-  question: string;
-  options: string[];
-  multiple: boolean;
-  anonymous: boolean;
-  state: PollState;
-  openedAt: number | null;
-  closesAt: number | null;
-  timeLimitSec: number | null;
-  /** Revealed polls and closed quizzes only. */
-  tally: number[] | null;
-  /** Closed quizzes only. */
-  correct: number[] | null;
-  /** Number of students who answered (revealed only for students; always for staff). */
-  answered: number | null;
-}
-
-/** Largest grace (video delay) a viewer may claim for a deadline. */
-export const MAX_DEADLINE_GRACE_MS = 60_000;
+export type AnswerError =
+  | "unknown_poll"
+  | "poll_closed"
+  | "bad_choice"
+  | "too_late"
+  | "already_answered";
 /** Points for a correct quiz answer before the speed bonus. */
 export const BASE_POINTS = 100;
 
@@ -183,13 +172,30 @@ export class PollBox {
     if (this.poll.closesAt !== null && a.at > this.poll.closesAt + grace) return "too_late";
     const prev = this.answers.get(a.userId);
     if (prev) {
-      if (this.poll.kind === "quiz") return null; // first answer counts for a quiz
+      const same =
+        prev.choices.length === choices.length && prev.choices.every((c, i) => c === choices[i]);
+      if (same) return null; // a retried batch or a repeated click: nothing changes
+      if (this.poll.kind === "quiz") return "already_answered"; // the first answer counts
       for (const i of prev.choices) this.tally[i]!--;
     }
     for (const i of choices) this.tally[i]!++;
     this.answers.set(a.userId, { userId: a.userId, name: a.name, choices, at: a.at });
     if (a.delayMs) this.delays.set(a.userId, grace);
     return null;
+  }
+
+  /** Put back a stored answer after a restart (no checks: it was accepted before). */
+  restore(a: Answer, delayMs: number): void {
+    const prev = this.answers.get(a.userId);
+    if (prev) for (const i of prev.choices) this.tally[i]!--;
+    for (const i of a.choices) if (i < this.tally.length) this.tally[i]!++;
+    this.answers.set(a.userId, a);
+    if (delayMs) this.delays.set(a.userId, delayMs);
+  }
+
+  /** The grace (ms) recorded for `userId`'s answer. */
+  delayOf(userId: string): number {
+    return this.delays.get(userId) ?? 0;
   }
 
   /** Students who answered. */
@@ -201,7 +207,8 @@ export class PollBox {
   view(staff: boolean): PollView {
     const p = this.poll;
     const finished = p.state === "closed" || p.state === "revealed";
-    const showTally = staff || p.state === "revealed";
+    // A closed quiz shows its results with its answer; a poll waits for the teacher's reveal.
+    const showTally = staff || p.state === "revealed" || (p.kind === "quiz" && finished);
     return {
       id: p.id,
       kind: p.kind,

@@ -4,20 +4,13 @@
  * travels to 100,000 students, at a bounded rate chosen by the shell. Pure.
  */
 
-export type QuestionState = "pending" | "visible" | "answered" | "hidden";
+import type { QuestionView } from "../protocol/interactive.ts";
 
-export interface Question {
-  id: string;
-  from: { id: string; name: string };
-  text: string;
-  at: number;
-  state: QuestionState;
-  pinned: boolean;
-  votes: number;
-}
+export type QuestionState = QuestionView["state"];
 
-/** The public shape sent to students (no voter lists). */
-export type QuestionView = Question;
+/** A question as the root keeps it; the wire shape is the same (voters are kept apart). */
+export type Question = QuestionView;
+export type { QuestionView };
 
 export type QaError = "unknown_question" | "not_votable" | "own_question" | "too_many_questions";
 
@@ -27,6 +20,8 @@ export const MAX_OPEN_PER_STUDENT = 3;
 export class QaBoard {
   readonly questions = new Map<string, Question>();
   private readonly voters = new Map<string, Set<string>>();
+  /** userId → questions they upvoted (their own view after reconnecting). */
+  private readonly votedBy = new Map<string, Set<string>>();
   /** Questions changed since the last `takeDirty()` (the shell broadcasts then). */
   private dirty = false;
 
@@ -42,6 +37,9 @@ export class QaBoard {
     const open = [...this.questions.values()].filter(
       (q) => q.from.id === from.id && (q.state === "pending" || q.state === "visible"),
     );
+    // Asking the same again (a retried batch, a double click) returns the same question.
+    const same = open.find((q) => q.text === text);
+    if (same) return same;
     if (open.length >= MAX_OPEN_PER_STUDENT) return "too_many_questions";
     const q: Question = {
       id,
@@ -66,8 +64,18 @@ export class QaBoard {
     if (q.from.id === userId) return "own_question";
     const set = this.voters.get(questionId)!;
     if (up === set.has(userId)) return null; // already so: idempotent
-    if (up) set.add(userId);
-    else set.delete(userId);
+    let mine = this.votedBy.get(userId);
+    if (!mine) {
+      mine = new Set();
+      this.votedBy.set(userId, mine);
+    }
+    if (up) {
+      set.add(userId);
+      mine.add(questionId);
+    } else {
+      set.delete(userId);
+      mine.delete(questionId);
+    }
     q.votes = set.size;
     this.dirty = true;
     return null;
@@ -133,6 +141,33 @@ export class QaBoard {
     const d = this.dirty;
     this.dirty = false;
     return d;
+  }
+
+  /** Questions `userId` upvoted. */
+  votesOf(userId: string): string[] {
+    return [...(this.votedBy.get(userId) ?? [])];
+  }
+
+  /** Questions `userId` asked, oldest first. */
+  askedBy(userId: string): QuestionView[] {
+    return [...this.questions.values()]
+      .filter((q) => q.from.id === userId)
+      .map((q) => ({ ...q, from: { ...q.from } }));
+  }
+
+  /** Put back a stored question and its voters after a restart. */
+  restore(q: Question, voters: string[]): void {
+    this.questions.set(q.id, q);
+    this.voters.set(q.id, new Set(voters));
+    for (const u of voters) {
+      let mine = this.votedBy.get(u);
+      if (!mine) {
+        mine = new Set();
+        this.votedBy.set(u, mine);
+      }
+      mine.add(q.id);
+    }
+    q.votes = voters.length;
   }
 
   /** Whether `userId` upvoted `questionId` (for a student's own view). */

@@ -10,6 +10,7 @@ import type {
   ServerMessage,
 } from "../protocol/realtime.ts";
 import type { ChatRules } from "./chat-policy.ts";
+import type { InteractiveReport } from "./interactive-shard.ts";
 
 /** The section id of the teacher/moderator shard. */
 export const STAFF_SECTION = "staff";
@@ -80,6 +81,8 @@ export interface ShardReport {
   relay: string[];
   /** Staff shard only: the sections its sockets watch, when that changed. */
   watching?: string[];
+  /** Students' poll answers, hands, questions, votes and chat counts (interactive-shard.ts). */
+  interactive?: InteractiveReport;
 }
 
 /** Root → shard control instructions (typed; not forwarded to clients as-is). */

@@ -21,6 +21,15 @@ import {
   evaluateChat,
   freshUser,
 } from "./chat-policy.ts";
+import {
+  type Bucket,
+  emptyInteractive,
+  INTERACTIVE_LIMIT,
+  rateLimited,
+  requeueInteractive,
+  type StudentCommand,
+  takeToken,
+} from "./interactive-shard.ts";
 import { type ShardControl, type ShardReport, STAFF_SECTION, type StaffCommand } from "./rpc.ts";
 
 /** What the shell must do after the core decided. */
@@ -46,7 +55,9 @@ export type ShardEffect =
   /** The rules changed: persist them. */
   | { kind: "rulesChanged" }
   /** A section message was deleted: drop it from the stored history. */
-  | { kind: "forget"; messageId: string };
+  | { kind: "forget"; messageId: string }
+  /** A student's poll answer, hand or question for the next report (interactive-shard.ts). */
+  | { kind: "interactive"; who: Author; command: StudentCommand };
 
 /** Flood guard per connection: a token bucket over all inbound frames plus a strike count for invalid ones. */
 export interface ConnGuard {
@@ -125,6 +136,10 @@ export function requeueReport(failed: ShardReport, next: ShardReport): StaffComm
   next.leaves.unshift(...failed.leaves);
   next.commands.unshift(...failed.commands);
   next.rejections.unshift(...failed.rejections);
+  if (failed.interactive) {
+    next.interactive ??= emptyInteractive();
+    requeueInteractive(failed.interactive, next.interactive);
+  }
   // Without a newer one, the failed watch set is still the one to send.
   if (failed.watching && !next.watching) next.watching = failed.watching;
   let over = next.joins.length + next.leaves.length - REPORT_KEEP.attendance;
@@ -182,6 +197,8 @@ export class ShardCore {
   watched = false;
   /** Chat limiter state per user; the shell loads it from storage by user id (survives reconnects and hibernation). */
   readonly chatUsers = new Map<string, ChatUserState>();
+  /** Interactive-command token bucket per user (memory only: a hibernation reset just forgives). */
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(
     readonly sectionId: string,
@@ -246,33 +263,25 @@ export class ShardCore {
       case "board.undo":
       case "board.clear":
         return [{ kind: "upstream", command: { by: who, message: msg } }];
+      // Polls, hands, Q&A: staff commands go up as commands; students' are batched.
       case "poll.create":
       case "poll.open":
       case "poll.close":
       case "poll.reveal":
       case "poll.discard":
-      case "poll.answer":
-      case "hand.raise":
-      case "hand.lower":
       case "hand.ack":
       case "hand.dismiss":
       case "hand.clear":
       case "hand.page":
-      case "qa.ask":
-      case "qa.vote":
       case "qa.moderate":
       case "qa.settings":
-        return [
-          {
-            kind: "reply",
-            frame: {
-              type: "error",
-              code: "unavailable",
-              message: "Not available yet.",
-              ref: msg.type,
-            },
-          },
-        ];
+        return [{ kind: "upstream", command: { by: who, message: msg } }];
+      case "poll.answer":
+      case "hand.raise":
+      case "hand.lower":
+      case "qa.ask":
+      case "qa.vote":
+        return this.interactive(who, msg, now);
       default:
         return msg satisfies never;
     }
@@ -323,6 +332,17 @@ export class ShardCore {
         frame: { type: "section.message", sectionId: this.sectionId, sseq: this.sseq, message },
       },
     ];
+  }
+
+  /** A student's poll answer, hand or question: rate-limited per user, then batched for the root. */
+  private interactive(who: Author, msg: StudentCommand, now: number): ShardEffect[] {
+    let b = this.buckets.get(who.id);
+    if (!b) {
+      b = { tokens: INTERACTIVE_LIMIT.burst, at: now };
+      this.buckets.set(who.id, b);
+    }
+    if (!takeToken(b, now)) return [{ kind: "reply", frame: rateLimited(msg) }];
+    return [{ kind: "interactive", who, command: msg }];
   }
 
   /** Apply one instruction from the root. */

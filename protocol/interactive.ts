@@ -277,7 +277,7 @@ export const INTERACTIVE_EVENT_TYPES: ReadonlySet<string> = new Set<InteractiveE
 export type InteractiveStaffFrame =
   /** Every poll of the class with staff detail (drafts, tallies, correct answers). On connect and on change. */
   | { type: "poll.list"; polls: PollView[] }
-  /** Live tally of an open poll: at most every 250 ms while votes arrive, at least once a second while open. */
+  /** Live tally of an open poll: within 250 ms of a vote arriving (at most every 250 ms); the poll list has the latest. */
   | { type: "poll.tally"; pollId: string; tally: number[]; answered: number; at: number }
   /**
    * The hand queue: `count` raised, `hands` = the window from `offset`. The live window

@@ -1,0 +1,330 @@
+import { describe, expect, it } from "vitest";
+import type { Author, ClientMessage, ServerMessage } from "../protocol/realtime.ts";
+import { initialDurable, RootCore, type RootEffect } from "./classroom-core.ts";
+import { LIST_MS, NO_VIDEO_SLACK_MS, TALLY_MIN_MS } from "./interactive-core.ts";
+import {
+  addCommand,
+  emptyInteractive,
+  type InteractiveReport,
+  requeueInteractive,
+  type StudentCommand,
+} from "./interactive-shard.ts";
+
+const T0 = 50_000_000;
+const teacher: Author = { id: "t", name: "T", role: "teacher" };
+const moderator: Author = { id: "m", name: "M", role: "moderator" };
+const student = (i: number): Author => ({ id: `u${i}`, name: `U${i}`, role: "student" });
+let ids = 0;
+
+function setup() {
+  const c = new RootCore(initialDurable("c1"), [], 100, () => `id${++ids}`);
+  const join = (sectionId: string, users: Author[]) =>
+    c.report(
+      {
+        sectionId,
+        sockets: users.length,
+        joins: users.map((user) => ({ user, at: T0 })),
+        leaves: [],
+        commands: [],
+        rejections: [],
+        relay: [],
+      },
+      T0,
+    );
+  join("staff", [teacher, moderator]);
+  const staff = (message: ClientMessage, now = T0, by = teacher) =>
+    c.report(
+      {
+        sectionId: "staff",
+        sockets: 2,
+        joins: [],
+        leaves: [],
+        commands: [{ by, message }],
+        rejections: [],
+        relay: [],
+      },
+      now,
+    );
+  const batch = (sectionId: string, items: [Author, StudentCommand][], now = T0) => {
+    const r = emptyInteractive();
+    for (const [who, m] of items) addCommand(r, who, m, now);
+    return send(sectionId, r, now);
+  };
+  const send = (sectionId: string, interactive: InteractiveReport, now = T0) =>
+    c.report(
+      {
+        sectionId,
+        sockets: 10,
+        joins: [],
+        leaves: [],
+        commands: [],
+        rejections: [],
+        relay: [],
+        interactive,
+      },
+      now,
+    );
+  return { c, join, staff, batch, send };
+}
+
+/** Frames sent to one user by notify controls. */
+const toUser = (fx: RootEffect[], userId: string): ServerMessage[] =>
+  fx.flatMap((e) =>
+    e.kind === "control" && e.control.kind === "notify" && e.control.userId === userId
+      ? [e.control.frame]
+      : [],
+  );
+const events = (fx: RootEffect[]) => fx.flatMap((e) => (e.kind === "event" ? [e.event] : []));
+const staffFrames = (fx: RootEffect[]) => fx.flatMap((e) => (e.kind === "staff" ? [e.frame] : []));
+const d1 = (fx: RootEffect[]) =>
+  fx.flatMap((e) => (e.kind === "interactive" && e.op.op === "d1" ? [e.op.row] : []));
+
+function createPoll(
+  s: ReturnType<typeof setup>,
+  extra: Partial<Extract<ClientMessage, { type: "poll.create" }>> = {},
+): string {
+  const fx = s.staff({
+    type: "poll.create",
+    kind: "poll",
+    question: "Best colour?",
+    options: ["red", "green", "blue"],
+    rid: "r1",
+    ...extra,
+  });
+  const created = toUser(fx, "t").find((f) => f.type === "poll.created");
+  if (created?.type !== "poll.created") throw new Error(JSON.stringify(toUser(fx, "t")));
+  expect(created.rid).toBe("r1");
+  return created.pollId;
+}
+
+describe("polls at the root", () => {
+  it("counts one vote per student across shards and retries; a change moves the vote", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2)]);
+    s.join("s2", [student(3)]);
+    const id = createPoll(s);
+    const opened = events(s.staff({ type: "poll.open", pollId: id }, T0 + 10));
+    expect(opened[0]).toMatchObject({ type: "poll.opened", at: T0 + 10, poll: { tally: null } });
+    const vote = (i: number, choice: number) =>
+      [student(i), { type: "poll.answer", pollId: id, choices: [choice], rid: `v${i}` }] as [
+        Author,
+        StudentCommand,
+      ];
+    const fx = s.batch("s1", [vote(1, 0), vote(2, 1)], T0 + 100);
+    expect(toUser(fx, "u1")).toEqual([
+      { type: "poll.answered", pollId: id, choices: [0], rid: "v1" },
+    ]);
+    // The same batch again (a retried report) and a change of mind from another shard.
+    s.batch("s1", [vote(1, 0), vote(2, 1)], T0 + 200);
+    s.batch("s2", [vote(3, 2), vote(2, 2)], T0 + 300);
+    const tallies = staffFrames(s.c.interactive.tick(T0 + 300 + TALLY_MIN_MS)).filter(
+      (f) => f.type === "poll.tally",
+    );
+    expect(tallies.at(-1)).toMatchObject({ tally: [1, 0, 2], answered: 3 });
+    const closed = s.staff({ type: "poll.close", pollId: id }, T0 + 1000);
+    const ev = events(closed);
+    // Students do not see the tally before it is revealed.
+    expect(ev[0]).toMatchObject({ type: "poll.closed", poll: { tally: null, state: "closed" } });
+    expect(d1(closed).filter((r) => r.table === "poll_answers")).toHaveLength(3);
+    expect(d1(closed).filter((r) => r.table === "engagement_events")).toHaveLength(3);
+    const revealed = events(s.staff({ type: "poll.reveal", pollId: id }, T0 + 1100));
+    expect(revealed[0]).toMatchObject({ type: "poll.revealed", poll: { tally: [1, 0, 2] } });
+    expect(s.c.snapshot()).toMatchObject({
+      state: { interactive: { polls: [{ id, state: "revealed", tally: [1, 0, 2] }] } },
+    });
+  });
+
+  it("answers bad input with typed errors and changes nothing", () => {
+    const s = setup();
+    s.join("s1", [student(1)]);
+    const id = createPoll(s);
+    const err = (fx: RootEffect[]) =>
+      toUser(fx, "u1").map((f) => (f.type === "error" ? [f.code, f.rid] : f.type));
+    // Drafts are unknown to students; unknown ids too.
+    expect(
+      err(
+        s.batch("s1", [[student(1), { type: "poll.answer", pollId: id, choices: [0], rid: "a" }]]),
+      ),
+    ).toEqual([["unknown_poll", "a"]]);
+    s.staff({ type: "poll.open", pollId: id });
+    expect(
+      err(
+        s.batch("s1", [[student(1), { type: "poll.answer", pollId: id, choices: [7], rid: "b" }]]),
+      ),
+    ).toEqual([["bad_choice", "b"]]);
+    expect(
+      err(
+        s.batch("s1", [
+          [student(1), { type: "poll.answer", pollId: id, choices: [0, 1], rid: "c" }],
+        ]),
+      ),
+    ).toEqual([["bad_choice", "c"]]);
+    expect(
+      err(s.batch("s1", [[student(1), { type: "poll.answer", pollId: "nope", choices: [0] }]])),
+    ).toEqual([["unknown_poll", undefined]]);
+    s.staff({ type: "poll.close", pollId: id });
+    expect(
+      err(
+        s.batch("s1", [[student(1), { type: "poll.answer", pollId: id, choices: [0], rid: "d" }]]),
+      ),
+    ).toEqual([["poll_closed", "d"]]);
+    expect(s.c.interactive.polls.get(id)!.tally).toEqual([0, 0, 0]);
+    // Staff state errors go back to the sender.
+    const bad = toUser(s.staff({ type: "poll.open", pollId: id }), "t");
+    expect(bad[0]).toMatchObject({ type: "error", code: "bad_state", ref: "poll.open" });
+    const draft = toUser(
+      s.staff({ type: "poll.create", kind: "quiz", question: "Q", options: ["a", "b"] }),
+      "t",
+    );
+    expect(draft[0]).toMatchObject({ type: "error", code: "invalid_draft" });
+  });
+
+  it("quiz: correct answers in nothing students get before close; deadline with video grace; leaderboard and results", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2), student(3)]);
+    const id = createPoll(s, {
+      kind: "quiz",
+      correct: [2],
+      timeLimitSec: 10,
+      speedBonus: 100,
+    });
+    const fx: RootEffect[] = [];
+    fx.push(...s.staff({ type: "poll.open", pollId: id }, T0));
+    const ans = (i: number, c: number, delayMs?: number) =>
+      [
+        student(i),
+        {
+          type: "poll.answer",
+          pollId: id,
+          choices: [c],
+          ...(delayMs !== undefined ? { delayMs } : {}),
+        },
+      ] as [Author, StudentCommand];
+    fx.push(...s.batch("s1", [ans(1, 2), ans(2, 0)], T0 + 2000));
+    // Late for the deadline, but within this viewer's 3 s video delay.
+    fx.push(...s.batch("s1", [ans(3, 2, 3000)], T0 + 12_000));
+    expect(toUser(fx, "u3")).toEqual([{ type: "poll.answered", pollId: id, choices: [2] }]);
+    // A quiz keeps the first answer.
+    const again = toUser(s.batch("s1", [ans(2, 2)], T0 + 3000), "u2");
+    expect(again[0]).toMatchObject({ type: "error", code: "already_answered" });
+    fx.push(...s.c.interactive.tick(T0 + 5000));
+    // Everything students could receive so far: events and personal frames; never the answer.
+    const studentSide = JSON.stringify([
+      ...events(fx),
+      ...["u1", "u2", "u3"].flatMap((u) => toUser(fx, u)),
+      s.c.snapshot(),
+    ]);
+    expect(studentSide).not.toContain('"correct":[2]');
+    // No stream: the quiz closes by itself just after its deadline.
+    expect(s.c.interactive.nextDue(T0 + 10_500)).toBeLessThanOrEqual(
+      T0 + 10_000 + NO_VIDEO_SLACK_MS,
+    );
+    const closed = s.c.interactive.tick(T0 + 10_000 + NO_VIDEO_SLACK_MS);
+    const ev = events(closed);
+    expect(ev.map((e) => e.type)).toEqual(["poll.closed", "quiz.leaderboard"]);
+    expect(ev[0]).toMatchObject({ poll: { correct: [2], tally: [1, 0, 2] } });
+    const board = ev[1]!;
+    if (board.type !== "quiz.leaderboard") throw new Error("no leaderboard");
+    expect(board.top.map((r) => [r.userId, r.score])).toEqual([
+      ["u1", 180],
+      ["u3", 110],
+      ["u2", 0],
+    ]);
+    expect(board.players).toBe(3);
+    expect(toUser(closed, "u2")).toEqual([
+      { type: "quiz.result", pollId: id, correct: false, score: 0 },
+    ]);
+    expect(
+      d1(closed).filter((r) => r.table === "engagement_events" && r.kind === "quiz_answer"),
+    ).toHaveLength(3);
+  });
+});
+
+describe("hands and questions at the root", () => {
+  it("keeps the queue in raise order, acks and lowers, and sends the count at a bounded rate", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2), student(3)]);
+    const raise = (i: number) =>
+      [student(i), { type: "hand.raise", rid: `h${i}` }] as [Author, StudentCommand];
+    const fx = s.batch("s1", [raise(2), raise(1), raise(3)], T0);
+    expect(toUser(fx, "u1")).toEqual([
+      { type: "hand.position", raised: true, position: 2, rid: "h1" },
+    ]);
+    const t1 = s.c.interactive.tick(T0 + LIST_MS);
+    expect(events(t1)).toMatchObject([{ type: "hand.count", count: 3 }]);
+    expect(staffFrames(t1).find((f) => f.type === "hand.queue")).toMatchObject({
+      count: 3,
+      hands: [{ userId: "u2" }, { userId: "u1" }, { userId: "u3" }],
+    });
+    const acked = s.staff({ type: "hand.ack", userId: "u2" }, T0 + 1500);
+    expect(toUser(acked, "u2")).toEqual([
+      { type: "hand.position", raised: false, position: null, acknowledged: true },
+    ]);
+    expect(
+      d1(acked)
+        .filter((r) => r.table === "engagement_events")
+        .map((r) => r.kind),
+    ).toEqual(["hand_ack"]);
+    // Nothing more within the bounded rate window; then positions move up.
+    const t2 = s.c.interactive.tick(T0 + 2000 + LIST_MS);
+    expect(events(t2)).toMatchObject([{ type: "hand.count", count: 2 }]);
+    expect(toUser(t2, "u1")).toEqual([{ type: "hand.position", raised: true, position: 1 }]);
+    const miss = toUser(s.staff({ type: "hand.dismiss", userId: "u9" }), "t");
+    expect(miss[0]).toMatchObject({ type: "error", code: "not_raised" });
+    s.staff({ type: "hand.clear" }, T0 + 5000);
+    expect(s.c.snapshot()).toMatchObject({ state: { interactive: { hands: { count: 0 } } } });
+  });
+
+  it("Q&A: pre-moderation, one upvote each, top list at a bounded rate, author told", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2), student(3)]);
+    const noMod = toUser(s.staff({ type: "qa.settings", preModerate: true }, T0, moderator), "m");
+    expect(noMod[0]).toMatchObject({ type: "error", code: "forbidden" });
+    s.staff({ type: "qa.settings", preModerate: true });
+    const asked = s.batch("s1", [[student(1), { type: "qa.ask", text: "Why?", rid: "q" }]]);
+    const ack = toUser(asked, "u1")[0];
+    if (ack?.type !== "qa.asked") throw new Error("no ack");
+    expect(ack.question.state).toBe("pending");
+    const qid = ack.question.id;
+    const vote = (i: number, up = true) =>
+      [student(i), { type: "qa.vote", questionId: qid, up }] as [Author, StudentCommand];
+    // Pending questions do not exist for students yet.
+    expect(toUser(s.batch("s1", [vote(2)]), "u2")[0]).toMatchObject({
+      code: "unknown_question",
+    });
+    expect(
+      toUser(s.staff({ type: "qa.moderate", questionId: qid, action: "approve" }), "u1"),
+    ).toMatchObject([{ type: "qa.mine", question: { state: "visible" } }]);
+    s.batch("s1", [vote(2), vote(3)], T0 + 10);
+    s.batch("s1", [vote(2), vote(3)], T0 + 20); // retried: still one each
+    expect(toUser(s.batch("s1", [vote(1)]), "u1")[0]).toMatchObject({ code: "own_question" });
+    const top = events(s.c.interactive.tick(T0 + 5000)).find((e) => e.type === "qa.top");
+    expect(top).toMatchObject({ top: [{ id: qid, votes: 2 }], total: 1 });
+    // Asking the same again returns the same question (a retried batch).
+    const same = toUser(s.batch("s1", [[student(1), { type: "qa.ask", text: "Why?" }]]), "u1")[0];
+    expect(same).toMatchObject({ type: "qa.asked", question: { id: qid } });
+    expect(s.c.interactive.qa.questions.size).toBe(1);
+    // A reconnecting student gets their own state.
+    const me = toUser(s.c.interactive.joined("s1", [student(2)]), "u2")[0];
+    expect(me).toMatchObject({ type: "interactive.me", votes: [qid], hand: null });
+  });
+
+  it("a failed report's interactive part is resent without losing or doubling", () => {
+    const failed = emptyInteractive();
+    const next = emptyInteractive();
+    addCommand(failed, student(1), { type: "poll.answer", pollId: "p", choices: [0] }, 1);
+    addCommand(failed, student(2), { type: "poll.answer", pollId: "p", choices: [1] }, 1);
+    addCommand(next, student(1), { type: "poll.answer", pollId: "p", choices: [2] }, 2);
+    addCommand(failed, student(1), { type: "qa.ask", text: "a" }, 1);
+    addCommand(next, student(1), { type: "qa.ask", text: "b" }, 2);
+    failed.chats.u1 = { count: 2, at: 1 };
+    next.chats.u1 = { count: 1, at: 2 };
+    requeueInteractive(failed, next);
+    expect(Object.values(next.answers).map((a) => [a.user.id, a.choices])).toEqual([
+      ["u1", [2]],
+      ["u2", [1]],
+    ]);
+    expect(next.asks.map((a) => a.text)).toEqual(["a", "b"]);
+    expect(next.chats.u1!.count).toBe(3);
+  });
+});

@@ -1,0 +1,907 @@
+/**
+ * Polls, quizzes, the hand-raise queue and Q&A at the root: the glue between the
+ * pure domain cores (poll-core, hand-queue-core, qa-core) and the root's effects.
+ * RootCore delegates here: staff commands, the students' batched input from shard
+ * reports, joins (personal state), snapshots, and `tick` for everything sent at a
+ * bounded rate (live tallies, the top questions, the hand count and queue, hand
+ * positions) and for quiz deadlines. Pure: storage work comes out as `interactive`
+ * effects that the shell's InteractiveStore carries out.
+ */
+import {
+  HAND_PAGE_MAX,
+  HAND_WINDOW,
+  LEADERBOARD_N,
+  MAX_DEADLINE_GRACE_MS,
+  QA_TOP_N,
+} from "../protocol/interactive.ts";
+import type {
+  Author,
+  ClassEvent,
+  ClientMessageOf,
+  ErrorCode,
+  InteractiveSnapshot,
+  ServerMessage,
+  StaffFrame,
+} from "../protocol/realtime.ts";
+import type { RootEffect } from "./classroom-core.ts";
+import { type Hand, HandQueue } from "./hand-queue-core.ts";
+import type { InteractiveReport } from "./interactive-shard.ts";
+import { type Answer, draftProblem, leaderboard, type Poll, PollBox } from "./poll-core.ts";
+import { QaBoard, type Question } from "./qa-core.ts";
+import { STAFF_SECTION } from "./rpc.ts";
+
+/** Staff poll tallies: at most this often while votes arrive, ms. */
+export const TALLY_MIN_MS = 250;
+/** `qa.top`, `hand.count`, `hand.queue`, `qa.pending`: at most this often, ms. */
+export const LIST_MS = 1000;
+/** Hand positions pushed to the front of the line: at most this often, ms. */
+export const POSITIONS_MS = 2000;
+/** How many at the front of the line get their position pushed when it changes. */
+export const POSITIONS_PUSHED = 100;
+/** Finished polls kept in snapshots. */
+export const SNAPSHOT_FINISHED = 5;
+/** Pending questions in a `qa.pending` frame. */
+export const PENDING_SHOWN = 50;
+/** A quiz with no video in play closes this long after its deadline (in-flight batches land). */
+export const NO_VIDEO_SLACK_MS = 1000;
+
+/** Small scalar state kept in one storage row. */
+export interface InteractiveMeta {
+  pollSeq: number;
+  questionSeq: number;
+  preModerate: boolean;
+  nextTicket: number;
+  acknowledged: HandQueue["acknowledged"];
+}
+
+/** One row for D1, kept pending in the root's SQLite until flushed (interactive-store.ts). */
+export type D1Row =
+  | {
+      table: "polls";
+      id: string;
+      sessionId: string;
+      kind: Poll["kind"];
+      question: string;
+      options: string[];
+      multiple: boolean;
+      anonymous: boolean;
+      correct: number[] | null;
+      openedAt: number;
+      closedAt: number | null;
+      tally: number[] | null;
+    }
+  | {
+      table: "poll_answers";
+      pollId: string;
+      userId: string;
+      name: string;
+      choices: number[];
+      correct: boolean | null;
+      score: number | null;
+      at: number;
+    }
+  | {
+      table: "questions";
+      id: string;
+      sessionId: string;
+      userId: string;
+      name: string;
+      text: string;
+      state: Question["state"];
+      upvotes: number;
+      askedAt: number;
+      answeredAt: number | null;
+    }
+  | {
+      table: "engagement_events";
+      sessionId: string;
+      userId: string;
+      kind:
+        | "chat"
+        | "question"
+        | "upvote"
+        | "poll_answer"
+        | "quiz_answer"
+        | "hand_raise"
+        | "hand_ack";
+      at: number;
+      ref: string | null;
+      value: number | null;
+    };
+
+/** Storage work for the shell (InteractiveStore), in order. */
+export type InteractiveOp =
+  | { op: "poll"; poll: Poll }
+  | { op: "pollGone"; pollId: string }
+  | { op: "answer"; pollId: string; answer: Answer; delayMs: number }
+  | { op: "hand"; hand: Hand }
+  | { op: "handGone"; userId: string }
+  | { op: "handsCleared" }
+  | { op: "question"; question: Question; answeredAt: number | null }
+  | { op: "vote"; questionId: string; userId: string; up: boolean }
+  | { op: "meta"; meta: InteractiveMeta }
+  /** Pending D1 row; `key` coalesces rows of one poll or question (the newest wins). */
+  | { op: "d1"; row: D1Row; key: string | null }
+  /** Call `tick` at `at` (epoch ms). */
+  | { op: "wake"; at: number };
+
+/** Everything the store restores after a restart. */
+export interface InteractiveData {
+  meta: InteractiveMeta | null;
+  polls: Poll[];
+  answers: { pollId: string; answer: Answer; delayMs: number }[];
+  hands: Hand[];
+  questions: { question: Question; answeredAt: number | null; voters: string[] }[];
+}
+
+/** What InteractiveCore needs from the root. */
+export interface InteractiveHost {
+  /** Append a sequenced class event (RootCore's emit). */
+  emit(fx: RootEffect[], make: (seq: number, at: number) => ClassEvent, now: number): void;
+  /** userId → sections holding their sockets (from shard reports). */
+  userSections(): Map<string, string[]>;
+  /** The class session records are credited to, or null. */
+  sessionId(): string | null;
+  /** Whether the stream is live (viewers are behind, so quizzes wait for their grace). */
+  live(): boolean;
+  /** A new unique id (poll and question ids are D1 primary keys across all classes). */
+  newId(): string;
+}
+
+type StaffCommandMessage = ClientMessageOf<
+  | "poll.create"
+  | "poll.open"
+  | "poll.close"
+  | "poll.reveal"
+  | "poll.discard"
+  | "hand.ack"
+  | "hand.dismiss"
+  | "hand.clear"
+  | "hand.page"
+  | "qa.moderate"
+  | "qa.settings"
+>;
+
+const ERROR_TEXT: Partial<Record<ErrorCode, string>> = {
+  unknown_poll: "There is no such poll.",
+  poll_closed: "That poll is not open.",
+  bad_choice: "That is not a valid choice for this poll.",
+  too_late: "Time is up for that question.",
+  already_answered: "You already answered; your first answer counts.",
+  invalid_draft: "That poll draft is not valid.",
+  bad_state: "The poll cannot do that in its current state.",
+  unknown_question: "There is no such question.",
+  not_votable: "That question cannot be upvoted now.",
+  own_question: "You cannot upvote your own question.",
+  too_many_questions: "You have 3 questions waiting already.",
+  not_raised: "That hand is not raised.",
+};
+
+function errorFrame(code: ErrorCode, ref: string, rid?: string, message?: string): ServerMessage {
+  const f: ServerMessage = {
+    type: "error",
+    code,
+    message: message ?? ERROR_TEXT[code] ?? code,
+    ref,
+  };
+  if (rid !== undefined) f.rid = rid;
+  return f;
+}
+
+/** The root's polls, hands and questions, and when each bounded-rate frame is next due. */
+export class InteractiveCore {
+  readonly polls = new Map<string, PollBox>();
+  hands = new HandQueue();
+  readonly qa = new QaBoard();
+  private readonly answeredAt = new Map<string, number>();
+  private meta: InteractiveMeta = {
+    pollSeq: 0,
+    questionSeq: 0,
+    preModerate: false,
+    nextTicket: 1,
+    acknowledged: null,
+  };
+  // Bounded-rate bookkeeping (memory only: after a restart everything is sent once).
+  private readonly tallyDirty = new Set<string>();
+  private readonly tallySentAt = new Map<string, number>();
+  private handsDirty = false;
+  private handsSentAt = -Infinity;
+  private countSent = -1;
+  private positionsDirty = false;
+  private positionsSentAt = -Infinity;
+  private readonly positionsSent = new Map<string, number>();
+  private qaSentAt = -Infinity;
+  private qaDirty = false;
+  private pendingDirty = false;
+  private topSent = "";
+
+  constructor(private readonly host: InteractiveHost) {}
+
+  /** Put back what the store kept (once, right after construction). */
+  restore(d: InteractiveData): void {
+    if (d.meta) this.meta = d.meta;
+    this.qa.preModerate = this.meta.preModerate;
+    for (const p of d.polls) this.polls.set(p.id, new PollBox(p));
+    for (const a of d.answers) this.polls.get(a.pollId)?.restore(a.answer, a.delayMs);
+    this.hands = HandQueue.from({
+      hands: [...d.hands].sort((a, b) => a.ticket - b.ticket),
+      nextTicket: this.meta.nextTicket,
+      acknowledged: this.meta.acknowledged,
+    });
+    for (const q of d.questions) {
+      this.qa.restore(q.question, q.voters);
+      if (q.answeredAt !== null) this.answeredAt.set(q.question.id, q.answeredAt);
+    }
+    this.qa.takeDirty();
+    // Staff and students get the current lists once after a restart.
+    for (const b of this.polls.values())
+      if (b.poll.state === "open") this.tallyDirty.add(b.poll.id);
+    this.handsDirty = this.hands.count > 0;
+    this.qaDirty = this.qa.questions.size > 0;
+    this.pendingDirty = this.qaDirty;
+  }
+
+  // ---- views -----------------------------------------------------------------
+
+  /** The interactive part of a snapshot (student views). */
+  snapshot(): InteractiveSnapshot {
+    const shown = [...this.polls.values()].filter((b) => b.poll.state !== "draft");
+    const open = shown.filter((b) => b.poll.state === "open");
+    const finished = shown.filter((b) => b.poll.state !== "open").slice(-SNAPSHOT_FINISHED);
+    const polls = [...open, ...finished]
+      .sort((a, b) => (a.poll.openedAt ?? 0) - (b.poll.openedAt ?? 0))
+      .map((b) => b.view(false));
+    return {
+      polls,
+      qa: {
+        top: this.qa.top(QA_TOP_N),
+        total: this.publicTotal(),
+        preModerate: this.qa.preModerate,
+      },
+      hands: { count: this.hands.count },
+    };
+  }
+
+  /** Frames a staff socket gets on connect: poll list, hand queue window, pending questions. */
+  staffFrames(): StaffFrame[] {
+    return [this.pollList(), this.handWindow(0, HAND_WINDOW), this.pendingFrame()];
+  }
+
+  private pollList(): StaffFrame {
+    return { type: "poll.list", polls: [...this.polls.values()].map((b) => b.view(true)) };
+  }
+
+  private handWindow(offset: number, limit: number): StaffFrame {
+    return {
+      type: "hand.queue",
+      count: this.hands.count,
+      offset,
+      hands: this.hands
+        .page(offset, limit)
+        .map((h) => ({ userId: h.userId, name: h.name, position: h.position, at: h.at })),
+      acknowledged: this.hands.acknowledged,
+    };
+  }
+
+  private pendingFrame(): StaffFrame {
+    const pending = this.qa.pending();
+    return {
+      type: "qa.pending",
+      questions: pending.slice(0, PENDING_SHOWN),
+      total: pending.length,
+      preModerate: this.qa.preModerate,
+    };
+  }
+
+  private publicTotal(): number {
+    let n = 0;
+    for (const q of this.qa.questions.values())
+      if (q.state === "visible" || q.state === "answered") n++;
+    return n;
+  }
+
+  // ---- helpers -----------------------------------------------------------------
+
+  private store(fx: RootEffect[], op: InteractiveOp): void {
+    fx.push({ kind: "interactive", op });
+  }
+
+  /** Send `frame` to every socket of `userId` (in the sections that hold them). */
+  private notifyUser(
+    fx: RootEffect[],
+    userId: string,
+    frame: ServerMessage,
+    sections?: string[],
+  ): void {
+    for (const sectionId of sections ?? this.host.userSections().get(userId) ?? [])
+      fx.push({ kind: "control", sectionId, control: { kind: "notify", userId, frame } });
+  }
+
+  private engagement(
+    fx: RootEffect[],
+    userId: string,
+    kind: Extract<D1Row, { table: "engagement_events" }>["kind"],
+    at: number,
+    ref: string | null,
+    value: number | null = null,
+  ): void {
+    const sessionId = this.host.sessionId();
+    if (!sessionId) return;
+    this.store(fx, {
+      op: "d1",
+      key: null,
+      row: { table: "engagement_events", sessionId, userId, kind, at, ref, value },
+    });
+  }
+
+  private saveMeta(fx: RootEffect[]): void {
+    this.meta.preModerate = this.qa.preModerate;
+    const { nextTicket, acknowledged } = this.hands.toMeta();
+    this.meta.nextTicket = nextTicket;
+    this.meta.acknowledged = acknowledged;
+    this.store(fx, { op: "meta", meta: { ...this.meta } });
+  }
+
+  private saveQuestion(fx: RootEffect[], q: Question): void {
+    const answeredAt = this.answeredAt.get(q.id) ?? null;
+    this.store(fx, { op: "question", question: { ...q, from: { ...q.from } }, answeredAt });
+    const sessionId = this.host.sessionId();
+    if (!sessionId) return;
+    this.store(fx, {
+      op: "d1",
+      key: `question:${q.id}`,
+      row: {
+        table: "questions",
+        id: q.id,
+        sessionId,
+        userId: q.from.id,
+        name: q.from.name,
+        text: q.text,
+        state: q.state,
+        upvotes: q.votes,
+        askedAt: q.at,
+        answeredAt,
+      },
+    });
+  }
+
+  private pollRow(fx: RootEffect[], b: PollBox): void {
+    const sessionId = this.host.sessionId();
+    const p = b.poll;
+    if (!sessionId || p.openedAt === null) return;
+    const finished = p.state === "closed" || p.state === "revealed";
+    this.store(fx, {
+      op: "d1",
+      key: `poll:${p.id}`,
+      row: {
+        table: "polls",
+        id: p.id,
+        sessionId,
+        kind: p.kind,
+        question: p.question,
+        options: p.options,
+        multiple: p.multiple,
+        anonymous: p.anonymous,
+        correct: p.kind === "quiz" ? (p.correct ?? []) : null,
+        openedAt: p.openedAt,
+        closedAt: p.closedAt,
+        tally: finished ? [...b.tally] : null,
+      },
+    });
+  }
+
+  /** Drain the hand queue's raise/ack records into engagement rows. */
+  private handEvents(fx: RootEffect[]): void {
+    for (const e of this.hands.events.splice(0)) {
+      if (e.kind === "raise") this.engagement(fx, e.userId, "hand_raise", e.at, null);
+      else if (e.kind === "ack") this.engagement(fx, e.userId, "hand_ack", e.at, null);
+    }
+  }
+
+  // ---- students (batched by shards) ------------------------------------------
+
+  /** Apply one shard's batch of students' answers, hands, questions, votes and chat counts. */
+  report(sectionId: string, r: InteractiveReport, now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    const here = [sectionId];
+    for (const a of Object.values(r.answers)) {
+      const b = this.polls.get(a.pollId);
+      const err =
+        !b || b.poll.state === "draft"
+          ? "unknown_poll"
+          : b.answer({
+              pollId: a.pollId,
+              userId: a.user.id,
+              name: a.user.name,
+              choices: a.choices,
+              at: a.at,
+              ...(a.delayMs !== undefined ? { delayMs: a.delayMs } : {}),
+            });
+      if (err || !b) {
+        this.notifyUser(
+          fx,
+          a.user.id,
+          errorFrame(err ?? "unknown_poll", "poll.answer", a.rid),
+          here,
+        );
+        continue;
+      }
+      const mine = b.answers.get(a.user.id)!;
+      this.store(fx, {
+        op: "answer",
+        pollId: b.poll.id,
+        answer: mine,
+        delayMs: b.delayOf(a.user.id),
+      });
+      this.tallyDirty.add(b.poll.id);
+      const ack: ServerMessage = {
+        type: "poll.answered",
+        pollId: b.poll.id,
+        choices: mine.choices,
+      };
+      if (a.rid !== undefined) ack.rid = a.rid;
+      this.notifyUser(fx, a.user.id, ack, here);
+    }
+    for (const h of Object.values(r.hands)) {
+      let position: number | null = null;
+      if (h.up) {
+        const before = this.hands.position(h.user.id);
+        position = this.hands.raise(h.user.id, h.user.name, h.at);
+        if (before === null) {
+          const hand = this.hands.get(h.user.id);
+          if (hand) this.store(fx, { op: "hand", hand });
+          this.saveMeta(fx);
+        }
+      } else if (this.hands.lower(h.user.id, h.at, "self")) {
+        this.store(fx, { op: "handGone", userId: h.user.id });
+      }
+      this.handsDirty = true;
+      this.positionsDirty = true;
+      if (position !== null) this.positionsSent.set(h.user.id, position);
+      else this.positionsSent.delete(h.user.id);
+      const ack: ServerMessage = { type: "hand.position", raised: position !== null, position };
+      if (h.rid !== undefined) ack.rid = h.rid;
+      this.notifyUser(fx, h.user.id, ack, here);
+    }
+    this.handEvents(fx);
+    for (const q of r.asks) {
+      const id = this.host.newId();
+      const out = this.qa.ask(id, { id: q.user.id, name: q.user.name }, q.text, q.at);
+      if (typeof out === "string") {
+        this.notifyUser(fx, q.user.id, errorFrame(out, "qa.ask", q.rid), here);
+        continue;
+      }
+      if (out.id === id) {
+        this.meta.questionSeq++;
+        this.saveMeta(fx);
+        this.saveQuestion(fx, out);
+        this.engagement(fx, q.user.id, "question", q.at, out.id);
+        this.qaDirty = true;
+        if (out.state === "pending") this.pendingDirty = true;
+      }
+      const ack: ServerMessage = { type: "qa.asked", question: { ...out, from: { ...out.from } } };
+      if (q.rid !== undefined) ack.rid = q.rid;
+      this.notifyUser(fx, q.user.id, ack, here);
+    }
+    for (const v of Object.values(r.votes)) {
+      const had = this.qa.hasVoted(v.questionId, v.user.id);
+      const q = this.qa.questions.get(v.questionId);
+      // Hidden and pending questions do not exist for students.
+      const err =
+        !q || q.state === "hidden" || q.state === "pending"
+          ? "unknown_question"
+          : this.qa.vote(v.questionId, v.user.id, v.up);
+      if (err) {
+        this.notifyUser(fx, v.user.id, errorFrame(err, "qa.vote", v.rid), here);
+        continue;
+      }
+      if (had !== v.up && q) {
+        this.store(fx, { op: "vote", questionId: v.questionId, userId: v.user.id, up: v.up });
+        this.saveQuestion(fx, q);
+        if (v.up) this.engagement(fx, v.user.id, "upvote", v.at, v.questionId);
+        this.qaDirty = true;
+      }
+      const ack: ServerMessage = { type: "qa.voted", questionId: v.questionId, up: v.up };
+      if (v.rid !== undefined) ack.rid = v.rid;
+      this.notifyUser(fx, v.user.id, ack, here);
+    }
+    for (const [userId, c] of Object.entries(r.chats))
+      this.engagement(fx, userId, "chat", c.at, null, c.count);
+    fx.push(...this.wake(now));
+    return fx;
+  }
+
+  /** Users joined `sectionId`: send each their own answers, hand and questions, if they have any. */
+  joined(sectionId: string, users: Author[]): RootEffect[] {
+    const fx: RootEffect[] = [];
+    const recent = [...this.polls.values()].filter((b) => b.poll.state !== "draft").slice(-20);
+    for (const u of users) {
+      const answers = recent
+        .map((b) => ({ pollId: b.poll.id, choices: b.answers.get(u.id)?.choices }))
+        .filter((a): a is { pollId: string; choices: number[] } => a.choices !== undefined);
+      const hand = this.hands.position(u.id);
+      const votes = this.qa.votesOf(u.id);
+      const questions = this.qa.askedBy(u.id);
+      if (!answers.length && hand === null && !votes.length && !questions.length) continue;
+      this.notifyUser(fx, u.id, { type: "interactive.me", answers, hand, votes, questions }, [
+        sectionId,
+      ]);
+    }
+    return fx;
+  }
+
+  // ---- staff -------------------------------------------------------------------
+
+  /** A staff command (already role-checked by the shard and the root). */
+  command(by: Author, m: StaffCommandMessage, now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    const refuse = (code: ErrorCode, message?: string) =>
+      this.notifyUser(
+        fx,
+        by.id,
+        errorFrame(code, m.type, "rid" in m ? m.rid : undefined, message),
+        [STAFF_SECTION],
+      );
+    const staff = (frame: StaffFrame) => fx.push({ kind: "staff", frame });
+    switch (m.type) {
+      case "poll.create": {
+        const draft = {
+          kind: m.kind,
+          question: m.question,
+          options: m.options,
+          multiple: m.multiple ?? false,
+          anonymous: m.anonymous ?? false,
+          ...(m.correct ? { correct: m.correct } : {}),
+          ...(m.timeLimitSec ? { timeLimitSec: m.timeLimitSec } : {}),
+          ...(m.speedBonus ? { speedBonus: m.speedBonus } : {}),
+        };
+        const problem =
+          draftProblem(draft) ??
+          (m.kind === "poll" && (m.correct || m.timeLimitSec || m.speedBonus)
+            ? "Only quizzes have correct options, time limits and speed bonuses."
+            : null);
+        if (problem) {
+          refuse("invalid_draft", problem);
+          break;
+        }
+        this.meta.pollSeq++;
+        const poll: Poll = {
+          ...draft,
+          id: this.host.newId(),
+          state: "draft",
+          openedAt: null,
+          closesAt: null,
+          closedAt: null,
+        };
+        this.polls.set(poll.id, new PollBox(poll));
+        this.saveMeta(fx);
+        this.store(fx, { op: "poll", poll });
+        const ack: ServerMessage = { type: "poll.created", pollId: poll.id };
+        if (m.rid !== undefined) ack.rid = m.rid;
+        this.notifyUser(fx, by.id, ack, [STAFF_SECTION]);
+        staff(this.pollList());
+        break;
+      }
+      case "poll.open": {
+        const b = this.polls.get(m.pollId);
+        if (!b) {
+          refuse("unknown_poll");
+          break;
+        }
+        if (b.poll.state !== "draft") {
+          refuse("bad_state", "Only a draft can be opened.");
+          break;
+        }
+        b.open(now);
+        this.store(fx, { op: "poll", poll: b.poll });
+        this.pollRow(fx, b);
+        this.host.emit(
+          fx,
+          (seq, at) => ({ type: "poll.opened", seq, at, poll: b.view(false) }),
+          now,
+        );
+        staff(this.pollList());
+        this.tallyDirty.add(b.poll.id);
+        break;
+      }
+      case "poll.close": {
+        const b = this.polls.get(m.pollId);
+        if (!b) {
+          refuse("unknown_poll");
+          break;
+        }
+        if (b.poll.state !== "open") {
+          refuse("bad_state", "Only an open poll can be closed.");
+          break;
+        }
+        this.closePoll(fx, b, now);
+        break;
+      }
+      case "poll.reveal": {
+        const b = this.polls.get(m.pollId);
+        if (!b) {
+          refuse("unknown_poll");
+          break;
+        }
+        if (b.poll.state !== "closed") {
+          refuse("bad_state", "Close the poll first.");
+          break;
+        }
+        b.reveal();
+        this.store(fx, { op: "poll", poll: b.poll });
+        this.host.emit(
+          fx,
+          (seq, at) => ({ type: "poll.revealed", seq, at, poll: b.view(false) }),
+          now,
+        );
+        staff(this.pollList());
+        break;
+      }
+      case "poll.discard": {
+        const b = this.polls.get(m.pollId);
+        if (!b) {
+          refuse("unknown_poll");
+          break;
+        }
+        if (b.poll.state !== "draft") {
+          refuse("bad_state", "Only a draft can be discarded.");
+          break;
+        }
+        this.polls.delete(m.pollId);
+        this.store(fx, { op: "pollGone", pollId: m.pollId });
+        staff(this.pollList());
+        break;
+      }
+      case "hand.ack":
+      case "hand.dismiss": {
+        const ok =
+          m.type === "hand.ack"
+            ? this.hands.ack(m.userId, now)
+            : this.hands.lower(m.userId, now, "staff");
+        if (!ok) {
+          refuse("not_raised");
+          break;
+        }
+        this.store(fx, { op: "handGone", userId: m.userId });
+        this.saveMeta(fx);
+        this.handEvents(fx);
+        this.positionsSent.delete(m.userId);
+        const frame: ServerMessage = { type: "hand.position", raised: false, position: null };
+        if (m.type === "hand.ack") frame.acknowledged = true;
+        this.notifyUser(fx, m.userId, frame);
+        this.handsDirty = this.positionsDirty = true;
+        break;
+      }
+      case "hand.clear": {
+        if (this.hands.lowerAll(now) > 0) {
+          this.store(fx, { op: "handsCleared" });
+          this.handEvents(fx);
+          // One `hand.count` 0 tells every student their hand is down (no per-user frames).
+          this.positionsSent.clear();
+          this.handsDirty = true;
+        }
+        break;
+      }
+      case "hand.page":
+        this.notifyUser(
+          fx,
+          by.id,
+          this.handWindow(m.offset, Math.min(m.limit ?? HAND_WINDOW, HAND_PAGE_MAX)),
+          [STAFF_SECTION],
+        );
+        break;
+      case "qa.moderate": {
+        const err = this.qa.moderate(m.questionId, m.action);
+        if (err) {
+          refuse(err);
+          break;
+        }
+        const q = this.qa.questions.get(m.questionId)!;
+        if (m.action === "answer") this.answeredAt.set(q.id, now);
+        this.saveQuestion(fx, q);
+        this.notifyUser(fx, q.from.id, {
+          type: "qa.mine",
+          question: { ...q, from: { ...q.from } },
+        });
+        this.qaDirty = this.pendingDirty = true;
+        fx.push({
+          kind: "audit",
+          at: now,
+          actorId: by.id,
+          action: `qa.${m.action}`,
+          target: q.id,
+          detail: null,
+        });
+        break;
+      }
+      case "qa.settings": {
+        if (by.role !== "teacher") {
+          refuse("forbidden", "Only the teacher may do that.");
+          break;
+        }
+        if (this.qa.preModerate === m.preModerate) break;
+        this.qa.preModerate = m.preModerate;
+        this.saveMeta(fx);
+        this.host.emit(
+          fx,
+          (seq, at) => ({ type: "qa.settings", seq, at, preModerate: m.preModerate }),
+          now,
+        );
+        this.pendingDirty = true;
+        break;
+      }
+      default:
+        m satisfies never;
+    }
+    fx.push(...this.wake(now));
+    return fx;
+  }
+
+  private closePoll(fx: RootEffect[], b: PollBox, now: number): void {
+    b.close(now);
+    this.store(fx, { op: "poll", poll: b.poll });
+    this.pollRow(fx, b);
+    const results = b.results();
+    const quiz = b.poll.kind === "quiz";
+    const sessionId = this.host.sessionId();
+    for (const r of results) {
+      if (sessionId && !b.poll.anonymous) {
+        this.store(fx, {
+          op: "d1",
+          key: null,
+          row: {
+            table: "poll_answers",
+            pollId: b.poll.id,
+            userId: r.userId,
+            name: r.name,
+            choices: r.choices,
+            correct: r.correct,
+            score: r.score,
+            at: r.at,
+          },
+        });
+      }
+      this.engagement(fx, r.userId, quiz ? "quiz_answer" : "poll_answer", r.at, b.poll.id, r.score);
+    }
+    this.host.emit(fx, (seq, at) => ({ type: "poll.closed", seq, at, poll: b.view(false) }), now);
+    this.tallyDirty.delete(b.poll.id);
+    fx.push(
+      { kind: "staff", frame: this.tallyFrame(b, now) },
+      { kind: "staff", frame: this.pollList() },
+    );
+    if (!quiz) return;
+    const quizzes = [...this.polls.values()].filter((x) => x.poll.kind === "quiz");
+    const players = new Set<string>();
+    for (const x of quizzes) for (const u of x.answers.keys()) players.add(u);
+    const top = leaderboard(quizzes, LEADERBOARD_N);
+    this.host.emit(
+      fx,
+      (seq, at) => ({
+        type: "quiz.leaderboard",
+        seq,
+        at,
+        pollId: b.poll.id,
+        top,
+        players: players.size,
+      }),
+      now,
+    );
+    const where = this.host.userSections();
+    for (const r of results) {
+      this.notifyUser(
+        fx,
+        r.userId,
+        {
+          type: "quiz.result",
+          pollId: b.poll.id,
+          correct: r.correct ?? false,
+          score: r.score ?? 0,
+        },
+        where.get(r.userId) ?? [],
+      );
+    }
+  }
+
+  private tallyFrame(b: PollBox, now: number): StaffFrame {
+    this.tallySentAt.set(b.poll.id, now);
+    return {
+      type: "poll.tally",
+      pollId: b.poll.id,
+      tally: [...b.tally],
+      answered: b.answered,
+      at: now,
+    };
+  }
+
+  // ---- bounded-rate output -----------------------------------------------------
+
+  /** When a quiz closes by itself: its deadline plus the largest grace any viewer may get. */
+  private autoCloseAt(b: PollBox): number | null {
+    if (b.poll.state !== "open" || b.poll.closesAt === null) return null;
+    return b.poll.closesAt + (this.host.live() ? MAX_DEADLINE_GRACE_MS : NO_VIDEO_SLACK_MS);
+  }
+
+  /** Ask the shell for a `tick` when the next bounded-rate frame or deadline is due. */
+  private wake(now: number): RootEffect[] {
+    const at = this.nextDue(now);
+    return at === null ? [] : [{ kind: "interactive", op: { op: "wake", at } }];
+  }
+
+  /** The next time `tick` has work, or null. */
+  nextDue(now: number): number | null {
+    let due = Infinity;
+    for (const b of this.polls.values()) {
+      if (b.poll.state !== "open") continue;
+      // Only while votes arrive: an idle open poll holds no timer (the object may sleep).
+      if (this.tallyDirty.has(b.poll.id))
+        due = Math.min(due, (this.tallySentAt.get(b.poll.id) ?? -Infinity) + TALLY_MIN_MS);
+      const close = this.autoCloseAt(b);
+      if (close !== null) due = Math.min(due, close);
+    }
+    if (this.handsDirty) due = Math.min(due, this.handsSentAt + LIST_MS);
+    if (this.positionsDirty) due = Math.min(due, this.positionsSentAt + POSITIONS_MS);
+    if (this.qaDirty || this.pendingDirty) due = Math.min(due, this.qaSentAt + LIST_MS);
+    return due === Infinity ? null : Math.max(now, due);
+  }
+
+  /** Send what is due (tallies, lists, counts, positions) and close quizzes past their deadline. */
+  tick(now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    for (const b of [...this.polls.values()]) {
+      const close = this.autoCloseAt(b);
+      if (close !== null && now >= close) {
+        this.closePoll(fx, b, now);
+        continue;
+      }
+      if (b.poll.state !== "open" || !this.tallyDirty.has(b.poll.id)) continue;
+      if (now - (this.tallySentAt.get(b.poll.id) ?? -Infinity) >= TALLY_MIN_MS) {
+        this.tallyDirty.delete(b.poll.id);
+        fx.push({ kind: "staff", frame: this.tallyFrame(b, now) });
+      }
+    }
+    if (this.handsDirty && now - this.handsSentAt >= LIST_MS) {
+      this.handsDirty = false;
+      this.handsSentAt = now;
+      const count = this.hands.count;
+      if (count !== this.countSent) {
+        this.countSent = count;
+        this.host.emit(fx, (seq, at) => ({ type: "hand.count", seq, at, count }), now);
+      }
+      fx.push({ kind: "staff", frame: this.handWindow(0, HAND_WINDOW) });
+    }
+    if (this.positionsDirty && now - this.positionsSentAt >= POSITIONS_MS) {
+      this.positionsDirty = false;
+      this.positionsSentAt = now;
+      const where = this.host.userSections();
+      for (const h of this.hands.page(0, POSITIONS_PUSHED)) {
+        if (this.positionsSent.get(h.userId) === h.position) continue;
+        this.positionsSent.set(h.userId, h.position);
+        this.notifyUser(
+          fx,
+          h.userId,
+          { type: "hand.position", raised: true, position: h.position },
+          where.get(h.userId) ?? [],
+        );
+      }
+    }
+    if ((this.qaDirty || this.pendingDirty) && now - this.qaSentAt >= LIST_MS) {
+      this.qaSentAt = now;
+      if (this.qaDirty || this.qa.takeDirty()) {
+        this.qaDirty = false;
+        const top = this.qa.top(QA_TOP_N);
+        const total = this.publicTotal();
+        const key = JSON.stringify([top, total]);
+        if (key !== this.topSent) {
+          this.topSent = key;
+          this.host.emit(fx, (seq, at) => ({ type: "qa.top", seq, at, top, total }), now);
+        }
+      }
+      if (this.pendingDirty) {
+        this.pendingDirty = false;
+        fx.push({ kind: "staff", frame: this.pendingFrame() });
+      }
+    }
+    fx.push(...this.wake(now));
+    return fx;
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The root's storage for polls, hands and Q&A: the shell side of interactive-core.ts.
+ * Keeps polls, answers, raised hands, questions and votes in the Classroom's SQLite
+ * (so a root restart loses nothing), holds D1 rows pending there, and flushes them to
+ * D1 in batches from the root's alarm — like attendance, a failed chunk goes back.
+ */
+import type { Hand } from "./hand-queue-core.ts";
+import type { D1Row, InteractiveData, InteractiveMeta, InteractiveOp } from "./interactive-core.ts";
+import type { Answer, Poll } from "./poll-core.ts";
+import type { Question } from "./qa-core.ts";
+
+/** Pending D1 rows per flush, and per D1 batch. */
+const FLUSH_ROWS = 2000;
+const CHUNK = 200;
+
+/** What the shell must do after one op. */
+export interface StoreOutcome {
+  /** A D1 row is pending: make sure the flush alarm is set. */
+  d1?: boolean;
+  /** Run the interactive tick at this time. */
+  wake?: number;
+}
+
+export class InteractiveStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS ix_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ix_polls (id TEXT PRIMARY KEY, ord INTEGER NOT NULL, poll TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ix_answers (poll_id TEXT NOT NULL, user_id TEXT NOT NULL, answer TEXT NOT NULL,
+        delay INTEGER NOT NULL, PRIMARY KEY (poll_id, user_id));
+      CREATE TABLE IF NOT EXISTS ix_hands (user_id TEXT PRIMARY KEY, hand TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ix_questions (id TEXT PRIMARY KEY, question TEXT NOT NULL, answered_at INTEGER);
+      CREATE TABLE IF NOT EXISTS ix_votes (question_id TEXT NOT NULL, user_id TEXT NOT NULL,
+        PRIMARY KEY (question_id, user_id));
+      CREATE TABLE IF NOT EXISTS ix_d1 (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE, row TEXT NOT NULL);`);
+  }
+
+  /** Everything kept, for InteractiveCore.restore. */
+  load(): InteractiveData {
+    const meta = this.sql
+      .exec<{ v: string }>("SELECT v FROM ix_meta WHERE k = 'meta'")
+      .toArray()[0]?.v;
+    const voters = new Map<string, string[]>();
+    for (const v of this.sql
+      .exec<{ question_id: string; user_id: string }>("SELECT question_id, user_id FROM ix_votes")
+      .toArray()) {
+      const list = voters.get(v.question_id);
+      if (list) list.push(v.user_id);
+      else voters.set(v.question_id, [v.user_id]);
+    }
+    return {
+      meta: meta ? (JSON.parse(meta) as InteractiveMeta) : null,
+      polls: this.sql
+        .exec<{ poll: string }>("SELECT poll FROM ix_polls ORDER BY ord")
+        .toArray()
+        .map((r) => JSON.parse(r.poll) as Poll),
+      answers: this.sql
+        .exec<{ poll_id: string; answer: string; delay: number }>(
+          "SELECT poll_id, answer, delay FROM ix_answers",
+        )
+        .toArray()
+        .map((r) => ({
+          pollId: r.poll_id,
+          answer: JSON.parse(r.answer) as Answer,
+          delayMs: r.delay,
+        })),
+      hands: this.sql
+        .exec<{ hand: string }>("SELECT hand FROM ix_hands")
+        .toArray()
+        .map((r) => JSON.parse(r.hand) as Hand),
+      questions: this.sql
+        .exec<{ id: string; question: string; answered_at: number | null }>(
+          "SELECT id, question, answered_at FROM ix_questions",
+        )
+        .toArray()
+        .map((r) => ({
+          question: JSON.parse(r.question) as Question,
+          answeredAt: r.answered_at,
+          voters: voters.get(r.id) ?? [],
+        })),
+    };
+  }
+
+  /** Carry out one op. */
+  apply(op: InteractiveOp): StoreOutcome {
+    const sql = this.sql;
+    switch (op.op) {
+      case "poll":
+        sql.exec(
+          `INSERT INTO ix_polls VALUES (?, (SELECT coalesce(max(ord), 0) + 1 FROM ix_polls), ?)
+           ON CONFLICT (id) DO UPDATE SET poll = excluded.poll`,
+          op.poll.id,
+          JSON.stringify(op.poll),
+        );
+        return {};
+      case "pollGone":
+        sql.exec("DELETE FROM ix_polls WHERE id = ?", op.pollId);
+        sql.exec("DELETE FROM ix_answers WHERE poll_id = ?", op.pollId);
+        return {};
+      case "answer":
+        sql.exec(
+          "INSERT OR REPLACE INTO ix_answers VALUES (?, ?, ?, ?)",
+          op.pollId,
+          op.answer.userId,
+          JSON.stringify(op.answer),
+          op.delayMs,
+        );
+        return {};
+      case "hand":
+        sql.exec(
+          "INSERT OR REPLACE INTO ix_hands VALUES (?, ?)",
+          op.hand.userId,
+          JSON.stringify(op.hand),
+        );
+        return {};
+      case "handGone":
+        sql.exec("DELETE FROM ix_hands WHERE user_id = ?", op.userId);
+        return {};
+      case "handsCleared":
+        sql.exec("DELETE FROM ix_hands");
+        return {};
+      case "question":
+        sql.exec(
+          "INSERT OR REPLACE INTO ix_questions VALUES (?, ?, ?)",
+          op.question.id,
+          JSON.stringify(op.question),
+          op.answeredAt,
+        );
+        return {};
+      case "vote":
+        if (op.up)
+          sql.exec("INSERT OR IGNORE INTO ix_votes VALUES (?, ?)", op.questionId, op.userId);
+        else
+          sql.exec(
+            "DELETE FROM ix_votes WHERE question_id = ? AND user_id = ?",
+            op.questionId,
+            op.userId,
+          );
+        return {};
+      case "meta":
+        sql.exec("INSERT OR REPLACE INTO ix_meta VALUES ('meta', ?)", JSON.stringify(op.meta));
+        return {};
+      case "d1":
+        // A keyed row (one poll, one question) replaces its older pending version.
+        if (op.key !== null) sql.exec("DELETE FROM ix_d1 WHERE k = ?", op.key);
+        sql.exec("INSERT INTO ix_d1 (k, row) VALUES (?, ?)", op.key, JSON.stringify(op.row));
+        return { d1: true };
+      case "wake":
+        return { wake: op.at };
+      default:
+        return op satisfies never;
+    }
+  }
+
+  /** Pending D1 rows now. */
+  pending(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ix_d1").one().n;
+  }
+
+  /**
+   * Write pending rows to D1 in order (polls before their answers). Rows are taken out
+   * synchronously first, so rows added meanwhile stay pending; a failed chunk and the
+   * ones after it go back under their old ids (a newer version of a keyed row wins).
+   */
+  async flush(db: D1Database, classId: string): Promise<void> {
+    const rows = this.sql
+      .exec<{ id: number; k: string | null; row: string }>(
+        `SELECT id, k, row FROM ix_d1 ORDER BY id LIMIT ${FLUSH_ROWS}`,
+      )
+      .toArray();
+    if (rows.length === 0) return;
+    this.sql.exec("DELETE FROM ix_d1 WHERE id <= ?", rows[rows.length - 1]!.id);
+    const stmts = rows.map((r) => statement(db, classId, JSON.parse(r.row) as D1Row));
+    let done = 0;
+    try {
+      for (; done < rows.length; done += CHUNK) await db.batch(stmts.slice(done, done + CHUNK));
+    } catch (err) {
+      for (const r of rows.slice(done)) {
+        if (r.k !== null && this.sql.exec("SELECT 1 FROM ix_d1 WHERE k = ?", r.k).toArray().length)
+          continue;
+        this.sql.exec(
+          "INSERT OR IGNORE INTO ix_d1 (id, k, row) VALUES (?, ?, ?)",
+          r.id,
+          r.k,
+          r.row,
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+/** The D1 statement of one pending row. */
+function statement(db: D1Database, _classId: string, r: D1Row): D1PreparedStatement {
+  switch (r.table) {
+    case "polls":
+      return db
+        .prepare(
+          `INSERT INTO polls (id, session_id, kind, question, options, multiple, anonymous, correct, opened_at, closed_at, tally)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET closed_at = excluded.closed_at, tally = excluded.tally`,
+        )
+        .bind(
+          r.id,
+          r.sessionId,
+          r.kind,
+          r.question,
+          JSON.stringify(r.options),
+          r.multiple ? 1 : 0,
+          r.anonymous ? 1 : 0,
+          r.correct ? JSON.stringify(r.correct) : null,
+          r.openedAt,
+          r.closedAt,
+          r.tally ? JSON.stringify(r.tally) : null,
+        );
+    case "poll_answers":
+      return db
+        .prepare(
+          `INSERT INTO poll_answers (poll_id, user_id, display_name, choices, correct, score, answered_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (poll_id, user_id) DO UPDATE SET choices = excluded.choices,
+             correct = excluded.correct, score = excluded.score, answered_at = excluded.answered_at`,
+        )
+        .bind(
+          r.pollId,
+          r.userId,
+          r.name,
+          JSON.stringify(r.choices),
+          r.correct === null ? null : r.correct ? 1 : 0,
+          r.score,
+          r.at,
+        );
+    case "questions":
+      return db
+        .prepare(
+          `INSERT INTO questions (id, session_id, user_id, display_name, text, state, upvotes, asked_at, answered_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET state = excluded.state, upvotes = excluded.upvotes,
+             answered_at = excluded.answered_at`,
+        )
+        .bind(
+          r.id,
+          r.sessionId,
+          r.userId,
+          r.name,
+          r.text,
+          r.state,
+          r.upvotes,
+          r.askedAt,
+          r.answeredAt,
+        );
+    case "engagement_events":
+      return db
+        .prepare(
+          "INSERT INTO engagement_events (session_id, user_id, kind, at, ref, value) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(r.sessionId, r.userId, r.kind, r.at, r.ref, r.value);
+    default:
+      return r satisfies never;
+  }
+}
