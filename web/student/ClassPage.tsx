@@ -8,6 +8,7 @@ import { ClassActivity } from "./ClassActivity.tsx";
 import { ClassInfo } from "./ClassInfo.tsx";
 import { NotifyToggle } from "./NotifyToggle.tsx";
 import { SidePanel } from "./SidePanel.tsx";
+import { SlideArea } from "./SlideArea.tsx";
 import { VideoArea } from "./VideoArea.tsx";
 import { VideoDelay } from "./VideoDelay.tsx";
 
@@ -48,6 +49,7 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
         <div class="classroom-video">
           <VideoArea cls={cls} stream={{ status: state.stream }} report={sync} />
           <VideoDelay sync={sync} view={syncView} />
+          <SlideArea board={state.board} />
           <ClassActivity state={state} socket={socket} sync={syncView} />
         </div>
         <SidePanel user={user} classId={cls.id} state={state} socket={socket} />

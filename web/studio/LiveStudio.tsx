@@ -8,6 +8,7 @@ import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { InteractiveStudio } from "./InteractiveStudio.tsx";
 import { MediaPanel, type StreamHealth } from "./media/MediaPanel.tsx";
+import { SlidesStudio } from "./SlidesStudio.tsx";
 import { StudioChat } from "./StudioChat.tsx";
 
 type State =
@@ -125,13 +126,14 @@ export function LiveStudio(props: { classId: string }) {
 }
 
 /**
- * The studio's real-time panels on one classroom connection: polls and quizzes, hands
- * and Q&A, then chat and moderation.
+ * The studio's real-time panels on one classroom connection: slides and whiteboard,
+ * polls and quizzes, hands and Q&A, then chat and moderation.
  */
 function StudioRoom(props: { cls: ClassPublic; manage: boolean }) {
   const room = useClassroom(props.cls.id);
   return (
     <>
+      <SlidesStudio cls={props.cls} room={room} />
       <InteractiveStudio cls={props.cls} room={room} teacher={props.manage} />
       <StudioChat cls={props.cls} manage={props.manage} room={room} />
     </>

@@ -1,0 +1,494 @@
+/**
+ * The studio's Slides panel: upload a PDF or images as a deck (rendered to page images
+ * here, uploaded with a progress bar), present a deck, page through it (buttons, page
+ * box, arrow keys), and draw on the slide or a blank board — pen with pressure, colours,
+ * sizes, eraser, undo, clear. Strokes go out in batches about every 50 ms while drawing,
+ * so students see the ink grow; this screen draws its own stroke at once and lets the
+ * server's copy take over when it comes back complete.
+ */
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { ClassPublic } from "../../protocol/api.ts";
+import {
+  BOARD_COLORS,
+  BOARD_SIZES,
+  type BoardColor,
+  type BoardPoint,
+  type BoardSize,
+  type BoardTool,
+  blankSlide,
+  MAX_POINTS_PER_BATCH,
+  MAX_POINTS_PER_STROKE,
+} from "../../protocol/board.ts";
+import { MAX_PDF_BYTES, type SlideDeck } from "../../protocol/slides.ts";
+import { Notice } from "../components/Notice.tsx";
+import { SlideStage } from "../components/SlideStage.tsx";
+import { api, errorMessage } from "../lib/api.ts";
+import type { Drawable } from "../lib/board-draw.ts";
+import type { ClassroomSocket } from "../lib/classroom-socket.ts";
+import type { ClassroomState } from "../lib/classroom-state.ts";
+import { renderImages, renderPdf } from "./slides/pages.ts";
+import { uploadDeck } from "./slides/upload.ts";
+
+/** How often a stroke being drawn is sent, ms. */
+const BATCH_MS = 50;
+
+const COLOR_NAMES: Record<BoardColor, string> = {
+  "#111827": "Black",
+  "#ffffff": "White",
+  "#dc2626": "Red",
+  "#ea580c": "Orange",
+  "#facc15": "Yellow",
+  "#16a34a": "Green",
+  "#2563eb": "Blue",
+  "#9333ea": "Purple",
+};
+
+type Room = { state: ClassroomState; socket: ClassroomSocket };
+
+type UploadState =
+  | { phase: "idle" }
+  | { phase: "rendering"; done: number; total: number }
+  | { phase: "uploading"; sent: number; total: number }
+  | { phase: "error"; message: string };
+
+/** A stroke this screen is drawing (or drew and the server has not finished echoing). */
+interface LocalStroke extends Drawable {
+  id: string;
+  slide: string;
+  /** Points not yet sent. */
+  pending: BoardPoint[];
+}
+
+const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 1e4) / 1e4;
+const newStrokeId = () =>
+  Date.now().toString(36) +
+  Math.random()
+    .toString(36)
+    .slice(2, 8)
+    .replace(/[^a-z0-9]/g, "");
+
+export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
+  const { state, socket } = props.room;
+  const [decks, setDecks] = useState<SlideDeck[] | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
+  const [upload, setUpload] = useState<UploadState>({ phase: "idle" });
+  const [tool, setTool] = useState<BoardTool>("pen");
+  const [color, setColor] = useState<BoardColor>("#dc2626");
+  const [size, setSize] = useState<BoardSize>(6);
+  const [, setFrame] = useState(0);
+  const local = useRef<LocalStroke[]>([]);
+  const drawing = useRef<LocalStroke | null>(null);
+  const lastDeckSlide = useRef<{ deckId: string; page: number } | null>(null);
+  const classId = props.cls.id;
+  const connected = state.conn === "connected";
+  const board = state.board ?? { slide: blankSlide(), strokes: [] };
+  const slide = board.slide;
+  if (slide.deckId) lastDeckSlide.current = { deckId: slide.deckId, page: slide.page };
+
+  const refresh = useCallback(() => {
+    api<{ decks: SlideDeck[] }>("GET", `/classes/${classId}/slides`).then(
+      (r) => {
+        setDecks(r.decks);
+        setListError(null);
+      },
+      (err) => setListError(errorMessage(err)),
+    );
+  }, [classId]);
+  useEffect(refresh, [refresh]);
+
+  // ---- paging ----------------------------------------------------------------
+
+  const show = (deckId: string | null, page?: number) =>
+    socket.send(
+      page === undefined ? { type: "slide.show", deckId } : { type: "slide.show", deckId, page },
+    );
+  const next = () => socket.send({ type: "slide.next" });
+  const prev = () => socket.send({ type: "slide.prev" });
+  const undo = () => socket.send({ type: "board.undo" });
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t?.closest("input, textarea, select, [contenteditable=true]")) return;
+      if (e.key === "ArrowRight" || e.key === "PageDown") next();
+      else if (e.key === "ArrowLeft" || e.key === "PageUp") prev();
+      else if ((e.ctrlKey || e.metaKey) && e.key === "z") undo();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  // ---- drawing -----------------------------------------------------------------
+
+  /** Send what a stroke has not sent yet (in batches of at most 64 points). */
+  const flush = useCallback(
+    (s: LocalStroke, end: boolean) => {
+      do {
+        const points = s.pending.splice(0, MAX_POINTS_PER_BATCH);
+        const last = end && s.pending.length === 0;
+        if (points.length === 0 && !last) return;
+        socket.send({
+          type: "board.stroke",
+          slide: s.slide,
+          id: s.id,
+          tool: s.tool,
+          color: s.color as BoardColor,
+          size: s.size as BoardSize,
+          points,
+          ...(last ? { end: true } : {}),
+        });
+      } while (s.pending.length > 0);
+    },
+    [socket],
+  );
+
+  useEffect(() => {
+    const t = setInterval(() => {
+      const s = drawing.current;
+      if (s) flush(s, false);
+    }, BATCH_MS);
+    return () => clearInterval(t);
+  }, [flush]);
+
+  // The server's copy of a finished local stroke is complete: draw that one instead.
+  const serverDone = new Set(board.strokes.filter((s) => s.done).map((s) => s.id));
+  if (local.current.some((s) => s.done && (serverDone.has(s.id) || s.slide !== slide.key)))
+    local.current = local.current.filter(
+      (s) => !(s.done && (serverDone.has(s.id) || s.slide !== slide.key)),
+    );
+  const localIds = new Set(local.current.map((s) => s.id));
+  const shown = localIds.size
+    ? { slide, strokes: board.strokes.filter((s) => !localIds.has(s.id)) }
+    : board;
+  const extra = local.current.filter((s) => s.slide === slide.key);
+
+  const pointOf = (e: PointerEvent, r: DOMRect): BoardPoint => {
+    const p = e.pointerType === "pen" && e.pressure > 0 ? e.pressure : 0.5;
+    return [round((e.clientX - r.left) / r.width), round((e.clientY - r.top) / r.height), round(p)];
+  };
+  const redraw = () => setFrame((n) => n + 1);
+
+  const begin = (start: BoardPoint) => {
+    const s: LocalStroke = {
+      id: newStrokeId(),
+      slide: slide.key,
+      tool,
+      color,
+      size,
+      points: [start],
+      pending: [start],
+      done: false,
+    };
+    drawing.current = s;
+    local.current = [...local.current, s];
+  };
+  const end = () => {
+    const s = drawing.current;
+    if (!s) return;
+    drawing.current = null;
+    s.done = true;
+    flush(s, true);
+    redraw();
+  };
+
+  const draw = connected
+    ? {
+        cursor: tool === "eraser" ? "cell" : "crosshair",
+        onPointerDown: (e: PointerEvent) => {
+          if (e.button !== 0) return;
+          (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+          begin(pointOf(e, (e.currentTarget as HTMLElement).getBoundingClientRect()));
+          redraw();
+        },
+        onPointerMove: (e: PointerEvent) => {
+          const s = drawing.current;
+          if (!s) return;
+          const rect = (e.currentTarget as HTMLElement).getBoundingClientRect();
+          const events = e.getCoalescedEvents?.() ?? [];
+          for (const ev of events.length ? events : [e]) {
+            const pt = pointOf(ev, rect);
+            s.points = [...s.points, pt];
+            s.pending.push(pt);
+            // A stroke holds at most 2000 points: carry on as a new stroke.
+            if (s.points.length >= MAX_POINTS_PER_STROKE) {
+              end();
+              begin(pt);
+            }
+          }
+          redraw();
+        },
+        onPointerUp: end,
+        onPointerCancel: end,
+      }
+    : undefined;
+
+  // ---- upload --------------------------------------------------------------------
+
+  const onFiles = async (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const files = [...(input.files ?? [])];
+    input.value = "";
+    if (files.length === 0) return;
+    const pdf = files.find((f) => f.type === "application/pdf" || /\.pdf$/i.test(f.name)) ?? null;
+    const images = files.filter((f) => f.type.startsWith("image/"));
+    const name = (pdf?.name ?? images[0]?.name ?? "Slides").replace(/\.[a-z0-9]+$/i, "");
+    try {
+      const onRender = (done: number, total: number) =>
+        setUpload({ phase: "rendering", done, total });
+      const pages = pdf ? await renderPdf(pdf, onRender) : await renderImages(images, onRender);
+      if (pages.length === 0) throw new Error("Pick a PDF or some images.");
+      const deck = await uploadDeck(
+        classId,
+        name.slice(0, 120) || "Slides",
+        pages,
+        pdf && pdf.size <= MAX_PDF_BYTES ? pdf : null,
+        (sent, total) => setUpload({ phase: "uploading", sent, total }),
+      );
+      setUpload({ phase: "idle" });
+      refresh();
+      show(deck.id, 1);
+    } catch (err) {
+      setUpload({
+        phase: "error",
+        message: err instanceof Error && !("code" in err) ? err.message : errorMessage(err),
+      });
+    }
+  };
+
+  const busy = upload.phase === "rendering" || upload.phase === "uploading";
+  const ready = (decks ?? []).filter((d) => d.pageCount > 0);
+  const boardError =
+    state.lastError && /^(board|slide)\./.test(state.lastError.ref ?? "") ? state.lastError : null;
+
+  return (
+    <section class="card slides-studio" aria-labelledby="slides-title" data-testid="slides-studio">
+      <header class="panel-head">
+        <h2 id="slides-title">Slides &amp; whiteboard</h2>
+        <span class="muted">
+          {slide.deckId
+            ? `${slide.deckName} · page ${slide.page} of ${slide.pageCount}`
+            : "Blank board"}
+        </span>
+      </header>
+
+      <div class="slides-layout">
+        <div class="slides-main">
+          <div class="board-toolbar" role="toolbar" aria-label="Whiteboard tools">
+            <fieldset class="tool-group">
+              <legend class="visually-hidden">Tool</legend>
+              <button
+                type="button"
+                class={`tool-btn${tool === "pen" ? " is-active" : ""}`}
+                aria-pressed={tool === "pen"}
+                onClick={() => setTool("pen")}
+                title="Pen"
+              >
+                ✎ Pen
+              </button>
+              <button
+                type="button"
+                class={`tool-btn${tool === "eraser" ? " is-active" : ""}`}
+                aria-pressed={tool === "eraser"}
+                onClick={() => setTool("eraser")}
+                title="Eraser"
+              >
+                ⌫ Eraser
+              </button>
+            </fieldset>
+            <fieldset class="tool-group swatches">
+              <legend class="visually-hidden">Colour</legend>
+              {BOARD_COLORS.map((c) => (
+                <button
+                  type="button"
+                  key={c}
+                  class={`swatch${color === c ? " is-active" : ""}`}
+                  style={{ background: c }}
+                  aria-label={COLOR_NAMES[c]}
+                  aria-pressed={color === c}
+                  title={COLOR_NAMES[c]}
+                  onClick={() => {
+                    setColor(c);
+                    setTool("pen");
+                  }}
+                />
+              ))}
+            </fieldset>
+            <fieldset class="tool-group sizes">
+              <legend class="visually-hidden">Size</legend>
+              {BOARD_SIZES.map((s) => (
+                <button
+                  type="button"
+                  key={s}
+                  class={`size-btn${size === s ? " is-active" : ""}`}
+                  aria-label={`Size ${s}`}
+                  aria-pressed={size === s}
+                  onClick={() => setSize(s)}
+                >
+                  <span
+                    style={{
+                      width: `${Math.min(22, 3 + s / 2.2)}px`,
+                      height: `${Math.min(22, 3 + s / 2.2)}px`,
+                    }}
+                  />
+                </button>
+              ))}
+            </fieldset>
+            <fieldset class="tool-group">
+              <legend class="visually-hidden">Edit</legend>
+              <button
+                type="button"
+                class="tool-btn"
+                onClick={undo}
+                disabled={!connected}
+                title="Undo (Ctrl+Z)"
+              >
+                ↶ Undo
+              </button>
+              <button
+                type="button"
+                class="tool-btn"
+                onClick={() => socket.send({ type: "board.clear" })}
+                disabled={!connected || board.strokes.length === 0}
+              >
+                Clear
+              </button>
+            </fieldset>
+          </div>
+
+          <SlideStage
+            board={shown}
+            extra={extra}
+            draw={draw}
+            maxHeight={560}
+            testId="studio-stage"
+          />
+
+          <div class="slide-nav">
+            <button
+              type="button"
+              class="btn btn-secondary btn-small"
+              onClick={prev}
+              disabled={!slide.deckId || slide.page <= 1}
+              aria-label="Previous page"
+            >
+              ← Prev
+            </button>
+            {slide.deckId ? (
+              <label class="page-box">
+                Page{" "}
+                <input
+                  type="number"
+                  min={1}
+                  max={slide.pageCount}
+                  value={slide.page}
+                  aria-label="Go to page"
+                  onChange={(e) => {
+                    const n = Number((e.currentTarget as HTMLInputElement).value);
+                    if (Number.isInteger(n) && n >= 1 && n <= slide.pageCount)
+                      show(slide.deckId, n);
+                  }}
+                />{" "}
+                of {slide.pageCount}
+              </label>
+            ) : (
+              <span class="page-box muted">Blank board</span>
+            )}
+            <button
+              type="button"
+              class="btn btn-secondary btn-small"
+              onClick={next}
+              disabled={!slide.deckId || slide.page >= slide.pageCount}
+              aria-label="Next page"
+            >
+              Next →
+            </button>
+            <span class="nav-spacer" />
+            {slide.deckId ? (
+              <button type="button" class="btn btn-quiet btn-small" onClick={() => show(null)}>
+                Blank board
+              </button>
+            ) : lastDeckSlide.current ? (
+              <button
+                type="button"
+                class="btn btn-quiet btn-small"
+                onClick={() => show(lastDeckSlide.current!.deckId, lastDeckSlide.current!.page)}
+              >
+                Back to slides
+              </button>
+            ) : null}
+          </div>
+          {boardError ? <Notice kind="error">{boardError.message}</Notice> : null}
+        </div>
+
+        <aside class="deck-list" aria-label="Decks">
+          <label class={`btn btn-primary btn-block upload-btn${busy ? " is-busy" : ""}`}>
+            {busy ? "Uploading…" : "Upload slides"}
+            <input
+              type="file"
+              accept="application/pdf,.pdf,image/png,image/jpeg,image/webp"
+              multiple
+              disabled={busy}
+              onChange={onFiles}
+              data-testid="slides-file"
+              class="visually-hidden"
+            />
+          </label>
+          <p class="muted upload-hint">A PDF, or PNG, JPEG or WebP images</p>
+          {upload.phase === "rendering" ? (
+            <Progress
+              label={`Preparing page ${Math.min(upload.done + 1, upload.total)} of ${upload.total}…`}
+              value={upload.done}
+              max={upload.total}
+            />
+          ) : upload.phase === "uploading" ? (
+            <Progress
+              label={`Uploading… ${Math.floor((100 * upload.sent) / Math.max(1, upload.total))}%`}
+              value={upload.sent}
+              max={upload.total}
+            />
+          ) : upload.phase === "error" ? (
+            <Notice kind="error">{upload.message}</Notice>
+          ) : null}
+          {listError ? <Notice kind="error">{listError}</Notice> : null}
+          {decks && ready.length === 0 ? (
+            <p class="muted deck-empty">No decks yet. Upload a PDF: each page becomes a slide.</p>
+          ) : null}
+          <ul class="decks">
+            {ready.map((d) => {
+              const current = d.id === slide.deckId;
+              return (
+                <li key={d.id} class={current ? "is-current" : ""}>
+                  <div>
+                    <span class="deck-name">{d.name}</span>
+                    <span class="muted deck-pages">
+                      {d.pageCount === 1 ? "1 page" : `${d.pageCount} pages`}
+                    </span>
+                  </div>
+                  <button
+                    type="button"
+                    class="btn btn-small btn-secondary"
+                    disabled={!connected || current}
+                    onClick={() => show(d.id, 1)}
+                  >
+                    {current ? "On screen" : "Present"}
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        </aside>
+      </div>
+    </section>
+  );
+}
+
+function Progress(props: { label: string; value: number; max: number }) {
+  return (
+    <div class="upload-progress" data-testid="upload-progress">
+      <span>{props.label}</span>
+      <progress value={props.value} max={Math.max(1, props.max)} />
+    </div>
+  );
+}
