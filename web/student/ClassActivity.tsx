@@ -82,7 +82,7 @@ function HandBar(props: { state: ClassroomState; socket: ClassroomSocket; connec
         disabled={!props.connected}
         onClick={toggle}
       >
-        <span aria-hidden="true">✋</span> {raised ? "Lower hand" : "Raise hand"}
+        <HandIcon /> {raised ? "Lower hand" : "Raise hand"}
       </button>
       {status ? (
         <span class="hand-status" data-testid="hand-status" role="status">
@@ -90,6 +90,27 @@ function HandBar(props: { state: ClassroomState; socket: ClassroomSocket; connec
         </span>
       ) : null}
     </div>
+  );
+}
+
+/** A raised hand (inline, so it shows without an emoji font). */
+function HandIcon() {
+  return (
+    <svg
+      class="hand-icon"
+      viewBox="0 0 24 24"
+      width="18"
+      height="18"
+      aria-hidden="true"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+    >
+      <path d="M18 11V6a2 2 0 0 0-4 0v5M14 10V4a2 2 0 0 0-4 0v6M10 10.5V6a2 2 0 0 0-4 0v8" />
+      <path d="M18 8a2 2 0 1 1 4 0v6a8 8 0 0 1-8 8h-2c-2.8 0-4.5-.86-5.99-2.34l-3.6-3.6a2 2 0 0 1 2.83-2.82L7 15" />
+    </svg>
   );
 }
 
@@ -110,7 +131,11 @@ function PollCard(props: {
   const mine = ix.myAnswers[poll.id] ?? null;
   const [choice, setChoice] = useState<number[]>(mine ?? []);
   const [sending, setSending] = useState(false);
-  useEffect(() => setSending(false), [mine]);
+  useEffect(() => {
+    setSending(false);
+    // Our counted answer (also after a reconnect, from `interactive.me`) is what is ticked.
+    if (mine) setChoice(mine);
+  }, [mine]);
 
   const delay = sync.active ? sync.delayMs : 0;
   const offset = socket.sync ? socket.sync.estimator.offsetMs() : state.clockOffset;

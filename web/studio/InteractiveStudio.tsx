@@ -283,13 +283,16 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
       <fieldset class="ix-kind">
         <legend class="visually-hidden">Kind</legend>
         {(["poll", "quiz"] as const).map((k) => (
-          <label key={k} class={`ix-seg${d.kind === k ? " is-on" : ""}`}>
+          <label
+            key={k}
+            class={`ix-seg${d.kind === k ? " is-on" : ""}`}
+            data-testid={`poll-kind-${k}`}
+          >
             <input
               type="radio"
               name="ix-kind"
               value={k}
               checked={d.kind === k}
-              data-testid={`poll-kind-${k}`}
               onChange={() => set({ kind: k })}
             />
             {k === "poll" ? "Poll" : "Quiz"}

@@ -1,0 +1,206 @@
+/**
+ * The interactive class in a real Chromium: the seeded demo teacher runs polls, a quiz,
+ * the hand queue and Q&A from the studio; two guests take part — Ada on a desktop with
+ * no video delay, Bob on a 360 px phone whose video is pinned 3 s behind
+ * (`?videoDelay=3`, the test hook of web/lib/video-delay.ts). Bob must see picture
+ * events (poll openings, slide changes) about 3 s after Ada, while Q&A and hands stay
+ * real-time for both. Screenshots land in the temp dir (mass-class-e2e-interactive-*.png).
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Locator, Page } from "playwright-core";
+import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
+import { launchUser } from "./browser.ts";
+
+const base = inject("baseUrl");
+const users: Awaited<ReturnType<typeof launchUser>>[] = [];
+afterAll(async () => {
+  await Promise.all(users.map((u) => u.close()));
+});
+
+/** Waits are for UI state, bounded well inside the test timeout. */
+const T = { timeout: 15_000 };
+const DELAY_MS = 3_000;
+
+async function joinAsGuest(page: Page, name: string, query = "") {
+  await page.goto(`${base}/c/demo-class${query}`);
+  await page.getByTestId("guest-join-form").getByLabel("Your name").fill(name);
+  await page.getByTestId("guest-join-submit").click();
+  await connected(page);
+}
+
+async function connected(page: Page, scope = "") {
+  await page
+    .locator(`${scope} [data-testid="connection-status"][data-state="connected"]`)
+    .waitFor(T);
+}
+
+/** Local time (ms) at which `locator` appeared. */
+async function seenAt(locator: Locator): Promise<number> {
+  await locator.waitFor({ timeout: 20_000 });
+  return Date.now();
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({
+    path: join(tmpdir(), `mass-class-e2e-interactive-${name}.png`),
+    fullPage: true,
+  });
+}
+
+describe("interactive class", () => {
+  it("polls, a quiz with leaderboard, hands and Q&A; a 3 s video delay holds picture events back", async () => {
+    const [teacher, ada, bob] = await Promise.all([
+      launchUser({ viewport: { width: 1280, height: 900 } }),
+      launchUser({ viewport: { width: 1280, height: 800 } }),
+      launchUser({ viewport: { width: 360, height: 740 } }),
+    ]);
+    users.push(teacher, ada, bob);
+    const t = teacher.page;
+    const a = ada.page;
+    const b = bob.page;
+    onTestFailed(async () => {
+      await Promise.all([shot(t, "failed-teacher"), shot(a, "failed-ada"), shot(b, "failed-bob")]);
+    });
+
+    await t.goto(`${base}/signin`);
+    const form = t.getByTestId("signin-form");
+    await form.getByLabel("Email").fill("teacher@demo.local");
+    await form.getByLabel("Password").fill("demo-teacher-pass-1");
+    await t.getByTestId("auth-submit").click();
+    await t.waitForURL(/\/studio/);
+    await t.goto(`${base}/studio/demo-class`);
+    await connected(t, '[data-testid="studio-chat"]');
+
+    await Promise.all([joinAsGuest(a, "Ada"), joinAsGuest(b, "Bob", "?videoDelay=3")]);
+    await t.locator('[data-testid="live-count"][data-count="2"]').waitFor(T);
+    // Bob is told how far his video is behind; Ada (no video playing) is not aligned at all.
+    await b.locator('[data-testid="video-delay"][data-delay-ms="3000"]').waitFor(T);
+    expect(await b.getByTestId("video-delay").textContent()).toContain("3.0 s behind");
+    expect(await a.getByTestId("video-delay").count()).toBe(0);
+
+    // ---- Poll: the opening reaches Bob ~3 s after Ada. ----
+    const studio = t.getByTestId("studio-polls");
+    await studio.getByTestId("poll-new").click();
+    await t.getByTestId("poll-question").fill("How is the pace so far?");
+    await t.getByTestId("poll-option-0").fill("Too slow");
+    await t.getByTestId("poll-option-1").fill("Just right");
+    await t.getByTestId("poll-add-option").click();
+    await t.getByTestId("poll-option-2").fill("Too fast");
+    const opened = Date.now();
+    await t.getByTestId("poll-create-open").click();
+    const card = (p: Page) => p.locator('[data-testid="poll-card"][data-state="open"]');
+    const [adaSaw, bobSaw] = await Promise.all([seenAt(card(a)), seenAt(card(b))]);
+    expect(adaSaw - opened).toBeLessThan(2_000);
+    expect(bobSaw - adaSaw).toBeGreaterThan(DELAY_MS - 700);
+    expect(bobSaw - adaSaw).toBeLessThan(DELAY_MS + 1_500);
+
+    // Ada votes, then changes her mind; Bob votes once. The teacher's tally follows live.
+    const option = (p: Page, label: string) =>
+      p.getByTestId("poll-option").filter({ hasText: label });
+    await option(a, "Too fast").click();
+    await a.getByTestId("poll-submit").click();
+    await a.getByTestId("poll-status").filter({ hasText: "Vote counted" }).waitFor(T);
+    await option(a, "Just right").click();
+    await a.getByTestId("poll-submit").click();
+    await a.getByTestId("poll-submit").filter({ hasText: "Change vote" }).waitFor(T);
+    await option(b, "Too slow").click();
+    await b.getByTestId("poll-submit").click();
+    await b.getByTestId("poll-status").filter({ hasText: "Vote counted" }).waitFor(T);
+    const staffPoll = t.getByTestId("studio-poll").first();
+    await staffPoll.getByTestId("poll-answered").filter({ hasText: "2 answers" }).waitFor(T);
+    const votes = await staffPoll
+      .getByTestId("poll-bar")
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-votes"))));
+    expect(votes).toEqual([1, 1, 0]);
+    await shot(t, "studio-poll");
+
+    // Close, then reveal: students see the results (Bob when his video gets there).
+    await staffPoll.getByTestId("poll-close").click();
+    await a.locator('[data-testid="poll-card"][data-state="closed"]').waitFor(T);
+    expect(await a.getByTestId("poll-status").textContent()).toContain("results appear");
+    await t.getByTestId("studio-poll").first().getByTestId("poll-reveal").click();
+    for (const p of [a, b]) {
+      const bars = p.locator(
+        '[data-testid="poll-card"][data-state="revealed"] [data-testid="poll-bars"]',
+      );
+      await bars.waitFor(T);
+      expect(await bars.getByTestId("poll-answered").textContent()).toContain("2 answers");
+    }
+    expect(await a.locator(".poll-bar.is-mine").textContent()).toContain("Just right");
+    await shot(a, "ada-poll-results");
+
+    // ---- Quiz with a leaderboard. ----
+    await studio.getByTestId("poll-new").click();
+    await t.getByTestId("poll-kind-quiz").click();
+    await t.getByTestId("poll-question").fill("What is 7 × 8?");
+    await t.getByTestId("poll-option-0").fill("54");
+    await t.getByTestId("poll-option-1").fill("56");
+    await t.getByTestId("poll-correct-1").check();
+    await t.getByTestId("quiz-time").selectOption("60");
+    await t.getByTestId("poll-create-open").click();
+    for (const p of [a, b]) await p.getByTestId("quiz-countdown").waitFor(T);
+    // Nothing a student has before the close reveals the answer.
+    expect(await a.locator(".poll-bar.is-correct").count()).toBe(0);
+    await option(a, "56").click();
+    await a.getByTestId("poll-submit").click();
+    await option(b, "54").click();
+    await b.getByTestId("poll-submit").click();
+    for (const p of [a, b])
+      await p.getByTestId("poll-status").filter({ hasText: "Answer locked in" }).waitFor(T);
+    await shot(b, "bob-quiz-locked");
+    const staffQuiz = t.getByTestId("studio-poll").first();
+    await staffQuiz.getByTestId("poll-answered").filter({ hasText: "2 answers" }).waitFor(T);
+    await staffQuiz.getByTestId("poll-close").click();
+    await a.getByTestId("quiz-result").filter({ hasText: "Correct!" }).waitFor(T);
+    await b.getByTestId("quiz-result").filter({ hasText: "Not quite." }).waitFor(T);
+    const leaders = a.getByTestId("leaderboard").getByTestId("leader-row");
+    await leaders.first().waitFor(T);
+    expect(await leaders.first().textContent()).toContain("Ada");
+    await t.getByTestId("studio-leaderboard").getByTestId("leader-row").first().waitFor(T);
+    await shot(a, "ada-quiz-result");
+
+    // ---- Hands: first raised, first in line; the teacher calls on Ada. ----
+    await a.getByTestId("hand-toggle").click();
+    await a.getByTestId("hand-status").filter({ hasText: "You are #1 in the queue" }).waitFor(T);
+    await b.getByTestId("hand-toggle").click();
+    await b.getByTestId("hand-status").filter({ hasText: "You are #2 in the queue" }).waitFor(T);
+    await t.locator('[data-testid="hand-count"]').filter({ hasText: "2" }).waitFor(T);
+    const rows = t.getByTestId("hand-row");
+    await rows.nth(1).waitFor(T);
+    expect(await rows.allTextContents()).toEqual([
+      expect.stringContaining("Ada"),
+      expect.stringContaining("Bob"),
+    ]);
+    await shot(t, "studio-hands");
+    await rows.first().getByTestId("hand-ack").click();
+    await a.getByTestId("hand-status").filter({ hasText: "called on you" }).waitFor(T);
+    await b.getByTestId("hand-status").filter({ hasText: "You are #1 in the queue" }).waitFor(T);
+    await t.getByTestId("hand-last-ack").filter({ hasText: "Ada" }).waitFor(T);
+
+    // ---- Q&A (real-time for Bob too): Bob asks, Ada upvotes once, the teacher answers. ----
+    await b.getByTestId("mode-qa").click();
+    await b.getByTestId("qa-input").fill("Will this be on the exam?");
+    await b.getByTestId("qa-submit").click();
+    await a.getByTestId("mode-qa").click();
+    const adaQ = a.getByTestId("qa-question").filter({ hasText: "Will this be on the exam?" });
+    await adaQ.waitFor(T);
+    await adaQ.getByTestId("qa-vote").click();
+    await adaQ.locator('[data-testid="qa-vote"][aria-pressed="true"]').waitFor(T);
+    await adaQ.getByTestId("qa-votes").filter({ hasText: "1" }).waitFor(T);
+    // Bob cannot upvote his own question.
+    const bobQ = b.getByTestId("qa-question").filter({ hasText: "Will this be on the exam?" });
+    await bobQ.getByTestId("qa-votes").filter({ hasText: "1" }).waitFor(T);
+    expect(await bobQ.getByTestId("qa-vote").isDisabled()).toBe(true);
+    const staffQ = t.getByTestId("staff-question").filter({ hasText: "Will this be on the exam?" });
+    await staffQ.getByTestId("qa-answer").click();
+    await adaQ.getByTestId("qa-answered").waitFor(T);
+    await bobQ.getByTestId("qa-answered").waitFor(T);
+    await shot(b, "bob-qa");
+    await shot(t, "studio-qa");
+
+    // Nothing overflows the phone.
+    const overflow = await b.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});
