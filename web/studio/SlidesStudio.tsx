@@ -24,6 +24,7 @@ import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import type { Drawable } from "../lib/board-draw.ts";
+import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { renderImages, renderPdf } from "./slides/pages.ts";
@@ -57,7 +58,12 @@ interface LocalStroke extends Drawable {
   slide: string;
   /** Points not yet sent. */
   pending: BoardPoint[];
+  /** Local time the pen was lifted. */
+  doneAt?: number;
 }
+
+/** A finished local stroke the server has not echoed within this time was lost or refused. */
+const ECHO_WAIT_MS = 5000;
 
 const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 1e4) / 1e4;
 const newStrokeId = () =>
@@ -148,9 +154,23 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
     const t = setInterval(() => {
       const s = drawing.current;
       if (s) flush(s, false);
+      const now = Date.now();
+      const stale = (x: LocalStroke) => x.doneAt !== undefined && now - x.doneAt > ECHO_WAIT_MS;
+      if (local.current.some(stale)) {
+        local.current = local.current.filter((x) => !stale(x));
+        setFrame((n) => n + 1);
+      }
     }, BATCH_MS);
     return () => clearInterval(t);
   }, [flush]);
+
+  // A refused stroke (board full, slide changed) never comes back: stop drawing it here.
+  const refusedAt = state.lastError?.ref === "board.stroke" ? state.lastError.at : 0;
+  useEffect(() => {
+    if (!refusedAt) return;
+    local.current = local.current.filter((x) => !x.done);
+    setFrame((n) => n + 1);
+  }, [refusedAt]);
 
   // The server's copy of a finished local stroke is complete: draw that one instead.
   const serverDone = new Set(board.strokes.filter((s) => s.done).map((s) => s.id));
@@ -189,6 +209,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
     if (!s) return;
     drawing.current = null;
     s.done = true;
+    s.doneAt = Date.now();
     flush(s, true);
     redraw();
   };
@@ -259,8 +280,11 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
 
   const busy = upload.phase === "rendering" || upload.phase === "uploading";
   const ready = (decks ?? []).filter((d) => d.pageCount > 0);
-  const boardError =
+  const lastBoardError =
     state.lastError && /^(board|slide)\./.test(state.lastError.ref ?? "") ? state.lastError : null;
+  // A refusal shows for a few seconds, then gets out of the way.
+  const now = useNow(lastBoardError !== null);
+  const boardError = lastBoardError && now - lastBoardError.at < 8000 ? lastBoardError : null;
 
   return (
     <section class="card slides-studio" aria-labelledby="slides-title" data-testid="slides-studio">
