@@ -8,7 +8,7 @@
  */
 import type { PushNotice } from "../../protocol/push.ts";
 import type { PushJob } from "./notify.ts";
-import { type PushOutcome, type PushTarget, sendPush, vapidKeys } from "./send.ts";
+import { type PushOutcome, type PushTarget, sendPush, vapidKeys, vapidSigner } from "./send.ts";
 
 /** Subscriptions per `deliver` job. With max_batch_size 4 (wrangler.toml) an invocation
  * makes at most ~800 push requests, under the Workers subrequest limit. */
@@ -88,6 +88,7 @@ async function deliver(
     .bind(job.classId, JSON.stringify(job.ids))
     .all<Row>();
   const timeoutMs = Number(env.PUSH_TIMEOUT_MS) || 10_000;
+  const sign = vapidSigner(keys);
   const outcomes = new Map<number, PushOutcome>();
   let next = 0;
   const worker = async () => {
@@ -99,6 +100,7 @@ async function deliver(
           ttlS: TTL_S[job.notice.kind],
           timeoutMs,
           topic: job.classId,
+          sign,
         }),
       );
     }

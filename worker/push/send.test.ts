@@ -9,7 +9,13 @@ import { describe, expect, it } from "vitest";
 import { checkVapid } from "../../e2e/standins/push.ts";
 import type { PushNotice } from "../../protocol/push.ts";
 import { vapidKeyPair } from "../../scripts/stack.ts";
-import { buildPushRequest, VAPID_TTL_S, type VapidKeys, vapidAuthorization } from "./send.ts";
+import {
+  buildPushRequest,
+  VAPID_TTL_S,
+  type VapidKeys,
+  vapidAuthorization,
+  vapidSigner,
+} from "./send.ts";
 
 const pair = vapidKeyPair();
 const keys: VapidKeys = {
@@ -89,5 +95,17 @@ describe("push request", () => {
     const other = vapidKeyPair();
     const forged = header.replace(/k=[\w-]+$/, `k=${other.VAPID_PUBLIC_KEY}`);
     expect(() => checkVapid(forged, "https://push.example.test:8443", now)).toThrow(/signature/);
+  });
+
+  it("signs once per push service origin within a job, and the shared header stays valid", async () => {
+    const sign = vapidSigner(keys);
+    const a1 = await sign("https://fcm.example.test/send/1");
+    const a2 = await sign("https://fcm.example.test/send/2");
+    const b = await sign("https://moz.example.test/wpush/v2/3");
+    expect(a2).toBe(a1);
+    expect(b).not.toBe(a1);
+    const now = Math.floor(Date.now() / 1000);
+    expect(checkVapid(a2, "https://fcm.example.test", now)).toBe(keys.publicKey);
+    expect(checkVapid(b, "https://moz.example.test", now)).toBe(keys.publicKey);
   });
 });

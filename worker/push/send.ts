@@ -84,6 +84,24 @@ export async function vapidAuthorization(
   return `vapid t=${data}.${b64url(sig)}, k=${keys.publicKey.replace(/=+$/, "")}`;
 }
 
+/**
+ * `vapid …` headers memoised per push service origin: most subscribers share a handful
+ * of services (FCM, Mozilla, Apple), and the JWT names only the origin. Use one per job,
+ * well inside the JWT's lifetime.
+ */
+export function vapidSigner(keys: VapidKeys): (endpoint: string) => Promise<string> {
+  const byOrigin = new Map<string, Promise<string>>();
+  return (endpoint) => {
+    const origin = new URL(endpoint).origin;
+    let header = byOrigin.get(origin);
+    if (!header) {
+      header = vapidAuthorization(endpoint, keys);
+      byOrigin.set(origin, header);
+    }
+    return header;
+  };
+}
+
 /** The push request for one subscription: encrypted body and RFC 8030/8292 headers. */
 export async function buildPushRequest(
   target: PushTarget,
@@ -91,13 +109,14 @@ export async function buildPushRequest(
   keys: VapidKeys,
   ttlS: number,
   topic?: string,
+  sign: (endpoint: string) => Promise<string> = (e) => vapidAuthorization(e, keys),
 ): Promise<{ headers: Record<string, string>; body: Uint8Array<ArrayBuffer> }> {
   const body = await encryptNotification(
     { endpoint: target.endpoint, expirationTime: null, keys: target },
     enc.encode(JSON.stringify(notice)),
   );
   const headers: Record<string, string> = {
-    authorization: await vapidAuthorization(target.endpoint, keys),
+    authorization: await sign(target.endpoint),
     "content-encoding": "aes128gcm",
     "content-type": "application/octet-stream",
     ttl: String(Math.max(0, Math.round(ttlS))),
@@ -113,11 +132,16 @@ export async function sendPush(
   target: PushTarget,
   notice: PushNotice,
   keys: VapidKeys,
-  opts: { ttlS: number; timeoutMs: number; topic?: string },
+  opts: {
+    ttlS: number;
+    timeoutMs: number;
+    topic?: string;
+    sign?: (endpoint: string) => Promise<string>;
+  },
 ): Promise<PushOutcome> {
   let res: Response;
   try {
-    const req = await buildPushRequest(target, notice, keys, opts.ttlS, opts.topic);
+    const req = await buildPushRequest(target, notice, keys, opts.ttlS, opts.topic, opts.sign);
     res = await fetch(target.endpoint, {
       method: "POST",
       headers: req.headers,
