@@ -25,7 +25,6 @@ export interface SessionListItem {
   startedAt: number;
   endedAt: number | null;
   peakConcurrency: number;
-  attendees: number;
 }
 
 /** `GET /api/analytics/classes/:classId/sessions`. */

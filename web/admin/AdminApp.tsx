@@ -1,11 +1,20 @@
 import type { SessionUser } from "../../protocol/api.ts";
+import { ClassSessions } from "../analytics/ClassSessions.tsx";
+import { SessionDashboard } from "../analytics/SessionDashboard.tsx";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { RequireUser } from "../components/RequireUser.tsx";
 import { onLinkClick, usePath } from "../lib/router.ts";
+import { AdminAudit } from "./AdminAudit.tsx";
 import { AdminClasses } from "./AdminClasses.tsx";
+import { AdminConsole } from "./AdminConsole.tsx";
 import { AdminUsers } from "./AdminUsers.tsx";
+import "../analytics/dashboard.css";
 
-/** The admin area: admins only. `/admin` is the user directory, `/admin/classes` every class. */
+/**
+ * The admin area: admins only. `/admin` is the user directory, `/admin/classes` every
+ * class, `/admin/audit` the audit log; per class, `/admin/classes/:id/console` is the
+ * live moderation console and `/admin/classes/:id/analytics[/:session]` its dashboards.
+ */
 export function AdminApp() {
   return (
     <RequireUser
@@ -18,36 +27,70 @@ export function AdminApp() {
   );
 }
 
+const ID = "([A-Za-z0-9_-]{1,64})";
+
 function Admin(props: { user: SessionUser }) {
   const path = usePath();
-  const tab = /^\/admin\/classes\/?$/.test(path) ? "classes" : "users";
+  const consoleOf = new RegExp(`^/admin/classes/${ID}/console/?$`).exec(path)?.[1];
+  const analytics = new RegExp(`^/admin/classes/${ID}/analytics(?:/${ID})?/?$`).exec(path);
+  if (analytics) {
+    const [, classId, sessionId] = analytics;
+    return (
+      <>
+        <Header user={props.user} />
+        {sessionId ? (
+          <SessionDashboard sessionId={sessionId} back={`/admin/classes/${classId}/analytics`} />
+        ) : (
+          <ClassSessions
+            classId={classId!}
+            base={`/admin/classes/${classId}/analytics`}
+            back="/admin/classes"
+          />
+        )}
+      </>
+    );
+  }
+  const tab =
+    consoleOf || /^\/admin\/classes\/?$/.test(path)
+      ? "classes"
+      : /^\/admin\/audit\/?$/.test(path)
+        ? "audit"
+        : "users";
+  const link = (href: string, name: typeof tab, label: string) => (
+    <a href={href} onClick={onLinkClick} aria-current={tab === name ? "page" : undefined}>
+      {label}
+    </a>
+  );
   return (
     <>
-      <AppHeader user={props.user}>
-        <a class="btn btn-quiet" href="/studio">
-          Studio
-        </a>
-      </AppHeader>
+      <Header user={props.user} />
       <main class="wide">
         <h1>Admin</h1>
         <nav class="tabs" aria-label="Admin sections">
-          <a
-            href="/admin"
-            onClick={onLinkClick}
-            aria-current={tab === "users" ? "page" : undefined}
-          >
-            Users
-          </a>
-          <a
-            href="/admin/classes"
-            onClick={onLinkClick}
-            aria-current={tab === "classes" ? "page" : undefined}
-          >
-            Classes
-          </a>
+          {link("/admin", "users", "Users")}
+          {link("/admin/classes", "classes", "Classes")}
+          {link("/admin/audit", "audit", "Audit log")}
         </nav>
-        {tab === "users" ? <AdminUsers self={props.user} /> : <AdminClasses />}
+        {consoleOf ? (
+          <AdminConsole classId={consoleOf} />
+        ) : tab === "classes" ? (
+          <AdminClasses />
+        ) : tab === "audit" ? (
+          <AdminAudit />
+        ) : (
+          <AdminUsers self={props.user} />
+        )}
       </main>
     </>
+  );
+}
+
+function Header(props: { user: SessionUser }) {
+  return (
+    <AppHeader user={props.user}>
+      <a class="btn btn-quiet" href="/studio">
+        Studio
+      </a>
+    </AppHeader>
   );
 }

@@ -1,28 +1,78 @@
+/**
+ * Every teacher's classes (`GET /api/admin/classes`), filtered by live now / scheduled /
+ * past and searchable by title or teacher, with the moderation console, analytics and
+ * studio of each.
+ */
 import { useEffect, useState } from "preact/hooks";
-import type { ClassDetail } from "../../protocol/api.ts";
-import { JoinLink } from "../components/CopyButton.tsx";
+import type { AdminClass, ClassStatus } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
 import { api, errorMessage } from "../lib/api.ts";
-import { formatStart } from "../lib/format.ts";
+import { onLinkClick } from "../lib/router.ts";
 
-/** Every class (GET /api/classes returns all of them to admins), with join links. */
+const FILTERS: [ClassStatus, string][] = [
+  ["all", "All"],
+  ["live", "Live now"],
+  ["scheduled", "Scheduled"],
+  ["past", "Past"],
+];
+
 export function AdminClasses() {
-  const [classes, setClasses] = useState<ClassDetail[] | null>(null);
+  const [status, setStatus] = useState<ClassStatus>("all");
+  const [q, setQ] = useState("");
+  const [classes, setClasses] = useState<AdminClass[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<{ classes: ClassDetail[] }>("GET", "/classes").then(
-      (res) => setClasses(res.classes),
-      (err) => setError(errorMessage(err)),
-    );
-  }, []);
+    let live = true;
+    const t = setTimeout(() => {
+      api<{ classes: AdminClass[] }>(
+        "GET",
+        `/admin/classes?status=${status}&q=${encodeURIComponent(q)}`,
+      ).then(
+        (res) => {
+          if (!live) return;
+          setClasses(res.classes);
+          setError(null);
+        },
+        (err) => live && setError(errorMessage(err)),
+      );
+    }, 200);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [status, q]);
   return (
     <section aria-labelledby="classes-title" data-testid="admin-classes">
       <h2 id="classes-title" class="visually-hidden">
         Classes
       </h2>
+      <div class="filter-bar">
+        <fieldset class="segmented">
+          <legend class="visually-hidden">Show</legend>
+          {FILTERS.map(([value, label]) => (
+            <button
+              key={value}
+              type="button"
+              class="btn btn-small btn-secondary"
+              aria-pressed={status === value}
+              onClick={() => setStatus(value)}
+            >
+              {label}
+            </button>
+          ))}
+        </fieldset>
+        <input
+          class="search-input"
+          type="search"
+          placeholder="Search title or teacher"
+          aria-label="Search classes"
+          value={q}
+          onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)}
+        />
+      </div>
       {error ? <Notice>{error}</Notice> : null}
       {classes === null && !error ? <p class="muted">Loading classes…</p> : null}
-      {classes && classes.length === 0 ? <p class="muted">No classes yet.</p> : null}
+      {classes && classes.length === 0 ? <p class="muted">No classes match.</p> : null}
       {classes && classes.length > 0 ? (
         <ul class="class-list">
           {classes.map((cls) => (
@@ -34,18 +84,40 @@ export function AdminClasses() {
             >
               <div class="class-card-head">
                 <div>
-                  <h3 class="class-card-title">{cls.title}</h3>
+                  <h3 class="class-card-title">
+                    {cls.title} {cls.live ? <span class="badge badge-ok">live now</span> : null}
+                  </h3>
                   <p class="class-meta">
-                    {cls.teacherName} · {formatStart(cls.scheduledStart)}
+                    {cls.teacherName} ·{" "}
+                    {cls.scheduledStart
+                      ? new Date(cls.scheduledStart).toLocaleString(undefined, {
+                          dateStyle: "medium",
+                          timeStyle: "short",
+                        })
+                      : "Not scheduled"}
                   </p>
                 </div>
                 <div class="class-card-actions">
-                  <a class="btn btn-secondary btn-small" href={`/studio/${cls.id}`}>
-                    Open studio
+                  <a
+                    class="btn btn-primary btn-small"
+                    href={`/admin/classes/${cls.id}/console`}
+                    onClick={onLinkClick}
+                    data-testid="open-console"
+                  >
+                    Console
+                  </a>
+                  <a
+                    class="btn btn-secondary btn-small"
+                    href={`/admin/classes/${cls.id}/analytics`}
+                    onClick={onLinkClick}
+                  >
+                    Analytics
+                  </a>
+                  <a class="btn btn-quiet btn-small" href={`/studio/${cls.id}`}>
+                    Studio
                   </a>
                 </div>
               </div>
-              <JoinLink url={cls.joinUrl} />
             </li>
           ))}
         </ul>

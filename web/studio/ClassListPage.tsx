@@ -111,6 +111,14 @@ export function ClassListPage() {
                     >
                       Open studio
                     </a>
+                    <a
+                      class="btn btn-secondary btn-small"
+                      href={`/studio/${cls.id}/analytics`}
+                      onClick={onLinkClick}
+                      data-testid="class-analytics"
+                    >
+                      Analytics
+                    </a>
                     <button
                       type="button"
                       class="btn btn-secondary btn-small"

@@ -1,4 +1,6 @@
 import type { SessionUser } from "../../protocol/api.ts";
+import { ClassSessions } from "../analytics/ClassSessions.tsx";
+import { SessionDashboard } from "../analytics/SessionDashboard.tsx";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { RequireUser } from "../components/RequireUser.tsx";
 import { onLinkClick, usePath } from "../lib/router.ts";
@@ -8,6 +10,8 @@ import { LiveStudio } from "./LiveStudio.tsx";
 /**
  * The studio. `/studio` lists a teacher's classes; `/studio/:id` is one class's live
  * studio — for its teacher (and admins), or its per-class moderators (any account).
+ * `/studio/:id/analytics` lists the class's sessions, `/studio/:id/analytics/:session`
+ * is one session's dashboard (teacher and admins).
  */
 export function StudioApp() {
   const perClass = /^\/studio\/[A-Za-z0-9_-]{1,32}\/?$/.test(location.pathname);
@@ -25,6 +29,8 @@ export function StudioApp() {
 function Studio(props: { user: SessionUser }) {
   const path = usePath();
   const classId = /^\/studio\/([A-Za-z0-9_-]{1,32})\/?$/.exec(path)?.[1];
+  const analytics =
+    /^\/studio\/([A-Za-z0-9_-]{1,32})\/analytics(?:\/([A-Za-z0-9_-]{1,64}))?\/?$/.exec(path);
   return (
     <>
       <AppHeader user={props.user}>
@@ -42,7 +48,19 @@ function Studio(props: { user: SessionUser }) {
           </a>
         ) : null}
       </AppHeader>
-      {classId ? <LiveStudio classId={classId} /> : <ClassListPage />}
+      {analytics?.[2] ? (
+        <SessionDashboard sessionId={analytics[2]} back={`/studio/${analytics[1]}/analytics`} />
+      ) : analytics?.[1] ? (
+        <ClassSessions
+          classId={analytics[1]}
+          base={`/studio/${analytics[1]}/analytics`}
+          back="/studio"
+        />
+      ) : classId ? (
+        <LiveStudio classId={classId} />
+      ) : (
+        <ClassListPage />
+      )}
     </>
   );
 }

@@ -5,7 +5,7 @@
  * (migration 0003), so a 100,000-student session answers well under 200 ms
  * (`npm run bench:analytics`, docs/benchmarks.md). Access checks live in the routes.
  */
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import {
   type AttendanceRow,
   ENGAGEMENT_KINDS,
@@ -58,7 +58,10 @@ export async function sessionHead(db: Db, sessionId: string): Promise<SessionHea
   return row ?? null;
 }
 
-/** A class's sessions, newest first, with attendee counts. */
+/**
+ * A class's sessions, newest first. No attendee counts here: counting a 100k-student
+ * session's attendance is a scan of its own (the dashboard's summary does it once).
+ */
 export async function classSessions(db: Db, classId: string): Promise<SessionListItem[]> {
   const s = schema.classSessions;
   return db
@@ -67,7 +70,6 @@ export async function classSessions(db: Db, classId: string): Promise<SessionLis
       startedAt: s.startedAt,
       endedAt: s.endedAt,
       peakConcurrency: s.peakConcurrency,
-      attendees: sql<number>`(SELECT count(*) FROM attendance a WHERE a.session_id = ${s.id})`,
     })
     .from(s)
     .where(eq(s.classId, classId))
@@ -168,15 +170,29 @@ export function summarize(
 export async function pollResults(db: Db, sessionId: string): Promise<PollResult[]> {
   const p = schema.polls;
   const pa = schema.pollAnswers;
-  const [polls, counts] = await Promise.all([
-    db.select().from(p).where(eq(p.sessionId, sessionId)).orderBy(asc(p.openedAt)).limit(200),
-    db
-      .select({ pollId: pa.pollId, n: sql<number>`count(*)` })
-      .from(pa)
-      .where(sql`${pa.pollId} IN (SELECT id FROM polls WHERE session_id = ${sessionId})`)
-      .groupBy(pa.pollId),
-  ]);
+  const polls = await db
+    .select()
+    .from(p)
+    .where(eq(p.sessionId, sessionId))
+    .orderBy(asc(p.openedAt))
+    .limit(200);
+  // A single-choice poll's stored tally already sums to its respondents; count the
+  // answers only where it cannot (multiple choice, or no tally stored yet).
+  const toCount = polls.filter((x) => !x.anonymous && (x.multiple || !x.tally)).map((x) => x.id);
+  const counts = toCount.length
+    ? await db
+        .select({ pollId: pa.pollId, n: sql<number>`count(*)` })
+        .from(pa)
+        .where(inArray(pa.pollId, toCount.slice(0, 90)))
+        .groupBy(pa.pollId)
+    : [];
   const respondents = new Map(counts.map((c) => [c.pollId, c.n]));
+  for (const x of polls)
+    if (!respondents.has(x.id) && x.tally)
+      respondents.set(
+        x.id,
+        x.tally.reduce((a, b) => a + b, 0),
+      );
   return Promise.all(
     polls.map(async (poll): Promise<PollResult> => {
       let tally = poll.tally;

@@ -1,0 +1,90 @@
+/**
+ * The sessions (live runs) of one class, newest first, each linking to its dashboard.
+ * `base` is the path prefix of this page (studio or admin), e.g. `/studio/abc/analytics`.
+ */
+import { useEffect, useState } from "preact/hooks";
+import type { ClassSessionsResponse } from "../../protocol/analytics.ts";
+import { Notice, PageMessage } from "../components/Notice.tsx";
+import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { onLinkClick } from "../lib/router.ts";
+
+const when = (ms: number) =>
+  new Date(ms).toLocaleString(undefined, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+
+/** `/…/:classId/analytics`: pick a session. */
+export function ClassSessions(props: { classId: string; base: string; back: string }) {
+  const [data, setData] = useState<ClassSessionsResponse | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api<ClassSessionsResponse>(
+      "GET",
+      `/analytics/classes/${encodeURIComponent(props.classId)}/sessions`,
+    ).then(
+      (d) => {
+        document.title = `${d.class.title} · Sessions · Mass Class`;
+        setData(d);
+      },
+      (err) =>
+        setError(
+          isApiError(err, "forbidden")
+            ? "Only this class's teacher and admins see its analytics."
+            : errorMessage(err),
+        ),
+    );
+  }, [props.classId]);
+  if (error)
+    return (
+      <PageMessage title="No analytics" testId="sessions-error">
+        <Notice>{error}</Notice>
+      </PageMessage>
+    );
+  if (!data) return <PageMessage title="Loading sessions…" />;
+  return (
+    <main class="wide" data-testid="class-sessions">
+      <p class="muted">
+        <a href={props.back} onClick={onLinkClick}>
+          ← Back
+        </a>
+      </p>
+      <h1>{data.class.title}: sessions</h1>
+      {data.sessions.length === 0 ? (
+        <p class="muted">This class has not run yet. Sessions appear once students join.</p>
+      ) : (
+        <ul class="class-list">
+          {data.sessions.map((s) => {
+            const minutes = Math.round(((s.endedAt ?? Date.now()) - s.startedAt) / 60_000);
+            return (
+              <li key={s.id} class="card class-card" data-testid="session-card">
+                <div class="class-card-head">
+                  <div>
+                    <h2 class="class-card-title">{when(s.startedAt)}</h2>
+                    <p class="class-meta">
+                      {s.endedAt === null ? <span class="badge badge-ok">live</span> : null}{" "}
+                      {minutes} min · peak {s.peakConcurrency.toLocaleString()} students
+                    </p>
+                  </div>
+                  <div class="class-card-actions">
+                    <a
+                      class="btn btn-primary btn-small"
+                      href={`${props.base}/${s.id}`}
+                      onClick={onLinkClick}
+                    >
+                      Dashboard
+                    </a>
+                  </div>
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </main>
+  );
+}
