@@ -50,10 +50,31 @@ export type ClientReport =
       received: number;
       firstAt: number;
       lastAt: number;
+      /** Poll scenario: `poll.answered` acks received (retries are acked too). */
+      acked: number;
     };
 
 /** Parent → client commands after the job. */
-export type ClientCommand = { kind: "collect" } | { kind: "close" };
+export type ClientCommand =
+  | { kind: "collect" }
+  | { kind: "close" }
+  /**
+   * Poll scenario: every open socket answers `pollId` once at a random time within
+   * `spreadMs` (choice = socket index mod `options`); a `retryShare` of them send the
+   * same answer again 200 ms later, as a client retry would.
+   */
+  | { kind: "vote"; pollId: string; spreadMs: number; options: number; retryShare: number };
+
+/** Client → parent after its last vote was sent (poll scenario). */
+export interface VoteReport {
+  kind: "votes";
+  /** Distinct students whose vote was sent. */
+  sent: number;
+  /** Answers sent per option (retries not counted). */
+  perOption: number[];
+  /** Epoch ms the last vote left this process (retries, which change nothing, excluded). */
+  lastAt: number;
+}
 
 const EVENT = /"text":"bench:(\d+):(\d+)"/;
 
@@ -61,16 +82,20 @@ interface Sock {
   ws: WebSocket;
   seen: Set<number>;
   open: boolean;
+  /** Global socket index (its guest id is `bench-<i>`). */
+  i: number;
 }
 
 const socks: Sock[] = [];
 const delays: number[] = [];
 let received = 0;
 let closed = 0;
+/** `poll.answered` acks received (poll scenario). */
+let acked = 0;
 let firstAt = Number.POSITIVE_INFINITY;
 let lastAt = 0;
 
-function send(m: ClientReport): void {
+function send(m: ClientReport | VoteReport): void {
   process.send?.(m);
 }
 
@@ -94,7 +119,7 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
         perMessageDeflate: false,
         handshakeTimeout: 60_000,
       });
-      const s: Sock = { ws, seen: new Set(), open: false };
+      const s: Sock = { ws, seen: new Set(), open: false, i };
       let settled = false;
       const done = (err: string | null) => {
         if (settled) return;
@@ -108,6 +133,7 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
           socks.push(s);
           done(null);
         }
+        if (text.startsWith('{"type":"poll.answered"')) acked++;
         if (!text.startsWith('{"type":"announce"')) return;
         const m = EVENT.exec(text);
         if (!m) return;
@@ -166,6 +192,47 @@ async function runJob(job: ClientJob): Promise<void> {
   }, 250).unref();
 }
 
+/** Send every open socket's answer at a random moment within the spread; report when done. */
+async function vote(m: Extract<ClientCommand, { kind: "vote" }>): Promise<void> {
+  const perOption = Array.from({ length: m.options }, () => 0);
+  let sent = 0;
+  let lastAt = 0;
+  const sendOne = (s: Sock, rid: string): boolean => {
+    if (!s.open) return false;
+    try {
+      s.ws.send(
+        JSON.stringify({ type: "poll.answer", pollId: m.pollId, choices: [s.i % m.options], rid }),
+      );
+    } catch {
+      return false;
+    }
+    return true;
+  };
+  await Promise.all(
+    socks.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            if (sendOne(s, "v")) {
+              sent++;
+              lastAt = Math.max(lastAt, Date.now());
+              perOption[s.i % m.options]!++;
+              if (Math.random() < m.retryShare) {
+                setTimeout(() => {
+                  sendOne(s, "retry");
+                  resolve();
+                }, 200);
+                return;
+              }
+            }
+            resolve();
+          }, Math.random() * m.spreadMs);
+        }),
+    ),
+  );
+  send({ kind: "votes", sent, perOption, lastAt });
+}
+
 process.on("message", (m: ClientJob | ClientCommand) => {
   switch (m.kind) {
     case "job":
@@ -173,9 +240,12 @@ process.on("message", (m: ClientJob | ClientCommand) => {
       break;
     case "collect": {
       const open = socks.filter((s) => s.open).length;
-      send({ kind: "result", delays, open, closed, received, firstAt, lastAt });
+      send({ kind: "result", delays, open, closed, received, firstAt, lastAt, acked });
       break;
     }
+    case "vote":
+      void vote(m);
+      break;
     case "close":
       for (const s of socks) s.ws.terminate();
       setTimeout(() => process.exit(0), 100);

@@ -1,6 +1,12 @@
 /**
  * Fan-out benchmark: `npm run bench:fanout -- --students N [--shards K] [--processes M] [--json]`.
  *
+ * `--scenario poll`: instead of announcements, the teacher opens a 4-option poll and every
+ * student votes once at a random moment within `--vote-spread` s (10); `--retry-share`
+ * (0.1) of them send the same vote again 200 ms later, like a client retry. Reports
+ * pollTallyMs (last vote sent → the teacher's live tally first counts every vote),
+ * votesLost and votesDoubled (final tally per option against the votes sent). No baseline.
+ *
  * Starts its own local stack (M runtime processes, bench/stack.ts), connects N guest
  * sockets from forked client processes over loopback, has the teacher post E
  * announcements (each text carries its send time), and measures delivery delay to
@@ -18,7 +24,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import type { ClientCommand, ClientJob, ClientReport } from "./client.ts";
+import type { ClientCommand, ClientJob, ClientReport, VoteReport } from "./client.ts";
 import {
   BENCH_CLASS,
   BENCH_TEACHER,
@@ -46,6 +52,9 @@ const { values: args } = parseArgs({
     port: { type: "string", default: "8950" },
     timeout: { type: "string", default: "600" },
     "no-baseline": { type: "boolean", default: false },
+    scenario: { type: "string", default: "fanout" },
+    "vote-spread": { type: "string", default: "10" },
+    "retry-share": { type: "string", default: "0.1" },
     json: { type: "boolean", default: false },
   },
 });
@@ -58,6 +67,20 @@ const BASE_PORT = Number(args.port);
 const CAPACITY = args.shards ? Math.ceil(N / Number(args.shards)) : 2000;
 const ADDRESSES = 40;
 const log = (s: string) => console.error(`[bench] ${s}`);
+const SCENARIO = args.scenario === "poll" ? "poll" : "fanout";
+const POLL_OPTIONS = 4;
+
+/** The poll scenario's figures. */
+interface PollFigures {
+  votesSent: number;
+  acked: number;
+  /** Last vote sent → first teacher tally counting every vote, ms (null: never complete). */
+  pollTallyMs: number | null;
+  votesLost: number;
+  votesDoubled: number;
+  finalTally: number[];
+  expectedTally: number[];
+}
 
 /** One phase's figures. */
 interface Figures {
@@ -76,6 +99,101 @@ interface Figures {
   rssIdleMiB: number;
   rssLoadedMiB: number;
   memPerSocketKiB: number;
+  poll: PollFigures | null;
+}
+
+type TeacherFrame = { type: string; [k: string]: unknown };
+
+/**
+ * The poll scenario on a connected class: the teacher creates and opens a poll, the
+ * clients vote, and the teacher's live `poll.tally` frames are timed against the last vote.
+ */
+async function runPoll(teacher: WebSocket, clients: Child[]): Promise<PollFigures> {
+  const frames: { at: number; f: TeacherFrame }[] = [];
+  let wake: (() => void) | null = null;
+  teacher.on("message", (data) => {
+    frames.push({ at: Date.now(), f: JSON.parse(data.toString()) as TeacherFrame });
+    wake?.();
+  });
+  const waitFrame = async (
+    pred: (f: TeacherFrame) => boolean,
+    timeoutMs: number,
+  ): Promise<{ at: number; f: TeacherFrame } | null> => {
+    const deadline = Date.now() + timeoutMs;
+    for (let i = 0; ; ) {
+      for (; i < frames.length; i++) if (pred(frames[i]!.f)) return frames[i]!;
+      if (Date.now() > deadline) return null;
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 100);
+      });
+    }
+  };
+  teacher.send(
+    JSON.stringify({
+      type: "poll.create",
+      kind: "poll",
+      question: "Benchmark poll",
+      options: ["A", "B", "C", "D"].slice(0, POLL_OPTIONS),
+      rid: "bench",
+    }),
+  );
+  const created = await waitFrame((f) => f.type === "poll.created" && f.rid === "bench", 30_000);
+  if (!created) throw new Error("poll.created never arrived");
+  const pollId = created.f.pollId as string;
+  teacher.send(JSON.stringify({ type: "poll.open", pollId }));
+  if (!(await waitFrame((f) => f.type === "poll.opened", 30_000)))
+    throw new Error("poll.opened never arrived");
+  const spreadMs = Number(args["vote-spread"]) * 1000;
+  const reports = Promise.all(
+    clients.map((c) =>
+      waitMessage(
+        c,
+        (m): m is VoteReport => (m as { kind?: string }).kind === "votes",
+        spreadMs + 120_000,
+      ),
+    ),
+  );
+  for (const c of clients)
+    c.proc.send({
+      kind: "vote",
+      pollId,
+      spreadMs,
+      options: POLL_OPTIONS,
+      retryShare: Number(args["retry-share"]),
+    } satisfies ClientCommand);
+  const votes = await reports;
+  const votesSent = votes.reduce((n, v) => n + v.sent, 0);
+  const expectedTally = Array.from({ length: POLL_OPTIONS }, (_, i) =>
+    votes.reduce((n, v) => n + (v.perOption[i] ?? 0), 0),
+  );
+  const lastVoteAt = Math.max(...votes.map((v) => v.lastAt));
+  log(`poll: ${votesSent} votes sent, the last ${Date.now() - lastVoteAt} ms ago`);
+  const complete = await waitFrame(
+    (f) => f.type === "poll.tally" && (f.answered as number) >= votesSent,
+    Math.max(30_000, votesSent),
+  );
+  teacher.send(JSON.stringify({ type: "poll.close", pollId }));
+  await waitFrame((f) => f.type === "poll.closed", 30_000);
+  // The close sends a final staff tally right before the event.
+  const finals = frames.filter((x) => x.f.type === "poll.tally" && x.f.pollId === pollId);
+  const finalTally = (finals.at(-1)?.f.tally as number[] | undefined) ?? [];
+  let votesLost = 0;
+  let votesDoubled = 0;
+  for (let i = 0; i < POLL_OPTIONS; i++) {
+    const d = (finalTally[i] ?? 0) - expectedTally[i]!;
+    if (d < 0) votesLost -= d;
+    else votesDoubled += d;
+  }
+  return {
+    votesSent,
+    acked: 0,
+    pollTallyMs: complete ? complete.at - lastVoteAt : null,
+    votesLost,
+    votesDoubled,
+    finalTally,
+    expectedTally,
+  };
 }
 
 function pct(sorted: Float64Array, q: number): number {
@@ -155,15 +273,16 @@ async function phase(opts: {
     );
   });
   await sleep(500);
-  for (let k = 0; k < E; k++) {
+  const poll = SCENARIO === "poll" ? await runPoll(teacher, clients) : null;
+  for (let k = 0; k < (poll ? 0 : E); k++) {
     teacher.send(JSON.stringify({ type: "announce.send", text: `bench:${k}:${Date.now()}` }));
     await sleep(1000 / RATE);
   }
-  const expected = ok * E;
+  const expected = poll ? 0 : ok * E;
   const drainUntil = Date.now() + Math.max(30_000, (N / 1000) * 1000);
   let last = -1;
   let stableSince = Date.now();
-  while (Date.now() < drainUntil) {
+  while (!poll && Date.now() < drainUntil) {
     const got = [...progress.values()].reduce((a, b) => a + b, 0);
     if (got >= expected) break;
     if (got !== last) stableSince = Date.now();
@@ -193,7 +312,9 @@ async function phase(opts: {
   const firstAt = Math.min(...results.map((r) => r.firstAt));
   const lastAt = Math.max(...results.map((r) => r.lastAt));
   const sockets = ok + 1;
+  if (poll) poll.acked = results.reduce((n, r) => n + r.acked, 0);
   return {
+    poll,
     connected: ok,
     failed,
     skipped,
@@ -242,7 +363,7 @@ async function main(): Promise<void> {
   await Promise.all(runtimes.map((r) => stopChild(r.child)));
 
   let baseline: Figures | null = null;
-  if (!args["no-baseline"]) {
+  if (!args["no-baseline"] && SCENARIO === "fanout") {
     const ports = Array.from({ length: M }, (_, p) => BASE_PORT + 100 + p);
     const servers: Child[] = [];
     for (let p = 0; p < M; p++) {
@@ -277,6 +398,16 @@ async function main(): Promise<void> {
   );
   if (runtime.errors.length) console.log(`runtime connect errors: ${runtime.errors.join("; ")}`);
   if (ratio !== null) console.log(`p99 ratio runtime / plain ws: ${ratio}`);
+  const poll = runtime.poll;
+  if (poll) {
+    console.log(
+      [
+        "| scenario | N | processes | connected | votes sent | acks | tally complete after last vote, ms | lost | doubled | final tally |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        `| poll | ${N} | ${M} | ${runtime.connected} | ${poll.votesSent} | ${poll.acked} | ${poll.pollTallyMs ?? "never"} | ${poll.votesLost} | ${poll.votesDoubled} | ${poll.finalTally.join("/")} (expected ${poll.expectedTally.join("/")}) |`,
+      ].join("\n"),
+    );
+  }
   if (args.json) {
     console.log(
       JSON.stringify({
@@ -308,6 +439,16 @@ async function main(): Promise<void> {
         baselineMsgsPerSec: baseline?.msgsPerSec ?? null,
         baselineMemPerSocketKiB: baseline?.memPerSocketKiB ?? null,
         ratioP99: ratio,
+        scenario: SCENARIO,
+        ...(poll
+          ? {
+              votesSent: poll.votesSent,
+              votesAcked: poll.acked,
+              pollTallyMs: poll.pollTallyMs,
+              votesLost: poll.votesLost,
+              votesDoubled: poll.votesDoubled,
+            }
+          : {}),
       }),
     );
   }
