@@ -292,6 +292,8 @@ export const pushSubscriptions = sqliteTable(
   (t) => [
     uniqueIndex("push_class_endpoint_unique").on(t.classId, t.endpoint),
     index("push_user_idx").on(t.userId),
+    // The fan-out pages a class's subscriptions by id (worker/push/queue.ts).
+    index("push_class_id_idx").on(t.classId, t.id),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `push_class_id_idx` ON `push_subscriptions` (`class_id`,`id`);
