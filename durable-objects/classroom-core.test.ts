@@ -320,3 +320,53 @@ describe("RootCore sessions and attendance", () => {
     expect(restarted.watching.has("s1")).toBe(true);
   });
 });
+
+describe("RootCore slides and whiteboard", () => {
+  const deck = { id: "deckAAAAAAAAAAAAAAAA", name: "Cells", pageCount: 2, pageType: "image/png" };
+
+  it("sequences board events, puts the board in snapshots, and answers refusals to the sender only", () => {
+    const c = core();
+    const grown = c.setDeck(deck, T0);
+    expect(grown).toEqual([{ kind: "board", op: { op: "state" } }]);
+    const shown = c.command(
+      { by: teacher, message: { type: "slide.show", deckId: deck.id, page: 2 } },
+      T0,
+    );
+    const ev = shown.find((f) => f.kind === "event");
+    expect(ev).toMatchObject({
+      event: { type: "slide.changed", seq: 1, at: T0, board: { slide: { page: 2 } } },
+    });
+    expect(shown).toContainEqual({ kind: "board", op: { op: "state" } });
+    const snap = c.snapshot();
+    expect(snap.type === "snapshot" && snap.state.board?.slide.url).toBe(
+      `/slides/${deck.id}/2.png`,
+    );
+    // Refused (page past the end): a typed error to the sender, no event, no seq.
+    const refusedFx = c.command(
+      { by: teacher, message: { type: "slide.show", deckId: deck.id, page: 3 } },
+      T0,
+    );
+    expect(refusedFx).toEqual([
+      {
+        kind: "control",
+        sectionId: "staff",
+        control: {
+          kind: "notify",
+          userId: "t",
+          frame: {
+            type: "error",
+            code: "not_found",
+            message: "This deck has 2 pages.",
+            ref: "slide.show",
+          },
+        },
+      },
+    ]);
+    expect(c.durable.seq).toBe(1);
+    // A student's board command never counts, even if a shard forwarded it.
+    const student: Author = { id: "s", name: "S", role: "student" };
+    expect(c.command({ by: student, message: { type: "board.clear" } }, T0)).toEqual([]);
+    expect(c.command({ by: student, message: { type: "slide.prev" } }, T0)).toEqual([]);
+    expect(c.board.currentKey()).toBe(`${deck.id}/2`);
+  });
+});

@@ -117,6 +117,19 @@ describe("ShardCore", () => {
 });
 
 describe("connection guard", () => {
+  it("lets a staff socket stream whiteboard batches at 20 frames/s, which refuses a student", () => {
+    const staff = newGuard(T0, true);
+    const student = newGuard(T0);
+    const verdicts = { staff: new Set<string>(), student: new Set<string>() };
+    // Two minutes of drawing: one batch every 50 ms.
+    for (let t = T0; t < T0 + 120_000; t += 50) {
+      verdicts.staff.add(admitFrame(staff, t));
+      verdicts.student.add(admitFrame(student, t));
+    }
+    expect([...verdicts.staff]).toEqual(["ok"]);
+    expect(verdicts.student.has("refuse")).toBe(true);
+  });
+
   it("allows a burst, refuses beyond it, closes a sustained flood, and recovers with time", () => {
     const g = newGuard(T0);
     for (let i = 0; i < GUARD.burst; i++) expect(admitFrame(g, T0)).toBe("ok");
