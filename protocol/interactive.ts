@@ -259,7 +259,7 @@ export type InteractiveEvent =
   | { type: "qa.top"; seq: number; at: number; top: QuestionView[]; total: number }
   /** Q&A pre-moderation was turned on or off. */
   | { type: "qa.settings"; seq: number; at: number; preModerate: boolean }
-  /** Raised hands now (at most about once a second while it changes). */
+  /** Raised hands now (at most about once a second while it changes). 0: every hand is down, yours too. */
   | { type: "hand.count"; seq: number; at: number; count: number };
 
 /** Interactive event types (for `isClassEvent`). */

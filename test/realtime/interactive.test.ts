@@ -200,6 +200,48 @@ describe("polls, quizzes, hands and Q&A", { timeout: 60_000 }, () => {
     for (const s of [t, ...socks]) s.close();
   });
 
+  it("while the stream is live a quiz deadline stretches by each viewer's video delay; chat counts as engagement", async () => {
+    const { classId, t, socks } = await classWith(3);
+    const [a, b, c] = socks as [Sock, Sock, Sock];
+    await rootOf(classId).setStreamStatus(classId, "live", Date.now());
+    const pollId = await openPoll(t, socks, {
+      kind: "quiz",
+      question: "Which is prime?",
+      correct: [2],
+      timeLimitSec: 5,
+    });
+    a.send({ type: "chat.send", text: "good luck all" });
+    a.send({ type: "chat.send", text: "I think I know" });
+    await sleep(5600);
+    // Past the deadline: refused without a video delay, accepted with one that covers it.
+    b.send({ type: "poll.answer", pollId, choices: [2], rid: "no-delay" });
+    expect(await b.next("error", (f) => f.rid === "no-delay")).toMatchObject({
+      code: "too_late",
+      ref: "poll.answer",
+    });
+    c.send({ type: "poll.answer", pollId, choices: [2], delayMs: 4000, rid: "delayed" });
+    expect(await c.next("poll.answered", (f) => f.rid === "delayed")).toBeTruthy();
+    // Live: the quiz waits for the largest grace, so the teacher closes it.
+    await sleep(1500);
+    expect(c.all("poll.closed")).toHaveLength(0);
+    t.send({ type: "poll.close", pollId });
+    expect((await c.next("poll.closed")).poll.tally).toEqual([0, 0, 1, 0]);
+    await sleep(200);
+    await runDurableObjectAlarm(rootOf(classId));
+    const chat = await env.DB.prepare(
+      `SELECT sum(value) AS n FROM engagement_events e JOIN class_sessions s ON s.id = e.session_id
+       WHERE s.class_id = ? AND kind = 'chat'`,
+    )
+      .bind(classId)
+      .first<{ n: number }>();
+    expect(chat!.n).toBe(2);
+    const quiz = await env.DB.prepare("SELECT correct, score FROM poll_answers WHERE poll_id = ?")
+      .bind(pollId)
+      .all<{ correct: number; score: number }>();
+    expect(quiz.results).toEqual([{ correct: 1, score: 100 }]);
+    for (const s of [t, ...socks]) s.close();
+  });
+
   it("hands and questions: queue order, ack, upvotes, moderation; a restarted root keeps polls, queue and questions", async () => {
     const { classId, teacher, t, socks, users } = await classWith(4);
     const [a, b, c, d] = socks as [Sock, Sock, Sock, Sock];
