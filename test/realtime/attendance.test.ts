@@ -1,6 +1,8 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { shardName } from "../../durable-objects/rpc.ts";
+import type { SessionDashboard } from "../../protocol/analytics.ts";
 import { signUp } from "../helpers.ts";
 import { createClass, open, sleep } from "./helpers.ts";
 
@@ -67,5 +69,69 @@ describe("attendance", { timeout: 30_000 }, () => {
       .bind(ann.id)
       .first<{ joins: number }>();
     expect(ann2!.joins).toBe(2);
+  });
+
+  it("keeps one row per student across a shard move and a root and shard restart, and records per-minute concurrency", async () => {
+    const { classId, teacher } = await createClass();
+    const root = env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
+    const [ann, ben, cat, dan] = await Promise.all(
+      ["Ann", "Ben", "Cat", "Dan"].map((n) => signUp("student", n)),
+    );
+    // Shards hold 3 here (vitest.config.ts): Ann, Ben and Cat fill s1.
+    let a = await open(classId, ann!.client.cookie);
+    const b = await open(classId, ben!.client.cookie);
+    const c = await open(classId, cat!.client.cookie);
+    await sleep(200);
+    a.close();
+    await sleep(200);
+    const d = await open(classId, dan!.client.cookie); // takes Ann's seat in s1
+    await sleep(200);
+    a = await open(classId, ann!.client.cookie); // s1 is full: Ann moves to s2
+    await sleep(300);
+    expect((await root.inspect()).sections).toEqual(
+      expect.arrayContaining([
+        { sectionId: "s1", sockets: 3 },
+        { sectionId: "s2", sockets: 1 },
+      ]),
+    );
+
+    // Nothing flushed yet; both the root and Ben's shard restart with the rows pending.
+    await evictDurableObject(root);
+    await evictDurableObject(
+      env.CLASSROOM_SHARD.get(env.CLASSROOM_SHARD.idFromName(shardName(classId, "s1"))),
+    );
+    b.close(); // a leave reported by the restarted shard to the restarted root
+    await sleep(400);
+    expect(await runDurableObjectAlarm(root)).toBe(true);
+
+    const rows = await env.DB.prepare(
+      `SELECT a.display_name AS name, a.joins, a.last_leave_at FROM attendance a
+       JOIN class_sessions s ON s.id = a.session_id WHERE s.class_id = ? ORDER BY name`,
+    )
+      .bind(classId)
+      .all<{ name: string; joins: number; last_leave_at: number | null }>();
+    expect(rows.results.map((r) => [r.name, r.joins])).toEqual([
+      ["Ann", 2],
+      ["Ben", 1],
+      ["Cat", 1],
+      ["Dan", 1],
+    ]);
+    expect(rows.results.find((r) => r.name === "Ben")!.last_leave_at).toBeGreaterThan(0);
+    const minutes = await env.DB.prepare(
+      "SELECT m.concurrency FROM session_minutes m JOIN class_sessions s ON s.id = m.session_id WHERE s.class_id = ?",
+    )
+      .bind(classId)
+      .all<{ concurrency: number }>();
+    expect(Math.max(...minutes.results.map((m) => m.concurrency))).toBe(4);
+
+    // The teacher's dashboard shows the same session.
+    const { sessions } = (await (
+      await teacher.client.get(`/api/analytics/classes/${classId}/sessions`)
+    ).json()) as { sessions: { id: string }[] };
+    const dash = (await (
+      await teacher.client.get(`/api/analytics/sessions/${sessions[0]!.id}`)
+    ).json()) as SessionDashboard;
+    expect(dash.summary).toMatchObject({ attendees: 4, peakConcurrency: 4, lateJoiners: 0 });
+    for (const x of [a, c, d]) x.close();
   });
 });
