@@ -84,6 +84,7 @@ describe("slides and whiteboard", { timeout: 30_000 }, () => {
     expect(new Uint8Array(await img.arrayBuffer())).toEqual(webp(2));
 
     // A stroke in two batches reaches a student on another shard while being drawn.
+    const sentAt = Date.now();
     t.send(
       batch(key, "k1", [
         [0.1, 0.1, 0.5],
@@ -91,6 +92,8 @@ describe("slides and whiteboard", { timeout: 30_000 }, () => {
       ]),
     );
     const live = await far.next("board.stroke");
+    // Staff shard → root (≤100 ms batch) → student shard (≤50 ms batch), locally.
+    console.log(`stroke batch, teacher → student on another shard: ${Date.now() - sentAt} ms`);
     expect(live).toMatchObject({ slide: key, stroke: { id: "k1", color: "#2563eb" }, done: false });
     expect(live.points).toEqual([
       [0.1, 0.1, 0.5],
