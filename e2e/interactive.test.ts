@@ -41,6 +41,10 @@ async function seenAt(locator: Locator): Promise<number> {
   return Date.now();
 }
 
+async function shotOf(locator: Locator, name: string) {
+  await locator.screenshot({ path: join(tmpdir(), `mass-class-e2e-interactive-${name}.png`) });
+}
+
 async function shot(page: Page, name: string) {
   await page.screenshot({
     path: join(tmpdir(), `mass-class-e2e-interactive-${name}.png`),
@@ -91,6 +95,7 @@ describe("interactive class", () => {
     await t.getByTestId("poll-create-open").click();
     const card = (p: Page) => p.locator('[data-testid="poll-card"][data-state="open"]');
     const [adaSaw, bobSaw] = await Promise.all([seenAt(card(a)), seenAt(card(b))]);
+    console.log(`poll opening: Bob (3 s video delay) saw it ${bobSaw - adaSaw} ms after Ada`);
     expect(adaSaw - opened).toBeLessThan(2_000);
     expect(bobSaw - adaSaw).toBeGreaterThan(DELAY_MS - 700);
     expect(bobSaw - adaSaw).toBeLessThan(DELAY_MS + 1_500);
@@ -113,7 +118,7 @@ describe("interactive class", () => {
       .getByTestId("poll-bar")
       .evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-votes"))));
     expect(votes).toEqual([1, 1, 0]);
-    await shot(t, "studio-poll");
+    await shotOf(t.getByTestId("studio-interactive"), "studio-poll");
 
     // Close, then reveal: students see the results (Bob when his video gets there).
     await staffPoll.getByTestId("poll-close").click();
@@ -172,7 +177,7 @@ describe("interactive class", () => {
       expect.stringContaining("Ada"),
       expect.stringContaining("Bob"),
     ]);
-    await shot(t, "studio-hands");
+    await shotOf(t.getByTestId("studio-interactive"), "studio-hands");
     await rows.first().getByTestId("hand-ack").click();
     await a.getByTestId("hand-status").filter({ hasText: "called on you" }).waitFor(T);
     await b.getByTestId("hand-status").filter({ hasText: "You are #1 in the queue" }).waitFor(T);
@@ -197,7 +202,27 @@ describe("interactive class", () => {
     await adaQ.getByTestId("qa-answered").waitFor(T);
     await bobQ.getByTestId("qa-answered").waitFor(T);
     await shot(b, "bob-qa");
-    await shot(t, "studio-qa");
+    await shotOf(t.getByTestId("studio-interactive"), "studio-qa");
+
+    // ---- The whiteboard (slides engineer's UI): a stroke reaches Bob ~3 s after Ada. ----
+    const canvas = t.locator('[data-testid="studio-stage"] [data-testid="slide-ink"]');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    const inked = (p: Page) => p.locator('[data-testid="slide-stage"][data-strokes="1"]');
+    await t.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.5);
+    await t.mouse.down();
+    const drawn = Date.now();
+    const strokeSeen = Promise.all([seenAt(inked(a)), seenAt(inked(b))]);
+    for (let i = 1; i <= 20; i++) {
+      await t.mouse.move(box.x + box.width * (0.2 + i * 0.02), box.y + box.height * 0.5);
+      await t.waitForTimeout(16);
+    }
+    await t.mouse.up();
+    const [adaInk, bobInk] = await strokeSeen;
+    console.log(`whiteboard stroke: Bob saw it ${bobInk - adaInk} ms after Ada`);
+    expect(adaInk - drawn).toBeLessThan(2_000);
+    expect(bobInk - adaInk).toBeGreaterThan(DELAY_MS - 700);
+    expect(bobInk - adaInk).toBeLessThan(DELAY_MS + 1_500);
 
     // Nothing overflows the phone.
     const overflow = await b.evaluate(() => document.documentElement.scrollWidth - innerWidth);

@@ -18,7 +18,10 @@ export function PollBars(props: {
   const pct = percentages(tally);
   const max = Math.max(1, ...tally);
   return (
-    <div class="poll-bars" data-testid={props.testId ?? "poll-bars"}>
+    <div
+      class={`poll-bars${props.correct && props.correct.length > 0 ? " has-correct" : ""}`}
+      data-testid={props.testId ?? "poll-bars"}
+    >
       <ol class="poll-bars-list">
         {options.map((label, i) => {
           const right = props.correct?.includes(i) ?? false;

@@ -55,8 +55,10 @@ export function InteractiveStudio(props: { cls: ClassPublic; room: Room; teacher
       ) : null}
       <div class="studio-ix-grid">
         <PollsBox room={props.room} />
-        <HandsBox room={props.room} />
-        <QaBox room={props.room} teacher={props.teacher} />
+        <div class="studio-ix-col">
+          <HandsBox room={props.room} />
+          <QaBox room={props.room} teacher={props.teacher} />
+        </div>
       </div>
     </section>
   );
