@@ -135,7 +135,7 @@ export const engagementEvents = sqliteTable(
     at: integer("at").notNull(),
     /** Poll/question id the event refers to, when any. */
     ref: text("ref"),
-    /** Score or count, when any. */
+    /** Chat: messages this row counts (the root batches them per user); quiz answers: the score. */
     value: integer("value"),
   },
   (t) => [
@@ -143,7 +143,12 @@ export const engagementEvents = sqliteTable(
     index("engagement_session_user_idx").on(t.sessionId, t.userId, t.kind),
     // Per-minute activity groups by this exact expression (worker/analytics/queries.ts), so
     // the grouping streams off the index instead of sorting every event.
-    index("engagement_session_minute_idx").on(t.sessionId, sql`(${t.at} / 60000)`, t.kind),
+    index("engagement_session_minute_value_idx").on(
+      t.sessionId,
+      sql`(${t.at} / 60000)`,
+      t.kind,
+      t.value,
+    ),
   ],
 );
 
