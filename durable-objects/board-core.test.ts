@@ -199,6 +199,8 @@ describe("board core", () => {
     run({ type: "slide.show", deckId: DECK.id, page: 1 });
     const grown = core.setDeck({ ...DECK, pageCount: 5 });
     expect(grown.events[0]).toMatchObject({ board: { slide: { pageCount: 5 } } });
+    // Told again (an upload retry re-announces it): nothing to say.
+    expect(core.setDeck({ ...DECK, pageCount: 5 })).toEqual({ events: [], store: [] });
     for (let i = 0; i < 120; i++)
       core.setDeck({ ...DECK, id: `deck${String(i).padStart(16, "0")}`, pageCount: 1 });
     expect(core.decks()).toHaveLength(100);

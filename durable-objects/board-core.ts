@@ -137,6 +137,14 @@ export class BoardCore {
    * newest MAX_DECKS; a forgotten deck can no longer be shown (the one on screen stays).
    */
   setDeck(deck: DeckInfo): BoardOutcome {
+    const known = this.deck(deck.id);
+    if (
+      known &&
+      known.name === deck.name &&
+      known.pageCount === deck.pageCount &&
+      known.pageType === deck.pageType
+    )
+      return none();
     const decks = this.state.decks.filter((d) => d.id !== deck.id);
     decks.push({ ...deck });
     while (decks.length > MAX_DECKS) {

@@ -72,6 +72,18 @@ async function loadDeck(env: Env, deckId: string): Promise<DeckRow> {
   return row;
 }
 
+/** Tell the class root about a deck's pages, so `slide.show` can put them on screen. */
+async function announce(env: Env, row: DeckRow): Promise<void> {
+  if (row.pageCount === 0) return;
+  const info: DeckInfo = {
+    id: row.id,
+    name: row.name,
+    pageCount: row.pageCount,
+    pageType: row.pageType,
+  };
+  await classroomRoot(env, row.classId).setDeck(row.classId, info);
+}
+
 const tooLarge = (max: number) =>
   new ApiError(
     413,
@@ -162,8 +174,11 @@ export const slides = new Hono<AppEnv>()
     const page = Number(c.req.param("page"));
     if (!Number.isInteger(page) || page < 1 || page > MAX_DECK_PAGES)
       throw new ApiError(400, "validation_failed", `Pages are numbered 1 to ${MAX_DECK_PAGES}.`);
-    if (page <= deck.pageCount)
+    if (page <= deck.pageCount) {
+      // A retry after a lost answer: make sure the root knows the page, then say so.
+      await announce(c.env, deck);
       throw new ApiError(409, "conflict", `Page ${page} is already uploaded.`);
+    }
     if (page !== deck.pageCount + 1)
       throw new ApiError(409, "conflict", `Upload page ${deck.pageCount + 1} first.`);
     const bytes = await readLimited(c.req.raw, MAX_PAGE_BYTES);
@@ -187,13 +202,7 @@ export const slides = new Hono<AppEnv>()
       .returning();
     const row = updated[0];
     if (!row) throw new ApiError(409, "conflict", `Page ${page} is already uploaded.`);
-    const info: DeckInfo = {
-      id: row.id,
-      name: row.name,
-      pageCount: row.pageCount,
-      pageType: row.pageType,
-    };
-    await classroomRoot(c.env, row.classId).setDeck(row.classId, info);
+    await announce(c.env, row);
     const body: PageUploaded = {
       deck: toDeck(row),
       url: slideImagePath(row.id, page, row.pageType),
