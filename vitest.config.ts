@@ -38,7 +38,7 @@ function workersProject(
             // Web Push: the loopback push service stand-in, short timeouts and retry delays.
             ...TEST_VAPID,
             PUSH_ALLOW_LOOPBACK: "1",
-            PUSH_TIMEOUT_MS: "500",
+            PUSH_TIMEOUT_MS: "1500",
             PUSH_RETRY_DELAY_S: "1",
             PUSH_STANDIN_URL: inject<string>("pushUrl"),
             TEST_MIGRATIONS: await readD1Migrations("./migrations"),

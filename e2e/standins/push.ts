@@ -9,6 +9,7 @@
  *   POST /subscriptions { mode }      → { id, subscription: PushSubscription JSON }
  *   PUT  /subscriptions/:id { mode }  → change how it answers
  *   GET  /subscriptions/:id           → { attempts, received: [{ payload, ttl, urgency, topic }] }
+ *   GET  /received?tag=               → { pushes, subscriptions } with that notice tag, overall
  *   POST /push/:id                    → the push endpoint
  */
 import { createECDH, createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
@@ -104,6 +105,18 @@ export async function startPushStandin(): Promise<PushStandin> {
       res.end(JSON.stringify(data));
     };
     const [, kind, id] = url.pathname.split("/");
+    if (kind === "received" && req.method === "GET") {
+      // How many pushes with this notice tag arrived, and at how many subscriptions.
+      const tag = url.searchParams.get("tag");
+      let pushes = 0;
+      let subscriptions = 0;
+      for (const sub of subs.values()) {
+        const n = sub.received.filter((r) => (r.payload as { tag?: string }).tag === tag).length;
+        pushes += n;
+        if (n > 0) subscriptions++;
+      }
+      return json(200, { pushes, subscriptions });
+    }
     if (kind === "subscriptions" && req.method === "POST") {
       const { mode = "ok" } = JSON.parse(body.toString() || "{}") as { mode?: PushMode };
       const ecdh = createECDH("prime256v1");
