@@ -373,7 +373,11 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               <button
                 type="button"
                 class="tool-btn"
-                onClick={() => socket.send({ type: "board.clear" })}
+                onClick={() => {
+                  // Undo cannot bring a cleared slide back: ask first.
+                  if (confirm("Clear every stroke on this slide?"))
+                    socket.send({ type: "board.clear" });
+                }}
                 disabled={!connected || board.strokes.length === 0}
               >
                 Clear
