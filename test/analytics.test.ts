@@ -62,7 +62,6 @@ async function seed() {
     ...(
       [
         ["u1", "chat", 1],
-        ["u1", "chat", 1],
         ["u1", "question", 2],
         ["u2", "chat", 2],
         ["u2", "upvote", 2],
@@ -77,9 +76,10 @@ async function seed() {
     ).map(([u, kind, m]) =>
       db
         .prepare(
-          "INSERT INTO engagement_events (session_id, user_id, kind, at) VALUES (?, ?, ?, ?)",
+          "INSERT INTO engagement_events (session_id, user_id, kind, at, value) VALUES (?, ?, ?, ?, ?)",
         )
-        .bind(sessionId, u, kind, T0 + m * MIN + 5_000),
+        // u1's chat row counts two messages (the root batches chat per user per report).
+        .bind(sessionId, u, kind, T0 + m * MIN + 5_000, u === "u1" && kind === "chat" ? 2 : null),
     ),
     db
       .prepare(

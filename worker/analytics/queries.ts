@@ -110,11 +110,13 @@ export async function timeline(
       .from(schema.sessionMinutes)
       .where(eq(schema.sessionMinutes.sessionId, head.id))
       .orderBy(asc(schema.sessionMinutes.minute)),
-    // Exactly the expression of engagement_session_minute_idx (a literal: D1 binds JS
+    // Exactly the expression of engagement_session_minute_value_idx (a literal: D1 binds JS
     // numbers as REAL, and a bound divisor would neither divide integers nor match the index).
+    // A chat row counts `value` messages (the root batches chat per user per report).
     db.all<{ m: number; kind: EngagementKind; n: number }>(
-      sql`SELECT (at / 60000) AS m, kind, count(*) AS n FROM engagement_events
-          WHERE session_id = ${head.id} GROUP BY (at / 60000), kind`,
+      sql`SELECT (at / 60000) AS m, kind,
+            sum(CASE WHEN kind = 'chat' THEN coalesce(value, 1) ELSE 1 END) AS n
+          FROM engagement_events WHERE session_id = ${head.id} GROUP BY (at / 60000), kind`,
     ),
   ]);
   const acts = perMinute.map((r) => ({ minute: r.m * MINUTE, kind: r.kind, n: r.n }));
