@@ -24,6 +24,22 @@ export class QaBoard {
   private readonly votedBy = new Map<string, Set<string>>();
   /** Questions changed since the last `takeDirty()` (the shell broadcasts then). */
   private dirty = false;
+  /** userId → ids of the questions they asked (asks and reconnects look here, not at all questions). */
+  private readonly byAuthor = new Map<string, string[]>();
+  /** The last `top()` result and the change count it was computed at (snapshots reuse it). */
+  private rev = 0;
+  private topCache: { rev: number; n: number; list: QuestionView[] } | null = null;
+
+  private changed(): void {
+    this.dirty = true;
+    this.rev++;
+  }
+
+  private index(q: Question): void {
+    const list = this.byAuthor.get(q.from.id);
+    if (list) list.push(q.id);
+    else this.byAuthor.set(q.from.id, [q.id]);
+  }
 
   constructor(public preModerate = false) {}
 
@@ -34,9 +50,9 @@ export class QaBoard {
     text: string,
     at: number,
   ): Question | QaError {
-    const open = [...this.questions.values()].filter(
-      (q) => q.from.id === from.id && (q.state === "pending" || q.state === "visible"),
-    );
+    const open = (this.byAuthor.get(from.id) ?? [])
+      .map((qid) => this.questions.get(qid)!)
+      .filter((q) => q.state === "pending" || q.state === "visible");
     // Asking the same again (a retried batch, a double click) returns the same question.
     const same = open.find((q) => q.text === text);
     if (same) return same;
@@ -52,7 +68,8 @@ export class QaBoard {
     };
     this.questions.set(id, q);
     this.voters.set(id, new Set());
-    this.dirty = true;
+    this.index(q);
+    this.changed();
     return q;
   }
 
@@ -77,7 +94,7 @@ export class QaBoard {
       mine.delete(questionId);
     }
     q.votes = set.size;
-    this.dirty = true;
+    this.changed();
     return null;
   }
 
@@ -110,13 +127,16 @@ export class QaBoard {
       default:
         action satisfies never;
     }
-    this.dirty = true;
+    this.changed();
     return null;
   }
 
   /** Students' top list: pinned first, then most votes, then oldest. Hidden and pending never appear. */
   top(n: number): QuestionView[] {
-    return [...this.questions.values()]
+    const c = this.topCache;
+    if (c && c.rev === this.rev && c.n === n)
+      return c.list.map((q) => ({ ...q, from: { ...q.from } }));
+    const list = [...this.questions.values()]
       .filter((q) => q.state === "visible" || q.state === "answered")
       .sort(
         (a, b) =>
@@ -127,6 +147,8 @@ export class QaBoard {
       )
       .slice(0, n)
       .map((q) => ({ ...q, from: { ...q.from } }));
+    this.topCache = { rev: this.rev, n, list };
+    return list.map((q) => ({ ...q, from: { ...q.from } }));
   }
 
   /** Staff's moderation queue: pending questions, oldest first. */
@@ -150,14 +172,16 @@ export class QaBoard {
 
   /** Questions `userId` asked, oldest first. */
   askedBy(userId: string): QuestionView[] {
-    return [...this.questions.values()]
-      .filter((q) => q.from.id === userId)
+    return (this.byAuthor.get(userId) ?? [])
+      .map((qid) => this.questions.get(qid)!)
       .map((q) => ({ ...q, from: { ...q.from } }));
   }
 
   /** Put back a stored question and its voters after a restart. */
   restore(q: Question, voters: string[]): void {
     this.questions.set(q.id, q);
+    this.index(q);
+    this.rev++;
     this.voters.set(q.id, new Set(voters));
     for (const u of voters) {
       let mine = this.votedBy.get(u);
