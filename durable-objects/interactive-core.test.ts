@@ -9,6 +9,8 @@ import {
   requeueInteractive,
   type StudentCommand,
 } from "./interactive-shard.ts";
+import type { ShardReport } from "./rpc.ts";
+import { requeueReport, ShardCore } from "./shard-core.ts";
 
 const T0 = 50_000_000;
 const teacher: Author = { id: "t", name: "T", role: "teacher" };
@@ -326,5 +328,79 @@ describe("hands and questions at the root", () => {
     ]);
     expect(next.asks.map((a) => a.text)).toEqual(["a", "b"]);
     expect(next.chats.u1!.count).toBe(3);
+  });
+});
+
+describe("interactive commands at the shard", () => {
+  const a = student(1);
+  it("batches students' commands, sends staff commands up, refuses students' staff commands", () => {
+    const core = new ShardCore("s1");
+    expect(
+      core.onMessage(a, { type: "poll.answer", pollId: "p", choices: [1], rid: "x" }, T0),
+    ).toEqual([
+      {
+        kind: "interactive",
+        who: a,
+        command: { type: "poll.answer", pollId: "p", choices: [1], rid: "x" },
+      },
+    ]);
+    expect(core.onMessage(a, { type: "poll.open", pollId: "p" }, T0)).toEqual([
+      {
+        kind: "reply",
+        frame: {
+          type: "error",
+          code: "forbidden",
+          message: "You may not do that.",
+          ref: "poll.open",
+        },
+      },
+    ]);
+    const staff = new ShardCore("staff");
+    expect(staff.onMessage(teacher, { type: "hand.clear" }, T0)).toEqual([
+      { kind: "upstream", command: { by: teacher, message: { type: "hand.clear" } } },
+    ]);
+    expect(
+      staff.onMessage(moderator, { type: "qa.settings", preModerate: true }, T0)[0],
+    ).toMatchObject({ kind: "reply", frame: { code: "forbidden" } });
+  });
+
+  it("limits each student to a burst of interactive commands, then one a second, with typed errors", () => {
+    const core = new ShardCore("s1");
+    const kinds: string[] = [];
+    for (let i = 0; i < 12; i++)
+      kinds.push(core.onMessage(a, { type: "hand.raise", rid: `r${i}` }, T0)[0]!.kind);
+    expect(kinds.filter((k) => k === "interactive")).toHaveLength(10);
+    expect(core.onMessage(a, { type: "hand.lower", rid: "z" }, T0)).toEqual([
+      {
+        kind: "reply",
+        frame: {
+          type: "error",
+          code: "rate_limited",
+          message: expect.any(String),
+          ref: "hand.lower",
+          rid: "z",
+        },
+      },
+    ]);
+    expect(core.onMessage(a, { type: "hand.lower" }, T0 + 1000)[0]!.kind).toBe("interactive");
+    // Another student is not affected.
+    expect(core.onMessage(student(2), { type: "hand.raise" }, T0)[0]!.kind).toBe("interactive");
+  });
+
+  it("a report the root did not take keeps its votes for the next one (requeueReport)", () => {
+    const failed: ShardReport = {
+      sectionId: "s1",
+      sockets: 3,
+      joins: [],
+      leaves: [],
+      commands: [],
+      rejections: [],
+      relay: [],
+      interactive: emptyInteractive(),
+    };
+    addCommand(failed.interactive!, a, { type: "poll.answer", pollId: "p", choices: [0] }, T0);
+    const next: ShardReport = { ...failed, interactive: undefined };
+    requeueReport(failed, next);
+    expect(Object.keys(next.interactive!.answers)).toEqual(["p u1"]);
   });
 });
