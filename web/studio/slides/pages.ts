@@ -5,6 +5,7 @@
  * pdf.js, loaded on first use (a separate chunk; the student page never sees it).
  */
 import pdfWorkerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
+import { MAX_DECK_PAGES } from "../../../protocol/board.ts";
 
 /** Widest page image we make. Enough for a projector, small enough for phones. */
 export const PAGE_WIDTH = 1920;
@@ -59,6 +60,10 @@ export async function renderPdf(file: Blob, onProgress: RenderProgress): Promise
   const task = pdfjs.getDocument({ data: new Uint8Array(await file.arrayBuffer()) });
   const doc = await task.promise;
   try {
+    if (doc.numPages > MAX_DECK_PAGES)
+      throw new Error(
+        `A deck holds at most ${MAX_DECK_PAGES} pages; this PDF has ${doc.numPages}.`,
+      );
     const pages: PageImage[] = [];
     onProgress(0, doc.numPages);
     for (let n = 1; n <= doc.numPages; n++) {
@@ -82,6 +87,8 @@ export async function renderImages(
   files: readonly Blob[],
   onProgress: RenderProgress,
 ): Promise<PageImage[]> {
+  if (files.length > MAX_DECK_PAGES)
+    throw new Error(`A deck holds at most ${MAX_DECK_PAGES} pages; pick fewer images.`);
   const pages: PageImage[] = [];
   onProgress(0, files.length);
   for (const [i, file] of files.entries()) {
