@@ -25,7 +25,7 @@ const DELAY_MS = 3_000;
  * A small valid PDF with 16:9 pages, each a coloured title band and a line of text —
  * written by hand (objects, content streams and a correct xref table), no PDF library.
  */
-export function twoPagePdf(): Buffer {
+function twoPagePdf(): Buffer {
   const page = (title: string, band: string) =>
     [
       `${band} rg 0 430 960 110 re f`,
