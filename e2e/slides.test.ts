@@ -64,11 +64,8 @@ async function joinAsGuest(page: Page, name: string, query = "") {
   await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor(T);
 }
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({
-    path: join(tmpdir(), `mass-class-e2e-slides-${name}.png`),
-    fullPage: true,
-  });
+async function shot(page: Page, name: string, fullPage = true) {
+  await page.screenshot({ path: join(tmpdir(), `mass-class-e2e-slides-${name}.png`), fullPage });
 }
 
 /** Local time (ms) at which `locator` appeared. */
@@ -177,6 +174,18 @@ describe("slides and whiteboard", () => {
     await shot(t, "studio");
     await shot(a, "student");
     await shot(b, "phone");
+
+    // On the phone, full screen gives the slide the whole screen.
+    const boxWidth = () =>
+      b.locator('[data-testid="slide-stage"] .slide-box').evaluate((el) => el.clientWidth);
+    const before = await boxWidth();
+    await b.getByRole("button", { name: "Full screen" }).click();
+    await b.getByRole("button", { name: "Exit full screen" }).waitFor(T);
+    await b.setViewportSize({ width: 740, height: 360 }); // turned sideways
+    await expect.poll(boxWidth, T).toBeGreaterThan(before);
+    await shot(b, "phone-fullscreen", false);
+    await b.getByRole("button", { name: "Exit full screen" }).click();
+    await b.getByRole("button", { name: "Full screen" }).waitFor(T);
 
     // Undo removes it everywhere.
     await studio.getByRole("button", { name: /Undo/ }).click();

@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { BoardView } from "../../protocol/board.ts";
 import { SlideStage } from "../components/SlideStage.tsx";
 
@@ -6,14 +7,36 @@ import { SlideStage } from "../components/SlideStage.tsx";
  * the teacher puts a deck page on screen or draws on the blank board; updates arrive
  * when this student's video reaches them (the video-delay gate holds `slide.*` and
  * `board.*` events), so the ink matches what the teacher is saying in the picture.
+ * A full-screen button gives phones the whole screen for the slide.
  */
 export function SlideArea(props: { board: BoardView | null }) {
+  const area = useRef<HTMLElement>(null);
+  const [full, setFull] = useState(false);
+  const [, setSize] = useState(0);
+  useEffect(() => {
+    const onChange = () => setFull(document.fullscreenElement === area.current);
+    // The stage's height limit follows the window (rotating a phone, leaving full screen).
+    const onResize = () => setSize(window.innerHeight);
+    document.addEventListener("fullscreenchange", onChange);
+    window.addEventListener("resize", onResize);
+    return () => {
+      document.removeEventListener("fullscreenchange", onChange);
+      window.removeEventListener("resize", onResize);
+    };
+  }, []);
   const b = props.board;
   if (!b || (b.slide.deckId === null && b.strokes.length === 0)) return null;
   const { slide } = b;
+  const toggle = () => {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void area.current?.requestFullscreen().catch(() => {});
+  };
   return (
-    <section class="card slide-area" aria-label="Slides">
-      <SlideStage board={b} maxHeight={Math.round(window.innerHeight * 0.7)} />
+    <section class="card slide-area" aria-label="Slides" ref={area}>
+      <SlideStage
+        board={b}
+        maxHeight={Math.round(full ? window.innerHeight - 56 : window.innerHeight * 0.7)}
+      />
       <p class="slide-caption" data-testid="slide-caption">
         {slide.deckId ? (
           <>
@@ -25,6 +48,11 @@ export function SlideArea(props: { board: BoardView | null }) {
         ) : (
           <span class="slide-deck-name">Whiteboard</span>
         )}
+        {document.fullscreenEnabled ? (
+          <button type="button" class="btn btn-quiet btn-small slide-full" onClick={toggle}>
+            {full ? "Exit full screen" : "Full screen"}
+          </button>
+        ) : null}
       </p>
     </section>
   );
