@@ -5,6 +5,8 @@
  * (`ServiceWorker.deliverPushMessage`) — exactly the plaintext the Worker encrypts.
  * Encryption and delivery are covered by worker/push/send.test.ts and test/push.test.ts.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { launchUser } from "./browser.ts";
@@ -40,9 +42,15 @@ describe("push notifications in the browser", () => {
     const page = u.page;
     await joinDemoClass(page, "Pia");
     const toggle = page.getByTestId("notify-toggle");
-    await expect.poll(() => toggle.isEnabled()).toBe(true);
+    // Enabled once the Worker has said whether this browser is subscribed.
+    await expect.poll(() => toggle.isEnabled(), { timeout: 15_000 }).toBe(true);
     expect(await toggle.textContent()).toContain("Notify me when this class goes live");
     expect(await toggle.getAttribute("aria-pressed")).toBe("false");
+    // For a person to look at (never the repository).
+    await page.screenshot({
+      path: join(tmpdir(), "mass-class-e2e-push-optin.png"),
+      fullPage: true,
+    });
 
     await u.context.grantPermissions(["notifications"], { origin: base });
     const cdp = await u.context.newCDPSession(page);
@@ -74,7 +82,7 @@ describe("push notifications in the browser", () => {
       tag: "class-demo-class",
     });
     await expect
-      .poll(() => shownNotifications(page), { timeout: 10_000 })
+      .poll(() => shownNotifications(page), { timeout: 20_000 })
       .toEqual([
         {
           title: "Demo class: how Mass Class works",
@@ -95,7 +103,7 @@ describe("push notifications in the browser", () => {
     });
     await expect
       .poll(async () => (await shownNotifications(page)).map((n) => [n.body, n.data]), {
-        timeout: 10_000,
+        timeout: 20_000,
       })
       .toEqual([["Starts in 10 min.", { path: "/" }]]);
   });
@@ -111,6 +119,10 @@ describe("push notifications in the browser", () => {
     });
     await joinDemoClass(u.page, "Dee");
     await u.page.getByTestId("notify-denied").waitFor();
+    await u.page.screenshot({
+      path: join(tmpdir(), "mass-class-e2e-push-denied.png"),
+      fullPage: true,
+    });
     expect(await u.page.getByTestId("notify-toggle").count()).toBe(0);
   });
 });

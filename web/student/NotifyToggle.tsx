@@ -68,19 +68,45 @@ export function NotifyToggle(props: { classId: string }) {
     <div class="notify-toggle">
       <button
         type="button"
-        class={on ? "btn btn-secondary" : "btn btn-quiet"}
+        class="btn btn-secondary notify-button"
         aria-pressed={on}
         disabled={view === "busy" || view === "checking"}
         onClick={toggle}
         data-testid="notify-toggle"
       >
-        {on ? "🔔 You'll be notified — turn off" : "🔕 Notify me when this class goes live"}
+        <BellIcon on={on} />
+        Notify me when this class goes live
       </button>
+      {on ? (
+        <span class="notify-note" data-testid="notify-on">
+          On in this browser. Click again to turn it off.
+        </span>
+      ) : null}
       {error ? (
         <p class="notify-note" role="alert">
           {error}
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** A bell, filled when on (inline, so it shows without an emoji font). */
+function BellIcon(props: { on: boolean }) {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      width="18"
+      height="18"
+      aria-hidden="true"
+      fill={props.on ? "currentColor" : "none"}
+      stroke="currentColor"
+      stroke-width="2"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+    >
+      <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+      <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    </svg>
   );
 }
