@@ -443,6 +443,7 @@ export class RootCore {
     const fx: RootEffect[] = [];
     const l = this.load(r.sectionId);
     const before = this.students();
+    const socketsBefore = l.sockets;
     l.sockets = r.sockets;
     l.users ??= {};
     const users = l.users;
@@ -458,7 +459,10 @@ export class RootCore {
     }
     // Self-healing: an empty shard holds nobody, whatever reports were lost.
     if (r.sockets === 0) l.users = {};
-    fx.push({ kind: "loads" });
+    // Why not every report: saving the loads writes every user's socket count (100k ids at
+    // scale); a report that only carries votes or chat counts changes none of it.
+    if (socketsBefore !== r.sockets || r.joins.length > 0 || r.leaves.length > 0)
+      fx.push({ kind: "loads" });
 
     let session = this.durable.session;
     if (r.joins.length > 0) {
