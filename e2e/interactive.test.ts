@@ -91,14 +91,18 @@ describe("interactive class", () => {
     await t.getByTestId("poll-option-1").fill("Just right");
     await t.getByTestId("poll-add-option").click();
     await t.getByTestId("poll-option-2").fill("Too fast");
-    const opened = Date.now();
     await t.getByTestId("poll-create-open").click();
     const card = (p: Page) => p.locator('[data-testid="poll-card"][data-state="open"]');
     const [adaSaw, bobSaw] = await Promise.all([seenAt(card(a)), seenAt(card(b))]);
-    console.log(`poll opening: Bob (3 s video delay) saw it ${bobSaw - adaSaw} ms after Ada`);
-    expect(adaSaw - opened).toBeLessThan(2_000);
-    expect(bobSaw - adaSaw).toBeGreaterThan(DELAY_MS - 700);
-    expect(bobSaw - adaSaw).toBeLessThan(DELAY_MS + 1_500);
+    // Everything runs on this machine, so the root's `openedAt` is on our clock. Ada sees
+    // the opening on arrival; Bob when his video (3 s behind the root) gets there.
+    const openedAt = Number(await a.getByTestId("poll-card").getAttribute("data-opened-at"));
+    console.log(
+      `poll opening: Ada ${adaSaw - openedAt} ms, Bob (3 s video delay) ${bobSaw - openedAt} ms after the root opened it`,
+    );
+    expect(adaSaw - openedAt).toBeLessThan(2_000);
+    expect(bobSaw - openedAt).toBeGreaterThanOrEqual(DELAY_MS - 50);
+    expect(bobSaw - openedAt).toBeLessThan(DELAY_MS + 1_500);
 
     // Ada votes, then changes her mind; Bob votes once. The teacher's tally follows live.
     const option = (p: Page, label: string) =>
@@ -201,7 +205,30 @@ describe("interactive class", () => {
     await staffQ.getByTestId("qa-answer").click();
     await adaQ.getByTestId("qa-answered").waitFor(T);
     await bobQ.getByTestId("qa-answered").waitFor(T);
+
+    // Pre-moderation: Bob's next question waits for approval, marked so for him only.
+    await t.getByTestId("qa-premoderate").check();
+    await b.getByTestId("qa-input").fill("Can we get the slides afterwards?");
+    await b.getByTestId("qa-submit").click();
+    await b
+      .getByTestId("qa-pending-mine")
+      .filter({ hasText: "Can we get the slides afterwards?" })
+      .filter({ hasText: "Awaiting approval" })
+      .waitFor(T);
+    const pendingAtTeacher = t
+      .getByTestId("qa-pending")
+      .getByTestId("staff-question")
+      .filter({ hasText: "Can we get the slides afterwards?" });
+    await pendingAtTeacher.waitFor(T);
+    expect(await a.getByText("Can we get the slides afterwards?").count()).toBe(0);
     await shot(b, "bob-qa");
+    await pendingAtTeacher.getByTestId("qa-approve").click();
+    await a
+      .getByTestId("qa-list")
+      .getByTestId("qa-question")
+      .filter({ hasText: "Can we get the slides afterwards?" })
+      .waitFor(T);
+    await b.getByTestId("qa-pending-mine").waitFor({ ...T, state: "detached" });
     await shotOf(t.getByTestId("studio-interactive"), "studio-qa");
 
     // ---- The whiteboard (slides engineer's UI): a stroke reaches Bob ~3 s after Ada. ----
@@ -219,10 +246,14 @@ describe("interactive class", () => {
     }
     await t.mouse.up();
     const [adaInk, bobInk] = await strokeSeen;
-    console.log(`whiteboard stroke: Bob saw it ${bobInk - adaInk} ms after Ada`);
-    expect(adaInk - drawn).toBeLessThan(2_000);
-    expect(bobInk - adaInk).toBeGreaterThan(DELAY_MS - 700);
-    expect(bobInk - adaInk).toBeLessThan(DELAY_MS + 1_500);
+    // The root stamps the stroke after the pen went down, so Bob can never see it sooner
+    // than 3 s after that; Ada sees it as soon as it arrives.
+    console.log(
+      `whiteboard stroke: Ada ${adaInk - drawn} ms, Bob ${bobInk - drawn} ms after the pen went down`,
+    );
+    expect(adaInk - drawn).toBeLessThan(DELAY_MS - 500);
+    expect(bobInk - drawn).toBeGreaterThanOrEqual(DELAY_MS);
+    expect(bobInk - drawn).toBeLessThan(DELAY_MS + 2_500);
 
     // Nothing overflows the phone.
     const overflow = await b.evaluate(() => document.documentElement.scrollWidth - innerWidth);

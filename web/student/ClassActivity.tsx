@@ -59,7 +59,12 @@ function HandBar(props: { state: ClassroomState; socket: ClassroomSocket; connec
   const hand = ix.myHand;
   // Between the click and the server's `hand.position`, show the intent.
   const [asked, setAsked] = useState<boolean | null>(null);
+  const err = props.state.lastError;
+  const refused = err !== null && (err.ref === "hand.raise" || err.ref === "hand.lower");
   useEffect(() => setAsked(null), [hand]);
+  useEffect(() => {
+    if (refused) setAsked(null);
+  }, [err]);
   const raised = asked ?? hand.raised;
   const toggle = () => {
     const up = !raised;
@@ -145,9 +150,13 @@ function PollCard(props: {
   const locked = quiz && mine !== null;
   const canAnswer = open && props.connected && !locked && (left === null || left > 0);
 
+  // A refusal (too late, closed…) ends the wait and is shown under the options.
   const err = state.lastError;
-  const error =
-    err?.ref === "poll.answer" && Date.now() - err.at < 10_000 && sending === false ? err : null;
+  const refusal = err?.ref === "poll.answer" ? err : null;
+  useEffect(() => {
+    if (refusal) setSending(false);
+  }, [refusal]);
+  const error = refusal && Date.now() - refusal.at < 10_000 ? refusal : null;
 
   const pick = (i: number) => {
     if (!canAnswer) return;
@@ -180,6 +189,7 @@ function PollCard(props: {
       data-testid="poll-card"
       data-poll-id={poll.id}
       data-state={poll.state}
+      data-opened-at={poll.openedAt ?? undefined}
       aria-labelledby={`poll-q-${poll.id}`}
     >
       <div class="poll-card-head">
