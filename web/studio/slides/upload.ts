@@ -5,7 +5,7 @@
  */
 import type { ApiErrorBody } from "../../../protocol/api.ts";
 import type { PageType, SlideDeck } from "../../../protocol/slides.ts";
-import { ApiClientError, api } from "../../lib/api.ts";
+import { ApiClientError, api, isApiError } from "../../lib/api.ts";
 import type { PageImage } from "./pages.ts";
 
 /** Bytes sent so far of the whole upload. */
@@ -42,6 +42,36 @@ export function putWithProgress(
   });
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Upload one page, retrying a dropped connection or a server error twice. A `conflict`
+ * after a retry may mean the first try was stored and only its answer was lost: the
+ * deck's page count says whether the page is there.
+ */
+async function putPage(
+  classId: string,
+  deckId: string,
+  n: number,
+  blob: Blob,
+  onProgress: (loaded: number) => void,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await putWithProgress(`/api/slides/${deckId}/pages/${n}`, blob, onProgress);
+      return;
+    } catch (err) {
+      if (attempt > 1 && isApiError(err, "conflict")) {
+        const { decks } = await api<{ decks: SlideDeck[] }>("GET", `/classes/${classId}/slides`);
+        if ((decks.find((d) => d.id === deckId)?.pageCount ?? 0) >= n) return;
+      }
+      const transient = isApiError(err, "network") || (isApiError(err) && err.status >= 500);
+      if (!transient || attempt >= 3) throw err;
+      await sleep(1000 * attempt);
+    }
+  }
+}
+
 /** Create deck `name` on class `classId` and upload `pages` (and `pdf`), in order. */
 export async function uploadDeck(
   classId: string,
@@ -60,9 +90,7 @@ export async function uploadDeck(
   let sent = 0;
   onProgress(0, total);
   for (const [i, page] of pages.entries()) {
-    await putWithProgress(`/api/slides/${deck.id}/pages/${i + 1}`, page.blob, (loaded) =>
-      onProgress(sent + loaded, total),
-    );
+    await putPage(classId, deck.id, i + 1, page.blob, (loaded) => onProgress(sent + loaded, total));
     sent += page.blob.size;
     onProgress(sent, total);
   }
