@@ -150,6 +150,43 @@ describe("ClassroomSocket + VideoSync", () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("a poll opening waits for the video while Q&A and personal acks apply at once", async () => {
+    const h = harness(3_000);
+    await connected(h);
+    const t0 = h.now();
+    const poll = {
+      id: "p1",
+      kind: "quiz",
+      question: "7 × 8?",
+      options: ["54", "56"],
+      multiple: false,
+      anonymous: false,
+      state: "open",
+      openedAt: t0,
+      closesAt: t0 + 20_000,
+      timeLimitSec: 20,
+      tally: null,
+      correct: null,
+      answered: null,
+    };
+    h.ws.frame({ type: "poll.opened", seq: 11, at: t0, poll });
+    h.ws.frame({ type: "qa.top", seq: 12, at: t0, top: [], total: 4 });
+    h.advance(500);
+    h.ws.frame({ type: "poll.closed", seq: 13, at: t0 + 500, poll: { ...poll, state: "closed" } });
+    h.ws.frame({ type: "quiz.result", pollId: "p1", correct: true, score: 120 });
+    const ix = () => h.socket.state.interactive;
+    expect(ix().qa.total).toBe(4);
+    expect(ix().quizResults.p1).toEqual({ correct: true, score: 120 });
+    expect(ix().polls).toEqual([]);
+    h.advance(2_500);
+    expect(ix().polls.map((p) => p.state)).toEqual(["open"]);
+    h.advance(499);
+    expect(ix().polls[0]!.state).toBe("open");
+    h.advance(1);
+    expect(ix().polls[0]!.state).toBe("closed");
+    expect(h.socket.state.lastSeq).toBe(13);
+  });
+
   it("a snapshot drops what it already contains", async () => {
     const h = harness(3_000);
     await connected(h);

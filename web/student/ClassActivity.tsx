@@ -284,7 +284,13 @@ function PollCard(props: {
               data-testid="quiz-result"
               role="status"
             >
-              {result.correct ? "Correct!" : "Not quite."} <strong>+{result.score}</strong> points
+              {result.correct ? (
+                <>
+                  Correct! <strong>+{result.score}</strong> points
+                </>
+              ) : (
+                "Not quite. The right answer is marked ✓."
+              )}
             </p>
           ) : quiz && mine === null ? (
             <p class="poll-note muted">You did not answer this one.</p>
