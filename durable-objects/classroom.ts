@@ -595,5 +595,8 @@ export class Classroom extends DurableObject<Env> {
       )
       .one().n;
     if (left + this.ix.pending() > 0) await this.ctx.storage.setAlarm(Date.now() + 1000);
+    // The alarm is one slot: re-arm it for a quiz deadline this run did not reach.
+    const due = this.core.interactive.nextDue(Date.now());
+    if (due !== null && due - Date.now() > 3000) await this.alarmBy(due);
   }
 }
