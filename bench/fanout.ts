@@ -76,6 +76,8 @@ interface PollFigures {
   acked: number;
   /** Last vote sent → first teacher tally counting every vote, ms (null: never complete). */
   pollTallyMs: number | null;
+  /** Of that, until the root sent the complete tally (its `at`; the rest is delivery). */
+  pollTallyRootMs: number | null;
   votesLost: number;
   votesDoubled: number;
   finalTally: number[];
@@ -189,6 +191,7 @@ async function runPoll(teacher: WebSocket, clients: Child[]): Promise<PollFigure
     votesSent,
     acked: 0,
     pollTallyMs: complete ? complete.at - lastVoteAt : null,
+    pollTallyRootMs: complete ? (complete.f.at as number) - lastVoteAt : null,
     votesLost,
     votesDoubled,
     finalTally,
@@ -402,9 +405,9 @@ async function main(): Promise<void> {
   if (poll) {
     console.log(
       [
-        "| scenario | N | processes | connected | votes sent | acks | tally complete after last vote, ms | lost | doubled | final tally |",
+        "| scenario | N | processes | connected | votes sent | acks | tally complete after last vote, ms (sent by root) | lost | doubled | final tally |",
         "|---|---|---|---|---|---|---|---|---|---|",
-        `| poll | ${N} | ${M} | ${runtime.connected} | ${poll.votesSent} | ${poll.acked} | ${poll.pollTallyMs ?? "never"} | ${poll.votesLost} | ${poll.votesDoubled} | ${poll.finalTally.join("/")} (expected ${poll.expectedTally.join("/")}) |`,
+        `| poll | ${N} | ${M} | ${runtime.connected} | ${poll.votesSent} | ${poll.acked} | ${poll.pollTallyMs ?? "never"} (${poll.pollTallyRootMs ?? "–"}) | ${poll.votesLost} | ${poll.votesDoubled} | ${poll.finalTally.join("/")} (expected ${poll.expectedTally.join("/")}) |`,
       ].join("\n"),
     );
   }
@@ -445,6 +448,7 @@ async function main(): Promise<void> {
               votesSent: poll.votesSent,
               votesAcked: poll.acked,
               pollTallyMs: poll.pollTallyMs,
+              pollTallyRootMs: poll.pollTallyRootMs,
               votesLost: poll.votesLost,
               votesDoubled: poll.votesDoubled,
             }
