@@ -147,6 +147,7 @@ describe("interactive class", () => {
     await t.getByTestId("poll-option-1").fill("56");
     await t.getByTestId("poll-correct-1").check();
     await t.getByTestId("quiz-time").selectOption("60");
+    await shotOf(t.getByTestId("poll-composer"), "studio-composer");
     await t.getByTestId("poll-create-open").click();
     for (const p of [a, b]) await p.getByTestId("quiz-countdown").waitFor(T);
     // Nothing a student has before the close reveals the answer.

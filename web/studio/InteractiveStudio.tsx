@@ -386,32 +386,34 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
         ) : null}
       </div>
       {d.kind === "quiz" ? (
-        <div class="studio-row ix-quiz-settings">
-          <label for="ix-time">Time limit</label>
-          <select
-            id="ix-time"
-            value={String(d.timeLimitSec)}
-            data-testid="quiz-time"
-            onChange={(e) => set({ timeLimitSec: Number((e.target as HTMLSelectElement).value) })}
-          >
-            {[10, 15, 20, 30, 45, 60, 90, 120, 300].map((s) => (
-              <option key={s} value={s}>
-                {s < 60 ? `${s} s` : `${s / 60} min`}
-              </option>
-            ))}
-          </select>
-          <label for="ix-bonus">Speed bonus</label>
-          <select
-            id="ix-bonus"
-            value={String(d.speedBonus)}
-            onChange={(e) => set({ speedBonus: Number((e.target as HTMLSelectElement).value) })}
-          >
-            {[0, 25, 50, 100].map((b) => (
-              <option key={b} value={b}>
-                {b === 0 ? "None" : `up to +${b}`}
-              </option>
-            ))}
-          </select>
+        <div class="ix-quiz-settings">
+          <label class="ix-field">
+            <span class="studio-label">Time limit</span>
+            <select
+              value={String(d.timeLimitSec)}
+              data-testid="quiz-time"
+              onChange={(e) => set({ timeLimitSec: Number((e.target as HTMLSelectElement).value) })}
+            >
+              {[10, 15, 20, 30, 45, 60, 90, 120, 300].map((s) => (
+                <option key={s} value={s}>
+                  {s < 60 ? `${s} s` : `${s / 60} min`}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label class="ix-field">
+            <span class="studio-label">Speed bonus</span>
+            <select
+              value={String(d.speedBonus)}
+              onChange={(e) => set({ speedBonus: Number((e.target as HTMLSelectElement).value) })}
+            >
+              {[0, 25, 50, 100].map((b) => (
+                <option key={b} value={b}>
+                  {b === 0 ? "None" : `up to +${b}`}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
       ) : null}
       {tried && problem ? (
