@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { drizzle } from "drizzle-orm/d1";
 import { getPlatformProxy } from "wrangler";
 import { migrate, ROOT } from "./stack.ts";
 
@@ -26,10 +27,14 @@ export const BENCH_ANALYTICS = {
   sessionId: "bench-analytics-session",
 };
 
+/** The D1 binding type (Workers types are not global in Node scripts). */
+type D1 = Parameters<typeof drizzle>[0];
+type D1Statement = ReturnType<D1["prepare"]>;
+
 /** The local D1 under `persistTo` (as `wrangler --persist-to`), through wrangler's platform proxy. */
 export async function openLocalD1(
   persistTo: string,
-): Promise<{ db: D1Database; dispose: () => Promise<void> }> {
+): Promise<{ db: D1; dispose: () => Promise<void> }> {
   // Only the D1 binding: a config of its own, so no Durable Object or container starts.
   const dir = mkdtempSync(join(tmpdir(), "mc-analytics-"));
   const d1 = readFileSync(`${ROOT}wrangler.toml`, "utf8").match(/\[\[d1_databases\]\][^[]*/)?.[0];
@@ -38,7 +43,7 @@ export async function openLocalD1(
     join(dir, "wrangler.toml"),
     `name = "analytics-d1"\ncompatibility_date = "2025-01-01"\n${d1.replace(/migrations_dir.*\n/, "")}`,
   );
-  const proxy = await getPlatformProxy<{ DB: D1Database }>({
+  const proxy = await getPlatformProxy<{ DB: D1 }>({
     configPath: join(dir, "wrangler.toml"),
     persist: { path: `${persistTo}/v3` },
   });
@@ -139,7 +144,28 @@ export async function seedAnalytics(opts: {
     const rows: Record<string, number> = {};
     const sid = q(sessionId);
 
+    // Replace an earlier run's session in small steps: every deleted event and answer also
+    // runs a trigger, and one huge statement can outlast the local runtime's request limit.
+    // Totals go first, so those triggers find nothing to update.
+    const chunked = async (table: string, where: string) => {
+      for (;;) {
+        const r = await db
+          .prepare(
+            `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT 5000)`,
+          )
+          .run();
+        if (!r.meta.changes) break;
+      }
+    };
+    await chunked("engagement_totals", `session_id = ${sid}`);
+    await chunked("poll_answers", `poll_id IN (SELECT id FROM polls WHERE session_id = ${sid})`);
+    await chunked("engagement_totals", `session_id = ${sid}`);
+    await chunked("engagement_events", `session_id = ${sid}`);
+    await chunked("engagement_totals", `session_id = ${sid}`);
+    await chunked("attendance", `session_id = ${sid}`);
     await db.batch([
+      db.prepare(`DELETE FROM polls WHERE session_id = ${sid}`),
+      db.prepare(`DELETE FROM session_minutes WHERE session_id = ${sid}`),
       db.prepare(
         `INSERT OR IGNORE INTO users (id, email, display_name, role, password_hash, password_salt, password_iterations, disabled)
          VALUES (${q(teacherId)}, 'bench-analytics@example.test', 'Bench Teacher', 'teacher', 'x', 'x', 1, 1)`,
@@ -147,14 +173,6 @@ export async function seedAnalytics(opts: {
       db.prepare(
         `INSERT OR IGNORE INTO classes (id, teacher_id, title, description) VALUES (${q(classId)}, ${q(teacherId)}, 'Analytics benchmark: 100k students', 'Seeded by scripts/seed-analytics.ts')`,
       ),
-      db.prepare(
-        `DELETE FROM poll_answers WHERE poll_id IN (SELECT id FROM polls WHERE session_id = ${sid})`,
-      ),
-      db.prepare(`DELETE FROM polls WHERE session_id = ${sid}`),
-      db.prepare(`DELETE FROM engagement_events WHERE session_id = ${sid}`),
-      db.prepare(`DELETE FROM engagement_totals WHERE session_id = ${sid}`),
-      db.prepare(`DELETE FROM session_minutes WHERE session_id = ${sid}`),
-      db.prepare(`DELETE FROM attendance WHERE session_id = ${sid}`),
       db.prepare(`DELETE FROM class_sessions WHERE id = ${sid}`),
     ]);
 
@@ -195,14 +213,16 @@ export async function seedAnalytics(opts: {
 
     const insert = async (table: string, columns: string, values: string[], per = 500) => {
       rows[table] = (rows[table] ?? 0) + values.length;
-      const stmts: D1PreparedStatement[] = [];
+      const stmts: D1Statement[] = [];
       for (let i = 0; i < values.length; i += per)
         stmts.push(
           db.prepare(
             `INSERT INTO ${table} (${columns}) VALUES ${values.slice(i, i + per).join(",")}`,
           ),
         );
-      for (let i = 0; i < stmts.length; i += 50) await db.batch(stmts.slice(i, i + 50));
+      // Small requests: each row of engagement_events and poll_answers also runs a trigger,
+      // and one huge batch can outlast the local runtime's request limit on a busy machine.
+      for (let i = 0; i < stmts.length; i += 8) await db.batch(stmts.slice(i, i + 8));
     };
 
     await insert(

@@ -65,7 +65,13 @@ export function Chart(props: {
         const opts: uPlot.Options = {
           width: Math.max(200, el.clientWidth),
           height: props.height ?? 220,
-          scales: { x: { time: props.time ?? false } },
+          scales: {
+            x: {
+              time: props.time ?? false,
+              // One point (a one-minute session) would otherwise stretch the axis over years.
+              range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]),
+            },
+          },
           legend: { show: props.series.length > 1 },
           cursor: { drag: { x: false, y: false } },
           axes: [
@@ -88,7 +94,8 @@ export function Chart(props: {
               stroke: s.color,
               fill: s.bars ? `${s.color}cc` : `${s.color}22`,
               width: s.bars ? 0 : 2,
-              points: { show: false },
+              // A session a minute or two long has too few points for a line: show them.
+              points: { show: !s.bars && props.x.length <= 3, size: 8, fill: s.color },
               ...(s.bars && bars ? { paths: bars } : {}),
             })),
           ],

@@ -87,7 +87,8 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
           </p>
           <h1>{data.session.classTitle}</h1>
           <p class="class-meta">
-            {dateTime(data.session.startedAt)} – {time(data.session.endedAt)} ·{" "}
+            {dateTime(data.session.startedAt)} –{" "}
+            {data.session.endedAt === null ? "still running" : time(data.session.endedAt)} ·{" "}
             {data.session.teacherName}
           </p>
         </div>
@@ -278,8 +279,8 @@ function AttendanceTable(props: { sessionId: string }) {
     <section class="dashboard-table" aria-labelledby="attendance-title" data-testid="attendance">
       <div class="table-head">
         <h2 id="attendance-title">Attendance</h2>
-        <div class="inline">
-          <label class="inline">
+        <div class="table-controls">
+          <label>
             Sort{" "}
             <select
               value={sort}
@@ -293,7 +294,7 @@ function AttendanceTable(props: { sessionId: string }) {
               <option value="name">Name</option>
             </select>
           </label>
-          <label class="check">
+          <label>
             <input
               type="checkbox"
               checked={late}

@@ -1,0 +1,171 @@
+/**
+ * The admin area and the session dashboard in a real Chromium: the seeded admin opens
+ * the moderation console of the demo class and times out a guest, who sees it at once;
+ * the timeout shows in the audit log; then the teacher opens that session's dashboard
+ * from the studio and its uPlot charts draw the session's data (on a desktop and a
+ * 390 px phone). Screenshots go to the temp dir.
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { DEMO } from "../scripts/stack.ts";
+import { launchUser } from "./browser.ts";
+
+const base = inject("baseUrl");
+const users: Awaited<ReturnType<typeof launchUser>>[] = [];
+afterAll(async () => {
+  await Promise.all(users.map((u) => u.close()));
+});
+
+const T = { timeout: 15_000 };
+const shot = (name: string) => join(tmpdir(), `mass-class-e2e-admin-${name}.png`);
+
+async function signIn(page: Page, who: { email: string; password: string }) {
+  await page.goto(`${base}/signin`);
+  const form = page.getByTestId("signin-form");
+  await form.getByLabel("Email").fill(who.email);
+  await form.getByLabel("Password").fill(who.password);
+  await page.getByTestId("auth-submit").click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/signin"), T);
+}
+
+/** Pixels of `rgb` (±24 per channel) on the canvases inside `testId`'s first chart. */
+async function pixelsOf(page: Page, testId: string, rgb: [number, number, number]) {
+  return page
+    .getByTestId(testId)
+    .first()
+    .evaluate((fig, [r, g, b]) => {
+      let n = 0;
+      for (const canvas of fig.querySelectorAll("canvas")) {
+        const ctx = canvas.getContext("2d");
+        if (!ctx || canvas.width === 0) continue;
+        const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < d.length; i += 4)
+          if (
+            d[i + 3]! > 200 &&
+            Math.abs(d[i]! - r) < 24 &&
+            Math.abs(d[i + 1]! - g) < 24 &&
+            Math.abs(d[i + 2]! - b) < 24
+          )
+            n++;
+      }
+      return n;
+    }, rgb);
+}
+
+describe("admin area and dashboards", () => {
+  it("an admin times out a student from the console; the student sees it and the audit log records it", async () => {
+    const [admin, guest] = await Promise.all([
+      launchUser({ viewport: { width: 1280, height: 900 } }),
+      launchUser({ viewport: { width: 390, height: 844 } }),
+    ]);
+    users.push(admin, guest);
+    const a = admin.page;
+    const g = guest.page;
+
+    await signIn(a, DEMO.admin);
+    await a.goto(`${base}/admin/classes`);
+    const card = a.locator(`[data-testid="class-card"][data-class-id="${DEMO.classId}"]`);
+    await card.getByTestId("open-console").click();
+    await a.waitForURL(/\/admin\/classes\/demo-class\/console$/);
+    await a
+      .locator(
+        '[data-testid="admin-console"] [data-testid="studio-chat"] [data-testid="connection-status"][data-state="connected"]',
+      )
+      .waitFor(T)
+      .catch(async (err) => {
+        await a.screenshot({ path: shot("console-failed"), fullPage: true });
+        throw err;
+      });
+
+    await g.goto(`${base}/c/${DEMO.classId}`);
+    await g.getByTestId("guest-join-form").getByLabel("Your name").fill("Gus");
+    await g.getByTestId("guest-join-submit").click();
+    await g.locator('[data-testid="connection-status"][data-state="connected"]').waitFor(T);
+    await g.getByTestId("chat-input").fill("hello from Gus");
+    await g.getByTestId("chat-send").click();
+
+    await a.getByTestId("section-picker").selectOption("s1", T);
+    const msg = a
+      .getByTestId("studio-section-chat")
+      .getByTestId("chat-message")
+      .filter({ hasText: "hello from Gus" });
+    await msg.waitFor(T);
+    await a.getByTestId("timeout-length").selectOption("600");
+    await msg.getByTestId("timeout-user").click();
+
+    await g.getByTestId("timeout-notice").waitFor(T);
+    expect(await g.getByTestId("timeout-notice").textContent()).toMatch(/timed out until \d/i);
+    expect(await g.getByTestId("chat-input").isDisabled()).toBe(true);
+    await a.screenshot({ path: shot("console"), fullPage: true });
+    await g.screenshot({ path: shot("student-timed-out") });
+
+    // The root flushes audit rows to D1 in batches (about every 10 s).
+    // Guests have no account, so the row names the actor and shows the guest's id.
+    const row = a.locator('[data-testid="audit-row"][data-action="mod.timeout"]').filter({
+      hasText: "Demo Admin",
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await a.goto(`${base}/admin/audit`);
+      await a.getByTestId("admin-audit").waitFor(T);
+      if (
+        await row.waitFor({ timeout: 3000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      if (Date.now() > deadline) throw new Error("the timeout never reached the audit log");
+    }
+    expect(await row.textContent()).toContain("600");
+    await a.screenshot({ path: shot("audit"), fullPage: true });
+  });
+
+  it("a teacher opens the session's dashboard from the studio and its charts draw the data", async () => {
+    const teacher = await launchUser({ viewport: { width: 1280, height: 900 } });
+    users.push(teacher);
+    const t = teacher.page;
+    await signIn(t, DEMO.teacher);
+    await t.goto(`${base}/studio`);
+    await t
+      .locator(`[data-testid="class-analytics"][href="/studio/${DEMO.classId}/analytics"]`)
+      .click();
+    await t.getByTestId("class-sessions").waitFor(T);
+    await t.getByTestId("session-card").first().getByRole("link", { name: "Dashboard" }).click();
+    await t.getByTestId("session-dashboard").waitFor(T);
+
+    // Gus attended and chatted: the summary and tables say so (the admin's console
+    // socket is an attendee too: attendance records everyone who joined).
+    await t.getByTestId("attendance-row").filter({ hasText: "Gus" }).waitFor(T);
+    expect(await t.getByTestId("summary").textContent()).toMatch(/[12]\s*Attended/);
+    await t.getByTestId("engagement-row").filter({ hasText: "Gus" }).waitFor(T);
+
+    // uPlot (lazy-loaded) drew the concurrency line and the chat series on their canvases.
+    await t.locator('[data-testid="chart-concurrency"] canvas').waitFor(T);
+    await t.locator('[data-testid="chart-activity"] canvas').waitFor(T);
+    await expect.poll(() => pixelsOf(t, "chart-concurrency", [59, 91, 219]), T).toBeGreaterThan(20);
+    await expect.poll(() => pixelsOf(t, "chart-activity", [232, 89, 12]), T).toBeGreaterThan(20);
+    await t.screenshot({ path: shot("dashboard"), fullPage: true });
+
+    // The CSV download is a real attachment with the attendee in it.
+    const csv = await t.evaluate(
+      async (href) => {
+        const res = await fetch(href);
+        return { type: res.headers.get("content-type"), text: await res.text() };
+      },
+      (await t.getByRole("link", { name: "Attendance CSV" }).getAttribute("href")) ?? "",
+    );
+    expect(csv.type).toBe("text/csv; charset=utf-8");
+    expect(csv.text).toContain(",Gus,");
+
+    // On a 390 px phone the page fits the width and the charts redraw to it.
+    await t.setViewportSize({ width: 390, height: 844 });
+    await expect
+      .poll(() => t.evaluate(() => document.documentElement.scrollWidth), T)
+      .toBeLessThanOrEqual(390);
+    await expect.poll(() => pixelsOf(t, "chart-concurrency", [59, 91, 219]), T).toBeGreaterThan(20);
+    await t.screenshot({ path: shot("dashboard-phone"), fullPage: true });
+  });
+});
