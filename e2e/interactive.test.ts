@@ -255,6 +255,7 @@ describe("interactive class", () => {
     expect(adaInk - drawn).toBeLessThan(DELAY_MS - 500);
     expect(bobInk - drawn).toBeGreaterThanOrEqual(DELAY_MS);
     expect(bobInk - drawn).toBeLessThan(DELAY_MS + 2_500);
+    await shot(a, "ada-final");
 
     // Nothing overflows the phone.
     const overflow = await b.evaluate(() => document.documentElement.scrollWidth - innerWidth);
