@@ -274,7 +274,7 @@ interface YTPlayer {
   destroy(): void;
   /** Seconds since the live stream started (live) or the position (VOD). */
   getCurrentTime(): number;
-  /** 1 = playing. */
+  /** 1 playing, 2 paused, 3 buffering (-1 unstarted, 0 ended, 5 cued). */
   getPlayerState(): number;
   /**
    * Not in every player build: the wall-clock time (epoch seconds) of the frame on
@@ -349,9 +349,11 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
       const p = player.current;
       if (!p) return;
       try {
-        const playing = p.getPlayerState() === 1;
-        report.setPlayer(playing);
-        if (!playing) return;
+        const st = p.getPlayerState();
+        // Playing, paused or buffering: the student is on the (delayed) picture, so keep
+        // aligning; a rebuffer must not flush held slides early. Samples only while playing.
+        report.setPlayer(st === 1 || st === 2 || st === 3);
+        if (st !== 1) return;
         const ref = p.getMediaReferenceTime?.();
         if (typeof ref === "number" && ref > 1e9)
           report.observePlayer({ kind: "reference", mediaTimeMs: ref * 1000 });
