@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     "measure-s": { type: "string", default: "20" },
     "warmup-s": { type: "string", default: "4" },
+    "startup-only": { type: "boolean", default: false },
   },
 });
 const MEASURE_MS = Number(args["measure-s"]) * 1000;
@@ -278,12 +279,29 @@ const bridge = track(
     stdio: ["ignore", "pipe", "pipe"],
   }),
 );
+/** The bridge's startup milestones (ms after the publisher attached) and WHIP answer time. */
+const startupLog: Record<string, number> = {};
+let logPartial = "";
 for (const s of [bridge.stdout, bridge.stderr]) {
   s?.on("data", (d: Buffer) => {
     bridgeLog.push(d.toString());
+    if (process.env.BENCH_BRIDGE_LOG) process.stderr.write(d);
     if (bridgeLog.length > 50) bridgeLog.shift();
   });
 }
+bridge.stderr?.on("data", (d: Buffer) => {
+  const lines = (logPartial + d.toString()).split("\n");
+  logPartial = lines.pop() ?? "";
+  for (const line of lines) {
+    if (!line.includes('"session.startup"') && !line.includes('"whip.created"')) continue;
+    try {
+      const { t: _t, event, classId: _c, publisherId: _p, ...marks } = JSON.parse(line);
+      for (const [k, v] of Object.entries(marks)) {
+        if (typeof v === "number") startupLog[event === "whip.created" ? k : `${k}Ms`] = v;
+      }
+    } catch {}
+  }
+});
 const profile = mkdtempSync(join(tmpdir(), "mc-bench-bridge-chrome-"));
 let browser: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | null = null;
 let cleaned = false;
@@ -317,6 +335,8 @@ async function api(method: string, path: string, body?: unknown): Promise<Respon
 }
 
 const result: Record<string, unknown> = {};
+/** `--startup-only`: stop after the startup figures (quick iteration on startup). */
+class StartupOnly extends Error {}
 try {
   const loadStart = loadavg().map(round1);
   // Wait for the bridge to listen.
@@ -463,6 +483,12 @@ try {
     ? reader.state.firstFrameAt - posted
     : Number.NaN;
   say(`waiting player's first decoded frame ${playerFirstFrameMs} ms after the POST`);
+  await sleep(200);
+  say(`startup milestones (ms after the publisher attached): ${JSON.stringify(startupLog)}`);
+  if (args["startup-only"]) {
+    Object.assign(result, { startupMs, playerFirstFrameMs, ...startupLog });
+    throw new StartupOnly();
+  }
 
   // Keyframe gaps of the bridge's output over both phases.
   const probeSecs = Math.ceil((2 * (WARMUP_MS + MEASURE_MS) + 8000) / 1000);
@@ -645,9 +671,16 @@ try {
     loadavgEnd: loadavg().map(round1),
     rtmpServer: rtmp.kind,
     wallS: round1((Date.now() - t0) / 1000),
+    ...startupLog,
   });
+} catch (err) {
+  if (!(err instanceof StartupOnly)) throw err;
 } finally {
   await cleanup();
+}
+if (args["startup-only"]) {
+  console.log(JSON.stringify({ ...result, loadavg: loadavg().map(round1) }));
+  process.exit(0);
 }
 
 const rows: [string, unknown, string][] = [

@@ -69,7 +69,11 @@ export function openReceiver(opts: {
     session.detachPublisher(id);
     await pc.close().catch(() => {});
   };
+  pc.iceConnectionStateChange.subscribe((state) => {
+    if (state === "connected") session.markStartup(id, "iceConnected");
+  });
   pc.connectionStateChange.subscribe((state) => {
+    if (state === "connected") session.markStartup(id, "connected");
     log(`${kind}.connection`, { classId: session.classId, id, state });
     if (state === "failed" || state === "closed") void close();
   });

@@ -152,4 +152,18 @@ describe("buildFfmpegSdp", () => {
     expect(sdp).toContain("m=audio 40002 RTP/AVP 111");
     expect(sdp).toContain("a=rtpmap:111 opus/48000/2");
   });
+
+  it("has no sprop-parameter-sets for a warm start before any SPS arrived", () => {
+    const sdp = buildFfmpegSdp({
+      videoPort: 40000,
+      audioPort: 40002,
+      videoPayloadType: 96,
+      audioPayloadType: 111,
+      sps: null,
+      pps: null,
+    });
+    expect(sdp).toContain("a=fmtp:96 packetization-mode=1\r\n");
+    expect(sdp).not.toContain("sprop-parameter-sets");
+    expect(sdp).toContain("m=audio 40002 RTP/AVP 111");
+  });
 });

@@ -289,17 +289,28 @@ export interface FfmpegSdpOptions {
   audioPort: number | null;
   videoPayloadType: number;
   audioPayloadType: number;
-  sps: Uint8Array;
-  pps: Uint8Array;
+  /** The teacher's SPS/PPS when known (a restart); null for a warm start before any arrived. */
+  sps: Uint8Array | null;
+  pps: Uint8Array | null;
 }
 
 /**
- * SDP for ffmpeg's RTP input on loopback. SPS/PPS go into
- * `sprop-parameter-sets` because ffmpeg's probe needs them before the first
- * in-band ones arrive (FACTS.md).
+ * SDP for ffmpeg's RTP input on loopback. Known SPS/PPS go into
+ * `sprop-parameter-sets`, because a restarted ffmpeg may first see P-frames
+ * and its probe needs them before the next in-band ones (FACTS.md). A warm
+ * start (ffmpeg spawned when the publisher attaches, before any media) has
+ * none: the session then feeds it from an in-band SPS onwards, so its probe
+ * sees SPS, PPS and an IDR first.
  */
 export function buildFfmpegSdp(o: FfmpegSdpOptions): string {
-  const plid = Array.from(o.sps.subarray(1, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+  const fmtp = ["packetization-mode=1"];
+  if (o.sps && o.pps) {
+    const plid = Array.from(o.sps.subarray(1, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+    fmtp.push(
+      `profile-level-id=${plid}`,
+      `sprop-parameter-sets=${spropParameterSets(o.sps, o.pps)}`,
+    );
+  }
   const lines = [
     "v=0",
     "o=- 0 0 IN IP4 127.0.0.1",
@@ -308,7 +319,7 @@ export function buildFfmpegSdp(o: FfmpegSdpOptions): string {
     "t=0 0",
     `m=video ${o.videoPort} RTP/AVP ${o.videoPayloadType}`,
     `a=rtpmap:${o.videoPayloadType} H264/90000`,
-    `a=fmtp:${o.videoPayloadType} packetization-mode=1;profile-level-id=${plid};sprop-parameter-sets=${spropParameterSets(o.sps, o.pps)}`,
+    `a=fmtp:${o.videoPayloadType} ${fmtp.join(";")}`,
     "a=recvonly",
   ];
   if (o.audioPort !== null) {

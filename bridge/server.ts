@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { RTCDtlsTransport } from "werift";
 import { CallsClient } from "../worker/media/calls-client.ts";
 import { type CallsPull, pullFromCalls } from "./calls-pull.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
@@ -9,6 +10,7 @@ import { allocateFreeBlock, PortAllocator } from "./ports.ts";
 import { redactUrl } from "./redact.ts";
 import { type BitrateHints, chooseFromOffer, DEFAULT_BITRATE_HINTS, SdpError } from "./sdp.ts";
 import { ClassSession, type SessionHealth } from "./session.ts";
+import { warmUpWebrtc } from "./warmup.ts";
 import { acceptWhipOffer, type IceOptions, type WhipPublisher } from "./whip.ts";
 
 /** Bridge configuration (see main.ts for the env variables). */
@@ -72,6 +74,11 @@ class HttpError extends Error {
 /** Starts the bridge's HTTP server (WHIP + control + health). */
 export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   const log = cfg.log;
+  // werift makes its DTLS certificate on the first peer connection (~0.1–0.3 s,
+  // part of the first teacher's WHIP answer): make it now, and run one loopback
+  // handshake in the background so the first teacher's ICE/DTLS runs warm code.
+  await RTCDtlsTransport.SetupCertificate();
+  const warmedUp = warmUpWebrtc(log);
   const ports = new PortAllocator(cfg.rtpPortMin, cfg.rtpPortMax);
   const sessions = new Map<string, ClassSession>();
   const creating = new Map<string, Promise<ClassSession>>();
@@ -260,6 +267,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       });
     }
     if (parts[0] === "whip" && parts.length === 2) {
+      const receivedAt = Date.now();
       const classId = parts[1]!;
       if (!CLASS_ID.test(classId)) throw new HttpError(400, "bad-class-id", "invalid class id");
       authorize(req, url);
@@ -298,6 +306,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         await old?.close();
         log("whip.takeover", { classId, old: current.id });
       }
+      session.warm(); // spawn ffmpeg while werift answers and ICE/DTLS run
       const pub = await acceptWhipOffer({
         offer,
         choice,
@@ -307,7 +316,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         log,
       });
       publishers.set(pub.id, pub);
-      log("whip.created", { classId, publisherId: pub.id });
+      log("whip.created", { classId, publisherId: pub.id, answerMs: Date.now() - receivedAt });
       res.writeHead(201, {
         "Content-Type": "application/sdp",
         Location: `/whip/${classId}/${pub.id}`,
@@ -372,6 +381,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
           "no RTMP target for this class: PUT /sessions/:classId first",
         );
       await pulls.get(classId)?.close();
+      session.warm();
       const pull = await pullFromCalls({
         calls,
         teacherSessionId: body.sessionId,
@@ -485,6 +495,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     health,
     close: async () => {
       if (pushTimer) clearInterval(pushTimer);
+      await warmedUp; // its peer connections close within its timeout
       for (const id of [...sessions.keys()]) await deleteSession(id);
       await new Promise<void>((r) => {
         server.close(() => r());

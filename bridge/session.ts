@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FfmpegInfo, type FfmpegProcess, spawnFfmpeg } from "./ffmpeg.ts";
@@ -19,6 +19,22 @@ import { buildFfmpegSdp } from "./sdp.ts";
 
 /** Media kinds the bridge forwards. */
 export type MediaKind = "video" | "audio";
+
+/**
+ * Milestones from a publisher's attach to the first RTMP output (ms after attach),
+ * logged once as `session.startup` — where the WHIP POST → first frame time goes.
+ */
+export type StartupMark =
+  | "iceConnected"
+  | "connected"
+  | "firstAudioRtp"
+  | "firstVideoRtp"
+  | "firstSps"
+  | "firstIdr"
+  | "ffmpegSpawned"
+  | "ffmpegReady"
+  | "firstForwardedKeyframe"
+  | "firstOutput";
 
 /** Where a class's stream goes and how the session behaves. */
 export interface SessionOptions {
@@ -111,6 +127,14 @@ export class ClassSession {
   #tmpDir: string;
   #output: FfmpegProcess | null = null;
   #outputStarting = false;
+  /** The output ffmpeg has bound its RTP ports: packets sent now reach it. */
+  #outputReady = false;
+  /** The output was started with SPS/PPS in its SDP (sprop-parameter-sets). */
+  #outputHasSprop = false;
+  /** When the current output was first fed a keyframe start (null: not yet). */
+  #keyframeFedAt: number | null = null;
+  /** When the current output was first fed anything (the watchdog counts from here). */
+  #outputFedAt: number | null = null;
   #filler: FfmpegProcess | null = null;
   #fillerSeq = 0;
   #fillerKey: string | null = null;
@@ -136,6 +160,11 @@ export class ClassSession {
   #streamStartedAt: number | null = null;
   #bytesWindow: { at: number; bytes: number }[] = [];
   #lastError: string | null = null;
+  #startup: {
+    publisherId: string;
+    at: number;
+    marks: Partial<Record<StartupMark, number>>;
+  } | null = null;
   #ended = false;
   #closed = false;
   /** Called once when the session ends by itself (filler limit). */
@@ -207,7 +236,10 @@ export class ClassSession {
     this.#teacherKey = key;
     this.#pli = initialPliState();
     this.#ended = false;
+    this.#startup =
+      this.#streamStartedAt === null ? { publisherId: p.id, at: Date.now(), marks: {} } : null;
     this.#opts.log("publisher.attached", { classId: this.classId, publisherId: p.id });
+    this.warm();
     return {
       onRtp: (kind, pkt) => this.#onTeacherRtp(key, kind, pkt),
       onSenderReport: (kind, sr) => {
@@ -216,6 +248,34 @@ export class ClassSession {
         if (out) this.#sendToOutput(kind, out, true);
       },
     };
+  }
+
+  /**
+   * Warm start: spawns the output ffmpeg before any media, so it is listening
+   * when the teacher's first IDR arrives (spawning it on the first SPS cost that
+   * IDR and 0.2–1.8 s of process start under load; decision 010). The server
+   * calls it as soon as a publish request looks valid, attach calls it again.
+   * An idle warm ffmpeg costs no CPU; it never connects to RTMP before media.
+   */
+  warm(): void {
+    if (this.#output || this.#outputStarting || this.#restartTimer || this.#closed || this.#ended)
+      return;
+    void this.#startOutput();
+  }
+
+  /** Records a startup milestone of publisher `id` (first one of each name counts). */
+  markStartup(id: string | null, mark: StartupMark, now = Date.now()): void {
+    const s = this.#startup;
+    if (!s || (id !== null && s.publisherId !== id) || s.marks[mark] !== undefined) return;
+    s.marks[mark] = now - s.at;
+    if (mark === "firstOutput") {
+      this.#opts.log("session.startup", {
+        classId: this.classId,
+        publisherId: s.publisherId,
+        ...s.marks,
+      });
+      this.#startup = null;
+    }
   }
 
   /** Detaches a publisher (WHIP DELETE or ICE failure); the filler covers until one returns. */
@@ -243,15 +303,20 @@ export class ClassSession {
     if (payload.length === 0) return;
     this.#bytesWindow.push({ at: now, bytes: payload.length });
     if (kind === "audio") {
+      this.markStartup(null, "firstAudioRtp", now);
       this.#forward(key, "audio", pkt, now);
       return;
     }
+    this.markStartup(null, "firstVideoRtp", now);
     this.#lastTeacherVideoAt = now;
     const nals = nalUnitsInPayload(payload);
     let keyStart = false;
+    let hasSps = false;
     for (const n of nals) {
       if (n.type === NAL_SPS && n.data) {
+        hasSps = true;
         this.#sps = Uint8Array.from(n.data);
+        this.markStartup(null, "firstSps", now);
         try {
           this.#spsInfo = parseSps(this.#sps);
         } catch {
@@ -262,6 +327,7 @@ export class ClassSession {
         this.#pps = Uint8Array.from(n.data);
       } else if (n.type === NAL_IDR) {
         keyStart = true;
+        this.markStartup(null, "firstIdr", now);
         if (this.#lastKeyframeAt === null || now - this.#lastKeyframeAt > 100) {
           this.#lastKeyframeAt = now;
           this.#pli = onKeyframe(this.#pli, now);
@@ -278,11 +344,18 @@ export class ClassSession {
     ) {
       void this.#startOutput();
     }
-    if (this.#video.source !== key) {
+    // A warm-started ffmpeg has no SPS in its SDP: its first video must start at one.
+    const needSps = !this.#outputHasSprop && this.#keyframeFedAt === null;
+    if (this.#video.source !== key || needSps) {
       // Only switch on a keyframe start: the decoder behind the RTMP server
       // (and ffmpeg's stream copy) must never see P-frames of a new source.
-      if (!keyStart) return;
-      this.#switchTo(key, now);
+      // And only into a listening ffmpeg, or that keyframe is lost.
+      if (!this.#outputReady || !(needSps ? hasSps : keyStart)) return;
+      if (this.#video.source !== key) this.#switchTo(key, now);
+    }
+    if (keyStart && this.#outputReady && this.#keyframeFedAt === null) {
+      this.#keyframeFedAt = now;
+      this.markStartup(null, "firstForwardedKeyframe", now);
     }
     this.#forward(key, "video", pkt, now);
   }
@@ -308,7 +381,8 @@ export class ClassSession {
   }
 
   #sendToOutput(kind: MediaKind, buf: Uint8Array, rtcp: boolean): void {
-    if (!this.#send || !this.#output) return;
+    if (!this.#send || !this.#output || !this.#outputReady) return;
+    this.#outputFedAt ??= Date.now();
     const port = this.portBase + (kind === "video" ? 0 : 2) + (rtcp ? 1 : 0);
     this.#send.send(buf, port, "127.0.0.1", () => {
       // Errors (ffmpeg restarting, port closed) are expected; the packet is lost.
@@ -326,6 +400,7 @@ export class ClassSession {
       const types = nalUnitsInPayload(rtpPayload(pkt, h)).map((n) => n.type);
       if (!types.includes(NAL_SPS) && !types.includes(NAL_IDR)) return;
       this.#switchTo(key, now);
+      if (this.#outputReady) this.#keyframeFedAt ??= now;
     }
     this.#forward(key, kind, pkt, now);
   }
@@ -353,7 +428,11 @@ export class ClassSession {
     // Warm the slate up at half the stall threshold so its first IDR is ready
     // when the switch is due (ffmpeg start + x264 init take ~0.5 s).
     const quiet = since >= this.#opts.stallMs / 2;
-    const haveOutput = this.#output !== null || this.#restartTimer !== null || this.#outputStarting;
+    // The slate covers a stream that has carried something; a warm-started
+    // ffmpeg still waiting for the teacher's first keyframe gets none.
+    const haveOutput =
+      (this.#output !== null || this.#restartTimer !== null || this.#outputStarting) &&
+      this.#video.source !== null;
     if (quiet && haveOutput && !this.#filler && !this.#ended) this.#startFiller(now);
     if (stalled && haveOutput) {
       this.#stallStartedAt ??= now;
@@ -379,9 +458,13 @@ export class ClassSession {
     ) {
       void this.#stopFiller();
     }
-    // Until ffmpeg has produced output, ask at the fast rate: an IDR that
-    // arrived while ffmpeg was still binding its ports or probing is lost to it.
-    const waitingForOutput = this.#output !== null && this.#streamStartedAt === null;
+    // Until ffmpeg has produced output, ask at the fast rate — unless a keyframe
+    // reached it within the last second (it is probing that one; more IDRs would
+    // only inflate the start).
+    const waitingForOutput =
+      this.#output !== null &&
+      this.#streamStartedAt === null &&
+      (this.#keyframeFedAt === null || now - this.#keyframeFedAt > 1000);
     const pliState = waitingForOutput ? { ...this.#pli, lastKeyframeAt: null } : this.#pli;
     if (this.#publisher && pliDue(pliState, now)) {
       this.#pli = onPliSent(this.#pli, now);
@@ -389,11 +472,13 @@ export class ClassSession {
     }
     while (this.#bytesWindow.length && now - this.#bytesWindow[0]!.at > 2000)
       this.#bytesWindow.shift();
-    // Watchdog: ffmpeg alive but not writing for 10 s (RTMP server hung) → restart it.
+    // Watchdog: ffmpeg fed but not writing for 15 s (RTMP server hung) → restart
+    // it. A warm-started one that has not been fed yet is just waiting.
     if (
       this.#output &&
       this.#outputStartedAt !== null &&
-      now - (this.#lastProgressAt ?? this.#outputStartedAt) > 15_000
+      this.#outputFedAt !== null &&
+      now - (this.#lastProgressAt ?? Math.max(this.#outputStartedAt, this.#outputFedAt)) > 15_000
     ) {
       this.#lastError = "output ffmpeg stopped making progress";
       this.#opts.log("ffmpeg.watchdog", { classId: this.classId });
@@ -403,8 +488,12 @@ export class ClassSession {
   }
 
   async #startOutput(): Promise<void> {
-    if (this.#closed || !this.#sps || !this.#pps) return;
+    if (this.#closed) return;
     this.#outputStarting = true;
+    this.#outputReady = false;
+    this.#outputHasSprop = this.#sps !== null && this.#pps !== null;
+    this.#keyframeFedAt = null;
+    this.#outputFedAt = null;
     const sdpPath = join(this.#tmpDir, "input.sdp");
     writeFileSync(
       sdpPath,
@@ -422,13 +511,21 @@ export class ClassSession {
       "-nostdin",
       "-hide_banner",
       "-loglevel",
-      "warning",
+      process.env.BRIDGE_TRACE_FFMPEG ? process.env.BRIDGE_TRACE_FFMPEG : "warning",
       "-protocol_whitelist",
       "file,udp,rtp",
       ...(f.sdpLocalAddr ? ["-localaddr", "127.0.0.1"] : []),
-      // SPS/PPS come from the SDP; the probe only has to see both streams.
+      // Stop probing as soon as both streams' parameters are known (SPS/PPS from
+      // the SDP or in-band, one decoded IDR, one Opus packet): the default also
+      // counts 20 video frames to guess a frame rate, ~0.7-1 s that FLV copy does
+      // not need. analyzeduration stays generous: running out of it before the
+      // first IDR would leave the video without dimensions.
       "-analyzeduration",
       "1000000",
+      "-fpsprobesize",
+      "0",
+      "-max_ts_probe",
+      "0",
       ...(f.statsPeriod ? ["-stats_period", "0.2"] : []),
       "-f",
       "sdp",
@@ -462,19 +559,23 @@ export class ClassSession {
     const proc = spawnFfmpeg(f.path, args, {
       redact: (s) => redactText(s, [this.#opts.rtmpUrl]),
       onStderr: (line) => {
+        if (process.env.BRIDGE_TRACE_FFMPEG) this.#opts.log("ffmpeg.trace", { line });
         if (/error|fail|refused|broken/i.test(line)) this.#lastError = line.slice(0, 300);
       },
       onStdout: (chunk) => this.#onProgress(chunk),
     });
     this.#output = proc;
     this.#outputStarting = false;
+    void this.#awaitOutputListening(proc);
     this.#outputStartedAt = startedAt;
     this.#lastProgressAt = null;
     this.#lastTotalSize = 0;
     this.#pli = initialPliState(); // ffmpeg's copy waits for an IDR: ask quickly.
+    this.markStartup(null, "ffmpegSpawned", startedAt);
     this.#opts.log("ffmpeg.start", { classId: this.classId, rtmp: this.rtmp, pid: proc.child.pid });
     const { code, signal } = await proc.exited;
     if (this.#output === proc) this.#output = null;
+    this.#outputReady = false;
     this.#outputStartedAt = null;
     this.#streamStartedAt = null;
     const ranMs = Date.now() - startedAt;
@@ -506,6 +607,35 @@ export class ClassSession {
     }, delay);
   }
 
+  /**
+   * Marks the output ready once its ffmpeg has bound its RTP ports (polling
+   * /proc/net/udp; elsewhere a fixed 0.5 s), then asks the teacher for an IDR
+   * if one went by while it was starting.
+   */
+  async #awaitOutputListening(proc: FfmpegProcess): Promise<void> {
+    const started = Date.now();
+    const ports = [this.portBase, this.portBase + 2];
+    while (this.#output === proc && !this.#closed) {
+      const bound = udpPortsBound(ports);
+      if (bound === null ? Date.now() - started >= 500 : bound) break;
+      if (Date.now() - started > 10_000) break; // let the watchdog / exit handling decide
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (this.#output !== proc || this.#closed) return;
+    const now = Date.now();
+    this.#outputReady = true;
+    this.markStartup(null, "ffmpegReady", now);
+    this.#opts.log("ffmpeg.listening", { classId: this.classId, ms: now - started });
+    if (
+      this.#publisher &&
+      this.#lastTeacherVideoAt !== null &&
+      now - this.#lastTeacherVideoAt < 1000
+    ) {
+      this.#pli = onPliSent(this.#pli, now);
+      this.#publisher.requestKeyframe();
+    }
+  }
+
   #onProgress(chunk: string): void {
     const now = Date.now();
     for (const m of chunk.matchAll(/^total_size=(\d+)$/gm)) {
@@ -515,6 +645,7 @@ export class ClassSession {
         this.#lastProgressAt = now;
         if (this.#streamStartedAt === null) {
           this.#streamStartedAt = now;
+          this.markStartup(null, "firstOutput", now);
           this.#opts.log("ffmpeg.first-output", {
             classId: this.classId,
             msSinceStart: this.#outputStartedAt === null ? null : now - this.#outputStartedAt,
@@ -639,6 +770,7 @@ export class ClassSession {
     else if (this.#restartTimer) state = "restarting";
     else if (this.#output && fillerActive) state = "filler";
     else if (this.#output && pushing) state = "live";
+    else if (this.#publisher && this.#video.source === null) state = "waiting-for-keyframe";
     else if (this.#output || this.#outputStarting) state = "starting";
     else if (this.#publisher) state = "waiting-for-keyframe";
     else state = "waiting-for-publisher";
@@ -694,6 +826,26 @@ export class ClassSession {
     this.#send = null;
     rmSync(this.#tmpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether every one of `ports` has a bound UDP socket (any address), from
+ * /proc/net/udp; null where that file does not exist (not Linux).
+ */
+function udpPortsBound(ports: number[]): boolean | null {
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/udp", "utf8");
+  } catch {
+    return null;
+  }
+  const bound = new Set<number>();
+  for (const line of table.split("\n").slice(1)) {
+    const local = line.trim().split(/\s+/)[1];
+    const hex = local?.split(":")[1];
+    if (hex) bound.add(Number.parseInt(hex, 16));
+  }
+  return ports.every((p) => bound.has(p));
 }
 
 function evenSize(n: number): number {
