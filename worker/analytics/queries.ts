@@ -6,6 +6,7 @@
  * (`npm run bench:analytics`, docs/benchmarks.md). Access checks live in the routes.
  */
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
 import {
   type AttendanceRow,
   ENGAGEMENT_KINDS,
@@ -18,7 +19,10 @@ import {
   type SessionSummary,
   type Timeline,
 } from "../../protocol/analytics.ts";
-import { type Db, schema } from "../db/index.ts";
+import * as schema from "../db/schema.ts";
+
+/** A drizzle handle over D1 (the Worker's `getDb`, or a local D1 in bench/analytics.ts). */
+export type Db = DrizzleD1Database<typeof schema>;
 
 const MINUTE = 60_000;
 /** Longest timeline drawn (a session left open for days is cut at this many minutes). */
