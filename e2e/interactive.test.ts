@@ -82,6 +82,12 @@ describe("interactive class", () => {
     await b.locator('[data-testid="video-delay"][data-delay-ms="3000"]').waitFor(T);
     expect(await b.getByTestId("video-delay").textContent()).toContain("3.0 s behind");
     expect(await a.getByTestId("video-delay").count()).toBe(0);
+    // The nudge moves it in half-second steps; Reset goes back to the estimate.
+    await b.getByRole("button", { name: /show them later/ }).click();
+    await b.locator('[data-testid="video-delay"][data-delay-ms="3500"]').waitFor(T);
+    expect(await b.getByTestId("video-delay").textContent()).toContain("adjusted +0.5 s");
+    await b.getByRole("button", { name: "Reset" }).click();
+    await b.locator('[data-testid="video-delay"][data-delay-ms="3000"]').waitFor(T);
 
     // ---- Poll: the opening reaches Bob ~3 s after Ada. ----
     const studio = t.getByTestId("studio-polls");
