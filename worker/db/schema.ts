@@ -141,15 +141,24 @@ export const engagementEvents = sqliteTable(
   (t) => [
     // Covering indexes for the per-student and per-minute dashboard aggregates.
     index("engagement_session_user_idx").on(t.sessionId, t.userId, t.kind),
-    // Per-minute activity groups by this exact expression (worker/analytics/queries.ts), so
-    // the grouping streams off the index instead of sorting every event.
-    index("engagement_session_minute_value_idx").on(
-      t.sessionId,
-      sql`(${t.at} / 60000)`,
-      t.kind,
-      t.value,
-    ),
   ],
+);
+
+/**
+ * Engagement per session minute and kind (chat rows weighted by their message count),
+ * kept by D1 triggers on `engagement_events` (migration 0007), so the dashboard's
+ * activity timeline reads at most minutes × kinds rows. Never written directly.
+ */
+export const engagementMinutes = sqliteTable(
+  "engagement_minutes",
+  {
+    sessionId: text("session_id").notNull(),
+    /** Start of the minute, epoch ms (a multiple of 60 000). */
+    minute: integer("minute").notNull(),
+    kind: text("kind").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.minute, t.kind] })],
 );
 
 /**
