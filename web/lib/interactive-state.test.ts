@@ -136,6 +136,12 @@ describe("interactive state: polls", () => {
     expect(s.polls.map((p) => p.id)).toEqual(["d1", "q1"]);
     expect(s.handCount).toBe(3);
     expect(s.qa.preModerate).toBe(true);
+    // A fresh list (e.g. after a reconnect) carries the latest tally and wins.
+    s = applyInteractiveFrame(s, {
+      type: "poll.list",
+      polls: [poll("q1", "open", { kind: "quiz", correct: [1], tally: [3, 6, 1], answered: 10 })],
+    });
+    expect(tallyOf(s, s.polls[0]!)).toEqual({ tally: [3, 6, 1], answered: 10 });
     s = applyInteractiveFrame(s, { type: "poll.created", pollId: "d2", rid: "r1" });
     expect(s.lastCreated).toEqual({ pollId: "d2", rid: "r1" });
   });

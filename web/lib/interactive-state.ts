@@ -173,7 +173,9 @@ export function applyInteractiveFrame(
 ): InteractiveState {
   switch (f.type) {
     case "poll.list":
-      return { ...s, polls: f.polls };
+      // The list carries each poll's latest tally: older live tallies (say, from before a
+      // reconnect) must not mask it; `poll.tally` only comes when new votes arrive.
+      return { ...s, polls: f.polls, tallies: {} };
     case "poll.tally": {
       const prev = s.tallies[f.pollId];
       if (prev && prev.at > f.at) return s;
