@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Author, ClientMessage, ServerMessage } from "../protocol/realtime.ts";
 import { initialDurable, RootCore, type RootEffect } from "./classroom-core.ts";
-import { LIST_MS, NO_VIDEO_SLACK_MS, TALLY_MIN_MS } from "./interactive-core.ts";
+import { KEEP_FINISHED, LIST_MS, NO_VIDEO_SLACK_MS, TALLY_MIN_MS } from "./interactive-core.ts";
 import {
   addCommand,
   emptyInteractive,
@@ -239,6 +239,42 @@ describe("polls at the root", () => {
     expect(
       d1(closed).filter((r) => r.table === "engagement_events" && r.kind === "quiz_answer"),
     ).toHaveLength(3);
+  });
+});
+
+describe("finished polls and quiz totals at the root", () => {
+  it("keeps the last finished polls only, while the leaderboard still sums every question of the session", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2)]);
+    let board: unknown = null;
+    const ids: string[] = [];
+    for (let k = 0; k < KEEP_FINISHED + 2; k++) {
+      const id = createPoll(s, { kind: "quiz", correct: [0], timeLimitSec: 30 });
+      ids.push(id);
+      s.staff({ type: "poll.open", pollId: id }, T0 + k * 100_000);
+      s.batch(
+        "s1",
+        [
+          [student(1), { type: "poll.answer", pollId: id, choices: [0] }],
+          [student(2), { type: "poll.answer", pollId: id, choices: [k === 0 ? 0 : 1] }],
+        ],
+        T0 + k * 100_000 + 10,
+      );
+      board = events(s.staff({ type: "poll.close", pollId: id }, T0 + k * 100_000 + 20)).find(
+        (e) => e.type === "quiz.leaderboard",
+      );
+    }
+    expect([...s.c.interactive.polls.keys()]).toEqual(ids.slice(2));
+    expect(board).toMatchObject({
+      players: 2,
+      top: [
+        { userId: "u1", correct: KEEP_FINISHED + 2, score: 100 * (KEEP_FINISHED + 2) },
+        { userId: "u2", correct: 1, score: 100 },
+      ],
+    });
+    // The oldest poll is gone from the root: staff get a typed error for it.
+    const gone = toUser(s.staff({ type: "poll.reveal", pollId: ids[0]! }), "t");
+    expect(gone[0]).toMatchObject({ type: "error", code: "unknown_poll" });
   });
 });
 

@@ -26,7 +26,7 @@ import type {
 import type { RootEffect } from "./classroom-core.ts";
 import { type Hand, HandQueue } from "./hand-queue-core.ts";
 import type { InteractiveReport } from "./interactive-shard.ts";
-import { type Answer, draftProblem, leaderboard, type Poll, PollBox } from "./poll-core.ts";
+import { type Answer, draftProblem, type Poll, PollBox } from "./poll-core.ts";
 import { QaBoard, type Question } from "./qa-core.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 
@@ -44,6 +44,22 @@ export const SNAPSHOT_FINISHED = 5;
 export const PENDING_SHOWN = 50;
 /** A quiz with no video in play closes this long after its deadline (in-flight batches land). */
 export const NO_VIDEO_SLACK_MS = 1000;
+/**
+ * Finished polls kept at the root (in memory and its SQLite); older ones live on in D1
+ * only. Why: one poll of 100,000 students holds ~15 MB of answers, and a Durable Object
+ * has 128 MB. Quiz totals for the leaderboard are kept apart (`QuizScore`).
+ */
+export const KEEP_FINISHED = 5;
+
+/** A student's running quiz total in the current class session (the leaderboard's source). */
+export interface QuizScore {
+  userId: string;
+  name: string;
+  score: number;
+  correct: number;
+  /** Sum of answer times (ms after open): ties go to the faster player. */
+  time: number;
+}
 
 /** Small scalar state kept in one storage row. */
 export interface InteractiveMeta {
@@ -52,6 +68,8 @@ export interface InteractiveMeta {
   preModerate: boolean;
   nextTicket: number;
   acknowledged: HandQueue["acknowledged"];
+  /** The class session the quiz totals belong to (a new session starts a new leaderboard). */
+  scoresSession?: string | null;
 }
 
 /** One row for D1, kept pending in the root's SQLite until flushed (interactive-store.ts). */
@@ -120,6 +138,8 @@ export type InteractiveOp =
   | { op: "question"; question: Question; answeredAt: number | null }
   | { op: "vote"; questionId: string; userId: string; up: boolean }
   | { op: "meta"; meta: InteractiveMeta }
+  | { op: "score"; score: QuizScore }
+  | { op: "scoresCleared" }
   /** Pending D1 row; `key` coalesces rows of one poll or question (the newest wins). */
   | { op: "d1"; row: D1Row; key: string | null }
   /** Call `tick` at `at` (epoch ms). */
@@ -132,6 +152,7 @@ export interface InteractiveData {
   answers: { pollId: string; answer: Answer; delayMs: number }[];
   hands: Hand[];
   questions: { question: Question; answeredAt: number | null; voters: string[] }[];
+  scores: QuizScore[];
 }
 
 /** What InteractiveCore needs from the root. */
@@ -194,6 +215,8 @@ export class InteractiveCore {
   hands = new HandQueue();
   readonly qa = new QaBoard();
   private readonly answeredAt = new Map<string, number>();
+  /** Quiz totals of the current session, by user. */
+  private readonly scores = new Map<string, QuizScore>();
   private meta: InteractiveMeta = {
     pollSeq: 0,
     questionSeq: 0,
@@ -222,6 +245,7 @@ export class InteractiveCore {
     if (d.meta) this.meta = d.meta;
     this.qa.preModerate = this.meta.preModerate;
     for (const p of d.polls) this.polls.set(p.id, new PollBox(p));
+    for (const q of d.scores) this.scores.set(q.userId, q);
     for (const a of d.answers) this.polls.get(a.pollId)?.restore(a.answer, a.delayMs);
     this.hands = HandQueue.from({
       hands: [...d.hands].sort((a, b) => a.ticket - b.ticket),
@@ -769,11 +793,55 @@ export class InteractiveCore {
       { kind: "staff", frame: this.tallyFrame(b, now) },
       { kind: "staff", frame: this.pollList() },
     );
-    if (!quiz) return;
-    const quizzes = [...this.polls.values()].filter((x) => x.poll.kind === "quiz");
-    const players = new Set<string>();
-    for (const x of quizzes) for (const u of x.answers.keys()) players.add(u);
-    const top = leaderboard(quizzes, LEADERBOARD_N);
+    if (quiz) this.scoreQuiz(fx, b, results, now);
+    this.prune(fx);
+  }
+
+  /** Drop the oldest finished polls beyond KEEP_FINISHED (their results are in D1). */
+  private prune(fx: RootEffect[]): void {
+    const finished = [...this.polls.values()].filter(
+      (x) => x.poll.state === "closed" || x.poll.state === "revealed",
+    );
+    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) {
+      this.polls.delete(old.poll.id);
+      this.tallySentAt.delete(old.poll.id);
+      this.store(fx, { op: "pollGone", pollId: old.poll.id });
+    }
+  }
+
+  /** Add a closed quiz question to the session's totals; leaderboard event and personal results. */
+  private scoreQuiz(
+    fx: RootEffect[],
+    b: PollBox,
+    results: ReturnType<PollBox["results"]>,
+    now: number,
+  ): void {
+    const sessionId = this.host.sessionId();
+    if ((this.meta.scoresSession ?? null) !== sessionId) {
+      this.scores.clear();
+      this.store(fx, { op: "scoresCleared" });
+      this.meta.scoresSession = sessionId;
+      this.saveMeta(fx);
+    }
+    for (const r of results) {
+      const t = this.scores.get(r.userId) ?? {
+        userId: r.userId,
+        name: r.name,
+        score: 0,
+        correct: 0,
+        time: 0,
+      };
+      t.score += r.score ?? 0;
+      t.correct += r.correct ? 1 : 0;
+      t.time += r.at - (b.poll.openedAt ?? r.at);
+      this.scores.set(r.userId, t);
+      this.store(fx, { op: "score", score: { ...t } });
+    }
+    const top = [...this.scores.values()]
+      .sort((x, y) => y.score - x.score || x.time - y.time || x.userId.localeCompare(y.userId))
+      .slice(0, LEADERBOARD_N)
+      .map(({ userId, name, score, correct }) => ({ userId, name, score, correct }));
+    const players = this.scores.size;
     this.host.emit(
       fx,
       (seq, at) => ({
@@ -782,7 +850,7 @@ export class InteractiveCore {
         at,
         pollId: b.poll.id,
         top,
-        players: players.size,
+        players,
       }),
       now,
     );

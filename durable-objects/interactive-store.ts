@@ -5,7 +5,13 @@
  * D1 in batches from the root's alarm — like attendance, a failed chunk goes back.
  */
 import type { Hand } from "./hand-queue-core.ts";
-import type { D1Row, InteractiveData, InteractiveMeta, InteractiveOp } from "./interactive-core.ts";
+import type {
+  D1Row,
+  InteractiveData,
+  InteractiveMeta,
+  InteractiveOp,
+  QuizScore,
+} from "./interactive-core.ts";
 import type { Answer, Poll } from "./poll-core.ts";
 import type { Question } from "./qa-core.ts";
 
@@ -31,6 +37,7 @@ export class InteractiveStore {
       CREATE TABLE IF NOT EXISTS ix_questions (id TEXT PRIMARY KEY, question TEXT NOT NULL, answered_at INTEGER);
       CREATE TABLE IF NOT EXISTS ix_votes (question_id TEXT NOT NULL, user_id TEXT NOT NULL,
         PRIMARY KEY (question_id, user_id));
+      CREATE TABLE IF NOT EXISTS ix_scores (user_id TEXT PRIMARY KEY, score TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ix_d1 (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE, row TEXT NOT NULL);`);
   }
 
@@ -77,6 +84,10 @@ export class InteractiveStore {
           answeredAt: r.answered_at,
           voters: voters.get(r.id) ?? [],
         })),
+      scores: this.sql
+        .exec<{ score: string }>("SELECT score FROM ix_scores")
+        .toArray()
+        .map((r) => JSON.parse(r.score) as QuizScore),
     };
   }
 
@@ -135,6 +146,16 @@ export class InteractiveStore {
             op.questionId,
             op.userId,
           );
+        return {};
+      case "score":
+        sql.exec(
+          "INSERT OR REPLACE INTO ix_scores VALUES (?, ?)",
+          op.score.userId,
+          JSON.stringify(op.score),
+        );
+        return {};
+      case "scoresCleared":
+        sql.exec("DELETE FROM ix_scores");
         return {};
       case "meta":
         sql.exec("INSERT OR REPLACE INTO ix_meta VALUES ('meta', ?)", JSON.stringify(op.meta));

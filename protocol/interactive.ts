@@ -275,7 +275,10 @@ export const INTERACTIVE_EVENT_TYPES: ReadonlySet<string> = new Set<InteractiveE
 
 /** Staff-only frames of this domain (not sequenced; the latest one wins). */
 export type InteractiveStaffFrame =
-  /** Every poll of the class with staff detail (drafts, tallies, correct answers). On connect and on change. */
+  /**
+   * The class's polls with staff detail (drafts, tallies, correct answers): drafts, open
+   * polls and the last 5 finished ones (older results are in D1). On connect and on change.
+   */
   | { type: "poll.list"; polls: PollView[] }
   /** Live tally of an open poll: within 250 ms of a vote arriving (at most every 250 ms); the poll list has the latest. */
   | { type: "poll.tally"; pollId: string; tally: number[]; answered: number; at: number }
