@@ -158,10 +158,12 @@ export async function seedAnalytics(opts: {
       }
     };
     await chunked("engagement_totals", `session_id = ${sid}`);
+    await chunked("engagement_minutes", `session_id = ${sid}`);
     await chunked("poll_answers", `poll_id IN (SELECT id FROM polls WHERE session_id = ${sid})`);
     await chunked("engagement_totals", `session_id = ${sid}`);
     await chunked("engagement_events", `session_id = ${sid}`);
     await chunked("engagement_totals", `session_id = ${sid}`);
+    await chunked("engagement_minutes", `session_id = ${sid}`);
     await chunked("attendance", `session_id = ${sid}`);
     await db.batch([
       db.prepare(`DELETE FROM polls WHERE session_id = ${sid}`),

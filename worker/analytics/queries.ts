@@ -114,16 +114,17 @@ export async function timeline(
       .from(schema.sessionMinutes)
       .where(eq(schema.sessionMinutes.sessionId, head.id))
       .orderBy(asc(schema.sessionMinutes.minute)),
-    // Exactly the expression of engagement_session_minute_value_idx (a literal: D1 binds JS
-    // numbers as REAL, and a bound divisor would neither divide integers nor match the index).
-    // A chat row counts `value` messages (the root batches chat per user per report).
-    db.all<{ m: number; kind: EngagementKind; n: number }>(
-      sql`SELECT (at / 60000) AS m, kind,
-            sum(CASE WHEN kind = 'chat' THEN coalesce(value, 1) ELSE 1 END) AS n
-          FROM engagement_events WHERE session_id = ${head.id} GROUP BY (at / 60000), kind`,
-    ),
+    // Kept per minute and kind by triggers on engagement_events (chat weighted by its count).
+    db
+      .select({
+        minute: schema.engagementMinutes.minute,
+        kind: schema.engagementMinutes.kind,
+        n: schema.engagementMinutes.n,
+      })
+      .from(schema.engagementMinutes)
+      .where(eq(schema.engagementMinutes.sessionId, head.id)),
   ]);
-  const acts = perMinute.map((r) => ({ minute: r.m * MINUTE, kind: r.kind, n: r.n }));
+  const acts = perMinute as { minute: number; kind: EngagementKind; n: number }[];
   const first = Math.floor(head.startedAt / MINUTE) * MINUTE;
   let last = Math.floor((head.endedAt ?? now) / MINUTE) * MINUTE;
   for (const r of conc) last = Math.max(last, r.minute);
