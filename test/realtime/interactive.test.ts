@@ -242,6 +242,44 @@ describe("polls, quizzes, hands and Q&A", { timeout: 60_000 }, () => {
     for (const s of [t, ...socks]) s.close();
   });
 
+  it("staff page through the hand queue and clear it; hide and pin change the top questions", async () => {
+    const { t, socks, users } = await classWith(5);
+    for (const s of socks) {
+      s.send({ type: "hand.raise" });
+      await s.next("hand.position");
+    }
+    t.send({ type: "hand.page", offset: 3, limit: 10 });
+    const page = await t.next("hand.queue", (f) => f.offset === 3);
+    expect(page).toMatchObject({ count: 5 });
+    expect(page.hands.map((h) => [h.position, h.userId])).toEqual([
+      [4, users[3]!.id],
+      [5, users[4]!.id],
+    ]);
+    t.send({ type: "hand.clear" });
+    for (const s of socks) expect(await s.next("hand.count", (f) => f.count === 0)).toBeTruthy();
+    const [a, b, c] = socks as [Sock, Sock, Sock];
+    a.send({ type: "qa.ask", text: "First?" });
+    const q1 = (await a.next("qa.asked")).question.id;
+    b.send({ type: "qa.ask", text: "Second?" });
+    const q2 = (await b.next("qa.asked")).question.id;
+    c.send({ type: "qa.vote", questionId: q1, up: true });
+    await c.next("qa.voted");
+    expect((await c.next("qa.top", (f) => f.total === 2 && f.top[0]?.votes === 1)).top[0]!.id).toBe(
+      q1,
+    );
+    t.send({ type: "qa.moderate", questionId: q2, action: "pin" });
+    expect((await c.next("qa.top", (f) => f.top[0]?.id === q2)).top[0]!.pinned).toBe(true);
+    t.send({ type: "qa.moderate", questionId: q1, action: "hide" });
+    const hidden = await c.next("qa.top", (f) => f.total === 1);
+    expect(hidden.top.map((q) => q.id)).toEqual([q2]);
+    expect(await a.next("qa.mine", (f) => f.question.state === "hidden")).toBeTruthy();
+    c.send({ type: "qa.vote", questionId: q1, up: false, rid: "gone" });
+    expect(await c.next("error", (f) => f.rid === "gone")).toMatchObject({
+      code: "unknown_question",
+    });
+    for (const s of [t, ...socks]) s.close();
+  });
+
   it("hands and questions: queue order, ack, upvotes, moderation; a restarted root keeps polls, queue and questions", async () => {
     const { classId, teacher, t, socks, users } = await classWith(4);
     const [a, b, c, d] = socks as [Sock, Sock, Sock, Sock];
