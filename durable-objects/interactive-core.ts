@@ -430,6 +430,7 @@ export class InteractiveCore {
     const here = [sectionId];
     for (const a of Object.values(r.answers)) {
       const b = this.polls.get(a.pollId);
+      const before = b?.answers.get(a.user.id);
       const err =
         !b || b.poll.state === "draft"
           ? "unknown_poll"
@@ -451,13 +452,16 @@ export class InteractiveCore {
         continue;
       }
       const mine = b.answers.get(a.user.id)!;
-      this.store(fx, {
-        op: "answer",
-        pollId: b.poll.id,
-        answer: mine,
-        delayMs: b.delayOf(a.user.id),
-      });
-      this.tallyDirty.add(b.poll.id);
+      // A repeated answer (a retry) keeps the stored one: nothing to save or re-tally.
+      if (mine !== before) {
+        this.store(fx, {
+          op: "answer",
+          pollId: b.poll.id,
+          answer: mine,
+          delayMs: b.delayOf(a.user.id),
+        });
+        this.tallyDirty.add(b.poll.id);
+      }
       const ack: ServerMessage = {
         type: "poll.answered",
         pollId: b.poll.id,
