@@ -109,11 +109,20 @@ async function signInTeacher(page: Page): Promise<void> {
   await page.waitForURL(/\/studio/);
 }
 
-/** Frames the studio's composite track delivers per second, counted in the page over `ms`. */
+/**
+ * Frames per second the studio's composite track delivers, counted in the page over `ms`,
+ * and — in the same window, as the baseline this loaded machine allows — the frames per
+ * second of a plain 1280×720 fake camera track opened next to it (no compositing).
+ */
 function compositeFps(page: Page, ms: number) {
   return page.evaluate(async (ms) => {
     const v = document.querySelector<HTMLVideoElement>('[data-testid="studio-preview"]')!;
     const track = (v.srcObject as MediaStream).getVideoTracks()[0]!.clone();
+    const raw = (
+      await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+      })
+    ).getVideoTracks()[0]!;
     // Chromium's insertable streams; not in TypeScript's DOM lib.
     const Processor = (
       globalThis as unknown as {
@@ -122,8 +131,19 @@ function compositeFps(page: Page, ms: number) {
         }) => { readable: ReadableStream<VideoFrame> };
       }
     ).MediaStreamTrackProcessor;
-    const reader = new Processor({ track }).readable.getReader();
-    let frames = 0;
+    const count = async (t: MediaStreamTrack, end: number): Promise<number> => {
+      const reader = new Processor({ track: t }).readable.getReader();
+      let frames = 0;
+      while (performance.now() < end) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        value.close();
+        frames++;
+      }
+      await reader.cancel();
+      t.stop();
+      return frames;
+    };
     let raf = 0;
     let stop = false;
     const loop = () => {
@@ -132,21 +152,35 @@ function compositeFps(page: Page, ms: number) {
     };
     requestAnimationFrame(loop);
     const end = performance.now() + ms;
-    while (performance.now() < end) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      value.close();
-      frames++;
-    }
+    const [frames, rawFrames] = await Promise.all([count(track, end), count(raw, end)]);
     stop = true;
-    await reader.cancel();
-    track.stop();
     return {
       fps: (frames * 1000) / ms,
+      cameraFps: (rawFrames * 1000) / ms,
       rafPerSecond: (raf * 1000) / ms,
       visibility: document.visibilityState,
     };
   }, ms);
+}
+
+/**
+ * {@link compositeFps}, plus the rate the compositor worker itself reports writing into
+ * the sent track (the studio's "composite" stat, once a second), averaged over the window.
+ */
+async function measureComposite(page: Page, ms: number) {
+  const samples: number[] = [];
+  const sampling = (async () => {
+    for (let t = 1000; t < ms; t += 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const text = (await page.getByTestId("stat-composite-fps").textContent()) ?? "";
+      const n = Number.parseFloat(text);
+      if (Number.isFinite(n)) samples.push(n);
+    }
+  })();
+  const counted = await compositeFps(page, ms);
+  await sampling;
+  const workerFps = samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : 0;
+  return { ...counted, workerFps };
 }
 
 const people: { close: () => Promise<void> }[] = [];
@@ -182,7 +216,9 @@ describe("teacher studio media", () => {
     await p.getByTestId("start-mic").click();
     await p.getByTestId("mute-mic").waitFor();
     const before = await compositeFps(p, 3000);
-    console.log(`composite fps before going live: ${before.fps.toFixed(1)}`);
+    console.log(
+      `composite fps before going live: ${before.fps.toFixed(1)} (plain fake camera ${before.cameraFps.toFixed(1)})`,
+    );
     await p.getByTestId("go-live").click();
     await p.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
 
@@ -281,7 +317,7 @@ describe("teacher studio media", () => {
 
   it("keeps compositing at its visible frame rate while the studio tab is hidden behind another tab", async () => {
     const p = studio.page;
-    const visible = await compositeFps(p, 3000);
+    const visible = await measureComposite(p, 3000);
     const other = await studio.context.newPage();
     try {
       await other.goto("about:blank");
@@ -289,21 +325,29 @@ describe("teacher studio media", () => {
       await expect.poll(() => p.evaluate(() => document.visibilityState)).toBe("hidden");
       // Let Chromium's background throttling settle in before measuring.
       await new Promise((r) => setTimeout(r, 3000));
-      const hidden = await compositeFps(p, 5000);
+      const hidden = await measureComposite(p, 5000);
       const sentFps = await p.getByTestId("stat-fps").textContent();
-      const worker = await p.getByTestId("stat-composite-fps").textContent();
+      const f = (x: number) => x.toFixed(1);
       console.log(
-        `composite fps visible ${visible.fps.toFixed(1)} (rAF ${visible.rafPerSecond.toFixed(0)}/s), hidden ${hidden.fps.toFixed(1)} (rAF ${hidden.rafPerSecond.toFixed(1)}/s), encoder fps shown ${sentFps}, worker ${worker}, load ${loadavg()[0]!.toFixed(1)}`,
+        `composite fps — written by the worker: visible ${f(visible.workerFps)}, hidden ${f(hidden.workerFps)}; ` +
+          `counted on a clone in the page: visible ${f(visible.fps)}, hidden ${f(hidden.fps)}; ` +
+          `plain fake camera in the same windows: visible ${f(visible.cameraFps)}, hidden ${f(hidden.cameraFps)}; ` +
+          `rAF ${f(visible.rafPerSecond)}/s → ${f(hidden.rafPerSecond)}/s; encoder fps shown ${sentFps}; load ${f(loadavg()[0]!)}`,
       );
       // Really hidden: the page gets no animation frames.
       expect(hidden.visibility).toBe("hidden");
       expect(hidden.rafPerSecond).toBeLessThan(2);
-      // Hiding the tab must not slow the composite: it keeps (≥ 80 % of) its visible rate.
-      // The absolute rate is bounded by this machine's CPU (2 shared cores composite *and*
-      // software-encode 720p): ~16 fps here while live, 26–30 fps screen-only on a quiet
-      // box (docs/decisions/020-studio-compositor.md). A throttled tab would drop to ~1.
-      expect(hidden.fps).toBeGreaterThanOrEqual(Math.min(20, visible.fps * 0.8));
-      expect(hidden.fps).toBeGreaterThanOrEqual(8);
+      // Hiding the tab must not slow the composite. Hidden, both the rate the worker writes
+      // and the rate a reader of the track sees reach 20 fps, or 80 % of their visible
+      // rate, or what this machine delivers of a plain fake camera in the same window —
+      // whichever is lowest: the absolute rate is CPU-bound on this shared 2-core box
+      // (2 fake captures + composite + OpenH264 720p in one Chromium, next to the whole
+      // stack and other people's tests). A throttled compositor would drop to ~1 fps.
+      // Numbers: docs/decisions/020-studio-compositor.md.
+      const floor = (visibleFps: number) => Math.min(20, visibleFps * 0.8, hidden.cameraFps);
+      expect(hidden.workerFps).toBeGreaterThanOrEqual(floor(visible.workerFps));
+      expect(hidden.fps).toBeGreaterThanOrEqual(floor(visible.fps));
+      expect(hidden.fps).toBeGreaterThan(2);
     } finally {
       await p.bringToFront();
       await other.close();

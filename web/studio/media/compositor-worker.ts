@@ -6,6 +6,13 @@
  * studio sends. Why a Worker: a hidden tab gets no requestAnimationFrame at all and
  * its main-thread timers drop to ~1 Hz, while a dedicated Worker's timers keep their
  * rate (docs/decisions/020-studio-compositor.md has the measurements).
+ *
+ * Drawing a VideoFrame is the expensive step on a CPU-only machine (a YUV→RGB
+ * conversion of the whole source), so each source frame is drawn at most once: the
+ * picture-in-picture camera into its own small layer, the main picture straight into
+ * the output canvas, and a tick redraws only what got a new frame. Under picture-in-
+ * picture the main (screen) picture is redrawn at most 15 times a second; the camera
+ * and the output stay at 30.
  */
 import { contain, type Layout, OUTPUT, pipRect } from "./layout.ts";
 
@@ -24,7 +31,12 @@ export type Slot = "screen" | "camera";
 interface Source {
   reader: ReadableStreamDefaultReader<VideoFrame>;
   latest: VideoFrame | null;
+  /** `latest` has not been drawn yet. */
+  fresh: boolean;
 }
+
+/** Under picture-in-picture, redraw the main picture at most this often (ms): screen content at 15 fps. */
+const MAIN_UNDER_PIP_MIN_MS = 1000 / 15 - 5;
 
 const scope = globalThis as unknown as {
   onmessage: ((e: MessageEvent<CompositorCommand>) => void) | null;
@@ -33,6 +45,9 @@ const scope = globalThis as unknown as {
 
 const canvas = new OffscreenCanvas(OUTPUT.width, OUTPUT.height);
 const ctx = canvas.getContext("2d", { alpha: false })!;
+/** The picture-in-picture camera, drawn once per camera frame and stamped onto each composite. */
+const pipLayer = new OffscreenCanvas(1, 1);
+const pipCtx = pipLayer.getContext("2d", { alpha: false })!;
 const sources: Partial<Record<Slot, Source>> = {};
 let layout: Layout = { kind: "pip", corner: "bottom-right" };
 let writer: WritableStreamDefaultWriter<VideoFrame> | null = null;
@@ -42,8 +57,10 @@ let written = 0;
 let drawn = 0;
 let drawTime = 0;
 let fpsTimer: ReturnType<typeof setInterval> | null = null;
-/** Whether anything changed since the last composite; if not, the canvas is sent again. */
+/** The layout or a source changed: the next composite redraws everything. */
 let dirty = true;
+/** When the main picture was last drawn into the output canvas. */
+let mainDrawnAt = 0;
 
 function setSource(slot: Slot, readable: ReadableStream<VideoFrame> | null): void {
   const old = sources[slot];
@@ -54,7 +71,7 @@ function setSource(slot: Slot, readable: ReadableStream<VideoFrame> | null): voi
   }
   dirty = true;
   if (!readable) return;
-  const src: Source = { reader: readable.getReader(), latest: null };
+  const src: Source = { reader: readable.getReader(), latest: null, fresh: false };
   sources[slot] = src;
   void (async () => {
     for (;;) {
@@ -72,7 +89,7 @@ function setSource(slot: Slot, readable: ReadableStream<VideoFrame> | null): voi
       }
       src.latest?.close();
       src.latest = r.value;
-      dirty = true;
+      src.fresh = true;
     }
   })();
 }
@@ -90,25 +107,67 @@ function slate(text: string): void {
   ctx.fillText(text, OUTPUT.width / 2, OUTPUT.height / 2);
 }
 
-function compose(): void {
+/**
+ * Brings the output canvas up to date, drawing only sources with a new frame (all of
+ * them after a layout or source change). Returns whether anything was drawn.
+ */
+function compose(now: number): boolean {
   const full = { x: 0, y: 0, w: OUTPUT.width, h: OUTPUT.height };
-  const screen = sources.screen?.latest ?? null;
-  const camera = sources.camera?.latest ?? null;
-  ctx.fillStyle = "#14171c";
-  ctx.fillRect(0, 0, OUTPUT.width, OUTPUT.height);
+  const screenSrc = sources.screen ?? null;
+  const cameraSrc = sources.camera ?? null;
+  const screen = screenSrc?.latest ?? null;
+  const camera = cameraSrc?.latest ?? null;
   // A layout whose source is missing shows what exists rather than a black picture.
-  const main =
+  const mainSrc =
     layout.kind === "camera"
-      ? (camera ?? screen)
-      : (screen ?? (layout.kind === "pip" ? camera : null));
-  if (main) draw(main, full);
-  else slate(layout.kind === "screen" ? "Share a screen to show it here" : "Starting soon");
-  if (layout.kind === "pip" && screen && camera) {
-    const r = pipRect(layout.corner, camera.displayWidth, camera.displayHeight);
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(r.x - 3, r.y - 3, r.w + 6, r.h + 6);
-    ctx.drawImage(camera, r.x, r.y, r.w, r.h);
+      ? camera
+        ? cameraSrc
+        : screenSrc
+      : screen
+        ? screenSrc
+        : layout.kind === "pip"
+          ? cameraSrc
+          : null;
+  const main = mainSrc?.latest ?? null;
+  const pip = layout.kind === "pip" && screen && camera ? cameraSrc : null;
+  const pipFrame = pip?.latest ?? null;
+  const pipBox = pipFrame
+    ? pipRect(
+        layout.kind === "pip" ? layout.corner : "bottom-right",
+        pipFrame.displayWidth,
+        pipFrame.displayHeight,
+      )
+    : null;
+
+  const mainDue =
+    dirty || (mainSrc?.fresh === true && (!pip || now - mainDrawnAt >= MAIN_UNDER_PIP_MIN_MS));
+  const pipDue = pip !== null && (dirty || pip.fresh);
+  if (!mainDue && !pipDue) return false;
+
+  if (pip && pipFrame && pipBox && pipDue) {
+    if (pipLayer.width !== pipBox.w || pipLayer.height !== pipBox.h) {
+      pipLayer.width = pipBox.w;
+      pipLayer.height = pipBox.h;
+    }
+    pipCtx.drawImage(pipFrame, 0, 0, pipBox.w, pipBox.h);
+    pip.fresh = false;
   }
+  if (mainDue) {
+    ctx.fillStyle = "#14171c";
+    ctx.fillRect(0, 0, OUTPUT.width, OUTPUT.height);
+    if (main) draw(main, full);
+    else slate(layout.kind === "screen" ? "Share a screen to show it here" : "Starting soon");
+    if (mainSrc) mainSrc.fresh = false;
+    mainDrawnAt = now;
+  }
+  // The camera box sits on top of whatever the main picture left there.
+  if (pipBox) {
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(pipBox.x - 3, pipBox.y - 3, pipBox.w + 6, pipBox.h + 6);
+    ctx.drawImage(pipLayer, pipBox.x, pipBox.y);
+  }
+  dirty = false;
+  return true;
 }
 
 /** The frame to forward untouched, when the layout shows exactly one full-size source. */
@@ -141,12 +200,10 @@ function tick(): void {
     // draw, no RGB round trip, no copy — the cheapest path on CPU-only machines.
     frame = new VideoFrame(direct, { timestamp });
   } else {
-    if (dirty) {
-      const t0 = performance.now();
-      compose();
+    const t0 = performance.now();
+    if (compose(t0)) {
       drawTime += performance.now() - t0;
       drawn++;
-      dirty = false;
     }
     // Unchanged sources still yield a frame each tick (no redraw): the encoder keeps a
     // steady rate and can answer the bridge's keyframe requests on a still screen.
