@@ -17,6 +17,9 @@ function loadUPlot(): Promise<UPlotCtor> {
   return loading;
 }
 
+/** Axis numbers: 25,000 → "25K", so labels fit beside a phone-width chart. */
+const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+
 /** Colours that read on light and dark backgrounds. */
 export const PALETTE = [
   "#3b5bdb",
@@ -71,6 +74,8 @@ export function Chart(props: {
               // One point (a one-minute session) would otherwise stretch the axis over years.
               range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]),
             },
+            // Counts: bars and areas start at zero, or a 12,000-to-5,000 vote looks like 10 to 1.
+            y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
           },
           legend: { show: props.series.length > 1 },
           cursor: { drag: { x: false, y: false } },
@@ -85,7 +90,12 @@ export function Chart(props: {
                   }
                 : {}),
             },
-            { stroke: "currentColor", grid: { stroke: "rgba(128,128,128,0.15)" }, size: 48 },
+            {
+              stroke: "currentColor",
+              grid: { stroke: "rgba(128,128,128,0.15)" },
+              size: 52,
+              values: (_u: uPlot, vals: number[]) => vals.map((v) => compact.format(v)),
+            },
           ],
           series: [
             {},
