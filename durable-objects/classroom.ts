@@ -588,7 +588,14 @@ export class Classroom extends DurableObject<Env> {
       console.error(JSON.stringify({ event: "d1_flush_failed", message: String(err) }));
       throw err;
     }
-    await this.ix.flush(this.env.DB, classId);
+    try {
+      await this.ix.flush(this.env.DB, classId);
+    } catch (err) {
+      // The failed rows are back in ix_d1: make sure an alarm comes back for them.
+      await this.scheduleD1();
+      console.error(JSON.stringify({ event: "d1_flush_failed", message: String(err) }));
+      throw err;
+    }
     const left = this.sql
       .exec<{ n: number }>(
         "SELECT (SELECT count(*) FROM attendance_pending) + (SELECT count(*) FROM audit_pending) + (SELECT count(*) FROM session_pending) + (SELECT count(*) FROM minute_pending) AS n",

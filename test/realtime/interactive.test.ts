@@ -4,9 +4,10 @@
  * reconnects that do not double-count, typed errors that change nothing, quiz answers
  * hidden until close, a root restart that keeps everything, and the D1 records.
  */
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Classroom } from "../../durable-objects/classroom.ts";
 import { signUp } from "../helpers.ts";
 import { createClass, open, type Sock, sleep } from "./helpers.ts";
 
@@ -362,5 +363,53 @@ describe("polls, quizzes, hands and Q&A", { timeout: 60_000 }, () => {
       upvote: 2,
     });
     for (const s of [t, t2, late, ...socks]) s.close();
+  });
+
+  it("a failed D1 chunk of interactive rows goes back and is written exactly once", async () => {
+    const { classId, t } = await classWith(0);
+    const root = rootOf(classId);
+    await sleep(300); // the teacher's join reaches the root and starts the session
+    await runDurableObjectAlarm(root); // the session row exists in D1 from here on
+    await runInDurableObject(root, async (_: Classroom, state) => {
+      const durable = state.storage.sql
+        .exec<{ v: string }>("SELECT v FROM state WHERE k = 'durable'")
+        .one().v;
+      const sessionId = (JSON.parse(durable) as { session: { id: string } }).session.id;
+      for (let i = 0; i < 251; i++)
+        state.storage.sql.exec(
+          "INSERT INTO ix_d1 (k, row) VALUES (NULL, ?)",
+          JSON.stringify({
+            table: "engagement_events",
+            sessionId,
+            // Row 230 (second chunk) violates NOT NULL: that chunk fails.
+            userId: i === 230 ? null : `u${i}`,
+            kind: "chat",
+            at: i,
+            ref: null,
+            value: 1,
+          }),
+        );
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    await expect(runDurableObjectAlarm(root)).rejects.toThrow();
+    const count = async () =>
+      (
+        await env.DB.prepare(
+          `SELECT count(*) AS n FROM engagement_events e JOIN class_sessions s ON s.id = e.session_id
+           WHERE s.class_id = ? AND kind = 'chat'`,
+        )
+          .bind(classId)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await count()).toBe(200);
+    await runInDurableObject(root, async (_: Classroom, state) => {
+      expect(state.storage.sql.exec("SELECT count(*) AS n FROM ix_d1").one().n).toBe(51);
+      state.storage.sql.exec(
+        'UPDATE ix_d1 SET row = replace(row, \'"userId":null\', \'"userId":"fixed"\')',
+      );
+    });
+    await runDurableObjectAlarm(root);
+    expect(await count()).toBe(251);
+    t.close();
   });
 });
