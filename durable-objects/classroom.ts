@@ -183,7 +183,8 @@ export class Classroom extends DurableObject<Env> {
     const session = this.core.durable.session;
     if (status === "live" && !wasLive && session && session.id !== this.notifiedSession) {
       this.notifiedSession = session.id;
-      await notifyLive(this.env, classId, session.id);
+      // Not awaited: publishing must not wait on D1 + the queue (notifyLive logs its own errors).
+      this.ctx.waitUntil(notifyLive(this.env, classId, session.id));
     }
   }
 
