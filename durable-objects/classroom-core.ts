@@ -541,6 +541,15 @@ export class RootCore {
         ),
       );
     if (r.interactive) fx.push(...this.interactive.report(r.sectionId, r.interactive, now));
+    if (r.leaves.length > 0) {
+      const gone = new Set(r.leaves.map((x) => x.user.id));
+      fx.push(
+        ...this.interactive.left(
+          [...gone].filter((id) => this.socketsOf(id, now) === 0),
+          now,
+        ),
+      );
+    }
     if (r.rejections.length > 0) {
       this.rejections.push(...r.rejections);
       if (this.rejections.length > REJECTION_HISTORY)

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Author, ClientMessage, ServerMessage } from "../protocol/realtime.ts";
 import { initialDurable, RootCore, type RootEffect } from "./classroom-core.ts";
-import { KEEP_FINISHED, LIST_MS, NO_VIDEO_SLACK_MS, TALLY_MIN_MS } from "./interactive-core.ts";
+import {
+  HAND_AWAY_MS,
+  KEEP_FINISHED,
+  LIST_MS,
+  NO_VIDEO_SLACK_MS,
+  TALLY_MIN_MS,
+} from "./interactive-core.ts";
 import {
   addCommand,
   emptyInteractive,
@@ -311,6 +317,36 @@ describe("hands and questions at the root", () => {
     expect(miss[0]).toMatchObject({ type: "error", code: "not_raised" });
     s.staff({ type: "hand.clear" }, T0 + 5000);
     expect(s.c.snapshot()).toMatchObject({ state: { interactive: { hands: { count: 0 } } } });
+  });
+
+  it("lowers the hand of a student gone for HAND_AWAY_MS; a reconnect in time keeps the place", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2)]);
+    const raise = (i: number) =>
+      [student(i), { type: "hand.raise", rid: `h${i}` }] as [Author, StudentCommand];
+    s.batch("s1", [raise(1), raise(2)], T0);
+    const leave = (i: number, sockets: number, at: number) =>
+      s.c.report(
+        {
+          sectionId: "s1",
+          sockets,
+          joins: [],
+          leaves: [{ user: student(i), joinedAt: T0, at }],
+          commands: [],
+          rejections: [],
+          relay: [],
+        },
+        at,
+      );
+    leave(1, 1, T0 + 100);
+    leave(2, 0, T0 + 100);
+    // u1 comes back on another shard within the grace period; u2 does not.
+    s.join("s2", [student(1)]);
+    s.c.interactive.tick(T0 + 100 + HAND_AWAY_MS - 1);
+    expect(s.c.snapshot()).toMatchObject({ state: { interactive: { hands: { count: 2 } } } });
+    const fx = s.c.interactive.tick(T0 + 100 + HAND_AWAY_MS + LIST_MS);
+    expect(events(fx)).toMatchObject([{ type: "hand.count", count: 1 }]);
+    expect(s.c.snapshot()).toMatchObject({ state: { interactive: { hands: { count: 1 } } } });
   });
 
   it("Q&A: pre-moderation, one upvote each, top list at a bounded rate, author told", () => {

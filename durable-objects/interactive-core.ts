@@ -50,6 +50,8 @@ export const NO_VIDEO_SLACK_MS = 1000;
  * has 128 MB. Quiz totals for the leaderboard are kept apart (`QuizScore`).
  */
 export const KEEP_FINISHED = 5;
+/** A raised hand stays this long after its owner's last socket closes (a reconnect keeps the place). */
+export const HAND_AWAY_MS = 60_000;
 
 /** A student's running quiz total in the current class session (the leaderboard's source). */
 export interface QuizScore {
@@ -228,6 +230,8 @@ export class InteractiveCore {
   private readonly tallyDirty = new Set<string>();
   private readonly tallySentAt = new Map<string, number>();
   private handsDirty = false;
+  /** Users with a raised hand and no socket left, since when (in memory; see `left`). */
+  private readonly awaySince = new Map<string, number>();
   private handsSentAt = -Infinity;
   private countSent = -1;
   private positionsDirty = false;
@@ -539,11 +543,44 @@ export class InteractiveCore {
     return fx;
   }
 
+  /**
+   * Users who no longer hold a socket anywhere in the class left. A raised hand goes down
+   * if they are not back within HAND_AWAY_MS (a network blip keeps your place in line; a
+   * teacher should not call on someone who is gone). Answers and questions stay.
+   */
+  left(userIds: string[], now: number): RootEffect[] {
+    let marked = false;
+    for (const userId of userIds)
+      if (this.hands.position(userId) !== null) {
+        this.awaySince.set(userId, now);
+        marked = true;
+      }
+    return marked ? this.wake(now) : [];
+  }
+
+  /** Lower the hands of users away for HAND_AWAY_MS. */
+  private lowerAway(fx: RootEffect[], now: number): void {
+    let lowered = false;
+    for (const [userId, since] of this.awaySince) {
+      if (now - since < HAND_AWAY_MS) continue;
+      this.awaySince.delete(userId);
+      if (!this.hands.lower(userId, now, "self")) continue;
+      this.store(fx, { op: "handGone", userId });
+      this.positionsSent.delete(userId);
+      this.handsDirty = this.positionsDirty = lowered = true;
+    }
+    if (lowered) {
+      this.saveMeta(fx);
+      this.handEvents(fx);
+    }
+  }
+
   /** Users joined `sectionId`: send each their own answers, hand and questions, if they have any. */
   joined(sectionId: string, users: Author[]): RootEffect[] {
     const fx: RootEffect[] = [];
     const recent = [...this.polls.values()].filter((b) => b.poll.state !== "draft").slice(-20);
     for (const u of users) {
+      this.awaySince.delete(u.id);
       const answers = recent
         .map((b) => ({ pollId: b.poll.id, choices: b.answers.get(u.id)?.choices }))
         .filter((a): a is { pollId: string; choices: number[] } => a.choices !== undefined);
@@ -910,6 +947,7 @@ export class InteractiveCore {
       const close = this.autoCloseAt(b);
       if (close !== null) due = Math.min(due, close);
     }
+    for (const since of this.awaySince.values()) due = Math.min(due, since + HAND_AWAY_MS);
     if (this.handsDirty) due = Math.min(due, this.handsSentAt + LIST_MS);
     if (this.positionsDirty) due = Math.min(due, this.positionsSentAt + POSITIONS_MS);
     if (this.qaDirty || this.pendingDirty) due = Math.min(due, this.qaSentAt + LIST_MS);
@@ -919,6 +957,7 @@ export class InteractiveCore {
   /** Send what is due (tallies, lists, counts, positions) and close quizzes past their deadline. */
   tick(now: number): RootEffect[] {
     const fx: RootEffect[] = [];
+    this.lowerAway(fx, now);
     for (const b of [...this.polls.values()]) {
       const close = this.autoCloseAt(b);
       if (close !== null && now >= close) {
