@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -56,4 +56,21 @@ export async function launchUser(
       rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
+}
+
+/**
+ * A fresh class (guests allowed) owned by the teacher signed in on `page`, so a test's
+ * slides, polls or live state never meet another test's in the shared demo class.
+ */
+export async function newClass(page: Page, title: string): Promise<string> {
+  const created = await page.evaluate(async (t) => {
+    const res = await fetch("/api/classes", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: t, guestAccess: true }),
+    });
+    if (!res.ok) throw new Error(`create class: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as { class: { id: string } };
+  }, title);
+  return created.class.id;
 }

@@ -10,9 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
-import { launchUser } from "./browser.ts";
+import { launchUser, newClass } from "./browser.ts";
 
 const base = inject("baseUrl");
+/** This test's own class (created by the teacher). */
+let classId = "";
 const users: Awaited<ReturnType<typeof launchUser>>[] = [];
 afterAll(async () => {
   await Promise.all(users.map((u) => u.close()));
@@ -23,7 +25,7 @@ const T = { timeout: 15_000 };
 const DELAY_MS = 3_000;
 
 async function joinAsGuest(page: Page, name: string, query = "") {
-  await page.goto(`${base}/c/demo-class${query}`);
+  await page.goto(`${base}/c/${classId}${query}`);
   await page.getByTestId("guest-join-form").getByLabel("Your name").fill(name);
   await page.getByTestId("guest-join-submit").click();
   await connected(page);
@@ -73,7 +75,8 @@ describe("interactive class", () => {
     await form.getByLabel("Password").fill("demo-teacher-pass-1");
     await t.getByTestId("auth-submit").click();
     await t.waitForURL(/\/studio/);
-    await t.goto(`${base}/studio/demo-class`);
+    classId = await newClass(t, "Interactive e2e: quiz night");
+    await t.goto(`${base}/studio/${classId}`);
     await connected(t, '[data-testid="studio-chat"]');
 
     await Promise.all([joinAsGuest(a, "Ada"), joinAsGuest(b, "Bob", "?videoDelay=3")]);

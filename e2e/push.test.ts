@@ -74,7 +74,21 @@ describe("push notifications in the browser", () => {
         data: JSON.stringify(notice),
       });
 
-    await deliver({
+    // A push handed over while the freshly activated worker is still starting can be
+    // dropped by DevTools on a busy machine; a real push service redelivers, so do we.
+    // The same tag replaces, so a second delivery never shows a second notice.
+    const deliverUntilShown = async (notice: Record<string, string> & { body: string }) => {
+      for (let attempt = 0; attempt < 4; attempt++) {
+        await deliver(notice);
+        const deadline = Date.now() + 6_000;
+        while (Date.now() < deadline) {
+          const shown = await shownNotifications(page);
+          if (shown.some((n) => n.body === notice.body)) return;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    };
+    await deliverUntilShown({
       kind: "live",
       title: "Demo class: how Mass Class works",
       body: "Live now — tap to join.",
@@ -82,7 +96,7 @@ describe("push notifications in the browser", () => {
       tag: "class-demo-class",
     });
     await expect
-      .poll(() => shownNotifications(page), { timeout: 20_000 })
+      .poll(() => shownNotifications(page), { timeout: 5_000 })
       .toEqual([
         {
           title: "Demo class: how Mass Class works",
@@ -94,7 +108,7 @@ describe("push notifications in the browser", () => {
 
     // A newer notice for the class replaces the older (same tag); a foreign URL in a
     // payload is never what a click opens.
-    await deliver({
+    await deliverUntilShown({
       kind: "reminder",
       title: "Demo class",
       body: "Starts in 10 min.",
@@ -103,7 +117,7 @@ describe("push notifications in the browser", () => {
     });
     await expect
       .poll(async () => (await shownNotifications(page)).map((n) => [n.body, n.data]), {
-        timeout: 20_000,
+        timeout: 5_000,
       })
       .toEqual([["Starts in 10 min.", { path: "/" }]]);
   });

@@ -10,9 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { launchUser } from "./browser.ts";
+import { launchUser, newClass } from "./browser.ts";
 
 const base = inject("baseUrl");
+/** This test's own class (created by the teacher). */
+let classId = "";
 const users: Awaited<ReturnType<typeof launchUser>>[] = [];
 afterAll(async () => {
   await Promise.all(users.map((u) => u.close()));
@@ -58,7 +60,7 @@ function twoPagePdf(): Buffer {
 }
 
 async function joinAsGuest(page: Page, name: string, query = "") {
-  await page.goto(`${base}/c/demo-class${query}`);
+  await page.goto(`${base}/c/${classId}${query}`);
   await page.getByTestId("guest-join-form").getByLabel("Your name").fill(name);
   await page.getByTestId("guest-join-submit").click();
   await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor(T);
@@ -108,7 +110,8 @@ describe("slides and whiteboard", () => {
     await form.getByLabel("Password").fill("demo-teacher-pass-1");
     await t.getByTestId("auth-submit").click();
     await t.waitForURL(/\/studio/);
-    await t.goto(`${base}/studio/demo-class`);
+    classId = await newClass(t, "Slides e2e: optics");
+    await t.goto(`${base}/studio/${classId}`);
     const studio = t.getByTestId("slides-studio");
     await studio.waitFor(T);
     await Promise.all([joinAsGuest(a, "Ada"), joinAsGuest(b, "Bob", "?videoDelay=3")]);
