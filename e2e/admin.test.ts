@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
-import { launchUser } from "./browser.ts";
+import { launchUser, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const users: Awaited<ReturnType<typeof launchUser>>[] = [];
@@ -20,15 +20,6 @@ afterAll(async () => {
 
 const T = { timeout: 15_000 };
 const shot = (name: string) => join(tmpdir(), `mass-class-e2e-admin-${name}.png`);
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${base}/signin`);
-  const form = page.getByTestId("signin-form");
-  await form.getByLabel("Email").fill(who.email);
-  await form.getByLabel("Password").fill(who.password);
-  await page.getByTestId("auth-submit").click();
-  await page.waitForURL((u) => !u.pathname.startsWith("/signin"), T);
-}
 
 /** Pixels of `rgb` (±24 per channel) on the canvases inside `testId`'s first chart. */
 async function pixelsOf(page: Page, testId: string, rgb: [number, number, number]) {
@@ -64,7 +55,7 @@ describe("admin area and dashboards", () => {
     const a = admin.page;
     const g = guest.page;
 
-    await signIn(a, DEMO.admin);
+    await signIn(a, base, DEMO.admin);
     await a.goto(`${base}/admin/classes`);
     const card = a.locator(`[data-testid="class-card"][data-class-id="${DEMO.classId}"]`);
     await card.getByTestId("open-console").click();
@@ -127,7 +118,7 @@ describe("admin area and dashboards", () => {
     const teacher = await launchUser({ viewport: { width: 1280, height: 900 } });
     users.push(teacher);
     const t = teacher.page;
-    await signIn(t, DEMO.teacher);
+    await signIn(t, base, DEMO.teacher);
     await t.goto(`${base}/studio`);
     await t
       .locator(`[data-testid="class-analytics"][href="/studio/${DEMO.classId}/analytics"]`)

@@ -74,3 +74,35 @@ export async function newClass(page: Page, title: string): Promise<string> {
   }, title);
   return created.class.id;
 }
+
+/** Waits in these helpers are for UI state, bounded well inside a test's timeout. */
+const UI_WAIT = { timeout: 15_000 };
+
+/** Sign in through the real form (e.g. as `DEMO.teacher`); resolves once signed in. */
+export async function signIn(
+  page: Page,
+  base: string,
+  who: { email: string; password: string },
+): Promise<void> {
+  await page.goto(`${base}/signin`);
+  const form = page.getByTestId("signin-form");
+  await form.getByLabel("Email").fill(who.email);
+  await form.getByLabel("Password").fill(who.password);
+  await page.getByTestId("auth-submit").click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/signin"), UI_WAIT);
+}
+
+/** Resolves once the classroom socket shown in `scope` (a CSS prefix) is connected. */
+export async function waitConnected(page: Page, scope = ""): Promise<void> {
+  await page
+    .locator(`${scope} [data-testid="connection-status"][data-state="connected"]`)
+    .waitFor(UI_WAIT);
+}
+
+/** Open a class page (`url`) and join it as a guest called `name`, up to a connected socket. */
+export async function joinAsGuest(page: Page, url: string, name: string): Promise<void> {
+  await page.goto(url);
+  await page.getByTestId("guest-join-form").getByLabel("Your name").fill(name);
+  await page.getByTestId("guest-join-submit").click();
+  await waitConnected(page);
+}

@@ -6,7 +6,8 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { launchUser } from "./browser.ts";
+import { DEMO } from "../scripts/stack.ts";
+import { joinAsGuest, launchUser, signIn, waitConnected } from "./browser.ts";
 
 const base = inject("baseUrl");
 const users: Awaited<ReturnType<typeof launchUser>>[] = [];
@@ -17,18 +18,7 @@ afterAll(async () => {
 /** Waits are for UI state, bounded well inside the test timeout. */
 const T = { timeout: 15_000 };
 
-async function joinAsGuest(page: Page, name: string) {
-  await page.goto(`${base}/c/demo-class`);
-  await page.getByTestId("guest-join-form").getByLabel("Your name").fill(name);
-  await page.getByTestId("guest-join-submit").click();
-  await connected(page);
-}
-
-async function connected(page: Page, scope = "") {
-  await page
-    .locator(`${scope} [data-testid="connection-status"][data-state="connected"]`)
-    .waitFor(T);
-}
+const joinDemo = (page: Page, name: string) => joinAsGuest(page, `${base}/c/${DEMO.classId}`, name);
 
 async function post(page: Page, text: string) {
   await page.getByTestId("chat-input").fill(text);
@@ -51,21 +41,16 @@ describe("real-time classroom", () => {
     const b = bob.page;
 
     // The teacher signs in, opens the studio and sets the chat rules.
-    await t.goto(`${base}/signin`);
-    const form = t.getByTestId("signin-form");
-    await form.getByLabel("Email").fill("teacher@demo.local");
-    await form.getByLabel("Password").fill("demo-teacher-pass-1");
-    await t.getByTestId("auth-submit").click();
-    await t.waitForURL(/\/studio/);
+    await signIn(t, base, DEMO.teacher);
     await t.goto(`${base}/studio/demo-class`);
-    await connected(t, '[data-testid="studio-chat"]');
+    await waitConnected(t, '[data-testid="studio-chat"]');
     await t.getByTestId("link-policy").selectOption("block");
     await t.getByTestId("blocked-words").fill("spoiler, cheat");
     await t.getByTestId("save-chat-settings").click();
     await t.getByTestId("chat-settings-saved").waitFor(T);
 
     // Two guests join; their connection indicators say so honestly.
-    await Promise.all([joinAsGuest(a, "Ada"), joinAsGuest(b, "Bob")]);
+    await Promise.all([joinDemo(a, "Ada"), joinDemo(b, "Bob")]);
     await t.locator('[data-testid="live-count"][data-count="2"]').waitFor(T);
 
     // Section chat: each sees the other's messages, as text (never HTML).
@@ -128,8 +113,8 @@ describe("real-time classroom", () => {
     await a.getByTestId("banned-notice").waitFor(T);
 
     // Bob (timed out, not banned) stays connected; so does the teacher.
-    await connected(b);
-    await connected(t, '[data-testid="studio-chat"]');
+    await waitConnected(b);
+    await waitConnected(t, '[data-testid="studio-chat"]');
 
     // The indicator is honest about the network, and a reconnect resumes what was missed.
     await bob.context.setOffline(true);
@@ -138,7 +123,7 @@ describe("real-time classroom", () => {
     await t.getByTestId("studio-send").click();
     await message(t, "studio-global-chat", "Sent while Bob was offline").waitFor(T);
     await bob.context.setOffline(false);
-    await connected(b);
+    await waitConnected(b);
     await b.getByTestId("tab-global").click();
     await message(b, "global-chat", "Sent while Bob was offline").waitFor(T);
     const overflow = await b.evaluate(() => document.documentElement.scrollWidth - innerWidth);

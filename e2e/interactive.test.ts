@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
-import { launchUser, newClass } from "./browser.ts";
+import { DEMO } from "../scripts/stack.ts";
+import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
 
 const base = inject("baseUrl");
 /** This test's own class (created by the teacher). */
@@ -24,18 +25,8 @@ afterAll(async () => {
 const T = { timeout: 15_000 };
 const DELAY_MS = 3_000;
 
-async function joinAsGuest(page: Page, name: string, query = "") {
-  await page.goto(`${base}/c/${classId}${query}`);
-  await page.getByTestId("guest-join-form").getByLabel("Your name").fill(name);
-  await page.getByTestId("guest-join-submit").click();
-  await connected(page);
-}
-
-async function connected(page: Page, scope = "") {
-  await page
-    .locator(`${scope} [data-testid="connection-status"][data-state="connected"]`)
-    .waitFor(T);
-}
+const joinClass = (page: Page, name: string, query = "") =>
+  joinAsGuest(page, `${base}/c/${classId}${query}`, name);
 
 /** Local time (ms) at which `locator` appeared. */
 async function seenAt(locator: Locator): Promise<number> {
@@ -69,17 +60,12 @@ describe("interactive class", () => {
       await Promise.all([shot(t, "failed-teacher"), shot(a, "failed-ada"), shot(b, "failed-bob")]);
     });
 
-    await t.goto(`${base}/signin`);
-    const form = t.getByTestId("signin-form");
-    await form.getByLabel("Email").fill("teacher@demo.local");
-    await form.getByLabel("Password").fill("demo-teacher-pass-1");
-    await t.getByTestId("auth-submit").click();
-    await t.waitForURL(/\/studio/);
+    await signIn(t, base, DEMO.teacher);
     classId = await newClass(t, "Interactive e2e: quiz night");
     await t.goto(`${base}/studio/${classId}`);
-    await connected(t, '[data-testid="studio-chat"]');
+    await waitConnected(t, '[data-testid="studio-chat"]');
 
-    await Promise.all([joinAsGuest(a, "Ada"), joinAsGuest(b, "Bob", "?videoDelay=3")]);
+    await Promise.all([joinClass(a, "Ada"), joinClass(b, "Bob", "?videoDelay=3")]);
     await t.locator('[data-testid="live-count"][data-count="2"]').waitFor(T);
     // Bob is told how far his video is behind; Ada (no video playing) is not aligned at all.
     await b.locator('[data-testid="video-delay"][data-delay-ms="3000"]').waitFor(T);

@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
-import { ensureDevVars } from "../scripts/stack.ts";
-import { CHROMIUM, FAKE_MEDIA_FLAGS, launchUser } from "./browser.ts";
+import { DEMO, ensureDevVars } from "../scripts/stack.ts";
+import { CHROMIUM, FAKE_MEDIA_FLAGS, launchUser, signIn } from "./browser.ts";
 
 const run = promisify(execFile);
 const base = inject("baseUrl");
@@ -100,15 +100,6 @@ async function launchHideable(): Promise<{
   };
 }
 
-async function signInTeacher(page: Page): Promise<void> {
-  await page.goto(`${base}/signin`);
-  const form = page.getByTestId("signin-form");
-  await form.getByLabel("Email").fill("teacher@demo.local");
-  await form.getByLabel("Password").fill("demo-teacher-pass-1");
-  await page.getByTestId("auth-submit").click();
-  await page.waitForURL(/\/studio/);
-}
-
 /**
  * Frames per second the studio's composite track delivers, counted in the page over `ms`,
  * and — in the same window, as the baseline this loaded machine allows — the frames per
@@ -190,7 +181,7 @@ let classId = "";
 beforeAll(async () => {
   studio = await launchHideable();
   people.push(studio);
-  await signInTeacher(studio.page);
+  await signIn(studio.page, base, DEMO.teacher);
   const created = await studio.page.evaluate(async () => {
     const res = await fetch("/api/classes", {
       method: "POST",
@@ -390,7 +381,7 @@ describe("teacher studio media", () => {
     onTestFailed(async () => {
       await p.screenshot({ path: join(tmpdir(), "mass-class-media-second-failed.png") });
     });
-    await signInTeacher(p);
+    await signIn(p, base, DEMO.teacher);
     await p.goto(`${base}/studio/${classId}`);
     await p.getByTestId("start-camera").click();
     await p.getByTestId("go-live").click();

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { launchUser, newClass } from "./browser.ts";
+import { DEMO } from "../scripts/stack.ts";
+import { joinAsGuest, launchUser, newClass, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 /** This test's own class (created by the teacher). */
@@ -59,12 +60,8 @@ function twoPagePdf(): Buffer {
   return Buffer.from(out, "latin1");
 }
 
-async function joinAsGuest(page: Page, name: string, query = "") {
-  await page.goto(`${base}/c/${classId}${query}`);
-  await page.getByTestId("guest-join-form").getByLabel("Your name").fill(name);
-  await page.getByTestId("guest-join-submit").click();
-  await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor(T);
-}
+const joinClass = (page: Page, name: string, query = "") =>
+  joinAsGuest(page, `${base}/c/${classId}${query}`, name);
 
 async function shot(page: Page, name: string, fullPage = true) {
   await page.screenshot({ path: join(tmpdir(), `mass-class-e2e-slides-${name}.png`), fullPage });
@@ -104,17 +101,12 @@ describe("slides and whiteboard", () => {
     const a = ada.page;
     const b = bob.page;
 
-    await t.goto(`${base}/signin`);
-    const form = t.getByTestId("signin-form");
-    await form.getByLabel("Email").fill("teacher@demo.local");
-    await form.getByLabel("Password").fill("demo-teacher-pass-1");
-    await t.getByTestId("auth-submit").click();
-    await t.waitForURL(/\/studio/);
+    await signIn(t, base, DEMO.teacher);
     classId = await newClass(t, "Slides e2e: optics");
     await t.goto(`${base}/studio/${classId}`);
     const studio = t.getByTestId("slides-studio");
     await studio.waitFor(T);
-    await Promise.all([joinAsGuest(a, "Ada"), joinAsGuest(b, "Bob", "?videoDelay=3")]);
+    await Promise.all([joinClass(a, "Ada"), joinClass(b, "Bob", "?videoDelay=3")]);
     // Nothing on screen yet: students see no slide area.
     expect(await a.getByTestId("slide-stage").count()).toBe(0);
 
