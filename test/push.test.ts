@@ -250,6 +250,19 @@ describe("push delivery (queue consumer)", { timeout: 40_000 }, () => {
     expect((await seen(ok)).received).toHaveLength(1);
   });
 
+  it("sends nothing to a disabled account's subscriptions", async () => {
+    const { classId } = await createClass();
+    const active = await signUp("student");
+    const disabled = await signUp("student");
+    const toActive = await subscribed(active.client, classId);
+    const toDisabled = await subscribed(disabled.client, classId);
+    await env.DB.prepare("UPDATE users SET disabled = 1 WHERE id = ?").bind(disabled.id).run();
+    const ids = (await rows(classId)).map((r) => r.id);
+    await consume({ type: "deliver", classId, notice: NOTICE, ids });
+    expect(await received(toActive)).toHaveLength(1);
+    expect((await seen(toDisabled)).attempts).toBe(0);
+  });
+
   it("retries a message whose pushes all failed (429/5xx), backing off, and gives up after five rounds", async () => {
     const { classId } = await createClass();
     const { client } = await signUp("student");

@@ -82,8 +82,10 @@ async function deliver(
   const keys = vapidKeys(env);
   if (!keys) return msg.ack();
   const { results: rows } = await env.DB.prepare(
-    `SELECT id, endpoint, p256dh, auth FROM push_subscriptions
-     WHERE class_id = ? AND id IN (SELECT value FROM json_each(?))`,
+    // A disabled account gets nothing (its rows stay, so re-enabling restores them).
+    `SELECT id, endpoint, p256dh, auth FROM push_subscriptions s
+     WHERE class_id = ? AND id IN (SELECT value FROM json_each(?))
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled = 1)`,
   )
     .bind(job.classId, JSON.stringify(job.ids))
     .all<Row>();
