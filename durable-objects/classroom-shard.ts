@@ -81,6 +81,8 @@ export class ClassroomShard extends DurableObject<Env> {
   private report!: ShardReport;
   private reportDirty = false;
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the last report flush started (the window is measured from it). */
+  private lastReportAt = 0;
   private reportFailures = 0;
   /** Sockets this instance already counted as gone (close and error can both fire). */
   private readonly gone = new WeakSet<WebSocket>();
@@ -479,7 +481,12 @@ export class ClassroomShard extends DurableObject<Env> {
   private markReport(): void {
     this.reportDirty = true;
     // While the root fails, back off (100 ms → 5 s) instead of hammering it every window.
-    const delay = this.reportFailures > 0 ? reportRetryDelay(this.reportFailures) : REPORT_MS;
+    // Otherwise leading edge: the first report after a quiet window goes at once, later
+    // ones wait for the window (at most one upstream RPC per REPORT_MS).
+    const delay =
+      this.reportFailures > 0
+        ? reportRetryDelay(this.reportFailures)
+        : Math.max(0, this.lastReportAt + REPORT_MS - Date.now());
     if (!this.reportTimer) this.reportTimer = setTimeout(() => void this.flushReport(), delay);
   }
 
@@ -492,6 +499,7 @@ export class ClassroomShard extends DurableObject<Env> {
   private async flushReport(): Promise<void> {
     this.reportTimer = null;
     if (!this.reportDirty || !this.classId) return;
+    this.lastReportAt = Date.now();
     const r = this.report;
     r.sockets = this.openSockets();
     this.report = emptyReport(this.core.sectionId);

@@ -43,6 +43,8 @@ export class Classroom extends DurableObject<Env> {
   private boardStorage!: BoardStorage;
   private readonly outbox = new Map<string, ShardDelivery>();
   private deliveryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the last delivery started (the window is measured from it). */
+  private lastDeliveryAt = 0;
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
   private lastPresence = "";
   private oldestLogged: number | null = null;
@@ -348,7 +350,10 @@ export class Classroom extends DurableObject<Env> {
     }
     if (d1) void this.scheduleD1();
     if (this.outbox.size > 0 && !this.deliveryTimer) {
-      this.deliveryTimer = setTimeout(() => void this.deliver(), DELIVERY_MS);
+      // Leading edge: the first frames after a quiet window go out at once (after this
+      // synchronous batch of effects); while busy, at most one delivery per DELIVERY_MS.
+      const wait = Math.max(0, this.lastDeliveryAt + DELIVERY_MS - Date.now());
+      this.deliveryTimer = setTimeout(() => void this.deliver(), wait);
     }
   }
 
@@ -378,6 +383,7 @@ export class Classroom extends DurableObject<Env> {
   /** One RPC per shard per window, all in parallel. */
   private async deliver(): Promise<void> {
     this.deliveryTimer = null;
+    this.lastDeliveryAt = Date.now();
     const batch = [...this.outbox];
     this.outbox.clear();
     const classId = this.core.durable.classId;
