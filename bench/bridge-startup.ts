@@ -15,6 +15,7 @@ import { resolveFfmpeg } from "../bridge/ffmpeg.ts";
 import { createLogger } from "../bridge/log.ts";
 import { startLocalRtmpServer } from "../bridge/rtmp-server.ts";
 import { startBridge } from "../bridge/server.ts";
+import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
 
 const runs = Number(process.argv[2] ?? 3);
 const SECRET = "bench-secret-0123456789abcdef";
@@ -47,21 +48,8 @@ const bridge = await startBridge({
 });
 const profile = mkdtempSync(join(tmpdir(), "mc-bench-chrome-"));
 const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream=fps=30",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-  ],
+  executablePath: CHROMIUM,
+  args: [...BASE_FLAGS, ...FAKE_MEDIA_FLAGS],
 });
 const results: Record<string, number | string>[] = [];
 try {

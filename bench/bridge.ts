@@ -29,6 +29,7 @@ import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { resolveFfmpeg } from "../bridge/ffmpeg.ts";
 import { freeTcpPort, startLocalRtmpServer } from "../bridge/rtmp-server.ts";
+import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -353,23 +354,8 @@ try {
   await api("PUT", `/sessions/${CLASS_ID}`, { rtmpUrl: urls.rtmpUrl });
 
   browser = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    // e2e/browser.ts BASE_FLAGS + FAKE_MEDIA_FLAGS
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--use-fake-device-for-media-stream=fps=30",
-      "--use-fake-ui-for-media-stream",
-      "--allow-loopback-in-peer-connection",
-      "--disable-features=WebRtcHideLocalIpsWithMdns",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
+    executablePath: CHROMIUM,
+    args: [...BASE_FLAGS, ...FAKE_MEDIA_FLAGS],
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
   await page.goto(`${bridgeUrl}/dev/blank`);

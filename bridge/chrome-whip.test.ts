@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
@@ -25,7 +26,6 @@ import {
   waitFor,
 } from "./test-support.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ffmpeg = resolveFfmpeg();
 const SECRET = "chrome-test-secret-0123456789";
 const CLASS = "chrome-it";
@@ -63,20 +63,7 @@ describe("Chromium WHIP → bridge → RTMP", () => {
     profile = mkdtempSync(join(tmpdir(), "mc-chrome-"));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-device-for-media-stream=fps=30",
-        "--use-fake-ui-for-media-stream",
-        "--allow-loopback-in-peer-connection",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-      ],
+      args: [...BASE_FLAGS, ...FAKE_MEDIA_FLAGS],
     });
   }, 60_000);
 

@@ -9,7 +9,8 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-const BASE_FLAGS = [
+/** Headless Chromium flags that work on this machine (see FACTS.md). */
+export const BASE_FLAGS = [
   "--headless=new",
   "--no-sandbox",
   "--disable-gpu",
