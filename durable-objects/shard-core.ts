@@ -262,8 +262,7 @@ export class ShardCore {
       case "board.stroke":
       case "board.undo":
       case "board.clear":
-        return [{ kind: "upstream", command: { by: who, message: msg } }];
-      // Polls, hands, Q&A: staff commands go up as commands; students' are batched.
+      // Polls, hands, Q&A: staff commands go up as commands; students' are batched below.
       case "poll.create":
       case "poll.open":
       case "poll.close":
