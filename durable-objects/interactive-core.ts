@@ -26,7 +26,15 @@ import type {
 import type { RootEffect } from "./classroom-core.ts";
 import { type Hand, HandQueue } from "./hand-queue-core.ts";
 import type { InteractiveReport } from "./interactive-shard.ts";
-import { type Answer, draftProblem, type Poll, PollBox } from "./poll-core.ts";
+import {
+  type Answer,
+  addQuizResults,
+  draftProblem,
+  type Poll,
+  PollBox,
+  type QuizTotal,
+  rankTotals,
+} from "./poll-core.ts";
 import { QaBoard, type Question } from "./qa-core.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 
@@ -54,14 +62,7 @@ export const KEEP_FINISHED = 5;
 export const HAND_AWAY_MS = 60_000;
 
 /** A student's running quiz total in the current class session (the leaderboard's source). */
-export interface QuizScore {
-  userId: string;
-  name: string;
-  score: number;
-  correct: number;
-  /** Sum of answer times (ms after open): ties go to the faster player. */
-  time: number;
-}
+export type QuizScore = QuizTotal;
 
 /** Small scalar state kept in one storage row. */
 export interface InteractiveMeta {
@@ -864,24 +865,9 @@ export class InteractiveCore {
       this.meta.scoresSession = sessionId;
       this.saveMeta(fx);
     }
-    for (const r of results) {
-      const t = this.scores.get(r.userId) ?? {
-        userId: r.userId,
-        name: r.name,
-        score: 0,
-        correct: 0,
-        time: 0,
-      };
-      t.score += r.score ?? 0;
-      t.correct += r.correct ? 1 : 0;
-      t.time += r.at - (b.poll.openedAt ?? r.at);
-      this.scores.set(r.userId, t);
+    for (const t of addQuizResults(this.scores, b.poll, results))
       this.store(fx, { op: "score", score: { ...t } });
-    }
-    const top = [...this.scores.values()]
-      .sort((x, y) => y.score - x.score || x.time - y.time || x.userId.localeCompare(y.userId))
-      .slice(0, LEADERBOARD_N)
-      .map(({ userId, name, score, correct }) => ({ userId, name, score, correct }));
+    const top = rankTotals(this.scores.values(), LEADERBOARD_N);
     const players = this.scores.size;
     this.host.emit(
       fx,

@@ -246,33 +246,60 @@ export class PollBox {
   }
 }
 
+/** One student's running quiz total (a leaderboard row before ranking). */
+export interface QuizTotal {
+  userId: string;
+  name: string;
+  score: number;
+  correct: number;
+  /** Sum of answer times (ms after open): ties go to the faster player. */
+  time: number;
+}
+
+/** Add one quiz question's results to `totals`; returns the totals that changed. */
+export function addQuizResults(
+  totals: Map<string, QuizTotal>,
+  quiz: Pick<Poll, "openedAt">,
+  results: ReturnType<PollBox["results"]>,
+): QuizTotal[] {
+  const changed: QuizTotal[] = [];
+  for (const r of results) {
+    const t = totals.get(r.userId) ?? {
+      userId: r.userId,
+      name: r.name,
+      score: 0,
+      correct: 0,
+      time: 0,
+    };
+    t.score += r.score ?? 0;
+    t.correct += r.correct ? 1 : 0;
+    t.time += r.at - (quiz.openedAt ?? r.at);
+    totals.set(r.userId, t);
+    changed.push(t);
+  }
+  return changed;
+}
+
+/** The top `n` totals: score, ties broken by earlier total time, then user id. */
+export function rankTotals(
+  totals: Iterable<QuizTotal>,
+  n: number,
+): { userId: string; name: string; score: number; correct: number }[] {
+  return [...totals]
+    .sort((a, b) => b.score - a.score || a.time - b.time || a.userId.localeCompare(b.userId))
+    .slice(0, n)
+    .map(({ userId, name, score, correct }) => ({ userId, name, score, correct }));
+}
+
 /** Top-N leaderboard over several quiz questions: total score, ties broken by earlier total time. */
 export function leaderboard(
   boxes: PollBox[],
   n = 10,
 ): { userId: string; name: string; score: number; correct: number }[] {
-  const totals = new Map<
-    string,
-    { userId: string; name: string; score: number; correct: number; time: number }
-  >();
+  const totals = new Map<string, QuizTotal>();
   for (const b of boxes) {
     if (b.poll.kind !== "quiz" || b.poll.state === "draft" || b.poll.state === "open") continue;
-    for (const r of b.results()) {
-      const t = totals.get(r.userId) ?? {
-        userId: r.userId,
-        name: r.name,
-        score: 0,
-        correct: 0,
-        time: 0,
-      };
-      t.score += r.score ?? 0;
-      t.correct += r.correct ? 1 : 0;
-      t.time += r.at - (b.poll.openedAt ?? r.at);
-      totals.set(r.userId, t);
-    }
+    addQuizResults(totals, b.poll, b.results());
   }
-  return [...totals.values()]
-    .sort((a, b) => b.score - a.score || a.time - b.time || a.userId.localeCompare(b.userId))
-    .slice(0, n)
-    .map(({ userId, name, score, correct }) => ({ userId, name, score, correct }));
+  return rankTotals(totals.values(), n);
 }
