@@ -542,13 +542,9 @@ export class RootCore {
       );
     if (r.interactive) fx.push(...this.interactive.report(r.sectionId, r.interactive, now));
     if (r.leaves.length > 0) {
-      const gone = new Set(r.leaves.map((x) => x.user.id));
-      fx.push(
-        ...this.interactive.left(
-          [...gone].filter((id) => this.socketsOf(id, now) === 0),
-          now,
-        ),
-      );
+      // Only users with a raised hand are looked up across shards.
+      const leavers = new Set(r.leaves.map((x) => x.user.id));
+      fx.push(...this.interactive.left(leavers, (id) => this.socketsOf(id, now) === 0, now));
     }
     if (r.rejections.length > 0) {
       this.rejections.push(...r.rejections);

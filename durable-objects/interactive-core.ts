@@ -545,14 +545,14 @@ export class InteractiveCore {
   }
 
   /**
-   * Users who no longer hold a socket anywhere in the class left. A raised hand goes down
-   * if they are not back within HAND_AWAY_MS (a network blip keeps your place in line; a
-   * teacher should not call on someone who is gone). Answers and questions stay.
+   * Users left a shard. Those with a raised hand and no socket left anywhere (`gone`,
+   * asked only for them) have it lowered unless back within HAND_AWAY_MS (a network blip
+   * keeps your place in line; a teacher should not call on someone who is gone).
    */
-  left(userIds: string[], now: number): RootEffect[] {
+  left(userIds: Iterable<string>, gone: (userId: string) => boolean, now: number): RootEffect[] {
     let marked = false;
     for (const userId of userIds)
-      if (this.hands.position(userId) !== null) {
+      if (this.hands.position(userId) !== null && gone(userId)) {
         this.awaySince.set(userId, now);
         marked = true;
       }
