@@ -82,6 +82,39 @@ describe("RootCore admission", () => {
   });
 });
 
+describe("RootCore load changes", () => {
+  it("marks only the sections and users an admission or report touched, so a save is O(change)", () => {
+    const c = core(2);
+    const changes = () => ({
+      sections: [...c.loadChanges.sections].sort(),
+      users: Object.fromEntries(
+        [...c.loadChanges.users].map(([s, m]) => [s, Object.fromEntries(m)]),
+      ),
+    });
+    const clear = () => {
+      c.loadChanges.sections.clear();
+      c.loadChanges.users.clear();
+    };
+    for (const id of ["a", "b", "c"])
+      c.admit({ classId: "c1", user: user(id), role: "student" }, T0);
+    expect(changes()).toEqual({ sections: ["s1", "s2"], users: {} });
+    clear();
+    const join = (id: string) => ({ user: { ...user(id), role: "student" as const }, at: T0 });
+    c.report(report("s1", { sockets: 2, joins: [join("a"), join("b")] }), T0);
+    expect(changes()).toEqual({ sections: ["s1"], users: { s1: { a: 1, b: 1 } } });
+    clear();
+    // Votes or chat only: nothing to save.
+    c.report(report("s1", { sockets: 2 }), T0);
+    expect(changes()).toEqual({ sections: [], users: {} });
+    c.report(report("s1", { sockets: 1, leaves: [{ ...join("a"), joinedAt: T0 }] }), T0);
+    expect(changes()).toEqual({ sections: ["s1"], users: { s1: { a: 0 } } });
+    clear();
+    // An empty shard forgets everyone it held.
+    c.report(report("s1", { sockets: 0 }), T0);
+    expect(changes()).toEqual({ sections: ["s1"], users: { s1: { b: 0 } } });
+  });
+});
+
 describe("RootCore staff protection", () => {
   const mod: Author = { id: "m", name: "M", role: "moderator" };
   const refused = (ref: string) => [

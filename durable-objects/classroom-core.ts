@@ -168,6 +168,16 @@ export const ALL = "*";
 /** The root's decisions. Mutates its own state; returns effects; no I/O. */
 export class RootCore {
   readonly loads = new Map<string, ShardLoad>();
+  /**
+   * What changed in `loads` since the shell last saved it: the sections whose row
+   * (sockets, reservations, host) changed, and per section the users whose socket count
+   * changed (0 = gone). Saving writes only these — a save of every user's count would make
+   * each admission O(students) and filling a class O(students²) (docs/decisions/001).
+   */
+  readonly loadChanges = {
+    sections: new Set<string>(),
+    users: new Map<string, Map<string, number>>(),
+  };
   /** Recent rejections (memory only: a staff convenience, not a record). */
   readonly rejections: Rejection[] = [];
   /** The last per-minute concurrency emitted (memory only: a restart re-emits, the upsert keeps the max). */
@@ -202,6 +212,28 @@ export class RootCore {
       this.loads.set(sectionId, l);
     }
     return l;
+  }
+
+  /** Record that a section's row, and optionally one user's socket count in it, must be saved. */
+  private loadChanged(l: ShardLoad, userId?: string): void {
+    this.loadChanges.sections.add(l.sectionId);
+    if (userId === undefined) return;
+    let users = this.loadChanges.users.get(l.sectionId);
+    if (!users) {
+      users = new Map();
+      this.loadChanges.users.set(l.sectionId, users);
+    }
+    users.set(userId, l.users?.[userId] ?? 0);
+  }
+
+  /** Drop `userId`'s pending admissions everywhere. */
+  private dropReservations(userId: string): void {
+    for (const l of this.loads.values()) {
+      const kept = l.reserved.filter((r) => r.userId !== userId);
+      if (kept.length === l.reserved.length) continue;
+      l.reserved = kept;
+      this.loadChanged(l);
+    }
   }
 
   private loadOf(l: ShardLoad, now: number): number {
@@ -239,6 +271,7 @@ export class RootCore {
     if (host && load.host === undefined && load.reserved.length === 0 && load.sockets === 0)
       load.host = host;
     load.reserved.push({ userId: a.user.id, at: now });
+    this.loadChanged(load);
     return load.host ? { ok: true, sectionId, host: load.host } : { ok: true, sectionId };
   }
 
@@ -451,18 +484,25 @@ export class RootCore {
       const i = l.reserved.findIndex((x) => x.userId === j.user.id);
       if (i >= 0) l.reserved.splice(i, 1);
       users[j.user.id] = (users[j.user.id] ?? 0) + 1;
+      this.loadChanged(l, j.user.id);
     }
     for (const x of r.leaves) {
       const n = (users[x.user.id] ?? 0) - 1;
       if (n > 0) users[x.user.id] = n;
       else delete users[x.user.id];
+      this.loadChanged(l, x.user.id);
     }
     // Self-healing: an empty shard holds nobody, whatever reports were lost.
-    if (r.sockets === 0) l.users = {};
-    // Why not every report: saving the loads writes every user's socket count (100k ids at
-    // scale); a report that only carries votes or chat counts changes none of it.
-    if (socketsBefore !== r.sockets || r.joins.length > 0 || r.leaves.length > 0)
+    if (r.sockets === 0) {
+      const gone = Object.keys(users);
+      l.users = {};
+      for (const userId of gone) this.loadChanged(l, userId);
+    }
+    // A report that only carries votes or chat counts changes no load: nothing to save.
+    if (socketsBefore !== r.sockets || r.joins.length > 0 || r.leaves.length > 0) {
+      this.loadChanged(l);
       fx.push({ kind: "loads" });
+    }
 
     let session = this.durable.session;
     if (r.joins.length > 0) {
@@ -607,7 +647,7 @@ export class RootCore {
       sectionId,
       control: { kind: "kick", userId, code, reason },
     }));
-    for (const l of this.loads.values()) l.reserved = l.reserved.filter((r) => r.userId !== userId);
+    this.dropReservations(userId);
     fx.push({ kind: "loads" });
     return fx;
   }
@@ -733,8 +773,7 @@ export class RootCore {
       case "mod.ban": {
         if (this.refuseStaffTarget(fx, by, m.type, m.userId)) break;
         d.bans[m.userId] = { at: now };
-        for (const l of this.loads.values())
-          l.reserved = l.reserved.filter((r) => r.userId !== m.userId);
+        this.dropReservations(m.userId);
         fx.push(
           {
             kind: "control",

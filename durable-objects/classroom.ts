@@ -74,14 +74,17 @@ export class Classroom extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS minute_pending (session_id TEXT, minute INTEGER, concurrency INTEGER,
         PRIMARY KEY (session_id, minute));
       CREATE TABLE IF NOT EXISTS audit_pending (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER, actor_id TEXT,
-        action TEXT, target TEXT, detail TEXT);`);
+        action TEXT, target TEXT, detail TEXT);
+      CREATE TABLE IF NOT EXISTS section_loads (section_id TEXT PRIMARY KEY, load TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS section_users (section_id TEXT, user_id TEXT, sockets INTEGER NOT NULL,
+        PRIMARY KEY (section_id, user_id));`);
     const row = (k: string) =>
       this.sql.exec<{ v: string }>("SELECT v FROM state WHERE k = ?", k).toArray()[0]?.v;
     const durable = row("durable");
-    const loads = row("loads");
+    const legacyLoads = row("loads");
     this.core = new RootCore(
       durable ? (JSON.parse(durable) as RootDurable) : initialDurable(""),
-      loads ? (JSON.parse(loads) as ShardLoad[]) : [],
+      legacyLoads ? (JSON.parse(legacyLoads) as ShardLoad[]) : this.loadSections(),
       Number(this.env.SHARD_CAPACITY) || DEFAULT_SHARD_CAPACITY,
       () => crypto.randomUUID(),
     );
@@ -96,6 +99,31 @@ export class Classroom extends DurableObject<Env> {
     this.oldestLogged = this.sql
       .exec<{ s: number | null }>("SELECT min(seq) AS s FROM events")
       .one().s;
+    if (legacyLoads) {
+      // State saved before loads were split per section: rewrite it in the new tables once.
+      for (const l of this.core.loads.values()) {
+        this.core.loadChanges.sections.add(l.sectionId);
+        this.core.loadChanges.users.set(l.sectionId, new Map(Object.entries(l.users ?? {})));
+      }
+      this.saveLoads();
+      this.sql.exec("DELETE FROM state WHERE k = 'loads'");
+    }
+  }
+
+  /** Shard loads from their tables: one row per section, one per (section, user) with sockets. */
+  private loadSections(): ShardLoad[] {
+    const loads = new Map<string, ShardLoad>();
+    for (const r of this.sql.exec<{ load: string }>("SELECT load FROM section_loads")) {
+      const l = JSON.parse(r.load) as ShardLoad;
+      loads.set(l.sectionId, { ...l, users: {} });
+    }
+    for (const r of this.sql.exec<{ section_id: string; user_id: string; sockets: number }>(
+      "SELECT section_id, user_id, sockets FROM section_users",
+    )) {
+      const users = loads.get(r.section_id)?.users;
+      if (users) users[r.user_id] = r.sockets;
+    }
+    return [...loads.values()];
   }
 
   /** Remember which class this root serves (the id is not recoverable from a DO id). */
@@ -344,10 +372,8 @@ export class Classroom extends DurableObject<Env> {
       }
     }
     if (persist) this.persist();
-    if (loads) {
-      this.saveLoads();
-      this.schedulePresence();
-    }
+    this.saveLoads();
+    if (loads) this.schedulePresence();
     if (d1) void this.scheduleD1();
     if (this.outbox.size > 0 && !this.deliveryTimer) {
       // Leading edge: the first frames after a quiet window go out at once (after this
@@ -373,11 +399,37 @@ export class Classroom extends DurableObject<Env> {
     );
   }
 
+  /** Save what changed in the shard loads since the last save (RootCore.loadChanges). */
   private saveLoads(): void {
-    this.sql.exec(
-      "INSERT OR REPLACE INTO state VALUES ('loads', ?)",
-      JSON.stringify([...this.core.loads.values()]),
-    );
+    const { sections, users } = this.core.loadChanges;
+    for (const sectionId of sections) {
+      const l = this.core.loads.get(sectionId);
+      if (!l) continue;
+      const { users: _perUser, ...row } = l;
+      this.sql.exec(
+        "INSERT OR REPLACE INTO section_loads VALUES (?, ?)",
+        sectionId,
+        JSON.stringify(row),
+      );
+    }
+    for (const [sectionId, changed] of users)
+      for (const [userId, n] of changed) {
+        if (n > 0)
+          this.sql.exec(
+            "INSERT OR REPLACE INTO section_users VALUES (?, ?, ?)",
+            sectionId,
+            userId,
+            n,
+          );
+        else
+          this.sql.exec(
+            "DELETE FROM section_users WHERE section_id = ? AND user_id = ?",
+            sectionId,
+            userId,
+          );
+      }
+    sections.clear();
+    users.clear();
   }
 
   /** One RPC per shard per window, all in parallel. */

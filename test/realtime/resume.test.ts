@@ -1,6 +1,6 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Classroom } from "../../durable-objects/classroom.ts";
 import { signUp } from "../helpers.ts";
 import { createClass, open } from "./helpers.ts";
@@ -93,12 +93,21 @@ describe("sequence numbers, resume and snapshots", { timeout: 30_000 }, () => {
     const msg = await s.next("chat.message");
     t.send({ type: "chat.pin", messageId: msg.message.id });
     const pinned = await s.next("chat.pinned");
+    // The shard has reported Sam's socket: the root's loads say s1 holds one.
+    await vi.waitFor(async () =>
+      expect((await rootOf(classId).inspect()).sections).toContainEqual({
+        sectionId: "s1",
+        sockets: 1,
+      }),
+    );
 
     await evictDurableObject(rootOf(classId));
     await evictDurableObject(shardOf(classId, "s1"));
 
     const info = await rootOf(classId).inspect();
     expect(info.seq).toBe(pinned.seq);
+    // Shard loads come back from storage (rows per section and per user).
+    expect(info.sections).toContainEqual({ sectionId: "s1", sockets: 1 });
     const fresh = await open(classId, (await signUp("student")).client.cookie);
     const snap = await fresh.next("snapshot");
     expect(snap.seq).toBe(pinned.seq);
@@ -120,5 +129,39 @@ describe("sequence numbers, resume and snapshots", { timeout: 30_000 }, () => {
     t.send({ type: "chat.send", text: "after restart" });
     expect((await s.next("chat.message")).seq).toBe(pinned.seq + 1);
     for (const x of [t, s, fresh, resumed]) x.close();
+  });
+  it("reads shard loads saved in the old one-row format and rewrites them per section and user", async () => {
+    const { classId } = await createClass();
+    await rootOf(classId).inspect(); // creates the root and its tables
+    const legacy = [
+      { sectionId: "s1", sockets: 2, reserved: [], users: { u1: 1, u2: 1 } },
+      { sectionId: "s2", sockets: 1, reserved: [], users: { u3: 1 } },
+    ];
+    await runInDurableObject(rootOf(classId), async (_root: Classroom, state) => {
+      state.storage.sql.exec("DELETE FROM section_loads");
+      state.storage.sql.exec("DELETE FROM section_users");
+      state.storage.sql.exec(
+        "INSERT OR REPLACE INTO state VALUES ('loads', ?)",
+        JSON.stringify(legacy),
+      );
+    });
+    await evictDurableObject(rootOf(classId));
+    expect((await rootOf(classId).inspect()).sections).toEqual([
+      { sectionId: "s1", sockets: 2 },
+      { sectionId: "s2", sockets: 1 },
+    ]);
+    await runInDurableObject(rootOf(classId), async (_root: Classroom, state) => {
+      const sql = state.storage.sql;
+      expect(sql.exec("SELECT count(*) AS n FROM state WHERE k = 'loads'").one().n).toBe(0);
+      expect(
+        sql
+          .exec("SELECT section_id, user_id, sockets FROM section_users ORDER BY user_id")
+          .toArray(),
+      ).toEqual([
+        { section_id: "s1", user_id: "u1", sockets: 1 },
+        { section_id: "s1", user_id: "u2", sockets: 1 },
+        { section_id: "s2", user_id: "u3", sockets: 1 },
+      ]);
+    });
   });
 });
