@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Author } from "../protocol/realtime.ts";
-import { initialDurable, RootCore, SESSION_IDLE_MS } from "./classroom-core.ts";
+import { initialDurable, presenceInterval, RootCore, SESSION_IDLE_MS } from "./classroom-core.ts";
 import type { ShardReport } from "./rpc.ts";
 
 const T0 = 10_000_000;
@@ -112,6 +112,16 @@ describe("RootCore load changes", () => {
     // An empty shard forgets everyone it held.
     c.report(report("s1", { sockets: 0 }), T0);
     expect(changes()).toEqual({ sections: ["s1"], users: { s1: { b: 0 } } });
+  });
+});
+
+describe("presenceInterval", () => {
+  it("sends the count every 2 s in classes up to 20,000 and bounds the total frames/s above", () => {
+    expect(presenceInterval(0)).toBe(2000);
+    expect(presenceInterval(20_000)).toBe(2000);
+    expect(presenceInterval(50_000)).toBe(5000);
+    expect(presenceInterval(100_000)).toBe(10_000);
+    expect(presenceInterval(400_000)).toBe(10_000);
   });
 });
 

@@ -162,6 +162,24 @@ export type RootEffect =
   /** Shard loads changed: save them; presence may have changed. */
   | { kind: "loads" };
 
+/** Presence re-broadcast at most this often (classes up to 20,000 students), ms. */
+export const PRESENCE_MS = 2000;
+/** Presence frames per second the whole class may receive; a bigger class hears less often. */
+const PRESENCE_FRAMES_PER_SEC = 10_000;
+/** The longest presence interval (100,000 students and more). */
+const PRESENCE_MAX_MS = 10_000;
+
+/**
+ * How long presence waits after a change: every 2 s up to 20,000 students, then longer
+ * so the count never costs more than ~10,000 frames/s in total (10 s at 100,000).
+ */
+export function presenceInterval(students: number): number {
+  return Math.min(
+    PRESENCE_MAX_MS,
+    Math.max(PRESENCE_MS, Math.ceil((students / PRESENCE_FRAMES_PER_SEC) * 1000)),
+  );
+}
+
 /** All shards. */
 export const ALL = "*";
 

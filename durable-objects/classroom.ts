@@ -13,6 +13,7 @@ import { BoardStorage } from "./board-store.ts";
 import {
   ALL,
   initialDurable,
+  presenceInterval,
   RootCore,
   type RootDurable,
   type RootEffect,
@@ -26,8 +27,6 @@ import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 export const LOG_SIZE = 1000;
 /** Root → shard flush window, ms. */
 export const DELIVERY_MS = 50;
-/** Presence re-broadcast at most this often, ms. */
-export const PRESENCE_MS = 2000;
 /** D1 flush delay for attendance/audit/session rows, ms. */
 export const D1_FLUSH_MS = 10_000;
 /** Rows per D1 batch. */
@@ -457,15 +456,15 @@ export class Classroom extends DurableObject<Env> {
 
   private schedulePresence(): void {
     if (this.presenceTimer) return;
-    // Why a timer and not every report: presence is approximate; one frame per
-    // PRESENCE_MS keeps 100k sockets from receiving a count per join.
+    // Why a timer and not every report: presence is approximate; one frame per interval
+    // keeps 100k sockets from receiving a count per join (presenceInterval).
     this.presenceTimer = setTimeout(() => {
       this.presenceTimer = null;
       const frame = JSON.stringify(this.core.presence());
       if (frame === this.lastPresence) return;
       this.lastPresence = frame;
       this.apply([{ kind: "broadcast", frame: this.core.presence() }]);
-    }, PRESENCE_MS);
+    }, presenceInterval(this.core.students()));
   }
 
   /**
