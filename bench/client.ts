@@ -176,7 +176,13 @@ async function runJob(job: ClientJob): Promise<void> {
       }
     }
   };
+  // Long connects (100K runs take minutes): a progress line on stderr every 30 s.
+  const progress = setInterval(
+    () => console.error(`[client ${job.first}] ${ok} connected, ${failed} failed`),
+    30_000,
+  );
   await Promise.all(Array.from({ length: job.concurrency }, worker));
+  clearInterval(progress);
   send({
     kind: "connected",
     ok,

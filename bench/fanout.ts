@@ -16,7 +16,8 @@
  * Ctrl-C, failure or the hard timeout. Results: docs/benchmarks.md.
  *
  * Options: --students N (1000) · --shards K (sets SHARD_CAPACITY = ceil(N/K); default
- * capacity 2000) · --processes M runtime processes (1) · --events E (10) · --rate
+ * capacity 2000) · --processes M runtime processes (1) · --per-host runtime processes per
+ * Node host process (4) · --events E (10) · --rate
  * events/s (1) · --clients C client processes (ceil(N/8000)) · --concurrency connects in
  * flight per client process (64) · --connect-budget s: stop opening sockets after this (420) · --port base (8950) ·
  * --timeout s (600) · --no-baseline · --json (one JSON object as the last line).
@@ -31,6 +32,7 @@ import {
   bundle,
   type Child,
   forkChild,
+  hostsOf,
   rssOf,
   startRuntimes,
   stopAll,
@@ -44,6 +46,7 @@ const { values: args } = parseArgs({
     students: { type: "string", default: "1000" },
     shards: { type: "string" },
     processes: { type: "string", default: "1" },
+    "per-host": { type: "string", default: "4" },
     events: { type: "string", default: "10" },
     rate: { type: "string", default: "1" },
     clients: { type: "string" },
@@ -240,7 +243,11 @@ async function phase(opts: {
         deadline: t0 + Number(args["connect-budget"]) * 1000,
       };
       child.proc.send(job);
-      return waitMessage(child, isType("connected"), 900_000).then((r) => {
+      return waitMessage(
+        child,
+        isType("connected"),
+        Number(args["connect-budget"]) * 1000 + 120_000,
+      ).then((r) => {
         connectedSoFar += r.ok;
         log(
           `${child.label}: ${r.ok} connected, ${r.failed} failed in ${r.ms} ms (total ${connectedSoFar})`,
@@ -348,6 +355,7 @@ async function main(): Promise<void> {
     capacity: CAPACITY,
     jwtSecret,
     scriptPath,
+    perHost: Number(args["per-host"]),
   });
   log(`runtime processes up on ${runtimes.map((r) => r.port).join(", ")}`);
   const teacherTicket = await mintTicket(
@@ -361,9 +369,9 @@ async function main(): Promise<void> {
     ports: runtimes.map((r) => r.port),
     jwtSecret,
     teacherUrl: `ws://127.0.0.1:${runtimes[0]!.port}/ws/classes/${BENCH_CLASS}?v=1&ticket=${teacherTicket}`,
-    rss: () => runtimes.reduce((n, r) => n + rssOf(r.child.proc.pid!, true), 0),
+    rss: () => hostsOf(runtimes).reduce((n, h) => n + rssOf(h.proc.pid!, true), 0),
   });
-  await Promise.all(runtimes.map((r) => stopChild(r.child)));
+  await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));
 
   let baseline: Figures | null = null;
   if (!args["no-baseline"] && SCENARIO === "fanout") {

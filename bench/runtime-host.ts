@@ -1,7 +1,10 @@
 /**
- * One local runtime process for the benchmark: a single workerd started through the
+ * Local runtime processes for the benchmark: each a single workerd started through the
  * Miniflare API (no wrangler dev front proxy, which costs ~3 extra fds per socket).
- * Forked by bench/stack.ts; options arrive as JSON in argv[2]; answers "ready" over IPC.
+ * One host (Node) process starts several of them: a host costs ~330 MB of RSS whatever
+ * it runs, so twelve hosts for a 100,000-socket run would take 4 GB of a 24 GB machine.
+ * Forked by bench/stack.ts; options (an array, one per runtime) arrive as JSON in argv[2];
+ * answers "ready" over IPC once every runtime is up.
  */
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -24,36 +27,42 @@ export interface HostOptions {
   setupSql: string[];
 }
 
-const opts = JSON.parse(process.argv[2] ?? "{}") as HostOptions;
-const { workerOptions } = unstable_getMiniflareWorkerOptions(opts.configPath);
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    ...workerOptions,
-    modulesRules: undefined,
-    // The dev registry lists a Worker only by name; workerOptions leaves it out.
-    name: (JSON.parse(readFileSync(opts.configPath, "utf8")) as { name: string }).name,
-    modules: true,
-    scriptPath: opts.scriptPath,
-    // The config's `main` is the TypeScript source; module names are relative to the bundle.
-    modulesRoot: dirname(opts.scriptPath),
-    bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
-    host: "127.0.0.1",
-    port: opts.port,
-    d1Persist: `${opts.persistTo}/v3/d1`,
-    durableObjectsPersist: `${opts.persistTo}/v3/do`,
-    r2Persist: `${opts.persistTo}/v3/r2`,
-    unsafeDevRegistryPath: opts.registryPath,
-    log: undefined,
-  } as never),
-);
-await mf.ready;
-if (opts.setupSql.length > 0) {
-  const db = await mf.getD1Database("DB");
-  await db.batch(opts.setupSql.map((q) => db.prepare(q)));
+const all = JSON.parse(process.argv[2] ?? "[]") as HostOptions[];
+
+async function start(opts: HostOptions): Promise<Miniflare> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(opts.configPath);
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...workerOptions,
+      modulesRules: undefined,
+      // The dev registry lists a Worker only by name; workerOptions leaves it out.
+      name: (JSON.parse(readFileSync(opts.configPath, "utf8")) as { name: string }).name,
+      modules: true,
+      scriptPath: opts.scriptPath,
+      // The config's `main` is the TypeScript source; module names are relative to the bundle.
+      modulesRoot: dirname(opts.scriptPath),
+      bindings: { ...(workerOptions.bindings ?? {}), ...opts.bindings },
+      host: "127.0.0.1",
+      port: opts.port,
+      d1Persist: `${opts.persistTo}/v3/d1`,
+      durableObjectsPersist: `${opts.persistTo}/v3/do`,
+      r2Persist: `${opts.persistTo}/v3/r2`,
+      unsafeDevRegistryPath: opts.registryPath,
+      log: undefined,
+    } as never),
+  );
+  await mf.ready;
+  if (opts.setupSql.length > 0) {
+    const db = await mf.getD1Database("DB");
+    await db.batch(opts.setupSql.map((q) => db.prepare(q)));
+  }
+  return mf;
 }
+
+const runtimes = await Promise.all(all.map(start));
 process.send?.("ready");
 const stop = async () => {
-  await mf.dispose().catch(() => {});
+  await Promise.all(runtimes.map((mf) => mf.dispose().catch(() => {})));
   process.exit(0);
 };
 process.on("SIGINT", stop);

@@ -1,6 +1,6 @@
 /**
  * The benchmark's own local stack: one bundled Worker run by M runtime processes
- * (bench/runtime-host.ts, Miniflare API, one workerd each). Process 0 is the class
+ * (bench/runtime-host.ts, Miniflare API, one workerd each, several per Node host). Process 0 is the class
  * root (Worker + Classroom + staff shard); processes 1..M-1 are shard hosts reached
  * through `CLASSROOM_SHARD_<p>` Durable Object bindings across wrangler's dev registry
  * (docs/decisions/003-local-multiprocess-shards.md). Every process also runs the Worker,
@@ -187,48 +187,59 @@ export async function bundle(): Promise<string> {
   return `${WORK}/build/index.js`;
 }
 
-/** Start `m` runtime processes on ports basePort..basePort+m-1 with fresh state. */
+/**
+ * Start `m` runtime processes (workerd) on ports basePort..basePort+m-1 with fresh state,
+ * `perHost` of them per Node host process (bench/runtime-host.ts).
+ */
 export async function startRuntimes(opts: {
   m: number;
   basePort: number;
   capacity: number;
   jwtSecret: string;
   scriptPath: string;
+  perHost: number;
 }): Promise<Runtime[]> {
   const runDir = `${WORK}/run`;
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   const sql = setupSql();
   const runtimes: Runtime[] = [];
+  const hosts: Child[] = [];
   // Shard hosts first, root last: with the registry isolated per run, order does not
   // matter for correctness, but the root is then ready to admit as soon as it is up.
-  for (let p = opts.m - 1; p >= 0; p--) {
-    const configPath = `${runDir}/wrangler-${p}.json`;
-    writeFileSync(configPath, JSON.stringify(config(p, opts.m, opts.capacity), null, 2));
-    const host: HostOptions = {
-      configPath,
-      scriptPath: opts.scriptPath,
-      port: opts.basePort + p,
-      persistTo: `${runDir}/state-${p}`,
-      registryPath: `${runDir}/registry`,
-      bindings: { JWT_SECRET: opts.jwtSecret, BRIDGE_SECRET: "unused", CALLS_APP_SECRET: "" },
-      setupSql: sql,
-    };
+  for (let last = opts.m - 1; last >= 0; last -= opts.perHost) {
+    const group: HostOptions[] = [];
+    for (let p = last; p >= 0 && p > last - opts.perHost; p--) {
+      const configPath = `${runDir}/wrangler-${p}.json`;
+      writeFileSync(configPath, JSON.stringify(config(p, opts.m, opts.capacity), null, 2));
+      group.push({
+        configPath,
+        scriptPath: opts.scriptPath,
+        port: opts.basePort + p,
+        persistTo: `${runDir}/state-${p}`,
+        registryPath: `${runDir}/registry`,
+        bindings: { JWT_SECRET: opts.jwtSecret, BRIDGE_SECRET: "unused", CALLS_APP_SECRET: "" },
+        setupSql: sql,
+      });
+    }
+    const label = `runtime ${group.map((g) => g.port - opts.basePort).join(",")}`;
     const child = forkChild(
       "./runtime-host.ts",
-      [JSON.stringify(host)],
-      `runtime ${p}`,
-      `${runDir}/runtime-${p}.log`,
+      [JSON.stringify(group)],
+      label,
+      `${runDir}/host-${hosts.length}.log`,
     );
-    runtimes.push({ p, port: host.port, child });
+    hosts.push(child);
+    for (const g of group) runtimes.push({ p: g.port - opts.basePort, port: g.port, child });
   }
-  await Promise.all(
-    runtimes.map(async (r) => {
-      await waitMessage(r.child, (m): m is "ready" => m === "ready", 120_000);
-      await waitForPort(r.port, "127.0.0.1", 10_000);
-    }),
-  );
+  await Promise.all(hosts.map((h) => waitMessage(h, (m): m is "ready" => m === "ready", 180_000)));
+  await Promise.all(runtimes.map((r) => waitForPort(r.port, "127.0.0.1", 10_000)));
   return runtimes.sort((a, b) => a.p - b.p);
+}
+
+/** The distinct host processes of some runtimes. */
+export function hostsOf(runtimes: Runtime[]): Child[] {
+  return [...new Set(runtimes.map((r) => r.child))];
 }
 
 /** RSS in bytes of a process's descendants (the workerd a runtime host started), or itself. */
