@@ -33,8 +33,8 @@ import {
   type Child,
   forkChild,
   hostsOf,
-  rssOf,
   startRuntimes,
+  statsOf,
   stopAll,
   stopChild,
   waitMessage,
@@ -104,6 +104,10 @@ interface Figures {
   rssIdleMiB: number;
   rssLoadedMiB: number;
   memPerSocketKiB: number;
+  /** CPU time the server processes used from the first event to the end of the drain. */
+  serverCpuSec: number;
+  clientCpuSec: number;
+  serverCpuMsPerK: number;
   poll: PollFigures | null;
 }
 
@@ -214,15 +218,24 @@ const isType =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Connect N sockets, run the events, collect. `rss()` sums the server processes' RSS. */
+const sumStats = (all: { rss: number; cpuSec: number }[]) =>
+  all.reduce((a, b) => ({ rss: a.rss + b.rss, cpuSec: a.cpuSec + b.cpuSec }), {
+    rss: 0,
+    cpuSec: 0,
+  });
+
+/**
+ * Connect N sockets, run the events, collect. `stats()` sums the server processes' RSS
+ * and CPU time.
+ */
 async function phase(opts: {
   mode: "runtime" | "baseline";
   ports: number[];
   jwtSecret: string;
   teacherUrl: string;
-  rss: () => number;
+  stats: () => { rss: number; cpuSec: number };
 }): Promise<Figures> {
-  const rssIdle = opts.rss();
+  const rssIdle = opts.stats().rss;
   const clients: Child[] = [];
   const per = Math.ceil(N / C);
   for (let c = 0; c < C; c++) clients.push(forkChild("./client.ts", [], `client ${c}`));
@@ -267,7 +280,7 @@ async function phase(opts: {
   );
   // Let joins reach the root and presence settle before measuring.
   await sleep(3000);
-  const rssLoaded = opts.rss();
+  const rssLoaded = opts.stats().rss;
 
   const progress = new Map<Child, number>();
   for (const child of clients)
@@ -283,6 +296,10 @@ async function phase(opts: {
     );
   });
   await sleep(500);
+  const cpuBefore = opts.stats().cpuSec;
+  const clientCpu = () => clients.reduce((n, c) => n + statsOf(c.proc.pid!, false).cpuSec, 0);
+  const clientCpuBefore = clientCpu();
+  const eventsAt = Date.now();
   const poll = SCENARIO === "poll" ? await runPoll(teacher, clients) : null;
   for (let k = 0; k < (poll ? 0 : E); k++) {
     teacher.send(JSON.stringify({ type: "announce.send", text: `bench:${k}:${Date.now()}` }));
@@ -301,7 +318,12 @@ async function phase(opts: {
     await sleep(250);
   }
   teacher.close();
-  log(`${opts.mode}: events done`);
+  const eventsSec = (Date.now() - eventsAt) / 1000;
+  const serverCpuSec = opts.stats().cpuSec - cpuBefore;
+  const clientCpuSec = clientCpu() - clientCpuBefore;
+  log(
+    `${opts.mode}: events done; CPU over ${eventsSec.toFixed(0)} s: servers ${serverCpuSec.toFixed(1)} s, clients ${clientCpuSec.toFixed(1)} s`,
+  );
 
   const results = await Promise.all(
     clients.map((child) => {
@@ -340,6 +362,10 @@ async function phase(opts: {
     rssIdleMiB: Math.round(rssIdle / 2 ** 20),
     rssLoadedMiB: Math.round(rssLoaded / 2 ** 20),
     memPerSocketKiB: Math.round(((rssLoaded - rssIdle) / sockets / 1024) * 10) / 10,
+    serverCpuSec: Math.round(serverCpuSec * 10) / 10,
+    clientCpuSec: Math.round(clientCpuSec * 10) / 10,
+    // Server CPU per 1,000 deliveries (ms): what one delivery costs, independent of waiting.
+    serverCpuMsPerK: received > 0 ? Math.round((serverCpuSec * 1e7) / received) / 10 : Number.NaN,
   };
 }
 
@@ -369,7 +395,7 @@ async function main(): Promise<void> {
     ports: runtimes.map((r) => r.port),
     jwtSecret,
     teacherUrl: `ws://127.0.0.1:${runtimes[0]!.port}/ws/classes/${BENCH_CLASS}?v=1&ticket=${teacherTicket}`,
-    rss: () => hostsOf(runtimes).reduce((n, h) => n + rssOf(h.proc.pid!, true), 0),
+    stats: () => sumStats(hostsOf(runtimes).map((h) => statsOf(h.proc.pid!, true))),
   });
   await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));
 
@@ -391,18 +417,18 @@ async function main(): Promise<void> {
       ports,
       jwtSecret,
       teacherUrl: `ws://127.0.0.1:${ports[0]}/?teacher=1`,
-      rss: () => servers.reduce((n, s) => n + rssOf(s.proc.pid!, false), 0),
+      stats: () => sumStats(servers.map((s) => statsOf(s.proc.pid!, false))),
     });
     await Promise.all(servers.map((s) => stopChild(s)));
   }
 
   const ratio = baseline ? Math.round((runtime.p99Ms / baseline.p99Ms) * 100) / 100 : null;
   const row = (name: string, f: Figures) =>
-    `| ${name} | ${N} | ${name === "runtime" ? M : M} | ${f.connected} | ${f.failed} | ${f.lost} | ${f.p50Ms} | ${f.p99Ms} | ${f.maxMs} | ${f.msgsPerSec} | ${f.memPerSocketKiB} | ${f.connectPerSec} |`;
+    `| ${name} | ${N} | ${name === "runtime" ? M : M} | ${f.connected} | ${f.failed} | ${f.lost} | ${f.p50Ms} | ${f.p99Ms} | ${f.maxMs} | ${f.msgsPerSec} | ${f.memPerSocketKiB} | ${f.connectPerSec} | ${f.serverCpuSec} / ${f.clientCpuSec} | ${f.serverCpuMsPerK} |`;
   console.log(
     [
-      "| server | N | processes | connected | failed | lost | p50 ms | p99 ms | max ms | msgs/s | KiB/socket | connects/s |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| server | N | processes | connected | failed | lost | p50 ms | p99 ms | max ms | msgs/s | KiB/socket | connects/s | CPU s servers / clients | server CPU ms per 1,000 deliveries |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       row("runtime", runtime),
       ...(baseline ? [row("plain ws", baseline)] : []),
     ].join("\n"),
@@ -442,6 +468,12 @@ async function main(): Promise<void> {
         rssLoadedMiB: runtime.rssLoadedMiB,
         connectPerSec: runtime.connectPerSec,
         connectMs: runtime.connectMs,
+        serverCpuSec: runtime.serverCpuSec,
+        clientCpuSec: runtime.clientCpuSec,
+        serverCpuMsPerK: runtime.serverCpuMsPerK,
+        baselineServerCpuSec: baseline?.serverCpuSec ?? null,
+        baselineClientCpuSec: baseline?.clientCpuSec ?? null,
+        baselineServerCpuMsPerK: baseline?.serverCpuMsPerK ?? null,
         baselineP50Ms: baseline?.p50Ms ?? null,
         baselineP99Ms: baseline?.p99Ms ?? null,
         baselineMaxMs: baseline?.maxMs ?? null,

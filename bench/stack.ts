@@ -242,15 +242,18 @@ export function hostsOf(runtimes: Runtime[]): Child[] {
   return [...new Set(runtimes.map((r) => r.child))];
 }
 
-/** RSS in bytes of a process's descendants (the workerd a runtime host started), or itself. */
-export function rssOf(pid: number, descendantsOnly: boolean): number {
+/** RSS (bytes) and CPU time used so far (s) of a process's descendants, or of itself. */
+export function statsOf(pid: number, descendantsOnly: boolean): { rss: number; cpuSec: number } {
   const parent = new Map<number, number>();
+  const cpu = new Map<number, number>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      parent.set(Number(d), ppid);
+      // Fields after the command: state ppid … utime(14) stime(15), in clock ticks (100/s).
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(d), Number(f[1]));
+      cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / 100);
     } catch {
       // Exited meanwhile.
     }
@@ -260,15 +263,17 @@ export function rssOf(pid: number, descendantsOnly: boolean): number {
       if (q === pid) return true;
     return false;
   };
-  let total = 0;
+  let rss = 0;
+  let cpuSec = 0;
   for (const p of parent.keys()) {
     if (!(descendantsOnly ? isDesc(p) : p === pid)) continue;
+    cpuSec += cpu.get(p) ?? 0;
     try {
       const m = readFileSync(`/proc/${p}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-      if (m) total += Number(m[1]) * 1024;
+      if (m) rss += Number(m[1]) * 1024;
     } catch {
       // Exited meanwhile.
     }
   }
-  return total;
+  return { rss, cpuSec };
 }
