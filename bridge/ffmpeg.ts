@@ -13,6 +13,11 @@ export interface FfmpegInfo {
   drawtext: boolean;
   /** `-stats_period` exists (ffmpeg ≥ 4.4): progress more often than every 0.5 s. */
   statsPeriod: boolean;
+  /**
+   * The tcp protocol has `-tcp_nodelay`: without it Nagle + delayed ACK add ≈ 40 ms
+   * to each step of the RTMP connect/publish exchange (≈ 130 ms to a local nginx).
+   */
+  tcpNodelay: boolean;
 }
 
 function probe(path: string, source: FfmpegInfo["source"]): FfmpegInfo | null {
@@ -34,6 +39,10 @@ function probe(path: string, source: FfmpegInfo["source"]): FfmpegInfo | null {
       encoding: "utf8",
       timeout: 5000,
     });
+    const tcpHelp = execFileSync(path, ["-hide_banner", "-h", "protocol=tcp"], {
+      encoding: "utf8",
+      timeout: 5000,
+    });
     return {
       path,
       source,
@@ -41,6 +50,7 @@ function probe(path: string, source: FfmpegInfo["source"]): FfmpegInfo | null {
       sdpLocalAddr: sdpHelp.includes("-localaddr"),
       drawtext: / drawtext /.test(filters),
       statsPeriod: options.includes("-stats_period"),
+      tcpNodelay: tcpHelp.includes("-tcp_nodelay"),
     };
   } catch {
     return null;
@@ -78,6 +88,12 @@ export interface FfmpegProcess {
   stderrTail: () => string[];
   /** SIGINT (lets ffmpeg flush the FLV trailer), then SIGKILL after `graceMs`. */
   stop: (graceMs?: number) => Promise<void>;
+  /**
+   * SIGKILL at once, for an ffmpeg that has nothing to flush. An output ffmpeg still
+   * probing its input must go this way: on SIGINT it abandons the probe and goes on
+   * to open its output, i.e. connects to the RTMP server on its way out.
+   */
+  kill: () => Promise<void>;
 }
 
 /** Spawns ffmpeg; `redact` is applied to every stderr line before it is kept or logged. */
@@ -129,5 +145,9 @@ export function spawnFfmpeg(
     })();
     return stopping;
   };
-  return { child, exited, stderrTail: () => [...tail], stop };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+  };
+  return { child, exited, stderrTail: () => [...tail], stop, kill };
 }

@@ -54,6 +54,7 @@ const bridge = await startBridge({
   defaultRtmpUrl: env.BRIDGE_DEFAULT_RTMP_URL || undefined,
   stallMs: intEnv("BRIDGE_STALL_MS", 1000),
   fillerMaxMs: intEnv("BRIDGE_FILLER_MAX_MS", 600_000),
+  warmTtlMs: intEnv("BRIDGE_WARM_TTL_MS", 120_000),
   calls:
     env.CALLS_APP_ID && env.CALLS_APP_SECRET
       ? {

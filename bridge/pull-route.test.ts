@@ -21,6 +21,7 @@ const FAKE_FFMPEG: FfmpegInfo = {
   sdpLocalAddr: true,
   drawtext: false,
   statsPeriod: true,
+  tcpNodelay: true,
 };
 
 describe("bridge /pull (Cloudflare Calls ingest)", () => {

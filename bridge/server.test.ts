@@ -18,6 +18,7 @@ const FAKE_FFMPEG: FfmpegInfo = {
   sdpLocalAddr: true,
   drawtext: false,
   statsPeriod: true,
+  tcpNodelay: true,
 };
 
 async function start(

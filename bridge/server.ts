@@ -35,6 +35,11 @@ export interface BridgeConfig {
   fillerMaxMs?: number;
   /** ffmpeg restart backoff cap (default 10 s). */
   backoffMaxMs?: number;
+  /**
+   * A prepared session (`PUT /sessions/:id` with `prepare: true`) whose warm ffmpeg
+   * sees no publisher for this long is dropped, ffmpeg stopped (default 2 min).
+   */
+  warmTtlMs?: number;
   /** Cloudflare Calls app (production ingest: `POST /pull/:classId`). */
   calls?: { appId: string; appSecret: string; baseUrl?: string; stunUrl?: string };
   log: Logger;
@@ -130,6 +135,9 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         throw err;
       }
       sessions.set(classId, s);
+      s.onWarmExpired = () => {
+        if (sessions.get(classId) === s && !s.publisher) void deleteSession(classId);
+      };
       log("session.created", { classId, rtmp: redactUrl(rtmpUrl), portBase: base });
       return s;
     })();
@@ -186,6 +194,15 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       chunks.push(c as Buffer);
     }
     return Buffer.concat(chunks).toString("utf8");
+  }
+
+  /** `prepare: true` in a PUT /sessions body: spawn the output ffmpeg now (studio getting ready). */
+  function prepareFrom(body: unknown): boolean {
+    const { prepare } = body as { prepare?: unknown };
+    if (prepare === undefined) return false;
+    if (typeof prepare !== "boolean")
+      throw new HttpError(400, "bad-prepare", "prepare must be a boolean");
+    return prepare;
   }
 
   function rtmpFrom(body: unknown): string {
@@ -248,8 +265,14 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
           if (err instanceof HttpError) throw err;
           throw new HttpError(400, "bad-json", "body must be JSON");
         }
-        const { s, created } = await getOrCreateSession(classId, rtmpFrom(body));
-        return json(res, created ? 201 : 200, s.health());
+        const rtmpUrl = rtmpFrom(body);
+        const prepare = prepareFrom(body);
+        const { s, created } = await getOrCreateSession(classId, rtmpUrl);
+        if (prepare) {
+          const warmed = s.prepare(cfg.warmTtlMs ?? 120_000);
+          log("session.prepared", { classId, warmed, warmUntil: s.warmUntil });
+        }
+        return json(res, created ? 201 : 200, { ...s.health(), warmUntil: s.warmUntil });
       }
       if (method === "GET") {
         const s = sessions.get(classId);

@@ -167,8 +167,17 @@ export class ClassSession {
   } | null = null;
   #ended = false;
   #closed = false;
+  /** Armed by {@link prepare}: stops an unused warm ffmpeg. */
+  #warmTimer: NodeJS.Timeout | null = null;
+  #warmUntil: number | null = null;
+  /** The output ffmpeg stopped on purpose by the warm expiry (its exit is not a crash). */
+  #parkedOutput: FfmpegProcess | null = null;
+  /** warm() was called while a parked ffmpeg was still exiting: start again after. */
+  #warmAfterPark = false;
   /** Called once when the session ends by itself (filler limit). */
   onEnded: (() => void) | null = null;
+  /** Called when a prepared session's warm ffmpeg expired unused (the server drops the session). */
+  onWarmExpired: (() => void) | null = null;
 
   constructor(opts: SessionOptions) {
     this.classId = opts.classId;
@@ -212,7 +221,7 @@ export class ClassSession {
   setRtmpUrl(url: string): void {
     if (url === this.#opts.rtmpUrl) return;
     this.#opts.rtmpUrl = url;
-    if (this.#output) void this.#output.stop();
+    if (this.#output) void this.#stopOutput(this.#output);
   }
 
   /** The publisher currently attached, if any. */
@@ -236,6 +245,7 @@ export class ClassSession {
     this.#teacherKey = key;
     this.#pli = initialPliState();
     this.#ended = false;
+    this.#clearWarmTimer();
     this.#startup =
       this.#streamStartedAt === null ? { publisherId: p.id, at: Date.now(), marks: {} } : null;
     this.#opts.log("publisher.attached", { classId: this.classId, publisherId: p.id });
@@ -258,9 +268,57 @@ export class ClassSession {
    * An idle warm ffmpeg costs no CPU; it never connects to RTMP before media.
    */
   warm(): void {
+    if (this.#parkedOutput && this.#parkedOutput === this.#output) {
+      this.#warmAfterPark = true;
+      return;
+    }
     if (this.#output || this.#outputStarting || this.#restartTimer || this.#closed || this.#ended)
       return;
     void this.#startOutput();
+  }
+
+  /**
+   * The studio is getting ready to go live (sources chosen, Go live not pressed
+   * yet): spawn the output ffmpeg now, so its process start (0.2–2 s on a busy
+   * 2-core box) is over before the WHIP POST. If no publisher attaches within
+   * `ttlMs` the warm ffmpeg is stopped and {@link onWarmExpired} fires; calling
+   * again re-arms the expiry (idempotent). A warm ffmpeg blocks reading its RTP
+   * ports: it opens no RTMP connection before media arrives. Returns false (and
+   * does nothing) when the session is already carrying a stream.
+   */
+  prepare(ttlMs: number): boolean {
+    if (this.#closed || this.#ended || this.#publisher || this.#outputFedAt !== null) return false;
+    this.#clearWarmTimer();
+    this.#warmTimer = setTimeout(() => this.#warmExpired(ttlMs), ttlMs);
+    this.#warmUntil = Date.now() + ttlMs;
+    this.warm();
+    return true;
+  }
+
+  /** Epoch ms when an unused warm ffmpeg will be stopped (null: no expiry armed). */
+  get warmUntil(): number | null {
+    return this.#warmUntil;
+  }
+
+  #clearWarmTimer(): void {
+    if (this.#warmTimer) clearTimeout(this.#warmTimer);
+    this.#warmTimer = null;
+    this.#warmUntil = null;
+  }
+
+  #warmExpired(ttlMs: number): void {
+    this.#warmTimer = null;
+    this.#warmUntil = null;
+    if (this.#closed || this.#publisher || this.#outputFedAt !== null) return;
+    this.#opts.log("session.warm-expired", { classId: this.classId, ttlMs });
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+    this.#warmAfterPark = false;
+    if (this.#output) {
+      this.#parkedOutput = this.#output;
+      void this.#stopOutput(this.#output);
+    }
+    this.onWarmExpired?.();
   }
 
   /** Records a startup milestone of publisher `id` (first one of each name counts). */
@@ -526,7 +584,10 @@ export class ClassSession {
       "0",
       "-max_ts_probe",
       "0",
-      ...(f.statsPeriod ? ["-stats_period", "0.2"] : []),
+      // Progress every 50 ms: the first report after the first frames is how the
+      // bridge knows the stream is on air (streamStartedAt); at 0.2 s that report
+      // alone lagged the first RTMP frame by up to 200 ms (decision 011).
+      ...(f.statsPeriod ? ["-stats_period", "0.05"] : []),
       "-f",
       "sdp",
       "-i",
@@ -549,6 +610,9 @@ export class ClassSession {
       "0",
       "-flvflags",
       "no_duration_filesize",
+      // RTMP connect/publish is a chain of small request/response writes; Nagle +
+      // delayed ACK held each ~40 ms (≈ 180 → 50 ms to a local nginx; decision 011).
+      ...(f.tcpNodelay ? ["-tcp_nodelay", "1"] : []),
       "-progress",
       "pipe:1",
       "-f",
@@ -586,6 +650,14 @@ export class ClassSession {
       ranMs,
       tail: proc.stderrTail().slice(-5),
     });
+    if (this.#parkedOutput === proc) {
+      this.#parkedOutput = null;
+      if (this.#warmAfterPark && !this.#closed && !this.#ended) {
+        this.#warmAfterPark = false;
+        void this.#startOutput();
+      }
+      return;
+    }
     if (this.#closed || this.#ended) return;
     if (code !== 0 || signal) {
       this.#lastError ??= `ffmpeg exited (${signal ?? code})`;
@@ -757,7 +829,16 @@ export class ClassSession {
     this.#ended = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = null;
-    await Promise.all([this.#stopFiller(), this.#output?.stop()]);
+    await Promise.all([this.#stopFiller(), this.#output && this.#stopOutput(this.#output)]);
+  }
+
+  /**
+   * Stops the output ffmpeg: SIGINT once it has been fed (it flushes the FLV
+   * trailer), SIGKILL while it still waits for media — a SIGINT there makes it
+   * abandon the probe and connect to the RTMP server on its way out.
+   */
+  #stopOutput(proc: FfmpegProcess, graceMs?: number): Promise<void> {
+    return proc === this.#output && this.#outputFedAt === null ? proc.kill() : proc.stop(graceMs);
   }
 
   /** Current health snapshot. */
@@ -814,11 +895,12 @@ export class ClassSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#clearWarmTimer();
     if (this.#tick) clearInterval(this.#tick);
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#publisher?.close();
     this.#publisher = null;
-    await Promise.all([this.#stopFiller(), this.#output?.stop()]);
+    await Promise.all([this.#stopFiller(), this.#output && this.#stopOutput(this.#output)]);
     for (const s of [...this.#fillerSockets, this.#send]) {
       if (s) await new Promise<void>((r) => s.close(() => r()));
     }

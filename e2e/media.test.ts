@@ -206,6 +206,21 @@ describe("teacher studio media", () => {
     await p.getByTestId("start-camera").click();
     await p.getByTestId("start-mic").click();
     await p.getByTestId("mute-mic").waitFor();
+    const bridgeUrl = mediaVars.BRIDGE_URL!;
+    const secret = ensureDevVars().BRIDGE_SECRET!;
+    // Sources on, Go live not pressed yet: the studio has prepared the bridge through
+    // the Worker (POST /whip/:id/prepare), which spawned the class's output ffmpeg.
+    await expect
+      .poll(
+        async () => {
+          const r = await fetch(`${bridgeUrl}/sessions/${classId}`, {
+            headers: { authorization: `Bearer ${secret}` },
+          });
+          return r.ok ? ((await r.json()) as { ffmpegRunning: boolean }).ffmpegRunning : false;
+        },
+        { timeout: 10_000, interval: 250 },
+      )
+      .toBe(true);
     const before = await compositeFps(p, 3000);
     console.log(
       `composite fps before going live: ${before.fps.toFixed(1)} (plain fake camera ${before.cameraFps.toFixed(1)})`,
@@ -214,8 +229,6 @@ describe("teacher studio media", () => {
     await p.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
 
     // The bridge gets the teacher's media (not its filler slate) and pushes it.
-    const bridgeUrl = mediaVars.BRIDGE_URL!;
-    const secret = ensureDevVars().BRIDGE_SECRET!;
     await expect
       .poll(
         async () => {

@@ -100,6 +100,33 @@ describe("WHIP (local mode: proxied to the bridge)", () => {
     expect(await errorCode(crossSite)).toBe("csrf_origin_mismatch");
   });
 
+  it("prepare (studio getting ready) is the teacher's alone, idempotent, CSRF-checked, and the POST still works after it", async () => {
+    const { client, classId } = await teacherWithClass();
+    const student = await signUp("student");
+    const otherTeacher = await signUp("teacher");
+    for (const [c, status] of [
+      [student.client, 403],
+      [otherTeacher.client, 403],
+      [new Client(), 401],
+    ] as const) {
+      expect((await c.requestRaw("POST", `/whip/${classId}/prepare`)).status).toBe(status);
+    }
+    const crossSite = await client.requestRaw("POST", `/whip/${classId}/prepare`, undefined, {
+      origin: "https://evil.example",
+    });
+    expect(await errorCode(crossSite)).toBe("csrf_origin_mismatch");
+    const missing = await client.requestRaw("POST", "/whip/no-such-class/prepare");
+    expect(missing.status).toBe(404);
+
+    expect((await client.requestRaw("POST", `/whip/${classId}/prepare`)).status).toBe(204);
+    expect((await client.requestRaw("POST", `/whip/${classId}/prepare`)).status).toBe(204);
+    const res = await client.requestRaw("POST", `/whip/${classId}`, OFFER, {
+      "content-type": "application/sdp",
+    });
+    expect(res.status).toBe(201);
+    expect((await client.requestRaw("DELETE", res.headers.get("location")!)).status).toBe(200);
+  });
+
   it("a disabled teacher cannot go live, by cookie or by stream token", async () => {
     const { client, classId, id } = await teacherWithClass();
     const { token } = (await (

@@ -3,6 +3,7 @@
  *
  *   POST   /whip/:classId              application/sdp offer → 201 + Location + answer
  *   DELETE /whip/:classId/:resourceId  ends the publication
+ *   POST   /whip/:classId/prepare      the studio is getting ready: warm the bridge (204)
  *
  * Only the class's teacher may publish: by session cookie, a session Bearer token, or a
  * per-class stream token (`POST /api/classes/:id/stream-token`, for OBS).
@@ -134,6 +135,25 @@ async function publisher(
 }
 
 export const whip = new Hono<AppEnv>()
+  // The studio calls this when the teacher has picked a source, before Go live: the
+  // bridge creates the class session and spawns its output ffmpeg now, so that
+  // process start (0.2–2 s on a busy box) is not part of the WHIP POST → first frame
+  // (decision 011). Idempotent; the bridge drops an unused warm session after 2 min.
+  .post("/:classId/prepare", async (c) => {
+    const classId = c.req.param("classId");
+    const { cls } = await publisher(c, classId);
+    const target = await rtmpTarget(c.env, cls);
+    const put = await bridge(
+      c.env,
+      "PUT",
+      `/sessions/${classId}`,
+      JSON.stringify({ ...target, prepare: true }),
+      "application/json",
+    );
+    if (!put.ok) throw await bridgeError(put);
+    await put.body?.cancel();
+    return c.body(null, 204);
+  })
   .post("/:classId", async (c) => {
     const classId = c.req.param("classId");
     const { cls } = await publisher(c, classId);

@@ -15,7 +15,7 @@ import {
 } from "./capture.ts";
 import { Compositor, compositorSupported } from "./compositor.ts";
 import type { Corner, Layout } from "./layout.ts";
-import { type PublishStats, WhipClient, WhipError } from "./whip-client.ts";
+import { type PublishStats, prepareWhip, WhipClient, WhipError } from "./whip-client.ts";
 
 /** The bridge's view of this class's stream (a subset of the bridge's SessionHealth). */
 /** The bridge's report (protocol/realtime.ts); the panel shows the fields below. */
@@ -43,6 +43,8 @@ export type LiveState =
   | { kind: "failed"; reason: string; code: string };
 
 const CONNECT_TIMEOUT_MS = 20_000;
+/** How often the studio repeats its prepare while it waits (the bridge keeps it 2 min). */
+const PREPARE_EVERY_MS = 60_000;
 
 const CORNERS: { corner: Corner; label: string }[] = [
   { corner: "top-left", label: "Top left" },
@@ -116,6 +118,19 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
   useEffect(() => media.current?.compositor.setLayout(layout), [layout]);
 
   const isLive = live.kind === "connecting" || live.kind === "live";
+  // Getting ready: a picture source is on and Go live not pressed. Warm the bridge now
+  // (it spawns its ffmpeg), so going live does not wait for that process to start.
+  const gettingReady =
+    supported &&
+    (!!screen || !!camera) &&
+    (live.kind === "idle" || live.kind === "ended" || live.kind === "failed");
+  useEffect(() => {
+    if (!gettingReady) return;
+    const endpoint = `/whip/${encodeURIComponent(cls.id)}`;
+    void prepareWhip(endpoint);
+    const t = setInterval(() => void prepareWhip(endpoint), PREPARE_EVERY_MS);
+    return () => clearInterval(t);
+  }, [gettingReady, cls.id]);
   // Warn before closing the tab mid-class.
   useEffect(() => {
     if (!isLive) return;

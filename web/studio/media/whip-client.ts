@@ -69,6 +69,27 @@ export function h264Preferences(codecs: RTCRtpCodec[]): RTCRtpCodec[] {
   return h264.length > 0 ? [...h264, ...rtx] : [];
 }
 
+/**
+ * Tells the Worker that the studio is getting ready to go live (`POST <endpoint>/prepare`),
+ * so the bridge starts its encoder process before the WHIP POST (decision 011). Best
+ * effort: when it fails, Go live just starts cold. Resolves whether the server took it.
+ */
+export async function prepareWhip(
+  endpoint: string,
+  fetchFn: typeof fetch = fetch,
+): Promise<boolean> {
+  try {
+    const res = await fetchFn(`${endpoint}/prepare`, {
+      method: "POST",
+      credentials: "same-origin",
+    });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 /** Publishes one video and one audio track over WHIP. One use: publish, then stop. */
 export class WhipClient {
   /** The peer connection's state, as it changes. */
