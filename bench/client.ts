@@ -52,6 +52,8 @@ export type ClientReport =
       lastAt: number;
       /** Poll scenario: `poll.answered` acks received (retries are acked too). */
       acked: number;
+      /** Poll scenario: sockets that sent a vote and never got an ack. */
+      unacked: number;
     };
 
 /** Parent → client commands after the job. */
@@ -84,6 +86,9 @@ interface Sock {
   open: boolean;
   /** Global socket index (its guest id is `bench-<i>`). */
   i: number;
+  /** Poll scenario: this socket's vote was sent / acknowledged. */
+  voted?: boolean;
+  acked?: boolean;
 }
 
 const socks: Sock[] = [];
@@ -133,7 +138,10 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
           socks.push(s);
           done(null);
         }
-        if (text.startsWith('{"type":"poll.answered"')) acked++;
+        if (text.startsWith('{"type":"poll.answered"')) {
+          acked++;
+          s.acked = true;
+        }
         if (!text.startsWith('{"type":"announce"')) return;
         const m = EVENT.exec(text);
         if (!m) return;
@@ -221,6 +229,7 @@ async function vote(m: Extract<ClientCommand, { kind: "vote" }>): Promise<void> 
           setTimeout(() => {
             if (sendOne(s, "v")) {
               sent++;
+              s.voted = true;
               lastAt = Math.max(lastAt, Date.now());
               perOption[s.i % m.options]!++;
               if (Math.random() < m.retryShare) {
@@ -246,7 +255,8 @@ process.on("message", (m: ClientJob | ClientCommand) => {
       break;
     case "collect": {
       const open = socks.filter((s) => s.open).length;
-      send({ kind: "result", delays, open, closed, received, firstAt, lastAt, acked });
+      const unacked = socks.filter((s) => s.voted && !s.acked).length;
+      send({ kind: "result", delays, open, closed, received, firstAt, lastAt, acked, unacked });
       break;
     }
     case "vote":

@@ -77,6 +77,8 @@ const POLL_OPTIONS = 4;
 interface PollFigures {
   votesSent: number;
   acked: number;
+  /** Voters who never got a `poll.answered` ack. */
+  unacked: number;
   /** Last vote sent → first teacher tally counting every vote, ms (null: never complete). */
   pollTallyMs: number | null;
   /** Of that, until the root sent the complete tally (its `at`; the rest is delivery). */
@@ -197,6 +199,7 @@ async function runPoll(teacher: WebSocket, clients: Child[]): Promise<PollFigure
   return {
     votesSent,
     acked: 0,
+    unacked: 0,
     pollTallyMs: complete ? complete.at - lastVoteAt : null,
     pollTallyRootMs: complete ? (complete.f.at as number) - lastVoteAt : null,
     votesLost,
@@ -344,7 +347,10 @@ async function phase(opts: {
   const firstAt = Math.min(...results.map((r) => r.firstAt));
   const lastAt = Math.max(...results.map((r) => r.lastAt));
   const sockets = ok + 1;
-  if (poll) poll.acked = results.reduce((n, r) => n + r.acked, 0);
+  if (poll) {
+    poll.acked = results.reduce((n, r) => n + r.acked, 0);
+    poll.unacked = results.reduce((n, r) => n + r.unacked, 0);
+  }
   return {
     poll,
     connected: ok,
@@ -439,9 +445,9 @@ async function main(): Promise<void> {
   if (poll) {
     console.log(
       [
-        "| scenario | N | processes | connected | votes sent | acks | tally complete after last vote, ms (sent by root) | lost | doubled | final tally |",
+        "| scenario | N | processes | connected | votes sent | acks (voters without one) | tally complete after last vote, ms (sent by root) | lost | doubled | final tally |",
         "|---|---|---|---|---|---|---|---|---|---|",
-        `| poll | ${N} | ${M} | ${runtime.connected} | ${poll.votesSent} | ${poll.acked} | ${poll.pollTallyMs ?? "never"} (${poll.pollTallyRootMs ?? "–"}) | ${poll.votesLost} | ${poll.votesDoubled} | ${poll.finalTally.join("/")} (expected ${poll.expectedTally.join("/")}) |`,
+        `| poll | ${N} | ${M} | ${runtime.connected} | ${poll.votesSent} | ${poll.acked} (${poll.unacked}) | ${poll.pollTallyMs ?? "never"} (${poll.pollTallyRootMs ?? "–"}) | ${poll.votesLost} | ${poll.votesDoubled} | ${poll.finalTally.join("/")} (expected ${poll.expectedTally.join("/")}) |`,
       ].join("\n"),
     );
   }
@@ -487,6 +493,7 @@ async function main(): Promise<void> {
           ? {
               votesSent: poll.votesSent,
               votesAcked: poll.acked,
+              votersUnacked: poll.unacked,
               pollTallyMs: poll.pollTallyMs,
               pollTallyRootMs: poll.pollTallyRootMs,
               votesLost: poll.votesLost,
