@@ -5,7 +5,13 @@
  * pushes FLV to a local nginx-rtmp. Reports:
  *
  * - startup: WHIP POST → first RTMP frame (the bridge's `streamStartedAt`;
- *   also when a player that was already waiting on nginx decoded its first frame);
+ *   also when a player that was already waiting on nginx decoded its first frame).
+ *   The publisher does what the studio does: `PUT /sessions` with `prepare: true`
+ *   (what the Worker's `POST /whip/:id/prepare` sends when the teacher turns a
+ *   source on), then, `--prepare-gap-ms` (2,000) later, the WHIP POST. So
+ *   `startupMs` is WHIP POST → first RTMP frame *with the prepare done
+ *   `prepareGapMs` before*; `--startup-only` also measures a cold publish (no
+ *   prepare) right after, as `cold.startupMs`; `--cold` makes the full run cold;
  * - glass-to-glass latency: the page draws Date.now() as 48 black/white blocks
  *   (42-bit epoch ms + 6-bit check) in a strip at the top of each frame; an
  *   ffmpeg player decodes the RTMP output to raw grayscale strips piped here and
@@ -17,7 +23,7 @@
  *   latency is read back from that stream as well;
  * - max keyframe gap: ffprobe over the bridge's RTMP output packets (flags K).
  *
- *   node bench/bridge.ts [--json] [--measure-s 20]
+ *   node bench/bridge.ts [--json] [--measure-s 20] [--startup-only] [--prepare-gap-ms 2000] [--cold]
  *
  * Bounded (≈ 75 s, hard stop at 150 s); stops everything it started by PID.
  */
@@ -37,8 +43,12 @@ const { values: args } = parseArgs({
     "measure-s": { type: "string", default: "20" },
     "warmup-s": { type: "string", default: "4" },
     "startup-only": { type: "boolean", default: false },
+    "prepare-gap-ms": { type: "string", default: "2000" },
+    cold: { type: "boolean", default: false },
   },
 });
+/** Prepare → WHIP POST (ms): the studio prepares when a source goes on; Go live comes later. */
+const PREPARE_GAP_MS = Number(args["prepare-gap-ms"]);
 const MEASURE_MS = Number(args["measure-s"]) * 1000;
 const WARMUP_MS = Number(args["warmup-s"]) * 1000;
 const HARD_STOP_MS = 150_000;
@@ -280,8 +290,8 @@ const bridge = track(
     stdio: ["ignore", "pipe", "pipe"],
   }),
 );
-/** The bridge's startup milestones (ms after the publisher attached) and WHIP answer time. */
-const startupLog: Record<string, number> = {};
+/** Per class: the bridge's startup milestones (ms after the publisher attached) and WHIP answer time. */
+const startupLogs = new Map<string, Record<string, number>>();
 let logPartial = "";
 for (const s of [bridge.stdout, bridge.stderr]) {
   s?.on("data", (d: Buffer) => {
@@ -296,9 +306,11 @@ bridge.stderr?.on("data", (d: Buffer) => {
   for (const line of lines) {
     if (!line.includes('"session.startup"') && !line.includes('"whip.created"')) continue;
     try {
-      const { t: _t, event, classId: _c, publisherId: _p, ...marks } = JSON.parse(line);
+      const { t: _t, event, classId, publisherId: _p, ...marks } = JSON.parse(line);
+      const log = startupLogs.get(classId) ?? {};
+      startupLogs.set(classId, log);
       for (const [k, v] of Object.entries(marks)) {
-        if (typeof v === "number") startupLog[event === "whip.created" ? k : `${k}Ms`] = v;
+        if (typeof v === "number") log[event === "whip.created" ? k : `${k}Ms`] = v;
       }
     } catch {}
   }
@@ -351,7 +363,6 @@ try {
   say(`bridge pid ${bridge.pid} on ${bridgeUrl}, ${rtmp.kind} rtmp on :${rtmp.port}`);
   const urls = rtmp.urlsFor(CLASS_ID);
   const x264 = rtmp.urlsFor(`${CLASS_ID}-x264`);
-  await api("PUT", `/sessions/${CLASS_ID}`, { rtmpUrl: urls.rtmpUrl });
 
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -410,69 +421,119 @@ try {
     { w: W, h: H, stripH: STRIP_H, bits: BITS },
   );
 
-  // A player waiting on nginx before the publish starts: its first decoded frame.
-  const reader = startReader(urls.playRtmpUrl);
-  await sleep(500);
+  /**
+   * One publish as the studio does it: prepare (unless cold), then — at least
+   * PREPARE_GAP_MS after the prepare answered — mic, offer, ICE gathering, WHIP POST.
+   * A player already waiting on nginx times its first decoded frame.
+   */
+  async function publish(classId: string, prepare: boolean) {
+    const rtmpUrl = rtmp.urlsFor(classId).rtmpUrl;
+    const put = await api("PUT", `/sessions/${classId}`, { rtmpUrl, prepare });
+    if (!put.ok) throw new Error(`PUT /sessions ${put.status}: ${await put.text()}`);
+    const preparedAt = Date.now();
+    const reader = startReader(rtmp.urlsFor(classId).playRtmpUrl);
+    await sleep(500);
+    const posted = await page.evaluate(
+      async ({ secret, path, postAfter }) => {
+        const w = window as unknown as { canvas: HTMLCanvasElement; pc: RTCPeerConnection };
+        const video = w.canvas.captureStream(30).getVideoTracks()[0]!;
+        const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+        const pc = new RTCPeerConnection();
+        w.pc = pc;
+        const vt = pc.addTransceiver(video, { direction: "sendonly" });
+        const caps = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
+        vt.setCodecPreferences([
+          ...caps.filter((c) => c.mimeType === "video/H264"),
+          ...caps.filter((c) => c.mimeType !== "video/H264"),
+        ]);
+        const p = vt.sender.getParameters();
+        p.degradationPreference = "maintain-resolution";
+        await vt.sender.setParameters(p);
+        pc.addTransceiver(mic.getAudioTracks()[0]!, { direction: "sendonly" });
+        await pc.setLocalDescription(await pc.createOffer());
+        await new Promise<void>((r) => {
+          if (pc.iceGatheringState === "complete") r();
+          pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && r();
+          setTimeout(r, 2000);
+        });
+        await new Promise((r) => setTimeout(r, Math.max(0, postAfter - Date.now())));
+        const at = Date.now();
+        const res = await fetch(path, {
+          method: "POST",
+          headers: { "Content-Type": "application/sdp", Authorization: `Bearer ${secret}` },
+          body: pc.localDescription?.sdp,
+        });
+        if (res.status !== 201) throw new Error(`WHIP ${res.status}: ${await res.text()}`);
+        (window as unknown as { loc: string }).loc = res.headers.get("location") ?? "";
+        await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+        return at;
+      },
+      {
+        secret: SECRET,
+        path: `/whip/${classId}`,
+        postAfter: prepare ? preparedAt + PREPARE_GAP_MS : 0,
+      },
+    );
+    let startedAt: number | null = null;
+    while (Date.now() - posted < 30_000) {
+      const h = (await (await api("GET", `/sessions/${classId}`)).json()) as {
+        streamStartedAt: number | null;
+      };
+      startedAt = h.streamStartedAt;
+      if (startedAt) break;
+      await sleep(50);
+    }
+    if (!startedAt) throw new Error(`no RTMP output within 30 s:\n${bridgeLog.join("")}`);
+    const startupMs = startedAt - posted;
+    const prepareGapMs = prepare ? posted - preparedAt : null;
+    say(
+      `${prepare ? `prepared ${prepareGapMs} ms before the POST` : "cold (no prepare)"}: WHIP POST → first RTMP frame ${startupMs} ms`,
+    );
+    while (!reader.state.firstFrameAt && Date.now() - posted < 30_000) {
+      if (reader.child.exitCode !== null) throw new Error(`player exited: ${reader.stderr()}`);
+      await sleep(50);
+    }
+    const playerFirstFrameMs = reader.state.firstFrameAt
+      ? reader.state.firstFrameAt - posted
+      : Number.NaN;
+    say(`waiting player's first decoded frame ${playerFirstFrameMs} ms after the POST`);
+    await sleep(200);
+    const milestones = startupLogs.get(classId) ?? {};
+    say(`startup milestones (ms after the publisher attached): ${JSON.stringify(milestones)}`);
+    return { startupMs, prepareGapMs, playerFirstFrameMs, milestones, reader };
+  }
 
-  const posted = await page.evaluate(
-    async ({ secret, path }) => {
-      const w = window as unknown as { canvas: HTMLCanvasElement; pc: RTCPeerConnection };
-      const video = w.canvas.captureStream(30).getVideoTracks()[0]!;
-      const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
-      const pc = new RTCPeerConnection();
-      w.pc = pc;
-      const vt = pc.addTransceiver(video, { direction: "sendonly" });
-      const caps = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
-      vt.setCodecPreferences([
-        ...caps.filter((c) => c.mimeType === "video/H264"),
-        ...caps.filter((c) => c.mimeType !== "video/H264"),
-      ]);
-      const p = vt.sender.getParameters();
-      p.degradationPreference = "maintain-resolution";
-      await vt.sender.setParameters(p);
-      pc.addTransceiver(mic.getAudioTracks()[0]!, { direction: "sendonly" });
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((r) => {
-        if (pc.iceGatheringState === "complete") r();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && r();
-        setTimeout(r, 2000);
-      });
-      const at = Date.now();
-      const res = await fetch(path, {
-        method: "POST",
-        headers: { "Content-Type": "application/sdp", Authorization: `Bearer ${secret}` },
-        body: pc.localDescription?.sdp,
-      });
-      if (res.status !== 201) throw new Error(`WHIP ${res.status}: ${await res.text()}`);
-      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
-      return at;
-    },
-    { secret: SECRET, path: `/whip/${CLASS_ID}` },
-  );
-  let startedAt: number | null = null;
-  while (Date.now() - posted < 30_000) {
-    const h = (await (await api("GET", `/sessions/${CLASS_ID}`)).json()) as {
-      streamStartedAt: number | null;
-    };
-    startedAt = h.streamStartedAt;
-    if (startedAt) break;
-    await sleep(50);
-  }
-  if (!startedAt) throw new Error(`no RTMP output within 30 s:\n${bridgeLog.join("")}`);
-  const startupMs = startedAt - posted;
-  say(`WHIP POST → first RTMP frame ${startupMs} ms`);
-  while (!reader.state.firstFrameAt && Date.now() - posted < 30_000) {
-    if (reader.child.exitCode !== null) throw new Error(`player exited: ${reader.stderr()}`);
-    await sleep(50);
-  }
-  const playerFirstFrameMs = reader.state.firstFrameAt
-    ? reader.state.firstFrameAt - posted
-    : Number.NaN;
-  say(`waiting player's first decoded frame ${playerFirstFrameMs} ms after the POST`);
-  await sleep(200);
-  say(`startup milestones (ms after the publisher attached): ${JSON.stringify(startupLog)}`);
+  const main = await publish(CLASS_ID, !args.cold);
+  const { startupMs, playerFirstFrameMs, reader } = main;
+  const startupLog = { prepareGapMs: main.prepareGapMs, ...main.milestones };
   if (args["startup-only"]) {
-    Object.assign(result, { startupMs, playerFirstFrameMs, ...startupLog });
+    // The cold number next to it (no prepare: ffmpeg spawned at the POST, as before).
+    await page.evaluate(
+      async ({ secret }) => {
+        const w = window as unknown as { pc: RTCPeerConnection; loc: string };
+        await fetch(w.loc, { method: "DELETE", headers: { Authorization: `Bearer ${secret}` } });
+        w.pc.close();
+      },
+      { secret: SECRET },
+    );
+    await stopChild(reader.child);
+    await api("DELETE", `/sessions/${CLASS_ID}`);
+    const cold = args.cold ? null : await publish(`${CLASS_ID}-cold`, false);
+    await stopChild(cold?.reader.child ?? reader.child);
+    Object.assign(result, {
+      startupMs,
+      playerFirstFrameMs,
+      ...startupLog,
+      ...(cold
+        ? {
+            cold: {
+              startupMs: cold.startupMs,
+              playerFirstFrameMs: cold.playerFirstFrameMs,
+              ...cold.milestones,
+            },
+          }
+        : {}),
+    });
     throw new StartupOnly();
   }
 
