@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactText, redactUrl } from "./redact.ts";
+import { redactText, redactUrl, urlSecrets } from "./redact.ts";
 
 describe("redactUrl", () => {
   it("keeps scheme and host, hides the path with the stream key", () => {
@@ -29,5 +29,25 @@ describe("redactText", () => {
   });
   it("redacts literal secrets", () => {
     expect(redactText("key is abcd-1234-efgh", ["abcd-1234-efgh"])).toBe("key is ***");
+  });
+});
+
+describe("urlSecrets", () => {
+  it("hides the key where ffmpeg's RTMP debug log prints it without scheme or host", () => {
+    const yt = "rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop";
+    const debug = [
+      "[rtmp @ 0x55] Proto = rtmp, path = /live2/abcd-efgh-ijkl-mnop, app = live2, fname = abcd-efgh-ijkl-mnop",
+      "[rtmp @ 0x55] Releasing stream... abcd-efgh-ijkl-mnop",
+    ];
+    for (const line of debug) {
+      const out = redactText(line, [yt, ...urlSecrets(yt)]);
+      expect(out).not.toContain("abcd-efgh-ijkl-mnop");
+      expect(out).toContain("***");
+    }
+    const local = "rtmp://127.0.0.1:1935/live/class1?key=s3cret-token";
+    const line =
+      "[rtmp @ 0x1] Proto = rtmp, path = /live/class1?key=s3cret-token, app = live, fname = class1?key=s3cret-token";
+    expect(redactText(line, urlSecrets(local))).not.toContain("s3cret-token");
+    expect(urlSecrets("rtmp://host")).toEqual([]);
   });
 });

@@ -25,3 +25,26 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   }
   return out;
 }
+
+/**
+ * The parts of an RTMP URL that ffmpeg may print on their own: its RTMP debug log shows
+ * `path = /live2/<key>` and `fname = <key>` without scheme or host, which the URL pattern
+ * above cannot see. Returns the path with its query, the last path segment with its
+ * query, and each query value (pass them to `redactText` as secrets).
+ */
+export function urlSecrets(url: string): string[] {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*(\/[^\s#]*)?/i.exec(url);
+  const path = m?.[1] ?? "";
+  if (!path) return [];
+  const out = new Set<string>([path]);
+  const [pathname = "", query = ""] = path.split("?", 2);
+  const last = pathname.split("/").pop() ?? "";
+  out.add(query ? `${last}?${query}` : last);
+  out.add(last);
+  for (const pair of query.split("&")) {
+    const value = pair.split("=", 2)[1];
+    if (value) out.add(value);
+  }
+  // Longest first, so a whole path is replaced before its parts.
+  return [...out].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length);
+}

@@ -7,7 +7,7 @@ import { type FfmpegInfo, type FfmpegProcess, spawnFfmpeg } from "./ffmpeg.ts";
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnitsInPayload, parseSps, type SpsInfo } from "./h264.ts";
 import type { Logger } from "./log.ts";
 import { initialPliState, onKeyframe, onPliSent, type PliState, pliDue } from "./pli-scheduler.ts";
-import { redactText, redactUrl } from "./redact.ts";
+import { redactText, redactUrl, urlSecrets } from "./redact.ts";
 import {
   OutputTrack,
   parseRtpHeader,
@@ -620,8 +620,10 @@ export class ClassSession {
       this.#opts.rtmpUrl,
     ];
     const startedAt = Date.now();
+    // ffmpeg's debug log prints the key without the URL around it, too.
+    const secrets = [this.#opts.rtmpUrl, ...urlSecrets(this.#opts.rtmpUrl)];
     const proc = spawnFfmpeg(f.path, args, {
-      redact: (s) => redactText(s, [this.#opts.rtmpUrl]),
+      redact: (s) => redactText(s, secrets),
       onStderr: (line) => {
         if (process.env.BRIDGE_TRACE_FFMPEG) this.#opts.log("ffmpeg.trace", { line });
         if (/error|fail|refused|broken/i.test(line)) this.#lastError = line.slice(0, 300);
