@@ -4,6 +4,8 @@
  * second prepare reuses it, an unused one expires (ffmpeg gone, session dropped), and
  * an idle warm ffmpeg never opens its RTMP connection. No media: fast.
  */
+import { createSocket } from "node:dgram";
+import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveFfmpeg } from "./ffmpeg.ts";
@@ -13,6 +15,7 @@ import { ClassSession } from "./session.ts";
 import { waitFor } from "./test-support.ts";
 
 const SECRET = "prepare-secret-abcdefghijklmnop";
+const OFFER = readFileSync(new URL("./fixtures/chrome-offer.sdp", import.meta.url), "utf8");
 const TTL_MS = 2500;
 const ffmpeg = resolveFfmpeg();
 
@@ -116,6 +119,55 @@ describe("prepared session: warm ffmpeg before the WHIP POST", () => {
     const bad = await put("prep-2", { rtmpUrl: `${spy.url}/prep-2`, prepare: "yes" });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: "bad-prepare" });
+  });
+});
+
+describe("WHIP POST that fails after warming", () => {
+  it("arms the expiry on the ffmpeg it warmed, so a failed publish leaks no process", async () => {
+    const spy = await rtmpSpy();
+    // WebRTC cannot answer: its only ICE port is taken.
+    const taken = createSocket("udp4");
+    await new Promise<void>((r) => taken.bind(0, "0.0.0.0", () => r()));
+    const icePort = taken.address().port;
+    const bridge = await startBridge({
+      host: "127.0.0.1",
+      port: 0,
+      secret: SECRET,
+      ffmpeg: ffmpeg!,
+      rtpPortMin: 43500,
+      rtpPortMax: 43599,
+      ice: { portRange: [icePort, icePort] },
+      warmTtlMs: TTL_MS,
+      log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
+    });
+    try {
+      const put = await fetch(`${bridge.url}/sessions/prep-9`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${SECRET}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ rtmpUrl: `${spy.url}/prep-9` }),
+      });
+      expect(put.status).toBe(201);
+      const res = await fetch(`${bridge.url}/whip/prep-9`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${SECRET}`, "Content-Type": "application/sdp" },
+        body: OFFER,
+      });
+      expect(res.status, await res.clone().text()).toBeGreaterThanOrEqual(400);
+      const session = bridge.sessions.get("prep-9")!;
+      expect(session.warmUntil).not.toBeNull();
+      const [pid] = session.pids();
+      expect(pid).toBeDefined();
+      await waitFor(
+        () => !alive(pid!) && !bridge.sessions.has("prep-9"),
+        TTL_MS + 5000,
+        "the warmed ffmpeg to expire",
+      );
+      expect(spy.connections()).toBe(0);
+    } finally {
+      await bridge.close();
+      await new Promise((r) => spy.server.close(r));
+      taken.close();
+    }
   });
 });
 

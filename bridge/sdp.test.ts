@@ -61,6 +61,15 @@ describe("chooseFromOffer", () => {
     expectSdpError(() => chooseFromOffer("v=0\r\nm=video nonsense\r\n"), 400);
     expectSdpError(() => chooseFromOffer("v=0\r\ns=-\r\n"), 400);
     expectSdpError(() => chooseFromOffer(CHROME_OFFER.replace(/^a=ice-ufrag:.*$/gm, "")), 400);
+    // Present but malformed: werift would throw a TypeError while answering (a 500).
+    expectSdpError(
+      () => chooseFromOffer(CHROME_OFFER.replace(/^a=fingerprint:.*$/gm, "a=fingerprint:bogus")),
+      400,
+    );
+    expectSdpError(
+      () => chooseFromOffer(CHROME_OFFER.replace(/^a=ice-ufrag:.*$/gm, "a=ice-ufrag:")),
+      400,
+    );
     expectSdpError(
       () =>
         chooseFromOffer(CHROME_OFFER.replace(/^m=video.*$/m, "m=video 0 UDP/TLS/RTP/SAVPF 102")),

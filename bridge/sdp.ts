@@ -116,6 +116,16 @@ export function parseSdp(sdp: string): SdpMedia[] {
   if (!lines.some((l) => l.startsWith("a=fingerprint:"))) {
     throw new SdpError(400, "bad-sdp", "SDP has no DTLS fingerprint");
   }
+  // Shapes werift would crash on (RFC 8839 ice-char 4–256; RFC 8122 hash + hex pairs).
+  for (const l of lines) {
+    if (l.startsWith("a=ice-ufrag:") && !/^a=ice-ufrag:[A-Za-z0-9+/]{4,256}$/.test(l))
+      throw new SdpError(400, "bad-sdp", "malformed a=ice-ufrag (4–256 ICE characters)");
+    if (
+      l.startsWith("a=fingerprint:") &&
+      !/^a=fingerprint:[A-Za-z0-9-]+ [0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+$/.test(l)
+    )
+      throw new SdpError(400, "bad-sdp", "malformed a=fingerprint (hash function, then hex pairs)");
+  }
   return media;
 }
 

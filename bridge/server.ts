@@ -330,14 +330,21 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         log("whip.takeover", { classId, old: current.id });
       }
       session.warm(); // spawn ffmpeg while werift answers and ICE/DTLS run
-      const pub = await acceptWhipOffer({
-        offer,
-        choice,
-        session,
-        ice: cfg.ice,
-        hints: cfg.hints ?? DEFAULT_BITRATE_HINTS,
-        log,
-      });
+      let pub: Awaited<ReturnType<typeof acceptWhipOffer>>;
+      try {
+        pub = await acceptWhipOffer({
+          offer,
+          choice,
+          session,
+          ice: cfg.ice,
+          hints: cfg.hints ?? DEFAULT_BITRATE_HINTS,
+          log,
+        });
+      } catch (err) {
+        // Nobody will feed the ffmpeg warmed above: let it expire like an unused prepare.
+        session.prepare(cfg.warmTtlMs ?? 120_000);
+        throw err;
+      }
       publishers.set(pub.id, pub);
       log("whip.created", { classId, publisherId: pub.id, answerMs: Date.now() - receivedAt });
       res.writeHead(201, {
