@@ -16,6 +16,7 @@ import { createLogger } from "../bridge/log.ts";
 import { startLocalRtmpServer } from "../bridge/rtmp-server.ts";
 import { startBridge } from "../bridge/server.ts";
 import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
+import { unpublish } from "./whip-page.ts";
 
 const runs = Number(process.argv[2] ?? 3);
 const SECRET = "bench-secret-0123456789abcdef";
@@ -130,14 +131,7 @@ try {
       videoOffToFillerMs: fillerSwitchMs,
       fillerCpuPct: Number(fillerCpu.toFixed(1)),
     });
-    await page.evaluate(
-      async ({ secret }) => {
-        const w = window as unknown as { pc: RTCPeerConnection; loc: string };
-        await fetch(w.loc, { method: "DELETE", headers: { Authorization: `Bearer ${secret}` } });
-        w.pc.close();
-      },
-      { secret: SECRET },
-    );
+    await unpublish(page, SECRET);
     await fetch(`${bridge.url}/sessions/${classId}`, {
       method: "DELETE",
       headers: { Authorization: `Bearer ${SECRET}` },

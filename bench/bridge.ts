@@ -36,6 +36,7 @@ import { chromium } from "playwright-core";
 import { resolveFfmpeg } from "../bridge/ffmpeg.ts";
 import { freeTcpPort, startLocalRtmpServer } from "../bridge/rtmp-server.ts";
 import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
+import { unpublish } from "./whip-page.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -508,14 +509,7 @@ try {
   const startupLog = { prepareGapMs: main.prepareGapMs, ...main.milestones };
   if (args["startup-only"]) {
     // The cold number next to it (no prepare: ffmpeg spawned at the POST, as before).
-    await page.evaluate(
-      async ({ secret }) => {
-        const w = window as unknown as { pc: RTCPeerConnection; loc: string };
-        await fetch(w.loc, { method: "DELETE", headers: { Authorization: `Bearer ${secret}` } });
-        w.pc.close();
-      },
-      { secret: SECRET },
-    );
+    await unpublish(page, SECRET);
     await stopChild(reader.child);
     await api("DELETE", `/sessions/${CLASS_ID}`);
     const cold = args.cold ? null : await publish(`${CLASS_ID}-cold`, false);

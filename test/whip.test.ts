@@ -2,6 +2,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Client, errorCode, OFFER, signUp } from "./helpers.ts";
 
+/** Who may not publish, with the status they get: a student, another teacher, nobody. */
+async function outsiders(): Promise<[Client, number][]> {
+  return [
+    [(await signUp("student")).client, 403],
+    [(await signUp("teacher")).client, 403],
+    [new Client(), 401],
+  ];
+}
+
 async function teacherWithClass() {
   const teacher = await signUp("teacher");
   const res = await teacher.client.post("/api/classes", {
@@ -58,13 +67,7 @@ describe("WHIP (local mode: proxied to the bridge)", () => {
 
   it("refuses students, other teachers, guests and anonymous publishers", async () => {
     const { classId } = await teacherWithClass();
-    const student = await signUp("student");
-    const otherTeacher = await signUp("teacher");
-    for (const [c, status] of [
-      [student.client, 403],
-      [otherTeacher.client, 403],
-      [new Client(), 401],
-    ] as const) {
+    for (const [c, status] of await outsiders()) {
       const res = await c.requestRaw("POST", `/whip/${classId}`, OFFER, {
         "content-type": "application/sdp",
       });
@@ -102,13 +105,7 @@ describe("WHIP (local mode: proxied to the bridge)", () => {
 
   it("prepare (studio getting ready) is the teacher's alone, idempotent, CSRF-checked, and the POST still works after it", async () => {
     const { client, classId } = await teacherWithClass();
-    const student = await signUp("student");
-    const otherTeacher = await signUp("teacher");
-    for (const [c, status] of [
-      [student.client, 403],
-      [otherTeacher.client, 403],
-      [new Client(), 401],
-    ] as const) {
+    for (const [c, status] of await outsiders()) {
       expect((await c.requestRaw("POST", `/whip/${classId}/prepare`)).status).toBe(status);
     }
     const crossSite = await client.requestRaw("POST", `/whip/${classId}/prepare`, undefined, {
