@@ -54,6 +54,8 @@ export type ClientReport =
       acked: number;
       /** Poll scenario: sockets that sent a vote and never got an ack. */
       unacked: number;
+      /** Frames received over the whole run, by type. */
+      frameTypes: Record<string, number>;
     };
 
 /** Parent → client commands after the job. */
@@ -79,6 +81,9 @@ export interface VoteReport {
 }
 
 const EVENT = /"text":"bench:(\d+):(\d+)"/;
+const FRAME_TYPE = /^\{"type":"([^"]+)"/;
+/** Frames received over the whole run, by `type` (what the server sends besides the events). */
+const frameTypes: Record<string, number> = {};
 
 interface Sock {
   ws: WebSocket;
@@ -133,6 +138,8 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
       };
       ws.on("message", (data) => {
         const text = data.toString();
+        const type = FRAME_TYPE.exec(text)?.[1] ?? "other";
+        frameTypes[type] = (frameTypes[type] ?? 0) + 1;
         if (!s.open && (text.startsWith('{"type":"welcome"') || job.mode === "baseline")) {
           s.open = true;
           socks.push(s);
@@ -256,7 +263,18 @@ process.on("message", (m: ClientJob | ClientCommand) => {
     case "collect": {
       const open = socks.filter((s) => s.open).length;
       const unacked = socks.filter((s) => s.voted && !s.acked).length;
-      send({ kind: "result", delays, open, closed, received, firstAt, lastAt, acked, unacked });
+      send({
+        kind: "result",
+        delays,
+        open,
+        closed,
+        received,
+        firstAt,
+        lastAt,
+        acked,
+        unacked,
+        frameTypes,
+      });
       break;
     }
     case "vote":

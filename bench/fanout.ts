@@ -337,6 +337,15 @@ async function phase(opts: {
   for (const child of clients) child.proc.send({ kind: "close" } satisfies ClientCommand);
   await Promise.all(clients.map((c) => stopChild(c, 3000)));
 
+  const types: Record<string, number> = {};
+  for (const r of results)
+    for (const [t, n] of Object.entries(r.frameTypes)) types[t] = (types[t] ?? 0) + n;
+  log(
+    `${opts.mode}: frames received per socket over the run: ${Object.entries(types)
+      .sort((a, b) => b[1] - a[1])
+      .map(([t, n]) => `${t} ${(n / Math.max(1, ok)).toFixed(2)}`)
+      .join(", ")}`,
+  );
   let total = 0;
   for (const r of results) total += r.delays.length;
   const all = new Float64Array(total);
