@@ -244,6 +244,12 @@ export class RootCore {
     users.set(userId, l.users?.[userId] ?? 0);
   }
 
+  /** Mark every section and user as changed (the shell rewrites loads in a new layout). */
+  allLoadsChanged(): void {
+    for (const l of this.loads.values())
+      for (const userId of [undefined, ...Object.keys(l.users ?? {})]) this.loadChanged(l, userId);
+  }
+
   /** Drop `userId`'s pending admissions everywhere. */
   private dropReservations(userId: string): void {
     for (const l of this.loads.values()) {

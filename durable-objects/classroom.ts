@@ -100,10 +100,7 @@ export class Classroom extends DurableObject<Env> {
       .one().s;
     if (legacyLoads) {
       // State saved before loads were split per section: rewrite it in the new tables once.
-      for (const l of this.core.loads.values()) {
-        this.core.loadChanges.sections.add(l.sectionId);
-        this.core.loadChanges.users.set(l.sectionId, new Map(Object.entries(l.users ?? {})));
-      }
+      this.core.allLoadsChanged();
       this.saveLoads();
       this.sql.exec("DELETE FROM state WHERE k = 'loads'");
     }

@@ -55,14 +55,11 @@ export const NO_VIDEO_SLACK_MS = 1000;
 /**
  * Finished polls kept at the root (in memory and its SQLite); older ones live on in D1
  * only. Why: one poll of 100,000 students holds ~15 MB of answers, and a Durable Object
- * has 128 MB. Quiz totals for the leaderboard are kept apart (`QuizScore`).
+ * has 128 MB. Quiz totals for the leaderboard are kept apart (`QuizTotal`, poll-core.ts).
  */
 export const KEEP_FINISHED = 5;
 /** A raised hand stays this long after its owner's last socket closes (a reconnect keeps the place). */
 export const HAND_AWAY_MS = 60_000;
-
-/** A student's running quiz total in the current class session (the leaderboard's source). */
-export type QuizScore = QuizTotal;
 
 /** Small scalar state kept in one storage row. */
 export interface InteractiveMeta {
@@ -141,7 +138,7 @@ export type InteractiveOp =
   | { op: "question"; question: Question; answeredAt: number | null }
   | { op: "vote"; questionId: string; userId: string; up: boolean }
   | { op: "meta"; meta: InteractiveMeta }
-  | { op: "score"; score: QuizScore }
+  | { op: "score"; score: QuizTotal }
   | { op: "scoresCleared" }
   /** Pending D1 row; `key` coalesces rows of one poll or question (the newest wins). */
   | { op: "d1"; row: D1Row; key: string | null }
@@ -155,7 +152,7 @@ export interface InteractiveData {
   answers: { pollId: string; answer: Answer; delayMs: number }[];
   hands: Hand[];
   questions: { question: Question; answeredAt: number | null; voters: string[] }[];
-  scores: QuizScore[];
+  scores: QuizTotal[];
 }
 
 /** What InteractiveCore needs from the root. */
@@ -219,7 +216,7 @@ export class InteractiveCore {
   readonly qa = new QaBoard();
   private readonly answeredAt = new Map<string, number>();
   /** Quiz totals of the current session, by user. */
-  private readonly scores = new Map<string, QuizScore>();
+  private readonly scores = new Map<string, QuizTotal>();
   private meta: InteractiveMeta = {
     pollSeq: 0,
     questionSeq: 0,

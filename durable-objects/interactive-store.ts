@@ -5,14 +5,8 @@
  * D1 in batches from the root's alarm — like attendance, a failed chunk goes back.
  */
 import type { Hand } from "./hand-queue-core.ts";
-import type {
-  D1Row,
-  InteractiveData,
-  InteractiveMeta,
-  InteractiveOp,
-  QuizScore,
-} from "./interactive-core.ts";
-import type { Answer, Poll } from "./poll-core.ts";
+import type { D1Row, InteractiveData, InteractiveMeta, InteractiveOp } from "./interactive-core.ts";
+import type { Answer, Poll, QuizTotal } from "./poll-core.ts";
 import type { Question } from "./qa-core.ts";
 
 /** Pending D1 rows per flush, and per D1 batch. */
@@ -87,7 +81,7 @@ export class InteractiveStore {
       scores: this.sql
         .exec<{ score: string }>("SELECT score FROM ix_scores")
         .toArray()
-        .map((r) => JSON.parse(r.score) as QuizScore),
+        .map((r) => JSON.parse(r.score) as QuizTotal),
     };
   }
 
