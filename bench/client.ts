@@ -100,8 +100,6 @@ const socks: Sock[] = [];
 const delays: number[] = [];
 let received = 0;
 let closed = 0;
-/** `poll.answered` acks received (poll scenario). */
-let acked = 0;
 let firstAt = Number.POSITIVE_INFINITY;
 let lastAt = 0;
 
@@ -140,16 +138,13 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
         const text = data.toString();
         const type = FRAME_TYPE.exec(text)?.[1] ?? "other";
         frameTypes[type] = (frameTypes[type] ?? 0) + 1;
-        if (!s.open && (text.startsWith('{"type":"welcome"') || job.mode === "baseline")) {
+        if (!s.open && (type === "welcome" || job.mode === "baseline")) {
           s.open = true;
           socks.push(s);
           done(null);
         }
-        if (text.startsWith('{"type":"poll.answered"')) {
-          acked++;
-          s.acked = true;
-        }
-        if (!text.startsWith('{"type":"announce"')) return;
+        if (type === "poll.answered") s.acked = true;
+        if (type !== "announce") return;
         const m = EVENT.exec(text);
         if (!m) return;
         const k = Number(m[1]);
@@ -271,7 +266,7 @@ process.on("message", (m: ClientJob | ClientCommand) => {
         received,
         firstAt,
         lastAt,
-        acked,
+        acked: frameTypes["poll.answered"] ?? 0,
         unacked,
         frameTypes,
       });

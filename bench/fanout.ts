@@ -221,12 +221,6 @@ const isType =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const sumStats = (all: { rss: number; cpuSec: number }[]) =>
-  all.reduce((a, b) => ({ rss: a.rss + b.rss, cpuSec: a.cpuSec + b.cpuSec }), {
-    rss: 0,
-    cpuSec: 0,
-  });
-
 /**
  * Connect N sockets, run the events, collect. `stats()` sums the server processes' RSS
  * and CPU time.
@@ -300,7 +294,11 @@ async function phase(opts: {
   });
   await sleep(500);
   const cpuBefore = opts.stats().cpuSec;
-  const clientCpu = () => clients.reduce((n, c) => n + statsOf(c.proc.pid!, false).cpuSec, 0);
+  const clientCpu = () =>
+    statsOf(
+      clients.map((c) => c.proc.pid!),
+      false,
+    ).cpuSec;
   const clientCpuBefore = clientCpu();
   const eventsAt = Date.now();
   const poll = SCENARIO === "poll" ? await runPoll(teacher, clients) : null;
@@ -410,7 +408,11 @@ async function main(): Promise<void> {
     ports: runtimes.map((r) => r.port),
     jwtSecret,
     teacherUrl: `ws://127.0.0.1:${runtimes[0]!.port}/ws/classes/${BENCH_CLASS}?v=1&ticket=${teacherTicket}`,
-    stats: () => sumStats(hostsOf(runtimes).map((h) => statsOf(h.proc.pid!, true))),
+    stats: () =>
+      statsOf(
+        hostsOf(runtimes).map((h) => h.proc.pid!),
+        true,
+      ),
   });
   await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));
 
@@ -432,14 +434,18 @@ async function main(): Promise<void> {
       ports,
       jwtSecret,
       teacherUrl: `ws://127.0.0.1:${ports[0]}/?teacher=1`,
-      stats: () => sumStats(servers.map((s) => statsOf(s.proc.pid!, false))),
+      stats: () =>
+        statsOf(
+          servers.map((s) => s.proc.pid!),
+          false,
+        ),
     });
     await Promise.all(servers.map((s) => stopChild(s)));
   }
 
   const ratio = baseline ? Math.round((runtime.p99Ms / baseline.p99Ms) * 100) / 100 : null;
   const row = (name: string, f: Figures) =>
-    `| ${name} | ${N} | ${name === "runtime" ? M : M} | ${f.connected} | ${f.failed} | ${f.lost} | ${f.p50Ms} | ${f.p99Ms} | ${f.maxMs} | ${f.msgsPerSec} | ${f.memPerSocketKiB} | ${f.connectPerSec} | ${f.serverCpuSec} / ${f.clientCpuSec} | ${f.serverCpuMsPerK} |`;
+    `| ${name} | ${N} | ${M} | ${f.connected} | ${f.failed} | ${f.lost} | ${f.p50Ms} | ${f.p99Ms} | ${f.maxMs} | ${f.msgsPerSec} | ${f.memPerSocketKiB} | ${f.connectPerSec} | ${f.serverCpuSec} / ${f.clientCpuSec} | ${f.serverCpuMsPerK} |`;
   console.log(
     [
       "| server | N | processes | connected | failed | lost | p50 ms | p99 ms | max ms | msgs/s | KiB/socket | connects/s | CPU s servers / clients | server CPU ms per 1,000 deliveries |",

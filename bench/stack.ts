@@ -242,8 +242,13 @@ export function hostsOf(runtimes: Runtime[]): Child[] {
   return [...new Set(runtimes.map((r) => r.child))];
 }
 
-/** RSS (bytes) and CPU time used so far (s) of a process's descendants, or of itself. */
-export function statsOf(pid: number, descendantsOnly: boolean): { rss: number; cpuSec: number } {
+/**
+ * RSS (bytes) and CPU time used so far (s), summed over some processes — or, with
+ * `descendantsOnly`, over their descendants (the workerd a runtime host started). One pass
+ * over /proc however many processes are asked for.
+ */
+export function statsOf(pids: number[], descendantsOnly: boolean): { rss: number; cpuSec: number } {
+  const roots = new Set(pids);
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();
   for (const d of readdirSync("/proc")) {
@@ -260,13 +265,13 @@ export function statsOf(pid: number, descendantsOnly: boolean): { rss: number; c
   }
   const isDesc = (p: number): boolean => {
     for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q))
-      if (q === pid) return true;
+      if (roots.has(q)) return true;
     return false;
   };
   let rss = 0;
   let cpuSec = 0;
   for (const p of parent.keys()) {
-    if (!(descendantsOnly ? isDesc(p) : p === pid)) continue;
+    if (!(descendantsOnly ? isDesc(p) : roots.has(p))) continue;
     cpuSec += cpu.get(p) ?? 0;
     try {
       const m = readFileSync(`/proc/${p}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
