@@ -79,6 +79,7 @@ class HttpError extends Error {
 /** Starts the bridge's HTTP server (WHIP + control + health). */
 export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   const log = cfg.log;
+  const warmTtlMs = cfg.warmTtlMs ?? 120_000;
   // werift makes its DTLS certificate on the first peer connection (~0.1–0.3 s,
   // part of the first teacher's WHIP answer): make it now, and run one loopback
   // handshake in the background so the first teacher's ICE/DTLS runs warm code.
@@ -269,7 +270,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         const prepare = prepareFrom(body);
         const { s, created } = await getOrCreateSession(classId, rtmpUrl);
         if (prepare) {
-          const warmed = s.prepare(cfg.warmTtlMs ?? 120_000);
+          const warmed = s.prepare(warmTtlMs);
           log("session.prepared", { classId, warmed, warmUntil: s.warmUntil });
         }
         return json(res, created ? 201 : 200, { ...s.health(), warmUntil: s.warmUntil });
@@ -342,7 +343,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         });
       } catch (err) {
         // Nobody will feed the ffmpeg warmed above: let it expire like an unused prepare.
-        session.prepare(cfg.warmTtlMs ?? 120_000);
+        session.prepare(warmTtlMs);
         throw err;
       }
       publishers.set(pub.id, pub);

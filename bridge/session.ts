@@ -221,7 +221,7 @@ export class ClassSession {
   setRtmpUrl(url: string): void {
     if (url === this.#opts.rtmpUrl) return;
     this.#opts.rtmpUrl = url;
-    if (this.#output) void this.#stopOutput(this.#output);
+    void this.#stopOutput();
   }
 
   /** The publisher currently attached, if any. */
@@ -316,7 +316,7 @@ export class ClassSession {
     this.#warmAfterPark = false;
     if (this.#output) {
       this.#parkedOutput = this.#output;
-      void this.#stopOutput(this.#output);
+      void this.#stopOutput();
     }
     this.onWarmExpired?.();
   }
@@ -541,7 +541,7 @@ export class ClassSession {
       this.#lastError = "output ffmpeg stopped making progress";
       this.#opts.log("ffmpeg.watchdog", { classId: this.classId });
       this.#outputStartedAt = null;
-      void this.#output.stop(1000);
+      void this.#stopOutput(1000);
     }
   }
 
@@ -831,7 +831,7 @@ export class ClassSession {
     this.#ended = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = null;
-    await Promise.all([this.#stopFiller(), this.#output && this.#stopOutput(this.#output)]);
+    await Promise.all([this.#stopFiller(), this.#stopOutput()]);
   }
 
   /**
@@ -839,8 +839,10 @@ export class ClassSession {
    * trailer), SIGKILL while it still waits for media — a SIGINT there makes it
    * abandon the probe and connect to the RTMP server on its way out.
    */
-  #stopOutput(proc: FfmpegProcess, graceMs?: number): Promise<void> {
-    return proc === this.#output && this.#outputFedAt === null ? proc.kill() : proc.stop(graceMs);
+  #stopOutput(graceMs?: number): Promise<void> {
+    const proc = this.#output;
+    if (!proc) return Promise.resolve();
+    return this.#outputFedAt === null ? proc.kill() : proc.stop(graceMs);
   }
 
   /** Current health snapshot. */
@@ -902,7 +904,7 @@ export class ClassSession {
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#publisher?.close();
     this.#publisher = null;
-    await Promise.all([this.#stopFiller(), this.#output && this.#stopOutput(this.#output)]);
+    await Promise.all([this.#stopFiller(), this.#stopOutput()]);
     for (const s of [...this.#fillerSockets, this.#send]) {
       if (s) await new Promise<void>((r) => s.close(() => r()));
     }
