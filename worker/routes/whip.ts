@@ -134,6 +134,21 @@ async function publisher(
   return { user, cls };
 }
 
+/** Create (or update) the class's bridge session with its RTMP target; `prepare` warms ffmpeg. */
+async function putSession(env: Env, cls: ClassRow, prepare: boolean): Promise<void> {
+  const target = await rtmpTarget(env, cls);
+  const body = prepare ? { ...target, prepare: true } : target;
+  const put = await bridge(
+    env,
+    "PUT",
+    `/sessions/${cls.id}`,
+    JSON.stringify(body),
+    "application/json",
+  );
+  if (!put.ok) throw await bridgeError(put);
+  await put.body?.cancel();
+}
+
 export const whip = new Hono<AppEnv>()
   // The studio calls this when the teacher has picked a source, before Go live: the
   // bridge creates the class session and spawns its output ffmpeg now, so that
@@ -142,16 +157,7 @@ export const whip = new Hono<AppEnv>()
   .post("/:classId/prepare", async (c) => {
     const classId = c.req.param("classId");
     const { cls } = await publisher(c, classId);
-    const target = await rtmpTarget(c.env, cls);
-    const put = await bridge(
-      c.env,
-      "PUT",
-      `/sessions/${classId}`,
-      JSON.stringify({ ...target, prepare: true }),
-      "application/json",
-    );
-    if (!put.ok) throw await bridgeError(put);
-    await put.body?.cancel();
+    await putSession(c.env, cls, true);
     return c.body(null, 204);
   })
   .post("/:classId", async (c) => {
@@ -177,15 +183,7 @@ export const whip = new Hono<AppEnv>()
       );
     }
 
-    const target = await rtmpTarget(c.env, cls);
-    const put = await bridge(
-      c.env,
-      "PUT",
-      `/sessions/${classId}`,
-      JSON.stringify(target),
-      "application/json",
-    );
-    if (!put.ok) throw await bridgeError(put);
+    await putSession(c.env, cls, false);
 
     const calls = callsClient(c.env);
     if (!calls) {
