@@ -16,7 +16,7 @@ import { promisify } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
 import { DEMO, ensureDevVars } from "../scripts/stack.ts";
-import { CHROMIUM, FAKE_MEDIA_FLAGS, launchUser, signIn } from "./browser.ts";
+import { CHROMIUM, FAKE_MEDIA_FLAGS, launchUser, newClass, signIn } from "./browser.ts";
 
 const run = promisify(execFile);
 const base = inject("baseUrl");
@@ -174,6 +174,19 @@ async function measureComposite(page: Page, ms: number) {
   return { ...counted, workerFps };
 }
 
+/** The bridge's health of this test's class session (null: no session). */
+async function bridgeSession(): Promise<{
+  ffmpegRunning: boolean;
+  receiving: boolean;
+  pushing: boolean;
+  fillerActive: boolean;
+} | null> {
+  const r = await fetch(`${mediaVars.BRIDGE_URL}/sessions/${classId}`, {
+    headers: { authorization: `Bearer ${ensureDevVars().BRIDGE_SECRET}` },
+  });
+  return r.ok ? await r.json() : null;
+}
+
 const people: { close: () => Promise<void> }[] = [];
 let studio: Awaited<ReturnType<typeof launchHideable>>;
 let classId = "";
@@ -182,15 +195,7 @@ beforeAll(async () => {
   studio = await launchHideable();
   people.push(studio);
   await signIn(studio.page, base, DEMO.teacher);
-  const created = await studio.page.evaluate(async () => {
-    const res = await fetch("/api/classes", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ title: "Media e2e: optics", guestAccess: true }),
-    });
-    return (await res.json()) as { class: { id: string } };
-  });
-  classId = created.class.id;
+  classId = await newClass(studio.page, "Media e2e: optics");
   await studio.page.goto(`${base}/studio/${classId}`);
   await studio.page.getByTestId("media-panel").waitFor();
 });
@@ -206,20 +211,13 @@ describe("teacher studio media", () => {
     await p.getByTestId("start-camera").click();
     await p.getByTestId("start-mic").click();
     await p.getByTestId("mute-mic").waitFor();
-    const bridgeUrl = mediaVars.BRIDGE_URL!;
-    const secret = ensureDevVars().BRIDGE_SECRET!;
     // Sources on, Go live not pressed yet: the studio has prepared the bridge through
     // the Worker (POST /whip/:id/prepare), which spawned the class's output ffmpeg.
     await expect
-      .poll(
-        async () => {
-          const r = await fetch(`${bridgeUrl}/sessions/${classId}`, {
-            headers: { authorization: `Bearer ${secret}` },
-          });
-          return r.ok ? ((await r.json()) as { ffmpegRunning: boolean }).ffmpegRunning : false;
-        },
-        { timeout: 10_000, interval: 250 },
-      )
+      .poll(async () => (await bridgeSession())?.ffmpegRunning ?? false, {
+        timeout: 10_000,
+        interval: 250,
+      })
       .toBe(true);
     const before = await compositeFps(p, 3000);
     console.log(
@@ -232,15 +230,8 @@ describe("teacher studio media", () => {
     await expect
       .poll(
         async () => {
-          const r = await fetch(`${bridgeUrl}/sessions/${classId}`, {
-            headers: { authorization: `Bearer ${secret}` },
-          });
-          const h = (await r.json()) as {
-            receiving: boolean;
-            pushing: boolean;
-            fillerActive: boolean;
-          };
-          return h.receiving && h.pushing && !h.fillerActive;
+          const h = await bridgeSession();
+          return !!h && h.receiving && h.pushing && !h.fillerActive;
         },
         { timeout: 20_000, interval: 500 },
       )
