@@ -56,6 +56,8 @@ export type ClientReport =
       unacked: number;
       /** Frames received over the whole run, by type. */
       frameTypes: Record<string, number>;
+      /** The same, counted only from this process's first event on (the measured window). */
+      windowFrameTypes: Record<string, number>;
     };
 
 /** Parent → client commands after the job. */
@@ -84,6 +86,7 @@ const EVENT = /"text":"bench:(\d+):(\d+)"/;
 const FRAME_TYPE = /^\{"type":"([^"]+)"/;
 /** Frames received over the whole run, by `type` (what the server sends besides the events). */
 const frameTypes: Record<string, number> = {};
+const windowFrameTypes: Record<string, number> = {};
 
 interface Sock {
   ws: WebSocket;
@@ -138,6 +141,8 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
         const text = data.toString();
         const type = FRAME_TYPE.exec(text)?.[1] ?? "other";
         frameTypes[type] = (frameTypes[type] ?? 0) + 1;
+        if (firstAt !== Number.POSITIVE_INFINITY)
+          windowFrameTypes[type] = (windowFrameTypes[type] ?? 0) + 1;
         if (!s.open && (type === "welcome" || job.mode === "baseline")) {
           s.open = true;
           socks.push(s);
@@ -269,6 +274,7 @@ process.on("message", (m: ClientJob | ClientCommand) => {
         acked: frameTypes["poll.answered"] ?? 0,
         unacked,
         frameTypes,
+        windowFrameTypes,
       });
       break;
     }

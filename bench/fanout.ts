@@ -20,7 +20,10 @@
  * Node host process (4) · --events E (10) · --rate
  * events/s (1) · --clients C client processes (ceil(N/8000)) · --concurrency connects in
  * flight per client process (64) · --connect-budget s: stop opening sockets after this (420) · --port base (8950) ·
- * --timeout s (600) · --no-baseline · --json (one JSON object as the last line).
+ * --timeout s (600) · --no-baseline · --floor (also run the bare-runtime floor,
+ * bench/floor-worker.js: the baseline's job done by a minimal Worker + hibernating Durable
+ * Object, to separate what the runtime costs from what this app adds) · --json (one JSON
+ * object as the last line).
  */
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -55,6 +58,7 @@ const { values: args } = parseArgs({
     port: { type: "string", default: "8950" },
     timeout: { type: "string", default: "600" },
     "no-baseline": { type: "boolean", default: false },
+    floor: { type: "boolean", default: false },
     scenario: { type: "string", default: "fanout" },
     "vote-spread": { type: "string", default: "10" },
     "retry-share": { type: "string", default: "0.1" },
@@ -226,6 +230,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * and CPU time.
  */
 async function phase(opts: {
+  /** Names the phase in the log. */
+  name: string;
+  /** How clients connect: with join tickets (runtime) or plain (baseline, floor). */
   mode: "runtime" | "baseline";
   ports: number[];
   jwtSecret: string;
@@ -271,9 +278,9 @@ async function phase(opts: {
   const failed = connected.reduce((n, r) => n + r.failed, 0);
   const errors = connected.flatMap((r) => r.errors);
   const skipped = connected.reduce((n, r) => n + r.skipped, 0);
-  if (skipped) log(`${opts.mode}: connect budget ran out, ${skipped} sockets not attempted`);
+  if (skipped) log(`${opts.name}: connect budget ran out, ${skipped} sockets not attempted`);
   log(
-    `${opts.mode}: ${ok}/${N} connected in ${connectMs} ms (${Math.round((ok * 1000) / connectMs)}/s)`,
+    `${opts.name}: ${ok}/${N} connected in ${connectMs} ms (${Math.round((ok * 1000) / connectMs)}/s)`,
   );
   // Let joins reach the root and presence settle before measuring.
   await sleep(3000);
@@ -323,7 +330,7 @@ async function phase(opts: {
   const serverCpuSec = opts.stats().cpuSec - cpuBefore;
   const clientCpuSec = clientCpu() - clientCpuBefore;
   log(
-    `${opts.mode}: events done; CPU over ${eventsSec.toFixed(0)} s: servers ${serverCpuSec.toFixed(1)} s, clients ${clientCpuSec.toFixed(1)} s`,
+    `${opts.name}: events done; CPU over ${eventsSec.toFixed(0)} s: servers ${serverCpuSec.toFixed(1)} s, clients ${clientCpuSec.toFixed(1)} s`,
   );
 
   const results = await Promise.all(
@@ -335,15 +342,17 @@ async function phase(opts: {
   for (const child of clients) child.proc.send({ kind: "close" } satisfies ClientCommand);
   await Promise.all(clients.map((c) => stopChild(c, 3000)));
 
-  const types: Record<string, number> = {};
-  for (const r of results)
-    for (const [t, n] of Object.entries(r.frameTypes)) types[t] = (types[t] ?? 0) + n;
-  log(
-    `${opts.mode}: frames received per socket over the run: ${Object.entries(types)
+  const perSocket = (pick: (r: (typeof results)[number]) => Record<string, number>) => {
+    const types: Record<string, number> = {};
+    for (const r of results)
+      for (const [t, n] of Object.entries(pick(r))) types[t] = (types[t] ?? 0) + n;
+    return Object.entries(types)
       .sort((a, b) => b[1] - a[1])
       .map(([t, n]) => `${t} ${(n / Math.max(1, ok)).toFixed(2)}`)
-      .join(", ")}`,
-  );
+      .join(", ");
+  };
+  log(`${opts.name}: frames received per socket over the run: ${perSocket((r) => r.frameTypes)}`);
+  log(`${opts.name}: … from the first event on: ${perSocket((r) => r.windowFrameTypes)}`);
   let total = 0;
   for (const r of results) total += r.delays.length;
   const all = new Float64Array(total);
@@ -404,6 +413,7 @@ async function main(): Promise<void> {
     3600,
   );
   const runtime = await phase({
+    name: "runtime",
     mode: "runtime",
     ports: runtimes.map((r) => r.port),
     jwtSecret,
@@ -415,6 +425,22 @@ async function main(): Promise<void> {
       ),
   });
   await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));
+
+  let floor: Figures | null = null;
+  if (args.floor && SCENARIO === "fanout") {
+    const ports = Array.from({ length: M }, (_, p) => BASE_PORT + 200 + p);
+    const host = forkChild("./floor-host.ts", [JSON.stringify(ports)], "floor host");
+    await waitMessage(host, (m): m is "ready" => m === "ready", 120_000);
+    floor = await phase({
+      name: "floor",
+      mode: "baseline",
+      ports,
+      jwtSecret,
+      teacherUrl: `ws://127.0.0.1:${ports[0]}/?teacher=1`,
+      stats: () => statsOf([host.proc.pid!], true),
+    });
+    await stopChild(host);
+  }
 
   let baseline: Figures | null = null;
   if (!args["no-baseline"] && SCENARIO === "fanout") {
@@ -430,6 +456,7 @@ async function main(): Promise<void> {
       await waitMessage(child, (m): m is "ready" => m === "ready", 30_000);
     }
     baseline = await phase({
+      name: "baseline",
       mode: "baseline",
       ports,
       jwtSecret,
@@ -443,7 +470,9 @@ async function main(): Promise<void> {
     await Promise.all(servers.map((s) => stopChild(s)));
   }
 
-  const ratio = baseline ? Math.round((runtime.p99Ms / baseline.p99Ms) * 100) / 100 : null;
+  const ratioOf = (a: Figures | null, b: Figures | null) =>
+    a && b ? Math.round((a.p99Ms / b.p99Ms) * 100) / 100 : null;
+  const ratio = ratioOf(runtime, baseline);
   const row = (name: string, f: Figures) =>
     `| ${name} | ${N} | ${M} | ${f.connected} | ${f.failed} | ${f.lost} | ${f.p50Ms} | ${f.p99Ms} | ${f.maxMs} | ${f.msgsPerSec} | ${f.memPerSocketKiB} | ${f.connectPerSec} | ${f.serverCpuSec} / ${f.clientCpuSec} | ${f.serverCpuMsPerK} |`;
   console.log(
@@ -451,11 +480,14 @@ async function main(): Promise<void> {
       "| server | N | processes | connected | failed | lost | p50 ms | p99 ms | max ms | msgs/s | KiB/socket | connects/s | CPU s servers / clients | server CPU ms per 1,000 deliveries |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       row("runtime", runtime),
+      ...(floor ? [row("bare runtime (floor)", floor)] : []),
       ...(baseline ? [row("plain ws", baseline)] : []),
     ].join("\n"),
   );
   if (runtime.errors.length) console.log(`runtime connect errors: ${runtime.errors.join("; ")}`);
   if (ratio !== null) console.log(`p99 ratio runtime / plain ws: ${ratio}`);
+  if (floor && baseline)
+    console.log(`p99 ratio bare runtime / plain ws: ${ratioOf(floor, baseline)}`);
   const poll = runtime.poll;
   if (poll) {
     console.log(
@@ -503,6 +535,20 @@ async function main(): Promise<void> {
         baselineMsgsPerSec: baseline?.msgsPerSec ?? null,
         baselineMemPerSocketKiB: baseline?.memPerSocketKiB ?? null,
         ratioP99: ratio,
+        ...(floor
+          ? {
+              floorP50Ms: floor.p50Ms,
+              floorP99Ms: floor.p99Ms,
+              floorMaxMs: floor.maxMs,
+              floorLost: floor.lost,
+              floorConnected: floor.connected,
+              floorServerCpuSec: floor.serverCpuSec,
+              floorClientCpuSec: floor.clientCpuSec,
+              floorServerCpuMsPerK: floor.serverCpuMsPerK,
+              floorMemPerSocketKiB: floor.memPerSocketKiB,
+              ratioFloorP99: ratioOf(floor, baseline),
+            }
+          : {}),
         scenario: SCENARIO,
         ...(poll
           ? {
