@@ -426,19 +426,27 @@ async function main(): Promise<void> {
   });
   await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));
 
+  // The floor and the ws baseline: no tickets; the teacher is `?teacher=1` on process 0.
+  const plainPhase = (
+    name: string,
+    ports: number[],
+    stats: () => { rss: number; cpuSec: number },
+  ) =>
+    phase({
+      name,
+      mode: "baseline",
+      ports,
+      jwtSecret,
+      teacherUrl: `ws://127.0.0.1:${ports[0]}/?teacher=1`,
+      stats,
+    });
+
   let floor: Figures | null = null;
   if (args.floor && SCENARIO === "fanout") {
     const ports = Array.from({ length: M }, (_, p) => BASE_PORT + 200 + p);
     const host = forkChild("./floor-host.ts", [JSON.stringify(ports)], "floor host");
     await waitMessage(host, (m): m is "ready" => m === "ready", 120_000);
-    floor = await phase({
-      name: "floor",
-      mode: "baseline",
-      ports,
-      jwtSecret,
-      teacherUrl: `ws://127.0.0.1:${ports[0]}/?teacher=1`,
-      stats: () => statsOf([host.proc.pid!], true),
-    });
+    floor = await plainPhase("floor", ports, () => statsOf([host.proc.pid!], true));
     await stopChild(host);
   }
 
@@ -455,18 +463,12 @@ async function main(): Promise<void> {
       servers.push(child);
       await waitMessage(child, (m): m is "ready" => m === "ready", 30_000);
     }
-    baseline = await phase({
-      name: "baseline",
-      mode: "baseline",
-      ports,
-      jwtSecret,
-      teacherUrl: `ws://127.0.0.1:${ports[0]}/?teacher=1`,
-      stats: () =>
-        statsOf(
-          servers.map((s) => s.proc.pid!),
-          false,
-        ),
-    });
+    baseline = await plainPhase("baseline", ports, () =>
+      statsOf(
+        servers.map((s) => s.proc.pid!),
+        false,
+      ),
+    );
     await Promise.all(servers.map((s) => stopChild(s)));
   }
 

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { holdRuntimes } from "./host.ts";
 
 const ports = JSON.parse(process.argv[2] ?? "[]") as number[];
 const scriptPath = fileURLToPath(new URL("./floor-worker.js", import.meta.url));
@@ -28,11 +29,4 @@ const runtimes = await Promise.all(
     return mf;
   }),
 );
-process.send?.("ready");
-const stop = async () => {
-  await Promise.all(runtimes.map((mf) => mf.dispose().catch(() => {})));
-  process.exit(0);
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-process.on("disconnect", stop);
+holdRuntimes(runtimes);

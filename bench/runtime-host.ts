@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { holdRuntimes } from "./host.ts";
 
 /** What bench/stack.ts passes to a runtime host. */
 export interface HostOptions {
@@ -59,12 +60,4 @@ async function start(opts: HostOptions): Promise<Miniflare> {
   return mf;
 }
 
-const runtimes = await Promise.all(all.map(start));
-process.send?.("ready");
-const stop = async () => {
-  await Promise.all(runtimes.map((mf) => mf.dispose().catch(() => {})));
-  process.exit(0);
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-process.on("disconnect", stop);
+holdRuntimes(await Promise.all(all.map(start)));
