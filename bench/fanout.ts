@@ -391,6 +391,27 @@ async function phase(opts: {
   };
 }
 
+/** The figures a comparison phase (baseline, floor) reports in the JSON. */
+const COMPARED = [
+  "p50Ms",
+  "p99Ms",
+  "maxMs",
+  "lost",
+  "connected",
+  "msgsPerSec",
+  "memPerSocketKiB",
+  "serverCpuSec",
+  "clientCpuSec",
+  "serverCpuMsPerK",
+] as const;
+
+/** `<prefix>P99Ms` etc. for one comparison phase; null values when it did not run. */
+function comparison(prefix: string, f: Figures | null): Record<string, number | null> {
+  return Object.fromEntries(
+    COMPARED.map((k) => [`${prefix}${k[0]!.toUpperCase()}${k.slice(1)}`, f ? f[k] : null]),
+  );
+}
+
 async function main(): Promise<void> {
   const jwtSecret = randomBytes(32).toString("base64url");
   log(
@@ -526,31 +547,10 @@ async function main(): Promise<void> {
         serverCpuSec: runtime.serverCpuSec,
         clientCpuSec: runtime.clientCpuSec,
         serverCpuMsPerK: runtime.serverCpuMsPerK,
-        baselineServerCpuSec: baseline?.serverCpuSec ?? null,
-        baselineClientCpuSec: baseline?.clientCpuSec ?? null,
-        baselineServerCpuMsPerK: baseline?.serverCpuMsPerK ?? null,
-        baselineP50Ms: baseline?.p50Ms ?? null,
-        baselineP99Ms: baseline?.p99Ms ?? null,
-        baselineMaxMs: baseline?.maxMs ?? null,
-        baselineLost: baseline?.lost ?? null,
-        baselineConnected: baseline?.connected ?? null,
-        baselineMsgsPerSec: baseline?.msgsPerSec ?? null,
-        baselineMemPerSocketKiB: baseline?.memPerSocketKiB ?? null,
+        ...comparison("baseline", baseline),
         ratioP99: ratio,
-        ...(floor
-          ? {
-              floorP50Ms: floor.p50Ms,
-              floorP99Ms: floor.p99Ms,
-              floorMaxMs: floor.maxMs,
-              floorLost: floor.lost,
-              floorConnected: floor.connected,
-              floorServerCpuSec: floor.serverCpuSec,
-              floorClientCpuSec: floor.clientCpuSec,
-              floorServerCpuMsPerK: floor.serverCpuMsPerK,
-              floorMemPerSocketKiB: floor.memPerSocketKiB,
-              ratioFloorP99: ratioOf(floor, baseline),
-            }
-          : {}),
+        ...comparison("floor", floor),
+        ratioFloorP99: ratioOf(floor, baseline),
         scenario: SCENARIO,
         ...(poll
           ? {

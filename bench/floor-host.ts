@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { holdRuntimes } from "./host.ts";
+import { COMPATIBILITY_DATE, holdRuntimes } from "./host.ts";
 
 const ports = JSON.parse(process.argv[2] ?? "[]") as number[];
 const scriptPath = fileURLToPath(new URL("./floor-worker.js", import.meta.url));
@@ -18,7 +18,7 @@ const runtimes = await Promise.all(
         modules: true,
         modulesRoot: fileURLToPath(new URL(".", import.meta.url)),
         scriptPath,
-        compatibilityDate: "2026-11-01",
+        compatibilityDate: COMPATIBILITY_DATE,
         durableObjects: { FLOOR: "Floor" },
         bindings: { PEERS: p === 0 ? ports.slice(1).join(",") : "" },
         host: "127.0.0.1",

@@ -10,6 +10,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { ROOT, run, waitForPort } from "../scripts/stack.ts";
+import { COMPATIBILITY_DATE } from "./host.ts";
 import type { HostOptions } from "./runtime-host.ts";
 
 /** Working directory of one benchmark run. */
@@ -137,7 +138,7 @@ function config(p: number, m: number, capacity: number): object {
   return {
     name: p === 0 ? ROOT_NAME : hostName(p),
     main: `${ROOT}worker/index.ts`,
-    compatibility_date: "2026-11-01",
+    compatibility_date: COMPATIBILITY_DATE,
     durable_objects: {
       bindings: [
         p === 0
