@@ -41,6 +41,7 @@ import * as slides from "../protocol/slides.ts";
 import { app } from "./app.ts";
 import { SESSION_COOKIE, SESSION_TTL_S } from "./auth/session.ts";
 import { MAX_JSON_BYTES } from "./errors.ts";
+import { passwordWeakness } from "./routes/auth.ts";
 import * as bridgeRoutes from "./routes/bridge.ts";
 import { STREAM_TOKEN_TTL_S } from "./routes/classes.ts";
 import { TICKET_TTL_S } from "./routes/tickets.ts";
@@ -295,6 +296,21 @@ export function parseRateLimits(toml: string): Record<string, { limit: number; p
   return out;
 }
 
+/** The shortest password `passwordWeakness` accepts (it is a rule, not a constant: ask it). */
+export function minPasswordLength(): number {
+  const sample = "a1b2c3d4e5f6g7h8i9j0".repeat(10);
+  for (let n = 1; n <= sample.length; n++)
+    if (passwordWeakness(sample.slice(0, n), "someone@example.com") === null) return n;
+  throw new Error("passwordWeakness accepts no password of letters and digits");
+}
+
+/** The `maxLength` a string schema's pipe sets. */
+function maxLength(schema: unknown): number {
+  const max = (schema as Node).pipe?.find((a) => a.type === "max_length")?.requirement;
+  if (typeof max !== "number") throw new Error("the schema sets no maxLength");
+  return max;
+}
+
 /** Every limit a client meets, with the constant it comes from. */
 export function limits(wranglerToml: string): Limit[] {
   const rl = parseRateLimits(wranglerToml);
@@ -309,6 +325,11 @@ export function limits(wranglerToml: string): Limit[] {
       what: "JSON request body",
       value: `at most ${kib(MAX_JSON_BYTES)}`,
       source: "worker/errors.ts MAX_JSON_BYTES",
+    },
+    {
+      what: "Password (sign-up)",
+      value: `${minPasswordLength()}–${maxLength(api.SignInBody.entries.password)} characters`,
+      source: "worker/routes/auth.ts passwordWeakness, protocol/api.ts SignInBody",
     },
     {
       what: "Session lifetime (cookie and token)",
