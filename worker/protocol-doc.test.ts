@@ -104,6 +104,14 @@ describe("the drift check catches drift", () => {
     ]);
   });
 
+  it("refuses a route heading without a block under it", () => {
+    const hollow = doc.replace(/(#### `GET \/api\/auth\/me`\n)[\s\S]*?(?=\n#### )/, "$1");
+    expect(hollow).not.toBe(doc);
+    expect(tool.routeProblems(hollow)).toEqual([
+      "docs/protocol.md: the block for `GET /api/auth/me` is empty: say who may call it, its body or query, the answer and the errors.",
+    ]);
+  });
+
   it("names a limit whose documented value differs from the constant", () => {
     const edited = doc.replace(
       "| Chat message length | 1–500 characters |",

@@ -68,6 +68,16 @@ export function documentedRoutes(doc: string): string[] {
   return [...doc.matchAll(ROUTE_HEADING)].map((m) => m[1]!);
 }
 
+/** Each route block's text, from its heading to the next heading. */
+export function routeBlocks(doc: string): [route: string, body: string][] {
+  const heads = [...doc.matchAll(ROUTE_HEADING)];
+  return heads.map((m) => {
+    const start = m.index + m[0].length;
+    const next = /^#{1,4} /m.exec(doc.slice(start));
+    return [m[1]!, doc.slice(start, next ? start + next.index : undefined)];
+  });
+}
+
 /** Routes the app has and the doc lacks, and the reverse, as messages for the author. */
 export function routeProblems(doc: string, routes = appRoutes()): string[] {
   const documented = documentedRoutes(doc);
@@ -84,6 +94,11 @@ export function routeProblems(doc: string, routes = appRoutes()): string[] {
       );
   const twice = documented.filter((r, i) => documented.indexOf(r) !== i);
   for (const r of new Set(twice)) problems.push(`docs/protocol.md has two blocks for \`${r}\`.`);
+  for (const [route, body] of routeBlocks(doc))
+    if (body.replace(/\s+/g, " ").trim().length < 20)
+      problems.push(
+        `docs/protocol.md: the block for \`${route}\` is empty: say who may call it, its body or query, the answer and the errors.`,
+      );
   return problems;
 }
 
