@@ -319,11 +319,27 @@ export function minPasswordLength(): number {
   throw new Error("passwordWeakness accepts no password of letters and digits");
 }
 
-/** The `maxLength` a string schema's pipe sets. */
-function maxLength(schema: unknown): number {
-  const max = (schema as Node).pipe?.find((a) => a.type === "max_length")?.requirement;
-  if (typeof max !== "number") throw new Error("the schema sets no maxLength");
-  return max;
+/** A length bound (`max_length` / `min_length`) a schema's pipe sets. */
+function bound(schema: unknown, type: "max_length" | "min_length"): number {
+  const value = (schema as Node).pipe?.find((a) => a.type === type)?.requirement;
+  if (typeof value !== "number") throw new Error(`the schema sets no ${type}`);
+  return value;
+}
+const maxLength = (schema: unknown) => bound(schema, "max_length");
+const minLength = (schema: unknown) => bound(schema, "min_length");
+
+/** The schema of a field of an object schema, through optional wrappers; `"[]"` steps into an array's items. */
+function field(schema: unknown, ...path: string[]): Node {
+  let node = schema as Node;
+  for (const step of path) {
+    while (node.type === "optional" || node.type === "nullable") node = node.wrapped!;
+    const base = node.pipe ? node.pipe[0]! : node;
+    const next = step === "[]" ? base.item : base.entries?.[step];
+    if (!next) throw new Error(`the schema has no field ${path.join(".")}`);
+    node = next;
+  }
+  while (node.type === "optional" || node.type === "nullable") node = node.wrapped!;
+  return node;
 }
 
 /** Every limit a client meets, with the constant it comes from. */
@@ -506,6 +522,21 @@ export function limits(wranglerToml: string): Limit[] {
       what: "Time-out (`mod.timeout.seconds`)",
       value: `${realtime.TIMEOUT_MIN_S}–${realtime.TIMEOUT_MAX_S} s`,
       source: "protocol/realtime.ts TIMEOUT_MIN_S, TIMEOUT_MAX_S",
+    },
+    {
+      what: "Time-out / ban reason (`reason`)",
+      value: `at most ${maxLength(field(realtime.ClientSchemas["mod.ban"], "reason"))} characters`,
+      source: "protocol/realtime.ts ClientSchemas",
+    },
+    {
+      what: "Blocked words (`settings.update.blockedWords`)",
+      value: `at most ${maxLength(field(realtime.ClientSchemas["settings.update"], "blockedWords"))} words, each ${minLength(field(realtime.ClientSchemas["settings.update"], "blockedWords", "[]"))}–${maxLength(field(realtime.ClientSchemas["settings.update"], "blockedWords", "[]"))} characters`,
+      source: "protocol/realtime.ts ClientSchemas",
+    },
+    {
+      what: "`rid` (your request id, echoed back)",
+      value: `at most ${maxLength(field(realtime.ClientSchemas["chat.send"], "rid"))} characters`,
+      source: "protocol/realtime.ts ClientSchemas",
     },
     {
       what: "Global chat kept in a snapshot",
