@@ -469,12 +469,12 @@ export function limits(wranglerToml: string): Limit[] {
       source: "durable-objects/classroom-core.ts MAX_SOCKETS_PER_USER",
     },
     {
-      what: "Frame guard, student and guest sockets",
+      what: "Frame guard, student and guest sockets (all frames; over it: `error rate_limited`)",
       value: `${bucket(GUARD)}; ${GUARD.closeAfterRefused} refused in a row: close 4029`,
       source: "durable-objects/shard-core.ts GUARD",
     },
     {
-      what: "Frame guard, staff sockets",
+      what: "Frame guard, staff sockets (staff commands have no other rate limit; staff chat has its own below)",
       value: bucket(STAFF_GUARD),
       source: "durable-objects/shard-core.ts STAFF_GUARD",
     },
@@ -554,7 +554,7 @@ export function limits(wranglerToml: string): Limit[] {
       source: "durable-objects/classroom-core.ts PRESENCE_MS",
     },
     {
-      what: "Poll/quiz/hand/Q&A commands per user",
+      what: "`poll.answer`, `hand.raise`, `hand.lower`, `qa.ask`, `qa.vote` per user (over it: `error rate_limited`)",
       value: bucket(INTERACTIVE_LIMIT),
       source: "durable-objects/interactive-shard.ts INTERACTIVE_LIMIT",
     },
