@@ -141,7 +141,9 @@ describe("bridge media path (real ffmpeg + RTMP server)", () => {
     expect(typeof live.streamStartedAt).toBe("number");
     const key = new URL(rtmp.rtmpUrl).searchParams.get("key")!;
     expect(JSON.stringify(callbacks)).not.toContain(key);
-    const health = await (await fetch(`${bridge.url}/health`)).text();
+    const health = await (
+      await fetch(`${bridge.url}/health`, { headers: { Authorization: `Bearer ${SECRET}` } })
+    ).text();
     expect(health).not.toContain(key);
     expect(JSON.parse(health)).toMatchObject({
       ok: true,

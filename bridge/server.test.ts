@@ -55,9 +55,35 @@ describe("bridge HTTP API", () => {
     });
 
   it("serves /health without auth and without secrets", async () => {
-    const r = await fetch(`${bridge.url}/health`);
+    const r = await fetch(`${bridge.url}/health`, { headers: auth });
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ ok: true, state: "ok", sessions: [] });
+  });
+
+  it("tells an unauthenticated /health caller only ok, never the classes", async () => {
+    // Attack: a stranger lists every class, its state and its last error.
+    const put = await fetch(`${bridge.url}/sessions/secret-class`, {
+      method: "PUT",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ rtmpUrl: "rtmps://a.rtmps.youtube.com:443/live2", streamKey: "k-1" }),
+    });
+    expect(put.status).toBe(201);
+    try {
+      for (const headers of [{}, { Authorization: "Bearer wrong" }]) {
+        const r = await fetch(`${bridge.url}/health`, { headers });
+        expect(r.status).toBe(200);
+        const text = await r.text();
+        expect(JSON.parse(text)).toEqual({ ok: true });
+        expect(text).not.toContain("secret-class");
+      }
+      // ?secret= is a dev-mode convenience only.
+      const q = await fetch(`${bridge.url}/health?secret=${SECRET}`);
+      expect(await q.json()).toEqual({ ok: true });
+      const full = await (await fetch(`${bridge.url}/health`, { headers: auth })).json();
+      expect(full.sessions).toEqual([expect.objectContaining({ classId: "secret-class" })]);
+    } finally {
+      await fetch(`${bridge.url}/sessions/secret-class`, { method: "DELETE", headers: auth });
+    }
   });
 
   it("rejects a wrong or missing bridge secret with 401", async () => {
@@ -151,9 +177,12 @@ describe("bridge without ffmpeg", () => {
   it("still serves /health with state ffmpeg-missing and refuses to go live", async () => {
     const b = await start(null);
     try {
-      const h = await fetch(`${b.url}/health`);
+      const h = await fetch(`${b.url}/health`, { headers: auth });
       expect(h.status).toBe(503);
       expect(await h.json()).toMatchObject({ ok: false, state: "ffmpeg-missing" });
+      const anon = await fetch(`${b.url}/health`);
+      expect(anon.status).toBe(503);
+      expect(await anon.json()).toEqual({ ok: false });
       const r = await fetch(`${b.url}/sessions/c1`, {
         method: "PUT",
         headers: { ...auth, "Content-Type": "application/json" },

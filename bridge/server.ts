@@ -54,7 +54,7 @@ export interface Bridge {
   close: () => Promise<void>;
 }
 
-/** GET /health body. */
+/** GET /health body for a caller with the bridge secret (anyone else gets `{ ok }` only). */
 export interface BridgeHealth {
   ok: boolean;
   state: "ok" | "ffmpeg-missing";
@@ -169,8 +169,8 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     return true;
   }
 
-  function authorize(req: IncomingMessage, url: URL): void {
-    if (!cfg.secret) return;
+  function authorized(req: IncomingMessage, url: URL): boolean {
+    if (!cfg.secret) return true;
     const header = req.headers.authorization ?? "";
     const given = header.startsWith("Bearer ")
       ? header.slice(7)
@@ -179,7 +179,11 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         : "";
     const a = Buffer.from(given);
     const b = Buffer.from(cfg.secret);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  function authorize(req: IncomingMessage, url: URL): void {
+    if (!authorized(req, url)) {
       throw new HttpError(401, "unauthorized", "missing or wrong bridge secret", {
         "WWW-Authenticate": 'Bearer realm="mass-class-bridge"',
       });
@@ -252,7 +256,9 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     }
     if (method === "GET" && url.pathname === "/health") {
       const h = health();
-      return json(res, h.ok ? 200 : 503, h);
+      // Liveness for anyone (a load balancer, a probe); the class list, states and
+      // errors only for the Worker: they name classes and their RTMP hosts.
+      return json(res, h.ok ? 200 : 503, authorized(req, url) ? h : { ok: h.ok });
     }
     if (parts[0] === "sessions" && parts.length === 2) {
       const classId = parts[1]!;
