@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestEndpoint, ingestPolicy } from "../protocol/ingest.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
@@ -66,6 +67,7 @@ describe("bridge media path (real ffmpeg + RTMP server)", () => {
       rtpPortMin: 42000,
       rtpPortMax: 42099,
       ice: {},
+      ingest: ingestPolicy("", ingestEndpoint(rtmp.rtmpUrl)),
       healthCallbackUrl: `http://127.0.0.1:${cbPort}/api/bridge/health`,
       healthCallbackSecret: "cb-secret",
       healthIntervalMs: 2000,

@@ -8,6 +8,7 @@ import { createSocket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestEndpoint, ingestPolicy } from "../protocol/ingest.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type Bridge, startBridge } from "./server.ts";
@@ -66,6 +67,7 @@ describe("prepared session: warm ffmpeg before the WHIP POST", () => {
       rtpPortMax: 43499,
       ice: {},
       warmTtlMs: TTL_MS,
+      ingest: ingestPolicy("", ingestEndpoint(`${spy.url}/x`)),
       log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });
   });
@@ -138,6 +140,7 @@ describe("WHIP POST that fails after warming", () => {
       rtpPortMax: 43599,
       ice: { portRange: [icePort, icePort] },
       warmTtlMs: TTL_MS,
+      ingest: ingestPolicy("", ingestEndpoint(`${spy.url}/x`)),
       log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });
     try {

@@ -2,9 +2,11 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RTCDtlsTransport } from "werift";
+import { type IngestPolicy, ingestPolicy, STREAM_ERRORS } from "../protocol/ingest.ts";
 import { CallsClient } from "../worker/media/calls-client.ts";
 import { type CallsPull, pullFromCalls } from "./calls-pull.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
+import { checkIngest, type LookupAll } from "./ingest.ts";
 import type { Logger } from "./log.ts";
 import { allocateFreeBlock, PortAllocator } from "./ports.ts";
 import { redactUrl } from "./redact.ts";
@@ -40,6 +42,13 @@ export interface BridgeConfig {
    * sees no publisher for this long is dropped, ffmpeg stopped (default 2 min).
    */
   warmTtlMs?: number;
+  /**
+   * Where streams may go (`BRIDGE_INGEST_HOSTS`, `BRIDGE_LOCAL_INGEST`); default: YouTube's
+   * ingest hosts only. Checked at `PUT /sessions` and again before every RTMP connect.
+   */
+  ingest?: IngestPolicy;
+  /** DNS lookup (all addresses) for the ingest check; tests inject one. */
+  lookup?: LookupAll;
   /** Cloudflare Calls app (production ingest: `POST /pull/:classId`). */
   calls?: { appId: string; appSecret: string; baseUrl?: string; stunUrl?: string };
   log: Logger;
@@ -93,6 +102,28 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   const pulls = new Map<string, CallsPull>();
   const calls = cfg.calls ? new CallsClient(cfg.calls) : null;
   const lastPushedState = new Map<string, string>();
+  const policy = cfg.ingest ?? ingestPolicy();
+  const ingestVerdict = async (rtmpUrl: string) => {
+    const v = await checkIngest(rtmpUrl, policy, cfg.lookup);
+    return v.ok ? { ok: true as const } : v;
+  };
+
+  /** Refuses a destination that is not allowed (400) or cannot be resolved (502). */
+  async function assertIngest(classId: string, rtmpUrl: string): Promise<void> {
+    const v = await ingestVerdict(rtmpUrl);
+    if (v.ok) return;
+    log("ingest.refused", {
+      classId,
+      rtmp: redactUrl(rtmpUrl),
+      category: v.category,
+      detail: v.detail,
+    });
+    throw new HttpError(
+      v.category === "ingest-not-allowed" ? 400 : 502,
+      v.category,
+      STREAM_ERRORS[v.category],
+    );
+  }
 
   const health = (): BridgeHealth => ({
     ok: cfg.ffmpeg !== null,
@@ -107,14 +138,15 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     classId: string,
     rtmpUrl: string,
   ): Promise<{ s: ClassSession; created: boolean }> {
+    if (!cfg.ffmpeg)
+      throw new HttpError(503, "ffmpeg-missing", "ffmpeg is not installed on the bridge");
+    const ffmpeg = cfg.ffmpeg;
+    await assertIngest(classId, rtmpUrl);
     const existing = sessions.get(classId) ?? (await creating.get(classId));
     if (existing) {
       existing.setRtmpUrl(rtmpUrl);
       return { s: existing, created: false };
     }
-    if (!cfg.ffmpeg)
-      throw new HttpError(503, "ffmpeg-missing", "ffmpeg is not installed on the bridge");
-    const ffmpeg = cfg.ffmpeg;
     const p = (async () => {
       const base = await allocateFreeBlock(ports);
       if (base === null) throw new HttpError(503, "no-ports", "RTP port range exhausted");
@@ -127,6 +159,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         stallMs: cfg.stallMs,
         fillerMaxMs: cfg.fillerMaxMs,
         backoffMaxMs: cfg.backoffMaxMs,
+        checkIngest: ingestVerdict,
       });
       try {
         await s.open();

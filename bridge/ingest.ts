@@ -1,0 +1,81 @@
+/**
+ * The bridge's own check of an RTMP destination, before every connection it makes
+ * (protocol/ingest.ts has the pure rules): the host must be allowed, and every address
+ * it resolves to must be public — a name on the allowlist can still be pointed at an
+ * internal address, and the Worker's check of the class settings cannot see that.
+ */
+import { lookup as dnsLookup } from "node:dns/promises";
+import {
+  addressCategory,
+  checkIngestUrl,
+  type IngestPolicy,
+  type IngestTarget,
+  type StreamErrorCategory,
+} from "../protocol/ingest.ts";
+
+/** `dns.lookup(host, { all: true })`; injectable for tests. */
+export type LookupAll = (host: string) => Promise<{ address: string; family: number }[]>;
+
+const systemLookup: LookupAll = (host) => dnsLookup(host, { all: true, verbatim: true });
+
+/** A destination the bridge may connect to: the addresses it was checked at. */
+export interface CheckedIngest {
+  target: IngestTarget;
+  /** Resolved public addresses (empty for the local ingest, which is not resolved). */
+  addresses: string[];
+  local: boolean;
+}
+
+/**
+ * Allowlist + resolution check. Refusals carry a teacher-safe category and, for the
+ * log only, the detail (which address, which category).
+ */
+export async function checkIngest(
+  url: string,
+  policy: IngestPolicy,
+  lookup: LookupAll = systemLookup,
+): Promise<
+  { ok: true; ingest: CheckedIngest } | { ok: false; category: StreamErrorCategory; detail: string }
+> {
+  const checked = checkIngestUrl(url, policy);
+  if (!checked.ok) return { ok: false, category: "ingest-not-allowed", detail: checked.reason };
+  const { target } = checked;
+  if (checked.local) return { ok: true, ingest: { target, addresses: [], local: true } };
+  const name = target.host.replace(/^\[|\]$/g, "");
+  let found: { address: string }[];
+  try {
+    found = await lookup(name);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "lookup-failed";
+    return {
+      ok: false,
+      category: code === "ENOTFOUND" ? "ingest-not-found" : "ingest-unreachable",
+      detail: code,
+    };
+  }
+  if (found.length === 0) return { ok: false, category: "ingest-not-found", detail: "no-address" };
+  for (const { address } of found) {
+    const category = addressCategory(address);
+    if (category !== null)
+      return { ok: false, category: "ingest-not-allowed", detail: `${category} address` };
+  }
+  return { ok: true, ingest: { target, addresses: found.map((f) => f.address), local: false } };
+}
+
+/**
+ * The category of an ffmpeg stderr line about its RTMP output, or null when the line says
+ * nothing a teacher can act on. The line itself goes to the log only.
+ */
+export function ffmpegLineCategory(line: string): StreamErrorCategory | null {
+  if (/connection refused/i.test(line)) return "ingest-refused";
+  if (/timed out|no route to host|network is unreachable|host is unreachable/i.test(line))
+    return "ingest-unreachable";
+  if (/failed to resolve|name or service not known|no address associated/i.test(line))
+    return "ingest-not-found";
+  if (/\b(tls|ssl|gnutls|certificate)\b/i.test(line)) return "ingest-tls-failed";
+  if (/server error|unauthori[sz]ed|badname|publish\.(rejected|denied)|forbidden/i.test(line))
+    return "stream-key-rejected";
+  if (/broken pipe|connection reset|end of file|i\/o error|input\/output error/i.test(line))
+    return "ingest-closed";
+  return null;
+}
