@@ -61,21 +61,3 @@ export async function checkIngest(
   }
   return { ok: true, ingest: { target, addresses: found.map((f) => f.address), local: false } };
 }
-
-/**
- * The category of an ffmpeg stderr line about its RTMP output, or null when the line says
- * nothing a teacher can act on. The line itself goes to the log only.
- */
-export function ffmpegLineCategory(line: string): StreamErrorCategory | null {
-  if (/connection refused/i.test(line)) return "ingest-refused";
-  if (/timed out|no route to host|network is unreachable|host is unreachable/i.test(line))
-    return "ingest-unreachable";
-  if (/failed to resolve|name or service not known|no address associated/i.test(line))
-    return "ingest-not-found";
-  if (/\b(tls|ssl|gnutls|certificate)\b/i.test(line)) return "ingest-tls-failed";
-  if (/server error|unauthori[sz]ed|badname|publish\.(rejected|denied)|forbidden/i.test(line))
-    return "stream-key-rejected";
-  if (/broken pipe|connection reset|end of file|i\/o error|input\/output error/i.test(line))
-    return "ingest-closed";
-  return null;
-}

@@ -103,10 +103,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   const calls = cfg.calls ? new CallsClient(cfg.calls) : null;
   const lastPushedState = new Map<string, string>();
   const policy = cfg.ingest ?? ingestPolicy();
-  const ingestVerdict = async (rtmpUrl: string) => {
-    const v = await checkIngest(rtmpUrl, policy, cfg.lookup);
-    return v.ok ? { ok: true as const } : v;
-  };
+  const ingestVerdict = (rtmpUrl: string) => checkIngest(rtmpUrl, policy, cfg.lookup);
 
   /** Refuses a destination that is not allowed (400) or cannot be resolved (502). */
   async function assertIngest(classId: string, rtmpUrl: string): Promise<void> {

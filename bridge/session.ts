@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { STREAM_ERRORS, type StreamErrorCategory } from "../protocol/ingest.ts";
 import { type FfmpegInfo, type FfmpegProcess, spawnFfmpeg } from "./ffmpeg.ts";
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnitsInPayload, parseSps, type SpsInfo } from "./h264.ts";
-import { ffmpegLineCategory } from "./ingest.ts";
+import type { CheckedIngest } from "./ingest.ts";
 import type { Logger } from "./log.ts";
 import { initialPliState, onKeyframe, onPliSent, type PliState, pliDue } from "./pli-scheduler.ts";
 import { redactText, redactUrl, urlSecrets } from "./redact.ts";
+import { type RtmpRelay, startRtmpRelay } from "./rtmp-relay.ts";
 import {
   OutputTrack,
   parseRtpHeader,
@@ -57,15 +58,16 @@ export interface SessionOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   /**
-   * Checked before every start of the output ffmpeg (which connects to the URL):
-   * allowlist + resolved addresses (ingest.ts). Default: allow (tests of the session alone).
+   * Allowlist + resolved addresses (ingest.ts `checkIngest`): asked before every start of
+   * the output ffmpeg, and again by its RTMP relay when it connects, which then connects
+   * to the addresses this approved.
    */
-  checkIngest?: (url: string) => Promise<IngestVerdict>;
+  checkIngest: (url: string) => Promise<IngestVerdict>;
 }
 
 /** What {@link SessionOptions.checkIngest} answers. */
 export type IngestVerdict =
-  | { ok: true }
+  | { ok: true; ingest: CheckedIngest }
   | { ok: false; category: StreamErrorCategory; detail: string };
 
 /** The teacher's side as the session sees it (implemented by the WHIP publisher). */
@@ -207,7 +209,7 @@ export class ClassSession {
       slateText: opts.slateText ?? "Teacher reconnecting...",
       backoffInitialMs: opts.backoffInitialMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs ?? 10_000,
-      checkIngest: opts.checkIngest ?? (async () => ({ ok: true })),
+      checkIngest: opts.checkIngest,
     };
     this.#video.shareClockOffsets(this.#audio);
     this.#tmpDir = mkdtempSync(join(tmpdir(), "mc-bridge-"));
@@ -592,6 +594,42 @@ export class ClassSession {
       this.#scheduleRestart(0);
       return;
     }
+    // ffmpeg publishes to a loopback relay that holds the real URL: the stream key is
+    // never in ffmpeg's argv (world-readable in /proc/<pid>/cmdline).
+    let relay: RtmpRelay;
+    try {
+      relay = await startRtmpRelay({
+        target: rtmpUrl,
+        check: () => this.#opts.checkIngest(rtmpUrl),
+        // On air again: an old failure no longer applies.
+        onPublished: () => {
+          this.#lastError = null;
+        },
+        onFailure: (category, detail) => {
+          this.#lastError = STREAM_ERRORS[category];
+          this.#opts.log("rtmp.failed", {
+            classId: this.classId,
+            rtmp: redactUrl(rtmpUrl),
+            category,
+            detail,
+          });
+        },
+      });
+    } catch (err) {
+      this.#outputStarting = false;
+      this.#lastError = STREAM_ERRORS["encoder-failed"];
+      this.#opts.log("rtmp.relay-failed", {
+        classId: this.classId,
+        message: err instanceof Error ? err.message : String(err),
+      });
+      this.#scheduleRestart(0);
+      return;
+    }
+    if (this.#closed) {
+      relay.close();
+      this.#outputStarting = false;
+      return;
+    }
     const sdpPath = join(this.#tmpDir, "input.sdp");
     writeFileSync(
       sdpPath,
@@ -657,17 +695,15 @@ export class ClassSession {
       "pipe:1",
       "-f",
       "flv",
-      rtmpUrl,
+      relay.url,
     ];
     const startedAt = Date.now();
-    // ffmpeg's debug log prints the key without the URL around it, too.
+    // ffmpeg never sees the key now, but its log stays redacted like any URL.
     const secrets = [rtmpUrl, ...urlSecrets(rtmpUrl)];
     const proc = spawnFfmpeg(f.path, args, {
       redact: (s) => redactText(s, secrets),
       onStderr: (line) => {
         if (process.env.BRIDGE_TRACE_FFMPEG) this.#opts.log("ffmpeg.trace", { line });
-        const category = ffmpegLineCategory(line);
-        if (category) this.#lastError = STREAM_ERRORS[category];
       },
       onStdout: (chunk) => this.#onProgress(chunk),
     });
@@ -681,6 +717,7 @@ export class ClassSession {
     this.markStartup(null, "ffmpegSpawned", startedAt);
     this.#opts.log("ffmpeg.start", { classId: this.classId, rtmp: this.rtmp, pid: proc.child.pid });
     const { code, signal } = await proc.exited;
+    relay.close();
     if (this.#output === proc) this.#output = null;
     this.#outputReady = false;
     this.#outputStartedAt = null;
@@ -765,7 +802,6 @@ export class ClassSession {
         this.#lastProgressAt = now;
         if (this.#streamStartedAt === null) {
           this.#streamStartedAt = now;
-          this.#lastError = null; // on air again: an old failure no longer applies
           this.markStartup(null, "firstOutput", now);
           this.#opts.log("ffmpeg.first-output", {
             classId: this.classId,
