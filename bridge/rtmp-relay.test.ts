@@ -3,9 +3,12 @@
  * point 23): chunk/AMF0 round trips (pure), then a real ffmpeg publishing through it to
  * the local RTMP server, which only accepts the right key.
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestEndpoint, ingestPolicy, type StreamErrorCategory } from "../protocol/ingest.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
@@ -230,6 +233,57 @@ describe("RTMP relay with a real ffmpeg and RTMP server", () => {
       expect(connections).toBe(0);
     } finally {
       spy.close();
+    }
+  }, 30_000);
+
+  it("checks the ingest's TLS certificate for rtmps (a self-signed one is refused)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mc-relay-tls-"));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    let sessions = 0;
+    const tls = createTlsServer(
+      { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+      (s) => {
+        sessions++;
+        s.destroy();
+      },
+    );
+    tls.on("tlsClientError", () => {});
+    await new Promise<void>((r) => tls.listen(0, "127.0.0.1", () => r()));
+    const port = (tls.address() as { port: number }).port;
+    const url = `rtmps://127.0.0.1:${port}/live/k`;
+    const failures: StreamErrorCategory[] = [];
+    const relay = await startRtmpRelay({
+      target: url,
+      check: () => checkIngest(url, ingestPolicy("", `127.0.0.1:${port}`)),
+      onFailure: (c) => failures.push(c),
+    });
+    try {
+      expect(await publish(relay.url, () => {})).not.toBe(0);
+      expect(failures).toEqual(["ingest-tls-failed"]);
+      expect(sessions).toBe(0);
+    } finally {
+      relay.close();
+      tls.close();
     }
   }, 30_000);
 });
