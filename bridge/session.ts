@@ -625,7 +625,7 @@ export class ClassSession {
       this.#scheduleRestart(0);
       return;
     }
-    if (this.#closed) {
+    if (this.#closed || this.#ended) {
       relay.close();
       this.#outputStarting = false;
       return;
