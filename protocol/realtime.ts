@@ -458,6 +458,7 @@ export interface StreamHealth {
   restarts: number;
   /** Epoch ms the RTMP publish started, or null. */
   streamStartedAt: number | null;
+  /** Why the stream last failed: a `STREAM_ERRORS` text (protocol/ingest.ts), or null. */
   lastError: string | null;
   /** When the bridge measured this (epoch ms). */
   at: number;

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
+import { teacherStreamError } from "../../protocol/ingest.ts";
 import { timingSafeEqual } from "../auth/crypto.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
@@ -46,6 +47,9 @@ export const bridgeRoutes = new Hono<AppEnv>().post("/health", async (c) => {
     throw new ApiError(401, "unauthenticated", "Bridge secret required.");
   }
   const { classId, type: _type, ...health } = await readJson(c, BridgeHealthBody);
+  // Teachers see error categories only: a raw connection error ("refused" vs "timed
+  // out") would turn the stream settings into a port scanner's oracle.
+  health.lastError = teacherStreamError(health.lastError);
   await classroomRoot(c.env, classId).reportStreamHealth(classId, health);
   return c.body(null, 204);
 });
