@@ -696,6 +696,21 @@ export class RootCore {
     return true;
   }
 
+  /**
+   * Remove every message of `userId`: from the global channel and the pin here, from each
+   * section's history in its shard, and from every client's view (`chat.purged`).
+   */
+  private purge(fx: RootEffect[], userId: string, now: number): void {
+    const d = this.durable;
+    d.global = d.global.filter((x) => x.from.id !== userId);
+    if (d.pinned?.from.id === userId) d.pinned = null;
+    // Every section, also those nobody is in now: a later snapshot must not bring them back.
+    for (const sectionId of this.loads.keys())
+      if (sectionId !== STAFF_SECTION)
+        fx.push({ kind: "control", sectionId, control: { kind: "purge", userId } });
+    this.emit(fx, (seq, at) => ({ type: "chat.purged", seq, at, userId }), now);
+  }
+
   /** Close every socket of `userId` in this class (access revoked) and drop their pending admissions. */
   kickUser(userId: string, code: number, reason: string, now: number): RootEffect[] {
     // Targets first: a socket whose join is not reported yet lives only in a reservation.
@@ -845,7 +860,12 @@ export class RootCore {
           { kind: "persist" },
           { kind: "staff", frame: this.modState(now) },
         );
-        audit("mod.ban", m.userId, { reason: m.reason ?? null });
+        if (m.purge) this.purge(fx, m.userId, now);
+        audit(
+          "mod.ban",
+          m.userId,
+          m.purge ? { reason: m.reason ?? null, purge: true } : { reason: m.reason ?? null },
+        );
         break;
       }
       case "mod.unban": {

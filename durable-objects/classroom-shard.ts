@@ -395,6 +395,12 @@ export class ClassroomShard extends DurableObject<Env> {
         case "forget":
           this.sql.exec("DELETE FROM section_log WHERE id = ?", fx.messageId);
           break;
+        case "forgetUser":
+          this.sql.exec(
+            "DELETE FROM section_log WHERE json_extract(message, '$.from.id') = ?",
+            fx.userId,
+          );
+          break;
         case "interactive":
           this.report.interactive ??= emptyInteractive();
           addCommand(this.report.interactive, fx.who, fx.command, Date.now());

@@ -99,6 +99,8 @@ export type ShardControl =
   | { kind: "kick"; userId: string; code: number; reason: string }
   /** Delete a section message (if it is in this section). */
   | { kind: "delete"; messageId: string }
+  /** Remove every stored section message of a user (ban with purge; clients got `chat.purged`). */
+  | { kind: "purge"; userId: string }
   /** Whether staff watch this section (relay its frames upstream); `v` orders these (newest wins). */
   | { kind: "watch"; on: boolean; v?: number }
   /** Staff shard: frames of a watched section, for the sockets watching it. */

@@ -56,6 +56,8 @@ export type ShardEffect =
   | { kind: "rulesChanged" }
   /** A section message was deleted: drop it from the stored history. */
   | { kind: "forget"; messageId: string }
+  /** Drop every stored message of `userId` from the section history. */
+  | { kind: "forgetUser"; userId: string }
   /** A student's poll answer, hand or question for the next report (interactive-shard.ts). */
   | { kind: "interactive"; who: Author; command: StudentCommand };
 
@@ -387,6 +389,8 @@ export class ShardCore {
           },
         ];
       }
+      case "purge":
+        return [{ kind: "forgetUser", userId: c.userId }];
       case "watch":
         this.setWatched(c.on, c.v ?? 0);
         return [];

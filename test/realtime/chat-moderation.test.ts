@@ -2,6 +2,7 @@
  * Chat and moderation defects found in outside use (issue 12): the section watch race,
  * time-outs lost to a resync, the strike rule, and "ban and remove their messages".
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signUp } from "../helpers.ts";
@@ -89,5 +90,56 @@ describe("chat and moderation races", { timeout: 30_000 }, () => {
     s.send({ type: "chat.send", text: "sorry", rid: "last" });
     expect(await s.next("section.message", (m) => m.message.rid === "last")).toBeTruthy();
     for (const x of [t, s]) x.close();
+  });
+
+  it("bans and removes the user's earlier messages for everyone, now and in later snapshots", async () => {
+    const { classId, teacher } = await createClass();
+    const t = await open(classId, teacher.client.cookie);
+    const troll = await signUp("student", "Troll");
+    const bad = await open(classId, troll.client.cookie);
+    const ben = await open(classId, (await signUp("student", "Ben")).client.cookie);
+    await ben.next("section.snapshot");
+    t.send({ type: "section.watch", sectionId: "s1" });
+    await t.next("section.snapshot");
+    bad.send({ type: "chat.send", text: "spam one" });
+    bad.send({ type: "chat.send", text: "spam two" });
+    ben.send({ type: "chat.send", text: "a real question" });
+    for (let i = 0; i < 3; i++) await ben.next("section.message");
+    for (let i = 0; i < 3; i++) await t.next("section.message");
+
+    t.send({ type: "mod.ban", userId: troll.id, reason: "spam", purge: true });
+    expect((await bad.waitClose()).code).toBe(4003);
+    for (const s of [ben, t])
+      expect(await s.next("chat.purged")).toMatchObject({ userId: troll.id });
+    // Someone arriving later, and a staff socket watching again, no longer see them.
+    const late = await open(classId, (await signUp("student", "Late")).client.cookie);
+    const snap = await late.next("section.snapshot");
+    expect(snap.sectionId).toBe("s1");
+    expect(snap.messages.map((m) => m.text)).toEqual(["a real question"]);
+    t.send({ type: "section.watch", sectionId: null });
+    t.send({ type: "section.watch", sectionId: "s1" });
+    expect((await t.next("section.snapshot")).messages.map((m) => m.text)).toEqual([
+      "a real question",
+    ]);
+    // A plain ban keeps the messages (the choice is the moderator's).
+    const meh = await signUp("student", "Meh");
+    const m = await open(classId, meh.client.cookie);
+    m.send({ type: "chat.send", text: "borderline" });
+    await m.next("section.message", (f) => f.message.text === "borderline");
+    t.send({ type: "mod.ban", userId: meh.id });
+    expect((await m.waitClose()).code).toBe(4003);
+    await sleep(300);
+    expect(late.all("chat.purged")).toHaveLength(0);
+    await runDurableObjectAlarm(rootOf(classId));
+    const { results } = await env.DB.prepare(
+      "SELECT action, detail FROM audit_log WHERE class_id = ? AND action = 'mod.ban' ORDER BY id",
+    )
+      .bind(classId)
+      .all<{ action: string; detail: string }>();
+    expect(results.map((r) => JSON.parse(r.detail))).toEqual([
+      { reason: "spam", purge: true },
+      { reason: null },
+    ]);
+    for (const x of [t, ben, late]) x.close();
   });
 });
