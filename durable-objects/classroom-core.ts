@@ -704,11 +704,19 @@ export class RootCore {
     const d = this.durable;
     d.global = d.global.filter((x) => x.from.id !== userId);
     if (d.pinned?.from.id === userId) d.pinned = null;
-    // Every section, also those nobody is in now: a later snapshot must not bring them back.
-    for (const sectionId of this.loads.keys())
-      if (sectionId !== STAFF_SECTION)
-        fx.push({ kind: "control", sectionId, control: { kind: "purge", userId } });
+    // Also sections nobody is in now: a later snapshot must not bring them back.
+    this.toEverySection(fx, { kind: "purge", userId });
     this.emit(fx, (seq, at) => ({ type: "chat.purged", seq, at, userId }), now);
+  }
+
+  /**
+   * Send `control` to every student section the class ever opened, not only those the last
+   * reports call occupied: a section's socket count can lag its sockets (a report still on
+   * its way), and a time-out that skips the section a student is in is not enforced.
+   */
+  private toEverySection(fx: RootEffect[], control: ShardControl): void {
+    for (const sectionId of this.loads.keys())
+      if (sectionId !== STAFF_SECTION) fx.push({ kind: "control", sectionId, control });
   }
 
   /** Close every socket of `userId` in this class (access revoked) and drop their pending admissions. */
@@ -839,11 +847,8 @@ export class RootCore {
           version: this.bumpRules(),
         };
         if (m.reason) control.reason = m.reason;
-        fx.push(
-          { kind: "control", sectionId: ALL, control },
-          { kind: "persist" },
-          { kind: "staff", frame: this.modState(now) },
-        );
+        this.toEverySection(fx, control);
+        fx.push({ kind: "persist" }, { kind: "staff", frame: this.modState(now) });
         audit("mod.timeout", m.userId, { seconds: m.seconds, reason: m.reason ?? null });
         break;
       }

@@ -84,6 +84,8 @@ export class ClassroomShard extends DurableObject<Env> {
   /** When the last report flush started (the window is measured from it). */
   private lastReportAt = 0;
   private reportFailures = 0;
+  /** Whether a report RPC is awaiting the root's answer. */
+  private reportInFlight = false;
   /** Sockets this instance already counted as gone (close and error can both fire). */
   private readonly gone = new WeakSet<WebSocket>();
   private readonly guards = new WeakMap<WebSocket, ConnGuard>();
@@ -529,6 +531,11 @@ export class ClassroomShard extends DurableObject<Env> {
   private async flushReport(): Promise<void> {
     this.reportTimer = null;
     if (!this.reportDirty || !this.classId) return;
+    // One report in flight at a time: two could reach the root out of order, and an older
+    // socket count landing last makes the root think an occupied section is empty (then
+    // it stops sending that section anything). The next one goes when this one is answered.
+    if (this.reportInFlight) return;
+    this.reportInFlight = true;
     this.lastReportAt = Date.now();
     const r = this.report;
     r.sockets = this.openSockets();
@@ -538,7 +545,10 @@ export class ClassroomShard extends DurableObject<Env> {
     try {
       await this.root().report(this.classId, r);
       this.reportFailures = 0;
+      this.reportInFlight = false;
+      if (this.reportDirty) this.markReport();
     } catch (err) {
+      this.reportInFlight = false;
       console.error(JSON.stringify({ event: "report_failed", message: String(err) }));
       // Keep what matters (attendance, commands) under a size cap and retry until the root
       // is back (a deploy or restart can take seconds); relays are dropped.
