@@ -364,6 +364,51 @@ describe("RootCore sessions and attendance", () => {
   });
 });
 
+describe("RootCore versions of what reaches shards by two paths", () => {
+  it("versions the rules with every time-out and settings change", () => {
+    const c = core();
+    expect(c.rules(T0).version).toBe(0);
+    // s2's last report said empty (its new socket's join still on the way): it is told too.
+    c.report(report("s1", { sockets: 1 }), T0);
+    c.report(report("s2", { sockets: 0 }), T0);
+    c.report(report("staff", { sockets: 1 }), T0);
+    const fx = c.command(
+      { by: teacher, message: { type: "mod.timeout", userId: "u1", seconds: 10 } },
+      T0,
+    );
+    const control = { kind: "timeout", userId: "u1", until: T0 + 10_000, version: 1 };
+    expect(fx.filter((x) => x.kind === "control")).toEqual([
+      { kind: "control", sectionId: "s1", control },
+      { kind: "control", sectionId: "s2", control },
+    ]);
+    c.command({ by: teacher, message: { type: "settings.update", slowModeSec: 10 } }, T0);
+    expect(c.rules(T0)).toMatchObject({
+      version: 2,
+      slowModeSec: 10,
+      timeouts: { u1: T0 + 10_000 },
+    });
+  });
+
+  it("applies the staff shard's watch sets in stamp order and versions the shards' news", () => {
+    const c = core();
+    c.report(report("s1", { sockets: 1 }), T0);
+    c.report(report("s2", { sockets: 1 }), T0);
+    const controls = (fx: ReturnType<RootCore["setWatching"]>) =>
+      fx.flatMap((x) => (x.kind === "control" ? [[x.sectionId, x.control]] : []));
+    expect(controls(c.setWatching(["s1"], 10))).toEqual([
+      ["s1", { kind: "watch", on: true, v: 1 }],
+    ]);
+    // The same set again (its report after the direct RPC) and an older one change nothing.
+    expect(c.setWatching(["s1"], 10)).toEqual([]);
+    expect(c.setWatching([], 9)).toEqual([]);
+    expect(c.watching.has("s1")).toBe(true);
+    expect(controls(c.setWatching(["s2"], 11))).toEqual([
+      ["s2", { kind: "watch", on: true, v: 2 }],
+      ["s1", { kind: "watch", on: false, v: 2 }],
+    ]);
+  });
+});
+
 describe("RootCore slides and whiteboard", () => {
   const deck = { id: "deckAAAAAAAAAAAAAAAA", name: "Cells", pageCount: 2, pageType: "image/png" };
 

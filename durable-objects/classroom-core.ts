@@ -76,6 +76,15 @@ export interface RootDurable {
   /** Sections some staff socket watches (kept so relays survive a root restart). */
   watching?: string[];
   /**
+   * Versions that order what reaches shards by more than one path (a control delivery, a
+   * sync answer, a direct watch): a shard keeps the newest it saw. `watchSeq` is the staff
+   * shard's stamp of the last watch set applied (older sets arriving late are ignored).
+   * Optional: state saved before they existed lacks them.
+   */
+  rulesVersion?: number;
+  watchVersion?: number;
+  watchSeq?: number;
+  /**
    * userId → class role, for users last admitted as teacher or moderator: staff cannot be
    * banned or timed out. Optional: state saved before it existed lacks it.
    */
@@ -364,7 +373,14 @@ export class RootCore {
       linkPolicy: this.durable.settings.linkPolicy,
       blockedWords: this.durable.blockedWords,
       timeouts: { ...this.durable.timeouts },
+      version: this.durable.rulesVersion ?? 0,
     };
+  }
+
+  /** The rules changed: a new version, so shards can tell them from older copies. */
+  private bumpRules(): number {
+    this.durable.rulesVersion = (this.durable.rulesVersion ?? 0) + 1;
+    return this.durable.rulesVersion;
   }
 
   private pruneTimeouts(now: number): void {
@@ -623,18 +639,35 @@ export class RootCore {
         control: { kind: "relay", sectionId: r.sectionId, frames: r.relay },
       });
     }
-    if (r.watching && r.sectionId === STAFF_SECTION) {
-      const next = new Set(r.watching);
-      for (const s of next)
-        if (!this.watching.has(s) && this.loads.has(s))
-          fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: true } });
-      for (const s of this.watching)
-        if (!next.has(s))
-          fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: false } });
-      this.watching = next;
-      this.durable.watching = [...next];
-      fx.push({ kind: "persist" });
+    if (r.watching && r.sectionId === STAFF_SECTION)
+      fx.push(...this.setWatching(r.watching, r.watchingSeq));
+    return fx;
+  }
+
+  /**
+   * The staff shard's set of watched sections, stamped `seq` (increasing per change): tell
+   * the sections that start or stop being watched. A set older than the last one applied
+   * (a report overtaken by a direct `watch` RPC) changes nothing.
+   */
+  setWatching(sections: string[], seq?: number): RootEffect[] {
+    const d = this.durable;
+    if (seq !== undefined) {
+      if (seq <= (d.watchSeq ?? 0)) return [];
+      d.watchSeq = seq;
     }
+    const fx: RootEffect[] = [{ kind: "persist" }];
+    const next = new Set(sections);
+    const changed = [...next].filter((s) => !this.watching.has(s) && this.loads.has(s));
+    const stopped = [...this.watching].filter((s) => !next.has(s));
+    if (changed.length + stopped.length > 0) d.watchVersion = (d.watchVersion ?? 0) + 1;
+    const v = d.watchVersion ?? 0;
+    for (const s of changed)
+      fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: true, v } });
+    for (const s of stopped)
+      fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: false, v } });
+    this.watching = next;
+    d.watchVersion = v;
+    d.watching = [...next];
     return fx;
   }
 
@@ -661,6 +694,29 @@ export class RootCore {
       },
     });
     return true;
+  }
+
+  /**
+   * Remove every message of `userId`: from the global channel and the pin here, from each
+   * section's history in its shard, and from every client's view (`chat.purged`).
+   */
+  private purge(fx: RootEffect[], userId: string, now: number): void {
+    const d = this.durable;
+    d.global = d.global.filter((x) => x.from.id !== userId);
+    if (d.pinned?.from.id === userId) d.pinned = null;
+    // Also sections nobody is in now: a later snapshot must not bring them back.
+    this.toEverySection(fx, { kind: "purge", userId });
+    this.emit(fx, (seq, at) => ({ type: "chat.purged", seq, at, userId }), now);
+  }
+
+  /**
+   * Send `control` to every student section the class ever opened, not only those the last
+   * reports call occupied: a section's socket count can lag its sockets (a report still on
+   * its way), and a time-out that skips the section a student is in is not enforced.
+   */
+  private toEverySection(fx: RootEffect[], control: ShardControl): void {
+    for (const sectionId of this.loads.keys())
+      if (sectionId !== STAFF_SECTION) fx.push({ kind: "control", sectionId, control });
   }
 
   /** Close every socket of `userId` in this class (access revoked) and drop their pending admissions. */
@@ -784,13 +840,15 @@ export class RootCore {
         if (this.refuseStaffTarget(fx, by, m.type, m.userId)) break;
         const until = now + m.seconds * 1000;
         d.timeouts[m.userId] = until;
-        const control: ShardControl = { kind: "timeout", userId: m.userId, until };
+        const control: ShardControl = {
+          kind: "timeout",
+          userId: m.userId,
+          until,
+          version: this.bumpRules(),
+        };
         if (m.reason) control.reason = m.reason;
-        fx.push(
-          { kind: "control", sectionId: ALL, control },
-          { kind: "persist" },
-          { kind: "staff", frame: this.modState(now) },
-        );
+        this.toEverySection(fx, control);
+        fx.push({ kind: "persist" }, { kind: "staff", frame: this.modState(now) });
         audit("mod.timeout", m.userId, { seconds: m.seconds, reason: m.reason ?? null });
         break;
       }
@@ -807,7 +865,12 @@ export class RootCore {
           { kind: "persist" },
           { kind: "staff", frame: this.modState(now) },
         );
-        audit("mod.ban", m.userId, { reason: m.reason ?? null });
+        if (m.purge) this.purge(fx, m.userId, now);
+        audit(
+          "mod.ban",
+          m.userId,
+          m.purge ? { reason: m.reason ?? null, purge: true } : { reason: m.reason ?? null },
+        );
         break;
       }
       case "mod.unban": {
@@ -832,6 +895,7 @@ export class RootCore {
         }
         if (m.blockedWords)
           d.blockedWords = [...new Set(m.blockedWords.map((w) => w.toLowerCase()))];
+        this.bumpRules();
         fx.push(
           { kind: "control", sectionId: ALL, control: { kind: "rules", rules: this.rules(now) } },
           { kind: "persist" },

@@ -20,13 +20,23 @@ import {
   type ShardLoad,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
-import type { Admission, AdmitResult, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
+import type {
+  Admission,
+  AdmitResult,
+  ShardControl,
+  ShardDelivery,
+  ShardReport,
+  SyncResult,
+} from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 
 /** Events kept for resume. */
 export const LOG_SIZE = 1000;
 /** Root → shard flush window, ms. */
 export const DELIVERY_MS = 50;
+/** Times a failed delivery's controls are sent again, the n-th after n × CONTROL_RETRY_MS. */
+const CONTROL_RETRIES = 5;
+const CONTROL_RETRY_MS = 200;
 /** D1 flush delay for attendance/audit/session rows, ms. */
 export const D1_FLUSH_MS = 10_000;
 /** Rows per D1 batch. */
@@ -41,6 +51,8 @@ export class Classroom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private boardStorage!: BoardStorage;
   private readonly outbox = new Map<string, ShardDelivery>();
+  /** Sections whose last deliveries failed, and how many times in a row (controls are retried). */
+  private readonly controlRetries = new Map<string, number>();
   private deliveryTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the last delivery started (the window is measured from it). */
   private lastDeliveryAt = 0;
@@ -167,6 +179,7 @@ export class Classroom extends DurableObject<Env> {
       frames,
       rules: this.core.rules(now),
       watched: this.core.watching.has(sectionId),
+      watchVersion: this.core.durable.watchVersion ?? 0,
       staff: staff
         ? [
             JSON.stringify(this.core.modState(now)),
@@ -181,6 +194,17 @@ export class Classroom extends DurableObject<Env> {
   async report(classId: string, r: ShardReport): Promise<void> {
     this.bind(classId);
     this.apply(this.core.report(r, Date.now()));
+  }
+
+  /**
+   * Staff shard: the sections its sockets watch now, stamped `seq`. Answers the watch
+   * version, which the staff shard hands to a newly watched section with its snapshot
+   * request, so that section relays from the snapshot on (no message falls between).
+   */
+  async watch(classId: string, sections: string[], seq: number): Promise<number> {
+    this.bind(classId);
+    this.apply(this.core.setWatching(sections, seq));
+    return this.core.durable.watchVersion ?? 0;
   }
 
   /**
@@ -441,14 +465,31 @@ export class Classroom extends DurableObject<Env> {
           const ns = shardNamespace(this.env, this.core.loads.get(sectionId)?.host);
           const stub = ns.get(ns.idFromName(shardName(classId, sectionId)));
           await stub.deliver(delivery);
+          this.controlRetries.delete(sectionId);
         } catch (err) {
-          // Lost frames are recovered by clients: they see a seq gap and resync.
+          // Lost frames are recovered by clients: they see a seq gap and resync. Controls
+          // (time-outs, kicks, rules) are not, so they go out again with the next delivery
+          // (a shard being restarted refuses RPCs for a moment); versions make a repeat harmless.
           console.error(
             JSON.stringify({ event: "delivery_failed", sectionId, message: String(err) }),
           );
+          this.requeueControls(sectionId, delivery.control);
         }
       }),
     );
+  }
+
+  /** Put controls whose delivery failed back in front of the queue, a few times at most. */
+  private requeueControls(sectionId: string, control: ShardControl[]): void {
+    const tries = (this.controlRetries.get(sectionId) ?? 0) + 1;
+    if (control.length === 0 || tries > CONTROL_RETRIES) {
+      this.controlRetries.delete(sectionId);
+      return;
+    }
+    this.controlRetries.set(sectionId, tries);
+    this.queue(sectionId).control.unshift(...control);
+    if (!this.deliveryTimer)
+      this.deliveryTimer = setTimeout(() => void this.deliver(), CONTROL_RETRY_MS * tries);
   }
 
   private schedulePresence(): void {

@@ -56,6 +56,8 @@ export type ShardEffect =
   | { kind: "rulesChanged" }
   /** A section message was deleted: drop it from the stored history. */
   | { kind: "forget"; messageId: string }
+  /** Drop every stored message of `userId` from the section history. */
+  | { kind: "forgetUser"; userId: string }
   /** A student's poll answer, hand or question for the next report (interactive-shard.ts). */
   | { kind: "interactive"; who: Author; command: StudentCommand };
 
@@ -141,7 +143,10 @@ export function requeueReport(failed: ShardReport, next: ShardReport): StaffComm
     requeueInteractive(failed.interactive, next.interactive);
   }
   // Without a newer one, the failed watch set is still the one to send.
-  if (failed.watching && !next.watching) next.watching = failed.watching;
+  if (failed.watching && !next.watching) {
+    next.watching = failed.watching;
+    if (failed.watchingSeq !== undefined) next.watchingSeq = failed.watchingSeq;
+  }
   let over = next.joins.length + next.leaves.length - REPORT_KEEP.attendance;
   if (over > 0) {
     // Oldest first (joins before leaves: a lost leave costs more attendance than a lost join).
@@ -193,8 +198,9 @@ export class ShardCore {
   /** Per-section message counter (`sseq`). */
   sseq: number;
   rules: ChatRules;
-  /** Whether staff are watching this section. */
+  /** Whether staff are watching this section, and the version of that news (newest wins). */
   watched = false;
+  watchedV = 0;
   /** Chat limiter state per user; the shell loads it from storage by user id (survives reconnects and hibernation). */
   readonly chatUsers = new Map<string, ChatUserState>();
   /** Interactive-command token bucket per user (memory only: a hibernation reset just forgives). */
@@ -348,13 +354,20 @@ export class ShardCore {
   onControl(c: ShardControl): ShardEffect[] {
     switch (c.kind) {
       case "rules":
-        this.rules = c.rules;
-        return [{ kind: "rulesChanged" }];
+        return this.adoptRules(c.rules) ? [{ kind: "rulesChanged" }] : [];
       case "timeout": {
-        this.rules = { ...this.rules, timeouts: { ...this.rules.timeouts, [c.userId]: c.until } };
         const frame: ServerMessage = { type: "sanction.applied", kind: "timeout", until: c.until };
         if (c.reason) frame.reason = c.reason;
-        return [{ kind: "rulesChanged" }, { kind: "toUser", userId: c.userId, frame }];
+        const tell: ShardEffect = { kind: "toUser", userId: c.userId, frame };
+        // Rules of this version or newer already hold this time-out (or its end): just tell.
+        if (c.version !== undefined && c.version <= (this.rules.version ?? 0)) return [tell];
+        const rules: ChatRules = {
+          ...this.rules,
+          timeouts: { ...this.rules.timeouts, [c.userId]: c.until },
+        };
+        if (c.version !== undefined) rules.version = c.version;
+        this.rules = rules;
+        return [{ kind: "rulesChanged" }, tell];
       }
       case "notify":
         return [{ kind: "toUser", userId: c.userId, frame: c.frame }];
@@ -376,14 +389,52 @@ export class ShardCore {
           },
         ];
       }
+      case "purge":
+        return [{ kind: "forgetUser", userId: c.userId }];
       case "watch":
-        this.watched = c.on;
+        this.setWatched(c.on, c.v ?? 0);
         return [];
       case "relay":
         return [{ kind: "relay", sectionId: c.sectionId, frames: c.frames }];
       default:
         return c satisfies never;
     }
+  }
+
+  /**
+   * Take the root's rules unless this shard already holds a newer version (a sync answer
+   * computed before a time-out can arrive after the time-out's control). Returns whether
+   * the rules changed.
+   */
+  adoptRules(rules: ChatRules): boolean {
+    if ((rules.version ?? 0) < (this.rules.version ?? 0)) return false;
+    if (JSON.stringify(rules) === JSON.stringify(this.rules)) return false;
+    this.rules = rules;
+    return true;
+  }
+
+  /**
+   * The `sanction.applied` frame for `userId` if they are timed out at `now` (sent on
+   * connect and resync, so a reconnected or reloaded student still learns it).
+   */
+  timeoutNotice(userId: string, now: number): ServerMessage | null {
+    const until = this.rules.timeouts[userId];
+    return until !== undefined && until > now
+      ? { type: "sanction.applied", kind: "timeout", until }
+      : null;
+  }
+
+  /**
+   * Whether staff watch this section, as of watch version `v`: news older than what this
+   * shard already knows (a delivery overtaken by a direct watch or a sync) is ignored.
+   * Returns whether anything changed.
+   */
+  setWatched(on: boolean, v: number): boolean {
+    if (v < this.watchedV) return false;
+    const changed = on !== this.watched || v !== this.watchedV;
+    this.watched = on;
+    this.watchedV = v;
+    return changed;
   }
 
   /** Drop expired timeouts (call occasionally; keeps the rules small). */

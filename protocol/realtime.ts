@@ -210,11 +210,15 @@ export const ClientSchemas = {
     seconds: v.pipe(v.number(), v.integer(), v.minValue(TIMEOUT_MIN_S), v.maxValue(TIMEOUT_MAX_S)),
     reason: v.optional(v.pipe(v.string(), v.maxLength(200))),
   }),
-  /** Staff: kick a user now and refuse their rejoin (close code 4003). */
+  /**
+   * Staff: kick a user now and refuse their rejoin (close code 4003). With `purge`, also
+   * remove every earlier message of theirs, for everyone (event `chat.purged`).
+   */
   "mod.ban": v.strictObject({
     type: v.literal("mod.ban"),
     userId: id,
     reason: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    purge: v.optional(v.boolean()),
   }),
   /** Staff: lift a ban. */
   "mod.unban": v.strictObject({ type: v.literal("mod.unban"), userId: id }),
@@ -387,6 +391,11 @@ export type ClassEvent =
   | { type: "chat.message"; seq: number; at: number; message: ChatMessage }
   /** A global message was deleted; remove it from view (and from the pin, if pinned). */
   | { type: "chat.deleted"; seq: number; at: number; messageId: string }
+  /**
+   * Every message of `userId` was removed (a ban with `purge`): drop theirs from the global
+   * channel, the pin and any section view. Later section snapshots no longer hold them.
+   */
+  | { type: "chat.purged"; seq: number; at: number; userId: string }
   /** The pinned message changed (`null` = nothing pinned). */
   | { type: "chat.pinned"; seq: number; at: number; message: ChatMessage | null }
   /** A new announcement. */
@@ -511,6 +520,7 @@ export function isClassEvent(m: ServerMessage): m is ClassEvent {
   switch (m.type) {
     case "chat.message":
     case "chat.deleted":
+    case "chat.purged":
     case "chat.pinned":
     case "announce":
     case "settings.changed":

@@ -10,7 +10,8 @@ const ROLE_LABEL: Partial<Record<Author["role"], string>> = {
 
 /**
  * A scrolling list of chat messages, newest at the bottom. It follows new messages
- * while the reader is at the bottom and stays put while they scroll back. Every piece
+ * while the reader is at the bottom (also when the list shrinks or grows around them)
+ * and stays put while they scroll back; the reader's own new message always shows. Every piece
  * of user text is a text node (Preact escapes it); nothing is parsed as HTML.
  */
 export function ChatMessages(props: {
@@ -25,11 +26,27 @@ export function ChatMessages(props: {
 }) {
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
-  const last = props.messages.at(-1)?.id;
+  const newest = props.messages.at(-1);
+  const last = newest?.id;
+  const ownLast = newest !== undefined && newest.from.id === props.youId;
   useLayoutEffect(() => {
     const el = list.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    // Our own new message always comes into view, wherever the reader had scrolled.
+    if (ownLast) stick.current = true;
+    if (stick.current) el.scrollTop = el.scrollHeight;
   }, [last, props.messages.length]);
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    // A banner (announcement, pin, time-out notice) or a keyboard shrinks the list without
+    // a scroll event: keep a reader who was at the bottom there, or the newest message hides.
+    const ro = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   return (
     <ol
       ref={list}

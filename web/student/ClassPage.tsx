@@ -47,10 +47,16 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
       </AppHeader>
       <main class="classroom" data-testid="class-page" data-stream={state.stream}>
         <div class="classroom-video">
-          <VideoArea cls={cls} stream={{ status: state.stream }} report={sync} />
-          <VideoDelay sync={sync} view={syncView} />
-          <SlideArea board={state.board} />
-          <ClassActivity state={state} socket={socket} sync={syncView} />
+          {state.ended === "banned" ? (
+            <Banned />
+          ) : (
+            <>
+              <VideoArea cls={cls} stream={{ status: state.stream }} report={sync} />
+              <VideoDelay sync={sync} view={syncView} />
+              <SlideArea board={state.board} />
+              <ClassActivity state={state} socket={socket} sync={syncView} />
+            </>
+          )}
         </div>
         <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         <div class="classroom-info">
@@ -59,5 +65,26 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
         </div>
       </main>
     </>
+  );
+}
+
+/**
+ * In place of the video for a banned student: the class refuses their socket (4003), so
+ * no class state arrives, and "Waiting for the teacher to go live" would be a lie.
+ * Bans have no end date: they last until staff lift them.
+ */
+function Banned() {
+  return (
+    <section class="video-area" aria-label="Class video">
+      <div class="video-frame">
+        <div class="video-waiting" role="alert" data-testid="banned-screen">
+          <p class="video-waiting-title">You have been banned from this class</p>
+          <p class="video-waiting-sub">
+            The teacher or a moderator removed you. The ban lasts until they lift it; until then you
+            can't watch or chat here.
+          </p>
+        </div>
+      </div>
+    </section>
   );
 }

@@ -211,14 +211,24 @@ function SectionWatch(props: {
   const watching = state.section?.sectionId ?? "";
   const options =
     watching && !props.sections.includes(watching) ? [watching, ...props.sections] : props.sections;
-  const moderate = (m: ChatMessage, kind: "timeout" | "ban") => {
+  const moderate = (m: ChatMessage, kind: "timeout" | "ban" | "purge") => {
     if (kind === "timeout") {
       if (socket.send({ type: "mod.timeout", userId: m.from.id, seconds }))
         setNote(
           `${m.from.name} is timed out for ${TIMEOUTS.find(([s]) => s === seconds)?.[1] ?? `${seconds} s`}.`,
         );
-    } else if (socket.send({ type: "mod.ban", userId: m.from.id })) {
-      setNote(`${m.from.name} is banned from this class.`);
+    } else if (
+      socket.send(
+        kind === "purge"
+          ? { type: "mod.ban", userId: m.from.id, purge: true }
+          : { type: "mod.ban", userId: m.from.id },
+      )
+    ) {
+      setNote(
+        kind === "purge"
+          ? `${m.from.name} is banned from this class and their messages are removed for everyone.`
+          : `${m.from.name} is banned from this class.`,
+      );
       setConfirmBan(null);
     }
   };
@@ -286,14 +296,24 @@ function SectionWatch(props: {
                   Time out
                 </button>
                 {confirmBan === m.id ? (
-                  <button
-                    type="button"
-                    class="btn btn-tiny btn-danger"
-                    data-testid="confirm-ban"
-                    onClick={() => moderate(m, "ban")}
-                  >
-                    Confirm ban
-                  </button>
+                  <>
+                    <button
+                      type="button"
+                      class="btn btn-tiny btn-danger"
+                      data-testid="confirm-ban"
+                      onClick={() => moderate(m, "ban")}
+                    >
+                      Confirm ban
+                    </button>
+                    <button
+                      type="button"
+                      class="btn btn-tiny btn-danger"
+                      data-testid="confirm-ban-purge"
+                      onClick={() => moderate(m, "purge")}
+                    >
+                      Ban and remove their messages
+                    </button>
+                  </>
                 ) : (
                   <button
                     type="button"
