@@ -153,6 +153,7 @@ export const slides = new Hono<AppEnv>()
       pageType: body.pageType,
       createdBy: user.id,
       createdAt: Date.now(),
+      bytes: 0,
     };
     await getDb(c.env).insert(schema.slideDecks).values(row);
     return c.json(toDeck(row), 201);
