@@ -44,6 +44,9 @@ function workersProject(
             PUSH_TIMEOUT_MS: "1500",
             PUSH_RETRY_DELAY_S: "1",
             PUSH_STANDIN_URL: inject<string>("pushUrl"),
+            // Slide storage: a quota small enough to reach with small pages.
+            SLIDES_QUOTA_MB: "1",
+            SLIDES_MAX_DECKS: "4",
             TEST_MIGRATIONS: await readD1Migrations("./migrations"),
             ...bindings((key) => inject<string>(key)),
           },
