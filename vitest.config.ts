@@ -35,12 +35,18 @@ function workersProject(
             BRIDGE_URL: inject<string>("bridgeUrl"),
             LOCAL_RTMP_URL: "rtmp://127.0.0.1:1935/live/{classId}?key=local",
             LOCAL_PLAYBACK_URL: "http://127.0.0.1:8791/live/{classId}.flv",
-            // Web Push: the loopback push service stand-in, short timeouts and retry delays.
+            // Web Push: the loopback push service stand-in (its exact origin is the one
+            // test-only allowlist entry), short timeouts and retry delays, small caps.
             ...TEST_VAPID,
-            PUSH_ALLOW_LOOPBACK: "1",
+            PUSH_TEST_ORIGIN: new URL(inject<string>("pushUrl")).origin,
+            PUSH_MAX_PER_CLASS: "300",
+            PUSH_MAX_PER_ADDRESS: "12",
             PUSH_TIMEOUT_MS: "1500",
             PUSH_RETRY_DELAY_S: "1",
             PUSH_STANDIN_URL: inject<string>("pushUrl"),
+            // Slide storage: a quota small enough to reach with small pages.
+            SLIDES_QUOTA_MB: "1",
+            SLIDES_MAX_DECKS: "4",
             TEST_MIGRATIONS: await readD1Migrations("./migrations"),
             ...bindings((key) => inject<string>(key)),
           },

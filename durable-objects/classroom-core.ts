@@ -739,6 +739,13 @@ export class RootCore {
     return fx;
   }
 
+  /** A deck was deleted (Worker slide routes): off the list, and off the screen if shown. */
+  removeDeck(deckId: string, now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    this.applyBoard(fx, null, "slide.show", this.board.removeDeck(deckId), now);
+    return fx;
+  }
+
   /** Sequence a board outcome's events, queue its storage work, or answer its error to the sender. */
   private applyBoard(
     fx: RootEffect[],

@@ -268,6 +268,12 @@ export class Classroom extends DurableObject<Env> {
     this.apply(this.core.setDeck(deck, Date.now()));
   }
 
+  /** Worker (slide routes): deck `deckId` of this class was deleted; it leaves the screen. */
+  async removeDeck(classId: string, deckId: string): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.removeDeck(deckId, Date.now()));
+  }
+
   /** Tests and tools: the current sequence number and shard loads. */
   async inspect(): Promise<{
     seq: number;

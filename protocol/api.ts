@@ -11,6 +11,8 @@ export type ApiErrorCode =
   | "invalid_json"
   | "validation_failed"
   | "payload_too_large"
+  /** A per-teacher storage quota (slides) would be exceeded. */
+  | "quota_exceeded"
   | "unauthenticated"
   | "forbidden"
   | "csrf_origin_mismatch"

@@ -284,6 +284,8 @@ export const slideDecks = sqliteTable(
     pageType: text("page_type").notNull(),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull().default(now),
+    /** Bytes this deck holds in R2 (pages and source PDF): counts against the class owner's quota. */
+    bytes: integer("bytes").notNull().default(0),
   },
   (t) => [index("slide_decks_class_idx").on(t.classId, t.createdAt)],
 );
@@ -302,9 +304,12 @@ export const pushSubscriptions = sqliteTable(
     p256dh: text("p256dh").notNull(),
     auth: text("auth").notNull(),
     createdAt: integer("created_at").notNull().default(now),
+    /** Keyed hash of the subscribing client's address (per-address cap); null when unknown. */
+    clientKey: text("client_key"),
   },
   (t) => [
     uniqueIndex("push_class_endpoint_unique").on(t.classId, t.endpoint),
+    index("push_class_client_idx").on(t.classId, t.clientKey),
     index("push_user_idx").on(t.userId),
     // The fan-out pages a class's subscriptions by id (worker/push/queue.ts).
     index("push_class_id_idx").on(t.classId, t.id),
