@@ -13,6 +13,7 @@ import type {
   PollResult,
 } from "../../protocol/analytics.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
+import { UserText } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { Chart, PALETTE } from "./Chart.tsx";
@@ -122,6 +123,7 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
       <Charts data={data} />
 
       <AttendanceTable sessionId={props.sessionId} />
+      <StaffTable sessionId={props.sessionId} />
       <EngagementTable sessionId={props.sessionId} />
     </main>
   );
@@ -324,8 +326,10 @@ function AttendanceTable(props: { sessionId: string }) {
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="attendance-row">
                 <td data-label="Name">
-                  {r.displayName}
-                  {r.late ? <span class="badge">late</span> : null}
+                  <span class="name-cell">
+                    <UserText text={r.displayName} clip />
+                    {r.late ? <span class="badge">late</span> : null}
+                  </span>
                 </td>
                 <td data-label="First joined">{time(r.firstJoinAt)}</td>
                 <td data-label="Last left">{time(r.lastLeaveAt)}</td>
@@ -337,6 +341,47 @@ function AttendanceTable(props: { sessionId: string }) {
         </table>
       </div>
       {page ? <Pager offset={offset} total={page.total} onPage={setOffset} /> : null}
+    </section>
+  );
+}
+
+/** The teacher and moderators who were in the class: listed apart, never counted as students. */
+function StaffTable(props: { sessionId: string }) {
+  const { page, error } = usePage<AttendanceRow>(
+    `/analytics/sessions/${encodeURIComponent(props.sessionId)}/attendance?who=staff&sort=joined&limit=${PAGE}`,
+  );
+  if (!error && (!page || page.total === 0)) return null;
+  return (
+    <section class="dashboard-table" aria-labelledby="staff-title" data-testid="staff-attendance">
+      <div class="table-head">
+        <h2 id="staff-title">Teacher and moderators</h2>
+        <p class="muted">Not counted in the student numbers above</p>
+      </div>
+      {error ? <Notice>{error}</Notice> : null}
+      <div class="table-wrap">
+        <table class="table table-cards">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>First joined</th>
+              <th>Last left</th>
+              <th>Minutes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page?.rows.map((r) => (
+              <tr key={r.userId} data-testid="staff-row">
+                <td data-label="Name">
+                  <UserText text={r.displayName} clip />
+                </td>
+                <td data-label="First joined">{time(r.firstJoinAt)}</td>
+                <td data-label="Last left">{time(r.lastLeaveAt)}</td>
+                <td data-label="Minutes">{num(r.minutesAttended)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
