@@ -56,6 +56,8 @@ describe("admin area and dashboards", () => {
     const g = guest.page;
 
     await signIn(a, base, DEMO.admin);
+    // An admin lands on the admin area, not the teacher studio.
+    await a.waitForURL((u) => u.pathname === "/admin", T);
     await a.goto(`${base}/admin/classes`);
     const card = a.locator(`[data-testid="class-card"][data-class-id="${DEMO.classId}"]`);
     await card.getByTestId("open-console").click();
