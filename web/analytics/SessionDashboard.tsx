@@ -13,6 +13,7 @@ import type {
   PollResult,
 } from "../../protocol/analytics.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
+import { PollBars } from "../components/PollBars.tsx";
 import { UserText } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
@@ -86,11 +87,13 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
               ← All sessions
             </a>
           </p>
-          <h1>{data.session.classTitle}</h1>
+          <h1>
+            <UserText text={data.session.classTitle} />
+          </h1>
           <p class="class-meta">
             {dateTime(data.session.startedAt)} –{" "}
             {data.session.endedAt === null ? "still running" : time(data.session.endedAt)} ·{" "}
-            {data.session.teacherName}
+            <UserText text={data.session.teacherName} />
           </p>
         </div>
         <div class="actions downloads">
@@ -200,29 +203,21 @@ function Charts(props: { data: Dashboard }) {
   );
 }
 
+/**
+ * A poll's results as HTML bars, not a canvas chart: its options are user text, which must
+ * wrap (ten long options drawn as axis labels smear into each other) and keep their own
+ * direction.
+ */
 function PollChart(props: { poll: PollResult }) {
   const p = props.poll;
-  const x = useMemo(() => p.options.map((_, i) => i), [p]);
-  const cols = useMemo(() => [p.tally], [p]);
-  const labels = useMemo(
-    () => p.options.map((o, i) => (p.correct?.includes(i) ? `✓ ${o}` : o)),
-    [p],
-  );
-  const series = useMemo(
-    () => [{ label: "Votes", color: p.kind === "quiz" ? PALETTE[3]! : PALETTE[1]!, bars: true }],
-    [p],
-  );
   const answered = p.respondents === null ? "anonymous" : `${num(p.respondents)} answered`;
   return (
-    <Chart
-      title={`${p.kind === "quiz" ? "Quiz" : "Poll"}: ${p.question} (${answered})`}
-      x={x}
-      xLabels={labels}
-      series={series}
-      columns={cols}
-      height={180}
-      testId="chart-poll"
-    />
+    <figure class="chart card" data-testid="chart-poll">
+      <figcaption class="chart-title">
+        {p.kind === "quiz" ? "Quiz" : "Poll"}: <UserText text={p.question} /> ({answered})
+      </figcaption>
+      <PollBars options={p.options} tally={p.tally} correct={p.correct} />
+    </figure>
   );
 }
 
@@ -415,7 +410,9 @@ function EngagementTable(props: { sessionId: string }) {
           <tbody>
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="engagement-row">
-                <td data-label="Name">{r.displayName}</td>
+                <td data-label="Name">
+                  <UserText text={r.displayName} clip />
+                </td>
                 <td data-label="Chat">{r.chat}</td>
                 <td data-label="Questions">{r.questions}</td>
                 <td data-label="Upvotes">{r.upvotes}</td>

@@ -19,3 +19,11 @@ export function UserText(props: {
     </bdi>
   );
 }
+
+/**
+ * User text inside a plain string (document titles, aria-labels, notes built as text):
+ * wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE, the string form of `<bdi>`.
+ */
+export function isolate(text: string): string {
+  return `\u2068${text}\u2069`;
+}

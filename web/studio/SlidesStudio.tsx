@@ -22,6 +22,7 @@ import {
 import { MAX_PDF_BYTES, type SlideDeck } from "../../protocol/slides.ts";
 import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
+import { UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import type { Drawable } from "../lib/board-draw.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
@@ -489,7 +490,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               return (
                 <li key={d.id} class={current ? "is-current" : ""}>
                   <div>
-                    <span class="deck-name">{d.name}</span>
+                    <UserText text={d.name} clip class="deck-name" />
                     <span class="muted deck-pages">
                       {d.pageCount === 1 ? "1 page" : `${d.pageCount} pages`}
                     </span>
