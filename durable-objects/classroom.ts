@@ -203,11 +203,6 @@ export class Classroom extends DurableObject<Env> {
     if (this.core.nextDeadline() !== deadline) this.armDeadline();
   }
 
-  /** Tests and tools: run the time-driven checks (publisher silence, idle session) now. */
-  async tick(): Promise<void> {
-    this.apply(this.core.tick(Date.now()));
-  }
-
   /**
    * Worker: close every socket of `userId` in this class with 4001 (moderator grant revoked,
    * account disabled), so nobody keeps powers their account no longer has.

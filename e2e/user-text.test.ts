@@ -201,6 +201,10 @@ describe("user text", () => {
     await checkTable(t);
     await labelsapart(chart.locator(".poll-bar-label"), chart);
     await shot(t, "dashboard-360");
+    for (const id of ["attendance", "staff-attendance", "engagement"])
+      await t
+        .getByTestId(id)
+        .screenshot({ path: join(tmpdir(), `mass-class-e2e-user-text-${id}-360.png`) });
   });
 });
 
@@ -212,10 +216,12 @@ async function labelsApartOptions(cardLocator: Locator): Promise<void> {
 /** Attendance rows: names inside their cells, badges after names, no column pushed out. */
 async function checkTable(t: Page): Promise<void> {
   const wrap = t.locator('[data-testid="attendance"] .table-wrap');
-  // The engagement table holds its names too (a card per student on phones).
-  for (const row of await t.getByTestId("engagement-row").all()) {
-    const cell = row.locator('td[data-label="Name"]');
-    expect(inside(await box(cell.locator(".user-text")), await box(row))).toBe(true);
+  // Every cell of the three tables lies inside its table's visible frame (a card per
+  // student on phones): a long name pushes no column out.
+  for (const id of ["attendance", "staff-attendance", "engagement"]) {
+    const frame = await box(t.locator(`[data-testid="${id}"] .table-wrap`));
+    for (const cell of await t.locator(`[data-testid="${id}"] tbody td`).all())
+      expect(inside(await box(cell), frame)).toBe(true);
   }
   for (const row of await t.getByTestId("attendance-row").all()) {
     const cell = row.locator('td[data-label="Name"]');

@@ -90,7 +90,7 @@ export function AdminUsers(props: { self: SessionUser }) {
                       {self ? <span class="badge">you</span> : null}
                     </td>
                     <td class="cell-email" data-label="Email">
-                      {u.email}
+                      <UserText text={u.email} />
                     </td>
                     <td data-label="Role">
                       <select

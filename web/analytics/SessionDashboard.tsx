@@ -367,7 +367,9 @@ function StaffTable(props: { sessionId: string }) {
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="staff-row">
                 <td data-label="Name">
-                  <UserText text={r.displayName} clip />
+                  <span class="name-cell">
+                    <UserText text={r.displayName} clip />
+                  </span>
                 </td>
                 <td data-label="First joined">{time(r.firstJoinAt)}</td>
                 <td data-label="Last left">{time(r.lastLeaveAt)}</td>
@@ -411,7 +413,9 @@ function EngagementTable(props: { sessionId: string }) {
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="engagement-row">
                 <td data-label="Name">
-                  <UserText text={r.displayName} clip />
+                  <span class="name-cell">
+                    <UserText text={r.displayName} clip />
+                  </span>
                 </td>
                 <td data-label="Chat">{r.chat}</td>
                 <td data-label="Questions">{r.questions}</td>

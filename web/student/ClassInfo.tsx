@@ -20,7 +20,11 @@ export function ClassInfo(props: { cls: ClassPublic; headingLevel?: 1 | 2 }) {
           {formatStart(cls.scheduledStart)}
         </time>
       </p>
-      {cls.description ? <p class="class-description">{cls.description}</p> : null}
+      {cls.description ? (
+        <p class="class-description">
+          <UserText text={cls.description} />
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -22,7 +22,7 @@ import {
 import { MAX_PDF_BYTES, type SlideDeck } from "../../protocol/slides.ts";
 import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
-import { UserText } from "../components/UserText.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import type { Drawable } from "../lib/board-draw.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
@@ -293,7 +293,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
         <h2 id="slides-title">Slides &amp; whiteboard</h2>
         <span class="muted">
           {slide.deckId
-            ? `${slide.deckName} · page ${slide.page} of ${slide.pageCount}`
+            ? `${isolate(slide.deckName)} · page ${slide.page} of ${slide.pageCount}`
             : "Blank board"}
         </span>
       </header>

@@ -485,15 +485,20 @@ function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => b
         {timeouts.map((t) => (
           <li key={`t-${t.userId}`} data-testid="timeout-item">
             <span>
-              <strong>{name(t.userId)}</strong> timed out until{" "}
-              {clockTime(t.until - state.clockOffset)}
+              <strong>
+                <UserText text={name(t.userId)} clip />
+              </strong>{" "}
+              timed out until {clockTime(t.until - state.clockOffset)}
             </span>
           </li>
         ))}
         {bans.map((b) => (
           <li key={`b-${b.userId}`} data-testid="ban-item">
             <span>
-              <strong>{name(b.userId, b.name)}</strong> banned
+              <strong>
+                <UserText text={name(b.userId, b.name)} clip />
+              </strong>{" "}
+              banned
             </span>
             <button
               type="button"
