@@ -569,6 +569,7 @@ export class RootCore {
       { kind: "persist" },
     );
     // Whoever is already here attends from the start (their time is credited when they leave).
+    this.dropGhosts();
     for (const [userId, c] of this.connected)
       fx.push({
         kind: "attendance",
@@ -591,6 +592,7 @@ export class RootCore {
     if (!s) return;
     // Everyone still connected attended to the end: credit them now, not at a leave that
     // may come much later (or, for a tab left open, never).
+    this.dropGhosts();
     for (const [userId, c] of this.connected) this.credit(fx, userId, c, endedAt);
     fx.push(
       { kind: "session", session: { id: s.id, startedAt: s.startedAt, endedAt, peak: s.peak } },
@@ -620,6 +622,20 @@ export class RootCore {
         staff: c.staff,
       },
     });
+  }
+
+  /**
+   * Forget users the shard loads no longer hold (their leave was lost and a shard's
+   * "0 sockets" report reset it), so a ghost is not credited at every session's end.
+   */
+  private dropGhosts(): void {
+    const open = new Set<string>();
+    for (const l of this.loads.values()) for (const id of Object.keys(l.users ?? {})) open.add(id);
+    for (const id of this.connected.keys())
+      if (!open.has(id)) {
+        this.connected.delete(id);
+        this.connectedChanges.set(id, null);
+      }
   }
 
   /** Sockets `userId` has open (reported joins minus leaves, every section). */
