@@ -197,6 +197,43 @@ describe("user text", () => {
     const chart = t.getByTestId("chart-poll").first();
     await labelsapart(chart.locator(".poll-bar-label"), chart);
     await shot(t, "dashboard-1280");
+
+    // Late joiners (the API's rows, served as they would be after 5 minutes): the "late"
+    // badge stays after an overriding name, and a 60-character name stays in its cell.
+    await t.route(/\/api\/analytics\/sessions\/[^/]+\/attendance\?(?!.*who=staff)/, (route) =>
+      route.fulfill({
+        contentType: "application/json",
+        body: JSON.stringify({
+          rows: [RLO_NAME, LONG_NAME].map((displayName, i) => ({
+            userId: `late-${i}`,
+            displayName,
+            firstJoinAt: Date.now() - 60_000,
+            lastLeaveAt: null,
+            minutesAttended: 1,
+            joins: 1,
+            late: true,
+            staff: false,
+          })),
+          total: 2,
+          offset: 0,
+          limit: 50,
+        }),
+      }),
+    );
+    await t.reload();
+    await t.getByTestId("attendance-row").filter({ hasText: "Amir" }).waitFor(T);
+    for (const row of await t.getByTestId("attendance-row").all()) {
+      const name = await box(row.locator(".user-text"));
+      const badge = await box(row.locator(".badge"));
+      expect(badge.x).toBeGreaterThanOrEqual(name.x + name.width - 1);
+    }
+    await checkTable(t);
+    await t
+      .getByTestId("attendance")
+      .screenshot({ path: join(tmpdir(), "mass-class-e2e-user-text-attendance-late-1280.png") });
+    await t.unroute(/\/api\/analytics\/sessions\/[^/]+\/attendance\?(?!.*who=staff)/);
+    await t.reload();
+    await t.getByTestId("attendance-row").first().waitFor(T);
     await t.setViewportSize({ width: 360, height: 740 });
     await checkTable(t);
     await labelsapart(chart.locator(".poll-bar-label"), chart);
