@@ -12,6 +12,7 @@ import { BoardCore } from "./board-core.ts";
 import { BoardStorage } from "./board-store.ts";
 import {
   ALL,
+  type Connected,
   initialDurable,
   presenceInterval,
   RootCore,
@@ -88,7 +89,15 @@ export class Classroom extends DurableObject<Env> {
         action TEXT, target TEXT, detail TEXT);
       CREATE TABLE IF NOT EXISTS section_loads (section_id TEXT PRIMARY KEY, load TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS section_users (section_id TEXT, user_id TEXT, sockets INTEGER NOT NULL,
-        PRIMARY KEY (section_id, user_id));`);
+        PRIMARY KEY (section_id, user_id));
+      CREATE TABLE IF NOT EXISTS connected_users (user_id TEXT PRIMARY KEY, since INTEGER NOT NULL,
+        name TEXT NOT NULL, staff INTEGER NOT NULL);`);
+    // Pending rows saved before staff was recorded apart.
+    const pendingCols = this.sql
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info('attendance_pending')")
+      .toArray();
+    if (!pendingCols.some((c) => c.name === "staff"))
+      this.sql.exec("ALTER TABLE attendance_pending ADD COLUMN staff INTEGER NOT NULL DEFAULT 0");
     const row = (k: string) =>
       this.sql.exec<{ v: string }>("SELECT v FROM state WHERE k = ?", k).toArray()[0]?.v;
     const durable = row("durable");
@@ -98,6 +107,15 @@ export class Classroom extends DurableObject<Env> {
       legacyLoads ? (JSON.parse(legacyLoads) as ShardLoad[]) : this.loadSections(),
       Number(this.env.SHARD_CAPACITY) || DEFAULT_SHARD_CAPACITY,
       () => crypto.randomUUID(),
+      this.sql
+        .exec<{ user_id: string; since: number; name: string; staff: number }>(
+          "SELECT * FROM connected_users",
+        )
+        .toArray()
+        .map((r): [string, Connected] => [
+          r.user_id,
+          { since: r.since, name: r.name, staff: r.staff === 1 },
+        ]),
     );
     this.boardStorage = new BoardStorage(this.sql);
     const board = this.boardStorage;
@@ -193,7 +211,9 @@ export class Classroom extends DurableObject<Env> {
   /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
   async report(classId: string, r: ShardReport): Promise<void> {
     this.bind(classId);
+    const deadline = this.core.nextDeadline();
     this.apply(this.core.report(r, Date.now()));
+    if (this.core.nextDeadline() !== deadline) this.armDeadline();
   }
 
   /**
@@ -228,6 +248,7 @@ export class Classroom extends DurableObject<Env> {
     this.bind(classId);
     const wasLive = this.core.durable.stream === "live";
     this.apply(this.core.setStreamStatus(status, Date.now(), startedAt));
+    this.armDeadline();
     // Going live pushes a notification to the class's subscribers, once per class session;
     // the memo spares D1 on flaps, push_notices dedupes across restarts (worker/push/notify.ts).
     const session = this.core.durable.session;
@@ -250,8 +271,14 @@ export class Classroom extends DurableObject<Env> {
     if (health.state === "ended") this.apply(this.core.setStreamStatus("ended", now));
     else if (health.streamStartedAt && this.core.durable.stream === "live") {
       this.apply(this.core.setStreamStatus("live", now, health.streamStartedAt));
+    } else {
+      // Any report but `ended` means the bridge still holds the class's session.
+      const fx: RootEffect[] = [];
+      this.core.publisherAlive(fx, now);
+      this.apply(fx);
     }
     this.apply([{ kind: "staff", frame: { type: "stream.health", health } }]);
+    this.armDeadline();
   }
 
   /** The last bridge health report, or null if none since this object started. */
@@ -339,11 +366,13 @@ export class Classroom extends DurableObject<Env> {
         case "attendance": {
           const a = fx.delta;
           this.sql.exec(
-            `INSERT INTO attendance_pending VALUES (?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO attendance_pending (session_id, user_id, name, first_join, last_leave, seconds, joins, staff)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (session_id, user_id) DO UPDATE SET name = excluded.name,
                first_join = min(first_join, excluded.first_join),
                last_leave = max(coalesce(last_leave, 0), coalesce(excluded.last_leave, 0)),
-               seconds = seconds + excluded.seconds, joins = joins + excluded.joins`,
+               seconds = seconds + excluded.seconds, joins = joins + excluded.joins,
+               staff = excluded.staff`,
             a.sessionId,
             a.userId,
             a.name,
@@ -351,6 +380,7 @@ export class Classroom extends DurableObject<Env> {
             a.lastLeave,
             a.seconds,
             a.joins,
+            a.staff ? 1 : 0,
           );
           d1 = true;
           break;
@@ -376,6 +406,12 @@ export class Classroom extends DurableObject<Env> {
             fx.minute,
             fx.concurrency,
           );
+          d1 = true;
+          break;
+        case "liveUntil":
+          // A flag, not the value: the flush writes the current one (a retried old value
+          // must not overwrite a newer one).
+          this.sql.exec("INSERT OR REPLACE INTO state VALUES ('live_dirty', '1')");
           d1 = true;
           break;
         case "interactive": {
@@ -456,6 +492,24 @@ export class Classroom extends DurableObject<Env> {
       }
     sections.clear();
     users.clear();
+    for (const [userId, c] of this.core.connectedChanges) {
+      if (c)
+        this.sql.exec(
+          "INSERT OR REPLACE INTO connected_users VALUES (?, ?, ?, ?)",
+          userId,
+          c.since,
+          c.name,
+          c.staff ? 1 : 0,
+        );
+      else this.sql.exec("DELETE FROM connected_users WHERE user_id = ?", userId);
+    }
+    this.core.connectedChanges.clear();
+  }
+
+  /** Make sure the alarm comes back for the core's next time-driven check. */
+  private armDeadline(): void {
+    const at = this.core.nextDeadline();
+    if (at !== null) void this.alarmBy(Math.max(at, Date.now() + 1000));
   }
 
   /** One RPC per shard per window, all in parallel. */
@@ -538,14 +592,16 @@ export class Classroom extends DurableObject<Env> {
   }
 
   private async scheduleD1(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(Date.now() + D1_FLUSH_MS);
+    // alarmBy, not "set if none": a far alarm (an idle session's end) must not delay the flush.
+    await this.alarmBy(Date.now() + D1_FLUSH_MS);
   }
 
   /** Flush pending attendance, sessions and audit rows to D1 in batches. */
   override async alarm(): Promise<void> {
-    // Quiz deadlines ride on the alarm too (see wakeAt).
+    // Quiz deadlines ride on the alarm too (see wakeAt), and so do a silent publisher and
+    // an idle session (RootCore.tick).
     this.apply(this.core.interactive.tick(Date.now()));
+    this.apply(this.core.tick(Date.now()));
     const classId = this.core.durable.classId;
     // Read and delete synchronously (no await between), so increments arriving during
     // the D1 write land in fresh pending rows instead of being deleted with these.
@@ -563,8 +619,13 @@ export class Classroom extends DurableObject<Env> {
         last_leave: number | null;
         seconds: number;
         joins: number;
+        staff: number;
       }>(`SELECT * FROM attendance_pending LIMIT ${D1_CHUNK * 5}`)
       .toArray();
+    const liveDirty =
+      this.sql.exec("SELECT v FROM state WHERE k = 'live_dirty'").toArray().length > 0;
+    this.sql.exec("DELETE FROM state WHERE k = 'live_dirty'");
+    const liveUntil = this.core.durable.liveUntil ?? null;
     const audits = this.sql
       .exec<{
         id: number;
@@ -627,17 +688,19 @@ export class Classroom extends DurableObject<Env> {
             lastLeave: a.last_leave,
             seconds: a.seconds,
             joins: a.joins,
+            staff: a.staff === 1,
           },
         } satisfies RootEffect,
         stmt: db
           .prepare(
-            `INSERT INTO attendance (session_id, user_id, display_name, first_join_at, last_leave_at, seconds_attended, joins)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO attendance (session_id, user_id, display_name, first_join_at, last_leave_at, seconds_attended, joins, staff)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (session_id, user_id) DO UPDATE SET display_name = excluded.display_name,
              first_join_at = min(first_join_at, excluded.first_join_at),
              last_leave_at = CASE WHEN excluded.last_leave_at IS NULL THEN last_leave_at
                ELSE max(coalesce(last_leave_at, 0), excluded.last_leave_at) END,
-             seconds_attended = seconds_attended + excluded.seconds_attended, joins = joins + excluded.joins`,
+             seconds_attended = seconds_attended + excluded.seconds_attended, joins = joins + excluded.joins,
+             staff = excluded.staff`,
           )
           .bind(
             a.session_id,
@@ -647,8 +710,19 @@ export class Classroom extends DurableObject<Env> {
             a.last_leave || null,
             a.seconds,
             a.joins,
+            a.staff,
           ),
       })),
+      ...(liveDirty
+        ? [
+            {
+              row: { kind: "liveUntil", until: liveUntil } satisfies RootEffect,
+              stmt: db
+                .prepare("UPDATE classes SET live_until = ? WHERE id = ?")
+                .bind(liveUntil, classId),
+            },
+          ]
+        : []),
       ...audits.map((a) => ({
         row: {
           kind: "audit",
@@ -707,5 +781,7 @@ export class Classroom extends DurableObject<Env> {
     // The alarm is one slot: re-arm it for a quiz deadline this run did not reach.
     const due = this.core.interactive.nextDue(Date.now());
     if (due !== null && due - Date.now() > 3000) await this.alarmBy(due);
+    const deadline = this.core.nextDeadline();
+    if (deadline !== null) await this.alarmBy(Math.max(deadline, Date.now() + 1000));
   }
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AdminUpdateUserBody, AdminUser, Role, SessionUser } from "../../protocol/api.ts";
 import { Notice } from "../components/Notice.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 
 const ROLES: Role[] = ["student", "teacher", "admin"];
@@ -85,15 +86,15 @@ export function AdminUsers(props: { self: SessionUser }) {
                     class={u.disabled ? "row-disabled" : ""}
                   >
                     <td data-label="Name">
-                      {u.displayName}
+                      <UserText text={u.displayName} clip />
                       {self ? <span class="badge">you</span> : null}
                     </td>
                     <td class="cell-email" data-label="Email">
-                      {u.email}
+                      <UserText text={u.email} />
                     </td>
                     <td data-label="Role">
                       <select
-                        aria-label={`Role of ${u.displayName}`}
+                        aria-label={`Role of ${isolate(u.displayName)}`}
                         value={u.role}
                         disabled={self || busy}
                         onChange={(e) => void update(u, { role: e.currentTarget.value as Role })}
@@ -111,7 +112,7 @@ export function AdminUsers(props: { self: SessionUser }) {
                         class={
                           u.disabled ? "btn btn-secondary btn-small" : "btn btn-danger btn-small"
                         }
-                        aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.displayName}`}
+                        aria-label={`${u.disabled ? "Enable" : "Disable"} ${isolate(u.displayName)}`}
                         disabled={self || busy}
                         onClick={() => void update(u, { disabled: !u.disabled })}
                       >

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { LEADERBOARD_N, MAX_DEADLINE_GRACE_MS, PollView } from "../../protocol/interactive.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
+import { UserText } from "../components/UserText.tsx";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
@@ -221,7 +222,7 @@ function PollCard(props: {
         )}
       </div>
       <h2 class="poll-question" id={`poll-q-${poll.id}`}>
-        {poll.question}
+        <UserText text={poll.question} />
       </h2>
       {open ? (
         <form onSubmit={submit}>
@@ -241,7 +242,7 @@ function PollCard(props: {
                   checked={choice.includes(i)}
                   onChange={() => pick(i)}
                 />
-                <span>{label}</span>
+                <UserText text={label} />
               </label>
             ))}
           </fieldset>

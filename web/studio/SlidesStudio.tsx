@@ -27,6 +27,7 @@ import {
 } from "../../protocol/slides.ts";
 import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import type { Drawable } from "../lib/board-draw.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
@@ -327,7 +328,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
         <h2 id="slides-title">Slides &amp; whiteboard</h2>
         <span class="muted">
           {slide.deckId
-            ? `${slide.deckName} · page ${slide.page} of ${slide.pageCount}`
+            ? `${isolate(slide.deckName)} · page ${slide.page} of ${slide.pageCount}`
             : "Blank board"}
         </span>
       </header>
@@ -530,7 +531,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               return (
                 <li key={d.id} class={current ? "is-current" : ""} data-testid="deck">
                   <div>
-                    <span class="deck-name">{d.name}</span>
+                    <UserText text={d.name} clip class="deck-name" />
                     <span class="muted deck-pages">
                       {d.pageCount === 0
                         ? "Upload incomplete"

@@ -58,6 +58,11 @@ export const classes = sqliteTable(
     streamKeyCipher: text("stream_key_cipher"),
     /** RTMP ingest URL without the key; null means YouTube's primary ingest. */
     rtmpUrl: text("rtmp_url"),
+    /**
+     * Live until this epoch ms: the Classroom DO renews it while the stream is live and its
+     * publisher reports, and clears it when the stream ends; a lapsed value is not live.
+     */
+    liveUntil: integer("live_until"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
@@ -110,13 +115,21 @@ export const attendance = sqliteTable(
     /** Seconds attended, summed over closed intervals. */
     secondsAttended: integer("seconds_attended").notNull().default(0),
     joins: integer("joins").notNull().default(1),
+    /** Teacher or moderator: listed apart, not counted as a student. */
+    staff: integer("staff", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.sessionId, t.userId] }),
-    // Dashboard: summary and late joiners (covering), and the attendance table's sort orders.
-    index("attendance_session_join_idx").on(t.sessionId, t.firstJoinAt, t.secondsAttended),
-    index("attendance_session_seconds_idx").on(t.sessionId, t.secondsAttended),
-    index("attendance_session_name_idx").on(t.sessionId, t.displayName),
+    // Dashboard: summary and late joiners (covering), and the attendance table's sort orders,
+    // students and staff apart.
+    index("attendance_session_staff_join_idx").on(
+      t.sessionId,
+      t.staff,
+      t.firstJoinAt,
+      t.secondsAttended,
+    ),
+    index("attendance_session_staff_seconds_idx").on(t.sessionId, t.staff, t.secondsAttended),
+    index("attendance_session_staff_name_idx").on(t.sessionId, t.staff, t.displayName),
   ],
 );
 

@@ -108,8 +108,9 @@ export const admin = new Hono<AppEnv>()
     const db = getDb(c.env);
     const k = schema.classes;
     const now = Date.now();
-    // A session without an end is live (the Classroom DO ends it when the stream ends or the class empties).
-    const live = sql<number>`EXISTS (SELECT 1 FROM class_sessions s WHERE s.class_id = ${k.id} AND s.ended_at IS NULL)`;
+    // Live = a lease the Classroom DO renews while its publisher reports and clears when the
+    // stream ends: a class whose root or bridge died lapses by itself (not an open session row).
+    const live = sql<number>`coalesce(${k.liveUntil} > ${now}, 0)`;
     const filters: (SQL | undefined)[] = [];
     if (q)
       filters.push(
