@@ -16,7 +16,7 @@ import {
   type StudentCommand,
 } from "./interactive-shard.ts";
 import type { ShardReport } from "./rpc.ts";
-import { requeueReport, ShardCore } from "./shard-core.ts";
+import { droppedErrors, requeueReport, ShardCore } from "./shard-core.ts";
 
 const T0 = 50_000_000;
 const teacher: Author = { id: "t", name: "T", role: "teacher" };
@@ -400,6 +400,103 @@ describe("hands and questions at the root", () => {
     ]);
     expect(next.asks.map((a) => a.text)).toEqual(["a", "b"]);
     expect(next.chats.u1!.count).toBe(3);
+  });
+});
+
+describe("every rid gets exactly one answer", () => {
+  it("commands folded into one batch entry are each answered, with the state the fold produced", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2)]);
+    const id = createPoll(s);
+    s.staff({ type: "poll.open", pollId: id });
+    const fx = s.batch("s1", [
+      [student(1), { type: "hand.raise", rid: "h1" }],
+      [student(1), { type: "hand.lower", rid: "h2" }],
+      [student(1), { type: "hand.raise", rid: "h3" }],
+      [student(1), { type: "hand.lower" }],
+      [student(1), { type: "hand.raise", rid: "h4" }],
+      [student(1), { type: "poll.answer", pollId: id, choices: [0], rid: "a1" }],
+      [student(1), { type: "poll.answer", pollId: id, choices: [2], rid: "a2" }],
+      [student(2), { type: "poll.answer", pollId: "nope", choices: [0], rid: "b1" }],
+      [student(2), { type: "poll.answer", pollId: "nope", choices: [1], rid: "b2" }],
+    ]);
+    const mine = toUser(fx, "u1").map((f) => [f.type, "rid" in f ? f.rid : undefined]);
+    expect(mine).toEqual([
+      ["poll.answered", "a1"],
+      ["poll.answered", "a2"],
+      ["hand.position", "h1"],
+      ["hand.position", "h2"],
+      ["hand.position", "h3"],
+      ["hand.position", "h4"],
+    ]);
+    for (const f of toUser(fx, "u1"))
+      if (f.type === "hand.position") expect(f).toMatchObject({ raised: true, position: 1 });
+      else if (f.type === "poll.answered") expect(f.choices).toEqual([2]);
+    expect(
+      toUser(fx, "u2").map((f) => (f.type === "error" ? [f.code, f.ref, f.rid] : f.type)),
+    ).toEqual([
+      ["unknown_poll", "poll.answer", "b1"],
+      ["unknown_poll", "poll.answer", "b2"],
+    ]);
+    // Without any rid: one ack, as before.
+    const plain = s.batch("s1", [[student(2), { type: "hand.raise" }]]);
+    expect(toUser(plain, "u2")).toEqual([{ type: "hand.position", raised: true, position: 2 }]);
+  });
+
+  it("a requeued report keeps the rids of entries a newer one replaced, and names the questions it drops", () => {
+    const failed = emptyInteractive();
+    const next = emptyInteractive();
+    addCommand(failed, student(1), { type: "hand.raise", rid: "x1" }, 1);
+    addCommand(failed, student(1), { type: "qa.vote", questionId: "q", up: true, rid: "v1" }, 1);
+    addCommand(next, student(1), { type: "hand.lower", rid: "x2" }, 2);
+    addCommand(next, student(1), { type: "qa.vote", questionId: "q", up: false, rid: "v2" }, 2);
+    for (let i = 0; i < 501; i++)
+      addCommand(failed, student(2), { type: "qa.ask", text: `q${i}`, rid: `q${i}` }, 1);
+    const dropped = requeueInteractive(failed, next);
+    expect(next.hands.u1).toMatchObject({ up: false, rids: ["x1", "x2"] });
+    expect(next.votes["q u1"]).toMatchObject({ up: false, rids: ["v1", "v2"] });
+    expect(dropped.map((q) => q.rid)).toEqual(["q0"]);
+    expect(next.asks).toHaveLength(500);
+    // The shard tells each sender of a dropped command, by its rid.
+    const failedReport: ShardReport = {
+      sectionId: "s1",
+      sockets: 1,
+      joins: [],
+      leaves: [],
+      commands: [],
+      rejections: [],
+      relay: [],
+      interactive: emptyInteractive(),
+    };
+    addCommand(failedReport.interactive!, student(3), { type: "qa.ask", text: "x", rid: "z" }, 1);
+    const full: ShardReport = { ...failedReport, interactive: emptyInteractive() };
+    for (let i = 0; i < 500; i++)
+      addCommand(full.interactive!, student(4), { type: "qa.ask", text: `${i}`, rid: `${i}` }, 2);
+    expect(droppedErrors(requeueReport(failedReport, full))).toEqual([
+      {
+        userId: "u3",
+        frame: {
+          type: "error",
+          code: "unavailable",
+          message: expect.any(String),
+          ref: "qa.ask",
+          rid: "z",
+        },
+      },
+    ]);
+  });
+
+  it("a forbidden command echoes its rid", () => {
+    const core = new ShardCore("s1");
+    expect(
+      core.onMessage(
+        student(1),
+        { type: "poll.create", kind: "poll", question: "q", options: ["a", "b"], rid: "f" },
+        T0,
+      ),
+    ).toMatchObject([
+      { kind: "reply", frame: { code: "forbidden", ref: "poll.create", rid: "f" } },
+    ]);
   });
 });
 

@@ -332,6 +332,23 @@ export class InteractiveCore {
     fx.push({ kind: "interactive", op });
   }
 
+  /**
+   * Answer the commands folded into one batch entry: `frame` once per `rid` (each echoing
+   * its own), or once without a rid when none had one. Every rid gets exactly one answer;
+   * each says the state the whole fold produced.
+   */
+  private answerAll(
+    fx: RootEffect[],
+    userId: string,
+    frame: ServerMessage,
+    rids: string[] | undefined,
+    sections: string[],
+  ): void {
+    if (!rids?.length) return this.notifyUser(fx, userId, frame, sections);
+    for (const rid of rids)
+      this.notifyUser(fx, userId, { ...frame, rid } as ServerMessage, sections);
+  }
+
   /** Send `frame` to every socket of `userId` (in the sections that hold them). */
   private notifyUser(
     fx: RootEffect[],
@@ -445,10 +462,11 @@ export class InteractiveCore {
               ...(a.delayMs !== undefined ? { delayMs: a.delayMs } : {}),
             });
       if (err || !b) {
-        this.notifyUser(
+        this.answerAll(
           fx,
           a.user.id,
-          errorFrame(err ?? "unknown_poll", "poll.answer", a.rid),
+          errorFrame(err ?? "unknown_poll", "poll.answer"),
+          a.rids,
           here,
         );
         continue;
@@ -464,13 +482,13 @@ export class InteractiveCore {
         });
         this.tallyDirty.add(b.poll.id);
       }
-      const ack: ServerMessage = {
-        type: "poll.answered",
-        pollId: b.poll.id,
-        choices: mine.choices,
-      };
-      if (a.rid !== undefined) ack.rid = a.rid;
-      this.notifyUser(fx, a.user.id, ack, here);
+      this.answerAll(
+        fx,
+        a.user.id,
+        { type: "poll.answered", pollId: b.poll.id, choices: mine.choices },
+        a.rids,
+        here,
+      );
     }
     for (const h of Object.values(r.hands)) {
       let position: number | null = null;
@@ -489,9 +507,13 @@ export class InteractiveCore {
       this.positionsDirty = true;
       if (position !== null) this.positionsSent.set(h.user.id, position);
       else this.positionsSent.delete(h.user.id);
-      const ack: ServerMessage = { type: "hand.position", raised: position !== null, position };
-      if (h.rid !== undefined) ack.rid = h.rid;
-      this.notifyUser(fx, h.user.id, ack, here);
+      this.answerAll(
+        fx,
+        h.user.id,
+        { type: "hand.position", raised: position !== null, position },
+        h.rids,
+        here,
+      );
     }
     this.handEvents(fx);
     for (const q of r.asks) {
@@ -522,7 +544,7 @@ export class InteractiveCore {
           ? "unknown_question"
           : this.qa.vote(v.questionId, v.user.id, v.up);
       if (err) {
-        this.notifyUser(fx, v.user.id, errorFrame(err, "qa.vote", v.rid), here);
+        this.answerAll(fx, v.user.id, errorFrame(err, "qa.vote"), v.rids, here);
         continue;
       }
       if (had !== v.up && q) {
@@ -531,9 +553,13 @@ export class InteractiveCore {
         if (v.up) this.engagement(fx, v.user.id, "upvote", v.at, v.questionId);
         this.qaDirty = true;
       }
-      const ack: ServerMessage = { type: "qa.voted", questionId: v.questionId, up: v.up };
-      if (v.rid !== undefined) ack.rid = v.rid;
-      this.notifyUser(fx, v.user.id, ack, here);
+      this.answerAll(
+        fx,
+        v.user.id,
+        { type: "qa.voted", questionId: v.questionId, up: v.up },
+        v.rids,
+        here,
+      );
     }
     for (const [userId, c] of Object.entries(r.chats))
       this.engagement(fx, userId, "chat", c.at, null, c.count);
