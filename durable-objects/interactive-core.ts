@@ -344,9 +344,10 @@ export class InteractiveCore {
     rids: string[] | undefined,
     sections: string[],
   ): void {
-    if (!rids?.length) return this.notifyUser(fx, userId, frame, sections);
-    for (const rid of rids)
-      this.notifyUser(fx, userId, { ...frame, rid } as ServerMessage, sections);
+    if (!rids?.length) this.notifyUser(fx, userId, frame, sections);
+    else
+      for (const rid of rids)
+        this.notifyUser(fx, userId, { ...frame, rid } as ServerMessage, sections);
   }
 
   /** Send `frame` to every socket of `userId` (in the sections that hold them). */
