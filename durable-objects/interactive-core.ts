@@ -413,7 +413,6 @@ export class InteractiveCore {
     const sessionId = this.host.sessionId();
     const p = b.poll;
     if (!sessionId || p.openedAt === null) return;
-    const finished = p.state === "closed" || p.state === "revealed";
     this.store(fx, {
       op: "d1",
       key: `poll:${p.id}`,
@@ -429,8 +428,24 @@ export class InteractiveCore {
         correct: p.kind === "quiz" ? (p.correct ?? []) : null,
         openedAt: p.openedAt,
         closedAt: p.closedAt,
-        tally: finished ? [...b.tally] : null,
+        // While open, the live tally (written behind at most every TALLY_MIN_MS, coalesced
+        // until the next flush), so the session dashboard counts an open poll's votes.
+        tally: [...b.tally],
       },
+    });
+  }
+
+  /** A poll answer's D1 row (one per student per poll; the newest pending version wins). */
+  private answerRow(
+    fx: RootEffect[],
+    b: PollBox,
+    r: Omit<Extract<D1Row, { table: "poll_answers" }>, "table" | "pollId">,
+  ): void {
+    if (!this.host.sessionId() || b.poll.anonymous) return;
+    this.store(fx, {
+      op: "d1",
+      key: `answer:${b.poll.id} ${r.userId}`,
+      row: { table: "poll_answers", pollId: b.poll.id, ...r },
     });
   }
 
@@ -448,6 +463,7 @@ export class InteractiveCore {
   report(sectionId: string, r: InteractiveReport, now: number): RootEffect[] {
     const fx: RootEffect[] = [];
     const here = [sectionId];
+    const rowed = new Set<string>();
     for (const a of Object.values(r.answers)) {
       const b = this.polls.get(a.pollId);
       const before = b?.answers.get(a.user.id);
@@ -482,6 +498,20 @@ export class InteractiveCore {
           delayMs: b.delayOf(a.user.id),
         });
         this.tallyDirty.add(b.poll.id);
+        // Written behind while open (the dashboard counts respondents from these rows); the
+        // poll's row goes first once per batch, as answers reference it.
+        if (!rowed.has(b.poll.id)) {
+          rowed.add(b.poll.id);
+          this.pollRow(fx, b);
+        }
+        this.answerRow(fx, b, {
+          userId: mine.userId,
+          name: mine.name,
+          choices: mine.choices,
+          correct: null,
+          score: null,
+          at: mine.at,
+        });
       }
       this.answerAll(
         fx,
@@ -833,24 +863,16 @@ export class InteractiveCore {
     this.pollRow(fx, b);
     const results = b.results();
     const quiz = b.poll.kind === "quiz";
-    const sessionId = this.host.sessionId();
     for (const r of results) {
-      if (sessionId && !b.poll.anonymous) {
-        this.store(fx, {
-          op: "d1",
-          key: null,
-          row: {
-            table: "poll_answers",
-            pollId: b.poll.id,
-            userId: r.userId,
-            name: r.name,
-            choices: r.choices,
-            correct: r.correct,
-            score: r.score,
-            at: r.at,
-          },
-        });
-      }
+      // Final rows (quizzes: now scored); each replaces its open-poll row if still pending.
+      this.answerRow(fx, b, {
+        userId: r.userId,
+        name: r.name,
+        choices: r.choices,
+        correct: r.correct,
+        score: r.score,
+        at: r.at,
+      });
       this.engagement(fx, r.userId, quiz ? "quiz_answer" : "poll_answer", r.at, b.poll.id, r.score);
     }
     this.host.emit(fx, (seq, at) => ({ type: "poll.closed", seq, at, poll: b.view(false) }), now);
@@ -978,6 +1000,7 @@ export class InteractiveCore {
       if (now - (this.tallySentAt.get(b.poll.id) ?? -Infinity) >= TALLY_MIN_MS) {
         this.tallyDirty.delete(b.poll.id);
         fx.push({ kind: "staff", frame: this.tallyFrame(b, now) });
+        this.pollRow(fx, b);
       }
     }
     if (this.handsDirty && now - this.handsSentAt >= LIST_MS) {
