@@ -134,6 +134,7 @@ export class Classroom extends DurableObject<Env> {
   /** Worker: admit a verified user — refuse a banned one, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
     this.bind(a.classId);
+    if (a.latencyMode) this.apply(this.core.interactive.setLatencyMode(a.latencyMode));
     const result = this.core.admit(a, Date.now());
     if (result.ok) this.saveLoads();
     if (this.core.dirty) {

@@ -209,9 +209,11 @@ describe("polls at the root", () => {
         },
       ] as [Author, StudentCommand];
     fx.push(...s.batch("s1", [ans(1, 2), ans(2, 0)], T0 + 2000));
-    // Late for the deadline, but within this viewer's 3 s video delay.
+    // Late for the deadline: without a live stream nobody's video is behind, so a claimed
+    // 3 s video delay buys nothing (the live case: "quiz speed bonus" below).
     fx.push(...s.batch("s1", [ans(3, 2, 3000)], T0 + 12_000));
-    expect(toUser(fx, "u3")).toEqual([{ type: "poll.answered", pollId: id, choices: [2] }]);
+    expect(toUser(fx, "u3")).toMatchObject([{ type: "error", code: "too_late" }]);
+    fx.push(...s.batch("s1", [ans(3, 2)], T0 + 9_000));
     // A quiz keeps the first answer.
     const again = toUser(s.batch("s1", [ans(2, 2)], T0 + 3000), "u2");
     expect(again[0]).toMatchObject({ type: "error", code: "already_answered" });
@@ -245,6 +247,39 @@ describe("polls at the root", () => {
     expect(
       d1(closed).filter((r) => r.table === "engagement_events" && r.kind === "quiz_answer"),
     ).toHaveLength(3);
+  });
+});
+
+describe("quiz speed bonus at the root: what the server knows bounds what a client claims", () => {
+  it("live, in the class's latency mode: a 30 s claim gains nothing and stretches the deadline only as far as the mode", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2), student(3), student(4)]);
+    expect(s.c.interactive.setLatencyMode("ultraLow")).toMatchObject([
+      { kind: "interactive", op: { op: "meta", meta: { latencyMode: "ultraLow" } } },
+    ]);
+    expect(s.c.interactive.setLatencyMode("ultraLow")).toEqual([]);
+    s.c.setStreamStatus("live", T0);
+    const id = createPoll(s, { kind: "quiz", correct: [1], timeLimitSec: 10, speedBonus: 1000 });
+    s.staff({ type: "poll.open", pollId: id }, T0);
+    const ans = (i: number, delayMs: number) =>
+      [student(i), { type: "poll.answer", pollId: id, choices: [1], delayMs }] as [
+        Author,
+        StudentCommand,
+      ];
+    // Same video (3 s behind), same reaction: the honest one says 3 s, the attacker 30 s.
+    s.batch("s1", [ans(1, 3000), ans(2, 30_000), ans(3, 3000)], T0 + 5000);
+    // Claiming 30 s to answer 9 s after the deadline: ultraLow believes at most 8 s.
+    const late = s.batch("s1", [ans(4, 30_000)], T0 + 10_000 + 9000);
+    expect(toUser(late, "u4")).toMatchObject([{ type: "error", code: "too_late" }]);
+    const closeAt = T0 + 10_000 + 8000 + NO_VIDEO_SLACK_MS;
+    s.c.interactive.tick(T0 + 11_000); // the live tally goes out; the quiz stays open
+    expect(s.c.interactive.nextDue(T0 + 11_001)).toBe(closeAt);
+    const board = events(s.c.interactive.tick(closeAt)).find((e) => e.type === "quiz.leaderboard");
+    if (board?.type !== "quiz.leaderboard") throw new Error("no leaderboard");
+    const scores = Object.fromEntries(board.top.map((r) => [r.userId, r.score]));
+    expect(scores.u2).toBe(scores.u1);
+    // The class is credited its median report (3 s): 2 s used of 10 → 100 + 800.
+    expect(scores.u1).toBe(900);
   });
 });
 

@@ -8,10 +8,12 @@
  * effects that the shell's InteractiveStore carries out.
  */
 import {
+  DEFAULT_LATENCY_MODE,
   HAND_PAGE_MAX,
   HAND_WINDOW,
+  type LatencyMode,
   LEADERBOARD_N,
-  MAX_DEADLINE_GRACE_MS,
+  MODE_MAX_DELAY_MS,
   QA_TOP_N,
 } from "../protocol/interactive.ts";
 import type {
@@ -50,7 +52,7 @@ export const POSITIONS_PUSHED = 100;
 export const SNAPSHOT_FINISHED = 5;
 /** Pending questions in a `qa.pending` frame. */
 export const PENDING_SHOWN = 50;
-/** A quiz with no video in play closes this long after its deadline (in-flight batches land). */
+/** A quiz closes this long after its deadline plus the largest grace (in-flight batches land). */
 export const NO_VIDEO_SLACK_MS = 1000;
 /**
  * Finished polls kept at the root (in memory and its SQLite); older ones live on in D1
@@ -70,6 +72,8 @@ export interface InteractiveMeta {
   acknowledged: HandQueue["acknowledged"];
   /** The class session the quiz totals belong to (a new session starts a new leaderboard). */
   scoresSession?: string | null;
+  /** The class's latency mode, as of its last admission (bounds the video delay believed). */
+  latencyMode?: LatencyMode;
 }
 
 /** One row for D1, kept pending in the root's SQLite until flushed (interactive-store.ts). */
@@ -470,14 +474,17 @@ export class InteractiveCore {
       const err =
         !b || b.poll.state === "draft"
           ? "unknown_poll"
-          : b.answer({
-              pollId: a.pollId,
-              userId: a.user.id,
-              name: a.user.name,
-              choices: a.choices,
-              at: a.at,
-              ...(a.delayMs !== undefined ? { delayMs: a.delayMs } : {}),
-            });
+          : b.answer(
+              {
+                pollId: a.pollId,
+                userId: a.user.id,
+                name: a.user.name,
+                choices: a.choices,
+                at: a.at,
+                ...(a.delayMs !== undefined ? { delayMs: a.delayMs } : {}),
+              },
+              this.graceCap(),
+            );
       if (err || !b) {
         this.answerAll(
           fx,
@@ -956,10 +963,24 @@ export class InteractiveCore {
 
   // ---- bounded-rate output -----------------------------------------------------
 
+  /** The most video delay believed now: by the class's latency mode while live, none otherwise. */
+  private graceCap(): number {
+    return this.host.live() ? MODE_MAX_DELAY_MS[this.meta.latencyMode ?? DEFAULT_LATENCY_MODE] : 0;
+  }
+
+  /** The class's latency mode (from each admission): it bounds the video delay a quiz answer may claim. */
+  setLatencyMode(mode: LatencyMode): RootEffect[] {
+    if (this.meta.latencyMode === mode) return [];
+    this.meta.latencyMode = mode;
+    const fx: RootEffect[] = [];
+    this.saveMeta(fx);
+    return fx;
+  }
+
   /** When a quiz closes by itself: its deadline plus the largest grace any viewer may get. */
   private autoCloseAt(b: PollBox): number | null {
     if (b.poll.state !== "open" || b.poll.closesAt === null) return null;
-    return b.poll.closesAt + (this.host.live() ? MAX_DEADLINE_GRACE_MS : NO_VIDEO_SLACK_MS);
+    return b.poll.closesAt + this.graceCap() + NO_VIDEO_SLACK_MS;
   }
 
   /** Ask the shell for a `tick` when the next bounded-rate frame or deadline is due. */
