@@ -236,6 +236,8 @@ export class InteractiveCore {
   private readonly awaySince = new Map<string, number>();
   private handsSentAt = -Infinity;
   private countSent = -1;
+  /** Polls whose D1 row was queued by this instance (a restart just queues it once more). */
+  private readonly rowQueued = new Set<string>();
   private positionsDirty = false;
   private positionsSentAt = -Infinity;
   private readonly positionsSent = new Map<string, number>();
@@ -417,6 +419,7 @@ export class InteractiveCore {
     const sessionId = this.host.sessionId();
     const p = b.poll;
     if (!sessionId || p.openedAt === null) return;
+    this.rowQueued.add(p.id);
     this.store(fx, {
       op: "d1",
       key: `poll:${p.id}`,
@@ -467,7 +470,6 @@ export class InteractiveCore {
   report(sectionId: string, r: InteractiveReport, now: number): RootEffect[] {
     const fx: RootEffect[] = [];
     const here = [sectionId];
-    const rowed = new Set<string>();
     for (const a of Object.values(r.answers)) {
       const b = this.polls.get(a.pollId);
       const before = b?.answers.get(a.user.id);
@@ -505,12 +507,9 @@ export class InteractiveCore {
           delayMs: b.delayOf(a.user.id),
         });
         this.tallyDirty.add(b.poll.id);
-        // Written behind while open (the dashboard counts respondents from these rows); the
-        // poll's row goes first once per batch, as answers reference it.
-        if (!rowed.has(b.poll.id)) {
-          rowed.add(b.poll.id);
-          this.pollRow(fx, b);
-        }
+        // Written behind while open (the dashboard counts respondents from these rows). The
+        // poll's row must be pending or written before them (answers reference it).
+        if (!this.rowQueued.has(b.poll.id)) this.pollRow(fx, b);
         this.answerRow(fx, b, {
           userId: mine.userId,
           name: mine.name,
@@ -900,6 +899,7 @@ export class InteractiveCore {
     for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) {
       this.polls.delete(old.poll.id);
       this.tallySentAt.delete(old.poll.id);
+      this.rowQueued.delete(old.poll.id);
       this.store(fx, { op: "pollGone", pollId: old.poll.id });
     }
   }
