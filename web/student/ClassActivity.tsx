@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { LEADERBOARD_N, PollView } from "../../protocol/interactive.ts";
 import { type LatencyMode, MODE_MAX_DELAY_MS } from "../../protocol/latency.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
@@ -191,9 +191,17 @@ function PollCard(props: {
   // Slido players expect: a pick is never silently thrown away. (The lead covers the trip
   // to the shard, whose receipt time is what the deadline is checked against.)
   const pending = quiz && canAnswer && !sending && choice.length > 0 && deadline !== null;
+  // Once per card: a refused automatic send (too late after all) is shown, not retried.
+  const autoSent = useRef(false);
   useEffect(() => {
-    if (!pending || deadline === null) return;
-    const t = setTimeout(send, Math.max(0, deadline - AUTO_SUBMIT_AHEAD_MS - Date.now()));
+    if (!pending || deadline === null || autoSent.current) return;
+    const t = setTimeout(
+      () => {
+        autoSent.current = true;
+        send();
+      },
+      Math.max(0, deadline - AUTO_SUBMIT_AHEAD_MS - Date.now()),
+    );
     return () => clearTimeout(t);
   }, [pending, deadline, choice]);
   const same =
@@ -283,7 +291,7 @@ function PollCard(props: {
                   <p class="poll-note" data-testid="poll-status">
                     Vote counted. You can change it until the poll closes.
                   </p>
-                ) : pending ? (
+                ) : pending && !autoSent.current ? (
                   <p class="poll-note" data-testid="poll-status" role="status">
                     Not locked in yet: your pick is sent by itself when time runs out.
                   </p>
