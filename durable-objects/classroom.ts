@@ -6,6 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { DeckInfo } from "../protocol/board.ts";
+import type { LatencyMode } from "../protocol/latency.ts";
 import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
 import { notifyLive } from "../worker/push/notify.ts";
 import { BoardCore } from "./board-core.ts";
@@ -243,6 +244,12 @@ export class Classroom extends DurableObject<Env> {
   async setDeck(classId: string, deck: DeckInfo): Promise<void> {
     this.bind(classId);
     this.apply(this.core.setDeck(deck, Date.now()));
+  }
+
+  /** Worker (class edit): the class's latency mode changed; quiz answers are bounded by the new one at once. */
+  async setLatencyMode(classId: string, mode: LatencyMode): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.interactive.setLatencyMode(mode));
   }
 
   /** Tests and tools: the current sequence number and shard loads. */
