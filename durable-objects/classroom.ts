@@ -6,6 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { DeckInfo } from "../protocol/board.ts";
+import type { LatencyMode } from "../protocol/latency.ts";
 import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
 import { notifyLive } from "../worker/push/notify.ts";
 import { BoardCore } from "./board-core.ts";
@@ -164,6 +165,7 @@ export class Classroom extends DurableObject<Env> {
   /** Worker: admit a verified user — refuse a banned one, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
     this.bind(a.classId);
+    if (a.latencyMode) this.apply(this.core.interactive.setLatencyMode(a.latencyMode));
     const result = this.core.admit(a, Date.now());
     if (result.ok) this.saveLoads();
     if (this.core.dirty) {
@@ -299,6 +301,12 @@ export class Classroom extends DurableObject<Env> {
   async removeDeck(classId: string, deckId: string): Promise<void> {
     this.bind(classId);
     this.apply(this.core.removeDeck(deckId, Date.now()));
+  }
+
+  /** Worker (class edit): the class's latency mode changed; quiz answers are bounded by the new one at once. */
+  async setLatencyMode(classId: string, mode: LatencyMode): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.interactive.setLatencyMode(mode));
   }
 
   /** Tests and tools: the current sequence number and shard loads. */

@@ -2,6 +2,8 @@
  * Types crossing the Durable Object RPC boundary (Worker → root, shard ↔ root).
  * Internal: clients never see these; they see `protocol/realtime.ts` frames.
  */
+
+import type { LatencyMode } from "../protocol/latency.ts";
 import type {
   Author,
   ClassRole,
@@ -29,6 +31,8 @@ export interface Admission {
   hint?: string;
   /** `SHARD_HOST` of the admitting Worker; new sections open there (docs/decisions/003). */
   host?: string;
+  /** The class's latency mode now (bounds the video delay a quiz answer may claim). */
+  latencyMode?: LatencyMode;
 }
 
 /** The root's answer to an admission. */

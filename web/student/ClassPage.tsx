@@ -54,7 +54,7 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
               <VideoArea cls={cls} stream={{ status: state.stream }} report={sync} />
               <VideoDelay sync={sync} view={syncView} />
               <SlideArea board={state.board} />
-              <ClassActivity state={state} socket={socket} sync={syncView} />
+              <ClassActivity state={state} socket={socket} sync={syncView} mode={cls.latencyMode} />
             </>
           )}
         </div>

@@ -173,7 +173,10 @@ export function summarize(
   };
 }
 
-/** Polls and quizzes of a session with their tallies (stored at close, else counted now). */
+/**
+ * Polls and quizzes of a session with their tallies: the stored one (final at close, the
+ * live one written behind while open), else counted from the answers.
+ */
 export async function pollResults(db: Db, sessionId: string): Promise<PollResult[]> {
   const p = schema.polls;
   const pa = schema.pollAnswers;

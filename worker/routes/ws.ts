@@ -54,6 +54,7 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
     classId,
     user: { id: access.user.id, name: access.user.displayName },
     role: access.role,
+    latencyMode: access.cls.latencyMode,
     ...(section && /^s\d{1,6}$/.test(section) ? { hint: section } : {}),
     ...(c.env.SHARD_HOST ? { host: c.env.SHARD_HOST } : {}),
   });
