@@ -66,11 +66,17 @@ const displayName = v.pipe(
 /** Passwords: 10–200 characters; strength is checked further by the Worker. */
 const password = v.pipe(v.string(), v.maxLength(200, "Passwords are at most 200 characters."));
 
+/**
+ * Public sign-up always creates a student account. `role` may be omitted or sent as
+ * `"student"`; anything else is refused: the teacher role is granted by an admin.
+ */
 export const SignUpBody = v.strictObject({
   email,
   password,
   displayName,
-  role: v.picklist(["teacher", "student"]),
+  role: v.optional(
+    v.literal("student", "Sign-up creates student accounts; an admin grants the teacher role."),
+  ),
 });
 export type SignUpBody = v.InferOutput<typeof SignUpBody>;
 

@@ -1,4 +1,5 @@
 import { sign } from "hono/jwt";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Client, errorCode, signUp } from "./helpers.ts";
 
@@ -11,7 +12,6 @@ describe("sign-up and sign-in", () => {
       email: "Ada@Example.test",
       password: strong,
       displayName: "Ada",
-      role: "teacher",
     });
     expect(res.status).toBe(201);
     const setCookie = res.headers.get("set-cookie")!;
@@ -20,7 +20,7 @@ describe("sign-up and sign-in", () => {
     expect(setCookie).toMatch(/SameSite=Lax/i);
     const me = await c.get("/api/auth/me");
     expect(await me.json()).toMatchObject({
-      user: { displayName: "Ada", role: "teacher", email: "ada@example.test" },
+      user: { displayName: "Ada", role: "student", email: "ada@example.test" },
     });
 
     await c.post("/api/auth/signout");
@@ -31,6 +31,43 @@ describe("sign-up and sign-in", () => {
     expect((await c.get("/api/auth/me")).status).toBe(200);
   });
 
+  it("never lets public sign-up make a teacher; an admin grants the role", async () => {
+    // The attack: an anonymous visitor asks for the teacher role in the sign-up body.
+    const eve = new Client();
+    const res = await eve.post("/api/auth/signup", {
+      email: "eve-teacher@example.test",
+      password: strong,
+      displayName: "Eve",
+      role: "teacher",
+    });
+    expect(res.status).toBe(400);
+    expect(await errorCode(res)).toBe("validation_failed");
+    expect(
+      await env.DB.prepare("SELECT id FROM users WHERE email = ?")
+        .bind("eve-teacher@example.test")
+        .first(),
+    ).toBeNull();
+    // Without the field (or with "student") she is a student, refused every teacher path.
+    const ok = await eve.post("/api/auth/signup", {
+      email: "eve-teacher@example.test",
+      password: strong,
+      displayName: "Eve",
+      role: "student",
+    });
+    expect(ok.status).toBe(201);
+    const { user } = (await ok.json()) as { user: { id: string; role: string } };
+    expect(user.role).toBe("student");
+    expect((await eve.post("/api/classes", { title: "Mine" })).status).toBe(403);
+
+    // An admin grants the teacher role (admin users page); then the account may teach.
+    const admin = await signUp("teacher", "Admin");
+    await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(admin.id).run();
+    expect((await admin.client.patch(`/api/admin/users/${user.id}`, { role: "teacher" })).status).toBe(
+      200,
+    );
+    expect((await eve.post("/api/classes", { title: "Mine" })).status).toBe(201);
+  });
+
   it("rejects a taken email without changing the first account", async () => {
     const { email } = await signUp("student");
     const c = new Client();
@@ -38,7 +75,6 @@ describe("sign-up and sign-in", () => {
       email,
       password: "another pass 99",
       displayName: "Imposter",
-      role: "teacher",
     });
     expect(res.status).toBe(409);
     expect(await errorCode(res)).toBe("email_taken");

@@ -1,5 +1,5 @@
 /** Helpers for workerd integration tests: a cookie-carrying client over `exports.default`. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 
 export const ORIGIN = "http://localhost";
 
@@ -60,18 +60,28 @@ export class Client {
 }
 
 let counter = 0;
-/** Sign up a fresh user and return a client holding their session. */
+/** The password `signUp` gives every account. */
+export const PASSWORD = "correct horse 42";
+
+/**
+ * Sign up a fresh user and return a client holding their session. Public sign-up makes
+ * students only; a teacher is then granted the role as an admin would (in D1) and signs in again.
+ */
 export async function signUp(role: "teacher" | "student" = "teacher", name = `User ${++counter}`) {
   const client = new Client();
   const email = `user${Date.now()}${++counter}@example.test`;
   const res = await client.post("/api/auth/signup", {
     email,
-    password: "correct horse 42",
+    password: PASSWORD,
     displayName: name,
-    role,
   });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
   const { user } = (await res.json()) as { user: { id: string } };
+  if (role === "teacher") {
+    await env.DB.prepare("UPDATE users SET role = 'teacher' WHERE id = ?").bind(user.id).run();
+    const again = await client.post("/api/auth/signin", { email, password: PASSWORD });
+    if (again.status !== 200) throw new Error(`signin failed: ${again.status}`);
+  }
   return { client, email, id: user.id };
 }
 

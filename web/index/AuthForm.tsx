@@ -7,7 +7,7 @@ import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { safeNext } from "../lib/nav.ts";
 import { homeFor } from "../lib/session.ts";
 
-type Errors = Partial<Record<"email" | "password" | "displayName" | "role" | "form", string>>;
+type Errors = Partial<Record<"email" | "password" | "displayName" | "form", string>>;
 
 /** Sign in or sign up; afterwards go to `?next=` (same-site only) or the user's home. */
 export function AuthForm(props: { mode: "signin" | "signup" }) {
@@ -17,10 +17,6 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [displayName, setDisplayName] = useState("");
-  // Someone arriving from a class link is almost certainly a student.
-  const [role, setRole] = useState<SignUpBody["role"]>(
-    next?.startsWith("/c/") ? "student" : "teacher",
-  );
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
 
@@ -39,7 +35,6 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
             email,
             password,
             displayName,
-            role,
           } satisfies SignUpBody)
         : await api<{ user: SessionUser }>("POST", "/auth/signin", {
             email,
@@ -54,7 +49,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
         setErrors({ password: err.message });
       } else if (isApiError(err, "validation_failed")) {
         setErrors(
-          issuesByField(err.issues, err.message, ["email", "password", "displayName", "role"]),
+          issuesByField(err.issues, err.message, ["email", "password", "displayName"]),
         );
       } else {
         // invalid_credentials, account_disabled, rate_limited, network…: one message for the form.
@@ -131,28 +126,10 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
             )}
           </Field>
           {signup ? (
-            <fieldset class="field choice-group">
-              <legend>I am joining as</legend>
-              <div class="choices">
-                {(["teacher", "student"] as const).map((r) => (
-                  <label class="choice" key={r}>
-                    <input
-                      type="radio"
-                      name="role"
-                      value={r}
-                      checked={role === r}
-                      onChange={() => setRole(r)}
-                      data-testid={`role-${r}`}
-                    />
-                    <span>
-                      <strong>{r === "teacher" ? "Teacher" : "Student"}</strong>
-                      <small>{r === "teacher" ? "I run classes" : "I join classes"}</small>
-                    </span>
-                  </label>
-                ))}
-              </div>
-              {errors.role ? <p class="field-error">{errors.role}</p> : null}
-            </fieldset>
+            <p class="muted" data-testid="signup-role-note">
+              New accounts join classes. To run classes, ask your school's admin for the teacher
+              role.
+            </p>
           ) : null}
           <button
             type="submit"

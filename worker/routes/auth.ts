@@ -51,7 +51,7 @@ export const auth = new Hono<AppEnv>()
       id: randomId(12),
       email: body.email,
       displayName: body.displayName,
-      role: body.role,
+      role: "student" as const,
       passwordSalt: salt,
       passwordIterations: PBKDF2_ITERATIONS,
       passwordHash: await hashPassword(body.password, salt),
