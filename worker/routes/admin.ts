@@ -19,8 +19,46 @@ import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { kickFromClasses } from "./moderators.ts";
 
-/** Most classes whose live sockets a disable closes (taught + moderated, each). */
-const KICK_CLASSES_MAX = 100;
+/** Most classes whose sockets a demotion or disable closes (per kind of class below). */
+const KICK_CLASSES_MAX = 500;
+/** Classes whose last session ended this recently may still hold sockets (waiting rooms). */
+const RECENT_SESSION_MS = 6 * 3600_000;
+
+/** Platform roles by power, to tell a demotion from a promotion. */
+const RANK = { student: 0, teacher: 1, admin: 2 } as const;
+
+/**
+ * Every class where `userId` may hold a socket now: the classes they teach or moderate,
+ * and every class with a session open or ended in the last hours (a class session starts
+ * at its first join, so any class with sockets has one). No per-user index of sockets
+ * exists (admission stays D1-free per socket), so a kick reaches all of them; a root
+ * without the user's sockets does nothing.
+ */
+async function classesWithSocketsOf(env: Env, userId: string): Promise<string[]> {
+  const db = getDb(env);
+  const since = Date.now() - RECENT_SESSION_MS;
+  const [taught, moderated, active] = await db.batch([
+    db
+      .select({ id: schema.classes.id })
+      .from(schema.classes)
+      .where(eq(schema.classes.teacherId, userId))
+      .orderBy(desc(schema.classes.createdAt))
+      .limit(KICK_CLASSES_MAX),
+    db
+      .select({ id: schema.classModerators.classId })
+      .from(schema.classModerators)
+      .where(eq(schema.classModerators.userId, userId))
+      .limit(KICK_CLASSES_MAX),
+    db
+      .selectDistinct({ id: schema.classSessions.classId })
+      .from(schema.classSessions)
+      .where(
+        sql`${schema.classSessions.endedAt} IS NULL OR ${schema.classSessions.endedAt} > ${since}`,
+      )
+      .limit(KICK_CLASSES_MAX),
+  ]);
+  return [...new Set([...taught, ...moderated, ...active].map((r) => r.id))];
+}
 
 function toAdminUser(u: typeof schema.users.$inferSelect): AdminUser {
   return {
@@ -59,45 +97,34 @@ export const admin = new Hono<AppEnv>()
     if (id === c.get("user")!.id && (body.disabled || (body.role && body.role !== "admin"))) {
       throw new ApiError(400, "bad_request", "You cannot disable or demote yourself.");
     }
-    const [row] = await getDb(c.env)
+    const db = getDb(c.env);
+    const before = await db.query.users.findFirst({ where: eq(schema.users.id, id) });
+    if (!before) throw new ApiError(404, "not_found", "No such user.");
+    // Losing power (a lower role, or disabled) revokes every session, join ticket and stream
+    // token minted before, and closes the account's sockets everywhere below.
+    const losesPower =
+      (body.disabled === true && !before.disabled) ||
+      (body.role !== undefined && RANK[body.role] < RANK[before.role]);
+    const [row] = await db
       .update(schema.users)
-      .set(body)
+      .set(losesPower ? { ...body, tokenVersion: sql`${schema.users.tokenVersion} + 1` } : body)
       .where(eq(schema.users.id, id))
       .returning();
     if (!row) throw new ApiError(404, "not_found", "No such user.");
-    await getDb(c.env)
-      .insert(schema.auditLog)
-      .values(
-        (["role", "disabled"] as const)
-          .filter((k) => body[k] !== undefined)
-          .map((k) => ({
-            at: Date.now(),
-            actorId: c.get("user")!.id,
-            classId: null,
-            action: k === "role" ? "user.role" : body.disabled ? "user.disable" : "user.enable",
-            target: id,
-            detail: k === "role" ? JSON.stringify({ role: body.role }) : null,
-          })),
-      );
-    if (body.disabled) {
-      // Sockets outlive the session check: close the ones where the account holds powers.
-      const db = getDb(c.env);
-      const [taught, moderated] = await Promise.all([
-        db
-          .select({ id: schema.classes.id })
-          .from(schema.classes)
-          .where(eq(schema.classes.teacherId, id))
-          .orderBy(desc(schema.classes.createdAt))
-          .limit(KICK_CLASSES_MAX),
-        db
-          .select({ id: schema.classModerators.classId })
-          .from(schema.classModerators)
-          .where(eq(schema.classModerators.userId, id))
-          .limit(KICK_CLASSES_MAX),
-      ]);
-      const classIds = [...new Set([...taught, ...moderated].map((r) => r.id))];
-      await kickFromClasses(c.env, classIds, id, "account disabled");
-    }
+    await db.insert(schema.auditLog).values(
+      (["role", "disabled"] as const)
+        .filter((k) => body[k] !== undefined)
+        .map((k) => ({
+          at: Date.now(),
+          actorId: c.get("user")!.id,
+          classId: null,
+          action: k === "role" ? "user.role" : body.disabled ? "user.disable" : "user.enable",
+          target: id,
+          detail: k === "role" ? JSON.stringify({ role: body.role }) : null,
+        })),
+    );
+    if (losesPower)
+      await kickFromClasses(c.env, await classesWithSocketsOf(c.env, id), id, "account changed");
     return c.json({ user: toAdminUser(row) });
   })
   .get("/classes", async (c) => {

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { GuestJoinBody, type SessionUser, SignInBody, SignUpBody } from "../../protocol/api.ts";
 import { hashPassword, PBKDF2_ITERATIONS, randomId, timingSafeEqual } from "../auth/crypto.ts";
-import { endSession, startSession } from "../auth/session.ts";
+import { endSession, publicUser, refreshAccount, startSession } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
@@ -93,17 +93,18 @@ export const auth = new Hono<AppEnv>()
       role: row.role,
       email: row.email,
     };
-    await startSession(c, session);
+    await startSession(c, { ...session, tokenVersion: row.tokenVersion });
     return c.json({ user: session });
   })
   .post("/signout", (c) => {
     endSession(c);
     return c.body(null, 204);
   })
-  .get("/me", (c) => {
+  /** The current user, with the account's role as it is now (a revoked session is 401). */
+  .get("/me", async (c) => {
     const user = c.get("user");
     if (!user) throw new ApiError(401, "unauthenticated", "Not signed in.");
-    return c.json({ user });
+    return c.json({ user: publicUser(await refreshAccount(c.env, user)) });
   })
   /** Guest join: a display name becomes a signed guest identity valid for one class. */
   .post("/guest/:classId", async (c) => {
