@@ -76,7 +76,9 @@ export class Classroom extends DurableObject<Env> {
         action TEXT, target TEXT, detail TEXT);
       CREATE TABLE IF NOT EXISTS section_loads (section_id TEXT PRIMARY KEY, load TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS section_users (section_id TEXT, user_id TEXT, sockets INTEGER NOT NULL,
-        PRIMARY KEY (section_id, user_id));`);
+        PRIMARY KEY (section_id, user_id));
+      CREATE TABLE IF NOT EXISTS spent_tickets (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS spent_tickets_expiry ON spent_tickets (expires_at);`);
     const row = (k: string) =>
       this.sql.exec<{ v: string }>("SELECT v FROM state WHERE k = ?", k).toArray()[0]?.v;
     const durable = row("durable");
@@ -131,9 +133,11 @@ export class Classroom extends DurableObject<Env> {
 
   // ---- RPC -----------------------------------------------------------------
 
-  /** Worker: admit a verified user — refuse a banned one, or pick their shard. */
+  /** Worker: admit a verified user — refuse a banned one or a spent ticket, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
     this.bind(a.classId);
+    if (a.ticket && !this.spendTicket(a.ticket.id, a.ticket.expiresAt))
+      return { ok: false, code: "ticket_used" };
     const result = this.core.admit(a, Date.now());
     if (result.ok) this.saveLoads();
     if (this.core.dirty) {
@@ -141,6 +145,21 @@ export class Classroom extends DurableObject<Env> {
       this.persist();
     }
     return result;
+  }
+
+  /**
+   * Join tickets are single-use (docs/protocol.md): remember each spent ticket id until it
+   * expires. The set lives with the class's root, which sees every admission anyway, in its
+   * SQLite storage so a restart does not forget it; no D1 query per connect.
+   * Returns false when the ticket was spent before.
+   */
+  private spendTicket(id: string, expiresAt: number): boolean {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM spent_tickets WHERE expires_at < ?", now);
+    const spent = this.sql.exec("SELECT 1 FROM spent_tickets WHERE id = ?", id).toArray();
+    if (spent.length > 0) return false;
+    this.sql.exec("INSERT INTO spent_tickets (id, expires_at) VALUES (?, ?)", id, expiresAt);
+    return true;
   }
 
   /** Shard: bring a (re)connecting socket up to date from `resume`. */

@@ -29,12 +29,14 @@ export interface Admission {
   hint?: string;
   /** `SHARD_HOST` of the admitting Worker; new sections open there (docs/decisions/003). */
   host?: string;
+  /** The join ticket this connect uses (its `jti`, expiry epoch ms): spent here, once. */
+  ticket?: { id: string; expiresAt: number };
 }
 
 /** The root's answer to an admission. */
 export type AdmitResult =
   | { ok: true; sectionId: string; host?: string }
-  | { ok: false; code: "banned" | "too_many_sockets" };
+  | { ok: false; code: "banned" | "too_many_sockets" | "ticket_used" };
 
 /**
  * The shard namespace of a section on shard host `host`: `CLASSROOM_SHARD_<host>` when

@@ -1,5 +1,5 @@
-import { sign } from "hono/jwt";
 import { env } from "cloudflare:workers";
+import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { Client, errorCode, signUp } from "./helpers.ts";
 
@@ -62,9 +62,9 @@ describe("sign-up and sign-in", () => {
     // An admin grants the teacher role (admin users page); then the account may teach.
     const admin = await signUp("teacher", "Admin");
     await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(admin.id).run();
-    expect((await admin.client.patch(`/api/admin/users/${user.id}`, { role: "teacher" })).status).toBe(
-      200,
-    );
+    expect(
+      (await admin.client.patch(`/api/admin/users/${user.id}`, { role: "teacher" })).status,
+    ).toBe(200);
     expect((await eve.post("/api/classes", { title: "Mine" })).status).toBe(201);
   });
 

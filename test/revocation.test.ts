@@ -76,7 +76,7 @@ describe("demotion and disabling", { timeout: 30_000 }, () => {
     d.send({ type: "announce.send", text: "I still run this" });
     expect(await d.next("error")).toMatchObject({ code: "forbidden" });
     await sleep(300);
-    expect(s.all("announcement")).toHaveLength(0);
+    expect(s.all("announce")).toHaveLength(0);
     expect(s.all("settings.changed")).toHaveLength(0);
     expect((await again.requestRaw("POST", `/whip/${classId}/prepare`)).status).toBe(403);
     const deck = await again.post(`/api/classes/${classId}/slides`, {
