@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { Client, errorCode, signUp } from "./helpers.ts";
+import { Client, errorCode, PASSWORD, signUp } from "./helpers.ts";
 
 const strong = "correct horse 42";
 
@@ -205,8 +205,9 @@ describe("CSRF", () => {
 describe("rate limits at the edge", () => {
   it("stops password guessing on one account after 10 tries a minute, with a clear code", async () => {
     const { email } = await signUp("student");
-    // The limiter counts in fixed one-minute windows, so a run that straddles a window
-    // boundary may get up to 20 tries through; 22 always meets the limit.
+    // No client address (as locally): attempts count per account. The limiter counts in
+    // fixed one-minute windows, so a run that straddles a window boundary may get up to 20
+    // tries through; 22 always meets the limit.
     const codes: number[] = [];
     for (let i = 0; i < 22 && !codes.includes(429); i++) {
       codes.push(
@@ -216,11 +217,38 @@ describe("rate limits at the edge", () => {
     }
     expect(codes.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(codes.at(-1)).toBe(429);
-    const blocked = await new Client().post("/api/auth/signin", {
-      email,
-      password: "correct horse 42",
-    });
+    // Brute force stays stopped: even the right password is refused.
+    const blocked = await new Client().post("/api/auth/signin", { email, password: PASSWORD });
     expect(await errorCode(blocked)).toBe("rate_limited");
+  });
+
+  it("does not let a stranger lock the owner out with wrong passwords", async () => {
+    const { email } = await signUp("student");
+    // The attack: 22 wrong passwords for someone else's email, from the stranger's address.
+    const stranger = { "cf-connecting-ip": "198.51.100.7" };
+    const codes: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const r = await new Client().post(
+        "/api/auth/signin",
+        { email, password: `not yours ${i}` },
+        stranger,
+      );
+      codes.push(r.status);
+    }
+    // The stranger is stopped (IP_LIMITER is 5/min in the test config, 300 in production)…
+    expect(codes.at(-1)).toBe(429);
+    expect(
+      await errorCode(
+        await new Client().post("/api/auth/signin", { email, password: PASSWORD }, stranger),
+      ),
+    ).toBe("rate_limited");
+    // …and the owner, from their own address, still signs in with the right password.
+    const owner = await new Client().post(
+      "/api/auth/signin",
+      { email, password: PASSWORD },
+      { "cf-connecting-ip": "192.0.2.44" },
+    );
+    expect(owner.status).toBe(200);
   });
 
   it("limits guest joins per client IP", async () => {

@@ -21,13 +21,18 @@ export function passwordWeakness(password: string, email: string): string | null
 }
 
 /**
- * Refuse when any of `keys` is over the auth rate limit. Per-IP keys apply only where
- * Cloudflare supplies the client IP (always in production).
+ * Refuse when the attempt is over an auth rate limit. Account attempts (sign-in) are
+ * counted per (email, client address): a stranger guessing someone's password from their
+ * own address uses up only their own budget, so the owner still signs in from theirs,
+ * while one address still gets at most AUTH_LIMITER's tries per account a minute. Every
+ * kind of attempt is also counted per client address (IP_LIMITER), bounding one address's
+ * guesses over all accounts. Cloudflare always supplies the client address in production;
+ * without it (local HTTP), account attempts count per email alone.
  */
 async function limit(c: Context<AppEnv>, what: string, email?: string): Promise<void> {
   const checks: [RateLimit, string][] = [];
-  if (email) checks.push([c.env.AUTH_LIMITER, `${what}:email:${email}`]);
   const ip = c.req.header("cf-connecting-ip");
+  if (email) checks.push([c.env.AUTH_LIMITER, `${what}:email:${email}:ip:${ip ?? "-"}`]);
   if (ip) checks.push([c.env.IP_LIMITER, `${what}:ip:${ip}`]);
   for (const [limiter, key] of checks) {
     const { success } = await limiter.limit({ key });
