@@ -186,9 +186,11 @@ export interface JoinTicket {
 export const ModeratorBody = v.strictObject({ email });
 export type ModeratorBody = v.InferOutput<typeof ModeratorBody>;
 
-/** A class moderator, as the teacher sees them. */
+/**
+ * A moderator grant, as the teacher sees it: the email it was made for, nothing more. A
+ * grant is an invitation that applies to the account with that email now or when it signs
+ * up, so it never tells whether such an account exists.
+ */
 export interface ClassModerator {
-  userId: string;
   email: string;
-  displayName: string;
 }

@@ -48,9 +48,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
       } else if (isApiError(err, "weak_password")) {
         setErrors({ password: err.message });
       } else if (isApiError(err, "validation_failed")) {
-        setErrors(
-          issuesByField(err.issues, err.message, ["email", "password", "displayName"]),
-        );
+        setErrors(issuesByField(err.issues, err.message, ["email", "password", "displayName"]));
       } else {
         // invalid_credentials, account_disabled, rate_limited, network…: one message for the form.
         setErrors({ form: errorMessage(err) });

@@ -7,6 +7,7 @@ import { endSession, publicUser, refreshAccount, startSession } from "../auth/se
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { acceptModeratorInvites } from "./moderators.ts";
 
 /** Why a password is too weak, or null when it is acceptable. */
 export function passwordWeakness(password: string, email: string): string | null {
@@ -68,6 +69,8 @@ export const auth = new Hono<AppEnv>()
       .returning({ id: schema.users.id });
     if (inserted.length === 0)
       throw new ApiError(409, "email_taken", "An account with this email already exists.");
+    // Moderator grants made for this email before the account existed apply now.
+    await acceptModeratorInvites(c.env, user.email, user.id);
     const session: SessionUser = {
       id: user.id,
       displayName: user.displayName,
