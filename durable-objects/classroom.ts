@@ -20,7 +20,14 @@ import {
   type ShardLoad,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
-import type { Admission, AdmitResult, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
+import type {
+  Admission,
+  AdmitResult,
+  ClientMarks,
+  ShardDelivery,
+  ShardReport,
+  SyncResult,
+} from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 
 /** Events kept for resume. */
@@ -29,6 +36,8 @@ export const LOG_SIZE = 1000;
 export const DELIVERY_MS = 50;
 /** D1 flush delay for attendance/audit/session rows, ms. */
 export const D1_FLUSH_MS = 10_000;
+/** How long a student's or guest's address and device are kept for ban checks, ms. */
+const CLIENT_MARKS_MS = 8 * 24 * 3600_000;
 /** Rows per D1 batch. */
 const D1_CHUNK = 200;
 
@@ -78,7 +87,10 @@ export class Classroom extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS section_users (section_id TEXT, user_id TEXT, sockets INTEGER NOT NULL,
         PRIMARY KEY (section_id, user_id));
       CREATE TABLE IF NOT EXISTS spent_tickets (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS spent_tickets_expiry ON spent_tickets (expires_at);`);
+      CREATE INDEX IF NOT EXISTS spent_tickets_expiry ON spent_tickets (expires_at);
+      CREATE TABLE IF NOT EXISTS client_marks (user_id TEXT, kind TEXT, value TEXT, at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, kind, value));
+      CREATE INDEX IF NOT EXISTS client_marks_at ON client_marks (at);`);
     const row = (k: string) =>
       this.sql.exec<{ v: string }>("SELECT v FROM state WHERE k = ?", k).toArray()[0]?.v;
     const durable = row("durable");
@@ -138,7 +150,11 @@ export class Classroom extends DurableObject<Env> {
     this.bind(a.classId);
     if (a.ticket && !this.spendTicket(a.ticket.id, a.ticket.expiresAt))
       return { ok: false, code: "ticket_used" };
+    if (a.role === "guest" && a.client && this.bannedClient(a.client))
+      return { ok: false, code: "banned" };
     const result = this.core.admit(a, Date.now());
+    if (result.ok && a.client && (a.role === "guest" || a.role === "student"))
+      this.noteClient(a.user.id, a.client);
     if (result.ok) this.saveLoads();
     if (this.core.dirty) {
       this.core.dirty = false;
@@ -160,6 +176,68 @@ export class Classroom extends DurableObject<Env> {
     if (spent.length > 0) return false;
     this.sql.exec("INSERT INTO spent_tickets (id, expires_at) VALUES (?, ?)", id, expiresAt);
     return true;
+  }
+
+  /**
+   * Worker (guest join): whether a new guest identity from `client` is refused because a
+   * user banned in this class connected from the same address or device. A ban of a guest
+   * otherwise ends where a fresh guest id begins; this lasts as long as the ban.
+   */
+  async guestRefused(classId: string, client: ClientMarks): Promise<boolean> {
+    this.bind(classId);
+    return this.bannedClient(client);
+  }
+
+  /**
+   * Worker: the class no longer admits guests (signed-in accounts only): close every guest
+   * socket now (4001), not at their next reconnect.
+   */
+  async kickGuests(classId: string): Promise<void> {
+    this.bind(classId);
+    const now = Date.now();
+    const guests = new Set<string>();
+    for (const l of this.core.loads.values()) {
+      for (const userId of Object.keys(l.users ?? {}))
+        if (userId.startsWith("g_")) guests.add(userId);
+      for (const r of l.reserved) if (r.userId.startsWith("g_")) guests.add(r.userId);
+    }
+    for (const userId of guests)
+      this.apply(this.core.kickUser(userId, CloseCode.revoked, "guests not allowed", now));
+  }
+
+  /** Whether a user banned here was last seen from `client`'s address or device. */
+  private bannedClient(client: ClientMarks): boolean {
+    if (!client.ip && !client.device) return false;
+    for (const userId of Object.keys(this.core.durable.bans)) {
+      const hit = this.sql
+        .exec(
+          "SELECT 1 FROM client_marks WHERE user_id = ? AND ((kind = 'ip' AND value = ?) OR (kind = 'device' AND value = ?)) LIMIT 1",
+          userId,
+          client.ip ?? null,
+          client.device ?? null,
+        )
+        .toArray();
+      if (hit.length > 0) return true;
+    }
+    return false;
+  }
+
+  /** Remember where a student or guest connects from (kept 8 days: a guest pass lives 7). */
+  private noteClient(userId: string, client: ClientMarks): void {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM client_marks WHERE at < ?", now - CLIENT_MARKS_MS);
+    for (const [kind, value] of [
+      ["ip", client.ip],
+      ["device", client.device],
+    ] as const)
+      if (value)
+        this.sql.exec(
+          "INSERT INTO client_marks (user_id, kind, value, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET at = excluded.at",
+          userId,
+          kind,
+          value,
+          now,
+        );
   }
 
   /** Shard: bring a (re)connecting socket up to date from `resume`. */

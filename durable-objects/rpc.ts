@@ -31,6 +31,14 @@ export interface Admission {
   host?: string;
   /** The join ticket this connect uses (its `jti`, expiry epoch ms): spent here, once. */
   ticket?: { id: string; expiresAt: number };
+  /** Where the connect comes from, so a ban also keeps out new guest ids from there. */
+  client?: ClientMarks;
+}
+
+/** A client's address and device id (`mc_device` cookie), when known. */
+export interface ClientMarks {
+  ip?: string;
+  device?: string;
 }
 
 /** The root's answer to an admission. */

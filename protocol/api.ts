@@ -20,6 +20,8 @@ export type ApiErrorCode =
   | "invalid_credentials"
   | "account_disabled"
   | "guest_access_disabled"
+  | "banned"
+  | "turnstile_failed"
   | "rate_limited"
   | "conflict"
   | "unsupported_version"
@@ -66,6 +68,15 @@ const displayName = v.pipe(
 /** Passwords: 10–200 characters; strength is checked further by the Worker. */
 const password = v.pipe(v.string(), v.maxLength(200, "Passwords are at most 200 characters."));
 
+/** A Cloudflare Turnstile token; required by sign-up and guest join when the server has Turnstile on. */
+const turnstileToken = v.optional(v.pipe(v.string(), v.maxLength(4096)));
+
+/** `GET /api/auth/config`: what the sign-up and guest-join forms need to know. */
+export interface AuthConfig {
+  /** Turnstile site key when sign-up and guest join require a Turnstile token, else null. */
+  turnstileSiteKey: string | null;
+}
+
 /**
  * Public sign-up always creates a student account. `role` may be omitted or sent as
  * `"student"`; anything else is refused: the teacher role is granted by an admin.
@@ -77,13 +88,14 @@ export const SignUpBody = v.strictObject({
   role: v.optional(
     v.literal("student", "Sign-up creates student accounts; an admin grants the teacher role."),
   ),
+  turnstileToken,
 });
 export type SignUpBody = v.InferOutput<typeof SignUpBody>;
 
 export const SignInBody = v.strictObject({ email, password });
 export type SignInBody = v.InferOutput<typeof SignInBody>;
 
-export const GuestJoinBody = v.strictObject({ displayName });
+export const GuestJoinBody = v.strictObject({ displayName, turnstileToken });
 export type GuestJoinBody = v.InferOutput<typeof GuestJoinBody>;
 
 const youtubeVideoId = v.nullable(

@@ -5,7 +5,32 @@ export const ORIGIN = "http://localhost";
 
 /** A browser-like client: keeps the session cookie and sends a same-origin Origin header. */
 export class Client {
-  cookie = "";
+  private jar = new Map<string, string>();
+
+  /** The `Cookie` header this client sends (`name=value; …`); assignable. */
+  get cookie(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  set cookie(header: string) {
+    this.jar.clear();
+    for (const pair of header.split(";")) {
+      const i = pair.indexOf("=");
+      if (i > 0) this.jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+    }
+  }
+
+  /** Keep the cookies a response sets; an emptied cookie is dropped. */
+  private keep(res: Response): void {
+    for (const set of res.headers.getSetCookie()) {
+      const pair = set.split(";")[0]!;
+      const i = pair.indexOf("=");
+      if (i <= 0) continue;
+      const [name, value] = [pair.slice(0, i).trim(), pair.slice(i + 1).trim()];
+      if (value) this.jar.set(name, value);
+      else this.jar.delete(name);
+    }
+  }
 
   async request(
     method: string,
@@ -25,11 +50,7 @@ export class Client {
     const res = await exports.default.fetch(
       new Request(`${ORIGIN}${path}`, { method, headers: h, body: payload }),
     );
-    const set = res.headers.get("set-cookie");
-    if (set) {
-      const pair = set.split(";")[0]!;
-      this.cookie = pair.endsWith("=") ? "" : pair;
-    }
+    this.keep(res);
     return res;
   }
 

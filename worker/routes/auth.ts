@@ -1,12 +1,21 @@
 /** Sign-up, sign-in, sign-out, the current session, and guest join. */
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { GuestJoinBody, type SessionUser, SignInBody, SignUpBody } from "../../protocol/api.ts";
+import {
+  type AuthConfig,
+  GuestJoinBody,
+  type SessionUser,
+  SignInBody,
+  SignUpBody,
+} from "../../protocol/api.ts";
+import { ensureDevice } from "../auth/client.ts";
 import { hashPassword, PBKDF2_ITERATIONS, randomId, timingSafeEqual } from "../auth/crypto.ts";
 import { endSession, publicUser, refreshAccount, startSession } from "../auth/session.ts";
+import { requireTurnstile, turnstileOn } from "../auth/turnstile.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { classroomRoot } from "./bridge.ts";
 import { acceptModeratorInvites } from "./moderators.ts";
 
 /** Why a password is too weak, or null when it is acceptable. */
@@ -46,9 +55,17 @@ async function limit(c: Context<AppEnv>, what: string, email?: string): Promise<
 const DUMMY_SALT = "AAAAAAAAAAAAAAAAAAAAAA";
 
 export const auth = new Hono<AppEnv>()
+  /** What the sign-up and guest-join forms need: the Turnstile site key when it is on. */
+  .get("/config", (c) => {
+    const config: AuthConfig = {
+      turnstileSiteKey: turnstileOn(c.env) ? c.env.TURNSTILE_SITE_KEY || null : null,
+    };
+    return c.json(config);
+  })
   .post("/signup", async (c) => {
     const body = await readJson(c, SignUpBody);
     await limit(c, "signup");
+    await requireTurnstile(c, body.turnstileToken);
     const weakness = passwordWeakness(body.password, body.email);
     if (weakness) throw new ApiError(400, "weak_password", weakness);
     const db = getDb(c.env);
@@ -129,6 +146,11 @@ export const auth = new Hono<AppEnv>()
         "guest_access_disabled",
         "This class does not allow guests. Sign in to join.",
       );
+    await requireTurnstile(c, body.turnstileToken);
+    // A ban also covers fresh guest ids from the banned user's address or device.
+    const marks = ensureDevice(c);
+    if (await classroomRoot(c.env, classId).guestRefused(classId, marks))
+      throw new ApiError(403, "banned", "You are banned from this class.");
     const current = c.get("user");
     const id =
       current?.role === "guest" && current.classId === classId ? current.id : `g_${randomId(12)}`;

@@ -139,6 +139,9 @@ export const classes = new Hono<AppEnv>()
       .set(patch)
       .where(eq(schema.classes.id, cls.id))
       .returning();
+    // Signed-in accounts only from now: guests already in the class leave too.
+    if (cls.guestAccess && body.guestAccess === false)
+      await classroomRoot(c.env, cls.id).kickGuests(cls.id);
     return c.json({ class: toDetail(c, updated!, teacherName) });
   })
   /** The media bridge's last health report for this class (teacher/admin), or null. */

@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { type Admission, shardName, shardNamespace, TRUSTED } from "../../durable-objects/rpc.ts";
 import { CloseCode, PROTOCOL_VERSION } from "../../protocol/realtime.ts";
+import { clientMarks } from "../auth/client.ts";
 import { verifyTokenClaims } from "../auth/session.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
@@ -60,6 +61,7 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
     role: access.role,
     ...(section && /^s\d{1,6}$/.test(section) ? { hint: section } : {}),
     ...(spend ? { ticket: spend } : {}),
+    client: clientMarks(c),
     ...(c.env.SHARD_HOST ? { host: c.env.SHARD_HOST } : {}),
   });
   if (!admitted.ok && admitted.code === "ticket_used")
