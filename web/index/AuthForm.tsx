@@ -3,6 +3,7 @@ import type { SessionUser, SignInBody, SignUpBody } from "../../protocol/api.ts"
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { Turnstile } from "../components/Turnstile.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { safeNext } from "../lib/nav.ts";
 import { homeFor } from "../lib/session.ts";
@@ -19,6 +20,9 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
   const [displayName, setDisplayName] = useState("");
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  // Turnstile (sign-up only): undefined = not required, null = waiting, else the token.
+  const [captcha, setCaptcha] = useState<string | null | undefined>(signup ? null : undefined);
+  const [resetKey, setResetKey] = useState(0);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -35,6 +39,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
             email,
             password,
             displayName,
+            ...(captcha ? { turnstileToken: captcha } : {}),
           } satisfies SignUpBody)
         : await api<{ user: SessionUser }>("POST", "/auth/signin", {
             email,
@@ -43,6 +48,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
       location.assign(next ?? homeFor(res.user));
     } catch (err) {
       setBusy(false);
+      if (signup) setResetKey((k) => k + 1);
       if (isApiError(err, "email_taken")) {
         setErrors({ email: err.message });
       } else if (isApiError(err, "weak_password")) {
@@ -123,6 +129,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
               />
             )}
           </Field>
+          {signup ? <Turnstile onToken={setCaptcha} resetKey={resetKey} /> : null}
           {signup ? (
             <p class="muted" data-testid="signup-role-note">
               New accounts join classes. To run classes, ask your school's admin for the teacher
@@ -132,7 +139,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
           <button
             type="submit"
             class="btn btn-primary btn-block"
-            disabled={busy}
+            disabled={busy || captcha === null}
             data-testid="auth-submit"
           >
             {busy ? "Please wait…" : signup ? "Create account" : "Sign in"}
