@@ -19,8 +19,11 @@ import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { kickFromClasses } from "./moderators.ts";
 
-/** Most classes whose sockets a demotion or disable closes (per kind of class below). */
-const KICK_CLASSES_MAX = 500;
+/**
+ * Most classes whose sockets a demotion or disable closes: one root RPC each, and a Worker
+ * request may make at most 1,000 subrequests (the D1 batch and audit insert are two more).
+ */
+const KICK_CLASSES_MAX = 900;
 /** Classes whose last session ended this recently may still hold sockets (waiting rooms). */
 const RECENT_SESSION_MS = 6 * 3600_000;
 
@@ -57,7 +60,10 @@ async function classesWithSocketsOf(env: Env, userId: string): Promise<string[]>
       )
       .limit(KICK_CLASSES_MAX),
   ]);
-  return [...new Set([...taught, ...moderated, ...active].map((r) => r.id))];
+  const ids = [...new Set([...taught, ...moderated, ...active].map((r) => r.id))];
+  if (ids.length > KICK_CLASSES_MAX)
+    console.error(JSON.stringify({ event: "kick_truncated", userId, classes: ids.length }));
+  return ids.slice(0, KICK_CLASSES_MAX);
 }
 
 function toAdminUser(u: typeof schema.users.$inferSelect): AdminUser {
