@@ -22,6 +22,7 @@ export type ApiErrorCode =
   | "guest_access_disabled"
   | "banned"
   | "turnstile_failed"
+  | "invite_invalid"
   | "rate_limited"
   | "conflict"
   | "unsupported_version"
@@ -89,6 +90,8 @@ export const SignUpBody = v.strictObject({
     v.literal("student", "Sign-up creates student accounts; an admin grants the teacher role."),
   ),
   turnstileToken,
+  /** A teacher invite link's id (`/signup?invite=…`): the account becomes a teacher. */
+  invite: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{10,64}$/, "Invalid invite."))),
 });
 export type SignUpBody = v.InferOutput<typeof SignUpBody>;
 
@@ -173,6 +176,13 @@ export interface ClassDetail extends ClassPublic {
   joinUrl: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/** `POST /api/admin/invites` response: a single-use link that signs up a teacher. */
+export interface TeacherInvite {
+  url: string;
+  /** ISO 8601. */
+  expiresAt: string;
 }
 
 /** A row of the admin user list. */

@@ -68,6 +68,47 @@ describe("sign-up and sign-in", () => {
     expect((await eve.post("/api/classes", { title: "Mine" })).status).toBe(201);
   });
 
+  it("signs up a teacher from an admin's invite link, once; only admins make links", async () => {
+    const teacher = await signUp("teacher", "Not Admin");
+    expect((await teacher.client.post("/api/admin/invites")).status).toBe(403);
+    const admin = await signUp("teacher", "Admin");
+    await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(admin.id).run();
+    const res = await admin.client.post("/api/admin/invites");
+    expect(res.status).toBe(201);
+    const { url } = (await res.json()) as { url: string };
+    const invite = new URL(url).searchParams.get("invite")!;
+    const body = (email: string, inv = invite) => ({
+      email,
+      password: strong,
+      displayName: "Invited",
+      invite: inv,
+    });
+    const made = new Client();
+    const ok = await made.post("/api/auth/signup", body("invited-teacher@example.test"));
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ user: { role: "teacher" } });
+    expect((await made.post("/api/classes", { title: "Mine" })).status).toBe(201);
+    // The link is single-use; a made-up one does nothing either.
+    const again = await new Client().post("/api/auth/signup", body("second@example.test"));
+    expect(again.status).toBe(400);
+    expect(await errorCode(again)).toBe("invite_invalid");
+    const forged = await new Client().post(
+      "/api/auth/signup",
+      body("third@example.test", "made-up-invite-id"),
+    );
+    expect(await errorCode(forged)).toBe("invite_invalid");
+    // A sign-up that fails (email taken) does not use up the link.
+    const fresh = (await (await admin.client.post("/api/admin/invites")).json()) as { url: string };
+    const id = new URL(fresh.url).searchParams.get("invite")!;
+    const taken = await new Client().post(
+      "/api/auth/signup",
+      body("invited-teacher@example.test", id),
+    );
+    expect(await errorCode(taken)).toBe("email_taken");
+    const later = await new Client().post("/api/auth/signup", body("fourth@example.test", id));
+    expect(await later.json()).toMatchObject({ user: { role: "teacher" } });
+  });
+
   it("rejects a taken email without changing the first account", async () => {
     const { email } = await signUp("student");
     const c = new Client();

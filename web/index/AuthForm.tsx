@@ -13,7 +13,10 @@ type Errors = Partial<Record<"email" | "password" | "displayName" | "form", stri
 /** Sign in or sign up; afterwards go to `?next=` (same-site only) or the user's home. */
 export function AuthForm(props: { mode: "signin" | "signup" }) {
   const signup = props.mode === "signup";
-  const next = safeNext(new URLSearchParams(location.search).get("next"));
+  const params = new URLSearchParams(location.search);
+  const next = safeNext(params.get("next"));
+  // An admin's teacher invite link (`/signup?invite=…`).
+  const invite = signup ? params.get("invite") : null;
   const keepNext = next ? `?next=${encodeURIComponent(next)}` : "";
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -40,6 +43,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
             password,
             displayName,
             ...(captcha ? { turnstileToken: captcha } : {}),
+            ...(invite ? { invite } : {}),
           } satisfies SignUpBody)
         : await api<{ user: SessionUser }>("POST", "/auth/signin", {
             email,
@@ -132,8 +136,9 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
           {signup ? <Turnstile onToken={setCaptcha} resetKey={resetKey} /> : null}
           {signup ? (
             <p class="muted" data-testid="signup-role-note">
-              New accounts join classes. To run classes, ask your school's admin for the teacher
-              role.
+              {invite
+                ? "You were invited to teach: this account will be a teacher account."
+                : "New accounts join classes. To run classes, ask your school's admin for the teacher role or an invite link."}
             </p>
           ) : null}
           <button

@@ -105,6 +105,19 @@ export const moderatorInvites = sqliteTable(
   ],
 );
 
+/**
+ * Teacher invite links an admin made (`POST /api/admin/invites`): the signed link carries
+ * the id; the row records who made it and, once a sign-up used it, who (single use).
+ */
+export const teacherInvites = sqliteTable("teacher_invites", {
+  id: text("id").primaryKey(),
+  createdBy: text("created_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedBy: text("used_by"),
+  usedAt: integer("used_at"),
+});
+
 /** One row per live run of a class (teacher goes live → ends). */
 export const classSessions = sqliteTable(
   "class_sessions",

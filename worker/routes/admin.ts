@@ -1,6 +1,6 @@
 /**
  * Admin-only routes: user directory (search, change role, disable — each change
- * audited), every class filtered by live now / scheduled / past, and the audit log
+ * audited), teacher invite links, every class filtered by live now / scheduled / past, and the audit log
  * (admin and moderator actions) with filters and paging.
  */
 import { and, desc, eq, gt, lt, type SQL, sql } from "drizzle-orm";
@@ -12,7 +12,8 @@ import {
   CLASS_STATUSES,
   type ClassStatus,
 } from "../../protocol/admin.ts";
-import { AdminUpdateUserBody, type AdminUser } from "../../protocol/api.ts";
+import { AdminUpdateUserBody, type AdminUser, type TeacherInvite } from "../../protocol/api.ts";
+import { randomId } from "../auth/crypto.ts";
 import { requireRole } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
@@ -26,6 +27,9 @@ import { kickFromClasses } from "./moderators.ts";
 const KICK_CLASSES_MAX = 900;
 /** Classes whose last session ended this recently may still hold sockets (waiting rooms). */
 const RECENT_SESSION_MS = 6 * 3600_000;
+
+/** Teacher invite links are valid this long. */
+const INVITE_TTL_MS = 7 * 24 * 3600_000;
 
 /** Platform roles by power, to tell a demotion from a promotion. */
 const RANK = { student: 0, teacher: 1, admin: 2 } as const;
@@ -132,6 +136,33 @@ export const admin = new Hono<AppEnv>()
     if (losesPower)
       await kickFromClasses(c.env, await classesWithSocketsOf(c.env, id), id, "account changed");
     return c.json({ user: toAdminUser(row) });
+  })
+  /** A single-use invite link that signs up a teacher (valid 7 days). */
+  .post("/invites", async (c) => {
+    const id = randomId(18);
+    const now = Date.now();
+    const expiresAt = now + INVITE_TTL_MS;
+    const actorId = c.get("user")!.id;
+    const db = getDb(c.env);
+    await db.batch([
+      db
+        .insert(schema.teacherInvites)
+        .values({ id, createdBy: actorId, createdAt: now, expiresAt }),
+      db.insert(schema.auditLog).values({
+        at: now,
+        actorId,
+        classId: null,
+        action: "invite.teacher",
+        target: null,
+        detail: JSON.stringify({ expiresAt }),
+      }),
+    ]);
+    const origin = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+    const invite: TeacherInvite = {
+      url: `${origin}/signup?invite=${id}`,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+    return c.json(invite, 201);
   })
   .get("/classes", async (c) => {
     const status = (c.req.query("status") ?? "all") as ClassStatus;

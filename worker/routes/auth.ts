@@ -51,6 +51,26 @@ async function limit(c: Context<AppEnv>, what: string, email?: string): Promise<
   }
 }
 
+/** Mark teacher invite `inviteId` used by `userId`; false when unknown, used or expired. */
+async function claimInvite(env: Env, inviteId: string, userId: string): Promise<boolean> {
+  const now = Date.now();
+  const row = await env.DB.prepare(
+    "UPDATE teacher_invites SET used_by = ?, used_at = ? WHERE id = ? AND used_by IS NULL AND expires_at > ? RETURNING id",
+  )
+    .bind(userId, now, inviteId, now)
+    .first();
+  return row !== null;
+}
+
+/** Give a claimed invite back (the sign-up that claimed it failed). */
+async function releaseInvite(env: Env, inviteId: string, userId: string): Promise<void> {
+  await env.DB.prepare(
+    "UPDATE teacher_invites SET used_by = NULL, used_at = NULL WHERE id = ? AND used_by = ?",
+  )
+    .bind(inviteId, userId)
+    .run();
+}
+
 /** The same work for an unknown email as for a wrong password, so timing does not reveal accounts. */
 const DUMMY_SALT = "AAAAAAAAAAAAAAAAAAAAAA";
 
@@ -70,11 +90,20 @@ export const auth = new Hono<AppEnv>()
     if (weakness) throw new ApiError(400, "weak_password", weakness);
     const db = getDb(c.env);
     const salt = randomId(16);
+    const id = randomId(12);
+    // An admin's invite link makes a teacher: claim it for this account first (single use).
+    const invited = body.invite ? await claimInvite(c.env, body.invite, id) : false;
+    if (body.invite && !invited)
+      throw new ApiError(
+        400,
+        "invite_invalid",
+        "This invite link was used or has expired. Ask your admin for a new one.",
+      );
     const user = {
-      id: randomId(12),
+      id,
       email: body.email,
       displayName: body.displayName,
-      role: "student" as const,
+      role: invited ? ("teacher" as const) : ("student" as const),
       passwordSalt: salt,
       passwordIterations: PBKDF2_ITERATIONS,
       passwordHash: await hashPassword(body.password, salt),
@@ -84,8 +113,10 @@ export const auth = new Hono<AppEnv>()
       .values(user)
       .onConflictDoNothing()
       .returning({ id: schema.users.id });
-    if (inserted.length === 0)
+    if (inserted.length === 0) {
+      if (body.invite) await releaseInvite(c.env, body.invite, id);
       throw new ApiError(409, "email_taken", "An account with this email already exists.");
+    }
     // Moderator grants made for this email before the account existed apply now.
     await acceptModeratorInvites(c.env, user.email, user.id);
     const session: SessionUser = {
