@@ -150,7 +150,7 @@ export class Classroom extends DurableObject<Env> {
     this.bind(a.classId);
     if (a.ticket && !this.spendTicket(a.ticket.id, a.ticket.expiresAt))
       return { ok: false, code: "ticket_used" };
-    if (a.role === "guest" && a.client && this.bannedClient(a.client))
+    if (a.role === "guest" && a.client && this.bannedClient(a.client, a.user.id))
       return { ok: false, code: "banned" };
     const result = this.core.admit(a, Date.now());
     if (result.ok && a.client && (a.role === "guest" || a.role === "student"))
@@ -183,9 +183,13 @@ export class Classroom extends DurableObject<Env> {
    * user banned in this class connected from the same address or device. A ban of a guest
    * otherwise ends where a fresh guest id begins; this lasts as long as the ban.
    */
-  async guestRefused(classId: string, client: ClientMarks): Promise<boolean> {
+  async guestRefused(
+    classId: string,
+    client: ClientMarks,
+    guestId: string | null,
+  ): Promise<boolean> {
     this.bind(classId);
-    return this.bannedClient(client);
+    return this.bannedClient(client, guestId);
   }
 
   /**
@@ -205,15 +209,25 @@ export class Classroom extends DurableObject<Env> {
       this.apply(this.core.kickUser(userId, CloseCode.revoked, "guests not allowed", now));
   }
 
-  /** Whether a user banned here was last seen from `client`'s address or device. */
-  private bannedClient(client: ClientMarks): boolean {
+  /**
+   * Whether guest `guestId` (null: a guest id about to be minted) is refused because a user
+   * banned here was seen from `client`'s device, or from its address. An address is shared
+   * (a school NAT), so it refuses only guest ids this class has never seen: the guests who
+   * were already in the class from that address keep reconnecting.
+   */
+  private bannedClient(client: ClientMarks, guestId: string | null): boolean {
     if (!client.ip && !client.device) return false;
+    const known =
+      guestId !== null &&
+      this.sql.exec("SELECT 1 FROM client_marks WHERE user_id = ? LIMIT 1", guestId).toArray()
+        .length > 0;
+    const ip = known ? null : (client.ip ?? null);
     for (const userId of Object.keys(this.core.durable.bans)) {
       const hit = this.sql
         .exec(
           "SELECT 1 FROM client_marks WHERE user_id = ? AND ((kind = 'ip' AND value = ?) OR (kind = 'device' AND value = ?)) LIMIT 1",
           userId,
-          client.ip ?? null,
+          ip,
           client.device ?? null,
         )
         .toArray();

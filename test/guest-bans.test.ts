@@ -36,6 +36,11 @@ describe("guest bans", { timeout: 30_000 }, () => {
     expect((await guestJoin(spare, classId, "Spare")).status).toBe(201);
     const s = (await guestSocket(troll, classId)) as Sock;
     await s.next("welcome");
+    // A classmate behind the same address (a school NAT), on their own device.
+    const neighbour = new Client();
+    expect((await guestJoin(neighbour, classId, "Neighbour")).status).toBe(201);
+    const nb = (await guestSocket(neighbour, classId)) as Sock;
+    await nb.next("welcome");
 
     t.send({ type: "mod.ban", userId: user.id });
     expect(await s.waitClose()).toMatchObject({ code: 4003 });
@@ -54,6 +59,12 @@ describe("guest bans", { timeout: 30_000 }, () => {
     const viaSpare = await guestSocket(spare, classId);
     expect(viaSpare).toBeInstanceOf(Sock);
     expect(await (viaSpare as Sock).waitClose()).toMatchObject({ code: 4003 });
+    // The classmate who was already in the class from that address keeps reconnecting.
+    nb.close();
+    const nb2 = await guestSocket(neighbour, classId);
+    expect(nb2).toBeInstanceOf(Sock);
+    await (nb2 as Sock).next("welcome");
+    (nb2 as Sock).close();
     // Someone else, from another address and device, still gets in.
     const other = new Client();
     expect((await guestJoin(other, classId, "Other", CAFE)).status).toBe(201);

@@ -17,7 +17,8 @@ const DEVICE_TTL_S = 365 * 24 * 3600;
 export function clientMarks(c: Context<AppEnv>): ClientMarks {
   const marks: ClientMarks = {};
   const ip = c.req.header("cf-connecting-ip");
-  if (ip && ip.length <= 64) marks.ip = ip;
+  // Loopback is every client of a local stack (npm start, e2e), never one in production.
+  if (ip && ip.length <= 64 && !/^(127\.|::1$|::ffff:127\.)/.test(ip)) marks.ip = ip;
   const device = getCookie(c, DEVICE_COOKIE);
   if (device && /^[A-Za-z0-9_-]{16,64}$/.test(device)) marks.device = device;
   return marks;

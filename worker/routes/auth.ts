@@ -178,13 +178,13 @@ export const auth = new Hono<AppEnv>()
         "This class does not allow guests. Sign in to join.",
       );
     await requireTurnstile(c, body.turnstileToken);
+    const current = c.get("user");
+    const known = current?.role === "guest" && current.classId === classId ? current.id : null;
     // A ban also covers fresh guest ids from the banned user's address or device.
     const marks = ensureDevice(c);
-    if (await classroomRoot(c.env, classId).guestRefused(classId, marks))
+    if (await classroomRoot(c.env, classId).guestRefused(classId, marks, known))
       throw new ApiError(403, "banned", "You are banned from this class.");
-    const current = c.get("user");
-    const id =
-      current?.role === "guest" && current.classId === classId ? current.id : `g_${randomId(12)}`;
+    const id = known ?? `g_${randomId(12)}`;
     const guest: SessionUser = { id, displayName: body.displayName, role: "guest", classId };
     await startSession(c, guest);
     return c.json({ user: guest }, 201);
