@@ -7,6 +7,7 @@
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { TEST_TURNSTILE } from "./e2e/standins/siteverify.ts";
 import { TEST_BRIDGE_SECRET, TEST_CALLS } from "./e2e/standins/workers-global-setup.ts";
 import { vapidKeyPair } from "./scripts/stack.ts";
 
@@ -19,7 +20,7 @@ function workersProject(
   include: string[],
   exclude: string[],
   bindings: (
-    inject: (key: "bridgeUrl" | "callsUrl" | "pushUrl") => string,
+    inject: (key: "bridgeUrl" | "callsUrl" | "pushUrl" | "siteverifyUrl") => string,
   ) => Record<string, string>,
 ): TestProjectInlineConfiguration {
   return {
@@ -98,7 +99,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      workersProject("workers", ["test/**/*.test.ts"], ["test/**/*.calls.test.ts"], () => ({})),
+      workersProject(
+        "workers",
+        ["test/**/*.test.ts"],
+        ["test/**/*.calls.test.ts", "test/**/*.turnstile.test.ts"],
+        () => ({}),
+      ),
+      // Turnstile on (sign-up and guest join need a token), against a siteverify stand-in.
+      workersProject("workers-turnstile", ["test/**/*.turnstile.test.ts"], [], (inject) => ({
+        TURNSTILE_SITE_KEY: TEST_TURNSTILE.siteKey,
+        TURNSTILE_SECRET_KEY: TEST_TURNSTILE.secret,
+        TURNSTILE_VERIFY_URL: `${inject("siteverifyUrl")}/siteverify`,
+        SITEVERIFY_STANDIN_URL: inject("siteverifyUrl"),
+      })),
       // Production media path: the same Worker with Cloudflare Calls configured.
       workersProject("workers-calls", ["test/**/*.calls.test.ts"], [], (inject) => ({
         CALLS_APP_ID: TEST_CALLS.appId,

@@ -25,6 +25,7 @@ import { InteractiveStore } from "./interactive-store.ts";
 import type {
   Admission,
   AdmitResult,
+  ClientMarks,
   ShardControl,
   ShardDelivery,
   ShardReport,
@@ -41,6 +42,8 @@ const CONTROL_RETRIES = 5;
 const CONTROL_RETRY_MS = 200;
 /** D1 flush delay for attendance/audit/session rows, ms. */
 export const D1_FLUSH_MS = 10_000;
+/** How long a student's or guest's address and device are kept for ban checks, ms. */
+const CLIENT_MARKS_MS = 8 * 24 * 3600_000;
 /** Rows per D1 batch. */
 const D1_CHUNK = 200;
 
@@ -92,7 +95,12 @@ export class Classroom extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS section_users (section_id TEXT, user_id TEXT, sockets INTEGER NOT NULL,
         PRIMARY KEY (section_id, user_id));
       CREATE TABLE IF NOT EXISTS connected_users (user_id TEXT PRIMARY KEY, since INTEGER NOT NULL,
-        name TEXT NOT NULL, staff INTEGER NOT NULL);`);
+        name TEXT NOT NULL, staff INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS spent_tickets (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS spent_tickets_expiry ON spent_tickets (expires_at);
+      CREATE TABLE IF NOT EXISTS client_marks (user_id TEXT, kind TEXT, value TEXT, at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, kind, value));
+      CREATE INDEX IF NOT EXISTS client_marks_at ON client_marks (at);`);
     // Pending rows saved before staff was recorded apart.
     const pendingCols = this.sql
       .exec<{ name: string }>("SELECT name FROM pragma_table_info('attendance_pending')")
@@ -162,17 +170,114 @@ export class Classroom extends DurableObject<Env> {
 
   // ---- RPC -----------------------------------------------------------------
 
-  /** Worker: admit a verified user — refuse a banned one, or pick their shard. */
+  /** Worker: admit a verified user — refuse a banned one or a spent ticket, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
     this.bind(a.classId);
+    if (a.ticket && !this.spendTicket(a.ticket.id, a.ticket.expiresAt))
+      return { ok: false, code: "ticket_used" };
+    if (a.role === "guest" && a.client && this.bannedClient(a.client, a.user.id))
+      return { ok: false, code: "banned" };
     if (a.latencyMode) this.apply(this.core.interactive.setLatencyMode(a.latencyMode));
     const result = this.core.admit(a, Date.now());
+    if (result.ok && a.client && (a.role === "guest" || a.role === "student"))
+      this.noteClient(a.user.id, a.client);
     if (result.ok) this.saveLoads();
     if (this.core.dirty) {
       this.core.dirty = false;
       this.persist();
     }
     return result;
+  }
+
+  /**
+   * Join tickets are single-use (docs/protocol.md): remember each spent ticket id until it
+   * expires. The set lives with the class's root, which sees every admission anyway, in its
+   * SQLite storage so a restart does not forget it; no D1 query per connect.
+   * Returns false when the ticket was spent before.
+   */
+  private spendTicket(id: string, expiresAt: number): boolean {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM spent_tickets WHERE expires_at < ?", now);
+    const spent = this.sql.exec("SELECT 1 FROM spent_tickets WHERE id = ?", id).toArray();
+    if (spent.length > 0) return false;
+    this.sql.exec("INSERT INTO spent_tickets (id, expires_at) VALUES (?, ?)", id, expiresAt);
+    return true;
+  }
+
+  /**
+   * Worker (guest join): whether a new guest identity from `client` is refused because a
+   * user banned in this class connected from the same address or device. A ban of a guest
+   * otherwise ends where a fresh guest id begins; this lasts as long as the ban.
+   */
+  async guestRefused(
+    classId: string,
+    client: ClientMarks,
+    guestId: string | null,
+  ): Promise<boolean> {
+    this.bind(classId);
+    return this.bannedClient(client, guestId);
+  }
+
+  /**
+   * Worker: the class no longer admits guests (signed-in accounts only): close every guest
+   * socket now (4001), not at their next reconnect.
+   */
+  async kickGuests(classId: string): Promise<void> {
+    this.bind(classId);
+    const now = Date.now();
+    const guests = new Set<string>();
+    for (const l of this.core.loads.values()) {
+      for (const userId of Object.keys(l.users ?? {}))
+        if (userId.startsWith("g_")) guests.add(userId);
+      for (const r of l.reserved) if (r.userId.startsWith("g_")) guests.add(r.userId);
+    }
+    for (const userId of guests)
+      this.apply(this.core.kickUser(userId, CloseCode.revoked, "guests not allowed", now));
+  }
+
+  /**
+   * Whether guest `guestId` (null: a guest id about to be minted) is refused because a user
+   * banned here was seen from `client`'s device, or from its address. An address is shared
+   * (a school NAT), so it refuses only guest ids this class has never seen: the guests who
+   * were already in the class from that address keep reconnecting.
+   */
+  private bannedClient(client: ClientMarks, guestId: string | null): boolean {
+    if (!client.ip && !client.device) return false;
+    const known =
+      guestId !== null &&
+      this.sql.exec("SELECT 1 FROM client_marks WHERE user_id = ? LIMIT 1", guestId).toArray()
+        .length > 0;
+    const ip = known ? null : (client.ip ?? null);
+    for (const userId of Object.keys(this.core.durable.bans)) {
+      const hit = this.sql
+        .exec(
+          "SELECT 1 FROM client_marks WHERE user_id = ? AND ((kind = 'ip' AND value = ?) OR (kind = 'device' AND value = ?)) LIMIT 1",
+          userId,
+          ip,
+          client.device ?? null,
+        )
+        .toArray();
+      if (hit.length > 0) return true;
+    }
+    return false;
+  }
+
+  /** Remember where a student or guest connects from (kept 8 days: a guest pass lives 7). */
+  private noteClient(userId: string, client: ClientMarks): void {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM client_marks WHERE at < ?", now - CLIENT_MARKS_MS);
+    for (const [kind, value] of [
+      ["ip", client.ip],
+      ["device", client.device],
+    ] as const)
+      if (value)
+        this.sql.exec(
+          "INSERT INTO client_marks (user_id, kind, value, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET at = excluded.at",
+          userId,
+          kind,
+          value,
+          now,
+        );
   }
 
   /** Shard: bring a (re)connecting socket up to date from `resume`. */

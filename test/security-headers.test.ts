@@ -41,7 +41,11 @@ describe("security headers", () => {
       expectCommon(res);
       const p = csp(res);
       expect(p.get("default-src"), path).toEqual(["'self'"]);
-      expect(p.get("script-src"), path).toEqual(["'self'", "https://www.youtube.com"]);
+      expect(p.get("script-src"), path).toEqual([
+        "'self'",
+        "https://www.youtube.com",
+        "https://challenges.cloudflare.com",
+      ]);
       expect(p.get("frame-src"), path).toContain("https://www.youtube.com");
       expect(p.get("worker-src"), path).toEqual(["'self'", "blob:"]);
       expect(p.get("connect-src"), path).toContain("ws://localhost");
@@ -78,7 +82,11 @@ describe("security headers", () => {
       const res = await get(path);
       expect(res.status, path).toBe(200);
       expectCommon(res);
-      expect(csp(res).get("script-src"), path).toEqual(["'self'", "https://www.youtube.com"]);
+      expect(csp(res).get("script-src"), path).toEqual([
+        "'self'",
+        "https://www.youtube.com",
+        "https://challenges.cloudflare.com",
+      ]);
     }
     for (const res of [
       await get("/api/push/key"),

@@ -14,6 +14,8 @@
  *   are encoded to `blob:` URLs and previewed as images;
  * - local playback (mpegts.js): the stream is fetched from LOCAL_PLAYBACK_URL's origin
  *   and played through a `blob:` MediaSource URL;
+ * - Cloudflare Turnstile on sign-up and guest join (when configured): its script and its
+ *   challenge frame, both from challenges.cloudflare.com;
  * - real-time: WebSockets to our own origin (named explicitly: not every browser lets
  *   `'self'` match `ws:`/`wss:`).
  * Styles are only our stylesheets: no inline `<style>` or `style="…"` attributes in HTML
@@ -26,6 +28,8 @@ export type PageKind = "studio" | "page";
 /** Origins the YouTube player is loaded from. */
 const YOUTUBE_SCRIPT = ["https://www.youtube.com"];
 const YOUTUBE_FRAMES = ["https://www.youtube.com", "https://www.youtube-nocookie.com"];
+/** Cloudflare Turnstile's widget script and challenge frame. */
+const TURNSTILE = "https://challenges.cloudflare.com";
 
 /** Request-dependent sources: our WebSocket origin and the local playback origin. */
 export interface CspContext {
@@ -53,14 +57,14 @@ export function pageCsp(ctx: CspContext = {}): string {
   const extra = (...xs: (string | null)[]) => xs.filter((x): x is string => !!x);
   const directives: [string, string[]][] = [
     ["default-src", ["'self'"]],
-    ["script-src", ["'self'", ...YOUTUBE_SCRIPT]],
+    ["script-src", ["'self'", ...YOUTUBE_SCRIPT, TURNSTILE]],
     ["style-src", ["'self'"]],
     ["img-src", ["'self'", "data:", "blob:", "https://i.ytimg.com"]],
     ["font-src", ["'self'", "data:"]],
     ["media-src", ["'self'", "blob:", ...extra(playback)]],
     ["connect-src", ["'self'", ...extra(ws, playback)]],
     ["worker-src", ["'self'", "blob:"]],
-    ["frame-src", YOUTUBE_FRAMES],
+    ["frame-src", [...YOUTUBE_FRAMES, TURNSTILE]],
     ["manifest-src", ["'self'"]],
     ["object-src", ["'none'"]],
     ["base-uri", ["'none'"]],

@@ -1,5 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
-import type { AdminUpdateUserBody, AdminUser, Role, SessionUser } from "../../protocol/api.ts";
+import type {
+  AdminUpdateUserBody,
+  AdminUser,
+  Role,
+  SessionUser,
+  TeacherInvite,
+} from "../../protocol/api.ts";
+import { CopyButton } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
@@ -60,6 +67,7 @@ export function AdminUsers(props: { self: SessionUser }) {
           onInput={(e) => setQ(e.currentTarget.value)}
         />
       </search>
+      <TeacherInviteLink />
       {error ? <Notice>{error}</Notice> : null}
       {users === null ? <p class="muted">Loading users…</p> : null}
       {users && users.length === 0 ? <p class="muted">No users match “{q}”.</p> : null}
@@ -128,5 +136,42 @@ export function AdminUsers(props: { self: SessionUser }) {
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** Sign-up makes students; this makes a single-use link that signs up a teacher instead. */
+function TeacherInviteLink() {
+  const [invite, setInvite] = useState<TeacherInvite | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const create = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setInvite(await api<TeacherInvite>("POST", "/admin/invites"));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="inline teacher-invite" data-testid="teacher-invite">
+      <button type="button" class="btn btn-secondary btn-small" disabled={busy} onClick={create}>
+        Create teacher invite link
+      </button>
+      {invite ? (
+        <>
+          <code class="cell-email" data-testid="teacher-invite-url">
+            {invite.url}
+          </code>
+          <CopyButton text={invite.url} testId="copy-teacher-invite" />
+          <small class="muted">
+            Single use, valid until {new Date(invite.expiresAt).toLocaleString()}.
+          </small>
+        </>
+      ) : null}
+      {error ? <Notice>{error}</Notice> : null}
+    </div>
   );
 }

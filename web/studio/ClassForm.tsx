@@ -189,7 +189,10 @@ export function ClassForm(props: {
         />
         <span>
           Allow guests
-          <small>People with the link can join with just a name, no account.</small>
+          <small>
+            People with the link can join with just a name, no account. Off: signed-in accounts
+            only, and guests already in the class are disconnected.
+          </small>
         </span>
       </label>
       <fieldset class="subsection">

@@ -554,7 +554,7 @@ function Moderators(props: { classId: string }) {
     setError(null);
     try {
       const r = await api<{ moderator: ClassModerator }>("POST", path, { email: email.trim() });
-      setList((l) => [...(l ?? []).filter((m) => m.userId !== r.moderator.userId), r.moderator]);
+      setList((l) => [...(l ?? []).filter((m) => m.email !== r.moderator.email), r.moderator]);
       setEmail("");
     } catch (err) {
       setError(errorMessage(err));
@@ -566,7 +566,7 @@ function Moderators(props: { classId: string }) {
     setError(null);
     try {
       await api("DELETE", path, { email: m.email });
-      setList((l) => (l ?? []).filter((x) => x.userId !== m.userId));
+      setList((l) => (l ?? []).filter((x) => x.email !== m.email));
     } catch (err) {
       setError(errorMessage(err));
     }
@@ -575,19 +575,15 @@ function Moderators(props: { classId: string }) {
     <form class="studio-box studio-moderators" onSubmit={add} data-testid="moderators">
       <h3>Moderators</h3>
       <p class="muted">
-        Moderators can delete messages, time out and ban. Changes apply when they next connect.
+        Moderators can delete messages, time out and ban. A grant applies to the account with that
+        email when it next connects, or once it signs up.
       </p>
       {list === null && !error ? <p class="muted">Loading…</p> : null}
       {list && list.length > 0 ? (
         <ul class="plain-list">
           {list.map((m) => (
-            <li key={m.userId} data-testid="moderator-item">
-              <span class="cell-email">
-                <strong>
-                  <UserText text={m.displayName} />
-                </strong>{" "}
-                {m.email}
-              </span>
+            <li key={m.email} data-testid="moderator-item">
+              <span class="cell-email">{m.email}</span>
               <button
                 type="button"
                 class="btn btn-tiny btn-secondary"

@@ -30,6 +30,11 @@ export const users = sqliteTable(
     passwordSalt: text("password_salt").notNull(),
     passwordIterations: integer("password_iterations").notNull(),
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Bumped when the account loses power (demoted, disabled): every session, join ticket
+     * and stream token carries the version it was minted under and is refused once it differs.
+     */
+    tokenVersion: integer("token_version").notNull().default(0),
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email), index("users_role_idx").on(t.role)],
@@ -82,6 +87,41 @@ export const classModerators = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.classId, t.userId] })],
 );
+
+/**
+ * Moderator grants by email (`POST /api/classes/:id/moderators`). A grant reveals nothing
+ * about whether an account exists: it is kept here and becomes a `class_moderators` row
+ * when the account exists (at grant time) or signs up with that email later.
+ */
+export const moderatorInvites = sqliteTable(
+  "moderator_invites",
+  {
+    classId: text("class_id")
+      .notNull()
+      .references(() => classes.id),
+    /** Lower-cased, as sign-up stores emails. */
+    email: text("email").notNull(),
+    invitedBy: text("invited_by").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.classId, t.email] }),
+    index("moderator_invites_email_idx").on(t.email),
+  ],
+);
+
+/**
+ * Teacher invite links an admin made (`POST /api/admin/invites`): the signed link carries
+ * the id; the row records who made it and, once a sign-up used it, who (single use).
+ */
+export const teacherInvites = sqliteTable("teacher_invites", {
+  id: text("id").primaryKey(),
+  createdBy: text("created_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedBy: text("used_by"),
+  usedAt: integer("used_at"),
+});
 
 /** One row per live run of a class (teacher goes live → ends). */
 export const classSessions = sqliteTable(

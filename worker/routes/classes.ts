@@ -163,6 +163,9 @@ export const classes = new Hono<AppEnv>()
     // not at the next socket admission.
     if (updated && updated.latencyMode !== cls.latencyMode)
       await classroomRoot(c.env, cls.id).setLatencyMode(cls.id, updated.latencyMode);
+    // Signed-in accounts only from now: guests already in the class leave too.
+    if (cls.guestAccess && body.guestAccess === false)
+      await classroomRoot(c.env, cls.id).kickGuests(cls.id);
     return c.json({ class: toDetail(c, updated!, teacherName) });
   })
   /** The media bridge's last health report for this class (teacher/admin), or null. */
