@@ -235,6 +235,11 @@ export class Classroom extends DurableObject<Env> {
     return this.streamHealth;
   }
 
+  /** The class's stream status (idle | live | ended), for the studio's YouTube status poll. */
+  async getStreamStatus(): Promise<StreamStatus> {
+    return this.core.durable.stream;
+  }
+
   /**
    * Worker (slide upload routes): deck `deck` of this class was created or got pages, so
    * the teacher may show it; the deck on screen growing updates students' page count.

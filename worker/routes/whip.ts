@@ -22,6 +22,9 @@ import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { CallsClient, CallsError, sdpMids } from "../media/calls-client.ts";
 import type { AppEnv } from "../types.ts";
+import { YouTubeError } from "../youtube/api.ts";
+import { youtubeApiError } from "../youtube/errors.ts";
+import { completeBroadcast, prepareBroadcast, youtubeContext } from "../youtube/live.ts";
 import { classroomRoot } from "./bridge.ts";
 
 /** YouTube's primary RTMP ingest, used when a class has a stream key but no URL. */
@@ -33,11 +36,24 @@ async function sdpText(body: { arrayBuffer(): Promise<ArrayBuffer> }): Promise<s
   return new TextDecoder().decode(await body.arrayBuffer());
 }
 
-/** Where the bridge should push this class's stream: the class's own target, or the local server. */
+/**
+ * Where the bridge should push this class's stream: the class's own stream key, else the
+ * teacher's connected YouTube channel (its broadcast, created or reused, over RTMPS),
+ * else the class's RTMP URL or the local server.
+ */
 export async function rtmpTarget(
   env: Env,
   cls: ClassRow,
 ): Promise<{ rtmpUrl: string; streamKey?: string }> {
+  const yt = await youtubeContext(env, cls);
+  if (yt) {
+    try {
+      const { rtmpUrl, streamKey } = await prepareBroadcast(env, yt, cls);
+      return { rtmpUrl, streamKey };
+    } catch (err) {
+      throw youtubeApiError(err);
+    }
+  }
   if (cls.streamKeyCipher) {
     const streamKey = await decryptSecret(cls.streamKeyCipher, env.JWT_SECRET);
     return { rtmpUrl: cls.rtmpUrl ?? YOUTUBE_RTMP, streamKey };
@@ -47,8 +63,30 @@ export async function rtmpTarget(
   throw new ApiError(
     409,
     "conflict",
-    "This class has no RTMP target: add a YouTube stream key in the class settings.",
+    "This class has no RTMP target: connect YouTube, or add a YouTube stream key in the class settings.",
   );
+}
+
+/**
+ * The teacher ended: complete the class's YouTube broadcast (when it has one through the
+ * connected channel). A YouTube failure must not fail the stop: it is logged, and the
+ * studio's status poll shows a broadcast still live.
+ */
+async function endYouTube(env: Env, classId: string): Promise<void> {
+  const cls = await getDb(env).query.classes.findFirst({ where: eq(schema.classes.id, classId) });
+  const yt = cls?.youtubeBroadcastId ? await youtubeContext(env, cls) : null;
+  if (!cls || !yt) return;
+  await completeBroadcast(env, yt, cls).catch((err: unknown) => {
+    // Stopped before YouTube ever received the stream: the broadcast stays ready for reuse.
+    if (err instanceof YouTubeError && err.kind === "invalid_transition") return;
+    console.error(
+      JSON.stringify({
+        event: "youtube_complete_failed",
+        classId,
+        message: err instanceof Error ? err.message : String(err),
+      }),
+    );
+  });
 }
 
 /** Whether Cloudflare Calls is configured (production path). */
@@ -251,6 +289,7 @@ export const whip = new Hono<AppEnv>()
       if (!res.ok && res.status !== 404) throw await bridgeError(res);
       if (res.status === 404) throw new ApiError(404, "not_found", "No such WHIP resource.");
       await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
+      await endYouTube(c.env, classId);
       return c.body(null, 200);
     }
     const session = await calls.getSession(resource).catch(() => null);
@@ -259,6 +298,7 @@ export const whip = new Hono<AppEnv>()
     if (mids.length > 0) await calls.closeTracks(resource, mids);
     await bridge(c.env, "DELETE", `/pull/${classId}`);
     await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
+    await endYouTube(c.env, classId);
     return c.body(null, 200);
   })
   .patch("/:classId/:resource", (c) => c.body(null, 405, { allow: "DELETE" }));
