@@ -451,7 +451,7 @@ export async function startYouTubeStandin(opts: YouTubeStandinOptions): Promise<
       if (from === to) return ytError(res, 403, "redundantTransition", "Redundant transition.");
       if (to === "live") {
         const s = streams.get(String(b.contentDetails.boundStreamId ?? ""));
-        if (!s || s.status.streamStatus !== "active")
+        if (s?.status.streamStatus !== "active")
           return ytError(res, 403, "errorStreamInactive", "The stream is inactive.");
         if (from !== "ready" && from !== "testing")
           return ytError(res, 403, "invalidTransition", "Invalid transition.");

@@ -100,14 +100,15 @@ export type YouTubeErrorKind =
 
 /** A failed YouTube API call. */
 export class YouTubeError extends Error {
-  constructor(
-    readonly kind: YouTubeErrorKind,
-    /** YouTube's `errors[0].reason`, or "" when there was none. */
-    readonly reason: string,
-    readonly status: number,
-    message: string,
-  ) {
+  readonly kind: YouTubeErrorKind;
+  /** YouTube's `errors[0].reason`, or "" when there was none. */
+  readonly reason: string;
+  readonly status: number;
+  constructor(kind: YouTubeErrorKind, reason: string, status: number, message: string) {
     super(message);
+    this.kind = kind;
+    this.reason = reason;
+    this.status = status;
   }
 }
 
@@ -155,11 +156,14 @@ export interface BroadcastSpec {
 
 /** A client bound to one access token. */
 export class YouTubeApi {
-  constructor(
-    private readonly base: string,
-    private readonly fetch: Fetch,
-    private readonly accessToken: string,
-  ) {}
+  private readonly base: string;
+  private readonly fetch: Fetch;
+  private readonly accessToken: string;
+  constructor(base: string, fetch: Fetch, accessToken: string) {
+    this.base = base;
+    this.fetch = fetch;
+    this.accessToken = accessToken;
+  }
 
   private async call<T>(
     method: "GET" | "POST",

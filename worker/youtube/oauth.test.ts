@@ -85,7 +85,10 @@ describe("YouTube API client errors", () => {
       "t",
     )
       .getBroadcast("b")
-      .catch((e: unknown) => e as YouTubeError);
+      .then(
+        () => null,
+        (e: unknown) => e as YouTubeError,
+      );
 
   it.each([
     [403, "liveStreamingNotEnabled", "live_not_enabled"],
@@ -99,7 +102,7 @@ describe("YouTube API client errors", () => {
   ])("%i %s → %s", async (status, reason, kind) => {
     const err = await fail(status, reason);
     expect(err).toBeInstanceOf(YouTubeError);
-    expect(err.kind).toBe(kind);
-    expect(err.reason).toBe(reason);
+    expect(err!.kind).toBe(kind);
+    expect(err!.reason).toBe(reason);
   });
 });

@@ -22,11 +22,10 @@ export type OAuthErrorReason =
 
 /** A failed OAuth exchange, with a stable reason. */
 export class OAuthError extends Error {
-  constructor(
-    readonly reason: OAuthErrorReason,
-    message: string,
-  ) {
+  readonly reason: OAuthErrorReason;
+  constructor(reason: OAuthErrorReason, message: string) {
     super(message);
+    this.reason = reason;
   }
 }
 
