@@ -431,6 +431,25 @@ describe("One click per class (YouTube Live Streaming API)", () => {
     await teacher.client.requestRaw("DELETE", next.headers.get("location")!);
   });
 
+  it("the bridge ending the session (studio gone) completes the broadcast too", async () => {
+    const teacher = await connectedTeacher();
+    const classId = await newClass(teacher.client);
+    expect((await goLive(teacher.client, classId)).status).toBe(201);
+    await standin("stream", { channelId: teacher.channelId, streamStatus: "active" });
+    expect((await state(teacher.channelId)).broadcasts[0]!.status.lifeCycleStatus).toBe("live");
+    expect((await health(classId, { state: "ended", pushing: false })).status).toBe(204);
+    await expect
+      .poll(async () => (await state(teacher.channelId)).broadcasts[0]!.status.lifeCycleStatus)
+      .toBe("complete");
+    // A repeated "ended" report costs one list, not another transition.
+    expect((await health(classId, { state: "ended", pushing: false })).status).toBe(204);
+    await new Promise((r) => setTimeout(r, 300));
+    const transitions = (await state(teacher.channelId)).requests.filter(
+      (r) => r.op === "liveBroadcasts.transition.POST",
+    );
+    expect(transitions).toHaveLength(1);
+  });
+
   it("a class with its own stream key keeps the manual path", async () => {
     const teacher = await connectedTeacher();
     const classId = await newClass(teacher.client, { streamKey: "manual-key-1234" });

@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { timingSafeEqual } from "../auth/crypto.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { endClassBroadcast } from "../youtube/live.ts";
 
 const epoch = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)));
 
@@ -47,5 +48,8 @@ export const bridgeRoutes = new Hono<AppEnv>().post("/health", async (c) => {
   }
   const { classId, type: _type, ...health } = await readJson(c, BridgeHealthBody);
   await classroomRoot(c.env, classId).reportStreamHealth(classId, health);
+  // The bridge ended the session (the studio vanished past its grace period): the
+  // class's YouTube broadcast ends with it. Not awaited: the bridge must not wait on YouTube.
+  if (health.state === "ended") c.executionCtx.waitUntil(endClassBroadcast(c.env, classId));
   return c.body(null, 204);
 });

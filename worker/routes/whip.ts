@@ -22,9 +22,8 @@ import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { CallsClient, CallsError, sdpMids } from "../media/calls-client.ts";
 import type { AppEnv } from "../types.ts";
-import { YouTubeError } from "../youtube/api.ts";
 import { youtubeApiError } from "../youtube/errors.ts";
-import { completeBroadcast, prepareBroadcast, youtubeContext } from "../youtube/live.ts";
+import { endClassBroadcast, prepareBroadcast, youtubeContext } from "../youtube/live.ts";
 import { classroomRoot } from "./bridge.ts";
 
 /** YouTube's primary RTMP ingest, used when a class has a stream key but no URL. */
@@ -65,28 +64,6 @@ export async function rtmpTarget(
     "conflict",
     "This class has no RTMP target: connect YouTube, or add a YouTube stream key in the class settings.",
   );
-}
-
-/**
- * The teacher ended: complete the class's YouTube broadcast (when it has one through the
- * connected channel). A YouTube failure must not fail the stop: it is logged, and the
- * studio's status poll shows a broadcast still live.
- */
-async function endYouTube(env: Env, classId: string): Promise<void> {
-  const cls = await getDb(env).query.classes.findFirst({ where: eq(schema.classes.id, classId) });
-  const yt = cls?.youtubeBroadcastId ? await youtubeContext(env, cls) : null;
-  if (!cls || !yt) return;
-  await completeBroadcast(env, yt, cls).catch((err: unknown) => {
-    // Stopped before YouTube ever received the stream: the broadcast stays ready for reuse.
-    if (err instanceof YouTubeError && err.kind === "invalid_transition") return;
-    console.error(
-      JSON.stringify({
-        event: "youtube_complete_failed",
-        classId,
-        message: err instanceof Error ? err.message : String(err),
-      }),
-    );
-  });
 }
 
 /** Whether Cloudflare Calls is configured (production path). */
@@ -289,7 +266,7 @@ export const whip = new Hono<AppEnv>()
       if (!res.ok && res.status !== 404) throw await bridgeError(res);
       if (res.status === 404) throw new ApiError(404, "not_found", "No such WHIP resource.");
       await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
-      await endYouTube(c.env, classId);
+      await endClassBroadcast(c.env, classId);
       return c.body(null, 200);
     }
     const session = await calls.getSession(resource).catch(() => null);
@@ -298,7 +275,7 @@ export const whip = new Hono<AppEnv>()
     if (mids.length > 0) await calls.closeTracks(resource, mids);
     await bridge(c.env, "DELETE", `/pull/${classId}`);
     await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
-    await endYouTube(c.env, classId);
+    await endClassBroadcast(c.env, classId);
     return c.body(null, 200);
   })
   .patch("/:classId/:resource", (c) => c.body(null, 405, { allow: "DELETE" }));

@@ -174,6 +174,39 @@ export async function completeBroadcast(
 }
 
 /**
+ * The class's stream ended (Stop, or the bridge ended the session): complete its YouTube
+ * broadcast if it went live. Never throws — a YouTube failure must not fail the stop; it
+ * is logged, and the studio's status poll still shows the broadcast live.
+ */
+export async function endClassBroadcast(env: Env, classId: string): Promise<void> {
+  const cls = await getDb(env).query.classes.findFirst({ where: eq(schema.classes.id, classId) });
+  const ctx = cls?.youtubeBroadcastId ? await youtubeContext(env, cls).catch(() => null) : null;
+  if (!cls?.youtubeBroadcastId || !ctx) return;
+  const id = cls.youtubeBroadcastId;
+  try {
+    await withYouTube(env, ctx.cfg, ctx.fetch, ctx.account, async (api) => {
+      // A list costs 1 quota unit, a transition 50: only end what is on air. A broadcast
+      // that never received anything stays ready and is reused by the next go-live.
+      const lc = (await api.getBroadcast(id))?.status?.lifeCycleStatus;
+      if (lc !== "live" && lc !== "liveStarting" && lc !== "testing") return;
+      try {
+        await api.transition(id, "complete");
+      } catch (err) {
+        if (!(err instanceof YouTubeError) || err.kind !== "redundant_transition") throw err;
+      }
+    });
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        event: "youtube_complete_failed",
+        classId,
+        message: err instanceof Error ? err.message : String(err),
+      }),
+    );
+  }
+}
+
+/**
  * YouTube's view of the class's broadcast and stream. When the stream is active but the
  * broadcast has not moved to live (auto-start did not fire), move it now.
  */
