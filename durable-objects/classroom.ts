@@ -235,9 +235,16 @@ export class Classroom extends DurableObject<Env> {
     return this.streamHealth;
   }
 
-  /** The class's stream status (idle | live | ended), for the studio's YouTube status poll. */
-  async getStreamStatus(): Promise<StreamStatus> {
-    return this.core.durable.stream;
+  /**
+   * The class's stream status (idle | live | ended) and, while live, when this live run
+   * began (epoch ms), for the studio's YouTube status poll.
+   */
+  async getStreamStatus(): Promise<{ status: StreamStatus; liveSince: number | null }> {
+    const d = this.core.durable;
+    return {
+      status: d.stream,
+      liveSince: d.stream === "live" ? (d.session?.startedAt ?? null) : null,
+    };
   }
 
   /**

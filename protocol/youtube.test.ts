@@ -38,6 +38,20 @@ describe("liveAlarm", () => {
       alarm(bridge({ streamStartedAt: now - 5000 }), yt({ streamStatus: "ready" })).level,
     ).toBe("starting");
   });
+  it("alarms when a bridge that never pushed is past the grace since going live", () => {
+    const never = bridge({ pushing: false, streamStartedAt: null });
+    const at = (liveSince: number) =>
+      liveAlarm({
+        stream: "live",
+        liveSince,
+        bridge: never,
+        youtube: yt({ streamStatus: "ready" }),
+        youtubeError: null,
+        now,
+      }).level;
+    expect(at(now - 5_000)).toBe("starting");
+    expect(at(now - 60_000)).toBe("alarm");
+  });
   it("alarms when the bridge is not pushing or has gone quiet", () => {
     expect(alarm(bridge({ pushing: false }), yt()).level).toBe("alarm");
     expect(alarm(bridge({ at: now - 20_000 }), yt()).reasons[0]).toMatch(/not reported for 20 s/);

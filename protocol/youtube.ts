@@ -58,6 +58,8 @@ export const YOUTUBE_START_GRACE_MS = 30_000;
  */
 export function liveAlarm(input: {
   stream: string;
+  /** When this live run began (epoch ms), or null if unknown. */
+  liveSince?: number | null;
   bridge: StreamHealth | null;
   youtube: YouTubeLiveView | null;
   youtubeError: { message: string } | null;
@@ -72,8 +74,10 @@ export function liveAlarm(input: {
     reasons.push(reason);
     if (!soft) hard = true;
   };
-  const pushStart = bridge?.streamStartedAt ?? null;
-  const starting = pushStart === null || now - pushStart < YOUTUBE_START_GRACE_MS;
+  // The grace runs from the bridge's first push, else from going live: a bridge that
+  // never manages to push must still sound the alarm once the grace is over.
+  const since = bridge?.streamStartedAt ?? input.liveSince ?? null;
+  const starting = since === null || now - since < YOUTUBE_START_GRACE_MS;
   if (!bridge) {
     add("The media bridge has not reported yet.", true);
   } else if (now - bridge.at > BRIDGE_STALE_MS) {

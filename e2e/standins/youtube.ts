@@ -21,6 +21,11 @@ export interface YouTubeStandinOptions {
   clientSecret: string;
   /** Redirect URIs registered for the client (exact match, as Google requires). */
   redirectUris: string[];
+  /**
+   * Where new streams ingest (their `cdn.ingestionInfo`). Default: YouTube's addresses.
+   * The e2e suite points it at the local RTMP server so the bridge really pushes.
+   */
+  ingest?: { rtmpsAddress: string; streamName: (streamId: string) => string };
 }
 
 export interface YouTubeStandin {
@@ -483,10 +488,10 @@ export async function startYouTubeStandin(opts: YouTubeStandinOptions): Promise<
         cdn: {
           ...b.cdn,
           ingestionInfo: {
-            streamName: key,
+            streamName: opts.ingest?.streamName(id) ?? key,
             ingestionAddress: "rtmp://a.rtmp.youtube.com/live2",
             backupIngestionAddress: "rtmp://b.rtmp.youtube.com/live2?backup=1",
-            rtmpsIngestionAddress: "rtmps://a.rtmps.youtube.com/live2",
+            rtmpsIngestionAddress: opts.ingest?.rtmpsAddress ?? "rtmps://a.rtmps.youtube.com/live2",
             rtmpsBackupIngestionAddress: "rtmps://b.rtmps.youtube.com/live2?backup=1",
           },
         },

@@ -210,7 +210,10 @@ export const youtube = new Hono<AppEnv>()
   .get("/classes/:id/status", requireRole("teacher"), async (c) => {
     const cls = await managedClass(c, c.req.param("id"));
     const root = classroomRoot(c.env, cls.id);
-    const [bridge, stream] = await Promise.all([root.getStreamHealth(), root.getStreamStatus()]);
+    const [bridge, { status: stream, liveSince }] = await Promise.all([
+      root.getStreamHealth(),
+      root.getStreamStatus(),
+    ]);
     const ctx = youtubeConfig(c.env) ? await youtubeContext(c.env, cls, fetcher) : null;
     let view: YouTubeLiveView | null = null;
     let youtubeError: { code: string; message: string } | null = null;
@@ -228,7 +231,7 @@ export const youtube = new Hono<AppEnv>()
       youtubeError,
       bridge,
       stream,
-      alarm: liveAlarm({ stream, bridge, youtube: view, youtubeError, now }),
+      alarm: liveAlarm({ stream, liveSince, bridge, youtube: view, youtubeError, now }),
       at: now,
     } satisfies YouTubeLiveStatus);
   });
