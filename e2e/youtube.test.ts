@@ -3,6 +3,8 @@
  * the whole local stack with Google OAuth and the YouTube Data API played by a stand-in
  * (e2e/standins/youtube.ts) whose stream ingests into the local RTMP server.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { joinAsGuest, launchUser } from "./browser.ts";
@@ -66,7 +68,7 @@ describe("YouTube", () => {
     );
     // Reload: the connection is kept server-side.
     await t.page.reload();
-    await t.page.getByText("YouTube connected").waitFor();
+    await t.page.getByTestId("youtube-connect").getByText("YouTube connected").waitFor();
 
     t.page.once("dialog", (d) => void d.accept());
     await t.page.getByRole("button", { name: "Disconnect" }).click();
@@ -100,8 +102,29 @@ describe("YouTube", () => {
 
     const p = t.page;
     await p.goto(`${base}/studio/${classId}`);
+    // Live streaming not enabled on the channel: the studio says what to do. (Set before
+    // the sources start: picking them already prepares the bridge and the broadcast.)
+    await control("fail", {
+      op: "liveBroadcasts.POST",
+      status: 403,
+      reason: "liveStreamingNotEnabled",
+      times: 20,
+    });
     await p.getByTestId("start-camera").click();
     await p.getByTestId("start-mic").click();
+    await p.getByTestId("mute-mic").waitFor();
+    await p.getByTestId("go-live").click();
+    await p
+      .getByTestId("live-error")
+      .waitFor({ timeout: 20_000 })
+      .catch(async (err: unknown) => {
+        await p.screenshot({ path: join(tmpdir(), "mass-class-e2e-youtube-live-error.png") });
+        throw err;
+      });
+    expect(await p.getByTestId("live-error").textContent()).toMatch(
+      /Live streaming is not enabled on your YouTube channel.*youtube\.com\/features/,
+    );
+    await control("reset-faults", {});
     await p.getByTestId("go-live").click();
     await p.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
 

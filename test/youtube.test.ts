@@ -8,6 +8,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
 import type { YouTubeConnection, YouTubeLiveStatus } from "../protocol/youtube.ts";
+import { app } from "../worker/app.ts";
 import { decryptSecret } from "../worker/auth/crypto.ts";
 import type { ClassRow } from "../worker/db/schema.ts";
 import { rtmpTarget } from "../worker/routes/whip.ts";
@@ -298,6 +299,36 @@ describe("Connect YouTube (Google OAuth 2.0, code + PKCE)", () => {
     expect(
       ((await (await other.client.get("/api/youtube")).json()) as YouTubeConnection).connected,
     ).toBe(true);
+  });
+});
+
+describe("without a Google OAuth client (feature off)", () => {
+  it("says not configured, refuses the flow, and keeps the manual path even for a connected teacher", async () => {
+    const teacher = await connectedTeacher();
+    const off = { ...env, GOOGLE_CLIENT_ID: "", GOOGLE_CLIENT_SECRET: "" };
+    const get = (path: string) =>
+      app.request(`${ORIGIN}${path}`, { headers: { cookie: teacher.client.cookie } }, off);
+    expect(await (await get("/api/youtube")).json()).toEqual({
+      configured: false,
+      connected: false,
+      channelId: null,
+      channelTitle: null,
+    });
+    const connect = await get("/api/youtube/connect");
+    expect(connect.status).toBe(404);
+    expect(await errorCode(connect)).toBe("youtube_not_configured");
+    const classId = await newClass(teacher.client);
+    const row = await classRow(classId);
+    const target = await rtmpTarget(off, {
+      id: classId,
+      teacherId: teacher.id,
+      streamKeyCipher: null,
+      rtmpUrl: null,
+      youtubeBroadcastId: null,
+    } as unknown as ClassRow);
+    expect(target.rtmpUrl).toBe(env.LOCAL_RTMP_URL.replaceAll("{classId}", classId));
+    expect(row!.youtube_broadcast_id).toBeNull();
+    expect((await state(teacher.channelId)).broadcasts).toHaveLength(0);
   });
 });
 

@@ -151,6 +151,8 @@ export interface BroadcastSpec {
   /** ISO 8601; YouTube requires a scheduled start. */
   scheduledStartTime: string;
   privacyStatus: "public" | "unlisted" | "private";
+  /** Whether the content is directed at children (COPPA): always declared, from config. */
+  madeForKids: boolean;
   latencyPreference: "ultraLow" | "low" | "normal";
 }
 
@@ -216,8 +218,7 @@ export class YouTubeApi {
         },
         status: {
           privacyStatus: spec.privacyStatus,
-          // A class is not content made for kids in YouTube's (COPPA) sense; declared, not guessed.
-          selfDeclaredMadeForKids: false,
+          selfDeclaredMadeForKids: spec.madeForKids,
         },
         contentDetails: {
           latencyPreference: spec.latencyPreference,
@@ -227,7 +228,10 @@ export class YouTubeApi {
           // Not auto-stop: the slate keeps the stream alive through a teacher's stall,
           // and we send `complete` ourselves when the teacher ends.
           enableAutoStop: false,
+          // With DVR the recording is playable right after the class (else up to a day later).
           enableDvr: true,
+          recordFromStart: true,
+          // No monitor stream: the broadcast can go straight to live, without a testing step.
           monitorStream: { enableMonitorStream: false },
         },
       },

@@ -24,6 +24,11 @@ export interface YouTubeConfig {
   /** YouTube Data API v3 base, without a trailing slash. */
   apiBase: string;
   privacy: YouTubePrivacy;
+  /**
+   * `status.selfDeclaredMadeForKids` of every broadcast: whether the classes are
+   * directed at children (COPPA). A deployment for under-13s must set it.
+   */
+  madeForKids: boolean;
 }
 
 /** The env fields this module reads (a subset of the Worker's Env). */
@@ -35,6 +40,7 @@ export interface YouTubeEnv {
   GOOGLE_REVOKE_URL?: string;
   YOUTUBE_API_BASE?: string;
   YOUTUBE_PRIVACY?: string;
+  YOUTUBE_MADE_FOR_KIDS?: string;
 }
 
 /** Defaults: Google's documented production endpoints. */
@@ -62,5 +68,6 @@ export function youtubeConfig(env: YouTubeEnv): YouTubeConfig | null {
       privacy === "public" || privacy === "private" || privacy === "unlisted"
         ? privacy
         : "unlisted",
+    madeForKids: env.YOUTUBE_MADE_FOR_KIDS?.trim().toLowerCase() === "true",
   };
 }

@@ -87,7 +87,7 @@ async function ensureBroadcast(
   env: Env,
   api: YouTubeApi,
   cls: ClassRow,
-  privacy: YouTubeConfig["privacy"],
+  cfg: Pick<YouTubeConfig, "privacy" | "madeForKids">,
 ): Promise<LiveBroadcast> {
   if (cls.youtubeBroadcastId) {
     const existing = await api.getBroadcast(cls.youtubeBroadcastId);
@@ -99,7 +99,8 @@ async function ensureBroadcast(
     title: ytText(cls.title, 100) || "Mass Class",
     description: ytText(cls.description, 5000),
     scheduledStartTime: new Date(start).toISOString(),
-    privacyStatus: privacy,
+    privacyStatus: cfg.privacy,
+    madeForKids: cfg.madeForKids,
     latencyPreference: cls.latencyMode,
   });
   const won = await getDb(env)
@@ -139,7 +140,7 @@ export function prepareBroadcast(
 ): Promise<YouTubeTarget> {
   return withYouTube(env, ctx.cfg, ctx.fetch, ctx.account, async (api) => {
     const stream = await ensureStream(env, api, ctx.account);
-    const broadcast = await ensureBroadcast(env, api, cls, ctx.cfg.privacy);
+    const broadcast = await ensureBroadcast(env, api, cls, ctx.cfg);
     if (broadcast.contentDetails?.boundStreamId !== stream.id) {
       await api.bind(broadcast.id, stream.id);
     }
