@@ -72,6 +72,8 @@ export function YouTubeStatus(props: { classId: string }) {
   if (!status) return pollError ? <p class="muted yt-status">{pollError}</p> : null;
   const yt = status.youtube;
   const bridge = status.bridge;
+  // Nothing live and nothing to report yet (a class before its first go-live): stay out of the way.
+  if (status.stream !== "live" && !yt && !bridge && !status.youtubeError) return null;
   const issues = yt?.configurationIssues ?? [];
   return (
     <section class="card yt-status" data-testid="youtube-status" aria-label="Stream status">
@@ -86,7 +88,7 @@ export function YouTubeStatus(props: { classId: string }) {
         </div>
       ) : status.alarm.level === "starting" ? (
         <p class="notice notice-info" role="status" data-testid="youtube-starting">
-          Starting: waiting for YouTube to receive the stream…
+          Starting… {status.alarm.reasons.join(" ")}
         </p>
       ) : null}
       <dl class="yt-status-grid">
