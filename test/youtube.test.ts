@@ -470,7 +470,9 @@ describe("One click per class (YouTube Live Streaming API)", () => {
     expect((await state(teacher.channelId)).broadcasts[0]!.status.lifeCycleStatus).toBe("live");
     expect((await health(classId, { state: "ended", pushing: false })).status).toBe(204);
     await expect
-      .poll(async () => (await state(teacher.channelId)).broadcasts[0]!.status.lifeCycleStatus)
+      .poll(async () => (await state(teacher.channelId)).broadcasts[0]!.status.lifeCycleStatus, {
+        timeout: 5000,
+      })
       .toBe("complete");
     // A repeated "ended" report costs one list, not another transition.
     expect((await health(classId, { state: "ended", pushing: false })).status).toBe(204);
