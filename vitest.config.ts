@@ -8,7 +8,11 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 import { TEST_TURNSTILE } from "./e2e/standins/siteverify.ts";
-import { TEST_BRIDGE_SECRET, TEST_CALLS } from "./e2e/standins/workers-global-setup.ts";
+import {
+  TEST_BRIDGE_SECRET,
+  TEST_CALLS,
+  TEST_GOOGLE,
+} from "./e2e/standins/workers-global-setup.ts";
 import { vapidKeyPair } from "./scripts/stack.ts";
 
 /** One VAPID keypair per test run (worker/push/). */
@@ -20,7 +24,7 @@ function workersProject(
   include: string[],
   exclude: string[],
   bindings: (
-    inject: (key: "bridgeUrl" | "callsUrl" | "pushUrl" | "siteverifyUrl") => string,
+    inject: (key: "bridgeUrl" | "callsUrl" | "pushUrl" | "siteverifyUrl" | "youtubeUrl") => string,
   ) => Record<string, string>,
 ): TestProjectInlineConfiguration {
   return {
@@ -48,6 +52,14 @@ function workersProject(
             // Slide storage: a quota small enough to reach with small pages.
             SLIDES_QUOTA_MB: "1",
             SLIDES_MAX_DECKS: "4",
+            // YouTube: Google OAuth and the Data API, both played by a loopback stand-in.
+            GOOGLE_CLIENT_ID: TEST_GOOGLE.clientId,
+            GOOGLE_CLIENT_SECRET: TEST_GOOGLE.clientSecret,
+            GOOGLE_AUTH_URL: `${inject<string>("youtubeUrl")}/o/oauth2/v2/auth`,
+            GOOGLE_TOKEN_URL: `${inject<string>("youtubeUrl")}/token`,
+            GOOGLE_REVOKE_URL: `${inject<string>("youtubeUrl")}/revoke`,
+            YOUTUBE_API_BASE: `${inject<string>("youtubeUrl")}/youtube/v3`,
+            YOUTUBE_STANDIN_URL: inject<string>("youtubeUrl"),
             TEST_MIGRATIONS: await readD1Migrations("./migrations"),
             ...bindings((key) => inject<string>(key)),
           },

@@ -394,6 +394,18 @@ export class Classroom extends DurableObject<Env> {
   }
 
   /**
+   * The class's stream status (idle | live | ended) and, while live, when this live run
+   * began (epoch ms), for the studio's YouTube status poll.
+   */
+  async getStreamStatus(): Promise<{ status: StreamStatus; liveSince: number | null }> {
+    const d = this.core.durable;
+    return {
+      status: d.stream,
+      liveSince: d.stream === "live" ? (d.session?.startedAt ?? null) : null,
+    };
+  }
+
+  /**
    * Worker (slide upload routes): deck `deck` of this class was created or got pages, so
    * the teacher may show it; the deck on screen growing updates students' page count.
    */

@@ -35,6 +35,15 @@ export type ApiErrorCode =
   | "bridge_error"
   | "calls_error"
   | "push_unavailable"
+  | "youtube_not_configured"
+  | "youtube_not_connected"
+  | "youtube_oauth_failed"
+  | "youtube_live_not_enabled"
+  | "youtube_quota"
+  | "youtube_rate_limited"
+  | "youtube_invalid_transition"
+  | "youtube_revoked"
+  | "youtube_error"
   | "internal";
 
 /** The JSON body of every error response. */

@@ -9,6 +9,8 @@ declare global {
       PUSH_STANDIN_URL: string;
       /** The loopback Turnstile siteverify stand-in (e2e/standins/siteverify.ts); Turnstile project only. */
       SITEVERIFY_STANDIN_URL: string;
+      /** The loopback Google OAuth + YouTube Data API stand-in (e2e/standins/youtube.ts). */
+      YOUTUBE_STANDIN_URL: string;
     }
   }
 }

@@ -19,6 +19,7 @@ import { slides } from "./routes/slides.ts";
 import { tickets } from "./routes/tickets.ts";
 import { whip } from "./routes/whip.ts";
 import { ws } from "./routes/ws.ts";
+import { youtube } from "./routes/youtube.ts";
 import { securityHeaders } from "./security-headers.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -46,6 +47,7 @@ const api = new Hono<AppEnv>()
   .route("/admin", admin)
   .route("/analytics", analytics)
   .route("/bridge", bridgeRoutes)
+  .route("/youtube", youtube)
   .route("/", push)
   .all("*", () => {
     throw new ApiError(404, "not_found", "No such API route.");

@@ -197,6 +197,10 @@ export function ClassForm(props: {
       </label>
       <fieldset class="subsection">
         <legend>Streaming</legend>
+        <p class="muted field-hint" data-testid="streaming-youtube-hint">
+          With YouTube connected (on My classes), leave these empty: Go live creates the class's
+          broadcast and stream by itself. A stream key typed here wins over the connection.
+        </p>
         <Field
           id={`${p}youtube`}
           label="YouTube video id"

@@ -8,6 +8,7 @@ import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { ClassForm } from "./ClassForm.tsx";
+import { YouTubeConnect } from "./YouTubeConnect.tsx";
 
 /** `/studio`: the teacher's classes, with create and edit. */
 export function ClassListPage() {
@@ -61,6 +62,7 @@ export function ClassListPage() {
           </button>
         )}
       </div>
+      <YouTubeConnect />
       {flash ? (
         <Notice kind="success" testId="flash">
           {flash}

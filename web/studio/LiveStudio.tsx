@@ -11,6 +11,7 @@ import { InteractiveStudio } from "./InteractiveStudio.tsx";
 import { MediaPanel, type StreamHealth } from "./media/MediaPanel.tsx";
 import { SlidesStudio } from "./SlidesStudio.tsx";
 import { StudioChat } from "./StudioChat.tsx";
+import { YouTubeStatus } from "./YouTubeStatus.tsx";
 
 type State =
   | { kind: "loading" }
@@ -126,6 +127,7 @@ export function LiveStudio(props: { classId: string }) {
             <JoinLink url={state.cls.joinUrl} />
           </header>
           <MediaPanel cls={state.cls} onBridgeHealth={onBridgeHealth} />
+          <YouTubeStatus classId={state.cls.id} />
           <StudioRoom cls={state.cls} manage />
         </main>
       );

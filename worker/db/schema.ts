@@ -68,6 +68,11 @@ export const classes = sqliteTable(
      * publisher reports, and clears it when the stream ends; a lapsed value is not live.
      */
     liveUntil: integer("live_until"),
+    /**
+     * The YouTube broadcast Mass Class created for this class through the teacher's
+     * connected channel (worker/youtube/); reused until it completes. Null: none yet.
+     */
+    youtubeBroadcastId: text("youtube_broadcast_id"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
@@ -406,5 +411,29 @@ export const auditLog = sqliteTable(
   ],
 );
 
+/**
+ * A teacher's connected YouTube channel (Google OAuth, worker/youtube/). Tokens are
+ * AES-GCM encrypted with a key derived from JWT_SECRET and bound to `user_id` as
+ * additional data, so a cipher moved to another row does not decrypt.
+ */
+export const youtubeAccounts = sqliteTable("youtube_accounts", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  refreshTokenCipher: text("refresh_token_cipher").notNull(),
+  /** The current access token (cipher) and its expiry, epoch ms; refreshed when due. */
+  accessTokenCipher: text("access_token_cipher"),
+  accessExpiresAt: integer("access_expires_at"),
+  /** Scopes Google granted, space separated. */
+  scope: text("scope").notNull(),
+  channelId: text("channel_id"),
+  channelTitle: text("channel_title"),
+  /** The teacher's reusable 720p/30 fps liveStream, created on first go-live. */
+  streamId: text("stream_id"),
+  createdAt: integer("created_at").notNull().default(now),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
 export type User = typeof users.$inferSelect;
 export type ClassRow = typeof classes.$inferSelect;
+export type YouTubeAccountRow = typeof youtubeAccounts.$inferSelect;
