@@ -617,11 +617,12 @@ describe("Know that YouTube is receiving (status poll)", () => {
       configurationIssues: [],
     });
     expect(
-      (await health(classId, { pushing: false, lastError: "Connection refused" })).status,
+      (await health(classId, { pushing: false, lastError: "The ingest refused the connection." }))
+        .status,
     ).toBe(204);
     st = await status(teacher.client, classId);
     expect(st.alarm.level).toBe("alarm");
-    expect(st.alarm.reasons.join(" ")).toMatch(/not pushing.*Connection refused/);
+    expect(st.alarm.reasons.join(" ")).toMatch(/not pushing.*The ingest refused the connection/);
     expect((await health(classId)).status).toBe(204);
     st = await status(teacher.client, classId);
     expect(st.alarm).toEqual({ level: "ok", reasons: [] });
