@@ -235,6 +235,9 @@ describe("bridge image: the media path through the running container", () => {
   }, 40_000);
 
   it("switches to the slate (drawtext with the image's font) when the publisher stalls, and back", async () => {
+    const before = await probeRecording(
+      snapshot(serverRecordings(recordDir, CLASS)[0]!, "image-before.flv"),
+    );
     pub!.pause();
     await waitFor(
       async () => (await sessionHealth())?.fillerActive,
@@ -252,10 +255,23 @@ describe("bridge image: the media path through the running container", () => {
       10_000,
       "the teacher back",
     );
-    // The publish never left the RTMP server: still one server-side recording.
-    expect(serverRecordings(recordDir, CLASS)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 2000));
+    // The publish never left the RTMP server: still one server-side recording, and the slate
+    // filled the stall with video (a slate ffmpeg that cannot load its font exits at once).
+    const files = serverRecordings(recordDir, CLASS);
+    expect(files).toHaveLength(1);
+    const all = await probeRecording(snapshot(files[0]!, "image-stall.flv"));
+    const window = all.video.filter((p) => p.t >= before.video.at(-1)!.t - 1);
+    const gap = maxVideoGap({ ...all, video: window });
+    console.info(
+      `container stall: ${(window.at(-1)!.t - window[0]!.t).toFixed(1)} s across it, max video gap ${gap.toFixed(2)} s`,
+    );
+    expect(window.at(-1)!.t - window[0]!.t).toBeGreaterThanOrEqual(8);
+    expect(gap).toBeLessThan(2.5);
     const logs = await engine(["logs", name]);
-    expect(logs.stdout + logs.stderr).not.toMatch(/fontfile|Cannot find a valid font/i);
+    const log = logs.stdout + logs.stderr; // the bridge logs JSON lines on stderr
+    expect(log).toContain('"filler.start"');
+    expect(log).not.toContain('"filler.exit"');
   }, 30_000);
 
   it("keeps the secrets and the stream key off every command line and out of the logs", async () => {
