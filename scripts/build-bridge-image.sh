@@ -85,9 +85,11 @@ mkdir -p "$WORK"
 # -- 1+2. base image ----------------------------------------------------------------------
 if ((REBUILD_BASE)) || ! podman image exists "$BASE"; then
   step "npm $NPM_VERSION for the base (npm pack from the registry, cached in $WORK)"
+  # shellcheck disable=SC2012 # npm pack's own file names
   npm_tgz=$(ls "$WORK"/npm-"$NPM_VERSION".*.tgz 2>/dev/null | tail -1 || true)
   if [[ -z $npm_tgz ]]; then
     (cd "$WORK" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
+    # shellcheck disable=SC2012
     npm_tgz=$(ls "$WORK"/npm-"$NPM_VERSION".*.tgz | tail -1)
   fi
 
@@ -95,6 +97,7 @@ if ((REBUILD_BASE)) || ! podman image exists "$BASE"; then
   rm -f "$WORK/rootfs.tar"
   # Hooks run on the host with the root filesystem's path as $1; the Node binary and npm
   # come in through the environment so no path is spliced into shell code.
+  # shellcheck disable=SC2016 # expanded by mmdebstrap's hook shell, not here
   NODE_BIN="$NODE_BIN" NPM_TGZ="$npm_tgz" mmdebstrap \
     --mode=root --variant=minbase --format=tar \
     --include=ffmpeg,fonts-dejavu-core,ca-certificates,libstdc++6 \
