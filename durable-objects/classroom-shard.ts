@@ -9,6 +9,7 @@ import {
   type ChatMessage,
   type ClassRole,
   CloseCode,
+  frameRefs,
   isStaff,
   PING_FRAME,
   PONG_FRAME,
@@ -25,6 +26,7 @@ import {
   admitFrame,
   admitHello,
   type ConnGuard,
+  droppedErrors,
   newGuard,
   reportRetryDelay,
   requeueReport,
@@ -241,15 +243,24 @@ export class ClassroomShard extends DurableObject<Env> {
     const admitted = admitFrame(guard, now);
     if (admitted === "close") return this.kickSocket(ws, CloseCode.flood, "flood");
     if (admitted === "refuse") {
+      // Even a refused frame answers its command's rid (every rid gets exactly one answer).
       return this.reply(ws, {
         type: "error",
         code: "rate_limited",
         message: "Too many frames; slow down.",
+        ...frameRefs(data),
       });
     }
     const parsed = parseClientMessage(data);
     if (!parsed.ok) {
-      this.reply(ws, { type: "error", code: parsed.code, message: parsed.message });
+      const { code, message, ref, rid } = parsed;
+      this.reply(ws, {
+        type: "error",
+        code,
+        message,
+        ...(ref !== undefined ? { ref } : {}),
+        ...(rid !== undefined ? { rid } : {}),
+      });
       if (strike(guard) === "close")
         this.kickSocket(ws, CloseCode.policyViolation, "too many invalid messages");
       return;
@@ -553,18 +564,8 @@ export class ClassroomShard extends DurableObject<Env> {
       // Keep what matters (attendance, commands) under a size cap and retry until the root
       // is back (a deploy or restart can take seconds); relays are dropped.
       this.reportFailures++;
-      const dropped = requeueReport(r, this.report);
-      for (const c of dropped) {
-        this.broadcast(
-          JSON.stringify({
-            type: "error",
-            code: "unavailable",
-            message: "The class is briefly unreachable; your command was not applied. Try again.",
-            ref: c.message.type,
-          } satisfies ServerMessage),
-          `user:${c.by.id}`,
-        );
-      }
+      for (const d of droppedErrors(requeueReport(r, this.report)))
+        this.broadcast(JSON.stringify(d.frame), `user:${d.userId}`);
       this.markReport();
     }
   }

@@ -2,6 +2,8 @@
  * Types crossing the Durable Object RPC boundary (Worker → root, shard ↔ root).
  * Internal: clients never see these; they see `protocol/realtime.ts` frames.
  */
+
+import type { LatencyMode } from "../protocol/latency.ts";
 import type {
   Author,
   ClassRole,
@@ -29,12 +31,24 @@ export interface Admission {
   hint?: string;
   /** `SHARD_HOST` of the admitting Worker; new sections open there (docs/decisions/003). */
   host?: string;
+  /** The class's latency mode now (bounds the video delay a quiz answer may claim). */
+  latencyMode?: LatencyMode;
+  /** The join ticket this connect uses (its `jti`, expiry epoch ms): spent here, once. */
+  ticket?: { id: string; expiresAt: number };
+  /** Where the connect comes from, so a ban also keeps out new guest ids from there. */
+  client?: ClientMarks;
+}
+
+/** A client's address and device id (`mc_device` cookie), when known. */
+export interface ClientMarks {
+  ip?: string;
+  device?: string;
 }
 
 /** The root's answer to an admission. */
 export type AdmitResult =
   | { ok: true; sectionId: string; host?: string }
-  | { ok: false; code: "banned" | "too_many_sockets" };
+  | { ok: false; code: "banned" | "too_many_sockets" | "ticket_used" };
 
 /**
  * The shard namespace of a section on shard host `host`: `CLASSROOM_SHARD_<host>` when

@@ -27,6 +27,7 @@ import {
   INTERACTIVE_LIMIT,
   rateLimited,
   requeueInteractive,
+  type ShardAsk,
   type StudentCommand,
   takeToken,
 } from "./interactive-shard.ts";
@@ -128,19 +129,26 @@ export function reportRetryDelay(failures: number): number {
 /** Most joins + leaves, staff commands and rejections a shard holds while the root is unreachable. */
 export const REPORT_KEEP = { attendance: 20_000, commands: 200, rejections: 200 } as const;
 
+/** Commands a requeue dropped for room: their senders get `error unavailable` (`droppedErrors`). */
+export interface Dropped {
+  commands: StaffCommand[];
+  asks: ShardAsk[];
+}
+
 /**
  * Put a report the root did not take back in front of the next one (mutates `next`),
  * keeping the newest up to REPORT_KEEP (relays are dropped: staff resync by watching again).
- * Returns the staff commands dropped for room, so their senders can be told.
+ * Returns the staff commands and questions dropped for room, so their senders can be told.
  */
-export function requeueReport(failed: ShardReport, next: ShardReport): StaffCommand[] {
+export function requeueReport(failed: ShardReport, next: ShardReport): Dropped {
   next.joins.unshift(...failed.joins);
   next.leaves.unshift(...failed.leaves);
   next.commands.unshift(...failed.commands);
   next.rejections.unshift(...failed.rejections);
+  let asks: ShardAsk[] = [];
   if (failed.interactive) {
     next.interactive ??= emptyInteractive();
-    requeueInteractive(failed.interactive, next.interactive);
+    asks = requeueInteractive(failed.interactive, next.interactive);
   }
   // Without a newer one, the failed watch set is still the one to send.
   if (failed.watching && !next.watching) {
@@ -157,9 +165,32 @@ export function requeueReport(failed: ShardReport, next: ShardReport): StaffComm
   }
   if (next.rejections.length > REPORT_KEEP.rejections)
     next.rejections.splice(0, next.rejections.length - REPORT_KEEP.rejections);
-  return next.commands.length > REPORT_KEEP.commands
-    ? next.commands.splice(0, next.commands.length - REPORT_KEEP.commands)
-    : [];
+  const commands =
+    next.commands.length > REPORT_KEEP.commands
+      ? next.commands.splice(0, next.commands.length - REPORT_KEEP.commands)
+      : [];
+  return { commands, asks };
+}
+
+/** The `error unavailable` each sender of a dropped command gets (with its `ref` and `rid`). */
+export function droppedErrors(d: Dropped): { userId: string; frame: ServerMessage }[] {
+  const frame = (ref: string, rid: string | undefined): ServerMessage => {
+    const f: ServerMessage = {
+      type: "error",
+      code: "unavailable",
+      message: "The class is briefly unreachable; your command was not applied. Try again.",
+      ref,
+    };
+    if (rid !== undefined) f.rid = rid;
+    return f;
+  };
+  return [
+    ...d.commands.map((c) => ({
+      userId: c.by.id,
+      frame: frame(c.message.type, "rid" in c.message ? c.message.rid : undefined),
+    })),
+    ...d.asks.map((q) => ({ userId: q.user.id, frame: frame("qa.ask", q.rid) })),
+  ];
 }
 
 /** Charge one inbound frame. "refuse" → answer `error rate_limited`; "close" → close 4029. */
@@ -223,17 +254,14 @@ export class ShardCore {
   /** Handle one parsed client message from `who`. */
   onMessage(who: Author, msg: ClientMessage, now: number): ShardEffect[] {
     if (!maySend(who.role, msg.type)) {
-      return [
-        {
-          kind: "reply",
-          frame: {
-            type: "error",
-            code: "forbidden",
-            message: "You may not do that.",
-            ref: msg.type,
-          },
-        },
-      ];
+      const frame: ServerMessage = {
+        type: "error",
+        code: "forbidden",
+        message: "You may not do that.",
+        ref: msg.type,
+      };
+      if ("rid" in msg && msg.rid !== undefined) frame.rid = msg.rid;
+      return [{ kind: "reply", frame }];
     }
     switch (msg.type) {
       case "hello":

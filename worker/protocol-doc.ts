@@ -433,6 +433,31 @@ export function limits(wranglerToml: string): Limit[] {
       source: "protocol/push.ts MAX_SUBSCRIPTIONS_PER_USER",
     },
     {
+      what: "Push subscriptions per client address and class (default, `PUSH_MAX_PER_ADDRESS`)",
+      value: `${push.DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS}`,
+      source: "protocol/push.ts DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS",
+    },
+    {
+      what: "Push subscriptions per class (default, `PUSH_MAX_PER_CLASS`)",
+      value: `${push.DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS}`,
+      source: "protocol/push.ts DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS",
+    },
+    {
+      what: "Push service hosts (default, `PUSH_HOSTS`)",
+      value: list(push.DEFAULT_PUSH_HOSTS),
+      source: "protocol/push.ts DEFAULT_PUSH_HOSTS",
+    },
+    {
+      what: "Slide storage per teacher (default, `SLIDES_QUOTA_MB`)",
+      value: `${slides.DEFAULT_SLIDES_QUOTA_MB} MiB`,
+      source: "protocol/slides.ts DEFAULT_SLIDES_QUOTA_MB",
+    },
+    {
+      what: "Slide decks per teacher (default, `SLIDES_MAX_DECKS`)",
+      value: `${slides.DEFAULT_SLIDES_MAX_DECKS}`,
+      source: "protocol/slides.ts DEFAULT_SLIDES_MAX_DECKS",
+    },
+    {
       what: "Admin class list filters",
       value: list(admin.CLASS_STATUSES),
       source: "protocol/admin.ts CLASS_STATUSES",

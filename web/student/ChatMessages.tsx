@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Author, ChatMessage } from "../../protocol/realtime.ts";
+import { UserText } from "../components/UserText.tsx";
 import { clockTime } from "./chat-text.ts";
 
 const ROLE_LABEL: Partial<Record<Author["role"], string>> = {
@@ -74,14 +75,14 @@ export function ChatMessages(props: {
             data-author-id={m.from.id}
           >
             <div class="chat-msg-head">
-              <span class="chat-author">{m.from.name}</span>
+              <UserText text={m.from.name} clip class="chat-author" />
               {role ? <span class="chat-role">{role}</span> : null}
               <time class="chat-time" dateTime={new Date(m.at).toISOString()}>
                 {clockTime(m.at)}
               </time>
             </div>
             <p class="chat-text" data-testid="chat-text">
-              {m.text}
+              <UserText text={m.text} />
             </p>
             {props.actions ? <div class="chat-actions">{props.actions(m)}</div> : null}
           </li>

@@ -6,6 +6,7 @@ import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
 import { ClassActivity } from "./ClassActivity.tsx";
 import { ClassInfo } from "./ClassInfo.tsx";
+import { useLiveClass } from "./live-class.ts";
 import { NotifyToggle } from "./NotifyToggle.tsx";
 import { SidePanel } from "./SidePanel.tsx";
 import { SlideArea } from "./SlideArea.tsx";
@@ -32,6 +33,8 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
   );
   const { state, socket } = useClassroom(cls.id, { sync });
   const syncView = useVideoSync(sync);
+  // Going live through a connected YouTube channel sets a new video id: follow it.
+  const videoCls = useLiveClass(cls, state.stream);
   return (
     <>
       <AppHeader
@@ -51,10 +54,10 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
             <Banned />
           ) : (
             <>
-              <VideoArea cls={cls} stream={{ status: state.stream }} report={sync} />
+              <VideoArea cls={videoCls} stream={{ status: state.stream }} report={sync} />
               <VideoDelay sync={sync} view={syncView} />
               <SlideArea board={state.board} />
-              <ClassActivity state={state} socket={socket} sync={syncView} />
+              <ClassActivity state={state} socket={socket} sync={syncView} mode={cls.latencyMode} />
             </>
           )}
         </div>

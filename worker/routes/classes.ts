@@ -159,6 +159,13 @@ export const classes = new Hono<AppEnv>()
       .set(patch)
       .where(eq(schema.classes.id, cls.id))
       .returning();
+    // Quiz answers' claimed video delay is bounded by the mode: the root learns a change now,
+    // not at the next socket admission.
+    if (updated && updated.latencyMode !== cls.latencyMode)
+      await classroomRoot(c.env, cls.id).setLatencyMode(cls.id, updated.latencyMode);
+    // Signed-in accounts only from now: guests already in the class leave too.
+    if (cls.guestAccess && body.guestAccess === false)
+      await classroomRoot(c.env, cls.id).kickGuests(cls.id);
     return c.json({ class: toDetail(c, updated!, teacherName) });
   })
   /** The media bridge's last health report for this class (teacher/admin), or null. */
