@@ -74,6 +74,10 @@ describe("bridge image: the media path through the running container", () => {
   let callbackServer: Server | null = null;
   const callbacks: Record<string, unknown>[] = [];
   let firstFrameMs = Number.NaN;
+  /** nginx recordings (one per publish) when the first frame arrived. */
+  let publishesAtStart = 0;
+  /** Output ffmpeg restarts then (a failed first attempt may cost one). */
+  let restartsAtStart = 0;
   const auth = () => ({ Authorization: `Bearer ${secret}` });
   const engine = (args: string[]) =>
     run(ENGINE, args, { env: engineEnv, maxBuffer: 16 * 1024 * 1024 });
@@ -162,13 +166,42 @@ describe("bridge image: the media path through the running container", () => {
       body: JSON.stringify({ rtmpUrl: rtmp.rtmpUrl }),
     });
     expect(put.status).toBe(201);
-    pub = await startTestPublisher({ whipUrl: `${bridgeUrl}/whip/${CLASS}`, secret });
-    const at = await waitFor(
-      async () => (await sessionHealth())?.streamStartedAt,
-      40_000,
-      "first RTMP frame from the container",
-    );
-    firstFrameMs = (at ?? 0) - pub.postedAt;
+    // On a starved 2-core box the werift ↔ werift ICE/DTLS handshake sometimes fails within
+    // 2 s (seen here at load average ~20: 2 of 7 runs); the studio then publishes again, and
+    // so does this test, at most twice more, saying so.
+    for (let attempt = 1; ; attempt++) {
+      const p = await startTestPublisher({ whipUrl: `${bridgeUrl}/whip/${CLASS}`, secret });
+      pub = p;
+      const outcome = await waitFor(
+        async () => {
+          const at = (await sessionHealth())?.streamStartedAt;
+          if (at) return { at, failed: false };
+          return ["failed", "closed"].includes(p.connectionState())
+            ? { at: 0, failed: true }
+            : null;
+        },
+        40_000,
+        "first RTMP frame from the container",
+      ).catch(async (e: Error) => {
+        // What the bridge saw, for whoever reads the failure (the container is removed after).
+        const h = await sessionHealth();
+        const logs = await engine(["logs", "--tail", "40", name]).catch(() => null);
+        throw new Error(
+          `${e.message}\nsession: ${JSON.stringify(h)}\ncontainer log:\n${logs?.stderr ?? ""}${logs?.stdout ?? ""}`,
+        );
+      });
+      if (outcome?.at) {
+        firstFrameMs = outcome.at - p.postedAt;
+        await waitFor(() => serverRecordings(recordDir, CLASS).length, 5000, "nginx's recording");
+        publishesAtStart = serverRecordings(recordDir, CLASS).length;
+        restartsAtStart = (await sessionHealth())?.restarts ?? 0;
+        break;
+      }
+      await p.stop();
+      pub = null;
+      if (attempt === 3) throw new Error("the WHIP connection to the container failed 3 times");
+      console.warn(`container: WHIP connection failed before media (attempt ${attempt}), again`);
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -213,9 +246,10 @@ describe("bridge image: the media path through the running container", () => {
     expect(firstFrameMs).toBeLessThan(8000);
     const h = (await sessionHealth())!;
     await new Promise((r) => setTimeout(r, Math.max(0, h.streamStartedAt! + 12_500 - Date.now())));
+    // nginx writes one file per publish; a retried first attempt may have left short ones.
     const files = serverRecordings(recordDir, CLASS);
-    expect(files).toHaveLength(1);
-    const rec = await probeRecording(snapshot(files[0]!, "image-steady.flv"));
+    expect(files).toHaveLength(publishesAtStart);
+    const rec = await probeRecording(snapshot(files.at(-1)!, "image-steady.flv"));
     expect(rec.codecs.sort()).toEqual(["aac", "h264"]);
     expect(rec.audio).toEqual({ sampleRate: 48000, channels: 2 });
     expect(rec.durationS).toBeGreaterThanOrEqual(10);
@@ -229,14 +263,14 @@ describe("bridge image: the media path through the running container", () => {
       receiving: true,
       ffmpegRunning: true,
       pushing: true,
-      restarts: 0,
+      restarts: restartsAtStart,
       video: { width: 640, height: 360 },
     });
-  }, 40_000);
+  }, 60_000);
 
   it("switches to the slate (drawtext with the image's font) when the publisher stalls, and back", async () => {
     const before = await probeRecording(
-      snapshot(serverRecordings(recordDir, CLASS)[0]!, "image-before.flv"),
+      snapshot(serverRecordings(recordDir, CLASS).at(-1)!, "image-before.flv"),
     );
     pub!.pause();
     await waitFor(
@@ -259,8 +293,8 @@ describe("bridge image: the media path through the running container", () => {
     // The publish never left the RTMP server: still one server-side recording, and the slate
     // filled the stall with video (a slate ffmpeg that cannot load its font exits at once).
     const files = serverRecordings(recordDir, CLASS);
-    expect(files).toHaveLength(1);
-    const all = await probeRecording(snapshot(files[0]!, "image-stall.flv"));
+    expect(files).toHaveLength(publishesAtStart);
+    const all = await probeRecording(snapshot(files.at(-1)!, "image-stall.flv"));
     const window = all.video.filter((p) => p.t >= before.video.at(-1)!.t - 1);
     const gap = maxVideoGap({ ...all, video: window });
     console.info(
@@ -272,7 +306,7 @@ describe("bridge image: the media path through the running container", () => {
     const log = logs.stdout + logs.stderr; // the bridge logs JSON lines on stderr
     expect(log).toContain('"filler.start"');
     expect(log).not.toContain('"filler.exit"');
-  }, 30_000);
+  }, 60_000);
 
   it("keeps the secrets and the stream key off every command line and out of the logs", async () => {
     const key = new URL(rtmp!.rtmpUrl).searchParams.get("key")!;
@@ -303,7 +337,7 @@ describe("bridge image: the media path through the running container", () => {
       expect(text).not.toContain(callbackSecret);
       expect(text).not.toContain(key);
     }
-  }, 20_000);
+  }, 30_000);
 
   it("ends the push when the session is deleted", async () => {
     const del = await fetch(`${bridgeUrl}/sessions/${CLASS}`, {
