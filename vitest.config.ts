@@ -79,7 +79,12 @@ function workersProject(
 }
 
 /** Bridge tests that push real media (see the "media" project). */
-const MEDIA_TESTS = ["bridge/media.test.ts", "bridge/chrome-whip.test.ts"];
+const MEDIA_TESTS = [
+  "bridge/media.test.ts",
+  "bridge/chrome-whip.test.ts",
+  // The built container image (opt-in: BRIDGE_IMAGE; scripts/build-bridge-image.sh --test).
+  "bridge/image.test.ts",
+];
 
 export default defineConfig({
   test: {
