@@ -59,6 +59,9 @@ function workersProject(
   };
 }
 
+/** The simulated class against a real local stack (sim/README.md; its own `npm test` phase). */
+const SIM_RUN = "sim/class.sim.test.ts";
+
 /** Bridge tests that push real media (see the "media" project). */
 const MEDIA_TESTS = ["bridge/media.test.ts", "bridge/chrome-whip.test.ts"];
 
@@ -75,8 +78,9 @@ export default defineConfig({
             "web/**/*.test.ts",
             "bridge/**/*.test.ts",
             "scripts/**/*.test.ts",
+            "sim/**/*.test.ts",
           ],
-          exclude: MEDIA_TESTS,
+          exclude: [...MEDIA_TESTS, SIM_RUN],
           environment: "node",
         },
       },
@@ -90,6 +94,15 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "sim",
+          include: [SIM_RUN],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       workersProject("workers", ["test/**/*.test.ts"], ["test/**/*.calls.test.ts"], () => ({})),
