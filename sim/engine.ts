@@ -120,6 +120,8 @@ export interface SimResult {
   violations: Violation[];
   /** Actions run, by kind. */
   actions: Record<string, number>;
+  /** Every action, in order (`#step time actor …`). */
+  actionLog: string[];
   /** Messages, answers and frames observed. */
   stats: Record<string, number>;
 }
@@ -282,6 +284,7 @@ class Sim {
       steps: this.step,
       violations: this.violations,
       actions: this.actionCounts,
+      actionLog: this.actionLog,
       stats: this.stats,
     };
   }
@@ -432,6 +435,9 @@ class Sim {
       case "hand.position":
         if (m.rid) this.answer(s, m.rid, m);
         break;
+      case "interactive.me":
+        this.checkMe(s, a, m);
+        break;
       default:
         break;
     }
@@ -523,6 +529,42 @@ class Sim {
         this.checkTally(p, m.poll.tally, m.poll.answered, "poll.revealed");
       }
     }
+  }
+
+  /** After a (re)connect the server restates the user's answers, hand and votes: they must equal the model's. */
+  private checkMe(
+    s: SimSocket,
+    a: Actor,
+    m: Extract<ServerMessage, { type: "interactive.me" }>,
+  ): void {
+    const where = `${this.who(s)} interactive.me`;
+    for (const ans of m.answers) {
+      const p = this.polls.find((x) => x.id === ans.pollId);
+      if (!p) continue;
+      const want = p.answers.get(a.userId);
+      if (JSON.stringify(want) !== JSON.stringify(ans.choices))
+        this.fail(
+          "resume",
+          `${where}: ${p.kind} ${p.key} answer ${JSON.stringify(ans.choices)}, model ${JSON.stringify(want ?? null)}`,
+        );
+    }
+    const listed = new Set(m.answers.map((x) => x.pollId));
+    for (const p of this.polls.filter((x) => x.id && x.state !== "draft").slice(-20))
+      if (p.answers.has(a.userId) && !listed.has(p.id!))
+        this.fail(
+          "resume",
+          `${where}: ${p.kind} ${p.key} answer ${JSON.stringify(p.answers.get(a.userId))} missing`,
+        );
+    const place = this.hands.queue.indexOf(a.userId);
+    const wantHand = place >= 0 ? place + 1 : null;
+    if (!this.handsAmbiguous(Date.now()) && m.hand !== wantHand)
+      this.fail("resume", `${where}: hand at ${m.hand}, model ${wantHand}`);
+    const votes = this.questions
+      .filter((q) => q.voters.has(a.userId))
+      .map((q) => q.id)
+      .sort();
+    if (JSON.stringify([...m.votes].sort()) !== JSON.stringify(votes))
+      this.fail("resume", `${where}: votes [${[...m.votes].sort()}], model [${votes}]`);
   }
 
   private checkTally(
@@ -868,7 +910,8 @@ class Sim {
 
   async run(): Promise<void> {
     const { students } = this.opts;
-    const accounts = this.stack.students.length;
+    const accounts = Math.min(this.stack.students.length, students);
+    this.t0 = Date.now();
     this.log(
       `sim: seed ${this.opts.seed}, ${students} students (${accounts} accounts), ${this.opts.minutes} min`,
     );
@@ -894,6 +937,9 @@ class Sim {
       }
     }
     this.deckId = await uploadDeck(this.stack.url, this.classId, teacher.token, this.deckPages);
+    this.log(
+      `sim: ${this.actors.length} people signed in in ${((Date.now() - this.t0) / 1000).toFixed(1)} s`,
+    );
     this.t0 = Date.now();
     for (const a of this.actors.filter((x) => x.role !== "student")) await this.join(a);
     // Most students are there at the start; the rest join during the class.
@@ -968,12 +1014,12 @@ class Sim {
     const votable = this.questions.length > 0;
     const n = online.length;
     const kind = this.rng.weighted({
-      chat: n > 0 ? 30 : 0,
+      chat: n > 0 ? (this.chat.slowModeSec > 0 ? 45 : 30) : 0,
       chatWave: n > 1 ? 6 : 0,
       staffChat: 4,
       announce: 1,
       watchAndChat: n > 0 ? 5 : 0,
-      settings: 5,
+      settings: 7,
       timeout: n > 0 ? 3 : 0,
       timeoutStaff: 0.3,
       ban: n > 2 ? 1 : 0,
@@ -1067,12 +1113,31 @@ class Sim {
       case "settings": {
         const t = this.actors[0]!;
         if (!t.sock?.open) return;
-        const what = r.pick(["slow", "slow", "slow", "words", "links"] as const);
+        const what = r.pick(["slow", "slow", "save", "words", "links"] as const);
+        let unchanged = false;
         const now = Date.now();
-        if (what === "slow") {
-          const sec = r.pick(this.opts.slowModeChoices ?? [0, 2, 3, 5]);
+        if (what === "save") {
+          // The studio's Save sends every field at once.
+          const sec = r.pick(this.opts.slowModeChoices ?? [0, 2, 3, 5, 10]);
+          this.action(
+            kind,
+            `teacher saves settings: slow mode ${sec} s, links ${this.chat.linkPolicy}, words [${this.chat.blockedWords}]`,
+          );
+          t.sock.send({
+            type: "settings.update",
+            slowModeSec: sec,
+            linkPolicy: this.chat.linkPolicy,
+            blockedWords: this.chat.blockedWords,
+          });
+          if (sec !== this.chat.slowModeSec) {
+            this.chat.slowModeSec = sec;
+            this.chat.slowChangedAt = now;
+          }
+        } else if (what === "slow") {
+          const sec = r.pick(this.opts.slowModeChoices ?? [0, 2, 3, 5, 10]);
           this.action(kind, `teacher sets slow mode ${sec} s`);
           t.sock.send({ type: "settings.update", slowModeSec: sec });
+          unchanged = sec === this.chat.slowModeSec;
           this.chat.slowModeSec = sec;
           this.chat.slowChangedAt = now;
         } else if (what === "words") {
@@ -1088,7 +1153,9 @@ class Sim {
           this.chat.linkPolicy = p;
           this.chat.linkChangedAt = now;
         }
-        if (what !== "words") {
+        if (what === "save" || unchanged)
+          await t.sock.wait((m) => m.type === "mod.state", STAFF_FRAME_WAIT);
+        else if (what !== "words") {
           const ok = await t.sock.wait((m) => m.type === "settings.changed", STAFF_FRAME_WAIT);
           if (!ok) this.fail("staff-commands", "settings.update: no settings.changed");
         } else await t.sock.wait((m) => m.type === "mod.state", STAFF_FRAME_WAIT);
@@ -1702,7 +1769,9 @@ class Sim {
     const closing = this.sockets.filter((s) => s.closedAt === null);
     for (const s of closing) s.close("leave");
     await Promise.all(closing.map((s) => s.waitClosed(3000)));
+    const settled = Date.now();
     if (this.enabled.has("attendance")) await this.checkAttendance();
+    this.log(`sim: attendance read after ${((Date.now() - settled) / 1000).toFixed(1)} s`);
   }
 
   private async checkAttendance(): Promise<void> {

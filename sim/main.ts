@@ -1,11 +1,14 @@
 /**
  * `npm run sim -- --students N --minutes M --seed S [--seeds a,b,c] [--skip check,…]
- * [--only check,…] [--stop-on-failure] [--attendance-tolerance MIN] [--shard-capacity K]`
+ * [--only check,…] [--stop-on-failure] [--attendance-tolerance MIN] [--shard-capacity K]
+ * [--accounts K]` (students with accounts; the rest join as guests)
  *
  * Starts a fresh local stack, runs the simulated class (sim/engine.ts) once per seed,
  * prints every broken invariant with its seed, step and the actions before it, and
  * exits 1 if any broke. See sim/README.md.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { ROOT } from "../scripts/stack.ts";
 import { CHECKS, type CheckName, runSim, type SimResult } from "./engine.ts";
 import { startSimStack } from "./stack.ts";
 
@@ -52,6 +55,10 @@ try {
     });
     results.push(r);
     report(r);
+    mkdirSync(`${ROOT}.tmp`, { recursive: true });
+    const trace = `${ROOT}.tmp/sim-${seed}.log`;
+    writeFileSync(trace, `${r.actionLog.join("\n")}\n`);
+    console.log(`  every action: ${trace}`);
   }
 } finally {
   await stack.stop();

@@ -4,20 +4,11 @@
  * class, two moderators and some student accounts written into D1 before it starts.
  * Everything else goes through the public HTTP API a client would use.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../e2e/ports.ts";
-import {
-  DEMO,
-  ensureDevVars,
-  migrate,
-  ROOT,
-  run,
-  type Stack,
-  seed,
-  startWorker,
-} from "../scripts/stack.ts";
+import { ensureDevVars, ROOT, run, type Stack, startWorker } from "../scripts/stack.ts";
 import { hashPassword, PBKDF2_ITERATIONS, randomId } from "../worker/auth/crypto.ts";
 
 /** The class id of the run with `seed` (each seed gets a fresh class). */
@@ -55,12 +46,11 @@ export async function startSimStack(opts: {
   shardCapacity: number;
   quiet?: boolean;
 }): Promise<SimStack> {
+  const started = Date.now();
   ensureDevVars();
   // wrangler.toml serves the built web app; the sim needs none, but wrangler wants the folder.
   mkdirSync(`${ROOT}dist/web`, { recursive: true });
   const persistTo = mkdtempSync(join(tmpdir(), "mass-class-sim-"));
-  await migrate(persistTo);
-  await seed(persistTo);
   // One hash for every seeded account: PBKDF2 is slow on purpose.
   const salt = randomId(16);
   const hash = await hashPassword(SIM_PASSWORD, salt);
@@ -69,15 +59,24 @@ export async function startSimStack(opts: {
     email: `${kind}${i}@sim.local`,
     name,
   });
+  const teacher = account("teacher", 1, "Sim Teacher");
   const moderators = [1, 2].map((i) => account("mod", i, `Moderator ${i}`));
   const students = Array.from({ length: opts.accounts }, (_, i) =>
     account("student", i + 1, `Student ${i + 1}`),
   );
-  const stmts = opts.seeds.map(
-    (seed) =>
-      `INSERT INTO classes (id, teacher_id, title, description, guest_access) VALUES (${sql(simClassId(seed))}, 'demo-teacher', 'Simulated class, seed ${seed}', 'npm run sim', 1);`,
-  );
+  // One wrangler call for the schema and the seed (each call costs seconds): the
+  // migrations' SQL, then the sim's accounts and classes.
+  const stmts = readdirSync(`${ROOT}migrations`)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .flatMap((f) =>
+      readFileSync(`${ROOT}migrations/${f}`, "utf8").split("--> statement-breakpoint"),
+    )
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map((x) => (x.endsWith(";") ? x : `${x};`));
   for (const [role, a] of [
+    ["teacher", teacher] as const,
     ...moderators.map((a) => ["student", a] as const),
     ...students.map((a) => ["student", a] as const),
   ]) {
@@ -86,22 +85,19 @@ export async function startSimStack(opts: {
     );
   }
   for (const seed of opts.seeds)
+    stmts.push(
+      `INSERT INTO classes (id, teacher_id, title, description, guest_access) VALUES (${sql(simClassId(seed))}, ${sql(teacher.id)}, 'Simulated class, seed ${seed}', 'npm run sim', 1);`,
+    );
+  for (const seed of opts.seeds)
     for (const m of moderators)
       stmts.push(
         `INSERT INTO class_moderators (class_id, user_id) VALUES (${sql(simClassId(seed))}, ${sql(m.id)});`,
       );
+  const sqlFile = join(persistTo, "setup.sql");
+  writeFileSync(sqlFile, stmts.join("\n"));
   await run(
     "wrangler",
-    [
-      "d1",
-      "execute",
-      "mass-class",
-      "--local",
-      "--persist-to",
-      persistTo,
-      "--command",
-      stmts.join("\n"),
-    ],
+    ["d1", "execute", "mass-class", "--local", "--persist-to", persistTo, "--file", sqlFile],
     { quiet: true },
   );
   const port = await freePort();
@@ -111,21 +107,17 @@ export async function startSimStack(opts: {
       port,
       persistTo,
       inspectorPort: await freePort(),
-      quiet: opts.quiet ?? true,
+      quiet: true,
       vars: { SHARD_CAPACITY: String(opts.shardCapacity) },
     });
   } catch (err) {
     rmSync(persistTo, { recursive: true, force: true });
     throw err;
   }
+  if (!opts.quiet) console.log(`sim: stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return {
     url: stack.url,
-    teacher: {
-      id: "demo-teacher",
-      email: DEMO.teacher.email,
-      password: DEMO.teacher.password,
-      name: DEMO.teacher.name,
-    },
+    teacher: { ...teacher, password: SIM_PASSWORD },
     moderators,
     students,
     async stop() {
