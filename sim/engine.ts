@@ -549,7 +549,8 @@ class Sim {
         );
     }
     const listed = new Set(m.answers.map((x) => x.pollId));
-    for (const p of this.polls.filter((x) => x.id && x.state !== "draft").slice(-20))
+    // Open polls for sure (the root forgets all but the last few finished ones).
+    for (const p of this.polls.filter((x) => x.id && x.state === "open"))
       if (p.answers.has(a.userId) && !listed.has(p.id!))
         this.fail(
           "resume",
@@ -1010,7 +1011,12 @@ class Sim {
     const online = this.studentsWhere("online");
     const openPolls = this.polls.filter((p) => p.state === "open");
     const drafts = this.polls.filter((p) => p.state === "draft" && p.id);
-    const closed = this.polls.filter((p) => p.state === "closed" && p.kind === "poll");
+    // The root keeps the last 5 finished polls; older ones are `unknown_poll` (docs).
+    const closed = this.polls
+      .filter((p) => p.state === "closed" || p.state === "revealed")
+      .sort((a, b) => (a.closedAt ?? 0) - (b.closedAt ?? 0))
+      .slice(-5)
+      .filter((p) => p.state === "closed" && p.kind === "poll");
     const votable = this.questions.length > 0;
     const n = online.length;
     const kind = this.rng.weighted({
@@ -1350,7 +1356,7 @@ class Sim {
           kind,
           `${a.key} answers ${p.kind} ${p.key} with option ${p.options + 1} (out of range)`,
         );
-        const e = predictAnswer(p, a.userId, Date.now(), this.margin);
+        const e = predictAnswer(p, a.userId, [p.options], Date.now(), this.margin);
         await this.command(
           a,
           { type: "poll.answer", pollId: p.id, choices: [p.options] },
@@ -1471,7 +1477,8 @@ class Sim {
         const q = r.pick(this.questions);
         const act = r.pick(["approve", "hide", "answer", "pin", "unpin"] as const);
         this.action(kind, `${st.key} ${act}s ${q.id}`);
-        if (act === "approve" && (q.state === "pending" || q.state === "hidden"))
+        // Pinning a waiting or hidden question shows it, like approving (not in the docs).
+        if ((act === "approve" || act === "pin") && (q.state === "pending" || q.state === "hidden"))
           q.state = "visible";
         if (act === "hide") q.state = "hidden";
         if (act === "answer") q.state = "answered";
@@ -1720,7 +1727,7 @@ class Sim {
           )
           .sort()
       : [r.int(0, p.options - 1)];
-    const e = predictAnswer(p, a.userId, Date.now(), this.margin);
+    const e = predictAnswer(p, a.userId, choices, Date.now(), this.margin);
     const again = p.answers.has(a.userId) ? " again" : "";
     const line = `${a.key} answers ${p.kind} ${p.key}${again} [${choices}] → expect ${e.kind === "reject" ? e.reason : e.kind}`;
     if (quiet) this.actionLog.push(`#${this.step}   ${line}`);

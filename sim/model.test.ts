@@ -96,12 +96,14 @@ test("polls: the latest answer counts; quizzes keep the first", () => {
     closedAt: null,
     answers: new Map([["a", [1]]]),
   };
-  expect(predictAnswer(p, "a", 50_000, 1000)).toEqual({
+  expect(predictAnswer(p, "a", [2], 50_000, 1000)).toEqual({
     kind: "reject",
     reason: "already_answered",
   });
-  expect(predictAnswer(p, "b", 99_500, 1000).kind).toBe("either");
-  expect(predictAnswer({ ...p, state: "closed" }, "b", 50_000, 1000)).toEqual({
+  // The same answer again is a retry.
+  expect(predictAnswer(p, "a", [1], 50_000, 1000)).toEqual({ kind: "accept" });
+  expect(predictAnswer(p, "b", [0], 99_500, 1000).kind).toBe("either");
+  expect(predictAnswer({ ...p, state: "closed" }, "b", [0], 50_000, 1000)).toEqual({
     kind: "reject",
     reason: "poll_closed",
   });
