@@ -410,6 +410,8 @@ class Sim {
       }
       case "section.snapshot":
         s.sseq.set(m.sectionId, m.sseq);
+        // What the snapshot holds must not arrive again live.
+        for (const msg of m.messages) s.seenMessages.add(msg.id);
         if (a.role !== "student") {
           if (s.watching && s.watching !== m.sectionId) s.unwatchedAt.set(s.watching, Date.now());
           s.watching = m.sectionId;
@@ -615,7 +617,7 @@ class Sim {
       if (a.role !== "student" && gone !== undefined && Date.now() - gone < 2000) return;
       this.fail(
         "section-delivery",
-        `${this.who(s)} (section ${s.sectionId}, watching ${s.watching}) got ${m.type} sseq ${m.sseq} of section ${m.sectionId} without its snapshot`,
+        `${this.who(s)} (section ${s.sectionId}, watching ${s.watching}) got ${m.type} sseq ${m.sseq} of section ${m.sectionId} before (or without) that section's section.snapshot`,
       );
       return;
     }
@@ -628,7 +630,7 @@ class Sim {
     if (s.seenMessages.has(id))
       this.fail(
         "section-delivery",
-        `${this.who(s)} got ${id} (sseq ${m.sseq}, section ${m.sectionId}) twice`,
+        `${this.who(s)} got ${id} (sseq ${m.sseq}, section ${m.sectionId}) twice (live, after a snapshot or live frame that had it)`,
       );
     else if (m.sseq <= last)
       this.fail(
@@ -1106,6 +1108,8 @@ class Sim {
         const st = r.pick(this.staff);
         const member = r.pick(online.filter((a) => a.sock!.sectionId === sec));
         this.action(kind, `${st.key} watches ${sec}, then ${member.key} (in ${sec}) chats at once`);
+        // A watch asks for a fresh view: nothing of `sec` may arrive before its snapshot.
+        if (st.sock!.watching !== sec) st.sock!.sseq.delete(sec);
         st.sock!.send({ type: "section.watch", sectionId: sec });
         const snap = await st.sock!.wait(
           (m) => m.type === "section.snapshot" && m.sectionId === sec,
