@@ -225,6 +225,8 @@ class Sim {
   /** Errors without a rid that an action expects next on a socket (`ref` → count). */
   private readonly expectedErrors = new Map<SimSocket, Map<string, number>>();
   private handVerified = -1;
+  /** Action kinds taken so far (the opening tour takes each once). */
+  private readonly tried = new Set<string>();
   private readonly classId: string;
   private qaVerified = -1;
 
@@ -1021,7 +1023,7 @@ class Sim {
       .filter((p) => p.state === "closed" && p.kind === "poll");
     const votable = this.questions.length > 0;
     const n = online.length;
-    const kind = this.rng.weighted({
+    const weights: Record<string, number> = {
       chat: n > 0 ? (this.chat.slowModeSec > 0 ? 45 : 30) : 0,
       chatWave: n > 1 ? 6 : 0,
       staffChat: 4,
@@ -1059,8 +1061,15 @@ class Sim {
       rejoin:
         this.studentsWhere("left").length + this.studentsWhere("offline").length > 0 ? 2.5 : 0,
       staffReload: 0.4,
-    });
+    };
+    // A tour first: every action the class can take now and has not taken yet, so even
+    // a short run covers the whole protocol. Then the weighted mix.
+    const untried = Object.keys(weights)
+      .filter((k) => weights[k]! > 0 && !this.tried.has(k))
+      .sort();
+    const kind = untried.length > 0 ? this.rng.pick(untried) : this.rng.weighted(weights);
     if (!kind) return;
+    this.tried.add(kind);
     await this.run1(kind, online, openPolls, drafts, closed);
   }
 
@@ -1780,6 +1789,16 @@ class Sim {
     const closing = this.sockets.filter((s) => s.closedAt === null);
     for (const s of closing) s.close("leave");
     await Promise.all(closing.map((s) => s.waitClosed(3000)));
+    // How long the TCP connection outlived the close handshake (`ws` waits 30 s at most).
+    const lag = (server: boolean) =>
+      Math.max(
+        0,
+        ...this.sockets
+          .filter((x) => x.welcomeAt !== null && x.closing !== server && x.closedAt !== null)
+          .map((x) => (x.tcpClosedAt ?? Date.now()) - x.closedAt!),
+      );
+    this.stats["TCP close after a server close, slowest (ms)"] = lag(true);
+    this.stats["TCP close after a client close, slowest (ms)"] = lag(false);
     const settled = Date.now();
     if (this.enabled.has("attendance")) await this.checkAttendance();
     this.log(`sim: attendance read after ${((Date.now() - settled) / 1000).toFixed(1)} s`);
