@@ -346,7 +346,7 @@ class Sim {
     if (!s.closing && s.welcomeAt !== null && !(s.closeCode === 4003 && a.presence === "banned"))
       this.fail(
         "connection",
-        `${this.who(s)} (${a.role}) was closed by the server with ${s.closeCode}`,
+        `${this.who(s)} (${a.role}) was closed by the server with ${s.closeCode}${s.error ? ` (${s.error})` : ""}`,
       );
     // Rids sent long enough before the close should have been answered.
     for (const p of [...this.pending.values()]) {

@@ -30,6 +30,8 @@ export class SimSocket {
   sectionId: string | null = null;
   closedAt: number | null = null;
   closeCode: number | null = null;
+  /** The socket's error, when it failed (close code 1006). */
+  error: string | null = null;
   /** This side closed it (leave, reload, drop). */
   closing = false;
   /** When the TCP connection ended (after the close handshake). */
@@ -111,7 +113,10 @@ export class SimSocket {
       this.tcpClosedAt = Date.now();
       closed(code);
     });
-    this.ws.on("error", () => closed(1006));
+    this.ws.on("error", (err) => {
+      this.error = err.message;
+      closed(1006);
+    });
     this.ws.on("unexpected-response", (_req, res) => closed(res.statusCode ?? 1006));
   }
 
