@@ -9,11 +9,13 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import preact from "@preact/preset-vite";
 import { defineConfig, type Plugin } from "vite";
+import { staticHeadersFile } from "./worker/security-headers.ts";
 
 const root = fileURLToPath(new URL("./web", import.meta.url));
 
-/** The HTML entries; the Worker maps page paths to these (worker/app.ts PAGES). */
-const pages = ["index", "student", "studio", "admin"] as const;
+/** The HTML entries; the Worker maps page paths to these (worker/app.ts PAGES), and
+ * serves `not-found` with status 404 for any other page path. */
+const pages = ["index", "student", "studio", "admin", "not-found"] as const;
 
 /** Phones on mobile data load the student page first; keep it small. */
 const STUDENT_BUDGET_GZIP = 60 * 1024;
@@ -91,9 +93,20 @@ function bundleSize(): Plugin {
   };
 }
 
+/** `_headers`: the Worker's security headers for assets served without it (Cloudflare static assets). */
+function securityHeaders(): Plugin {
+  return {
+    name: "mass-class:security-headers",
+    apply: "build",
+    generateBundle() {
+      this.emitFile({ type: "asset", fileName: "_headers", source: staticHeadersFile() });
+    },
+  };
+}
+
 export default defineConfig({
   root,
-  plugins: [preact(), bundleSize()],
+  plugins: [preact(), bundleSize(), securityHeaders()],
   build: {
     outDir: resolve(root, "../dist/web"),
     emptyOutDir: true,

@@ -7,7 +7,12 @@
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
-import { TEST_BRIDGE_SECRET, TEST_CALLS } from "./e2e/standins/workers-global-setup.ts";
+import { TEST_TURNSTILE } from "./e2e/standins/siteverify.ts";
+import {
+  TEST_BRIDGE_SECRET,
+  TEST_CALLS,
+  TEST_GOOGLE,
+} from "./e2e/standins/workers-global-setup.ts";
 import { vapidKeyPair } from "./scripts/stack.ts";
 
 /** One VAPID keypair per test run (worker/push/). */
@@ -19,7 +24,7 @@ function workersProject(
   include: string[],
   exclude: string[],
   bindings: (
-    inject: (key: "bridgeUrl" | "callsUrl" | "pushUrl") => string,
+    inject: (key: "bridgeUrl" | "callsUrl" | "pushUrl" | "siteverifyUrl" | "youtubeUrl") => string,
   ) => Record<string, string>,
 ): TestProjectInlineConfiguration {
   return {
@@ -35,12 +40,26 @@ function workersProject(
             BRIDGE_URL: inject<string>("bridgeUrl"),
             LOCAL_RTMP_URL: "rtmp://127.0.0.1:1935/live/{classId}?key=local",
             LOCAL_PLAYBACK_URL: "http://127.0.0.1:8791/live/{classId}.flv",
-            // Web Push: the loopback push service stand-in, short timeouts and retry delays.
+            // Web Push: the loopback push service stand-in (its exact origin is the one
+            // test-only allowlist entry), short timeouts and retry delays, small caps.
             ...TEST_VAPID,
-            PUSH_ALLOW_LOOPBACK: "1",
+            PUSH_TEST_ORIGIN: new URL(inject<string>("pushUrl")).origin,
+            PUSH_MAX_PER_CLASS: "300",
+            PUSH_MAX_PER_ADDRESS: "12",
             PUSH_TIMEOUT_MS: "1500",
             PUSH_RETRY_DELAY_S: "1",
             PUSH_STANDIN_URL: inject<string>("pushUrl"),
+            // Slide storage: a quota small enough to reach with small pages.
+            SLIDES_QUOTA_MB: "1",
+            SLIDES_MAX_DECKS: "4",
+            // YouTube: Google OAuth and the Data API, both played by a loopback stand-in.
+            GOOGLE_CLIENT_ID: TEST_GOOGLE.clientId,
+            GOOGLE_CLIENT_SECRET: TEST_GOOGLE.clientSecret,
+            GOOGLE_AUTH_URL: `${inject<string>("youtubeUrl")}/o/oauth2/v2/auth`,
+            GOOGLE_TOKEN_URL: `${inject<string>("youtubeUrl")}/token`,
+            GOOGLE_REVOKE_URL: `${inject<string>("youtubeUrl")}/revoke`,
+            YOUTUBE_API_BASE: `${inject<string>("youtubeUrl")}/youtube/v3`,
+            YOUTUBE_STANDIN_URL: inject<string>("youtubeUrl"),
             TEST_MIGRATIONS: await readD1Migrations("./migrations"),
             ...bindings((key) => inject<string>(key)),
           },
@@ -105,7 +124,19 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
-      workersProject("workers", ["test/**/*.test.ts"], ["test/**/*.calls.test.ts"], () => ({})),
+      workersProject(
+        "workers",
+        ["test/**/*.test.ts"],
+        ["test/**/*.calls.test.ts", "test/**/*.turnstile.test.ts"],
+        () => ({}),
+      ),
+      // Turnstile on (sign-up and guest join need a token), against a siteverify stand-in.
+      workersProject("workers-turnstile", ["test/**/*.turnstile.test.ts"], [], (inject) => ({
+        TURNSTILE_SITE_KEY: TEST_TURNSTILE.siteKey,
+        TURNSTILE_SECRET_KEY: TEST_TURNSTILE.secret,
+        TURNSTILE_VERIFY_URL: `${inject("siteverifyUrl")}/siteverify`,
+        SITEVERIFY_STANDIN_URL: inject("siteverifyUrl"),
+      })),
       // Production media path: the same Worker with Cloudflare Calls configured.
       workersProject("workers-calls", ["test/**/*.calls.test.ts"], [], (inject) => ({
         CALLS_APP_ID: TEST_CALLS.appId,

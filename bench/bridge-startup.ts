@@ -16,6 +16,7 @@ import { createLogger } from "../bridge/log.ts";
 import { startLocalRtmpServer } from "../bridge/rtmp-server.ts";
 import { startBridge } from "../bridge/server.ts";
 import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
+import { ingestEndpoint, ingestPolicy } from "../protocol/ingest.ts";
 import { unpublish } from "./whip-page.ts";
 
 const runs = Number(process.argv[2] ?? 3);
@@ -44,6 +45,7 @@ const bridge = await startBridge({
   rtpPortMin: 44000,
   rtpPortMax: 44099,
   ice: {},
+  ingest: ingestPolicy("", ingestEndpoint(rtmp.rtmpUrl)),
   dev: true,
   log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
 });

@@ -36,6 +36,7 @@ import { chromium } from "playwright-core";
 import { resolveFfmpeg } from "../bridge/ffmpeg.ts";
 import { freeTcpPort, startLocalRtmpServer } from "../bridge/rtmp-server.ts";
 import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
+import { ingestEndpoint } from "../protocol/ingest.ts";
 import { unpublish } from "./whip-page.ts";
 
 const { values: args } = parseArgs({
@@ -287,6 +288,7 @@ const bridge = track(
       BRIDGE_RTP_PORT_MIN: "45200",
       BRIDGE_RTP_PORT_MAX: "45399",
       FFMPEG_PATH: ffmpeg.path,
+      BRIDGE_LOCAL_INGEST: ingestEndpoint(rtmp.rtmpUrl) ?? "",
     },
     stdio: ["ignore", "pipe", "pipe"],
   }),

@@ -10,7 +10,7 @@ import { sign } from "hono/jwt";
 /** Issuer the Worker checks (worker/auth/session.ts ISSUER). */
 const ISSUER = "mass-class";
 
-/** A `ws` join ticket for `user` in class `classId`, valid `ttlS` seconds. */
+/** A single-use `ws` join ticket for `user` in class `classId`, valid `ttlS` seconds. */
 export function mintTicket(
   user: { id: string; name: string; role: "guest" | "teacher" | "student" },
   classId: string,
@@ -28,6 +28,8 @@ export function mintTicket(
       iss: ISSUER,
       iat,
       exp: iat + ttlS,
+      // Tickets are single-use (the class root spends each id once).
+      jti: crypto.randomUUID(),
     },
     secret,
     "HS256",

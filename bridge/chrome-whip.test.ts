@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
+import { ingestEndpoint, ingestPolicy } from "../protocol/ingest.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
@@ -51,6 +52,7 @@ describe("Chromium WHIP → bridge → RTMP", () => {
       rtpPortMin: 42100,
       rtpPortMax: 42199,
       ice: {},
+      ingest: ingestPolicy("", ingestEndpoint(rtmp.rtmpUrl)),
       dev: true,
       log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });

@@ -2,6 +2,7 @@
  * Mass Class bridge: WHIP in (werift), RTMP(S) out (ffmpeg). Run with
  * `node bridge/main.ts` on Node 22. Configuration: see bridge/README.md.
  */
+import { ingestPolicy } from "../protocol/ingest.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { startBridge } from "./server.ts";
@@ -52,6 +53,9 @@ const bridge = await startBridge({
   healthIntervalMs: intEnv("HEALTH_INTERVAL_MS", 5000),
   dev: env.BRIDGE_DEV === "1",
   defaultRtmpUrl: env.BRIDGE_DEFAULT_RTMP_URL || undefined,
+  // YouTube's ingest hosts, plus BRIDGE_INGEST_HOSTS; the local RTMP server (development)
+  // only when BRIDGE_LOCAL_INGEST names it (host:port).
+  ingest: ingestPolicy(env.BRIDGE_INGEST_HOSTS ?? "", env.BRIDGE_LOCAL_INGEST || null),
   stallMs: intEnv("BRIDGE_STALL_MS", 1000),
   fillerMaxMs: intEnv("BRIDGE_FILLER_MAX_MS", 600_000),
   warmTtlMs: intEnv("BRIDGE_WARM_TTL_MS", 120_000),

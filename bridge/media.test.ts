@@ -3,11 +3,12 @@
  * a real local RTMP server, checked with ffprobe. Needs ffmpeg; fails with an install hint without.
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestEndpoint, ingestPolicy, STREAM_ERRORS } from "../protocol/ingest.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
@@ -66,6 +67,7 @@ describe("bridge media path (real ffmpeg + RTMP server)", () => {
       rtpPortMin: 42000,
       rtpPortMax: 42099,
       ice: {},
+      ingest: ingestPolicy("", ingestEndpoint(rtmp.rtmpUrl)),
       healthCallbackUrl: `http://127.0.0.1:${cbPort}/api/bridge/health`,
       healthCallbackSecret: "cb-secret",
       healthIntervalMs: 2000,
@@ -141,7 +143,12 @@ describe("bridge media path (real ffmpeg + RTMP server)", () => {
     expect(typeof live.streamStartedAt).toBe("number");
     const key = new URL(rtmp.rtmpUrl).searchParams.get("key")!;
     expect(JSON.stringify(callbacks)).not.toContain(key);
-    const health = await (await fetch(`${bridge.url}/health`)).text();
+    // Live, pushing to the server with the key: no process of ours shows it (`ps`).
+    for (const pid of await childPids("ffmpeg"))
+      expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).not.toContain(key);
+    const health = await (
+      await fetch(`${bridge.url}/health`, { headers: { Authorization: `Bearer ${SECRET}` } })
+    ).text();
     expect(health).not.toContain(key);
     expect(JSON.parse(health)).toMatchObject({
       ok: true,
@@ -223,9 +230,8 @@ describe("bridge media path (real ffmpeg + RTMP server)", () => {
     await rtmp.stop();
     await waitFor(() => session.health().restarts >= before + 2, 15_000, "several failed restarts");
     expect((await childPids("ffmpeg")).length).toBeLessThanOrEqual(3); // publisher's + output + maybe filler
-    expect(session.health().lastError).not.toContain(
-      new URL(rtmp.rtmpUrl).searchParams.get("key")!,
-    );
+    // A category the teacher can act on, never ffmpeg's raw error (issue 12, point 18).
+    expect(session.health().lastError).toBe(STREAM_ERRORS["ingest-refused"]);
     rtmp = await startLocalRtmpServer({
       stream: CLASS,
       port,

@@ -8,11 +8,13 @@ import { createSocket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestEndpoint, ingestPolicy } from "../protocol/ingest.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
+import { checkIngest } from "./ingest.ts";
 import { createLogger } from "./log.ts";
 import { type Bridge, startBridge } from "./server.ts";
 import { ClassSession } from "./session.ts";
-import { waitFor } from "./test-support.ts";
+import { childPids, waitFor } from "./test-support.ts";
 
 const SECRET = "prepare-secret-abcdefghijklmnop";
 const OFFER = readFileSync(new URL("./fixtures/chrome-offer.sdp", import.meta.url), "utf8");
@@ -66,12 +68,35 @@ describe("prepared session: warm ffmpeg before the WHIP POST", () => {
       rtpPortMax: 43499,
       ice: {},
       warmTtlMs: TTL_MS,
+      ingest: ingestPolicy("", ingestEndpoint(`${spy.url}/x`)),
       log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });
   });
   afterAll(async () => {
     await bridge?.close();
     await new Promise((r) => spy?.server.close(r));
+  });
+
+  it("keeps the stream key out of the output ffmpeg's command line (issue 12, point 23)", async () => {
+    const classId = "prep-key";
+    const streamKey = "live-key-0123456789abcdef";
+    const r = await put(classId, { rtmpUrl: spy.url, streamKey, prepare: true });
+    expect(r.status).toBe(201);
+    const session = bridge.sessions.get(classId)!;
+    await waitFor(() => session.pids().length === 1, 5000, "the warm ffmpeg");
+    const [pid] = session.pids();
+    // Anyone on the host can read this (`ps`, /proc/<pid>/cmdline).
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    expect(cmdline.join(" ")).toContain("-f flv rtmp://127.0.0.1:");
+    expect(cmdline.join(" ")).not.toContain(streamKey);
+    for (const child of await childPids("ffmpeg")) {
+      expect(readFileSync(`/proc/${child}/cmdline`, "utf8")).not.toContain(streamKey);
+    }
+    const del = await fetch(`${bridge.url}/sessions/${classId}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${SECRET}` },
+    });
+    expect(del.status).toBe(204);
   });
 
   it("spawns ffmpeg at the prepare, reuses it on a second one, and stops it unused after the TTL", async () => {
@@ -138,6 +163,7 @@ describe("WHIP POST that fails after warming", () => {
       rtpPortMax: 43599,
       ice: { portRange: [icePort, icePort] },
       warmTtlMs: TTL_MS,
+      ingest: ingestPolicy("", ingestEndpoint(`${spy.url}/x`)),
       log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });
     try {
@@ -180,6 +206,7 @@ describe("ClassSession.prepare", () => {
       rtmpUrl: `${spy.url}/prep-3`,
       ffmpeg,
       portBase: 43500,
+      checkIngest: (url) => checkIngest(url, ingestPolicy("", ingestEndpoint(url))),
       log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });
     let expired = 0;

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RTCPeerConnection } from "werift";
 import { type CallsStandin, startCallsStandin } from "../e2e/standins/calls.ts";
+import { ingestPolicy } from "../protocol/ingest.ts";
 import { CallsClient, sdpMids } from "../worker/media/calls-client.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
@@ -36,6 +37,7 @@ describe("bridge /pull (Cloudflare Calls ingest)", () => {
       secret: SECRET,
       ffmpeg: FAKE_FFMPEG,
       ice: {},
+      ingest: ingestPolicy("", "127.0.0.1:1"),
       log: createLogger({ quiet: true }),
     };
     bridge = await startBridge({

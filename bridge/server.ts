@@ -2,9 +2,11 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RTCDtlsTransport } from "werift";
+import { type IngestPolicy, ingestPolicy, STREAM_ERRORS } from "../protocol/ingest.ts";
 import { CallsClient } from "../worker/media/calls-client.ts";
 import { type CallsPull, pullFromCalls } from "./calls-pull.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
+import { checkIngest, type LookupAll } from "./ingest.ts";
 import type { Logger } from "./log.ts";
 import { allocateFreeBlock, PortAllocator } from "./ports.ts";
 import { redactUrl } from "./redact.ts";
@@ -40,6 +42,13 @@ export interface BridgeConfig {
    * sees no publisher for this long is dropped, ffmpeg stopped (default 2 min).
    */
   warmTtlMs?: number;
+  /**
+   * Where streams may go (`BRIDGE_INGEST_HOSTS`, `BRIDGE_LOCAL_INGEST`); default: YouTube's
+   * ingest hosts only. Checked at `PUT /sessions` and again before every RTMP connect.
+   */
+  ingest?: IngestPolicy;
+  /** DNS lookup (all addresses) for the ingest check; tests inject one. */
+  lookup?: LookupAll;
   /** Cloudflare Calls app (production ingest: `POST /pull/:classId`). */
   calls?: { appId: string; appSecret: string; baseUrl?: string; stunUrl?: string };
   log: Logger;
@@ -54,7 +63,7 @@ export interface Bridge {
   close: () => Promise<void>;
 }
 
-/** GET /health body. */
+/** GET /health body for a caller with the bridge secret (anyone else gets `{ ok }` only). */
 export interface BridgeHealth {
   ok: boolean;
   state: "ok" | "ffmpeg-missing";
@@ -93,6 +102,25 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   const pulls = new Map<string, CallsPull>();
   const calls = cfg.calls ? new CallsClient(cfg.calls) : null;
   const lastPushedState = new Map<string, string>();
+  const policy = cfg.ingest ?? ingestPolicy();
+  const ingestVerdict = (rtmpUrl: string) => checkIngest(rtmpUrl, policy, cfg.lookup);
+
+  /** Refuses a destination that is not allowed (400) or cannot be resolved (502). */
+  async function assertIngest(classId: string, rtmpUrl: string): Promise<void> {
+    const v = await ingestVerdict(rtmpUrl);
+    if (v.ok) return;
+    log("ingest.refused", {
+      classId,
+      rtmp: redactUrl(rtmpUrl),
+      category: v.category,
+      detail: v.detail,
+    });
+    throw new HttpError(
+      v.category === "ingest-not-allowed" ? 400 : 502,
+      v.category,
+      STREAM_ERRORS[v.category],
+    );
+  }
 
   const health = (): BridgeHealth => ({
     ok: cfg.ffmpeg !== null,
@@ -107,14 +135,15 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     classId: string,
     rtmpUrl: string,
   ): Promise<{ s: ClassSession; created: boolean }> {
+    if (!cfg.ffmpeg)
+      throw new HttpError(503, "ffmpeg-missing", "ffmpeg is not installed on the bridge");
+    const ffmpeg = cfg.ffmpeg;
+    await assertIngest(classId, rtmpUrl);
     const existing = sessions.get(classId) ?? (await creating.get(classId));
     if (existing) {
       existing.setRtmpUrl(rtmpUrl);
       return { s: existing, created: false };
     }
-    if (!cfg.ffmpeg)
-      throw new HttpError(503, "ffmpeg-missing", "ffmpeg is not installed on the bridge");
-    const ffmpeg = cfg.ffmpeg;
     const p = (async () => {
       const base = await allocateFreeBlock(ports);
       if (base === null) throw new HttpError(503, "no-ports", "RTP port range exhausted");
@@ -127,6 +156,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         stallMs: cfg.stallMs,
         fillerMaxMs: cfg.fillerMaxMs,
         backoffMaxMs: cfg.backoffMaxMs,
+        checkIngest: ingestVerdict,
       });
       try {
         await s.open();
@@ -169,8 +199,8 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     return true;
   }
 
-  function authorize(req: IncomingMessage, url: URL): void {
-    if (!cfg.secret) return;
+  function authorized(req: IncomingMessage, url: URL): boolean {
+    if (!cfg.secret) return true;
     const header = req.headers.authorization ?? "";
     const given = header.startsWith("Bearer ")
       ? header.slice(7)
@@ -179,7 +209,11 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         : "";
     const a = Buffer.from(given);
     const b = Buffer.from(cfg.secret);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  function authorize(req: IncomingMessage, url: URL): void {
+    if (!authorized(req, url)) {
       throw new HttpError(401, "unauthorized", "missing or wrong bridge secret", {
         "WWW-Authenticate": 'Bearer realm="mass-class-bridge"',
       });
@@ -252,7 +286,9 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     }
     if (method === "GET" && url.pathname === "/health") {
       const h = health();
-      return json(res, h.ok ? 200 : 503, h);
+      // Liveness for anyone (a load balancer, a probe); the class list, states and
+      // errors only for the Worker: they name classes and their RTMP hosts.
+      return json(res, h.ok ? 200 : 503, authorized(req, url) ? h : { ok: h.ok });
     }
     if (parts[0] === "sessions" && parts.length === 2) {
       const classId = parts[1]!;

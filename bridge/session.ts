@@ -3,11 +3,14 @@ import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { STREAM_ERRORS, type StreamErrorCategory } from "../protocol/ingest.ts";
 import { type FfmpegInfo, type FfmpegProcess, spawnFfmpeg } from "./ffmpeg.ts";
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnitsInPayload, parseSps, type SpsInfo } from "./h264.ts";
+import type { CheckedIngest } from "./ingest.ts";
 import type { Logger } from "./log.ts";
 import { initialPliState, onKeyframe, onPliSent, type PliState, pliDue } from "./pli-scheduler.ts";
 import { redactText, redactUrl, urlSecrets } from "./redact.ts";
+import { type RtmpRelay, startRtmpRelay } from "./rtmp-relay.ts";
 import {
   OutputTrack,
   parseRtpHeader,
@@ -54,7 +57,18 @@ export interface SessionOptions {
   /** Restart backoff. */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Allowlist + resolved addresses (ingest.ts `checkIngest`): asked before every start of
+   * the output ffmpeg, and again by its RTMP relay when it connects, which then connects
+   * to the addresses this approved.
+   */
+  checkIngest: (url: string) => Promise<IngestVerdict>;
 }
+
+/** What {@link SessionOptions.checkIngest} answers. */
+export type IngestVerdict =
+  | { ok: true; ingest: CheckedIngest }
+  | { ok: false; category: StreamErrorCategory; detail: string };
 
 /** The teacher's side as the session sees it (implemented by the WHIP publisher). */
 export interface PublisherHandle {
@@ -96,6 +110,10 @@ export interface SessionHealth {
   /** Epoch ms when this RTMP publish started sending frames (for the students' delay estimate). */
   streamStartedAt: number | null;
   video: { width: number; height: number; profileLevelId: string } | null;
+  /**
+   * Why the stream last failed, as a teacher may read it: one of protocol/ingest.ts's
+   * STREAM_ERRORS texts, never a raw connection error (those go to the log only).
+   */
   lastError: string | null;
 }
 
@@ -191,6 +209,7 @@ export class ClassSession {
       slateText: opts.slateText ?? "Teacher reconnecting...",
       backoffInitialMs: opts.backoffInitialMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs ?? 10_000,
+      checkIngest: opts.checkIngest,
     };
     this.#video.shareClockOffsets(this.#audio);
     this.#tmpDir = mkdtempSync(join(tmpdir(), "mc-bridge-"));
@@ -538,7 +557,7 @@ export class ClassSession {
       this.#outputFedAt !== null &&
       now - (this.#lastProgressAt ?? Math.max(this.#outputStartedAt, this.#outputFedAt)) > 15_000
     ) {
-      this.#lastError = "output ffmpeg stopped making progress";
+      this.#lastError = STREAM_ERRORS["encoder-stalled"];
       this.#opts.log("ffmpeg.watchdog", { classId: this.classId });
       this.#outputStartedAt = null;
       void this.#stopOutput(1000);
@@ -552,6 +571,65 @@ export class ClassSession {
     this.#outputHasSprop = this.#sps !== null && this.#pps !== null;
     this.#keyframeFedAt = null;
     this.#outputFedAt = null;
+    // The URL may change (PUT /sessions) while its check resolves: check what runs.
+    let rtmpUrl: string;
+    let verdict: IngestVerdict;
+    do {
+      rtmpUrl = this.#opts.rtmpUrl;
+      verdict = await this.#opts.checkIngest(rtmpUrl);
+    } while (rtmpUrl !== this.#opts.rtmpUrl && !this.#closed);
+    if (this.#closed || this.#ended) {
+      this.#outputStarting = false;
+      return;
+    }
+    if (!verdict.ok) {
+      this.#outputStarting = false;
+      this.#lastError = STREAM_ERRORS[verdict.category];
+      this.#opts.log("ingest.refused", {
+        classId: this.classId,
+        rtmp: this.rtmp,
+        category: verdict.category,
+        detail: verdict.detail,
+      });
+      this.#scheduleRestart(0);
+      return;
+    }
+    // ffmpeg publishes to a loopback relay that holds the real URL: the stream key is
+    // never in ffmpeg's argv (world-readable in /proc/<pid>/cmdline).
+    let relay: RtmpRelay;
+    try {
+      relay = await startRtmpRelay({
+        target: rtmpUrl,
+        check: () => this.#opts.checkIngest(rtmpUrl),
+        // On air again: an old failure no longer applies.
+        onPublished: () => {
+          this.#lastError = null;
+        },
+        onFailure: (category, detail) => {
+          this.#lastError = STREAM_ERRORS[category];
+          this.#opts.log("rtmp.failed", {
+            classId: this.classId,
+            rtmp: redactUrl(rtmpUrl),
+            category,
+            detail,
+          });
+        },
+      });
+    } catch (err) {
+      this.#outputStarting = false;
+      this.#lastError = STREAM_ERRORS["encoder-failed"];
+      this.#opts.log("rtmp.relay-failed", {
+        classId: this.classId,
+        message: err instanceof Error ? err.message : String(err),
+      });
+      this.#scheduleRestart(0);
+      return;
+    }
+    if (this.#closed || this.#ended) {
+      relay.close();
+      this.#outputStarting = false;
+      return;
+    }
     const sdpPath = join(this.#tmpDir, "input.sdp");
     writeFileSync(
       sdpPath,
@@ -617,16 +695,15 @@ export class ClassSession {
       "pipe:1",
       "-f",
       "flv",
-      this.#opts.rtmpUrl,
+      relay.url,
     ];
     const startedAt = Date.now();
-    // ffmpeg's debug log prints the key without the URL around it, too.
-    const secrets = [this.#opts.rtmpUrl, ...urlSecrets(this.#opts.rtmpUrl)];
+    // ffmpeg never sees the key now, but its log stays redacted like any URL.
+    const secrets = [rtmpUrl, ...urlSecrets(rtmpUrl)];
     const proc = spawnFfmpeg(f.path, args, {
       redact: (s) => redactText(s, secrets),
       onStderr: (line) => {
         if (process.env.BRIDGE_TRACE_FFMPEG) this.#opts.log("ffmpeg.trace", { line });
-        if (/error|fail|refused|broken/i.test(line)) this.#lastError = line.slice(0, 300);
       },
       onStdout: (chunk) => this.#onProgress(chunk),
     });
@@ -640,6 +717,7 @@ export class ClassSession {
     this.markStartup(null, "ffmpegSpawned", startedAt);
     this.#opts.log("ffmpeg.start", { classId: this.classId, rtmp: this.rtmp, pid: proc.child.pid });
     const { code, signal } = await proc.exited;
+    relay.close();
     if (this.#output === proc) this.#output = null;
     this.#outputReady = false;
     this.#outputStartedAt = null;
@@ -662,8 +740,13 @@ export class ClassSession {
     }
     if (this.#closed || this.#ended) return;
     if (code !== 0 || signal) {
-      this.#lastError ??= `ffmpeg exited (${signal ?? code})`;
+      this.#lastError ??= STREAM_ERRORS["encoder-failed"];
     }
+    this.#scheduleRestart(ranMs);
+  }
+
+  /** Backoff restart of the output after it failed (or was refused) having run `ranMs`. */
+  #scheduleRestart(ranMs: number): void {
     this.#failures = ranMs > 30_000 ? 1 : this.#failures + 1;
     this.#restarts++;
     const delay = Math.min(

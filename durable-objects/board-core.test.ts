@@ -207,4 +207,25 @@ describe("board core", () => {
     // The deck on screen is never the one forgotten.
     expect(core.decks().some((d) => d.id === DECK.id)).toBe(true);
   });
+
+  it("takes a deleted deck off the list, and off the screen to the blank board", () => {
+    const { core, run } = setup();
+    const other = { ...DECK, id: "deckBBBBBBBBBBBBBBBB" };
+    core.setDeck(other);
+    run({ type: "slide.show", deckId: DECK.id, page: 2 });
+    // Not on screen: just forgotten.
+    expect(core.removeDeck(other.id)).toEqual({ events: [], store: [{ op: "state" }] });
+    expect(core.decks().map((d) => d.id)).toEqual([DECK.id]);
+    // On screen: everyone goes to the blank board.
+    const gone = core.removeDeck(DECK.id);
+    expect(gone.events).toHaveLength(1);
+    expect(gone.events[0]).toMatchObject({
+      type: "slide.changed",
+      board: { slide: { deckId: null } },
+    });
+    expect(core.decks()).toEqual([]);
+    expect(core.command({ type: "slide.show", deckId: DECK.id }).error?.code).toBe("not_found");
+    // Deleting again changes nothing.
+    expect(core.removeDeck(DECK.id)).toEqual({ events: [], store: [] });
+  });
 });

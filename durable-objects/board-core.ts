@@ -159,6 +159,20 @@ export class BoardCore {
     return out;
   }
 
+  /**
+   * A deck was deleted (Worker, `DELETE /api/slides/:deckId`): it can no longer be shown,
+   * and if it is on screen the class goes to the blank board.
+   */
+  removeDeck(deckId: string): BoardOutcome {
+    if (!this.deck(deckId) && this.state.current.deckId !== deckId) return none();
+    this.state.decks = this.state.decks.filter((d) => d.id !== deckId);
+    if (this.state.current.deckId === deckId) {
+      const out = this.show(null, 0);
+      return { events: out.events, store: [{ op: "state" }] };
+    }
+    return { events: [], store: [{ op: "state" }] };
+  }
+
   /** Apply one validated staff command. */
   command(m: BoardMessage): BoardOutcome {
     switch (m.type) {

@@ -18,6 +18,13 @@ export interface ChatRules {
   blockedWords: string[];
   /** userId → epoch ms the timeout ends. */
   timeouts: Record<string, number>;
+  /**
+   * The root's version of these rules (increases with every settings change and time-out).
+   * Rules reach a shard by two paths — a control delivery and a sync answer — that can
+   * arrive in either order; a shard keeps the newest, so a late sync answer cannot undo a
+   * time-out. Absent = 0 (rules saved before versions existed).
+   */
+  version?: number;
 }
 
 /** Defaults of a new class. */

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { Author } from "../protocol/realtime.ts";
-import { initialDurable, presenceInterval, RootCore, SESSION_IDLE_MS } from "./classroom-core.ts";
+import {
+  type AttendanceDelta,
+  initialDurable,
+  LIVE_TTL_MS,
+  PUBLISHER_SILENCE_MS,
+  presenceInterval,
+  RootCore,
+  type RootEffect,
+  SESSION_IDLE_MS,
+} from "./classroom-core.ts";
 import type { ShardReport } from "./rpc.ts";
 
 const T0 = 10_000_000;
@@ -283,6 +292,7 @@ describe("RootCore sessions and attendance", () => {
         lastLeave: null,
         seconds: 0,
         joins: 1,
+        staff: false,
       },
     });
     expect(c.durable.session?.peak).toBe(1);
@@ -300,6 +310,7 @@ describe("RootCore sessions and attendance", () => {
         lastLeave: T0 + 90_000,
         seconds: 90,
         joins: 0,
+        staff: false,
       },
     });
     expect(c.durable.session?.emptySince).toBe(T0 + 90_000);
@@ -364,6 +375,51 @@ describe("RootCore sessions and attendance", () => {
   });
 });
 
+describe("RootCore versions of what reaches shards by two paths", () => {
+  it("versions the rules with every time-out and settings change", () => {
+    const c = core();
+    expect(c.rules(T0).version).toBe(0);
+    // s2's last report said empty (its new socket's join still on the way): it is told too.
+    c.report(report("s1", { sockets: 1 }), T0);
+    c.report(report("s2", { sockets: 0 }), T0);
+    c.report(report("staff", { sockets: 1 }), T0);
+    const fx = c.command(
+      { by: teacher, message: { type: "mod.timeout", userId: "u1", seconds: 10 } },
+      T0,
+    );
+    const control = { kind: "timeout", userId: "u1", until: T0 + 10_000, version: 1 };
+    expect(fx.filter((x) => x.kind === "control")).toEqual([
+      { kind: "control", sectionId: "s1", control },
+      { kind: "control", sectionId: "s2", control },
+    ]);
+    c.command({ by: teacher, message: { type: "settings.update", slowModeSec: 10 } }, T0);
+    expect(c.rules(T0)).toMatchObject({
+      version: 2,
+      slowModeSec: 10,
+      timeouts: { u1: T0 + 10_000 },
+    });
+  });
+
+  it("applies the staff shard's watch sets in stamp order and versions the shards' news", () => {
+    const c = core();
+    c.report(report("s1", { sockets: 1 }), T0);
+    c.report(report("s2", { sockets: 1 }), T0);
+    const controls = (fx: ReturnType<RootCore["setWatching"]>) =>
+      fx.flatMap((x) => (x.kind === "control" ? [[x.sectionId, x.control]] : []));
+    expect(controls(c.setWatching(["s1"], 10))).toEqual([
+      ["s1", { kind: "watch", on: true, v: 1 }],
+    ]);
+    // The same set again (its report after the direct RPC) and an older one change nothing.
+    expect(c.setWatching(["s1"], 10)).toEqual([]);
+    expect(c.setWatching([], 9)).toEqual([]);
+    expect(c.watching.has("s1")).toBe(true);
+    expect(controls(c.setWatching(["s2"], 11))).toEqual([
+      ["s2", { kind: "watch", on: true, v: 2 }],
+      ["s1", { kind: "watch", on: false, v: 2 }],
+    ]);
+  });
+});
+
 describe("RootCore slides and whiteboard", () => {
   const deck = { id: "deckAAAAAAAAAAAAAAAA", name: "Cells", pageCount: 2, pageType: "image/png" };
 
@@ -411,5 +467,216 @@ describe("RootCore slides and whiteboard", () => {
     expect(c.command({ by: student, message: { type: "board.clear" } }, T0)).toEqual([]);
     expect(c.command({ by: student, message: { type: "slide.prev" } }, T0)).toEqual([]);
     expect(c.board.currentKey()).toBe(`${deck.id}/2`);
+  });
+});
+
+/** D1's attendance upsert, played over the core's deltas: per session, per user. */
+class Ledger {
+  readonly rows = new Map<string, AttendanceDelta>();
+  sessions = new Set<string>();
+  add(fx: RootEffect[]): RootEffect[] {
+    for (const x of fx) {
+      if (x.kind === "session") this.sessions.add(x.session.id);
+      if (x.kind !== "attendance") continue;
+      const d = x.delta;
+      const key = `${d.sessionId}/${d.userId}`;
+      const r = this.rows.get(key);
+      if (!r) this.rows.set(key, { ...d });
+      else {
+        r.firstJoin = Math.min(r.firstJoin, d.firstJoin);
+        if (d.lastLeave !== null) r.lastLeave = Math.max(r.lastLeave ?? 0, d.lastLeave);
+        r.seconds += d.seconds;
+        r.joins += d.joins;
+        r.staff = d.staff;
+      }
+    }
+    return fx;
+  }
+  row(sessionId: string, userId: string): AttendanceDelta | undefined {
+    return this.rows.get(`${sessionId}/${userId}`);
+  }
+  minutes(sessionId: string, userId: string): number {
+    return (this.row(sessionId, userId)?.seconds ?? 0) / 60;
+  }
+}
+
+describe("RootCore attendance ledger: minutes equal connected time", () => {
+  const MIN = 60_000;
+  const guest = { id: "g", name: "Gia", role: "guest" as const };
+  const stu = { id: "s", name: "Sam", role: "student" as const };
+  const mod = { id: "m", name: "Mo", role: "moderator" as const };
+  const join = (u: typeof guest | typeof stu | typeof mod | Author, at: number) => ({
+    user: u,
+    at,
+  });
+  const leave = (u: Author, joinedAt: number, at: number) => ({ user: u, joinedAt, at });
+
+  it("credits a guest present from the first minute to after the stream ended, whatever joins come after the end", () => {
+    const c = core(10);
+    const L = new Ledger();
+    L.add(c.report(report("s1", { sockets: 1, joins: [join(guest, T0)] }), T0));
+    const s1 = c.durable.session!.id;
+    L.add(c.report(report("staff", { sockets: 1, joins: [join(teacher, T0 + MIN)] }), T0 + MIN));
+    L.add(c.setStreamStatus("live", T0 + 2 * MIN));
+    L.add(c.setStreamStatus("ended", T0 + 50 * MIN));
+    // Right after the end the guest is credited to the end, though still connected.
+    expect(L.minutes(s1, "g")).toBeCloseTo(50, 1);
+    expect(L.row(s1, "g")!.lastLeave).toBe(T0 + 50 * MIN);
+    // The studio reconnects after the end; the guest presses Leave class later.
+    L.add(
+      c.report(
+        report("staff", {
+          sockets: 1,
+          joins: [join(teacher, T0 + 51 * MIN)],
+          leaves: [leave(teacher, T0 + MIN, T0 + 51 * MIN)],
+        }),
+        T0 + 51 * MIN,
+      ),
+    );
+    L.add(
+      c.report(
+        report("s1", { sockets: 0, leaves: [leave(guest, T0, T0 + 55 * MIN)] }),
+        T0 + 55 * MIN,
+      ),
+    );
+    expect(L.sessions).toEqual(new Set([s1]));
+    expect(L.minutes(s1, "g")).toBeCloseTo(50, 1);
+    expect(L.row(s1, "g")).toMatchObject({ firstJoin: T0, joins: 1, staff: false });
+    expect(L.row(s1, "t")).toMatchObject({ staff: true });
+  });
+
+  it("counts a student across page reloads up to the end of the stream", () => {
+    const c = core(10);
+    const L = new Ledger();
+    L.add(c.setStreamStatus("live", T0));
+    const s1 = c.durable.session!.id;
+    let joined = T0 + MIN;
+    L.add(c.report(report("s1", { sockets: 1, joins: [join(stu, joined)] }), joined));
+    for (let i = 1; i <= 3; i++) {
+      // A reload: the new socket's join and the old socket's leave, in either order.
+      const at = T0 + (1 + 10 * i) * MIN;
+      const r =
+        i % 2
+          ? report("s1", {
+              sockets: 1,
+              joins: [join(stu, at + 1500)],
+              leaves: [leave(stu, joined, at)],
+            })
+          : report("s1", { sockets: 1, joins: [join(stu, at)], leaves: [leave(stu, joined, at)] });
+      L.add(c.report(r, at + 1600));
+      joined = i % 2 ? at + 1500 : at;
+    }
+    L.add(c.setStreamStatus("ended", T0 + 45 * MIN));
+    expect(Math.abs(L.minutes(s1, "s") - 44)).toBeLessThan(1);
+    expect(L.row(s1, "s")!.joins).toBe(4);
+  });
+
+  it("counts two tabs once (the union of their time)", () => {
+    const c = core(10);
+    const L = new Ledger();
+    L.add(c.setStreamStatus("live", T0));
+    const s1 = c.durable.session!.id;
+    L.add(c.report(report("s1", { sockets: 1, joins: [join(stu, T0)] }), T0));
+    L.add(c.report(report("s2", { sockets: 1, joins: [join(stu, T0 + 10 * MIN)] }), T0 + 10 * MIN));
+    L.add(
+      c.report(
+        report("s1", { sockets: 0, leaves: [leave(stu, T0, T0 + 30 * MIN)] }),
+        T0 + 30 * MIN,
+      ),
+    );
+    L.add(
+      c.report(
+        report("s2", { sockets: 0, leaves: [leave(stu, T0 + 10 * MIN, T0 + 40 * MIN)] }),
+        T0 + 40 * MIN,
+      ),
+    );
+    expect(L.minutes(s1, "s")).toBeCloseTo(40, 1);
+    expect(L.row(s1, "s")!.lastLeave).toBe(T0 + 40 * MIN);
+  });
+
+  it("credits each session only its own time when the stream ends and goes live again while connected", () => {
+    const c = core(10);
+    const L = new Ledger();
+    L.add(c.setStreamStatus("live", T0));
+    const s1 = c.durable.session!.id;
+    L.add(c.report(report("s1", { sockets: 1, joins: [join(stu, T0)] }), T0));
+    L.add(c.report(report("staff", { sockets: 1, joins: [join(mod, T0)] }), T0));
+    L.add(c.setStreamStatus("ended", T0 + 20 * MIN));
+    L.add(c.setStreamStatus("live", T0 + 30 * MIN));
+    const s2 = c.durable.session!.id;
+    expect(s2).not.toBe(s1);
+    // Present at the new start: listed at once, not late.
+    expect(L.row(s2, "s")).toMatchObject({ firstJoin: T0 + 30 * MIN, joins: 1 });
+    L.add(
+      c.report(
+        report("s1", { sockets: 0, leaves: [leave(stu, T0, T0 + 45 * MIN)] }),
+        T0 + 45 * MIN,
+      ),
+    );
+    expect(L.minutes(s1, "s")).toBeCloseTo(20, 1);
+    expect(L.minutes(s2, "s")).toBeCloseTo(15, 1);
+    expect(L.row(s1, "m")).toMatchObject({ staff: true });
+  });
+
+  it("keeps counting a connected user across a root restart", () => {
+    const c = core(10);
+    const L = new Ledger();
+    L.add(c.setStreamStatus("live", T0));
+    const s1 = c.durable.session!.id;
+    L.add(c.report(report("s1", { sockets: 1, joins: [join(stu, T0 + MIN)] }), T0 + MIN));
+    const restarted = new RootCore(c.durable, [...c.loads.values()], 10, () => "x", [
+      ...c.connected,
+    ]);
+    L.add(restarted.setStreamStatus("ended", T0 + 31 * MIN));
+    expect(L.minutes(s1, "s")).toBeCloseTo(30, 1);
+  });
+});
+
+describe("RootCore live state expires", () => {
+  it("ends a live stream whose publisher went silent, and keeps D1 live_until renewed while it reports", () => {
+    const c = core(10);
+    let fx = c.setStreamStatus("live", T0);
+    expect(fx).toContainEqual({ kind: "liveUntil", until: T0 + LIVE_TTL_MS });
+    // Health reports keep it live and renew live_until at half its lifetime.
+    for (let t = T0 + 5000; t < T0 + LIVE_TTL_MS; t += 5000) {
+      const out: RootEffect[] = [];
+      c.publisherAlive(out, t);
+      expect(c.tick(t)).toEqual([]);
+      if (out.some((x) => x.kind === "liveUntil")) fx = out;
+    }
+    expect(c.durable.liveUntil).toBeGreaterThan(T0 + LIVE_TTL_MS);
+    const last = T0 + LIVE_TTL_MS - 5000;
+    expect(c.nextDeadline()).toBe(last + PUBLISHER_SILENCE_MS);
+    // Then silence: the bridge's session is gone.
+    fx = c.tick(last + PUBLISHER_SILENCE_MS);
+    expect(c.durable.stream).toBe("ended");
+    expect(fx).toContainEqual({ kind: "liveUntil", until: null });
+    expect(fx).toContainEqual(
+      expect.objectContaining({
+        kind: "session",
+        session: expect.objectContaining({ endedAt: last + PUBLISHER_SILENCE_MS }),
+      }),
+    );
+  });
+
+  it("ends the session of a class left empty and not streaming", () => {
+    const c = core(10);
+    const ann = { id: "a", name: "Ann", role: "student" as const };
+    c.report(report("s1", { sockets: 1, joins: [{ user: ann, at: T0 }] }), T0);
+    c.report(
+      report("s1", { sockets: 0, leaves: [{ user: ann, joinedAt: T0, at: T0 + 1000 }] }),
+      T0 + 1000,
+    );
+    expect(c.nextDeadline()).toBe(T0 + 1000 + SESSION_IDLE_MS);
+    expect(c.tick(T0 + SESSION_IDLE_MS)).toEqual([]);
+    const fx = c.tick(T0 + 1000 + SESSION_IDLE_MS);
+    expect(fx).toContainEqual(
+      expect.objectContaining({
+        kind: "session",
+        session: expect.objectContaining({ endedAt: T0 + 1000 }),
+      }),
+    );
+    expect(c.durable.session).toBeNull();
+    expect(c.nextDeadline()).toBeNull();
   });
 });

@@ -40,8 +40,18 @@ export const REJECTION_HISTORY = 200;
 export const RESERVATION_TTL_MS = 20_000;
 /** Most concurrent sockets (open or admitted) one user may hold in a class. */
 export const MAX_SOCKETS_PER_USER = 5;
-/** A class empty for this long starts a new class session on the next join. */
+/**
+ * A class empty this long (and not streaming) ends its session; for this long after the
+ * stream ended, joins (reloads, stragglers) do not open a new one.
+ */
 export const SESSION_IDLE_MS = 30 * 60_000;
+/**
+ * A live stream with no sign of its publisher (bridge health report, WHIP publish) for
+ * this long has ended: the bridge reports every 5 s while its session exists.
+ */
+export const PUBLISHER_SILENCE_MS = 60_000;
+/** How far ahead D1 `classes.live_until` is set while the stream is live (renewed at half). */
+export const LIVE_TTL_MS = 120_000;
 
 /** A class session (one live run), mirrored to D1 class_sessions. */
 export interface SessionInfo {
@@ -76,10 +86,32 @@ export interface RootDurable {
   /** Sections some staff socket watches (kept so relays survive a root restart). */
   watching?: string[];
   /**
+   * Versions that order what reaches shards by more than one path (a control delivery, a
+   * sync answer, a direct watch): a shard keeps the newest it saw. `watchSeq` is the staff
+   * shard's stamp of the last watch set applied (older sets arriving late are ignored).
+   * Optional: state saved before they existed lacks them.
+   */
+  rulesVersion?: number;
+  watchVersion?: number;
+  watchSeq?: number;
+  /**
    * userId → class role, for users last admitted as teacher or moderator: staff cannot be
    * banned or timed out. Optional: state saved before it existed lacks it.
    */
   staff?: Record<string, ClassRole>;
+  /** When the stream last ended (joins shortly after do not open a session). Optional: older state lacks it. */
+  streamEndedAt?: number | null;
+  /** Last sign of life from the publisher while live (see PUBLISHER_SILENCE_MS). */
+  publisherSeenAt?: number | null;
+  /** What D1 `classes.live_until` was last set to (null: not live). */
+  liveUntil?: number | null;
+}
+
+/** A user with at least one open socket in this class: the start of their connected stretch. */
+export interface Connected {
+  since: number;
+  name: string;
+  staff: boolean;
 }
 
 /** A new class's root state. */
@@ -126,6 +158,8 @@ export interface AttendanceDelta {
   lastLeave: number | null;
   seconds: number;
   joins: number;
+  /** Teacher or moderator (listed apart from students). */
+  staff: boolean;
 }
 
 /** What the shell must do. */
@@ -147,6 +181,8 @@ export type RootEffect =
       detail: string | null;
     }
   | { kind: "attendance"; delta: AttendanceDelta }
+  /** Set D1 `classes.live_until` (null: not live). */
+  | { kind: "liveUntil"; until: number | null }
   /** Connected students in a session minute (D1 session_minutes keeps the peak per minute). */
   | { kind: "minute"; sessionId: string; minute: number; concurrency: number }
   | {
@@ -212,15 +248,24 @@ export class RootCore {
   });
   /** Slides and whiteboard; the shell replaces it with one over its storage after loading. */
   board = new BoardCore(initialBoard(), () => []);
+  /**
+   * Users with an open socket (any section, any tab), since when: attendance credits the
+   * union of a user's sockets, so two tabs count once and a reload leaves no hole.
+   */
+  readonly connected = new Map<string, Connected>();
+  /** What changed in `connected` since the shell last saved it (null: gone). */
+  readonly connectedChanges = new Map<string, Connected | null>();
 
   constructor(
     public durable: RootDurable,
     loads: ShardLoad[],
     public capacity: number,
     private readonly newId: () => string,
+    connected: [string, Connected][] = [],
   ) {
     for (const l of loads) this.loads.set(l.sectionId, l);
     this.watching = new Set(durable.watching ?? []);
+    for (const [id, c] of connected) this.connected.set(id, c);
   }
 
   private load(sectionId: string): ShardLoad {
@@ -364,7 +409,14 @@ export class RootCore {
       linkPolicy: this.durable.settings.linkPolicy,
       blockedWords: this.durable.blockedWords,
       timeouts: { ...this.durable.timeouts },
+      version: this.durable.rulesVersion ?? 0,
     };
+  }
+
+  /** The rules changed: a new version, so shards can tell them from older copies. */
+  private bumpRules(): number {
+    this.durable.rulesVersion = (this.durable.rulesVersion ?? 0) + 1;
+    return this.durable.rulesVersion;
   }
 
   private pruneTimeouts(now: number): void {
@@ -443,8 +495,11 @@ export class RootCore {
   ): RootEffect[] {
     const known = this.durable.streamStartedAt ?? null;
     const nextStart = status === "live" ? (startedAt ?? known) : null;
-    if (status === this.durable.stream && nextStart === known) return [];
     const fx: RootEffect[] = [];
+    if (status === this.durable.stream && nextStart === known) {
+      if (status === "live") this.publisherAlive(fx, now);
+      return fx;
+    }
     this.durable.stream = status;
     this.durable.streamStartedAt = nextStart;
     this.emit(
@@ -452,9 +507,68 @@ export class RootCore {
       (seq, at) => ({ type: "stream.status", seq, at, status, startedAt: nextStart }),
       now,
     );
-    if (status === "live" && !this.durable.session) this.startSession(fx, now);
-    if (status === "ended") this.endSession(fx, now);
+    if (status === "live") {
+      this.publisherAlive(fx, now);
+      if (!this.durable.session) this.startSession(fx, now);
+    } else {
+      this.durable.publisherSeenAt = null;
+      if (this.durable.liveUntil != null) {
+        this.durable.liveUntil = null;
+        fx.push({ kind: "liveUntil", until: null });
+      }
+    }
+    if (status === "ended") {
+      this.durable.streamEndedAt = now;
+      this.endSession(fx, now);
+    }
     return fx;
+  }
+
+  /**
+   * A sign of life from the publisher (a bridge health report that is not `ended`, or a
+   * WHIP publish): keeps a live stream live and renews D1 `live_until` at half its TTL.
+   */
+  publisherAlive(fx: RootEffect[], now: number): void {
+    const d = this.durable;
+    const last = d.publisherSeenAt ?? 0;
+    d.publisherSeenAt = now;
+    // Saved at most every 10 s: a restart then loses at most that much of the silence window.
+    if (now - last >= 10_000) fx.push({ kind: "persist" });
+    if (d.stream === "live") this.renewLive(fx, now);
+  }
+
+  private renewLive(fx: RootEffect[], now: number): void {
+    const d = this.durable;
+    if ((d.liveUntil ?? 0) - now > LIVE_TTL_MS / 2) return;
+    d.liveUntil = now + LIVE_TTL_MS;
+    fx.push({ kind: "liveUntil", until: d.liveUntil }, { kind: "persist" });
+  }
+
+  /**
+   * Time-driven state (the shell's alarm): a stream whose publisher went silent ends, an
+   * empty class that is not streaming ends its session after SESSION_IDLE_MS.
+   */
+  tick(now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    const d = this.durable;
+    if (d.stream === "live") {
+      if (now - (d.publisherSeenAt ?? 0) >= PUBLISHER_SILENCE_MS)
+        fx.push(...this.setStreamStatus("ended", now));
+    }
+    const s = d.session;
+    if (s && s.emptySince != null && d.stream !== "live" && now - s.emptySince >= SESSION_IDLE_MS)
+      this.endSession(fx, s.emptySince);
+    return fx;
+  }
+
+  /** When `tick` next has something to do, or null. */
+  nextDeadline(): number | null {
+    const d = this.durable;
+    const at: number[] = [];
+    if (d.stream === "live") at.push((d.publisherSeenAt ?? 0) + PUBLISHER_SILENCE_MS);
+    const s = d.session;
+    if (s && s.emptySince != null && d.stream !== "live") at.push(s.emptySince + SESSION_IDLE_MS);
+    return at.length ? Math.min(...at) : null;
   }
 
   private startSession(fx: RootEffect[], now: number): SessionInfo {
@@ -470,17 +584,95 @@ export class RootCore {
       { kind: "session", session: { id: s.id, startedAt: now, endedAt: null, peak: s.peak } },
       { kind: "persist" },
     );
+    // Whoever is already here attends from the start (their time is credited when they leave).
+    this.dropGhosts();
+    for (const [userId, c] of this.connected)
+      fx.push({
+        kind: "attendance",
+        delta: {
+          sessionId: s.id,
+          userId,
+          name: c.name,
+          firstJoin: now,
+          lastLeave: null,
+          seconds: 0,
+          joins: 1,
+          staff: c.staff,
+        },
+      });
     return s;
   }
 
   private endSession(fx: RootEffect[], endedAt: number): void {
     const s = this.durable.session;
     if (!s) return;
+    // Everyone still connected attended to the end: credit them now, not at a leave that
+    // may come much later (or, for a tab left open, never).
+    this.dropGhosts();
+    for (const [userId, c] of this.connected) this.credit(fx, userId, c, endedAt);
     fx.push(
       { kind: "session", session: { id: s.id, startedAt: s.startedAt, endedAt, peak: s.peak } },
       { kind: "persist" },
     );
     this.durable.session = null;
+  }
+
+  /**
+   * Credit the open session with `user`'s connected stretch up to `until` (only the part
+   * inside the session: time before it was credited when the previous one ended).
+   */
+  private credit(fx: RootEffect[], userId: string, c: Connected, until: number): void {
+    const s = this.durable.session;
+    if (!s) return;
+    const from = Math.max(c.since, s.startedAt);
+    fx.push({
+      kind: "attendance",
+      delta: {
+        sessionId: s.id,
+        userId,
+        name: c.name,
+        firstJoin: Math.min(from, until),
+        lastLeave: until,
+        seconds: Math.max(0, Math.round((until - from) / 1000)),
+        joins: 0,
+        staff: c.staff,
+      },
+    });
+  }
+
+  /**
+   * Forget users the shard loads no longer hold (their leave was lost and a shard's
+   * "0 sockets" report reset it), so a ghost is not credited at every session's end.
+   */
+  private dropGhosts(): void {
+    const open = new Set<string>();
+    for (const l of this.loads.values()) for (const id of Object.keys(l.users ?? {})) open.add(id);
+    for (const id of this.connected.keys())
+      if (!open.has(id)) {
+        this.connected.delete(id);
+        this.connectedChanges.set(id, null);
+      }
+  }
+
+  /** Sockets `userId` has open (reported joins minus leaves, every section). */
+  private openSockets(userId: string): number {
+    let n = 0;
+    for (const l of this.loads.values()) n += l.users?.[userId] ?? 0;
+    return n;
+  }
+
+  /** `userId`'s last socket closed at `at`: credit their stretch and forget them. */
+  private disconnected(fx: RootEffect[], user: Author, at: number, joinedAt: number): void {
+    if (this.openSockets(user.id) > 0) return;
+    // State saved before `connected` existed lacks the user: their socket's own span stands in.
+    const c = this.connected.get(user.id) ?? {
+      since: joinedAt,
+      name: user.name,
+      staff: isStaff(user.role),
+    };
+    this.credit(fx, user.id, c, at);
+    this.connected.delete(user.id);
+    this.connectedChanges.set(user.id, null);
   }
 
   /** userId → the sections holding their sockets (from reported joins and leaves). */
@@ -504,29 +696,6 @@ export class RootCore {
     l.sockets = r.sockets;
     l.users ??= {};
     const users = l.users;
-    for (const j of r.joins) {
-      const i = l.reserved.findIndex((x) => x.userId === j.user.id);
-      if (i >= 0) l.reserved.splice(i, 1);
-      users[j.user.id] = (users[j.user.id] ?? 0) + 1;
-      this.loadChanged(l, j.user.id);
-    }
-    for (const x of r.leaves) {
-      const n = (users[x.user.id] ?? 0) - 1;
-      if (n > 0) users[x.user.id] = n;
-      else delete users[x.user.id];
-      this.loadChanged(l, x.user.id);
-    }
-    // Self-healing: an empty shard holds nobody, whatever reports were lost.
-    if (r.sockets === 0) {
-      const gone = Object.keys(users);
-      l.users = {};
-      for (const userId of gone) this.loadChanged(l, userId);
-    }
-    // A report that only carries votes or chat counts changes no load: nothing to save.
-    if (socketsBefore !== r.sockets || r.joins.length > 0 || r.leaves.length > 0) {
-      this.loadChanged(l);
-      fx.push({ kind: "loads" });
-    }
 
     let session = this.durable.session;
     if (r.joins.length > 0) {
@@ -534,17 +703,22 @@ export class RootCore {
         this.endSession(fx, session.emptySince);
         session = null;
       }
-      if (!session) session = this.startSession(fx, now);
+      // Reloads and stragglers right after the stream ended are not a new class.
+      const ended = this.durable.streamEndedAt;
+      if (!session && (ended == null || now - ended > SESSION_IDLE_MS))
+        session = this.startSession(fx, now);
     }
+
     for (const j of r.joins) {
-      if (this.durable.bans[j.user.id]) {
-        // Banned between admission and connect: the shard learns it here.
-        fx.push({
-          kind: "control",
-          sectionId: r.sectionId,
-          control: { kind: "kick", userId: j.user.id, code: CloseCode.banned, reason: "banned" },
-        });
+      const i = l.reserved.findIndex((x) => x.userId === j.user.id);
+      if (i >= 0) l.reserved.splice(i, 1);
+      if (!this.connected.has(j.user.id)) {
+        const c = { since: j.at, name: j.user.name, staff: isStaff(j.user.role) };
+        this.connected.set(j.user.id, c);
+        this.connectedChanges.set(j.user.id, c);
       }
+      users[j.user.id] = (users[j.user.id] ?? 0) + 1;
+      this.loadChanged(l, j.user.id);
       if (session) {
         fx.push({
           kind: "attendance",
@@ -552,29 +726,45 @@ export class RootCore {
             sessionId: session.id,
             userId: j.user.id,
             name: j.user.name,
-            firstJoin: j.at,
+            firstJoin: Math.max(j.at, session.startedAt),
             lastLeave: null,
             seconds: 0,
             joins: 1,
+            staff: isStaff(j.user.role),
           },
         });
       }
     }
-    const creditTo = session?.id ?? this.durable.lastSessionId;
-    if (creditTo) {
-      for (const x of r.leaves) {
-        const seconds = Math.max(0, Math.round((x.at - x.joinedAt) / 1000));
+    for (const x of r.leaves) {
+      const n = (users[x.user.id] ?? 0) - 1;
+      if (n > 0) users[x.user.id] = n;
+      else delete users[x.user.id];
+      this.loadChanged(l, x.user.id);
+      this.disconnected(fx, x.user, x.at, x.joinedAt);
+    }
+    // Self-healing: an empty shard holds nobody, whatever reports were lost.
+    if (r.sockets === 0) {
+      const gone = Object.keys(users);
+      l.users = {};
+      for (const userId of gone) {
+        this.loadChanged(l, userId);
+        const c = this.connected.get(userId);
+        if (c) this.disconnected(fx, { id: userId, name: c.name, role: "student" }, now, c.since);
+      }
+    }
+    // A report that only carries votes or chat counts changes no load: nothing to save.
+    if (socketsBefore !== r.sockets || r.joins.length > 0 || r.leaves.length > 0) {
+      this.loadChanged(l);
+      fx.push({ kind: "loads" });
+    }
+
+    for (const j of r.joins) {
+      if (this.durable.bans[j.user.id]) {
+        // Banned between admission and connect: the shard learns it here.
         fx.push({
-          kind: "attendance",
-          delta: {
-            sessionId: creditTo,
-            userId: x.user.id,
-            name: x.user.name,
-            firstJoin: x.joinedAt,
-            lastLeave: x.at,
-            seconds,
-            joins: 0,
-          },
+          kind: "control",
+          sectionId: r.sectionId,
+          control: { kind: "kick", userId: j.user.id, code: CloseCode.banned, reason: "banned" },
         });
       }
     }
@@ -623,18 +813,35 @@ export class RootCore {
         control: { kind: "relay", sectionId: r.sectionId, frames: r.relay },
       });
     }
-    if (r.watching && r.sectionId === STAFF_SECTION) {
-      const next = new Set(r.watching);
-      for (const s of next)
-        if (!this.watching.has(s) && this.loads.has(s))
-          fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: true } });
-      for (const s of this.watching)
-        if (!next.has(s))
-          fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: false } });
-      this.watching = next;
-      this.durable.watching = [...next];
-      fx.push({ kind: "persist" });
+    if (r.watching && r.sectionId === STAFF_SECTION)
+      fx.push(...this.setWatching(r.watching, r.watchingSeq));
+    return fx;
+  }
+
+  /**
+   * The staff shard's set of watched sections, stamped `seq` (increasing per change): tell
+   * the sections that start or stop being watched. A set older than the last one applied
+   * (a report overtaken by a direct `watch` RPC) changes nothing.
+   */
+  setWatching(sections: string[], seq?: number): RootEffect[] {
+    const d = this.durable;
+    if (seq !== undefined) {
+      if (seq <= (d.watchSeq ?? 0)) return [];
+      d.watchSeq = seq;
     }
+    const fx: RootEffect[] = [{ kind: "persist" }];
+    const next = new Set(sections);
+    const changed = [...next].filter((s) => !this.watching.has(s) && this.loads.has(s));
+    const stopped = [...this.watching].filter((s) => !next.has(s));
+    if (changed.length + stopped.length > 0) d.watchVersion = (d.watchVersion ?? 0) + 1;
+    const v = d.watchVersion ?? 0;
+    for (const s of changed)
+      fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: true, v } });
+    for (const s of stopped)
+      fx.push({ kind: "control", sectionId: s, control: { kind: "watch", on: false, v } });
+    this.watching = next;
+    d.watchVersion = v;
+    d.watching = [...next];
     return fx;
   }
 
@@ -663,6 +870,29 @@ export class RootCore {
     return true;
   }
 
+  /**
+   * Remove every message of `userId`: from the global channel and the pin here, from each
+   * section's history in its shard, and from every client's view (`chat.purged`).
+   */
+  private purge(fx: RootEffect[], userId: string, now: number): void {
+    const d = this.durable;
+    d.global = d.global.filter((x) => x.from.id !== userId);
+    if (d.pinned?.from.id === userId) d.pinned = null;
+    // Also sections nobody is in now: a later snapshot must not bring them back.
+    this.toEverySection(fx, { kind: "purge", userId });
+    this.emit(fx, (seq, at) => ({ type: "chat.purged", seq, at, userId }), now);
+  }
+
+  /**
+   * Send `control` to every student section the class ever opened, not only those the last
+   * reports call occupied: a section's socket count can lag its sockets (a report still on
+   * its way), and a time-out that skips the section a student is in is not enforced.
+   */
+  private toEverySection(fx: RootEffect[], control: ShardControl): void {
+    for (const sectionId of this.loads.keys())
+      if (sectionId !== STAFF_SECTION) fx.push({ kind: "control", sectionId, control });
+  }
+
   /** Close every socket of `userId` in this class (access revoked) and drop their pending admissions. */
   kickUser(userId: string, code: number, reason: string, now: number): RootEffect[] {
     // Targets first: a socket whose join is not reported yet lives only in a reservation.
@@ -680,6 +910,13 @@ export class RootCore {
   setDeck(deck: DeckInfo, now: number): RootEffect[] {
     const fx: RootEffect[] = [];
     this.applyBoard(fx, null, "slide.show", this.board.setDeck(deck), now);
+    return fx;
+  }
+
+  /** A deck was deleted (Worker slide routes): off the list, and off the screen if shown. */
+  removeDeck(deckId: string, now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    this.applyBoard(fx, null, "slide.show", this.board.removeDeck(deckId), now);
     return fx;
   }
 
@@ -784,13 +1021,15 @@ export class RootCore {
         if (this.refuseStaffTarget(fx, by, m.type, m.userId)) break;
         const until = now + m.seconds * 1000;
         d.timeouts[m.userId] = until;
-        const control: ShardControl = { kind: "timeout", userId: m.userId, until };
+        const control: ShardControl = {
+          kind: "timeout",
+          userId: m.userId,
+          until,
+          version: this.bumpRules(),
+        };
         if (m.reason) control.reason = m.reason;
-        fx.push(
-          { kind: "control", sectionId: ALL, control },
-          { kind: "persist" },
-          { kind: "staff", frame: this.modState(now) },
-        );
+        this.toEverySection(fx, control);
+        fx.push({ kind: "persist" }, { kind: "staff", frame: this.modState(now) });
         audit("mod.timeout", m.userId, { seconds: m.seconds, reason: m.reason ?? null });
         break;
       }
@@ -807,7 +1046,12 @@ export class RootCore {
           { kind: "persist" },
           { kind: "staff", frame: this.modState(now) },
         );
-        audit("mod.ban", m.userId, { reason: m.reason ?? null });
+        if (m.purge) this.purge(fx, m.userId, now);
+        audit(
+          "mod.ban",
+          m.userId,
+          m.purge ? { reason: m.reason ?? null, purge: true } : { reason: m.reason ?? null },
+        );
         break;
       }
       case "mod.unban": {
@@ -832,6 +1076,7 @@ export class RootCore {
         }
         if (m.blockedWords)
           d.blockedWords = [...new Set(m.blockedWords.map((w) => w.toLowerCase()))];
+        this.bumpRules();
         fx.push(
           { kind: "control", sectionId: ALL, control: { kind: "rules", rules: this.rules(now) } },
           { kind: "persist" },

@@ -9,6 +9,7 @@ import {
   type ChatMessage,
   type ClassRole,
   CloseCode,
+  frameRefs,
   isStaff,
   PING_FRAME,
   PONG_FRAME,
@@ -25,6 +26,7 @@ import {
   admitFrame,
   admitHello,
   type ConnGuard,
+  droppedErrors,
   newGuard,
   reportRetryDelay,
   requeueReport,
@@ -84,12 +86,16 @@ export class ClassroomShard extends DurableObject<Env> {
   /** When the last report flush started (the window is measured from it). */
   private lastReportAt = 0;
   private reportFailures = 0;
+  /** Whether a report RPC is awaiting the root's answer. */
+  private reportInFlight = false;
   /** Sockets this instance already counted as gone (close and error can both fire). */
   private readonly gone = new WeakSet<WebSocket>();
   private readonly guards = new WeakMap<WebSocket, ConnGuard>();
   /** Sockets waiting for their catch-up: live frames queue here so order holds. */
   private readonly syncing = new Map<WebSocket, string[]>();
   private lastWatching = "[]";
+  /** Stamp of the last watch set (see noteWatching). */
+  private watchSeq = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -118,7 +124,7 @@ export class ClassroomShard extends DurableObject<Env> {
       Number(meta.sseq ?? 0),
       meta.rules ? (JSON.parse(meta.rules) as ChatRules) : DEFAULT_RULES,
     );
-    this.core.watched = meta.watched === "1";
+    this.core.setWatched(meta.watched === "1", Number(meta.watchedV ?? 0));
     this.report = emptyReport(sectionId);
   }
 
@@ -191,12 +197,11 @@ export class ClassroomShard extends DurableObject<Env> {
         isStaff(user.role),
         resume,
       );
-      if (JSON.stringify(r.rules) !== JSON.stringify(this.core.rules)) {
-        this.core.rules = r.rules;
-        this.setMeta("rules", JSON.stringify(r.rules));
-      }
-      this.setWatched(r.watched);
+      if (this.core.adoptRules(r.rules)) this.setMeta("rules", JSON.stringify(this.core.rules));
+      this.setWatched(r.watched, r.watchVersion ?? 0);
       for (const f of r.frames) sendQuietly(ws, f);
+      const notice = isStaff(user.role) ? null : this.core.timeoutNotice(user.id, Date.now());
+      if (notice) sendQuietly(ws, JSON.stringify(notice));
       if (initial) {
         for (const f of r.staff) sendQuietly(ws, f);
         if (!this.core.isStaffShard) sendQuietly(ws, this.sectionSnapshotFrame());
@@ -238,15 +243,24 @@ export class ClassroomShard extends DurableObject<Env> {
     const admitted = admitFrame(guard, now);
     if (admitted === "close") return this.kickSocket(ws, CloseCode.flood, "flood");
     if (admitted === "refuse") {
+      // Even a refused frame answers its command's rid (every rid gets exactly one answer).
       return this.reply(ws, {
         type: "error",
         code: "rate_limited",
         message: "Too many frames; slow down.",
+        ...frameRefs(data),
       });
     }
     const parsed = parseClientMessage(data);
     if (!parsed.ok) {
-      this.reply(ws, { type: "error", code: parsed.code, message: parsed.message });
+      const { code, message, ref, rid } = parsed;
+      this.reply(ws, {
+        type: "error",
+        code,
+        message,
+        ...(ref !== undefined ? { ref } : {}),
+        ...(rid !== undefined ? { rid } : {}),
+      });
       if (strike(guard) === "close")
         this.kickSocket(ws, CloseCode.policyViolation, "too many invalid messages");
       return;
@@ -306,14 +320,20 @@ export class ClassroomShard extends DurableObject<Env> {
 
   /** Root: a batch of pre-encoded frames (forwarded verbatim) and control instructions. */
   async deliver(batch: ShardDelivery): Promise<void> {
-    const watched = this.core.watched;
+    const watched = `${this.core.watched}/${this.core.watchedV}`;
     for (const c of batch.control) this.run(this.core.onControl(c));
-    if (this.core.watched !== watched) this.setMeta("watched", this.core.watched ? "1" : "0");
+    if (`${this.core.watched}/${this.core.watchedV}` !== watched) this.saveWatched();
     for (const frame of batch.frames) this.broadcast(frame);
   }
 
-  /** Staff shard (RPC): this section's `section.snapshot` frame for a watcher. */
-  async sectionSnapshot(): Promise<string> {
+  /**
+   * Staff shard (RPC): this section's `section.snapshot` frame for a watcher. With
+   * `watchVersion` (the root's answer to the watch), relaying starts now, before the
+   * snapshot is taken: a message sent right after it must reach the watcher, and the
+   * root's own `watch` control may still be on its way.
+   */
+  async sectionSnapshot(watchVersion?: number): Promise<string> {
+    if (watchVersion !== undefined) this.setWatched(true, watchVersion);
     return this.sectionSnapshotFrame();
   }
 
@@ -343,10 +363,13 @@ export class ClassroomShard extends DurableObject<Env> {
     }
   }
 
-  private setWatched(on: boolean): void {
-    if (on === this.core.watched) return;
-    this.core.watched = on;
-    this.setMeta("watched", on ? "1" : "0");
+  private setWatched(on: boolean, v: number): void {
+    if (this.core.setWatched(on, v)) this.saveWatched();
+  }
+
+  private saveWatched(): void {
+    this.setMeta("watched", this.core.watched ? "1" : "0");
+    this.setMeta("watchedV", String(this.core.watchedV));
   }
 
   private run(effects: ShardEffect[], from?: WebSocket): void {
@@ -384,6 +407,12 @@ export class ClassroomShard extends DurableObject<Env> {
         }
         case "forget":
           this.sql.exec("DELETE FROM section_log WHERE id = ?", fx.messageId);
+          break;
+        case "forgetUser":
+          this.sql.exec(
+            "DELETE FROM section_log WHERE json_extract(message, '$.from.id') = ?",
+            fx.userId,
+          );
           break;
         case "interactive":
           this.report.interactive ??= emptyInteractive();
@@ -440,18 +469,22 @@ export class ClassroomShard extends DurableObject<Env> {
     }
   }
 
-  /** A staff socket starts (or stops) watching a section: send its history, tell the root. */
+  /**
+   * A staff socket starts (or stops) watching a section: tell the root first (so it
+   * forwards that section's relays), then have the section relay from its snapshot on.
+   */
   private async watch(ws: WebSocket, sectionId: string | null): Promise<void> {
     const a = this.attachment(ws);
     if (!a) return;
     ws.serializeAttachment({ mc: { ...a, watch: sectionId } } satisfies Attachment);
-    this.noteWatching();
+    const watching = this.noteWatching();
     if (!sectionId || sectionId === STAFF_SECTION) return;
     try {
+      const version = await this.root().watch(this.classId, watching.sections, watching.seq);
       const target = this.env.CLASSROOM_SHARD.get(
         this.env.CLASSROOM_SHARD.idFromName(shardName(this.classId, sectionId)),
       );
-      sendQuietly(ws, await target.sectionSnapshot());
+      sendQuietly(ws, await target.sectionSnapshot(version));
     } catch {
       this.reply(ws, {
         type: "error",
@@ -462,18 +495,28 @@ export class ClassroomShard extends DurableObject<Env> {
     }
   }
 
-  private noteWatching(): void {
+  /**
+   * The sections this shard's staff sockets watch, stamped with an increasing `seq`; a
+   * change also goes with the next report (the retry path when the direct RPC fails).
+   */
+  private noteWatching(): { sections: string[]; seq: number } {
     const set = new Set<string>();
     for (const ws of this.ctx.getWebSockets("staff")) {
       if (this.gone.has(ws)) continue;
       const w = this.attachment(ws)?.watch;
       if (w) set.add(w);
     }
-    const next = JSON.stringify([...set].sort());
-    if (next === this.lastWatching) return;
-    this.lastWatching = next;
-    this.report.watching = [...set];
-    this.markReport();
+    const sections = [...set].sort();
+    const next = JSON.stringify(sections);
+    if (next !== this.lastWatching) {
+      // Wall-clock based so a restarted shard still stamps above what the root has seen.
+      this.watchSeq = Math.max(Date.now(), this.watchSeq + 1);
+      this.lastWatching = next;
+      this.report.watching = sections;
+      this.report.watchingSeq = this.watchSeq;
+      this.markReport();
+    }
+    return { sections, seq: this.watchSeq };
   }
 
   // ---- shard → root ------------------------------------------------------------
@@ -499,6 +542,11 @@ export class ClassroomShard extends DurableObject<Env> {
   private async flushReport(): Promise<void> {
     this.reportTimer = null;
     if (!this.reportDirty || !this.classId) return;
+    // One report in flight at a time: two could reach the root out of order, and an older
+    // socket count landing last makes the root think an occupied section is empty (then
+    // it stops sending that section anything). The next one goes when this one is answered.
+    if (this.reportInFlight) return;
+    this.reportInFlight = true;
     this.lastReportAt = Date.now();
     const r = this.report;
     r.sockets = this.openSockets();
@@ -508,23 +556,16 @@ export class ClassroomShard extends DurableObject<Env> {
     try {
       await this.root().report(this.classId, r);
       this.reportFailures = 0;
+      this.reportInFlight = false;
+      if (this.reportDirty) this.markReport();
     } catch (err) {
+      this.reportInFlight = false;
       console.error(JSON.stringify({ event: "report_failed", message: String(err) }));
       // Keep what matters (attendance, commands) under a size cap and retry until the root
       // is back (a deploy or restart can take seconds); relays are dropped.
       this.reportFailures++;
-      const dropped = requeueReport(r, this.report);
-      for (const c of dropped) {
-        this.broadcast(
-          JSON.stringify({
-            type: "error",
-            code: "unavailable",
-            message: "The class is briefly unreachable; your command was not applied. Try again.",
-            ref: c.message.type,
-          } satisfies ServerMessage),
-          `user:${c.by.id}`,
-        );
-      }
+      for (const d of droppedErrors(requeueReport(r, this.report)))
+        this.broadcast(JSON.stringify(d.frame), `user:${d.userId}`);
       this.markReport();
     }
   }

@@ -6,12 +6,14 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { DeckInfo } from "../protocol/board.ts";
+import type { LatencyMode } from "../protocol/latency.ts";
 import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
 import { notifyLive } from "../worker/push/notify.ts";
 import { BoardCore } from "./board-core.ts";
 import { BoardStorage } from "./board-store.ts";
 import {
   ALL,
+  type Connected,
   initialDurable,
   presenceInterval,
   RootCore,
@@ -20,15 +22,28 @@ import {
   type ShardLoad,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
-import type { Admission, AdmitResult, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
+import type {
+  Admission,
+  AdmitResult,
+  ClientMarks,
+  ShardControl,
+  ShardDelivery,
+  ShardReport,
+  SyncResult,
+} from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 
 /** Events kept for resume. */
 export const LOG_SIZE = 1000;
 /** Root → shard flush window, ms. */
 export const DELIVERY_MS = 50;
+/** Times a failed delivery's controls are sent again, the n-th after n × CONTROL_RETRY_MS. */
+const CONTROL_RETRIES = 5;
+const CONTROL_RETRY_MS = 200;
 /** D1 flush delay for attendance/audit/session rows, ms. */
 export const D1_FLUSH_MS = 10_000;
+/** How long a student's or guest's address and device are kept for ban checks, ms. */
+const CLIENT_MARKS_MS = 8 * 24 * 3600_000;
 /** Rows per D1 batch. */
 const D1_CHUNK = 200;
 
@@ -41,6 +56,8 @@ export class Classroom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private boardStorage!: BoardStorage;
   private readonly outbox = new Map<string, ShardDelivery>();
+  /** Sections whose last deliveries failed, and how many times in a row (controls are retried). */
+  private readonly controlRetries = new Map<string, number>();
   private deliveryTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the last delivery started (the window is measured from it). */
   private lastDeliveryAt = 0;
@@ -76,7 +93,20 @@ export class Classroom extends DurableObject<Env> {
         action TEXT, target TEXT, detail TEXT);
       CREATE TABLE IF NOT EXISTS section_loads (section_id TEXT PRIMARY KEY, load TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS section_users (section_id TEXT, user_id TEXT, sockets INTEGER NOT NULL,
-        PRIMARY KEY (section_id, user_id));`);
+        PRIMARY KEY (section_id, user_id));
+      CREATE TABLE IF NOT EXISTS connected_users (user_id TEXT PRIMARY KEY, since INTEGER NOT NULL,
+        name TEXT NOT NULL, staff INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS spent_tickets (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS spent_tickets_expiry ON spent_tickets (expires_at);
+      CREATE TABLE IF NOT EXISTS client_marks (user_id TEXT, kind TEXT, value TEXT, at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, kind, value));
+      CREATE INDEX IF NOT EXISTS client_marks_at ON client_marks (at);`);
+    // Pending rows saved before staff was recorded apart.
+    const pendingCols = this.sql
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info('attendance_pending')")
+      .toArray();
+    if (!pendingCols.some((c) => c.name === "staff"))
+      this.sql.exec("ALTER TABLE attendance_pending ADD COLUMN staff INTEGER NOT NULL DEFAULT 0");
     const row = (k: string) =>
       this.sql.exec<{ v: string }>("SELECT v FROM state WHERE k = ?", k).toArray()[0]?.v;
     const durable = row("durable");
@@ -86,6 +116,15 @@ export class Classroom extends DurableObject<Env> {
       legacyLoads ? (JSON.parse(legacyLoads) as ShardLoad[]) : this.loadSections(),
       Number(this.env.SHARD_CAPACITY) || DEFAULT_SHARD_CAPACITY,
       () => crypto.randomUUID(),
+      this.sql
+        .exec<{ user_id: string; since: number; name: string; staff: number }>(
+          "SELECT * FROM connected_users",
+        )
+        .toArray()
+        .map((r): [string, Connected] => [
+          r.user_id,
+          { since: r.since, name: r.name, staff: r.staff === 1 },
+        ]),
     );
     this.boardStorage = new BoardStorage(this.sql);
     const board = this.boardStorage;
@@ -131,16 +170,114 @@ export class Classroom extends DurableObject<Env> {
 
   // ---- RPC -----------------------------------------------------------------
 
-  /** Worker: admit a verified user — refuse a banned one, or pick their shard. */
+  /** Worker: admit a verified user — refuse a banned one or a spent ticket, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
     this.bind(a.classId);
+    if (a.ticket && !this.spendTicket(a.ticket.id, a.ticket.expiresAt))
+      return { ok: false, code: "ticket_used" };
+    if (a.role === "guest" && a.client && this.bannedClient(a.client, a.user.id))
+      return { ok: false, code: "banned" };
+    if (a.latencyMode) this.apply(this.core.interactive.setLatencyMode(a.latencyMode));
     const result = this.core.admit(a, Date.now());
+    if (result.ok && a.client && (a.role === "guest" || a.role === "student"))
+      this.noteClient(a.user.id, a.client);
     if (result.ok) this.saveLoads();
     if (this.core.dirty) {
       this.core.dirty = false;
       this.persist();
     }
     return result;
+  }
+
+  /**
+   * Join tickets are single-use (docs/protocol.md): remember each spent ticket id until it
+   * expires. The set lives with the class's root, which sees every admission anyway, in its
+   * SQLite storage so a restart does not forget it; no D1 query per connect.
+   * Returns false when the ticket was spent before.
+   */
+  private spendTicket(id: string, expiresAt: number): boolean {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM spent_tickets WHERE expires_at < ?", now);
+    const spent = this.sql.exec("SELECT 1 FROM spent_tickets WHERE id = ?", id).toArray();
+    if (spent.length > 0) return false;
+    this.sql.exec("INSERT INTO spent_tickets (id, expires_at) VALUES (?, ?)", id, expiresAt);
+    return true;
+  }
+
+  /**
+   * Worker (guest join): whether a new guest identity from `client` is refused because a
+   * user banned in this class connected from the same address or device. A ban of a guest
+   * otherwise ends where a fresh guest id begins; this lasts as long as the ban.
+   */
+  async guestRefused(
+    classId: string,
+    client: ClientMarks,
+    guestId: string | null,
+  ): Promise<boolean> {
+    this.bind(classId);
+    return this.bannedClient(client, guestId);
+  }
+
+  /**
+   * Worker: the class no longer admits guests (signed-in accounts only): close every guest
+   * socket now (4001), not at their next reconnect.
+   */
+  async kickGuests(classId: string): Promise<void> {
+    this.bind(classId);
+    const now = Date.now();
+    const guests = new Set<string>();
+    for (const l of this.core.loads.values()) {
+      for (const userId of Object.keys(l.users ?? {}))
+        if (userId.startsWith("g_")) guests.add(userId);
+      for (const r of l.reserved) if (r.userId.startsWith("g_")) guests.add(r.userId);
+    }
+    for (const userId of guests)
+      this.apply(this.core.kickUser(userId, CloseCode.revoked, "guests not allowed", now));
+  }
+
+  /**
+   * Whether guest `guestId` (null: a guest id about to be minted) is refused because a user
+   * banned here was seen from `client`'s device, or from its address. An address is shared
+   * (a school NAT), so it refuses only guest ids this class has never seen: the guests who
+   * were already in the class from that address keep reconnecting.
+   */
+  private bannedClient(client: ClientMarks, guestId: string | null): boolean {
+    if (!client.ip && !client.device) return false;
+    const known =
+      guestId !== null &&
+      this.sql.exec("SELECT 1 FROM client_marks WHERE user_id = ? LIMIT 1", guestId).toArray()
+        .length > 0;
+    const ip = known ? null : (client.ip ?? null);
+    for (const userId of Object.keys(this.core.durable.bans)) {
+      const hit = this.sql
+        .exec(
+          "SELECT 1 FROM client_marks WHERE user_id = ? AND ((kind = 'ip' AND value = ?) OR (kind = 'device' AND value = ?)) LIMIT 1",
+          userId,
+          ip,
+          client.device ?? null,
+        )
+        .toArray();
+      if (hit.length > 0) return true;
+    }
+    return false;
+  }
+
+  /** Remember where a student or guest connects from (kept 8 days: a guest pass lives 7). */
+  private noteClient(userId: string, client: ClientMarks): void {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM client_marks WHERE at < ?", now - CLIENT_MARKS_MS);
+    for (const [kind, value] of [
+      ["ip", client.ip],
+      ["device", client.device],
+    ] as const)
+      if (value)
+        this.sql.exec(
+          "INSERT INTO client_marks (user_id, kind, value, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET at = excluded.at",
+          userId,
+          kind,
+          value,
+          now,
+        );
   }
 
   /** Shard: bring a (re)connecting socket up to date from `resume`. */
@@ -167,6 +304,7 @@ export class Classroom extends DurableObject<Env> {
       frames,
       rules: this.core.rules(now),
       watched: this.core.watching.has(sectionId),
+      watchVersion: this.core.durable.watchVersion ?? 0,
       staff: staff
         ? [
             JSON.stringify(this.core.modState(now)),
@@ -180,7 +318,20 @@ export class Classroom extends DurableObject<Env> {
   /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
   async report(classId: string, r: ShardReport): Promise<void> {
     this.bind(classId);
+    const deadline = this.core.nextDeadline();
     this.apply(this.core.report(r, Date.now()));
+    if (this.core.nextDeadline() !== deadline) this.armDeadline();
+  }
+
+  /**
+   * Staff shard: the sections its sockets watch now, stamped `seq`. Answers the watch
+   * version, which the staff shard hands to a newly watched section with its snapshot
+   * request, so that section relays from the snapshot on (no message falls between).
+   */
+  async watch(classId: string, sections: string[], seq: number): Promise<number> {
+    this.bind(classId);
+    this.apply(this.core.setWatching(sections, seq));
+    return this.core.durable.watchVersion ?? 0;
   }
 
   /**
@@ -204,6 +355,7 @@ export class Classroom extends DurableObject<Env> {
     this.bind(classId);
     const wasLive = this.core.durable.stream === "live";
     this.apply(this.core.setStreamStatus(status, Date.now(), startedAt));
+    this.armDeadline();
     // Going live pushes a notification to the class's subscribers, once per class session;
     // the memo spares D1 on flaps, push_notices dedupes across restarts (worker/push/notify.ts).
     const session = this.core.durable.session;
@@ -226,13 +378,31 @@ export class Classroom extends DurableObject<Env> {
     if (health.state === "ended") this.apply(this.core.setStreamStatus("ended", now));
     else if (health.streamStartedAt && this.core.durable.stream === "live") {
       this.apply(this.core.setStreamStatus("live", now, health.streamStartedAt));
+    } else {
+      // Any report but `ended` means the bridge still holds the class's session.
+      const fx: RootEffect[] = [];
+      this.core.publisherAlive(fx, now);
+      this.apply(fx);
     }
     this.apply([{ kind: "staff", frame: { type: "stream.health", health } }]);
+    this.armDeadline();
   }
 
   /** The last bridge health report, or null if none since this object started. */
   async getStreamHealth(): Promise<StreamHealth | null> {
     return this.streamHealth;
+  }
+
+  /**
+   * The class's stream status (idle | live | ended) and, while live, when this live run
+   * began (epoch ms), for the studio's YouTube status poll.
+   */
+  async getStreamStatus(): Promise<{ status: StreamStatus; liveSince: number | null }> {
+    const d = this.core.durable;
+    return {
+      status: d.stream,
+      liveSince: d.stream === "live" ? (d.session?.startedAt ?? null) : null,
+    };
   }
 
   /**
@@ -242,6 +412,18 @@ export class Classroom extends DurableObject<Env> {
   async setDeck(classId: string, deck: DeckInfo): Promise<void> {
     this.bind(classId);
     this.apply(this.core.setDeck(deck, Date.now()));
+  }
+
+  /** Worker (slide routes): deck `deckId` of this class was deleted; it leaves the screen. */
+  async removeDeck(classId: string, deckId: string): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.removeDeck(deckId, Date.now()));
+  }
+
+  /** Worker (class edit): the class's latency mode changed; quiz answers are bounded by the new one at once. */
+  async setLatencyMode(classId: string, mode: LatencyMode): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.interactive.setLatencyMode(mode));
   }
 
   /** Tests and tools: the current sequence number and shard loads. */
@@ -309,11 +491,13 @@ export class Classroom extends DurableObject<Env> {
         case "attendance": {
           const a = fx.delta;
           this.sql.exec(
-            `INSERT INTO attendance_pending VALUES (?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO attendance_pending (session_id, user_id, name, first_join, last_leave, seconds, joins, staff)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (session_id, user_id) DO UPDATE SET name = excluded.name,
                first_join = min(first_join, excluded.first_join),
                last_leave = max(coalesce(last_leave, 0), coalesce(excluded.last_leave, 0)),
-               seconds = seconds + excluded.seconds, joins = joins + excluded.joins`,
+               seconds = seconds + excluded.seconds, joins = joins + excluded.joins,
+               staff = excluded.staff`,
             a.sessionId,
             a.userId,
             a.name,
@@ -321,6 +505,7 @@ export class Classroom extends DurableObject<Env> {
             a.lastLeave,
             a.seconds,
             a.joins,
+            a.staff ? 1 : 0,
           );
           d1 = true;
           break;
@@ -346,6 +531,12 @@ export class Classroom extends DurableObject<Env> {
             fx.minute,
             fx.concurrency,
           );
+          d1 = true;
+          break;
+        case "liveUntil":
+          // A flag, not the value: the flush writes the current one (a retried old value
+          // must not overwrite a newer one).
+          this.sql.exec("INSERT OR REPLACE INTO state VALUES ('live_dirty', '1')");
           d1 = true;
           break;
         case "interactive": {
@@ -426,6 +617,24 @@ export class Classroom extends DurableObject<Env> {
       }
     sections.clear();
     users.clear();
+    for (const [userId, c] of this.core.connectedChanges) {
+      if (c)
+        this.sql.exec(
+          "INSERT OR REPLACE INTO connected_users VALUES (?, ?, ?, ?)",
+          userId,
+          c.since,
+          c.name,
+          c.staff ? 1 : 0,
+        );
+      else this.sql.exec("DELETE FROM connected_users WHERE user_id = ?", userId);
+    }
+    this.core.connectedChanges.clear();
+  }
+
+  /** Make sure the alarm comes back for the core's next time-driven check. */
+  private armDeadline(): void {
+    const at = this.core.nextDeadline();
+    if (at !== null) void this.alarmBy(Math.max(at, Date.now() + 1000));
   }
 
   /** One RPC per shard per window, all in parallel. */
@@ -441,14 +650,31 @@ export class Classroom extends DurableObject<Env> {
           const ns = shardNamespace(this.env, this.core.loads.get(sectionId)?.host);
           const stub = ns.get(ns.idFromName(shardName(classId, sectionId)));
           await stub.deliver(delivery);
+          this.controlRetries.delete(sectionId);
         } catch (err) {
-          // Lost frames are recovered by clients: they see a seq gap and resync.
+          // Lost frames are recovered by clients: they see a seq gap and resync. Controls
+          // (time-outs, kicks, rules) are not, so they go out again with the next delivery
+          // (a shard being restarted refuses RPCs for a moment); versions make a repeat harmless.
           console.error(
             JSON.stringify({ event: "delivery_failed", sectionId, message: String(err) }),
           );
+          this.requeueControls(sectionId, delivery.control);
         }
       }),
     );
+  }
+
+  /** Put controls whose delivery failed back in front of the queue, a few times at most. */
+  private requeueControls(sectionId: string, control: ShardControl[]): void {
+    const tries = (this.controlRetries.get(sectionId) ?? 0) + 1;
+    if (control.length === 0 || tries > CONTROL_RETRIES) {
+      this.controlRetries.delete(sectionId);
+      return;
+    }
+    this.controlRetries.set(sectionId, tries);
+    this.queue(sectionId).control.unshift(...control);
+    if (!this.deliveryTimer)
+      this.deliveryTimer = setTimeout(() => void this.deliver(), CONTROL_RETRY_MS * tries);
   }
 
   private schedulePresence(): void {
@@ -491,14 +717,16 @@ export class Classroom extends DurableObject<Env> {
   }
 
   private async scheduleD1(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(Date.now() + D1_FLUSH_MS);
+    // alarmBy, not "set if none": a far alarm (an idle session's end) must not delay the flush.
+    await this.alarmBy(Date.now() + D1_FLUSH_MS);
   }
 
   /** Flush pending attendance, sessions and audit rows to D1 in batches. */
   override async alarm(): Promise<void> {
-    // Quiz deadlines ride on the alarm too (see wakeAt).
+    // Quiz deadlines ride on the alarm too (see wakeAt), and so do a silent publisher and
+    // an idle session (RootCore.tick).
     this.apply(this.core.interactive.tick(Date.now()));
+    this.apply(this.core.tick(Date.now()));
     const classId = this.core.durable.classId;
     // Read and delete synchronously (no await between), so increments arriving during
     // the D1 write land in fresh pending rows instead of being deleted with these.
@@ -516,8 +744,13 @@ export class Classroom extends DurableObject<Env> {
         last_leave: number | null;
         seconds: number;
         joins: number;
+        staff: number;
       }>(`SELECT * FROM attendance_pending LIMIT ${D1_CHUNK * 5}`)
       .toArray();
+    const liveDirty =
+      this.sql.exec("SELECT v FROM state WHERE k = 'live_dirty'").toArray().length > 0;
+    this.sql.exec("DELETE FROM state WHERE k = 'live_dirty'");
+    const liveUntil = this.core.durable.liveUntil ?? null;
     const audits = this.sql
       .exec<{
         id: number;
@@ -580,17 +813,19 @@ export class Classroom extends DurableObject<Env> {
             lastLeave: a.last_leave,
             seconds: a.seconds,
             joins: a.joins,
+            staff: a.staff === 1,
           },
         } satisfies RootEffect,
         stmt: db
           .prepare(
-            `INSERT INTO attendance (session_id, user_id, display_name, first_join_at, last_leave_at, seconds_attended, joins)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO attendance (session_id, user_id, display_name, first_join_at, last_leave_at, seconds_attended, joins, staff)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (session_id, user_id) DO UPDATE SET display_name = excluded.display_name,
              first_join_at = min(first_join_at, excluded.first_join_at),
              last_leave_at = CASE WHEN excluded.last_leave_at IS NULL THEN last_leave_at
                ELSE max(coalesce(last_leave_at, 0), excluded.last_leave_at) END,
-             seconds_attended = seconds_attended + excluded.seconds_attended, joins = joins + excluded.joins`,
+             seconds_attended = seconds_attended + excluded.seconds_attended, joins = joins + excluded.joins,
+             staff = excluded.staff`,
           )
           .bind(
             a.session_id,
@@ -600,8 +835,19 @@ export class Classroom extends DurableObject<Env> {
             a.last_leave || null,
             a.seconds,
             a.joins,
+            a.staff,
           ),
       })),
+      ...(liveDirty
+        ? [
+            {
+              row: { kind: "liveUntil", until: liveUntil } satisfies RootEffect,
+              stmt: db
+                .prepare("UPDATE classes SET live_until = ? WHERE id = ?")
+                .bind(liveUntil, classId),
+            },
+          ]
+        : []),
       ...audits.map((a) => ({
         row: {
           kind: "audit",
@@ -660,5 +906,7 @@ export class Classroom extends DurableObject<Env> {
     // The alarm is one slot: re-arm it for a quiz deadline this run did not reach.
     const due = this.core.interactive.nextDue(Date.now());
     if (due !== null && due - Date.now() > 3000) await this.alarmBy(due);
+    const deadline = this.core.nextDeadline();
+    if (deadline !== null) await this.alarmBy(Math.max(deadline, Date.now() + 1000));
   }
 }

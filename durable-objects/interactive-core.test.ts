@@ -16,7 +16,7 @@ import {
   type StudentCommand,
 } from "./interactive-shard.ts";
 import type { ShardReport } from "./rpc.ts";
-import { requeueReport, ShardCore } from "./shard-core.ts";
+import { droppedErrors, requeueReport, ShardCore } from "./shard-core.ts";
 
 const T0 = 50_000_000;
 const teacher: Author = { id: "t", name: "T", role: "teacher" };
@@ -209,9 +209,11 @@ describe("polls at the root", () => {
         },
       ] as [Author, StudentCommand];
     fx.push(...s.batch("s1", [ans(1, 2), ans(2, 0)], T0 + 2000));
-    // Late for the deadline, but within this viewer's 3 s video delay.
+    // Late for the deadline: without a live stream nobody's video is behind, so a claimed
+    // 3 s video delay buys nothing (the live case: "quiz speed bonus" below).
     fx.push(...s.batch("s1", [ans(3, 2, 3000)], T0 + 12_000));
-    expect(toUser(fx, "u3")).toEqual([{ type: "poll.answered", pollId: id, choices: [2] }]);
+    expect(toUser(fx, "u3")).toMatchObject([{ type: "error", code: "too_late" }]);
+    fx.push(...s.batch("s1", [ans(3, 2)], T0 + 9_000));
     // A quiz keeps the first answer.
     const again = toUser(s.batch("s1", [ans(2, 2)], T0 + 3000), "u2");
     expect(again[0]).toMatchObject({ type: "error", code: "already_answered" });
@@ -245,6 +247,39 @@ describe("polls at the root", () => {
     expect(
       d1(closed).filter((r) => r.table === "engagement_events" && r.kind === "quiz_answer"),
     ).toHaveLength(3);
+  });
+});
+
+describe("quiz speed bonus at the root: what the server knows bounds what a client claims", () => {
+  it("live, in the class's latency mode: a 30 s claim gains nothing and stretches the deadline only as far as the mode", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2), student(3), student(4)]);
+    expect(s.c.interactive.setLatencyMode("ultraLow")).toMatchObject([
+      { kind: "interactive", op: { op: "meta", meta: { latencyMode: "ultraLow" } } },
+    ]);
+    expect(s.c.interactive.setLatencyMode("ultraLow")).toEqual([]);
+    s.c.setStreamStatus("live", T0);
+    const id = createPoll(s, { kind: "quiz", correct: [1], timeLimitSec: 10, speedBonus: 1000 });
+    s.staff({ type: "poll.open", pollId: id }, T0);
+    const ans = (i: number, delayMs: number) =>
+      [student(i), { type: "poll.answer", pollId: id, choices: [1], delayMs }] as [
+        Author,
+        StudentCommand,
+      ];
+    // Same video (3 s behind), same reaction: the honest one says 3 s, the attacker 30 s.
+    s.batch("s1", [ans(1, 3000), ans(2, 30_000), ans(3, 3000)], T0 + 5000);
+    // Claiming 30 s to answer 9 s after the deadline: ultraLow believes at most 8 s.
+    const late = s.batch("s1", [ans(4, 30_000)], T0 + 10_000 + 9000);
+    expect(toUser(late, "u4")).toMatchObject([{ type: "error", code: "too_late" }]);
+    const closeAt = T0 + 10_000 + 8000 + NO_VIDEO_SLACK_MS;
+    s.c.interactive.tick(T0 + 11_000); // the live tally goes out; the quiz stays open
+    expect(s.c.interactive.nextDue(T0 + 11_001)).toBe(closeAt);
+    const board = events(s.c.interactive.tick(closeAt)).find((e) => e.type === "quiz.leaderboard");
+    if (board?.type !== "quiz.leaderboard") throw new Error("no leaderboard");
+    const scores = Object.fromEntries(board.top.map((r) => [r.userId, r.score]));
+    expect(scores.u2).toBe(scores.u1);
+    // The class is credited its median report (3 s): 2 s used of 10 → 100 + 800.
+    expect(scores.u1).toBe(900);
   });
 });
 
@@ -400,6 +435,103 @@ describe("hands and questions at the root", () => {
     ]);
     expect(next.asks.map((a) => a.text)).toEqual(["a", "b"]);
     expect(next.chats.u1!.count).toBe(3);
+  });
+});
+
+describe("every rid gets exactly one answer", () => {
+  it("commands folded into one batch entry are each answered, with the state the fold produced", () => {
+    const s = setup();
+    s.join("s1", [student(1), student(2)]);
+    const id = createPoll(s);
+    s.staff({ type: "poll.open", pollId: id });
+    const fx = s.batch("s1", [
+      [student(1), { type: "hand.raise", rid: "h1" }],
+      [student(1), { type: "hand.lower", rid: "h2" }],
+      [student(1), { type: "hand.raise", rid: "h3" }],
+      [student(1), { type: "hand.lower" }],
+      [student(1), { type: "hand.raise", rid: "h4" }],
+      [student(1), { type: "poll.answer", pollId: id, choices: [0], rid: "a1" }],
+      [student(1), { type: "poll.answer", pollId: id, choices: [2], rid: "a2" }],
+      [student(2), { type: "poll.answer", pollId: "nope", choices: [0], rid: "b1" }],
+      [student(2), { type: "poll.answer", pollId: "nope", choices: [1], rid: "b2" }],
+    ]);
+    const mine = toUser(fx, "u1").map((f) => [f.type, "rid" in f ? f.rid : undefined]);
+    expect(mine).toEqual([
+      ["poll.answered", "a1"],
+      ["poll.answered", "a2"],
+      ["hand.position", "h1"],
+      ["hand.position", "h2"],
+      ["hand.position", "h3"],
+      ["hand.position", "h4"],
+    ]);
+    for (const f of toUser(fx, "u1"))
+      if (f.type === "hand.position") expect(f).toMatchObject({ raised: true, position: 1 });
+      else if (f.type === "poll.answered") expect(f.choices).toEqual([2]);
+    expect(
+      toUser(fx, "u2").map((f) => (f.type === "error" ? [f.code, f.ref, f.rid] : f.type)),
+    ).toEqual([
+      ["unknown_poll", "poll.answer", "b1"],
+      ["unknown_poll", "poll.answer", "b2"],
+    ]);
+    // Without any rid: one ack, as before.
+    const plain = s.batch("s1", [[student(2), { type: "hand.raise" }]]);
+    expect(toUser(plain, "u2")).toEqual([{ type: "hand.position", raised: true, position: 2 }]);
+  });
+
+  it("a requeued report keeps the rids of entries a newer one replaced, and names the questions it drops", () => {
+    const failed = emptyInteractive();
+    const next = emptyInteractive();
+    addCommand(failed, student(1), { type: "hand.raise", rid: "x1" }, 1);
+    addCommand(failed, student(1), { type: "qa.vote", questionId: "q", up: true, rid: "v1" }, 1);
+    addCommand(next, student(1), { type: "hand.lower", rid: "x2" }, 2);
+    addCommand(next, student(1), { type: "qa.vote", questionId: "q", up: false, rid: "v2" }, 2);
+    for (let i = 0; i < 501; i++)
+      addCommand(failed, student(2), { type: "qa.ask", text: `q${i}`, rid: `q${i}` }, 1);
+    const dropped = requeueInteractive(failed, next);
+    expect(next.hands.u1).toMatchObject({ up: false, rids: ["x1", "x2"] });
+    expect(next.votes["q u1"]).toMatchObject({ up: false, rids: ["v1", "v2"] });
+    expect(dropped.map((q) => q.rid)).toEqual(["q0"]);
+    expect(next.asks).toHaveLength(500);
+    // The shard tells each sender of a dropped command, by its rid.
+    const failedReport: ShardReport = {
+      sectionId: "s1",
+      sockets: 1,
+      joins: [],
+      leaves: [],
+      commands: [],
+      rejections: [],
+      relay: [],
+      interactive: emptyInteractive(),
+    };
+    addCommand(failedReport.interactive!, student(3), { type: "qa.ask", text: "x", rid: "z" }, 1);
+    const full: ShardReport = { ...failedReport, interactive: emptyInteractive() };
+    for (let i = 0; i < 500; i++)
+      addCommand(full.interactive!, student(4), { type: "qa.ask", text: `${i}`, rid: `${i}` }, 2);
+    expect(droppedErrors(requeueReport(failedReport, full))).toEqual([
+      {
+        userId: "u3",
+        frame: {
+          type: "error",
+          code: "unavailable",
+          message: expect.any(String),
+          ref: "qa.ask",
+          rid: "z",
+        },
+      },
+    ]);
+  });
+
+  it("a forbidden command echoes its rid", () => {
+    const core = new ShardCore("s1");
+    expect(
+      core.onMessage(
+        student(1),
+        { type: "poll.create", kind: "poll", question: "q", options: ["a", "b"], rid: "f" },
+        T0,
+      ),
+    ).toMatchObject([
+      { kind: "reply", frame: { code: "forbidden", ref: "poll.create", rid: "f" } },
+    ]);
   });
 });
 

@@ -8,10 +8,12 @@
  * effects that the shell's InteractiveStore carries out.
  */
 import {
+  DEFAULT_LATENCY_MODE,
   HAND_PAGE_MAX,
   HAND_WINDOW,
+  type LatencyMode,
   LEADERBOARD_N,
-  MAX_DEADLINE_GRACE_MS,
+  MODE_MAX_DELAY_MS,
   QA_TOP_N,
 } from "../protocol/interactive.ts";
 import type {
@@ -50,7 +52,7 @@ export const POSITIONS_PUSHED = 100;
 export const SNAPSHOT_FINISHED = 5;
 /** Pending questions in a `qa.pending` frame. */
 export const PENDING_SHOWN = 50;
-/** A quiz with no video in play closes this long after its deadline (in-flight batches land). */
+/** A quiz closes this long after its deadline plus the largest grace (in-flight batches land). */
 export const NO_VIDEO_SLACK_MS = 1000;
 /**
  * Finished polls kept at the root (in memory and its SQLite); older ones live on in D1
@@ -70,6 +72,8 @@ export interface InteractiveMeta {
   acknowledged: HandQueue["acknowledged"];
   /** The class session the quiz totals belong to (a new session starts a new leaderboard). */
   scoresSession?: string | null;
+  /** The class's latency mode, as of its last admission (bounds the video delay believed). */
+  latencyMode?: LatencyMode;
 }
 
 /** One row for D1, kept pending in the root's SQLite until flushed (interactive-store.ts). */
@@ -232,6 +236,8 @@ export class InteractiveCore {
   private readonly awaySince = new Map<string, number>();
   private handsSentAt = -Infinity;
   private countSent = -1;
+  /** Polls whose D1 row was queued by this instance (a restart just queues it once more). */
+  private readonly rowQueued = new Set<string>();
   private positionsDirty = false;
   private positionsSentAt = -Infinity;
   private readonly positionsSent = new Map<string, number>();
@@ -332,6 +338,24 @@ export class InteractiveCore {
     fx.push({ kind: "interactive", op });
   }
 
+  /**
+   * Answer the commands folded into one batch entry: `frame` once per `rid` (each echoing
+   * its own), or once without a rid when none had one. Every rid gets exactly one answer;
+   * each says the state the whole fold produced.
+   */
+  private answerAll(
+    fx: RootEffect[],
+    userId: string,
+    frame: ServerMessage,
+    rids: string[] | undefined,
+    sections: string[],
+  ): void {
+    if (!rids?.length) this.notifyUser(fx, userId, frame, sections);
+    else
+      for (const rid of rids)
+        this.notifyUser(fx, userId, { ...frame, rid } as ServerMessage, sections);
+  }
+
   /** Send `frame` to every socket of `userId` (in the sections that hold them). */
   private notifyUser(
     fx: RootEffect[],
@@ -395,7 +419,7 @@ export class InteractiveCore {
     const sessionId = this.host.sessionId();
     const p = b.poll;
     if (!sessionId || p.openedAt === null) return;
-    const finished = p.state === "closed" || p.state === "revealed";
+    this.rowQueued.add(p.id);
     this.store(fx, {
       op: "d1",
       key: `poll:${p.id}`,
@@ -411,8 +435,24 @@ export class InteractiveCore {
         correct: p.kind === "quiz" ? (p.correct ?? []) : null,
         openedAt: p.openedAt,
         closedAt: p.closedAt,
-        tally: finished ? [...b.tally] : null,
+        // While open, the live tally (written behind at most every TALLY_MIN_MS, coalesced
+        // until the next flush), so the session dashboard counts an open poll's votes.
+        tally: [...b.tally],
       },
+    });
+  }
+
+  /** A poll answer's D1 row (one per student per poll; the newest pending version wins). */
+  private answerRow(
+    fx: RootEffect[],
+    b: PollBox,
+    r: Omit<Extract<D1Row, { table: "poll_answers" }>, "table" | "pollId">,
+  ): void {
+    if (!this.host.sessionId() || b.poll.anonymous) return;
+    this.store(fx, {
+      op: "d1",
+      key: `answer:${b.poll.id} ${r.userId}`,
+      row: { table: "poll_answers", pollId: b.poll.id, ...r },
     });
   }
 
@@ -436,19 +476,23 @@ export class InteractiveCore {
       const err =
         !b || b.poll.state === "draft"
           ? "unknown_poll"
-          : b.answer({
-              pollId: a.pollId,
-              userId: a.user.id,
-              name: a.user.name,
-              choices: a.choices,
-              at: a.at,
-              ...(a.delayMs !== undefined ? { delayMs: a.delayMs } : {}),
-            });
+          : b.answer(
+              {
+                pollId: a.pollId,
+                userId: a.user.id,
+                name: a.user.name,
+                choices: a.choices,
+                at: a.at,
+                ...(a.delayMs !== undefined ? { delayMs: a.delayMs } : {}),
+              },
+              this.graceCap(),
+            );
       if (err || !b) {
-        this.notifyUser(
+        this.answerAll(
           fx,
           a.user.id,
-          errorFrame(err ?? "unknown_poll", "poll.answer", a.rid),
+          errorFrame(err ?? "unknown_poll", "poll.answer"),
+          a.rids,
           here,
         );
         continue;
@@ -463,14 +507,25 @@ export class InteractiveCore {
           delayMs: b.delayOf(a.user.id),
         });
         this.tallyDirty.add(b.poll.id);
+        // Written behind while open (the dashboard counts respondents from these rows). The
+        // poll's row must be pending or written before them (answers reference it).
+        if (!this.rowQueued.has(b.poll.id)) this.pollRow(fx, b);
+        this.answerRow(fx, b, {
+          userId: mine.userId,
+          name: mine.name,
+          choices: mine.choices,
+          correct: null,
+          score: null,
+          at: mine.at,
+        });
       }
-      const ack: ServerMessage = {
-        type: "poll.answered",
-        pollId: b.poll.id,
-        choices: mine.choices,
-      };
-      if (a.rid !== undefined) ack.rid = a.rid;
-      this.notifyUser(fx, a.user.id, ack, here);
+      this.answerAll(
+        fx,
+        a.user.id,
+        { type: "poll.answered", pollId: b.poll.id, choices: mine.choices },
+        a.rids,
+        here,
+      );
     }
     for (const h of Object.values(r.hands)) {
       let position: number | null = null;
@@ -489,9 +544,13 @@ export class InteractiveCore {
       this.positionsDirty = true;
       if (position !== null) this.positionsSent.set(h.user.id, position);
       else this.positionsSent.delete(h.user.id);
-      const ack: ServerMessage = { type: "hand.position", raised: position !== null, position };
-      if (h.rid !== undefined) ack.rid = h.rid;
-      this.notifyUser(fx, h.user.id, ack, here);
+      this.answerAll(
+        fx,
+        h.user.id,
+        { type: "hand.position", raised: position !== null, position },
+        h.rids,
+        here,
+      );
     }
     this.handEvents(fx);
     for (const q of r.asks) {
@@ -522,7 +581,7 @@ export class InteractiveCore {
           ? "unknown_question"
           : this.qa.vote(v.questionId, v.user.id, v.up);
       if (err) {
-        this.notifyUser(fx, v.user.id, errorFrame(err, "qa.vote", v.rid), here);
+        this.answerAll(fx, v.user.id, errorFrame(err, "qa.vote"), v.rids, here);
         continue;
       }
       if (had !== v.up && q) {
@@ -531,9 +590,13 @@ export class InteractiveCore {
         if (v.up) this.engagement(fx, v.user.id, "upvote", v.at, v.questionId);
         this.qaDirty = true;
       }
-      const ack: ServerMessage = { type: "qa.voted", questionId: v.questionId, up: v.up };
-      if (v.rid !== undefined) ack.rid = v.rid;
-      this.notifyUser(fx, v.user.id, ack, here);
+      this.answerAll(
+        fx,
+        v.user.id,
+        { type: "qa.voted", questionId: v.questionId, up: v.up },
+        v.rids,
+        here,
+      );
     }
     for (const [userId, c] of Object.entries(r.chats))
       this.engagement(fx, userId, "chat", c.at, null, c.count);
@@ -806,24 +869,16 @@ export class InteractiveCore {
     this.pollRow(fx, b);
     const results = b.results();
     const quiz = b.poll.kind === "quiz";
-    const sessionId = this.host.sessionId();
     for (const r of results) {
-      if (sessionId && !b.poll.anonymous) {
-        this.store(fx, {
-          op: "d1",
-          key: null,
-          row: {
-            table: "poll_answers",
-            pollId: b.poll.id,
-            userId: r.userId,
-            name: r.name,
-            choices: r.choices,
-            correct: r.correct,
-            score: r.score,
-            at: r.at,
-          },
-        });
-      }
+      // Final rows (quizzes: now scored); each replaces its open-poll row if still pending.
+      this.answerRow(fx, b, {
+        userId: r.userId,
+        name: r.name,
+        choices: r.choices,
+        correct: r.correct,
+        score: r.score,
+        at: r.at,
+      });
       this.engagement(fx, r.userId, quiz ? "quiz_answer" : "poll_answer", r.at, b.poll.id, r.score);
     }
     this.host.emit(fx, (seq, at) => ({ type: "poll.closed", seq, at, poll: b.view(false) }), now);
@@ -844,6 +899,7 @@ export class InteractiveCore {
     for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) {
       this.polls.delete(old.poll.id);
       this.tallySentAt.delete(old.poll.id);
+      this.rowQueued.delete(old.poll.id);
       this.store(fx, { op: "pollGone", pollId: old.poll.id });
     }
   }
@@ -907,10 +963,24 @@ export class InteractiveCore {
 
   // ---- bounded-rate output -----------------------------------------------------
 
+  /** The most video delay believed now: by the class's latency mode while live, none otherwise. */
+  private graceCap(): number {
+    return this.host.live() ? MODE_MAX_DELAY_MS[this.meta.latencyMode ?? DEFAULT_LATENCY_MODE] : 0;
+  }
+
+  /** The class's latency mode (from each admission): it bounds the video delay a quiz answer may claim. */
+  setLatencyMode(mode: LatencyMode): RootEffect[] {
+    if (this.meta.latencyMode === mode) return [];
+    this.meta.latencyMode = mode;
+    const fx: RootEffect[] = [];
+    this.saveMeta(fx);
+    return fx;
+  }
+
   /** When a quiz closes by itself: its deadline plus the largest grace any viewer may get. */
   private autoCloseAt(b: PollBox): number | null {
     if (b.poll.state !== "open" || b.poll.closesAt === null) return null;
-    return b.poll.closesAt + (this.host.live() ? MAX_DEADLINE_GRACE_MS : NO_VIDEO_SLACK_MS);
+    return b.poll.closesAt + this.graceCap() + NO_VIDEO_SLACK_MS;
   }
 
   /** Ask the shell for a `tick` when the next bounded-rate frame or deadline is due. */
@@ -951,6 +1021,7 @@ export class InteractiveCore {
       if (now - (this.tallySentAt.get(b.poll.id) ?? -Infinity) >= TALLY_MIN_MS) {
         this.tallyDirty.delete(b.poll.id);
         fx.push({ kind: "staff", frame: this.tallyFrame(b, now) });
+        this.pollRow(fx, b);
       }
     }
     if (this.handsDirty && now - this.handsSentAt >= LIST_MS) {

@@ -6,14 +6,30 @@
  */
 import type { Author, ClientMessageOf, ServerMessage } from "../protocol/realtime.ts";
 
+/**
+ * The `rid`s of the commands folded into one entry, oldest first (absent when none had
+ * one). A newer command on the same key replaces the older one but inherits its rids, so
+ * the root answers every one of them with the state the fold produced.
+ */
+export interface Rids {
+  rids?: string[];
+}
+
 /** A student's poll answer on its way to the root. */
-export interface ShardAnswer {
+export interface ShardAnswer extends Rids {
   user: Author;
   pollId: string;
   choices: number[];
   /** Server time the shard received it. */
   at: number;
   delayMs?: number;
+}
+
+/** A student's question on its way to the root (never folded: each is its own entry). */
+export interface ShardAsk {
+  user: Author;
+  text: string;
+  at: number;
   rid?: string;
 }
 
@@ -22,14 +38,11 @@ export interface InteractiveReport {
   /** `${pollId} ${userId}` → the newest answer. */
   answers: Record<string, ShardAnswer>;
   /** userId → the newest hand state. */
-  hands: Record<string, { user: Author; up: boolean; at: number; rid?: string }>;
+  hands: Record<string, { user: Author; up: boolean; at: number } & Rids>;
   /** New questions, in order. */
-  asks: { user: Author; text: string; at: number; rid?: string }[];
+  asks: ShardAsk[];
   /** `${questionId} ${userId}` → the newest vote. */
-  votes: Record<
-    string,
-    { user: Author; questionId: string; up: boolean; at: number; rid?: string }
-  >;
+  votes: Record<string, { user: Author; questionId: string; up: boolean; at: number } & Rids>;
   /** userId → student chat messages posted in this section since the last report (engagement). */
   chats: Record<string, { count: number; at: number }>;
 }
@@ -55,32 +68,55 @@ export type StudentCommand = ClientMessageOf<
   "poll.answer" | "hand.raise" | "hand.lower" | "qa.ask" | "qa.vote"
 >;
 
-/** Fold one student command into `r` (the newest state per key wins). */
+/** The rids of `older` (an entry being replaced, if any) followed by those of `newer`. */
+function foldRids(older: Rids | undefined, newer: Rids | undefined): Rids {
+  const rids = [...(older?.rids ?? []), ...(newer?.rids ?? [])];
+  return rids.length > 0 ? { rids } : {};
+}
+
+/** Fold one student command into `r` (the newest state per key wins; every rid is kept). */
 export function addCommand(r: InteractiveReport, who: Author, m: StudentCommand, at: number): void {
-  const rid = m.rid !== undefined ? { rid: m.rid } : {};
+  const own: Rids = m.rid !== undefined ? { rids: [m.rid] } : {};
   switch (m.type) {
     case "poll.answer": {
-      const a: ShardAnswer = { user: who, pollId: m.pollId, choices: m.choices, at, ...rid };
+      const key = `${m.pollId} ${who.id}`;
+      const a: ShardAnswer = {
+        user: who,
+        pollId: m.pollId,
+        choices: m.choices,
+        at,
+        ...foldRids(r.answers[key], own),
+      };
       if (m.delayMs !== undefined) a.delayMs = m.delayMs;
-      r.answers[`${m.pollId} ${who.id}`] = a;
+      r.answers[key] = a;
       break;
     }
     case "hand.raise":
     case "hand.lower":
-      r.hands[who.id] = { user: who, up: m.type === "hand.raise", at, ...rid };
+      r.hands[who.id] = {
+        user: who,
+        up: m.type === "hand.raise",
+        at,
+        ...foldRids(r.hands[who.id], own),
+      };
       break;
-    case "qa.ask":
-      r.asks.push({ user: who, text: m.text, at, ...rid });
+    case "qa.ask": {
+      const q: ShardAsk = { user: who, text: m.text, at };
+      if (m.rid !== undefined) q.rid = m.rid;
+      r.asks.push(q);
       break;
-    case "qa.vote":
-      r.votes[`${m.questionId} ${who.id}`] = {
+    }
+    case "qa.vote": {
+      const key = `${m.questionId} ${who.id}`;
+      r.votes[key] = {
         user: who,
         questionId: m.questionId,
         up: m.up,
         at,
-        ...rid,
+        ...foldRids(r.votes[key], own),
       };
       break;
+    }
     default:
       m satisfies never;
   }
@@ -98,22 +134,36 @@ export function countChat(r: InteractiveReport, userId: string, at: number): voi
 /** Most questions a shard holds while the root is unreachable. */
 const KEEP_ASKS = 500;
 
+/** Merge keyed entries: `next`'s are newer and win, inheriting the rids of the ones they replace. */
+function mergeKeyed<T extends Rids>(
+  failed: Record<string, T>,
+  next: Record<string, T>,
+): Record<string, T> {
+  const out: Record<string, T> = { ...failed };
+  for (const [k, v] of Object.entries(next)) out[k] = { ...v, ...foldRids(failed[k], v) };
+  return out;
+}
+
 /**
  * Put a failed report's interactive part in front of the next one (mutates `next`): keyed
- * entries already in `next` are newer and win; questions keep their order; chat counts add.
- * Nothing is double-counted at the root, which keys answers, hands and votes by user id.
+ * entries already in `next` are newer and win (keeping the older rids); questions keep
+ * their order; chat counts add. Nothing is double-counted at the root, which keys answers,
+ * hands and votes by user id. Returns the oldest questions dropped for room (KEEP_ASKS),
+ * so their senders can be told.
  */
-export function requeueInteractive(failed: InteractiveReport, next: InteractiveReport): void {
-  next.answers = { ...failed.answers, ...next.answers };
-  next.hands = { ...failed.hands, ...next.hands };
-  next.votes = { ...failed.votes, ...next.votes };
+export function requeueInteractive(failed: InteractiveReport, next: InteractiveReport): ShardAsk[] {
+  next.answers = mergeKeyed(failed.answers, next.answers);
+  next.hands = mergeKeyed(failed.hands, next.hands);
+  next.votes = mergeKeyed(failed.votes, next.votes);
   next.asks.unshift(...failed.asks);
-  if (next.asks.length > KEEP_ASKS) next.asks.splice(0, next.asks.length - KEEP_ASKS);
+  const dropped =
+    next.asks.length > KEEP_ASKS ? next.asks.splice(0, next.asks.length - KEEP_ASKS) : [];
   for (const [u, c] of Object.entries(failed.chats)) {
     const n = next.chats[u];
     if (n) n.count += c.count;
     else next.chats[u] = { ...c };
   }
+  return dropped;
 }
 
 /** Per-user limit on interactive commands: a burst, then a steady rate. */

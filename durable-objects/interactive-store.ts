@@ -155,9 +155,14 @@ export class InteractiveStore {
         sql.exec("INSERT OR REPLACE INTO ix_meta VALUES ('meta', ?)", JSON.stringify(op.meta));
         return {};
       case "d1":
-        // A keyed row (one poll, one question) replaces its older pending version.
-        if (op.key !== null) sql.exec("DELETE FROM ix_d1 WHERE k = ?", op.key);
-        sql.exec("INSERT INTO ix_d1 (k, row) VALUES (?, ?)", op.key, JSON.stringify(op.row));
+        // A keyed row (one poll, one answer, one question) replaces its older pending
+        // version in place: it keeps the older position, so a poll's row still flushes
+        // before the answers that reference it however often its live tally changes.
+        sql.exec(
+          "INSERT INTO ix_d1 (k, row) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET row = excluded.row",
+          op.key,
+          JSON.stringify(op.row),
+        );
         return { d1: true };
       case "wake":
         return { wake: op.at };
@@ -174,7 +179,8 @@ export class InteractiveStore {
   /**
    * Write pending rows to D1 in order (polls before their answers). Rows are taken out
    * synchronously first, so rows added meanwhile stay pending; a failed chunk and the
-   * ones after it go back under their old ids (a newer version of a keyed row wins).
+   * ones after it go back under their old ids (a newer version of a keyed row wins, and
+   * moves to the old id: order is what keeps foreign keys satisfied).
    */
   async flush(db: D1Database, classId: string): Promise<void> {
     const rows = this.sql
@@ -190,8 +196,13 @@ export class InteractiveStore {
       for (; done < rows.length; done += CHUNK) await db.batch(stmts.slice(done, done + CHUNK));
     } catch (err) {
       for (const r of rows.slice(done)) {
-        if (r.k !== null && this.sql.exec("SELECT 1 FROM ix_d1 WHERE k = ?", r.k).toArray().length)
+        if (
+          r.k !== null &&
+          this.sql.exec("SELECT 1 FROM ix_d1 WHERE k = ?", r.k).toArray().length
+        ) {
+          this.sql.exec("UPDATE ix_d1 SET id = ? WHERE k = ?", r.id, r.k);
           continue;
+        }
         this.sql.exec(
           "INSERT OR IGNORE INTO ix_d1 (id, k, row) VALUES (?, ?, ?)",
           r.id,

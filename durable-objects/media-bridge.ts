@@ -33,6 +33,8 @@ export class MediaBridge extends DurableObject<Env> {
           BRIDGE_HOST: "0.0.0.0",
           BRIDGE_PORT: String(BRIDGE_CONTAINER_PORT),
           BRIDGE_SECRET: this.env.BRIDGE_SECRET,
+          // The same ingest allowlist the Worker checks class settings against.
+          BRIDGE_INGEST_HOSTS: this.env.RTMP_INGEST_HOSTS,
           HEALTH_CALLBACK_URL: this.env.PUBLIC_ORIGIN
             ? `${this.env.PUBLIC_ORIGIN}/api/bridge/health`
             : "",

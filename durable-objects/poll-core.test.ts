@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { MODE_MAX_DELAY_MS } from "../protocol/latency.ts";
 import {
   BASE_POINTS,
+  classDelay,
   draftProblem,
   leaderboard,
   type Poll,
@@ -118,25 +120,30 @@ describe("quiz deadlines and scoring", () => {
     expect(b.answer(vote("liar", [1], 200_000, { delayMs: 10_000_000 }))).toBe("too_late");
   });
 
-  it("first answer counts; score = base + linear speed bonus, delay-adjusted", () => {
+  it("first answer counts; score = base + linear speed bonus, minus the class's video delay", () => {
     const b = make({ kind: "quiz", correct: [1], timeLimitSec: 10, speedBonus: 50 });
     b.open(0);
-    b.answer(vote("fast", [1], 0));
-    b.answer(vote("fast", [0], 1)); // cannot change a quiz answer
-    b.answer(vote("slow", [1], 10_000));
-    b.answer(vote("wrong", [0], 0));
-    b.answer(vote("lagging", [1], 5_000, { delayMs: 5_000 }));
+    // Everyone watches ~2 s behind (one reports 5 s): the class is credited 2 s.
+    b.answer(vote("fast", [1], 2_000, { delayMs: 2_000 }));
+    b.answer(vote("fast", [0], 2_001, { delayMs: 2_000 })); // cannot change a quiz answer
+    b.answer(vote("slow", [1], 12_000, { delayMs: 2_000 }));
+    b.answer(vote("wrong", [0], 2_000, { delayMs: 2_000 }));
+    b.answer(vote("lagging", [1], 7_000, { delayMs: 5_000 }));
+    expect(b.classDelay()).toBe(2_000);
     b.close(12_000);
     const r = Object.fromEntries(b.results().map((x) => [x.userId, x.score]));
     expect(r).toEqual({
       fast: BASE_POINTS + 50,
       slow: BASE_POINTS,
       wrong: 0,
-      lagging: BASE_POINTS + 50,
+      lagging: BASE_POINTS + 25,
     });
     expect(score(b.poll, { userId: "x", name: "x", choices: [1], at: 5_000 })).toBe(
       BASE_POINTS + 25,
     );
+    expect(classDelay([])).toBe(0);
+    expect(classDelay([9, 1, 5])).toBe(5);
+    expect(classDelay([1, 30_000])).toBe(1); // the lower median: one of two cannot raise it
   });
 
   it("leaderboard sums scores across questions and breaks ties by total time", () => {
@@ -169,5 +176,65 @@ describe("quiz deadlines and scoring", () => {
       { userId: "ann", name: "ann", score: 200, correct: 2 },
       { userId: "cy", name: "cy", score: 100, correct: 1 },
     ]);
+  });
+});
+
+describe("quiz speed bonus: a claimed video delay buys no points (the attack)", () => {
+  const LIVE_NORMAL = MODE_MAX_DELAY_MS.normal;
+  /** One question; every player's answer reaches the root at open + their true delay + reaction. */
+  function play(players: { id: string; trueMs: number; reactMs: number; claimMs: number }[]) {
+    const b = make({ kind: "quiz", correct: [1], timeLimitSec: 20, speedBonus: 1000 });
+    b.open(0);
+    for (const p of players)
+      expect(
+        b.answer(vote(p.id, [1], p.trueMs + p.reactMs, { delayMs: p.claimMs }), LIVE_NORMAL),
+      ).toBeNull();
+    b.close(60_000);
+    return Object.fromEntries(b.results().map((r) => [r.userId, r.score!]));
+  }
+  const honest = Array.from({ length: 9 }, (_, i) => ({
+    id: `h${i}`,
+    trueMs: 18_000 + i * 500,
+    reactMs: 2_000 + i * 300,
+    claimMs: 18_000 + i * 500,
+  }));
+
+  it("a client claiming 30 s (or anything) scores exactly what its honest twin scores", () => {
+    // Twin and attacker: same true delay (20 s), same reaction (3 s); only the claim differs.
+    for (const claimMs of [30_000, 600_000, 25_000, 20_500]) {
+      const r = play([
+        ...honest,
+        { id: "twin", trueMs: 20_000, reactMs: 3_000, claimMs: 20_000 },
+        { id: "attacker", trueMs: 20_000, reactMs: 3_000, claimMs },
+      ]);
+      expect(r.attacker).toBe(r.twin);
+      // And not above any honest player who answered faster on their own video.
+      for (const h of honest)
+        if (h.reactMs < 3_000 && h.trueMs <= 20_000)
+          expect(r.attacker).toBeLessThanOrEqual(r[h.id]!);
+    }
+  });
+
+  it("a lone attacker with its twin cannot move the class delay either", () => {
+    const r = play([
+      { id: "twin", trueMs: 3_000, reactMs: 1_000, claimMs: 3_000 },
+      { id: "attacker", trueMs: 3_000, reactMs: 1_000, claimMs: 30_000 },
+    ]);
+    expect(r.attacker).toBe(r.twin);
+    // Where the old rule credited each claim (up to 30 s): the attacker got the full bonus.
+    expect(r.attacker).toBeLessThan(BASE_POINTS + 1000);
+  });
+
+  it("the deadline stretches no further than the latency mode allows, and not at all without a stream", () => {
+    const b = make({ kind: "quiz", correct: [1], timeLimitSec: 10 });
+    b.open(0);
+    const ultraLow = MODE_MAX_DELAY_MS.ultraLow;
+    expect(b.answer(vote("liar", [1], 10_000 + ultraLow + 1, { delayMs: 30_000 }), ultraLow)).toBe(
+      "too_late",
+    );
+    expect(
+      b.answer(vote("slow", [1], 10_000 + ultraLow, { delayMs: 30_000 }), ultraLow),
+    ).toBeNull();
+    expect(b.answer(vote("nostream", [1], 10_001, { delayMs: 5_000 }), 0)).toBe("too_late");
   });
 });

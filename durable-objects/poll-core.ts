@@ -53,7 +53,7 @@ export interface Answer {
   at: number;
 }
 
-/** An answer arriving from a shard batch. `grace` extends deadlines by the viewer's video delay. */
+/** An answer arriving from a shard batch. `delayMs` (capped) extends deadlines by the viewer's video delay. */
 export interface IncomingAnswer {
   pollId: string;
   userId: string;
@@ -112,19 +112,31 @@ export function isCorrect(poll: Pick<Poll, "correct">, choices: number[]): boole
 
 /**
  * Quiz score: BASE_POINTS for a correct answer, plus a speed bonus that falls linearly
- * from `speedBonus` at open to 0 at the deadline. The viewer's delay is subtracted so a
- * student whose video is 8 s behind is not penalised for seeing the question later.
+ * from `speedBonus` at open to 0 at the deadline. `classDelayMs` — the same for every
+ * player of the question (`classDelay`) — is subtracted, so a class watching 8 s behind
+ * is not penalised for seeing the question later.
  */
-export function score(poll: Poll, a: Answer, delayMs = 0): number {
+export function score(poll: Poll, a: Answer, classDelayMs = 0): number {
   if (poll.kind !== "quiz" || !isCorrect(poll, a.choices)) return 0;
   const bonus = poll.speedBonus ?? 0;
   if (!bonus || poll.openedAt === null || poll.closesAt === null) return BASE_POINTS;
   const span = poll.closesAt - poll.openedAt;
-  const used = Math.min(
-    span,
-    Math.max(0, a.at - poll.openedAt - Math.min(delayMs, MAX_DEADLINE_GRACE_MS)),
-  );
+  const credit = Math.min(Math.max(0, classDelayMs), MAX_DEADLINE_GRACE_MS);
+  const used = Math.min(span, Math.max(0, a.at - poll.openedAt - credit));
   return BASE_POINTS + Math.round(bonus * (1 - used / span));
+}
+
+/**
+ * The video delay credited to every answer of one quiz question for its speed bonus: the
+ * lower median of what its players reported (each already capped by the latency mode, 0
+ * without a live stream). A viewer's claim is not checkable, so it is never credited to
+ * that viewer alone: whatever one player claims, their score moves exactly as everyone
+ * else's does, and a claim can shift the median only as far as half the class agrees.
+ */
+export function classDelay(delays: Iterable<number>): number {
+  const sorted = [...delays].sort((a, b) => a - b);
+  if (sorted.length === 0) return 0;
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** A poll's running state at the root: one answer per user, tally kept incrementally. */
@@ -162,13 +174,15 @@ export class PollBox {
   /**
    * Record (or change) a student's answer. Idempotent: the same answer twice changes
    * nothing; a changed answer moves the student's count from old options to new ones.
+   * `graceCapMs`: the most video delay the root believes now (protocol/latency.ts
+   * `deadlineGraceMs`: by latency mode while live, 0 otherwise).
    */
-  answer(a: IncomingAnswer): AnswerError | null {
+  answer(a: IncomingAnswer, graceCapMs = MAX_DEADLINE_GRACE_MS): AnswerError | null {
     if (a.pollId !== this.poll.id) return "unknown_poll";
     if (this.poll.state !== "open") return "poll_closed";
     const choices = normaliseChoices(this.poll, a.choices);
     if (!choices) return "bad_choice";
-    const grace = Math.min(Math.max(0, a.delayMs ?? 0), MAX_DEADLINE_GRACE_MS);
+    const grace = Math.min(Math.max(0, a.delayMs ?? 0), graceCapMs, MAX_DEADLINE_GRACE_MS);
     if (this.poll.closesAt !== null && a.at > this.poll.closesAt + grace) return "too_late";
     const prev = this.answers.get(a.userId);
     if (prev) {
@@ -180,7 +194,7 @@ export class PollBox {
     }
     for (const i of choices) this.tally[i]!++;
     this.answers.set(a.userId, { userId: a.userId, name: a.name, choices, at: a.at });
-    if (a.delayMs) this.delays.set(a.userId, grace);
+    if (grace > 0) this.delays.set(a.userId, grace);
     return null;
   }
 
@@ -226,6 +240,11 @@ export class PollBox {
     };
   }
 
+  /** The delay credited to every player of this question (`classDelay` of the recorded ones). */
+  classDelay(): number {
+    return classDelay([...this.answers.keys()].map((u) => this.delays.get(u) ?? 0));
+  }
+
   /** Per-student results for D1 and the leaderboard. */
   results(): {
     userId: string;
@@ -235,12 +254,13 @@ export class PollBox {
     score: number | null;
     at: number;
   }[] {
+    const credit = this.poll.kind === "quiz" ? this.classDelay() : 0;
     return [...this.answers.values()].map((a) => ({
       userId: a.userId,
       name: a.name,
       choices: a.choices,
       correct: this.poll.kind === "quiz" ? isCorrect(this.poll, a.choices) : null,
-      score: this.poll.kind === "quiz" ? score(this.poll, a, this.delays.get(a.userId)) : null,
+      score: this.poll.kind === "quiz" ? score(this.poll, a, credit) : null,
       at: a.at,
     }));
   }

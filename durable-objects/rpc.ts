@@ -2,6 +2,8 @@
  * Types crossing the Durable Object RPC boundary (Worker → root, shard ↔ root).
  * Internal: clients never see these; they see `protocol/realtime.ts` frames.
  */
+
+import type { LatencyMode } from "../protocol/latency.ts";
 import type {
   Author,
   ClassRole,
@@ -29,12 +31,24 @@ export interface Admission {
   hint?: string;
   /** `SHARD_HOST` of the admitting Worker; new sections open there (docs/decisions/003). */
   host?: string;
+  /** The class's latency mode now (bounds the video delay a quiz answer may claim). */
+  latencyMode?: LatencyMode;
+  /** The join ticket this connect uses (its `jti`, expiry epoch ms): spent here, once. */
+  ticket?: { id: string; expiresAt: number };
+  /** Where the connect comes from, so a ban also keeps out new guest ids from there. */
+  client?: ClientMarks;
+}
+
+/** A client's address and device id (`mc_device` cookie), when known. */
+export interface ClientMarks {
+  ip?: string;
+  device?: string;
 }
 
 /** The root's answer to an admission. */
 export type AdmitResult =
   | { ok: true; sectionId: string; host?: string }
-  | { ok: false; code: "banned" | "too_many_sockets" };
+  | { ok: false; code: "banned" | "too_many_sockets" | "ticket_used" };
 
 /**
  * The shard namespace of a section on shard host `host`: `CLASSROOM_SHARD_<host>` when
@@ -81,6 +95,8 @@ export interface ShardReport {
   relay: string[];
   /** Staff shard only: the sections its sockets watch, when that changed. */
   watching?: string[];
+  /** Staff shard only: the stamp of `watching` (increasing; the root ignores older sets). */
+  watchingSeq?: number;
   /** Students' poll answers, hands, questions, votes and chat counts (interactive-shard.ts). */
   interactive?: InteractiveReport;
 }
@@ -89,16 +105,18 @@ export interface ShardReport {
 export type ShardControl =
   /** Replace the chat rules. */
   | { kind: "rules"; rules: ChatRules }
-  /** A user was timed out: enforce and tell them. */
-  | { kind: "timeout"; userId: string; until: number; reason?: string }
+  /** A user was timed out: enforce and tell them. `version`: the rules version it makes. */
+  | { kind: "timeout"; userId: string; until: number; reason?: string; version?: number }
   /** Send a frame to every socket of a user (e.g. a refused staff command's error). */
   | { kind: "notify"; userId: string; frame: ServerMessage }
   /** Close every socket of a user with `code`. */
   | { kind: "kick"; userId: string; code: number; reason: string }
   /** Delete a section message (if it is in this section). */
   | { kind: "delete"; messageId: string }
-  /** Whether staff watch this section (relay its frames upstream). */
-  | { kind: "watch"; on: boolean }
+  /** Remove every stored section message of a user (ban with purge; clients got `chat.purged`). */
+  | { kind: "purge"; userId: string }
+  /** Whether staff watch this section (relay its frames upstream); `v` orders these (newest wins). */
+  | { kind: "watch"; on: boolean; v?: number }
   /** Staff shard: frames of a watched section, for the sockets watching it. */
   | { kind: "relay"; sectionId: string; frames: string[] };
 
@@ -115,6 +133,8 @@ export interface SyncResult {
   frames: string[];
   rules: ChatRules;
   watched: boolean;
+  /** The version of `watched` (see the `watch` control). */
+  watchVersion?: number;
   /** Staff only: `mod.state` and `mod.rejections` frames. */
   staff: string[];
 }

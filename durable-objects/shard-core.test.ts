@@ -105,6 +105,47 @@ describe("ShardCore", () => {
     expect(core.rules.timeouts).toEqual({});
   });
 
+  it("keeps a time-out when a sync answer computed before it arrives after its control", () => {
+    const core = new ShardCore("s1", 0, { ...DEFAULT_RULES, version: 3 });
+    const stale = { ...DEFAULT_RULES, slowModeSec: 5, version: 3 };
+    core.onControl({ kind: "timeout", userId: "u1", until: T0 + 10_000, version: 4 });
+    // The old code replaced the rules with any sync answer that differed: the time-out was gone.
+    expect(core.adoptRules(stale)).toBe(false);
+    expect(core.rules.timeouts).toEqual({ u1: T0 + 10_000 });
+    expect(core.onMessage(stu, { type: "chat.send", text: "x" }, T0)[0]).toMatchObject({
+      frame: { reason: "timed_out" },
+    });
+    expect(core.timeoutNotice("u1", T0)).toEqual({
+      type: "sanction.applied",
+      kind: "timeout",
+      until: T0 + 10_000,
+    });
+    expect(core.timeoutNotice("u1", T0 + 10_000)).toBeNull();
+    // A rules control that overtook the time-out's own control still holds it; the user is told.
+    const newer = { ...DEFAULT_RULES, timeouts: { u2: T0 + 5000 }, version: 6 };
+    expect(core.onControl({ kind: "rules", rules: newer })).toEqual([{ kind: "rulesChanged" }]);
+    expect(core.onControl({ kind: "timeout", userId: "u2", until: T0 + 5000, version: 5 })).toEqual(
+      [
+        {
+          kind: "toUser",
+          userId: "u2",
+          frame: { type: "sanction.applied", kind: "timeout", until: T0 + 5000 },
+        },
+      ],
+    );
+    expect(core.rules).toEqual(newer);
+    expect(core.onControl({ kind: "rules", rules: { ...DEFAULT_RULES, version: 5 } })).toEqual([]);
+  });
+
+  it("orders watch news by version: an older 'stop' cannot undo a newer 'start'", () => {
+    const core = new ShardCore("s1");
+    expect(core.setWatched(true, 4)).toBe(true);
+    expect(core.onControl({ kind: "watch", on: false, v: 3 })).toEqual([]);
+    expect(core.watched).toBe(true);
+    core.onControl({ kind: "watch", on: false, v: 5 });
+    expect(core.watched).toBe(false);
+  });
+
   it("asks for a resync on hello and refuses other protocol versions", () => {
     const core = new ShardCore("s1");
     expect(core.onMessage(stu, { type: "hello", v: 1, resume: 7 }, T0)).toEqual([
@@ -191,7 +232,7 @@ describe("shard → root report retries", () => {
     let next = pending;
     for (let i = 0; i < 50; i++) {
       next = rep({ joins: [{ user: who, at: 100 + i }] });
-      expect(requeueReport(pending, next)).toEqual([]);
+      expect(requeueReport(pending, next)).toEqual({ commands: [], asks: [] });
       pending = next;
     }
     expect(next.joins).toHaveLength(51);
@@ -209,7 +250,7 @@ describe("shard → root report retries", () => {
       joins: Array.from({ length: REPORT_KEEP.attendance }, (_, i) => ({ user: who, at: i })),
     });
     const next = rep({ commands: [cmd("new")], leaves: [{ user: who, joinedAt: 0, at: 9 }] });
-    expect(requeueReport(failed, next)).toEqual([cmd("u0")]);
+    expect(requeueReport(failed, next).commands).toEqual([cmd("u0")]);
     expect(next.commands.at(-1)).toEqual(cmd("new"));
     expect(next.joins.length + next.leaves.length).toBe(REPORT_KEEP.attendance);
     expect(next.leaves).toHaveLength(1);

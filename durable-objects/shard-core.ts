@@ -27,6 +27,7 @@ import {
   INTERACTIVE_LIMIT,
   rateLimited,
   requeueInteractive,
+  type ShardAsk,
   type StudentCommand,
   takeToken,
 } from "./interactive-shard.ts";
@@ -56,6 +57,8 @@ export type ShardEffect =
   | { kind: "rulesChanged" }
   /** A section message was deleted: drop it from the stored history. */
   | { kind: "forget"; messageId: string }
+  /** Drop every stored message of `userId` from the section history. */
+  | { kind: "forgetUser"; userId: string }
   /** A student's poll answer, hand or question for the next report (interactive-shard.ts). */
   | { kind: "interactive"; who: Author; command: StudentCommand };
 
@@ -126,22 +129,32 @@ export function reportRetryDelay(failures: number): number {
 /** Most joins + leaves, staff commands and rejections a shard holds while the root is unreachable. */
 export const REPORT_KEEP = { attendance: 20_000, commands: 200, rejections: 200 } as const;
 
+/** Commands a requeue dropped for room: their senders get `error unavailable` (`droppedErrors`). */
+export interface Dropped {
+  commands: StaffCommand[];
+  asks: ShardAsk[];
+}
+
 /**
  * Put a report the root did not take back in front of the next one (mutates `next`),
  * keeping the newest up to REPORT_KEEP (relays are dropped: staff resync by watching again).
- * Returns the staff commands dropped for room, so their senders can be told.
+ * Returns the staff commands and questions dropped for room, so their senders can be told.
  */
-export function requeueReport(failed: ShardReport, next: ShardReport): StaffCommand[] {
+export function requeueReport(failed: ShardReport, next: ShardReport): Dropped {
   next.joins.unshift(...failed.joins);
   next.leaves.unshift(...failed.leaves);
   next.commands.unshift(...failed.commands);
   next.rejections.unshift(...failed.rejections);
+  let asks: ShardAsk[] = [];
   if (failed.interactive) {
     next.interactive ??= emptyInteractive();
-    requeueInteractive(failed.interactive, next.interactive);
+    asks = requeueInteractive(failed.interactive, next.interactive);
   }
   // Without a newer one, the failed watch set is still the one to send.
-  if (failed.watching && !next.watching) next.watching = failed.watching;
+  if (failed.watching && !next.watching) {
+    next.watching = failed.watching;
+    if (failed.watchingSeq !== undefined) next.watchingSeq = failed.watchingSeq;
+  }
   let over = next.joins.length + next.leaves.length - REPORT_KEEP.attendance;
   if (over > 0) {
     // Oldest first (joins before leaves: a lost leave costs more attendance than a lost join).
@@ -152,9 +165,32 @@ export function requeueReport(failed: ShardReport, next: ShardReport): StaffComm
   }
   if (next.rejections.length > REPORT_KEEP.rejections)
     next.rejections.splice(0, next.rejections.length - REPORT_KEEP.rejections);
-  return next.commands.length > REPORT_KEEP.commands
-    ? next.commands.splice(0, next.commands.length - REPORT_KEEP.commands)
-    : [];
+  const commands =
+    next.commands.length > REPORT_KEEP.commands
+      ? next.commands.splice(0, next.commands.length - REPORT_KEEP.commands)
+      : [];
+  return { commands, asks };
+}
+
+/** The `error unavailable` each sender of a dropped command gets (with its `ref` and `rid`). */
+export function droppedErrors(d: Dropped): { userId: string; frame: ServerMessage }[] {
+  const frame = (ref: string, rid: string | undefined): ServerMessage => {
+    const f: ServerMessage = {
+      type: "error",
+      code: "unavailable",
+      message: "The class is briefly unreachable; your command was not applied. Try again.",
+      ref,
+    };
+    if (rid !== undefined) f.rid = rid;
+    return f;
+  };
+  return [
+    ...d.commands.map((c) => ({
+      userId: c.by.id,
+      frame: frame(c.message.type, "rid" in c.message ? c.message.rid : undefined),
+    })),
+    ...d.asks.map((q) => ({ userId: q.user.id, frame: frame("qa.ask", q.rid) })),
+  ];
 }
 
 /** Charge one inbound frame. "refuse" → answer `error rate_limited`; "close" → close 4029. */
@@ -193,8 +229,9 @@ export class ShardCore {
   /** Per-section message counter (`sseq`). */
   sseq: number;
   rules: ChatRules;
-  /** Whether staff are watching this section. */
+  /** Whether staff are watching this section, and the version of that news (newest wins). */
   watched = false;
+  watchedV = 0;
   /** Chat limiter state per user; the shell loads it from storage by user id (survives reconnects and hibernation). */
   readonly chatUsers = new Map<string, ChatUserState>();
   /** Interactive-command token bucket per user (memory only: a hibernation reset just forgives). */
@@ -217,17 +254,14 @@ export class ShardCore {
   /** Handle one parsed client message from `who`. */
   onMessage(who: Author, msg: ClientMessage, now: number): ShardEffect[] {
     if (!maySend(who.role, msg.type)) {
-      return [
-        {
-          kind: "reply",
-          frame: {
-            type: "error",
-            code: "forbidden",
-            message: "You may not do that.",
-            ref: msg.type,
-          },
-        },
-      ];
+      const frame: ServerMessage = {
+        type: "error",
+        code: "forbidden",
+        message: "You may not do that.",
+        ref: msg.type,
+      };
+      if ("rid" in msg && msg.rid !== undefined) frame.rid = msg.rid;
+      return [{ kind: "reply", frame }];
     }
     switch (msg.type) {
       case "hello":
@@ -348,13 +382,20 @@ export class ShardCore {
   onControl(c: ShardControl): ShardEffect[] {
     switch (c.kind) {
       case "rules":
-        this.rules = c.rules;
-        return [{ kind: "rulesChanged" }];
+        return this.adoptRules(c.rules) ? [{ kind: "rulesChanged" }] : [];
       case "timeout": {
-        this.rules = { ...this.rules, timeouts: { ...this.rules.timeouts, [c.userId]: c.until } };
         const frame: ServerMessage = { type: "sanction.applied", kind: "timeout", until: c.until };
         if (c.reason) frame.reason = c.reason;
-        return [{ kind: "rulesChanged" }, { kind: "toUser", userId: c.userId, frame }];
+        const tell: ShardEffect = { kind: "toUser", userId: c.userId, frame };
+        // Rules of this version or newer already hold this time-out (or its end): just tell.
+        if (c.version !== undefined && c.version <= (this.rules.version ?? 0)) return [tell];
+        const rules: ChatRules = {
+          ...this.rules,
+          timeouts: { ...this.rules.timeouts, [c.userId]: c.until },
+        };
+        if (c.version !== undefined) rules.version = c.version;
+        this.rules = rules;
+        return [{ kind: "rulesChanged" }, tell];
       }
       case "notify":
         return [{ kind: "toUser", userId: c.userId, frame: c.frame }];
@@ -376,14 +417,52 @@ export class ShardCore {
           },
         ];
       }
+      case "purge":
+        return [{ kind: "forgetUser", userId: c.userId }];
       case "watch":
-        this.watched = c.on;
+        this.setWatched(c.on, c.v ?? 0);
         return [];
       case "relay":
         return [{ kind: "relay", sectionId: c.sectionId, frames: c.frames }];
       default:
         return c satisfies never;
     }
+  }
+
+  /**
+   * Take the root's rules unless this shard already holds a newer version (a sync answer
+   * computed before a time-out can arrive after the time-out's control). Returns whether
+   * the rules changed.
+   */
+  adoptRules(rules: ChatRules): boolean {
+    if ((rules.version ?? 0) < (this.rules.version ?? 0)) return false;
+    if (JSON.stringify(rules) === JSON.stringify(this.rules)) return false;
+    this.rules = rules;
+    return true;
+  }
+
+  /**
+   * The `sanction.applied` frame for `userId` if they are timed out at `now` (sent on
+   * connect and resync, so a reconnected or reloaded student still learns it).
+   */
+  timeoutNotice(userId: string, now: number): ServerMessage | null {
+    const until = this.rules.timeouts[userId];
+    return until !== undefined && until > now
+      ? { type: "sanction.applied", kind: "timeout", until }
+      : null;
+  }
+
+  /**
+   * Whether staff watch this section, as of watch version `v`: news older than what this
+   * shard already knows (a delivery overtaken by a direct watch or a sync) is ignored.
+   * Returns whether anything changed.
+   */
+  setWatched(on: boolean, v: number): boolean {
+    if (v < this.watchedV) return false;
+    const changed = on !== this.watched || v !== this.watchedV;
+    this.watched = on;
+    this.watchedV = v;
+    return changed;
   }
 
   /** Drop expired timeouts (call occasionally; keeps the rules small). */

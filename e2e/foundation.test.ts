@@ -1,9 +1,11 @@
 /**
- * The foundation journey in a real Chromium: a teacher signs up and creates a class;
+ * The foundation journey in a real Chromium: a teacher signs up (a student account), the
+ * admin grants the teacher role in the users page, and the teacher creates a class;
  * a guest opens the join link in a separate browser profile and lands on the class page.
  */
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { launchUser } from "./browser.ts";
+import { DEMO } from "../scripts/stack.ts";
+import { launchUser, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const users: Awaited<ReturnType<typeof launchUser>>[] = [];
@@ -12,18 +14,35 @@ afterAll(async () => {
 });
 
 describe("foundation", () => {
-  it("teacher signs up, creates a class; a guest joins from the link and sees the waiting state", async () => {
+  it("teacher signs up, is granted the role by the admin, creates a class; a guest joins from the link and sees the waiting state", async () => {
     const teacher = await launchUser();
     users.push(teacher);
     const t = teacher.page;
     await t.goto(`${base}/signup`);
     const form = t.getByTestId("signup-form");
+    const email = `hopper${Date.now()}@example.test`;
     await form.getByLabel("Display name").fill("Prof. Hopper");
-    await form.getByLabel("Email").fill(`hopper${Date.now()}@example.test`);
+    await form.getByLabel("Email").fill(email);
     await form.getByLabel("Password").fill("compilers-rule-1952");
-    await t.getByTestId("role-teacher").check();
+    // Public sign-up offers no role choice: new accounts are students.
+    expect(await t.getByTestId("role-teacher").count()).toBe(0);
     await t.getByTestId("auth-submit").click();
-    await t.waitForURL(/\/studio/);
+    await t.waitForURL((u) => !u.pathname.startsWith("/signup"));
+    expect(new URL(t.url()).pathname).not.toMatch(/^\/studio/);
+
+    // The admin grants the teacher role in the users page.
+    const admin = await launchUser();
+    users.push(admin);
+    const a = admin.page;
+    await signIn(a, base, DEMO.admin);
+    await a.goto(`${base}/admin/users`);
+    await a.getByLabel("Search users").fill(email);
+    const granted = a.waitForResponse(
+      (r) => r.request().method() === "PATCH" && r.url().includes("/api/admin/users/"),
+    );
+    await a.getByLabel("Role of Prof. Hopper").selectOption("teacher");
+    expect((await granted).status()).toBe(200);
+    await t.goto(`${base}/studio`);
 
     // A teacher with no classes yet lands straight on the create form.
     const create = t.getByTestId("create-class-form");

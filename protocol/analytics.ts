@@ -99,6 +99,8 @@ export interface AttendanceRow {
   minutesAttended: number;
   joins: number;
   late: boolean;
+  /** Teacher or moderator (listed apart; not in the summary's student counts). */
+  staff: boolean;
 }
 
 /** One student's engagement in a session. */
@@ -137,6 +139,8 @@ const limit = v.optional(
 export const AttendanceQuery = v.strictObject({
   sort: v.optional(v.picklist(["joined", "minutes", "name"]), "joined"),
   late: v.optional(v.picklist(["0", "1"]), "0"),
+  /** `staff`: the teacher and moderators instead of the students. */
+  who: v.optional(v.picklist(["students", "staff"]), "students"),
   offset,
   limit,
 });

@@ -11,6 +11,8 @@ export type ApiErrorCode =
   | "invalid_json"
   | "validation_failed"
   | "payload_too_large"
+  /** A per-teacher storage quota (slides) would be exceeded. */
+  | "quota_exceeded"
   | "unauthenticated"
   | "forbidden"
   | "csrf_origin_mismatch"
@@ -20,6 +22,9 @@ export type ApiErrorCode =
   | "invalid_credentials"
   | "account_disabled"
   | "guest_access_disabled"
+  | "banned"
+  | "turnstile_failed"
+  | "invite_invalid"
   | "rate_limited"
   | "conflict"
   | "unsupported_version"
@@ -30,6 +35,15 @@ export type ApiErrorCode =
   | "bridge_error"
   | "calls_error"
   | "push_unavailable"
+  | "youtube_not_configured"
+  | "youtube_not_connected"
+  | "youtube_oauth_failed"
+  | "youtube_live_not_enabled"
+  | "youtube_quota"
+  | "youtube_rate_limited"
+  | "youtube_invalid_transition"
+  | "youtube_revoked"
+  | "youtube_error"
   | "internal";
 
 /** The JSON body of every error response. */
@@ -66,18 +80,36 @@ const displayName = v.pipe(
 /** Passwords: 10–200 characters; strength is checked further by the Worker. */
 const password = v.pipe(v.string(), v.maxLength(200, "Passwords are at most 200 characters."));
 
+/** A Cloudflare Turnstile token; required by sign-up and guest join when the server has Turnstile on. */
+const turnstileToken = v.optional(v.pipe(v.string(), v.maxLength(4096)));
+
+/** `GET /api/auth/config`: what the sign-up and guest-join forms need to know. */
+export interface AuthConfig {
+  /** Turnstile site key when sign-up and guest join require a Turnstile token, else null. */
+  turnstileSiteKey: string | null;
+}
+
+/**
+ * Public sign-up always creates a student account. `role` may be omitted or sent as
+ * `"student"`; anything else is refused: the teacher role is granted by an admin.
+ */
 export const SignUpBody = v.strictObject({
   email,
   password,
   displayName,
-  role: v.picklist(["teacher", "student"]),
+  role: v.optional(
+    v.literal("student", "Sign-up creates student accounts; an admin grants the teacher role."),
+  ),
+  turnstileToken,
+  /** A teacher invite link's id (`/signup?invite=…`): the account becomes a teacher. */
+  invite: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{10,64}$/, "Invalid invite."))),
 });
 export type SignUpBody = v.InferOutput<typeof SignUpBody>;
 
 export const SignInBody = v.strictObject({ email, password });
 export type SignInBody = v.InferOutput<typeof SignInBody>;
 
-export const GuestJoinBody = v.strictObject({ displayName });
+export const GuestJoinBody = v.strictObject({ displayName, turnstileToken });
 export type GuestJoinBody = v.InferOutput<typeof GuestJoinBody>;
 
 const youtubeVideoId = v.nullable(
@@ -157,6 +189,13 @@ export interface ClassDetail extends ClassPublic {
   updatedAt: string;
 }
 
+/** `POST /api/admin/invites` response: a single-use link that signs up a teacher. */
+export interface TeacherInvite {
+  url: string;
+  /** ISO 8601. */
+  expiresAt: string;
+}
+
 /** A row of the admin user list. */
 export interface AdminUser {
   id: string;
@@ -180,9 +219,11 @@ export interface JoinTicket {
 export const ModeratorBody = v.strictObject({ email });
 export type ModeratorBody = v.InferOutput<typeof ModeratorBody>;
 
-/** A class moderator, as the teacher sees them. */
+/**
+ * A moderator grant, as the teacher sees it: the email it was made for, nothing more. A
+ * grant is an invitation that applies to the account with that email now or when it signs
+ * up, so it never tells whether such an account exists.
+ */
 export interface ClassModerator {
-  userId: string;
   email: string;
-  displayName: string;
 }

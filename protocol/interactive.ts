@@ -15,6 +15,8 @@
  */
 import * as v from "valibot";
 
+export * from "./latency.ts";
+
 /** Options per poll. */
 export const POLL_MIN_OPTIONS = 2;
 export const POLL_MAX_OPTIONS = 10;
@@ -26,11 +28,6 @@ export const QUIZ_MIN_SEC = 5;
 export const QUIZ_MAX_SEC = 600;
 /** Most extra points a quiz may award for speed. */
 export const QUIZ_MAX_SPEED_BONUS = 1000;
-/**
- * Largest video delay (ms) a viewer's answer may claim to extend a quiz deadline; larger
- * `delayMs` values are accepted on the wire and capped to this.
- */
-export const MAX_DEADLINE_GRACE_MS = 30_000;
 /** Longest Q&A question, in characters (after trimming). */
 export const QUESTION_MAX_CHARS = 300;
 /** Questions in the public top list (`qa.top`). */
@@ -92,7 +89,9 @@ export const InteractiveSchemas = {
   /**
    * Answer an open poll, or change your answer while it is open (the new one replaces the
    * old; a quiz keeps your first). `delayMs`: your current video-delay estimate, which
-   * extends a quiz deadline for you (capped at MAX_DEADLINE_GRACE_MS). Ack: `poll.answered`.
+   * extends a quiz deadline for you while the stream is live (capped per latency mode,
+   * MODE_MAX_DELAY_MS). It never adds speed points: those credit every player the same
+   * class-wide delay. Ack: `poll.answered`.
    */
   "poll.answer": v.strictObject({
     type: v.literal("poll.answer"),

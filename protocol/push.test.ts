@@ -1,7 +1,14 @@
 /** The PushSubscription schema: what a browser sends passes; anything else is refused with a field path. */
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { base64UrlBytes, pushSubscriptionBody } from "./push.ts";
+import {
+  base64UrlBytes,
+  DEFAULT_PUSH_HOSTS,
+  type PushEndpointPolicy,
+  pushEndpointAllowed,
+  pushEndpointPolicy,
+  pushSubscriptionBody,
+} from "./push.ts";
 
 // WebCrypto, not node:crypto: protocol/ is also type-checked for the browser.
 const b64url = (bytes: Uint8Array) =>
@@ -24,14 +31,15 @@ const good = {
   },
 };
 
-const issues = (body: unknown, allowLoopback = false) => {
-  const r = v.safeParse(pushSubscriptionBody(allowLoopback), body);
+const PROD: PushEndpointPolicy = { hosts: DEFAULT_PUSH_HOSTS };
+const issues = (body: unknown, policy = PROD) => {
+  const r = v.safeParse(pushSubscriptionBody(policy), body);
   return r.success ? [] : r.issues.map((i) => `${v.getDotPath(i)}: ${i.message}`);
 };
 
 describe("push subscription schema", () => {
   it("accepts a browser's PushSubscription.toJSON() and drops unknown fields", () => {
-    const r = v.parse(pushSubscriptionBody(false), { ...good, extra: 1 });
+    const r = v.parse(pushSubscriptionBody(PROD), { ...good, extra: 1 });
     expect(r).toEqual(good);
   });
 
@@ -58,12 +66,75 @@ describe("push subscription schema", () => {
     expect(found[0]!.startsWith(`${path}:`)).toBe(true);
   });
 
-  it("takes http://127.0.0.1 and localhost only with the loopback flag", () => {
-    for (const endpoint of ["http://127.0.0.1:8123/push/1", "http://localhost/push/1"]) {
-      expect(issues({ ...good, endpoint })).toHaveLength(1);
-      expect(issues({ ...good, endpoint }, true)).toEqual([]);
+  it("accepts the real Web Push services' endpoints", () => {
+    for (const endpoint of [
+      "https://fcm.googleapis.com/fcm/send/abc:APA91b",
+      "https://updates.push.services.mozilla.com/wpush/v2/gAAAA",
+      "https://wns2-by3p.notify.windows.com/w/?token=BQYAAAD",
+      "https://web.push.apple.com/QGuQyavXutnMH",
+      "https://api.push.apple.com/3/device/x",
+    ])
+      expect([endpoint, issues({ ...good, endpoint })]).toEqual([endpoint, []]);
+  });
+
+  it("refuses internal hosts in every spelling, and hosts off the list", () => {
+    // The spellings that reached internal hosts before (issue 12 point 17), and more.
+    for (const endpoint of [
+      "https://127.0.0.1/x",
+      "https://localhost/x",
+      "https://[::1]/x",
+      "https://127.0.0.2/x",
+      "https://[::ffff:127.0.0.1]/x",
+      "https://localhost./x",
+      "https://0.0.0.0/x",
+      "https://169.254.169.254/latest/meta-data/",
+      "https://10.0.0.1/x",
+      "https://2130706434/x",
+      "https://0x7f000001/x",
+      "https://127.1/x",
+      "https://0177.0.0.1/x",
+      "https://[fd00::1]/x",
+      "https://[::]/x",
+      "https://metadata.google.internal/x",
+      "https://push.example.test/x",
+      // Look-alikes and tricks on the allowed names.
+      "https://fcm.googleapis.com./fcm/send/x",
+      "https://fcm.googleapis.com:8443/fcm/send/x",
+      "https://fcm.googleapis.com.evil.test/x",
+      "https://evilfcm.googleapis.com/x",
+      "https://notify.windows.com/x",
+      "https://x.notify.windows.com.evil.test/x",
+      "https://user@fcm.googleapis.com/x",
+      "http://fcm.googleapis.com/fcm/send/x",
+      "http://127.0.0.1:8123/push/1",
+    ]) {
+      expect([endpoint, pushEndpointAllowed(endpoint, PROD)]).toEqual([endpoint, false]);
+      expect(issues({ ...good, endpoint }).length, endpoint).toBeGreaterThan(0);
     }
-    expect(issues({ ...good, endpoint: "http://10.0.0.1/push" }, true)).toHaveLength(1);
+  });
+
+  it("takes the test origin exactly, and nothing else on loopback", () => {
+    const test = pushEndpointPolicy({ PUSH_TEST_ORIGIN: "http://127.0.0.1:8123" });
+    expect(test.hosts).toEqual(DEFAULT_PUSH_HOSTS);
+    expect(issues({ ...good, endpoint: "http://127.0.0.1:8123/push/1" }, test)).toEqual([]);
+    for (const endpoint of [
+      "http://127.0.0.1:8124/push/1",
+      "https://127.0.0.1:8123/push/1",
+      "http://localhost:8123/push/1",
+      "http://127.0.0.2:8123/push/1",
+      "http://10.0.0.1/push",
+    ])
+      expect([endpoint, issues({ ...good, endpoint }, test).length]).toEqual([endpoint, 1]);
+  });
+
+  it("reads PUSH_HOSTS as the list, with *. for subdomains", () => {
+    const p = pushEndpointPolicy({ PUSH_HOSTS: "push.school.example, *.fcm.example" });
+    expect(p.hosts).toEqual(["push.school.example", "*.fcm.example"]);
+    expect(pushEndpointAllowed("https://push.school.example/x", p)).toBe(true);
+    expect(pushEndpointAllowed("https://a.fcm.example/x", p)).toBe(true);
+    expect(pushEndpointAllowed("https://fcm.example/x", p)).toBe(false);
+    expect(pushEndpointAllowed("https://fcm.googleapis.com/x", p)).toBe(false);
+    expect(pushEndpointPolicy({ PUSH_HOSTS: " " }).hosts).toEqual(DEFAULT_PUSH_HOSTS);
   });
 
   it("decodes base64url with or without padding and rejects other alphabets", () => {

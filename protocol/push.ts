@@ -9,6 +9,11 @@ import * as v from "valibot";
 export const MAX_ENDPOINT_LENGTH = 1024;
 /** Subscriptions one user may hold for one class (one per browser/device). */
 export const MAX_SUBSCRIPTIONS_PER_USER = 5;
+/** Default cap on one class's subscriptions (PUSH_MAX_PER_CLASS). */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS = 250_000;
+/** Default cap on one client address's subscriptions to one class (PUSH_MAX_PER_ADDRESS):
+ * generous, since a whole school can sit behind one NAT address. */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS = 300;
 
 /** Decode base64url (padding optional); null when it is not base64url. */
 export function base64UrlBytes(s: string): Uint8Array | null {
@@ -24,13 +29,68 @@ export function base64UrlBytes(s: string): Uint8Array | null {
   }
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+/**
+ * Hosts of the Web Push services browsers subscribe through (Chrome/Edge via FCM, Firefox,
+ * Windows (WNS), Safari). `*.` matches any subdomain, not the name itself. Deployments
+ * change the list with PUSH_HOSTS (docs/operations.md#push-notifications).
+ */
+export const DEFAULT_PUSH_HOSTS = [
+  "fcm.googleapis.com",
+  "updates.push.services.mozilla.com",
+  "*.notify.windows.com",
+  "web.push.apple.com",
+  "*.push.apple.com",
+] as const;
+
+/** Which push endpoints the Worker may send to. */
+export interface PushEndpointPolicy {
+  /** Host names (`*.suffix` for any subdomain). */
+  hosts: readonly string[];
+  /**
+   * Tests only: one exact origin (scheme, host and port) also accepted, e.g. the loopback
+   * push service stand-in's `http://127.0.0.1:port`. Empty in every deployment.
+   */
+  testOrigin?: string;
+}
+
+/** The policy from PUSH_HOSTS (comma or space separated; empty: the defaults) and PUSH_TEST_ORIGIN. */
+export function pushEndpointPolicy(env: {
+  PUSH_HOSTS?: string;
+  PUSH_TEST_ORIGIN?: string;
+}): PushEndpointPolicy {
+  const hosts = (env.PUSH_HOSTS ?? "")
+    .split(/[\s,]+/)
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  return {
+    hosts: hosts.length > 0 ? hosts : DEFAULT_PUSH_HOSTS,
+    ...(env.PUSH_TEST_ORIGIN ? { testOrigin: env.PUSH_TEST_ORIGIN } : {}),
+  };
+}
+
+/** Whether a (URL-normalised) host name is an IP address in any spelling. */
+function isIpLiteral(hostname: string): boolean {
+  // The URL parser turns every IPv4 spelling (2130706434, 0x7f.1, 127.1) into dotted
+  // quads and keeps IPv6 in brackets; anything all digits, dots and hex is refused too.
+  return (
+    hostname.startsWith("[") || /^[0-9.]+$/.test(hostname) || /^0x[0-9a-f.x]*$/i.test(hostname)
+  );
+}
+
+function hostAllowed(hostname: string, hosts: readonly string[]): boolean {
+  return hosts.some((h) =>
+    h.startsWith("*.")
+      ? hostname.endsWith(h.slice(1)) && hostname.length > h.length - 1
+      : hostname === h,
+  );
+}
 
 /**
- * Push endpoints are https (RFC 8030 §2). `allowLoopback` (the PUSH_ALLOW_LOOPBACK dev flag)
- * also accepts http://127.0.0.1 and http://localhost, for the tests' loopback push service.
+ * Whether the Worker may send to `raw`: `https` on the default port, no credentials, a
+ * host name (never an IP literal, never a trailing dot) on the policy's list; or exactly
+ * the policy's test origin. Checked when a browser subscribes and again before each send.
  */
-function endpointOk(raw: string, allowLoopback: boolean): boolean {
+export function pushEndpointAllowed(raw: string, policy: PushEndpointPolicy): boolean {
   let url: URL;
   try {
     url = new URL(raw);
@@ -38,12 +98,15 @@ function endpointOk(raw: string, allowLoopback: boolean): boolean {
     return false;
   }
   if (url.username || url.password) return false;
-  if (url.protocol === "https:") return allowLoopback || !LOOPBACK.has(url.hostname);
-  return allowLoopback && url.protocol === "http:" && LOOPBACK.has(url.hostname);
+  if (policy.testOrigin && url.origin === policy.testOrigin) return true;
+  if (url.protocol !== "https:" || url.port !== "") return false;
+  const host = url.hostname;
+  if (!host || host.endsWith(".") || isIpLiteral(host)) return false;
+  return hostAllowed(host, policy.hosts);
 }
 
 /** The browser's `PushSubscription.toJSON()`; unknown fields are dropped. */
-export function pushSubscriptionBody(allowLoopback: boolean) {
+export function pushSubscriptionBody(policy: PushEndpointPolicy) {
   return v.object({
     endpoint: v.pipe(
       v.string(),
@@ -51,7 +114,10 @@ export function pushSubscriptionBody(allowLoopback: boolean) {
         MAX_ENDPOINT_LENGTH,
         `Push endpoints are at most ${MAX_ENDPOINT_LENGTH} characters.`,
       ),
-      v.check((s) => endpointOk(s, allowLoopback), "The push endpoint must be an https URL."),
+      v.check(
+        (s) => pushEndpointAllowed(s, policy),
+        "The push endpoint must be an https URL of a known Web Push service.",
+      ),
     ),
     expirationTime: v.optional(v.nullable(v.number())),
     keys: v.object({

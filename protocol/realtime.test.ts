@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   CloseCode,
+  frameRefs,
   MAX_FRAME_BYTES,
   maySend,
   parseClientMessage,
@@ -111,5 +112,67 @@ describe("roles and URLs", () => {
     expect(shouldReconnect(CloseCode.banned)).toBe(false);
     expect(shouldReconnect(CloseCode.flood)).toBe(true);
     expect(shouldReconnect(1006)).toBe(true);
+  });
+});
+
+describe("refusals keep the frame's ref and rid", () => {
+  it("a schema refusal of a poll, hand, Q&A or board command echoes its type and rid", () => {
+    const cases: Record<string, unknown>[] = [
+      { type: "poll.answer", pollId: "p", choices: "zero", rid: "a1" },
+      { type: "poll.create", kind: "poll", question: "q", options: [], rid: "a2" },
+      { type: "hand.raise", rid: "a3", extra: true },
+      { type: "hand.lower", rid: "a4", up: 1 },
+      { type: "qa.ask", text: "", rid: "a5" },
+      { type: "qa.vote", questionId: "q", up: "yes", rid: "a6" },
+      { type: "chat.send", text: 42, rid: "a7" },
+    ];
+    for (const c of cases)
+      expect(parseClientMessage(JSON.stringify(c))).toMatchObject({
+        ok: false,
+        code: "invalid_message",
+        ref: c.type,
+        rid: c.rid,
+      });
+    // Board commands carry no rid: the ref alone.
+    const board = parseClientMessage('{"type":"board.stroke","points":"x"}');
+    expect(board).toMatchObject({ ok: false, code: "invalid_message", ref: "board.stroke" });
+    expect(board).not.toHaveProperty("rid");
+  });
+
+  it("echoes only well-formed parts", () => {
+    // A rid that is itself malformed is not echoed; the type still is.
+    const long = parseClientMessage(JSON.stringify({ type: "hand.raise", rid: "x".repeat(65) }));
+    expect(long).toMatchObject({ ok: false, code: "invalid_message", ref: "hand.raise" });
+    expect(long).not.toHaveProperty("rid");
+    expect(parseClientMessage('{"type":"hand.raise","rid":7}')).not.toHaveProperty("rid");
+    // No usable type: the rid alone.
+    expect(parseClientMessage('{"type":3,"rid":"r"}')).toMatchObject({
+      code: "invalid_message",
+      rid: "r",
+    });
+    expect(parseClientMessage('{"type":3,"rid":"r"}')).not.toHaveProperty("ref");
+    // An unknown type echoes both (bounded).
+    expect(parseClientMessage('{"type":"poll.launch","rid":"r"}')).toMatchObject({
+      code: "unknown_type",
+      ref: "poll.launch",
+      rid: "r",
+    });
+    expect(parseClientMessage(JSON.stringify({ type: "t".repeat(65) }))).not.toHaveProperty("ref");
+    // Not JSON at all: nothing to echo.
+    expect(parseClientMessage("{nope")).toEqual({
+      ok: false,
+      code: "invalid_json",
+      message: expect.any(String),
+    });
+  });
+
+  it("frameRefs reads ref and rid of a frame refused before parsing, never throwing", () => {
+    expect(frameRefs('{"type":"hand.raise","rid":"r1"}')).toEqual({ ref: "hand.raise", rid: "r1" });
+    expect(frameRefs("garbage")).toEqual({});
+    expect(frameRefs("[1]")).toEqual({});
+    expect(frameRefs(new Uint8Array([1]))).toEqual({});
+    expect(
+      frameRefs(JSON.stringify({ type: "x", rid: "r", pad: "a".repeat(MAX_FRAME_BYTES) })),
+    ).toEqual({});
   });
 });

@@ -210,11 +210,15 @@ export const ClientSchemas = {
     seconds: v.pipe(v.number(), v.integer(), v.minValue(TIMEOUT_MIN_S), v.maxValue(TIMEOUT_MAX_S)),
     reason: v.optional(v.pipe(v.string(), v.maxLength(200))),
   }),
-  /** Staff: kick a user now and refuse their rejoin (close code 4003). */
+  /**
+   * Staff: kick a user now and refuse their rejoin (close code 4003). With `purge`, also
+   * remove every earlier message of theirs, for everyone (event `chat.purged`).
+   */
   "mod.ban": v.strictObject({
     type: v.literal("mod.ban"),
     userId: id,
     reason: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    purge: v.optional(v.boolean()),
   }),
   /** Staff: lift a ban. */
   "mod.unban": v.strictObject({ type: v.literal("mod.unban"), userId: id }),
@@ -274,10 +278,47 @@ export function maySend(role: ClassRole, type: ClientMessageType): boolean {
   return true;
 }
 
-/** Result of `parseClientMessage`: a typed message, or a typed error to send back. */
+/**
+ * What an `error` frame echoes of the frame it refuses: `ref` = its `type`, `rid` = its
+ * `rid`, each only when present and well-formed (a string of at most 64 characters),
+ * whatever else is wrong with the frame.
+ */
+export interface FrameRefs {
+  ref?: string;
+  rid?: string;
+}
+
+/** Result of `parseClientMessage`: a typed message, or a typed error to send back (with the frame's `ref`/`rid`). */
 export type ParseResult =
   | { ok: true; message: ClientMessage }
-  | { ok: false; code: ErrorCode; message: string };
+  | ({ ok: false; code: ErrorCode; message: string } & FrameRefs);
+
+/** Longest `ref` / `rid` echoed back (the schemas' bound for `rid`). */
+const ECHO_MAX_CHARS = 64;
+
+/** The well-formed `type` and `rid` of a decoded frame, for an error that refuses it. */
+function refsOf(raw: unknown): FrameRefs {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return {};
+  const out: FrameRefs = {};
+  const { type, rid } = raw as { type?: unknown; rid?: unknown };
+  if (typeof type === "string" && type.length > 0 && type.length <= ECHO_MAX_CHARS) out.ref = type;
+  if (typeof rid === "string" && rid.length <= ECHO_MAX_CHARS) out.rid = rid;
+  return out;
+}
+
+/**
+ * The `ref` and `rid` of a frame refused before parsing (the connection's frame guard),
+ * so even that refusal answers the command's `rid`. Never throws; `{}` for frames that
+ * are not JSON objects or are over MAX_FRAME_BYTES.
+ */
+export function frameRefs(data: string | ArrayBuffer | ArrayBufferView): FrameRefs {
+  if (typeof data !== "string" || data.length > MAX_FRAME_BYTES) return {};
+  try {
+    return refsOf(JSON.parse(data));
+  } catch {
+    return {};
+  }
+}
 
 const utf8 = new TextEncoder();
 
@@ -320,6 +361,7 @@ export function parseClientMessage(data: string | ArrayBuffer | ArrayBufferView)
       ok: false,
       code: "invalid_message",
       message: "A message is a JSON object with a string `type`.",
+      ...refsOf(raw),
     };
   }
   const type = (raw as { type: string }).type;
@@ -328,6 +370,7 @@ export function parseClientMessage(data: string | ArrayBuffer | ArrayBufferView)
       ok: false,
       code: "unknown_type",
       message: `Unknown message type "${type.slice(0, 40)}".`,
+      ...refsOf(raw),
     };
   }
   const result = v.safeParse(ClientSchemas[type as ClientMessageType], raw);
@@ -338,6 +381,8 @@ export function parseClientMessage(data: string | ArrayBuffer | ArrayBufferView)
       ok: false,
       code: "invalid_message",
       message: `${type}: ${path ? `${path}: ` : ""}${issue?.message ?? "invalid"}`,
+      // A refused command is still answered by its `rid` (when that part is well-formed).
+      ...refsOf(raw),
     };
   }
   return { ok: true, message: result.output as ClientMessage };
@@ -387,6 +432,11 @@ export type ClassEvent =
   | { type: "chat.message"; seq: number; at: number; message: ChatMessage }
   /** A global message was deleted; remove it from view (and from the pin, if pinned). */
   | { type: "chat.deleted"; seq: number; at: number; messageId: string }
+  /**
+   * Every message of `userId` was removed (a ban with `purge`): drop theirs from the global
+   * channel, the pin and any section view. Later section snapshots no longer hold them.
+   */
+  | { type: "chat.purged"; seq: number; at: number; userId: string }
   /** The pinned message changed (`null` = nothing pinned). */
   | { type: "chat.pinned"; seq: number; at: number; message: ChatMessage | null }
   /** A new announcement. */
@@ -458,6 +508,7 @@ export interface StreamHealth {
   restarts: number;
   /** Epoch ms the RTMP publish started, or null. */
   streamStartedAt: number | null;
+  /** Why the stream last failed: a `STREAM_ERRORS` text (protocol/ingest.ts), or null. */
   lastError: string | null;
   /** When the bridge measured this (epoch ms). */
   at: number;
@@ -510,6 +561,7 @@ export function isClassEvent(m: ServerMessage): m is ClassEvent {
   switch (m.type) {
     case "chat.message":
     case "chat.deleted":
+    case "chat.purged":
     case "chat.pinned":
     case "announce":
     case "settings.changed":

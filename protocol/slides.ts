@@ -43,3 +43,26 @@ export interface PageUploaded {
   /** The page image URL (long-cached). */
   url: string;
 }
+
+/** Default slide storage per teacher, MiB (SLIDES_QUOTA_MB). */
+export const DEFAULT_SLIDES_QUOTA_MB = 500;
+/** Default decks per teacher (SLIDES_MAX_DECKS). */
+export const DEFAULT_SLIDES_MAX_DECKS = 100;
+
+/**
+ * A teacher's slide storage: every deck of every class they own counts, whoever uploaded
+ * it (a moderator's uploads count against the class's teacher).
+ */
+export interface SlideUsage {
+  /** Bytes stored (page images and source PDFs). */
+  bytes: number;
+  quotaBytes: number;
+  decks: number;
+  maxDecks: number;
+}
+
+/** `GET /api/classes/:id/slides`: the class's decks, newest first, and the owner's usage. */
+export interface SlideDeckList {
+  decks: SlideDeck[];
+  usage: SlideUsage;
+}

@@ -5,8 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { hashPassword, PBKDF2_ITERATIONS, randomId } from "../worker/auth/crypto.ts";
 import { OFFLINE_ENV, toolCommand } from "./offline.ts";
 
@@ -15,8 +17,8 @@ export const ROOT = new URL("..", import.meta.url).pathname;
 /** Secrets `.dev.vars` must hold; generated on first start, never committed. */
 const SECRET_NAMES = ["JWT_SECRET", "BRIDGE_SECRET"] as const;
 
-/** Create `.dev.vars` with fresh random secrets, or add any that are missing. Returns its values. */
-export function ensureDevVars(path = `${ROOT}.dev.vars`): Record<string, string> {
+/** The `NAME=value` lines of a `.dev.vars` file (empty when it does not exist). */
+function readDevVars(path: string): Record<string, string> {
   const vars: Record<string, string> = {};
   if (existsSync(path)) {
     for (const line of readFileSync(path, "utf8").split("\n")) {
@@ -24,6 +26,12 @@ export function ensureDevVars(path = `${ROOT}.dev.vars`): Record<string, string>
       if (m) vars[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
     }
   }
+  return vars;
+}
+
+/** Create `.dev.vars` with fresh random secrets, or add any that are missing. Returns its values. */
+export function ensureDevVars(path = `${ROOT}.dev.vars`): Record<string, string> {
+  const vars = readDevVars(path);
   let added = false;
   for (const name of SECRET_NAMES) {
     if (!vars[name]) {
@@ -209,7 +217,19 @@ export async function startWorker(opts: {
     opts.logLevel ?? "warn",
     "--show-interactive-dev-session=false",
   ];
-  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  // Vars go in a private env file, not `--var`s: LOCAL_RTMP_URL carries the local RTMP
+  // server's publish key, and argv is world-readable (`ps`, /proc/<pid>/cmdline). With
+  // --env-file wrangler reads that file instead of .dev.vars, so it gets both.
+  const envDir = mkdtempSync(join(tmpdir(), "mass-class-wrangler-"));
+  const envFile = join(envDir, "worker.env");
+  const fileVars = { ...readDevVars(`${ROOT}.dev.vars`), ...opts.vars };
+  const lines = Object.entries(fileVars).map(([k, v]) => {
+    // Single-quoted: dotenv takes the value literally; nothing of ours holds quotes or $.
+    if (/['\n$]/.test(v)) throw new Error(`${k}: quotes, $ and newlines are not supported`);
+    return `${k}='${v}'`;
+  });
+  writeFileSync(envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
+  args.push("--env-file", envFile);
   const child = spawn(...toolCommand("wrangler", args), {
     cwd: ROOT,
     env: {
@@ -224,12 +244,22 @@ export async function startWorker(opts: {
   const exited = new Promise<never>((_, reject) =>
     child.once("exit", (code) => reject(new Error(`wrangler dev exited early (code ${code})`))),
   );
-  await Promise.race([waitForPort(opts.port, "127.0.0.1", 120_000), exited]);
-  return { url: `http://127.0.0.1:${opts.port}`, port: opts.port, stop: () => stopChild(child) };
+  const removeEnv = () => rmSync(envDir, { recursive: true, force: true });
+  try {
+    await Promise.race([waitForPort(opts.port, "127.0.0.1", 120_000), exited]);
+  } catch (err) {
+    removeEnv();
+    throw err;
+  }
+  return {
+    url: `http://127.0.0.1:${opts.port}`,
+    port: opts.port,
+    stop: () => stopChild(child).finally(removeEnv),
+  };
 }
 
 export interface Media {
-  /** `--var`s that point the Worker at the bridge and the local RTMP server. */
+  /** Vars that point the Worker at the bridge and the local RTMP server (LOCAL_RTMP_URL holds its publish key). */
   vars: Record<string, string>;
   /** One line for the start banner. */
   summary: string;
@@ -259,6 +289,8 @@ export async function startMedia(opts: {
       BRIDGE_PORT: String(bridgePort),
       BRIDGE_HOST: "127.0.0.1",
       BRIDGE_SECRET: opts.bridgeSecret,
+      // The local RTMP server is on loopback: the one such destination the bridge allows.
+      BRIDGE_LOCAL_INGEST: `127.0.0.1:${rtmp.port}`,
       HEALTH_CALLBACK_URL: `${opts.workerUrl}/api/bridge/health`,
     },
     stdio: ["ignore", "ignore", opts.logFile ? openSync(opts.logFile, "a") : "inherit"],

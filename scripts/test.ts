@@ -10,7 +10,7 @@ import { OFFLINE_ENV, toolCommand } from "./offline.ts";
 import { ROOT } from "./stack.ts";
 
 const PHASES: [name: string, projects: string[]][] = [
-  ["unit + workers", ["unit", "workers", "workers-calls"]],
+  ["unit + workers", ["unit", "workers", "workers-calls", "workers-turnstile"]],
   ["media", ["media"]],
   ["simulated class", ["sim"]],
   ["e2e", ["e2e"]],

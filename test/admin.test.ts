@@ -98,6 +98,11 @@ describe("admin classes", { timeout: 30_000 }, () => {
       env.DB.prepare(
         "INSERT INTO class_sessions (id, class_id, started_at, ended_at) VALUES (?, ?, ?, NULL)",
       ).bind(`${live}-s`, live, Date.now() - 60_000),
+      // Live = the Classroom DO's lease (test/live-state.test.ts plays how it is set and lapses).
+      env.DB.prepare("UPDATE classes SET live_until = ? WHERE id = ?").bind(
+        Date.now() + 60_000,
+        live,
+      ),
       env.DB.prepare(
         "INSERT INTO class_sessions (id, class_id, started_at, ended_at) VALUES (?, ?, ?, ?)",
       ).bind(`${done}-s`, done, Date.now() - 7_200_000, Date.now() - 3_600_000),

@@ -290,6 +290,7 @@ describe("CSV export", () => {
       "minutes_attended",
       "joins",
       "late",
+      "staff",
     ]);
     const names = Object.fromEntries(rows.slice(1).map((r) => [r[0], r[1]]));
     expect(names).toEqual({
@@ -303,7 +304,7 @@ describe("CSV export", () => {
     });
     // The raw text doubles quotes inside a quoted field.
     expect(text).toContain('"\'=HYPERLINK(""http://x"")"');
-    expect(rows.find((r) => r[0] === "u3")!.slice(4)).toEqual(["10", "1", "true"]);
+    expect(rows.find((r) => r[0] === "u3")!.slice(4)).toEqual(["10", "1", "true", "false"]);
     expect(rows.find((r) => r[0] === "u1")![2]).toBe(new Date(T0 + 10_000).toISOString());
   });
 

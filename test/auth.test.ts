@@ -1,6 +1,7 @@
+import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { Client, errorCode, signUp } from "./helpers.ts";
+import { Client, errorCode, PASSWORD, signUp } from "./helpers.ts";
 
 const strong = "correct horse 42";
 
@@ -11,7 +12,6 @@ describe("sign-up and sign-in", () => {
       email: "Ada@Example.test",
       password: strong,
       displayName: "Ada",
-      role: "teacher",
     });
     expect(res.status).toBe(201);
     const setCookie = res.headers.get("set-cookie")!;
@@ -20,7 +20,7 @@ describe("sign-up and sign-in", () => {
     expect(setCookie).toMatch(/SameSite=Lax/i);
     const me = await c.get("/api/auth/me");
     expect(await me.json()).toMatchObject({
-      user: { displayName: "Ada", role: "teacher", email: "ada@example.test" },
+      user: { displayName: "Ada", role: "student", email: "ada@example.test" },
     });
 
     await c.post("/api/auth/signout");
@@ -31,6 +31,84 @@ describe("sign-up and sign-in", () => {
     expect((await c.get("/api/auth/me")).status).toBe(200);
   });
 
+  it("never lets public sign-up make a teacher; an admin grants the role", async () => {
+    // The attack: an anonymous visitor asks for the teacher role in the sign-up body.
+    const eve = new Client();
+    const res = await eve.post("/api/auth/signup", {
+      email: "eve-teacher@example.test",
+      password: strong,
+      displayName: "Eve",
+      role: "teacher",
+    });
+    expect(res.status).toBe(400);
+    expect(await errorCode(res)).toBe("validation_failed");
+    expect(
+      await env.DB.prepare("SELECT id FROM users WHERE email = ?")
+        .bind("eve-teacher@example.test")
+        .first(),
+    ).toBeNull();
+    // Without the field (or with "student") she is a student, refused every teacher path.
+    const ok = await eve.post("/api/auth/signup", {
+      email: "eve-teacher@example.test",
+      password: strong,
+      displayName: "Eve",
+      role: "student",
+    });
+    expect(ok.status).toBe(201);
+    const { user } = (await ok.json()) as { user: { id: string; role: string } };
+    expect(user.role).toBe("student");
+    expect((await eve.post("/api/classes", { title: "Mine" })).status).toBe(403);
+
+    // An admin grants the teacher role (admin users page); then the account may teach.
+    const admin = await signUp("teacher", "Admin");
+    await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(admin.id).run();
+    expect(
+      (await admin.client.patch(`/api/admin/users/${user.id}`, { role: "teacher" })).status,
+    ).toBe(200);
+    expect((await eve.post("/api/classes", { title: "Mine" })).status).toBe(201);
+  });
+
+  it("signs up a teacher from an admin's invite link, once; only admins make links", async () => {
+    const teacher = await signUp("teacher", "Not Admin");
+    expect((await teacher.client.post("/api/admin/invites")).status).toBe(403);
+    const admin = await signUp("teacher", "Admin");
+    await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(admin.id).run();
+    const res = await admin.client.post("/api/admin/invites");
+    expect(res.status).toBe(201);
+    const { url } = (await res.json()) as { url: string };
+    const invite = new URL(url).searchParams.get("invite")!;
+    const body = (email: string, inv = invite) => ({
+      email,
+      password: strong,
+      displayName: "Invited",
+      invite: inv,
+    });
+    const made = new Client();
+    const ok = await made.post("/api/auth/signup", body("invited-teacher@example.test"));
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ user: { role: "teacher" } });
+    expect((await made.post("/api/classes", { title: "Mine" })).status).toBe(201);
+    // The link is single-use; a made-up one does nothing either.
+    const again = await new Client().post("/api/auth/signup", body("second@example.test"));
+    expect(again.status).toBe(400);
+    expect(await errorCode(again)).toBe("invite_invalid");
+    const forged = await new Client().post(
+      "/api/auth/signup",
+      body("third@example.test", "made-up-invite-id"),
+    );
+    expect(await errorCode(forged)).toBe("invite_invalid");
+    // A sign-up that fails (email taken) does not use up the link.
+    const fresh = (await (await admin.client.post("/api/admin/invites")).json()) as { url: string };
+    const id = new URL(fresh.url).searchParams.get("invite")!;
+    const taken = await new Client().post(
+      "/api/auth/signup",
+      body("invited-teacher@example.test", id),
+    );
+    expect(await errorCode(taken)).toBe("email_taken");
+    const later = await new Client().post("/api/auth/signup", body("fourth@example.test", id));
+    expect(await later.json()).toMatchObject({ user: { role: "teacher" } });
+  });
+
   it("rejects a taken email without changing the first account", async () => {
     const { email } = await signUp("student");
     const c = new Client();
@@ -38,7 +116,6 @@ describe("sign-up and sign-in", () => {
       email,
       password: "another pass 99",
       displayName: "Imposter",
-      role: "teacher",
     });
     expect(res.status).toBe(409);
     expect(await errorCode(res)).toBe("email_taken");
@@ -169,8 +246,9 @@ describe("CSRF", () => {
 describe("rate limits at the edge", () => {
   it("stops password guessing on one account after 10 tries a minute, with a clear code", async () => {
     const { email } = await signUp("student");
-    // The limiter counts in fixed one-minute windows, so a run that straddles a window
-    // boundary may get up to 20 tries through; 22 always meets the limit.
+    // No client address (as locally): attempts count per account. The limiter counts in
+    // fixed one-minute windows, so a run that straddles a window boundary may get up to 20
+    // tries through; 22 always meets the limit.
     const codes: number[] = [];
     for (let i = 0; i < 22 && !codes.includes(429); i++) {
       codes.push(
@@ -180,11 +258,38 @@ describe("rate limits at the edge", () => {
     }
     expect(codes.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(codes.at(-1)).toBe(429);
-    const blocked = await new Client().post("/api/auth/signin", {
-      email,
-      password: "correct horse 42",
-    });
+    // Brute force stays stopped: even the right password is refused.
+    const blocked = await new Client().post("/api/auth/signin", { email, password: PASSWORD });
     expect(await errorCode(blocked)).toBe("rate_limited");
+  });
+
+  it("does not let a stranger lock the owner out with wrong passwords", async () => {
+    const { email } = await signUp("student");
+    // The attack: 22 wrong passwords for someone else's email, from the stranger's address.
+    const stranger = { "cf-connecting-ip": "198.51.100.7" };
+    const codes: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const r = await new Client().post(
+        "/api/auth/signin",
+        { email, password: `not yours ${i}` },
+        stranger,
+      );
+      codes.push(r.status);
+    }
+    // The stranger is stopped (IP_LIMITER is 5/min in the test config, 300 in production)…
+    expect(codes.at(-1)).toBe(429);
+    expect(
+      await errorCode(
+        await new Client().post("/api/auth/signin", { email, password: PASSWORD }, stranger),
+      ),
+    ).toBe("rate_limited");
+    // …and the owner, from their own address, still signs in with the right password.
+    const owner = await new Client().post(
+      "/api/auth/signin",
+      { email, password: PASSWORD },
+      { "cf-connecting-ip": "192.0.2.44" },
+    );
+    expect(owner.status).toBe(200);
   });
 
   it("limits guest joins per client IP", async () => {

@@ -7,6 +7,10 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** The loopback Web Push service stand-in (e2e/standins/push.ts). */
       PUSH_STANDIN_URL: string;
+      /** The loopback Turnstile siteverify stand-in (e2e/standins/siteverify.ts); Turnstile project only. */
+      SITEVERIFY_STANDIN_URL: string;
+      /** The loopback Google OAuth + YouTube Data API stand-in (e2e/standins/youtube.ts). */
+      YOUTUBE_STANDIN_URL: string;
     }
   }
 }

@@ -1,11 +1,36 @@
 /** Helpers for workerd integration tests: a cookie-carrying client over `exports.default`. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 
 export const ORIGIN = "http://localhost";
 
 /** A browser-like client: keeps the session cookie and sends a same-origin Origin header. */
 export class Client {
-  cookie = "";
+  private jar = new Map<string, string>();
+
+  /** The `Cookie` header this client sends (`name=value; …`); assignable. */
+  get cookie(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  set cookie(header: string) {
+    this.jar.clear();
+    for (const pair of header.split(";")) {
+      const i = pair.indexOf("=");
+      if (i > 0) this.jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+    }
+  }
+
+  /** Keep the cookies a response sets; an emptied cookie is dropped. */
+  private keep(res: Response): void {
+    for (const set of res.headers.getSetCookie()) {
+      const pair = set.split(";")[0]!;
+      const i = pair.indexOf("=");
+      if (i <= 0) continue;
+      const [name, value] = [pair.slice(0, i).trim(), pair.slice(i + 1).trim()];
+      if (value) this.jar.set(name, value);
+      else this.jar.delete(name);
+    }
+  }
 
   async request(
     method: string,
@@ -25,11 +50,7 @@ export class Client {
     const res = await exports.default.fetch(
       new Request(`${ORIGIN}${path}`, { method, headers: h, body: payload }),
     );
-    const set = res.headers.get("set-cookie");
-    if (set) {
-      const pair = set.split(";")[0]!;
-      this.cookie = pair.endsWith("=") ? "" : pair;
-    }
+    this.keep(res);
     return res;
   }
 
@@ -60,18 +81,28 @@ export class Client {
 }
 
 let counter = 0;
-/** Sign up a fresh user and return a client holding their session. */
+/** The password `signUp` gives every account. */
+export const PASSWORD = "correct horse 42";
+
+/**
+ * Sign up a fresh user and return a client holding their session. Public sign-up makes
+ * students only; a teacher is then granted the role as an admin would (in D1) and signs in again.
+ */
 export async function signUp(role: "teacher" | "student" = "teacher", name = `User ${++counter}`) {
   const client = new Client();
   const email = `user${Date.now()}${++counter}@example.test`;
   const res = await client.post("/api/auth/signup", {
     email,
-    password: "correct horse 42",
+    password: PASSWORD,
     displayName: name,
-    role,
   });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
   const { user } = (await res.json()) as { user: { id: string } };
+  if (role === "teacher") {
+    await env.DB.prepare("UPDATE users SET role = 'teacher' WHERE id = ?").bind(user.id).run();
+    const again = await client.post("/api/auth/signin", { email, password: PASSWORD });
+    if (again.status !== 200) throw new Error(`signin failed: ${again.status}`);
+  }
   return { client, email, id: user.id };
 }
 

@@ -206,6 +206,141 @@ describe("push opt-in", () => {
   });
 });
 
+/** The spellings of internal hosts that were accepted before (issue 12 point 17). */
+const INTERNAL = [
+  "https://127.0.0.1/x",
+  "https://localhost/x",
+  "https://[::1]/x",
+  "https://127.0.0.2/x",
+  "https://[::ffff:127.0.0.1]/x",
+  "https://localhost./x",
+  "https://0.0.0.0/x",
+  "https://169.254.169.254/latest/meta-data/",
+  "https://10.0.0.1/x",
+  "https://2130706434/x",
+];
+
+describe("push endpoints: no internal hosts", () => {
+  it("refuses every internal-host spelling, and any host off the push services' list", async () => {
+    const { classId } = await createClass();
+    const { client } = await signUp("student");
+    const { subscription } = await pushSub();
+    // The stand-in itself under another spelling of loopback: only its exact origin is allowed.
+    const standinPath = new URL(subscription.endpoint).pathname;
+    const port = new URL(subscription.endpoint).port;
+    for (const endpoint of [
+      ...INTERNAL,
+      `http://localhost:${port}${standinPath}`,
+      `https://127.0.0.1:${port}${standinPath}`,
+      "https://push.example.test/x",
+    ]) {
+      const res = await client.post(`/api/classes/${classId}/push`, { ...subscription, endpoint });
+      expect([endpoint, res.status, await errorCode(res)]).toEqual([
+        endpoint,
+        400,
+        "validation_failed",
+      ]);
+    }
+    expect(await rows(classId)).toEqual([]);
+  });
+
+  it("checks again at send time: a stored endpoint off the list is never contacted, and dropped", async () => {
+    const { classId } = await createClass();
+    const { client } = await signUp("student");
+    const ok = await subscribed(client, classId);
+    // A row that got in some other way (an older release, a list since shortened): the
+    // stand-in under a loopback spelling other than the allowed origin.
+    const sneaky = await pushSub();
+    const u = new URL(sneaky.subscription.endpoint);
+    const endpoint = `http://localhost:${u.port}${u.pathname}`;
+    await env.DB.prepare(
+      "INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth) VALUES (?, ?, ?, ?, ?)",
+    )
+      .bind(
+        classId,
+        "old-row",
+        endpoint,
+        sneaky.subscription.keys.p256dh,
+        sneaky.subscription.keys.auth,
+      )
+      .run();
+    for (const bad of INTERNAL.slice(3))
+      await env.DB.prepare(
+        "INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth) VALUES (?, ?, ?, ?, ?)",
+      )
+        .bind(
+          classId,
+          "old-row",
+          bad,
+          sneaky.subscription.keys.p256dh,
+          sneaky.subscription.keys.auth,
+        )
+        .run();
+    const ids = (await rows(classId)).map((r) => r.id);
+    const result = await consume({ type: "deliver", classId, notice: NOTICE, ids });
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
+    expect((await received(ok))[0]!.payload).toEqual(NOTICE);
+    expect((await seen(sneaky)).attempts).toBe(0);
+    expect((await rows(classId)).map((r) => r.endpoint)).toEqual([ok.subscription.endpoint]);
+  });
+
+  it("caps subscriptions per client address and per class, not only per user", async () => {
+    // vitest.config.ts: PUSH_MAX_PER_ADDRESS 12, PUSH_MAX_PER_CLASS 300.
+    const { classId } = await createClass({ guestAccess: true });
+    const from = (ip: string) => ({ "cf-connecting-ip": ip });
+    const attacker = "203.0.113.7";
+    // Guest accounts are free: one address makes five guests of five browsers each.
+    let accepted = 0;
+    let refused = 0;
+    for (let g = 0; g < 5; g++) {
+      const guest = new Client();
+      const join = await guest.post(`/api/auth/guest/${classId}`, { displayName: `G${g}` });
+      expect(join.status).toBe(201);
+      for (let b = 0; b < 5; b++) {
+        const res = await guest.post(
+          `/api/classes/${classId}/push`,
+          (await pushSub()).subscription,
+          from(attacker),
+        );
+        if (res.status === 201) accepted++;
+        else {
+          expect([res.status, await errorCode(res)]).toEqual([409, "conflict"]);
+          refused++;
+        }
+      }
+    }
+    expect([accepted, refused]).toEqual([12, 13]);
+    // Someone else in the class, from another address, still gets in.
+    const { client } = await signUp("student");
+    const other = await client.post(
+      `/api/classes/${classId}/push`,
+      (await pushSub()).subscription,
+      from("198.51.100.1"),
+    );
+    expect(other.status).toBe(201);
+
+    // Fill the class to its cap straight in D1; the next subscriber is refused.
+    const { subscription: s } = await pushSub();
+    const have = (await rows(classId)).length;
+    await env.DB.batch(
+      Array.from({ length: 300 - have }, (_, i) =>
+        env.DB.prepare(
+          "INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth) VALUES (?, ?, ?, ?, ?)",
+        ).bind(classId, `filler-${i}`, `${s.endpoint}-${i}`, s.keys.p256dh, s.keys.auth),
+      ),
+    );
+    const late = await signUp("student");
+    const full = await late.client.post(
+      `/api/classes/${classId}/push`,
+      (await pushSub()).subscription,
+      from("198.51.100.2"),
+    );
+    expect([full.status, await errorCode(full)]).toEqual([409, "conflict"]);
+    expect((await rows(classId)).length).toBe(300);
+  });
+});
+
 describe("push delivery (queue consumer)", { timeout: 40_000 }, () => {
   it("sends decryptable pushes, removes 404/410 subscriptions and retries only the failed ones", async () => {
     const { classId } = await createClass();

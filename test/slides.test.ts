@@ -1,9 +1,11 @@
 /** Slide deck uploads to R2 through the Worker: who may, what is checked, how pages are served. */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { PageUploaded, SlideDeck } from "../protocol/slides.ts";
+import type { BoardView } from "../protocol/board.ts";
+import type { PageUploaded, SlideDeck, SlideDeckList } from "../protocol/slides.ts";
 import { MAX_PAGE_BYTES, MAX_PDF_BYTES } from "../protocol/slides.ts";
 import { type Client, ORIGIN, signUp } from "./helpers.ts";
+import { open } from "./realtime/helpers.ts";
 
 /** Bytes that start like a WebP file (the Worker checks magic numbers, not pixels). */
 function webp(size = 64, fill = 7): Uint8Array {
@@ -189,5 +191,150 @@ describe("slide uploads", () => {
       (await teacher.client.post(`/api/classes/${classId}/moderators`, { email: ta.email })).status,
     ).toBeLessThan(300);
     expect((await put(ta.client, `/api/slides/${deck.id}/pages/1`, webp())).status).toBe(201);
+  });
+});
+
+const KiB = 1024;
+async function newClass(teacher: { client: Client }, title = "Biology"): Promise<string> {
+  const res = await teacher.client.post("/api/classes", { title });
+  return ((await res.json()) as { class: { id: string } }).class.id;
+}
+async function newDeck(client: Client, classId: string, name = "Deck"): Promise<Response> {
+  return client.post(`/api/classes/${classId}/slides`, { name, pageType: "image/webp" });
+}
+async function listOf(client: Client, classId: string): Promise<SlideDeckList> {
+  return (await (await client.get(`/api/classes/${classId}/slides`)).json()) as SlideDeckList;
+}
+
+// vitest.config.ts: SLIDES_QUOTA_MB 1, SLIDES_MAX_DECKS 4.
+describe("slide storage quota", () => {
+  it("holds a teacher to their quota over all their classes and their moderators' uploads", async () => {
+    const teacher = await signUp("teacher", "Quota");
+    const c1 = await newClass(teacher);
+    const c2 = await newClass(teacher, "Chemistry");
+    const a = (await (await newDeck(teacher.client, c1, "A")).json()) as SlideDeck;
+    expect((await put(teacher.client, `/api/slides/${a.id}/pages/1`, webp(400 * KiB))).status).toBe(
+      201,
+    );
+    expect((await put(teacher.client, `/api/slides/${a.id}/pages/2`, webp(400 * KiB))).status).toBe(
+      201,
+    );
+
+    // 800 KiB used of 1 MiB: another 400 KiB page does not fit, in this class or another.
+    const over = await put(teacher.client, `/api/slides/${a.id}/pages/3`, webp(400 * KiB));
+    expect(over.status).toBe(413);
+    const err = ((await over.json()) as { error: { code: string; message: string } }).error;
+    expect(err.code).toBe("quota_exceeded");
+    expect(err.message).toBe(
+      "Slide storage is full: 0.8 MiB of 1.0 MiB used, and this file needs 0.4 MiB. Delete a deck you no longer need to make room.",
+    );
+    const b = (await (await newDeck(teacher.client, c2, "B")).json()) as SlideDeck;
+    const other = await put(teacher.client, `/api/slides/${b.id}/pages/1`, webp(300 * KiB));
+    expect([other.status, await code(other)]).toEqual([413, "quota_exceeded"]);
+    // A moderator's upload counts against the class's teacher.
+    const ta = await signUp("student", "TA");
+    await teacher.client.post(`/api/classes/${c2}/moderators`, { email: ta.email });
+    const byTa = await put(ta.client, `/api/slides/${b.id}/pages/1`, webp(300 * KiB));
+    expect([byTa.status, await code(byTa)]).toEqual([413, "quota_exceeded"]);
+    // The source PDF counts too.
+    const bigPdf = new Uint8Array(300 * KiB).fill(32);
+    bigPdf.set(pdf());
+    const src = await put(teacher.client, `/api/slides/${a.id}/source`, bigPdf);
+    expect([src.status, await code(src)]).toEqual([413, "quota_exceeded"]);
+    // What still fits is taken.
+    expect((await put(ta.client, `/api/slides/${b.id}/pages/1`, webp(200 * KiB))).status).toBe(201);
+    expect(await stored(a.id)).toHaveLength(2);
+    expect(await stored(b.id)).toHaveLength(1);
+    const { usage } = await listOf(teacher.client, c1);
+    expect(usage).toEqual({ bytes: 1000 * KiB, quotaBytes: 1024 * KiB, decks: 2, maxDecks: 4 });
+    // Another teacher's storage is their own.
+    const other2 = await signUp("teacher", "Other");
+    const oc = await newClass(other2);
+    const od = (await (await newDeck(other2.client, oc)).json()) as SlideDeck;
+    expect((await put(other2.client, `/api/slides/${od.id}/pages/1`, webp(400 * KiB))).status).toBe(
+      201,
+    );
+  });
+
+  it("lets racing uploads take only what fits", async () => {
+    const teacher = await signUp("teacher", "Racer");
+    const c = await newClass(teacher);
+    const decks: SlideDeck[] = [];
+    for (let i = 0; i < 4; i++)
+      decks.push((await (await newDeck(teacher.client, c)).json()) as SlideDeck);
+    // Four 300 KiB pages at once into a 1 MiB quota: three fit.
+    const results = await Promise.all(
+      decks.map((d) => put(teacher.client, `/api/slides/${d.id}/pages/1`, webp(300 * KiB))),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 413]);
+    expect((await listOf(teacher.client, c)).usage.bytes).toBe(900 * KiB);
+    const objects = (await Promise.all(decks.map((d) => stored(d.id)))).flat();
+    expect(objects).toHaveLength(3);
+  });
+
+  it("caps decks per teacher", async () => {
+    const teacher = await signUp("teacher", "Decks");
+    const c = await newClass(teacher);
+    for (let i = 0; i < 4; i++) expect((await newDeck(teacher.client, c)).status).toBe(201);
+    const fifth = await newDeck(teacher.client, await newClass(teacher, "Other class"));
+    expect(fifth.status).toBe(413);
+    const err = ((await fifth.json()) as { error: { code: string; message: string } }).error;
+    expect(err).toEqual({
+      code: "quota_exceeded",
+      message:
+        "A teacher can keep at most 4 slide decks. Delete a deck you no longer need to make room.",
+    });
+  });
+});
+
+describe("deleting a deck", () => {
+  it("removes its R2 objects and its row, takes it off screen, and frees the space", async () => {
+    const { teacher, classId, deck } = await classWithDeck();
+    for (let p = 1; p <= 2; p++)
+      expect(
+        (await put(teacher.client, `/api/slides/${deck.id}/pages/${p}`, webp(450 * KiB, p))).status,
+      ).toBe(201);
+    expect((await put(teacher.client, `/api/slides/${deck.id}/source`, pdf())).status).toBe(204);
+    expect(await stored(deck.id)).toHaveLength(3);
+
+    // It is on screen for a student.
+    const t = await open(classId, teacher.client.cookie);
+    await t.next("snapshot");
+    const student = await signUp("student");
+    const s = await open(classId, student.client.cookie);
+    await s.next("snapshot");
+    t.send({ type: "slide.show", deckId: deck.id, page: 2 });
+    expect((await s.next("slide.changed")).board.slide.deckId).toBe(deck.id);
+
+    // Only staff of the class may delete.
+    const nope = await student.client.request("DELETE", `/api/slides/${deck.id}`);
+    expect([nope.status, await code(nope)]).toEqual([403, "forbidden"]);
+    const crossSite = await teacher.client.request("DELETE", `/api/slides/${deck.id}`, undefined, {
+      origin: "https://evil.example",
+    });
+    expect(crossSite.status).toBe(403);
+    expect(await stored(deck.id)).toHaveLength(3);
+
+    const del = await teacher.client.request("DELETE", `/api/slides/${deck.id}`);
+    expect(del.status).toBe(204);
+    expect(await stored(deck.id)).toEqual([]);
+    expect((await s.next("slide.changed")).board.slide.deckId).toBeNull();
+    expect((await exports.default.fetch(`${ORIGIN}/slides/${deck.id}/1.webp`)).status).toBe(404);
+    const { decks, usage } = await listOf(teacher.client, classId);
+    expect(decks).toEqual([]);
+    expect(usage.bytes).toBe(0);
+    // It cannot be shown again, and a late joiner sees the blank board.
+    t.send({ type: "slide.show", deckId: deck.id, page: 1 });
+    expect((await t.next("error")).code).toBe("not_found");
+    const late = await open(classId, (await signUp("student")).client.cookie);
+    expect(((await late.next("snapshot")).state.board as BoardView).slide.deckId).toBeNull();
+    // Deleting again: gone.
+    expect((await teacher.client.request("DELETE", `/api/slides/${deck.id}`)).status).toBe(404);
+    // The space is back: a 900 KiB deck fits now.
+    const again = (await (await newDeck(teacher.client, classId)).json()) as SlideDeck;
+    expect(
+      (await put(teacher.client, `/api/slides/${again.id}/pages/1`, webp(900 * KiB))).status,
+    ).toBe(201);
+    for (const sock of [t, s, late]) sock.close();
   });
 });

@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { loadSession } from "./auth/session.ts";
 import { originCheck } from "./csrf.ts";
 import { ApiError, handleError } from "./errors.ts";
+import { notFound } from "./not-found.ts";
 import { admin } from "./routes/admin.ts";
 import { analytics } from "./routes/analytics.ts";
 import { auth } from "./routes/auth.ts";
@@ -18,6 +19,8 @@ import { slides } from "./routes/slides.ts";
 import { tickets } from "./routes/tickets.ts";
 import { whip } from "./routes/whip.ts";
 import { ws } from "./routes/ws.ts";
+import { youtube } from "./routes/youtube.ts";
+import { securityHeaders } from "./security-headers.ts";
 import type { AppEnv } from "./types.ts";
 
 /** Which built HTML entry serves which page path. */
@@ -44,12 +47,35 @@ const api = new Hono<AppEnv>()
   .route("/admin", admin)
   .route("/analytics", analytics)
   .route("/bridge", bridgeRoutes)
+  .route("/youtube", youtube)
   .route("/", push)
   .all("*", () => {
     throw new ApiError(404, "not_found", "No such API route.");
   });
 
 export const app = new Hono<AppEnv>()
+  // Every response leaves with the security headers (worker/security-headers.ts).
+  .use(async (c, next) => {
+    await next();
+    if (c.res.status === 101) return;
+    const url = new URL(c.req.url);
+    // Pages and static files get the page policy (a script's CSP governs the workers it
+    // starts); API answers, sockets, WHIP and slide images the resource policy.
+    const page = !/^\/(api|ws|whip|slides)(\/|$)/.test(url.pathname);
+    const headers = securityHeaders(
+      page,
+      /^\/studio(\/|$)/.test(url.pathname) ? "studio" : "page",
+      {
+        origin: url.origin,
+        playbackUrl: c.env.LOCAL_PLAYBACK_URL,
+      },
+    );
+    // Responses passed through from ASSETS or fetch() have immutable headers.
+    const res = new Response(c.res.body, c.res);
+    for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+    c.res = undefined;
+    c.res = res;
+  })
   .use(loadSession)
   .use("/api/*", originCheck)
   .use("/whip/*", originCheck)
@@ -61,14 +87,16 @@ export const app = new Hono<AppEnv>()
   .get("*", async (c) => {
     const path = new URL(c.req.url).pathname;
     const page = PAGES.find(([re]) => re.test(path))?.[1];
-    if (!page) return c.env.ASSETS.fetch(c.req.raw);
+    if (!page) {
+      const asset = await c.env.ASSETS.fetch(c.req.raw);
+      return asset.status === 404 ? notFound(c) : asset;
+    }
     const res = await c.env.ASSETS.fetch(new URL(page, c.req.url));
     const headers = new Headers(res.headers);
     headers.set("cache-control", "no-cache");
-    headers.set("x-content-type-options", "nosniff");
-    headers.set("referrer-policy", "strict-origin-when-cross-origin");
     return new Response(res.body, { status: res.status, headers });
   });
+app.notFound(notFound);
 app.onError(handleError);
 
 /** The app's type, for the typed client `hc<AppType>` in the web apps. */

@@ -1,11 +1,11 @@
-import type { SessionUser } from "../protocol/api.ts";
+import type { TokenUser } from "./auth/session.ts";
 
 /** Hono environment: bindings from wrangler.toml plus per-request variables. */
 export interface AppEnv {
   Bindings: Env;
   Variables: {
     /** The verified session, or null when signed out. */
-    user: SessionUser | null;
+    user: TokenUser | null;
     /** Whether the session came from an Authorization header rather than the cookie. */
     bearer: boolean;
   };

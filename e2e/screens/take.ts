@@ -1,7 +1,7 @@
 /**
  * Screenshots of the web apps against a running stack (default http://127.0.0.1:8799):
  *   node e2e/screens/take.ts [baseUrl] [outDir]
- * Signs up a teacher, creates a class, joins it as a guest, and captures each page at
+ * Signs up a user, has the demo admin grant them the teacher role, creates a class, joins it as a guest, and captures each page at
  * desktop (1280×800) and phone (360×740) sizes.
  */
 import { mkdirSync } from "node:fs";
@@ -45,14 +45,28 @@ await shot(t, "signup");
 await t.getByLabel("Display name").fill("Ada Lovelace");
 await t.getByLabel("Email").fill(`ada-${stamp}@example.com`);
 await t.getByLabel("Password").fill("short");
-await t.getByTestId("role-teacher").check();
 await t.getByTestId("auth-submit").click();
 await t.getByTestId("error-password").waitFor();
 await shot(t, "signup-error");
 
 await t.getByLabel("Password").fill("correct-horse-42");
 await t.getByTestId("auth-submit").click();
-await t.waitForURL(`${base}/studio`);
+await t.waitForURL((u) => !u.pathname.startsWith("/signup"));
+// Sign-up makes a student; grant the teacher role as an admin would (the demo admin).
+const admin = await browser.newContext();
+const a = await admin.newPage();
+await a.goto(`${base}/signin`);
+await a.getByLabel("Email").fill("admin@demo.local");
+await a.getByLabel("Password").fill("demo-admin-pass-1");
+await a.getByTestId("auth-submit").click();
+await a.waitForURL((u) => !u.pathname.startsWith("/signin"));
+await a.goto(`${base}/admin`);
+await a.getByLabel("Search users").fill(`ada-${stamp}@example.com`);
+const granted = a.waitForResponse((r) => r.request().method() === "PATCH");
+await a.getByLabel("Role of Ada Lovelace").selectOption("teacher");
+await granted;
+await admin.close();
+await t.goto(`${base}/studio`);
 await t.getByTestId("create-class-form").waitFor();
 await shot(t, "studio-empty");
 

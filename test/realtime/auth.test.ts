@@ -103,6 +103,35 @@ describe("socket authentication before the upgrade", () => {
     expect((await new Client().post(`/api/classes/${classId}/ticket`)).status).toBe(401);
   });
 
+  it("spends a join ticket on its first use: a replay within its 60 s is refused", async () => {
+    const { classId } = await createClass();
+    const s = await signUp("student", "Stu");
+    const mint = async () =>
+      ((await (await s.client.post(`/api/classes/${classId}/ticket`)).json()) as { ticket: string })
+        .ticket;
+    const ticket = await mint();
+    const first = await connect(classId, { ticket });
+    expect(first).toBeInstanceOf(Sock);
+    await (first as Sock).next("welcome");
+    // The attack: whoever saw the ticket (a log, a proxy, a shoulder) uses it again.
+    const replay = await connect(classId, { ticket });
+    expect(replay).not.toBeInstanceOf(Sock);
+    expect((replay as Response).status).toBe(401);
+    expect(await errorCode(replay as Response)).toBe("unauthenticated");
+    (first as Sock).close();
+    // …also after the first socket is gone.
+    const later = await connect(classId, { ticket });
+    expect((later as Response).status).toBe(401);
+    // Two racing uses of one fresh ticket: exactly one gets in.
+    const fresh = await mint();
+    const both = await Promise.all([
+      connect(classId, { ticket: fresh }),
+      connect(classId, { ticket: fresh }),
+    ]);
+    expect(both.filter((x) => x instanceof Sock)).toHaveLength(1);
+    for (const x of both) if (x instanceof Sock) x.close();
+  });
+
   it("caps one user at 5 concurrent sockets in a class (the 6th closes with 4009)", async () => {
     const { classId } = await createClass();
     const stu = await signUp("student");

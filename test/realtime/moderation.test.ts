@@ -148,22 +148,15 @@ describe("moderation", { timeout: 30_000 }, () => {
         await stu.client.post(`/api/classes/${classId}/moderators`, { email: mod.email }),
       ),
     ).toBe("forbidden");
-    expect(
-      (
-        await teacher.client.post(`/api/classes/${classId}/moderators`, {
-          email: "nobody@example.test",
-        })
-      ).status,
-    ).toBe(404);
     const res = await teacher.client.post(`/api/classes/${classId}/moderators`, {
       email: mod.email,
     });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ moderator: { userId: mod.id, displayName: "Mo" } });
+    expect(await res.json()).toEqual({ moderator: { email: mod.email } });
     const list = (await (
       await teacher.client.get(`/api/classes/${classId}/moderators`)
     ).json()) as { moderators: unknown[] };
-    expect(list.moderators).toHaveLength(1);
+    expect(list.moderators).toEqual([{ email: mod.email }]);
 
     const m = await open(classId, mod.client.cookie);
     expect(m.frames[0]).toMatchObject({ sectionId: "staff", you: { role: "moderator" } });

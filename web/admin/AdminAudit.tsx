@@ -6,6 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AdminAuditEntry, AdminAuditPage } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
+import { UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 
 /** Actions the filter offers (the log may hold others; any exact name can be typed). */
@@ -108,19 +109,19 @@ export function AdminAudit() {
                   })}
                 </td>
                 <td data-label="Who" title={e.actorId}>
-                  {e.actorName ?? e.actorId}
+                  <UserText text={e.actorName ?? e.actorId} clip />
                 </td>
                 <td data-label="Action">
                   <code>{e.action}</code>
                 </td>
                 <td data-label="Target" title={e.target ?? ""}>
-                  {e.targetName ?? e.target ?? "—"}
+                  <UserText text={e.targetName ?? e.target ?? "—"} clip />
                 </td>
                 <td data-label="Class" title={e.classId ?? ""}>
-                  {e.classTitle ?? e.classId ?? "—"}
+                  <UserText text={e.classTitle ?? e.classId ?? "—"} clip />
                 </td>
                 <td data-label="Detail" class="cell-detail">
-                  {e.detail ?? ""}
+                  <UserText text={e.detail ?? ""} />
                 </td>
               </tr>
             ))}

@@ -6,6 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AdminClass, ClassStatus } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
+import { UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 
@@ -85,10 +86,11 @@ export function AdminClasses() {
               <div class="class-card-head">
                 <div>
                   <h3 class="class-card-title">
-                    {cls.title} {cls.live ? <span class="badge badge-ok">live now</span> : null}
+                    <UserText text={cls.title} />{" "}
+                    {cls.live ? <span class="badge badge-ok">live now</span> : null}
                   </h3>
                   <p class="class-meta">
-                    {cls.teacherName} ·{" "}
+                    <UserText text={cls.teacherName} /> ·{" "}
                     {cls.scheduledStart
                       ? new Date(cls.scheduledStart).toLocaleString(undefined, {
                           dateStyle: "medium",

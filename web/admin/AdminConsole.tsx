@@ -9,6 +9,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { useClassroom } from "../lib/classroom-hooks.ts";
 import { onLinkClick } from "../lib/router.ts";
@@ -21,7 +22,7 @@ export function AdminConsole(props: { classId: string }) {
   useEffect(() => {
     api<{ class: ClassPublic }>("GET", `/classes/${encodeURIComponent(props.classId)}`).then(
       (res) => {
-        document.title = `${res.class.title} · Console · Mass Class`;
+        document.title = `${isolate(res.class.title)} · Console · Mass Class`;
         setCls(res.class);
       },
       (err) => setError(isApiError(err, "not_found") ? "No such class." : errorMessage(err)),
@@ -42,9 +43,12 @@ export function AdminConsole(props: { classId: string }) {
         </a>
       </p>
       <header class="card studio-header">
-        <h2 class="class-title">{cls.title}</h2>
+        <h2 class="class-title">
+          <UserText text={cls.title} />
+        </h2>
         <p class="class-meta">
-          Moderation console · taught by {cls.teacherName} · every action is audited
+          Moderation console · taught by <UserText text={cls.teacherName} /> · every action is
+          audited
         </p>
       </header>
       <ConsoleRoom cls={cls} />

@@ -1,6 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
-import type { AdminUpdateUserBody, AdminUser, Role, SessionUser } from "../../protocol/api.ts";
+import type {
+  AdminUpdateUserBody,
+  AdminUser,
+  Role,
+  SessionUser,
+  TeacherInvite,
+} from "../../protocol/api.ts";
+import { CopyButton } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 
 const ROLES: Role[] = ["student", "teacher", "admin"];
@@ -59,6 +67,7 @@ export function AdminUsers(props: { self: SessionUser }) {
           onInput={(e) => setQ(e.currentTarget.value)}
         />
       </search>
+      <TeacherInviteLink />
       {error ? <Notice>{error}</Notice> : null}
       {users === null ? <p class="muted">Loading users…</p> : null}
       {users && users.length === 0 ? <p class="muted">No users match “{q}”.</p> : null}
@@ -85,15 +94,15 @@ export function AdminUsers(props: { self: SessionUser }) {
                     class={u.disabled ? "row-disabled" : ""}
                   >
                     <td data-label="Name">
-                      {u.displayName}
+                      <UserText text={u.displayName} clip />
                       {self ? <span class="badge">you</span> : null}
                     </td>
                     <td class="cell-email" data-label="Email">
-                      {u.email}
+                      <UserText text={u.email} />
                     </td>
                     <td data-label="Role">
                       <select
-                        aria-label={`Role of ${u.displayName}`}
+                        aria-label={`Role of ${isolate(u.displayName)}`}
                         value={u.role}
                         disabled={self || busy}
                         onChange={(e) => void update(u, { role: e.currentTarget.value as Role })}
@@ -111,7 +120,7 @@ export function AdminUsers(props: { self: SessionUser }) {
                         class={
                           u.disabled ? "btn btn-secondary btn-small" : "btn btn-danger btn-small"
                         }
-                        aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.displayName}`}
+                        aria-label={`${u.disabled ? "Enable" : "Disable"} ${isolate(u.displayName)}`}
                         disabled={self || busy}
                         onClick={() => void update(u, { disabled: !u.disabled })}
                       >
@@ -127,5 +136,42 @@ export function AdminUsers(props: { self: SessionUser }) {
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** Sign-up makes students; this makes a single-use link that signs up a teacher instead. */
+function TeacherInviteLink() {
+  const [invite, setInvite] = useState<TeacherInvite | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const create = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setInvite(await api<TeacherInvite>("POST", "/admin/invites"));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="inline teacher-invite" data-testid="teacher-invite">
+      <button type="button" class="btn btn-secondary btn-small" disabled={busy} onClick={create}>
+        Create teacher invite link
+      </button>
+      {invite ? (
+        <>
+          <code class="cell-email" data-testid="teacher-invite-url">
+            {invite.url}
+          </code>
+          <CopyButton text={invite.url} testId="copy-teacher-invite" />
+          <small class="muted">
+            Single use, valid until {new Date(invite.expiresAt).toLocaleString()}.
+          </small>
+        </>
+      ) : null}
+      {error ? <Notice>{error}</Notice> : null}
+    </div>
   );
 }

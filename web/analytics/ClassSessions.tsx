@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ClassSessionsResponse } from "../../protocol/analytics.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 
@@ -28,7 +29,7 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
       `/analytics/classes/${encodeURIComponent(props.classId)}/sessions`,
     ).then(
       (d) => {
-        document.title = `${d.class.title} · Sessions · Mass Class`;
+        document.title = `${isolate(d.class.title)} · Sessions · Mass Class`;
         setData(d);
       },
       (err) =>
@@ -53,7 +54,9 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
           ← Back
         </a>
       </p>
-      <h1>{data.class.title}: sessions</h1>
+      <h1>
+        <UserText text={data.class.title} />: sessions
+      </h1>
       {data.sessions.length === 0 ? (
         <p class="muted">This class has not run yet. Sessions appear once students join.</p>
       ) : (

@@ -13,6 +13,8 @@ import type {
   PollResult,
 } from "../../protocol/analytics.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
+import { PollBars } from "../components/PollBars.tsx";
+import { UserText } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { Chart, PALETTE } from "./Chart.tsx";
@@ -85,11 +87,13 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
               ← All sessions
             </a>
           </p>
-          <h1>{data.session.classTitle}</h1>
+          <h1>
+            <UserText text={data.session.classTitle} />
+          </h1>
           <p class="class-meta">
             {dateTime(data.session.startedAt)} –{" "}
             {data.session.endedAt === null ? "still running" : time(data.session.endedAt)} ·{" "}
-            {data.session.teacherName}
+            <UserText text={data.session.teacherName} />
           </p>
         </div>
         <div class="actions downloads">
@@ -122,6 +126,7 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
       <Charts data={data} />
 
       <AttendanceTable sessionId={props.sessionId} />
+      <StaffTable sessionId={props.sessionId} />
       <EngagementTable sessionId={props.sessionId} />
     </main>
   );
@@ -198,29 +203,21 @@ function Charts(props: { data: Dashboard }) {
   );
 }
 
+/**
+ * A poll's results as HTML bars, not a canvas chart: its options are user text, which must
+ * wrap (ten long options drawn as axis labels smear into each other) and keep their own
+ * direction.
+ */
 function PollChart(props: { poll: PollResult }) {
   const p = props.poll;
-  const x = useMemo(() => p.options.map((_, i) => i), [p]);
-  const cols = useMemo(() => [p.tally], [p]);
-  const labels = useMemo(
-    () => p.options.map((o, i) => (p.correct?.includes(i) ? `✓ ${o}` : o)),
-    [p],
-  );
-  const series = useMemo(
-    () => [{ label: "Votes", color: p.kind === "quiz" ? PALETTE[3]! : PALETTE[1]!, bars: true }],
-    [p],
-  );
   const answered = p.respondents === null ? "anonymous" : `${num(p.respondents)} answered`;
   return (
-    <Chart
-      title={`${p.kind === "quiz" ? "Quiz" : "Poll"}: ${p.question} (${answered})`}
-      x={x}
-      xLabels={labels}
-      series={series}
-      columns={cols}
-      height={180}
-      testId="chart-poll"
-    />
+    <figure class="chart card" data-testid="chart-poll">
+      <figcaption class="chart-title">
+        {p.kind === "quiz" ? "Quiz" : "Poll"}: <UserText text={p.question} /> ({answered})
+      </figcaption>
+      <PollBars options={p.options} tally={p.tally} correct={p.correct} />
+    </figure>
   );
 }
 
@@ -324,8 +321,10 @@ function AttendanceTable(props: { sessionId: string }) {
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="attendance-row">
                 <td data-label="Name">
-                  {r.displayName}
-                  {r.late ? <span class="badge">late</span> : null}
+                  <span class="name-cell">
+                    <UserText text={r.displayName} clip />
+                    {r.late ? <span class="badge">late</span> : null}
+                  </span>
                 </td>
                 <td data-label="First joined">{time(r.firstJoinAt)}</td>
                 <td data-label="Last left">{time(r.lastLeaveAt)}</td>
@@ -337,6 +336,49 @@ function AttendanceTable(props: { sessionId: string }) {
         </table>
       </div>
       {page ? <Pager offset={offset} total={page.total} onPage={setOffset} /> : null}
+    </section>
+  );
+}
+
+/** The teacher and moderators who were in the class: listed apart, never counted as students. */
+function StaffTable(props: { sessionId: string }) {
+  const { page, error } = usePage<AttendanceRow>(
+    `/analytics/sessions/${encodeURIComponent(props.sessionId)}/attendance?who=staff&sort=joined&limit=${PAGE}`,
+  );
+  if (!error && (!page || page.total === 0)) return null;
+  return (
+    <section class="dashboard-table" aria-labelledby="staff-title" data-testid="staff-attendance">
+      <div class="table-head">
+        <h2 id="staff-title">Teacher and moderators</h2>
+        <p class="muted">Not counted in the student numbers above</p>
+      </div>
+      {error ? <Notice>{error}</Notice> : null}
+      <div class="table-wrap">
+        <table class="table table-cards">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>First joined</th>
+              <th>Last left</th>
+              <th>Minutes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page?.rows.map((r) => (
+              <tr key={r.userId} data-testid="staff-row">
+                <td data-label="Name">
+                  <span class="name-cell">
+                    <UserText text={r.displayName} clip />
+                  </span>
+                </td>
+                <td data-label="First joined">{time(r.firstJoinAt)}</td>
+                <td data-label="Last left">{time(r.lastLeaveAt)}</td>
+                <td data-label="Minutes">{num(r.minutesAttended)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
@@ -370,7 +412,11 @@ function EngagementTable(props: { sessionId: string }) {
           <tbody>
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="engagement-row">
-                <td data-label="Name">{r.displayName}</td>
+                <td data-label="Name">
+                  <span class="name-cell">
+                    <UserText text={r.displayName} clip />
+                  </span>
+                </td>
                 <td data-label="Chat">{r.chat}</td>
                 <td data-label="Questions">{r.questions}</td>
                 <td data-label="Upvotes">{r.upvotes}</td>

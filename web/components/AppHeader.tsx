@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import type { SessionUser } from "../../protocol/api.ts";
 import { signOut } from "../lib/session.ts";
+import { UserText } from "./UserText.tsx";
 
 /** The top bar on every page: brand, optional navigation, and who is signed in. */
 export function AppHeader(props: {
@@ -24,7 +25,7 @@ export function AppHeader(props: {
       {user ? (
         <div class="app-user">
           <span class="app-user-name" data-testid="current-user">
-            {user.displayName}
+            <UserText text={user.displayName} clip />
           </span>
           <button
             type="button"

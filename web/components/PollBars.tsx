@@ -1,4 +1,5 @@
 import { percentages } from "../lib/interactive-state.ts";
+import { UserText } from "./UserText.tsx";
 
 /**
  * A poll's results as horizontal bars: label, votes and share per option. Correct quiz
@@ -40,7 +41,7 @@ export function PollBars(props: {
                       ✓<span class="visually-hidden"> correct answer:</span>{" "}
                     </span>
                   ) : null}
-                  {label}
+                  <UserText text={label} />
                   {mine ? <span class="poll-bar-mine"> · your answer</span> : null}
                 </span>
                 <span class="poll-bar-num">

@@ -8,6 +8,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { BoardView } from "../../protocol/board.ts";
 import { type Drawable, drawStrokes } from "../lib/board-draw.ts";
+import { isolate } from "./UserText.tsx";
 
 /** Width / height of a slide before its image says otherwise (and of the blank board). */
 const DEFAULT_RATIO = 16 / 9;
@@ -89,7 +90,7 @@ export function SlideStage(props: {
           <img
             class="slide-image"
             src={slide.url}
-            alt={`${slide.deckName}, page ${slide.page} of ${slide.pageCount}`}
+            alt={`${isolate(slide.deckName)}, page ${slide.page} of ${slide.pageCount}`}
             onLoad={onLoad}
             draggable={false}
           />

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field } from "../components/Field.tsx";
+import { UserText } from "../components/UserText.tsx";
 
 const ROLE_LABEL: Record<SessionUser["role"], string> = {
   admin: "Administrator",
@@ -33,7 +34,9 @@ export function Account(props: { user: SessionUser }) {
         <div class="card">
           <dl class="facts">
             <dt>Name</dt>
-            <dd>{user.displayName}</dd>
+            <dd>
+              <UserText text={user.displayName} />
+            </dd>
             {user.email ? (
               <>
                 <dt>Email</dt>

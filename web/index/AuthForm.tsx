@@ -3,26 +3,29 @@ import type { SessionUser, SignInBody, SignUpBody } from "../../protocol/api.ts"
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { Turnstile } from "../components/Turnstile.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { safeNext } from "../lib/nav.ts";
 import { homeFor } from "../lib/session.ts";
 
-type Errors = Partial<Record<"email" | "password" | "displayName" | "role" | "form", string>>;
+type Errors = Partial<Record<"email" | "password" | "displayName" | "form", string>>;
 
 /** Sign in or sign up; afterwards go to `?next=` (same-site only) or the user's home. */
 export function AuthForm(props: { mode: "signin" | "signup" }) {
   const signup = props.mode === "signup";
-  const next = safeNext(new URLSearchParams(location.search).get("next"));
+  const params = new URLSearchParams(location.search);
+  const next = safeNext(params.get("next"));
+  // An admin's teacher invite link (`/signup?invite=…`).
+  const invite = signup ? params.get("invite") : null;
   const keepNext = next ? `?next=${encodeURIComponent(next)}` : "";
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [displayName, setDisplayName] = useState("");
-  // Someone arriving from a class link is almost certainly a student.
-  const [role, setRole] = useState<SignUpBody["role"]>(
-    next?.startsWith("/c/") ? "student" : "teacher",
-  );
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  // Turnstile (sign-up only): undefined = not required, null = waiting, else the token.
+  const [captcha, setCaptcha] = useState<string | null | undefined>(signup ? null : undefined);
+  const [resetKey, setResetKey] = useState(0);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -39,7 +42,8 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
             email,
             password,
             displayName,
-            role,
+            ...(captcha ? { turnstileToken: captcha } : {}),
+            ...(invite ? { invite } : {}),
           } satisfies SignUpBody)
         : await api<{ user: SessionUser }>("POST", "/auth/signin", {
             email,
@@ -48,14 +52,13 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
       location.assign(next ?? homeFor(res.user));
     } catch (err) {
       setBusy(false);
+      if (signup) setResetKey((k) => k + 1);
       if (isApiError(err, "email_taken")) {
         setErrors({ email: err.message });
       } else if (isApiError(err, "weak_password")) {
         setErrors({ password: err.message });
       } else if (isApiError(err, "validation_failed")) {
-        setErrors(
-          issuesByField(err.issues, err.message, ["email", "password", "displayName", "role"]),
-        );
+        setErrors(issuesByField(err.issues, err.message, ["email", "password", "displayName"]));
       } else {
         // invalid_credentials, account_disabled, rate_limited, network…: one message for the form.
         setErrors({ form: errorMessage(err) });
@@ -130,34 +133,18 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
               />
             )}
           </Field>
+          {signup ? <Turnstile onToken={setCaptcha} resetKey={resetKey} /> : null}
           {signup ? (
-            <fieldset class="field choice-group">
-              <legend>I am joining as</legend>
-              <div class="choices">
-                {(["teacher", "student"] as const).map((r) => (
-                  <label class="choice" key={r}>
-                    <input
-                      type="radio"
-                      name="role"
-                      value={r}
-                      checked={role === r}
-                      onChange={() => setRole(r)}
-                      data-testid={`role-${r}`}
-                    />
-                    <span>
-                      <strong>{r === "teacher" ? "Teacher" : "Student"}</strong>
-                      <small>{r === "teacher" ? "I run classes" : "I join classes"}</small>
-                    </span>
-                  </label>
-                ))}
-              </div>
-              {errors.role ? <p class="field-error">{errors.role}</p> : null}
-            </fieldset>
+            <p class="muted" data-testid="signup-role-note">
+              {invite
+                ? "You were invited to teach: this account will be a teacher account."
+                : "New accounts join classes. To run classes, ask your school's admin for the teacher role or an invite link."}
+            </p>
           ) : null}
           <button
             type="submit"
             class="btn btn-primary btn-block"
-            disabled={busy}
+            disabled={busy || captcha === null}
             data-testid="auth-submit"
           >
             {busy ? "Please wait…" : signup ? "Create account" : "Sign in"}

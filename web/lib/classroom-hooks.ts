@@ -27,16 +27,20 @@ export function useClassroom(
   return { state, socket };
 }
 
-/** The local clock, ticking every second while `active` (for countdowns). */
+/**
+ * The local clock at this render, re-rendering every second while `active` (countdowns).
+ * Read fresh on every render: a clock kept in state froze while inactive, and a countdown
+ * computed from it later showed a stale, never-moving wait (a slow-mode button stuck on
+ * "446 s" after the teacher turned slow mode on).
+ */
 export function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
+  const [, setTick] = useState(0);
   useEffect(() => {
     if (!active) return;
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 1000);
+    const t = setInterval(() => setTick((n) => n + 1), 1000);
     return () => clearInterval(t);
   }, [active]);
-  return now;
+  return Date.now();
 }
 
 /** The video-delay indicator's view of `sync`, re-rendering when it changes. */

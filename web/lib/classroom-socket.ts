@@ -44,6 +44,8 @@ const PONG = "pong";
 export const HEARTBEAT_MS = 15_000;
 /** Give up on a connection that opened but sent no `welcome` in this time. */
 export const WELCOME_TIMEOUT_MS = 10_000;
+/** A chat message with no echo, refusal or error after this long is shown as not sent. */
+export const CHAT_ANSWER_MS = 10_000;
 /** Wait before re-sending `hello` when a gap did not fill (lost resync). */
 export const RESYNC_RETRY_MS = 5_000;
 
@@ -235,6 +237,11 @@ export class ClassroomSocket {
     const rid = `${this.opts.now().toString(36)}-${(++this.ridCounter).toString(36)}`;
     if (!this.send({ type: "chat.send", text, rid })) return null;
     this.dispatch({ type: "sent", rid, text });
+    // Every chat message gets an echo, a refusal or an error; if none comes (socket lost,
+    // frame dropped), say so rather than let the message vanish.
+    this.opts.setTimer(() => {
+      if (!this.stopped) this.dispatch({ type: "unanswered", rid, now: this.opts.now() });
+    }, CHAT_ANSWER_MS);
     return rid;
   }
 

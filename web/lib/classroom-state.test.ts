@@ -13,7 +13,7 @@ const ann: Author = { id: "u1", name: "Ann", role: "guest" };
 const bob: Author = { id: "u2", name: "Bob", role: "student" };
 const teacher: Author = { id: "t1", name: "Prof", role: "teacher" };
 
-const ACTIONS = new Set(["conn", "ended", "frame", "sent", "watch"]);
+const ACTIONS = new Set(["conn", "ended", "frame", "sent", "watch", "unanswered"]);
 
 function run(s: ClassroomState, ...frames: (ServerMessage | ClassroomAction)[]): ClassroomState {
   let now = 1_000_000;
@@ -246,6 +246,63 @@ describe("classroom state: chat", () => {
     // Sending again clears the shown rejection.
     s = reduce(s, { type: "sent", rid: "r3", text: "ok" });
     expect(s.lastRejection).toBeNull();
+  });
+
+  it("never lets a chat message vanish: an error or no answer at all becomes a shown refusal", () => {
+    let s = reduce(start(), { type: "sent", rid: "r1", text: "first" });
+    s = reduce(s, { type: "sent", rid: "r2", text: "second" });
+    s = reduce(s, {
+      type: "frame",
+      frame: { type: "error", code: "unavailable", message: "Briefly unreachable.", rid: "r2" },
+      now: 7000,
+    });
+    expect(s.lastRejection).toEqual({
+      reason: "not_sent",
+      message: "Briefly unreachable.",
+      at: 7000,
+      text: "second",
+    });
+    expect(s.outbox).toEqual({ r1: "first" });
+    s = reduce(s, { type: "unanswered", rid: "r1", now: 9000 });
+    expect(s.lastRejection).toMatchObject({ reason: "not_sent", text: "first", at: 9000 });
+    expect(s.outbox).toEqual({});
+    // An answered message's timer changes nothing.
+    expect(reduce(s, { type: "unanswered", rid: "r1", now: 9500 })).toBe(s);
+    // Accepted while we reconnected (echo lost): the section snapshot holds it, no refusal.
+    s = reduce(s, { type: "sent", rid: "r3", text: "third" });
+    s = run(s, {
+      type: "section.snapshot",
+      sectionId: "s1",
+      sseq: 4,
+      messages: [
+        {
+          id: "s1.4",
+          channel: "section",
+          sectionId: "s1",
+          from: ann,
+          text: "third",
+          at: 4,
+          rid: "r3",
+        },
+      ],
+    });
+    expect(s.outbox).toEqual({});
+    expect(s.lastRejection).toBeNull();
+  });
+
+  it("drops every message of a purged user from the global channel, the pin and the section", () => {
+    let s = run(start(), smsg(1, bob), smsg(2, ann), {
+      type: "chat.message",
+      seq: 11,
+      at: 11,
+      message: { ...gmsg(11), from: bob },
+    });
+    s = run(s, { type: "chat.pinned", seq: 12, at: 12, message: { ...gmsg(11), from: bob } });
+    s = run(s, { type: "chat.purged", seq: 13, at: 13, userId: bob.id });
+    expect(s.section?.messages.map((m) => m.from.id)).toEqual([ann.id]);
+    expect(s.global).toEqual([]);
+    expect(s.pinned).toBeNull();
+    expect(s.lastSeq).toBe(13);
   });
 
   it("converts a timeout's server time to local time", () => {

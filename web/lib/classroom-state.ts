@@ -59,9 +59,12 @@ export interface SectionView {
   messages: ChatMessage[];
 }
 
-/** The last refusal of one of our chat messages. */
+/**
+ * The last refusal of one of our chat messages: a `chat.rejected` reason, or `not_sent`
+ * when the message got an `error` or no answer at all (it never silently vanishes).
+ */
 export interface ChatRejection {
-  reason: RejectReason;
+  reason: RejectReason | "not_sent";
   message: string;
   /** Local time it arrived. */
   at: number;
@@ -139,6 +142,8 @@ export type ClassroomAction =
   /** A held class event's time has come (video-delay.ts): apply its effect, no seq checks. */
   | { type: "release"; event: ClassEvent; now: number }
   | { type: "sent"; rid: string; text: string }
+  /** No echo, refusal or error answered chat message `rid` in time (CHAT_ANSWER_MS). */
+  | { type: "unanswered"; rid: string; now: number }
   /** Staff chose a section to watch (null = stop). */
   | { type: "watch"; sectionId: string | null };
 
@@ -244,6 +249,14 @@ function applyEffect(s: ClassroomState, ev: ClassEvent, now: number): ClassroomS
       next.global = next.global.filter((m) => m.id !== ev.messageId);
       if (next.pinned?.id === ev.messageId) next.pinned = null;
       break;
+    case "chat.purged": {
+      const keep = (m: ChatMessage) => m.from.id !== ev.userId;
+      next.global = next.global.filter(keep);
+      if (next.pinned && !keep(next.pinned)) next.pinned = null;
+      if (next.section)
+        next.section = { ...next.section, messages: next.section.messages.filter(keep) };
+      break;
+    }
     case "chat.pinned":
       next.pinned = ev.message;
       break;
@@ -291,6 +304,8 @@ function applySection(
     case "section.snapshot":
       return {
         ...s,
+        // Ours may be in it: accepted while we reconnected, the echo lost with the old socket.
+        outbox: f.messages.reduce((o, m) => (isOurs(s, m) ? withoutRid(o, m.rid) : o), s.outbox),
         section: {
           sectionId: f.sectionId,
           sseq: f.sseq,
@@ -379,6 +394,7 @@ function applyFrame(
     }
     case "chat.message":
     case "chat.deleted":
+    case "chat.purged":
     case "chat.pinned":
     case "announce":
     case "settings.changed":
@@ -426,8 +442,8 @@ function applyFrame(
         timeoutUntil: f.until - s.clockOffset,
         timeoutReason: f.reason ?? null,
       };
-    case "error":
-      return {
+    case "error": {
+      const next: ClassroomState = {
         ...s,
         lastError: {
           code: f.code,
@@ -436,6 +452,25 @@ function applyFrame(
           ...(f.ref === undefined ? {} : { ref: f.ref }),
         },
       };
+      // An error answering one of our chat messages is that message's refusal.
+      const rid =
+        f.rid !== undefined && f.rid in s.outbox
+          ? f.rid
+          : f.ref === "chat.send"
+            ? Object.keys(s.outbox)[0]
+            : undefined;
+      if (rid === undefined) return next;
+      return {
+        ...next,
+        outbox: withoutRid(s.outbox, rid),
+        lastRejection: {
+          reason: f.code === "rate_limited" ? "rate_limited" : "not_sent",
+          message: f.message,
+          at: now,
+          text: s.outbox[rid] ?? "",
+        },
+      };
+    }
     case "mod.state": {
       const { type: _, ...mod } = f;
       return { ...s, mod };
@@ -494,6 +529,20 @@ export function reduce(s: ClassroomState, a: ClassroomAction): ClassroomState {
       return applyEffect(s, a.event, a.now);
     case "sent":
       return { ...s, outbox: { ...s.outbox, [a.rid]: a.text }, lastRejection: null };
+    case "unanswered": {
+      const text = s.outbox[a.rid];
+      if (text === undefined) return s;
+      return {
+        ...s,
+        outbox: withoutRid(s.outbox, a.rid),
+        lastRejection: {
+          reason: "not_sent",
+          message: "The class did not answer.",
+          at: a.now,
+          text,
+        },
+      };
+    }
     case "watch":
       return {
         ...s,

@@ -302,7 +302,8 @@ export function percentages(tally: number[]): number[] {
 
 /**
  * Local time a quiz stops taking our answer: `closesAt` (root time) on our clock, plus our
- * video delay when we watch aligned (the root accepts `closesAt + min(delay, 30 s)`).
+ * video delay when we watch aligned, up to `maxGraceMs` (the root accepts `closesAt +
+ * min(delay, the latency mode's cap)` while the stream is live, `closesAt` otherwise).
  */
 export function quizDeadlineLocal(
   poll: PollView,
@@ -313,6 +314,12 @@ export function quizDeadlineLocal(
   if (poll.closesAt === null) return null;
   return poll.closesAt - clockOffsetMs + Math.min(Math.max(0, delayMs), maxGraceMs);
 }
+
+/**
+ * How long before our quiz deadline a picked but not locked-in answer is sent by itself:
+ * the trip to the shard (its receipt time is checked) with room for a slow network.
+ */
+export const AUTO_SUBMIT_AHEAD_MS = 1500;
 
 /** Seconds left until `deadline` (local ms) at `now`, never negative. */
 export function secondsLeft(deadline: number, now: number): number {

@@ -23,5 +23,6 @@ export async function signOut(to = "/"): Promise<void> {
 
 /** Where a user lands by default after signing in. */
 export function homeFor(user: SessionUser): string {
-  return user.role === "teacher" || user.role === "admin" ? "/studio" : "/";
+  if (user.role === "admin") return "/admin";
+  return user.role === "teacher" ? "/studio" : "/";
 }

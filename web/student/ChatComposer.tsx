@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { UserText } from "../components/UserText.tsx";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import { type ClassroomState, cooldownUntil, isTimedOut } from "../lib/classroom-state.ts";
@@ -55,7 +56,12 @@ export function ChatComposer(props: {
           data-reason={rejection.reason}
         >
           {rejectionText(rejection, now)}
-          {rejection.text ? <span class="composer-refused"> “{rejection.text}”</span> : null}
+          {rejection.text ? (
+            <span class="composer-refused">
+              {" "}
+              “<UserText text={rejection.text} />”
+            </span>
+          ) : null}
         </p>
       ) : null}
       {wait > 0 && !timedOut && rejection?.reason !== "slow_mode" ? (

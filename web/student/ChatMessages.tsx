@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Author, ChatMessage } from "../../protocol/realtime.ts";
+import { UserText } from "../components/UserText.tsx";
 import { clockTime } from "./chat-text.ts";
 
 const ROLE_LABEL: Partial<Record<Author["role"], string>> = {
@@ -10,7 +11,8 @@ const ROLE_LABEL: Partial<Record<Author["role"], string>> = {
 
 /**
  * A scrolling list of chat messages, newest at the bottom. It follows new messages
- * while the reader is at the bottom and stays put while they scroll back. Every piece
+ * while the reader is at the bottom (also when the list shrinks or grows around them)
+ * and stays put while they scroll back; the reader's own new message always shows. Every piece
  * of user text is a text node (Preact escapes it); nothing is parsed as HTML.
  */
 export function ChatMessages(props: {
@@ -25,11 +27,27 @@ export function ChatMessages(props: {
 }) {
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
-  const last = props.messages.at(-1)?.id;
+  const newest = props.messages.at(-1);
+  const last = newest?.id;
+  const ownLast = newest !== undefined && newest.from.id === props.youId;
   useLayoutEffect(() => {
     const el = list.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    // Our own new message always comes into view, wherever the reader had scrolled.
+    if (ownLast) stick.current = true;
+    if (stick.current) el.scrollTop = el.scrollHeight;
   }, [last, props.messages.length]);
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    // A banner (announcement, pin, time-out notice) or a keyboard shrinks the list without
+    // a scroll event: keep a reader who was at the bottom there, or the newest message hides.
+    const ro = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   return (
     <ol
       ref={list}
@@ -57,14 +75,14 @@ export function ChatMessages(props: {
             data-author-id={m.from.id}
           >
             <div class="chat-msg-head">
-              <span class="chat-author">{m.from.name}</span>
+              <UserText text={m.from.name} clip class="chat-author" />
               {role ? <span class="chat-role">{role}</span> : null}
               <time class="chat-time" dateTime={new Date(m.at).toISOString()}>
                 {clockTime(m.at)}
               </time>
             </div>
             <p class="chat-text" data-testid="chat-text">
-              {m.text}
+              <UserText text={m.text} />
             </p>
             {props.actions ? <div class="chat-actions">{props.actions(m)}</div> : null}
           </li>

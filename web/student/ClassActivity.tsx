@@ -1,11 +1,14 @@
-import { useEffect, useState } from "preact/hooks";
-import type { LEADERBOARD_N, MAX_DEADLINE_GRACE_MS, PollView } from "../../protocol/interactive.ts";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { LEADERBOARD_N, PollView } from "../../protocol/interactive.ts";
+import { type LatencyMode, MODE_MAX_DELAY_MS } from "../../protocol/latency.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
+import { UserText } from "../components/UserText.tsx";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import {
+  AUTO_SUBMIT_AHEAD_MS,
   currentPoll,
   quizDeadlineLocal,
   secondsLeft,
@@ -14,8 +17,7 @@ import {
 } from "../lib/interactive-state.ts";
 import type { SyncView } from "../lib/video-delay.ts";
 
-// Restated protocol values (protocol/interactive.ts carries valibot; it stays out of this bundle).
-const GRACE_MS: typeof MAX_DEADLINE_GRACE_MS = 30_000;
+// Restated protocol value (protocol/interactive.ts carries valibot; it stays out of this bundle).
 const TOP_N: typeof LEADERBOARD_N = 10;
 
 /**
@@ -28,6 +30,8 @@ export function ClassActivity(props: {
   state: ClassroomState;
   socket: ClassroomSocket;
   sync: SyncView;
+  /** The class's latency mode: the root believes a video delay up to its cap. */
+  mode: LatencyMode;
 }) {
   const { state, socket } = props;
   const poll = currentPoll(state.interactive);
@@ -43,6 +47,7 @@ export function ClassActivity(props: {
           state={state}
           socket={socket}
           sync={props.sync}
+          mode={props.mode}
           connected={connected}
           onHide={() => setHidden(poll.id)}
         />
@@ -126,6 +131,7 @@ function PollCard(props: {
   state: ClassroomState;
   socket: ClassroomSocket;
   sync: SyncView;
+  mode: LatencyMode;
   connected: boolean;
   onHide: () => void;
 }) {
@@ -144,7 +150,9 @@ function PollCard(props: {
 
   const delay = sync.active ? sync.delayMs : 0;
   const offset = socket.sync ? socket.sync.estimator.offsetMs() : state.clockOffset;
-  const deadline = quiz && open ? quizDeadlineLocal(poll, offset, delay, GRACE_MS) : null;
+  // The root stretches the deadline by our delay only while live, and only up to the mode's cap.
+  const graceCap = state.stream === "live" ? MODE_MAX_DELAY_MS[props.mode] : 0;
+  const deadline = quiz && open ? quizDeadlineLocal(poll, offset, delay, graceCap) : null;
   const now = useNow(deadline !== null);
   const left = deadline === null ? null : secondsLeft(deadline, now);
   const locked = quiz && mine !== null;
@@ -164,8 +172,7 @@ function PollCard(props: {
       poll.multiple ? (c.includes(i) ? c.filter((x) => x !== i) : [...c, i]) : [i],
     );
   };
-  const submit = (e: Event) => {
-    e.preventDefault();
+  const send = () => {
     if (!canAnswer || choice.length === 0) return;
     const sorted = [...choice].sort((a, b) => a - b);
     const ok = socket.send({
@@ -177,6 +184,27 @@ function PollCard(props: {
     });
     if (ok) setSending(true);
   };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    send();
+  };
+  // A quiz answer picked but not locked in is sent just before time is up, as Kahoot and
+  // Slido players expect: a pick is never silently thrown away. (The lead covers the trip
+  // to the shard, whose receipt time is what the deadline is checked against.)
+  const pending = quiz && canAnswer && !sending && choice.length > 0 && deadline !== null;
+  // Once per card: a refused automatic send (too late after all) is shown, not retried.
+  const autoSent = useRef(false);
+  useEffect(() => {
+    if (!pending || deadline === null || autoSent.current) return;
+    const t = setTimeout(
+      () => {
+        autoSent.current = true;
+        send();
+      },
+      Math.max(0, deadline - AUTO_SUBMIT_AHEAD_MS - Date.now()),
+    );
+    return () => clearTimeout(t);
+  }, [pending, deadline, choice]);
   const same =
     mine !== null && mine.length === choice.length && mine.every((x) => choice.includes(x));
   const result = visibleQuizResult(ix, poll);
@@ -221,7 +249,7 @@ function PollCard(props: {
         )}
       </div>
       <h2 class="poll-question" id={`poll-q-${poll.id}`}>
-        {poll.question}
+        <UserText text={poll.question} />
       </h2>
       {open ? (
         <form onSubmit={submit}>
@@ -241,7 +269,7 @@ function PollCard(props: {
                   checked={choice.includes(i)}
                   onChange={() => pick(i)}
                 />
-                <span>{label}</span>
+                <UserText text={label} />
               </label>
             ))}
           </fieldset>
@@ -263,6 +291,10 @@ function PollCard(props: {
                 {mine && !quiz ? (
                   <p class="poll-note" data-testid="poll-status">
                     Vote counted. You can change it until the poll closes.
+                  </p>
+                ) : pending && !autoSent.current ? (
+                  <p class="poll-note" data-testid="poll-status" role="status">
+                    Not locked in yet: your pick is sent by itself when time runs out.
                   </p>
                 ) : poll.multiple ? (
                   <p class="poll-note muted">Choose one or more.</p>

@@ -1,4 +1,5 @@
 import type { ClassPublic } from "../../protocol/api.ts";
+import { UserText } from "../components/UserText.tsx";
 import { formatStart } from "../lib/format.ts";
 
 /** Title, teacher, start time (viewer's local time) and description of a class. */
@@ -8,16 +9,22 @@ export function ClassInfo(props: { cls: ClassPublic; headingLevel?: 1 | 2 }) {
   return (
     <section class="class-info" aria-label="About this class">
       <H class="class-title" data-testid="class-title">
-        {cls.title}
+        <UserText text={cls.title} />
       </H>
       <p class="class-meta">
-        <span data-testid="class-teacher">with {cls.teacherName}</span>
+        <span data-testid="class-teacher">
+          with <UserText text={cls.teacherName} />
+        </span>
         <span aria-hidden="true"> · </span>
         <time dateTime={cls.scheduledStart ?? undefined} data-testid="class-start">
           {formatStart(cls.scheduledStart)}
         </time>
       </p>
-      {cls.description ? <p class="class-description">{cls.description}</p> : null}
+      {cls.description ? (
+        <p class="class-description">
+          <UserText text={cls.description} />
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
 import { ClassActivity } from "./ClassActivity.tsx";
 import { ClassInfo } from "./ClassInfo.tsx";
+import { useLiveClass } from "./live-class.ts";
 import { NotifyToggle } from "./NotifyToggle.tsx";
 import { SidePanel } from "./SidePanel.tsx";
 import { SlideArea } from "./SlideArea.tsx";
@@ -32,6 +33,8 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
   );
   const { state, socket } = useClassroom(cls.id, { sync });
   const syncView = useVideoSync(sync);
+  // Going live through a connected YouTube channel sets a new video id: follow it.
+  const videoCls = useLiveClass(cls, state.stream);
   return (
     <>
       <AppHeader
@@ -47,10 +50,16 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
       </AppHeader>
       <main class="classroom" data-testid="class-page" data-stream={state.stream}>
         <div class="classroom-video">
-          <VideoArea cls={cls} stream={{ status: state.stream }} report={sync} />
-          <VideoDelay sync={sync} view={syncView} />
-          <SlideArea board={state.board} />
-          <ClassActivity state={state} socket={socket} sync={syncView} />
+          {state.ended === "banned" ? (
+            <Banned />
+          ) : (
+            <>
+              <VideoArea cls={videoCls} stream={{ status: state.stream }} report={sync} />
+              <VideoDelay sync={sync} view={syncView} />
+              <SlideArea board={state.board} />
+              <ClassActivity state={state} socket={socket} sync={syncView} mode={cls.latencyMode} />
+            </>
+          )}
         </div>
         <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         <div class="classroom-info">
@@ -59,5 +68,26 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
         </div>
       </main>
     </>
+  );
+}
+
+/**
+ * In place of the video for a banned student: the class refuses their socket (4003), so
+ * no class state arrives, and "Waiting for the teacher to go live" would be a lie.
+ * Bans have no end date: they last until staff lift them.
+ */
+function Banned() {
+  return (
+    <section class="video-area" aria-label="Class video">
+      <div class="video-frame">
+        <div class="video-waiting" role="alert" data-testid="banned-screen">
+          <p class="video-waiting-title">You have been banned from this class</p>
+          <p class="video-waiting-sub">
+            The teacher or a moderator removed you. The ban lasts until they lift it; until then you
+            can't watch or chat here.
+          </p>
+        </div>
+      </div>
+    </section>
   );
 }

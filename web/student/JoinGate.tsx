@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { ClassPublic, GuestJoinBody, SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field } from "../components/Field.tsx";
+import { Turnstile } from "../components/Turnstile.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { signInHref } from "../lib/nav.ts";
 import { ClassInfo } from "./ClassInfo.tsx";
@@ -37,6 +38,9 @@ function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) =
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Turnstile: undefined = not required, null = waiting for the widget, else the token.
+  const [captcha, setCaptcha] = useState<string | null | undefined>(null);
+  const [resetKey, setResetKey] = useState(0);
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!name.trim()) {
@@ -48,10 +52,12 @@ function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) =
     try {
       const res = await api<{ user: SessionUser }>("POST", `/auth/guest/${props.classId}`, {
         displayName: name,
+        ...(captcha ? { turnstileToken: captcha } : {}),
       } satisfies GuestJoinBody);
       props.onJoined(res.user);
     } catch (err) {
       setBusy(false);
+      setResetKey((k) => k + 1);
       setError(
         isApiError(err, "validation_failed")
           ? err.message.replace(/^displayName: /, "")
@@ -83,7 +89,13 @@ function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) =
           />
         )}
       </Field>
-      <button type="submit" class="btn btn-primary" disabled={busy} data-testid="guest-join-submit">
+      <Turnstile onToken={setCaptcha} resetKey={resetKey} />
+      <button
+        type="submit"
+        class="btn btn-primary"
+        disabled={busy || captcha === null}
+        data-testid="guest-join-submit"
+      >
         {busy ? "Joining…" : "Join as guest"}
       </button>
     </form>

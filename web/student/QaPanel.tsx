@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { QUESTION_MAX_CHARS, QuestionView } from "../../protocol/interactive.ts";
+import { UserText } from "../components/UserText.tsx";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { isMine, myPendingQuestions } from "../lib/interactive-state.ts";
@@ -89,7 +90,9 @@ export function QaPanel(props: { state: ClassroomState; socket: ClassroomSocket 
               data-state="pending"
             >
               <div class="ix-question-body">
-                <p class="ix-question-text">{q.text}</p>
+                <p class="ix-question-text">
+                  <UserText text={q.text} />
+                </p>
                 <p class="ix-question-meta">
                   <span class="badge badge-warn">Awaiting approval</span>
                 </p>
@@ -163,9 +166,11 @@ function Question(props: {
         </span>
       </button>
       <div class="ix-question-body">
-        <p class="ix-question-text">{q.text}</p>
+        <p class="ix-question-text">
+          <UserText text={q.text} />
+        </p>
         <p class="ix-question-meta">
-          <span class="muted">{mine ? "You" : q.from.name}</span>
+          <span class="muted">{mine ? "You" : <UserText text={q.from.name} clip />}</span>
           {q.pinned ? <span class="badge badge-pin">Pinned</span> : null}
           {answered ? (
             <span class="badge badge-ok" data-testid="qa-answered">

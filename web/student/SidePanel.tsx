@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { SessionUser } from "../../protocol/api.ts";
+import { UserText } from "../components/UserText.tsx";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { ChatComposer } from "./ChatComposer.tsx";
@@ -54,13 +55,19 @@ export function SidePanel(props: {
       {announcement ? (
         <div class="callout callout-announce" data-testid="announcement" role="status">
           <p class="callout-label">Announcement · {clockTime(announcement.at)}</p>
-          <p class="callout-text">{announcement.text}</p>
+          <p class="callout-text">
+            <UserText text={announcement.text} />
+          </p>
         </div>
       ) : null}
       {state.pinned ? (
         <div class="callout callout-pin" data-testid="pinned-message">
-          <p class="callout-label">Pinned · {state.pinned.from.name}</p>
-          <p class="callout-text">{state.pinned.text}</p>
+          <p class="callout-label">
+            Pinned · <UserText text={state.pinned.from.name} clip />
+          </p>
+          <p class="callout-text">
+            <UserText text={state.pinned.text} />
+          </p>
         </div>
       ) : null}
       <div class="panel-modes" role="tablist" aria-label="Chat or questions">
@@ -162,8 +169,11 @@ export function SidePanel(props: {
         />
       </div>
       <p class="seat muted">
-        Chatting as <strong data-testid="seat-name">{user.displayName}</strong>
-        {user.role === "guest" ? " (guest)" : ""}
+        Chatting as{" "}
+        <strong data-testid="seat-name">
+          <UserText text={user.displayName} clip />
+        </strong>
+        {user.role === "guest" ? <span data-testid="seat-guest"> (guest)</span> : ""}
       </p>
     </aside>
   );

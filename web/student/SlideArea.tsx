@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { BoardView } from "../../protocol/board.ts";
 import { SlideStage } from "../components/SlideStage.tsx";
+import { UserText } from "../components/UserText.tsx";
 
 /**
  * The teacher's slides and whiteboard on the student page, under the video. Shown once
@@ -40,7 +41,7 @@ export function SlideArea(props: { board: BoardView | null }) {
       <p class="slide-caption" data-testid="slide-caption">
         {slide.deckId ? (
           <>
-            <span class="slide-deck-name">{slide.deckName}</span>
+            <UserText text={slide.deckName} clip class="slide-deck-name" />
             <span class="slide-page">
               {slide.page} / {slide.pageCount}
             </span>

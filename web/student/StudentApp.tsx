@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
+import { isolate } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { getMe } from "../lib/session.ts";
 import { ClassPage } from "./ClassPage.tsx";
@@ -32,7 +33,7 @@ export function StudentApp(props: { classId: string }) {
       getMe(),
     ]).then(
       ([res, user]) => {
-        document.title = `${res.class.title} · Mass Class`;
+        document.title = `${isolate(res.class.title)} · Mass Class`;
         setState({ kind: "ready", cls: res.class, manage: res.manage, user });
       },
       (err) =>

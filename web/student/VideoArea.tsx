@@ -131,18 +131,42 @@ function LocalPlayer(props: {
     let lastTime = -1;
     let lastMove = Date.now();
     let started = false;
-
+    let endTimer: ReturnType<typeof setTimeout> | null = null;
+    /** mpegts.js's event names, once the module is loaded. */
+    let events: MpegtsModule["Events"] | null = null;
     const teardown = () => {
-      if (!player) return;
+      if (endTimer) clearTimeout(endTimer);
+      endTimer = null;
+      const p = player;
+      if (!p) return;
+      player = null;
+      // No events from a player on its way out reach us.
+      if (events) {
+        p.off(events.ERROR, onEnd);
+        p.off(events.LOADING_COMPLETE, onEnd);
+      }
       try {
-        player.pause();
-        player.unload();
-        player.detachMediaElement();
-        player.destroy();
+        p.pause();
+        p.unload();
+        p.detachMediaElement();
+        p.destroy();
       } catch {
         // already torn down
       }
-      player = null;
+    };
+    /**
+     * The player reports an error or the end of the stream. mpegts.js emits these from
+     * inside its own handlers (an append refused after a decode error is reported while
+     * the segment handler still runs, and uses the player right after), so destroying it
+     * there throws in mpegts.js ("reading 'notifyBufferedPositionChanged'"): start over on
+     * the next task, once mpegts.js has returned.
+     */
+    const onEnd = () => {
+      if (endTimer) return;
+      endTimer = setTimeout(() => {
+        endTimer = null;
+        retry();
+      }, 0);
     };
     const retry = () => {
       teardown();
@@ -166,6 +190,7 @@ function LocalPlayer(props: {
         return;
       }
       if (cancelled) return;
+      events = mpegts.Events;
       if (!mpegts.isSupported()) {
         setError("This browser cannot play the class video.");
         return;
@@ -180,8 +205,8 @@ function LocalPlayer(props: {
           liveBufferLatencyMinRemain: 0.3,
         },
       );
-      player.on(mpegts.Events.ERROR, retry);
-      player.on(mpegts.Events.LOADING_COMPLETE, retry);
+      player.on(mpegts.Events.ERROR, onEnd);
+      player.on(mpegts.Events.LOADING_COMPLETE, onEnd);
       player.attachMediaElement(el);
       player.load();
       lastMove = Date.now();

@@ -53,6 +53,8 @@ export function rejectionText(r: ChatRejection, now: number): string {
       return r.until === undefined
         ? "Not sent: you're timed out."
         : `Not sent: you're timed out until ${clockTime(r.until)}.`;
+    case "not_sent":
+      return "Not sent: the class didn't take this message. Check your connection and send it again.";
     default:
       return r.reason satisfies never;
   }

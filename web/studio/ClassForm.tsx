@@ -189,11 +189,18 @@ export function ClassForm(props: {
         />
         <span>
           Allow guests
-          <small>People with the link can join with just a name, no account.</small>
+          <small>
+            People with the link can join with just a name, no account. Off: signed-in accounts
+            only, and guests already in the class are disconnected.
+          </small>
         </span>
       </label>
       <fieldset class="subsection">
         <legend>Streaming</legend>
+        <p class="muted field-hint" data-testid="streaming-youtube-hint">
+          With YouTube connected (on My classes), leave these empty: Go live creates the class's
+          broadcast and stream by itself. A stream key typed here wins over the connection.
+        </p>
         <Field
           id={`${p}youtube`}
           label="YouTube video id"

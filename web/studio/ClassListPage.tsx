@@ -2,11 +2,13 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassDetail } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { ClassForm } from "./ClassForm.tsx";
+import { YouTubeConnect } from "./YouTubeConnect.tsx";
 
 /** `/studio`: the teacher's classes, with create and edit. */
 export function ClassListPage() {
@@ -37,8 +39,8 @@ export function ClassListPage() {
     setEditing(null);
     setFlash(
       isNew
-        ? `Created “${cls.title}”. Share the join link with your students.`
-        : `Saved “${cls.title}”.`,
+        ? `Created “${isolate(cls.title)}”. Share the join link with your students.`
+        : `Saved “${isolate(cls.title)}”.`,
     );
   };
 
@@ -60,6 +62,7 @@ export function ClassListPage() {
           </button>
         )}
       </div>
+      <YouTubeConnect />
       {flash ? (
         <Notice kind="success" testId="flash">
           {flash}
@@ -94,7 +97,9 @@ export function ClassListPage() {
               >
                 <div class="class-card-head">
                   <div>
-                    <h2 class="class-card-title">{cls.title}</h2>
+                    <h2 class="class-card-title">
+                      <UserText text={cls.title} />
+                    </h2>
                     <p class="class-meta">
                       {formatStart(cls.scheduledStart)}
                       {cls.guestAccess ? <span class="badge">Guests allowed</span> : null}
@@ -132,7 +137,11 @@ export function ClassListPage() {
                     </button>
                   </div>
                 </div>
-                {cls.description ? <p class="class-description">{cls.description}</p> : null}
+                {cls.description ? (
+                  <p class="class-description">
+                    <UserText text={cls.description} />
+                  </p>
+                ) : null}
                 <JoinLink url={cls.joinUrl} />
               </li>
             ),

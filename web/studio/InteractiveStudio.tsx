@@ -13,6 +13,7 @@ import type {
 import type { ClientMessage } from "../../protocol/realtime.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
@@ -137,7 +138,9 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
           </span>
         ) : null}
       </div>
-      <p class="ix-poll-question">{poll.question}</p>
+      <p class="ix-poll-question">
+        <UserText text={poll.question} />
+      </p>
       <PollBars
         options={poll.options}
         tally={t?.tally ?? poll.options.map(() => 0)}
@@ -489,7 +492,7 @@ function HandsBox(props: { room: Room }) {
       </div>
       {ack ? (
         <p class="muted" data-testid="hand-last-ack">
-          Last called on: {ack.name}
+          Last called on: <UserText text={ack.name} clip />
         </p>
       ) : null}
       {count === 0 ? (
@@ -499,7 +502,7 @@ function HandsBox(props: { room: Room }) {
           {hands.map((h) => (
             <li key={h.userId} class="ix-hand" data-testid="hand-row">
               <span class="ix-hand-pos">{h.position}</span>
-              <span class="ix-hand-name">{h.name}</span>
+              <UserText text={h.name} clip class="ix-hand-name" />
               <span class="ix-hand-actions">
                 <button
                   type="button"
@@ -512,7 +515,7 @@ function HandsBox(props: { room: Room }) {
                 <button
                   type="button"
                   class="btn btn-quiet btn-tiny"
-                  aria-label={`Lower ${h.name}'s hand`}
+                  aria-label={`Lower ${isolate(h.name)}'s hand`}
                   onClick={() => socket.send({ type: "hand.dismiss", userId: h.userId })}
                 >
                   Lower
@@ -659,9 +662,11 @@ function StaffQuestion(props: { q: QuestionView; children: ComponentChildren }) 
         <span aria-hidden="true">▲</span> {q.votes}
       </div>
       <div class="ix-question-body">
-        <p class="ix-question-text">{q.text}</p>
+        <p class="ix-question-text">
+          <UserText text={q.text} />
+        </p>
         <p class="ix-question-meta muted">
-          {q.from.name}
+          <UserText text={q.from.name} clip />
           {q.pinned ? " · pinned" : ""}
           {q.state === "answered" ? " · answered" : ""}
         </p>

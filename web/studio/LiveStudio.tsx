@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ClassDetail, ClassPublic } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { useClassroom } from "../lib/classroom-hooks.ts";
 import { formatStart } from "../lib/format.ts";
@@ -10,6 +11,7 @@ import { InteractiveStudio } from "./InteractiveStudio.tsx";
 import { MediaPanel, type StreamHealth } from "./media/MediaPanel.tsx";
 import { SlidesStudio } from "./SlidesStudio.tsx";
 import { StudioChat } from "./StudioChat.tsx";
+import { YouTubeStatus } from "./YouTubeStatus.tsx";
 
 type State =
   | { kind: "loading" }
@@ -60,7 +62,7 @@ export function LiveStudio(props: { classId: string }) {
       `/classes/${props.classId}`,
     ).then(
       (res) => {
-        document.title = `${res.class.title} · Studio · Mass Class`;
+        document.title = `${isolate(res.class.title)} · Studio · Mass Class`;
         setState(
           res.manage
             ? { kind: "ready", cls: res.class as ClassDetail }
@@ -104,8 +106,12 @@ export function LiveStudio(props: { classId: string }) {
       return (
         <main class="wide live-studio" data-testid="live-studio">
           <header class="card studio-header">
-            <h1 class="class-title">{state.cls.title}</h1>
-            <p class="class-meta">You moderate this class for {state.cls.teacherName}.</p>
+            <h1 class="class-title">
+              <UserText text={state.cls.title} />
+            </h1>
+            <p class="class-meta">
+              You moderate this class for <UserText text={state.cls.teacherName} />.
+            </p>
           </header>
           <StudioRoom cls={state.cls} manage={false} />
         </main>
@@ -114,11 +120,14 @@ export function LiveStudio(props: { classId: string }) {
       return (
         <main class="wide live-studio" data-testid="live-studio">
           <header class="card studio-header">
-            <h1 class="class-title">{state.cls.title}</h1>
+            <h1 class="class-title">
+              <UserText text={state.cls.title} />
+            </h1>
             <p class="class-meta">{formatStart(state.cls.scheduledStart)}</p>
             <JoinLink url={state.cls.joinUrl} />
           </header>
           <MediaPanel cls={state.cls} onBridgeHealth={onBridgeHealth} />
+          <YouTubeStatus classId={state.cls.id} />
           <StudioRoom cls={state.cls} manage />
         </main>
       );

@@ -19,9 +19,15 @@ import {
   MAX_POINTS_PER_BATCH,
   MAX_POINTS_PER_STROKE,
 } from "../../protocol/board.ts";
-import { MAX_PDF_BYTES, type SlideDeck } from "../../protocol/slides.ts";
+import {
+  MAX_PDF_BYTES,
+  type SlideDeck,
+  type SlideDeckList,
+  type SlideUsage,
+} from "../../protocol/slides.ts";
 import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import type { Drawable } from "../lib/board-draw.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
@@ -76,7 +82,9 @@ const newStrokeId = () =>
 export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   const { state, socket } = props.room;
   const [decks, setDecks] = useState<SlideDeck[] | null>(null);
+  const [usage, setUsage] = useState<SlideUsage | null>(null);
   const [listError, setListError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<string | null>(null);
   const [upload, setUpload] = useState<UploadState>({ phase: "idle" });
   const [tool, setTool] = useState<BoardTool>("pen");
   const [color, setColor] = useState<BoardColor>("#dc2626");
@@ -92,9 +100,10 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   if (slide.deckId) lastDeckSlide.current = { deckId: slide.deckId, page: slide.page };
 
   const refresh = useCallback(() => {
-    api<{ decks: SlideDeck[] }>("GET", `/classes/${classId}/slides`).then(
+    api<SlideDeckList>("GET", `/classes/${classId}/slides`).then(
       (r) => {
         setDecks(r.decks);
+        setUsage(r.usage);
         setListError(null);
       },
       (err) => setListError(errorMessage(err)),
@@ -260,11 +269,22 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
         setUpload({ phase: "rendering", done, total });
       const pages = pdf ? await renderPdf(pdf, onRender) : await renderImages(images, onRender);
       if (pages.length === 0) throw new Error("Pick a PDF or some images.");
+      // Say so before uploading anything when the deck cannot fit (the server checks too).
+      const keep = pdf && pdf.size <= MAX_PDF_BYTES ? pdf : null;
+      const need = pages.reduce((n, p) => n + p.blob.size, 0) + (keep?.size ?? 0);
+      if (usage && usage.bytes + need > usage.quotaBytes)
+        throw new Error(
+          `This deck needs ${mib(need)}, but only ${mib(Math.max(0, usage.quotaBytes - usage.bytes))} of your ${mib(usage.quotaBytes)} slide storage is free. Delete a deck you no longer need to make room.`,
+        );
+      if (usage && usage.decks >= usage.maxDecks)
+        throw new Error(
+          `You have ${usage.decks} slide decks, the most you can keep. Delete one to make room.`,
+        );
       const deck = await uploadDeck(
         classId,
         name.slice(0, 120) || "Slides",
         pages,
-        pdf && pdf.size <= MAX_PDF_BYTES ? pdf : null,
+        keep,
         (sent, total) => setUpload({ phase: "uploading", sent, total }),
       );
       setUpload({ phase: "idle" });
@@ -275,11 +295,27 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
         phase: "error",
         message: err instanceof Error && !("code" in err) ? err.message : errorMessage(err),
       });
+      // A deck cut short (quota, network) stays listed, so it can be deleted.
+      refresh();
+    }
+  };
+
+  const remove = async (d: SlideDeck) => {
+    if (!confirm(`Delete “${d.name}” and its ${d.pageCount} pages? This cannot be undone.`)) return;
+    setDeleting(d.id);
+    try {
+      await api("DELETE", `/slides/${d.id}`);
+      if (upload.phase === "error") setUpload({ phase: "idle" });
+    } catch (err) {
+      setListError(errorMessage(err));
+    } finally {
+      setDeleting(null);
+      refresh();
     }
   };
 
   const busy = upload.phase === "rendering" || upload.phase === "uploading";
-  const ready = (decks ?? []).filter((d) => d.pageCount > 0);
+  const listed = decks ?? [];
   const lastBoardError =
     state.lastError && /^(board|slide)\./.test(state.lastError.ref ?? "") ? state.lastError : null;
   // A refusal shows for a few seconds, then gets out of the way.
@@ -292,7 +328,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
         <h2 id="slides-title">Slides &amp; whiteboard</h2>
         <span class="muted">
           {slide.deckId
-            ? `${slide.deckName} · page ${slide.page} of ${slide.pageCount}`
+            ? `${isolate(slide.deckName)} · page ${slide.page} of ${slide.pageCount}`
             : "Blank board"}
         </span>
       </header>
@@ -480,28 +516,52 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
             <Notice kind="error">{upload.message}</Notice>
           ) : null}
           {listError ? <Notice kind="error">{listError}</Notice> : null}
-          {decks && ready.length === 0 ? (
+          {usage ? (
+            <p class="muted slide-usage" data-testid="slide-usage">
+              {mib(usage.bytes)} of {mib(usage.quotaBytes)} used · {usage.decks} of {usage.maxDecks}{" "}
+              decks
+            </p>
+          ) : null}
+          {decks && listed.length === 0 ? (
             <p class="muted deck-empty">No decks yet. Upload a PDF: each page becomes a slide.</p>
           ) : null}
           <ul class="decks">
-            {ready.map((d) => {
+            {listed.map((d) => {
               const current = d.id === slide.deckId;
               return (
-                <li key={d.id} class={current ? "is-current" : ""}>
+                <li key={d.id} class={current ? "is-current" : ""} data-testid="deck">
                   <div>
-                    <span class="deck-name">{d.name}</span>
+                    <UserText text={d.name} clip class="deck-name" />
                     <span class="muted deck-pages">
-                      {d.pageCount === 1 ? "1 page" : `${d.pageCount} pages`}
+                      {d.pageCount === 0
+                        ? "Upload incomplete"
+                        : d.pageCount === 1
+                          ? "1 page"
+                          : `${d.pageCount} pages`}
                     </span>
                   </div>
-                  <button
-                    type="button"
-                    class="btn btn-small btn-secondary"
-                    disabled={!connected || current}
-                    onClick={() => show(d.id, 1)}
-                  >
-                    {current ? "On screen" : "Present"}
-                  </button>
+                  <div class="deck-actions">
+                    {d.pageCount > 0 ? (
+                      <button
+                        type="button"
+                        class="btn btn-small btn-secondary"
+                        disabled={!connected || current}
+                        onClick={() => show(d.id, 1)}
+                      >
+                        {current ? "On screen" : "Present"}
+                      </button>
+                    ) : null}
+                    <button
+                      type="button"
+                      class="btn btn-small btn-quiet"
+                      disabled={deleting !== null || busy}
+                      aria-label={`Delete ${d.name}`}
+                      data-testid="delete-deck"
+                      onClick={() => void remove(d)}
+                    >
+                      {deleting === d.id ? "Deleting…" : "Delete"}
+                    </button>
+                  </div>
                 </li>
               );
             })}
@@ -510,6 +570,12 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
       </div>
     </section>
   );
+}
+
+/** Bytes as MiB for people: one decimal under 10 MiB. */
+function mib(n: number): string {
+  const m = n / (1024 * 1024);
+  return `${m < 10 ? m.toFixed(1) : Math.round(m)} MiB`;
 }
 
 function Progress(props: { label: string; value: number; max: number }) {

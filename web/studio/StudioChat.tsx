@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassModerator, ClassPublic } from "../../protocol/api.ts";
 import type { ChatMessage, ClientMessage, LinkPolicy } from "../../protocol/realtime.ts";
 import { Notice } from "../components/Notice.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
@@ -109,13 +110,17 @@ function GlobalChannel(props: { state: ClassroomState; socket: ClassroomSocket }
       {announcement ? (
         <div class="callout callout-announce" data-testid="studio-announcement">
           <p class="callout-label">Latest announcement · {clockTime(announcement.at)}</p>
-          <p class="callout-text">{announcement.text}</p>
+          <p class="callout-text">
+            <UserText text={announcement.text} />
+          </p>
         </div>
       ) : null}
       {state.pinned ? (
         <div class="callout callout-pin" data-testid="studio-pinned">
           <p class="callout-label">Pinned</p>
-          <p class="callout-text">{state.pinned.text}</p>
+          <p class="callout-text">
+            <UserText text={state.pinned.text} />
+          </p>
           <button
             type="button"
             class="btn btn-tiny btn-quiet"
@@ -211,14 +216,24 @@ function SectionWatch(props: {
   const watching = state.section?.sectionId ?? "";
   const options =
     watching && !props.sections.includes(watching) ? [watching, ...props.sections] : props.sections;
-  const moderate = (m: ChatMessage, kind: "timeout" | "ban") => {
+  const moderate = (m: ChatMessage, kind: "timeout" | "ban" | "purge") => {
     if (kind === "timeout") {
       if (socket.send({ type: "mod.timeout", userId: m.from.id, seconds }))
         setNote(
-          `${m.from.name} is timed out for ${TIMEOUTS.find(([s]) => s === seconds)?.[1] ?? `${seconds} s`}.`,
+          `${isolate(m.from.name)} is timed out for ${TIMEOUTS.find(([s]) => s === seconds)?.[1] ?? `${seconds} s`}.`,
         );
-    } else if (socket.send({ type: "mod.ban", userId: m.from.id })) {
-      setNote(`${m.from.name} is banned from this class.`);
+    } else if (
+      socket.send(
+        kind === "purge"
+          ? { type: "mod.ban", userId: m.from.id, purge: true }
+          : { type: "mod.ban", userId: m.from.id },
+      )
+    ) {
+      setNote(
+        kind === "purge"
+          ? `${isolate(m.from.name)} is banned from this class and their messages are removed for everyone.`
+          : `${isolate(m.from.name)} is banned from this class.`,
+      );
       setConfirmBan(null);
     }
   };
@@ -286,14 +301,24 @@ function SectionWatch(props: {
                   Time out
                 </button>
                 {confirmBan === m.id ? (
-                  <button
-                    type="button"
-                    class="btn btn-tiny btn-danger"
-                    data-testid="confirm-ban"
-                    onClick={() => moderate(m, "ban")}
-                  >
-                    Confirm ban
-                  </button>
+                  <>
+                    <button
+                      type="button"
+                      class="btn btn-tiny btn-danger"
+                      data-testid="confirm-ban"
+                      onClick={() => moderate(m, "ban")}
+                    >
+                      Confirm ban
+                    </button>
+                    <button
+                      type="button"
+                      class="btn btn-tiny btn-danger"
+                      data-testid="confirm-ban-purge"
+                      onClick={() => moderate(m, "purge")}
+                    >
+                      Ban and remove their messages
+                    </button>
+                  </>
                 ) : (
                   <button
                     type="button"
@@ -332,12 +357,14 @@ function RejectionsFeed(props: { state: ClassroomState }) {
               data-reason={r.reason}
             >
               <div class="chat-msg-head">
-                <span class="chat-author">{r.user.name}</span>
+                <UserText text={r.user.name} clip class="chat-author" />
                 <span class="badge badge-warn">{REASON_LABEL[r.reason]}</span>
                 <span class="muted">{sectionLabel(r.sectionId)}</span>
                 <time class="chat-time">{clockTime(r.at)}</time>
               </div>
-              <p class="chat-text">{r.text}</p>
+              <p class="chat-text">
+                <UserText text={r.text} />
+              </p>
             </li>
           ))}
         </ol>
@@ -478,15 +505,20 @@ function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => b
         {timeouts.map((t) => (
           <li key={`t-${t.userId}`} data-testid="timeout-item">
             <span>
-              <strong>{name(t.userId)}</strong> timed out until{" "}
-              {clockTime(t.until - state.clockOffset)}
+              <strong>
+                <UserText text={name(t.userId)} clip />
+              </strong>{" "}
+              timed out until {clockTime(t.until - state.clockOffset)}
             </span>
           </li>
         ))}
         {bans.map((b) => (
           <li key={`b-${b.userId}`} data-testid="ban-item">
             <span>
-              <strong>{name(b.userId, b.name)}</strong> banned
+              <strong>
+                <UserText text={name(b.userId, b.name)} clip />
+              </strong>{" "}
+              banned
             </span>
             <button
               type="button"
@@ -522,7 +554,7 @@ function Moderators(props: { classId: string }) {
     setError(null);
     try {
       const r = await api<{ moderator: ClassModerator }>("POST", path, { email: email.trim() });
-      setList((l) => [...(l ?? []).filter((m) => m.userId !== r.moderator.userId), r.moderator]);
+      setList((l) => [...(l ?? []).filter((m) => m.email !== r.moderator.email), r.moderator]);
       setEmail("");
     } catch (err) {
       setError(errorMessage(err));
@@ -534,7 +566,7 @@ function Moderators(props: { classId: string }) {
     setError(null);
     try {
       await api("DELETE", path, { email: m.email });
-      setList((l) => (l ?? []).filter((x) => x.userId !== m.userId));
+      setList((l) => (l ?? []).filter((x) => x.email !== m.email));
     } catch (err) {
       setError(errorMessage(err));
     }
@@ -543,16 +575,15 @@ function Moderators(props: { classId: string }) {
     <form class="studio-box studio-moderators" onSubmit={add} data-testid="moderators">
       <h3>Moderators</h3>
       <p class="muted">
-        Moderators can delete messages, time out and ban. Changes apply when they next connect.
+        Moderators can delete messages, time out and ban. A grant applies to the account with that
+        email when it next connects, or once it signs up.
       </p>
       {list === null && !error ? <p class="muted">Loading…</p> : null}
       {list && list.length > 0 ? (
         <ul class="plain-list">
           {list.map((m) => (
-            <li key={m.userId} data-testid="moderator-item">
-              <span class="cell-email">
-                <strong>{m.displayName}</strong> {m.email}
-              </span>
+            <li key={m.email} data-testid="moderator-item">
+              <span class="cell-email">{m.email}</span>
               <button
                 type="button"
                 class="btn btn-tiny btn-secondary"

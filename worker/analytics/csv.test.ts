@@ -8,7 +8,7 @@ describe("csv", () => {
       "'+1",
       "'-1",
       "'@SUM(A1)",
-      "'\tx",
+      '"\'\tx"',
       '"\'\rx"',
     ]);
     expect(csvField('say "hi", then\nleave')).toBe('"say ""hi"", then\nleave"');
@@ -20,6 +20,23 @@ describe("csv", () => {
       "true",
     ]);
     expect(csvRecord(["a", 1, null])).toBe("a,1,\r\n");
+  });
+
+  it("neutralises formula triggers after ; tab and line breaks, where other readers split cells", () => {
+    // Excel in a `;`-separator locale reads `x;=cmd|…` as two cells, the second a formula.
+    expect(csvField("x;=cmd|' /C calc'!A0")).toBe("\"x;'=cmd|' /C calc'!A0\"");
+    expect(csvField("a\t+1")).toBe('"a\t\'+1"');
+    expect(csvField("a; -2;@SUM(A1)")).toBe("\"a; '-2;'@SUM(A1)\"");
+    expect(csvField('a;"=1')).toBe('"a;""\'=1"');
+    expect(csvField("line\n=HYPERLINK(1)")).toBe('"line\n\'=HYPERLINK(1)"');
+    expect(csvField("=a;=b")).toBe("\"'=a;'=b\"");
+    // Harmless text with separators is quoted but unchanged.
+    expect(csvField("Tom; Jerry")).toBe('"Tom; Jerry"');
+    expect(csvField("x;y")).toBe('"x;y"');
+    // Every cell a `;`-splitting reader would see starts with no formula trigger.
+    const row = csvRecord(["x;=cmd|' /C calc'!A0", "b\t@x", "-1"]);
+    for (const cell of row.replace(/\r\n$/, "").split(/[;,\t]/))
+      expect(cell.replace(/^[\s"]*/, "")).not.toMatch(/^[=+@-]/);
   });
 
   it("streams the BOM and header, then pages until an empty one", async () => {

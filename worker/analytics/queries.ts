@@ -81,7 +81,7 @@ export async function classSessions(db: Db, classId: string): Promise<SessionLis
     .limit(200);
 }
 
-/** Attendance headline numbers (one covering-index scan). */
+/** Attendance headline numbers over students (staff are listed apart; one covering-index scan). */
 export async function attendanceSummary(
   db: Db,
   head: Pick<SessionHead, "id" | "startedAt">,
@@ -94,7 +94,7 @@ export async function attendanceSummary(
       avgSeconds: sql<number>`coalesce(avg(${a.secondsAttended}), 0)`,
     })
     .from(a)
-    .where(eq(a.sessionId, head.id));
+    .where(and(eq(a.sessionId, head.id), eq(a.staff, false)));
   return {
     attendees: row?.attendees ?? 0,
     lateJoiners: row?.late ?? 0,
@@ -173,7 +173,10 @@ export function summarize(
   };
 }
 
-/** Polls and quizzes of a session with their tallies (stored at close, else counted now). */
+/**
+ * Polls and quizzes of a session with their tallies: the stored one (final at close, the
+ * live one written behind while open), else counted from the answers.
+ */
 export async function pollResults(db: Db, sessionId: string): Promise<PollResult[]> {
   const p = schema.polls;
   const pa = schema.pollAnswers;
@@ -265,16 +268,26 @@ const ATTENDANCE_ORDER = {
   name: ["display_name", "rowid"],
 } as const;
 
-/** One page of a session's attendance; `late` keeps only late joiners. */
+/**
+ * One page of a session's attendance: its students, or (`staff`) its teacher and
+ * moderators; `late` keeps only late joiners.
+ */
 export async function attendancePage(
   db: Db,
   head: Pick<SessionHead, "id" | "startedAt">,
-  opts: { sort: keyof typeof ATTENDANCE_ORDER; late: boolean; offset: number; limit: number },
+  opts: {
+    sort: keyof typeof ATTENDANCE_ORDER;
+    late: boolean;
+    staff?: boolean;
+    offset: number;
+    limit: number;
+  },
 ): Promise<{ rows: AttendanceRow[]; total: number }> {
   const lateAt = head.startedAt + LATE_AFTER_MS;
+  const staff = opts.staff ? 1 : 0;
   const where = opts.late
-    ? sql`session_id = ${head.id} AND first_join_at > ${lateAt}`
-    : sql`session_id = ${head.id}`;
+    ? sql`session_id = ${head.id} AND staff = ${staff} AND first_join_at > ${lateAt}`
+    : sql`session_id = ${head.id} AND staff = ${staff}`;
   const terms = ATTENDANCE_ORDER[opts.sort];
   const order = sql.raw(terms.join(", "));
   const outerOrder = sql.raw(terms.map((t) => `a.${t}`).join(", "));
@@ -282,7 +295,7 @@ export async function attendancePage(
     // Page over the index alone (rowids), then read only the page's rows: a deep OFFSET
     // would otherwise load every skipped row from the table.
     db.all<RawAttendance>(
-      sql`SELECT a.user_id, a.display_name, a.first_join_at, a.last_leave_at, a.seconds_attended, a.joins
+      sql`SELECT a.user_id, a.display_name, a.first_join_at, a.last_leave_at, a.seconds_attended, a.joins, a.staff
           FROM (SELECT rowid AS r FROM attendance WHERE ${where}
                 ORDER BY ${order} LIMIT ${opts.limit} OFFSET ${opts.offset}) k
           JOIN attendance a ON a.rowid = k.r ORDER BY ${outerOrder}`,
@@ -300,7 +313,7 @@ export async function attendanceAfter(
   limit: number,
 ): Promise<AttendanceRow[]> {
   const rows = await db.all<RawAttendance>(
-    sql`SELECT user_id, display_name, first_join_at, last_leave_at, seconds_attended, joins
+    sql`SELECT user_id, display_name, first_join_at, last_leave_at, seconds_attended, joins, staff
         FROM attendance WHERE session_id = ${head.id} AND user_id > ${afterUserId}
         ORDER BY user_id LIMIT ${limit}`,
   );
@@ -314,9 +327,11 @@ interface RawAttendance {
   last_leave_at: number | null;
   seconds_attended: number;
   joins: number;
+  staff: number;
 }
 
 function toAttendance(r: RawAttendance, lateAt: number): AttendanceRow {
+  const staff = r.staff === 1;
   return {
     userId: r.user_id,
     displayName: r.display_name,
@@ -324,7 +339,9 @@ function toAttendance(r: RawAttendance, lateAt: number): AttendanceRow {
     lastLeaveAt: r.last_leave_at,
     minutesAttended: round1(r.seconds_attended / 60),
     joins: r.joins,
-    late: r.first_join_at > lateAt,
+    // Staff are not students: "late" says nothing about them.
+    late: !staff && r.first_join_at > lateAt,
+    staff,
   };
 }
 

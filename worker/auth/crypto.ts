@@ -48,7 +48,19 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-async function streamKeyAesKey(secret: string): Promise<CryptoKey> {
+/**
+ * What a secret is encrypted for: the HKDF `info` (a distinct key per purpose) and
+ * optional AES-GCM additional data that binds the cipher text to its owner (e.g. a user
+ * id), so a cipher copied onto another row does not decrypt.
+ */
+export interface SecretContext {
+  info?: string;
+  aad?: string;
+}
+
+const STREAM_KEY_INFO = "mass-class stream key v1";
+
+async function streamKeyAesKey(secret: string, info = STREAM_KEY_INFO): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey("raw", enc.encode(secret), "HKDF", false, [
     "deriveKey",
   ]);
@@ -57,7 +69,7 @@ async function streamKeyAesKey(secret: string): Promise<CryptoKey> {
       name: "HKDF",
       hash: "SHA-256",
       salt: new Uint8Array(),
-      info: enc.encode("mass-class stream key v1"),
+      info: enc.encode(info),
     },
     base,
     { name: "AES-GCM", length: 256 },
@@ -67,23 +79,39 @@ async function streamKeyAesKey(secret: string): Promise<CryptoKey> {
 }
 
 /** Encrypt a stream key for storage in D1 (AES-256-GCM, key derived from a Worker secret). */
-export async function encryptSecret(plain: string, secret: string): Promise<string> {
+export async function encryptSecret(
+  plain: string,
+  secret: string,
+  ctx: SecretContext = {},
+): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv },
-    await streamKeyAesKey(secret),
+    {
+      name: "AES-GCM",
+      iv,
+      ...(ctx.aad === undefined ? {} : { additionalData: enc.encode(ctx.aad) }),
+    },
+    await streamKeyAesKey(secret, ctx.info),
     enc.encode(plain),
   );
   return `${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`;
 }
 
 /** Decrypt a value produced by `encryptSecret`. */
-export async function decryptSecret(cipher: string, secret: string): Promise<string> {
+export async function decryptSecret(
+  cipher: string,
+  secret: string,
+  ctx: SecretContext = {},
+): Promise<string> {
   const [iv, ct] = cipher.split(".");
   if (!iv || !ct) throw new Error("malformed cipher text");
   const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: fromBase64Url(iv) },
-    await streamKeyAesKey(secret),
+    {
+      name: "AES-GCM",
+      iv: fromBase64Url(iv),
+      ...(ctx.aad === undefined ? {} : { additionalData: enc.encode(ctx.aad) }),
+    },
+    await streamKeyAesKey(secret, ctx.info),
     fromBase64Url(ct),
   );
   return new TextDecoder().decode(plain);

@@ -18,21 +18,40 @@ export const SESSION_TTL_S = 7 * 24 * 3600;
 /** Token audiences: a browser session, or a short-lived socket join ticket. */
 export type Audience = "session" | "ws" | "whip";
 
+/**
+ * A verified identity as the Worker holds it: the session user plus the account's token
+ * version the token was minted under (accounts only; `users.token_version`). Never sent
+ * to clients as is (`publicUser`).
+ */
+export type TokenUser = SessionUser & { tokenVersion?: number };
+
 interface Claims {
   sub: string;
   name: string;
   role: SessionUser["role"];
   email?: string;
   cls?: string;
+  /** Token version of the account (absent in guest tokens and tokens minted before it existed: 0). */
+  tv?: number;
+  /** Unique id: join tickets are single-use (Classroom.admit). */
+  jti?: string;
   aud: Audience;
   iss: string;
   iat: number;
   exp: number;
 }
 
-/** Sign a token for `user`, valid for `ttlS` seconds. */
+/** A verified token's user with its id and expiry (join tickets are spent by id). */
+export interface VerifiedToken {
+  user: TokenUser;
+  jti: string | null;
+  /** Expiry, epoch ms. */
+  expiresAt: number;
+}
+
+/** Sign a token for `user`, valid for `ttlS` seconds; "ws" tickets get a unique `jti`. */
 export async function signToken(
-  user: SessionUser,
+  user: TokenUser,
   secret: string,
   aud: Audience,
   ttlS: number,
@@ -49,15 +68,17 @@ export async function signToken(
   };
   if (user.email) claims.email = user.email;
   if (user.classId) claims.cls = user.classId;
+  if (user.role !== "guest") claims.tv = user.tokenVersion ?? 0;
+  if (aud === "ws") claims.jti = crypto.randomUUID();
   return sign({ ...claims }, secret, "HS256");
 }
 
-/** Verify a token; returns null for anything forged, expired, of another audience or algorithm. */
-export async function verifyToken(
+/** Verify a token with its id and expiry; null for anything forged, expired, of another audience or algorithm. */
+export async function verifyTokenClaims(
   token: string,
   secret: string,
   aud: Audience,
-): Promise<SessionUser | null> {
+): Promise<VerifiedToken | null> {
   try {
     const p = (await verify(token, secret, {
       alg: "HS256",
@@ -67,13 +88,33 @@ export async function verifyToken(
     if (typeof p.sub !== "string" || typeof p.name !== "string") return null;
     const roles: SessionUser["role"][] = ["admin", "teacher", "student", "guest"];
     if (!roles.includes(p.role)) return null;
-    const user: SessionUser = { id: p.sub, displayName: p.name, role: p.role };
+    const user: TokenUser = { id: p.sub, displayName: p.name, role: p.role };
     if (p.email) user.email = p.email;
     if (p.cls) user.classId = p.cls;
-    return user;
+    if (p.role !== "guest") user.tokenVersion = typeof p.tv === "number" ? p.tv : 0;
+    return {
+      user,
+      jti: typeof p.jti === "string" ? p.jti : null,
+      expiresAt: p.exp * 1000,
+    };
   } catch {
     return null;
   }
+}
+
+/** Verify a token; returns null for anything forged, expired, of another audience or algorithm. */
+export async function verifyToken(
+  token: string,
+  secret: string,
+  aud: Audience,
+): Promise<TokenUser | null> {
+  return (await verifyTokenClaims(token, secret, aud))?.user ?? null;
+}
+
+/** The client's view of a verified user (without the token version). */
+export function publicUser(user: TokenUser): SessionUser {
+  const { tokenVersion: _, ...rest } = user;
+  return rest;
 }
 
 /** Secure cookies everywhere except plain-HTTP localhost development. */
@@ -82,7 +123,8 @@ function isLocalHttp(c: Context): boolean {
   return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
 }
 
-export async function startSession(c: Context<AppEnv>, user: SessionUser): Promise<void> {
+/** Set the session cookie for `user` (accounts: with their current token version). */
+export async function startSession(c: Context<AppEnv>, user: TokenUser): Promise<void> {
   const token = await signToken(user, c.env.JWT_SECRET, "session", SESSION_TTL_S);
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
@@ -106,19 +148,39 @@ export const loadSession: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** The account columns every token check reads. */
+export interface AccountState {
+  role: Role;
+  disabled: boolean | number;
+  tokenVersion: number;
+}
+
 /**
- * Re-read an account's role and disabled flag from D1: session tokens live for days,
- * so a disabled or demoted account must not keep acting on what its token says.
- * Guests have no account row and are returned as they are.
+ * Refuse a token whose account is gone or disabled, or that was minted before the account
+ * last lost power (its token version is older than the account's). Throws 401.
  */
-export async function refreshAccount(env: Env, user: SessionUser): Promise<SessionUser> {
-  if (user.role === "guest") return user;
-  const row = await env.DB.prepare("SELECT role, disabled FROM users WHERE id = ?")
-    .bind(user.id)
-    .first<{ role: Role; disabled: number }>();
+export function checkAccount(user: TokenUser, row: AccountState | undefined | null): void {
   if (!row || row.disabled)
     throw new ApiError(401, "account_disabled", "This account is disabled.");
-  return { ...user, role: row.role };
+  if ((user.tokenVersion ?? 0) !== row.tokenVersion)
+    throw new ApiError(401, "unauthenticated", "This session has ended. Sign in again.");
+}
+
+/**
+ * Re-read an account's role, disabled flag and token version from D1: session tokens live
+ * for days, so a disabled or demoted account must not keep acting on what its token says,
+ * and tokens minted before a demotion or disabling are refused (`checkAccount`).
+ * Guests have no account row and are returned as they are.
+ */
+export async function refreshAccount(env: Env, user: TokenUser): Promise<TokenUser> {
+  if (user.role === "guest") return user;
+  const row = await env.DB.prepare(
+    "SELECT role, disabled, token_version AS tokenVersion FROM users WHERE id = ?",
+  )
+    .bind(user.id)
+    .first<AccountState>();
+  checkAccount(user, row);
+  return { ...user, role: row!.role };
 }
 
 /** Require a signed-in user with one of `roles` (admins pass every check), checked against D1. */

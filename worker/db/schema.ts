@@ -30,6 +30,11 @@ export const users = sqliteTable(
     passwordSalt: text("password_salt").notNull(),
     passwordIterations: integer("password_iterations").notNull(),
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Bumped when the account loses power (demoted, disabled): every session, join ticket
+     * and stream token carries the version it was minted under and is refused once it differs.
+     */
+    tokenVersion: integer("token_version").notNull().default(0),
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email), index("users_role_idx").on(t.role)],
@@ -58,6 +63,16 @@ export const classes = sqliteTable(
     streamKeyCipher: text("stream_key_cipher"),
     /** RTMP ingest URL without the key; null means YouTube's primary ingest. */
     rtmpUrl: text("rtmp_url"),
+    /**
+     * Live until this epoch ms: the Classroom DO renews it while the stream is live and its
+     * publisher reports, and clears it when the stream ends; a lapsed value is not live.
+     */
+    liveUntil: integer("live_until"),
+    /**
+     * The YouTube broadcast Mass Class created for this class through the teacher's
+     * connected channel (worker/youtube/); reused until it completes. Null: none yet.
+     */
+    youtubeBroadcastId: text("youtube_broadcast_id"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
@@ -77,6 +92,41 @@ export const classModerators = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.classId, t.userId] })],
 );
+
+/**
+ * Moderator grants by email (`POST /api/classes/:id/moderators`). A grant reveals nothing
+ * about whether an account exists: it is kept here and becomes a `class_moderators` row
+ * when the account exists (at grant time) or signs up with that email later.
+ */
+export const moderatorInvites = sqliteTable(
+  "moderator_invites",
+  {
+    classId: text("class_id")
+      .notNull()
+      .references(() => classes.id),
+    /** Lower-cased, as sign-up stores emails. */
+    email: text("email").notNull(),
+    invitedBy: text("invited_by").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.classId, t.email] }),
+    index("moderator_invites_email_idx").on(t.email),
+  ],
+);
+
+/**
+ * Teacher invite links an admin made (`POST /api/admin/invites`): the signed link carries
+ * the id; the row records who made it and, once a sign-up used it, who (single use).
+ */
+export const teacherInvites = sqliteTable("teacher_invites", {
+  id: text("id").primaryKey(),
+  createdBy: text("created_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedBy: text("used_by"),
+  usedAt: integer("used_at"),
+});
 
 /** One row per live run of a class (teacher goes live → ends). */
 export const classSessions = sqliteTable(
@@ -110,13 +160,21 @@ export const attendance = sqliteTable(
     /** Seconds attended, summed over closed intervals. */
     secondsAttended: integer("seconds_attended").notNull().default(0),
     joins: integer("joins").notNull().default(1),
+    /** Teacher or moderator: listed apart, not counted as a student. */
+    staff: integer("staff", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.sessionId, t.userId] }),
-    // Dashboard: summary and late joiners (covering), and the attendance table's sort orders.
-    index("attendance_session_join_idx").on(t.sessionId, t.firstJoinAt, t.secondsAttended),
-    index("attendance_session_seconds_idx").on(t.sessionId, t.secondsAttended),
-    index("attendance_session_name_idx").on(t.sessionId, t.displayName),
+    // Dashboard: summary and late joiners (covering), and the attendance table's sort orders,
+    // students and staff apart.
+    index("attendance_session_staff_join_idx").on(
+      t.sessionId,
+      t.staff,
+      t.firstJoinAt,
+      t.secondsAttended,
+    ),
+    index("attendance_session_staff_seconds_idx").on(t.sessionId, t.staff, t.secondsAttended),
+    index("attendance_session_staff_name_idx").on(t.sessionId, t.staff, t.displayName),
   ],
 );
 
@@ -284,6 +342,8 @@ export const slideDecks = sqliteTable(
     pageType: text("page_type").notNull(),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull().default(now),
+    /** Bytes this deck holds in R2 (pages and source PDF): counts against the class owner's quota. */
+    bytes: integer("bytes").notNull().default(0),
   },
   (t) => [index("slide_decks_class_idx").on(t.classId, t.createdAt)],
 );
@@ -302,9 +362,12 @@ export const pushSubscriptions = sqliteTable(
     p256dh: text("p256dh").notNull(),
     auth: text("auth").notNull(),
     createdAt: integer("created_at").notNull().default(now),
+    /** Keyed hash of the subscribing client's address (per-address cap); null when unknown. */
+    clientKey: text("client_key"),
   },
   (t) => [
     uniqueIndex("push_class_endpoint_unique").on(t.classId, t.endpoint),
+    index("push_class_client_idx").on(t.classId, t.clientKey),
     index("push_user_idx").on(t.userId),
     // The fan-out pages a class's subscriptions by id (worker/push/queue.ts).
     index("push_class_id_idx").on(t.classId, t.id),
@@ -348,5 +411,29 @@ export const auditLog = sqliteTable(
   ],
 );
 
+/**
+ * A teacher's connected YouTube channel (Google OAuth, worker/youtube/). Tokens are
+ * AES-GCM encrypted with a key derived from JWT_SECRET and bound to `user_id` as
+ * additional data, so a cipher moved to another row does not decrypt.
+ */
+export const youtubeAccounts = sqliteTable("youtube_accounts", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  refreshTokenCipher: text("refresh_token_cipher").notNull(),
+  /** The current access token (cipher) and its expiry, epoch ms; refreshed when due. */
+  accessTokenCipher: text("access_token_cipher"),
+  accessExpiresAt: integer("access_expires_at"),
+  /** Scopes Google granted, space separated. */
+  scope: text("scope").notNull(),
+  channelId: text("channel_id"),
+  channelTitle: text("channel_title"),
+  /** The teacher's reusable 720p/30 fps liveStream, created on first go-live. */
+  streamId: text("stream_id"),
+  createdAt: integer("created_at").notNull().default(now),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
 export type User = typeof users.$inferSelect;
 export type ClassRow = typeof classes.$inferSelect;
+export type YouTubeAccountRow = typeof youtubeAccounts.$inferSelect;

@@ -6,7 +6,7 @@
  * whole message when everything failed, otherwise a new job with only the failed ids, so
  * nobody gets the same notification twice. After MAX_ROUNDS the rest is dropped.
  */
-import type { PushNotice } from "../../protocol/push.ts";
+import { type PushNotice, pushEndpointAllowed, pushEndpointPolicy } from "../../protocol/push.ts";
 import type { PushJob } from "./notify.ts";
 import { type PushOutcome, type PushTarget, sendPush, vapidKeys, vapidSigner } from "./send.ts";
 
@@ -89,13 +89,31 @@ async function deliver(
   )
     .bind(job.classId, JSON.stringify(job.ids))
     .all<Row>();
+  // Checked again at send time: the allowlist may have shrunk since the subscription was
+  // stored, and a row may predate the check. A refused endpoint is never contacted; its
+  // subscription is deleted like one the push service calls gone.
+  const policy = pushEndpointPolicy(env);
+  const allowed: Row[] = [];
+  const refused: number[] = [];
+  for (const r of rows) {
+    if (pushEndpointAllowed(r.endpoint, policy)) allowed.push(r);
+    else refused.push(r.id);
+  }
+  if (refused.length > 0)
+    console.error(
+      JSON.stringify({
+        event: "push_endpoint_refused",
+        classId: job.classId,
+        count: refused.length,
+      }),
+    );
   const timeoutMs = Number(env.PUSH_TIMEOUT_MS) || 10_000;
   const sign = vapidSigner(keys);
   const outcomes = new Map<number, PushOutcome>();
   let next = 0;
   const worker = async () => {
-    while (next < rows.length) {
-      const row = rows[next++]!;
+    while (next < allowed.length) {
+      const row = allowed[next++]!;
       outcomes.set(
         row.id,
         await sendPush(row, job.notice, keys, {
@@ -107,9 +125,9 @@ async function deliver(
       );
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rows.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, allowed.length) }, worker));
 
-  const gone: number[] = [];
+  const gone: number[] = [...refused];
   const retry: number[] = [];
   let retryAfterS = 0;
   for (const [id, o] of outcomes) {
@@ -146,7 +164,7 @@ async function deliver(
     return msg.ack();
   }
   const delaySeconds = backoff(env, round, retryAfterS);
-  if (retry.length === rows.length) return msg.retry({ delaySeconds });
+  if (retry.length === allowed.length) return msg.retry({ delaySeconds });
   await env.PUSH_QUEUE.send({ ...job, ids: retry, round }, { delaySeconds });
   msg.ack();
 }

@@ -1,6 +1,6 @@
 /**
  * Admin-only routes: user directory (search, change role, disable — each change
- * audited), every class filtered by live now / scheduled / past, and the audit log
+ * audited), teacher invite links, every class filtered by live now / scheduled / past, and the audit log
  * (admin and moderator actions) with filters and paging.
  */
 import { and, desc, eq, gt, lt, type SQL, sql } from "drizzle-orm";
@@ -12,15 +12,63 @@ import {
   CLASS_STATUSES,
   type ClassStatus,
 } from "../../protocol/admin.ts";
-import { AdminUpdateUserBody, type AdminUser } from "../../protocol/api.ts";
+import { AdminUpdateUserBody, type AdminUser, type TeacherInvite } from "../../protocol/api.ts";
+import { randomId } from "../auth/crypto.ts";
 import { requireRole } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { kickFromClasses } from "./moderators.ts";
 
-/** Most classes whose live sockets a disable closes (taught + moderated, each). */
-const KICK_CLASSES_MAX = 100;
+/**
+ * Most classes whose sockets a demotion or disable closes: one root RPC each, and a Worker
+ * request may make at most 1,000 subrequests (the D1 batch and audit insert are two more).
+ */
+const KICK_CLASSES_MAX = 900;
+/** Classes whose last session ended this recently may still hold sockets (waiting rooms). */
+const RECENT_SESSION_MS = 6 * 3600_000;
+
+/** Teacher invite links are valid this long. */
+const INVITE_TTL_MS = 7 * 24 * 3600_000;
+
+/** Platform roles by power, to tell a demotion from a promotion. */
+const RANK = { student: 0, teacher: 1, admin: 2 } as const;
+
+/**
+ * Every class where `userId` may hold a socket now: the classes they teach or moderate,
+ * and every class with a session open or ended in the last hours (a class session starts
+ * at its first join, so any class with sockets has one). No per-user index of sockets
+ * exists (admission stays D1-free per socket), so a kick reaches all of them; a root
+ * without the user's sockets does nothing.
+ */
+async function classesWithSocketsOf(env: Env, userId: string): Promise<string[]> {
+  const db = getDb(env);
+  const since = Date.now() - RECENT_SESSION_MS;
+  const [taught, moderated, active] = await db.batch([
+    db
+      .select({ id: schema.classes.id })
+      .from(schema.classes)
+      .where(eq(schema.classes.teacherId, userId))
+      .orderBy(desc(schema.classes.createdAt))
+      .limit(KICK_CLASSES_MAX),
+    db
+      .select({ id: schema.classModerators.classId })
+      .from(schema.classModerators)
+      .where(eq(schema.classModerators.userId, userId))
+      .limit(KICK_CLASSES_MAX),
+    db
+      .selectDistinct({ id: schema.classSessions.classId })
+      .from(schema.classSessions)
+      .where(
+        sql`${schema.classSessions.endedAt} IS NULL OR ${schema.classSessions.endedAt} > ${since}`,
+      )
+      .limit(KICK_CLASSES_MAX),
+  ]);
+  const ids = [...new Set([...taught, ...moderated, ...active].map((r) => r.id))];
+  if (ids.length > KICK_CLASSES_MAX)
+    console.error(JSON.stringify({ event: "kick_truncated", userId, classes: ids.length }));
+  return ids.slice(0, KICK_CLASSES_MAX);
+}
 
 function toAdminUser(u: typeof schema.users.$inferSelect): AdminUser {
   return {
@@ -59,46 +107,62 @@ export const admin = new Hono<AppEnv>()
     if (id === c.get("user")!.id && (body.disabled || (body.role && body.role !== "admin"))) {
       throw new ApiError(400, "bad_request", "You cannot disable or demote yourself.");
     }
-    const [row] = await getDb(c.env)
+    const db = getDb(c.env);
+    const before = await db.query.users.findFirst({ where: eq(schema.users.id, id) });
+    if (!before) throw new ApiError(404, "not_found", "No such user.");
+    // Losing power (a lower role, or disabled) revokes every session, join ticket and stream
+    // token minted before, and closes the account's sockets everywhere below.
+    const losesPower =
+      (body.disabled === true && !before.disabled) ||
+      (body.role !== undefined && RANK[body.role] < RANK[before.role]);
+    const [row] = await db
       .update(schema.users)
-      .set(body)
+      .set(losesPower ? { ...body, tokenVersion: sql`${schema.users.tokenVersion} + 1` } : body)
       .where(eq(schema.users.id, id))
       .returning();
     if (!row) throw new ApiError(404, "not_found", "No such user.");
-    await getDb(c.env)
-      .insert(schema.auditLog)
-      .values(
-        (["role", "disabled"] as const)
-          .filter((k) => body[k] !== undefined)
-          .map((k) => ({
-            at: Date.now(),
-            actorId: c.get("user")!.id,
-            classId: null,
-            action: k === "role" ? "user.role" : body.disabled ? "user.disable" : "user.enable",
-            target: id,
-            detail: k === "role" ? JSON.stringify({ role: body.role }) : null,
-          })),
-      );
-    if (body.disabled) {
-      // Sockets outlive the session check: close the ones where the account holds powers.
-      const db = getDb(c.env);
-      const [taught, moderated] = await Promise.all([
-        db
-          .select({ id: schema.classes.id })
-          .from(schema.classes)
-          .where(eq(schema.classes.teacherId, id))
-          .orderBy(desc(schema.classes.createdAt))
-          .limit(KICK_CLASSES_MAX),
-        db
-          .select({ id: schema.classModerators.classId })
-          .from(schema.classModerators)
-          .where(eq(schema.classModerators.userId, id))
-          .limit(KICK_CLASSES_MAX),
-      ]);
-      const classIds = [...new Set([...taught, ...moderated].map((r) => r.id))];
-      await kickFromClasses(c.env, classIds, id, "account disabled");
-    }
+    await db.insert(schema.auditLog).values(
+      (["role", "disabled"] as const)
+        .filter((k) => body[k] !== undefined)
+        .map((k) => ({
+          at: Date.now(),
+          actorId: c.get("user")!.id,
+          classId: null,
+          action: k === "role" ? "user.role" : body.disabled ? "user.disable" : "user.enable",
+          target: id,
+          detail: k === "role" ? JSON.stringify({ role: body.role }) : null,
+        })),
+    );
+    if (losesPower)
+      await kickFromClasses(c.env, await classesWithSocketsOf(c.env, id), id, "account changed");
     return c.json({ user: toAdminUser(row) });
+  })
+  /** A single-use invite link that signs up a teacher (valid 7 days). */
+  .post("/invites", async (c) => {
+    const id = randomId(18);
+    const now = Date.now();
+    const expiresAt = now + INVITE_TTL_MS;
+    const actorId = c.get("user")!.id;
+    const db = getDb(c.env);
+    await db.batch([
+      db
+        .insert(schema.teacherInvites)
+        .values({ id, createdBy: actorId, createdAt: now, expiresAt }),
+      db.insert(schema.auditLog).values({
+        at: now,
+        actorId,
+        classId: null,
+        action: "invite.teacher",
+        target: null,
+        detail: JSON.stringify({ expiresAt }),
+      }),
+    ]);
+    const origin = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+    const invite: TeacherInvite = {
+      url: `${origin}/signup?invite=${id}`,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+    return c.json(invite, 201);
   })
   .get("/classes", async (c) => {
     const status = (c.req.query("status") ?? "all") as ClassStatus;
@@ -108,8 +172,9 @@ export const admin = new Hono<AppEnv>()
     const db = getDb(c.env);
     const k = schema.classes;
     const now = Date.now();
-    // A session without an end is live (the Classroom DO ends it when the stream ends or the class empties).
-    const live = sql<number>`EXISTS (SELECT 1 FROM class_sessions s WHERE s.class_id = ${k.id} AND s.ended_at IS NULL)`;
+    // Live = a lease the Classroom DO renews while its publisher reports and clears when the
+    // stream ends: a class whose root or bridge died lapses by itself (not an open session row).
+    const live = sql<number>`coalesce(${k.liveUntil} > ${now}, 0)`;
     const filters: (SQL | undefined)[] = [];
     if (q)
       filters.push(

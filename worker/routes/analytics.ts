@@ -129,7 +129,11 @@ export const analytics = new Hono<AppEnv>()
   .get("/sessions/:sessionId/attendance", async (c) => {
     const q = query(c, AttendanceQuery);
     const head = await allowedSession(c);
-    const page = await attendancePage(getDb(c.env), head, { ...q, late: q.late === "1" });
+    const page = await attendancePage(getDb(c.env), head, {
+      ...q,
+      late: q.late === "1",
+      staff: q.who === "staff",
+    });
     return c.json({ ...page, offset: q.offset, limit: q.limit } satisfies Page<unknown>);
   })
   .get("/sessions/:sessionId/engagement", async (c) => {
@@ -143,7 +147,7 @@ export const analytics = new Hono<AppEnv>()
     const db = getDb(c.env);
     let after = "";
     const body = csvStream(
-      ["user_id", "name", "first_join", "last_leave", "minutes_attended", "joins", "late"],
+      ["user_id", "name", "first_join", "last_leave", "minutes_attended", "joins", "late", "staff"],
       async () => {
         const rows = await attendanceAfter(db, head, after, CSV_PAGE);
         after = rows[rows.length - 1]?.userId ?? after;
@@ -157,6 +161,7 @@ export const analytics = new Hono<AppEnv>()
         r.minutesAttended,
         r.joins,
         r.late,
+        r.staff,
       ],
     );
     return download(body, head, "attendance");

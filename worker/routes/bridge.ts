@@ -5,9 +5,11 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
+import { teacherStreamError } from "../../protocol/ingest.ts";
 import { timingSafeEqual } from "../auth/crypto.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { endClassBroadcast } from "../youtube/live.ts";
 
 const epoch = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)));
 
@@ -46,6 +48,12 @@ export const bridgeRoutes = new Hono<AppEnv>().post("/health", async (c) => {
     throw new ApiError(401, "unauthenticated", "Bridge secret required.");
   }
   const { classId, type: _type, ...health } = await readJson(c, BridgeHealthBody);
+  // Teachers see error categories only: a raw connection error ("refused" vs "timed
+  // out") would turn the stream settings into a port scanner's oracle.
+  health.lastError = teacherStreamError(health.lastError);
   await classroomRoot(c.env, classId).reportStreamHealth(classId, health);
+  // The bridge ended the session (the studio vanished past its grace period): the
+  // class's YouTube broadcast ends with it. Not awaited: the bridge must not wait on YouTube.
+  if (health.state === "ended") c.executionCtx.waitUntil(endClassBroadcast(c.env, classId));
   return c.body(null, 204);
 });

@@ -9,6 +9,7 @@ import {
   type SessionUser,
   UpdateClassBody,
 } from "../../protocol/api.ts";
+import { checkIngestUrl, ingestEndpoint, ingestPolicy } from "../../protocol/ingest.ts";
 import { encryptSecret, randomId } from "../auth/crypto.ts";
 import { refreshAccount, requireRole, signToken } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
@@ -54,6 +55,23 @@ function toDetail(c: Context<AppEnv>, row: ClassRow, teacherName: string): Class
   };
 }
 
+/**
+ * A class's RTMP URL must point at an allowed ingest (YouTube's, RTMP_INGEST_HOSTS, or the
+ * local RTMP server in local mode): otherwise the bridge would connect wherever a teacher
+ * says — a port scanner into its network. The bridge checks again, with DNS resolution.
+ */
+function assertIngestAllowed(env: Env, rtmpUrl: string | null | undefined): void {
+  if (!rtmpUrl) return;
+  const local = env.LOCAL_RTMP_URL ? ingestEndpoint(env.LOCAL_RTMP_URL) : null;
+  const checked = checkIngestUrl(rtmpUrl, ingestPolicy(env.RTMP_INGEST_HOSTS ?? "", local));
+  if (checked.ok) return;
+  const issue =
+    checked.reason === "bad-url"
+      ? "rtmpUrl: Use rtmp://host/app or rtmps://host/app, without a user name or password."
+      : "rtmpUrl: Ingest host not allowed: use YouTube's RTMP(S) URL (e.g. rtmps://a.rtmps.youtube.com/live2) or one your administrator allowed.";
+  throw new ApiError(400, "validation_failed", issue, [issue]);
+}
+
 /** Whether `user` may manage `row` (its teacher, or an admin). */
 export function canManage(user: SessionUser | null, row: ClassRow): boolean {
   return (
@@ -91,6 +109,7 @@ export const classes = new Hono<AppEnv>()
   })
   .post("/", requireRole("teacher"), async (c) => {
     const body = await readJson(c, CreateClassBody);
+    assertIngestAllowed(c.env, body.rtmpUrl);
     const user = c.get("user")!;
     const row = {
       id: randomId(8),
@@ -123,6 +142,7 @@ export const classes = new Hono<AppEnv>()
   })
   .patch("/:id", requireRole("teacher"), async (c) => {
     const body = await readJson(c, UpdateClassBody);
+    assertIngestAllowed(c.env, body.rtmpUrl);
     const { cls, teacherName } = await loadClass(c, c.req.param("id"));
     if (!canManage(c.get("user"), cls))
       throw new ApiError(403, "forbidden", "Only this class's teacher can edit it.");
@@ -139,6 +159,13 @@ export const classes = new Hono<AppEnv>()
       .set(patch)
       .where(eq(schema.classes.id, cls.id))
       .returning();
+    // Quiz answers' claimed video delay is bounded by the mode: the root learns a change now,
+    // not at the next socket admission.
+    if (updated && updated.latencyMode !== cls.latencyMode)
+      await classroomRoot(c.env, cls.id).setLatencyMode(cls.id, updated.latencyMode);
+    // Signed-in accounts only from now: guests already in the class leave too.
+    if (cls.guestAccess && body.guestAccess === false)
+      await classroomRoot(c.env, cls.id).kickGuests(cls.id);
     return c.json({ class: toDetail(c, updated!, teacherName) });
   })
   /** The media bridge's last health report for this class (teacher/admin), or null. */

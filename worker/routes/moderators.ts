@@ -1,9 +1,11 @@
 /**
  * Per-class moderators (teacher-only): `GET/POST/DELETE /api/classes/:id/moderators`.
- * Grants take effect on the moderator's next socket connect; a revocation closes the
- * user's open sockets in the class at once (close 4001).
+ * Grants are invitations by email that never reveal whether an account exists: they
+ * apply to the account with that email now or when it signs up, from its next socket
+ * connect; a revocation closes the user's open sockets in the class at once (close 4001).
+ * Grants and revocations are rate-limited per teacher.
  */
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { type ClassModerator, ModeratorBody } from "../../protocol/api.ts";
@@ -23,10 +25,27 @@ async function managedClass(c: Context<AppEnv>) {
   return cls;
 }
 
-async function userByEmail(c: Context<AppEnv>, email: string) {
-  const u = await getDb(c.env).query.users.findFirst({ where: eq(schema.users.email, email) });
-  if (!u) throw new ApiError(404, "not_found", "No account with that email.");
-  return u;
+/** Moderator grants one teacher may make or revoke a minute (AUTH_LIMITER: 10/min). */
+async function limitGrants(c: Context<AppEnv>): Promise<void> {
+  const { success } = await c.env.AUTH_LIMITER.limit({ key: `moderators:${c.get("user")!.id}` });
+  if (!success)
+    throw new ApiError(429, "rate_limited", "Too many moderator changes. Wait a minute.");
+}
+
+/**
+ * Apply every pending moderator grant made for `email` to the new account `userId`
+ * (sign-up): the grant was an invitation that waited for the account to exist.
+ */
+export async function acceptModeratorInvites(
+  env: Env,
+  email: string,
+  userId: string,
+): Promise<void> {
+  await env.DB.prepare(
+    "INSERT OR IGNORE INTO class_moderators (class_id, user_id) SELECT class_id, ? FROM moderator_invites WHERE email = ?",
+  )
+    .bind(userId, email)
+    .run();
 }
 
 /**
@@ -50,51 +69,60 @@ export async function kickFromClasses(
       console.error(JSON.stringify({ event: "kick_failed", userId, message: String(r.reason) }));
 }
 
-async function audit(c: Context<AppEnv>, classId: string, action: string, target: string) {
-  await getDb(c.env)
-    .insert(schema.auditLog)
-    .values({ at: Date.now(), actorId: c.get("user")!.id, classId, action, target });
+/** Audit a grant or revocation; `target` is the account with that email, if any (admins see it). */
+function audit(c: Context<AppEnv>, classId: string, action: string, email: string) {
+  return c.env.DB.prepare(
+    "INSERT INTO audit_log (at, actor_id, class_id, action, target, detail) VALUES (?, ?, ?, ?, (SELECT id FROM users WHERE email = ?), ?)",
+  ).bind(Date.now(), c.get("user")!.id, classId, action, email, JSON.stringify({ email }));
 }
 
 export const moderators = new Hono<AppEnv>()
   .get("/:id/moderators", requireRole("teacher"), async (c) => {
     const cls = await managedClass(c);
     const rows = await getDb(c.env)
-      .select({
-        userId: schema.users.id,
-        email: schema.users.email,
-        displayName: schema.users.displayName,
-      })
-      .from(schema.classModerators)
-      .innerJoin(schema.users, eq(schema.users.id, schema.classModerators.userId))
-      .where(eq(schema.classModerators.classId, cls.id));
+      .select({ email: schema.moderatorInvites.email })
+      .from(schema.moderatorInvites)
+      .where(eq(schema.moderatorInvites.classId, cls.id))
+      .orderBy(schema.moderatorInvites.at);
     return c.json({ moderators: rows satisfies ClassModerator[] });
   })
+  /**
+   * Grant by email: the same answer whether or not an account has that email (no account
+   * discovery). The grant applies to that account now, or when it signs up.
+   */
   .post("/:id/moderators", requireRole("teacher"), async (c) => {
     const { email } = await readJson(c, ModeratorBody);
     const cls = await managedClass(c);
-    const u = await userByEmail(c, email);
-    await getDb(c.env)
-      .insert(schema.classModerators)
-      .values({ classId: cls.id, userId: u.id })
-      .onConflictDoNothing();
-    await audit(c, cls.id, "moderator.grant", u.id);
-    const moderator: ClassModerator = { userId: u.id, email: u.email, displayName: u.displayName };
+    await limitGrants(c);
+    // One batch whatever the email: the work (and so the timing) does not depend on it.
+    await c.env.DB.batch([
+      c.env.DB.prepare(
+        "INSERT OR IGNORE INTO moderator_invites (class_id, email, invited_by, at) VALUES (?, ?, ?, ?)",
+      ).bind(cls.id, email, c.get("user")!.id, Date.now()),
+      c.env.DB.prepare(
+        "INSERT OR IGNORE INTO class_moderators (class_id, user_id) SELECT ?, id FROM users WHERE email = ?",
+      ).bind(cls.id, email),
+      audit(c, cls.id, "moderator.grant", email),
+    ]);
+    const moderator: ClassModerator = { email };
     return c.json({ moderator }, 201);
   })
+  /** Revoke by email: 204 either way; an account holding the grant loses its sockets' powers now. */
   .delete("/:id/moderators", requireRole("teacher"), async (c) => {
     const { email } = await readJson(c, ModeratorBody);
     const cls = await managedClass(c);
-    const u = await userByEmail(c, email);
-    const gone = await getDb(c.env)
-      .delete(schema.classModerators)
-      .where(
-        and(eq(schema.classModerators.classId, cls.id), eq(schema.classModerators.userId, u.id)),
-      )
-      .returning();
-    if (gone.length === 0)
-      throw new ApiError(404, "not_found", "That user is not a moderator of this class.");
-    await audit(c, cls.id, "moderator.revoke", u.id);
-    await kickFromClasses(c.env, [cls.id], u.id, "moderator access revoked");
+    await limitGrants(c);
+    const [, gone] = await c.env.DB.batch<{ user_id: string }>([
+      c.env.DB.prepare("DELETE FROM moderator_invites WHERE class_id = ? AND email = ?").bind(
+        cls.id,
+        email,
+      ),
+      c.env.DB.prepare(
+        "DELETE FROM class_moderators WHERE class_id = ? AND user_id IN (SELECT id FROM users WHERE email = ?) RETURNING user_id",
+      ).bind(cls.id, email),
+      audit(c, cls.id, "moderator.revoke", email),
+    ]);
+    for (const { user_id } of gone?.results ?? [])
+      await kickFromClasses(c.env, [cls.id], user_id, "moderator access revoked");
     return c.body(null, 204);
   });

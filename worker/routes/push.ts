@@ -6,10 +6,13 @@
 import { Hono } from "hono";
 import {
   base64UrlBytes,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS,
   MAX_SUBSCRIPTIONS_PER_USER,
   type PushKey,
   type PushStatus,
   PushUnsubscribeBody,
+  pushEndpointPolicy,
   pushSubscriptionBody,
 } from "../../protocol/push.ts";
 import { ApiError, readJson } from "../errors.ts";
@@ -26,6 +29,27 @@ function requireKeys(env: Env) {
       "Push notifications are not set up on this server.",
     );
   return keys;
+}
+
+/** A positive integer setting, or its default. */
+function cap(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * A keyed hash of the client's address (Cloudflare's CF-Connecting-IP), so the per-address
+ * cap works without storing addresses. Null where the runtime gives no address (local dev).
+ */
+async function clientKey(env: Env, ip: string | undefined): Promise<string | null> {
+  if (!ip) return null;
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(`push-client:${env.JWT_SECRET}:${ip}`),
+  );
+  return [...new Uint8Array(digest).slice(0, 16)]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 /** Valid base64url on the wire can still be a point off the curve; only an import tells. */
@@ -64,23 +88,30 @@ export const push = new Hono<AppEnv>()
     const classId = c.req.param("id");
     requireKeys(c.env);
     const { user } = await classAccess(c.env, c.get("user"), classId);
-    const sub = await readJson(c, pushSubscriptionBody(c.env.PUSH_ALLOW_LOOPBACK === "1"));
+    const sub = await readJson(c, pushSubscriptionBody(pushEndpointPolicy(c.env)));
     if (!(await isCurvePoint(sub.keys.p256dh)))
       throw new ApiError(400, "validation_failed", "keys.p256dh: not a point on the P-256 curve.", [
         "keys.p256dh: not a point on the P-256 curve.",
       ]);
-    // One row per (class, browser); re-subscribing refreshes keys. A user's other browsers
-    // count against a small cap so one account cannot fill the fan-out with junk.
+    const perClass = cap(c.env.PUSH_MAX_PER_CLASS, DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS);
+    const perAddress = cap(c.env.PUSH_MAX_PER_ADDRESS, DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS);
+    const client = await clientKey(c.env, c.req.header("cf-connecting-ip"));
+    // One row per (class, browser); re-subscribing refreshes keys. New rows count against
+    // three caps, so nobody fills a class's fan-out with junk: a user's browsers, one
+    // client address's subscriptions (guest accounts are free), and the class's total.
     const [, inserted] = await c.env.DB.batch([
       c.env.DB.prepare(
         "DELETE FROM push_subscriptions WHERE class_id = ? AND endpoint = ? AND user_id = ?",
       ).bind(classId, sub.endpoint, user.id),
       c.env.DB.prepare(
-        `INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth)
-         SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT count(*) FROM push_subscriptions
-           WHERE class_id = ?1 AND user_id = ?2) < ?6
+        `INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth, client_key)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?7
+         WHERE (SELECT count(*) FROM push_subscriptions WHERE class_id = ?1 AND user_id = ?2) < ?6
+           AND (?7 IS NULL OR (SELECT count(*) FROM push_subscriptions
+                               WHERE class_id = ?1 AND client_key = ?7) < ?8)
+           AND (SELECT count(*) FROM push_subscriptions WHERE class_id = ?1) < ?9
          ON CONFLICT (class_id, endpoint) DO UPDATE SET user_id = excluded.user_id,
-           p256dh = excluded.p256dh, auth = excluded.auth
+           p256dh = excluded.p256dh, auth = excluded.auth, client_key = excluded.client_key
          RETURNING id`,
       ).bind(
         classId,
@@ -89,14 +120,25 @@ export const push = new Hono<AppEnv>()
         sub.keys.p256dh,
         sub.keys.auth,
         MAX_SUBSCRIPTIONS_PER_USER,
+        client,
+        perAddress,
+        perClass,
       ),
     ]);
-    if (!inserted?.results.length)
+    if (!inserted?.results.length) {
+      const mine = await c.env.DB.prepare(
+        "SELECT count(*) AS n FROM push_subscriptions WHERE class_id = ? AND user_id = ?",
+      )
+        .bind(classId, user.id)
+        .first<{ n: number }>();
       throw new ApiError(
         409,
         "conflict",
-        `At most ${MAX_SUBSCRIPTIONS_PER_USER} browsers per class can be notified; turn one off first.`,
+        (mine?.n ?? 0) >= MAX_SUBSCRIPTIONS_PER_USER
+          ? `At most ${MAX_SUBSCRIPTIONS_PER_USER} browsers per class can be notified; turn one off first.`
+          : "This class cannot take more notification sign-ups from here right now.",
       );
+    }
     return c.json({ subscribed: true } satisfies Pick<PushStatus, "subscribed">, 201);
   })
   /** `DELETE /api/classes/:id/push` `{ endpoint }` — stop notifying this browser. */

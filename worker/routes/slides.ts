@@ -7,7 +7,10 @@
  *
  * Uploads are checked before anything is stored: the declared Content-Length, then the
  * bytes counted while read (the body is never buffered past the limit), then the magic
- * bytes. Mounted ahead of the `/api` sub-app: its 1 MiB JSON body limit is not ours.
+ * bytes, then the class owner's storage quota (SLIDES_QUOTA_MB over all decks of all
+ * their classes, SLIDES_MAX_DECKS decks), reserved atomically in D1 before the R2 write.
+ * Staff delete decks: the R2 objects go, and the deck leaves the screen.
+ * Mounted ahead of the `/api` sub-app: its 1 MiB JSON body limit is not ours.
  */
 import { and, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
@@ -19,11 +22,15 @@ import {
 } from "../../protocol/board.ts";
 import {
   CreateDeckBody,
+  DEFAULT_SLIDES_MAX_DECKS,
+  DEFAULT_SLIDES_QUOTA_MB,
   MAX_PAGE_BYTES,
   MAX_PDF_BYTES,
   type PageType,
   type PageUploaded,
   type SlideDeck,
+  type SlideDeckList,
+  type SlideUsage,
 } from "../../protocol/slides.ts";
 import { randomId } from "../auth/crypto.ts";
 import { getDb, schema } from "../db/index.ts";
@@ -82,6 +89,66 @@ async function announce(env: Env, row: DeckRow): Promise<void> {
     pageType: row.pageType,
   };
   await classroomRoot(env, row.classId).setDeck(row.classId, info);
+}
+
+const MiB = 1024 * 1024;
+const mib = (n: number) => `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MiB`;
+
+/** The quota from SLIDES_QUOTA_MB / SLIDES_MAX_DECKS (positive numbers, else the defaults). */
+function quota(env: Env): { bytes: number; decks: number } {
+  const mb = Number(env.SLIDES_QUOTA_MB);
+  const decks = Number(env.SLIDES_MAX_DECKS);
+  return {
+    bytes: Math.floor((mb > 0 ? mb : DEFAULT_SLIDES_QUOTA_MB) * MiB),
+    decks: Number.isInteger(decks) && decks > 0 ? decks : DEFAULT_SLIDES_MAX_DECKS,
+  };
+}
+
+/** The teacher who owns `classId`: every deck of their classes counts against them. */
+async function ownerOf(env: Env, classId: string): Promise<string> {
+  const row = await env.DB.prepare("SELECT teacher_id FROM classes WHERE id = ?")
+    .bind(classId)
+    .first<{ teacher_id: string }>();
+  if (!row) throw new ApiError(404, "not_found", "No such class.");
+  return row.teacher_id;
+}
+
+/** Decks and bytes over every class `teacherId` owns. */
+const USAGE_SQL = `SELECT count(*) AS decks, coalesce(sum(d.bytes), 0) AS bytes
+  FROM slide_decks d JOIN classes c ON c.id = d.class_id WHERE c.teacher_id = ?`;
+
+async function usage(env: Env, teacherId: string): Promise<SlideUsage> {
+  const q = quota(env);
+  const row = await env.DB.prepare(USAGE_SQL)
+    .bind(teacherId)
+    .first<{ decks: number; bytes: number }>();
+  return { bytes: row?.bytes ?? 0, quotaBytes: q.bytes, decks: row?.decks ?? 0, maxDecks: q.decks };
+}
+
+/**
+ * Reserve `delta` bytes on deck `deckId` if its owner stays within quota (one conditional
+ * UPDATE, so racing uploads cannot both squeeze under it); 413 `quota_exceeded` if not.
+ * Negative deltas (a smaller replacement PDF, a failed write) always apply.
+ */
+async function reserve(env: Env, deck: DeckRow, delta: number): Promise<void> {
+  if (delta === 0) return;
+  const teacherId = await ownerOf(env, deck.classId);
+  const q = quota(env);
+  const row = await env.DB.prepare(
+    `UPDATE slide_decks SET bytes = max(0, bytes + ?1) WHERE id = ?2
+       AND (?1 <= 0 OR (SELECT coalesce(sum(d.bytes), 0) FROM slide_decks d
+              JOIN classes c ON c.id = d.class_id WHERE c.teacher_id = ?3) + ?1 <= ?4)
+     RETURNING bytes`,
+  )
+    .bind(delta, deck.id, teacherId, q.bytes)
+    .first<{ bytes: number }>();
+  if (row) return;
+  const u = await usage(env, teacherId);
+  throw new ApiError(
+    413,
+    "quota_exceeded",
+    `Slide storage is full: ${mib(u.bytes)} of ${mib(u.quotaBytes)} used, and this file needs ${mib(delta)}. Delete a deck you no longer need to make room.`,
+  );
 }
 
 const tooLarge = (max: number) =>
@@ -145,6 +212,13 @@ export const slides = new Hono<AppEnv>()
     const classId = c.req.param("id");
     const { user } = await requireStaff(c, classId);
     const body = await readJson(c, CreateDeckBody);
+    const u = await usage(c.env, await ownerOf(c.env, classId));
+    if (u.decks >= u.maxDecks)
+      throw new ApiError(
+        413,
+        "quota_exceeded",
+        `A teacher can keep at most ${u.maxDecks} slide decks. Delete a deck you no longer need to make room.`,
+      );
     const row: DeckRow = {
       id: randomId(16),
       classId,
@@ -153,6 +227,7 @@ export const slides = new Hono<AppEnv>()
       pageType: body.pageType,
       createdBy: user.id,
       createdAt: Date.now(),
+      bytes: 0,
     };
     await getDb(c.env).insert(schema.slideDecks).values(row);
     return c.json(toDeck(row), 201);
@@ -166,7 +241,26 @@ export const slides = new Hono<AppEnv>()
       .where(eq(schema.slideDecks.classId, classId))
       .orderBy(desc(schema.slideDecks.createdAt))
       .limit(100);
-    return c.json({ decks: rows.map(toDeck) });
+    return c.json({
+      decks: rows.map(toDeck),
+      usage: await usage(c.env, await ownerOf(c.env, classId)),
+    } satisfies SlideDeckList);
+  })
+  .delete("/api/slides/:deckId", async (c) => {
+    const deck = await loadDeck(c.env, c.req.param("deckId"));
+    await requireStaff(c, deck.classId);
+    // Off the screen and the list first, so nobody shows a deck whose pages are going.
+    await classroomRoot(c.env, deck.classId).removeDeck(deck.classId, deck.id);
+    // Then the objects (listed, in pages of 1000), then the row: a failure part-way
+    // leaves the row, so deleting again finishes the job.
+    let cursor: string | undefined;
+    do {
+      const list = await c.env.SLIDES.list({ prefix: `decks/${deck.id}/`, cursor });
+      if (list.objects.length > 0) await c.env.SLIDES.delete(list.objects.map((o) => o.key));
+      cursor = list.truncated ? list.cursor : undefined;
+    } while (cursor);
+    await getDb(c.env).delete(schema.slideDecks).where(eq(schema.slideDecks.id, deck.id));
+    return c.body(null, 204);
   })
   .put("/api/slides/:deckId/pages/:page", async (c) => {
     const deck = await loadDeck(c.env, c.req.param("deckId"));
@@ -193,14 +287,21 @@ export const slides = new Hono<AppEnv>()
       );
     const db = getDb(c.env);
     const key = `decks/${deck.id}/${page}.${pageExtension(deck.pageType)}`;
-    await c.env.SLIDES.put(key, bytes, { httpMetadata: { contentType: deck.pageType } });
-    // Conditional on the count we checked: two racing uploads of one page cannot both count.
-    const updated = await db
-      .update(schema.slideDecks)
-      .set({ pageCount: page })
-      .where(and(eq(schema.slideDecks.id, deck.id), eq(schema.slideDecks.pageCount, page - 1)))
-      .returning();
-    const row = updated[0];
+    await reserve(c.env, deck, bytes.byteLength);
+    let row: DeckRow | undefined;
+    try {
+      await c.env.SLIDES.put(key, bytes, { httpMetadata: { contentType: deck.pageType } });
+      // Conditional on the count we checked: two racing uploads of one page cannot both count.
+      const updated = await db
+        .update(schema.slideDecks)
+        .set({ pageCount: page })
+        .where(and(eq(schema.slideDecks.id, deck.id), eq(schema.slideDecks.pageCount, page - 1)))
+        .returning();
+      row = updated[0];
+    } finally {
+      // The write failed or lost the race: give the reservation back.
+      if (!row) await reserve(c.env, deck, -bytes.byteLength);
+    }
     if (!row) throw new ApiError(409, "conflict", `Page ${page} is already uploaded.`);
     await announce(c.env, row);
     const body: PageUploaded = {
@@ -214,9 +315,16 @@ export const slides = new Hono<AppEnv>()
     await requireStaff(c, deck.classId);
     const bytes = await readLimited(c.req.raw, MAX_PDF_BYTES);
     if (!isPdf(bytes)) throw new ApiError(415, "unsupported_media_type", "That is not a PDF file.");
-    await c.env.SLIDES.put(`decks/${deck.id}/source.pdf`, bytes, {
-      httpMetadata: { contentType: "application/pdf" },
-    });
+    const key = `decks/${deck.id}/source.pdf`;
+    // A replaced PDF counts once: reserve only the difference.
+    const before = (await c.env.SLIDES.head(key))?.size ?? 0;
+    await reserve(c.env, deck, bytes.byteLength - before);
+    try {
+      await c.env.SLIDES.put(key, bytes, { httpMetadata: { contentType: "application/pdf" } });
+    } catch (err) {
+      await reserve(c.env, deck, before - bytes.byteLength);
+      throw err;
+    }
     return c.body(null, 204);
   })
   .get("/slides/:deckId/:file", async (c) => {

@@ -4,9 +4,9 @@
  */
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import type { JoinTicket, SessionUser } from "../../protocol/api.ts";
+import type { JoinTicket } from "../../protocol/api.ts";
 import { type ClassRole, socketPath, socketSearch } from "../../protocol/realtime.ts";
-import { signToken } from "../auth/session.ts";
+import { checkAccount, signToken, type TokenUser } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
@@ -18,17 +18,21 @@ export const TICKET_TTL_S = 60;
 /** The verified outcome of an access check. */
 export interface ClassAccess {
   cls: ClassRow;
-  user: SessionUser;
+  /** The user as D1 has them now (role, name, token version). */
+  user: TokenUser;
   role: ClassRole;
 }
 
 /**
- * Decide whether `user` may join class `classId`, and as what. Throws ApiError:
- * 401 unauthenticated / account_disabled, 403 forbidden / guest_access_disabled, 404 not_found.
+ * Decide whether `user` may join class `classId`, and as what, from D1 as it is now (never
+ * from the token's claims): the class's teacher role needs the platform role teacher (or
+ * admin) today, so a demoted teacher joins their old class as a student. Throws ApiError:
+ * 401 unauthenticated (incl. a token older than the account's token version) /
+ * account_disabled, 403 forbidden / guest_access_disabled, 404 not_found.
  */
 export async function classAccess(
   env: Env,
-  user: SessionUser | null,
+  user: TokenUser | null,
   classId: string,
 ): Promise<ClassAccess> {
   if (!user) throw new ApiError(401, "unauthenticated", "Sign in or join as a guest first.");
@@ -54,6 +58,7 @@ export async function classAccess(
       .select({
         role: schema.users.role,
         disabled: schema.users.disabled,
+        tokenVersion: schema.users.tokenVersion,
         displayName: schema.users.displayName,
       })
       .from(schema.users)
@@ -73,10 +78,14 @@ export async function classAccess(
   const cls = classes[0];
   if (!cls) throw new ApiError(404, "not_found", "No such class.");
   const row = accounts[0];
-  if (!row || row.disabled)
-    throw new ApiError(401, "account_disabled", "This account is disabled.");
-  const fresh: SessionUser = { ...user, role: row.role, displayName: row.displayName };
-  if (row.role === "admin" || cls.teacherId === user.id)
+  checkAccount(user, row);
+  const fresh: TokenUser = {
+    ...user,
+    role: row!.role,
+    displayName: row!.displayName,
+    tokenVersion: row!.tokenVersion,
+  };
+  if (row!.role === "admin" || (row!.role === "teacher" && cls.teacherId === user.id))
     return { cls, user: fresh, role: "teacher" };
   return { cls, user: fresh, role: grants.length > 0 ? "moderator" : "student" };
 }

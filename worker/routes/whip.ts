@@ -22,6 +22,8 @@ import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { CallsClient, CallsError, sdpMids } from "../media/calls-client.ts";
 import type { AppEnv } from "../types.ts";
+import { youtubeApiError } from "../youtube/errors.ts";
+import { endClassBroadcast, prepareBroadcast, youtubeContext } from "../youtube/live.ts";
 import { classroomRoot } from "./bridge.ts";
 
 /** YouTube's primary RTMP ingest, used when a class has a stream key but no URL. */
@@ -33,11 +35,24 @@ async function sdpText(body: { arrayBuffer(): Promise<ArrayBuffer> }): Promise<s
   return new TextDecoder().decode(await body.arrayBuffer());
 }
 
-/** Where the bridge should push this class's stream: the class's own target, or the local server. */
+/**
+ * Where the bridge should push this class's stream: the class's own stream key, else the
+ * teacher's connected YouTube channel (its broadcast, created or reused, over RTMPS),
+ * else the class's RTMP URL or the local server.
+ */
 export async function rtmpTarget(
   env: Env,
   cls: ClassRow,
 ): Promise<{ rtmpUrl: string; streamKey?: string }> {
+  const yt = await youtubeContext(env, cls);
+  if (yt) {
+    try {
+      const { rtmpUrl, streamKey } = await prepareBroadcast(env, yt, cls);
+      return { rtmpUrl, streamKey };
+    } catch (err) {
+      throw youtubeApiError(err);
+    }
+  }
   if (cls.streamKeyCipher) {
     const streamKey = await decryptSecret(cls.streamKeyCipher, env.JWT_SECRET);
     return { rtmpUrl: cls.rtmpUrl ?? YOUTUBE_RTMP, streamKey };
@@ -47,7 +62,7 @@ export async function rtmpTarget(
   throw new ApiError(
     409,
     "conflict",
-    "This class has no RTMP target: add a YouTube stream key in the class settings.",
+    "This class has no RTMP target: connect YouTube, or add a YouTube stream key in the class settings.",
   );
 }
 
@@ -128,7 +143,9 @@ async function publisher(
   user = await refreshAccount(c.env, user);
   const cls = await getDb(c.env).query.classes.findFirst({ where: eq(schema.classes.id, classId) });
   if (!cls) throw new ApiError(404, "not_found", "No such class.");
-  if (user.id !== cls.teacherId || (user.classId && user.classId !== classId)) {
+  // The platform role as D1 has it now: a demoted teacher no longer publishes their old class.
+  const teaches = user.role === "teacher" || user.role === "admin";
+  if (!teaches || user.id !== cls.teacherId || (user.classId && user.classId !== classId)) {
     throw new ApiError(403, "forbidden", "Only this class's teacher can go live.");
   }
   return { user, cls };
@@ -251,6 +268,7 @@ export const whip = new Hono<AppEnv>()
       if (!res.ok && res.status !== 404) throw await bridgeError(res);
       if (res.status === 404) throw new ApiError(404, "not_found", "No such WHIP resource.");
       await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
+      await endClassBroadcast(c.env, classId);
       return c.body(null, 200);
     }
     const session = await calls.getSession(resource).catch(() => null);
@@ -259,6 +277,7 @@ export const whip = new Hono<AppEnv>()
     if (mids.length > 0) await calls.closeTracks(resource, mids);
     await bridge(c.env, "DELETE", `/pull/${classId}`);
     await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
+    await endClassBroadcast(c.env, classId);
     return c.body(null, 200);
   })
   .patch("/:classId/:resource", (c) => c.body(null, 405, { allow: "DELETE" }));

@@ -1,13 +1,14 @@
 /**
  * `GET /ws/classes/:classId` — the WebSocket entry. Authenticates and authorises
  * BEFORE any Durable Object sees the request, asks the class root to admit the
- * user (ban check + shard pick), and forwards the upgrade to that shard with
+ * user (ban check, spending a join ticket, shard pick), and forwards the upgrade to that shard with
  * trusted identity headers it sets itself (client-supplied headers never pass).
  */
 import { Hono } from "hono";
-import { shardName, shardNamespace, TRUSTED } from "../../durable-objects/rpc.ts";
+import { type Admission, shardName, shardNamespace, TRUSTED } from "../../durable-objects/rpc.ts";
 import { CloseCode, PROTOCOL_VERSION } from "../../protocol/realtime.ts";
-import { verifyToken } from "../auth/session.ts";
+import { clientMarks } from "../auth/client.ts";
+import { verifyTokenClaims } from "../auth/session.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { classAccess } from "./tickets.ts";
@@ -34,11 +35,15 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   }
   const ticket = c.req.query("ticket");
   let user = c.get("user");
+  let spend: Admission["ticket"];
   if (ticket !== undefined) {
-    user = await verifyToken(ticket, c.env.JWT_SECRET, "ws");
-    if (!user) throw new ApiError(401, "unauthenticated", "The join ticket is invalid or expired.");
+    const verified = await verifyTokenClaims(ticket, c.env.JWT_SECRET, "ws");
+    if (!verified?.jti)
+      throw new ApiError(401, "unauthenticated", "The join ticket is invalid or expired.");
+    user = verified.user;
     if (user.classId !== classId)
       throw new ApiError(403, "forbidden", "This join ticket is for another class.");
+    spend = { id: verified.jti, expiresAt: verified.expiresAt };
   } else if (user) {
     // Cookie auth: refuse cross-site WebSocket hijacking (browsers always send Origin on upgrades).
     const origin = c.req.header("origin");
@@ -54,9 +59,14 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
     classId,
     user: { id: access.user.id, name: access.user.displayName },
     role: access.role,
+    latencyMode: access.cls.latencyMode,
     ...(section && /^s\d{1,6}$/.test(section) ? { hint: section } : {}),
+    ...(spend ? { ticket: spend } : {}),
+    client: clientMarks(c),
     ...(c.env.SHARD_HOST ? { host: c.env.SHARD_HOST } : {}),
   });
+  if (!admitted.ok && admitted.code === "ticket_used")
+    throw new ApiError(401, "unauthenticated", "This join ticket was already used.");
   if (!admitted.ok)
     return admitted.code === "banned"
       ? closedSocket(CloseCode.banned, "banned")

@@ -621,6 +621,11 @@ function StreamStats(props: {
             ? "Bridge: waiting for its first report…"
             : "Bridge health is not available yet; these numbers come from your browser."}
       </p>
+      {health?.lastError && !health.pushing ? (
+        <p class="media-limit" role="status" data-testid="bridge-error">
+          {health.lastError}
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -1,0 +1,237 @@
+/**
+ * Connect YouTube once, then one click per class (worker/youtube/):
+ *
+ *   GET    /api/youtube                         this teacher's connection
+ *   GET    /api/youtube/connect                 → Google's consent screen (PKCE, state cookie)
+ *   GET    /api/youtube/callback                ← Google: code → tokens, stored encrypted
+ *   DELETE /api/youtube                         revoke at Google and forget
+ *   POST   /api/youtube/classes/:id/broadcast   create/reuse + bind the class's broadcast
+ *   POST   /api/youtube/classes/:id/complete    end the class's broadcast
+ *   GET    /api/youtube/classes/:id/status      YouTube + bridge health, and the alarm
+ */
+import { eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type {
+  YouTubeConnection,
+  YouTubeLiveStatus,
+  YouTubeLiveView,
+} from "../../protocol/youtube.ts";
+import { liveAlarm } from "../../protocol/youtube.ts";
+import { decryptSecret, encryptSecret, randomId, timingSafeEqual } from "../auth/crypto.ts";
+import { requireRole } from "../auth/session.ts";
+import { getDb, schema } from "../db/index.ts";
+import type { ClassRow } from "../db/schema.ts";
+import { ApiError } from "../errors.ts";
+import type { AppEnv } from "../types.ts";
+import { disconnect, loadAccount, saveGrant } from "../youtube/account.ts";
+import { YouTubeApi } from "../youtube/api.ts";
+import { YOUTUBE_SCOPE, type YouTubeConfig, youtubeConfig } from "../youtube/config.ts";
+import { youtubeApiError } from "../youtube/errors.ts";
+import { completeBroadcast, liveView, prepareBroadcast, youtubeContext } from "../youtube/live.ts";
+import {
+  authorizationUrl,
+  exchangeCode,
+  type Fetch,
+  OAuthError,
+  pkcePair,
+} from "../youtube/oauth.ts";
+import { classroomRoot } from "./bridge.ts";
+
+/** The cookie that carries the OAuth `state` and PKCE verifier between connect and callback. */
+export const OAUTH_COOKIE = "mc_yt_oauth";
+const OAUTH_COOKIE_PATH = "/api/youtube/callback";
+/** The teacher has 10 minutes on Google's consent screen. */
+const OAUTH_TTL_S = 600;
+const OAUTH_INFO = "mass-class youtube oauth state v1";
+
+const fetcher: Fetch = (input, init) => fetch(input, init);
+
+function config(c: Context<AppEnv>): YouTubeConfig {
+  const cfg = youtubeConfig(c.env);
+  if (!cfg)
+    throw new ApiError(
+      404,
+      "youtube_not_configured",
+      "YouTube is not set up on this server; use a stream key in the class settings.",
+    );
+  return cfg;
+}
+
+function origin(c: Context<AppEnv>): string {
+  return c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+}
+
+const redirectUri = (c: Context<AppEnv>) => `${origin(c)}${OAUTH_COOKIE_PATH}`;
+
+function isLocalHttp(c: Context): boolean {
+  const url = new URL(c.req.url);
+  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
+/** Back to the studio with an outcome the class list shows (`?youtube=connected|error`). */
+function backToStudio(c: Context<AppEnv>, outcome: string, reason?: string) {
+  deleteCookie(c, OAUTH_COOKIE, { path: OAUTH_COOKIE_PATH, secure: !isLocalHttp(c) });
+  const q = new URLSearchParams({ youtube: outcome });
+  if (reason) q.set("reason", reason);
+  return c.redirect(`/studio?${q.toString()}`, 302);
+}
+
+/** The class, if the signed-in user is its teacher (or an admin). */
+async function managedClass(c: Context<AppEnv>, id: string): Promise<ClassRow> {
+  const cls = await getDb(c.env).query.classes.findFirst({ where: eq(schema.classes.id, id) });
+  if (!cls) throw new ApiError(404, "not_found", "No such class.");
+  const user = c.get("user")!;
+  if (user.role !== "admin" && cls.teacherId !== user.id)
+    throw new ApiError(403, "forbidden", "Only this class's teacher can do this.");
+  return cls;
+}
+
+async function classContext(c: Context<AppEnv>, cls: ClassRow) {
+  config(c);
+  const ctx = await youtubeContext(c.env, cls, fetcher);
+  if (!ctx)
+    throw new ApiError(
+      409,
+      "youtube_not_connected",
+      cls.streamKeyCipher
+        ? "This class uses a stream key from its settings, not the connected channel."
+        : "The class's teacher has not connected a YouTube channel.",
+    );
+  return ctx;
+}
+
+export const youtube = new Hono<AppEnv>()
+  .get("/", requireRole("teacher"), async (c) => {
+    const cfg = youtubeConfig(c.env);
+    const row = cfg ? await loadAccount(c.env, c.get("user")!.id) : null;
+    return c.json({
+      configured: !!cfg,
+      connected: !!row,
+      channelId: row?.channelId ?? null,
+      channelTitle: row?.channelTitle ?? null,
+    } satisfies YouTubeConnection);
+  })
+  .get("/connect", requireRole("teacher"), async (c) => {
+    const cfg = config(c);
+    const user = c.get("user")!;
+    const state = randomId(24);
+    const { verifier, challenge } = await pkcePair();
+    const exp = Date.now() + OAUTH_TTL_S * 1000;
+    // The state and verifier ride in an encrypted HttpOnly cookie bound to this user: a
+    // callback only succeeds in the browser, and for the session, that started it.
+    const sealed = await encryptSecret(JSON.stringify({ state, verifier, exp }), c.env.JWT_SECRET, {
+      info: OAUTH_INFO,
+      aad: user.id,
+    });
+    setCookie(c, OAUTH_COOKIE, sealed, {
+      httpOnly: true,
+      secure: !isLocalHttp(c),
+      // Lax: sent on Google's top-level redirect back to us, never on cross-site subrequests.
+      sameSite: "Lax",
+      path: OAUTH_COOKIE_PATH,
+      maxAge: OAUTH_TTL_S,
+    });
+    const url = authorizationUrl(cfg, {
+      redirectUri: redirectUri(c),
+      state,
+      challenge,
+      ...(user.email ? { loginHint: user.email } : {}),
+    });
+    return c.redirect(url, 302);
+  })
+  .get("/callback", requireRole("teacher"), async (c) => {
+    const cfg = config(c);
+    const user = c.get("user")!;
+    const q = c.req.query();
+    const sealed = getCookie(c, OAUTH_COOKIE);
+    const saved = sealed
+      ? await decryptSecret(sealed, c.env.JWT_SECRET, { info: OAUTH_INFO, aad: user.id })
+          .then((t) => JSON.parse(t) as { state: string; verifier: string; exp: number })
+          .catch(() => null)
+      : null;
+    if (!saved || saved.exp < Date.now() || !q.state || !timingSafeEqual(q.state, saved.state))
+      return backToStudio(c, "error", "state");
+    if (q.error) return backToStudio(c, "error", q.error === "access_denied" ? "denied" : "google");
+    if (!q.code) return backToStudio(c, "error", "google");
+    try {
+      const tokens = await exchangeCode(cfg, fetcher, {
+        code: q.code,
+        verifier: saved.verifier,
+        redirectUri: redirectUri(c),
+      });
+      if (!tokens.scope.split(" ").includes(YOUTUBE_SCOPE))
+        return backToStudio(c, "error", "scope");
+      if (!tokens.refreshToken) return backToStudio(c, "error", "offline");
+      const channel = await new YouTubeApi(cfg.apiBase, fetcher, tokens.accessToken)
+        .myChannel()
+        .catch(() => null);
+      await saveGrant(c.env, user.id, { ...tokens, refreshToken: tokens.refreshToken }, channel);
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          event: "youtube_oauth_failed",
+          reason: err instanceof OAuthError ? err.reason : "error",
+        }),
+      );
+      return backToStudio(c, "error", "google");
+    }
+    return backToStudio(c, "connected");
+  })
+  .delete("/", requireRole("teacher"), async (c) => {
+    const cfg = config(c);
+    try {
+      await disconnect(c.env, cfg, fetcher, c.get("user")!.id);
+    } catch (err) {
+      throw youtubeApiError(err);
+    }
+    return c.json({ connected: false });
+  })
+  .post("/classes/:id/broadcast", requireRole("teacher"), async (c) => {
+    const cls = await managedClass(c, c.req.param("id"));
+    const ctx = await classContext(c, cls);
+    try {
+      const { broadcastId } = await prepareBroadcast(c.env, ctx, cls);
+      return c.json({ broadcastId, videoId: broadcastId });
+    } catch (err) {
+      throw youtubeApiError(err);
+    }
+  })
+  .post("/classes/:id/complete", requireRole("teacher"), async (c) => {
+    const cls = await managedClass(c, c.req.param("id"));
+    const ctx = await classContext(c, cls);
+    try {
+      return c.json({ completed: await completeBroadcast(c.env, ctx, cls) });
+    } catch (err) {
+      throw youtubeApiError(err);
+    }
+  })
+  .get("/classes/:id/status", requireRole("teacher"), async (c) => {
+    const cls = await managedClass(c, c.req.param("id"));
+    const root = classroomRoot(c.env, cls.id);
+    const [bridge, { status: stream, liveSince }] = await Promise.all([
+      root.getStreamHealth(),
+      root.getStreamStatus(),
+    ]);
+    const ctx = youtubeConfig(c.env) ? await youtubeContext(c.env, cls, fetcher) : null;
+    let view: YouTubeLiveView | null = null;
+    let youtubeError: { code: string; message: string } | null = null;
+    if (ctx && cls.youtubeBroadcastId) {
+      try {
+        view = await liveView(c.env, ctx, cls);
+      } catch (err) {
+        const e = youtubeApiError(err);
+        youtubeError = { code: e.code, message: e.message };
+      }
+    }
+    const now = Date.now();
+    return c.json({
+      youtube: view,
+      youtubeError,
+      bridge,
+      stream,
+      alarm: liveAlarm({ stream, liveSince, bridge, youtube: view, youtubeError, now }),
+      at: now,
+    } satisfies YouTubeLiveStatus);
+  });
