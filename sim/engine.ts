@@ -338,6 +338,19 @@ class Sim {
     const then = a.role === "student" ? "section.snapshot" : "mod.state";
     // Frames of one batch arrive in one tick: the state may be here already.
     if (!s.latest.has(then)) await s.wait((m) => m.type === then, 4000);
+    // A student with a hand up, votes or answers to open polls is told so after connecting.
+    const has =
+      this.hands.queue.includes(a.userId) ||
+      this.questions.some((q) => q.voters.has(a.userId)) ||
+      this.polls.some((p) => p.state === "open" && p.answers.has(a.userId));
+    if (a.role === "student" && has && !s.latest.has("interactive.me")) {
+      const me = await s.wait((m) => m.type === "interactive.me", 2000);
+      if (!me && s.open && !this.handsAmbiguous(Date.now()))
+        this.fail(
+          "resume",
+          `${this.who(s)}: no interactive.me after connecting, though the model holds a hand, votes or answers for ${a.key}`,
+        );
+    }
     return s;
   }
 
@@ -387,6 +400,7 @@ class Sim {
     switch (m.type) {
       case "welcome":
         s.welcomeAt = Date.now();
+        s.welcomeStep = this.step;
         s.sectionId = m.sectionId;
         a.userId = m.you.id;
         a.section = m.sectionId;
@@ -542,6 +556,10 @@ class Sim {
     m: Extract<ServerMessage, { type: "interactive.me" }>,
   ): void {
     const where = `${this.who(s)} interactive.me`;
+    // Compare with the model as it was when the socket was welcomed: the next step may
+    // already have changed it (the frame can follow the section snapshot by a batch).
+    if (s.meSeen || (s.welcomeAt !== null && this.step !== s.welcomeStep)) return;
+    s.meSeen = true;
     for (const ans of m.answers) {
       const p = this.polls.find((x) => x.id === ans.pollId);
       if (!p) continue;

@@ -27,6 +27,10 @@ export class SimSocket {
   readonly ws: WebSocket;
   readonly openedAt = Date.now();
   welcomeAt: number | null = null;
+  /** The sim step during which the welcome arrived. */
+  welcomeStep = -1;
+  /** Whether its first `interactive.me` was checked. */
+  meSeen = false;
   sectionId: string | null = null;
   closedAt: number | null = null;
   closeCode: number | null = null;
