@@ -4,9 +4,10 @@
  * invariants are checked against the model (sim/model.ts) after every step and at the end.
  *
  * Determinism: every choice comes from one seeded `Rng` and depends only on the model,
- * never on arrival timing, and each step waits for the answers to what it sent before
- * the next step chooses. Re-running a seed replays the same schedule; how the server
- * times its answers is the only thing that varies.
+ * and each step waits for the answers to what it sent before the next step chooses.
+ * Re-running a seed replays the same schedule until a wall-clock rule decides
+ * differently (a quiz closing by itself, the 60 s hand rule, how many steps fit in the
+ * run): seeds reproduce reliably up to the first few hundred steps.
  */
 import { BOARD_COLORS, BOARD_SIZES } from "../protocol/board.ts";
 import { isClassEvent, type ServerMessage } from "../protocol/realtime.ts";
@@ -1721,12 +1722,14 @@ class Sim {
 
   /** A student's `chat.send`, predicted by the model and judged on its answer. */
   private async studentChat(a: Actor, extra: string, quiet = false): Promise<void> {
+    // Drawn first, so a skipped message draws as many random numbers as a sent one and
+    // the schedule after it does not depend on timing.
+    const text = `${this.text(a)}${extra ? ` ${extra}` : ""}`;
     if (!a.sock?.open) return;
     const now = Date.now();
     // Stay under the chat rate limit (burst 5, one per 2 s): its refusals are not the point here.
     if (now - a.lastChatAt < 2100) return;
     a.lastChatAt = now;
-    const text = `${this.text(a)}${extra ? ` ${extra}` : ""}`;
     const e = this.chat.predict(a.userId, false, text, now, this.margin);
     const slow = this.chat.slowModeSec
       ? ` [slow ${this.chat.slowModeSec} s, last ${this.sinceLast(a, now)} ago]`
