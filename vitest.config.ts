@@ -78,6 +78,9 @@ function workersProject(
   };
 }
 
+/** The simulated class against a real local stack (sim/README.md; its own `npm test` phase). */
+const SIM_RUN = "sim/class.sim.test.ts";
+
 /** Bridge tests that push real media (see the "media" project). */
 const MEDIA_TESTS = [
   "bridge/media.test.ts",
@@ -99,8 +102,9 @@ export default defineConfig({
             "web/**/*.test.ts",
             "bridge/**/*.test.ts",
             "scripts/**/*.test.ts",
+            "sim/**/*.test.ts",
           ],
-          exclude: MEDIA_TESTS,
+          exclude: [...MEDIA_TESTS, SIM_RUN],
           environment: "node",
         },
       },
@@ -114,6 +118,15 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "sim",
+          include: [SIM_RUN],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       workersProject(

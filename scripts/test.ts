@@ -1,7 +1,7 @@
 /**
  * `npm test`: every test layer, in phases so the CPU-heavy ones do not compete on a
  * small machine: (1) unit + workerd integration, (2) real-media bridge tests,
- * (3) end-to-end in Chromium. Each phase is a vitest run; the last line is the total
+ * (3) the simulated class (sim/), (4) end-to-end in Chromium. Each phase is a vitest run; the last line is the total
  * as "N passed, N failed". Extra arguments go to every vitest run.
  */
 import { spawnSync } from "node:child_process";
@@ -12,6 +12,7 @@ import { ROOT } from "./stack.ts";
 const PHASES: [name: string, projects: string[]][] = [
   ["unit + workers", ["unit", "workers", "workers-calls", "workers-turnstile"]],
   ["media", ["media"]],
+  ["simulated class", ["sim"]],
   ["e2e", ["e2e"]],
 ];
 
