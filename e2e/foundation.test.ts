@@ -40,7 +40,8 @@ describe("foundation", () => {
     const granted = a.waitForResponse(
       (r) => r.request().method() === "PATCH" && r.url().includes("/api/admin/users/"),
     );
-    await a.getByLabel("Role of Prof. Hopper").selectOption("teacher");
+    // The name is direction-isolated inside the label (U+2068 … U+2069).
+    await a.getByLabel(/^Role of \u2068?Prof\. Hopper\u2069?$/).selectOption("teacher");
     expect((await granted).status()).toBe(200);
     await t.goto(`${base}/studio`);
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { DEMO } from "../scripts/stack.ts";
 import { joinAsGuest, launchUser } from "./browser.ts";
 
 const base = inject("baseUrl");
@@ -19,22 +20,33 @@ const control = async (path: string, body: unknown) =>
     body: JSON.stringify(body),
   }).then((r) => r.json())) as Record<string, unknown>;
 
-/** A fresh teacher (signed up through the API in the page, so the cookie is the browser's). */
+/**
+ * A fresh teacher (signed up through the API in the page, so the cookie is the browser's).
+ * Public sign-up makes students only, so the demo admin mints a teacher invite first.
+ */
 async function freshTeacher(page: Page): Promise<void> {
   await page.goto(`${base}/signin`);
-  const res = await page.evaluate(async () => {
-    const r = await fetch("/api/auth/signup", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
+  const res = await page.evaluate(
+    async ({ admin }) => {
+      const post = (path: string, body?: unknown) =>
+        fetch(path, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      await post("/api/auth/signin", { email: admin.email, password: admin.password });
+      const invite = (await (await post("/api/admin/invites")).json()) as { url: string };
+      await post("/api/auth/signout");
+      const r = await post("/api/auth/signup", {
         email: `yt${Date.now()}${Math.random().toString(36).slice(2, 8)}@example.test`,
         password: "correct horse 42",
         displayName: "Ms YouTube",
-        role: "teacher",
-      }),
-    });
-    return r.status;
-  });
+        invite: new URL(invite.url).searchParams.get("invite"),
+      });
+      return r.status;
+    },
+    { admin: DEMO.admin },
+  );
   expect(res).toBe(201);
 }
 
