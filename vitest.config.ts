@@ -60,7 +60,11 @@ function workersProject(
 }
 
 /** Bridge tests that push real media (see the "media" project). */
-const MEDIA_TESTS = ["bridge/media.test.ts", "bridge/chrome-whip.test.ts"];
+const MEDIA_TESTS = [
+  "bridge/media.test.ts",
+  "bridge/media-faults.test.ts",
+  "bridge/chrome-whip.test.ts",
+];
 
 export default defineConfig({
   test: {
