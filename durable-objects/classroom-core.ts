@@ -442,7 +442,13 @@ export class RootCore {
     startedAt: number | null = null,
   ): RootEffect[] {
     const known = this.durable.streamStartedAt ?? null;
-    const nextStart = status === "live" ? (startedAt ?? known) : null;
+    // A stream that is reconnecting keeps its start (the students' delay reference).
+    const nextStart =
+      status === "live"
+        ? (startedAt ?? known)
+        : status === "idle" || status === "ended"
+          ? null
+          : known;
     if (status === this.durable.stream && nextStart === known) return [];
     const fx: RootEffect[] = [];
     this.durable.stream = status;
@@ -880,4 +886,22 @@ export class RootCore {
     }
     return fx;
   }
+}
+
+/**
+ * What a media bridge health report means for the stream's status, or null for no
+ * change. Only the WHIP façade makes a stream live; the bridge then moves it between
+ * live, reconnecting (the slate is on air: the teacher's media stopped without a Stop)
+ * and interrupted (the bridge is reconnecting to the ingest), or ends it.
+ */
+export function streamStatusFromHealth(
+  current: StreamStatus,
+  health: { state: string; fillerActive: boolean },
+): StreamStatus | null {
+  if (health.state === "ended") return current === "idle" ? null : "ended";
+  if (current === "idle" || current === "ended") return null;
+  if (health.fillerActive || health.state === "filler") return "reconnecting";
+  if (health.state === "restarting") return "interrupted";
+  if (health.state === "live") return "live";
+  return null;
 }

@@ -18,6 +18,7 @@ import {
   type RootDurable,
   type RootEffect,
   type ShardLoad,
+  streamStatusFromHealth,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
 import type { Admission, AdmitResult, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
@@ -223,10 +224,9 @@ export class Classroom extends DurableObject<Env> {
     this.bind(classId);
     this.streamHealth = health;
     const now = Date.now();
-    if (health.state === "ended") this.apply(this.core.setStreamStatus("ended", now));
-    else if (health.streamStartedAt && this.core.durable.stream === "live") {
-      this.apply(this.core.setStreamStatus("live", now, health.streamStartedAt));
-    }
+    const next = streamStatusFromHealth(this.core.durable.stream, health);
+    if (next === "live") this.apply(this.core.setStreamStatus("live", now, health.streamStartedAt));
+    else if (next) this.apply(this.core.setStreamStatus(next, now));
     this.apply([{ kind: "staff", frame: { type: "stream.health", health } }]);
   }
 
