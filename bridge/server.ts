@@ -476,11 +476,13 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       if (method === "DELETE") {
         publishers.delete(pub.id);
         const session = sessions.get(pub.classId);
-        const current = session?.publisher?.id === pub.id;
+        // The current publisher, or one whose connection was lost with nobody in its
+        // place (a studio stopping while it reconnects).
+        const ends = session?.publisher?.id === pub.id || !session?.publisher;
         await pub.close();
         // The teacher pressed Stop / End stream or closed the studio: end the push now
         // (the slate is for a teacher who vanished without a word).
-        if (current) await session?.stop("whip-delete");
+        if (ends) await session?.stop("whip-delete");
         log("whip.deleted", { classId: pub.classId, publisherId: pub.id });
         res.writeHead(200).end();
         return;
