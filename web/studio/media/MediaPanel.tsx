@@ -259,11 +259,21 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
         if (graceTimer) clearTimeout(graceTimer);
         graceTimer = null;
         if (state === "connected") {
+          // Back by itself after a short stall: live again, same publish.
+          if (connected && whip.current === client) setLive({ kind: "live", since: Date.now() });
           connected = true;
           settle({ ok: true, client });
         } else if (state === "failed") {
           lost("Lost the connection to the media server.");
         } else if (state === "disconnected") {
+          // Say so at once; a new publish only if it does not come back by itself.
+          if (connected && whip.current === client)
+            setLive({
+              kind: "reconnecting",
+              attempt: 0,
+              lostAt: Date.now(),
+              reason: "The connection to the media server stalled.",
+            });
           graceTimer = setTimeout(
             () => lost("The connection to the media server stalled."),
             DEFAULT_RECONNECT.disconnectedGraceMs,
@@ -579,7 +589,10 @@ function LiveBadge(props: { live: LiveState }) {
       case "live":
         return ["Live", "badge-live"];
       case "reconnecting":
-        return [`Reconnecting… (attempt ${live.attempt})`, "badge-warn"];
+        return [
+          live.attempt > 0 ? `Reconnecting… (attempt ${live.attempt})` : "Reconnecting…",
+          "badge-warn",
+        ];
       case "stopping":
         return ["Stopping…", "badge-warn"];
       case "ended":
