@@ -24,6 +24,16 @@ describe("LateMediaFilter", () => {
     for (; t < 400; t++) expect(f.accept(t * 960, t * 20)).toBe(true);
   });
 
+  it("accepts a path that got 600 ms slower for good within 2 s (no teacher muted by bufferbloat)", () => {
+    const f = new LateMediaFilter({ clockRate: 48000, maxLateMs: 200 });
+    for (let t = 0; t < 100; t++) expect(f.accept(t * 960, t * 20)).toBe(true);
+    const results: boolean[] = [];
+    for (let t = 100; t < 300; t++) results.push(f.accept(t * 960, t * 20 + 600));
+    const firstOk = results.indexOf(true);
+    expect(firstOk).toBeLessThanOrEqual(100); // ≤ 2 s of 20 ms frames
+    expect(results.slice(firstOk).every(Boolean)).toBe(true);
+  });
+
   it("survives the 32-bit timestamp wrap", () => {
     const f = new LateMediaFilter({ clockRate: 90000, maxLateMs: 1000 });
     const start = 2 ** 32 - 90000;

@@ -25,11 +25,13 @@ export class LateMediaFilter {
     if (this.#lastTs !== null) this.#mediaTicks += (ts - this.#lastTs) | 0;
     this.#lastTs = ts >>> 0;
     const lead = (this.#mediaTicks * 1000) / this.clockRate - nowMs;
-    // The sender's clock may run a little slow against ours: forgive 500 ppm.
-    const best =
-      this.#bestLead === null
-        ? lead
-        : Math.max(lead, this.#bestLead - (nowMs - this.#lastAt) / 2000);
+    // While media flows, the reference sinks 250 ms per second: a path that got slower
+    // for good (bufferbloat, a busy sender) is accepted again within ~1–2 s, and a sender
+    // clock running slow is forgiven. Across a gap in arrivals (a stall) it stays put:
+    // what then arrives all at once is judged against the time before the stall.
+    const gap = nowMs - this.#lastAt;
+    const decay = this.#bestLead !== null && gap < 200 ? gap / 4 : 0;
+    const best = this.#bestLead === null ? lead : Math.max(lead, this.#bestLead - decay);
     this.#bestLead = best;
     this.#lastAt = nowMs;
     return lead >= best - this.maxLateMs;

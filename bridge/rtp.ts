@@ -162,6 +162,16 @@ export class OutputTrack {
     this.#dropOverlap = dropOverlap;
   }
 
+  /**
+   * Where a packet of `source` with timestamp `ts` would land on its old mapping, in
+   * ticks after the last packet out (negative: before it); null when `source` has none.
+   */
+  resumeAhead(source: string, ts: number): number | null {
+    const prev = this.#offsets.get(source);
+    if (prev === undefined || this.#lastOutTs === null) return null;
+    return (((ts + prev) >>> 0) - this.#lastOutTs) | 0;
+  }
+
   /** Output timestamp of the last packet sent (null: none yet). */
   get lastTimestamp(): number | null {
     return this.#lastOutTs;

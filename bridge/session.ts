@@ -451,7 +451,14 @@ export class ClassSession {
       if (this.#video.source === null) return;
       if (this.#audio.source !== key) {
         // Back on its old timeline if that fits after the silence (a jittery network:
-        // what overlaps the silence is dropped), else where the wall clock says.
+        // what overlaps the silence is dropped, a gap before it is filled with more
+        // silence), else where the wall clock says.
+        const ahead = this.#audio.resumeAhead(key, h.timestamp);
+        if (this.#audio.source === SILENCE && ahead !== null && ahead > OPUS_FRAME_TICKS) {
+          const fill = Math.min(Math.floor(ahead / OPUS_FRAME_TICKS) - 1, 15);
+          if (this.#silencePlay) this.#silencePlay.startedAt -= fill * 20;
+          this.#playSilence(now);
+        }
         this.#audio.switchTo(key, 0, 0.2 * 48000);
         this.#silencePlay = null;
       }
@@ -527,8 +534,9 @@ export class ClassSession {
       const last = this.#video.lastTimestamp;
       if (since !== null && last !== null && this.#lastKeyOutTs !== null) {
         const keyAge = ((last - this.#lastKeyOutTs) >>> 0) + since;
-        // Never before the last frame sent (+ one slate frame).
-        const early = Math.min(keyAge - MAX_KEYFRAME_GAP_TICKS, since - 6000);
+        // Never before the last frame sent (+ one slate frame), and at most 1 s: the
+        // video runs that much behind the audio while the slate is on.
+        const early = Math.min(keyAge - MAX_KEYFRAME_GAP_TICKS, since - 6000, 90000);
         if (early > 0) adjust = -early;
       }
       this.#videoLagTicks -= adjust;
