@@ -863,6 +863,11 @@ export class ClassSession {
       "0:a:0?",
       "-c:v",
       "copy",
+      // Audio onto a clean timeline: where the input's timestamps still overlap (a
+      // splice between the teacher, the silence and back) or skip, trim or fill rather
+      // than hand the muxer non-monotonic DTS.
+      "-af",
+      "aresample=async=1",
       "-c:a",
       "aac",
       "-b:a",
