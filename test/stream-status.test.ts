@@ -105,7 +105,15 @@ describe("stream status", () => {
     // A late report does not bring an ended stream back.
     await postHealth(health(classId));
     const statuses = student.all("stream.status").map((e) => e.status);
-    expect(statuses).toEqual(["live", "live", "reconnecting", "live", "interrupted", "reconnecting", "ended"]);
+    expect(statuses).toEqual([
+      "live",
+      "live",
+      "reconnecting",
+      "live",
+      "interrupted",
+      "reconnecting",
+      "ended",
+    ]);
     student.close();
   });
 
