@@ -84,6 +84,7 @@ const SIM_RUN = "sim/class.sim.test.ts";
 /** Bridge tests that push real media (see the "media" project). */
 const MEDIA_TESTS = [
   "bridge/media.test.ts",
+  "bridge/media-faults.test.ts",
   "bridge/chrome-whip.test.ts",
   // The built container image (opt-in: BRIDGE_IMAGE; scripts/build-bridge-image.sh --test).
   "bridge/image.test.ts",

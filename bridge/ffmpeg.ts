@@ -9,6 +9,12 @@ export interface FfmpegInfo {
   version: string;
   /** ffmpeg ≥ 5 has `-localaddr` on the SDP demuxer, so its RTP ports bind to 127.0.0.1 only. */
   sdpLocalAddr: boolean;
+  /**
+   * The SDP demuxer has `-listen_timeout` (default 10 s): after that long without a
+   * packet it gives up probing, and ffmpeg opens its RTMP output with no media
+   * ("dimensions not set", "Could not write header"). -1 waits for media forever.
+   */
+  sdpListenTimeout: boolean;
   /** Whether the drawtext filter is available (the slate's caption). */
   drawtext: boolean;
   /** `-stats_period` exists (ffmpeg ≥ 4.4): progress more often than every 0.5 s. */
@@ -48,6 +54,7 @@ function probe(path: string, source: FfmpegInfo["source"]): FfmpegInfo | null {
       source,
       version,
       sdpLocalAddr: sdpHelp.includes("-localaddr"),
+      sdpListenTimeout: sdpHelp.includes("-listen_timeout"),
       drawtext: / drawtext /.test(filters),
       statsPeriod: options.includes("-stats_period"),
       tcpNodelay: tcpHelp.includes("-tcp_nodelay"),

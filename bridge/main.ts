@@ -57,7 +57,7 @@ const bridge = await startBridge({
   // only when BRIDGE_LOCAL_INGEST names it (host:port).
   ingest: ingestPolicy(env.BRIDGE_INGEST_HOSTS ?? "", env.BRIDGE_LOCAL_INGEST || null),
   stallMs: intEnv("BRIDGE_STALL_MS", 1000),
-  fillerMaxMs: intEnv("BRIDGE_FILLER_MAX_MS", 600_000),
+  fillerMaxMs: intEnv("BRIDGE_FILLER_MAX_MS", 120_000),
   warmTtlMs: intEnv("BRIDGE_WARM_TTL_MS", 120_000),
   calls:
     env.CALLS_APP_ID && env.CALLS_APP_SECRET

@@ -263,12 +263,14 @@ describe("bridge media path (real ffmpeg + RTMP server)", () => {
     expect(session.publisher?.id).toBe(new URL(pub.resourceUrl).pathname.split("/").pop());
   }, 30_000);
 
-  it("WHIP DELETE ends the publisher; the class session stays for a reconnect", async () => {
+  it("WHIP DELETE (Stop) ends the publisher and the push at once; the class session stays for a new Go live", async () => {
     await pub!.stop();
     pub = null;
     const session = bridge.sessions.get(CLASS)!;
     expect(session.publisher).toBeNull();
-    await waitFor(() => session.health().fillerActive, 5000, "filler after DELETE");
+    // No slate after a deliberate stop: that is for a teacher who vanished.
+    expect(session.pids()).toEqual([]);
+    expect(session.health()).toMatchObject({ fillerActive: false, ffmpegRunning: false });
     pub = await startTestPublisher({ whipUrl: `${bridge.url}/whip/${CLASS}`, secret: SECRET });
     await waitFor(
       () => session.health().state === "live" && !session.health().fillerActive,

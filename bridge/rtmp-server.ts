@@ -30,6 +30,11 @@ export interface LocalRtmpServer {
   /** RTMP port. */
   port: number;
   pid: number | null;
+  /**
+   * Publishes the server accepted and ended, in order (nginx `on_publish` /
+   * `on_publish_done`; empty for node-media-server). Tests read when a push began and ended.
+   */
+  publishEvents: { kind: "publish" | "publish_done"; at: number }[];
   stop: () => Promise<void>;
 }
 
@@ -107,6 +112,7 @@ function startNginxHttpSide(o: {
   rtmpPort: number;
   secret: string;
   hlsDir: string;
+  events: LocalRtmpServer["publishEvents"];
 }): Promise<{ server: Server; viewers: Set<ChildProcess> }> {
   const ffmpeg = resolveFfmpeg();
   const viewers = new Set<ChildProcess>();
@@ -120,7 +126,16 @@ function startNginxHttpSide(o: {
         const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
         const ok =
           form.get("key") === o.secret && (req.socket.remoteAddress ?? "").includes("127.0.0.1");
+        if (ok) o.events.push({ kind: "publish", at: Date.now() });
         res.writeHead(ok ? 200 : 403).end();
+      });
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/on_publish_done") {
+      req.resume();
+      req.on("end", () => {
+        o.events.push({ kind: "publish_done", at: Date.now() });
+        res.writeHead(200).end();
       });
       return;
     }
@@ -204,6 +219,7 @@ rtmp {
           : ""
       }
       on_publish http://127.0.0.1:${authPort}/on_publish;
+      on_publish_done http://127.0.0.1:${authPort}/on_publish_done;
       allow play 127.0.0.1;
       deny play all;
       hls on;
@@ -232,7 +248,14 @@ http {
 }
 `;
   writeFileSync(join(dir, "nginx.conf"), conf);
-  const side = await startNginxHttpSide({ httpPort, rtmpPort: port, secret, hlsDir });
+  const publishEvents: LocalRtmpServer["publishEvents"] = [];
+  const side = await startNginxHttpSide({
+    httpPort,
+    rtmpPort: port,
+    secret,
+    hlsDir,
+    events: publishEvents,
+  });
   const child = spawn(
     nginx,
     ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
@@ -270,6 +293,7 @@ http {
     urlsFor,
     port,
     pid: child.pid ?? null,
+    publishEvents,
     stop: async () => {
       for (const v of side.viewers) v.kill("SIGKILL");
       if (child.exitCode === null && child.signalCode === null) {
@@ -337,6 +361,7 @@ async function startNodeMediaServer(opts: LocalRtmpOptions): Promise<LocalRtmpSe
     urlsFor,
     port,
     pid: null,
+    publishEvents: [],
     stop: async () => {
       await nms.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -117,6 +117,11 @@ export class OutputTrack {
   #tsOffset = 0;
   #seqOffset = 0;
   #needsAnchor = true;
+  #adjustTicks = 0;
+  #resumeTicks = 0;
+  #dropOverlap = true;
+  /** The last timestamp offset each source had (for a resume). */
+  #offsets = new Map<string, number>();
   #lastOutSeq: number | null = null;
   #lastOutTs: number | null = null;
   #lastOutAt = 0;
@@ -138,10 +143,44 @@ export class OutputTrack {
     return this.#source;
   }
 
-  /** Makes `source` the only accepted source; its next packet re-anchors the timeline. */
-  switchTo(source: string | null): void {
+  /**
+   * Makes `source` the only accepted source; its next packet re-anchors the timeline
+   * where the wall clock says, moved by `adjustTicks` (the slate starts up to a few
+   * hundred ms early to keep keyframes ≤ 2 s apart, and the teacher returns that much
+   * later; session.ts). With `resumeTicks`, a source that was on before resumes on its
+   * old timestamp mapping when that lands just after the last packet out, and its packets
+   * overlapping what a stand-in (silence) already covered are dropped (null; unless
+   * `dropOverlap` is false: video re-anchors instead). A jittery teacher's audio then
+   * keeps its place against the video instead of drifting later, and ffmpeg's
+   * RTP-to-wall-clock mapping (from the sender reports) stays true.
+   */
+  switchTo(source: string | null, adjustTicks = 0, resumeTicks = 0, dropOverlap = true): void {
     this.#source = source;
     this.#needsAnchor = true;
+    this.#adjustTicks = adjustTicks;
+    this.#resumeTicks = resumeTicks;
+    this.#dropOverlap = dropOverlap;
+  }
+
+  /**
+   * Where a packet of `source` with timestamp `ts` would land on its old mapping, in
+   * ticks after the last packet out (negative: before it); null when `source` has none.
+   */
+  resumeAhead(source: string, ts: number): number | null {
+    const prev = this.#offsets.get(source);
+    if (prev === undefined || this.#lastOutTs === null) return null;
+    return (((ts + prev) >>> 0) - this.#lastOutTs) | 0;
+  }
+
+  /** Output timestamp of the last packet sent (null: none yet). */
+  get lastTimestamp(): number | null {
+    return this.#lastOutTs;
+  }
+
+  /** Ticks of wall clock since the last packet went out (null: none yet). */
+  ticksSinceLast(nowMs: number): number | null {
+    if (this.#lastOutTs === null) return null;
+    return Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000);
   }
 
   /**
@@ -152,6 +191,19 @@ export class OutputTrack {
     if (source !== this.#source) return null;
     const h = parseRtpHeader(pkt);
     if (!h) return null;
+    if (this.#needsAnchor && this.#resumeTicks > 0 && this.#lastOutTs !== null) {
+      const prev = this.#offsets.get(source);
+      if (prev !== undefined) {
+        const ahead = (((h.timestamp + prev) >>> 0) - this.#lastOutTs) | 0;
+        const since = Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000);
+        if (ahead <= 0 && ahead > -this.#resumeTicks && this.#dropOverlap) return null;
+        if (ahead > 0 && ahead <= since + this.#resumeTicks) {
+          this.#seqOffset = (((this.#lastOutSeq ?? 0) + 1 - h.sequenceNumber) & 0xffff) >>> 0;
+          this.#tsOffset = prev;
+          this.#needsAnchor = false;
+        }
+      }
+    }
     if (this.#needsAnchor) {
       const nextSeq =
         this.#lastOutSeq === null ? h.sequenceNumber : (this.#lastOutSeq + 1) & 0xffff;
@@ -159,10 +211,14 @@ export class OutputTrack {
         this.#lastOutTs === null
           ? h.timestamp
           : this.#lastOutTs +
-            Math.max(1, Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000));
+            Math.max(
+              1,
+              Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000) + this.#adjustTicks,
+            );
       this.#seqOffset = (nextSeq - h.sequenceNumber) & 0xffff;
       this.#tsOffset = (nextTs - h.timestamp) >>> 0;
       this.#needsAnchor = false;
+      this.#offsets.set(source, this.#tsOffset);
     }
     const seq = (h.sequenceNumber + this.#seqOffset) & 0xffff;
     const ts = (h.timestamp + this.#tsOffset) >>> 0;

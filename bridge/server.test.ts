@@ -21,6 +21,7 @@ const FAKE_FFMPEG: FfmpegInfo = {
   source: "env",
   version: "test",
   sdpLocalAddr: true,
+  sdpListenTimeout: true,
   drawtext: false,
   statsPeriod: true,
   tcpNodelay: true,

@@ -403,6 +403,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         if (!pull) throw new HttpError(404, "no-pull", "this class is not pulling from Calls");
         pulls.delete(classId);
         await pull.close();
+        await sessions.get(classId)?.stop("pull-delete");
         res.writeHead(204).end();
         return;
       }
@@ -474,7 +475,14 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         throw new HttpError(404, "no-resource", "unknown WHIP resource");
       if (method === "DELETE") {
         publishers.delete(pub.id);
+        const session = sessions.get(pub.classId);
+        // The current publisher, or one whose connection was lost with nobody in its
+        // place (a studio stopping while it reconnects).
+        const ends = session?.publisher?.id === pub.id || !session?.publisher;
         await pub.close();
+        // The teacher pressed Stop / End stream or closed the studio: end the push now
+        // (the slate is for a teacher who vanished without a word).
+        if (ends) await session?.stop("whip-delete");
         log("whip.deleted", { classId: pub.classId, publisherId: pub.id });
         res.writeHead(200).end();
         return;

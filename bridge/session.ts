@@ -7,18 +7,21 @@ import { STREAM_ERRORS, type StreamErrorCategory } from "../protocol/ingest.ts";
 import { type FfmpegInfo, type FfmpegProcess, spawnFfmpeg } from "./ffmpeg.ts";
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnitsInPayload, parseSps, type SpsInfo } from "./h264.ts";
 import type { CheckedIngest } from "./ingest.ts";
+import { LateMediaFilter } from "./late-media.ts";
 import type { Logger } from "./log.ts";
 import { initialPliState, onKeyframe, onPliSent, type PliState, pliDue } from "./pli-scheduler.ts";
 import { redactText, redactUrl, urlSecrets } from "./redact.ts";
 import { type RtmpRelay, startRtmpRelay } from "./rtmp-relay.ts";
-import {
-  OutputTrack,
-  parseRtpHeader,
-  parseSenderReport,
-  rtpPayload,
-  type SenderReport,
-} from "./rtp.ts";
+import { OutputTrack, parseRtpHeader, rtpPayload, type SenderReport } from "./rtp.ts";
 import { buildFfmpegSdp } from "./sdp.ts";
+import {
+  encodeSlate,
+  OPUS_FRAME_TICKS,
+  OPUS_SILENCE,
+  packetizeH264,
+  rtpPacket,
+  type SlateClip,
+} from "./slate.ts";
 
 /** Media kinds the bridge forwards. */
 export type MediaKind = "video" | "audio";
@@ -50,7 +53,11 @@ export interface SessionOptions {
   log: Logger;
   /** No teacher video for this long → filler slate. */
   stallMs?: number;
-  /** Filler for longer than this → stop pushing (the broadcast ends cleanly). */
+  /**
+   * Grace for a teacher who vanished without a word (tab crashed, network gone): the
+   * slate covers this long, then the push ends (default 2 min). A teacher who stops
+   * (WHIP DELETE) ends the push at once: {@link ClassSession.stop}.
+   */
   fillerMaxMs?: number;
   /** Slate caption. */
   slateText?: string;
@@ -119,6 +126,13 @@ export interface SessionHealth {
 
 const VIDEO_PT = 96;
 const AUDIO_PT = 111;
+/** Source key of the in-memory slate (video) and of the made-up silence (audio). */
+const SLATE = "slate";
+const SILENCE = "silence";
+/** Teacher audio missing this long → silence fills in (the output never has an audio hole). */
+const AUDIO_GAP_MS = 60;
+/** Keyframes in the output stay at most this far apart across a switch into the slate. */
+const MAX_KEYFRAME_GAP_TICKS = 1.9 * 90000;
 
 /**
  * One class's output: the long-lived RTMP publish (one output ffmpeg copying
@@ -141,7 +155,6 @@ export class ClassSession {
     clockRate: 48000,
   });
   #send: Socket | null = null;
-  #fillerSockets: Socket[] = [];
   #tmpDir: string;
   #output: FfmpegProcess | null = null;
   #outputStarting = false;
@@ -153,10 +166,25 @@ export class ClassSession {
   #keyframeFedAt: number | null = null;
   /** When the current output was first fed anything (the watchdog counts from here). */
   #outputFedAt: number | null = null;
-  #filler: FfmpegProcess | null = null;
-  #fillerSeq = 0;
-  #fillerKey: string | null = null;
+  /** The slate, encoded once per picture size (null until the teacher's first SPS). */
+  #slate: SlateClip | null = null;
+  #slateEncoding: string | null = null;
+  /** The slate loop: when it started and how many frames it has sent. */
+  #slatePlay: { startedAt: number; sent: number; seq: number } | null = null;
+  #silencePlay: { startedAt: number; sent: number; seq: number } | null = null;
+  /** How far the output's video timeline runs behind the wall clock (slate started early). */
+  #videoLagTicks = 0;
+  /** Output timestamp of the last keyframe forwarded (null: none since this ffmpeg started). */
+  #lastKeyOutTs: number | null = null;
   #fillerSince: number | null = null;
+  #lastTeacherAudioAt: number | null = null;
+  #lateVideo: LateMediaFilter | null = null;
+  #lateAudio: LateMediaFilter | null = null;
+  #lateDropped = 0;
+  #lateLoggedAt = 0;
+  #mediaTick: NodeJS.Timeout | null = null;
+  /** Tracks whose sender report the current ffmpeg has had. */
+  #srSent = new Set<MediaKind>();
   #publisher: PublisherHandle | null = null;
   #teacherKey: string | null = null;
   #sps: Uint8Array | null = null;
@@ -166,8 +194,6 @@ export class ClassSession {
   #lastTeacherVideoAt: number | null = null;
   #lastKeyframeAt: number | null = null;
   #stallStartedAt: number | null = null;
-  #switchedToTeacherAt: number | null = null;
-  #fillerStartedAt = 0;
   #restarts = 0;
   #failures = 0;
   #restartTimer: NodeJS.Timeout | null = null;
@@ -205,7 +231,7 @@ export class ClassSession {
       ffmpeg: opts.ffmpeg,
       log: opts.log,
       stallMs: opts.stallMs ?? 1000,
-      fillerMaxMs: opts.fillerMaxMs ?? 10 * 60_000,
+      fillerMaxMs: opts.fillerMaxMs ?? 2 * 60_000,
       slateText: opts.slateText ?? "Teacher reconnecting...",
       backoffInitialMs: opts.backoffInitialMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs ?? 10_000,
@@ -215,20 +241,12 @@ export class ClassSession {
     this.#tmpDir = mkdtempSync(join(tmpdir(), "mc-bridge-"));
   }
 
-  /** Binds the loopback sockets; call once before use. */
+  /** Binds the loopback socket; call once before use. */
   async open(): Promise<void> {
     this.#send = await bindUdp(0);
-    const base = this.portBase + 4;
-    for (let i = 0; i < 4; i++) {
-      const s = await bindUdp(base + i);
-      const kind: MediaKind = i < 2 ? "video" : "audio";
-      const rtcp = i % 2 === 1;
-      s.on("message", (msg) =>
-        rtcp ? this.#onFillerRtcp(kind, msg) : this.#onFillerRtp(kind, msg),
-      );
-      this.#fillerSockets.push(s);
-    }
     this.#tick = setInterval(() => this.#onTick(Date.now()), 100);
+    // Slate frames (15 fps) and silence (20 ms frames) are paced from here.
+    this.#mediaTick = setInterval(() => this.#onMediaTick(Date.now()), 20);
   }
 
   /** The redacted RTMP target. */
@@ -262,6 +280,10 @@ export class ClassSession {
     this.#publisher = p;
     const key = `teacher:${p.id}`;
     this.#teacherKey = key;
+    // Audio older than 200 ms has had its slot filled with silence already; video older
+    // than 500 ms is a frozen picture the viewer has seen go by.
+    this.#lateVideo = new LateMediaFilter({ clockRate: 90000, maxLateMs: 500 });
+    this.#lateAudio = new LateMediaFilter({ clockRate: 48000, maxLateMs: 200 });
     this.#pli = initialPliState();
     this.#ended = false;
     this.#clearWarmTimer();
@@ -272,9 +294,14 @@ export class ClassSession {
     return {
       onRtp: (kind, pkt) => this.#onTeacherRtp(key, kind, pkt),
       onSenderReport: (kind, sr) => {
+        // One SR per track per ffmpeg lines audio up with video; after that ffmpeg
+        // follows the RTP timestamps the bridge writes. Each later SR would re-map them
+        // to the sender's clock, and across the slate and silence (whose timing the
+        // bridge sets) that showed as non-monotonic DTS.
+        if (this.#srSent.has(kind)) return;
         const track = kind === "video" ? this.#video : this.#audio;
         const out = track.translateSenderReport(key, key, sr, Date.now());
-        if (out) this.#sendToOutput(kind, out, true);
+        if (out && this.#sendToOutput(kind, out, true)) this.#srSent.add(kind);
       },
     };
   }
@@ -355,6 +382,33 @@ export class ClassSession {
     }
   }
 
+  /**
+   * The teacher stopped (Stop, End stream, the studio closing: WHIP DELETE or the
+   * Calls pull deleted): detach them and end the RTMP push now — no slate, which is
+   * for a teacher who vanished without a word. The session stays: a new publisher
+   * starts a new push. Resolves once ffmpeg has flushed and exited (≤ ~1 s).
+   */
+  async stop(reason: string): Promise<void> {
+    if (this.#closed) return;
+    const p = this.#publisher;
+    if (p) this.detachPublisher(p.id, true);
+    this.#clearWarmTimer();
+    this.#warmAfterPark = false;
+    this.#opts.log("session.stopped", { classId: this.classId, reason });
+    await this.#endOutput(1000);
+    // Idle again, not ended: the studio may prepare and go live anew (and a warm
+    // ffmpeg must then wait for the teacher, not get the slate).
+    if (!this.#closed && !this.#publisher) {
+      this.#ended = false;
+      this.#outputFedAt = null;
+      this.#video.switchTo(null);
+      this.#audio.switchTo(null);
+      this.#slatePlay = null;
+      this.#silencePlay = null;
+      this.#fillerSince = null;
+    }
+  }
+
   /** Detaches a publisher (WHIP DELETE or ICE failure); the filler covers until one returns. */
   detachPublisher(id: string, close = false): void {
     if (this.#publisher?.id !== id) return;
@@ -365,6 +419,7 @@ export class ClassSession {
     }
     this.#teacherKey = null;
     this.#lastTeacherVideoAt = null;
+    this.#lastTeacherAudioAt = null;
     this.#opts.log("publisher.detached", { classId: this.classId, publisherId: id });
     if (close) p.close();
   }
@@ -379,8 +434,34 @@ export class ClassSession {
     // stops; they are not media and must not hold off the slate.
     if (payload.length === 0) return;
     this.#bytesWindow.push({ at: now, bytes: payload.length });
+    const late = kind === "video" ? this.#lateVideo : this.#lateAudio;
+    if (late && !late.accept(h.timestamp, now)) {
+      this.#lateDropped++;
+      if (now - this.#lateLoggedAt > 1000) {
+        this.#lateLoggedAt = now;
+        this.#opts.log("media.late-dropped", { classId: this.classId, packets: this.#lateDropped });
+      }
+      return;
+    }
     if (kind === "audio") {
       this.markStartup(null, "firstAudioRtp", now);
+      this.#lastTeacherAudioAt = now;
+      // Audio joins once the stream has started (the first video keyframe fixed the
+      // output's timeline), and takes over from the silence at once when it returns.
+      if (this.#video.source === null) return;
+      if (this.#audio.source !== key) {
+        // Back on its old timeline if that fits after the silence (a jittery network:
+        // what overlaps the silence is dropped, a gap before it is filled with more
+        // silence), else where the wall clock says.
+        const ahead = this.#audio.resumeAhead(key, h.timestamp);
+        if (this.#audio.source === SILENCE && ahead !== null && ahead > OPUS_FRAME_TICKS) {
+          const fill = Math.min(Math.floor(ahead / OPUS_FRAME_TICKS) - 1, 15);
+          if (this.#silencePlay) this.#silencePlay.startedAt -= fill * 20;
+          this.#playSilence(now);
+        }
+        this.#audio.switchTo(key, 0, 0.2 * 48000);
+        this.#silencePlay = null;
+      }
       this.#forward(key, "audio", pkt, now);
       return;
     }
@@ -399,6 +480,8 @@ export class ClassSession {
         } catch {
           // keep the previous size; the slate just uses a default
         }
+        // Not before the first output: its encode would compete with the start for CPU.
+        if (this.#streamStartedAt !== null) this.#prepareSlate();
         keyStart = true;
       } else if (n.type === NAL_PPS && n.data) {
         this.#pps = Uint8Array.from(n.data);
@@ -434,67 +517,182 @@ export class ClassSession {
       this.#keyframeFedAt = now;
       this.markStartup(null, "firstForwardedKeyframe", now);
     }
-    this.#forward(key, "video", pkt, now);
+    const sent = this.#forward(key, "video", pkt, now);
+    if (sent && keyStart) this.#lastKeyOutTs = this.#video.lastTimestamp;
   }
 
+  /**
+   * Switches the output's video to `key` (the teacher, or the slate). The slate may be
+   * stamped a little early so the output's keyframes stay ≤ 2 s apart; the teacher's
+   * return gives that time back, so the video meets the wall clock (and the audio) again.
+   */
   #switchTo(key: string, now: number): void {
     const from = this.#video.source;
-    this.#video.switchTo(key);
-    this.#audio.switchTo(key);
-    if (key.startsWith("filler:")) {
+    let adjust = 0;
+    if (key === SLATE) {
+      const since = this.#video.ticksSinceLast(now);
+      const last = this.#video.lastTimestamp;
+      if (since !== null && last !== null && this.#lastKeyOutTs !== null) {
+        const keyAge = ((last - this.#lastKeyOutTs) >>> 0) + since;
+        // Never before the last frame sent (+ one slate frame), and at most 1 s: the
+        // video runs that much behind the audio while the slate is on.
+        const early = Math.min(keyAge - MAX_KEYFRAME_GAP_TICKS, since - 6000, 90000);
+        if (early > 0) adjust = -early;
+      }
+      this.#videoLagTicks -= adjust;
       this.#fillerSince ??= now;
+      this.#slatePlay = { startedAt: now, sent: 0, seq: this.#slatePlay?.seq ?? 0 };
     } else {
+      adjust = this.#videoLagTicks;
+      this.#videoLagTicks = 0;
       this.#fillerSince = null;
       this.#stallStartedAt = null;
-      this.#switchedToTeacherAt = now;
+      this.#slatePlay = null;
     }
-    this.#opts.log("source.switch", { classId: this.classId, from, to: key });
+    // The teacher back after the slate resumes on their old timestamp mapping when it
+    // fits (it keeps the wall clock, so the slate's head start is given back too).
+    if (key === SLATE) this.#video.switchTo(key, adjust);
+    else this.#video.switchTo(key, adjust, 3 * 90000, false);
+    this.#opts.log("source.switch", {
+      classId: this.classId,
+      from,
+      to: key,
+      adjustMs: Math.round(adjust / 90),
+    });
   }
 
-  #forward(key: string, kind: MediaKind, pkt: Uint8Array, now: number): void {
+  #forward(key: string, kind: MediaKind, pkt: Uint8Array, now: number): boolean {
     const track = kind === "video" ? this.#video : this.#audio;
     const out = track.rewrite(key, pkt, now);
-    if (out) this.#sendToOutput(kind, out, false);
+    if (out) return this.#sendToOutput(kind, out, false);
+    return false;
   }
 
-  #sendToOutput(kind: MediaKind, buf: Uint8Array, rtcp: boolean): void {
-    if (!this.#send || !this.#output || !this.#outputReady) return;
+  #sendToOutput(kind: MediaKind, buf: Uint8Array, rtcp: boolean): boolean {
+    if (!this.#send || !this.#output || !this.#outputReady) return false;
     this.#outputFedAt ??= Date.now();
     const port = this.portBase + (kind === "video" ? 0 : 2) + (rtcp ? 1 : 0);
     this.#send.send(buf, port, "127.0.0.1", () => {
       // Errors (ffmpeg restarting, port closed) are expected; the packet is lost.
     });
+    return true;
   }
 
-  #onFillerRtp(kind: MediaKind, pkt: Uint8Array): void {
-    const key = this.#fillerKey;
-    if (!key || this.#closed) return;
-    const now = Date.now();
-    if (kind === "video" && this.#video.source !== key) {
-      if (!this.#wantsFiller(now)) return;
-      const h = parseRtpHeader(pkt);
-      if (!h) return;
-      const types = nalUnitsInPayload(rtpPayload(pkt, h)).map((n) => n.type);
-      if (!types.includes(NAL_SPS) && !types.includes(NAL_IDR)) return;
-      this.#switchTo(key, now);
-      if (this.#outputReady) this.#keyframeFedAt ??= now;
+  /**
+   * Every 20 ms: puts the slate in when the teacher's video has stalled and silence in
+   * the moment their audio stops, and paces both. Either covers only a stream that has
+   * carried something: a warm ffmpeg still waiting for the first keyframe gets neither.
+   */
+  #onMediaTick(now: number): void {
+    if (this.#closed || this.#ended || !this.#output || this.#video.source === null) return;
+    const videoQuiet =
+      this.#lastTeacherVideoAt === null || now - this.#lastTeacherVideoAt >= this.#opts.stallMs;
+    if (videoQuiet && this.#video.source !== SLATE && this.#slate) this.#switchTo(SLATE, now);
+    const audioQuiet =
+      this.#lastTeacherAudioAt === null || now - this.#lastTeacherAudioAt >= AUDIO_GAP_MS;
+    if (audioQuiet && this.#audio.source !== SILENCE) {
+      // Start right where the last audio frame ended: no hole, and the silence catches
+      // up with the wall clock at once. Not after a long break (a new publisher, a new
+      // ffmpeg): seconds of silence at once would end ffmpeg's probe before the video.
+      const since = this.#audio.ticksSinceLast(now);
+      const back = since === null || since > 48000 ? 0 : Math.max(0, since - OPUS_FRAME_TICKS);
+      this.#audio.switchTo(SILENCE, -back);
+      this.#opts.log("audio.silence", { classId: this.classId, backfillMs: Math.round(back / 48) });
+      this.#silencePlay = {
+        startedAt: now - (back * 1000) / 48000,
+        sent: 0,
+        seq: this.#silencePlay?.seq ?? 0,
+      };
     }
-    this.#forward(key, kind, pkt, now);
+    if (this.#video.source === SLATE) this.#playSlate(now);
+    if (this.#audio.source === SILENCE) this.#playSilence(now);
   }
 
-  #onFillerRtcp(kind: MediaKind, msg: Uint8Array): void {
-    const key = this.#fillerKey;
-    const sr = parseSenderReport(msg);
-    if (!key || !sr) return;
-    const track = kind === "video" ? this.#video : this.#audio;
-    const out = track.translateSenderReport(key, key, sr, Date.now());
-    if (out) this.#sendToOutput(kind, out, true);
+  #playSlate(now: number): void {
+    const clip = this.#slate;
+    const play = this.#slatePlay;
+    if (!clip || !play) return;
+    const n = clip.frames.length;
+    if (this.#outputReady && this.#keyframeFedAt === null && play.sent % n !== 0) {
+      // A new ffmpeg (restart): its first video must be the slate's SPS + IDR.
+      play.sent += n - (play.sent % n);
+      this.#video.switchTo(SLATE);
+    }
+    const ticks = 90000 / clip.fps;
+    const due = Math.floor(((now - play.startedAt) * clip.fps) / 1000) + 1;
+    while (play.sent < due) {
+      const index = play.sent % n;
+      const payloads = packetizeH264(clip.frames[index]!);
+      let sent = false;
+      payloads.forEach((payload, i) => {
+        const pkt = rtpPacket({
+          payloadType: VIDEO_PT,
+          seq: play.seq++,
+          timestamp: Math.round(play.sent * ticks),
+          ssrc: 1,
+          marker: i === payloads.length - 1,
+          payload,
+        });
+        sent = this.#forward(SLATE, "video", pkt, now) || sent;
+      });
+      if (sent && index === 0) {
+        this.#keyframeFedAt ??= now;
+        this.#lastKeyOutTs = this.#video.lastTimestamp;
+      }
+      play.sent++;
+    }
   }
 
-  #wantsFiller(now: number): boolean {
-    return (
-      this.#lastTeacherVideoAt === null || now - this.#lastTeacherVideoAt >= this.#opts.stallMs
-    );
+  #playSilence(now: number): void {
+    const play = this.#silencePlay;
+    if (!play) return;
+    const due = Math.floor((now - play.startedAt) / 20) + 1;
+    while (play.sent < due) {
+      const pkt = rtpPacket({
+        payloadType: AUDIO_PT,
+        seq: play.seq++,
+        timestamp: play.sent * OPUS_FRAME_TICKS,
+        ssrc: 2,
+        marker: false,
+        payload: OPUS_SILENCE,
+      });
+      this.#forward(SILENCE, "audio", pkt, now);
+      play.sent++;
+    }
+  }
+
+  /** Encodes the slate at the teacher's picture size, once per size (~0.2 s of ffmpeg). */
+  #prepareSlate(): void {
+    const width = evenSize(this.#spsInfo?.width ?? 1280);
+    const height = evenSize(this.#spsInfo?.height ?? 720);
+    const size = `${width}x${height}`;
+    if (this.#slateEncoding === size) return;
+    if (this.#slate && this.#slate.width === width && this.#slate.height === height) return;
+    this.#slateEncoding = size;
+    const f = this.#opts.ffmpeg;
+    encodeSlate({
+      ffmpegPath: f.path,
+      width,
+      height,
+      text: this.#opts.slateText,
+      drawtext: f.drawtext,
+    })
+      .then((clip) => {
+        if (this.#slateEncoding !== size || this.#closed) return;
+        this.#slateEncoding = null;
+        // Never swap clips under a running loop (its P-frames need their own IDR).
+        if (this.#video.source === SLATE) this.#slatePlay = null;
+        this.#slate = clip;
+        this.#opts.log("slate.ready", { classId: this.classId, size, frames: clip.frames.length });
+        if (this.#video.source === SLATE) this.#switchTo(SLATE, Date.now());
+      })
+      .catch((err: unknown) => {
+        if (this.#slateEncoding === size) this.#slateEncoding = null;
+        this.#opts.log("slate.failed", {
+          classId: this.classId,
+          message: err instanceof Error ? err.message : String(err),
+        });
+      });
   }
 
   #onTick(now: number): void {
@@ -502,16 +700,10 @@ export class ClassSession {
     const since =
       this.#lastTeacherVideoAt === null ? Number.POSITIVE_INFINITY : now - this.#lastTeacherVideoAt;
     const stalled = since >= this.#opts.stallMs;
-    // Warm the slate up at half the stall threshold so its first IDR is ready
-    // when the switch is due (ffmpeg start + x264 init take ~0.5 s).
-    const quiet = since >= this.#opts.stallMs / 2;
-    // The slate covers a stream that has carried something; a warm-started
-    // ffmpeg still waiting for the teacher's first keyframe gets none.
     const haveOutput =
       (this.#output !== null || this.#restartTimer !== null || this.#outputStarting) &&
       this.#video.source !== null;
-    if (quiet && haveOutput && !this.#filler && !this.#ended) this.#startFiller(now);
-    if (stalled && haveOutput) {
+    if (stalled && haveOutput && !this.#ended) {
       this.#stallStartedAt ??= now;
       if (now - this.#stallStartedAt > this.#opts.fillerMaxMs) {
         this.#opts.log("session.filler-limit", {
@@ -523,17 +715,6 @@ export class ClassSession {
       }
     } else if (!stalled) {
       this.#stallStartedAt = null;
-    }
-    // Stop the slate once the teacher has been back on air for 2 s; keep a
-    // warm one at least 3 s so network jitter does not churn processes.
-    if (
-      !quiet &&
-      this.#filler &&
-      this.#video.source === this.#teacherKey &&
-      now - (this.#switchedToTeacherAt ?? 0) > 2000 &&
-      now - this.#fillerStartedAt > 3000
-    ) {
-      void this.#stopFiller();
     }
     // Until ffmpeg has produced output, ask at the fast rate — unless a keyframe
     // reached it within the last second (it is probing that one; more IDRs would
@@ -571,6 +752,8 @@ export class ClassSession {
     this.#outputHasSprop = this.#sps !== null && this.#pps !== null;
     this.#keyframeFedAt = null;
     this.#outputFedAt = null;
+    this.#srSent.clear();
+    this.#lastKeyOutTs = null;
     // The URL may change (PUT /sessions) while its check resolves: check what runs.
     let rtmpUrl: string;
     let verdict: IngestVerdict;
@@ -651,6 +834,10 @@ export class ClassSession {
       "-protocol_whitelist",
       "file,udp,rtp",
       ...(f.sdpLocalAddr ? ["-localaddr", "127.0.0.1"] : []),
+      // A warm ffmpeg waits for the teacher as long as it takes: by default the SDP
+      // demuxer gives up after 10 s without a packet and ffmpeg then connects to the
+      // RTMP server with no media, fails its header and exits (issue 14).
+      ...(f.sdpListenTimeout ? ["-listen_timeout", "-1"] : []),
       // Stop probing as soon as both streams' parameters are known (SPS/PPS from
       // the SDP or in-band, one decoded IDR, one Opus packet): the default also
       // counts 20 video frames to guess a frame rate, ~0.7-1 s that FLV copy does
@@ -676,6 +863,11 @@ export class ClassSession {
       "0:a:0?",
       "-c:v",
       "copy",
+      // Audio onto a clean timeline: where the input's timestamps still overlap (a
+      // splice between the teacher, the silence and back) or skip, trim or fill rather
+      // than hand the muxer non-monotonic DTS.
+      "-af",
+      "aresample=async=1",
       "-c:a",
       "aac",
       "-b:a",
@@ -803,6 +995,7 @@ export class ClassSession {
         if (this.#streamStartedAt === null) {
           this.#streamStartedAt = now;
           this.markStartup(null, "firstOutput", now);
+          this.#prepareSlate();
           this.#opts.log("ffmpeg.first-output", {
             classId: this.classId,
             msSinceStart: this.#outputStartedAt === null ? null : now - this.#outputStartedAt,
@@ -813,108 +1006,14 @@ export class ClassSession {
     }
   }
 
-  #startFiller(now: number): void {
-    this.#fillerStartedAt = now;
-    const n = ++this.#fillerSeq;
-    const key = `filler:${n}`;
-    this.#fillerKey = key;
-    const w = evenSize(this.#spsInfo?.width ?? 1280);
-    const h = evenSize(this.#spsInfo?.height ?? 720);
-    const f = this.#opts.ffmpeg;
-    const font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-    const text = this.#opts.slateText.replace(/[^A-Za-z0-9 .,!?-]/g, "");
-    const vf = f.drawtext
-      ? `drawtext=fontfile=${font}:text='${text}':fontcolor=white:fontsize=h/14:x=(w-tw)/2:y=(h-th)/2`
-      : "null";
-    const args = [
-      "-nostdin",
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-re",
-      "-f",
-      "lavfi",
-      "-i",
-      `color=c=0x1f2937:s=${w}x${h}:r=15`,
-      "-re",
-      "-f",
-      "lavfi",
-      "-i",
-      "anullsrc=r=48000:cl=stereo",
-      "-map",
-      "0:v",
-      "-vf",
-      vf,
-      "-c:v",
-      "libx264",
-      "-preset",
-      "ultrafast",
-      "-tune",
-      "zerolatency",
-      "-profile:v",
-      "baseline",
-      "-pix_fmt",
-      "yuv420p",
-      // 1 s GOP: the switch to the slate waits for its IDR, and YouTube wants ≤ 4 s.
-      "-g",
-      "15",
-      "-b:v",
-      "300k",
-      "-f",
-      "rtp",
-      "-payload_type",
-      String(VIDEO_PT),
-      `rtp://127.0.0.1:${this.portBase + 4}?pkt_size=1200`,
-      "-map",
-      "1:a",
-      "-c:a",
-      "libopus",
-      "-b:a",
-      "32k",
-      "-f",
-      "rtp",
-      "-payload_type",
-      String(AUDIO_PT),
-      `rtp://127.0.0.1:${this.portBase + 6}?pkt_size=1200`,
-    ];
-    const proc = spawnFfmpeg(f.path, args, { redact: (s) => redactText(s) });
-    this.#filler = proc;
-    this.#opts.log("filler.start", {
-      classId: this.classId,
-      pid: proc.child.pid,
-      size: `${w}x${h}`,
-    });
-    void proc.exited.then(({ code, signal }) => {
-      if (this.#filler === proc) {
-        this.#filler = null;
-        if (!this.#closed) {
-          this.#opts.log("filler.exit", {
-            classId: this.classId,
-            code,
-            signal,
-            tail: proc.stderrTail().slice(-3),
-          });
-        }
-      }
-      this.#video.forgetGroup(key);
-    });
-  }
-
-  async #stopFiller(): Promise<void> {
-    const f = this.#filler;
-    this.#filler = null;
-    this.#fillerKey = null;
-    if (f) {
-      this.#opts.log("filler.stop", { classId: this.classId });
-      await f.stop(1000);
-    }
-  }
-
-  async #endOutput(): Promise<void> {
+  async #endOutput(graceMs?: number): Promise<void> {
     this.#ended = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = null;
-    await Promise.all([this.#stopFiller(), this.#stopOutput()]);
+    this.#stallStartedAt = null;
+    this.#slatePlay = null;
+    this.#silencePlay = null;
+    await this.#stopOutput(graceMs);
   }
 
   /**
@@ -931,7 +1030,7 @@ export class ClassSession {
   /** Current health snapshot. */
   health(now = Date.now()): SessionHealth {
     const receiving = this.#lastTeacherVideoAt !== null && now - this.#lastTeacherVideoAt < 1000;
-    const fillerActive = this.#fillerKey !== null && this.#video.source === this.#fillerKey;
+    const fillerActive = this.#video.source === SLATE && !this.#ended;
     const pushing = this.#lastProgressAt !== null && now - this.#lastProgressAt < 3000;
     let state: SessionState;
     if (this.#ended) state = "ended";
@@ -973,9 +1072,7 @@ export class ClassSession {
 
   /** PIDs of ffmpeg processes this session runs (tests check nothing leaks). */
   pids(): number[] {
-    return [this.#output?.child.pid, this.#filler?.child.pid].filter(
-      (p): p is number => typeof p === "number",
-    );
+    return [this.#output?.child.pid].filter((p): p is number => typeof p === "number");
   }
 
   /** Stops everything and frees the sockets. */
@@ -987,11 +1084,11 @@ export class ClassSession {
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#publisher?.close();
     this.#publisher = null;
-    await Promise.all([this.#stopFiller(), this.#stopOutput()]);
-    for (const s of [...this.#fillerSockets, this.#send]) {
+    if (this.#mediaTick) clearInterval(this.#mediaTick);
+    await this.#stopOutput();
+    for (const s of [this.#send]) {
       if (s) await new Promise<void>((r) => s.close(() => r()));
     }
-    this.#fillerSockets = [];
     this.#send = null;
     rmSync(this.#tmpDir, { recursive: true, force: true });
   }

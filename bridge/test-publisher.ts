@@ -39,8 +39,12 @@ export interface TestPublisher {
   answer: string;
   /** Epoch ms when the WHIP POST was sent. */
   postedAt: number;
-  /** Stop forwarding media (simulates the teacher's network dropping). */
-  pause: () => void;
+  /**
+   * Stop forwarding media (simulates the teacher's network dropping). With `queue`,
+   * hold the packets instead and send them all at once on resume — what a browser
+   * does with media it queued during a network stall.
+   */
+  pause: (opts?: { queue?: boolean }) => void;
   resume: () => void;
   connectionState: () => string;
   pids: () => number[];
@@ -134,11 +138,14 @@ export async function startTestPublisher(o: TestPublisherOptions): Promise<TestP
   const vSock = await bind();
   const aSock = await bind();
   let paused = false;
+  let queue: { kind: "video" | "audio"; m: Buffer }[] | null = null;
   vSock.on("message", (m) => {
     if (!paused) video.writeRtp(m);
+    else queue?.push({ kind: "video", m });
   });
   aSock.on("message", (m) => {
     if (!paused) audio.writeRtp(m);
+    else queue?.push({ kind: "audio", m });
   });
   const vPort = (vSock.address() as { port: number }).port;
   const aPort = (aSock.address() as { port: number }).port;
@@ -212,11 +219,15 @@ export async function startTestPublisher(o: TestPublisherOptions): Promise<TestP
     resourceUrl,
     answer: body,
     postedAt,
-    pause: () => {
+    pause: (opts = {}) => {
       paused = true;
+      queue = opts.queue ? [] : null;
     },
     resume: () => {
       paused = false;
+      const held = queue ?? [];
+      queue = null;
+      for (const p of held) (p.kind === "video" ? video : audio).writeRtp(p.m);
     },
     connectionState: () => pc.connectionState,
     pids: () => (child.exitCode === null && child.pid ? [child.pid] : []),

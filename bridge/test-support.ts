@@ -187,6 +187,52 @@ export async function probeRecording(file: string): Promise<Recording> {
   };
 }
 
+/** One stream's packets as ffprobe reads them (s), in file order. */
+export interface PacketTimes {
+  pts: number[];
+  dts: number[];
+  key: boolean[];
+}
+
+/** Packet times of the first video (`v`) or audio (`a`) stream of a recording. */
+export async function packetTimes(file: string, stream: "v" | "a"): Promise<PacketTimes> {
+  const pk = await run(
+    ffprobePath(),
+    [
+      "-v",
+      "error",
+      "-select_streams",
+      `${stream}:0`,
+      "-show_entries",
+      "packet=pts_time,dts_time,flags",
+      "-of",
+      "csv=p=0",
+      file,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const out: PacketTimes = { pts: [], dts: [], key: [] };
+  for (const l of pk.stdout.trim().split("\n").filter(Boolean)) {
+    const [pts, dts, flags] = l.split(",");
+    out.pts.push(Number(pts));
+    out.dts.push(Number(dts));
+    out.key.push((flags ?? "").includes("K"));
+  }
+  return out;
+}
+
+/** Largest step between consecutive times, and how many steps go backwards (or repeat). */
+export function timeSteps(times: number[]): { maxGap: number; backwards: number } {
+  let maxGap = 0;
+  let backwards = 0;
+  for (let i = 1; i < times.length; i++) {
+    const d = times[i]! - times[i - 1]!;
+    if (d <= 0) backwards++;
+    maxGap = Math.max(maxGap, d);
+  }
+  return { maxGap, backwards };
+}
+
 /** FLV files the RTMP server recorded for `stream` (one per publish), oldest first. */
 export function serverRecordings(dir: string, stream: string): string[] {
   return readdirSync(dir)

@@ -9,6 +9,7 @@ import {
   RootCore,
   type RootEffect,
   SESSION_IDLE_MS,
+  streamStatusFromHealth,
 } from "./classroom-core.ts";
 import type { ShardReport } from "./rpc.ts";
 
@@ -678,5 +679,31 @@ describe("RootCore live state expires", () => {
     );
     expect(c.durable.session).toBeNull();
     expect(c.nextDeadline()).toBeNull();
+  });
+});
+
+describe("streamStatusFromHealth", () => {
+  const h = (state: string, fillerActive = false) => ({ state, fillerActive });
+  it("never says live while the slate covers for a vanished teacher", () => {
+    expect(streamStatusFromHealth("live", h("filler", true))).toBe("reconnecting");
+    expect(streamStatusFromHealth("live", h("live", true))).toBe("reconnecting");
+    expect(streamStatusFromHealth("reconnecting", h("live"))).toBe("live");
+    expect(streamStatusFromHealth("live", h("restarting"))).toBe("interrupted");
+    expect(streamStatusFromHealth("interrupted", h("live"))).toBe("live");
+    expect(streamStatusFromHealth("reconnecting", h("ended"))).toBe("ended");
+  });
+  it("leaves a stream that is not on alone: only the WHIP façade makes it live", () => {
+    expect(streamStatusFromHealth("idle", h("live"))).toBeNull();
+    expect(streamStatusFromHealth("ended", h("filler", true))).toBeNull();
+    expect(streamStatusFromHealth("idle", h("ended"))).toBeNull();
+    expect(streamStatusFromHealth("live", h("starting"))).toBeNull();
+  });
+  it("keeps the stream's start while it reconnects", () => {
+    const c = new RootCore(initialDurable("c1"), [], 10, () => "s1");
+    c.setStreamStatus("live", 1000, 900);
+    c.setStreamStatus("reconnecting", 2000);
+    expect(c.durable.streamStartedAt).toBe(900);
+    c.setStreamStatus("ended", 3000);
+    expect(c.durable.streamStartedAt).toBeNull();
   });
 });

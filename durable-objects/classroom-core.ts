@@ -494,10 +494,11 @@ export class RootCore {
     startedAt: number | null = null,
   ): RootEffect[] {
     const known = this.durable.streamStartedAt ?? null;
-    const nextStart = status === "live" ? (startedAt ?? known) : null;
+    // A stream that is reconnecting keeps its start (the students' delay reference).
+    const nextStart = status === "live" ? (startedAt ?? known) : onAir(status) ? known : null;
     const fx: RootEffect[] = [];
     if (status === this.durable.stream && nextStart === known) {
-      if (status === "live") this.publisherAlive(fx, now);
+      if (onAir(status)) this.publisherAlive(fx, now);
       return fx;
     }
     this.durable.stream = status;
@@ -507,9 +508,9 @@ export class RootCore {
       (seq, at) => ({ type: "stream.status", seq, at, status, startedAt: nextStart }),
       now,
     );
-    if (status === "live") {
+    if (onAir(status)) {
       this.publisherAlive(fx, now);
-      if (!this.durable.session) this.startSession(fx, now);
+      if (status === "live" && !this.durable.session) this.startSession(fx, now);
     } else {
       this.durable.publisherSeenAt = null;
       if (this.durable.liveUntil != null) {
@@ -534,7 +535,7 @@ export class RootCore {
     d.publisherSeenAt = now;
     // Saved at most every 10 s: a restart then loses at most that much of the silence window.
     if (now - last >= 10_000) fx.push({ kind: "persist" });
-    if (d.stream === "live") this.renewLive(fx, now);
+    if (onAir(d.stream)) this.renewLive(fx, now);
   }
 
   private renewLive(fx: RootEffect[], now: number): void {
@@ -551,12 +552,12 @@ export class RootCore {
   tick(now: number): RootEffect[] {
     const fx: RootEffect[] = [];
     const d = this.durable;
-    if (d.stream === "live") {
+    if (onAir(d.stream)) {
       if (now - (d.publisherSeenAt ?? 0) >= PUBLISHER_SILENCE_MS)
         fx.push(...this.setStreamStatus("ended", now));
     }
     const s = d.session;
-    if (s && s.emptySince != null && d.stream !== "live" && now - s.emptySince >= SESSION_IDLE_MS)
+    if (s && s.emptySince != null && !onAir(d.stream) && now - s.emptySince >= SESSION_IDLE_MS)
       this.endSession(fx, s.emptySince);
     return fx;
   }
@@ -565,9 +566,9 @@ export class RootCore {
   nextDeadline(): number | null {
     const d = this.durable;
     const at: number[] = [];
-    if (d.stream === "live") at.push((d.publisherSeenAt ?? 0) + PUBLISHER_SILENCE_MS);
+    if (onAir(d.stream)) at.push((d.publisherSeenAt ?? 0) + PUBLISHER_SILENCE_MS);
     const s = d.session;
-    if (s && s.emptySince != null && d.stream !== "live") at.push(s.emptySince + SESSION_IDLE_MS);
+    if (s && s.emptySince != null && !onAir(d.stream)) at.push(s.emptySince + SESSION_IDLE_MS);
     return at.length ? Math.min(...at) : null;
   }
 
@@ -1125,4 +1126,27 @@ export class RootCore {
     }
     return fx;
   }
+}
+
+/** Whether a stream is on air: live, or held by the bridge (slate, restart) for its teacher. */
+export function onAir(status: StreamStatus): boolean {
+  return status === "live" || status === "reconnecting" || status === "interrupted";
+}
+
+/**
+ * What a media bridge health report means for the stream's status, or null for no
+ * change. Only the WHIP façade makes a stream live; the bridge then moves it between
+ * live, reconnecting (the slate is on air: the teacher's media stopped without a Stop)
+ * and interrupted (the bridge is reconnecting to the ingest), or ends it.
+ */
+export function streamStatusFromHealth(
+  current: StreamStatus,
+  health: { state: string; fillerActive: boolean },
+): StreamStatus | null {
+  if (health.state === "ended") return current === "idle" ? null : "ended";
+  if (current === "idle" || current === "ended") return null;
+  if (health.fillerActive || health.state === "filler") return "reconnecting";
+  if (health.state === "restarting") return "interrupted";
+  if (health.state === "live") return "live";
+  return null;
 }

@@ -20,6 +20,7 @@ import {
   type RootDurable,
   type RootEffect,
   type ShardLoad,
+  streamStatusFromHealth,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
 import type {
@@ -375,10 +376,10 @@ export class Classroom extends DurableObject<Env> {
     this.bind(classId);
     this.streamHealth = health;
     const now = Date.now();
-    if (health.state === "ended") this.apply(this.core.setStreamStatus("ended", now));
-    else if (health.streamStartedAt && this.core.durable.stream === "live") {
-      this.apply(this.core.setStreamStatus("live", now, health.streamStartedAt));
-    } else {
+    const next = streamStatusFromHealth(this.core.durable.stream, health);
+    if (next === "live") this.apply(this.core.setStreamStatus("live", now, health.streamStartedAt));
+    else if (next) this.apply(this.core.setStreamStatus(next, now));
+    else if (health.state !== "ended") {
       // Any report but `ended` means the bridge still holds the class's session.
       const fx: RootEffect[] = [];
       this.core.publisherAlive(fx, now);

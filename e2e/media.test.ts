@@ -310,6 +310,53 @@ describe("teacher studio media", () => {
     }
   }, 90_000);
 
+  it("recovers by itself from a network stall: 'Reconnecting…', a new WHIP session with backoff, live again at the full frame rate", async () => {
+    const p = studio.page;
+    await p.locator('[data-testid="live-state"][data-state="live"]').waitFor();
+    // A network stall as the studio meets it: the media server stops answering (the
+    // bridge process frozen), then comes back with what queued up meanwhile.
+    const port = new URL(mediaVars.BRIDGE_URL!).port;
+    const { stdout } = await run("ss", ["-Hltnp", `sport = :${port}`]);
+    const pid = Number(/pid=(\d+)/.exec(stdout)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    const stalledAt = Date.now();
+    process.kill(pid, "SIGSTOP");
+    let reconnectingAfter = 0;
+    try {
+      await p
+        .locator('[data-testid="live-state"][data-state="reconnecting"]')
+        .waitFor({ timeout: 20_000 });
+      reconnectingAfter = Date.now() - stalledAt;
+      expect(await p.getByTestId("live-state").textContent()).toContain("Reconnecting…");
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    const resumedAt = Date.now();
+    await p.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 40_000 });
+    const liveAfter = Date.now() - resumedAt;
+    await expect
+      .poll(
+        async () => {
+          const h = await bridgeSession();
+          return !!h && h.receiving && h.pushing && !h.fillerActive;
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(true);
+    // The sent frame rate comes back (a fresh publish starts the bandwidth estimate over).
+    await expect
+      .poll(async () => Number(await p.getByTestId("stat-fps").textContent()), {
+        timeout: 20_000,
+        interval: 1000,
+      })
+      .toBeGreaterThanOrEqual(20);
+    const fpsBackAfter = Date.now() - resumedAt;
+    console.log(
+      `network stall: 'Reconnecting…' ${reconnectingAfter} ms after the stall; live again ${liveAfter} ms and ≥ 20 fps ${fpsBackAfter} ms after the network returned`,
+    );
+  }, 120_000);
+
   it("keeps compositing at its visible frame rate while the studio tab is hidden behind another tab", async () => {
     const p = studio.page;
     const visible = await measureComposite(p, 3000);

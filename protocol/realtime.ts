@@ -122,8 +122,14 @@ export interface ChatMessage {
   rid?: string;
 }
 
-/** Stream states reported by the media bridge / studio. */
-export type StreamStatus = "idle" | "live" | "ended";
+/**
+ * Stream states reported by the media bridge / studio. `reconnecting`: the teacher's
+ * media stopped without a Stop (network, crashed tab); the bridge keeps the stream up
+ * with a "Teacher reconnecting…" slate for a grace period. `interrupted`: the bridge
+ * lost the ingest (YouTube / the RTMP server) and is reconnecting to it. Both return
+ * to `live`, or end.
+ */
+export type StreamStatus = "idle" | "live" | "reconnecting" | "interrupted" | "ended";
 /** Whether students may post links. */
 export type LinkPolicy = "allow" | "block";
 

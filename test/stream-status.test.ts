@@ -71,6 +71,52 @@ describe("stream status", () => {
     staff.close();
   });
 
+  it("the slate on air → students see 'reconnecting' (never 'live'), then live again; the ingest lost → 'interrupted'; the grace over → ended", async () => {
+    const { classId, teacher } = await createClass({ guestAccess: true });
+    const guest = new Client();
+    await guest.post(`/api/auth/guest/${classId}`, { displayName: "Stu" });
+    const student = await open(classId, guest.cookie);
+    const res = await teacher.client.requestRaw("POST", `/whip/${classId}`, OFFER, {
+      "content-type": "application/sdp",
+    });
+    expect(res.status).toBe(201);
+    expect(await student.next("stream.status")).toMatchObject({ status: "live" });
+    await postHealth(health(classId));
+    expect(await student.next("stream.status")).toMatchObject({ status: "live" });
+
+    // The teacher's tab crashed: the bridge's slate covers, with the same publish.
+    await postHealth(health(classId, { state: "filler", fillerActive: true, receiving: false }));
+    expect(await student.next("stream.status")).toMatchObject({
+      status: "reconnecting",
+      startedAt: 1_800_000_000_000,
+    });
+    // Further reports during the grace change nothing.
+    await postHealth(health(classId, { state: "filler", fillerActive: true, receiving: false }));
+    await postHealth(health(classId));
+    expect(await student.next("stream.status")).toMatchObject({ status: "live" });
+
+    await postHealth(health(classId, { state: "restarting", pushing: false }));
+    expect(await student.next("stream.status")).toMatchObject({ status: "interrupted" });
+    await postHealth(health(classId, { state: "filler", fillerActive: true }));
+    expect(await student.next("stream.status")).toMatchObject({ status: "reconnecting" });
+    // The grace is over: the bridge ended the push.
+    await postHealth(health(classId, { state: "ended", fillerActive: false, pushing: false }));
+    expect(await student.next("stream.status")).toMatchObject({ status: "ended", startedAt: null });
+    // A late report does not bring an ended stream back.
+    await postHealth(health(classId));
+    const statuses = student.all("stream.status").map((e) => e.status);
+    expect(statuses).toEqual([
+      "live",
+      "live",
+      "reconnecting",
+      "live",
+      "interrupted",
+      "reconnecting",
+      "ended",
+    ]);
+    student.close();
+  });
+
   it("refuses health reports without the bridge secret or with a malformed body", async () => {
     const { classId } = await createClass();
     const forged = await postHealth(health(classId), "wrong");

@@ -418,7 +418,12 @@ export class ClassroomSocket {
     this.afterFrame(frame, before);
     if (sync) {
       if (frame.type === "snapshot") sync.dropThrough(frame.seq);
-      sync.setStream(this.state.stream === "live", this.state.streamStartedAt);
+      // A stream that is reconnecting is still the same stream (same start, same delay).
+      const s = this.state.stream;
+      sync.setStream(
+        s === "live" || s === "reconnecting" || s === "interrupted",
+        this.state.streamStartedAt,
+      );
       if (hold && event && this.state.lastSeq === event.seq && before.lastSeq !== event.seq) {
         sync.hold(event);
         return; // its handlers run on release

@@ -4,7 +4,9 @@ import { formatStart } from "../lib/format.ts";
 import type { PlayerSample } from "../lib/video-delay.ts";
 
 /** The live stream's status as the real-time layer reports it. */
-export type StreamStatus = "idle" | "live" | "ended";
+export type { StreamStatus } from "../../protocol/realtime.ts";
+
+import type { StreamStatus } from "../../protocol/realtime.ts";
 
 /**
  * Where a player reports itself for video alignment (a `VideoSync`, video-delay.ts):
@@ -72,11 +74,33 @@ function Waiting(props: { cls: ClassPublic; status: StreamStatus; connecting?: b
   );
 }
 
+/** What the pill says: never "Live" while the slate covers for a vanished teacher. */
+export function statusText(status: StreamStatus, playing = false): string {
+  switch (status) {
+    case "live":
+      return "Live";
+    case "reconnecting":
+      return "Teacher reconnecting…";
+    case "interrupted":
+      return "Stream interrupted — reconnecting…";
+    case "ended":
+      return "Stream ended";
+    case "idle":
+      return playing ? "Live" : "Stream not live yet";
+    default:
+      return status satisfies never;
+  }
+}
+
 function StatusPill(props: { status: StreamStatus; playing?: boolean }) {
-  const live = props.status === "live" || (props.status === "idle" && props.playing);
-  const text = live ? "Live" : props.status === "ended" ? "Stream ended" : "Stream not live yet";
+  const text = statusText(props.status, props.playing);
+  const live = text === "Live";
   return (
-    <span class={`video-status${live ? " is-live" : ""}`} data-testid="stream-status">
+    <span
+      class={`video-status${live ? " is-live" : ""}`}
+      data-testid="stream-status"
+      data-status={props.status}
+    >
       {text}
     </span>
   );

@@ -15,6 +15,14 @@ import {
 } from "./capture.ts";
 import { Compositor, compositorSupported } from "./compositor.ts";
 import type { Corner, Layout } from "./layout.ts";
+import {
+  DEFAULT_RECONNECT,
+  type FrameRateWatch,
+  initialFrameRateWatch,
+  nextReconnectDelay,
+  retryable,
+  watchFrameRate,
+} from "./reconnect-core.ts";
 import { type PublishStats, prepareWhip, WhipClient, WhipError } from "./whip-client.ts";
 
 /** The bridge's view of this class's stream (a subset of the bridge's SessionHealth). */
@@ -38,6 +46,8 @@ export type LiveState =
   | { kind: "preparing" }
   | { kind: "connecting" }
   | { kind: "live"; since: number }
+  /** The connection to the media server was lost; the studio is getting it back. */
+  | { kind: "reconnecting"; attempt: number; lostAt: number; reason: string }
   | { kind: "stopping" }
   | { kind: "ended" }
   | { kind: "failed"; reason: string; code: string };
@@ -87,12 +97,17 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
     compositor.onFps = (fps, drawMs) => setComposite({ fps, drawMs });
     media.current = { compositor, mixer };
     if (preview.current) preview.current.srcObject = new MediaStream([compositor.track]);
-    const onPageHide = () => whip.current?.stopOnUnload();
+    const onPageHide = () => {
+      whip.current?.stopOnUnload();
+      orphan.current?.stopOnUnload();
+    };
     window.addEventListener("pagehide", onPageHide);
     return () => {
       window.removeEventListener("pagehide", onPageHide);
-      whip.current?.stopOnUnload();
+      onPageHide();
       whip.current = null;
+      orphan.current = null;
+      reconnecting.current = null;
       compositor.stop();
       mixer.close();
       media.current = null;
@@ -117,7 +132,7 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
   useEffect(() => media.current?.mixer.setSource("mic", mic), [mic]);
   useEffect(() => media.current?.compositor.setLayout(layout), [layout]);
 
-  const isLive = live.kind === "connecting" || live.kind === "live";
+  const isLive = live.kind === "connecting" || live.kind === "live" || live.kind === "reconnecting";
   // Getting ready: a picture source is on and Go live not pressed. Warm the bridge now
   // (it spawns its ffmpeg), so going live does not wait for that process to start.
   const gettingReady =
@@ -139,11 +154,27 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
     return () => window.removeEventListener("beforeunload", warn);
   }, [isLive]);
 
-  // Stats once a second while publishing.
+  // Stats once a second while publishing; a frame rate the network estimate keeps
+  // low long after a stall gets a fresh publish (reconnect-core.ts).
+  const fpsWatch = useRef<FrameRateWatch>(initialFrameRateWatch());
+  const drawnFps = useRef<number | null>(null);
+  drawnFps.current = composite?.fps ?? null;
   useEffect(() => {
     if (!isLive) return;
     const t = setInterval(() => {
-      void whip.current?.stats().then((s) => s && setStats(s));
+      const client = whip.current;
+      void client?.stats().then((s) => {
+        if (!s) return;
+        setStats(s);
+        if (whip.current !== client || !client) return;
+        const r = watchFrameRate(
+          fpsWatch.current,
+          { sentFps: s.fps, drawnFps: drawnFps.current, limitation: s.limitation },
+          Date.now(),
+        );
+        fpsWatch.current = r.watch;
+        if (r.republish) reconnect.current?.(client, "The frame rate stayed low after a stall.");
+      });
     }, 1000);
     return () => clearInterval(t);
   }, [isLive]);
@@ -193,53 +224,165 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
     media.current?.mixer.setMuted(id, next[id]);
   };
 
+  /** Starts (or restarts, after a lost connection) the reconnect loop; see below. */
+  const reconnect = useRef<((from: WhipClient, reason: string) => void) | null>(null);
+
+  /**
+   * One WHIP publish. Resolves "connected", or a failure saying whether another attempt
+   * may help. A publish that connects and later loses its connection hands over to
+   * {@link reconnect}: a new WHIP session (the bridge answers WHIP PATCH / ICE restart
+   * with 405), never a DELETE, which would end the stream.
+   */
+  const publishOnce = (
+    m: { compositor: Compositor; mixer: AudioMixer },
+    onPosting: () => void,
+  ): Promise<{ ok: true; client: WhipClient } | { ok: false; code: string; reason: string }> =>
+    new Promise((resolve) => {
+      const client = new WhipClient({ endpoint: `/whip/${encodeURIComponent(cls.id)}` });
+      whip.current = client;
+      let connected = false;
+      let settled = false;
+      let graceTimer: ReturnType<typeof setTimeout> | null = null;
+      const settle = (r: Parameters<typeof resolve>[0]) => {
+        if (settled) return;
+        settled = true;
+        resolve(r);
+      };
+      const lost = (reason: string) => {
+        if (whip.current !== client) return;
+        if (!connected) {
+          client.close();
+          settle({ ok: false, code: "connection_failed", reason });
+        } else reconnect.current?.(client, reason);
+      };
+      client.onConnectionState = (state) => {
+        if (graceTimer) clearTimeout(graceTimer);
+        graceTimer = null;
+        if (state === "connected") {
+          // Back by itself after a short stall: live again, same publish.
+          if (connected && whip.current === client) setLive({ kind: "live", since: Date.now() });
+          connected = true;
+          settle({ ok: true, client });
+        } else if (state === "failed") {
+          lost("Lost the connection to the media server.");
+        } else if (state === "disconnected") {
+          // Say so at once; a new publish only if it does not come back by itself.
+          if (connected && whip.current === client)
+            setLive({
+              kind: "reconnecting",
+              attempt: 0,
+              lostAt: Date.now(),
+              reason: "The connection to the media server stalled.",
+            });
+          graceTimer = setTimeout(
+            () => lost("The connection to the media server stalled."),
+            DEFAULT_RECONNECT.disconnectedGraceMs,
+          );
+        }
+      };
+      client.publish(m.compositor.track, m.mixer.track, onPosting).then(
+        () =>
+          setTimeout(() => {
+            if (!connected && whip.current === client) {
+              client.close();
+              settle({
+                ok: false,
+                code: "ice_failed",
+                reason: "Could not connect to the media server (no media path).",
+              });
+            }
+          }, CONNECT_TIMEOUT_MS),
+        (err: unknown) => {
+          client.close();
+          settle(
+            err instanceof WhipError
+              ? { ok: false, code: err.code, reason: err.message }
+              : { ok: false, code: "internal", reason: errorMessage(err) },
+          );
+        },
+      );
+    });
+
+  reconnect.current = (from: WhipClient, reason: string) => {
+    if (whip.current !== from) return;
+    const m = media.current;
+    // Close without a DELETE: the bridge keeps the stream up (the slate) meanwhile. The
+    // lost resource is kept: Stop (or closing the studio) while reconnecting DELETEs it,
+    // which ends the stream at once.
+    from.close();
+    whip.current = null;
+    orphan.current = from;
+    if (!m) return;
+    const lostAt = Date.now();
+    let attempt = 0;
+    const token = {};
+    reconnecting.current = token;
+    const step = async (): Promise<void> => {
+      if (reconnecting.current !== token) return;
+      const delay = nextReconnectDelay(attempt, Date.now() - lostAt);
+      if (delay === null) {
+        reconnecting.current = null;
+        setLive({
+          kind: "failed",
+          code: "connection_failed",
+          reason: `${reason} Could not get it back within two minutes; the stream has ended. Go live again.`,
+        });
+        return;
+      }
+      setLive({ kind: "reconnecting", attempt: attempt + 1, lostAt, reason });
+      await new Promise((r) => setTimeout(r, delay));
+      if (reconnecting.current !== token) return;
+      attempt++;
+      const r = await publishOnce(m, () => {});
+      if (reconnecting.current !== token) {
+        if (r.ok) await r.client.stop();
+        return;
+      }
+      if (r.ok) {
+        reconnecting.current = null;
+        orphan.current = null; // the new publish took the old one's place on the bridge
+        fpsWatch.current = initialFrameRateWatch();
+        setLive({ kind: "live", since: Date.now() });
+        return;
+      }
+      if (!retryable(r.code)) {
+        reconnecting.current = null;
+        whip.current = null;
+        setLive({ kind: "failed", code: r.code, reason: r.reason });
+        return;
+      }
+      void step();
+    };
+    void step();
+  };
+  const reconnecting = useRef<object | null>(null);
+  const orphan = useRef<WhipClient | null>(null);
+
   const goLive = async () => {
     const m = media.current;
     if (!m) return;
     m.mixer.resume();
     setStats(null);
+    reconnecting.current = null;
+    fpsWatch.current = initialFrameRateWatch();
     setLive({ kind: "preparing" });
-    const client = new WhipClient({ endpoint: `/whip/${encodeURIComponent(cls.id)}` });
-    whip.current = client;
-    const fail = (code: string, reason: string) => {
-      if (whip.current !== client) return;
-      whip.current = null;
-      void client.stop();
-      setLive({ kind: "failed", code, reason });
-    };
-    let connected = false;
-    client.onConnectionState = (state) => {
-      if (state === "connected" && !connected) {
-        connected = true;
-        setLive({ kind: "live", since: Date.now() });
-      } else if (state === "failed") {
-        fail("connection_failed", "Lost the connection to the media server.");
-      }
-    };
-    try {
-      await client.publish(m.compositor.track, m.mixer.track, () =>
-        setLive({ kind: "connecting" }),
-      );
-    } catch (err) {
-      if (whip.current === client) whip.current = null;
-      setLive(
-        err instanceof WhipError
-          ? { kind: "failed", code: err.code, reason: err.message }
-          : { kind: "failed", code: "internal", reason: errorMessage(err) },
-      );
+    const r = await publishOnce(m, () => setLive({ kind: "connecting" }));
+    if (r.ok) {
+      if (whip.current === r.client) setLive({ kind: "live", since: Date.now() });
       return;
     }
-    setTimeout(() => {
-      if (!connected)
-        fail("ice_failed", "Could not connect to the media server (no media path). Try again.");
-    }, CONNECT_TIMEOUT_MS);
+    whip.current = null;
+    setLive({ kind: "failed", code: r.code, reason: r.reason });
   };
 
   const stopLive = async () => {
     const client = whip.current;
+    const lost = orphan.current;
     whip.current = null;
+    orphan.current = null;
+    reconnecting.current = null;
     setLive({ kind: "stopping" });
-    await client?.stop();
+    await Promise.all([client?.stop(), lost?.stop()]);
     setLive({ kind: "ended" });
   };
 
@@ -445,6 +588,11 @@ function LiveBadge(props: { live: LiveState }) {
         return ["Connecting…", "badge-warn"];
       case "live":
         return ["Live", "badge-live"];
+      case "reconnecting":
+        return [
+          live.attempt > 0 ? `Reconnecting… (attempt ${live.attempt})` : "Reconnecting…",
+          "badge-warn",
+        ];
       case "stopping":
         return ["Stopping…", "badge-warn"];
       case "ended":
