@@ -26,8 +26,10 @@
  * object as the last line).
  */
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import type { MeasuredPhase, MeasuredRun, UsageCounts } from "../scripts/cost-core.ts";
 import type { ClientCommand, ClientJob, ClientReport, VoteReport } from "./client.ts";
 import {
   BENCH_CLASS,
@@ -43,6 +45,7 @@ import {
   waitMessage,
 } from "./stack.ts";
 import { mintTicket } from "./tickets.ts";
+import { meteredBundle, phaseOf, readUsage } from "./usage.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -63,6 +66,8 @@ const { values: args } = parseArgs({
     "vote-spread": { type: "string", default: "10" },
     "retry-share": { type: "string", default: "0.1" },
     json: { type: "boolean", default: false },
+    /** Write the billable counts per phase to this file (bench/usage.ts, `npm run cost`). */
+    usage: { type: "string" },
   },
 });
 const N = Number(args.students);
@@ -115,6 +120,8 @@ interface Figures {
   clientCpuSec: number;
   serverCpuMsPerK: number;
   poll: PollFigures | null;
+  /** `--usage`: billable counts per phase (join, then interact or announce). */
+  usage: MeasuredPhase[];
 }
 
 type TeacherFrame = { type: string; [k: string]: unknown };
@@ -238,8 +245,12 @@ async function phase(opts: {
   jwtSecret: string;
   teacherUrl: string;
   stats: () => { rss: number; cpuSec: number };
+  /** `--usage` on the app runtime: read the summed billable counters. */
+  usage?: () => Promise<UsageCounts>;
 }): Promise<Figures> {
   const rssIdle = opts.stats().rss;
+  const snap = async () => (opts.usage ? { at: Date.now(), u: await opts.usage() } : null);
+  const usage0 = await snap();
   const clients: Child[] = [];
   const per = Math.ceil(N / C);
   for (let c = 0; c < C; c++) clients.push(forkChild("./client.ts", [], `client ${c}`));
@@ -285,6 +296,13 @@ async function phase(opts: {
   // Let joins reach the root and presence settle before measuring.
   await sleep(3000);
   const rssLoaded = opts.stats().rss;
+  // The root's D1 write-behind runs every D1_FLUSH_MS (10 s): let the joins' rows land in
+  // the join phase.
+  if (opts.usage) await sleep(11_000);
+  const usageJoined = await snap();
+  // An idle stretch (two flushes): what connected students cost while nobody sends.
+  if (opts.usage) await sleep(20_000);
+  const usage1 = await snap();
 
   const progress = new Map<Child, number>();
   for (const child of clients)
@@ -327,6 +345,9 @@ async function phase(opts: {
   }
   teacher.close();
   const eventsSec = (Date.now() - eventsAt) / 1000;
+  // Batches and the D1 write-behind (every 10 s) of the last answers.
+  if (opts.usage) await sleep(11_000);
+  const usage2 = await snap();
   const serverCpuSec = opts.stats().cpuSec - cpuBefore;
   const clientCpuSec = clientCpu() - clientCpuBefore;
   log(
@@ -367,7 +388,23 @@ async function phase(opts: {
     poll.acked = results.reduce((n, r) => n + r.acked, 0);
     poll.unacked = results.reduce((n, r) => n + r.unacked, 0);
   }
+  const usage: MeasuredPhase[] = [];
+  if (usage0 && usageJoined && usage1 && usage2) {
+    const shards = Math.max(0, usage2.u.shardInstances - 1);
+    const quiet = { students: ok, studentMessages: 0, teacherEvents: 0, shards };
+    usage.push(
+      phaseOf("join", usage0, usageJoined, quiet),
+      phaseOf("idle", usageJoined, usage1, quiet),
+      phaseOf(poll ? "interact" : "announce", usage1, usage2, {
+        students: ok,
+        studentMessages: poll ? usage2.u.wsMessagesIn - usage1.u.wsMessagesIn : 0,
+        teacherEvents: poll ? 3 : E,
+        shards,
+      }),
+    );
+  }
   return {
+    usage,
     poll,
     connected: ok,
     failed,
@@ -417,7 +454,8 @@ async function main(): Promise<void> {
   log(
     `N=${N} runtime processes=${M} client processes=${C} shard capacity=${CAPACITY} events=${E} @ ${RATE}/s`,
   );
-  const scriptPath = await bundle();
+  const bundled = await bundle();
+  const scriptPath = args.usage ? meteredBundle(bundled) : bundled;
   const runtimes = await startRuntimes({
     m: M,
     basePort: BASE_PORT,
@@ -444,8 +482,22 @@ async function main(): Promise<void> {
         hostsOf(runtimes).map((h) => h.proc.pid!),
         true,
       ),
+    ...(args.usage ? { usage: () => readUsage(runtimes.map((r) => r.port)) } : {}),
   });
   await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));
+  if (args.usage) {
+    const measured: MeasuredRun = {
+      date: new Date().toISOString(),
+      command: `npm run bench:fanout -- ${process.argv.slice(2).join(" ")}`,
+      students: N,
+      processes: M,
+      shardCapacity: CAPACITY,
+      scenario: SCENARIO,
+      phases: runtime.usage,
+    };
+    writeFileSync(args.usage, `${JSON.stringify(measured, null, 2)}\n`);
+    log(`usage counts written to ${args.usage}`);
+  }
 
   // The floor and the ws baseline: no tickets; the teacher is `?teacher=1` on process 0.
   const plainPhase = (

@@ -1,0 +1,77 @@
+/**
+ * What a class costs: `npm run cost -- --from usage.json --students N --minutes M`.
+ * Reads the counts a benchmark run measured (`bench:fanout -- --usage usage.json`), derives
+ * per-unit rates, scales them to N students × M minutes under the assumptions (each has a
+ * flag; defaults in scripts/cost-core.ts) and prints the bill at the published prices
+ * (docs/cost.md). `--json`: the bill as one JSON line.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import {
+  type Assumptions,
+  bill,
+  DEFAULT_ASSUMPTIONS,
+  type MeasuredRun,
+  ratesOf,
+} from "./cost-core.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    from: { type: "string" },
+    students: { type: "string", default: "100000" },
+    minutes: { type: "string", default: "60" },
+    "shard-capacity": { type: "string" },
+    chat: { type: "string" },
+    polls: { type: "string" },
+    reactions: { type: "string" },
+    pings: { type: "string" },
+    "pings-free": { type: "boolean", default: false },
+    events: { type: "string" },
+    rejoin: { type: "string" },
+    awake: { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+});
+if (!args.from) {
+  console.error("usage: npm run cost -- --from usage.json [--students N] [--minutes M] …");
+  process.exit(2);
+}
+const run = JSON.parse(readFileSync(args.from, "utf8")) as MeasuredRun;
+const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
+const d = DEFAULT_ASSUMPTIONS;
+const a: Assumptions = {
+  ...d,
+  students: Number(args.students),
+  minutes: Number(args.minutes),
+  shardCapacity: num(args["shard-capacity"], d.shardCapacity),
+  chatPerMin: num(args.chat, d.chatPerMin),
+  pollAnswersPerMin: num(args.polls, d.pollAnswersPerMin),
+  reactionsPerMin: num(args.reactions, d.reactionsPerMin),
+  pingsPerMin: num(args.pings, d.pingsPerMin),
+  pingsBilled: !args["pings-free"],
+  teacherEventsPerMin: num(args.events, d.teacherEventsPerMin),
+  rejoinShare: num(args.rejoin, d.rejoinShare),
+  awakeShare: num(args.awake, d.awakeShare),
+};
+const rates = ratesOf(run);
+const b = bill(rates, a);
+if (args.json) {
+  console.log(JSON.stringify({ measured: args.from, assumptions: a, rates, ...b }));
+} else {
+  const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en") : n.toPrecision(3));
+  console.log(
+    `Measured: ${run.command} (${run.date}, ${run.students} students, ${run.processes} processes)`,
+  );
+  console.log(`Rates: ${JSON.stringify(rates)}`);
+  console.log(`Assumptions: ${JSON.stringify(a)}`);
+  console.log("| item | quantity | unit | $ per million | $ |");
+  console.log("|---|---|---|---|---|");
+  for (const l of b.lines)
+    console.log(
+      `| ${l.item} | ${fmt(l.quantity)} | ${l.unit} | ${l.usdPerMillion} | ${l.usd.toFixed(4)} |`,
+    );
+  console.log(`| **total** | | | | **${b.usd.toFixed(2)}** |`);
+  console.log(
+    `${a.students} students × ${a.minutes} min: $${b.usd.toFixed(2)} (${b.shards} shards, ${Math.round(b.joins)} joins, ${Math.round(b.studentMessages)} student messages); dominant: ${b.dominant}`,
+  );
+}
