@@ -34,14 +34,20 @@ export function meter(app, mod) {
     queueMessages: 0,
     /** SQLite-backed Durable Object storage (`ctx.storage.sql.exec` cursors), all classes. */
     doStorage: { rowsRead: 0, rowsWritten: 0 },
+    /** Rows written by statement (its first 70 characters): where the writes come from. */
+    d1WritesBySql: {},
+    doWritesBySql: {},
   };
+  const sqlKey = (sql) => String(sql).replace(/\s+/g, " ").trim().slice(0, 70);
   /** Cursors of recent `sql.exec` calls; their row counts are summed once they are consumed. */
   let cursors = [];
   function settleCursors(keep = 0) {
     const done = cursors.length - keep;
     for (let i = 0; i < done; i++) {
-      usage.doStorage.rowsRead += cursors[i].rowsRead ?? 0;
-      usage.doStorage.rowsWritten += cursors[i].rowsWritten ?? 0;
+      const { c, sql } = cursors[i];
+      usage.doStorage.rowsRead += c.rowsRead ?? 0;
+      usage.doStorage.rowsWritten += c.rowsWritten ?? 0;
+      if (c.rowsWritten) bump(usage.doWritesBySql, sqlKey(sql), c.rowsWritten);
     }
     cursors = cursors.slice(done);
   }
@@ -52,7 +58,7 @@ export function meter(app, mod) {
       const exec = sql.exec;
       sql.exec = (...a) => {
         const c = exec.apply(sql, a);
-        cursors.push(c);
+        cursors.push({ c, sql: a[0] });
         // Cursors are consumed in the turn that made them; settle all but the newest.
         if (cursors.length > 4000) settleCursors(100);
         return c;
@@ -98,29 +104,31 @@ export function meter(app, mod) {
   }
 
   const unwrap = new WeakMap();
-  function meterResult(res, returnedRows) {
+  const sqlOf = new WeakMap();
+  function meterResult(res, returnedRows, sql) {
     usage.d1.queries++;
     const meta = res?.meta;
     if (meta && typeof meta.rows_read === "number") {
       usage.d1.rowsRead += meta.rows_read;
       usage.d1.rowsWritten += meta.rows_written ?? 0;
+      if (meta.rows_written) bump(usage.d1WritesBySql, sqlKey(sql), meta.rows_written);
     } else {
       usage.d1.queriesWithoutMeta++;
       usage.d1.rowsRead += returnedRows;
     }
     return res;
   }
-  function meterStatement(stmt) {
+  function meterStatement(stmt, sql) {
     const p = new Proxy(stmt, {
       get(target, prop) {
         const v = Reflect.get(target, prop);
         if (typeof v !== "function") return v;
         switch (prop) {
           case "bind":
-            return (...a) => meterStatement(v.apply(target, a));
+            return (...a) => meterStatement(v.apply(target, a), sql);
           case "run":
           case "all":
-            return async (...a) => meterResult(await v.apply(target, a), 0);
+            return async (...a) => meterResult(await v.apply(target, a), 0, sql);
           case "first":
             return async (...a) => {
               const r = await v.apply(target, a);
@@ -139,17 +147,18 @@ export function meter(app, mod) {
       },
     });
     unwrap.set(p, stmt);
+    sqlOf.set(p, sql);
     return p;
   }
   function meterD1(db) {
     return new Proxy(db, {
       get(target, prop) {
         const v = Reflect.get(target, prop);
-        if (prop === "prepare") return (...a) => meterStatement(v.apply(target, a));
+        if (prop === "prepare") return (...a) => meterStatement(v.apply(target, a), a[0]);
         if (prop === "batch")
           return async (stmts, ...rest) => {
             const results = await v.apply(target, [stmts.map((s) => unwrap.get(s) ?? s), ...rest]);
-            for (const r of results) meterResult(r, 0);
+            for (const [k, r] of results.entries()) meterResult(r, 0, sqlOf.get(stmts[k]));
             return results;
           };
         return typeof v === "function" ? v.bind(target) : v;

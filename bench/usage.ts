@@ -19,6 +19,8 @@ interface RawUsage {
   r2: { classA: number; classB: number };
   queueMessages: number;
   doStorage: { rowsRead: number; rowsWritten: number };
+  d1WritesBySql: Record<string, number>;
+  doWritesBySql: Record<string, number>;
 }
 
 /**
@@ -83,6 +85,23 @@ export async function readUsage(ports: number[]): Promise<UsageCounts> {
     r2ClassB: total((r) => r.r2.classB),
     queueMessages: total((r) => r.queueMessages),
   };
+}
+
+/** Rows written per statement over the whole run, summed over processes, largest first. */
+export async function readWritesBySql(
+  ports: number[],
+): Promise<{ d1: Record<string, number>; durableObjects: Record<string, number> }> {
+  const raws = await Promise.all(
+    ports.map(
+      async (p) => (await (await fetch(`http://127.0.0.1:${p}/__usage`)).json()) as RawUsage,
+    ),
+  );
+  const merge = (pick: (r: RawUsage) => Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const r of raws) for (const [k, v] of Object.entries(pick(r))) out[k] = (out[k] ?? 0) + v;
+    return Object.fromEntries(Object.entries(out).sort((x, y) => y[1] - x[1]));
+  };
+  return { d1: merge((r) => r.d1WritesBySql), durableObjects: merge((r) => r.doWritesBySql) };
 }
 
 /** `b - a`, counter by counter (instances are a level, not a flow: b's value is kept). */

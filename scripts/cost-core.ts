@@ -88,6 +88,8 @@ export interface MeasuredRun {
   shardCapacity: number;
   scenario: string;
   phases: MeasuredPhase[];
+  /** Rows written per SQL statement over the run (D1, Durable Object storage): diagnosis. */
+  writesBySql?: { d1: Record<string, number>; durableObjects: Record<string, number> };
 }
 
 /** The class being priced. Rates are per student per minute. */
