@@ -7,6 +7,9 @@
  * pollTallyMs (last vote sent → the teacher's live tally first counts every vote),
  * votesLost and votesDoubled (final tally per option against the votes sent). No baseline.
  *
+ * `--scenario kill-shard-host`: see KILL below. `--usage <file>`: billable counts per phase
+ * (bench/usage.ts) for `npm run cost` (docs/cost.md).
+ *
  * Starts its own local stack (M runtime processes, bench/stack.ts), connects N guest
  * sockets from forked client processes over loopback, has the teacher post E
  * announcements (each text carries its send time), and measures delivery delay to
