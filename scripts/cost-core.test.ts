@@ -205,6 +205,12 @@ describe("cost of a class", () => {
     expect(b.dominant).toBe("D1 rows written");
     const total = 0.06 + 0.008 + 0.045 + 0.0225 + 0.5508 + 0.000918 + 0.29952 + 3.1 + 3.0;
     expect(b.usd).toBeCloseTo(total, 6);
+    // Background rows (attendance, live state) scale with student-seconds.
+    const bg = bill(
+      { ...none, background: { ...none.background, d1RowsWritten: 0.1 } },
+      { ...quiet, students: 1000, minutes: 1 },
+    );
+    expect(bg.lines.find((l) => l.item === "D1 rows written")!.quantity).toBeCloseTo(6000, 6);
     // Free allowances excluded: one tiny request still costs its marginal price.
     const tiny = bill(
       { ...none, perJoin: { ...none.perJoin, workerRequests: 1 } },

@@ -17,7 +17,9 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    from: { type: "string" },
+    /** Repeatable: a phase is taken from the first file that has it (e.g. a poll run for
+     * join/idle/interact and a fan-out run for announce). */
+    from: { type: "string", multiple: true },
     students: { type: "string", default: "100000" },
     minutes: { type: "string", default: "60" },
     "shard-capacity": { type: "string" },
@@ -32,11 +34,12 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
   },
 });
-if (!args.from) {
+if (!args.from?.length) {
   console.error("usage: npm run cost -- --from usage.json [--students N] [--minutes M] …");
   process.exit(2);
 }
-const run = JSON.parse(readFileSync(args.from, "utf8")) as MeasuredRun;
+const runs = args.from.map((f) => JSON.parse(readFileSync(f, "utf8")) as MeasuredRun);
+const run: MeasuredRun = { ...runs[0]!, phases: runs.flatMap((r) => r.phases) };
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
 const d = DEFAULT_ASSUMPTIONS;
 const a: Assumptions = {
@@ -59,9 +62,10 @@ if (args.json) {
   console.log(JSON.stringify({ measured: args.from, assumptions: a, rates, ...b }));
 } else {
   const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en") : n.toPrecision(3));
-  console.log(
-    `Measured: ${run.command} (${run.date}, ${run.students} students, ${run.processes} processes)`,
-  );
+  for (const r of runs)
+    console.log(
+      `Measured: ${r.command} (${r.date}, ${r.students} students, ${r.processes} processes; phases ${r.phases.map((p) => p.name).join(", ")})`,
+    );
   console.log(`Rates: ${JSON.stringify(rates)}`);
   console.log(`Assumptions: ${JSON.stringify(a)}`);
   console.log("| item | quantity | unit | $ per million | $ |");
