@@ -1,5 +1,11 @@
 /**
- * A root crash in the middle of a class (issue 13, point 5): the class root `Classroom` is
+ * Restarts in the middle of a class (issue 13, point 5).
+ *
+ * A shard crash: a student shard is aborted; its students' sockets drop, they reconnect
+ * with `?resume=`, get exactly the teacher events they missed, send their answer again and
+ * it still counts once.
+ *
+ * A root crash: the class root `Classroom` is
  * aborted (`ctx.abort()`, as a runtime restart does: memory gone, storage kept) right after
  * students got their acks, with no time for a flush. Tallies, the hand queue, questions and
  * their votes, and attendance come back; every answer still counts once, also when the
@@ -15,8 +21,73 @@ import { signUp } from "../helpers.ts";
 import { createClass, open, type Sock, sleep } from "./helpers.ts";
 
 const rootOf = (classId: string) => env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
+const shardOf = (classId: string, section: string) =>
+  env.CLASSROOM_SHARD.get(env.CLASSROOM_SHARD.idFromName(`${classId}/${section}`));
+/** The last event `seq` a socket applied (what a client resumes from). */
+const lastSeq = (s: Sock) =>
+  Math.max(0, ...s.frames.map((f) => (typeof f.seq === "number" ? f.seq : 0)));
 
-describe("root restart", { timeout: 60_000 }, () => {
+describe("restarts", { timeout: 60_000 }, () => {
+  it("a crashed shard's students come back with every missed event, and their answers count once", async () => {
+    const { classId, teacher } = await createClass();
+    const t = await open(classId, teacher.client.cookie);
+    await t.next("poll.list");
+    const users = [];
+    const socks: Sock[] = [];
+    for (let i = 0; i < 6; i++) {
+      const u = await signUp("student", `Student ${i}`);
+      users.push(u);
+      const s = await open(classId, u.client.cookie);
+      await s.next("snapshot");
+      socks.push(s);
+    }
+    const sectionOf = (s: Sock) => s.frames[0]!.sectionId as string;
+    t.send({ type: "poll.create", kind: "poll", question: "?", options: ["a", "b"], rid: "p" });
+    const { pollId } = await t.next("poll.created", (f) => f.rid === "p");
+    t.send({ type: "poll.open", pollId });
+    for (const s of socks) await s.next("poll.opened", (f) => f.poll.id === pollId);
+    for (const [i, s] of socks.entries())
+      s.send({ type: "poll.answer", pollId, choices: [i % 2], rid: `a${i}` });
+    for (const [i, s] of socks.entries()) await s.next("poll.answered", (f) => f.rid === `a${i}`);
+    await t.next("poll.tally", (f) => f.answered === 6);
+
+    const crashed = sectionOf(socks[0]!);
+    const victims = socks.flatMap((s, i) => (sectionOf(s) === crashed ? [i] : []));
+    expect(victims.length).toBeGreaterThan(0);
+    expect(victims.length).toBeLessThan(6);
+    await expect(
+      runInDurableObject(shardOf(classId, crashed), (_, state) => state.abort("crash")),
+    ).rejects.toThrow();
+    for (const i of victims) await socks[i]!.waitClose();
+
+    // While they are away the teacher goes on.
+    t.send({ type: "announce.send", text: "while away 1" });
+    t.send({ type: "announce.send", text: "while away 2" });
+    for (const [i, s] of socks.entries())
+      if (!victims.includes(i))
+        await s.next("announce", (f) => f.announcement.text === "while away 2");
+
+    // They come back with ?resume= and get exactly what they missed, then resend their answer.
+    for (const i of victims) {
+      const from = lastSeq(socks[i]!);
+      const back = await open(classId, users[i]!.client.cookie, `v=1&resume=${from}`);
+      const a = await back.next("announce");
+      const b = await back.next("announce");
+      expect([a.announcement.text, b.announcement.text]).toEqual(["while away 1", "while away 2"]);
+      expect(a.seq).toBe(from + 1);
+      expect(back.all("snapshot")).toHaveLength(0);
+      back.send({ type: "poll.answer", pollId, choices: [i % 2], rid: `again${i}` });
+      await back.next("poll.answered", (f) => f.rid === `again${i}`);
+      socks[i] = back;
+    }
+    await sleep(400);
+    t.send({ type: "poll.close", pollId });
+    for (const s of socks) await s.next("poll.closed", (f) => f.poll.id === pollId);
+    const finals = t.all("poll.tally").filter((f) => f.pollId === pollId);
+    expect(finals.at(-1)).toMatchObject({ answered: 6, tally: [3, 3] });
+    for (const s of [t, ...socks]) s.close();
+  });
+
   it("an aborted root loses no tallies, hands, questions or attendance; answers still count once", async () => {
     const { classId, teacher } = await createClass();
     const root = rootOf(classId);
