@@ -580,7 +580,8 @@ async function phase(opts: {
       phaseOf("idle", usageJoined, usage1, quiet),
       phaseOf(poll ? "interact" : "announce", usage1, usage2, {
         students: ok,
-        studentMessages: poll ? usage2.u.wsMessagesIn - usage1.u.wsMessagesIn : 0,
+        // Distinct answers (retries excluded): the model prices rows per answer.
+        studentMessages: poll ? poll.votesSent : 0,
         teacherEvents: poll ? 3 : E,
         shards,
       }),

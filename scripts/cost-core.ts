@@ -70,7 +70,8 @@ export interface MeasuredPhase {
   counts: UsageCounts;
   /** Students connected at the end of the phase. */
   students: number;
-  /** Student messages sent in the phase (answers, retries included). */
+  /** Student answers sent in the phase (distinct: a retry of the same answer not counted;
+   * the WebSocket messages, retries included, are `counts.wsMessagesIn`). */
   studentMessages: number;
   /** Teacher events sent in the phase. */
   teacherEvents: number;
