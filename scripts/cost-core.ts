@@ -105,9 +105,9 @@ export interface Assumptions {
   /** Keep-alive pings (web client: one per 15 s). */
   pingsPerMin: number;
   /**
-   * Whether pings are billed. They are answered by the runtime's auto-response without
-   * running the object; whether they still count as incoming messages is not stated on the
-   * pricing page, so the default counts them (the dearer reading).
+   * Whether pings are billed. They are answered by `setWebSocketAutoResponse` without
+   * running the object, which the pricing page says is not charged (default false);
+   * `true` prices the dearer reading (as incoming messages).
    */
   pingsBilled: boolean;
   /** Teacher events per minute (announcements, slide changes, poll opens, tallies). */
@@ -129,7 +129,7 @@ export const DEFAULT_ASSUMPTIONS: Omit<Assumptions, "students" | "minutes"> = {
   pollAnswersPerMin: 0.5,
   reactionsPerMin: 2,
   pingsPerMin: 4,
-  pingsBilled: true,
+  pingsBilled: false,
   teacherEventsPerMin: 6,
   rejoinShare: 0.2,
   awakeShare: 1,
