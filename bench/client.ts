@@ -5,6 +5,7 @@
  * One Node process holds ~9,000 sockets under the 20,000-fd limit (shared/FACTS.md).
  */
 import WebSocket from "ws";
+import { ReconnectPolicy } from "../protocol/reconnect.ts";
 import { mintTicket } from "./tickets.ts";
 
 /** Parent → client: what to connect. */
@@ -24,6 +25,11 @@ export interface ClientJob {
   addresses: number;
   /** Epoch ms after which no new connect starts (time box for huge N). */
   deadline: number;
+  /**
+   * Reconnect a socket that closes (`kill-shard-host` scenario): full-jitter backoff
+   * (protocol/reconnect.ts), `?resume=<last seq>`, and the student's answer sent again.
+   */
+  reconnect?: boolean;
 }
 
 /** Client → parent messages. */
@@ -37,7 +43,15 @@ export type ClientReport =
       errors: string[];
       ms: number;
     }
-  | { kind: "progress"; received: number }
+  | {
+      kind: "progress";
+      received: number;
+      /** With `reconnect`: sockets closed and not yet back. */
+      down?: number;
+      /** With `reconnect`: reconnects that got a `welcome`, and when the last did (epoch ms). */
+      reconnects?: number;
+      lastBackAt?: number;
+    }
   | {
       kind: "result";
       /** Delivery delays, ms, one per (socket, event). */
@@ -97,6 +111,11 @@ interface Sock {
   /** Poll scenario: this socket's vote was sent / acknowledged. */
   voted?: boolean;
   acked?: boolean;
+  /** The last event `seq` seen (for `?resume=`). */
+  lastSeq: number;
+  /** The answer sent, to send again after a reconnect. */
+  vote?: { pollId: string; choice: number };
+  policy?: ReconnectPolicy;
 }
 
 const socks: Sock[] = [];
@@ -105,12 +124,29 @@ let received = 0;
 let closed = 0;
 let firstAt = Number.POSITIVE_INFINITY;
 let lastAt = 0;
+let down = 0;
+let reconnects = 0;
+let lastBackAt = 0;
+let closingAll = false;
+const SEQ = /"seq":(\d+)/;
 
 function send(m: ClientReport | VoteReport): void {
   process.send?.(m);
 }
 
-function connectOne(job: ClientJob, i: number): Promise<string | null> {
+/** Reconnect a closed socket after a jittered delay, until it gets a `welcome` again. */
+function scheduleReconnect(job: ClientJob, s: Sock): void {
+  s.policy ??= new ReconnectPolicy({ baseMs: 1000, capMs: 8000 });
+  const delay = s.policy.nextDelay() ?? 8000;
+  setTimeout(() => {
+    if (closingAll) return;
+    void connectOne(job, s.i, s).then((err) => {
+      if (err !== null && !s.open && !closingAll) scheduleReconnect(job, s);
+    });
+  }, delay);
+}
+
+function connectOne(job: ClientJob, i: number, prev?: Sock): Promise<string | null> {
   return new Promise((resolve) => {
     void (async () => {
       const port = job.ports[i % job.ports.length]!;
@@ -124,13 +160,15 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
           job.jwtSecret,
         );
         url = `ws://127.0.0.1:${port}/ws/classes/${job.classId}?v=1&ticket=${ticket}`;
+        if (prev && prev.lastSeq > 0) url += `&resume=${prev.lastSeq}`;
       }
       const ws = new WebSocket(url, {
         localAddress: `127.0.0.${2 + (i % job.addresses)}`,
         perMessageDeflate: false,
         handshakeTimeout: 60_000,
       });
-      const s: Sock = { ws, seen: new Set(), open: false, i };
+      const s: Sock = prev ?? { ws, seen: new Set(), open: false, i, lastSeq: 0 };
+      s.ws = ws;
       let settled = false;
       const done = (err: string | null) => {
         if (settled) return;
@@ -138,14 +176,34 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
         resolve(err);
       };
       ws.on("message", (data) => {
+        if (s.ws !== ws) return;
         const text = data.toString();
         const type = FRAME_TYPE.exec(text)?.[1] ?? "other";
+        if (job.reconnect) {
+          const seq = SEQ.exec(text);
+          if (seq) s.lastSeq = Math.max(s.lastSeq, Number(seq[1]));
+        }
         frameTypes[type] = (frameTypes[type] ?? 0) + 1;
         if (firstAt !== Number.POSITIVE_INFINITY)
           windowFrameTypes[type] = (windowFrameTypes[type] ?? 0) + 1;
         if (!s.open && (type === "welcome" || job.mode === "baseline")) {
           s.open = true;
-          socks.push(s);
+          if (prev) {
+            down--;
+            reconnects++;
+            lastBackAt = Date.now();
+            s.policy?.reset();
+            // A client that is not sure its answer landed sends it again (same choice).
+            if (s.vote)
+              ws.send(
+                JSON.stringify({
+                  type: "poll.answer",
+                  pollId: s.vote.pollId,
+                  choices: [s.vote.choice],
+                  rid: "resume",
+                }),
+              );
+          } else socks.push(s);
           done(null);
         }
         if (type === "poll.answered") s.acked = true;
@@ -164,9 +222,14 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
       ws.on("unexpected-response", (_req, res) => done(`http ${res.statusCode}`));
       ws.on("error", (err) => done(err.message.slice(0, 80)));
       ws.on("close", (code) => {
+        if (s.ws !== ws) return;
         if (s.open) {
           s.open = false;
           closed++;
+          if (job.reconnect && !closingAll) {
+            down++;
+            scheduleReconnect(job, s);
+          }
         }
         done(`closed ${code}`);
       });
@@ -206,10 +269,16 @@ async function runJob(job: ClientJob): Promise<void> {
     errors: [...errors].map(([e, n]) => `${e} ×${n}`),
     ms: Date.now() - t0,
   });
-  let last = -1;
+  let last = "";
   setInterval(() => {
-    if (received !== last) send({ kind: "progress", received });
-    last = received;
+    const now = `${received}/${down}/${reconnects}`;
+    if (now !== last)
+      send(
+        job.reconnect
+          ? { kind: "progress", received, down, reconnects, lastBackAt }
+          : { kind: "progress", received },
+      );
+    last = now;
   }, 250).unref();
 }
 
@@ -237,6 +306,7 @@ async function vote(m: Extract<ClientCommand, { kind: "vote" }>): Promise<void> 
             if (sendOne(s, "v")) {
               sent++;
               s.voted = true;
+              s.vote = { pollId: m.pollId, choice: s.i % m.options };
               lastAt = Math.max(lastAt, Date.now());
               perOption[s.i % m.options]!++;
               if (Math.random() < m.retryShare) {
@@ -282,6 +352,7 @@ process.on("message", (m: ClientJob | ClientCommand) => {
       void vote(m);
       break;
     case "close":
+      closingAll = true;
       for (const s of socks) s.ws.terminate();
       setTimeout(() => process.exit(0), 100);
       break;

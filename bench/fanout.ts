@@ -7,6 +7,9 @@
  * pollTallyMs (last vote sent → the teacher's live tally first counts every vote),
  * votesLost and votesDoubled (final tally per option against the votes sent). No baseline.
  *
+ * `--scenario kill-shard-host`: see KILL below. `--usage <file>`: billable counts per phase
+ * (bench/usage.ts) for `npm run cost` (docs/cost.md).
+ *
  * Starts its own local stack (M runtime processes, bench/stack.ts), connects N guest
  * sockets from forked client processes over loopback, has the teacher post E
  * announcements (each text carries its send time), and measures delivery delay to
@@ -26,8 +29,10 @@
  * object as the last line).
  */
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import type { MeasuredPhase, MeasuredRun, UsageCounts } from "../scripts/cost-core.ts";
 import type { ClientCommand, ClientJob, ClientReport, VoteReport } from "./client.ts";
 import {
   BENCH_CLASS,
@@ -36,6 +41,8 @@ import {
   type Child,
   forkChild,
   hostsOf,
+  killChild,
+  restartRuntime,
   startRuntimes,
   statsOf,
   stopAll,
@@ -43,6 +50,7 @@ import {
   waitMessage,
 } from "./stack.ts";
 import { mintTicket } from "./tickets.ts";
+import { meteredBundle, phaseOf, readUsage, readWritesBySql } from "./usage.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +70,10 @@ const { values: args } = parseArgs({
     scenario: { type: "string", default: "fanout" },
     "vote-spread": { type: "string", default: "10" },
     "retry-share": { type: "string", default: "0.1" },
+    "restart-after": { type: "string", default: "2" },
     json: { type: "boolean", default: false },
+    /** Write the billable counts per phase to this file (bench/usage.ts, `npm run cost`). */
+    usage: { type: "string" },
   },
 });
 const N = Number(args.students);
@@ -75,6 +86,16 @@ const CAPACITY = args.shards ? Math.ceil(N / Number(args.shards)) : 2000;
 const ADDRESSES = 40;
 const log = (s: string) => console.error(`[bench] ${s}`);
 const SCENARIO = args.scenario === "poll" ? "poll" : "fanout";
+/**
+ * `--scenario kill-shard-host`: the fan-out run (announcements) with a poll every student
+ * answered first; halfway through the events the last runtime process (a shard host, one
+ * per host process here) is killed with SIGKILL and started again on its state after
+ * `--restart-after` s (what the platform does when a machine holding objects dies). Its
+ * students reconnect with jitter and `?resume=`, and send their answer again. Reports
+ * recoveredMs (kill → the last of them back), lost (teacher events some student never
+ * got) and the poll's votesLost / votesDoubled. Needs --processes ≥ 2.
+ */
+const KILL = args.scenario === "kill-shard-host";
 const POLL_OPTIONS = 4;
 
 /** The poll scenario's figures. */
@@ -115,9 +136,170 @@ interface Figures {
   clientCpuSec: number;
   serverCpuMsPerK: number;
   poll: PollFigures | null;
+  kill: KillFigures | null;
+  /** `--usage`: billable counts per phase (join, then interact or announce). */
+  usage: MeasuredPhase[];
 }
 
 type TeacherFrame = { type: string; [k: string]: unknown };
+
+/** The kill-shard-host scenario's figures. */
+interface KillFigures {
+  /** Student sockets the kill closed. */
+  dropped: number;
+  /** Reconnects that got a `welcome`. */
+  reconnected: number;
+  /** Still down at the end. */
+  stillDown: number;
+  /** Kill → the last dropped student back (ms; null: not all came back). */
+  recoveredMs: number | null;
+  /** Kill → the killed process serving again (ms). */
+  restartMs: number;
+  /** Students that got `poll.closed`, sent live once every student was back. */
+  pollClosedSeen: number;
+  votesSent: number;
+  votesLost: number;
+  votesDoubled: number;
+  finalTally: number[];
+  expectedTally: number[];
+}
+
+/**
+ * The kill-shard-host scenario around the announcements: `prepare` opens a poll every
+ * student answers (waits for the complete tally); `strike` kills the shard host and
+ * restarts it; `finish` waits for every dropped student to be back, closes the poll and
+ * compares its tally.
+ */
+async function killScenario(
+  teacher: WebSocket,
+  clients: Child[],
+  restart: () => Promise<void>,
+): Promise<{ strike: () => void; finish: () => Promise<KillFigures> }> {
+  const frames: TeacherFrame[] = [];
+  teacher.on("message", (data) => frames.push(JSON.parse(data.toString()) as TeacherFrame));
+  const waitFrame = async (pred: (f: TeacherFrame) => boolean, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const f = frames.find(pred);
+      if (f) return f;
+      if (Date.now() > deadline) return null;
+      await sleep(100);
+    }
+  };
+  const state = new Map<Child, { down: number; reconnects: number; lastBackAt: number }>();
+  for (const c of clients)
+    c.proc.on("message", (m: unknown) => {
+      if (isType("progress")(m) && m.down !== undefined)
+        state.set(c, {
+          down: m.down,
+          reconnects: m.reconnects ?? 0,
+          lastBackAt: m.lastBackAt ?? 0,
+        });
+    });
+  teacher.send(
+    JSON.stringify({
+      type: "poll.create",
+      kind: "poll",
+      question: "Kill",
+      options: ["A", "B", "C", "D"],
+      rid: "kill",
+    }),
+  );
+  const created = await waitFrame((f) => f.type === "poll.created" && f.rid === "kill", 30_000);
+  if (!created) throw new Error("poll.created never arrived");
+  const pollId = created.pollId as string;
+  teacher.send(JSON.stringify({ type: "poll.open", pollId }));
+  if (!(await waitFrame((f) => f.type === "poll.opened", 30_000)))
+    throw new Error("poll.opened never arrived");
+  const votes = await Promise.all(
+    clients.map((c) => {
+      const r = waitMessage(
+        c,
+        (m): m is VoteReport => (m as { kind?: string }).kind === "votes",
+        180_000,
+      );
+      c.proc.send({
+        kind: "vote",
+        pollId,
+        spreadMs: 5000,
+        options: POLL_OPTIONS,
+        retryShare: 0,
+      } satisfies ClientCommand);
+      return r;
+    }),
+  );
+  const votesSent = votes.reduce((n, v) => n + v.sent, 0);
+  const expectedTally = Array.from({ length: POLL_OPTIONS }, (_, i) =>
+    votes.reduce((n, v) => n + (v.perOption[i] ?? 0), 0),
+  );
+  if (
+    !(await waitFrame(
+      (f) => f.type === "poll.tally" && (f.answered as number) >= votesSent,
+      60_000,
+    ))
+  )
+    log("kill: the tally never counted every vote before the kill");
+  log(`kill: ${votesSent} answers counted; the events start`);
+  let killAt = 0;
+  let restartMs = 0;
+  let restarted: Promise<void> = Promise.resolve();
+  return {
+    strike: () => {
+      killAt = Date.now();
+      log("kill: SIGKILL to the last shard host");
+      restarted = restart().then(() => {
+        restartMs = Date.now() - killAt;
+        log(`kill: shard host serving again after ${restartMs} ms`);
+      });
+    },
+    finish: async () => {
+      await restarted;
+      const total = () =>
+        [...state.values()].reduce(
+          (a, s) => ({
+            down: a.down + s.down,
+            reconnects: a.reconnects + s.reconnects,
+            lastBackAt: Math.max(a.lastBackAt, s.lastBackAt),
+          }),
+          { down: 0, reconnects: 0, lastBackAt: 0 },
+        );
+      const until = Date.now() + 180_000;
+      while (Date.now() < until && (total().down > 0 || total().reconnects === 0)) await sleep(250);
+      const t = total();
+      // Answers sent again after the reconnect land within a few batch windows.
+      await sleep(3000);
+      teacher.send(JSON.stringify({ type: "poll.close", pollId }));
+      await waitFrame((f) => f.type === "poll.closed", 30_000);
+      // poll.closed is a teacher event sent live after everyone is back: give it time to
+      // reach the students (counted as pollClosedSeen).
+      await sleep(3000);
+      const finalTally =
+        (frames.filter((f) => f.type === "poll.tally" && f.pollId === pollId).at(-1)?.tally as
+          | number[]
+          | undefined) ?? [];
+      let votesLost = 0;
+      let votesDoubled = 0;
+      for (let i = 0; i < POLL_OPTIONS; i++) {
+        const d = (finalTally[i] ?? 0) - expectedTally[i]!;
+        if (d < 0) votesLost -= d;
+        else votesDoubled += d;
+      }
+      return {
+        dropped: t.reconnects + t.down,
+        reconnected: t.reconnects,
+        stillDown: t.down,
+        recoveredMs: t.down === 0 && t.reconnects > 0 ? t.lastBackAt - killAt : null,
+        restartMs,
+        pollClosedSeen: 0,
+        votesSent,
+        votesLost,
+        votesDoubled,
+        finalTally,
+        expectedTally,
+      };
+    },
+  };
+}
 
 /**
  * The poll scenario on a connected class: the teacher creates and opens a poll, the
@@ -238,8 +420,14 @@ async function phase(opts: {
   jwtSecret: string;
   teacherUrl: string;
   stats: () => { rss: number; cpuSec: number };
+  /** kill-shard-host: kill the shard host and start it again (resolves when it serves). */
+  killShardHost?: () => Promise<void>;
+  /** `--usage` on the app runtime: read the summed billable counters. */
+  usage?: () => Promise<UsageCounts>;
 }): Promise<Figures> {
   const rssIdle = opts.stats().rss;
+  const snap = async () => (opts.usage ? { at: Date.now(), u: await opts.usage() } : null);
+  const usage0 = await snap();
   const clients: Child[] = [];
   const per = Math.ceil(N / C);
   for (let c = 0; c < C; c++) clients.push(forkChild("./client.ts", [], `client ${c}`));
@@ -258,6 +446,7 @@ async function phase(opts: {
         concurrency: Number(args.concurrency),
         addresses: ADDRESSES,
         deadline: t0 + Number(args["connect-budget"]) * 1000,
+        ...(opts.killShardHost ? { reconnect: true } : {}),
       };
       child.proc.send(job);
       return waitMessage(
@@ -285,6 +474,13 @@ async function phase(opts: {
   // Let joins reach the root and presence settle before measuring.
   await sleep(3000);
   const rssLoaded = opts.stats().rss;
+  // The root's D1 write-behind runs every D1_FLUSH_MS (10 s): let the joins' rows land in
+  // the join phase.
+  if (opts.usage) await sleep(11_000);
+  const usageJoined = await snap();
+  // An idle stretch (two flushes): what connected students cost while nobody sends.
+  if (opts.usage) await sleep(20_000);
+  const usage1 = await snap();
 
   const progress = new Map<Child, number>();
   for (const child of clients)
@@ -309,24 +505,30 @@ async function phase(opts: {
   const clientCpuBefore = clientCpu();
   const eventsAt = Date.now();
   const poll = SCENARIO === "poll" ? await runPoll(teacher, clients) : null;
+  const kill = opts.killShardHost ? await killScenario(teacher, clients, opts.killShardHost) : null;
   for (let k = 0; k < (poll ? 0 : E); k++) {
+    if (kill && k === Math.floor(E / 2)) kill.strike();
     teacher.send(JSON.stringify({ type: "announce.send", text: `bench:${k}:${Date.now()}` }));
     await sleep(1000 / RATE);
   }
   const expected = poll ? 0 : ok * E;
-  const drainUntil = Date.now() + Math.max(30_000, (N / 1000) * 1000);
+  const drainUntil = Date.now() + Math.max(kill ? 240_000 : 30_000, (N / 1000) * 1000);
   let last = -1;
   let stableSince = Date.now();
   while (!poll && Date.now() < drainUntil) {
     const got = [...progress.values()].reduce((a, b) => a + b, 0);
     if (got >= expected) break;
     if (got !== last) stableSince = Date.now();
-    else if (Date.now() - stableSince > 10_000) break;
+    else if (Date.now() - stableSince > (kill ? 90_000 : 10_000)) break;
     last = got;
     await sleep(250);
   }
+  const killed = kill ? await kill.finish() : null;
   teacher.close();
   const eventsSec = (Date.now() - eventsAt) / 1000;
+  // Batches and the D1 write-behind (every 10 s) of the last answers.
+  if (opts.usage) await sleep(11_000);
+  const usage2 = await snap();
   const serverCpuSec = opts.stats().cpuSec - cpuBefore;
   const clientCpuSec = clientCpu() - clientCpuBefore;
   log(
@@ -363,12 +565,32 @@ async function phase(opts: {
   const firstAt = Math.min(...results.map((r) => r.firstAt));
   const lastAt = Math.max(...results.map((r) => r.lastAt));
   const sockets = ok + 1;
+  if (killed)
+    killed.pollClosedSeen = results.reduce((n, r) => n + (r.frameTypes["poll.closed"] ?? 0), 0);
   if (poll) {
     poll.acked = results.reduce((n, r) => n + r.acked, 0);
     poll.unacked = results.reduce((n, r) => n + r.unacked, 0);
   }
+  const usage: MeasuredPhase[] = [];
+  if (usage0 && usageJoined && usage1 && usage2) {
+    const shards = Math.max(0, usage2.u.shardInstances - 1);
+    const quiet = { students: ok, studentMessages: 0, teacherEvents: 0, shards };
+    usage.push(
+      phaseOf("join", usage0, usageJoined, quiet),
+      phaseOf("idle", usageJoined, usage1, quiet),
+      phaseOf(poll ? "interact" : "announce", usage1, usage2, {
+        students: ok,
+        // Distinct answers (retries excluded): the model prices rows per answer.
+        studentMessages: poll ? poll.votesSent : 0,
+        teacherEvents: poll ? 3 : E,
+        shards,
+      }),
+    );
+  }
   return {
+    usage,
     poll,
+    kill: killed,
     connected: ok,
     failed,
     skipped,
@@ -417,15 +639,19 @@ async function main(): Promise<void> {
   log(
     `N=${N} runtime processes=${M} client processes=${C} shard capacity=${CAPACITY} events=${E} @ ${RATE}/s`,
   );
-  const scriptPath = await bundle();
+  const bundled = await bundle();
+  const scriptPath = args.usage ? meteredBundle(bundled) : bundled;
   const runtimes = await startRuntimes({
     m: M,
     basePort: BASE_PORT,
     capacity: CAPACITY,
     jwtSecret,
     scriptPath,
-    perHost: Number(args["per-host"]),
+    // kill-shard-host kills one runtime: each needs a host process of its own.
+    perHost: KILL ? 1 : Number(args["per-host"]),
+    ...(KILL ? { durable: true } : {}),
   });
+  if (KILL && M < 2) throw new Error("--scenario kill-shard-host needs --processes 2 or more");
   log(`runtime processes up on ${runtimes.map((r) => r.port).join(", ")}`);
   const teacherTicket = await mintTicket(
     { id: BENCH_TEACHER.id, name: BENCH_TEACHER.displayName, role: "teacher" },
@@ -444,8 +670,34 @@ async function main(): Promise<void> {
         hostsOf(runtimes).map((h) => h.proc.pid!),
         true,
       ),
+    ...(args.usage ? { usage: () => readUsage(runtimes.map((r) => r.port)) } : {}),
+    ...(KILL
+      ? {
+          killShardHost: async () => {
+            const victim = runtimes[M - 1]!;
+            killChild(victim.child);
+            await sleep(Number(args["restart-after"]) * 1000);
+            runtimes[M - 1] = await restartRuntime(victim);
+          },
+        }
+      : {}),
   });
+  const writesBySql = args.usage ? await readWritesBySql(runtimes.map((r) => r.port)) : undefined;
   await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));
+  if (args.usage) {
+    const measured: MeasuredRun = {
+      date: new Date().toISOString(),
+      command: `npm run bench:fanout -- ${process.argv.slice(2).join(" ")}`,
+      students: N,
+      processes: M,
+      shardCapacity: CAPACITY,
+      scenario: SCENARIO,
+      phases: runtime.usage,
+      ...(writesBySql ? { writesBySql } : {}),
+    };
+    writeFileSync(args.usage, `${JSON.stringify(measured, null, 2)}\n`);
+    log(`usage counts written to ${args.usage}`);
+  }
 
   // The floor and the ws baseline: no tickets; the teacher is `?teacher=1` on process 0.
   const plainPhase = (
@@ -463,7 +715,7 @@ async function main(): Promise<void> {
     });
 
   let floor: Figures | null = null;
-  if (args.floor && SCENARIO === "fanout") {
+  if (args.floor && SCENARIO === "fanout" && !KILL) {
     const ports = Array.from({ length: M }, (_, p) => BASE_PORT + 200 + p);
     const host = forkChild("./floor-host.ts", [JSON.stringify(ports)], "floor host");
     await waitMessage(host, (m): m is "ready" => m === "ready", 120_000);
@@ -472,7 +724,7 @@ async function main(): Promise<void> {
   }
 
   let baseline: Figures | null = null;
-  if (!args["no-baseline"] && SCENARIO === "fanout") {
+  if (!args["no-baseline"] && SCENARIO === "fanout" && !KILL) {
     const ports = Array.from({ length: M }, (_, p) => BASE_PORT + 100 + p);
     const servers: Child[] = [];
     for (let p = 0; p < M; p++) {
@@ -521,6 +773,16 @@ async function main(): Promise<void> {
       ].join("\n"),
     );
   }
+  const kill = runtime.kill;
+  if (kill) {
+    console.log(
+      [
+        "| scenario | N | processes | connected | dropped by the kill | back | recovered ms (restart ms) | events lost | poll.closed seen | votes lost | doubled | final tally |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        `| kill-shard-host | ${N} | ${M} | ${runtime.connected} | ${kill.dropped} | ${kill.reconnected} | ${kill.recoveredMs ?? "never"} (${kill.restartMs}) | ${runtime.lost} | ${kill.pollClosedSeen} | ${kill.votesLost} | ${kill.votesDoubled} | ${kill.finalTally.join("/")} (expected ${kill.expectedTally.join("/")}) |`,
+      ].join("\n"),
+    );
+  }
   if (args.json) {
     console.log(
       JSON.stringify({
@@ -561,6 +823,20 @@ async function main(): Promise<void> {
               pollTallyRootMs: poll.pollTallyRootMs,
               votesLost: poll.votesLost,
               votesDoubled: poll.votesDoubled,
+            }
+          : {}),
+        ...(kill
+          ? {
+              scenario: "kill-shard-host",
+              dropped: kill.dropped,
+              reconnected: kill.reconnected,
+              stillDown: kill.stillDown,
+              recoveredMs: kill.recoveredMs,
+              restartMs: kill.restartMs,
+              pollClosedSeen: kill.pollClosedSeen,
+              votesSent: kill.votesSent,
+              votesLost: kill.votesLost,
+              votesDoubled: kill.votesDoubled,
             }
           : {}),
       }),

@@ -26,6 +26,12 @@ export interface HostOptions {
   bindings: Record<string, string>;
   /** SQL run on this process's D1 after start (migrations, then the bench seed). */
   setupSql: string[];
+  /**
+   * Keep D1 and Durable Object storage under `persistTo` (Miniflare's
+   * `resourcePersistencePath`) instead of the instance's temporary directory, so a
+   * restarted process finds its state (kill-shard-host).
+   */
+  durable?: boolean;
 }
 
 const all = JSON.parse(process.argv[2] ?? "[]") as HostOptions[];
@@ -49,6 +55,7 @@ async function start(opts: HostOptions): Promise<Miniflare> {
       durableObjectsPersist: `${opts.persistTo}/v3/do`,
       r2Persist: `${opts.persistTo}/v3/r2`,
       unsafeDevRegistryPath: opts.registryPath,
+      ...(opts.durable ? { resourcePersistencePath: opts.persistTo } : {}),
       log: undefined,
     } as never),
   );

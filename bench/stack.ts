@@ -170,6 +170,9 @@ function config(p: number, m: number, capacity: number): object {
   };
 }
 
+/** The options each runtime was started with, by process number (for `restartRuntime`). */
+const started = new Map<number, HostOptions>();
+
 /** A running runtime process. */
 export interface Runtime {
   p: number;
@@ -199,6 +202,8 @@ export async function startRuntimes(opts: {
   jwtSecret: string;
   scriptPath: string;
   perHost: number;
+  /** Keep state on disk across a restart of a process (runtime-host.ts `durable`). */
+  durable?: boolean;
 }): Promise<Runtime[]> {
   const runDir = `${WORK}/run`;
   rmSync(runDir, { recursive: true, force: true });
@@ -221,8 +226,10 @@ export async function startRuntimes(opts: {
         registryPath: `${runDir}/registry`,
         bindings: { JWT_SECRET: opts.jwtSecret, BRIDGE_SECRET: "unused", CALLS_APP_SECRET: "" },
         setupSql: sql,
+        ...(opts.durable ? { durable: true } : {}),
       });
     }
+    for (const g of group) started.set(g.port - opts.basePort, g);
     const label = `runtime ${group.map((g) => g.port - opts.basePort).join(",")}`;
     const child = forkChild(
       "./runtime-host.ts",
@@ -236,6 +243,34 @@ export async function startRuntimes(opts: {
   await Promise.all(hosts.map((h) => waitMessage(h, (m): m is "ready" => m === "ready", 180_000)));
   await Promise.all(runtimes.map((r) => waitForPort(r.port, "127.0.0.1", 10_000)));
   return runtimes.sort((a, b) => a.p - b.p);
+}
+
+/** Kill a host process outright, as a crashed machine would go: SIGKILL to its group. */
+export function killChild(child: Child): void {
+  try {
+    if (child.proc.pid) process.kill(-child.proc.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Start runtime `r` again, alone in a new host, on its port with the state it left (D1 and
+ * Durable Object storage): what the platform does when a machine holding objects dies.
+ */
+export async function restartRuntime(r: Runtime): Promise<Runtime> {
+  const opts = started.get(r.p);
+  if (!opts) throw new Error(`runtime ${r.p} was not started here`);
+  const child = forkChild(
+    "./runtime-host.ts",
+    // Its D1 already has the schema and the seed.
+    [JSON.stringify([{ ...opts, setupSql: [] }])],
+    `runtime ${r.p} (restarted)`,
+    `${WORK}/run/host-restart-${r.p}.log`,
+  );
+  await waitMessage(child, (m): m is "ready" => m === "ready", 180_000);
+  await waitForPort(r.port, "127.0.0.1", 10_000);
+  return { ...r, child };
 }
 
 /** The distinct host processes of some runtimes. */
