@@ -1,5 +1,5 @@
 /**
- * Three test layers (STYLE.md §6):
+ * Three test layers (docs/architecture.md, rules):
  *  - unit: pure cores and protocol, plain Node;
  *  - workers: the Worker, Durable Objects and D1 inside workerd (@cloudflare/vitest-plugin),
  *    with Node stand-ins for the media bridge and Cloudflare Calls on loopback;

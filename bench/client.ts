@@ -2,7 +2,7 @@
  * One load-client process of the fan-out benchmark (forked by bench/fanout.ts): opens
  * its share of student sockets over real loopback WebSockets, spread over many
  * 127.0.0.x source addresses, and records when each teacher event arrives.
- * One Node process holds ~9,000 sockets under the 20,000-fd limit (shared/FACTS.md).
+ * One Node process holds ~9,000 sockets under the 20,000-fd limit (docs/architecture.md, "Facts the design rests on").
  */
 import WebSocket from "ws";
 import { ReconnectPolicy } from "../protocol/reconnect.ts";

@@ -1,7 +1,7 @@
 /**
  * When to ask the teacher's encoder for a keyframe (RTCP PLI).
  *
- * Chrome only sends IDRs on PLI/FIR (FACTS.md), YouTube wants one at least
+ * Chrome only sends IDRs on PLI/FIR (docs/architecture.md, facts), YouTube wants one at least
  * every 4 s and we aim for 2 s. Until the first IDR arrives ffmpeg cannot start
  * copying, so we ask every ~300 ms; afterwards we ask when the last keyframe is
  * getting old, early enough (`leadMs`) that the IDR lands before `steadyMs`,

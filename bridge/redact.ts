@@ -1,5 +1,5 @@
 /**
- * Stream keys are secrets (ARCHITECTURE.md): anything that might print an RTMP
+ * Stream keys are secrets (docs/architecture.md, rules): anything that might print an RTMP
  * URL goes through these helpers first.
  */
 

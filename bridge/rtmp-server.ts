@@ -1,5 +1,5 @@
 /**
- * A real local RTMP server for development and tests (ARCHITECTURE.md, local
+ * A real local RTMP server for development and tests (docs/architecture.md, local
  * mode): nginx + libnginx-mod-rtmp when installed, else node-media-server as a
  * library. Both bind 127.0.0.1 only and require a secret to publish. Playback:
  * HTTP-FLV (mpegts.js, ~1 s behind) at `playbackUrl`; nginx also writes HLS.

@@ -307,7 +307,7 @@ export interface FfmpegSdpOptions {
 /**
  * SDP for ffmpeg's RTP input on loopback. Known SPS/PPS go into
  * `sprop-parameter-sets`, because a restarted ffmpeg may first see P-frames
- * and its probe needs them before the next in-band ones (FACTS.md). A warm
+ * and its probe needs them before the next in-band ones (docs/architecture.md, facts). A warm
  * start (ffmpeg spawned when the publisher attaches, before any media) has
  * none: the session then feeds it from an in-band SPS onwards, so its probe
  * sees SPS, PPS and an IDR first.

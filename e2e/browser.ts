@@ -9,7 +9,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-/** Headless Chromium flags that work on this machine (see FACTS.md). */
+/** Headless Chromium flags that work on this machine (docs/architecture.md, facts). */
 export const BASE_FLAGS = [
   "--headless=new",
   "--no-sandbox",

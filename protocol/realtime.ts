@@ -1,5 +1,5 @@
 /**
- * The real-time classroom wire protocol, typed once (STYLE.md §1).
+ * The real-time classroom wire protocol, typed once (docs/architecture.md, rules).
  *
  * - Client→server messages are valibot schemas; their types are inferred.
  * - `parseClientMessage` is the only place socket bytes become a typed message.

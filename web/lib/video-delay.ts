@@ -1,5 +1,5 @@
 /**
- * Alignment to the video a student actually sees (ARCHITECTURE.md "Sync with the video").
+ * Alignment to the video a student actually sees (docs/architecture.md, flow 2).
  *
  * The real-time layer is seconds ahead of a student's video. Teacher events that belong
  * to the picture (slide changes, whiteboard strokes, poll and quiz rounds) carry the
@@ -25,7 +25,7 @@
 /** The class's YouTube latency mode (`ClassPublic.latencyMode`). */
 export type LatencyMode = "ultraLow" | "low" | "normal";
 
-/** Typical YouTube delay per latency mode, ms (ARCHITECTURE.md: ≈2–5 s, 7–12 s, 15–60 s). */
+/** Typical YouTube delay per latency mode, ms (docs/architecture.md facts: ≈2–5 s, 7–12 s, 15–60 s). */
 export const MODE_DEFAULT_MS: Readonly<Record<LatencyMode, number>> = {
   ultraLow: 3_000,
   low: 9_000,
@@ -49,7 +49,7 @@ export const OFFSET_SAMPLES = 64;
  * Local playback (mpegts.js over HTTP-FLV) rebases its timeline to 0 at join, so its
  * position says nothing about the stream start. It can say how far it sits behind the
  * newest buffered frame; the path bridge → RTMP server → HTTP-FLV adds about this much
- * on top (measured ~1.06 s total behind the bridge with latency chasing, FACTS.md).
+ * on top (measured ~1.06 s total behind the bridge with latency chasing, docs/architecture.md facts).
  */
 export const LOCAL_PIPELINE_MS = 700;
 
