@@ -508,7 +508,10 @@ function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => b
           <li key={`t-${t.userId}`} data-testid="timeout-item">
             <span>
               <strong>
-                <Named id={t.userId} name={name(t.userId)} />
+                <Named
+                  id={t.userId}
+                  name={name(t.userId, bans.find((b) => b.userId === t.userId)?.name)}
+                />
               </strong>{" "}
               timed out until {clockTime(t.until - state.clockOffset)}
             </span>
