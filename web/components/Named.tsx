@@ -34,7 +34,7 @@ export function Named(props: {
         ) : (
           <span class="muted">{fallback}</span>
         )}
-        {guest && name ? <span class="muted named-guest">(guest)</span> : null}
+        {guest && name ? <span class="muted named-guest"> (guest)</span> : null}
       </span>
       {props.noCopy ? null : (
         <CopyButton
