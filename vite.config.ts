@@ -4,7 +4,9 @@
  * has its own JS entry so the student bundle carries only student code; the build
  * prints every entry's size and fails if the student page outgrows its budget.
  */
-import { resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import preact from "@preact/preset-vite";
@@ -26,7 +28,11 @@ interface ChunkLike {
   isEntry: boolean;
   code: string;
   imports: string[];
+  viteMetadata?: { importedCss: Set<string>; importedAssets: Set<string> };
 }
+
+/** Entries whose JS and CSS the service worker precaches: the pages a phone opens offline. */
+const SHELL_ENTRIES = ["index", "student"];
 
 /** Reports raw and gzipped JS per entry (entry chunk + its static imports) and enforces the budget. */
 function bundleSize(): Plugin {
@@ -104,9 +110,67 @@ function securityHeaders(): Plugin {
   };
 }
 
+/**
+ * `/sw.js`: web/sw.js with this build's precache list and a version from its content, so
+ * every deploy installs a new worker that drops the old shell. Precached: every HTML page,
+ * the files of web/public (offline page, manifest, icons) and the JS and CSS the landing
+ * and class pages load at start; lazily loaded chunks are cached when first fetched.
+ */
+function serviceWorker(): Plugin {
+  const publicDir = resolve(root, "public");
+  const publicFiles = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory()
+        ? publicFiles(join(dir, d.name))
+        : [`/${relative(publicDir, join(dir, d.name)).split("\\").join("/")}`],
+    );
+  return {
+    name: "mass-class:service-worker",
+    apply: "build",
+    writeBundle(options, bundle) {
+      const files = new Set<string>(publicFiles(publicDir));
+      const hash = createHash("sha256");
+      for (const [file, out] of Object.entries(bundle)) {
+        if (out.type === "asset" && file.endsWith(".html")) {
+          files.add(`/${file}`);
+          hash.update(file).update(out.source);
+        }
+      }
+      const stack = Object.entries(bundle)
+        .filter(
+          ([, out]) => out.type === "chunk" && out.isEntry && SHELL_ENTRIES.includes(out.name),
+        )
+        .map(([file]) => file);
+      const seen = new Set<string>();
+      while (stack.length > 0) {
+        const file = stack.pop()!;
+        if (seen.has(file)) continue;
+        seen.add(file);
+        const chunk = bundle[file] as unknown as ChunkLike | undefined;
+        if (chunk?.type !== "chunk") continue;
+        files.add(`/${file}`);
+        for (const css of chunk.viteMetadata?.importedCss ?? []) files.add(`/${css}`);
+        stack.push(...chunk.imports);
+      }
+      files.delete("/sw.js");
+      const precache = [...files].sort();
+      hash.update(precache.join("\n"));
+      const build = { version: hash.digest("hex").slice(0, 16), precache };
+      const template = readFileSync(resolve(root, "sw.js"), "utf8");
+      const marker = '/* @build */ { version: "dev", precache: [] }';
+      if (!template.includes(marker))
+        this.error("service-worker: web/sw.js lost its build marker.");
+      writeFileSync(
+        resolve(options.dir ?? resolve(root, "../dist/web"), "sw.js"),
+        template.replace(marker, JSON.stringify(build)),
+      );
+    },
+  };
+}
+
 export default defineConfig({
   root,
-  plugins: [preact(), bundleSize(), securityHeaders()],
+  plugins: [preact(), bundleSize(), securityHeaders(), serviceWorker()],
   build: {
     outDir: resolve(root, "../dist/web"),
     emptyOutDir: true,

@@ -1036,7 +1036,10 @@ export class RootCore {
       }
       case "mod.ban": {
         if (this.refuseStaffTarget(fx, by, m.type, m.userId)) break;
-        d.bans[m.userId] = { at: now };
+        // Keep the name while the person is here: guests have no account to look it up
+        // in later, and the ban list should not show a bare `g_…` id.
+        const bannedName = this.connected.get(m.userId)?.name;
+        d.bans[m.userId] = bannedName ? { name: bannedName, at: now } : { at: now };
         this.dropReservations(m.userId);
         fx.push(
           {

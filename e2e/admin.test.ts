@@ -1,7 +1,8 @@
 /**
  * The admin area and the session dashboard in a real Chromium: the seeded admin opens
  * the moderation console of the demo class and times out a guest, who sees it at once;
- * the timeout shows in the audit log; then the teacher opens that session's dashboard
+ * and then bans them; the ban list and the audit log name the guest, the actor and the
+ * class (ids on hover), the log filters by class title, and /admin sums it up; then the teacher opens that session's dashboard
  * from the studio and its uPlot charts draw the session's data (on a desktop and a
  * 390 px phone). Screenshots go to the temp dir.
  */
@@ -94,8 +95,29 @@ describe("admin area and dashboards", () => {
     await a.screenshot({ path: shot("console"), fullPage: true });
     await g.screenshot({ path: shot("student-timed-out") });
 
+    // Then bans him: the ban list names him as a guest, with his id on hover and to copy —
+    // also after the console reloads and has seen none of his messages.
+    await msg.getByTestId("ban-user").click();
+    await msg.getByTestId("confirm-ban").click();
+    await g.getByTestId("banned-screen").or(g.getByTestId("banned-notice")).first().waitFor(T);
+    const guestId = await (async () => {
+      const ban = a.getByTestId("ban-item").filter({ hasText: "Gus" });
+      await ban.waitFor(T);
+      expect(await ban.textContent()).toContain("Gus (guest)");
+      return (await ban.locator(".named").getAttribute("data-id")) ?? "";
+    })();
+    expect(guestId).toMatch(/^g_/);
+    await a.reload();
+    const ban = a.getByTestId("ban-item");
+    await ban.first().waitFor(T);
+    expect(await ban.first().textContent()).toContain("Gus (guest)");
+    expect(await ban.first().textContent()).not.toContain(guestId);
+    expect(await ban.first().locator(".named-text").getAttribute("title")).toContain(guestId);
+    await ban.first().scrollIntoViewIfNeeded();
+    await a.screenshot({ path: shot("ban-list") });
+
     // The root flushes audit rows to D1 in batches (about every 10 s).
-    // Guests have no account, so the row names the actor and shows the guest's id.
+    // Guests have no account: the row names them by the name they attended under.
     const row = a.locator('[data-testid="audit-row"][data-action="mod.timeout"]').filter({
       hasText: "Demo Admin",
     });
@@ -113,7 +135,49 @@ describe("admin area and dashboards", () => {
       if (Date.now() > deadline) throw new Error("the timeout never reached the audit log");
     }
     expect(await row.textContent()).toContain("600");
+    // Names, not ids: actor, guest target and class title; the ids are in titles only.
+    const text = (await row.textContent()) ?? "";
+    expect(text).toContain("Gus (guest)");
+    expect(text).toContain("Demo class: how Mass Class works");
+    expect(text).not.toMatch(/g_[A-Za-z0-9_-]{6,}|demo-admin|demo-class/);
+    expect(await row.getByTestId("audit-target").locator(".named-text").getAttribute("title")).toBe(
+      `Gus (guest) · id ${guestId}`,
+    );
     await a.screenshot({ path: shot("audit"), fullPage: true });
+
+    // Filtered by class title (resolved to ids by the server), not by a raw id.
+    const rows = a.getByTestId("audit-row");
+    await a.getByTestId("audit-class-filter").fill("how MASS class");
+    await expect.poll(() => rows.filter({ hasText: "Gus (guest)" }).count(), T).toBeGreaterThan(0);
+    await a.getByTestId("audit-class-filter").fill("no class is called this");
+    await expect.poll(() => rows.count(), T).toBe(0);
+    await a.getByText("No entries match.").waitFor(T);
+    await a.getByTestId("audit-class-filter").fill("");
+
+    // The landing page: counts, the newest actions by name.
+    await a.goto(`${base}/admin`);
+    await a.getByTestId("admin-home").waitFor(T);
+    await expect.poll(() => a.getByTestId("stat-users").textContent(), T).toMatch(/\d+\s*accounts/);
+    await a.getByTestId("admin-home").getByTestId("audit-row").first().waitFor(T);
+    expect(await a.getByTestId("admin-home").textContent()).toContain("Gus (guest)");
+    for (const [w, h] of [
+      [1280, 800],
+      [360, 740],
+    ] as const) {
+      await a.setViewportSize({ width: w, height: h });
+      await a.goto(`${base}/admin`);
+      await a.getByTestId("admin-home").getByTestId("audit-row").first().waitFor(T);
+      await a.screenshot({ path: shot(`home-${w}`), fullPage: true });
+      expect(await a.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(w);
+      await a.goto(`${base}/admin/audit`);
+      await a.getByTestId("audit-row").first().waitFor(T);
+      await a.screenshot({ path: shot(`audit-${w}`), fullPage: true });
+      expect(await a.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(w);
+      await a.goto(`${base}/admin/classes/${DEMO.classId}/console`);
+      await a.getByTestId("ban-item").first().waitFor(T);
+      await a.getByTestId("ban-item").first().scrollIntoViewIfNeeded();
+      await a.screenshot({ path: shot(`ban-list-${w}`) });
+    }
   });
 
   it("a teacher opens the session's dashboard from the studio and its charts draw the data", async () => {

@@ -1,7 +1,8 @@
 /**
- * Admin API response shapes (`/api/admin/classes`, `/api/admin/audit`), shared by the
- * Worker and the admin area. Runtime-neutral: no DOM, Workers or Node imports.
+ * Admin API shapes (`/api/admin/overview`, `/api/admin/classes`, `/api/admin/audit`),
+ * shared by the Worker and the admin area. Runtime-neutral: no DOM, Workers or Node imports.
  */
+import * as v from "valibot";
 
 /** Filters of the admin class list. */
 export const CLASS_STATUSES = ["all", "live", "scheduled", "past"] as const;
@@ -41,4 +42,41 @@ export interface AdminAuditEntry {
 export interface AdminAuditPage {
   entries: AdminAuditEntry[];
   next: number | null;
+}
+
+/** A search text: trimmed, 1–100 characters (an empty one is the same as none). */
+const text = v.optional(v.pipe(v.string(), v.trim(), v.maxLength(100)));
+
+/**
+ * Query of `GET /api/admin/audit` (all optional). `classQuery` and `actorQuery` are
+ * names, resolved server-side: class title, and actor display name or email, as
+ * case-insensitive substrings. `classId` / `actorId` are exact ids (links, copy-paste).
+ */
+export const AdminAuditQuery = v.strictObject({
+  classId: text,
+  classQuery: text,
+  actorId: text,
+  actorQuery: text,
+  /** An exact action name (`mod.ban`). */
+  action: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(64))),
+  /** An entry id: older entries only. */
+  before: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))),
+  limit: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,3}$/), v.transform(Number), v.minValue(1), v.maxValue(200)),
+    "50",
+  ),
+});
+export type AdminAuditQuery = v.InferOutput<typeof AdminAuditQuery>;
+
+/** `GET /api/admin/overview`: the admin landing page's counts. */
+export interface AdminOverview {
+  /** Every account, and those with each platform role. */
+  users: number;
+  teachers: number;
+  admins: number;
+  /** Disabled accounts. */
+  disabled: number;
+  /** Every class, and those live now (the Classroom DO's lease, as in the class list). */
+  classes: number;
+  liveClasses: number;
 }

@@ -6,7 +6,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AdminAuditPage, AdminClass } from "../protocol/admin.ts";
+import type { AdminAuditPage, AdminClass, AdminOverview } from "../protocol/admin.ts";
 import { Client, errorCode, signUp } from "./helpers.ts";
 import { createClass, open } from "./realtime/helpers.ts";
 
@@ -79,6 +79,65 @@ describe("admin audit log", { timeout: 30_000 }, () => {
   });
 });
 
+describe("admin audit log by name", { timeout: 30_000 }, () => {
+  it("names banned guests, finds entries by class title (classQuery) and actor name, and refuses unknown query fields", async () => {
+    const admin = await newAdmin();
+    const { classId } = await createClass();
+    const tag = `Opt${Date.now()}`;
+    const title = `Optics ${tag} and waves`;
+    await env.DB.prepare("UPDATE classes SET title = ? WHERE id = ?").bind(title, classId).run();
+    const other = await createClass();
+    const guest = `g_${tag}`;
+    const now = Date.now();
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO class_sessions (id, class_id, started_at, ended_at) VALUES (?, ?, ?, NULL)",
+      ).bind(`${classId}-s`, classId, now - 60_000),
+      env.DB.prepare(
+        "INSERT INTO attendance (session_id, user_id, display_name, first_join_at) VALUES (?, ?, ?, ?)",
+      ).bind(`${classId}-s`, guest, "Gina Guest", now - 50_000),
+      env.DB.prepare(
+        "INSERT INTO audit_log (at, actor_id, class_id, action, target, detail) VALUES (?, ?, ?, 'mod.ban', ?, NULL)",
+      ).bind(now, admin.id, classId, guest),
+      env.DB.prepare(
+        "INSERT INTO audit_log (at, actor_id, class_id, action, target, detail) VALUES (?, ?, ?, 'chat.delete', 's1.31', NULL)",
+      ).bind(now + 1, admin.id, other.classId),
+    ]);
+    const get = async (q: string) => {
+      const res = await admin.client.get(`/api/admin/audit?${q}`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as AdminAuditPage;
+    };
+    const byTitle = await get(`classQuery=${encodeURIComponent(`${tag.toLowerCase()} AND`)}`);
+    expect(byTitle.entries.map((e) => [e.action, e.target, e.targetName, e.classTitle])).toEqual([
+      ["mod.ban", guest, "Gina Guest", title],
+    ]);
+    expect((await get(`classQuery=${tag}x`)).entries).toEqual([]);
+    // LIKE wildcards in the query are literal.
+    expect((await get(`classQuery=${encodeURIComponent(`${tag}%`)}`)).entries).toEqual([]);
+    const byActor = await get(`actorQuery=${encodeURIComponent("ada adm")}&classQuery=${tag}`);
+    expect(byActor.entries).toHaveLength(1);
+
+    for (const q of ["bogus=1", "limit=0", "limit=abc", `classQuery=${"x".repeat(101)}`]) {
+      const res = await admin.client.get(`/api/admin/audit?${q}`);
+      expect([q, res.status, await errorCode(res)]).toEqual([q, 400, "validation_failed"]);
+    }
+  });
+
+  it("gives the admin landing page its counts", async () => {
+    const admin = await newAdmin();
+    const res = await admin.client.get("/api/admin/overview");
+    expect(res.status).toBe(200);
+    const o = (await res.json()) as AdminOverview;
+    const users = (await env.DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())!
+      .n;
+    expect(o.users).toBe(users);
+    expect(o.admins).toBeGreaterThanOrEqual(1);
+    expect(o.liveClasses).toBeGreaterThanOrEqual(0);
+    expect(o.classes).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe("admin classes", { timeout: 30_000 }, () => {
   it("filters every teacher's classes by live now, scheduled and past", async () => {
     const admin = await newAdmin();
@@ -131,7 +190,12 @@ describe("admin classes", { timeout: 30_000 }, () => {
   it("refuses students and teachers (403) and the signed out (401) on every admin route", async () => {
     const student = await signUp("student", "Stu");
     const teacher = await signUp("teacher", "Tea");
-    for (const path of ["/api/admin/users", "/api/admin/classes", "/api/admin/audit"]) {
+    for (const path of [
+      "/api/admin/users",
+      "/api/admin/classes",
+      "/api/admin/audit",
+      "/api/admin/overview",
+    ]) {
       for (const c of [student.client, teacher.client]) {
         const res = await c.get(path);
         expect([path, res.status, await errorCode(res)]).toEqual([path, 403, "forbidden"]);

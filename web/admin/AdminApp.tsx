@@ -7,12 +7,15 @@ import { onLinkClick, usePath } from "../lib/router.ts";
 import { AdminAudit } from "./AdminAudit.tsx";
 import { AdminClasses } from "./AdminClasses.tsx";
 import { AdminConsole } from "./AdminConsole.tsx";
+import { AdminHome } from "./AdminHome.tsx";
 import { AdminUsers } from "./AdminUsers.tsx";
 import "../analytics/dashboard.css";
+import "./admin.css";
 
 /**
- * The admin area: admins only. `/admin` is the user directory, `/admin/classes` every
- * class, `/admin/audit` the audit log; per class, `/admin/classes/:id/console` is the
+ * The admin area: admins only. `/admin` is the overview (where an admin lands after
+ * signing in), `/admin/users` the user directory, `/admin/classes` every class,
+ * `/admin/audit` the audit log; per class, `/admin/classes/:id/console` is the
  * live moderation console and `/admin/classes/:id/analytics[/:session]` its dashboards.
  */
 export function AdminApp() {
@@ -55,7 +58,9 @@ function Admin(props: { user: SessionUser }) {
       ? "classes"
       : /^\/admin\/audit\/?$/.test(path)
         ? "audit"
-        : "users";
+        : /^\/admin\/users\/?$/.test(path)
+          ? "users"
+          : "home";
   const link = (href: string, name: typeof tab, label: string) => (
     <a href={href} onClick={onLinkClick} aria-current={tab === name ? "page" : undefined}>
       {label}
@@ -67,7 +72,8 @@ function Admin(props: { user: SessionUser }) {
       <main class="wide">
         <h1>Admin</h1>
         <nav class="tabs" aria-label="Admin sections">
-          {link("/admin", "users", "Users")}
+          {link("/admin", "home", "Overview")}
+          {link("/admin/users", "users", "Users")}
           {link("/admin/classes", "classes", "Classes")}
           {link("/admin/audit", "audit", "Audit log")}
         </nav>
@@ -77,8 +83,10 @@ function Admin(props: { user: SessionUser }) {
           <AdminClasses />
         ) : tab === "audit" ? (
           <AdminAudit />
-        ) : (
+        ) : tab === "users" ? (
           <AdminUsers self={props.user} />
+        ) : (
+          <AdminHome />
         )}
       </main>
     </>

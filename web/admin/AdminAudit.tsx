@@ -1,36 +1,42 @@
 /**
  * The audit log (`GET /api/admin/audit`): every admin action (role changes, disabling
  * accounts, moderator grants) and every moderator action in a class (delete, timeout,
- * ban, settings…), newest first, filtered by class, actor and action, paged.
+ * ban, settings…), newest first, paged. Everything is shown by name — people (guests as
+ * "Name (guest)"), classes by title, messages as "Section 1, message 31" — with the raw
+ * id on hover and a Copy id button. The filters take names too: the class title and the
+ * actor's name or email are resolved to ids by the server (`classQuery`, `actorQuery`).
  */
 import { useEffect, useState } from "preact/hooks";
-import type { AdminAuditEntry, AdminAuditPage } from "../../protocol/admin.ts";
+import type { AdminAuditEntry, AdminAuditPage, AdminClass } from "../../protocol/admin.ts";
+import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
+import { ACTION_LABELS, actionLabel, detailText, messageName, targetKind } from "./names.ts";
 
-/** Actions the filter offers (the log may hold others; any exact name can be typed). */
-const ACTIONS = [
-  "user.role",
-  "user.disable",
-  "user.enable",
-  "moderator.grant",
-  "moderator.revoke",
-  "chat.delete",
-  "chat.pin",
-  "mod.timeout",
-  "mod.ban",
-  "mod.unban",
-  "settings.update",
-  "announce",
-];
+interface Filters {
+  classQuery: string;
+  actorQuery: string;
+  action: string;
+}
+
+/** Filters from the address (`/admin/audit?class=Physics`), so other pages can link here. */
+function initialFilters(): Filters {
+  const q = new URLSearchParams(location.search);
+  return {
+    classQuery: q.get("class") ?? "",
+    actorQuery: q.get("actor") ?? "",
+    action: q.get("action") ?? "",
+  };
+}
 
 export function AdminAudit() {
-  const [filters, setFilters] = useState({ classId: "", actorId: "", action: "" });
+  const [filters, setFilters] = useState<Filters>(initialFilters);
   const [entries, setEntries] = useState<AdminAuditEntry[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  const titles = useClassTitles(filters.classQuery);
 
   const load = (before: number | null) => {
     const q = new URLSearchParams({ limit: "50" });
@@ -55,7 +61,7 @@ export function AdminAudit() {
     return () => clearTimeout(t);
   }, [filters]);
 
-  const set = (k: keyof typeof filters) => (e: Event) =>
+  const set = (k: keyof Filters) => (e: Event) =>
     setFilters({ ...filters, [k]: (e.currentTarget as HTMLInputElement).value });
   return (
     <section aria-labelledby="audit-title" data-testid="admin-audit">
@@ -65,69 +71,39 @@ export function AdminAudit() {
       <div class="filter-bar">
         <input
           class="search-input"
-          placeholder="Class id"
-          aria-label="Class id"
-          value={filters.classId}
-          onInput={set("classId")}
+          type="search"
+          placeholder="Class title"
+          aria-label="Class title"
+          list="audit-class-titles"
+          value={filters.classQuery}
+          onInput={set("classQuery")}
+          data-testid="audit-class-filter"
         />
+        <datalist id="audit-class-titles">
+          {titles.map((t) => (
+            <option key={t} value={t} />
+          ))}
+        </datalist>
         <input
           class="search-input"
-          placeholder="Actor user id"
-          aria-label="Actor user id"
-          value={filters.actorId}
-          onInput={set("actorId")}
+          type="search"
+          placeholder="Who: name or email"
+          aria-label="Who: name or email"
+          value={filters.actorQuery}
+          onInput={set("actorQuery")}
+          data-testid="audit-actor-filter"
         />
         <select aria-label="Action" value={filters.action} onChange={set("action")}>
           <option value="">All actions</option>
-          {ACTIONS.map((a) => (
+          {Object.entries(ACTION_LABELS).map(([a, label]) => (
             <option key={a} value={a}>
-              {a}
+              {label}
             </option>
           ))}
         </select>
       </div>
       {error ? <Notice>{error}</Notice> : null}
-      <div class="table-wrap">
-        <table class="table table-cards">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Who</th>
-              <th>Action</th>
-              <th>Target</th>
-              <th>Class</th>
-              <th>Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-                <td data-label="When">
-                  {new Date(e.at).toLocaleString(undefined, {
-                    dateStyle: "short",
-                    timeStyle: "medium",
-                  })}
-                </td>
-                <td data-label="Who" title={e.actorId}>
-                  <UserText text={e.actorName ?? e.actorId} clip />
-                </td>
-                <td data-label="Action">
-                  <code>{e.action}</code>
-                </td>
-                <td data-label="Target" title={e.target ?? ""}>
-                  <UserText text={e.targetName ?? e.target ?? "—"} clip />
-                </td>
-                <td data-label="Class" title={e.classId ?? ""}>
-                  <UserText text={e.classTitle ?? e.classId ?? "—"} clip />
-                </td>
-                <td data-label="Detail" class="cell-detail">
-                  <UserText text={e.detail ?? ""} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <AuditTable entries={entries} />
       {entries.length === 0 && !loading ? <p class="muted">No entries match.</p> : null}
       {next ? (
         <p>
@@ -143,4 +119,94 @@ export function AdminAudit() {
       ) : null}
     </section>
   );
+}
+
+/** Audit entries as a table (cards on a phone); also the landing page's recent entries. */
+export function AuditTable(props: { entries: AdminAuditEntry[]; compact?: boolean }) {
+  return (
+    <div class="table-wrap">
+      <table class="table table-cards audit-table">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col">Action</th>
+            <th scope="col">Target</th>
+            <th scope="col">Class</th>
+            {props.compact ? null : <th scope="col">Detail</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {props.entries.map((e) => (
+            <tr key={e.id} data-testid="audit-row" data-action={e.action}>
+              <td data-label="When" class="cell-when">
+                {new Date(e.at).toLocaleString(undefined, {
+                  dateStyle: "short",
+                  timeStyle: props.compact ? "short" : "medium",
+                })}
+              </td>
+              <td data-label="Who">
+                <Named id={e.actorId} name={e.actorName} testId="audit-actor" />
+              </td>
+              <td data-label="Action" title={e.action}>
+                {actionLabel(e.action)}
+              </td>
+              <td data-label="Target">
+                <Target entry={e} />
+              </td>
+              <td data-label="Class">
+                {e.classId ? (
+                  <Named id={e.classId} name={e.classTitle} kind="class" testId="audit-class" />
+                ) : (
+                  <span class="muted">—</span>
+                )}
+              </td>
+              {props.compact ? null : (
+                <td data-label="Detail" class="cell-detail">
+                  <UserText text={detailText(e.detail)} />
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Target(props: { entry: AdminAuditEntry }) {
+  const { action, target, targetName } = props.entry;
+  const kind = targetKind(action, target);
+  if (kind === "none" || target === null) return <span class="muted">—</span>;
+  if (kind === "message")
+    return (
+      <span class="named-text" title={`id ${target}`} data-testid="audit-target">
+        {messageName(target) ?? "A message"}
+      </span>
+    );
+  return <Named id={target} name={targetName} testId="audit-target" />;
+}
+
+/** Class titles matching what is typed so far, for the class filter's suggestions. */
+function useClassTitles(q: string): string[] {
+  const [titles, setTitles] = useState<string[]>([]);
+  useEffect(() => {
+    const text = q.trim();
+    if (!text) return setTitles([]);
+    let live = true;
+    const t = setTimeout(() => {
+      api<{ classes: AdminClass[] }>(
+        "GET",
+        `/admin/classes?status=all&q=${encodeURIComponent(text)}`,
+      ).then(
+        (res) => live && setTitles([...new Set(res.classes.map((c) => c.title))].slice(0, 20)),
+        () => live && setTitles([]),
+      );
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [q]);
+  return titles;
 }

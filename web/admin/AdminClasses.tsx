@@ -18,7 +18,10 @@ const FILTERS: [ClassStatus, string][] = [
 ];
 
 export function AdminClasses() {
-  const [status, setStatus] = useState<ClassStatus>("all");
+  const [status, setStatus] = useState<ClassStatus>(() => {
+    const s = new URLSearchParams(location.search).get("status");
+    return FILTERS.find(([value]) => value === s)?.[0] ?? "all";
+  });
   const [q, setQ] = useState("");
   const [classes, setClasses] = useState<AdminClass[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -114,6 +117,13 @@ export function AdminClasses() {
                     onClick={onLinkClick}
                   >
                     Analytics
+                  </a>
+                  <a
+                    class="btn btn-quiet btn-small"
+                    href={`/admin/audit?class=${encodeURIComponent(cls.title)}`}
+                    onClick={onLinkClick}
+                  >
+                    Audit log
                   </a>
                   <a class="btn btn-quiet btn-small" href={`/studio/${cls.id}`}>
                     Studio

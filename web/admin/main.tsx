@@ -1,6 +1,8 @@
 /** Entry for `/admin` and `/admin/*`: the admin area. */
 import "../styles.css";
 import { render } from "preact";
+import { registerServiceWorker } from "../lib/service-worker.ts";
 import { AdminApp } from "./AdminApp.tsx";
 
 render(<AdminApp />, document.getElementById("app")!);
+registerServiceWorker();

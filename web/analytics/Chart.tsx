@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
+import { countMax, countTicks } from "./ticks.ts";
 
 type UPlotCtor = typeof uPlot;
 let loading: Promise<UPlotCtor> | null = null;
@@ -75,7 +76,8 @@ export function Chart(props: {
               range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]),
             },
             // Counts: bars and areas start at zero, or a 12,000-to-5,000 vote looks like 10 to 1.
-            y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
+            // Whole-number top, so the whole-number ticks below reach it.
+            y: { range: (_u, _min, max) => [0, countMax(max)] },
           },
           legend: { show: props.series.length > 1 },
           cursor: { drag: { x: false, y: false } },
@@ -94,6 +96,14 @@ export function Chart(props: {
               stroke: "currentColor",
               grid: { stroke: "rgba(128,128,128,0.15)" },
               size: 52,
+              // Every chart here counts people or events: no 0.5-student ticks. One
+              // label per ~30 px keeps them apart on a phone.
+              splits: (u: uPlot, _axis: number, min: number, max: number) =>
+                countTicks(
+                  min,
+                  max,
+                  Math.max(2, Math.floor(u.bbox.height / devicePixelRatio / 30)),
+                ),
               values: (_u: uPlot, vals: number[]) => vals.map((v) => compact.format(v)),
             },
           ],

@@ -1,7 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 
 /** Copies `text` to the clipboard and says so for a moment. */
-export function CopyButton(props: { text: string; label?: string; testId?: string }) {
+export function CopyButton(props: {
+  text: string;
+  label?: string;
+  testId?: string;
+  /** Names the button for screen readers when its visible label is short ("Copy id"). */
+  ariaLabel?: string;
+  class?: string;
+}) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   useEffect(() => {
     if (state === "idle") return;
@@ -20,8 +27,9 @@ export function CopyButton(props: { text: string; label?: string; testId?: strin
   return (
     <button
       type="button"
-      class="btn btn-secondary btn-small"
+      class={props.class ?? "btn btn-secondary btn-small"}
       data-testid={props.testId ?? "copy-join-link"}
+      aria-label={state === "idle" ? props.ariaLabel : undefined}
       onClick={copy}
       aria-live="polite"
     >

@@ -7,10 +7,32 @@
 import type { PushKey, PushStatus } from "../../protocol/push.ts";
 import { api } from "./api.ts";
 
-/** What this browser can do: no Push API at all, notifications blocked, or ready. */
-export type PushSupport = "unsupported" | "denied" | "ready";
+/**
+ * What this browser can do: no Push API at all, notifications blocked, ready, or iOS
+ * Safari in a tab, where push exists only once the site is added to the Home Screen.
+ */
+export type PushSupport = "unsupported" | "denied" | "ready" | "ios-install";
+
+/**
+ * iOS and iPadOS (16.4+) give web push only to a site opened from the Home Screen, not to a
+ * Safari tab. iPadOS reports itself as a Mac, so a Mac with a touch screen counts as iOS.
+ */
+export function needsHomeScreen(ua: string, maxTouchPoints: number, standalone: boolean): boolean {
+  const ios = /\b(iPhone|iPad|iPod)\b/.test(ua) || (/\bMacintosh\b/.test(ua) && maxTouchPoints > 1);
+  return ios && !standalone;
+}
 
 export function pushSupport(): PushSupport {
+  if (
+    typeof navigator !== "undefined" &&
+    needsHomeScreen(
+      navigator.userAgent,
+      navigator.maxTouchPoints ?? 0,
+      (navigator as Navigator & { standalone?: boolean }).standalone === true ||
+        (typeof matchMedia === "function" && matchMedia("(display-mode: standalone)").matches),
+    )
+  )
+    return "ios-install";
   if (
     typeof navigator === "undefined" ||
     !("serviceWorker" in navigator) ||

@@ -2,7 +2,15 @@ import { useEffect, useState } from "preact/hooks";
 import { errorMessage, isApiError } from "../lib/api.ts";
 import { disablePush, enablePush, PushDeniedError, pushEnabled, pushSupport } from "../lib/push.ts";
 
-type View = "checking" | "off" | "on" | "busy" | "denied" | "unsupported" | "unavailable";
+type View =
+  | "checking"
+  | "off"
+  | "on"
+  | "busy"
+  | "denied"
+  | "unsupported"
+  | "unavailable"
+  | "ios-install";
 
 /**
  * "Notify me when this class goes live": a Web Push opt-in for one class. It asks for
@@ -48,6 +56,13 @@ export function NotifyToggle(props: { classId: string }) {
     }
   };
 
+  if (view === "ios-install")
+    return (
+      <p class="notify-note" data-testid="notify-ios-install">
+        On iPhone and iPad, class notifications work only from the Home Screen: tap Share, then “Add
+        to Home Screen”, and open Mass Class from there to turn them on.
+      </p>
+    );
   if (view === "unsupported" || view === "unavailable")
     return (
       <p class="notify-note" data-testid="notify-unsupported">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ClassModerator, ClassPublic } from "../../protocol/api.ts";
 import type { ChatMessage, ClientMessage, LinkPolicy } from "../../protocol/realtime.ts";
+import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
@@ -492,7 +493,8 @@ function ChatSettings(props: { state: ClassroomState; send: (m: ClientMessage) =
 function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => boolean }) {
   const { state } = props;
   const now = useNow(false);
-  const name = (id: string, fallback?: string) => fallback ?? state.names[id] ?? id;
+  // The name the ban recorded, else one seen in chat; else Named says "Unknown user/guest".
+  const name = (id: string, known?: string) => known ?? state.names[id] ?? null;
   const timeouts = (state.mod?.timeouts ?? []).filter((t) => t.until - state.clockOffset > now);
   const bans = state.mod?.bans ?? [];
   return (
@@ -506,7 +508,10 @@ function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => b
           <li key={`t-${t.userId}`} data-testid="timeout-item">
             <span>
               <strong>
-                <UserText text={name(t.userId)} clip />
+                <Named
+                  id={t.userId}
+                  name={name(t.userId, bans.find((b) => b.userId === t.userId)?.name)}
+                />
               </strong>{" "}
               timed out until {clockTime(t.until - state.clockOffset)}
             </span>
@@ -516,7 +521,7 @@ function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => b
           <li key={`b-${b.userId}`} data-testid="ban-item">
             <span>
               <strong>
-                <UserText text={name(b.userId, b.name)} clip />
+                <Named id={b.userId} name={name(b.userId, b.name)} />
               </strong>{" "}
               banned
             </span>

@@ -5,10 +5,13 @@
  */
 import { and, desc, eq, gt, lt, type SQL, sql } from "drizzle-orm";
 import { Hono } from "hono";
+import * as v from "valibot";
 import {
   type AdminAuditEntry,
   type AdminAuditPage,
+  AdminAuditQuery,
   type AdminClass,
+  type AdminOverview,
   CLASS_STATUSES,
   type ClassStatus,
 } from "../../protocol/admin.ts";
@@ -206,12 +209,45 @@ export const admin = new Hono<AppEnv>()
     const classes: AdminClass[] = rows.map((r) => ({ ...r, live: !!r.live }));
     return c.json({ classes });
   })
+  /** Counts for the admin landing page (`/admin`). */
+  .get("/overview", async (c) => {
+    const db = getDb(c.env);
+    const now = Date.now();
+    const u = schema.users;
+    const k = schema.classes;
+    const [[users], [classes]] = await db.batch([
+      db
+        .select({
+          users: sql<number>`count(*)`,
+          teachers: sql<number>`coalesce(sum(${u.role} = 'teacher'), 0)`,
+          admins: sql<number>`coalesce(sum(${u.role} = 'admin'), 0)`,
+          disabled: sql<number>`coalesce(sum(${u.disabled}), 0)`,
+        })
+        .from(u),
+      db
+        .select({
+          classes: sql<number>`count(*)`,
+          liveClasses: sql<number>`coalesce(sum(coalesce(${k.liveUntil} > ${now}, 0)), 0)`,
+        })
+        .from(k),
+    ]);
+    const overview: AdminOverview = {
+      users: users?.users ?? 0,
+      teachers: users?.teachers ?? 0,
+      admins: users?.admins ?? 0,
+      disabled: users?.disabled ?? 0,
+      classes: classes?.classes ?? 0,
+      liveClasses: classes?.liveClasses ?? 0,
+    };
+    return c.json(overview);
+  })
   .get("/audit", async (c) => {
-    const classId = c.req.query("classId")?.trim() || undefined;
-    const actorId = c.req.query("actorId")?.trim() || undefined;
-    const action = c.req.query("action")?.trim() || undefined;
-    const before = Number(c.req.query("before") ?? "");
-    const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? "") || 50));
+    const r = v.safeParse(AdminAuditQuery, c.req.query());
+    if (!r.success) {
+      const issues = r.issues.map((i) => `${v.getDotPath(i) ?? "query"}: ${i.message}`);
+      throw new ApiError(400, "validation_failed", issues[0] ?? "Invalid query.", issues);
+    }
+    const { classId, classQuery, actorId, actorQuery, action, before, limit } = r.output;
     const a = schema.auditLog;
     const actor = schema.users;
     const rows = await getDb(c.env)
@@ -224,7 +260,13 @@ export const admin = new Hono<AppEnv>()
         classTitle: schema.classes.title,
         action: a.action,
         target: a.target,
-        targetName: sql<string | null>`(SELECT display_name FROM users t WHERE t.id = ${a.target})`,
+        // An account's name, else (a guest, `g_…`) the name it last attended this class
+        // under: guests have no account row, only attendance.
+        targetName: sql<string | null>`coalesce(
+          (SELECT display_name FROM users t WHERE t.id = ${a.target}),
+          (SELECT att.display_name FROM class_sessions s JOIN attendance att ON att.session_id = s.id
+            WHERE s.class_id = ${a.classId} AND att.user_id = ${a.target}
+            ORDER BY s.started_at DESC LIMIT 1))`,
         detail: a.detail,
       })
       .from(a)
@@ -233,9 +275,15 @@ export const admin = new Hono<AppEnv>()
       .where(
         and(
           classId ? eq(a.classId, classId) : undefined,
+          classQuery
+            ? sql`${a.classId} IN (SELECT id FROM classes WHERE title LIKE ${like(classQuery)} ESCAPE '\\')`
+            : undefined,
           actorId ? eq(a.actorId, actorId) : undefined,
+          actorQuery
+            ? sql`${a.actorId} IN (SELECT id FROM users WHERE display_name LIKE ${like(actorQuery)} ESCAPE '\\' OR email LIKE ${like(actorQuery)} ESCAPE '\\')`
+            : undefined,
           action ? eq(a.action, action) : undefined,
-          Number.isInteger(before) && before > 0 ? lt(a.id, before) : undefined,
+          before ? lt(a.id, before) : undefined,
         ),
       )
       .orderBy(desc(a.id))

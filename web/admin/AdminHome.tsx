@@ -1,0 +1,128 @@
+/**
+ * The admin's landing page (`/admin`, where an admin lands after signing in): how many
+ * classes are live now and who teaches them, how many accounts there are, the newest
+ * audit entries, and links to the rest of the admin area.
+ */
+import { useEffect, useState } from "preact/hooks";
+import type { AdminAuditPage, AdminClass, AdminOverview } from "../../protocol/admin.ts";
+import { Notice } from "../components/Notice.tsx";
+import { UserText } from "../components/UserText.tsx";
+import { api, errorMessage } from "../lib/api.ts";
+import { onLinkClick } from "../lib/router.ts";
+import { AuditTable } from "./AdminAudit.tsx";
+
+const num = new Intl.NumberFormat();
+
+export function AdminHome() {
+  const [overview, setOverview] = useState<AdminOverview | null>(null);
+  const [live, setLive] = useState<AdminClass[] | null>(null);
+  const [audit, setAudit] = useState<AdminAuditPage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let on = true;
+    const fail = (err: unknown) => on && setError(errorMessage(err));
+    api<AdminOverview>("GET", "/admin/overview").then((o) => on && setOverview(o), fail);
+    api<{ classes: AdminClass[] }>("GET", "/admin/classes?status=live").then(
+      (r) => on && setLive(r.classes),
+      fail,
+    );
+    api<AdminAuditPage>("GET", "/admin/audit?limit=8").then((p) => on && setAudit(p), fail);
+    return () => {
+      on = false;
+    };
+  }, []);
+  const stat = (value: number | undefined, label: string, href: string, testId: string) => (
+    <a class="card admin-stat" href={href} onClick={onLinkClick} data-testid={testId}>
+      <span class="admin-stat-value">{value === undefined ? "…" : num.format(value)}</span>
+      <span class="admin-stat-label">{label}</span>
+    </a>
+  );
+  return (
+    <section aria-labelledby="overview-title" data-testid="admin-home">
+      <h2 id="overview-title" class="visually-hidden">
+        Overview
+      </h2>
+      {error ? <Notice>{error}</Notice> : null}
+      <div class="admin-stats">
+        {stat(overview?.liveClasses, "live now", "/admin/classes?status=live", "stat-live")}
+        {stat(overview?.classes, "classes", "/admin/classes", "stat-classes")}
+        {stat(overview?.users, "accounts", "/admin/users", "stat-users")}
+        {stat(overview?.teachers, "teachers", "/admin/users", "stat-teachers")}
+      </div>
+      <div class="admin-home-grid">
+        <section class="card admin-home-box" aria-labelledby="live-title">
+          <h3 id="live-title">Live now</h3>
+          {live === null ? <p class="muted">Loading…</p> : null}
+          {live && live.length === 0 ? <p class="muted">No class is live right now.</p> : null}
+          {live && live.length > 0 ? (
+            <ul class="plain-list admin-live-list">
+              {live.slice(0, 6).map((c) => (
+                <li key={c.id} data-testid="live-class">
+                  <span class="admin-live-name">
+                    <strong>
+                      <UserText text={c.title} clip />
+                    </strong>
+                    <span class="muted">
+                      <UserText text={c.teacherName} clip />
+                    </span>
+                  </span>
+                  <a
+                    class="btn btn-small btn-primary"
+                    href={`/admin/classes/${c.id}/console`}
+                    onClick={onLinkClick}
+                  >
+                    Console
+                  </a>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {live && live.length > 6 ? (
+            <p>
+              <a href="/admin/classes?status=live" onClick={onLinkClick}>
+                All {num.format(live.length)} live classes
+              </a>
+            </p>
+          ) : null}
+        </section>
+        <section class="card admin-home-box" aria-labelledby="links-title">
+          <h3 id="links-title">Manage</h3>
+          <ul class="plain-list admin-links">
+            <li>
+              <a href="/admin/users" onClick={onLinkClick}>
+                Users
+              </a>{" "}
+              <span class="muted">roles, disabling, teacher invites</span>
+            </li>
+            <li>
+              <a href="/admin/classes" onClick={onLinkClick}>
+                Classes
+              </a>{" "}
+              <span class="muted">moderation console and analytics of any class</span>
+            </li>
+            <li>
+              <a href="/admin/audit" onClick={onLinkClick}>
+                Audit log
+              </a>{" "}
+              <span class="muted">every admin and moderator action</span>
+            </li>
+            <li>
+              <a href="/studio">Studio</a> <span class="muted">your own classes</span>
+            </li>
+          </ul>
+        </section>
+      </div>
+      <section class="admin-home-audit" aria-labelledby="recent-title">
+        <h3 id="recent-title">Recent actions</h3>
+        {audit === null ? <p class="muted">Loading…</p> : null}
+        {audit && audit.entries.length === 0 ? <p class="muted">Nothing audited yet.</p> : null}
+        {audit && audit.entries.length > 0 ? <AuditTable entries={audit.entries} compact /> : null}
+        <p>
+          <a href="/admin/audit" onClick={onLinkClick}>
+            Full audit log
+          </a>
+        </p>
+      </section>
+    </section>
+  );
+}
