@@ -609,6 +609,18 @@ export function limits(wranglerToml: string): Limit[] {
       source: "protocol/interactive.ts MAX_DEADLINE_GRACE_MS",
     },
     {
+      what: "Video delay a quiz answer may claim, per latency mode (only while live)",
+      value: Object.entries(interactive.MODE_MAX_DELAY_MS)
+        .map(([mode, ms]) => `${mode} ${s(ms)}`)
+        .join(", "),
+      source: "protocol/interactive.ts MODE_MAX_DELAY_MS",
+    },
+    {
+      what: "Latency mode assumed until the class's own is known",
+      value: code(interactive.DEFAULT_LATENCY_MODE),
+      source: "protocol/interactive.ts DEFAULT_LATENCY_MODE",
+    },
+    {
       what: "Quiz leaderboard",
       value: `top ${interactive.LEADERBOARD_N}`,
       source: "protocol/interactive.ts LEADERBOARD_N",
