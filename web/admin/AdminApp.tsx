@@ -69,7 +69,7 @@ function Admin(props: { user: SessionUser }) {
   return (
     <>
       <Header user={props.user} />
-      <main class="wide">
+      <main id="main" class="wide">
         <h1>Admin</h1>
         <nav class="tabs" aria-label="Admin sections">
           {link("/admin", "home", "Overview")}

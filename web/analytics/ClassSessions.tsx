@@ -48,7 +48,7 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
     );
   if (!data) return <PageMessage title="Loading sessions…" />;
   return (
-    <main class="wide" data-testid="class-sessions">
+    <main id="main" class="wide" data-testid="class-sessions">
       <p class="muted">
         <a href={props.back} onClick={onLinkClick}>
           ← Back

@@ -79,7 +79,7 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
   const base = `/api/analytics/sessions/${encodeURIComponent(props.sessionId)}`;
   const s = data.summary;
   return (
-    <main class="wide dashboard" data-testid="session-dashboard">
+    <main id="main" class="wide dashboard" data-testid="session-dashboard">
       <header class="page-head dashboard-head">
         <div>
           <p class="muted">

@@ -3,7 +3,23 @@ import type { SessionUser } from "../../protocol/api.ts";
 import { signOut } from "../lib/session.ts";
 import { UserText } from "./UserText.tsx";
 
-/** The top bar on every page: brand, optional navigation, and who is signed in. */
+/**
+ * Moves keyboard focus to the page's `<main id="main">` (every page has one), the skip
+ * link's target; without script the link still jumps to `#main`.
+ */
+function skipToMain(e: MouseEvent) {
+  const main = document.querySelector<HTMLElement>("main");
+  if (!main) return;
+  e.preventDefault();
+  if (!main.hasAttribute("tabindex")) main.setAttribute("tabindex", "-1");
+  main.focus();
+  main.scrollIntoView();
+}
+
+/**
+ * The top bar on every page: a skip link (first in the tab order, shown when focused),
+ * brand, optional navigation, and who is signed in.
+ */
 export function AppHeader(props: {
   user?: SessionUser | null;
   /** Label of the sign-out button ("Leave class" for guests, say). */
@@ -15,6 +31,10 @@ export function AppHeader(props: {
   const { user } = props;
   return (
     <header class="app-header">
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link is in-page navigation (to <main id="main">); the handler also moves keyboard focus there */}
+      <a class="skip-link" href="#main" onClick={skipToMain} data-testid="skip-link">
+        Skip to main content
+      </a>
       <a class="brand" href="/">
         <span class="brand-mark" aria-hidden="true">
           M

@@ -25,7 +25,7 @@ export function PageMessage(props: {
   testId?: string;
 }) {
   return (
-    <main class="page-message" data-testid={props.testId}>
+    <main id="main" class="page-message" data-testid={props.testId}>
       <h1>{props.title}</h1>
       {props.children}
     </main>

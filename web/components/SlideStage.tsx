@@ -23,6 +23,19 @@ interface CanvasHandlers {
   onPointerCancel?: (e: PointerEvent) => void;
 }
 
+/** "Slide 3 of 12: <deck>, with drawing" or "Whiteboard, with drawing": the stage's name. */
+export function slideLabel(board: BoardView): string {
+  const { slide, strokes } = board;
+  const base = slide.url
+    ? `Slide ${slide.page} of ${slide.pageCount}: ${isolate(slide.deckName)}`
+    : "Whiteboard";
+  const ink =
+    strokes.length === 0
+      ? ""
+      : `, with ${strokes.length} drawn ${strokes.length === 1 ? "stroke" : "strokes"}`;
+  return base + ink;
+}
+
 export function SlideStage(props: {
   board: BoardView;
   /** Strokes drawn here and not yet echoed by the server (studio). */
@@ -85,17 +98,20 @@ export function SlideStage(props: {
       data-slide={slide.key}
       data-strokes={strokes.length}
     >
-      <div class="slide-box" style={{ width: `${w}px`, height: `${h}px` }}>
+      {/* One image to assistive technology: the page, or the board, with its ink. Slide
+          uploads keep page images only (web/studio/slides/pages.ts rasterises the PDF),
+          so the text alternative names the slide and its deck, not the slide's text. */}
+      <div
+        class="slide-box"
+        style={{ width: `${w}px`, height: `${h}px` }}
+        role="img"
+        aria-label={slideLabel(props.board)}
+        data-testid="slide-box"
+      >
         {slide.url ? (
-          <img
-            class="slide-image"
-            src={slide.url}
-            alt={`${isolate(slide.deckName)}, page ${slide.page} of ${slide.pageCount}`}
-            onLoad={onLoad}
-            draggable={false}
-          />
+          <img class="slide-image" src={slide.url} alt="" onLoad={onLoad} draggable={false} />
         ) : (
-          <div class="slide-blank" role="img" aria-label="Whiteboard" />
+          <div class="slide-blank" />
         )}
         <canvas
           ref={canvas}

@@ -29,7 +29,7 @@ export function Account(props: { user: SessionUser }) {
   return (
     <>
       <AppHeader user={user} />
-      <main class="narrow" data-testid="account-page">
+      <main id="main" class="narrow" data-testid="account-page">
         <h1>Your account</h1>
         <div class="card">
           <dl class="facts">

@@ -69,7 +69,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
   return (
     <>
       <AppHeader />
-      <main class="narrow auth">
+      <main id="main" class="narrow auth">
         <h1>{signup ? "Create your account" : "Sign in"}</h1>
         <form
           class="card form"

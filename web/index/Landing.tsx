@@ -9,7 +9,7 @@ export function Landing() {
           Sign in
         </a>
       </AppHeader>
-      <main class="landing">
+      <main id="main" class="landing">
         <section class="hero">
           <h1>One teacher. A whole stadium of students.</h1>
           <p class="lead">

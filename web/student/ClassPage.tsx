@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import type { ClassEvent } from "../../protocol/realtime.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
+import { UserText } from "../components/UserText.tsx";
 import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
 import { ClassActivity } from "./ClassActivity.tsx";
@@ -48,7 +49,12 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
           </a>
         ) : null}
       </AppHeader>
-      <main class="classroom" data-testid="class-page" data-stream={state.stream}>
+      <main id="main" class="classroom" data-testid="class-page" data-stream={state.stream}>
+        {/* The page's one H1, first in reading order; the details below show the title
+            again (as an H2) where the layout puts them. */}
+        <h1 class="visually-hidden">
+          <UserText text={cls.title} />
+        </h1>
         <div class="classroom-video">
           {state.ended === "banned" ? (
             <Banned />
@@ -63,7 +69,7 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
         </div>
         <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         <div class="classroom-info">
-          <ClassInfo cls={cls} />
+          <ClassInfo cls={cls} headingLevel={2} />
           <NotifyToggle classId={cls.id} />
         </div>
       </main>

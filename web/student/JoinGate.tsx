@@ -14,7 +14,7 @@ export function JoinGate(props: { cls: ClassPublic; onJoined: (user: SessionUser
   return (
     <>
       <AppHeader />
-      <main class="narrow gate" data-testid="join-gate">
+      <main id="main" class="narrow gate" data-testid="join-gate">
         <ClassInfo cls={cls} />
         <div class="card">
           <h2>Join this class</h2>

@@ -155,15 +155,20 @@ function Question(props: {
         class={`qa-vote${voted ? " is-voted" : ""}`}
         data-testid="qa-vote"
         aria-pressed={voted}
-        aria-label={voted ? "Take back your upvote" : mine ? "Your question" : "Upvote"}
         title={mine ? "You cannot upvote your own question" : undefined}
         disabled={!canVote}
         onClick={() => props.onVote(!voted)}
       >
+        {/* Named for the question it acts on ("Upvote: <question> 3 votes"), the visible
+            count included; aria-pressed says whether it is this student's upvote. */}
+        <span class="visually-hidden">
+          {mine ? "Your question" : "Upvote"}: <UserText text={q.text} />{" "}
+        </span>
         <span aria-hidden="true">▲</span>
         <span class="qa-vote-count" data-testid="qa-votes">
           {q.votes}
         </span>
+        <span class="visually-hidden">{q.votes === 1 ? " vote" : " votes"}</span>
       </button>
       <div class="ix-question-body">
         <p class="ix-question-text">

@@ -3,6 +3,7 @@ import type { SessionUser } from "../../protocol/api.ts";
 import { UserText } from "../components/UserText.tsx";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
+import { onTabListKey } from "../lib/tabs.ts";
 import { ChatComposer } from "./ChatComposer.tsx";
 import { ChatMessages } from "./ChatMessages.tsx";
 import { ConnectionStatus, LiveCount } from "./ConnectionStatus.tsx";
@@ -70,11 +71,19 @@ export function SidePanel(props: {
           </p>
         </div>
       ) : null}
-      <div class="panel-modes" role="tablist" aria-label="Chat or questions">
+      <div
+        class="panel-modes"
+        role="tablist"
+        aria-label="Chat or questions"
+        onKeyDown={onTabListKey}
+      >
         <button
           type="button"
           role="tab"
+          id="mode-tab-chat"
           aria-selected={mode === "chat"}
+          aria-controls="mode-panel-chat"
+          tabIndex={mode === "chat" ? 0 : -1}
           data-testid="mode-chat"
           onClick={() => setMode("chat")}
         >
@@ -83,7 +92,10 @@ export function SidePanel(props: {
         <button
           type="button"
           role="tab"
+          id="mode-tab-qa"
           aria-selected={mode === "qa"}
+          aria-controls={mode === "qa" ? "mode-panel-qa" : undefined}
+          tabIndex={mode === "qa" ? 0 : -1}
           data-testid="mode-qa"
           onClick={() => setMode("qa")}
         >
@@ -93,15 +105,25 @@ export function SidePanel(props: {
           ) : null}
         </button>
       </div>
-      {mode === "qa" ? <QaPanel state={state} socket={socket} /> : null}
-      <div class={`chat-mode${mode === "chat" ? "" : " is-hidden"}`}>
-        <div class="chat-tabs" role="tablist" aria-label="Chats">
+      {mode === "qa" ? (
+        <div id="mode-panel-qa" class="mode-panel" role="tabpanel" aria-labelledby="mode-tab-qa">
+          <QaPanel state={state} socket={socket} />
+        </div>
+      ) : null}
+      <div
+        id="mode-panel-chat"
+        role="tabpanel"
+        aria-labelledby="mode-tab-chat"
+        class={`chat-mode${mode === "chat" ? "" : " is-hidden"}`}
+      >
+        <div class="chat-tabs" role="tablist" aria-label="Chats" onKeyDown={onTabListKey}>
           <button
             type="button"
             role="tab"
             id="tab-section"
             aria-selected={tab === "section"}
             aria-controls="pane-section"
+            tabIndex={tab === "section" ? 0 : -1}
             data-testid="tab-section"
             onClick={() => setTab("section")}
           >
@@ -113,6 +135,7 @@ export function SidePanel(props: {
             id="tab-global"
             aria-selected={tab === "global"}
             aria-controls="pane-global"
+            tabIndex={tab === "global" ? 0 : -1}
             data-testid="tab-global"
             onClick={() => setTab("global")}
           >

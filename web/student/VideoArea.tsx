@@ -330,6 +330,10 @@ interface YTPlayer {
    * screen for live streams. Used when present; implausible values are ignored.
    */
   getMediaReferenceTime?: () => number;
+  /** The captions module: load it to show captions, unload to hide them. */
+  loadModule?(module: "captions"): void;
+  unloadModule?(module: "captions"): void;
+  setOption?(module: "captions", option: "track", value: { languageCode: string }): void;
 }
 interface YTNamespace {
   Player: new (
@@ -391,6 +395,7 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
   const player = useRef<YTPlayer | null>(null);
   const [state, setState] = useState<"loading" | "ready" | "failed">("loading");
   const [muted, setMuted] = useState(true);
+  const [captions, setCaptions] = useState(false);
 
   useEffect(() => {
     if (state !== "ready") return;
@@ -457,6 +462,23 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
     setMuted(false);
   };
 
+  // Captions from our own control (YouTube's are inside the frame, out of reach of the
+  // page's keyboard order): the IFrame API's captions module, in the browser's language.
+  const toggleCaptions = () => {
+    const p = player.current;
+    if (!p) return;
+    const on = !captions;
+    try {
+      if (on) {
+        p.loadModule?.("captions");
+        p.setOption?.("captions", "track", { languageCode: captionLanguage() });
+      } else p.unloadModule?.("captions");
+    } catch {
+      return; // the player is being torn down
+    }
+    setCaptions(on);
+  };
+
   return (
     <>
       <div class="video-yt" ref={host} data-testid="youtube-player" />
@@ -476,6 +498,22 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
       ) : null}
       <StatusPill status={props.status} />
       {state === "ready" && muted ? <UnmuteButton onClick={unmute} /> : null}
+      {state === "ready" ? (
+        <button
+          type="button"
+          class="video-cc"
+          data-testid="captions-toggle"
+          aria-pressed={captions}
+          onClick={toggleCaptions}
+        >
+          Captions
+        </button>
+      ) : null}
     </>
   );
+}
+
+/** The caption language asked of YouTube: the browser's primary language ("en" if none). */
+function captionLanguage(): string {
+  return (navigator.language || "en").split("-")[0] || "en";
 }

@@ -45,7 +45,7 @@ export function ClassListPage() {
   };
 
   return (
-    <main class="wide" data-testid="studio-classes">
+    <main id="main" class="wide" data-testid="studio-classes">
       <div class="page-head">
         <h1>My classes</h1>
         {creating ? null : (

@@ -511,6 +511,7 @@ function HandsBox(props: { room: Room }) {
                   onClick={() => socket.send({ type: "hand.ack", userId: h.userId })}
                 >
                   Call on
+                  <ActsOn text={h.name} sep=" " />
                 </button>
                 <button
                   type="button"
@@ -598,6 +599,7 @@ function QaBox(props: { room: Room; teacher: boolean }) {
                   onClick={() => mod(q.id, "approve")}
                 >
                   Approve
+                  <ActsOn text={q.text} />
                 </button>
                 <button
                   type="button"
@@ -605,6 +607,7 @@ function QaBox(props: { room: Room; teacher: boolean }) {
                   onClick={() => mod(q.id, "hide")}
                 >
                   Hide
+                  <ActsOn text={q.text} />
                 </button>
               </StaffQuestion>
             ))}
@@ -625,6 +628,7 @@ function QaBox(props: { room: Room; teacher: boolean }) {
                   onClick={() => mod(q.id, "answer")}
                 >
                   Answered
+                  <ActsOn text={q.text} />
                 </button>
               ) : null}
               <button
@@ -634,6 +638,7 @@ function QaBox(props: { room: Room; teacher: boolean }) {
                 onClick={() => mod(q.id, q.pinned ? "unpin" : "pin")}
               >
                 {q.pinned ? "Unpin" : "Pin"}
+                <ActsOn text={q.text} />
               </button>
               <button
                 type="button"
@@ -641,12 +646,26 @@ function QaBox(props: { room: Room; teacher: boolean }) {
                 onClick={() => mod(q.id, "hide")}
               >
                 Hide
+                <ActsOn text={q.text} />
               </button>
             </StaffQuestion>
           ))}
         </ul>
       )}
     </div>
+  );
+}
+
+/**
+ * What a row's button acts on, for screen readers only ("Approve: <question>", "Call on
+ * <name>"), so a list of rows is not a list of identically named buttons.
+ */
+function ActsOn(props: { text: string; sep?: string }) {
+  return (
+    <span class="visually-hidden">
+      {props.sep ?? ": "}
+      <UserText text={props.text} />
+    </span>
   );
 }
 

@@ -104,7 +104,7 @@ export function LiveStudio(props: { classId: string }) {
       );
     case "moderate":
       return (
-        <main class="wide live-studio" data-testid="live-studio">
+        <main id="main" class="wide live-studio" data-testid="live-studio">
           <header class="card studio-header">
             <h1 class="class-title">
               <UserText text={state.cls.title} />
@@ -118,7 +118,7 @@ export function LiveStudio(props: { classId: string }) {
       );
     case "ready":
       return (
-        <main class="wide live-studio" data-testid="live-studio">
+        <main id="main" class="wide live-studio" data-testid="live-studio">
           <header class="card studio-header">
             <h1 class="class-title">
               <UserText text={state.cls.title} />

@@ -435,9 +435,9 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               class="btn btn-secondary btn-small"
               onClick={prev}
               disabled={!slide.deckId || slide.page <= 1}
-              aria-label="Previous page"
             >
-              ← Prev
+              {/* Named "Previous page": the visible "Prev" is part of the name (axe). */}
+              <span aria-hidden="true">← </span>Prev<span class="visually-hidden">ious page</span>
             </button>
             {slide.deckId ? (
               <label class="page-box">
@@ -464,9 +464,9 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               class="btn btn-secondary btn-small"
               onClick={next}
               disabled={!slide.deckId || slide.page >= slide.pageCount}
-              aria-label="Next page"
             >
-              Next →
+              Next<span class="visually-hidden"> page</span>
+              <span aria-hidden="true"> →</span>
             </button>
             <span class="nav-spacer" />
             {slide.deckId ? (
