@@ -7,7 +7,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DeckInfo } from "../protocol/board.ts";
 import type { LatencyMode } from "../protocol/latency.ts";
-import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
+import {
+  CloseCode,
+  type ReactionCounts,
+  type StreamHealth,
+  type StreamStatus,
+} from "../protocol/realtime.ts";
 import { notifyLive } from "../worker/push/notify.ts";
 import { BoardCore } from "./board-core.ts";
 import { BoardStorage } from "./board-store.ts";
@@ -70,6 +75,9 @@ export class Classroom extends DurableObject<Env> {
   private ixWakeAt = Number.POSITIVE_INFINITY;
   /** The class session whose go-live was last handed to push (memory only). */
   private notifiedSession: string | null = null;
+  /** The pending reaction-burst / moderation-queue tick (RootCore.socialDue) and when it fires. */
+  private socialTimer: ReturnType<typeof setTimeout> | null = null;
+  private socialAt = Number.POSITIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -121,6 +129,8 @@ export class Classroom extends DurableObject<Env> {
     this.boardStorage = new BoardStorage(this.sql);
     const board = this.boardStorage;
     this.core.board = new BoardCore(board.loadState(), (slide) => board.loadSlide(slide));
+    const reactions = row("reactions");
+    if (reactions) this.core.reactions.totals = JSON.parse(reactions) as ReactionCounts;
     this.ix = new InteractiveStore(this.sql);
     this.core.interactive.restore(this.ix.load());
     // Overdue quizzes close and the lists go out once after a restart.
@@ -204,6 +214,7 @@ export class Classroom extends DurableObject<Env> {
         ? [
             JSON.stringify(this.core.modState(now)),
             JSON.stringify(this.core.rejectionBacklog()),
+            JSON.stringify(this.core.modQueue.view(false)),
             ...this.core.interactive.staffFrames().map((f) => JSON.stringify(f)),
           ]
         : [],
@@ -443,6 +454,7 @@ export class Classroom extends DurableObject<Env> {
     }
     if (persist) this.persist();
     this.saveLoads();
+    this.armSocial();
     if (loads) this.schedulePresence();
     if (d1) void this.scheduleD1();
     if (this.outbox.size > 0 && !this.deliveryTimer) {
@@ -451,6 +463,29 @@ export class Classroom extends DurableObject<Env> {
       const wait = Math.max(0, this.lastDeliveryAt + DELIVERY_MS - Date.now());
       this.deliveryTimer = setTimeout(() => void this.deliver(), wait);
     }
+  }
+
+  /** Run the social tick (reaction bursts, queue updates) when the core says it is due. */
+  private armSocial(): void {
+    const at = this.core.socialDue();
+    if (at === null || (this.socialTimer && at >= this.socialAt)) return;
+    if (this.socialTimer) clearTimeout(this.socialTimer);
+    this.socialAt = at;
+    this.socialTimer = setTimeout(
+      () => {
+        this.socialTimer = null;
+        this.socialAt = Number.POSITIVE_INFINITY;
+        const fx = this.core.socialTick(Date.now());
+        // Totals survive a root restart: saved with each burst (at most every 500 ms).
+        if (fx.some((x) => "frame" in x && x.frame.type === "reaction.burst"))
+          this.sql.exec(
+            "INSERT OR REPLACE INTO state VALUES ('reactions', ?)",
+            JSON.stringify(this.core.reactions.totals),
+          );
+        this.apply(fx);
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private queue(sectionId: string): ShardDelivery {
