@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassModerator, ClassPublic } from "../../protocol/api.ts";
 import type { ChatMessage, ClientMessage, LinkPolicy } from "../../protocol/realtime.ts";
 import { Notice } from "../components/Notice.tsx";
+import { ReactionBurst, ReactionTotals } from "../components/Reactions.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
@@ -16,6 +17,7 @@ import {
   rejectionText,
   secondsLeft,
 } from "../student/chat-text.ts";
+import { ModerationQueue } from "./ModerationQueue.tsx";
 
 /** Timeout lengths offered (protocol bounds: 10 s … 24 h). */
 const TIMEOUTS: [seconds: number, label: string][] = [
@@ -49,12 +51,18 @@ export function StudioChat(props: {
     a.sectionId.localeCompare(b.sectionId, undefined, { numeric: true }),
   );
   return (
-    <section class="card studio-chat" aria-labelledby="studio-chat-title" data-testid="studio-chat">
+    <section
+      class="card studio-chat reaction-stage"
+      aria-labelledby="studio-chat-title"
+      data-testid="studio-chat"
+    >
       <div class="panel-head">
         <h2 id="studio-chat-title">Chat &amp; moderation</h2>
         <LiveCount students={state.presence.students} />
         <ConnectionStatus conn={state.conn} ended={state.ended} />
       </div>
+      <ReactionBurst reactions={state.reactions} testId="studio-reaction-burst" />
+      <ReactionTotals reactions={state.reactions} />
       <p class="section-counts muted" data-testid="section-counts">
         {sections.length === 0
           ? "No students connected yet."
@@ -71,6 +79,11 @@ export function StudioChat(props: {
         </Notice>
       ) : null}
       <div class="studio-chat-grid">
+        <ModerationQueue
+          state={state}
+          socket={socket}
+          sections={sections.map((s) => s.sectionId)}
+        />
         <GlobalChannel state={state} socket={socket} />
         <SectionWatch state={state} socket={socket} sections={sections.map((s) => s.sectionId)} />
         <RejectionsFeed state={state} />
