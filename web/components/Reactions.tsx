@@ -57,7 +57,12 @@ function floatsOf(counts: ReactionCounts, seq: number): Float[] {
 }
 
 /** The floating burst layer (place it inside a `position: relative` box) and the totals. */
-export function ReactionBurst(props: { reactions: ClassroomState["reactions"]; testId?: string }) {
+export function ReactionBurst(props: {
+  reactions: ClassroomState["reactions"];
+  testId?: string;
+  /** Float in the viewport's corner (the studio, a long page) instead of the parent box. */
+  corner?: boolean;
+}) {
   const r = props.reactions;
   const [floats, setFloats] = useState<Float[]>([]);
   const seen = useRef(0);
@@ -74,7 +79,11 @@ export function ReactionBurst(props: { reactions: ClassroomState["reactions"]; t
     return () => clearTimeout(t);
   }, [r?.seq]);
   return (
-    <div class="reaction-burst" aria-hidden="true" data-testid={props.testId ?? "reaction-burst"}>
+    <div
+      class={`reaction-burst${props.corner ? " reaction-burst-corner" : ""}`}
+      aria-hidden="true"
+      data-testid={props.testId ?? "reaction-burst"}
+    >
       {floats.map((f) => (
         <span
           key={f.key}

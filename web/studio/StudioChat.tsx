@@ -51,17 +51,13 @@ export function StudioChat(props: {
     a.sectionId.localeCompare(b.sectionId, undefined, { numeric: true }),
   );
   return (
-    <section
-      class="card studio-chat reaction-stage"
-      aria-labelledby="studio-chat-title"
-      data-testid="studio-chat"
-    >
+    <section class="card studio-chat" aria-labelledby="studio-chat-title" data-testid="studio-chat">
       <div class="panel-head">
         <h2 id="studio-chat-title">Chat &amp; moderation</h2>
         <LiveCount students={state.presence.students} />
         <ConnectionStatus conn={state.conn} ended={state.ended} />
       </div>
-      <ReactionBurst reactions={state.reactions} testId="studio-reaction-burst" />
+      <ReactionBurst reactions={state.reactions} testId="studio-reaction-burst" corner />
       <ReactionTotals reactions={state.reactions} />
       <p class="section-counts muted" data-testid="section-counts">
         {sections.length === 0
