@@ -36,6 +36,7 @@ import type {
   SyncResult,
 } from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
+import { RpcMeter } from "./rpc-meter.ts";
 
 /** Events kept for resume. */
 export const LOG_SIZE = 1000;
@@ -78,6 +79,8 @@ export class Classroom extends DurableObject<Env> {
   /** The pending reaction-burst / moderation-queue tick (RootCore.socialDue) and when it fires. */
   private socialTimer: ReturnType<typeof setTimeout> | null = null;
   private socialAt = Number.POSITIVE_INFINITY;
+  /** Requests per second from the Worker and the shards (benchmarks' `rootRpcPerSecMax`). */
+  private readonly meter = new RpcMeter();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -174,6 +177,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Worker: admit a verified user — refuse a banned one, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
+    this.meter.count(Date.now());
     this.bind(a.classId);
     if (a.latencyMode) this.apply(this.core.interactive.setLatencyMode(a.latencyMode));
     const result = this.core.admit(a, Date.now());
@@ -192,6 +196,7 @@ export class Classroom extends DurableObject<Env> {
     staff: boolean,
     resume?: number,
   ): Promise<SyncResult> {
+    this.meter.count(Date.now());
     this.bind(classId);
     const now = Date.now();
     const plan = this.core.resumePlan(resume, this.oldestLogged);
@@ -223,6 +228,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
   async report(classId: string, r: ShardReport): Promise<void> {
+    this.meter.count(Date.now());
     this.bind(classId);
     const deadline = this.core.nextDeadline();
     this.apply(this.core.report(r, Date.now()));
@@ -235,6 +241,7 @@ export class Classroom extends DurableObject<Env> {
    * request, so that section relays from the snapshot on (no message falls between).
    */
   async watch(classId: string, sections: string[], seq: number): Promise<number> {
+    this.meter.count(Date.now());
     this.bind(classId);
     this.apply(this.core.setWatching(sections, seq));
     return this.core.durable.watchVersion ?? 0;
@@ -318,6 +325,16 @@ export class Classroom extends DurableObject<Env> {
   async setLatencyMode(classId: string, mode: LatencyMode): Promise<void> {
     this.bind(classId);
     this.apply(this.core.interactive.setLatencyMode(mode));
+  }
+
+  /**
+   * Benchmarks: the most requests (admit, sync, report, watch) received in any one second,
+   * and their total, since the last call with `reset`.
+   */
+  async rpcStats(reset = false): Promise<{ perSecMax: number; total: number }> {
+    const out = { perSecMax: this.meter.perSecMax, total: this.meter.total };
+    if (reset) this.meter.reset();
+    return out;
   }
 
   /** Tests and tools: the current sequence number and shard loads. */
