@@ -33,7 +33,8 @@ describe("reactions", { timeout: 40_000 }, () => {
     const t = await open(classId, teacher.client.cookie);
     const ss = await students(classId, 8);
     expect(new Set(ss.map((s) => s.section)).size).toBe(3);
-    ss.forEach((s, i) => s.sock.send({ type: "reaction.send", emoji: i % 2 ? "👍" : "🎉" }));
+    for (const [i, s] of ss.entries())
+      s.sock.send({ type: "reaction.send", emoji: i % 2 ? "👍" : "🎉" });
     const done = await t.next(
       "reaction.burst",
       (b) => b.totals["👍"] === 4 && b.totals["🎉"] === 4,
