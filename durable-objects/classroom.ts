@@ -233,6 +233,12 @@ export class Classroom extends DurableObject<Env> {
     const deadline = this.core.nextDeadline();
     this.apply(this.core.report(r, Date.now()));
     if (this.core.nextDeadline() !== deadline) this.armDeadline();
+    // Reaction totals survive a root restart: saved before the shard learns its report landed.
+    if (r.social && Object.keys(r.social.reactions).length > 0)
+      this.sql.exec(
+        "INSERT OR REPLACE INTO state VALUES ('reactions', ?)",
+        JSON.stringify(this.core.reactions.totals),
+      );
   }
 
   /**
@@ -492,14 +498,7 @@ export class Classroom extends DurableObject<Env> {
       () => {
         this.socialTimer = null;
         this.socialAt = Number.POSITIVE_INFINITY;
-        const fx = this.core.socialTick(Date.now());
-        // Totals survive a root restart: saved with each burst (at most every 500 ms).
-        if (fx.some((x) => "frame" in x && x.frame.type === "reaction.burst"))
-          this.sql.exec(
-            "INSERT OR REPLACE INTO state VALUES ('reactions', ?)",
-            JSON.stringify(this.core.reactions.totals),
-          );
-        this.apply(fx);
+        this.apply(this.core.socialTick(Date.now()));
       },
       Math.max(0, at - Date.now()),
     );

@@ -113,8 +113,8 @@ export interface ModQueueItem {
 export type SocialBroadcast =
   /**
    * Reactions since the last burst (`counts`) and since the class session began (`totals`),
-   * at most every REACTION_BURST_MS (longer in very large classes). Staff get them every
-   * REACTION_BURST_MS whatever the size.
+   * at most every REACTION_BURST_MS (longer in larger classes: durable-objects/reaction-tally.ts
+   * `burstInterval`). Staff get them every REACTION_BURST_MS whatever the size.
    */
   { type: "reaction.burst"; counts: ReactionCounts; totals: ReactionCounts; at: number };
 
