@@ -83,7 +83,18 @@ export type ClientCommand =
    * `spreadMs` (choice = socket index mod `options`); a `retryShare` of them send the
    * same answer again 200 ms later, as a client retry would.
    */
-  | { kind: "vote"; pollId: string; spreadMs: number; options: number; retryShare: number };
+  | { kind: "vote"; pollId: string; spreadMs: number; options: number; retryShare: number }
+  /** Reactions scenario: every open socket sends one reaction (`emojis[i mod length]`) within `spreadMs`. */
+  | { kind: "react"; spreadMs: number; emojis: string[] };
+
+/** Client → parent after its last reaction was sent (reactions scenario). */
+export interface ReactReport {
+  kind: "reactions";
+  sent: number;
+  perEmoji: Record<string, number>;
+  /** Epoch ms the last reaction left this process. */
+  lastAt: number;
+}
 
 /** Client → parent after its last vote was sent (poll scenario). */
 export interface VoteReport {
@@ -130,7 +141,7 @@ let lastBackAt = 0;
 let closingAll = false;
 const SEQ = /"seq":(\d+)/;
 
-function send(m: ClientReport | VoteReport): void {
+function send(m: ClientReport | VoteReport | ReactReport): void {
   process.send?.(m);
 }
 
@@ -325,6 +336,35 @@ async function vote(m: Extract<ClientCommand, { kind: "vote" }>): Promise<void> 
   send({ kind: "votes", sent, perOption, lastAt });
 }
 
+/** Send every open socket's one reaction at a random moment within the spread; report when done. */
+async function react(m: Extract<ClientCommand, { kind: "react" }>): Promise<void> {
+  const perEmoji: Record<string, number> = {};
+  let sent = 0;
+  let lastAt = 0;
+  await Promise.all(
+    socks.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            const emoji = m.emojis[s.i % m.emojis.length]!;
+            try {
+              if (s.open) {
+                s.ws.send(JSON.stringify({ type: "reaction.send", emoji }));
+                sent++;
+                perEmoji[emoji] = (perEmoji[emoji] ?? 0) + 1;
+                lastAt = Math.max(lastAt, Date.now());
+              }
+            } catch {
+              // Closed between the check and the send: not sent, not counted.
+            }
+            resolve();
+          }, Math.random() * m.spreadMs);
+        }),
+    ),
+  );
+  send({ kind: "reactions", sent, perEmoji, lastAt });
+}
+
 process.on("message", (m: ClientJob | ClientCommand) => {
   switch (m.kind) {
     case "job":
@@ -350,6 +390,9 @@ process.on("message", (m: ClientJob | ClientCommand) => {
     }
     case "vote":
       void vote(m);
+      break;
+    case "react":
+      void react(m);
       break;
     case "close":
       closingAll = true;

@@ -9,6 +9,11 @@
  *
  * `--scenario kill-shard-host`: see KILL below. `--usage <file>`: billable counts per phase
  * (bench/usage.ts) for `npm run cost` (docs/cost.md).
+ * `--scenario reactions`: every student sends one emoji reaction at a random moment within
+ * `--vote-spread` s (10). Reports reactionsSent, reactionsCounted (the teacher's final
+ * `reaction.burst` totals), reactionLagMs (last reaction sent → the teacher's first burst
+ * whose totals count every one), reactionsExact (per-emoji totals equal what was sent),
+ * and rootRpcPerSecMax / rootRpcTotal (Classroom.rpcStats over the reacting window).
  *
  * Starts its own local stack (M runtime processes, bench/stack.ts), connects N guest
  * sockets from forked client processes over loopback, has the teacher post E
@@ -33,7 +38,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import type { MeasuredPhase, MeasuredRun, UsageCounts } from "../scripts/cost-core.ts";
-import type { ClientCommand, ClientJob, ClientReport, VoteReport } from "./client.ts";
+import type { ClientCommand, ClientJob, ClientReport, ReactReport, VoteReport } from "./client.ts";
 import {
   BENCH_CLASS,
   BENCH_TEACHER,
@@ -85,7 +90,28 @@ const BASE_PORT = Number(args.port);
 const CAPACITY = args.shards ? Math.ceil(N / Number(args.shards)) : 2000;
 const ADDRESSES = 40;
 const log = (s: string) => console.error(`[bench] ${s}`);
-const SCENARIO = args.scenario === "poll" ? "poll" : "fanout";
+const SCENARIO =
+  args.scenario === "poll" ? "poll" : args.scenario === "reactions" ? "reactions" : "fanout";
+const REACTION_SET = ["👍", "❤️", "😂", "😮", "👏", "🎉"];
+
+/** The reactions scenario's figures. */
+interface ReactionFigures {
+  reactionsSent: number;
+  reactionsCounted: number;
+  /** Per-emoji totals at the teacher equal what the clients sent. */
+  reactionsExact: boolean;
+  /** Last reaction sent → the teacher's first burst counting all, ms (null: never). */
+  reactionLagMs: number | null;
+  /** Of that, until the root sent that burst (its `at`). */
+  reactionLagRootMs: number | null;
+  /** Bursts the teacher received from the first reaction to the complete one. */
+  teacherBursts: number;
+  /** The root's busiest second (requests) while students reacted, and its total requests. */
+  rootRpcPerSecMax: number | null;
+  rootRpcTotal: number | null;
+}
+
+type RootStats = (reset: boolean) => Promise<{ perSecMax: number; total: number } | null>;
 /**
  * `--scenario kill-shard-host`: the fan-out run (announcements) with a poll every student
  * answered first; halfway through the events the last runtime process (a shard host, one
@@ -139,6 +165,7 @@ interface Figures {
   kill: KillFigures | null;
   /** `--usage`: billable counts per phase (join, then interact or announce). */
   usage: MeasuredPhase[];
+  reactions: ReactionFigures | null;
 }
 
 type TeacherFrame = { type: string; [k: string]: unknown };
@@ -395,6 +422,67 @@ async function runPoll(teacher: WebSocket, clients: Child[]): Promise<PollFigure
   };
 }
 
+/**
+ * The reactions scenario on a connected class: every client socket reacts once within the
+ * spread; the teacher's `reaction.burst` totals are timed against the last reaction.
+ */
+async function runReactions(
+  teacher: WebSocket,
+  clients: Child[],
+  rootStats: RootStats,
+): Promise<ReactionFigures> {
+  const frames: { at: number; f: TeacherFrame }[] = [];
+  teacher.on("message", (data) => {
+    const f = JSON.parse(data.toString()) as TeacherFrame;
+    if (f.type === "reaction.burst") frames.push({ at: Date.now(), f });
+  });
+  await rootStats(true);
+  const spreadMs = Number(args["vote-spread"]) * 1000;
+  const reports = Promise.all(
+    clients.map((c) =>
+      waitMessage(
+        c,
+        (m): m is ReactReport => (m as { kind?: string }).kind === "reactions",
+        spreadMs + 120_000,
+      ),
+    ),
+  );
+  for (const c of clients)
+    c.proc.send({ kind: "react", spreadMs, emojis: REACTION_SET } satisfies ClientCommand);
+  const sent = await reports;
+  const reactionsSent = sent.reduce((n, r) => n + r.sent, 0);
+  const expected: Record<string, number> = {};
+  for (const r of sent)
+    for (const [e, n] of Object.entries(r.perEmoji)) expected[e] = (expected[e] ?? 0) + n;
+  const lastAt = Math.max(...sent.map((r) => r.lastAt));
+  const sum = (t: unknown) =>
+    Object.values((t ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+  const deadline = Date.now() + 30_000;
+  let complete: { at: number; f: TeacherFrame } | undefined;
+  while (Date.now() < deadline) {
+    complete = frames.find((x) => sum(x.f.totals) >= reactionsSent);
+    if (complete) break;
+    await sleep(50);
+  }
+  await sleep(1500);
+  const stats = await rootStats(false);
+  const finalTotals = (frames.at(-1)?.f.totals ?? {}) as Record<string, number>;
+  const reactionsExact =
+    REACTION_SET.every((e) => (finalTotals[e] ?? 0) === (expected[e] ?? 0)) &&
+    sum(finalTotals) === reactionsSent;
+  log(`reactions: ${reactionsSent} sent, teacher counts ${JSON.stringify(finalTotals)}`);
+  return {
+    reactionsSent,
+    reactionsCounted: sum(finalTotals),
+    reactionsExact,
+    reactionLagMs: complete ? complete.at - lastAt : null,
+    reactionLagRootMs: complete ? (complete.f.at as number) - lastAt : null,
+    teacherBursts: complete ? frames.indexOf(complete) + 1 : frames.length,
+    rootRpcPerSecMax: stats?.perSecMax ?? null,
+    rootRpcTotal: stats?.total ?? null,
+  };
+}
+
 function pct(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -424,6 +512,8 @@ async function phase(opts: {
   killShardHost?: () => Promise<void>;
   /** `--usage` on the app runtime: read the summed billable counters. */
   usage?: () => Promise<UsageCounts>;
+  /** The class root's request meter (runtime phase only). */
+  rootStats?: RootStats;
 }): Promise<Figures> {
   const rssIdle = opts.stats().rss;
   const snap = async () => (opts.usage ? { at: Date.now(), u: await opts.usage() } : null);
@@ -506,16 +596,21 @@ async function phase(opts: {
   const eventsAt = Date.now();
   const poll = SCENARIO === "poll" ? await runPoll(teacher, clients) : null;
   const kill = opts.killShardHost ? await killScenario(teacher, clients, opts.killShardHost) : null;
-  for (let k = 0; k < (poll ? 0 : E); k++) {
+  const reactions =
+    SCENARIO === "reactions" && opts.rootStats
+      ? await runReactions(teacher, clients, opts.rootStats)
+      : null;
+  const scenario = poll ?? reactions;
+  for (let k = 0; k < (scenario ? 0 : E); k++) {
     if (kill && k === Math.floor(E / 2)) kill.strike();
     teacher.send(JSON.stringify({ type: "announce.send", text: `bench:${k}:${Date.now()}` }));
     await sleep(1000 / RATE);
   }
-  const expected = poll ? 0 : ok * E;
+  const expected = scenario ? 0 : ok * E;
   const drainUntil = Date.now() + Math.max(kill ? 240_000 : 30_000, (N / 1000) * 1000);
   let last = -1;
   let stableSince = Date.now();
-  while (!poll && Date.now() < drainUntil) {
+  while (!scenario && Date.now() < drainUntil) {
     const got = [...progress.values()].reduce((a, b) => a + b, 0);
     if (got >= expected) break;
     if (got !== last) stableSince = Date.now();
@@ -591,6 +686,7 @@ async function phase(opts: {
     usage,
     poll,
     kill: killed,
+    reactions,
     connected: ok,
     failed,
     skipped,
@@ -681,6 +777,21 @@ async function main(): Promise<void> {
           },
         }
       : {}),
+    rootStats: async (reset) => {
+      const host = runtimes[0]!.child;
+      host.proc.send({ kind: "rootStats", port: runtimes[0]!.port, classId: BENCH_CLASS, reset });
+      const r = await waitMessage(
+        host,
+        (m): m is { kind: "rootStats"; perSecMax?: number; total?: number; error?: string } =>
+          (m as { kind?: string }).kind === "rootStats",
+        30_000,
+      );
+      if (r.error !== undefined || r.perSecMax === undefined || r.total === undefined) {
+        log(`root stats unavailable: ${r.error}`);
+        return null;
+      }
+      return { perSecMax: r.perSecMax, total: r.total };
+    },
   });
   const writesBySql = args.usage ? await readWritesBySql(runtimes.map((r) => r.port)) : undefined;
   await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));
@@ -783,6 +894,16 @@ async function main(): Promise<void> {
       ].join("\n"),
     );
   }
+  const rx = runtime.reactions;
+  if (rx) {
+    console.log(
+      [
+        "| scenario | N | processes | connected | reactions sent | counted (exact) | teacher counts complete after last reaction, ms (sent by root) | teacher bursts | root requests, max/s (total) |",
+        "|---|---|---|---|---|---|---|---|---|",
+        `| reactions | ${N} | ${M} | ${runtime.connected} | ${rx.reactionsSent} | ${rx.reactionsCounted} (${rx.reactionsExact ? "exact" : "NOT exact"}) | ${rx.reactionLagMs ?? "never"} (${rx.reactionLagRootMs ?? "–"}) | ${rx.teacherBursts} | ${rx.rootRpcPerSecMax ?? "–"} (${rx.rootRpcTotal ?? "–"}) |`,
+      ].join("\n"),
+    );
+  }
   if (args.json) {
     console.log(
       JSON.stringify({
@@ -839,6 +960,7 @@ async function main(): Promise<void> {
               votesDoubled: kill.votesDoubled,
             }
           : {}),
+        ...(rx ? { ...rx } : {}),
       }),
     );
   }

@@ -67,4 +67,29 @@ async function start(opts: HostOptions): Promise<Miniflare> {
   return mf;
 }
 
-holdRuntimes(await Promise.all(all.map(start)));
+const runtimes = await Promise.all(all.map(start));
+
+/** Parent → host: the class root's request meter (Classroom.rpcStats), answered over IPC. */
+export interface RootStatsAsk {
+  kind: "rootStats";
+  port: number;
+  classId: string;
+  reset: boolean;
+}
+process.on("message", (m: RootStatsAsk) => {
+  if (m?.kind !== "rootStats") return;
+  const i = all.findIndex((o) => o.port === m.port);
+  if (i < 0) return;
+  void (async () => {
+    try {
+      const ns = await runtimes[i]!.getDurableObjectNamespace("CLASSROOM");
+      const stub = ns.get(ns.idFromName(m.classId)) as unknown as {
+        rpcStats(reset: boolean): Promise<{ perSecMax: number; total: number }>;
+      };
+      process.send?.({ kind: "rootStats", ...(await stub.rpcStats(m.reset)) });
+    } catch (err) {
+      process.send?.({ kind: "rootStats", error: String(err).slice(0, 200) });
+    }
+  })();
+});
+holdRuntimes(runtimes);

@@ -22,10 +22,12 @@ import type {
   StaffFrame,
   StreamStatus,
 } from "../protocol/realtime.ts";
-import { CloseCode, isStaff } from "../protocol/realtime.ts";
+import { CloseCode, isStaff, REACTION_BURST_MS, RESOLVE_TIMEOUT_S } from "../protocol/realtime.ts";
 import { BoardCore, type BoardOutcome, type BoardStore, initialBoard } from "./board-core.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import { InteractiveCore, type InteractiveOp } from "./interactive-core.ts";
+import { ModerationQueue } from "./moderation-queue.ts";
+import { ReactionTally } from "./reaction-tally.ts";
 import type { Admission, AdmitResult, ShardControl, ShardReport, StaffCommand } from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 import { sectionOf } from "./shard-core.ts";
@@ -248,6 +250,12 @@ export class RootCore {
   });
   /** Slides and whiteboard; the shell replaces it with one over its storage after loading. */
   board = new BoardCore(initialBoard(), () => []);
+  /** Reaction sums and bursts (reaction-tally.ts); the shell restores `totals`. */
+  readonly reactions = new ReactionTally();
+  /** The class-wide moderation queue (moderation-queue.ts); memory only. */
+  readonly modQueue = new ModerationQueue(() => this.newId());
+  /** When the last `mod.queue` frame went to staff. */
+  private queueSentAt = Number.NEGATIVE_INFINITY;
   /**
    * Users with an open socket (any section, any tab), since when: attendance credits the
    * union of a user's sockets, so two tabs count once and a reload leaves no hole.
@@ -807,6 +815,11 @@ export class RootCore {
         this.rejections.splice(0, this.rejections.length - REJECTION_HISTORY);
       fx.push({ kind: "staff", frame: { type: "mod.rejections", items: r.rejections } });
     }
+    for (const rej of r.rejections) this.modQueue.held(rej, now);
+    if (r.social) {
+      this.reactions.add(r.social.reactions);
+      for (const f of r.social.flags) this.modQueue.report(f, now, (id) => this.globalMessage(id));
+    }
     if (r.relay.length > 0 && this.watching.has(r.sectionId)) {
       fx.push({
         kind: "control",
@@ -816,6 +829,85 @@ export class RootCore {
     }
     if (r.watching && r.sectionId === STAFF_SECTION)
       fx.push(...this.setWatching(r.watching, r.watchingSeq));
+    return fx;
+  }
+
+  /** A global-channel message's author and text (reports of global messages), or null. */
+  private globalMessage(id: string): { author: Author; text: string } | null {
+    const m = this.durable.global.find((x) => x.id === id);
+    return m ? { author: m.from, text: m.text } : null;
+  }
+
+  /** When `socialTick` next has a reaction burst or a queue update to send, or null. */
+  socialDue(): number | null {
+    const at: number[] = [];
+    const burst = this.reactions.nextDue(this.students());
+    if (burst !== null) at.push(burst);
+    if (this.modQueue.dirty) at.push(this.queueSentAt + REACTION_BURST_MS);
+    return at.length ? Math.min(...at) : null;
+  }
+
+  /** Reaction bursts and the moderation queue, at their bounded rates (the shell's timer). */
+  socialTick(now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    const b = this.reactions.tick(now, this.students());
+    if (b.all) fx.push({ kind: "broadcast", frame: b.all });
+    if (b.staff) fx.push({ kind: "staff", frame: b.staff });
+    if (this.modQueue.dirty && now - this.queueSentAt >= REACTION_BURST_MS) {
+      this.queueSentAt = now;
+      fx.push({ kind: "staff", frame: this.modQueue.view() });
+    }
+    return fx;
+  }
+
+  /** Staff act on a moderation queue item: the matching delete / time-out / ban, audited. */
+  private resolve(
+    by: Author,
+    m: Extract<StaffCommand["message"], { type: "mod.resolve" }>,
+    now: number,
+  ): RootEffect[] {
+    const item = this.modQueue.get(m.itemId);
+    if (!item)
+      return [
+        {
+          kind: "control",
+          sectionId: STAFF_SECTION,
+          control: {
+            kind: "notify",
+            userId: by.id,
+            frame: {
+              type: "error",
+              code: "not_found",
+              message: "That item was already handled.",
+              ref: "mod.resolve",
+            },
+          },
+        },
+      ];
+    const fx: RootEffect[] = [];
+    const act = (message: StaffCommand["message"]) =>
+      fx.push(...this.command({ by, message }, now));
+    const userId = item.author.id;
+    if (m.action !== "dismiss" && item.messageId)
+      act({ type: "chat.delete", messageId: item.messageId });
+    if (m.action === "timeout")
+      act({ type: "mod.timeout", userId, seconds: m.seconds ?? RESOLVE_TIMEOUT_S });
+    if (m.action === "ban") act({ type: "mod.ban", userId });
+    this.modQueue.remove(item.id);
+    fx.push({
+      kind: "audit",
+      at: now,
+      actorId: by.id,
+      action: "mod.resolve",
+      target: userId,
+      detail: JSON.stringify({
+        action: m.action,
+        kind: item.kind,
+        messageId: item.messageId ?? null,
+      }),
+    });
+    this.queueSentAt = now;
+    fx.push({ kind: "staff", frame: this.modQueue.view() });
     return fx;
   }
 
@@ -997,6 +1089,7 @@ export class RootCore {
           d.global = d.global.filter((x) => x.id !== id);
           if (d.pinned?.id === id) d.pinned = null;
           this.emit(fx, (seq, at) => ({ type: "chat.deleted", seq, at, messageId: id }), now);
+          this.modQueue.removeMessage(id);
         } else {
           const section = sectionOf(id);
           if (!section || !this.loads.has(section)) break;
@@ -1005,6 +1098,7 @@ export class RootCore {
             sectionId: section,
             control: { kind: "delete", messageId: id },
           });
+          this.modQueue.removeMessage(id);
         }
         audit("chat.delete", id);
         break;
@@ -1041,6 +1135,7 @@ export class RootCore {
         const bannedName = this.connected.get(m.userId)?.name;
         d.bans[m.userId] = bannedName ? { name: bannedName, at: now } : { at: now };
         this.dropReservations(m.userId);
+        this.modQueue.removeAuthor(m.userId);
         fx.push(
           {
             kind: "control",
@@ -1121,6 +1216,13 @@ export class RootCore {
       case "board.clear":
         this.applyBoard(fx, by, m.type, this.board.command(m), now);
         break;
+      case "mod.resolve":
+        fx.push(...this.resolve(by, m, now));
+        break;
+      // Reactions and reports arrive counted in reports (ShardReport.social); peeks stay at the staff shard.
+      case "reaction.send":
+      case "chat.report":
+      case "mod.peek":
       case "hello":
       case "section.watch":
         break;

@@ -123,9 +123,18 @@ export class ClassroomShard extends DurableObject<Env> {
       sectionId,
       Number(meta.sseq ?? 0),
       meta.rules ? (JSON.parse(meta.rules) as ChatRules) : DEFAULT_RULES,
+      (id) => this.storedMessage(id),
     );
     this.core.setWatched(meta.watched === "1", Number(meta.watchedV ?? 0));
     this.report = emptyReport(sectionId);
+  }
+
+  /** A message of this section's stored history (the last SECTION_HISTORY), or null. */
+  private storedMessage(messageId: string): ChatMessage | null {
+    const row = this.sql
+      .exec<{ message: string }>("SELECT message FROM section_log WHERE id = ?", messageId)
+      .toArray()[0];
+    return row ? (JSON.parse(row.message) as ChatMessage) : null;
   }
 
   private setMeta(k: string, v: string): void {
@@ -154,7 +163,9 @@ export class ClassroomShard extends DurableObject<Env> {
       this.setMeta("classId", classId);
     }
     if (!this.core.sectionId) {
-      this.core = new ShardCore(sectionId, this.core.sseq, this.core.rules);
+      this.core = new ShardCore(sectionId, this.core.sseq, this.core.rules, (id) =>
+        this.storedMessage(id),
+      );
       this.report.sectionId = sectionId;
       this.setMeta("sectionId", sectionId);
     }
@@ -463,6 +474,12 @@ export class ClassroomShard extends DurableObject<Env> {
         case "rulesChanged":
           this.setMeta("rules", JSON.stringify(this.core.rules));
           break;
+        case "social":
+          this.markReport();
+          break;
+        case "peek":
+          if (from) void this.peek(from, fx.sectionId);
+          break;
         default:
           fx satisfies never;
       }
@@ -491,6 +508,25 @@ export class ClassroomShard extends DurableObject<Env> {
         code: "unavailable",
         message: "That section is unavailable.",
         ref: "section.watch",
+      });
+    }
+  }
+
+  /** Staff: one read of a section's recent messages (`mod.peeked`); the watch is untouched. */
+  private async peek(ws: WebSocket, sectionId: string): Promise<void> {
+    try {
+      if (!/^s\d+$/.test(sectionId)) throw new Error("not a student section");
+      const target = this.env.CLASSROOM_SHARD.get(
+        this.env.CLASSROOM_SHARD.idFromName(shardName(this.classId, sectionId)),
+      );
+      const snap = JSON.parse(await target.sectionSnapshot()) as { messages: ChatMessage[] };
+      this.reply(ws, { type: "mod.peeked", sectionId, messages: snap.messages });
+    } catch {
+      this.reply(ws, {
+        type: "error",
+        code: "not_found",
+        message: "That section is unavailable.",
+        ref: "mod.peek",
       });
     }
   }
@@ -550,6 +586,8 @@ export class ClassroomShard extends DurableObject<Env> {
     this.lastReportAt = Date.now();
     const r = this.report;
     r.sockets = this.openSockets();
+    const social = this.core.social.take();
+    if (social) r.social = social;
     this.report = emptyReport(this.core.sectionId);
     this.reportDirty = false;
     if (this.core.pruneTimeouts(Date.now())) this.setMeta("rules", JSON.stringify(this.core.rules));
@@ -564,6 +602,7 @@ export class ClassroomShard extends DurableObject<Env> {
       // Keep what matters (attendance, commands) under a size cap and retry until the root
       // is back (a deploy or restart can take seconds); relays are dropped.
       this.reportFailures++;
+      if (r.social) this.core.social.requeue(r.social);
       for (const d of droppedErrors(requeueReport(r, this.report)))
         this.broadcast(JSON.stringify(d.frame), `user:${d.userId}`);
       this.markReport();

@@ -7,7 +7,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DeckInfo } from "../protocol/board.ts";
 import type { LatencyMode } from "../protocol/latency.ts";
-import { CloseCode, type StreamHealth, type StreamStatus } from "../protocol/realtime.ts";
+import {
+  CloseCode,
+  type ReactionCounts,
+  type StreamHealth,
+  type StreamStatus,
+} from "../protocol/realtime.ts";
 import { notifyLive } from "../worker/push/notify.ts";
 import { BoardCore } from "./board-core.ts";
 import { BoardStorage } from "./board-store.ts";
@@ -33,6 +38,7 @@ import type {
   SyncResult,
 } from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
+import { RpcMeter } from "./rpc-meter.ts";
 
 /** Events kept for resume. */
 export const LOG_SIZE = 1000;
@@ -74,6 +80,11 @@ export class Classroom extends DurableObject<Env> {
   private ixWakeAt = Number.POSITIVE_INFINITY;
   /** The class session whose go-live was last handed to push (memory only). */
   private notifiedSession: string | null = null;
+  /** The pending reaction-burst / moderation-queue tick (RootCore.socialDue) and when it fires. */
+  private socialTimer: ReturnType<typeof setTimeout> | null = null;
+  private socialAt = Number.POSITIVE_INFINITY;
+  /** Requests per second from the Worker and the shards (benchmarks' `rootRpcPerSecMax`). */
+  private readonly meter = new RpcMeter();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -130,6 +141,8 @@ export class Classroom extends DurableObject<Env> {
     this.boardStorage = new BoardStorage(this.sql);
     const board = this.boardStorage;
     this.core.board = new BoardCore(board.loadState(), (slide) => board.loadSlide(slide));
+    const reactions = row("reactions");
+    if (reactions) this.core.reactions.totals = JSON.parse(reactions) as ReactionCounts;
     this.ix = new InteractiveStore(this.sql);
     this.core.interactive.restore(this.ix.load());
     // Overdue quizzes close and the lists go out once after a restart.
@@ -173,6 +186,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Worker: admit a verified user — refuse a banned one or a spent ticket, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
+    this.meter.count(Date.now());
     this.bind(a.classId);
     if (a.ticket && !this.spendTicket(a.ticket.id, a.ticket.expiresAt))
       return { ok: false, code: "ticket_used" };
@@ -288,6 +302,7 @@ export class Classroom extends DurableObject<Env> {
     staff: boolean,
     resume?: number,
   ): Promise<SyncResult> {
+    this.meter.count(Date.now());
     this.bind(classId);
     const now = Date.now();
     const plan = this.core.resumePlan(resume, this.oldestLogged);
@@ -310,6 +325,7 @@ export class Classroom extends DurableObject<Env> {
         ? [
             JSON.stringify(this.core.modState(now)),
             JSON.stringify(this.core.rejectionBacklog()),
+            JSON.stringify(this.core.modQueue.view(false)),
             ...this.core.interactive.staffFrames().map((f) => JSON.stringify(f)),
           ]
         : [],
@@ -318,10 +334,17 @@ export class Classroom extends DurableObject<Env> {
 
   /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
   async report(classId: string, r: ShardReport): Promise<void> {
+    this.meter.count(Date.now());
     this.bind(classId);
     const deadline = this.core.nextDeadline();
     this.apply(this.core.report(r, Date.now()));
     if (this.core.nextDeadline() !== deadline) this.armDeadline();
+    // Reaction totals survive a root restart: saved before the shard learns its report landed.
+    if (r.social && Object.keys(r.social.reactions).length > 0)
+      this.sql.exec(
+        "INSERT OR REPLACE INTO state VALUES ('reactions', ?)",
+        JSON.stringify(this.core.reactions.totals),
+      );
   }
 
   /**
@@ -330,6 +353,7 @@ export class Classroom extends DurableObject<Env> {
    * request, so that section relays from the snapshot on (no message falls between).
    */
   async watch(classId: string, sections: string[], seq: number): Promise<number> {
+    this.meter.count(Date.now());
     this.bind(classId);
     this.apply(this.core.setWatching(sections, seq));
     return this.core.durable.watchVersion ?? 0;
@@ -425,6 +449,16 @@ export class Classroom extends DurableObject<Env> {
   async setLatencyMode(classId: string, mode: LatencyMode): Promise<void> {
     this.bind(classId);
     this.apply(this.core.interactive.setLatencyMode(mode));
+  }
+
+  /**
+   * Benchmarks: the most requests (admit, sync, report, watch) received in any one second,
+   * and their total, since the last call with `reset`.
+   */
+  async rpcStats(reset = false): Promise<{ perSecMax: number; total: number }> {
+    const out = { perSecMax: this.meter.perSecMax, total: this.meter.total };
+    if (reset) this.meter.reset();
+    return out;
   }
 
   /** Tests and tools: the current sequence number and shard loads. */
@@ -561,6 +595,7 @@ export class Classroom extends DurableObject<Env> {
     }
     if (persist) this.persist();
     this.saveLoads();
+    this.armSocial();
     if (loads) this.schedulePresence();
     if (d1) void this.scheduleD1();
     if (this.outbox.size > 0 && !this.deliveryTimer) {
@@ -569,6 +604,22 @@ export class Classroom extends DurableObject<Env> {
       const wait = Math.max(0, this.lastDeliveryAt + DELIVERY_MS - Date.now());
       this.deliveryTimer = setTimeout(() => void this.deliver(), wait);
     }
+  }
+
+  /** Run the social tick (reaction bursts, queue updates) when the core says it is due. */
+  private armSocial(): void {
+    const at = this.core.socialDue();
+    if (at === null || (this.socialTimer && at >= this.socialAt)) return;
+    if (this.socialTimer) clearTimeout(this.socialTimer);
+    this.socialAt = at;
+    this.socialTimer = setTimeout(
+      () => {
+        this.socialTimer = null;
+        this.socialAt = Number.POSITIVE_INFINITY;
+        this.apply(this.core.socialTick(Date.now()));
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private queue(sectionId: string): ShardDelivery {

@@ -13,6 +13,7 @@ import type {
 } from "../protocol/realtime.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import type { InteractiveReport } from "./interactive-shard.ts";
+import type { SocialReport } from "./shard-social.ts";
 
 /** The section id of the teacher/moderator shard. */
 export const STAFF_SECTION = "staff";
@@ -99,6 +100,8 @@ export interface ShardReport {
   watchingSeq?: number;
   /** Students' poll answers, hands, questions, votes and chat counts (interactive-shard.ts). */
   interactive?: InteractiveReport;
+  /** Reaction counts of this window and student reports (shard-social.ts). */
+  social?: SocialReport;
 }
 
 /** Root → shard control instructions (typed; not forwarded to clients as-is). */

@@ -32,6 +32,7 @@ import {
   takeToken,
 } from "./interactive-shard.ts";
 import { type ShardControl, type ShardReport, STAFF_SECTION, type StaffCommand } from "./rpc.ts";
+import { ShardSocial } from "./shard-social.ts";
 
 /** What the shell must do after the core decided. */
 export type ShardEffect =
@@ -60,7 +61,11 @@ export type ShardEffect =
   /** Drop every stored message of `userId` from the section history. */
   | { kind: "forgetUser"; userId: string }
   /** A student's poll answer, hand or question for the next report (interactive-shard.ts). */
-  | { kind: "interactive"; who: Author; command: StudentCommand };
+  | { kind: "interactive"; who: Author; command: StudentCommand }
+  /** Reactions or reports wait in `ShardCore.social` for the next report (shard-social.ts). */
+  | { kind: "social" }
+  /** Staff: read section `sectionId` once and answer `mod.peeked` (no watch). */
+  | { kind: "peek"; sectionId: string };
 
 /** Flood guard per connection: a token bucket over all inbound frames plus a strike count for invalid ones. */
 export interface ConnGuard {
@@ -237,13 +242,19 @@ export class ShardCore {
   /** Interactive-command token bucket per user (memory only: a hibernation reset just forgives). */
   private readonly buckets = new Map<string, Bucket>();
 
+  /** Reactions and reports of this section (shard-social.ts); taken into each report. */
+  readonly social: ShardSocial;
+
   constructor(
     readonly sectionId: string,
     sseq = 0,
     rules: ChatRules = DEFAULT_RULES,
+    /** A message of this section's stored history by id (reports name one), or null. */
+    private readonly findMessage: (messageId: string) => ChatMessage | null = () => null,
   ) {
     this.sseq = sseq;
     this.rules = rules;
+    this.social = new ShardSocial(sectionId);
   }
 
   /** Whether this is the teacher/moderator shard. */
@@ -308,7 +319,21 @@ export class ShardCore {
       case "hand.page":
       case "qa.moderate":
       case "qa.settings":
+      case "mod.resolve":
         return [{ kind: "upstream", command: { by: who, message: msg } }];
+      case "mod.peek":
+        return [{ kind: "peek", sectionId: msg.sectionId }];
+      case "reaction.send":
+      case "chat.report": {
+        const out =
+          msg.type === "reaction.send"
+            ? this.social.react(who, msg, now)
+            : this.social.report(who, msg, this.findMessage(msg.messageId), now);
+        const fx: ShardEffect[] = [];
+        if (out.reply) fx.push({ kind: "reply", frame: out.reply });
+        if (out.changed) fx.push({ kind: "social" });
+        return fx;
+      }
       case "poll.answer":
       case "hand.raise":
       case "hand.lower":

@@ -29,8 +29,10 @@ import {
   type InteractiveSnapshot,
   type InteractiveStaffFrame,
 } from "./interactive.ts";
+import { SOCIAL_STAFF_ONLY, type SocialFrame, SocialSchemas } from "./social.ts";
 
 export * from "./interactive.ts";
+export * from "./social.ts";
 
 /** Bumped on any incompatible change. Clients send it as `?v=` and in `hello`. */
 export const PROTOCOL_VERSION = 1;
@@ -247,6 +249,8 @@ export const ClientSchemas = {
   ...BoardSchemas,
   /** Polls, quizzes, hands and Q&A: see protocol/interactive.ts. */
   ...InteractiveSchemas,
+  /** Reactions, reports, the moderation queue and section peeks: see protocol/social.ts. */
+  ...SocialSchemas,
 } as const;
 
 /** The union schema of every client message. */
@@ -270,6 +274,7 @@ export const STAFF_ONLY: ReadonlySet<ClientMessageType> = new Set<ClientMessageT
   "settings.update",
   ...BOARD_MESSAGE_TYPES,
   ...INTERACTIVE_STAFF_ONLY,
+  ...SOCIAL_STAFF_ONLY,
 ]);
 /** Client message types only the teacher may send. */
 export const TEACHER_ONLY: ReadonlySet<ClientMessageType> = new Set<ClientMessageType>([
@@ -553,6 +558,8 @@ export type ServerMessage =
   | { type: "sanction.applied"; kind: "timeout"; until: number; reason?: string }
   /** Acks and personal state of polls, hands and Q&A (protocol/interactive.ts). */
   | InteractivePersonalFrame
+  /** Reaction bursts, the staff moderation queue and peeks, report acks (protocol/social.ts). */
+  | SocialFrame
   /**
    * A frame you sent was refused. `ref` echoes its `type` when it had one, `rid` its `rid`
    * (interactive commands) so you can match the retry.

@@ -37,6 +37,7 @@ const NOT_LIMITS = new Set([
   "INTERACTIVE_TEACHER_ONLY",
   "INTERACTIVE_EVENT_TYPES",
   "BOARD_MESSAGE_TYPES",
+  "SOCIAL_STAFF_ONLY",
 ]);
 
 describe("docs/protocol.md agrees with the code", () => {

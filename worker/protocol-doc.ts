@@ -23,13 +23,16 @@ import {
 } from "../durable-objects/classroom-core.ts";
 import { HAND_AWAY_MS } from "../durable-objects/interactive-core.ts";
 import { INTERACTIVE_LIMIT } from "../durable-objects/interactive-shard.ts";
+import { INTAKE, CAPACITY as QUEUE_CAPACITY } from "../durable-objects/moderation-queue.ts";
 import { MAX_OPEN_PER_STUDENT } from "../durable-objects/qa-core.ts";
+import { BURST_FRAMES_PER_SEC, BURST_MAX_MS } from "../durable-objects/reaction-tally.ts";
 import {
   GUARD,
   HELLO_MIN_INTERVAL_MS,
   SECTION_HISTORY,
   STAFF_GUARD,
 } from "../durable-objects/shard-core.ts";
+import { REACTION_LIMIT, REPORT_LIMIT } from "../durable-objects/shard-social.ts";
 import * as admin from "../protocol/admin.ts";
 import * as analytics from "../protocol/analytics.ts";
 import * as api from "../protocol/api.ts";
@@ -557,6 +560,47 @@ export function limits(wranglerToml: string): Limit[] {
       what: "Blocked words (`settings.update.blockedWords`)",
       value: `at most ${maxLength(field(realtime.ClientSchemas["settings.update"], "blockedWords"))} words, each ${minLength(field(realtime.ClientSchemas["settings.update"], "blockedWords", "[]"))}–${maxLength(field(realtime.ClientSchemas["settings.update"], "blockedWords", "[]"))} characters`,
       source: "protocol/realtime.ts ClientSchemas",
+    },
+    {
+      what: "Reactions (`reaction.send` emoji)",
+      value: realtime.REACTIONS.join(" "),
+      source: "protocol/realtime.ts REACTIONS",
+    },
+    {
+      what: "Reactions per student",
+      value: `burst ${REACTION_LIMIT.burst}, then 1 per ${REACTION_LIMIT.everyMs / 1000} s`,
+      source: "durable-objects/shard-social.ts REACTION_LIMIT",
+    },
+    {
+      what: "Reaction bursts (`reaction.burst`)",
+      value: `staff every ${realtime.REACTION_BURST_MS} ms; everyone at least ${realtime.REACTION_BURST_MS} ms apart, within ~${BURST_FRAMES_PER_SEC.toLocaleString("en")} frames/s in all, at most ${BURST_MAX_MS / 1000} s apart`,
+      source:
+        "protocol/realtime.ts REACTION_BURST_MS, durable-objects/reaction-tally.ts BURST_FRAMES_PER_SEC, BURST_MAX_MS",
+    },
+    {
+      what: "Report reasons (`chat.report`)",
+      value: realtime.REPORT_REASONS.map(code).join(", "),
+      source: "protocol/realtime.ts REPORT_REASONS",
+    },
+    {
+      what: "Reports per student",
+      value: `burst ${REPORT_LIMIT.burst}, then 1 per ${REPORT_LIMIT.everyMs / 1000} s`,
+      source: "durable-objects/shard-social.ts REPORT_LIMIT",
+    },
+    {
+      what: "Moderation queue",
+      value: `takes ${INTAKE.perSec} new items/s after a burst of ${INTAKE.burst}, holds ${QUEUE_CAPACITY}; the rest counted in \`overflow\``,
+      source: "durable-objects/moderation-queue.ts INTAKE, CAPACITY",
+    },
+    {
+      what: "Moderation queue items sent to staff",
+      value: `the ${realtime.MOD_QUEUE_VIEW} of highest priority`,
+      source: "protocol/realtime.ts MOD_QUEUE_VIEW",
+    },
+    {
+      what: "Queue actions (`mod.resolve`)",
+      value: `${realtime.RESOLVE_ACTIONS.map(code).join(", ")}; a time-out lasts ${realtime.RESOLVE_TIMEOUT_S} s unless \`seconds\` says`,
+      source: "protocol/realtime.ts RESOLVE_ACTIONS, RESOLVE_TIMEOUT_S",
     },
     {
       what: "`rid` (your request id, echoed back)",

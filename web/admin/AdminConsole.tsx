@@ -1,7 +1,8 @@
 /**
  * The admin moderation console for any class (`/admin/classes/:id/console`): the studio's
- * own chat and moderation panel (global channel, any section, rejections with the rule
- * that fired, delete / timeout / ban / slow mode / blocked words) and its interactive
+ * own chat and moderation panel (the class-wide moderation queue with section peeks,
+ * global channel, any section, rejections with the rule that fired, delete / timeout /
+ * ban / slow mode / blocked words, reaction counts) and its interactive
  * panel (pending questions, hands, polls) on one classroom socket — admins join every
  * class as its teacher (worker/routes/tickets.ts). No media controls: admins moderate,
  * teachers broadcast.

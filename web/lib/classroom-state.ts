@@ -14,7 +14,9 @@ import type {
   ChatMessage,
   ClassEvent,
   ErrorCode,
+  ModQueueItem,
   PublicSettings,
+  ReactionCounts,
   Rejection,
   RejectReason,
   ServerMessage,
@@ -128,6 +130,14 @@ export interface ClassroomState {
   board: BoardView | null;
   /** Polls, quizzes, hands and Q&A (interactive-state.ts). */
   interactive: InteractiveState;
+  /** The last reaction burst (`seq` counts bursts, so the UI animates each once); null before any. */
+  reactions: { counts: ReactionCounts; totals: ReactionCounts; seq: number } | null;
+  /** Staff only: the class-wide moderation queue (`mod.queue`). */
+  modQueue: { items: ModQueueItem[]; pending: number; overflow: number } | null;
+  /** Staff only: the last section peek (`mod.peeked`). */
+  peek: { sectionId: string; messages: ChatMessage[]; at: number } | null;
+  /** Message ids we reported (`chat.reported`). */
+  reported: Record<string, true>;
 }
 
 /** Inputs of the reducer. `now` is the local clock, passed in so tests control time. */
@@ -183,6 +193,10 @@ export function initialClassroomState(): ClassroomState {
     names: {},
     board: null,
     interactive: initialInteractiveState(),
+    reactions: null,
+    modQueue: null,
+    peek: null,
+    reported: {},
   };
 }
 
@@ -489,6 +503,24 @@ function applyFrame(
     }
     case "stream.health":
       return { ...s, streamHealth: f.health };
+    case "reaction.burst":
+      return {
+        ...s,
+        reactions: { counts: f.counts, totals: f.totals, seq: (s.reactions?.seq ?? 0) + 1 },
+      };
+    case "mod.queue":
+      return {
+        ...s,
+        modQueue: { items: f.items, pending: f.pending, overflow: f.overflow },
+        names: rememberNames(
+          s.names,
+          f.items.map((i) => i.author),
+        ),
+      };
+    case "mod.peeked":
+      return { ...s, peek: { sectionId: f.sectionId, messages: f.messages, at: now } };
+    case "chat.reported":
+      return { ...s, reported: { ...s.reported, [f.messageId]: true } };
     // Interactive staff and personal frames (protocol/interactive.ts).
     case "poll.list":
     case "poll.tally":

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import type { ClassEvent } from "../../protocol/realtime.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
+import { ReactionBar, ReactionBurst } from "../components/Reactions.tsx";
 import { UserText } from "../components/UserText.tsx";
 import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
@@ -60,7 +61,11 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
             <Banned />
           ) : (
             <>
-              <VideoArea cls={videoCls} stream={{ status: state.stream }} report={sync} />
+              <div class="reaction-stage">
+                <VideoArea cls={videoCls} stream={{ status: state.stream }} report={sync} />
+                <ReactionBurst reactions={state.reactions} />
+              </div>
+              <ReactionBar state={state} socket={socket} />
               <VideoDelay sync={sync} view={syncView} />
               <SlideArea board={state.board} />
               <ClassActivity state={state} socket={socket} sync={syncView} mode={cls.latencyMode} />

@@ -9,6 +9,7 @@ import { ChatMessages } from "./ChatMessages.tsx";
 import { ConnectionStatus, LiveCount } from "./ConnectionStatus.tsx";
 import { clockTime } from "./chat-text.ts";
 import { QaPanel } from "./QaPanel.tsx";
+import { ReportAction } from "./ReportAction.tsx";
 
 type Tab = "section" | "global";
 
@@ -162,6 +163,7 @@ export function SidePanel(props: {
               label="Messages to the whole class"
               empty="Messages from the teacher to the whole class appear here."
               testId="global-chat"
+              actions={(m) => <ReportAction message={m} state={state} socket={socket} />}
             />
           </section>
           <section
@@ -179,6 +181,7 @@ export function SidePanel(props: {
               label={`${sectionName || "Section"} chat`}
               empty="No messages yet. Say hello to your section."
               testId="section-chat"
+              actions={(m) => <ReportAction message={m} state={state} socket={socket} />}
             />
           </section>
         </div>

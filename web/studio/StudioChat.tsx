@@ -3,6 +3,7 @@ import type { ClassModerator, ClassPublic } from "../../protocol/api.ts";
 import type { ChatMessage, ClientMessage, LinkPolicy } from "../../protocol/realtime.ts";
 import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { ReactionBurst, ReactionTotals } from "../components/Reactions.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
@@ -17,6 +18,7 @@ import {
   rejectionText,
   secondsLeft,
 } from "../student/chat-text.ts";
+import { ModerationQueue } from "./ModerationQueue.tsx";
 
 /** Timeout lengths offered (protocol bounds: 10 s … 24 h). */
 const TIMEOUTS: [seconds: number, label: string][] = [
@@ -56,6 +58,8 @@ export function StudioChat(props: {
         <LiveCount students={state.presence.students} />
         <ConnectionStatus conn={state.conn} ended={state.ended} />
       </div>
+      <ReactionBurst reactions={state.reactions} testId="studio-reaction-burst" corner />
+      <ReactionTotals reactions={state.reactions} />
       <p class="section-counts muted" data-testid="section-counts">
         {sections.length === 0
           ? "No students connected yet."
@@ -72,6 +76,11 @@ export function StudioChat(props: {
         </Notice>
       ) : null}
       <div class="studio-chat-grid">
+        <ModerationQueue
+          state={state}
+          socket={socket}
+          sections={sections.map((s) => s.sectionId)}
+        />
         <GlobalChannel state={state} socket={socket} />
         <SectionWatch state={state} socket={socket} sections={sections.map((s) => s.sectionId)} />
         <RejectionsFeed state={state} />
