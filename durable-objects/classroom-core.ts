@@ -26,7 +26,14 @@ import { CloseCode, isStaff } from "../protocol/realtime.ts";
 import { BoardCore, type BoardOutcome, type BoardStore, initialBoard } from "./board-core.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import { InteractiveCore, type InteractiveOp } from "./interactive-core.ts";
-import type { Admission, AdmitResult, ShardControl, ShardReport, StaffCommand } from "./rpc.ts";
+import type {
+  Admission,
+  AdmitResult,
+  ShardControl,
+  ShardReport,
+  StaffCommand,
+  TallyControl,
+} from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 import { sectionOf } from "./shard-core.ts";
 
@@ -171,7 +178,7 @@ export type RootEffect =
   /** Send a frame to the staff shard. */
   | { kind: "staff"; frame: ServerMessage }
   /** Send an instruction to one shard or all ("*"). */
-  | { kind: "control"; sectionId: string; control: ShardControl }
+  | { kind: "control"; sectionId: string; control: ShardControl | TallyControl }
   | {
       kind: "audit";
       at: number;
@@ -245,6 +252,7 @@ export class RootCore {
     sessionId: () => this.durable.session?.id ?? this.durable.lastSessionId,
     live: () => this.durable.stream === "live",
     newId: () => this.newId(),
+    hostOf: (sectionId) => this.loads.get(sectionId)?.host,
   });
   /** Slides and whiteboard; the shell replaces it with one over its storage after loading. */
   board = new BoardCore(initialBoard(), () => []);
@@ -792,9 +800,11 @@ export class RootCore {
         ...this.interactive.joined(
           r.sectionId,
           r.joins.map((j) => j.user),
+          now,
         ),
       );
-    if (r.interactive) fx.push(...this.interactive.report(r.sectionId, r.interactive, now));
+    if (r.interactive || r.tally)
+      fx.push(...this.interactive.report(r.sectionId, r.interactive, now, r.tally));
     if (r.leaves.length > 0) {
       // Only users with a raised hand are looked up across shards.
       const leavers = new Set(r.leaves.map((x) => x.user.id));

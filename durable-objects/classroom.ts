@@ -22,14 +22,7 @@ import {
   type ShardLoad,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
-import type {
-  Admission,
-  AdmitResult,
-  ShardControl,
-  ShardDelivery,
-  ShardReport,
-  SyncResult,
-} from "./rpc.ts";
+import type { Admission, AdmitResult, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 
 /** Events kept for resume. */
@@ -207,6 +200,7 @@ export class Classroom extends DurableObject<Env> {
             ...this.core.interactive.staffFrames().map((f) => JSON.stringify(f)),
           ]
         : [],
+      tallyPolls: this.core.interactive.tallyPolls(),
     };
   }
 
@@ -548,7 +542,7 @@ export class Classroom extends DurableObject<Env> {
   }
 
   /** Put controls whose delivery failed back in front of the queue, a few times at most. */
-  private requeueControls(sectionId: string, control: ShardControl[]): void {
+  private requeueControls(sectionId: string, control: ShardDelivery["control"]): void {
     const tries = (this.controlRetries.get(sectionId) ?? 0) + 1;
     if (control.length === 0 || tries > CONTROL_RETRIES) {
       this.controlRetries.delete(sectionId);

@@ -13,6 +13,7 @@ import type {
 } from "../protocol/realtime.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import type { InteractiveReport } from "./interactive-shard.ts";
+import type { ShardPoll, TallyReport } from "./shard-tally.ts";
 
 /** The section id of the teacher/moderator shard. */
 export const STAFF_SECTION = "staff";
@@ -89,6 +90,32 @@ export interface ShardReport {
   watchingSeq?: number;
   /** Students' poll answers, hands, questions, votes and chat counts (interactive-shard.ts). */
   interactive?: InteractiveReport;
+  /** This shard's counts of the polls it tallies, and its voters' new answers (shard-tally.ts). */
+  tally?: TallyReport;
+}
+
+/**
+ * Root → shard instructions of the tally (docs/decisions/013): kept apart from
+ * ShardControl so the shard's shell handles them (ShardCore never sees them).
+ */
+export type TallyControl =
+  /** A poll the shards count (open, or now closed: answers are refused from then on). */
+  | { kind: "tally.poll"; poll: ShardPoll }
+  /**
+   * `userId` joined section `to` (on shard host `host`) as move `gen`: hand their answers
+   * over to that shard and forward their later commands there.
+   */
+  | { kind: "tally.release"; userId: string; to: string; host?: string; gen: number };
+
+/** Where a user's answers went: `<host> <sectionId>`, or the section id alone without a host. */
+export function tallyTarget(sectionId: string, host?: string): string {
+  return host ? `${host} ${sectionId}` : sectionId;
+}
+
+/** The section and host of a `tallyTarget`. */
+export function parseTallyTarget(to: string): { sectionId: string; host?: string } {
+  const i = to.indexOf(" ");
+  return i < 0 ? { sectionId: to } : { sectionId: to.slice(i + 1), host: to.slice(0, i) };
 }
 
 /** Root → shard control instructions (typed; not forwarded to clients as-is). */
@@ -114,7 +141,7 @@ export type ShardControl =
 export interface ShardDelivery {
   /** Pre-encoded frames, forwarded verbatim to every socket of the shard. */
   frames: string[];
-  control: ShardControl[];
+  control: (ShardControl | TallyControl)[];
 }
 
 /** What a shard needs to bring a (re)connecting socket up to date. */
@@ -127,4 +154,6 @@ export interface SyncResult {
   watchVersion?: number;
   /** Staff only: `mod.state` and `mod.rejections` frames. */
   staff: string[];
+  /** The polls the shards count, as they stand (a new shard learns them here). */
+  tallyPolls?: ShardPoll[];
 }

@@ -7,7 +7,7 @@
  * Also here: the hand queue's head merged from per-shard heads (the order stays exact),
  * and the quiz leaderboard merged from per-shard top-K. Pure: no runtime imports.
  */
-import type { ErrorCode } from "../protocol/realtime.ts";
+import type { ErrorCode, ServerMessage } from "../protocol/realtime.ts";
 import { MAX_DEADLINE_GRACE_MS, normaliseChoices } from "./poll-core.ts";
 
 /** What a shard needs to know about an open or closed poll of its class (pushed by the root). */
@@ -32,6 +32,8 @@ export interface HeldAnswer {
   at: number;
   /** The video delay credited (capped), ms. */
   delayMs: number;
+  /** The user's first answer to this poll (its engagement record is written once). */
+  first?: boolean;
 }
 
 /** A user's answers and upvotes on their way from their old home shard to the new one. */
@@ -66,6 +68,33 @@ export type TallyOutcome =
     }
   /** The user's answers were carried to another shard: the command goes there. */
   | { ok: false; code: "moved"; to: string; gen: number };
+
+const REFUSAL_TEXT: Record<string, string> = {
+  unknown_poll: "There is no such poll.",
+  poll_closed: "That poll is not open.",
+  bad_choice: "That is not a valid choice for this poll.",
+  too_late: "Time is up for that question.",
+  already_answered: "You already answered; your first answer counts.",
+  unavailable: "Try again in a moment.",
+};
+
+/** The frame a voter gets from their shard for an answer: the ack, or a typed refusal. */
+export function answerFrame(
+  out: { ok: true; choices: number[] } | { ok: false; code: ErrorCode },
+  pollId: string,
+  rid: string | undefined,
+): ServerMessage {
+  const f: ServerMessage = out.ok
+    ? { type: "poll.answered", pollId, choices: out.choices }
+    : {
+        type: "error",
+        code: out.code,
+        message: REFUSAL_TEXT[out.code] ?? out.code,
+        ref: "poll.answer",
+      };
+  if (rid !== undefined) f.rid = rid;
+  return f;
+}
 
 /** One poll's counts at one shard (absolute for that shard, so a repeated report cannot double). */
 export interface ShardCounts {
@@ -105,12 +134,22 @@ export class ShardTally {
   private readonly dirty = new Set<string>();
   private rows = new Map<string, HeldAnswer>();
   private v = 0;
+  /** Storage work since the shell last drained it (not filled while restoring). */
+  readonly ops: TallyOp[] = [];
+  private restoring = false;
+
+  private log(op: TallyOp): void {
+    if (!this.restoring) this.ops.push(op);
+  }
 
   constructor(private readonly clock: () => number = Date.now) {}
 
   /** Learn a poll's state (root push); a closed poll refuses answers from now on. */
   setPoll(p: ShardPoll): void {
+    // A poll only goes from open to closed: an older push (or a forwarded copy) cannot reopen it.
+    if (this.polls.get(p.id)?.state === "closed" && p.state === "open") return;
     this.polls.set(p.id, { ...p });
+    this.log({ op: "poll", poll: { ...p } });
   }
 
   /** Forget a poll (pruned at the root; its rows are in D1). */
@@ -119,6 +158,7 @@ export class ShardTally {
     this.held.delete(pollId);
     this.counts.delete(pollKey(pollId));
     this.dirty.delete(pollKey(pollId));
+    this.log({ op: "pollGone", pollId });
   }
 
   private bump(key: string, width: number): ShardCounts {
@@ -126,6 +166,7 @@ export class ShardTally {
     if (!c) {
       c = { counts: new Array<number>(width).fill(0), answered: 0, v: 0 };
       this.counts.set(key, c);
+      this.log({ op: "key", key });
     }
     this.dirty.add(key);
     return c;
@@ -185,9 +226,11 @@ export class ShardTally {
       this.add(prev, -1, p.options);
     }
     const a: HeldAnswer = { pollId, userId: user.id, name: user.name, choices, at, delayMs: grace };
+    if (!prev) a.first = true;
     voters.set(user.id, a);
     this.add(a, 1, p.options);
     this.rows.set(`${pollId} ${user.id}`, a);
+    this.log({ op: "answer", answer: a, pending: true });
     return { ok: true, choices, changed: true };
   }
 
@@ -208,12 +251,16 @@ export class ShardTally {
    * new home must adopt.
    */
   release(userId: string, to: string, gen: number): Handover {
-    const answers = this.answersOf(userId);
-    for (const a of answers) {
+    const answers: HeldAnswer[] = [];
+    for (const a of this.answersOf(userId)) {
       this.held.get(a.pollId)!.delete(userId);
       const p = this.polls.get(a.pollId);
       this.add(a, -1, p?.options ?? Math.max(0, ...a.choices) + 1);
+      // A first answer whose row already left here is not "first" at the new home.
+      const { first, ...rest } = a;
+      answers.push(first && this.rows.has(`${a.pollId} ${userId}`) ? a : rest);
       this.rows.delete(`${a.pollId} ${userId}`);
+      this.log({ op: "answerGone", pollId: a.pollId, userId });
     }
     const upvotes: HeldVote[] = [];
     for (const [questionId, byUser] of this.votes) {
@@ -222,9 +269,13 @@ export class ShardTally {
       byUser.delete(userId);
       upvotes.push(v);
       if (v.up) this.setUp(questionId, -1);
+      this.log({ op: "voteGone", questionId, userId });
     }
     const prev = this.movedTo.get(userId);
-    if (!prev || prev.gen < gen) this.movedTo.set(userId, { to, gen });
+    if (!prev || prev.gen < gen) {
+      this.movedTo.set(userId, { to, gen });
+      this.log({ op: "moved", userId, to, gen });
+    }
     return { userId, gen, answers, upvotes };
   }
 
@@ -237,7 +288,7 @@ export class ShardTally {
   adopt(h: Handover, viaGen = 0): { forward: string; gen: number } | null {
     const m = this.moveOf(h.userId, Math.max(h.gen, viaGen));
     if (m) return { forward: m.to, gen: m.gen };
-    this.movedTo.delete(h.userId);
+    if (this.movedTo.delete(h.userId)) this.log({ op: "movedGone", userId: h.userId });
     const userId = h.userId;
     for (const a of h.answers) {
       // A poll this shard has not learnt of yet still counts (its width from the choices).
@@ -254,6 +305,7 @@ export class ShardTally {
       voters.set(userId, a);
       this.add(a, 1, width);
       this.rows.set(`${a.pollId} ${userId}`, a);
+      this.log({ op: "answer", answer: a, pending: true });
     }
     for (const v of h.upvotes) {
       const mine = this.votes.get(v.questionId)?.get(userId);
@@ -285,6 +337,7 @@ export class ShardTally {
     }
     const was = byUser.get(v.userId)?.up ?? false;
     byUser.set(v.userId, { ...v });
+    this.log({ op: "vote", vote: { ...v } });
     if (was !== v.up) this.setUp(v.questionId, v.up ? 1 : -1);
   }
 
@@ -320,6 +373,7 @@ export class ShardTally {
     this.dirty.clear();
     const rows = [...this.rows.values()];
     this.rows = new Map();
+    this.log({ op: "sent", stamp: this.v });
     return { counts, rows };
   }
 
@@ -331,7 +385,10 @@ export class ShardTally {
     for (const k of Object.keys(failed.counts)) if (this.counts.has(k)) this.dirty.add(k);
     for (const a of failed.rows) {
       const k = `${a.pollId} ${a.userId}`;
-      if (!this.rows.has(k) && this.held.get(a.pollId)?.get(a.userId) === a) this.rows.set(k, a);
+      if (!this.rows.has(k) && this.held.get(a.pollId)?.get(a.userId) === a) {
+        this.rows.set(k, a);
+        this.log({ op: "pending", pollId: a.pollId, userId: a.userId });
+      }
     }
   }
 
@@ -367,6 +424,7 @@ export class ShardTally {
    * ignores what it already has.
    */
   restore(saved: SavedTally): void {
+    this.restoring = true;
     this.v = Math.max(this.v, saved.stamp);
     for (const key of saved.keys) {
       const p = key.startsWith("poll:") ? this.polls.get(key.slice(5)) : undefined;
@@ -387,8 +445,25 @@ export class ShardTally {
     }
     for (const v of saved.votes) this.setVote(v);
     for (const m of saved.moved) this.movedTo.set(m.userId, { to: m.to, gen: m.gen });
+    this.restoring = false;
   }
 }
+
+/** Storage work for the shard's shell, in order (drained from `ShardTally.ops`). */
+export type TallyOp =
+  | { op: "poll"; poll: ShardPoll }
+  | { op: "pollGone"; pollId: string }
+  | { op: "answer"; answer: HeldAnswer; pending: boolean }
+  | { op: "answerGone"; pollId: string; userId: string }
+  | { op: "vote"; vote: HeldVote }
+  | { op: "voteGone"; questionId: string; userId: string }
+  | { op: "moved"; userId: string; to: string; gen: number }
+  | { op: "movedGone"; userId: string }
+  | { op: "key"; key: string }
+  /** A report left: no row is pending any more; the stamp it carried. */
+  | { op: "sent"; stamp: number }
+  /** A report failed: these answers' rows are pending again. */
+  | { op: "pending"; pollId: string; userId: string };
 
 /** A shard tally as stored (ShardTally.save / restore). */
 export interface SavedTally {
