@@ -157,6 +157,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Worker: admit a verified user — refuse a banned one, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
+    this.noteRpc();
     this.bind(a.classId);
     if (a.latencyMode) this.apply(this.core.interactive.setLatencyMode(a.latencyMode));
     const result = this.core.admit(a, Date.now());
@@ -175,6 +176,7 @@ export class Classroom extends DurableObject<Env> {
     staff: boolean,
     resume?: number,
   ): Promise<SyncResult> {
+    this.noteRpc();
     this.bind(classId);
     const now = Date.now();
     const plan = this.core.resumePlan(resume, this.oldestLogged);
@@ -206,6 +208,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
   async report(classId: string, r: ShardReport): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     const deadline = this.core.nextDeadline();
     this.apply(this.core.report(r, Date.now()));
@@ -218,6 +221,7 @@ export class Classroom extends DurableObject<Env> {
    * request, so that section relays from the snapshot on (no message falls between).
    */
   async watch(classId: string, sections: string[], seq: number): Promise<number> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.setWatching(sections, seq));
     return this.core.durable.watchVersion ?? 0;
@@ -228,6 +232,7 @@ export class Classroom extends DurableObject<Env> {
    * account disabled), so nobody keeps powers their account no longer has.
    */
   async kickUser(classId: string, userId: string, reason: string): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.kickUser(userId, CloseCode.revoked, reason, Date.now()));
   }
@@ -241,6 +246,7 @@ export class Classroom extends DurableObject<Env> {
     status: StreamStatus,
     startedAt: number | null = null,
   ): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     const wasLive = this.core.durable.stream === "live";
     this.apply(this.core.setStreamStatus(status, Date.now(), startedAt));
@@ -261,6 +267,7 @@ export class Classroom extends DurableObject<Env> {
    * start time; an ended bridge session ends the stream.
    */
   async reportStreamHealth(classId: string, health: StreamHealth): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.streamHealth = health;
     const now = Date.now();
@@ -287,29 +294,44 @@ export class Classroom extends DurableObject<Env> {
    * the teacher may show it; the deck on screen growing updates students' page count.
    */
   async setDeck(classId: string, deck: DeckInfo): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.setDeck(deck, Date.now()));
   }
 
   /** Worker (slide routes): deck `deckId` of this class was deleted; it leaves the screen. */
   async removeDeck(classId: string, deckId: string): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.removeDeck(deckId, Date.now()));
   }
 
   /** Worker (class edit): the class's latency mode changed; quiz answers are bounded by the new one at once. */
   async setLatencyMode(classId: string, mode: LatencyMode): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.interactive.setLatencyMode(mode));
   }
 
-  /** Tests and tools: the current sequence number and shard loads. */
+  /** Requests received per wall-clock second (recent ones), for `inspect` (bench:fanout's rootRpcPerSecMax). */
+  private readonly rpcSeconds = new Map<number, number>();
+
+  private noteRpc(): void {
+    const sec = Math.floor(Date.now() / 1000);
+    this.rpcSeconds.set(sec, (this.rpcSeconds.get(sec) ?? 0) + 1);
+    if (this.rpcSeconds.size > 900)
+      for (const k of this.rpcSeconds.keys()) if (k < sec - 600) this.rpcSeconds.delete(k);
+  }
+
+  /** Tests and tools: the current sequence number, shard loads, and recent requests per second. */
   async inspect(): Promise<{
     seq: number;
     sections: { sectionId: string; sockets: number }[];
     oldestLogged: number | null;
+    rpcPerSec: [number, number][];
   }> {
     return {
+      rpcPerSec: [...this.rpcSeconds],
       seq: this.core.durable.seq,
       sections: [...this.core.loads.values()].map((l) => ({
         sectionId: l.sectionId,
@@ -600,6 +622,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Flush pending attendance, sessions and audit rows to D1 in batches. */
   override async alarm(): Promise<void> {
+    this.noteRpc();
     // Quiz deadlines ride on the alarm too (see wakeAt), and so do a silent publisher and
     // an idle session (RootCore.tick).
     this.apply(this.core.interactive.tick(Date.now()));
