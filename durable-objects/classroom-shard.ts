@@ -369,7 +369,8 @@ export class ClassroomShard extends DurableObject<Env> {
   async deliver(batch: ShardDelivery): Promise<void> {
     const watched = `${this.core.watched}/${this.core.watchedV}`;
     for (const c of batch.control)
-      if (c.kind === "tally.poll" || c.kind === "tally.release") this.onTallyControl(c);
+      if (c.kind === "tally.poll" || c.kind === "tally.release" || c.kind === "tally.drop")
+        this.onTallyControl(c);
       else this.run(this.core.onControl(c));
     if (`${this.core.watched}/${this.core.watchedV}` !== watched) this.saveWatched();
     for (const frame of batch.frames) this.broadcast(frame);
@@ -634,8 +635,9 @@ export class ClassroomShard extends DurableObject<Env> {
   }
 
   private onTallyControl(c: TallyControl): void {
-    if (c.kind === "tally.poll") {
-      this.tally.setPoll(c.poll);
+    if (c.kind === "tally.poll" || c.kind === "tally.drop") {
+      if (c.kind === "tally.poll") this.tally.setPoll(c.poll);
+      else this.tally.dropPoll(c.pollId);
       this.saveTally();
       return;
     }

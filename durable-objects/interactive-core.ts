@@ -1046,6 +1046,12 @@ export class InteractiveCore {
       this.tallySentAt.delete(old.poll.id);
       this.rowQueued.delete(old.poll.id);
       this.tallies.drop(pollKey(old.poll.id));
+      if (shardTallied(old))
+        fx.push({
+          kind: "control",
+          sectionId: "*",
+          control: { kind: "tally.drop", pollId: old.poll.id },
+        });
       this.store(fx, { op: "pollGone", pollId: old.poll.id });
     }
   }

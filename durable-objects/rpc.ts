@@ -105,7 +105,9 @@ export type TallyControl =
    * `userId` joined section `to` (on shard host `host`) as move `gen`: hand their answers
    * over to that shard and forward their later commands there.
    */
-  | { kind: "tally.release"; userId: string; to: string; host?: string; gen: number };
+  | { kind: "tally.release"; userId: string; to: string; host?: string; gen: number }
+  /** A finished poll left the root (KEEP_FINISHED): shards forget its answers (rows are in D1). */
+  | { kind: "tally.drop"; pollId: string };
 
 /** Where a user's answers went: `<host> <sectionId>`, or the section id alone without a host. */
 export function tallyTarget(sectionId: string, host?: string): string {

@@ -72,6 +72,11 @@ describe("a shard's tally", () => {
       ["q", "ann", [0]],
     ]);
     expect(t.take()).toEqual({ counts: {}, rows: [] });
+    // A pruned poll is forgotten: nothing held, nothing reported, answers refused.
+    t.dropPoll("p");
+    expect(t.answersOf("ann").map((a) => a.pollId)).toEqual(["q"]);
+    expect(t.answer(ann, "p", [1], 30)).toEqual({ ok: false, code: "unknown_poll" });
+    expect(t.save().keys).toEqual([pollKey("q")]);
   });
 
   it("the root ignores a repeated or older report", () => {
