@@ -8,6 +8,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { shardName } from "../../durable-objects/rpc.ts";
 import { signUp } from "../helpers.ts";
 import { createClass, open, type Sock } from "./helpers.ts";
 
@@ -121,6 +122,30 @@ describe("polls counted at the shards", { timeout: 60_000 }, () => {
     expect((await socks[2]!.next("poll.revealed")).poll).toMatchObject({
       tally: want,
       answered: 8,
+    });
+    for (const s of [t, back, ...socks]) s.close();
+  });
+
+  it("a restarted shard still holds its voters' answers: a change after it moves the count", async () => {
+    const { classId, t, users, socks } = await classWith(2);
+    const pollId = await openPoll(t, socks);
+    for (const [i, s] of socks.entries())
+      s.send({ type: "poll.answer", pollId, choices: [i], rid: `v${i}` });
+    await t.next("poll.tally", (f) => f.answered === 2);
+    const section = sectionOf(socks[0]!);
+    await evictDurableObject(
+      env.CLASSROOM_SHARD.get(env.CLASSROOM_SHARD.idFromName(shardName(classId, section))),
+    );
+    const back = await open(classId, users[0]!.client.cookie, `v=1&section=${section}`);
+    expect(sectionOf(back)).toBe(section);
+    expect(await back.next("poll.answered", (f) => f.pollId === pollId, 6000)).toMatchObject({
+      choices: [0],
+    });
+    back.send({ type: "poll.answer", pollId, choices: [3], rid: "after" });
+    await back.next("poll.answered", (f) => f.rid === "after");
+    expect(await t.next("poll.tally", (f) => f.tally[3] === 1, 6000)).toMatchObject({
+      tally: [0, 1, 0, 1],
+      answered: 2,
     });
     for (const s of [t, back, ...socks]) s.close();
   });
