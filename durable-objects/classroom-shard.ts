@@ -19,7 +19,7 @@ import {
 } from "../protocol/realtime.ts";
 import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
-import { addCommand, countChat, emptyInteractive } from "./interactive-shard.ts";
+import { addCommand, countChat, emptyInteractive, type ShardAnswer } from "./interactive-shard.ts";
 import type { ShardDelivery, ShardReport, TallyControl } from "./rpc.ts";
 import { parseTallyTarget, STAFF_SECTION, shardName, shardNamespace, TRUSTED } from "./rpc.ts";
 import {
@@ -80,6 +80,11 @@ function sendQuietly(ws: WebSocket, frame: string): void {
   } catch {
     // The socket closed between listing and sending; its close handler records the leave.
   }
+}
+
+/** The tally's root → shard instructions (handled by this shell, not by ShardCore). */
+function isTallyControl(c: ShardDelivery["control"][number]): c is TallyControl {
+  return c.kind.startsWith("tally.");
 }
 
 /** A held answer as its voter sees it again (after a reconnect or a move). */
@@ -369,8 +374,7 @@ export class ClassroomShard extends DurableObject<Env> {
   async deliver(batch: ShardDelivery): Promise<void> {
     const watched = `${this.core.watched}/${this.core.watchedV}`;
     for (const c of batch.control)
-      if (c.kind === "tally.poll" || c.kind === "tally.release" || c.kind === "tally.drop")
-        this.onTallyControl(c);
+      if (isTallyControl(c)) this.onTallyControl(c);
       else this.run(this.core.onControl(c));
     if (`${this.core.watched}/${this.core.watchedV}` !== watched) this.saveWatched();
     for (const frame of batch.frames) this.broadcast(frame);
@@ -641,9 +645,23 @@ export class ClassroomShard extends DurableObject<Env> {
       this.saveTally();
       return;
     }
+    if (c.kind === "tally.answers") {
+      for (const p of c.polls) this.tally.setPoll(p);
+      this.saveTally();
+      for (const a of c.answers) void this.answerSentBack(a);
+      return;
+    }
     const h = this.tally.release(c.userId, c.to, c.gen);
     this.saveTally();
     void this.handOver(c.to, h);
+  }
+
+  /** An answer the root sent back (see `tally.answers`): count it and ack every rid it carries. */
+  private async answerSentBack(a: ShardAnswer): Promise<void> {
+    const out = await this.answerHere(a.user, a.pollId, a.choices, a.at, a.delayMs ?? 0, 0);
+    const rids = a.rids?.length ? a.rids : [undefined];
+    for (const rid of rids)
+      this.broadcast(JSON.stringify(answerFrame(out, a.pollId, rid)), `user:${a.user.id}`);
   }
 
   /** Send a moved student's answers to their new shard; after HANDOVER_TRIES, keep them here. */

@@ -196,12 +196,20 @@ describe("polls at the root", () => {
     expect(s.c.snapshot()).toMatchObject({
       state: { interactive: { polls: [{ id, state: "revealed", tally: [1, 0, 2] }] } },
     });
-    // An answer that still came the old way (its shard had not learnt the poll) counts
-    // nowhere: the student is asked to retry and the shard is told.
+    // An answer that still came the old way (its shard had not learnt the poll yet) is not
+    // counted here: it goes back to that shard with the poll, which counts and acks it.
     const late = s.batch("s2", [
       [student(3), { type: "poll.answer", pollId: id, choices: [0], rid: "x" }],
     ]);
-    expect(toUser(late, "u3")).toMatchObject([{ type: "error", code: "unavailable", rid: "x" }]);
+    expect(toUser(late, "u3")).toEqual([]);
+    expect(
+      late.flatMap((e) => (e.kind === "control" && e.control.kind === "tally.answers" ? [e] : [])),
+    ).toMatchObject([
+      {
+        sectionId: "s2",
+        control: { polls: [{ id }], answers: [{ pollId: id, choices: [0], rids: ["x"] }] },
+      },
+    ]);
     expect(s.c.interactive.polls.get(id)!.tally).toEqual([1, 0, 2]);
   });
 

@@ -38,7 +38,7 @@ import {
   rankTotals,
 } from "./poll-core.ts";
 import { QaBoard, type Question } from "./qa-core.ts";
-import { STAFF_SECTION, tallyTarget } from "./rpc.ts";
+import { STAFF_SECTION, type TallyControl, tallyTarget } from "./rpc.ts";
 import {
   pollKey,
   RootTally,
@@ -573,20 +573,20 @@ export class InteractiveCore {
       return fx;
     }
     const here = [sectionId];
+    const sentBack = new Map<string, Extract<TallyControl, { kind: "tally.answers" }>>();
     for (const a of Object.values(r.answers)) {
       const b = this.polls.get(a.pollId);
-      if (b && shardPoll(b)) {
-        // The shards count this poll; this one had not learnt of it yet: tell it, and have
-        // the student retry (counted nowhere meanwhile).
-        const poll = shardPoll(b);
-        if (poll) fx.push({ kind: "control", sectionId, control: { kind: "tally.poll", poll } });
-        this.answerAll(
-          fx,
-          a.user.id,
-          errorFrame("unavailable", "poll.answer", undefined, "Try again in a moment."),
-          a.rids,
-          here,
-        );
+      const poll = b ? shardPoll(b) : null;
+      if (poll) {
+        // The shards count this poll; this one had not learnt of it yet: it gets the poll
+        // and the answer back, and counts and acks it itself (nothing is counted here).
+        let back = sentBack.get(sectionId);
+        if (!back) {
+          back = { kind: "tally.answers", polls: [], answers: [] };
+          sentBack.set(sectionId, back);
+        }
+        if (!back.polls.some((p) => p.id === poll.id)) back.polls.push(poll);
+        back.answers.push(a);
         continue;
       }
       const before = b?.answers.get(a.user.id);
@@ -644,6 +644,8 @@ export class InteractiveCore {
         here,
       );
     }
+    for (const [section, control] of sentBack)
+      fx.push({ kind: "control", sectionId: section, control });
     for (const h of Object.values(r.hands)) {
       let position: number | null = null;
       if (h.up) {

@@ -12,7 +12,7 @@ import type {
   ServerMessage,
 } from "../protocol/realtime.ts";
 import type { ChatRules } from "./chat-policy.ts";
-import type { InteractiveReport } from "./interactive-shard.ts";
+import type { InteractiveReport, ShardAnswer } from "./interactive-shard.ts";
 import type { ShardPoll, TallyReport } from "./shard-tally.ts";
 
 /** The section id of the teacher/moderator shard. */
@@ -106,6 +106,11 @@ export type TallyControl =
    * over to that shard and forward their later commands there.
    */
   | { kind: "tally.release"; userId: string; to: string; host?: string; gen: number }
+  /**
+   * Answers that reached the root the old way because their shard had not yet learnt of
+   * the poll (its `tally.poll` was still on the way): the shard counts and acks them now.
+   */
+  | { kind: "tally.answers"; polls: ShardPoll[]; answers: ShardAnswer[] }
   /** A finished poll left the root (KEEP_FINISHED): shards forget its answers (rows are in D1). */
   | { kind: "tally.drop"; pollId: string };
 

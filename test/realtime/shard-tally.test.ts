@@ -150,6 +150,30 @@ describe("polls counted at the shards", { timeout: 60_000 }, () => {
     for (const s of [t, back, ...socks]) s.close();
   });
 
+  it("an answer sent before its shard learnt of the poll goes back to the shard and is counted once, acked", async () => {
+    const { classId, t, socks } = await classWith(2);
+    const pollId = await openPoll(t, socks);
+    const shard = env.CLASSROOM_SHARD.get(
+      env.CLASSROOM_SHARD.idFromName(shardName(classId, sectionOf(socks[0]!))),
+    );
+    // As if the `tally.poll` control were still on its way.
+    await runInDurableObject(shard, async (instance) => {
+      (instance as unknown as { tally: { polls: Map<string, unknown> } }).tally.polls.delete(
+        pollId,
+      );
+    });
+    socks[0]!.send({ type: "poll.answer", pollId, choices: [1], rid: "early" });
+    expect(await socks[0]!.next("poll.answered", (f) => f.rid === "early", 6000)).toMatchObject({
+      choices: [1],
+    });
+    socks[1]!.send({ type: "poll.answer", pollId, choices: [2], rid: "b" });
+    await socks[1]!.next("poll.answered", (f) => f.rid === "b");
+    expect(await t.next("poll.tally", (f) => f.answered === 2)).toMatchObject({
+      tally: [0, 1, 1, 0],
+    });
+    for (const s of [t, ...socks]) s.close();
+  });
+
   it("refuses at the shard, typed and counted nowhere: another class's poll, a closed poll, a flood", async () => {
     const one = await classWith(2);
     const two = await classWith(1);
