@@ -22,8 +22,10 @@
  * flight per client process (64) · --connect-budget s: stop opening sockets after this (420) · --port base (8950) ·
  * --timeout s (600) · --no-baseline · --floor (also run the bare-runtime floor,
  * bench/floor-worker.js: the baseline's job done by a minimal Worker + hibernating Durable
- * Object, to separate what the runtime costs from what this app adds) · --json (one JSON
- * object as the last line).
+ * Object, to separate what the runtime costs from what this app adds) · --root-alone (no
+ * student on process 0, which holds the root: with --per-host 1 the poll scenario's
+ * rootCpuMs is the root's process) · --json (one JSON object as the last line; the poll
+ * scenario adds rootRpcPerSecMax and rootCpuMs).
  */
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
