@@ -30,8 +30,10 @@
  * flight per client process (64) · --connect-budget s: stop opening sockets after this (420) · --port base (8950) ·
  * --timeout s (600) · --no-baseline · --floor (also run the bare-runtime floor,
  * bench/floor-worker.js: the baseline's job done by a minimal Worker + hibernating Durable
- * Object, to separate what the runtime costs from what this app adds) · --json (one JSON
- * object as the last line).
+ * Object, to separate what the runtime costs from what this app adds) · --root-alone (no
+ * student on process 0, which holds the root: with --per-host 1 the poll scenario's
+ * rootCpuMs is the root's process) · --json (one JSON object as the last line; the poll
+ * scenario adds rootRpcPerSecMax and rootCpuMs).
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -73,6 +75,7 @@ const { values: args } = parseArgs({
     "no-baseline": { type: "boolean", default: false },
     floor: { type: "boolean", default: false },
     scenario: { type: "string", default: "fanout" },
+    "root-alone": { type: "boolean", default: false },
     "vote-spread": { type: "string", default: "10" },
     "retry-share": { type: "string", default: "0.1" },
     "restart-after": { type: "string", default: "2" },
@@ -138,6 +141,16 @@ interface PollFigures {
   votesDoubled: number;
   finalTally: number[];
   expectedTally: number[];
+  /** The most requests the root received in any 1 s, from the first vote to the complete tally. */
+  rootRpcPerSecMax: number | null;
+  /** CPU of the root's runtime process over the same span, ms (null unless it runs alone: --root-alone --per-host 1). */
+  rootCpuMs: number | null;
+}
+
+/** How the poll scenario looks at the root: its request counts and its process's CPU. */
+interface RootProbe {
+  rpcPerSec(): Promise<[number, number][]>;
+  cpuSec(): number | null;
 }
 
 /** One phase's figures. */
@@ -332,7 +345,11 @@ async function killScenario(
  * The poll scenario on a connected class: the teacher creates and opens a poll, the
  * clients vote, and the teacher's live `poll.tally` frames are timed against the last vote.
  */
-async function runPoll(teacher: WebSocket, clients: Child[]): Promise<PollFigures> {
+async function runPoll(
+  teacher: WebSocket,
+  clients: Child[],
+  root: RootProbe | null,
+): Promise<PollFigures> {
   const frames: { at: number; f: TeacherFrame }[] = [];
   let wake: (() => void) | null = null;
   teacher.on("message", (data) => {
@@ -369,6 +386,8 @@ async function runPoll(teacher: WebSocket, clients: Child[]): Promise<PollFigure
   if (!(await waitFrame((f) => f.type === "poll.opened", 30_000)))
     throw new Error("poll.opened never arrived");
   const spreadMs = Number(args["vote-spread"]) * 1000;
+  const voteStart = Date.now();
+  const cpuStart = root?.cpuSec() ?? null;
   const reports = Promise.all(
     clients.map((c) =>
       waitMessage(
@@ -397,6 +416,16 @@ async function runPoll(teacher: WebSocket, clients: Child[]): Promise<PollFigure
     (f) => f.type === "poll.tally" && (f.answered as number) >= votesSent,
     Math.max(30_000, votesSent),
   );
+  const voteEnd = complete?.at ?? Date.now();
+  const cpuEnd = root?.cpuSec() ?? null;
+  let rootRpcPerSecMax: number | null = null;
+  if (root) {
+    const from = Math.floor(voteStart / 1000);
+    const to = Math.floor(voteEnd / 1000);
+    rootRpcPerSecMax = 0;
+    for (const [sec, n] of await root.rpcPerSec())
+      if (sec >= from && sec <= to) rootRpcPerSecMax = Math.max(rootRpcPerSecMax, n);
+  }
   teacher.send(JSON.stringify({ type: "poll.close", pollId }));
   await waitFrame((f) => f.type === "poll.closed", 30_000);
   // The close sends a final staff tally right before the event.
@@ -419,6 +448,8 @@ async function runPoll(teacher: WebSocket, clients: Child[]): Promise<PollFigure
     votesDoubled,
     finalTally,
     expectedTally,
+    rootRpcPerSecMax,
+    rootCpuMs: cpuStart !== null && cpuEnd !== null ? Math.round((cpuEnd - cpuStart) * 1000) : null,
   };
 }
 
@@ -514,6 +545,8 @@ async function phase(opts: {
   usage?: () => Promise<UsageCounts>;
   /** The class root's request meter (runtime phase only). */
   rootStats?: RootStats;
+  /** The runtime phase: the class root's request counts and CPU. */
+  root?: RootProbe;
 }): Promise<Figures> {
   const rssIdle = opts.stats().rss;
   const snap = async () => (opts.usage ? { at: Date.now(), u: await opts.usage() } : null);
@@ -594,7 +627,7 @@ async function phase(opts: {
     ).cpuSec;
   const clientCpuBefore = clientCpu();
   const eventsAt = Date.now();
-  const poll = SCENARIO === "poll" ? await runPoll(teacher, clients) : null;
+  const poll = SCENARIO === "poll" ? await runPoll(teacher, clients, opts.root ?? null) : null;
   const kill = opts.killShardHost ? await killScenario(teacher, clients, opts.killShardHost) : null;
   const reactions =
     SCENARIO === "reactions" && opts.rootStats
@@ -755,10 +788,33 @@ async function main(): Promise<void> {
     jwtSecret,
     3600,
   );
+  const root0 = runtimes[0]!;
+  // --root-alone: no student connects to the root's process, so its CPU is the root's
+  // (with --per-host 1 that process's workerd runs nothing else).
+  const rootAlone = Boolean(args["root-alone"]) && M > 1;
+  const rootProbe: RootProbe = {
+    rpcPerSec: async () => {
+      const reply = waitMessage(
+        root0.child,
+        (m): m is { kind: "rootInspect"; rpcPerSec: [number, number][]; error?: string } =>
+          (m as { kind?: string }).kind === "rootInspect",
+        30_000,
+      );
+      root0.child.proc.send({ kind: "inspectRoot", port: root0.port, classId: BENCH_CLASS });
+      const r = await reply;
+      if (r.error) log(`root inspect failed: ${r.error}`);
+      return r.rpcPerSec;
+    },
+    cpuSec: () =>
+      rootAlone && runtimes.filter((r) => r.child === root0.child).length === 1
+        ? statsOf([root0.child.proc.pid!], true).cpuSec
+        : null,
+  };
   const runtime = await phase({
     name: "runtime",
     mode: "runtime",
-    ports: runtimes.map((r) => r.port),
+    root: rootProbe,
+    ports: (rootAlone ? runtimes.slice(1) : runtimes).map((r) => r.port),
     jwtSecret,
     teacherUrl: `ws://127.0.0.1:${runtimes[0]!.port}/ws/classes/${BENCH_CLASS}?v=1&ticket=${teacherTicket}`,
     stats: () =>
@@ -878,9 +934,9 @@ async function main(): Promise<void> {
   if (poll) {
     console.log(
       [
-        "| scenario | N | processes | connected | votes sent | acks (voters without one) | tally complete after last vote, ms (sent by root) | lost | doubled | final tally |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-        `| poll | ${N} | ${M} | ${runtime.connected} | ${poll.votesSent} | ${poll.acked} (${poll.unacked}) | ${poll.pollTallyMs ?? "never"} (${poll.pollTallyRootMs ?? "–"}) | ${poll.votesLost} | ${poll.votesDoubled} | ${poll.finalTally.join("/")} (expected ${poll.expectedTally.join("/")}) |`,
+        "| scenario | N | processes | connected | votes sent | acks (voters without one) | tally complete after last vote, ms (sent by root) | lost | doubled | final tally | root req/s max | root CPU ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        `| poll | ${N} | ${M} | ${runtime.connected} | ${poll.votesSent} | ${poll.acked} (${poll.unacked}) | ${poll.pollTallyMs ?? "never"} (${poll.pollTallyRootMs ?? "–"}) | ${poll.votesLost} | ${poll.votesDoubled} | ${poll.finalTally.join("/")} (expected ${poll.expectedTally.join("/")}) | ${poll.rootRpcPerSecMax ?? "–"} | ${poll.rootCpuMs ?? "–"} |`,
       ].join("\n"),
     );
   }
@@ -944,6 +1000,8 @@ async function main(): Promise<void> {
               pollTallyRootMs: poll.pollTallyRootMs,
               votesLost: poll.votesLost,
               votesDoubled: poll.votesDoubled,
+              rootRpcPerSecMax: poll.rootRpcPerSecMax,
+              rootCpuMs: poll.rootCpuMs,
             }
           : {}),
         ...(kill

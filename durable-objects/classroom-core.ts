@@ -28,7 +28,14 @@ import type { ChatRules } from "./chat-policy.ts";
 import { InteractiveCore, type InteractiveOp } from "./interactive-core.ts";
 import { ModerationQueue } from "./moderation-queue.ts";
 import { ReactionTally } from "./reaction-tally.ts";
-import type { Admission, AdmitResult, ShardControl, ShardReport, StaffCommand } from "./rpc.ts";
+import type {
+  Admission,
+  AdmitResult,
+  ShardControl,
+  ShardReport,
+  StaffCommand,
+  TallyControl,
+} from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 import { sectionOf } from "./shard-core.ts";
 
@@ -173,7 +180,7 @@ export type RootEffect =
   /** Send a frame to the staff shard. */
   | { kind: "staff"; frame: ServerMessage }
   /** Send an instruction to one shard or all ("*"). */
-  | { kind: "control"; sectionId: string; control: ShardControl }
+  | { kind: "control"; sectionId: string; control: ShardControl | TallyControl }
   | {
       kind: "audit";
       at: number;
@@ -247,6 +254,7 @@ export class RootCore {
     sessionId: () => this.durable.session?.id ?? this.durable.lastSessionId,
     live: () => this.durable.stream === "live",
     newId: () => this.newId(),
+    hostOf: (sectionId) => this.loads.get(sectionId)?.host,
   });
   /** Slides and whiteboard; the shell replaces it with one over its storage after loading. */
   board = new BoardCore(initialBoard(), () => []);
@@ -801,9 +809,11 @@ export class RootCore {
         ...this.interactive.joined(
           r.sectionId,
           r.joins.map((j) => j.user),
+          now,
         ),
       );
-    if (r.interactive) fx.push(...this.interactive.report(r.sectionId, r.interactive, now));
+    if (r.interactive || r.tally)
+      fx.push(...this.interactive.report(r.sectionId, r.interactive, now, r.tally));
     if (r.leaves.length > 0) {
       // Only users with a raised hand are looked up across shards.
       const leavers = new Set(r.leaves.map((x) => x.user.id));

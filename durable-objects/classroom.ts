@@ -32,7 +32,6 @@ import type {
   Admission,
   AdmitResult,
   ClientMarks,
-  ShardControl,
   ShardDelivery,
   ShardReport,
   SyncResult,
@@ -186,7 +185,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Worker: admit a verified user — refuse a banned one or a spent ticket, or pick their shard. */
   async admit(a: Admission): Promise<AdmitResult> {
-    this.meter.count(Date.now());
+    this.noteRpc();
     this.bind(a.classId);
     if (a.ticket && !this.spendTicket(a.ticket.id, a.ticket.expiresAt))
       return { ok: false, code: "ticket_used" };
@@ -302,7 +301,7 @@ export class Classroom extends DurableObject<Env> {
     staff: boolean,
     resume?: number,
   ): Promise<SyncResult> {
-    this.meter.count(Date.now());
+    this.noteRpc();
     this.bind(classId);
     const now = Date.now();
     const plan = this.core.resumePlan(resume, this.oldestLogged);
@@ -329,12 +328,13 @@ export class Classroom extends DurableObject<Env> {
             ...this.core.interactive.staffFrames().map((f) => JSON.stringify(f)),
           ]
         : [],
+      tallyPolls: this.core.interactive.tallyPolls(),
     };
   }
 
   /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
   async report(classId: string, r: ShardReport): Promise<void> {
-    this.meter.count(Date.now());
+    this.noteRpc();
     this.bind(classId);
     const deadline = this.core.nextDeadline();
     this.apply(this.core.report(r, Date.now()));
@@ -353,7 +353,7 @@ export class Classroom extends DurableObject<Env> {
    * request, so that section relays from the snapshot on (no message falls between).
    */
   async watch(classId: string, sections: string[], seq: number): Promise<number> {
-    this.meter.count(Date.now());
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.setWatching(sections, seq));
     return this.core.durable.watchVersion ?? 0;
@@ -364,6 +364,7 @@ export class Classroom extends DurableObject<Env> {
    * account disabled), so nobody keeps powers their account no longer has.
    */
   async kickUser(classId: string, userId: string, reason: string): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.kickUser(userId, CloseCode.revoked, reason, Date.now()));
   }
@@ -377,6 +378,7 @@ export class Classroom extends DurableObject<Env> {
     status: StreamStatus,
     startedAt: number | null = null,
   ): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     const wasLive = this.core.durable.stream === "live";
     this.apply(this.core.setStreamStatus(status, Date.now(), startedAt));
@@ -397,6 +399,7 @@ export class Classroom extends DurableObject<Env> {
    * start time; an ended bridge session ends the stream.
    */
   async reportStreamHealth(classId: string, health: StreamHealth): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.streamHealth = health;
     const now = Date.now();
@@ -435,25 +438,28 @@ export class Classroom extends DurableObject<Env> {
    * the teacher may show it; the deck on screen growing updates students' page count.
    */
   async setDeck(classId: string, deck: DeckInfo): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.setDeck(deck, Date.now()));
   }
 
   /** Worker (slide routes): deck `deckId` of this class was deleted; it leaves the screen. */
   async removeDeck(classId: string, deckId: string): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.removeDeck(deckId, Date.now()));
   }
 
   /** Worker (class edit): the class's latency mode changed; quiz answers are bounded by the new one at once. */
   async setLatencyMode(classId: string, mode: LatencyMode): Promise<void> {
+    this.noteRpc();
     this.bind(classId);
     this.apply(this.core.interactive.setLatencyMode(mode));
   }
 
   /**
-   * Benchmarks: the most requests (admit, sync, report, watch) received in any one second,
-   * and their total, since the last call with `reset`.
+   * Benchmarks: the most requests received in any one second, and their total, since the
+   * last call with `reset`.
    */
   async rpcStats(reset = false): Promise<{ perSecMax: number; total: number }> {
     const out = { perSecMax: this.meter.perSecMax, total: this.meter.total };
@@ -461,13 +467,28 @@ export class Classroom extends DurableObject<Env> {
     return out;
   }
 
-  /** Tests and tools: the current sequence number and shard loads. */
+  /** Requests received per wall-clock second (recent ones), for `inspect` (bench:fanout's rootRpcPerSecMax). */
+  private readonly rpcSeconds = new Map<number, number>();
+
+  /** Count one request to the root (every RPC method calls this first). */
+  private noteRpc(): void {
+    const now = Date.now();
+    this.meter.count(now);
+    const sec = Math.floor(now / 1000);
+    this.rpcSeconds.set(sec, (this.rpcSeconds.get(sec) ?? 0) + 1);
+    if (this.rpcSeconds.size > 900)
+      for (const k of this.rpcSeconds.keys()) if (k < sec - 600) this.rpcSeconds.delete(k);
+  }
+
+  /** Tests and tools: the current sequence number, shard loads, and recent requests per second. */
   async inspect(): Promise<{
     seq: number;
     sections: { sectionId: string; sockets: number }[];
     oldestLogged: number | null;
+    rpcPerSec: [number, number][];
   }> {
     return {
+      rpcPerSec: [...this.rpcSeconds],
       seq: this.core.durable.seq,
       sections: [...this.core.loads.values()].map((l) => ({
         sectionId: l.sectionId,
@@ -717,7 +738,7 @@ export class Classroom extends DurableObject<Env> {
   }
 
   /** Put controls whose delivery failed back in front of the queue, a few times at most. */
-  private requeueControls(sectionId: string, control: ShardControl[]): void {
+  private requeueControls(sectionId: string, control: ShardDelivery["control"]): void {
     const tries = (this.controlRetries.get(sectionId) ?? 0) + 1;
     if (control.length === 0 || tries > CONTROL_RETRIES) {
       this.controlRetries.delete(sectionId);
@@ -775,6 +796,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Flush pending attendance, sessions and audit rows to D1 in batches. */
   override async alarm(): Promise<void> {
+    this.noteRpc();
     // Quiz deadlines ride on the alarm too (see wakeAt), and so do a silent publisher and
     // an idle session (RootCore.tick).
     this.apply(this.core.interactive.tick(Date.now()));

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Author, ClientMessage, ServerMessage } from "../protocol/realtime.ts";
 import { initialDurable, RootCore, type RootEffect } from "./classroom-core.ts";
 import {
+  type D1Row,
   HAND_AWAY_MS,
   KEEP_FINISHED,
   LIST_MS,
@@ -17,6 +18,7 @@ import {
 } from "./interactive-shard.ts";
 import type { ShardReport } from "./rpc.ts";
 import { droppedErrors, requeueReport, ShardCore } from "./shard-core.ts";
+import { type ShardPoll, ShardTally } from "./shard-tally.ts";
 
 const T0 = 50_000_000;
 const teacher: Author = { id: "t", name: "T", role: "teacher" };
@@ -106,25 +108,60 @@ function createPoll(
 }
 
 describe("polls at the root", () => {
-  it("counts one vote per student across shards and retries; a change moves the vote", () => {
+  it("sums the shards' counts: one vote per student, retried reports and changes stay exact, rows reach D1 once each", () => {
     const s = setup();
     s.join("s1", [student(1), student(2)]);
     s.join("s2", [student(3)]);
     const id = createPoll(s);
-    const opened = events(s.staff({ type: "poll.open", pollId: id }, T0 + 10));
+    const openFx = s.staff({ type: "poll.open", pollId: id }, T0 + 10);
+    const opened = events(openFx);
     expect(opened[0]).toMatchObject({ type: "poll.opened", at: T0 + 10, poll: { tally: null } });
-    const vote = (i: number, choice: number) =>
-      [student(i), { type: "poll.answer", pollId: id, choices: [choice], rid: `v${i}` }] as [
-        Author,
-        StudentCommand,
-      ];
-    const fx = s.batch("s1", [vote(1, 0), vote(2, 1)], T0 + 100);
-    expect(toUser(fx, "u1")).toEqual([
-      { type: "poll.answered", pollId: id, choices: [0], rid: "v1" },
-    ]);
-    // The same batch again (a retried report) and a change of mind from another shard.
-    s.batch("s1", [vote(1, 0), vote(2, 1)], T0 + 200);
-    s.batch("s2", [vote(3, 2), vote(2, 2)], T0 + 300);
+    // Every shard learns the poll before its students see it (controls go first).
+    const pushed = openFx.flatMap((e) =>
+      e.kind === "control" && e.control.kind === "tally.poll" ? [e] : [],
+    );
+    expect(pushed).toMatchObject([{ sectionId: "*", control: { poll: { id, state: "open" } } }]);
+    const shards = new Map<string, ShardTally>();
+    let clock = T0;
+    for (const sec of ["s1", "s2"]) {
+      const t = new ShardTally(() => ++clock);
+      t.setPoll((pushed[0]!.control as { poll: ShardPoll }).poll);
+      shards.set(sec, t);
+    }
+    const rows: D1Row[] = [];
+    /** The outbox as the store keeps it: a keyed row replaces its pending version. */
+    const outbox = new Map<string, D1Row>();
+    const report = (sec: string, now: number, tally = shards.get(sec)!.take()) => {
+      const fx = s.c.report(
+        {
+          sectionId: sec,
+          sockets: 2,
+          joins: [],
+          leaves: [],
+          commands: [],
+          rejections: [],
+          relay: [],
+          tally,
+        },
+        now,
+      );
+      rows.push(...d1(fx));
+      for (const e of fx)
+        if (e.kind === "interactive" && e.op.op === "d1")
+          outbox.set(e.op.key ?? `unkeyed ${outbox.size}`, e.op.row);
+      return tally;
+    };
+    const vote = (sec: string, i: number, choice: number) =>
+      shards.get(sec)!.answer(student(i), id, [choice], clock);
+    expect(vote("s1", 1, 0)).toEqual({ ok: true, choices: [0], changed: true });
+    vote("s1", 2, 1);
+    const first = report("s1", T0 + 100);
+    // The same report again (a lost response, retried) changes nothing.
+    report("s1", T0 + 150, first);
+    vote("s2", 3, 2);
+    vote("s1", 2, 2); // a change of mind
+    report("s2", T0 + 300);
+    report("s1", T0 + 300);
     const tallies = staffFrames(s.c.interactive.tick(T0 + 300 + TALLY_MIN_MS)).filter(
       (f) => f.type === "poll.tally",
     );
@@ -133,19 +170,93 @@ describe("polls at the root", () => {
     const ev = events(closed);
     // Students do not see the tally before it is revealed.
     expect(ev[0]).toMatchObject({ type: "poll.closed", poll: { tally: null, state: "closed" } });
-    expect(d1(closed).filter((r) => r.table === "poll_answers")).toHaveLength(3);
-    expect(d1(closed).filter((r) => r.table === "engagement_events")).toHaveLength(3);
+    expect(
+      closed.some(
+        (e) =>
+          e.kind === "control" &&
+          e.control.kind === "tally.poll" &&
+          e.control.poll.state === "closed",
+      ),
+    ).toBe(true);
+    const answerRows = rows.filter((r) => r.table === "poll_answers");
+    expect(new Set(answerRows.map((r) => (r.table === "poll_answers" ? r.userId : "")))).toEqual(
+      new Set(["u1", "u2", "u3"]),
+    );
+    expect(answerRows.at(-1)).toMatchObject({ userId: "u2", choices: [2] });
+    // One engagement record per voter: the repeated report's copy has the same key, so it
+    // replaces the pending one in the outbox.
+    const engaged = [...outbox.values()].filter((r) => r.table === "engagement_events");
+    expect(engaged.map((r) => (r.table === "engagement_events" ? r.userId : "")).sort()).toEqual([
+      "u1",
+      "u2",
+      "u3",
+    ]);
     const revealed = events(s.staff({ type: "poll.reveal", pollId: id }, T0 + 1100));
     expect(revealed[0]).toMatchObject({ type: "poll.revealed", poll: { tally: [1, 0, 2] } });
     expect(s.c.snapshot()).toMatchObject({
       state: { interactive: { polls: [{ id, state: "revealed", tally: [1, 0, 2] }] } },
     });
+    // An answer that still came the old way (its shard had not learnt the poll yet) is not
+    // counted here: it goes back to that shard with the poll, which counts and acks it.
+    const late = s.batch("s2", [
+      [student(3), { type: "poll.answer", pollId: id, choices: [0], rid: "x" }],
+    ]);
+    expect(toUser(late, "u3")).toEqual([]);
+    expect(
+      late.flatMap((e) => (e.kind === "control" && e.control.kind === "tally.answers" ? [e] : [])),
+    ).toMatchObject([
+      {
+        sectionId: "s2",
+        control: { polls: [{ id }], answers: [{ pollId: id, choices: [0], rids: ["x"] }] },
+      },
+    ]);
+    expect(s.c.interactive.polls.get(id)!.tally).toEqual([1, 0, 2]);
+  });
+
+  it("a student who reconnects on another section has their answers handed over there", () => {
+    const s = setup();
+    s.join("s1", [student(1)]);
+    const fx = s.c.report(
+      {
+        sectionId: "s2",
+        sockets: 1,
+        joins: [{ user: student(1), at: T0 + 5 }],
+        leaves: [],
+        commands: [],
+        rejections: [],
+        relay: [],
+      },
+      T0 + 5,
+    );
+    const release = fx.flatMap((e) =>
+      e.kind === "control" && e.control.kind === "tally.release" ? [e] : [],
+    );
+    expect(release).toMatchObject([
+      { sectionId: "s1", control: { userId: "u1", to: "s2", gen: T0 + 5 } },
+    ]);
+    // Back to the same section: nothing to hand over.
+    const again = s.c.report(
+      {
+        sectionId: "s2",
+        sockets: 1,
+        joins: [{ user: student(1), at: T0 + 6 }],
+        leaves: [],
+        commands: [],
+        rejections: [],
+        relay: [],
+      },
+      T0 + 6,
+    );
+    expect(again.some((e) => e.kind === "control" && e.control.kind === "tally.release")).toBe(
+      false,
+    );
   });
 
   it("answers bad input with typed errors and changes nothing", () => {
     const s = setup();
     s.join("s1", [student(1)]);
-    const id = createPoll(s);
+    // A quiz: still checked at the root (plain polls are checked at the shards, shard-tally.test.ts).
+    const id = createPoll(s, { kind: "quiz", correct: [0], timeLimitSec: 60 });
     const err = (fx: RootEffect[]) =>
       toUser(fx, "u1").map((f) => (f.type === "error" ? [f.code, f.rid] : f.type));
     // Drafts are unknown to students; unknown ids too.
@@ -442,7 +553,7 @@ describe("every rid gets exactly one answer", () => {
   it("commands folded into one batch entry are each answered, with the state the fold produced", () => {
     const s = setup();
     s.join("s1", [student(1), student(2)]);
-    const id = createPoll(s);
+    const id = createPoll(s, { kind: "quiz", correct: [0], timeLimitSec: 60 });
     s.staff({ type: "poll.open", pollId: id });
     const fx = s.batch("s1", [
       [student(1), { type: "hand.raise", rid: "h1" }],

@@ -38,7 +38,14 @@ import {
   rankTotals,
 } from "./poll-core.ts";
 import { QaBoard, type Question } from "./qa-core.ts";
-import { STAFF_SECTION } from "./rpc.ts";
+import { STAFF_SECTION, type TallyControl, tallyTarget } from "./rpc.ts";
+import {
+  pollKey,
+  RootTally,
+  type ShardCounts,
+  type ShardPoll,
+  type TallyReport,
+} from "./shard-tally.ts";
 
 /** Staff poll tallies: at most this often while votes arrive, ms. */
 export const TALLY_MIN_MS = 250;
@@ -144,6 +151,10 @@ export type InteractiveOp =
   | { op: "meta"; meta: InteractiveMeta }
   | { op: "score"; score: QuizTotal }
   | { op: "scoresCleared" }
+  /** One shard's last reported counts of a key (root restarts keep the sums exact). */
+  | { op: "shardCounts"; key: string; sectionId: string; counts: ShardCounts }
+  /** The shard holding a user's answers now, as of move `gen` (its join time there). */
+  | { op: "home"; userId: string; sectionId: string; gen: number }
   /** Pending D1 row; `key` coalesces rows of one poll or question (the newest wins). */
   | { op: "d1"; row: D1Row; key: string | null }
   /** Call `tick` at `at` (epoch ms). */
@@ -157,6 +168,10 @@ export interface InteractiveData {
   hands: Hand[];
   questions: { question: Question; answeredAt: number | null; voters: string[] }[];
   scores: QuizTotal[];
+  /** Per (key, section), the counts the shards last reported. */
+  shardCounts?: { key: string; sectionId: string; counts: ShardCounts }[];
+  /** Where each student's answers are held. */
+  homes?: { userId: string; sectionId: string; gen: number }[];
 }
 
 /** What InteractiveCore needs from the root. */
@@ -171,6 +186,8 @@ export interface InteractiveHost {
   live(): boolean;
   /** A new unique id (poll and question ids are D1 primary keys across all classes). */
   newId(): string;
+  /** The shard host of a section (local multi-process topology), if any. */
+  hostOf?(sectionId: string): string | undefined;
 }
 
 type StaffCommandMessage = ClientMessageOf<
@@ -245,6 +262,10 @@ export class InteractiveCore {
   private qaDirty = false;
   private pendingDirty = false;
   private topSent = "";
+  /** The shards' counts of the polls they tally, summed (docs/decisions/013). */
+  private tallies = new RootTally();
+  /** userId → the section holding their answers, as of which move. */
+  private readonly homes = new Map<string, { sectionId: string; gen: number }>();
 
   constructor(private readonly host: InteractiveHost) {}
 
@@ -265,6 +286,9 @@ export class InteractiveCore {
       if (q.answeredAt !== null) this.answeredAt.set(q.question.id, q.answeredAt);
     }
     this.qa.takeDirty();
+    this.tallies = RootTally.from(d.shardCounts ?? []);
+    for (const b of this.polls.values()) if (shardTallied(b)) this.sumInto(b);
+    for (const h of d.homes ?? []) this.homes.set(h.userId, { sectionId: h.sectionId, gen: h.gen });
     // Staff and students get the current lists once after a restart.
     for (const b of this.polls.values())
       if (b.poll.state === "open") this.tallyDirty.add(b.poll.id);
@@ -338,6 +362,74 @@ export class InteractiveCore {
     fx.push({ kind: "interactive", op });
   }
 
+  /** A shard-tallied poll's summed counts into its box. */
+  private sumInto(b: PollBox): void {
+    const s = this.tallies.sum(pollKey(b.poll.id), b.poll.options.length);
+    for (let i = 0; i < b.tally.length; i++) b.tally[i] = s.counts[i] ?? 0;
+    b.shardAnswered = s.answered;
+  }
+
+  /** The polls the shards count, as a shard needs them (SyncResult.tallyPolls). */
+  tallyPolls(): ShardPoll[] {
+    const out: ShardPoll[] = [];
+    for (const b of this.polls.values()) {
+      const p = shardPoll(b);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  /** Tell every shard about a shard-tallied poll's state. */
+  private pushPoll(fx: RootEffect[], b: PollBox): void {
+    const poll = shardPoll(b);
+    // "*": every shard with sockets (classroom-core.ts ALL).
+    if (poll) fx.push({ kind: "control", sectionId: "*", control: { kind: "tally.poll", poll } });
+  }
+
+  /**
+   * One shard's tally report: sum its counts (O(keys × options)) and write its voters'
+   * new answers behind to D1 (upserts keyed by poll and user).
+   */
+  private tallyReport(fx: RootEffect[], sectionId: string, t: TallyReport, now: number): void {
+    for (const key of this.tallies.apply(sectionId, t.counts)) {
+      const counts = t.counts[key]!;
+      this.store(fx, { op: "shardCounts", key, sectionId, counts });
+      const b = key.startsWith("poll:") ? this.polls.get(key.slice(5)) : undefined;
+      if (!b || !shardTallied(b)) continue;
+      this.sumInto(b);
+      // Counts accepted just before a close still land: the closed poll's row and tally follow.
+      if (b.poll.state === "open") this.tallyDirty.add(b.poll.id);
+      else {
+        this.pollRow(fx, b);
+        fx.push({ kind: "staff", frame: this.tallyFrame(b, now) });
+      }
+      if (!this.rowQueued.has(b.poll.id)) this.pollRow(fx, b);
+    }
+    for (const a of t.rows) {
+      const b = this.polls.get(a.pollId);
+      if (!b) continue;
+      this.answerRow(fx, b, {
+        userId: a.userId,
+        name: a.name,
+        choices: a.choices,
+        correct: null,
+        score: null,
+        at: a.at,
+      });
+      // Keyed: a repeated report (its response was lost) replaces the pending row.
+      if (a.first)
+        this.engagement(
+          fx,
+          a.userId,
+          "poll_answer",
+          a.at,
+          b.poll.id,
+          null,
+          `engaged:${b.poll.id} ${a.userId}`,
+        );
+    }
+  }
+
   /**
    * Answer the commands folded into one batch entry: `frame` once per `rid` (each echoing
    * its own), or once without a rid when none had one. Every rid gets exactly one answer;
@@ -374,12 +466,13 @@ export class InteractiveCore {
     at: number,
     ref: string | null,
     value: number | null = null,
+    key: string | null = null,
   ): void {
     const sessionId = this.host.sessionId();
     if (!sessionId) return;
     this.store(fx, {
       op: "d1",
-      key: null,
+      key,
       row: { table: "engagement_events", sessionId, userId, kind, at, ref, value },
     });
   }
@@ -467,11 +560,35 @@ export class InteractiveCore {
   // ---- students (batched by shards) ------------------------------------------
 
   /** Apply one shard's batch of students' answers, hands, questions, votes and chat counts. */
-  report(sectionId: string, r: InteractiveReport, now: number): RootEffect[] {
+  report(
+    sectionId: string,
+    r: InteractiveReport | undefined,
+    now: number,
+    tally?: TallyReport,
+  ): RootEffect[] {
     const fx: RootEffect[] = [];
+    if (tally) this.tallyReport(fx, sectionId, tally, now);
+    if (!r) {
+      fx.push(...this.wake(now));
+      return fx;
+    }
     const here = [sectionId];
+    const sentBack = new Map<string, Extract<TallyControl, { kind: "tally.answers" }>>();
     for (const a of Object.values(r.answers)) {
       const b = this.polls.get(a.pollId);
+      const poll = b ? shardPoll(b) : null;
+      if (poll) {
+        // The shards count this poll; this one had not learnt of it yet: it gets the poll
+        // and the answer back, and counts and acks it itself (nothing is counted here).
+        let back = sentBack.get(sectionId);
+        if (!back) {
+          back = { kind: "tally.answers", polls: [], answers: [] };
+          sentBack.set(sectionId, back);
+        }
+        if (!back.polls.some((p) => p.id === poll.id)) back.polls.push(poll);
+        back.answers.push(a);
+        continue;
+      }
       const before = b?.answers.get(a.user.id);
       const err =
         !b || b.poll.state === "draft"
@@ -527,6 +644,8 @@ export class InteractiveCore {
         here,
       );
     }
+    for (const [section, control] of sentBack)
+      fx.push({ kind: "control", sectionId: section, control });
     for (const h of Object.values(r.hands)) {
       let position: number | null = null;
       if (h.up) {
@@ -637,8 +756,31 @@ export class InteractiveCore {
   }
 
   /** Users joined `sectionId`: send each their own answers, hand and questions, if they have any. */
-  joined(sectionId: string, users: Author[]): RootEffect[] {
+  joined(sectionId: string, users: Author[], now = 0): RootEffect[] {
     const fx: RootEffect[] = [];
+    if (sectionId !== STAFF_SECTION)
+      for (const u of users) {
+        // The newest socket's shard holds the student's answers; the one that held them
+        // hands them over (docs/decisions/013). A reconnect to the same section costs nothing.
+        const home = this.homes.get(u.id);
+        if (home?.sectionId === sectionId) continue;
+        const gen = Math.max(now, (home?.gen ?? 0) + 1);
+        this.homes.set(u.id, { sectionId, gen });
+        this.store(fx, { op: "home", userId: u.id, sectionId, gen });
+        if (!home) continue;
+        const host = this.host.hostOf?.(sectionId);
+        fx.push({
+          kind: "control",
+          sectionId: home.sectionId,
+          control: {
+            kind: "tally.release",
+            userId: u.id,
+            to: tallyTarget(sectionId, host),
+            ...(host ? { host } : {}),
+            gen,
+          },
+        });
+      }
     const recent = [...this.polls.values()].filter((b) => b.poll.state !== "draft").slice(-20);
     for (const u of users) {
       this.awaySince.delete(u.id);
@@ -719,8 +861,12 @@ export class InteractiveCore {
           break;
         }
         b.open(now);
+        if (shardTallied(b)) b.shardAnswered = 0;
         this.store(fx, { op: "poll", poll: b.poll });
         this.pollRow(fx, b);
+        // Before the event: a delivery runs its controls first, so a shard knows the poll
+        // before its students see it.
+        this.pushPoll(fx, b);
         this.host.emit(
           fx,
           (seq, at) => ({ type: "poll.opened", seq, at, poll: b.view(false) }),
@@ -865,6 +1011,7 @@ export class InteractiveCore {
 
   private closePoll(fx: RootEffect[], b: PollBox, now: number): void {
     b.close(now);
+    this.pushPoll(fx, b);
     this.store(fx, { op: "poll", poll: b.poll });
     this.pollRow(fx, b);
     const results = b.results();
@@ -900,6 +1047,13 @@ export class InteractiveCore {
       this.polls.delete(old.poll.id);
       this.tallySentAt.delete(old.poll.id);
       this.rowQueued.delete(old.poll.id);
+      this.tallies.drop(pollKey(old.poll.id));
+      if (shardTallied(old))
+        fx.push({
+          kind: "control",
+          sectionId: "*",
+          control: { kind: "tally.drop", pollId: old.poll.id },
+        });
       this.store(fx, { op: "pollGone", pollId: old.poll.id });
     }
   }
@@ -1069,4 +1223,23 @@ export class InteractiveCore {
     fx.push(...this.wake(now));
     return fx;
   }
+}
+
+/** Whether the shards count this poll (plain polls; quizzes are still scored at the root). */
+function shardTallied(b: PollBox): boolean {
+  return b.poll.kind === "poll";
+}
+
+/** A shard-tallied poll as the shards need it, or null (drafts, quizzes). */
+function shardPoll(b: PollBox): ShardPoll | null {
+  const p = b.poll;
+  if (!shardTallied(b) || p.state === "draft") return null;
+  return {
+    id: p.id,
+    kind: p.kind,
+    options: p.options.length,
+    multiple: p.multiple,
+    state: p.state === "open" ? "open" : "closed",
+    closesAt: p.closesAt,
+  };
 }

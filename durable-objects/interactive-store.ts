@@ -8,6 +8,7 @@ import type { Hand } from "./hand-queue-core.ts";
 import type { D1Row, InteractiveData, InteractiveMeta, InteractiveOp } from "./interactive-core.ts";
 import type { Answer, Poll, QuizTotal } from "./poll-core.ts";
 import type { Question } from "./qa-core.ts";
+import type { ShardCounts } from "./shard-tally.ts";
 
 /** Pending D1 rows per flush, and per D1 batch. */
 const FLUSH_ROWS = 2000;
@@ -32,7 +33,10 @@ export class InteractiveStore {
       CREATE TABLE IF NOT EXISTS ix_votes (question_id TEXT NOT NULL, user_id TEXT NOT NULL,
         PRIMARY KEY (question_id, user_id));
       CREATE TABLE IF NOT EXISTS ix_scores (user_id TEXT PRIMARY KEY, score TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS ix_d1 (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE, row TEXT NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS ix_d1 (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE, row TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ix_shard_counts (k TEXT NOT NULL, section_id TEXT NOT NULL, counts TEXT NOT NULL,
+        PRIMARY KEY (k, section_id));
+      CREATE TABLE IF NOT EXISTS ix_homes (user_id TEXT PRIMARY KEY, section_id TEXT NOT NULL, gen INTEGER NOT NULL);`);
   }
 
   /** Everything kept, for InteractiveCore.restore. */
@@ -82,6 +86,20 @@ export class InteractiveStore {
         .exec<{ score: string }>("SELECT score FROM ix_scores")
         .toArray()
         .map((r) => JSON.parse(r.score) as QuizTotal),
+      shardCounts: this.sql
+        .exec<{ k: string; section_id: string; counts: string }>(
+          "SELECT k, section_id, counts FROM ix_shard_counts",
+        )
+        .toArray()
+        .map((r) => ({
+          key: r.k,
+          sectionId: r.section_id,
+          counts: JSON.parse(r.counts) as ShardCounts,
+        })),
+      homes: this.sql
+        .exec<{ user_id: string; section_id: string; gen: number }>("SELECT * FROM ix_homes")
+        .toArray()
+        .map((r) => ({ userId: r.user_id, sectionId: r.section_id, gen: r.gen })),
     };
   }
 
@@ -100,6 +118,23 @@ export class InteractiveStore {
       case "pollGone":
         sql.exec("DELETE FROM ix_polls WHERE id = ?", op.pollId);
         sql.exec("DELETE FROM ix_answers WHERE poll_id = ?", op.pollId);
+        sql.exec("DELETE FROM ix_shard_counts WHERE k = ?", `poll:${op.pollId}`);
+        return {};
+      case "shardCounts":
+        sql.exec(
+          "INSERT OR REPLACE INTO ix_shard_counts VALUES (?, ?, ?)",
+          op.key,
+          op.sectionId,
+          JSON.stringify(op.counts),
+        );
+        return {};
+      case "home":
+        sql.exec(
+          "INSERT OR REPLACE INTO ix_homes VALUES (?, ?, ?)",
+          op.userId,
+          op.sectionId,
+          op.gen,
+        );
         return {};
       case "answer":
         sql.exec(

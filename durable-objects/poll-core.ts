@@ -212,9 +212,15 @@ export class PollBox {
     return this.delays.get(userId) ?? 0;
   }
 
+  /**
+   * Set when the shards count this poll (docs/decisions/013): the class-wide number of
+   * voters, summed at the root; `tally` then holds the summed counts and `answers` stays empty.
+   */
+  shardAnswered: number | null = null;
+
   /** Students who answered. */
   get answered(): number {
-    return this.answers.size;
+    return this.shardAnswered ?? this.answers.size;
   }
 
   /** The view for students (`staff=false`) or the teacher (`staff=true`, live tallies). */

@@ -12,8 +12,9 @@ import type {
   ServerMessage,
 } from "../protocol/realtime.ts";
 import type { ChatRules } from "./chat-policy.ts";
-import type { InteractiveReport } from "./interactive-shard.ts";
+import type { InteractiveReport, ShardAnswer } from "./interactive-shard.ts";
 import type { SocialReport } from "./shard-social.ts";
+import type { ShardPoll, TallyReport } from "./shard-tally.ts";
 
 /** The section id of the teacher/moderator shard. */
 export const STAFF_SECTION = "staff";
@@ -102,6 +103,39 @@ export interface ShardReport {
   interactive?: InteractiveReport;
   /** Reaction counts of this window and student reports (shard-social.ts). */
   social?: SocialReport;
+  /** This shard's counts of the polls it tallies, and its voters' new answers (shard-tally.ts). */
+  tally?: TallyReport;
+}
+
+/**
+ * Root → shard instructions of the tally (docs/decisions/013): kept apart from
+ * ShardControl so the shard's shell handles them (ShardCore never sees them).
+ */
+export type TallyControl =
+  /** A poll the shards count (open, or now closed: answers are refused from then on). */
+  | { kind: "tally.poll"; poll: ShardPoll }
+  /**
+   * `userId` joined section `to` (on shard host `host`) as move `gen`: hand their answers
+   * over to that shard and forward their later commands there.
+   */
+  | { kind: "tally.release"; userId: string; to: string; host?: string; gen: number }
+  /**
+   * Answers that reached the root the old way because their shard had not yet learnt of
+   * the poll (its `tally.poll` was still on the way): the shard counts and acks them now.
+   */
+  | { kind: "tally.answers"; polls: ShardPoll[]; answers: ShardAnswer[] }
+  /** A finished poll left the root (KEEP_FINISHED): shards forget its answers (rows are in D1). */
+  | { kind: "tally.drop"; pollId: string };
+
+/** Where a user's answers went: `<host> <sectionId>`, or the section id alone without a host. */
+export function tallyTarget(sectionId: string, host?: string): string {
+  return host ? `${host} ${sectionId}` : sectionId;
+}
+
+/** The section and host of a `tallyTarget`. */
+export function parseTallyTarget(to: string): { sectionId: string; host?: string } {
+  const i = to.indexOf(" ");
+  return i < 0 ? { sectionId: to } : { sectionId: to.slice(i + 1), host: to.slice(0, i) };
 }
 
 /** Root → shard control instructions (typed; not forwarded to clients as-is). */
@@ -127,7 +161,7 @@ export type ShardControl =
 export interface ShardDelivery {
   /** Pre-encoded frames, forwarded verbatim to every socket of the shard. */
   frames: string[];
-  control: ShardControl[];
+  control: (ShardControl | TallyControl)[];
 }
 
 /** What a shard needs to bring a (re)connecting socket up to date. */
@@ -140,4 +174,6 @@ export interface SyncResult {
   watchVersion?: number;
   /** Staff only: `mod.state` and `mod.rejections` frames. */
   staff: string[];
+  /** The polls the shards count, as they stand (a new shard learns them here). */
+  tallyPolls?: ShardPoll[];
 }

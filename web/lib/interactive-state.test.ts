@@ -282,6 +282,16 @@ describe("interactive state: Q&A", () => {
       questions: [question("q3", { state: "pending" })],
     });
     expect(s.myAnswers).toEqual({ p1: [0, 2] });
+    // A poll answer the shard sent first stays (interactive.me lists quizzes; decision 013).
+    s = applyInteractiveFrame(s, { type: "poll.answered", pollId: "p5", choices: [1] });
+    s = applyInteractiveFrame(s, {
+      type: "interactive.me",
+      answers: [{ pollId: "p1", choices: [0, 2] }],
+      hand: 7,
+      votes: ["q2"],
+      questions: [question("q3", { state: "pending" })],
+    });
+    expect(s.myAnswers).toEqual({ p1: [0, 2], p5: [1] });
     expect(s.myHand).toEqual({ raised: true, position: 7, acknowledged: false });
     expect(s.myVotes).toEqual(["q2"]);
     expect(myPendingQuestions(s)).toHaveLength(1);

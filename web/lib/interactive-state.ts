@@ -234,7 +234,12 @@ export function applyInteractiveFrame(
     case "interactive.me":
       return {
         ...s,
-        myAnswers: Object.fromEntries(f.answers.map((a) => [a.pollId, a.choices])),
+        // Merged: poll answers come from the shard holding them as `poll.answered`, maybe
+        // before this frame (decision 013); `answers` lists quizzes.
+        myAnswers: {
+          ...s.myAnswers,
+          ...Object.fromEntries(f.answers.map((a) => [a.pollId, a.choices])),
+        },
         myHand: {
           raised: f.hand !== null,
           position: f.hand,
