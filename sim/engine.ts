@@ -1416,10 +1416,9 @@ class Sim {
       case "handFlurry": {
         const a = r.pick(online);
         this.action(kind, `${a.key} sends hand.raise, hand.lower, hand.raise back to back`);
-        const now = Date.now();
-        this.hands.raise(a.userId, now);
-        this.hands.lower(a.userId, now);
-        this.hands.raise(a.userId, now);
+        // One report window folds the three into their net effect (docs/protocol.md): a hand
+        // already up keeps its place; one that was down goes up at the back.
+        if (!this.hands.queue.includes(a.userId)) this.hands.raise(a.userId, Date.now());
         await Promise.all([
           this.command(a, { type: "hand.raise" }, { kind: "accept" }, "hand-queue"),
           this.command(a, { type: "hand.lower" }, { kind: "accept" }, "hand-queue"),
