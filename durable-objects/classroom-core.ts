@@ -23,6 +23,7 @@ import type {
   StreamStatus,
 } from "../protocol/realtime.ts";
 import { CloseCode, isStaff } from "../protocol/realtime.ts";
+import { type Directory, directoryOf } from "./admission-core.ts";
 import { BoardCore, type BoardOutcome, type BoardStore, initialBoard } from "./board-core.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import { InteractiveCore, type InteractiveOp } from "./interactive-core.ts";
@@ -105,7 +106,19 @@ export interface RootDurable {
   publisherSeenAt?: number | null;
   /** What D1 `classes.live_until` was last set to (null: not live). */
   liveUntil?: number | null;
+  /**
+   * Admission at the shard (decision 014): userId → when their access was revoked (join
+   * tickets minted up to then are refused; kept REVOKED_KEEP_MS), and whether the class
+   * admits guests no more. Pushed to shards in the rules. Optional: older state lacks them.
+   */
+  revoked?: Record<string, number>;
+  guestsOff?: boolean;
 }
+
+/** A revocation is kept this long: longer than a join ticket lives (60 s). */
+export const REVOKED_KEEP_MS = 120_000;
+/** The reservation a shard admitting on its own holds at the root (keeps deliveries coming). */
+const SHARD_HOLD = "#shard";
 
 /** A user with at least one open socket in this class: the start of their connected stretch. */
 export interface Connected {
@@ -401,16 +414,95 @@ export class RootCore {
     return { type: "presence", ...this.presenceCounts(), seq: this.durable.seq };
   }
 
-  /** Chat rules for shards. */
+  /** Chat and admission rules for shards (the shell adds banned users' device ids). */
   rules(now: number): ChatRules {
     this.pruneTimeouts(now);
-    return {
+    const rules: ChatRules = {
       slowModeSec: this.durable.settings.slowModeSec,
       linkPolicy: this.durable.settings.linkPolicy,
       blockedWords: this.durable.blockedWords,
       timeouts: { ...this.durable.timeouts },
       version: this.durable.rulesVersion ?? 0,
     };
+    const banned = Object.keys(this.durable.bans);
+    if (banned.length > 0) rules.banned = { users: banned, devices: [] };
+    const revoked = Object.entries(this.durable.revoked ?? {}).filter(
+      ([, at]) => now - at < REVOKED_KEEP_MS,
+    );
+    if (revoked.length > 0) rules.revoked = Object.fromEntries(revoked);
+    if (this.durable.guestsOff) rules.guests = false;
+    return rules;
+  }
+
+  /** Admission rules changed (ban, unban, revocation, guest access): every shard gets them. */
+  private pushRules(fx: RootEffect[], now: number): void {
+    this.bumpRules();
+    fx.push(
+      { kind: "control", sectionId: ALL, control: { kind: "rules", rules: this.rules(now) } },
+      { kind: "persist" },
+    );
+  }
+
+  /**
+   * A shard admitting sockets on its own asked for the class state (decision 014): deliver
+   * to it from now on — its first report follows within a window — and learn its host.
+   */
+  holdSection(sectionId: string, host: string | undefined, now: number): void {
+    const l = this.load(sectionId);
+    if (host && l.host === undefined) l.host = host;
+    l.reserved = l.reserved.filter((r) => r.userId !== SHARD_HOLD);
+    l.reserved.push({ userId: SHARD_HOLD, at: now });
+    this.loadChanged(l);
+  }
+
+  /**
+   * The sections ticket minters on shard host `host` may send students to, opening a new
+   * section there when every one is past the fill mark (decision 014).
+   */
+  directory(host: string, now: number): Directory {
+    const view = () =>
+      directoryOf(
+        [...this.loads.values()].map((l) => {
+          // A shard's own hold is not a student: count sockets and unconfirmed seats only.
+          const load =
+            this.loadOf(l, now) - l.reserved.filter((r) => r.userId === SHARD_HOLD).length;
+          const v: { sectionId: string; host?: string; load: number } = {
+            sectionId: l.sectionId,
+            load,
+          };
+          if (l.host) v.host = l.host;
+          return v;
+        }),
+        host,
+        this.capacity,
+      );
+    let { dir, needsNew } = view();
+    if (needsNew) {
+      this.durable.sectionCount++;
+      this.dirty = true;
+      const l = this.load(`s${this.durable.sectionCount}`);
+      if (host) l.host = host;
+      this.loadChanged(l);
+      ({ dir } = view());
+    }
+    return dir;
+  }
+
+  /** Push the rules again (the shell learned a banned user's device after the ban). */
+  republishRules(now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    this.pushRules(fx, now);
+    return fx;
+  }
+
+  /** The class admits guests, or no more (guests' tickets are refused at the shards). */
+  setGuestAccess(allowed: boolean, now: number): RootEffect[] {
+    if (!this.durable.guestsOff === allowed) return [];
+    if (allowed) delete this.durable.guestsOff;
+    else this.durable.guestsOff = true;
+    const fx: RootEffect[] = [];
+    this.pushRules(fx, now);
+    return fx;
   }
 
   /** The rules changed: a new version, so shards can tell them from older copies. */
@@ -903,6 +995,12 @@ export class RootCore {
     }));
     this.dropReservations(userId);
     fx.push({ kind: "loads" });
+    // Tickets minted before now (≤ 60 s old, with the old role) are refused at the shards.
+    this.durable.revoked ??= {};
+    for (const [u, at] of Object.entries(this.durable.revoked))
+      if (now - at >= REVOKED_KEEP_MS) delete this.durable.revoked[u];
+    this.durable.revoked[userId] = now;
+    this.pushRules(fx, now);
     return fx;
   }
 
@@ -1046,6 +1144,7 @@ export class RootCore {
           { kind: "persist" },
           { kind: "staff", frame: this.modState(now) },
         );
+        this.pushRules(fx, now);
         if (m.purge) this.purge(fx, m.userId, now);
         audit(
           "mod.ban",
@@ -1058,6 +1157,7 @@ export class RootCore {
         if (!d.bans[m.userId]) break;
         delete d.bans[m.userId];
         fx.push({ kind: "persist" }, { kind: "staff", frame: this.modState(now) });
+        this.pushRules(fx, now);
         audit("mod.unban", m.userId);
         break;
       }
