@@ -115,8 +115,12 @@ export function closedByRules(
 export interface DirectorySection {
   sectionId: string;
   host?: string;
-  /** Whether new students may be sent here (below the fill mark by the root's count). */
-  open: boolean;
+  /**
+   * Students that may still be sent here: seats below the fill mark by the root's count.
+   * A minter spends them as it mints (takeSeat) and reports what it minted with its next
+   * directory request; the shard's capacity check is the backstop when minters race.
+   */
+  room: number;
 }
 
 /** The root's answer to `Classroom.directory`: the sections of one shard host. */
@@ -138,7 +142,7 @@ export function hash32(s: string): number {
  * The section a student's ticket names: the hinted one (their last section, so a reconnect
  * lands where their answers are) when the directory still lists it, else the open section
  * with the highest rendezvous hash of (user, section) — a user keeps mapping to the same
- * section while the open set does not change, so all their sockets share one shard and the
+ * section while the set with room does not change, so all their sockets share one shard and the
  * per-user socket cap holds there. Null when the directory has no open section.
  */
 export function pickSection(
@@ -147,13 +151,13 @@ export function pickSection(
   hint?: string,
 ): DirectorySection | null {
   if (hint) {
-    const h = dir.sections.find((s) => s.sectionId === hint && s.open);
+    const h = dir.sections.find((s) => s.sectionId === hint && s.room > 0);
     if (h) return h;
   }
   let best: DirectorySection | null = null;
   let bestScore = -1;
   for (const s of dir.sections) {
-    if (!s.open) continue;
+    if (s.room <= 0) continue;
     const score = hash32(`${userId}|${s.sectionId}`);
     if (score > bestScore) {
       best = s;
@@ -168,8 +172,8 @@ export const FILL_MARK = 0.8;
 
 /**
  * The root's directory for shard host `host` from its section loads: sections on that host,
- * open while their load is below the fill mark. `open` is true for sections that may take
- * more; when none may, the caller opens a new section (`needsNew`).
+ * with the room each has below the fill mark; when none has any, the caller opens a new
+ * section (`needsNew`).
  */
 export function directoryOf(
   loads: { sectionId: string; host?: string; load: number }[],
@@ -181,11 +185,11 @@ export function directoryOf(
     .filter((l) => l.sectionId !== STAFF_SECTION && (l.host ?? "") === host)
     .sort((a, b) => a.sectionId.localeCompare(b.sectionId, "en", { numeric: true }))
     .map((l): DirectorySection => {
-      const s: DirectorySection = { sectionId: l.sectionId, open: l.load < mark };
+      const s: DirectorySection = { sectionId: l.sectionId, room: Math.max(0, mark - l.load) };
       if (l.host) s.host = l.host;
       return s;
     });
-  return { dir: { sections }, needsNew: !sections.some((s) => s.open) };
+  return { dir: { sections }, needsNew: !sections.some((s) => s.room > 0) };
 }
 
 // ---- joining sockets' catch-up (shard) ------------------------------------------
@@ -194,13 +198,15 @@ export function directoryOf(
 export const SYNC_CACHE_MS = 30_000;
 /** Most frames kept after the cached answer; past this the next join asks the root again. */
 export const SYNC_TAIL_MAX = 256;
+/** How an encoded `presence` frame starts (root encodes `{ type, … }` in that order). */
+const PRESENCE = '{"type":"presence"';
 
 /**
- * A section shard's copy of the root's last answer to `sync` (the class snapshot) plus
- * every frame delivered since, so a student socket joining a warm shard is brought up to
- * date without a root request: snapshot + tail is what a socket open since the snapshot
- * received. Valid while the shard held sockets without a break (the root delivers only to
- * sections it knows are occupied), for SYNC_CACHE_MS, and for SYNC_TAIL_MAX frames.
+ * A section shard's copy of the root's last answer to `sync` (the class snapshot) plus the
+ * presence frames delivered since, so a student socket joining a warm shard is brought up
+ * to date without a root request. Valid while the shard held sockets without a break (the
+ * root delivers only to sections it knows are occupied), no class event arrived since,
+ * for SYNC_CACHE_MS, and for SYNC_TAIL_MAX frames.
  */
 export class SyncCache {
   private frames: string[] | null = null;
@@ -214,10 +220,14 @@ export class SyncCache {
     this.at = now;
   }
 
-  /** A frame delivered to the shard's sockets. */
+  /**
+   * A frame delivered to the shard's sockets. Presence counts ride along (the next one
+   * corrects them anyway); anything else changed the class state, so the next joiner gets
+   * a fresh snapshot — a joiner sees the state a reload would show, not history to replay.
+   */
   delivered(frame: string): void {
     if (!this.frames) return;
-    if (this.tail.length >= SYNC_TAIL_MAX) this.clear();
+    if (this.tail.length >= SYNC_TAIL_MAX || !frame.startsWith(PRESENCE)) this.clear();
     else this.tail.push(frame);
   }
 

@@ -119,6 +119,8 @@ export interface RootDurable {
 export const REVOKED_KEEP_MS = 120_000;
 /** The reservation a shard admitting on its own holds at the root (keeps deliveries coming). */
 const SHARD_HOLD = "#shard";
+/** A seat a ticket minter handed out (decision 014); a reported join takes one back. */
+const SEAT = "#seat";
 
 /** A user with at least one open socket in this class: the start of their connected stretch. */
 export interface Connected {
@@ -459,7 +461,15 @@ export class RootCore {
    * The sections ticket minters on shard host `host` may send students to, opening a new
    * section there when every one is past the fill mark (decision 014).
    */
-  directory(host: string, now: number): Directory {
+  directory(host: string, now: number, minted: Record<string, number> = {}): Directory {
+    // Seats a minter handed out count until their sockets are reported (or RESERVATION_TTL_MS).
+    for (const [sectionId, n] of Object.entries(minted)) {
+      const l = this.loads.get(sectionId);
+      if (!l || !Number.isInteger(n) || n <= 0) continue;
+      for (let i = 0; i < Math.min(n, this.capacity); i++)
+        l.reserved.push({ userId: SEAT, at: now });
+      this.loadChanged(l);
+    }
     const view = () =>
       directoryOf(
         [...this.loads.values()].map((l) => {
@@ -802,8 +812,15 @@ export class RootCore {
     }
 
     for (const j of r.joins) {
-      const i = l.reserved.findIndex((x) => x.userId === j.user.id);
+      let i = l.reserved.findIndex((x) => x.userId === j.user.id);
+      if (i < 0) i = l.reserved.findIndex((x) => x.userId === SEAT);
       if (i >= 0) l.reserved.splice(i, 1);
+      // Shards admit on their own (decision 014): who is staff is learned from their joins.
+      this.rememberRole(j.user.id, j.user.role);
+      if (this.dirty) {
+        this.dirty = false;
+        fx.push({ kind: "persist" });
+      }
       if (!this.connected.has(j.user.id)) {
         const c = { since: j.at, name: j.user.name, staff: isStaff(j.user.role) };
         this.connected.set(j.user.id, c);

@@ -14,7 +14,7 @@ import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
-import { classDirectory } from "./class-directory.ts";
+import { classDirectory, takeSeat } from "./class-directory.ts";
 
 /** Join tickets live this long: enough to open a socket, too short to be worth stealing. */
 export const TICKET_TTL_S = 60;
@@ -111,8 +111,16 @@ export async function mintJoinTicket(
   let sectionId = STAFF_SECTION;
   let sectionHost = host;
   if (!isStaff(access.role)) {
-    const pick = pickSection(await classDirectory(env, classId, host), access.user.id, hint);
+    const mode = access.cls.latencyMode;
+    let dir = await classDirectory(env, classId, host, false, mode);
+    let pick = pickSection(dir, access.user.id, hint);
+    if (!pick) {
+      // This isolate spent the room it knew of: the root opens more (one request).
+      dir = await classDirectory(env, classId, host, true, mode);
+      pick = pickSection(dir, access.user.id, hint);
+    }
     if (!pick) throw new ApiError(503, "section_full", "The class is filling up; try again.");
+    takeSeat(classId, host, dir, pick.sectionId);
     sectionId = pick.sectionId;
     sectionHost = pick.host;
   }

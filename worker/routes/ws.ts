@@ -5,7 +5,7 @@
  * shard admits alone (ban, time-out, spent-ticket and capacity checks): no D1 query and no
  * request to the class root per upgrade (docs/decisions/014-admission-at-the-shard.md).
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { JoinClaims } from "../../durable-objects/admission-core.ts";
 import { shardName, shardNamespace, TRUSTED } from "../../durable-objects/rpc.ts";
 import { PROTOCOL_VERSION } from "../../protocol/realtime.ts";
@@ -29,33 +29,34 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
     );
   }
   const raw = c.req.query("ticket");
-  let ticket: string;
-  let claims: JoinClaims;
   if (raw !== undefined) {
     // No D1 and no root here: the signed ticket carries what the shard needs (decision 014).
-    const verified = await verifyJoinTicket(raw, c.env.JWT_SECRET);
-    if (!verified)
+    const claims = await verifyJoinTicket(raw, c.env.JWT_SECRET);
+    if (!claims)
       throw new ApiError(401, "unauthenticated", "The join ticket is invalid or expired.");
-    if (verified.classId !== classId)
+    if (claims.classId !== classId)
       throw new ApiError(403, "forbidden", "This join ticket is for another class.");
-    ticket = raw;
-    claims = verified;
-  } else {
-    // Cookie auth (tests, tools): refuse cross-site WebSocket hijacking (browsers always
-    // send Origin on upgrades), then mint a ticket here — the ticket route's D1 query.
-    const origin = c.req.header("origin");
-    const expected = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
-    if (origin && origin !== expected)
-      throw new ApiError(403, "forbidden", "Cross-origin socket refused.");
-    const section = c.req.query("section");
-    ({ ticket, claims } = await mintJoinTicket(
-      c.env,
-      c.get("user"),
-      classId,
-      section && /^s\d{1,6}$/.test(section) ? section : undefined,
-    ));
+    return forward(c, raw, claims);
   }
+  // Cookie auth (tests, tools): refuse cross-site WebSocket hijacking (browsers always
+  // send Origin on upgrades), then mint a ticket here — the ticket route's D1 query.
+  const origin = c.req.header("origin");
+  const expected = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+  if (origin && origin !== expected)
+    throw new ApiError(403, "forbidden", "Cross-origin socket refused.");
+  const section = c.req.query("section");
+  const hint = section && /^s\d{1,6}$/.test(section) ? section : undefined;
+  let res: Response | null = null;
+  // A section another isolate filled meanwhile: one more ticket, from a fresh directory.
+  for (let attempt = 0; attempt < 2 && (!res || res.status === 503); attempt++) {
+    const { ticket, claims } = await mintJoinTicket(c.env, c.get("user"), classId, hint);
+    res = await forward(c, ticket, claims);
+  }
+  return res!;
+});
 
+/** Forward the upgrade to the shard the ticket names, with headers set here only. */
+async function forward(c: Context<AppEnv>, ticket: string, claims: JoinClaims): Promise<Response> {
   // A fresh header set: nothing the client sent (x-mc-*, cookies, …) reaches the shard.
   // The shard verifies the ticket again and takes identity, role and section from it.
   const headers = new Headers({ upgrade: "websocket", [TRUSTED.ticket]: ticket });
@@ -65,9 +66,9 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   const resume = c.req.query("resume");
   if (resume && /^\d{1,15}$/.test(resume)) headers.set(TRUSTED.resume, resume);
   const ns = shardNamespace(c.env, claims.host);
-  const shard = ns.get(ns.idFromName(shardName(classId, claims.sectionId)));
+  const shard = ns.get(ns.idFromName(shardName(claims.classId, claims.sectionId)));
   const res = await shard.fetch(new Request("https://shard.internal/ws", { headers }));
   // A full section: the next ticket minted in this isolate asks the root for the directory.
-  if (res.status === 503) forgetDirectory(classId, claims.host);
+  if (res.status === 503) forgetDirectory(claims.classId, claims.host);
   return res;
-});
+}
