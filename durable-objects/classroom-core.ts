@@ -119,8 +119,10 @@ export interface RootDurable {
 export const REVOKED_KEEP_MS = 120_000;
 /** The reservation a shard admitting on its own holds at the root (keeps deliveries coming). */
 const SHARD_HOLD = "#shard";
-/** A seat a ticket minter handed out (decision 014); a reported join takes one back. */
+/** A seat lent to a ticket minter (directory); a reported join takes one back. */
 const SEAT = "#seat";
+/** Lent seats not taken by a join within this long are free again (tickets live 60 s; sockets open at once). */
+const SEAT_TTL_MS = 5000;
 
 /** A user with at least one open socket in this class: the start of their connected stretch. */
 export interface Connected {
@@ -321,7 +323,9 @@ export class RootCore {
   }
 
   private loadOf(l: ShardLoad, now: number): number {
-    l.reserved = l.reserved.filter((r) => now - r.at < RESERVATION_TTL_MS);
+    l.reserved = l.reserved.filter(
+      (r) => now - r.at < (r.userId === SEAT ? SEAT_TTL_MS : RESERVATION_TTL_MS),
+    );
     return l.sockets + l.reserved.length;
   }
 
@@ -461,15 +465,7 @@ export class RootCore {
    * The sections ticket minters on shard host `host` may send students to, opening a new
    * section there when every one is past the fill mark (decision 014).
    */
-  directory(host: string, now: number, minted: Record<string, number> = {}): Directory {
-    // Seats a minter handed out count until their sockets are reported (or RESERVATION_TTL_MS).
-    for (const [sectionId, n] of Object.entries(minted)) {
-      const l = this.loads.get(sectionId);
-      if (!l || !Number.isInteger(n) || n <= 0) continue;
-      for (let i = 0; i < Math.min(n, this.capacity); i++)
-        l.reserved.push({ userId: SEAT, at: now });
-      this.loadChanged(l);
-    }
+  directory(host: string, now: number): Directory {
     const view = () =>
       directoryOf(
         [...this.loads.values()].map((l) => {
@@ -494,6 +490,16 @@ export class RootCore {
       if (host) l.host = host;
       this.loadChanged(l);
       ({ dir } = view());
+    }
+    // Lend each section's seats in blocks: the asking isolate mints from them, and until
+    // their sockets are reported they count here, so other isolates are sent elsewhere.
+    const block = Math.max(1, Math.ceil(this.capacity / 16));
+    for (const s of dir.sections) {
+      s.room = Math.min(s.room, block);
+      const l = this.loads.get(s.sectionId);
+      if (!l || s.room === 0) continue;
+      for (let i = 0; i < s.room; i++) l.reserved.push({ userId: SEAT, at: now });
+      this.loadChanged(l);
     }
     return dir;
   }

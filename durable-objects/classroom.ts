@@ -165,22 +165,16 @@ export class Classroom extends DurableObject<Env> {
   // ---- RPC -----------------------------------------------------------------
 
   /**
-   * Worker (ticket route): the sections of shard host `host` students may be sent to, after
-   * counting the tickets the asking isolate `minted` per section since it last asked. Each
+   * Worker (ticket route): the sections of shard host `host` students may be sent to. Each
    * Worker isolate asks at most once per second per class (worker/routes/class-directory.ts);
    * the shards admit on their own (docs/decisions/014-admission-at-the-shard.md).
    */
-  async directory(
-    classId: string,
-    host: string,
-    minted: Record<string, number> = {},
-    latencyMode?: LatencyMode,
-  ): Promise<Directory> {
+  async directory(classId: string, host: string, latencyMode?: LatencyMode): Promise<Directory> {
     this.bind(classId);
     this.rpcCount++;
     // Quiz answers' claimed delay is bounded by the class's mode (edits reach setLatencyMode).
     if (latencyMode) this.apply(this.core.interactive.setLatencyMode(latencyMode));
-    const dir = this.core.directory(host, Date.now(), minted);
+    const dir = this.core.directory(host, Date.now());
     this.saveLoads();
     if (this.core.dirty) {
       this.core.dirty = false;

@@ -3,8 +3,8 @@
  * published for this Worker's shard host, kept in isolate memory for DIRECTORY_TTL_MS, so
  * minting join tickets costs the root at most one request per isolate per window however
  * many students join (docs/decisions/014). The isolate spends each section's room as it
- * mints and tells the root what it minted with its next request (the root counts those
- * seats until the sockets are reported). Memory only: an evicted isolate just asks again.
+ * mints; where isolates race past a section's capacity, its shard refuses (`section_full`)
+ * and the client asks for a new ticket. Memory only: an evicted isolate just asks again.
  */
 import type { Directory } from "../../durable-objects/admission-core.ts";
 import type { LatencyMode } from "../../protocol/latency.ts";
@@ -12,20 +12,16 @@ import type { LatencyMode } from "../../protocol/latency.ts";
 /** How long an isolate mints from one directory answer. */
 export const DIRECTORY_TTL_MS = 1000;
 
-interface Entry {
-  dir: Directory;
-  at: number;
-}
-
-const cache = new Map<string, Entry>();
-/** Tickets minted per section since the last request, per class and host. */
-const minted = new Map<string, Record<string, number>>();
+const cache = new Map<string, { dir: Directory; at: number }>();
 /** Requests in flight, shared by concurrent mints of one class in this isolate. */
 const pending = new Map<string, Promise<Directory>>();
 
 const keyOf = (classId: string, host: string | undefined) => `${classId}|${host ?? ""}`;
 
-/** The directory of `classId` for shard host `host` (cached per isolate; `fresh`: ask the root). */
+/**
+ * The directory of `classId` for shard host `host` (cached per isolate; `fresh`: ask the
+ * root now). `latencyMode`: the class's mode as D1 has it, for the root's quiz bound.
+ */
 export async function classDirectory(
   env: Env,
   classId: string,
@@ -39,9 +35,7 @@ export async function classDirectory(
   let p = pending.get(key);
   if (!p) {
     const root = env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
-    const spent = minted.get(key) ?? {};
-    minted.delete(key);
-    p = root.directory(classId, host ?? "", spent, latencyMode).finally(() => pending.delete(key));
+    p = root.directory(classId, host ?? "", latencyMode).finally(() => pending.delete(key));
     pending.set(key, p);
   }
   const dir = await p;
@@ -49,19 +43,10 @@ export async function classDirectory(
   return dir;
 }
 
-/** A ticket was minted for `sectionId`: one seat less here, and the root hears of it. */
-export function takeSeat(
-  classId: string,
-  host: string | undefined,
-  dir: Directory,
-  sectionId: string,
-): void {
+/** A ticket was minted for `sectionId`: one seat less in this isolate's copy. */
+export function takeSeat(dir: Directory, sectionId: string): void {
   const s = dir.sections.find((x) => x.sectionId === sectionId);
   if (s) s.room = Math.max(0, s.room - 1);
-  const key = keyOf(classId, host);
-  const m = minted.get(key) ?? {};
-  m[sectionId] = (m[sectionId] ?? 0) + 1;
-  minted.set(key, m);
 }
 
 /** A shard refused a ticket as full: the next mint in this isolate asks the root again. */

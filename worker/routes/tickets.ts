@@ -120,7 +120,7 @@ export async function mintJoinTicket(
       pick = pickSection(dir, access.user.id, hint);
     }
     if (!pick) throw new ApiError(503, "section_full", "The class is filling up; try again.");
-    takeSeat(classId, host, dir, pick.sectionId);
+    takeSeat(dir, pick.sectionId);
     sectionId = pick.sectionId;
     sectionHost = pick.host;
   }
