@@ -66,7 +66,7 @@ export class Classroom extends DurableObject<Env> {
   private ixTimer: ReturnType<typeof setTimeout> | null = null;
   private ixWakeAt = Number.POSITIVE_INFINITY;
   /** Requests from Workers and shards on the join path since this instance started (inspect). */
-  private rpcCount = 0;
+  private readonly rpcCount = { directory: 0, sync: 0, report: 0 };
   /** The class session whose go-live was last handed to push (memory only). */
   private notifiedSession: string | null = null;
 
@@ -171,7 +171,7 @@ export class Classroom extends DurableObject<Env> {
    */
   async directory(classId: string, host: string, latencyMode?: LatencyMode): Promise<Directory> {
     this.bind(classId);
-    this.rpcCount++;
+    this.rpcCount.directory++;
     // Quiz answers' claimed delay is bounded by the class's mode (edits reach setLatencyMode).
     if (latencyMode) this.apply(this.core.interactive.setLatencyMode(latencyMode));
     const dir = this.core.directory(host, Date.now());
@@ -289,7 +289,7 @@ export class Classroom extends DurableObject<Env> {
     host?: string,
   ): Promise<SyncResult> {
     this.bind(classId);
-    this.rpcCount++;
+    this.rpcCount.sync++;
     const now = Date.now();
     // The shard admits on its own: this is how the root learns it is occupied (decision 014).
     this.core.holdSection(sectionId, host, now);
@@ -323,7 +323,7 @@ export class Classroom extends DurableObject<Env> {
   /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
   async report(classId: string, r: ShardReport): Promise<void> {
     this.bind(classId);
-    this.rpcCount++;
+    this.rpcCount.report++;
     // Where students and guests connect from, for guest bans (the shard admitted them).
     let bannedSeen = false;
     for (const j of r.joins)
@@ -435,10 +435,10 @@ export class Classroom extends DurableObject<Env> {
     sections: { sectionId: string; sockets: number }[];
     oldestLogged: number | null;
     /** Directory, sync and report requests this instance served (decision 014's bound). */
-    rpcs: number;
+    rpcs: { directory: number; sync: number; report: number };
   }> {
     return {
-      rpcs: this.rpcCount,
+      rpcs: { ...this.rpcCount },
       seq: this.core.durable.seq,
       sections: [...this.core.loads.values()].map((l) => ({
         sectionId: l.sectionId,
