@@ -5,7 +5,7 @@
  * One Node process holds ~9,000 sockets under the 20,000-fd limit (shared/FACTS.md).
  */
 import WebSocket from "ws";
-import { mintTicket } from "./tickets.ts";
+import { benchSection, mintTicket } from "./tickets.ts";
 
 /** Parent → client: what to connect. */
 export interface ClientJob {
@@ -16,6 +16,8 @@ export interface ClientJob {
   count: number;
   /** Server ports; socket i goes to ports[i % ports.length]. */
   ports: number[];
+  /** Shard capacity (runtime mode: the sections the bench's own tickets name). */
+  capacity?: number;
   classId: string;
   jwtSecret: string;
   /** Connects in flight at once in this process. */
@@ -122,6 +124,8 @@ function connectOne(job: ClientJob, i: number): Promise<string | null> {
           { id: `bench-${i}`, name: `Student ${i}`, role: "guest" },
           job.classId,
           job.jwtSecret,
+          60,
+          benchSection(i, job.ports.length, job.capacity ?? 2000),
         );
         url = `ws://127.0.0.1:${port}/ws/classes/${job.classId}?v=1&ticket=${ticket}`;
       }
