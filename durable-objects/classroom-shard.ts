@@ -125,6 +125,8 @@ export class ClassroomShard extends DurableObject<Env> {
   private host = "";
   /** Whether the rules came from the root while this instance held sockets (see fetch). */
   private rulesFresh = false;
+  /** Open sockets in all and per user (socketCounts). */
+  private counts: { open: number; byUser: Map<string, number> } | null = null;
   /** The shared class-state request in flight (syncShard). */
   private shardSync: Promise<void> | null = null;
   /** Devices of sockets this instance closed for a ban (memory; the root's rules list them soon). */
@@ -230,7 +232,7 @@ export class ClassroomShard extends DurableObject<Env> {
     if (h(TRUSTED.device)) client.device = h(TRUSTED.device);
     // An empty shard's rules may be stale (the root delivers only to occupied sections):
     // one request to the root, shared by every socket joining meanwhile.
-    if (this.openSockets() === 0 || !this.rulesFresh) {
+    if (this.socketCounts().open === 0 || !this.rulesFresh) {
       try {
         await this.syncShard();
       } catch (err) {
@@ -239,13 +241,9 @@ export class ClassroomShard extends DurableObject<Env> {
       }
     }
     const now = Date.now();
-    let open = 0;
-    let ofUser = 0;
-    for (const ws of this.ctx.getWebSockets()) {
-      if (this.gone.has(ws)) continue;
-      open++;
-      if (this.attachment(ws)?.user.id === t.user.id) ofUser++;
-    }
+    const counts = this.socketCounts();
+    const open = counts.open;
+    const ofUser = counts.byUser.get(t.user.id) ?? 0;
     const spent =
       this.sql.exec("SELECT 1 FROM spent_tickets WHERE id = ?", t.ticketId).toArray().length > 0;
     const rules = this.core.rules;
@@ -285,6 +283,8 @@ export class ClassroomShard extends DurableObject<Env> {
 
     const { 0: client_, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [`user:${userId}`, isStaff(role) ? "staff" : "student"]);
+    counts.open++;
+    counts.byUser.set(userId, ofUser + 1);
     const mc: Attachment["mc"] = { user, joinedAt: now };
     if (client.device) mc.device = client.device;
     server.serializeAttachment({ mc } satisfies Attachment);
@@ -316,6 +316,26 @@ export class ClassroomShard extends DurableObject<Env> {
       void this.syncSocket(server, user, resume, true);
     }
     return new Response(null, { status: 101, webSocket: client_ });
+  }
+
+  /**
+   * Open sockets, in all and per user, kept as they change: counting them per admission
+   * (reading every socket's attachment) made a join cost O(sockets). Rebuilt once after a wake.
+   */
+  private socketCounts(): { open: number; byUser: Map<string, number> } {
+    if (!this.counts) {
+      const byUser = new Map<string, number>();
+      let open = 0;
+      for (const ws of this.ctx.getWebSockets()) {
+        if (this.gone.has(ws)) continue;
+        const id = this.attachment(ws)?.user.id;
+        if (!id) continue;
+        open++;
+        byUser.set(id, (byUser.get(id) ?? 0) + 1);
+      }
+      this.counts = { open, byUser };
+    }
+    return this.counts;
   }
 
   /** New rules: keep them, and close the sockets they no longer admit (bans, revocations, guests). */
@@ -472,6 +492,8 @@ export class ClassroomShard extends DurableObject<Env> {
 
   private leave(ws: WebSocket): void {
     if (this.gone.has(ws)) return;
+    // Counted before this socket is marked gone (a rebuild after a wake must include it).
+    const counts = this.socketCounts();
     this.gone.add(ws);
     this.syncing.delete(ws);
     const a = this.attachment(ws);
@@ -479,8 +501,12 @@ export class ClassroomShard extends DurableObject<Env> {
     this.report.leaves.push({ user: a.user, joinedAt: a.joinedAt, at: Date.now() });
     if (a.watch) this.noteWatching();
     this.markReport();
+    counts.open = Math.max(0, counts.open - 1);
+    const mine = (counts.byUser.get(a.user.id) ?? 1) - 1;
+    if (mine > 0) counts.byUser.set(a.user.id, mine);
+    else counts.byUser.delete(a.user.id);
     // Empty, the shard stops receiving deliveries: its copies of state and rules go stale.
-    if (this.openSockets() === 0) {
+    if (counts.open === 0) {
       this.syncCache.clear();
       this.rulesFresh = false;
     }
