@@ -6,7 +6,7 @@
  */
 import WebSocket from "ws";
 import { ReconnectPolicy } from "../protocol/reconnect.ts";
-import { mintTicket } from "./tickets.ts";
+import { benchSection, mintTicket } from "./tickets.ts";
 
 /** Parent → client: what to connect. */
 export interface ClientJob {
@@ -17,6 +17,8 @@ export interface ClientJob {
   count: number;
   /** Server ports; socket i goes to ports[i % ports.length]. */
   ports: number[];
+  /** Shard capacity (runtime mode: the sections the bench's own tickets name). */
+  capacity?: number;
   classId: string;
   jwtSecret: string;
   /** Connects in flight at once in this process. */
@@ -169,6 +171,8 @@ function connectOne(job: ClientJob, i: number, prev?: Sock): Promise<string | nu
           { id: `bench-${i}`, name: `Student ${i}`, role: "guest" },
           job.classId,
           job.jwtSecret,
+          60,
+          benchSection(i, job.ports.length, job.capacity ?? 2000),
         );
         url = `ws://127.0.0.1:${port}/ws/classes/${job.classId}?v=1&ticket=${ticket}`;
         if (prev && prev.lastSeq > 0) url += `&resume=${prev.lastSeq}`;

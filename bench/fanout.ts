@@ -566,6 +566,7 @@ async function phase(opts: {
         ports: opts.ports,
         classId: BENCH_CLASS,
         jwtSecret: opts.jwtSecret,
+        capacity: CAPACITY,
         concurrency: Number(args.concurrency),
         addresses: ADDRESSES,
         deadline: t0 + Number(args["connect-budget"]) * 1000,

@@ -25,6 +25,15 @@ export interface ChatRules {
    * time-out. Absent = 0 (rules saved before versions existed).
    */
   version?: number;
+  /**
+   * Admission rules the shard enforces alone (docs/decisions/014): banned user ids and the
+   * device ids they connected from; userId → epoch ms their access was revoked (tickets
+   * minted up to then are refused; kept past the ticket lifetime); `guests: false` when the
+   * class admits signed-in accounts only. Absent = none.
+   */
+  banned?: { users: string[]; devices: string[] };
+  revoked?: Record<string, number>;
+  guests?: boolean;
 }
 
 /** Defaults of a new class. */

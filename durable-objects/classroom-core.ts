@@ -23,6 +23,7 @@ import type {
   StreamStatus,
 } from "../protocol/realtime.ts";
 import { CloseCode, isStaff, REACTION_BURST_MS, RESOLVE_TIMEOUT_S } from "../protocol/realtime.ts";
+import { type Directory, directoryOf } from "./admission-core.ts";
 import { BoardCore, type BoardOutcome, type BoardStore, initialBoard } from "./board-core.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import { InteractiveCore, type InteractiveOp } from "./interactive-core.ts";
@@ -114,7 +115,23 @@ export interface RootDurable {
   publisherSeenAt?: number | null;
   /** What D1 `classes.live_until` was last set to (null: not live). */
   liveUntil?: number | null;
+  /**
+   * Admission at the shard (decision 014): userId → when their access was revoked (join
+   * tickets minted up to then are refused; kept REVOKED_KEEP_MS), and whether the class
+   * admits guests no more. Pushed to shards in the rules. Optional: older state lacks them.
+   */
+  revoked?: Record<string, number>;
+  guestsOff?: boolean;
 }
+
+/** A revocation is kept this long: longer than a join ticket lives (60 s). */
+export const REVOKED_KEEP_MS = 120_000;
+/** The reservation a shard admitting on its own holds at the root (keeps deliveries coming). */
+const SHARD_HOLD = "#shard";
+/** A seat lent to a ticket minter (directory); a reported join takes one back. */
+const SEAT = "#seat";
+/** Lent seats not taken by a join within this long are free again (tickets live 60 s; sockets open at once). */
+const SEAT_TTL_MS = 5000;
 
 /** A user with at least one open socket in this class: the start of their connected stretch. */
 export interface Connected {
@@ -322,7 +339,9 @@ export class RootCore {
   }
 
   private loadOf(l: ShardLoad, now: number): number {
-    l.reserved = l.reserved.filter((r) => now - r.at < RESERVATION_TTL_MS);
+    l.reserved = l.reserved.filter(
+      (r) => now - r.at < (r.userId === SEAT ? SEAT_TTL_MS : RESERVATION_TTL_MS),
+    );
     return l.sockets + l.reserved.length;
   }
 
@@ -417,16 +436,105 @@ export class RootCore {
     return { type: "presence", ...this.presenceCounts(), seq: this.durable.seq };
   }
 
-  /** Chat rules for shards. */
+  /** Chat and admission rules for shards (the shell adds banned users' device ids). */
   rules(now: number): ChatRules {
     this.pruneTimeouts(now);
-    return {
+    const rules: ChatRules = {
       slowModeSec: this.durable.settings.slowModeSec,
       linkPolicy: this.durable.settings.linkPolicy,
       blockedWords: this.durable.blockedWords,
       timeouts: { ...this.durable.timeouts },
       version: this.durable.rulesVersion ?? 0,
     };
+    const banned = Object.keys(this.durable.bans);
+    if (banned.length > 0) rules.banned = { users: banned, devices: [] };
+    const revoked = Object.entries(this.durable.revoked ?? {}).filter(
+      ([, at]) => now - at < REVOKED_KEEP_MS,
+    );
+    if (revoked.length > 0) rules.revoked = Object.fromEntries(revoked);
+    if (this.durable.guestsOff) rules.guests = false;
+    return rules;
+  }
+
+  /** Admission rules changed (ban, unban, revocation, guest access): every shard gets them. */
+  private pushRules(fx: RootEffect[], now: number): void {
+    this.bumpRules();
+    fx.push(
+      { kind: "control", sectionId: ALL, control: { kind: "rules", rules: this.rules(now) } },
+      { kind: "persist" },
+    );
+  }
+
+  /**
+   * A shard admitting sockets on its own asked for the class state (decision 014): deliver
+   * to it from now on — its first report follows within a window — and learn its host.
+   */
+  holdSection(sectionId: string, host: string | undefined, now: number): void {
+    const l = this.load(sectionId);
+    if (host && l.host === undefined) l.host = host;
+    l.reserved = l.reserved.filter((r) => r.userId !== SHARD_HOLD);
+    l.reserved.push({ userId: SHARD_HOLD, at: now });
+    this.loadChanged(l);
+  }
+
+  /**
+   * The sections ticket minters on shard host `host` may send students to, opening a new
+   * section there when every one is past the fill mark (decision 014).
+   */
+  directory(host: string, now: number): Directory {
+    const view = () =>
+      directoryOf(
+        [...this.loads.values()].map((l) => {
+          // A shard's own hold is not a student: count sockets and unconfirmed seats only.
+          const load =
+            this.loadOf(l, now) - l.reserved.filter((r) => r.userId === SHARD_HOLD).length;
+          const v: { sectionId: string; host?: string; load: number } = {
+            sectionId: l.sectionId,
+            load,
+          };
+          if (l.host) v.host = l.host;
+          return v;
+        }),
+        host,
+        this.capacity,
+      );
+    let { dir, needsNew } = view();
+    if (needsNew) {
+      this.durable.sectionCount++;
+      this.dirty = true;
+      const l = this.load(`s${this.durable.sectionCount}`);
+      if (host) l.host = host;
+      this.loadChanged(l);
+      ({ dir } = view());
+    }
+    // Lend each section's seats in blocks: the asking isolate mints from them, and until
+    // their sockets are reported they count here, so other isolates are sent elsewhere.
+    const block = Math.max(1, Math.ceil(this.capacity / 16));
+    for (const s of dir.sections) {
+      s.room = Math.min(s.room, block);
+      const l = this.loads.get(s.sectionId);
+      if (!l || s.room === 0) continue;
+      for (let i = 0; i < s.room; i++) l.reserved.push({ userId: SEAT, at: now });
+      this.loadChanged(l);
+    }
+    return dir;
+  }
+
+  /** Push the rules again (the shell learned a banned user's device after the ban). */
+  republishRules(now: number): RootEffect[] {
+    const fx: RootEffect[] = [];
+    this.pushRules(fx, now);
+    return fx;
+  }
+
+  /** The class admits guests, or no more (guests' tickets are refused at the shards). */
+  setGuestAccess(allowed: boolean, now: number): RootEffect[] {
+    if (!this.durable.guestsOff === allowed) return [];
+    if (allowed) delete this.durable.guestsOff;
+    else this.durable.guestsOff = true;
+    const fx: RootEffect[] = [];
+    this.pushRules(fx, now);
+    return fx;
   }
 
   /** The rules changed: a new version, so shards can tell them from older copies. */
@@ -727,8 +835,15 @@ export class RootCore {
     }
 
     for (const j of r.joins) {
-      const i = l.reserved.findIndex((x) => x.userId === j.user.id);
+      let i = l.reserved.findIndex((x) => x.userId === j.user.id);
+      if (i < 0) i = l.reserved.findIndex((x) => x.userId === SEAT);
       if (i >= 0) l.reserved.splice(i, 1);
+      // Shards admit on their own (decision 014): who is staff is learned from their joins.
+      this.rememberRole(j.user.id, j.user.role);
+      if (this.dirty) {
+        this.dirty = false;
+        fx.push({ kind: "persist" });
+      }
       if (!this.connected.has(j.user.id)) {
         const c = { since: j.at, name: j.user.name, staff: isStaff(j.user.role) };
         this.connected.set(j.user.id, c);
@@ -1006,6 +1121,12 @@ export class RootCore {
     }));
     this.dropReservations(userId);
     fx.push({ kind: "loads" });
+    // Tickets minted before now (≤ 60 s old, with the old role) are refused at the shards.
+    this.durable.revoked ??= {};
+    for (const [u, at] of Object.entries(this.durable.revoked))
+      if (now - at >= REVOKED_KEEP_MS) delete this.durable.revoked[u];
+    this.durable.revoked[userId] = now;
+    this.pushRules(fx, now);
     return fx;
   }
 
@@ -1155,6 +1276,7 @@ export class RootCore {
           { kind: "persist" },
           { kind: "staff", frame: this.modState(now) },
         );
+        this.pushRules(fx, now);
         if (m.purge) this.purge(fx, m.userId, now);
         audit(
           "mod.ban",
@@ -1167,6 +1289,7 @@ export class RootCore {
         if (!d.bans[m.userId]) break;
         delete d.bans[m.userId];
         fx.push({ kind: "persist" }, { kind: "staff", frame: this.modState(now) });
+        this.pushRules(fx, now);
         audit("mod.unban", m.userId);
         break;
       }

@@ -4,10 +4,10 @@
  * section chat, and talks to the root in batches. A thin shell around ShardCore.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { ApiErrorBody, ApiErrorCode } from "../protocol/api.ts";
 import {
   type Author,
   type ChatMessage,
-  type ClassRole,
   CloseCode,
   frameRefs,
   isStaff,
@@ -17,10 +17,12 @@ import {
   parseClientMessage,
   type ServerMessage,
 } from "../protocol/realtime.ts";
+import { verifyJoinTicket } from "../worker/auth/join-ticket.ts";
+import { type AdmitRefusal, admitAtShard, closedByRules, SyncCache } from "./admission-core.ts";
 import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
 import { addCommand, countChat, emptyInteractive, type ShardAnswer } from "./interactive-shard.ts";
-import type { ShardDelivery, ShardReport, TallyControl } from "./rpc.ts";
+import type { ClientMarks, ShardDelivery, ShardReport, TallyControl } from "./rpc.ts";
 import { parseTallyTarget, STAFF_SECTION, shardName, shardNamespace, TRUSTED } from "./rpc.ts";
 import {
   admitFrame,
@@ -61,10 +63,10 @@ interface Attachment {
     joinedAt: number;
     /** Staff: the section this socket watches. */
     watch?: string | null;
+    /** The device id it connected from (a ban keeps that device out, decision 014). */
+    device?: string;
   };
 }
-
-const ROLES: ClassRole[] = ["teacher", "moderator", "student", "guest"];
 
 /** Close a socket, ignoring codes that may not be sent and sockets already gone. */
 function closeQuietly(ws: WebSocket, code: number, reason: string): void {
@@ -98,6 +100,46 @@ function answeredFrame(a: HeldAnswer): string {
   } satisfies ServerMessage);
 }
 
+/** Sockets per section shard when SHARD_CAPACITY is unset (docs/decisions/001). */
+const DEFAULT_CAPACITY = 2000;
+
+/** An HTTP refusal of an upgrade, as the Worker's typed error body. */
+function refuse(status: number, code: ApiErrorCode, message: string): Response {
+  return Response.json({ error: { code, message } } satisfies ApiErrorBody, { status });
+}
+
+/** Accept and close at once with `code`, so a browser can read why (an HTTP error shows only 1006). */
+function closedSocket(code: number, reason: string): Response {
+  const { 0: client, 1: server } = new WebSocketPair();
+  server.accept();
+  server.close(code, reason);
+  return new Response(null, { status: 101, webSocket: client });
+}
+
+/** The answer to a refused ticket (decision 014): a typed HTTP error or a close code. */
+function refusal(code: AdmitRefusal): Response {
+  switch (code) {
+    case "wrong_shard":
+      return refuse(403, "wrong_shard", "This join ticket is for another section.");
+    case "ticket_used":
+      return refuse(401, "unauthenticated", "This join ticket was already used.");
+    case "expired":
+      return refuse(401, "unauthenticated", "The join ticket is invalid or expired.");
+    case "revoked":
+      return refuse(401, "unauthenticated", "This session has ended. Sign in again.");
+    case "guests_off":
+      return refuse(403, "guest_access_disabled", "This class does not allow guests.");
+    case "section_full":
+      return refuse(503, "section_full", "This section is full; ask for a new ticket.");
+    case "banned":
+      return closedSocket(CloseCode.banned, "banned");
+    case "too_many_sockets":
+      return closedSocket(CloseCode.tooManySockets, "too many sockets");
+    default:
+      return code satisfies never;
+  }
+}
+
 function emptyReport(sectionId: string): ShardReport {
   return { sectionId, sockets: 0, joins: [], leaves: [], commands: [], rejections: [], relay: [] };
 }
@@ -106,6 +148,18 @@ function emptyReport(sectionId: string): ShardReport {
 export class ClassroomShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private classId = "";
+  /** Shard host of this section (local multi-process topology), from its first ticket. */
+  private host = "";
+  /** Whether the rules came from the root while this instance held sockets (see fetch). */
+  private rulesFresh = false;
+  /** Open sockets in all and per user (socketCounts). */
+  private counts: { open: number; byUser: Map<string, number> } | null = null;
+  /** The shared class-state request in flight (syncShard). */
+  private shardSync: Promise<void> | null = null;
+  /** Devices of sockets this instance closed for a ban (memory; the root's rules list them soon). */
+  private readonly bannedDevices = new Set<string>();
+  /** The class state joining students are served from (admission-core.ts SyncCache). */
+  private readonly syncCache = new SyncCache();
   private core!: ShardCore;
   private report!: ShardReport;
   private reportDirty = false;
@@ -141,7 +195,8 @@ export class ClassroomShard extends DurableObject<Env> {
   private load(): void {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS section_log (sseq INTEGER PRIMARY KEY, id TEXT NOT NULL, message TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS chat_users (user_id TEXT PRIMARY KEY, at INTEGER NOT NULL, state TEXT NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS chat_users (user_id TEXT PRIMARY KEY, at INTEGER NOT NULL, state TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS spent_tickets (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);`);
     // Limiter state older than the longest slow mode can no longer refuse anything.
     this.sql.exec("DELETE FROM chat_users WHERE at < ?", Date.now() - CHAT_STATE_TTL_MS);
     const meta = Object.fromEntries(
@@ -151,6 +206,7 @@ export class ClassroomShard extends DurableObject<Env> {
         .map((r) => [r.k, r.v]),
     );
     this.classId = meta.classId ?? "";
+    this.host = meta.host ?? "";
     const sectionId = meta.sectionId ?? "";
     this.core = new ShardCore(
       sectionId,
@@ -224,36 +280,102 @@ export class ClassroomShard extends DurableObject<Env> {
 
   // ---- connect ---------------------------------------------------------------
 
-  /** Upgrade from the Worker, which already authenticated and set the trusted headers. */
+  /**
+   * Upgrade from the Worker, which verified the join ticket's signature and set the client
+   * marks. The shard admits alone (docs/decisions/014-admission-at-the-shard.md): the ticket
+   * must name this shard, be unspent here, and pass the bans, revocations and guest rule
+   * the root pushed; no D1 query and, on a warm shard, no request to the root.
+   */
   override async fetch(req: Request): Promise<Response> {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
       return new Response("expected websocket", { status: 426 });
     const h = (k: string) => req.headers.get(k) ?? "";
-    const role = h(TRUSTED.role) as ClassRole;
-    const classId = h(TRUSTED.classId);
-    const sectionId = h(TRUSTED.sectionId);
-    const userId = h(TRUSTED.userId);
-    if (!classId || !sectionId || !userId || !ROLES.includes(role))
-      return new Response("missing identity", { status: 400 });
+    const t = await verifyJoinTicket(h(TRUSTED.ticket), this.env.JWT_SECRET);
+    if (!t) return refuse(401, "unauthenticated", "The join ticket is invalid or expired.");
+    // The ticket binds one shard: the first ticket names a new shard (the Worker routed it
+    // by that very ticket), every later one must name the same class and section.
+    if (
+      this.classId &&
+      this.core.sectionId &&
+      (t.classId !== this.classId || t.sectionId !== this.core.sectionId)
+    )
+      return refuse(403, "wrong_shard", "This join ticket is for another section.");
     if (!this.classId) {
-      this.classId = classId;
-      this.setMeta("classId", classId);
+      this.classId = t.classId;
+      this.setMeta("classId", t.classId);
     }
     if (!this.core.sectionId) {
-      this.core = new ShardCore(sectionId, this.core.sseq, this.core.rules, (id) =>
+      this.core = new ShardCore(t.sectionId, this.core.sseq, this.core.rules, (id) =>
         this.storedMessage(id),
       );
-      this.report.sectionId = sectionId;
-      this.setMeta("sectionId", sectionId);
+      this.report.sectionId = t.sectionId;
+      this.setMeta("sectionId", t.sectionId);
     }
-    const user: Author = { id: userId, name: decodeURIComponent(h(TRUSTED.userName)), role };
+    if (t.host && !this.host) {
+      this.host = t.host;
+      this.setMeta("host", t.host);
+    }
+    const client: ClientMarks = {};
+    if (h(TRUSTED.ip)) client.ip = h(TRUSTED.ip);
+    if (h(TRUSTED.device)) client.device = h(TRUSTED.device);
+    // An empty shard's rules may be stale (the root delivers only to occupied sections):
+    // one request to the root, shared by every socket joining meanwhile.
+    if (this.socketCounts().open === 0 || !this.rulesFresh) {
+      try {
+        await this.syncShard();
+      } catch (err) {
+        console.error(JSON.stringify({ event: "sync_failed", message: String(err) }));
+        return refuse(503, "internal", "The class is briefly unavailable; try again.");
+      }
+    }
+    const now = Date.now();
+    const counts = this.socketCounts();
+    const open = counts.open;
+    const ofUser = counts.byUser.get(t.user.id) ?? 0;
+    const spent =
+      this.sql.exec("SELECT 1 FROM spent_tickets WHERE id = ?", t.ticketId).toArray().length > 0;
+    const rules = this.core.rules;
+    const verdict = admitAtShard(t, {
+      classId: this.classId,
+      sectionId: this.core.sectionId,
+      // Devices this shard saw banned users on, until the root's rules list them too.
+      rules:
+        this.bannedDevices.size > 0
+          ? {
+              ...rules,
+              banned: {
+                users: rules.banned?.users ?? [],
+                devices: [...(rules.banned?.devices ?? []), ...this.bannedDevices],
+              },
+            }
+          : rules,
+      open,
+      openOfUser: ofUser,
+      capacity: this.core.isStaffShard
+        ? Number.POSITIVE_INFINITY
+        : Number(this.env.SHARD_CAPACITY) || DEFAULT_CAPACITY,
+      spent,
+      client,
+      now,
+    });
+    if (!verdict.ok) return refusal(verdict.code);
+    // Single use: the spent set lives with the only shard that admits this ticket.
+    this.sql.exec("DELETE FROM spent_tickets WHERE expires_at < ?", now);
+    this.sql.exec("INSERT INTO spent_tickets VALUES (?, ?)", t.ticketId, t.expiresAt);
+
+    const role = t.role;
+    const userId = t.user.id;
+    const user: Author = { id: userId, name: t.user.name, role };
     const resumeRaw = h(TRUSTED.resume);
     const resume = /^\d+$/.test(resumeRaw) ? Number(resumeRaw) : undefined;
 
-    const { 0: client, 1: server } = new WebSocketPair();
-    const now = Date.now();
+    const { 0: client_, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [`user:${userId}`, isStaff(role) ? "staff" : "student"]);
-    server.serializeAttachment({ mc: { user, joinedAt: now } } satisfies Attachment);
+    counts.open++;
+    counts.byUser.set(userId, ofUser + 1);
+    const mc: Attachment["mc"] = { user, joinedAt: now };
+    if (client.device) mc.device = client.device;
+    server.serializeAttachment({ mc } satisfies Attachment);
     this.guards.set(server, newGuard(now, isStaff(role)));
     const welcome: ServerMessage = {
       type: "welcome",
@@ -263,11 +385,82 @@ export class ClassroomShard extends DurableObject<Env> {
       serverTime: now,
     };
     server.send(JSON.stringify(welcome));
-    this.report.joins.push({ user, at: now });
+    const join: ShardReport["joins"][number] = { user, at: now };
+    if (client.ip || client.device) join.client = client;
+    this.report.joins.push(join);
     this.markReport();
-    this.syncing.set(server, []);
-    void this.syncSocket(server, user, resume, true);
-    return new Response(null, { status: 101, webSocket: client });
+    // A student joining a warm shard is brought up to date from its copy of the class state.
+    const cached =
+      resume === undefined && !isStaff(role) && !this.core.isStaffShard
+        ? this.syncCache.serve(now)
+        : null;
+    if (cached) {
+      for (const f of cached) sendQuietly(server, f);
+      const notice = this.core.timeoutNotice(userId, now);
+      if (notice) sendQuietly(server, JSON.stringify(notice));
+      sendQuietly(server, this.sectionSnapshotFrame());
+    } else {
+      this.syncing.set(server, []);
+      void this.syncSocket(server, user, resume, true);
+    }
+    return new Response(null, { status: 101, webSocket: client_ });
+  }
+
+  /**
+   * Open sockets, in all and per user, kept as they change: counting them per admission
+   * (reading every socket's attachment) made a join cost O(sockets). Rebuilt once after a wake.
+   */
+  private socketCounts(): { open: number; byUser: Map<string, number> } {
+    if (!this.counts) {
+      const byUser = new Map<string, number>();
+      let open = 0;
+      for (const ws of this.ctx.getWebSockets()) {
+        if (this.gone.has(ws)) continue;
+        const id = this.attachment(ws)?.user.id;
+        if (!id) continue;
+        open++;
+        byUser.set(id, (byUser.get(id) ?? 0) + 1);
+      }
+      this.counts = { open, byUser };
+    }
+    return this.counts;
+  }
+
+  /** New rules: keep them, and close the sockets they no longer admit (bans, revocations, guests). */
+  private rulesChanged(): void {
+    this.setMeta("rules", JSON.stringify(this.core.rules));
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = this.attachment(ws);
+      if (!a || this.gone.has(ws)) continue;
+      const out = closedByRules(a.user, a.joinedAt, this.core.rules);
+      if (out?.code === "banned" && a.device) this.bannedDevices.add(a.device);
+      if (out) this.kickSocket(ws, CloseCode[out.code], out.reason);
+    }
+  }
+
+  /**
+   * One class-state request for the shard (rules, watch flag, and the snapshot joining
+   * students are served from), shared by every socket that waits for it.
+   */
+  private syncShard(): Promise<void> {
+    this.shardSync ??= (async () => {
+      try {
+        const r = await this.root().sync(
+          this.classId,
+          this.core.sectionId,
+          false,
+          undefined,
+          this.host || undefined,
+        );
+        if (this.core.adoptRules(r.rules)) this.rulesChanged();
+        this.setWatched(r.watched, r.watchVersion ?? 0);
+        if (!this.core.isStaffShard) this.syncCache.fill(r.frames, Date.now());
+        this.rulesFresh = true;
+      } finally {
+        this.shardSync = null;
+      }
+    })();
+    return this.shardSync;
   }
 
   /** Send the class state (snapshot or missed events), then release queued live frames. */
@@ -284,8 +477,9 @@ export class ClassroomShard extends DurableObject<Env> {
         this.core.sectionId,
         isStaff(user.role),
         resume,
+        this.host || undefined,
       );
-      if (this.core.adoptRules(r.rules)) this.setMeta("rules", JSON.stringify(this.core.rules));
+      if (this.core.adoptRules(r.rules)) this.rulesChanged();
       for (const p of r.tallyPolls ?? []) this.tally.setPoll(p);
       this.saveTally();
       this.setWatched(r.watched, r.watchVersion ?? 0);
@@ -390,6 +584,8 @@ export class ClassroomShard extends DurableObject<Env> {
 
   private leave(ws: WebSocket): void {
     if (this.gone.has(ws)) return;
+    // Counted before this socket is marked gone (a rebuild after a wake must include it).
+    const counts = this.socketCounts();
     this.gone.add(ws);
     this.syncing.delete(ws);
     const a = this.attachment(ws);
@@ -397,6 +593,15 @@ export class ClassroomShard extends DurableObject<Env> {
     this.report.leaves.push({ user: a.user, joinedAt: a.joinedAt, at: Date.now() });
     if (a.watch) this.noteWatching();
     this.markReport();
+    counts.open = Math.max(0, counts.open - 1);
+    const mine = (counts.byUser.get(a.user.id) ?? 1) - 1;
+    if (mine > 0) counts.byUser.set(a.user.id, mine);
+    else counts.byUser.delete(a.user.id);
+    // Empty, the shard stops receiving deliveries: its copies of state and rules go stale.
+    if (counts.open === 0) {
+      this.syncCache.clear();
+      this.rulesFresh = false;
+    }
   }
 
   private kickSocket(ws: WebSocket, code: number, reason: string): void {
@@ -417,7 +622,10 @@ export class ClassroomShard extends DurableObject<Env> {
       if (isTallyControl(c)) this.onTallyControl(c);
       else this.run(this.core.onControl(c));
     if (`${this.core.watched}/${this.core.watchedV}` !== watched) this.saveWatched();
-    for (const frame of batch.frames) this.broadcast(frame);
+    for (const frame of batch.frames) {
+      this.broadcast(frame);
+      this.syncCache.delivered(frame);
+    }
   }
 
   /**
@@ -549,8 +757,11 @@ export class ClassroomShard extends DurableObject<Env> {
           this.broadcast(JSON.stringify(fx.frame), `user:${fx.userId}`);
           break;
         case "kick":
-          for (const ws of this.ctx.getWebSockets(`user:${fx.userId}`))
+          for (const ws of this.ctx.getWebSockets(`user:${fx.userId}`)) {
+            const device = this.attachment(ws)?.device;
+            if (fx.code === CloseCode.banned && device) this.bannedDevices.add(device);
             this.kickSocket(ws, fx.code, fx.reason);
+          }
           break;
         case "relay":
           for (const ws of this.ctx.getWebSockets("staff")) {
@@ -559,7 +770,7 @@ export class ClassroomShard extends DurableObject<Env> {
           }
           break;
         case "rulesChanged":
-          this.setMeta("rules", JSON.stringify(this.core.rules));
+          this.rulesChanged();
           break;
         case "social":
           this.markReport();

@@ -14,8 +14,10 @@ import {
   type StreamStatus,
 } from "../protocol/realtime.ts";
 import { notifyLive } from "../worker/push/notify.ts";
+import type { Directory } from "./admission-core.ts";
 import { BoardCore } from "./board-core.ts";
 import { BoardStorage } from "./board-store.ts";
+import type { ChatRules } from "./chat-policy.ts";
 import {
   ALL,
   type Connected,
@@ -28,14 +30,7 @@ import {
   streamStatusFromHealth,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
-import type {
-  Admission,
-  AdmitResult,
-  ClientMarks,
-  ShardDelivery,
-  ShardReport,
-  SyncResult,
-} from "./rpc.ts";
+import type { ClientMarks, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 import { RpcMeter } from "./rpc-meter.ts";
 
@@ -77,6 +72,8 @@ export class Classroom extends DurableObject<Env> {
   /** The pending interactive tick (bounded-rate frames, quiz deadlines) and when it fires. */
   private ixTimer: ReturnType<typeof setTimeout> | null = null;
   private ixWakeAt = Number.POSITIVE_INFINITY;
+  /** Requests from Workers and shards on the join path since this instance started (inspect). */
+  private readonly rpcCount = { directory: 0, sync: 0, report: 0 };
   /** The class session whose go-live was last handed to push (memory only). */
   private notifiedSession: string | null = null;
   /** The pending reaction-burst / moderation-queue tick (RootCore.socialDue) and when it fires. */
@@ -107,8 +104,6 @@ export class Classroom extends DurableObject<Env> {
         PRIMARY KEY (section_id, user_id));
       CREATE TABLE IF NOT EXISTS connected_users (user_id TEXT PRIMARY KEY, since INTEGER NOT NULL,
         name TEXT NOT NULL, staff INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS spent_tickets (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS spent_tickets_expiry ON spent_tickets (expires_at);
       CREATE TABLE IF NOT EXISTS client_marks (user_id TEXT, kind TEXT, value TEXT, at INTEGER NOT NULL,
         PRIMARY KEY (user_id, kind, value));
       CREATE INDEX IF NOT EXISTS client_marks_at ON client_marks (at);`);
@@ -183,39 +178,30 @@ export class Classroom extends DurableObject<Env> {
 
   // ---- RPC -----------------------------------------------------------------
 
-  /** Worker: admit a verified user — refuse a banned one or a spent ticket, or pick their shard. */
-  async admit(a: Admission): Promise<AdmitResult> {
+  /**
+   * Worker (ticket route): the sections of shard host `host` students may be sent to. Each
+   * Worker isolate asks at most once per second per class (worker/routes/class-directory.ts);
+   * the shards admit on their own (docs/decisions/014-admission-at-the-shard.md).
+   */
+  async directory(classId: string, host: string, latencyMode?: LatencyMode): Promise<Directory> {
     this.noteRpc();
-    this.bind(a.classId);
-    if (a.ticket && !this.spendTicket(a.ticket.id, a.ticket.expiresAt))
-      return { ok: false, code: "ticket_used" };
-    if (a.role === "guest" && a.client && this.bannedClient(a.client, a.user.id))
-      return { ok: false, code: "banned" };
-    if (a.latencyMode) this.apply(this.core.interactive.setLatencyMode(a.latencyMode));
-    const result = this.core.admit(a, Date.now());
-    if (result.ok && a.client && (a.role === "guest" || a.role === "student"))
-      this.noteClient(a.user.id, a.client);
-    if (result.ok) this.saveLoads();
+    this.bind(classId);
+    this.rpcCount.directory++;
+    // Quiz answers' claimed delay is bounded by the class's mode (edits reach setLatencyMode).
+    if (latencyMode) this.apply(this.core.interactive.setLatencyMode(latencyMode));
+    const dir = this.core.directory(host, Date.now());
+    this.saveLoads();
     if (this.core.dirty) {
       this.core.dirty = false;
       this.persist();
     }
-    return result;
+    return dir;
   }
 
-  /**
-   * Join tickets are single-use (docs/protocol.md): remember each spent ticket id until it
-   * expires. The set lives with the class's root, which sees every admission anyway, in its
-   * SQLite storage so a restart does not forget it; no D1 query per connect.
-   * Returns false when the ticket was spent before.
-   */
-  private spendTicket(id: string, expiresAt: number): boolean {
-    const now = Date.now();
-    this.sql.exec("DELETE FROM spent_tickets WHERE expires_at < ?", now);
-    const spent = this.sql.exec("SELECT 1 FROM spent_tickets WHERE id = ?", id).toArray();
-    if (spent.length > 0) return false;
-    this.sql.exec("INSERT INTO spent_tickets (id, expires_at) VALUES (?, ?)", id, expiresAt);
-    return true;
+  /** Worker (class edit): guests allowed again, or not (shards refuse guests' tickets). */
+  async setGuestAccess(classId: string, allowed: boolean): Promise<void> {
+    this.bind(classId);
+    this.apply(this.core.setGuestAccess(allowed, Date.now()));
   }
 
   /**
@@ -239,6 +225,7 @@ export class Classroom extends DurableObject<Env> {
   async kickGuests(classId: string): Promise<void> {
     this.bind(classId);
     const now = Date.now();
+    this.apply(this.core.setGuestAccess(false, now));
     const guests = new Set<string>();
     for (const l of this.core.loads.values()) {
       for (const userId of Object.keys(l.users ?? {}))
@@ -276,6 +263,20 @@ export class Classroom extends DurableObject<Env> {
     return false;
   }
 
+  /** The rules with the device ids banned users connected from (shards refuse those guests). */
+  private withMarks(rules: ChatRules): ChatRules {
+    const users = rules.banned?.users ?? [];
+    if (users.length === 0) return rules;
+    const devices = new Set<string>();
+    for (const userId of users)
+      for (const r of this.sql.exec<{ value: string }>(
+        "SELECT value FROM client_marks WHERE user_id = ? AND kind = 'device'",
+        userId,
+      ))
+        devices.add(r.value);
+    return { ...rules, banned: { users, devices: [...devices] } };
+  }
+
   /** Remember where a student or guest connects from (kept 8 days: a guest pass lives 7). */
   private noteClient(userId: string, client: ClientMarks): void {
     const now = Date.now();
@@ -300,10 +301,15 @@ export class Classroom extends DurableObject<Env> {
     sectionId: string,
     staff: boolean,
     resume?: number,
+    host?: string,
   ): Promise<SyncResult> {
     this.noteRpc();
     this.bind(classId);
+    this.rpcCount.sync++;
     const now = Date.now();
+    // The shard admits on its own: this is how the root learns it is occupied (decision 014).
+    this.core.holdSection(sectionId, host, now);
+    this.saveLoads();
     const plan = this.core.resumePlan(resume, this.oldestLogged);
     const frames =
       plan.kind === "snapshot"
@@ -317,7 +323,7 @@ export class Classroom extends DurableObject<Env> {
             .map((r) => r.frame);
     return {
       frames,
-      rules: this.core.rules(now),
+      rules: this.withMarks(this.core.rules(now)),
       watched: this.core.watching.has(sectionId),
       watchVersion: this.core.durable.watchVersion ?? 0,
       staff: staff
@@ -336,6 +342,16 @@ export class Classroom extends DurableObject<Env> {
   async report(classId: string, r: ShardReport): Promise<void> {
     this.noteRpc();
     this.bind(classId);
+    this.rpcCount.report++;
+    // Where students and guests connect from, for guest bans (the shard admitted them).
+    let bannedSeen = false;
+    for (const j of r.joins)
+      if (j.client && (j.user.role === "guest" || j.user.role === "student")) {
+        this.noteClient(j.user.id, j.client);
+        if (j.client.device && this.core.durable.bans[j.user.id]) bannedSeen = true;
+      }
+    // Banned before their join was reported: their device reaches the shards now.
+    if (bannedSeen) this.apply(this.core.republishRules(Date.now()));
     const deadline = this.core.nextDeadline();
     this.apply(this.core.report(r, Date.now()));
     if (this.core.nextDeadline() !== deadline) this.armDeadline();
@@ -486,9 +502,12 @@ export class Classroom extends DurableObject<Env> {
     sections: { sectionId: string; sockets: number }[];
     oldestLogged: number | null;
     rpcPerSec: [number, number][];
+    /** Directory, sync and report requests this instance served (decision 014's bound). */
+    rpcs: { directory: number; sync: number; report: number };
   }> {
     return {
       rpcPerSec: [...this.rpcSeconds],
+      rpcs: { ...this.rpcCount },
       seq: this.core.durable.seq,
       sections: [...this.core.loads.values()].map((l) => ({
         sectionId: l.sectionId,
@@ -529,6 +548,8 @@ export class Classroom extends DurableObject<Env> {
             this.queue(STAFF_SECTION).frames.push(JSON.stringify(fx.frame));
           break;
         case "control":
+          if (fx.control.kind === "rules")
+            fx.control = { kind: "rules", rules: this.withMarks(fx.control.rules) };
           if (fx.sectionId === ALL)
             for (const s of this.core.activeSections(now)) this.queue(s).control.push(fx.control);
           else this.queue(fx.sectionId).control.push(fx.control);

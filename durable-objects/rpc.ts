@@ -76,6 +76,11 @@ export const TRUSTED = {
   userName: "x-mc-user-name",
   role: "x-mc-role",
   resume: "x-mc-resume",
+  /** The signed join ticket itself: the shard verifies it and admits alone (decision 014). */
+  ticket: "x-mc-ticket",
+  /** The client's address and device id (client marks), for bans. */
+  ip: "x-mc-ip",
+  device: "x-mc-device",
 } as const;
 
 /** A staff command the staff shard validated and forwards to the root. */
@@ -89,7 +94,8 @@ export interface ShardReport {
   sectionId: string;
   /** Open sockets now. */
   sockets: number;
-  joins: { user: Author; at: number }[];
+  /** `client`: where a student or guest connected from (the root keeps it for guest bans). */
+  joins: { user: Author; at: number; client?: ClientMarks }[];
   leaves: { user: Author; joinedAt: number; at: number }[];
   commands: StaffCommand[];
   rejections: Rejection[];

@@ -44,6 +44,10 @@ export type ApiErrorCode =
   | "youtube_invalid_transition"
   | "youtube_revoked"
   | "youtube_error"
+  /** A join ticket used at a shard it was not minted for (decision 014). */
+  | "wrong_shard"
+  /** The join ticket's section is full: ask for a new ticket. */
+  | "section_full"
   | "internal";
 
 /** The JSON body of every error response. */

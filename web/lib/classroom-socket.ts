@@ -71,7 +71,7 @@ export type TicketResult =
 /** Injected I/O; everything defaults to the browser's. */
 export interface ClassroomSocketOptions {
   classId: string;
-  fetchTicket?: (classId: string) => Promise<TicketResult>;
+  fetchTicket?: (classId: string, section?: string | null) => Promise<TicketResult>;
   createSocket?: (url: string) => SocketLike;
   /** `ws://host` or `wss://host`; defaults to this page's origin. */
   socketOrigin?: string;
@@ -88,10 +88,17 @@ export interface ClassroomSocketOptions {
   sync?: VideoSync<ClassEvent> | null;
 }
 
-/** Ask the Worker for a join ticket (same-origin session cookie), classifying failures. */
-export async function fetchJoinTicket(classId: string): Promise<TicketResult> {
+/**
+ * Ask the Worker for a join ticket (same-origin session cookie), classifying failures.
+ * `section`: the section this client was in; the ticket names it while it has room.
+ */
+export async function fetchJoinTicket(
+  classId: string,
+  section?: string | null,
+): Promise<TicketResult> {
   try {
-    const t = await api<JoinTicket>("POST", `/classes/${encodeURIComponent(classId)}/ticket`);
+    const q = section ? `?section=${encodeURIComponent(section)}` : "";
+    const t = await api<JoinTicket>("POST", `/classes/${encodeURIComponent(classId)}/ticket${q}`);
     return { ok: true, ticket: t.ticket };
   } catch (err) {
     if (err instanceof ApiClientError) {
@@ -298,7 +305,10 @@ export class ClassroomSocket {
     this.dispatch({ type: "conn", conn: this.everConnected ? "reconnecting" : "connecting" });
     // A fresh ticket for every attempt: tickets live 60 s, and the ticket call is also
     // the only way a browser learns why an upgrade was refused (it just sees 1006).
-    const t = await this.opts.fetchTicket(this.opts.classId);
+    // The ticket names the section (decision 014): ask for the one this client was in.
+    const section =
+      this.state.you && this.state.sectionId !== "staff" ? this.state.sectionId : null;
+    const t = await this.opts.fetchTicket(this.opts.classId, section);
     if (gen !== this.generation || this.stopped) return;
     if (!t.ok) {
       if (t.retry) this.retry();
@@ -308,7 +318,7 @@ export class ClassroomSocket {
     const url = classroomSocketUrl(this.opts.socketOrigin, this.opts.classId, {
       ticket: t.ticket,
       resume: this.state.lastSeq,
-      section: this.state.you && this.state.sectionId !== "staff" ? this.state.sectionId : null,
+      section,
     });
     let ws: SocketLike;
     try {

@@ -166,6 +166,9 @@ export const classes = new Hono<AppEnv>()
     // Signed-in accounts only from now: guests already in the class leave too.
     if (cls.guestAccess && body.guestAccess === false)
       await classroomRoot(c.env, cls.id).kickGuests(cls.id);
+    // Shards refuse guests' join tickets while guests are off: tell them it is over.
+    if (!cls.guestAccess && body.guestAccess === true)
+      await classroomRoot(c.env, cls.id).setGuestAccess(cls.id, true);
     return c.json({ class: toDetail(c, updated!, teacherName) });
   })
   /** The media bridge's last health report for this class (teacher/admin), or null. */

@@ -4,13 +4,17 @@
  */
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { type JoinClaims, pickSection } from "../../durable-objects/admission-core.ts";
+import { STAFF_SECTION } from "../../durable-objects/rpc.ts";
 import type { JoinTicket } from "../../protocol/api.ts";
-import { type ClassRole, socketPath, socketSearch } from "../../protocol/realtime.ts";
-import { checkAccount, signToken, type TokenUser } from "../auth/session.ts";
+import { type ClassRole, isStaff, socketPath, socketSearch } from "../../protocol/realtime.ts";
+import { signJoinTicket } from "../auth/join-ticket.ts";
+import { checkAccount, type TokenUser } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { classDirectory, takeSeat } from "./class-directory.ts";
 
 /** Join tickets live this long: enough to open a socket, too short to be worth stealing. */
 export const TICKET_TTL_S = 60;
@@ -51,7 +55,7 @@ export async function classAccess(
       throw new ApiError(403, "guest_access_disabled", "This class does not allow guests.");
     return { cls, user, role: "guest" };
   }
-  // Every socket connect comes through here: one D1 round trip for all three look-ups.
+  // Every join ticket comes through here: one D1 round trip for all three look-ups.
   const [classes, accounts, grants] = await db.batch([
     classQuery,
     db
@@ -90,11 +94,57 @@ export async function classAccess(
   return { cls, user: fresh, role: grants.length > 0 ? "moderator" : "student" };
 }
 
-/** `POST /api/classes/:id/ticket` — mounted under /api/classes. */
+/**
+ * Mint a join ticket for `user` in `classId`: the access check against D1 (one batched
+ * query; guests one), then the section from the root's directory as this isolate last saw
+ * it (classDirectory: at most one root request per isolate per second; staff: the staff
+ * section, no root request). The ticket carries everything the shard needs to admit alone.
+ */
+export async function mintJoinTicket(
+  env: Env,
+  user: TokenUser | null,
+  classId: string,
+  hint?: string,
+): Promise<{ ticket: string; claims: JoinClaims }> {
+  const access = await classAccess(env, user, classId);
+  const host = env.SHARD_HOST || undefined;
+  let sectionId = STAFF_SECTION;
+  let sectionHost = host;
+  if (!isStaff(access.role)) {
+    const mode = access.cls.latencyMode;
+    let dir = await classDirectory(env, classId, host, false, mode);
+    let pick = pickSection(dir, access.user.id, hint);
+    if (!pick) {
+      // This isolate spent the room it knew of: the root opens more (one request).
+      dir = await classDirectory(env, classId, host, true, mode);
+      pick = pickSection(dir, access.user.id, hint);
+    }
+    if (!pick) throw new ApiError(503, "section_full", "The class is filling up; try again.");
+    takeSeat(dir, pick.sectionId);
+    sectionId = pick.sectionId;
+    sectionHost = pick.host;
+  }
+  const t: Parameters<typeof signJoinTicket>[0] = {
+    classId,
+    sectionId,
+    user: { id: access.user.id, name: access.user.displayName },
+    role: access.role,
+  };
+  if (sectionHost) t.host = sectionHost;
+  if (access.user.tokenVersion !== undefined) t.tokenVersion = access.user.tokenVersion;
+  return signJoinTicket(t, env.JWT_SECRET, TICKET_TTL_S);
+}
+
+/** `POST /api/classes/:id/ticket[?section=sN]` — mounted under /api/classes. */
 export const tickets = new Hono<AppEnv>().post("/:id/ticket", async (c) => {
   const classId = c.req.param("id");
-  const { user } = await classAccess(c.env, c.get("user"), classId);
-  const ticket = await signToken({ ...user, classId }, c.env.JWT_SECRET, "ws", TICKET_TTL_S);
+  const hint = c.req.query("section");
+  const { ticket } = await mintJoinTicket(
+    c.env,
+    c.get("user"),
+    classId,
+    hint && /^s\d{1,6}$/.test(hint) ? hint : undefined,
+  );
   const body: JoinTicket = {
     ticket,
     expiresInS: TICKET_TTL_S,

@@ -1,25 +1,20 @@
 /**
- * `GET /ws/classes/:classId` — the WebSocket entry. Authenticates and authorises
- * BEFORE any Durable Object sees the request, asks the class root to admit the
- * user (ban check, spending a join ticket, shard pick), and forwards the upgrade to that shard with
- * trusted identity headers it sets itself (client-supplied headers never pass).
+ * `GET /ws/classes/:classId` — the WebSocket entry. Verifies the join ticket's signature
+ * BEFORE any Durable Object sees the request and forwards the upgrade to the section shard
+ * the ticket names, with headers it sets itself (client-supplied headers never pass). The
+ * shard admits alone (ban, time-out, spent-ticket and capacity checks): no D1 query and no
+ * request to the class root per upgrade (docs/decisions/014-admission-at-the-shard.md).
  */
-import { Hono } from "hono";
-import { type Admission, shardName, shardNamespace, TRUSTED } from "../../durable-objects/rpc.ts";
-import { CloseCode, PROTOCOL_VERSION } from "../../protocol/realtime.ts";
+import { type Context, Hono } from "hono";
+import type { JoinClaims } from "../../durable-objects/admission-core.ts";
+import { shardName, shardNamespace, TRUSTED } from "../../durable-objects/rpc.ts";
+import { PROTOCOL_VERSION } from "../../protocol/realtime.ts";
 import { clientMarks } from "../auth/client.ts";
-import { verifyTokenClaims } from "../auth/session.ts";
+import { verifyJoinTicket } from "../auth/join-ticket.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
-import { classAccess } from "./tickets.ts";
-
-/** Accept and immediately close with `code`, so a browser can read why (an HTTP error shows only 1006). */
-function closedSocket(code: number, reason: string): Response {
-  const { 0: client, 1: server } = new WebSocketPair();
-  server.accept();
-  server.close(code, reason);
-  return new Response(null, { status: 101, webSocket: client });
-}
+import { forgetDirectory } from "./class-directory.ts";
+import { mintJoinTicket } from "./tickets.ts";
 
 export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   const classId = c.req.param("classId");
@@ -33,57 +28,47 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
       `This server speaks protocol v${PROTOCOL_VERSION}.`,
     );
   }
-  const ticket = c.req.query("ticket");
-  let user = c.get("user");
-  let spend: Admission["ticket"];
-  if (ticket !== undefined) {
-    const verified = await verifyTokenClaims(ticket, c.env.JWT_SECRET, "ws");
-    if (!verified?.jti)
+  const raw = c.req.query("ticket");
+  if (raw !== undefined) {
+    // No D1 and no root here: the signed ticket carries what the shard needs (decision 014).
+    const claims = await verifyJoinTicket(raw, c.env.JWT_SECRET);
+    if (!claims)
       throw new ApiError(401, "unauthenticated", "The join ticket is invalid or expired.");
-    user = verified.user;
-    if (user.classId !== classId)
+    if (claims.classId !== classId)
       throw new ApiError(403, "forbidden", "This join ticket is for another class.");
-    spend = { id: verified.jti, expiresAt: verified.expiresAt };
-  } else if (user) {
-    // Cookie auth: refuse cross-site WebSocket hijacking (browsers always send Origin on upgrades).
-    const origin = c.req.header("origin");
-    const expected = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
-    if (origin && origin !== expected)
-      throw new ApiError(403, "forbidden", "Cross-origin socket refused.");
+    return forward(c, raw, claims);
   }
-  const access = await classAccess(c.env, user, classId);
-
-  const root = c.env.CLASSROOM.get(c.env.CLASSROOM.idFromName(classId));
+  // Cookie auth (tests, tools): refuse cross-site WebSocket hijacking (browsers always
+  // send Origin on upgrades), then mint a ticket here — the ticket route's D1 query.
+  const origin = c.req.header("origin");
+  const expected = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+  if (origin && origin !== expected)
+    throw new ApiError(403, "forbidden", "Cross-origin socket refused.");
   const section = c.req.query("section");
-  const admitted = await root.admit({
-    classId,
-    user: { id: access.user.id, name: access.user.displayName },
-    role: access.role,
-    latencyMode: access.cls.latencyMode,
-    ...(section && /^s\d{1,6}$/.test(section) ? { hint: section } : {}),
-    ...(spend ? { ticket: spend } : {}),
-    client: clientMarks(c),
-    ...(c.env.SHARD_HOST ? { host: c.env.SHARD_HOST } : {}),
-  });
-  if (!admitted.ok && admitted.code === "ticket_used")
-    throw new ApiError(401, "unauthenticated", "This join ticket was already used.");
-  if (!admitted.ok)
-    return admitted.code === "banned"
-      ? closedSocket(CloseCode.banned, "banned")
-      : closedSocket(CloseCode.tooManySockets, "too many sockets");
+  const hint = section && /^s\d{1,6}$/.test(section) ? section : undefined;
+  let res: Response | null = null;
+  // A section another isolate filled meanwhile: one more ticket, from a fresh directory.
+  for (let attempt = 0; attempt < 2 && (!res || res.status === 503); attempt++) {
+    const { ticket, claims } = await mintJoinTicket(c.env, c.get("user"), classId, hint);
+    res = await forward(c, ticket, claims);
+  }
+  return res!;
+});
 
+/** Forward the upgrade to the shard the ticket names, with headers set here only. */
+async function forward(c: Context<AppEnv>, ticket: string, claims: JoinClaims): Promise<Response> {
   // A fresh header set: nothing the client sent (x-mc-*, cookies, …) reaches the shard.
-  const headers = new Headers({
-    upgrade: "websocket",
-    [TRUSTED.classId]: classId,
-    [TRUSTED.sectionId]: admitted.sectionId,
-    [TRUSTED.userId]: access.user.id,
-    [TRUSTED.userName]: encodeURIComponent(access.user.displayName),
-    [TRUSTED.role]: access.role,
-  });
+  // The shard verifies the ticket again and takes identity, role and section from it.
+  const headers = new Headers({ upgrade: "websocket", [TRUSTED.ticket]: ticket });
+  const marks = clientMarks(c);
+  if (marks.ip) headers.set(TRUSTED.ip, marks.ip);
+  if (marks.device) headers.set(TRUSTED.device, marks.device);
   const resume = c.req.query("resume");
   if (resume && /^\d{1,15}$/.test(resume)) headers.set(TRUSTED.resume, resume);
-  const ns = shardNamespace(c.env, admitted.host);
-  const shard = ns.get(ns.idFromName(shardName(classId, admitted.sectionId)));
-  return shard.fetch(new Request("https://shard.internal/ws", { headers }));
-});
+  const ns = shardNamespace(c.env, claims.host);
+  const shard = ns.get(ns.idFromName(shardName(claims.classId, claims.sectionId)));
+  const res = await shard.fetch(new Request("https://shard.internal/ws", { headers }));
+  // A full section: the next ticket minted in this isolate asks the root for the directory.
+  if (res.status === 503) forgetDirectory(claims.classId, claims.host);
+  return res;
+}
