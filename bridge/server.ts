@@ -263,6 +263,12 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Lines this request logs carry the Worker's request id (`x-request-id`), so one
+    // go-live can be followed from the Worker's logs into the bridge's.
+    const requestId = requestIdOf(req);
+    const log: Logger = requestId
+      ? (event, fields) => cfg.log(event, { ...fields, requestId })
+      : cfg.log;
     const url = new URL(req.url ?? "/", "http://bridge");
     const method = req.method ?? "GET";
     const parts = url.pathname.split("/").filter(Boolean);
@@ -510,7 +516,10 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         return json(res, err.status, { error: err.code, message: err.message }, err.headers);
       if (err instanceof SdpError)
         return json(res, err.status, { error: err.code, message: err.message });
-      log("http.error", { message: err instanceof Error ? err.message : String(err) });
+      log("http.error", {
+        message: err instanceof Error ? err.message : String(err),
+        ...(requestIdOf(req) ? { requestId: requestIdOf(req) } : {}),
+      });
       json(res, 500, { error: "internal", message: "internal error" });
     });
   });
@@ -578,6 +587,12 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       });
     },
   };
+}
+
+/** The caller's `x-request-id` when it looks like one (the Worker's `cf-ray` or hex id). */
+export function requestIdOf(req: IncomingMessage): string | undefined {
+  const id = req.headers["x-request-id"];
+  return typeof id === "string" && /^[A-Za-z0-9-]{8,64}$/.test(id) ? id : undefined;
 }
 
 function json(

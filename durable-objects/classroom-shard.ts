@@ -17,6 +17,7 @@ import {
   parseClientMessage,
   type ServerMessage,
 } from "../protocol/realtime.ts";
+import { errorMessage, logEvent } from "../worker/log.ts";
 import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
 import { addCommand, countChat, emptyInteractive } from "./interactive-shard.ts";
@@ -218,7 +219,7 @@ export class ClassroomShard extends DurableObject<Env> {
         if (!this.core.isStaffShard) sendQuietly(ws, this.sectionSnapshotFrame());
       }
     } catch (err) {
-      console.error(JSON.stringify({ event: "sync_failed", message: String(err) }));
+      logEvent({ event: "sync_failed", message: errorMessage(err) });
       sendQuietly(
         ws,
         JSON.stringify({
@@ -598,7 +599,7 @@ export class ClassroomShard extends DurableObject<Env> {
       if (this.reportDirty) this.markReport();
     } catch (err) {
       this.reportInFlight = false;
-      console.error(JSON.stringify({ event: "report_failed", message: String(err) }));
+      logEvent({ event: "report_failed", message: errorMessage(err) });
       // Keep what matters (attendance, commands) under a size cap and retry until the root
       // is back (a deploy or restart can take seconds); relays are dropped.
       this.reportFailures++;

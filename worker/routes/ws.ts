@@ -10,6 +10,7 @@ import { CloseCode, PROTOCOL_VERSION } from "../../protocol/realtime.ts";
 import { clientMarks } from "../auth/client.ts";
 import { verifyTokenClaims } from "../auth/session.ts";
 import { ApiError } from "../errors.ts";
+import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
 import { classAccess } from "./tickets.ts";
 
@@ -67,6 +68,7 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   });
   if (!admitted.ok && admitted.code === "ticket_used")
     throw new ApiError(401, "unauthenticated", "This join ticket was already used.");
+  if (!admitted.ok) countMetric(c.env, { name: "socket_rejected", classId, kind: admitted.code });
   if (!admitted.ok)
     return admitted.code === "banned"
       ? closedSocket(CloseCode.banned, "banned")
@@ -85,5 +87,12 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   if (resume && /^\d{1,15}$/.test(resume)) headers.set(TRUSTED.resume, resume);
   const ns = shardNamespace(c.env, admitted.host);
   const shard = ns.get(ns.idFromName(shardName(classId, admitted.sectionId)));
-  return shard.fetch(new Request("https://shard.internal/ws", { headers }));
+  const res = await shard.fetch(new Request("https://shard.internal/ws", { headers }));
+  if (res.status === 101)
+    countMetric(c.env, {
+      name: "socket_opened",
+      classId,
+      kind: access.role === "student" ? "student" : "staff",
+    });
+  return res;
 });
