@@ -68,11 +68,12 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   });
   if (!admitted.ok && admitted.code === "ticket_used")
     throw new ApiError(401, "unauthenticated", "This join ticket was already used.");
-  if (!admitted.ok) countMetric(c.env, { name: "socket_rejected", classId, kind: admitted.code });
-  if (!admitted.ok)
+  if (!admitted.ok) {
+    countMetric(c.env, { name: "socket_rejected", classId, kind: admitted.code });
     return admitted.code === "banned"
       ? closedSocket(CloseCode.banned, "banned")
       : closedSocket(CloseCode.tooManySockets, "too many sockets");
+  }
 
   // A fresh header set: nothing the client sent (x-mc-*, cookies, …) reaches the shard.
   const headers = new Headers({
