@@ -13,7 +13,7 @@ import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
 import { app } from "../worker/app.ts";
 import { setLogSink } from "../worker/log.ts";
 import { ORIGIN } from "./helpers.ts";
-import { createClass } from "./realtime/helpers.ts";
+import { createClass, Sock } from "./realtime/helpers.ts";
 
 /** An Analytics Engine dataset stand-in: keeps every data point written. */
 function recordingDataset() {
@@ -162,6 +162,24 @@ describe("metrics (Analytics Engine stand-in)", () => {
       expect(p.blobs!.length).toBeLessThanOrEqual(20);
       expect(p.doubles!.length).toBeLessThanOrEqual(20);
     }
+  });
+
+  it("a socket admitted through the Worker counts socket_opened for its role", async () => {
+    const ds = recordingDataset();
+    const { classId, teacher } = await createClass();
+    const res = await fetchWith(
+      new Request(`${ORIGIN}/ws/classes/${classId}?v=1`, {
+        headers: { upgrade: "websocket", cookie: teacher.client.cookie },
+      }),
+      { METRICS: ds },
+    );
+    expect(res.status).toBe(101);
+    const sock = new Sock(res.webSocket!);
+    await sock.next("welcome");
+    sock.ws.close(1000, "done");
+    expect(ds.points).toEqual([
+      { indexes: ["socket_opened"], blobs: ["socket_opened", "staff", classId], doubles: [1, 0] },
+    ]);
   });
 
   it("no binding, or a dataset that throws: the request is answered as usual", async () => {
