@@ -8,6 +8,7 @@ import { type CallsPull, pullFromCalls } from "./calls-pull.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
 import { checkIngest, type LookupAll } from "./ingest.ts";
 import type { Logger } from "./log.ts";
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./metrics.ts";
 import { allocateFreeBlock, PortAllocator } from "./ports.ts";
 import { redactUrl } from "./redact.ts";
 import { type BitrateHints, chooseFromOffer, DEFAULT_BITRATE_HINTS, SdpError } from "./sdp.ts";
@@ -106,7 +107,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   const ingestVerdict = (rtmpUrl: string) => checkIngest(rtmpUrl, policy, cfg.lookup);
 
   /** Refuses a destination that is not allowed (400) or cannot be resolved (502). */
-  async function assertIngest(classId: string, rtmpUrl: string): Promise<void> {
+  async function assertIngest(classId: string, rtmpUrl: string, log: Logger): Promise<void> {
     const v = await ingestVerdict(rtmpUrl);
     if (v.ok) return;
     log("ingest.refused", {
@@ -134,11 +135,12 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   async function getOrCreateSession(
     classId: string,
     rtmpUrl: string,
+    log: Logger = cfg.log,
   ): Promise<{ s: ClassSession; created: boolean }> {
     if (!cfg.ffmpeg)
       throw new HttpError(503, "ffmpeg-missing", "ffmpeg is not installed on the bridge");
     const ffmpeg = cfg.ffmpeg;
-    await assertIngest(classId, rtmpUrl);
+    await assertIngest(classId, rtmpUrl, log);
     const existing = sessions.get(classId) ?? (await creating.get(classId));
     if (existing) {
       existing.setRtmpUrl(rtmpUrl);
@@ -263,6 +265,12 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Lines this request logs carry the Worker's request id (`x-request-id`), so one
+    // go-live can be followed from the Worker's logs into the bridge's.
+    const requestId = requestIdOf(req);
+    const log: Logger = requestId
+      ? (event, fields) => cfg.log(event, { ...fields, requestId })
+      : cfg.log;
     const url = new URL(req.url ?? "/", "http://bridge");
     const method = req.method ?? "GET";
     const parts = url.pathname.split("/").filter(Boolean);
@@ -290,6 +298,13 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       // errors only for the Worker: they name classes and their RTMP hosts.
       return json(res, h.ok ? 200 : 503, authorized(req, url) ? h : { ok: h.ok });
     }
+    if (method === "GET" && url.pathname === "/metrics") {
+      // Prometheus scrapes with the bridge secret as a Bearer token: labels name classes.
+      authorize(req, url);
+      res.writeHead(200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" });
+      res.end(prometheusText(health(), Date.now()));
+      return;
+    }
     if (parts[0] === "sessions" && parts.length === 2) {
       const classId = parts[1]!;
       if (!CLASS_ID.test(classId)) throw new HttpError(400, "bad-class-id", "invalid class id");
@@ -304,7 +319,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         }
         const rtmpUrl = rtmpFrom(body);
         const prepare = prepareFrom(body);
-        const { s, created } = await getOrCreateSession(classId, rtmpUrl);
+        const { s, created } = await getOrCreateSession(classId, rtmpUrl, log);
         if (prepare) {
           const warmed = s.prepare(warmTtlMs);
           log("session.prepared", { classId, warmed, warmUntil: s.warmUntil });
@@ -510,7 +525,10 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
         return json(res, err.status, { error: err.code, message: err.message }, err.headers);
       if (err instanceof SdpError)
         return json(res, err.status, { error: err.code, message: err.message });
-      log("http.error", { message: err instanceof Error ? err.message : String(err) });
+      log("http.error", {
+        message: err instanceof Error ? err.message : String(err),
+        ...(requestIdOf(req) ? { requestId: requestIdOf(req) } : {}),
+      });
       json(res, 500, { error: "internal", message: "internal error" });
     });
   });
@@ -578,6 +596,12 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       });
     },
   };
+}
+
+/** The caller's `x-request-id` when it looks like one (the Worker's `cf-ray` or hex id). */
+export function requestIdOf(req: IncomingMessage): string | undefined {
+  const id = req.headers["x-request-id"];
+  return typeof id === "string" && /^[A-Za-z0-9-]{8,64}$/.test(id) ? id : undefined;
 }
 
 function json(

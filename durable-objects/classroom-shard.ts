@@ -18,6 +18,7 @@ import {
   type ServerMessage,
 } from "../protocol/realtime.ts";
 import { verifyJoinTicket } from "../worker/auth/join-ticket.ts";
+import { errorMessage, logEvent } from "../worker/log.ts";
 import { type AdmitRefusal, admitAtShard, closedByRules, SyncCache } from "./admission-core.ts";
 import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
@@ -324,7 +325,7 @@ export class ClassroomShard extends DurableObject<Env> {
       try {
         await this.syncShard();
       } catch (err) {
-        console.error(JSON.stringify({ event: "sync_failed", message: String(err) }));
+        logEvent({ event: "sync_failed", message: errorMessage(err) });
         return refuse(503, "internal", "The class is briefly unavailable; try again.");
       }
     }
@@ -493,7 +494,7 @@ export class ClassroomShard extends DurableObject<Env> {
         for (const a of this.tally.answersOf(user.id)) sendQuietly(ws, answeredFrame(a));
       }
     } catch (err) {
-      console.error(JSON.stringify({ event: "sync_failed", message: String(err) }));
+      logEvent({ event: "sync_failed", message: errorMessage(err) });
       sendQuietly(
         ws,
         JSON.stringify({
@@ -891,7 +892,7 @@ export class ClassroomShard extends DurableObject<Env> {
         poll ?? null,
       );
     } catch (err) {
-      console.error(JSON.stringify({ event: "tally_forward_failed", message: String(err) }));
+      logEvent({ event: "tally_forward_failed", message: errorMessage(err) });
       return { ok: false, code: "unavailable" };
     }
   }
@@ -957,7 +958,7 @@ export class ClassroomShard extends DurableObject<Env> {
         await this.shardStub(to).tallyAdopt(this.classId, h, via, polls);
         return;
       } catch (err) {
-        console.error(JSON.stringify({ event: "tally_handover_failed", message: String(err) }));
+        logEvent({ event: "tally_handover_failed", message: errorMessage(err) });
         await new Promise((r) => setTimeout(r, 200 * 2 ** i));
       }
     }
@@ -1031,7 +1032,7 @@ export class ClassroomShard extends DurableObject<Env> {
       if (this.reportDirty) this.markReport();
     } catch (err) {
       this.reportInFlight = false;
-      console.error(JSON.stringify({ event: "report_failed", message: String(err) }));
+      logEvent({ event: "report_failed", message: errorMessage(err) });
       // Keep what matters (attendance, commands) under a size cap and retry until the root
       // is back (a deploy or restart can take seconds); relays are dropped.
       this.reportFailures++;

@@ -13,6 +13,7 @@ import {
   type StreamHealth,
   type StreamStatus,
 } from "../protocol/realtime.ts";
+import { errorMessage, logEvent } from "../worker/log.ts";
 import { notifyLive } from "../worker/push/notify.ts";
 import type { Directory } from "./admission-core.ts";
 import { BoardCore } from "./board-core.ts";
@@ -749,9 +750,7 @@ export class Classroom extends DurableObject<Env> {
           // Lost frames are recovered by clients: they see a seq gap and resync. Controls
           // (time-outs, kicks, rules) are not, so they go out again with the next delivery
           // (a shard being restarted refuses RPCs for a moment); versions make a repeat harmless.
-          console.error(
-            JSON.stringify({ event: "delivery_failed", sectionId, message: String(err) }),
-          );
+          logEvent({ event: "delivery_failed", sectionId, message: errorMessage(err) });
           this.requeueControls(sectionId, delivery.control);
         }
       }),
@@ -981,7 +980,7 @@ export class Classroom extends DurableObject<Env> {
       // Earlier chunks are committed (each batch is its own transaction): put back only the
       // rows from the failed chunk on (merging with anything newer) and let the alarm retry.
       this.apply(items.slice(done).map((x) => x.row));
-      console.error(JSON.stringify({ event: "d1_flush_failed", message: String(err) }));
+      logEvent({ event: "d1_flush_failed", message: errorMessage(err) });
       throw err;
     }
     try {
@@ -989,7 +988,7 @@ export class Classroom extends DurableObject<Env> {
     } catch (err) {
       // The failed rows are back in ix_d1: make sure an alarm comes back for them.
       await this.scheduleD1();
-      console.error(JSON.stringify({ event: "d1_flush_failed", message: String(err) }));
+      logEvent({ event: "d1_flush_failed", message: errorMessage(err) });
       throw err;
     }
     const left = this.sql

@@ -8,6 +8,7 @@
  * BRIDGE_URL points at the bridge process, so this class is never asked to start one.
  */
 import { DurableObject } from "cloudflare:workers";
+import { errorMessage, logEvent } from "../worker/log.ts";
 
 /** Port the bridge listens on inside the container (bridge/Dockerfile). */
 export const BRIDGE_CONTAINER_PORT = 8790;
@@ -55,9 +56,7 @@ export class MediaBridge extends DurableObject<Env> {
         await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
       }
     }
-    console.error(
-      JSON.stringify({ event: "bridge_container_unreachable", message: String(lastError) }),
-    );
+    logEvent({ event: "bridge_container_unreachable", message: errorMessage(lastError) });
     return Response.json(
       { error: "bridge-starting", message: "The media bridge did not start in time." },
       { status: 503 },

@@ -231,3 +231,11 @@ export type ModeratorBody = v.InferOutput<typeof ModeratorBody>;
 export interface ClassModerator {
   email: string;
 }
+
+/** `GET /healthz`: 200 with `ok: true`; 503 with `ok: false` and which checks failed. */
+export interface HealthzBody {
+  ok: boolean;
+  /** The deployed Worker version (tag, else id; "dev" locally). */
+  version: string;
+  failing?: "d1"[];
+}

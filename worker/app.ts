@@ -7,7 +7,9 @@ import { bodyLimit } from "hono/body-limit";
 import { loadSession } from "./auth/session.ts";
 import { originCheck } from "./csrf.ts";
 import { ApiError, handleError } from "./errors.ts";
+import { health } from "./health.ts";
 import { notFound } from "./not-found.ts";
+import { requestId } from "./request-id.ts";
 import { admin } from "./routes/admin.ts";
 import { analytics } from "./routes/analytics.ts";
 import { auth } from "./routes/auth.ts";
@@ -54,6 +56,8 @@ const api = new Hono<AppEnv>()
   });
 
 export const app = new Hono<AppEnv>()
+  // Outermost, so the id is on every answer, errors and not-found pages included.
+  .use(requestId)
   // Every response leaves with the security headers (worker/security-headers.ts).
   .use(async (c, next) => {
     await next();
@@ -84,6 +88,7 @@ export const app = new Hono<AppEnv>()
   .route("/api", api)
   .route("/ws", ws)
   .route("/whip", whip)
+  .route("/", health)
   .get("*", async (c) => {
     const path = new URL(c.req.url).pathname;
     const page = PAGES.find(([re]) => re.test(path))?.[1];

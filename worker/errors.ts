@@ -7,6 +7,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import type { ApiErrorBody, ApiErrorCode } from "../protocol/api.ts";
+import { logEvent } from "./log.ts";
+import { countMetric } from "./metrics.ts";
 
 /** Throw from any handler; `onError` turns it into the JSON error body. */
 export class ApiError extends HTTPException {
@@ -23,18 +25,26 @@ export class ApiError extends HTTPException {
 /** The single `onError` for the app. */
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
+    countMetric(c.env ?? {}, { name: "rejection", kind: err.code, status: err.status });
     const body: ApiErrorBody = { error: { code: err.code, message: err.message } };
     if (err.issues) body.error.issues = err.issues;
     return c.json(body, err.status);
   }
   if (err instanceof HTTPException) {
     const code: ApiErrorCode = err.status === 413 ? "payload_too_large" : "bad_request";
+    countMetric(c.env ?? {}, { name: "rejection", kind: code, status: err.status });
     return c.json(
       { error: { code, message: err.message || "Bad request." } } satisfies ApiErrorBody,
       err.status,
     );
   }
-  console.error(JSON.stringify({ event: "unhandled_error", message: err.message }));
+  countMetric(c.env ?? {}, { name: "error", kind: "unhandled" });
+  logEvent({
+    event: "unhandled_error",
+    message: err.message,
+    path: new URL(c.req.url).pathname,
+    requestId: c.get("requestId"),
+  });
   return c.json(
     { error: { code: "internal", message: "Something went wrong." } } satisfies ApiErrorBody,
     500,

@@ -8,5 +8,7 @@ export interface AppEnv {
     user: TokenUser | null;
     /** Whether the session came from an Authorization header rather than the cookie. */
     bearer: boolean;
+    /** This request's id (`cf-ray` or generated): on the response and every log line. */
+    requestId: string;
   };
 }

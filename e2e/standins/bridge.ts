@@ -36,6 +36,9 @@ export async function startBridgeStandin(secret: string): Promise<BridgeStandin>
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(value));
     };
+    // Every Worker→bridge call carries the Worker request's id (worker/request-id.ts).
+    if (!/^[A-Za-z0-9-]{8,64}$/.test(String(req.headers["x-request-id"] ?? "")))
+      violations.push(`${req.method} ${path}: no x-request-id`);
     if (req.headers.authorization !== `Bearer ${secret}`) {
       violations.push(`${req.method} ${path}: bad bridge secret`);
       return json(401, { error: "unauthorized", message: "bad bridge secret" });

@@ -5,6 +5,7 @@
  * put on PUSH_QUEUE; worker/push/queue.ts expands it into batches and sends.
  */
 import type { PushNotice } from "../../protocol/push.ts";
+import { errorMessage, logEvent } from "../log.ts";
 import { vapidKeys } from "./send.ts";
 
 /** A second go-live of the same class within this window (a stream flap) notifies nobody. */
@@ -63,7 +64,7 @@ export async function notifyLive(
     } satisfies PushJob);
     return true;
   } catch (err) {
-    console.error(JSON.stringify({ event: "push_notify_failed", classId, message: String(err) }));
+    logEvent({ event: "push_notify_failed", classId, message: errorMessage(err) });
     return false;
   }
 }

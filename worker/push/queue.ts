@@ -7,6 +7,7 @@
  * nobody gets the same notification twice. After MAX_ROUNDS the rest is dropped.
  */
 import { type PushNotice, pushEndpointAllowed, pushEndpointPolicy } from "../../protocol/push.ts";
+import { errorMessage, logEvent } from "../log.ts";
 import type { PushJob } from "./notify.ts";
 import { type PushOutcome, type PushTarget, sendPush, vapidKeys, vapidSigner } from "./send.ts";
 
@@ -39,7 +40,7 @@ export async function handlePushBatch(batch: MessageBatch<PushJob>, env: Env): P
         msg.ack();
       } else await deliver(env, msg as Message<Extract<PushJob, { type: "deliver" }>>);
     } catch (err) {
-      console.error(JSON.stringify({ event: "push_job_failed", message: String(err) }));
+      logEvent({ event: "push_job_failed", message: errorMessage(err) });
       msg.retry({ delaySeconds: backoff(env, msg.attempts) });
     }
   }
@@ -100,13 +101,7 @@ async function deliver(
     else refused.push(r.id);
   }
   if (refused.length > 0)
-    console.error(
-      JSON.stringify({
-        event: "push_endpoint_refused",
-        classId: job.classId,
-        count: refused.length,
-      }),
-    );
+    logEvent({ event: "push_endpoint_refused", classId: job.classId, count: refused.length });
   const timeoutMs = Number(env.PUSH_TIMEOUT_MS) || 10_000;
   const sign = vapidSigner(keys);
   const outcomes = new Map<number, PushOutcome>();
@@ -145,22 +140,18 @@ async function deliver(
       .run();
   }
   const round = (job.round ?? 0) + msg.attempts;
-  console.log(
-    JSON.stringify({
-      event: "push_delivered",
-      classId: job.classId,
-      kind: job.notice.kind,
-      sent: [...outcomes.values()].filter((o) => o.kind === "sent").length,
-      gone: gone.length,
-      retry: retry.length,
-      round,
-    }),
-  );
+  logEvent({
+    event: "push_delivered",
+    classId: job.classId,
+    kind: job.notice.kind,
+    sent: [...outcomes.values()].filter((o) => o.kind === "sent").length,
+    gone: gone.length,
+    retry: retry.length,
+    round,
+  });
   if (retry.length === 0) return msg.ack();
   if (round >= MAX_ROUNDS) {
-    console.error(
-      JSON.stringify({ event: "push_gave_up", classId: job.classId, count: retry.length }),
-    );
+    logEvent({ event: "push_gave_up", classId: job.classId, count: retry.length });
     return msg.ack();
   }
   const delaySeconds = backoff(env, round, retryAfterS);

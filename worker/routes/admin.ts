@@ -20,6 +20,7 @@ import { randomId } from "../auth/crypto.ts";
 import { requireRole } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
+import { logEvent } from "../log.ts";
 import type { AppEnv } from "../types.ts";
 import { kickFromClasses } from "./moderators.ts";
 
@@ -69,7 +70,7 @@ async function classesWithSocketsOf(env: Env, userId: string): Promise<string[]>
   ]);
   const ids = [...new Set([...taught, ...moderated, ...active].map((r) => r.id))];
   if (ids.length > KICK_CLASSES_MAX)
-    console.error(JSON.stringify({ event: "kick_truncated", userId, classes: ids.length }));
+    logEvent({ event: "kick_truncated", userId, classes: ids.length });
   return ids.slice(0, KICK_CLASSES_MAX);
 }
 

@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { teacherStreamError } from "../../protocol/ingest.ts";
 import { timingSafeEqual } from "../auth/crypto.ts";
 import { ApiError, readJson } from "../errors.ts";
+import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
 import { endClassBroadcast } from "../youtube/live.ts";
 
@@ -52,6 +53,13 @@ export const bridgeRoutes = new Hono<AppEnv>().post("/health", async (c) => {
   // out") would turn the stream settings into a port scanner's oracle.
   health.lastError = teacherStreamError(health.lastError);
   await classroomRoot(c.env, classId).reportStreamHealth(classId, health);
+  countMetric(c.env, {
+    name: "bridge_health",
+    classId,
+    kind: health.state,
+    bitrateKbps: health.bitrateKbps,
+    restarts: health.restarts,
+  });
   // The bridge ended the session (the studio vanished past its grace period): the
   // class's YouTube broadcast ends with it. Not awaited: the bridge must not wait on YouTube.
   if (health.state === "ended") c.executionCtx.waitUntil(endClassBroadcast(c.env, classId));

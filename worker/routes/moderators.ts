@@ -12,6 +12,7 @@ import { type ClassModerator, ModeratorBody } from "../../protocol/api.ts";
 import { requireRole } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
+import { errorMessage, logEvent } from "../log.ts";
 import type { AppEnv } from "../types.ts";
 import { canManage } from "./classes.ts";
 
@@ -66,7 +67,7 @@ export async function kickFromClasses(
   );
   for (const r of results)
     if (r.status === "rejected")
-      console.error(JSON.stringify({ event: "kick_failed", userId, message: String(r.reason) }));
+      logEvent({ event: "kick_failed", userId, message: errorMessage(r.reason) });
 }
 
 /** Audit a grant or revocation; `target` is the account with that email, if any (admins see it). */

@@ -21,6 +21,7 @@ import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { CallsClient, CallsError, sdpMids } from "../media/calls-client.ts";
+import { REQUEST_ID_HEADER } from "../request-id.ts";
 import type { AppEnv } from "../types.ts";
 import { youtubeApiError } from "../youtube/errors.ts";
 import { endClassBroadcast, prepareBroadcast, youtubeContext } from "../youtube/live.ts";
@@ -76,18 +77,31 @@ export function callsClient(env: Env): CallsClient | null {
   });
 }
 
+/** Who calls the bridge: the Worker's env and the request's id (sent as `x-request-id`). */
+interface BridgeCall {
+  env: Env;
+  requestId?: string;
+}
+
+/** The bridge call context of a request. */
+const bridgeCall = (c: Context<AppEnv>): BridgeCall => ({
+  env: c.env,
+  requestId: c.get("requestId"),
+});
+
 /**
  * Call the class's media bridge: over HTTP when BRIDGE_URL is set (local development,
  * or a bridge you host), else through the class's MediaBridge container (production).
  */
 async function bridge(
-  env: Env,
+  { env, requestId }: BridgeCall,
   method: string,
   path: string,
   body?: BodyInit,
   type?: string,
 ): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${env.BRIDGE_SECRET}` };
+  if (requestId) headers[REQUEST_ID_HEADER] = requestId;
   if (type) headers["content-type"] = type;
   const init: RequestInit = { method, headers, body: body ?? null };
   try {
@@ -152,11 +166,11 @@ async function publisher(
 }
 
 /** Create (or update) the class's bridge session with its RTMP target; `prepare` warms ffmpeg. */
-async function putSession(env: Env, cls: ClassRow, prepare: boolean): Promise<void> {
-  const target = await rtmpTarget(env, cls);
+async function putSession(at: BridgeCall, cls: ClassRow, prepare: boolean): Promise<void> {
+  const target = await rtmpTarget(at.env, cls);
   const body = prepare ? { ...target, prepare: true } : target;
   const put = await bridge(
-    env,
+    at,
     "PUT",
     `/sessions/${cls.id}`,
     JSON.stringify(body),
@@ -174,7 +188,7 @@ export const whip = new Hono<AppEnv>()
   .post("/:classId/prepare", async (c) => {
     const classId = c.req.param("classId");
     const { cls } = await publisher(c, classId);
-    await putSession(c.env, cls, true);
+    await putSession(bridgeCall(c), cls, true);
     return c.body(null, 204);
   })
   .post("/:classId", async (c) => {
@@ -200,11 +214,11 @@ export const whip = new Hono<AppEnv>()
       );
     }
 
-    await putSession(c.env, cls, false);
+    await putSession(bridgeCall(c), cls, false);
 
     const calls = callsClient(c.env);
     if (!calls) {
-      const res = await bridge(c.env, "POST", `/whip/${classId}`, offer, "application/sdp");
+      const res = await bridge(bridgeCall(c), "POST", `/whip/${classId}`, offer, "application/sdp");
       if (res.status !== 201) throw await bridgeError(res);
       const resource = res.headers.get("location")?.split("/").pop() ?? "";
       await classroomRoot(c.env, classId).setStreamStatus(classId, "live");
@@ -229,7 +243,7 @@ export const whip = new Hono<AppEnv>()
       if (!pushed.sessionDescription)
         throw new ApiError(502, "calls_error", "Calls returned no answer.");
       const pull = await bridge(
-        c.env,
+        bridgeCall(c),
         "POST",
         `/pull/${classId}`,
         JSON.stringify({
@@ -264,7 +278,11 @@ export const whip = new Hono<AppEnv>()
     await publisher(c, classId);
     const calls = callsClient(c.env);
     if (!calls) {
-      const res = await bridge(c.env, "DELETE", `/whip/${classId}/${encodeURIComponent(resource)}`);
+      const res = await bridge(
+        bridgeCall(c),
+        "DELETE",
+        `/whip/${classId}/${encodeURIComponent(resource)}`,
+      );
       if (!res.ok && res.status !== 404) throw await bridgeError(res);
       if (res.status === 404) throw new ApiError(404, "not_found", "No such WHIP resource.");
       await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
@@ -275,7 +293,7 @@ export const whip = new Hono<AppEnv>()
     if (!session) throw new ApiError(404, "not_found", "No such WHIP resource.");
     const mids = session.tracks.map((t) => t.mid).filter((m): m is string => !!m);
     if (mids.length > 0) await calls.closeTracks(resource, mids);
-    await bridge(c.env, "DELETE", `/pull/${classId}`);
+    await bridge(bridgeCall(c), "DELETE", `/pull/${classId}`);
     await classroomRoot(c.env, classId).setStreamStatus(classId, "ended");
     await endClassBroadcast(c.env, classId);
     return c.body(null, 200);

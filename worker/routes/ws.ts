@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION } from "../../protocol/realtime.ts";
 import { clientMarks } from "../auth/client.ts";
 import { verifyJoinTicket } from "../auth/join-ticket.ts";
 import { ApiError } from "../errors.ts";
+import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
 import { forgetDirectory } from "./class-directory.ts";
 import { mintJoinTicket } from "./tickets.ts";
@@ -70,5 +71,18 @@ async function forward(c: Context<AppEnv>, ticket: string, claims: JoinClaims): 
   const res = await shard.fetch(new Request("https://shard.internal/ws", { headers }));
   // A full section: the next ticket minted in this isolate asks the root for the directory.
   if (res.status === 503) forgetDirectory(claims.classId, claims.host);
+  // 101 also covers a socket the shard accepts only to close with a reason (a ban).
+  if (res.status === 101)
+    countMetric(c.env, {
+      name: "socket_opened",
+      classId: claims.classId,
+      kind: claims.role === "student" || claims.role === "guest" ? "student" : "staff",
+    });
+  else
+    countMetric(c.env, {
+      name: "socket_rejected",
+      classId: claims.classId,
+      kind: String(res.status),
+    });
   return res;
 }

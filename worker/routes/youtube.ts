@@ -24,6 +24,8 @@ import { requireRole } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
+import { logEvent } from "../log.ts";
+import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
 import { disconnect, loadAccount, saveGrant } from "../youtube/account.ts";
 import { YouTubeApi } from "../youtube/api.ts";
@@ -169,12 +171,11 @@ export const youtube = new Hono<AppEnv>()
         .catch(() => null);
       await saveGrant(c.env, user.id, { ...tokens, refreshToken: tokens.refreshToken }, channel);
     } catch (err) {
-      console.error(
-        JSON.stringify({
-          event: "youtube_oauth_failed",
-          reason: err instanceof OAuthError ? err.reason : "error",
-        }),
-      );
+      logEvent({
+        event: "youtube_oauth_failed",
+        reason: err instanceof OAuthError ? err.reason : "error",
+        requestId: c.get("requestId"),
+      });
       return backToStudio(c, "error", "google");
     }
     return backToStudio(c, "connected");
@@ -225,6 +226,13 @@ export const youtube = new Hono<AppEnv>()
         youtubeError = { code: e.code, message: e.message };
       }
     }
+    if (view || youtubeError)
+      countMetric(c.env, {
+        name: "youtube_health",
+        classId: cls.id,
+        kind: youtubeError ? `error:${youtubeError.code}` : (view?.healthStatus ?? "unknown"),
+        issues: view?.configurationIssues.length ?? 0,
+      });
     const now = Date.now();
     return c.json({
       youtube: view,

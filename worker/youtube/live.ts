@@ -7,6 +7,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { YouTubeLiveView } from "../../protocol/youtube.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow, YouTubeAccountRow } from "../db/schema.ts";
+import { errorMessage, logEvent } from "../log.ts";
 import { loadAccount, withYouTube } from "./account.ts";
 import { type LiveBroadcast, type LiveStream, type YouTubeApi, YouTubeError } from "./api.ts";
 import { type YouTubeConfig, youtubeConfig } from "./config.ts";
@@ -197,13 +198,7 @@ export async function endClassBroadcast(env: Env, classId: string): Promise<void
       }
     });
   } catch (err) {
-    console.error(
-      JSON.stringify({
-        event: "youtube_complete_failed",
-        classId,
-        message: err instanceof Error ? err.message : String(err),
-      }),
-    );
+    logEvent({ event: "youtube_complete_failed", classId, message: errorMessage(err) });
   }
 }
 
