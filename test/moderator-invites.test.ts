@@ -1,7 +1,9 @@
 /**
  * Moderator grants are invitations (issue 12, point 22): granting by email answers the same
- * whether or not an account has that email, applies when that account signs up, and is
- * rate-limited, so a teacher account cannot be used to discover who has an account.
+ * whether or not an account has that email, applies only to an account that has the email
+ * when it is granted (never later at sign-up: that would hand moderation to whoever signs
+ * up first with the address), and is rate-limited, so a teacher account cannot be used to
+ * discover who has an account.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -9,7 +11,7 @@ import { Client, PASSWORD, signUp } from "./helpers.ts";
 import { createClass, open } from "./realtime/helpers.ts";
 
 describe("moderator grants by email", () => {
-  it("answer the same for an existing account and for nobody, and apply on sign-up", async () => {
+  it("answer the same for an existing account and for nobody; a later sign-up with the email gets nothing until granted again", async () => {
     const { classId, teacher } = await createClass();
     const known = await signUp("student", "Kim");
     const unknown = `nobody-${Date.now()}@example.test`;
@@ -40,7 +42,8 @@ describe("moderator grants by email", () => {
     // The existing account moderates from its next connect…
     const k = await open(classId, known.client.cookie);
     expect(k.frames[0]).toMatchObject({ you: { role: "moderator" } });
-    // …and the invited email gets the grant when it signs up.
+    // The attack: someone signs up with the pending invite's address and hopes to inherit
+    // it. Sign-up proves nothing about the email, so they get no grant…
     const later = new Client();
     const up = await later.post("/api/auth/signup", {
       email: unknown,
@@ -49,8 +52,13 @@ describe("moderator grants by email", () => {
     });
     expect(up.status).toBe(201);
     const n = await open(classId, later.cookie);
-    expect(n.frames[0]).toMatchObject({ sectionId: "staff", you: { role: "moderator" } });
-    for (const x of [k, n]) x.close();
+    expect(n.frames[0]).toMatchObject({ you: { role: "student" } });
+    n.close();
+    // …until the teacher grants again, to the account that now exists.
+    expect((await grant(unknown)).status).toBe(201);
+    const again = await open(classId, later.cookie);
+    expect(again.frames[0]).toMatchObject({ sectionId: "staff", you: { role: "moderator" } });
+    for (const x of [k, again]) x.close();
   });
 
   it("are rate-limited per teacher", async () => {

@@ -16,7 +16,6 @@ import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { classroomRoot } from "./bridge.ts";
-import { acceptModeratorInvites } from "./moderators.ts";
 
 /** Why a password is too weak, or null when it is acceptable. */
 export function passwordWeakness(password: string, email: string): string | null {
@@ -117,8 +116,6 @@ export const auth = new Hono<AppEnv>()
       if (body.invite) await releaseInvite(c.env, body.invite, id);
       throw new ApiError(409, "email_taken", "An account with this email already exists.");
     }
-    // Moderator grants made for this email before the account existed apply now.
-    await acceptModeratorInvites(c.env, user.email, user.id);
     const session: SessionUser = {
       id: user.id,
       displayName: user.displayName,

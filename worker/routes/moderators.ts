@@ -34,22 +34,6 @@ async function limitGrants(c: Context<AppEnv>): Promise<void> {
 }
 
 /**
- * Apply every pending moderator grant made for `email` to the new account `userId`
- * (sign-up): the grant was an invitation that waited for the account to exist.
- */
-export async function acceptModeratorInvites(
-  env: Env,
-  email: string,
-  userId: string,
-): Promise<void> {
-  await env.DB.prepare(
-    "INSERT OR IGNORE INTO class_moderators (class_id, user_id) SELECT class_id, ? FROM moderator_invites WHERE email = ?",
-  )
-    .bind(userId, email)
-    .run();
-}
-
-/**
  * Close `userId`'s open sockets in each class (close 4001, via the class root), so revoked
  * powers end now rather than at the next reconnect. Best effort: a root that cannot be
  * reached is logged, not fatal — the D1 change already took effect for new connections.
@@ -89,7 +73,10 @@ export const moderators = new Hono<AppEnv>()
   })
   /**
    * Grant by email: the same answer whether or not an account has that email (no account
-   * discovery). The grant applies to that account now, or when it signs up.
+   * discovery). The grant applies to the account that has the email now; it is never
+   * applied later at sign-up, because sign-up does not prove who owns an email (whoever
+   * signed up first with a pending invite's address would become a moderator). A teacher
+   * whose moderator signs up afterwards grants again (idempotent).
    */
   .post("/:id/moderators", requireRole("teacher"), async (c) => {
     const { email } = await readJson(c, ModeratorBody);
