@@ -400,6 +400,8 @@ export class ClassroomShard extends DurableObject<Env> {
       const notice = this.core.timeoutNotice(userId, now);
       if (notice) sendQuietly(server, JSON.stringify(notice));
       sendQuietly(server, this.sectionSnapshotFrame());
+      // The student's answers this shard holds (a reconnect to the same section).
+      for (const a of this.tally.answersOf(userId)) sendQuietly(server, answeredFrame(a));
     } else {
       this.syncing.set(server, []);
       void this.syncSocket(server, user, resume, true);
@@ -454,6 +456,8 @@ export class ClassroomShard extends DurableObject<Env> {
           this.host || undefined,
         );
         if (this.core.adoptRules(r.rules)) this.rulesChanged();
+        for (const p of r.tallyPolls ?? []) this.tally.setPoll(p);
+        this.saveTally();
         this.setWatched(r.watched, r.watchVersion ?? 0);
         if (!this.core.isStaffShard) this.syncCache.fill(r.frames, Date.now());
         this.rulesFresh = true;
