@@ -182,6 +182,13 @@ export class ClassSession {
   #lateAudio: LateMediaFilter | null = null;
   #lateDropped = 0;
   #lateLoggedAt = 0;
+  /**
+   * A late video packet was dropped: the frames after it reference what is missing, so
+   * video waits for the next keyframe (asked for at once) instead of feeding the decoder
+   * a broken picture.
+   */
+  #videoNeedsKeyframe = false;
+  #videoKeyframeAskedAt = 0;
   #mediaTick: NodeJS.Timeout | null = null;
   /** Tracks whose sender report the current ffmpeg has had. */
   #srSent = new Set<MediaKind>();
@@ -437,6 +444,14 @@ export class ClassSession {
     const late = kind === "video" ? this.#lateVideo : this.#lateAudio;
     if (late && !late.accept(h.timestamp, now)) {
       this.#lateDropped++;
+      if (kind === "video") {
+        this.#videoNeedsKeyframe = true;
+        if (this.#publisher && now - this.#videoKeyframeAskedAt > 500) {
+          this.#videoKeyframeAskedAt = now;
+          this.#pli = onPliSent(this.#pli, now);
+          this.#publisher.requestKeyframe();
+        }
+      }
       if (now - this.#lateLoggedAt > 1000) {
         this.#lateLoggedAt = now;
         this.#opts.log("media.late-dropped", { classId: this.classId, packets: this.#lateDropped });
@@ -512,6 +527,10 @@ export class ClassSession {
       // And only into a listening ffmpeg, or that keyframe is lost.
       if (!this.#outputReady || !(needSps ? hasSps : keyStart)) return;
       if (this.#video.source !== key) this.#switchTo(key, now);
+    }
+    if (this.#videoNeedsKeyframe) {
+      if (!keyStart) return;
+      this.#videoNeedsKeyframe = false;
     }
     if (keyStart && this.#outputReady && this.#keyframeFedAt === null) {
       this.#keyframeFedAt = now;

@@ -100,6 +100,9 @@ export async function classAccess(
  * it (classDirectory: at most one root request per isolate per second; staff: the staff
  * section, no root request). The ticket carries everything the shard needs to admit alone.
  */
+/** Fresh directory requests one mint makes before it answers 503 `section_full`. */
+const DIRECTORY_RETRIES = 5;
+
 export async function mintJoinTicket(
   env: Env,
   user: TokenUser | null,
@@ -114,8 +117,9 @@ export async function mintJoinTicket(
     const mode = access.cls.latencyMode;
     let dir = await classDirectory(env, classId, host, false, mode);
     let pick = pickSection(dir, access.user.id, hint);
-    if (!pick) {
-      // This isolate spent the room it knew of: the root opens more (one request).
+    // This isolate spent the room it knew of: the root lends more or opens a section. Mints
+    // racing in this isolate share one answer, so one that loses the last seat asks again.
+    for (let i = 0; !pick && i < DIRECTORY_RETRIES; i++) {
       dir = await classDirectory(env, classId, host, true, mode);
       pick = pickSection(dir, access.user.id, hint);
     }
