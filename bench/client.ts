@@ -4,9 +4,10 @@
  * 127.0.0.x source addresses, and records when each teacher event arrives.
  * One Node process holds ~9,000 sockets under the 20,000-fd limit (docs/architecture.md, "Facts the design rests on").
  */
+import { request } from "node:http";
 import WebSocket from "ws";
 import { ReconnectPolicy } from "../protocol/reconnect.ts";
-import { benchSection, mintTicket } from "./tickets.ts";
+import { benchSection, mintTicket, signGuestPass } from "./tickets.ts";
 
 /** Parent → client: what to connect. */
 export interface ClientJob {
@@ -32,6 +33,12 @@ export interface ClientJob {
    * (protocol/reconnect.ts), `?resume=<last seq>`, and the student's answer sent again.
    */
   reconnect?: boolean;
+  /**
+   * `worker` (`join-storm` scenario): each student asks the Worker for its join ticket
+   * (`POST /api/classes/:id/ticket` with a guest pass), as a browser does, instead of the
+   * benchmark minting it; the Worker picks the section from the class directory.
+   */
+  mint?: "bench" | "worker";
 }
 
 /** Client → parent messages. */
@@ -164,7 +171,12 @@ function connectOne(job: ClientJob, i: number, prev?: Sock): Promise<string | nu
     void (async () => {
       const port = job.ports[i % job.ports.length]!;
       let url = `ws://127.0.0.1:${port}/`;
-      if (job.mode === "runtime") {
+      if (job.mode === "runtime" && job.mint === "worker") {
+        const minted = await ticketFromWorker(job, i, port);
+        if (typeof minted !== "string") return resolve(minted.error);
+        url = `ws://127.0.0.1:${port}${minted}`;
+        if (prev && prev.lastSeq > 0) url += `&resume=${prev.lastSeq}`;
+      } else if (job.mode === "runtime") {
         // The benchmark owns the stack, so it mints join tickets with the secret it
         // generated instead of a POST /ticket round trip per socket.
         const ticket = await mintTicket(
@@ -249,6 +261,53 @@ function connectOne(job: ClientJob, i: number, prev?: Sock): Promise<string | nu
         done(`closed ${code}`);
       });
     })();
+  });
+}
+
+/**
+ * Student `i`'s join ticket from the Worker, as a browser gets it: `POST …/ticket` with a
+ * guest pass for the class, from the student's own source address. The socket path and
+ * query the Worker answered (`url`), or the failure (`mint http 503 section_full` …).
+ */
+async function ticketFromWorker(
+  job: ClientJob,
+  i: number,
+  port: number,
+): Promise<string | { error: string }> {
+  const pass = await signGuestPass(`g_bench-${i}`, `Student ${i}`, job.classId, job.jwtSecret);
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: `/api/classes/${job.classId}/ticket`,
+        localAddress: `127.0.0.${2 + (i % job.addresses)}`,
+        headers: { authorization: `Bearer ${pass}`, "content-length": 0 },
+        timeout: 60_000,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          body += d;
+        });
+        res.on("end", () => {
+          if (res.statusCode !== 200) {
+            const code = /"code":"([a-z_]+)"/.exec(body)?.[1] ?? "";
+            return resolve({ error: `mint http ${res.statusCode} ${code}`.trim() });
+          }
+          try {
+            resolve((JSON.parse(body) as { url: string }).url);
+          } catch {
+            resolve({ error: "mint: bad body" });
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", (err) => resolve({ error: `mint ${err.message.slice(0, 60)}` }));
+    req.end();
   });
 }
 

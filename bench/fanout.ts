@@ -57,7 +57,7 @@ import {
   waitMessage,
 } from "./stack.ts";
 import { mintTicket } from "./tickets.ts";
-import { meteredBundle, phaseOf, readUsage, readWritesBySql } from "./usage.ts";
+import { meteredBundle, phaseOf, readD1QueriesBy, readUsage, readWritesBySql } from "./usage.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -94,7 +94,23 @@ const CAPACITY = args.shards ? Math.ceil(N / Number(args.shards)) : 2000;
 const ADDRESSES = 40;
 const log = (s: string) => console.error(`[bench] ${s}`);
 const SCENARIO =
-  args.scenario === "poll" ? "poll" : args.scenario === "reactions" ? "reactions" : "fanout";
+  args.scenario === "poll"
+    ? "poll"
+    : args.scenario === "reactions"
+      ? "reactions"
+      : args.scenario === "join-storm"
+        ? "join-storm"
+        : "fanout";
+/**
+ * `--scenario join-storm`: every student gets its join ticket from the Worker
+ * (`POST /api/classes/:id/ticket` with a guest pass: the Worker reads D1 and the class
+ * directory, as for a browser) and connects at once, as fast as the clients can, with no
+ * events after. Reports connectPerSec, rootRpcPerSecMax / rootRpcTotal (the class root's
+ * requests over the storm: directory loans and shard reports, Classroom.rpcStats),
+ * d1QueriesPerSocket (D1 queries the Worker made serving socket upgrades, per socket: 0 by
+ * design, docs/decisions/014) and d1QueriesPerMint (per ticket). Runs the metered bundle.
+ */
+const JOIN_STORM = SCENARIO === "join-storm";
 const REACTION_SET = ["👍", "❤️", "😂", "😮", "👏", "🎉"];
 
 /** The reactions scenario's figures. */
@@ -112,6 +128,17 @@ interface ReactionFigures {
   /** The root's busiest second (requests) while students reacted, and its total requests. */
   rootRpcPerSecMax: number | null;
   rootRpcTotal: number | null;
+}
+
+/** The join-storm scenario's figures (over the connect window). */
+interface JoinStormFigures {
+  connectPerSec: number;
+  rootRpcPerSecMax: number | null;
+  rootRpcTotal: number | null;
+  d1QueriesPerSocket: number;
+  d1QueriesPerMint: number;
+  /** D1 queries of the Durable Objects over the storm (the root's batched writes). */
+  d1QueriesDurableObjects: number;
 }
 
 type RootStats = (reset: boolean) => Promise<{ perSecMax: number; total: number } | null>;
@@ -179,6 +206,7 @@ interface Figures {
   /** `--usage`: billable counts per phase (join, then interact or announce). */
   usage: MeasuredPhase[];
   reactions: ReactionFigures | null;
+  joinStorm: JoinStormFigures | null;
 }
 
 type TeacherFrame = { type: string; [k: string]: unknown };
@@ -547,6 +575,8 @@ async function phase(opts: {
   rootStats?: RootStats;
   /** The runtime phase: the class root's request counts and CPU. */
   root?: RootProbe;
+  /** join-storm: D1 queries by where they were made, summed over the runtime processes. */
+  d1QueriesBy?: () => Promise<Record<string, number>>;
 }): Promise<Figures> {
   const rssIdle = opts.stats().rss;
   const snap = async () => (opts.usage ? { at: Date.now(), u: await opts.usage() } : null);
@@ -554,6 +584,9 @@ async function phase(opts: {
   const clients: Child[] = [];
   const per = Math.ceil(N / C);
   for (let c = 0; c < C; c++) clients.push(forkChild("./client.ts", [], `client ${c}`));
+  const storm = JOIN_STORM && opts.mode === "runtime";
+  if (storm) await opts.rootStats?.(true);
+  const d1Before = storm && opts.d1QueriesBy ? await opts.d1QueriesBy() : {};
   const t0 = Date.now();
   let connectedSoFar = 0;
   const connected = await Promise.all(
@@ -571,6 +604,7 @@ async function phase(opts: {
         addresses: ADDRESSES,
         deadline: t0 + Number(args["connect-budget"]) * 1000,
         ...(opts.killShardHost ? { reconnect: true } : {}),
+        ...(storm ? { mint: "worker" as const } : {}),
       };
       child.proc.send(job);
       return waitMessage(
@@ -595,6 +629,22 @@ async function phase(opts: {
   log(
     `${opts.name}: ${ok}/${N} connected in ${connectMs} ms (${Math.round((ok * 1000) / connectMs)}/s)`,
   );
+  let joinStorm: JoinStormFigures | null = null;
+  if (storm) {
+    const rootJoin = (await opts.rootStats?.(false)) ?? null;
+    const d1After = opts.d1QueriesBy ? await opts.d1QueriesBy() : {};
+    const d1 = (k: string) => (d1After[k] ?? 0) - (d1Before[k] ?? 0);
+    const per = (n: number, d: number) => Math.round((n / Math.max(1, d)) * 1000) / 1000;
+    joinStorm = {
+      connectPerSec: Math.round((ok * 1000) / connectMs),
+      rootRpcPerSecMax: rootJoin?.perSecMax ?? null,
+      rootRpcTotal: rootJoin?.total ?? null,
+      d1QueriesPerSocket: per(d1("upgrade"), ok),
+      d1QueriesPerMint: per(d1("mint"), ok + failed),
+      d1QueriesDurableObjects: d1("Classroom") + d1("ClassroomShard"),
+    };
+    log(`${opts.name}: join storm ${JSON.stringify(joinStorm)}`);
+  }
   // Let joins reach the root and presence settle before measuring.
   await sleep(3000);
   const rssLoaded = opts.stats().rss;
@@ -634,7 +684,7 @@ async function phase(opts: {
     SCENARIO === "reactions" && opts.rootStats
       ? await runReactions(teacher, clients, opts.rootStats)
       : null;
-  const scenario = poll ?? reactions;
+  const scenario = poll ?? reactions ?? joinStorm;
   for (let k = 0; k < (scenario ? 0 : E); k++) {
     if (kill && k === Math.floor(E / 2)) kill.strike();
     teacher.send(JSON.stringify({ type: "announce.send", text: `bench:${k}:${Date.now()}` }));
@@ -721,6 +771,7 @@ async function phase(opts: {
     poll,
     kill: killed,
     reactions,
+    joinStorm,
     connected: ok,
     failed,
     skipped,
@@ -770,7 +821,7 @@ async function main(): Promise<void> {
     `N=${N} runtime processes=${M} client processes=${C} shard capacity=${CAPACITY} events=${E} @ ${RATE}/s`,
   );
   const bundled = await bundle();
-  const scriptPath = args.usage ? meteredBundle(bundled) : bundled;
+  const scriptPath = args.usage || JOIN_STORM ? meteredBundle(bundled) : bundled;
   const runtimes = await startRuntimes({
     m: M,
     basePort: BASE_PORT,
@@ -824,6 +875,7 @@ async function main(): Promise<void> {
         true,
       ),
     ...(args.usage ? { usage: () => readUsage(runtimes.map((r) => r.port)) } : {}),
+    ...(JOIN_STORM ? { d1QueriesBy: () => readD1QueriesBy(runtimes.map((r) => r.port)) } : {}),
     ...(KILL
       ? {
           killShardHost: async () => {
@@ -961,6 +1013,16 @@ async function main(): Promise<void> {
       ].join("\n"),
     );
   }
+  const js = runtime.joinStorm;
+  if (js) {
+    console.log(
+      [
+        "| scenario | N | processes | connected (failed) | connects/s | root requests, max/s (total) | D1 queries per socket upgrade | D1 queries per ticket | D1 queries by the Durable Objects |",
+        "|---|---|---|---|---|---|---|---|---|",
+        `| join-storm | ${N} | ${M} | ${runtime.connected} (${runtime.failed}) | ${js.connectPerSec} | ${js.rootRpcPerSecMax ?? "–"} (${js.rootRpcTotal ?? "–"}) | ${js.d1QueriesPerSocket} | ${js.d1QueriesPerMint} | ${js.d1QueriesDurableObjects} |`,
+      ].join("\n"),
+    );
+  }
   if (args.json) {
     console.log(
       JSON.stringify({
@@ -992,6 +1054,7 @@ async function main(): Promise<void> {
         ...comparison("floor", floor),
         ratioFloorP99: ratioOf(floor, baseline),
         scenario: SCENARIO,
+        ...(js ?? {}),
         ...(poll
           ? {
               votesSent: poll.votesSent,

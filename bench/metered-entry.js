@@ -30,6 +30,12 @@ export function meter(app, mod) {
     /** Constructor runs by class. */
     instances: {},
     d1: { queries: 0, queriesWithoutMeta: 0, rowsRead: 0, rowsWritten: 0 },
+    /**
+     * D1 queries by where they were made: `upgrade` (the Worker serving a socket upgrade,
+     * `/ws/…`), `mint` (a join ticket, `…/ticket`), `worker` (any other Worker request),
+     * or the Durable Object class.
+     */
+    d1QueriesBy: {},
     r2: { classA: 0, classB: 0 },
     queueMessages: 0,
     /** SQLite-backed Durable Object storage (`ctx.storage.sql.exec` cursors), all classes. */
@@ -105,8 +111,9 @@ export function meter(app, mod) {
 
   const unwrap = new WeakMap();
   const sqlOf = new WeakMap();
-  function meterResult(res, returnedRows, sql) {
+  function meterResult(res, returnedRows, sql, where) {
     usage.d1.queries++;
+    bump(usage.d1QueriesBy, where);
     const meta = res?.meta;
     if (meta && typeof meta.rows_read === "number") {
       usage.d1.rowsRead += meta.rows_read;
@@ -118,27 +125,27 @@ export function meter(app, mod) {
     }
     return res;
   }
-  function meterStatement(stmt, sql) {
+  function meterStatement(stmt, sql, where) {
     const p = new Proxy(stmt, {
       get(target, prop) {
         const v = Reflect.get(target, prop);
         if (typeof v !== "function") return v;
         switch (prop) {
           case "bind":
-            return (...a) => meterStatement(v.apply(target, a), sql);
+            return (...a) => meterStatement(v.apply(target, a), sql, where);
           case "run":
           case "all":
-            return async (...a) => meterResult(await v.apply(target, a), 0, sql);
+            return async (...a) => meterResult(await v.apply(target, a), 0, sql, where);
           case "first":
             return async (...a) => {
               const r = await v.apply(target, a);
-              meterResult(null, r == null ? 0 : 1);
+              meterResult(null, r == null ? 0 : 1, sql, where);
               return r;
             };
           case "raw":
             return async (...a) => {
               const r = await v.apply(target, a);
-              meterResult(null, Array.isArray(r) ? r.length : 0);
+              meterResult(null, Array.isArray(r) ? r.length : 0, sql, where);
               return r;
             };
           default:
@@ -150,15 +157,15 @@ export function meter(app, mod) {
     sqlOf.set(p, sql);
     return p;
   }
-  function meterD1(db) {
+  function meterD1(db, where) {
     return new Proxy(db, {
       get(target, prop) {
         const v = Reflect.get(target, prop);
-        if (prop === "prepare") return (...a) => meterStatement(v.apply(target, a), a[0]);
+        if (prop === "prepare") return (...a) => meterStatement(v.apply(target, a), a[0], where);
         if (prop === "batch")
           return async (stmts, ...rest) => {
             const results = await v.apply(target, [stmts.map((s) => unwrap.get(s) ?? s), ...rest]);
-            for (const [k, r] of results.entries()) meterResult(r, 0, sqlOf.get(stmts[k]));
+            for (const [k, r] of results.entries()) meterResult(r, 0, sqlOf.get(stmts[k]), where);
             return results;
           };
         return typeof v === "function" ? v.bind(target) : v;
@@ -201,11 +208,11 @@ export function meter(app, mod) {
     });
   }
 
-  /** The same env with every billable binding metered. */
-  function meterEnv(env) {
+  /** The same env with every billable binding metered; `where` names its D1 queries. */
+  function meterEnv(env, where) {
     const out = { ...env };
     for (const [k, v] of Object.entries(env)) {
-      if (k === "DB") out[k] = meterD1(v);
+      if (k === "DB") out[k] = meterD1(v, where);
       else if (k === "SLIDES") out[k] = meterR2(v);
       else if (k === "PUSH_QUEUE") out[k] = meterQueue(v);
       else if (k === "CLASSROOM" || k.startsWith("CLASSROOM_SHARD"))
@@ -219,7 +226,7 @@ export function meter(app, mod) {
     return class extends Base {
       constructor(ctx, env) {
         meterStorage(ctx);
-        super(ctx, meterEnv(env));
+        super(ctx, meterEnv(env, name));
         bump(usage.instances, name);
       }
       webSocketMessage(...a) {
@@ -244,7 +251,13 @@ export function meter(app, mod) {
           return Response.json(usage);
         }
         usage.workerRequests++;
-        return app.fetch(req, meterEnv(env), ctx);
+        const path = new URL(req.url).pathname;
+        const where = path.startsWith("/ws/")
+          ? "upgrade"
+          : path.endsWith("/ticket")
+            ? "mint"
+            : "worker";
+        return app.fetch(req, meterEnv(env, where), ctx);
       },
     },
   };

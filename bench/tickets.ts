@@ -60,3 +60,32 @@ export function benchSection(
   const sectionId = `s${p * 10_000 + 1 + Math.floor(k / capacity)}`;
   return p === 0 ? { sectionId } : { sectionId, host: String(p) };
 }
+
+/**
+ * A guest pass (the `session` token `POST /api/classes/:id/guest` sets) for guest `id` in
+ * class `classId`, valid `ttlS` seconds: what a joining browser presents to mint its
+ * ticket. Same claims as worker/auth/session.ts `signToken` for a guest.
+ */
+export function signGuestPass(
+  id: string,
+  name: string,
+  classId: string,
+  secret: string,
+  ttlS = 3600,
+): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  return sign(
+    {
+      sub: id,
+      name,
+      role: "guest",
+      cls: classId,
+      aud: "session",
+      iss: ISSUER,
+      iat,
+      exp: iat + ttlS,
+    },
+    secret,
+    "HS256",
+  );
+}

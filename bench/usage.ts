@@ -16,6 +16,8 @@ interface RawUsage {
   alarms: Record<string, number>;
   instances: Record<string, number>;
   d1: { queries: number; queriesWithoutMeta: number; rowsRead: number; rowsWritten: number };
+  /** D1 queries by where they were made (`upgrade`, `mint`, `worker`, or the DO class). */
+  d1QueriesBy: Record<string, number>;
   r2: { classA: number; classB: number };
   queueMessages: number;
   doStorage: { rowsRead: number; rowsWritten: number };
@@ -85,6 +87,16 @@ export async function readUsage(ports: number[]): Promise<UsageCounts> {
     r2ClassB: total((r) => r.r2.classB),
     queueMessages: total((r) => r.queueMessages),
   };
+}
+
+/** D1 queries by where they were made, summed over the runtime processes. */
+export async function readD1QueriesBy(ports: number[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const p of ports) {
+    const r = (await (await fetch(`http://127.0.0.1:${p}/__usage`)).json()) as RawUsage;
+    for (const [k, v] of Object.entries(r.d1QueriesBy)) out[k] = (out[k] ?? 0) + v;
+  }
+  return out;
 }
 
 /** Rows written per statement over the whole run, summed over processes, largest first. */
