@@ -707,3 +707,38 @@ describe("streamStatusFromHealth", () => {
     expect(c.durable.streamStartedAt).toBeNull();
   });
 });
+
+describe("RootCore directory (ticket minters, decision 014)", () => {
+  const seats = (d: { sections: { room: number }[] }) => d.sections.reduce((n, s) => n + s.room, 0);
+
+  it("lends one block per request to a lone mint", () => {
+    const c = core(160);
+    // Fill mark 128, block ceil(160 / 16) = 10.
+    expect(seats(c.directory("", T0))).toBe(10);
+  });
+
+  it("lends a seat for every mint waiting in the asking isolate, opening sections to cover them", () => {
+    const c = core(50);
+    // 200 mints waiting at once (a join storm in one isolate): the fill mark is 40 a section,
+    // so the root opens sections until it can lend all 200 in this one answer.
+    let lent = 0;
+    for (let round = 0; round < 6 && lent < 200; round++)
+      lent += seats(c.directory("", T0, 200 - lent));
+    expect(lent).toBe(200);
+    // Never more than the fill mark in any one section.
+    const d = c.directory("", T0, 1);
+    for (const s of d.sections) expect(s.room).toBeLessThanOrEqual(40);
+  });
+
+  it("covers a burst in one or two answers, where blocks alone took one answer per block", () => {
+    const c = core(50);
+    let answers = 0;
+    let lent = 0;
+    while (lent < 120 && answers < 100) {
+      lent += seats(c.directory("", T0, 120 - lent));
+      answers++;
+    }
+    expect(lent).toBeGreaterThanOrEqual(120);
+    expect(answers).toBeLessThanOrEqual(3);
+  });
+});

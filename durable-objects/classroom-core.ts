@@ -479,9 +479,12 @@ export class RootCore {
 
   /**
    * The sections ticket minters on shard host `host` may send students to, opening a new
-   * section there when every one is past the fill mark (decision 014).
+   * section there when every one is past the fill mark (decision 014). `want`: the mints
+   * waiting in the asking isolate; it is lent at least that many seats when the class has
+   * them (a join storm is served in one round, not one block per round), and a new section
+   * opens when the open ones cannot cover it.
    */
-  directory(host: string, now: number): Directory {
+  directory(host: string, now: number, want = 1): Directory {
     const view = () =>
       directoryOf(
         [...this.loads.values()].map((l) => {
@@ -499,7 +502,8 @@ export class RootCore {
         this.capacity,
       );
     let { dir, needsNew } = view();
-    if (needsNew) {
+    const room = dir.sections.reduce((n, s) => n + s.room, 0);
+    if (needsNew || room < want) {
       this.durable.sectionCount++;
       this.dirty = true;
       const l = this.load(`s${this.durable.sectionCount}`);
@@ -507,11 +511,14 @@ export class RootCore {
       this.loadChanged(l);
       ({ dir } = view());
     }
-    // Lend each section's seats in blocks: the asking isolate mints from them, and until
-    // their sockets are reported they count here, so other isolates are sent elsewhere.
+    // Lend each section's seats in blocks (or as many as the isolate's waiting mints need):
+    // the asking isolate mints from them, and until their sockets are reported they count
+    // here, so other isolates are sent elsewhere.
     const block = Math.max(1, Math.ceil(this.capacity / 16));
+    let owed = Math.max(1, want);
     for (const s of dir.sections) {
-      s.room = Math.min(s.room, block);
+      s.room = Math.min(s.room, Math.max(block, owed));
+      owed = Math.max(0, owed - s.room);
       const l = this.loads.get(s.sectionId);
       if (!l || s.room === 0) continue;
       for (let i = 0; i < s.room; i++) l.reserved.push({ userId: SEAT, at: now });

@@ -184,13 +184,18 @@ export class Classroom extends DurableObject<Env> {
    * Worker isolate asks at most once per second per class (worker/routes/class-directory.ts);
    * the shards admit on their own (docs/decisions/014-admission-at-the-shard.md).
    */
-  async directory(classId: string, host: string, latencyMode?: LatencyMode): Promise<Directory> {
+  async directory(
+    classId: string,
+    host: string,
+    latencyMode?: LatencyMode,
+    want = 1,
+  ): Promise<Directory> {
     this.noteRpc();
     this.bind(classId);
     this.rpcCount.directory++;
     // Quiz answers' claimed delay is bounded by the class's mode (edits reach setLatencyMode).
     if (latencyMode) this.apply(this.core.interactive.setLatencyMode(latencyMode));
-    const dir = this.core.directory(host, Date.now());
+    const dir = this.core.directory(host, Date.now(), want);
     this.saveLoads();
     if (this.core.dirty) {
       this.core.dirty = false;

@@ -15,8 +15,30 @@ export const DIRECTORY_TTL_MS = 1000;
 const cache = new Map<string, { dir: Directory; at: number }>();
 /** Requests in flight, shared by concurrent mints of one class in this isolate. */
 const pending = new Map<string, Promise<Directory>>();
+/** Mints of each class under way in this isolate: how many seats a fresh request asks for. */
+const minting = new Map<string, number>();
 
 const keyOf = (classId: string, host: string | undefined) => `${classId}|${host ?? ""}`;
+
+/**
+ * Run one mint of a student's ticket in `classId`, counted so that a directory request
+ * made meanwhile asks the root for a seat for every mint waiting here (a join storm).
+ */
+export async function withMint<T>(
+  classId: string,
+  host: string | undefined,
+  mint: () => Promise<T>,
+): Promise<T> {
+  const key = keyOf(classId, host);
+  minting.set(key, (minting.get(key) ?? 0) + 1);
+  try {
+    return await mint();
+  } finally {
+    const n = (minting.get(key) ?? 1) - 1;
+    if (n > 0) minting.set(key, n);
+    else minting.delete(key);
+  }
+}
 
 /**
  * The directory of `classId` for shard host `host` (cached per isolate; `fresh`: ask the
@@ -35,7 +57,8 @@ export async function classDirectory(
   let p = pending.get(key);
   if (!p) {
     const root = env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
-    p = root.directory(classId, host ?? "", latencyMode).finally(() => pending.delete(key));
+    const want = Math.max(1, minting.get(key) ?? 1);
+    p = root.directory(classId, host ?? "", latencyMode, want).finally(() => pending.delete(key));
     pending.set(key, p);
   }
   const dir = await p;

@@ -14,7 +14,7 @@ import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
-import { classDirectory, takeSeat } from "./class-directory.ts";
+import { classDirectory, takeSeat, withMint } from "./class-directory.ts";
 
 /** Join tickets live this long: enough to open a socket, too short to be worth stealing. */
 export const TICKET_TTL_S = 60;
@@ -115,16 +115,20 @@ export async function mintJoinTicket(
   let sectionHost = host;
   if (!isStaff(access.role)) {
     const mode = access.cls.latencyMode;
-    let dir = await classDirectory(env, classId, host, false, mode);
-    let pick = pickSection(dir, access.user.id, hint);
-    // This isolate spent the room it knew of: the root lends more or opens a section. Mints
-    // racing in this isolate share one answer, so one that loses the last seat asks again.
-    for (let i = 0; !pick && i < DIRECTORY_RETRIES; i++) {
-      dir = await classDirectory(env, classId, host, true, mode);
-      pick = pickSection(dir, access.user.id, hint);
-    }
+    const pick = await withMint(classId, host, async () => {
+      let dir = await classDirectory(env, classId, host, false, mode);
+      let p = pickSection(dir, access.user.id, hint);
+      // This isolate spent the room it knew of: the root lends more (a seat for every mint
+      // waiting here) or opens a section. Mints racing in this isolate share one answer,
+      // so one that loses the last seat asks again.
+      for (let i = 0; !p && i < DIRECTORY_RETRIES; i++) {
+        dir = await classDirectory(env, classId, host, true, mode);
+        p = pickSection(dir, access.user.id, hint);
+      }
+      if (p) takeSeat(dir, p.sectionId);
+      return p;
+    });
     if (!pick) throw new ApiError(503, "section_full", "The class is filling up; try again.");
-    takeSeat(dir, pick.sectionId);
     sectionId = pick.sectionId;
     sectionHost = pick.host;
   }
