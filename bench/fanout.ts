@@ -57,7 +57,7 @@ import {
   waitMessage,
 } from "./stack.ts";
 import { mintTicket } from "./tickets.ts";
-import { meteredBundle, phaseOf, readD1QueriesBy, readUsage, readWritesBySql } from "./usage.ts";
+import { meteredBundle, phaseOf, readCallsBy, readUsage, readWritesBySql } from "./usage.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -139,6 +139,8 @@ interface JoinStormFigures {
   d1QueriesPerMint: number;
   /** D1 queries of the Durable Objects over the storm (the root's batched writes). */
   d1QueriesDurableObjects: number;
+  /** The class root's requests over the storm by method (`Classroom.directory` …). */
+  rootRequestsBy: Record<string, number>;
 }
 
 type RootStats = (reset: boolean) => Promise<{ perSecMax: number; total: number } | null>;
@@ -575,8 +577,8 @@ async function phase(opts: {
   rootStats?: RootStats;
   /** The runtime phase: the class root's request counts and CPU. */
   root?: RootProbe;
-  /** join-storm: D1 queries by where they were made, summed over the runtime processes. */
-  d1QueriesBy?: () => Promise<Record<string, number>>;
+  /** join-storm: D1 queries by where made and DO requests by method (bench/usage.ts readCallsBy). */
+  callsBy?: () => Promise<Record<string, number>>;
 }): Promise<Figures> {
   const rssIdle = opts.stats().rss;
   const snap = async () => (opts.usage ? { at: Date.now(), u: await opts.usage() } : null);
@@ -586,7 +588,7 @@ async function phase(opts: {
   for (let c = 0; c < C; c++) clients.push(forkChild("./client.ts", [], `client ${c}`));
   const storm = JOIN_STORM && opts.mode === "runtime";
   if (storm) await opts.rootStats?.(true);
-  const d1Before = storm && opts.d1QueriesBy ? await opts.d1QueriesBy() : {};
+  const callsBefore = storm && opts.callsBy ? await opts.callsBy() : {};
   const t0 = Date.now();
   let connectedSoFar = 0;
   const connected = await Promise.all(
@@ -632,8 +634,14 @@ async function phase(opts: {
   let joinStorm: JoinStormFigures | null = null;
   if (storm) {
     const rootJoin = (await opts.rootStats?.(false)) ?? null;
-    const d1After = opts.d1QueriesBy ? await opts.d1QueriesBy() : {};
-    const d1 = (k: string) => (d1After[k] ?? 0) - (d1Before[k] ?? 0);
+    const callsAfter = opts.callsBy ? await opts.callsBy() : {};
+    const delta = (k: string) => (callsAfter[k] ?? 0) - (callsBefore[k] ?? 0);
+    const d1 = (k: string) => delta(`d1:${k}`);
+    const rootRequestsBy = Object.fromEntries(
+      Object.keys(callsAfter)
+        .filter((k) => k.startsWith("do:Classroom.") && delta(k) > 0)
+        .map((k) => [k.slice(3), delta(k)]),
+    );
     const per = (n: number, d: number) => Math.round((n / Math.max(1, d)) * 1000) / 1000;
     joinStorm = {
       connectPerSec: Math.round((ok * 1000) / connectMs),
@@ -642,6 +650,7 @@ async function phase(opts: {
       d1QueriesPerSocket: per(d1("upgrade"), ok),
       d1QueriesPerMint: per(d1("mint"), ok + failed),
       d1QueriesDurableObjects: d1("Classroom") + d1("ClassroomShard"),
+      rootRequestsBy,
     };
     log(`${opts.name}: join storm ${JSON.stringify(joinStorm)}`);
   }
@@ -875,7 +884,7 @@ async function main(): Promise<void> {
         true,
       ),
     ...(args.usage ? { usage: () => readUsage(runtimes.map((r) => r.port)) } : {}),
-    ...(JOIN_STORM ? { d1QueriesBy: () => readD1QueriesBy(runtimes.map((r) => r.port)) } : {}),
+    ...(JOIN_STORM ? { callsBy: () => readCallsBy(runtimes.map((r) => r.port)) } : {}),
     ...(KILL
       ? {
           killShardHost: async () => {

@@ -89,12 +89,20 @@ export async function readUsage(ports: number[]): Promise<UsageCounts> {
   };
 }
 
-/** D1 queries by where they were made, summed over the runtime processes. */
-export async function readD1QueriesBy(ports: number[]): Promise<Record<string, number>> {
+/**
+ * D1 queries by where they were made (`d1:upgrade`, `d1:mint`, `d1:Classroom` …) and
+ * Durable Object requests by callee and method (`do:Classroom.directory` …), summed over
+ * the runtime processes.
+ */
+export async function readCallsBy(ports: number[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
+  const add = (k: string, v: number) => {
+    out[k] = (out[k] ?? 0) + v;
+  };
   for (const p of ports) {
     const r = (await (await fetch(`http://127.0.0.1:${p}/__usage`)).json()) as RawUsage;
-    for (const [k, v] of Object.entries(r.d1QueriesBy)) out[k] = (out[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.d1QueriesBy)) add(`d1:${k}`, v);
+    for (const [k, v] of Object.entries(r.doCalls)) add(`do:${k}`, v);
   }
   return out;
 }
