@@ -12,12 +12,25 @@ import { signJoinTicket } from "../auth/join-ticket.ts";
 import { checkAccount, type TokenUser } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, rateLimited } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { classDirectory, takeSeat } from "./class-directory.ts";
 
 /** Join tickets live this long: enough to open a socket, too short to be worth stealing. */
 export const TICKET_TTL_S = 60;
+/** The window of TICKET_LIMITER (wrangler.toml): a refused minter may try again after it. */
+export const TICKET_LIMIT_PERIOD_S = 60;
+
+/**
+ * Refuse a user minting more join tickets than TICKET_LIMITER allows (per user id, account
+ * or guest): 429 `rate_limited` with `Retry-After`. It bounds the work one account can put
+ * on D1 and the directory, and the classes a demotion must reach (decision 014).
+ */
+async function limitMints(env: Env, userId: string): Promise<void> {
+  const { success } = await env.TICKET_LIMITER.limit({ key: `ticket:${userId}` });
+  if (!success)
+    throw rateLimited("Too many join tickets. Wait a minute and try again.", TICKET_LIMIT_PERIOD_S);
+}
 
 /** The verified outcome of an access check. */
 export interface ClassAccess {
@@ -109,6 +122,7 @@ export async function mintJoinTicket(
   classId: string,
   hint?: string,
 ): Promise<{ ticket: string; claims: JoinClaims }> {
+  if (user) await limitMints(env, user.id);
   const access = await classAccess(env, user, classId);
   const host = env.SHARD_HOST || undefined;
   let sectionId = STAFF_SECTION;
