@@ -10,7 +10,10 @@ import type { ChatRules } from "./chat-policy.ts";
 import type { ClientMarks } from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 
-/** Most concurrent sockets one user may hold in one section shard (a user's sockets share one). */
+/**
+ * Most concurrent sockets one user may hold in the class. A shard refuses past it on its
+ * own; sockets spread over sections are counted by the root (ClassroomCore.overSocketCap).
+ */
 export const MAX_SOCKETS_PER_USER = 5;
 
 /** What a verified join ticket says (worker/auth/join-ticket.ts). */

@@ -379,6 +379,34 @@ export class RootCore {
     return load.host ? { ok: true, sectionId, host: load.host } : { ok: true, sectionId };
   }
 
+  /**
+   * The per-user socket cap is per class: each shard caps what it holds, and the root, which
+   * sees every section's joins, closes the newest sockets of a user who spread more than
+   * MAX_SOCKETS_PER_USER over several sections (close 4009) — no request per upgrade.
+   */
+  private overSocketCap(r: ShardReport): RootEffect[] {
+    const fx: RootEffect[] = [];
+    for (const userId of new Set(r.joins.map((j) => j.user.id))) {
+      let total = 0;
+      for (const l of this.loads.values()) total += l.users?.[userId] ?? 0;
+      const here = this.loads.get(r.sectionId)?.users?.[userId] ?? 0;
+      const excess = Math.min(total - MAX_SOCKETS_PER_USER, here);
+      if (excess > 0)
+        fx.push({
+          kind: "control",
+          sectionId: r.sectionId,
+          control: {
+            kind: "kick",
+            userId,
+            code: CloseCode.tooManySockets,
+            reason: "too many sockets",
+            newest: excess,
+          },
+        });
+    }
+    return fx;
+  }
+
   /** Sockets `userId` holds or was admitted for (reservations not yet confirmed count too). */
   private socketsOf(userId: string, now: number): number {
     let n = 0;
@@ -900,6 +928,7 @@ export class RootCore {
         });
       }
     }
+    fx.push(...this.overSocketCap(r));
     const students = this.students();
     if (session) {
       const total = students + (this.loads.get(STAFF_SECTION)?.sockets ?? 0);

@@ -761,13 +761,24 @@ export class ClassroomShard extends DurableObject<Env> {
         case "toUser":
           this.broadcast(JSON.stringify(fx.frame), `user:${fx.userId}`);
           break;
-        case "kick":
-          for (const ws of this.ctx.getWebSockets(`user:${fx.userId}`)) {
+        case "kick": {
+          let socks = this.ctx
+            .getWebSockets(`user:${fx.userId}`)
+            .filter((ws) => !this.gone.has(ws));
+          // Over the per-class socket cap: close the user's newest sockets only.
+          if (fx.newest !== undefined)
+            socks = socks
+              .sort(
+                (a, b) => (this.attachment(b)?.joinedAt ?? 0) - (this.attachment(a)?.joinedAt ?? 0),
+              )
+              .slice(0, fx.newest);
+          for (const ws of socks) {
             const device = this.attachment(ws)?.device;
             if (fx.code === CloseCode.banned && device) this.bannedDevices.add(device);
             this.kickSocket(ws, fx.code, fx.reason);
           }
           break;
+        }
         case "relay":
           for (const ws of this.ctx.getWebSockets("staff")) {
             if (this.attachment(ws)?.watch === fx.sectionId)

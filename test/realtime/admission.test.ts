@@ -177,4 +177,21 @@ describe("admission at the shard", { timeout: 30_000 }, () => {
     expect(((await connect(classId, { cookie: ann.client.cookie })) as Response).status).toBe(429);
     expect(await ticketFor(ben, classId)).toBeTruthy();
   });
+
+  it("caps one user's sockets per class, not per section: the sixth, in another section, closes 4009", async () => {
+    const { classId } = await createClass();
+    const ann = await signUp("student", "Ann");
+    // The attack: spread sockets over sections (SHARD_CAPACITY 3 here: s1 fills, then s2),
+    // each shard holding fewer than the cap of 5.
+    const socks: Sock[] = [];
+    for (let i = 0; i < 6; i++) {
+      socks.push(await open(classId, ann.client.cookie));
+      await sleep(150);
+    }
+    expect(new Set(socks.map((s) => s.frames[0]!.sectionId)).size).toBe(2);
+    expect(await socks[5]!.waitClose()).toMatchObject({ code: 4009 });
+    await sleep(300);
+    expect(socks.slice(0, 5).every((s) => s.closed === null)).toBe(true);
+    for (const s of socks) s.close();
+  });
 });
