@@ -28,6 +28,8 @@ export interface JoinClaims {
   role: ClassRole;
   /** The ticket's unique id, spent once by its shard. */
   ticketId: string;
+  /** The account's token version at mint time (accounts only). */
+  tokenVersion?: number;
   /** Epoch ms. */
   issuedAt: number;
   expiresAt: number;
@@ -78,8 +80,7 @@ export function admitAtShard(
     return no("wrong_shard");
   if (t.expiresAt <= g.now) return no("expired");
   if (g.spent) return no("ticket_used");
-  const revokedAt = g.rules.revoked?.[t.user.id];
-  if (revokedAt !== undefined && t.issuedAt <= revokedAt) return no("revoked");
+  if (revokedBy(g.rules, t.user.id, t.issuedAt, t.tokenVersion)) return no("revoked");
   if (t.role !== "teacher") {
     const b = g.rules.banned;
     if (b?.users.includes(t.user.id)) return no("banned");
@@ -94,6 +95,23 @@ export function admitAtShard(
 }
 
 /**
+ * Whether a revocation the root pushed covers a ticket issued at `issuedAt` with token
+ * version `tokenVersion`: issued up to the revocation (moderator grant removed), or of an
+ * older token version than the account has since its demotion or disabling.
+ */
+function revokedBy(
+  rules: ChatRules,
+  userId: string,
+  issuedAt: number,
+  tokenVersion: number | undefined,
+): boolean {
+  const revokedAt = rules.revoked?.[userId];
+  if (revokedAt !== undefined && issuedAt <= revokedAt) return true;
+  const tv = rules.revokedTv?.[userId];
+  return tv !== undefined && tokenVersion !== undefined && tokenVersion < tv;
+}
+
+/**
  * Whether a socket admitted earlier must close under rules the root just pushed: its user
  * banned, its access revoked after it joined, or a guest when guests are off. Null: stays.
  */
@@ -101,11 +119,20 @@ export function closedByRules(
   user: { id: string; role: ClassRole },
   joinedAt: number,
   rules: ChatRules,
+  ticket?: { issuedAt: number; tokenVersion?: number },
 ): { code: "banned" | "revoked"; reason: string } | null {
   if (user.role !== "teacher" && rules.banned?.users.includes(user.id))
     return { code: "banned", reason: "banned" };
-  const revokedAt = rules.revoked?.[user.id];
-  if (revokedAt !== undefined && joinedAt <= revokedAt)
+  // The ticket's issue time, not the join: a socket admitted after the root revoked but
+  // before its rules arrived here was still let in by a ticket from before.
+  if (
+    revokedBy(
+      rules,
+      user.id,
+      Math.min(joinedAt, ticket?.issuedAt ?? joinedAt),
+      ticket?.tokenVersion,
+    )
+  )
     return { code: "revoked", reason: "access revoked" };
   if (user.role === "guest" && rules.guests === false)
     return { code: "revoked", reason: "guests not allowed" };

@@ -121,6 +121,8 @@ export interface RootDurable {
    * admits guests no more. Pushed to shards in the rules. Optional: older state lacks them.
    */
   revoked?: Record<string, number>;
+  /** userId → the account's token version after a demotion or disabling (kept as `revoked`). */
+  revokedTv?: Record<string, number>;
   guestsOff?: boolean;
 }
 
@@ -480,6 +482,9 @@ export class RootCore {
       ([, at]) => now - at < REVOKED_KEEP_MS,
     );
     if (revoked.length > 0) rules.revoked = Object.fromEntries(revoked);
+    const tv = this.durable.revokedTv ?? {};
+    const revokedTv = revoked.filter(([u]) => tv[u] !== undefined).map(([u]) => [u, tv[u]!]);
+    if (revokedTv.length > 0) rules.revokedTv = Object.fromEntries(revokedTv);
     if (this.durable.guestsOff) rules.guests = false;
     return rules;
   }
@@ -1140,8 +1145,18 @@ export class RootCore {
       if (sectionId !== STAFF_SECTION) fx.push({ kind: "control", sectionId, control });
   }
 
-  /** Close every socket of `userId` in this class (access revoked) and drop their pending admissions. */
-  kickUser(userId: string, code: number, reason: string, now: number): RootEffect[] {
+  /**
+   * Close every socket of `userId` in this class (access revoked) and drop their pending
+   * admissions. `tokenVersion`: the account's version after a demotion or disabling — the
+   * shards then refuse tickets and close sockets of any older version, whatever the clocks.
+   */
+  kickUser(
+    userId: string,
+    code: number,
+    reason: string,
+    now: number,
+    tokenVersion?: number,
+  ): RootEffect[] {
     // Targets first: a socket whose join is not reported yet lives only in a reservation.
     const fx: RootEffect[] = this.activeSections(now).map((sectionId) => ({
       kind: "control",
@@ -1152,9 +1167,15 @@ export class RootCore {
     fx.push({ kind: "loads" });
     // Tickets minted before now (≤ 60 s old, with the old role) are refused at the shards.
     this.durable.revoked ??= {};
+    this.durable.revokedTv ??= {};
+    const tv = this.durable.revokedTv;
     for (const [u, at] of Object.entries(this.durable.revoked))
-      if (now - at >= REVOKED_KEEP_MS) delete this.durable.revoked[u];
+      if (now - at >= REVOKED_KEEP_MS) {
+        delete this.durable.revoked[u];
+        delete tv[u];
+      }
     this.durable.revoked[userId] = now;
+    if (tokenVersion !== undefined) tv[userId] = Math.max(tv[userId] ?? 0, tokenVersion);
     this.pushRules(fx, now);
     return fx;
   }

@@ -66,6 +66,8 @@ interface Attachment {
     watch?: string | null;
     /** The device id it connected from (a ban keeps that device out, decision 014). */
     device?: string;
+    /** The admitting ticket's issue time and token version (a later revocation covers it). */
+    ticket?: { issuedAt: number; tokenVersion?: number };
   };
 }
 
@@ -374,7 +376,8 @@ export class ClassroomShard extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [`user:${userId}`, isStaff(role) ? "staff" : "student"]);
     counts.open++;
     counts.byUser.set(userId, ofUser + 1);
-    const mc: Attachment["mc"] = { user, joinedAt: now };
+    const mc: Attachment["mc"] = { user, joinedAt: now, ticket: { issuedAt: t.issuedAt } };
+    if (t.tokenVersion !== undefined) mc.ticket!.tokenVersion = t.tokenVersion;
     if (client.device) mc.device = client.device;
     server.serializeAttachment({ mc } satisfies Attachment);
     this.guards.set(server, newGuard(now, isStaff(role)));
@@ -435,7 +438,7 @@ export class ClassroomShard extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const a = this.attachment(ws);
       if (!a || this.gone.has(ws)) continue;
-      const out = closedByRules(a.user, a.joinedAt, this.core.rules);
+      const out = closedByRules(a.user, a.joinedAt, this.core.rules, a.ticket);
       if (out?.code === "banned" && a.device) this.bannedDevices.add(a.device);
       if (out) this.kickSocket(ws, CloseCode[out.code], out.reason);
     }

@@ -33,13 +33,13 @@ const ROLES: ClassRole[] = ["teacher", "moderator", "student", "guest"];
 const SECTION = /^(staff|s\d{1,6})$/;
 const HOST = /^[A-Za-z0-9_]{1,32}$/;
 
-/** Sign a join ticket for `claims` (its id and times are set here), valid `ttlS` seconds. */
+/** Sign a join ticket for `claims` (its id and expiry are set here), valid `ttlS` seconds from `now`. */
 export async function signJoinTicket(
-  t: Omit<JoinClaims, "ticketId" | "issuedAt" | "expiresAt"> & { tokenVersion?: number },
+  t: Omit<JoinClaims, "ticketId" | "issuedAt" | "expiresAt">,
   secret: string,
   ttlS: number,
+  now = Date.now(),
 ): Promise<{ ticket: string; claims: JoinClaims }> {
-  const now = Date.now();
   const iat = Math.floor(now / 1000);
   const claims: TicketClaims = {
     sub: t.user.id,
@@ -77,6 +77,7 @@ function fromClaims(p: TicketClaims): JoinClaims | null {
     expiresAt: p.exp * 1000,
   };
   if (p.hst) c.host = p.hst;
+  if (typeof p.tv === "number") c.tokenVersion = p.tv;
   return c;
 }
 
