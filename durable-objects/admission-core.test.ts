@@ -69,6 +69,10 @@ describe("admitAtShard", () => {
     const guest = ticket({ user: { id: "g_2", name: "G" }, role: "guest" });
     expect(code(admitAtShard(guest, gate({ rules, client: { device: "dev1" } })))).toBe("banned");
     expect(code(admitAtShard(guest, gate({ rules, client: { device: "dev2" } })))).toBe("ok");
+    // A pass issued on the banned device brings it in the ticket, with any cookie or none.
+    const hoarded = { ...guest, device: "dev1" };
+    expect(code(admitAtShard(hoarded, gate({ rules })))).toBe("banned");
+    expect(code(admitAtShard(hoarded, gate({ rules, client: { device: "dev2" } })))).toBe("banned");
     const teacher = ticket({ role: "teacher", sectionId: "staff" });
     expect(code(admitAtShard(teacher, gate({ rules, sectionId: "staff" })))).toBe("ok");
   });

@@ -30,6 +30,8 @@ export interface JoinClaims {
   ticketId: string;
   /** The account's token version at mint time (accounts only). */
   tokenVersion?: number;
+  /** Guests: the device id their guest pass was issued to (a ban by device follows it). */
+  device?: string;
   /** Epoch ms. */
   issuedAt: number;
   expiresAt: number;
@@ -84,8 +86,9 @@ export function admitAtShard(
   if (t.role !== "teacher") {
     const b = g.rules.banned;
     if (b?.users.includes(t.user.id)) return no("banned");
-    // A banned user's other guest ids from the same browser (their device id).
-    if (t.role === "guest" && g.client.device && b?.devices.includes(g.client.device))
+    // A banned user's other guest ids from the same browser: the device their pass was
+    // issued to (a hoarded pass brings it without the cookie), or the cookie's.
+    if (t.role === "guest" && [t.device, g.client.device].some((d) => d && b?.devices.includes(d)))
       return no("banned");
   }
   if (t.role === "guest" && g.rules.guests === false) return no("guests_off");

@@ -362,6 +362,8 @@ export class ClassroomShard extends DurableObject<Env> {
       now,
     });
     if (!verdict.ok) return refusal(verdict.code);
+    // A guest is marked by the device their pass was issued to (decision 050).
+    if (t.device) client.device = t.device;
     // Single use: the spent set lives with the only shard that admits this ticket.
     this.sql.exec("DELETE FROM spent_tickets WHERE expires_at < ?", now);
     this.sql.exec("INSERT INTO spent_tickets VALUES (?, ?)", t.ticketId, t.expiresAt);

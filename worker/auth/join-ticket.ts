@@ -7,6 +7,7 @@
 import { sign, verify } from "hono/jwt";
 import type { JoinClaims } from "../../durable-objects/admission-core.ts";
 import type { ClassRole } from "../../protocol/realtime.ts";
+import { DEVICE_ID } from "./client.ts";
 import { ISSUER } from "./session.ts";
 
 interface TicketClaims {
@@ -20,6 +21,8 @@ interface TicketClaims {
   hst?: string;
   /** Account token version at mint time (absent for guests). */
   tv?: number;
+  /** Guests: the device id their guest pass was issued to. */
+  dev?: string;
   jti: string;
   /** Issue time in ms (`iat` is in seconds; a revocation in the same second must tell them apart). */
   ims?: number;
@@ -56,6 +59,7 @@ export async function signJoinTicket(
   };
   if (t.host) claims.hst = t.host;
   if (t.tokenVersion !== undefined) claims.tv = t.tokenVersion;
+  if (t.device) claims.dev = t.device;
   const ticket = await sign({ ...claims }, secret, "HS256");
   return { ticket, claims: fromClaims(claims)! };
 }
@@ -78,6 +82,7 @@ function fromClaims(p: TicketClaims): JoinClaims | null {
   };
   if (p.hst) c.host = p.hst;
   if (typeof p.tv === "number") c.tokenVersion = p.tv;
+  if (typeof p.dev === "string" && DEVICE_ID.test(p.dev)) c.device = p.dev;
   return c;
 }
 

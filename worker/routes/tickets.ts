@@ -167,6 +167,7 @@ export async function mintJoinTicket(
   };
   if (sectionHost) t.host = sectionHost;
   if (access.user.tokenVersion !== undefined) t.tokenVersion = access.user.tokenVersion;
+  if (access.user.device) t.device = access.user.device;
   return signJoinTicket(t, env.JWT_SECRET, TICKET_TTL_S, issuedAt);
 }
 
