@@ -57,12 +57,22 @@ describe("admitAtShard", () => {
     expect(code(admitAtShard(ticket(), gate({ rules })))).toBe("revoked");
     expect(code(admitAtShard(ticket({ issuedAt: T0 + 11 }), gate({ rules })))).toBe("ok");
   });
+  it("refuses a ticket of an older token version than a demotion pushed, whatever its issue time", () => {
+    // Clock-free: the ticket looks issued after the revocation (a slow mint, skewed clocks).
+    const rules = { ...DEFAULT_RULES, revoked: { u1: T0 - 5 }, revokedTv: { u1: 3 } };
+    expect(code(admitAtShard(ticket({ tokenVersion: 2 }), gate({ rules })))).toBe("revoked");
+    expect(code(admitAtShard(ticket({ tokenVersion: 3 }), gate({ rules })))).toBe("ok");
+  });
   it("refuses banned users and banned devices' guests, never the teacher", () => {
     const rules = { ...DEFAULT_RULES, banned: { users: ["u1"], devices: ["dev1"] } };
     expect(code(admitAtShard(ticket(), gate({ rules })))).toBe("banned");
     const guest = ticket({ user: { id: "g_2", name: "G" }, role: "guest" });
     expect(code(admitAtShard(guest, gate({ rules, client: { device: "dev1" } })))).toBe("banned");
     expect(code(admitAtShard(guest, gate({ rules, client: { device: "dev2" } })))).toBe("ok");
+    // A pass issued on the banned device brings it in the ticket, with any cookie or none.
+    const hoarded = { ...guest, device: "dev1" };
+    expect(code(admitAtShard(hoarded, gate({ rules })))).toBe("banned");
+    expect(code(admitAtShard(hoarded, gate({ rules, client: { device: "dev2" } })))).toBe("banned");
     const teacher = ticket({ role: "teacher", sectionId: "staff" });
     expect(code(admitAtShard(teacher, gate({ rules, sectionId: "staff" })))).toBe("ok");
   });
@@ -95,6 +105,16 @@ describe("closedByRules", () => {
     expect(closedByRules({ id: "u2", role: "student" }, T0 + 1, rules)).toBeNull();
     expect(closedByRules({ id: "g_3", role: "guest" }, T0, rules)?.code).toBe("revoked");
     expect(closedByRules({ id: "u1", role: "teacher" }, T0, rules)).toBeNull();
+  });
+  it("closes a socket its ticket's age or token version puts under a revocation that arrived after it joined", () => {
+    // Admitted after the root revoked, before the rules reached this shard.
+    const rules = { ...DEFAULT_RULES, revoked: { u2: T0 }, revokedTv: { u2: 4 } };
+    const u2 = { id: "u2", role: "teacher" as const };
+    expect(closedByRules(u2, T0 + 50, rules, { issuedAt: T0 - 10 })?.code).toBe("revoked");
+    expect(closedByRules(u2, T0 + 50, rules, { issuedAt: T0 + 20, tokenVersion: 3 })?.code).toBe(
+      "revoked",
+    );
+    expect(closedByRules(u2, T0 + 50, rules, { issuedAt: T0 + 20, tokenVersion: 4 })).toBeNull();
   });
 });
 

@@ -10,7 +10,10 @@ import type { ChatRules } from "./chat-policy.ts";
 import type { ClientMarks } from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 
-/** Most concurrent sockets one user may hold in one section shard (a user's sockets share one). */
+/**
+ * Most concurrent sockets one user may hold in the class. A shard refuses past it on its
+ * own; sockets spread over sections are counted by the root (ClassroomCore.overSocketCap).
+ */
 export const MAX_SOCKETS_PER_USER = 5;
 
 /** What a verified join ticket says (worker/auth/join-ticket.ts). */
@@ -25,6 +28,10 @@ export interface JoinClaims {
   role: ClassRole;
   /** The ticket's unique id, spent once by its shard. */
   ticketId: string;
+  /** The account's token version at mint time (accounts only). */
+  tokenVersion?: number;
+  /** Guests: the device id their guest pass was issued to (a ban by device follows it). */
+  device?: string;
   /** Epoch ms. */
   issuedAt: number;
   expiresAt: number;
@@ -75,19 +82,36 @@ export function admitAtShard(
     return no("wrong_shard");
   if (t.expiresAt <= g.now) return no("expired");
   if (g.spent) return no("ticket_used");
-  const revokedAt = g.rules.revoked?.[t.user.id];
-  if (revokedAt !== undefined && t.issuedAt <= revokedAt) return no("revoked");
+  if (revokedBy(g.rules, t.user.id, t.issuedAt, t.tokenVersion)) return no("revoked");
   if (t.role !== "teacher") {
     const b = g.rules.banned;
     if (b?.users.includes(t.user.id)) return no("banned");
-    // A banned user's other guest ids from the same browser (their device id).
-    if (t.role === "guest" && g.client.device && b?.devices.includes(g.client.device))
+    // A banned user's other guest ids from the same browser: the device their pass was
+    // issued to (a hoarded pass brings it without the cookie), or the cookie's.
+    if (t.role === "guest" && [t.device, g.client.device].some((d) => d && b?.devices.includes(d)))
       return no("banned");
   }
   if (t.role === "guest" && g.rules.guests === false) return no("guests_off");
   if (g.openOfUser >= MAX_SOCKETS_PER_USER) return no("too_many_sockets");
   if (t.sectionId !== STAFF_SECTION && g.open >= g.capacity) return no("section_full");
   return { ok: true };
+}
+
+/**
+ * Whether a revocation the root pushed covers a ticket issued at `issuedAt` with token
+ * version `tokenVersion`: issued up to the revocation (moderator grant removed), or of an
+ * older token version than the account has since its demotion or disabling.
+ */
+function revokedBy(
+  rules: ChatRules,
+  userId: string,
+  issuedAt: number,
+  tokenVersion: number | undefined,
+): boolean {
+  const revokedAt = rules.revoked?.[userId];
+  if (revokedAt !== undefined && issuedAt <= revokedAt) return true;
+  const tv = rules.revokedTv?.[userId];
+  return tv !== undefined && tokenVersion !== undefined && tokenVersion < tv;
 }
 
 /**
@@ -98,11 +122,20 @@ export function closedByRules(
   user: { id: string; role: ClassRole },
   joinedAt: number,
   rules: ChatRules,
+  ticket?: { issuedAt: number; tokenVersion?: number },
 ): { code: "banned" | "revoked"; reason: string } | null {
   if (user.role !== "teacher" && rules.banned?.users.includes(user.id))
     return { code: "banned", reason: "banned" };
-  const revokedAt = rules.revoked?.[user.id];
-  if (revokedAt !== undefined && joinedAt <= revokedAt)
+  // The ticket's issue time, not the join: a socket admitted after the root revoked but
+  // before its rules arrived here was still let in by a ticket from before.
+  if (
+    revokedBy(
+      rules,
+      user.id,
+      Math.min(joinedAt, ticket?.issuedAt ?? joinedAt),
+      ticket?.tokenVersion,
+    )
+  )
     return { code: "revoked", reason: "access revoked" };
   if (user.role === "guest" && rules.guests === false)
     return { code: "revoked", reason: "guests not allowed" };

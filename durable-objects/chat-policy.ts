@@ -33,6 +33,11 @@ export interface ChatRules {
    */
   banned?: { users: string[]; devices: string[] };
   revoked?: Record<string, number>;
+  /**
+   * userId → the account's token version after a demotion or disabling: a ticket of an
+   * older version is refused, a socket opened with one closed (no clock involved).
+   */
+  revokedTv?: Record<string, number>;
   guests?: boolean;
 }
 

@@ -121,6 +121,8 @@ export interface RootDurable {
    * admits guests no more. Pushed to shards in the rules. Optional: older state lacks them.
    */
   revoked?: Record<string, number>;
+  /** userId → the account's token version after a demotion or disabling (kept as `revoked`). */
+  revokedTv?: Record<string, number>;
   guestsOff?: boolean;
 }
 
@@ -379,6 +381,34 @@ export class RootCore {
     return load.host ? { ok: true, sectionId, host: load.host } : { ok: true, sectionId };
   }
 
+  /**
+   * The per-user socket cap is per class: each shard caps what it holds, and the root, which
+   * sees every section's joins, closes the newest sockets of a user who spread more than
+   * MAX_SOCKETS_PER_USER over several sections (close 4009) — no request per upgrade.
+   */
+  private overSocketCap(r: ShardReport): RootEffect[] {
+    const fx: RootEffect[] = [];
+    for (const userId of new Set(r.joins.map((j) => j.user.id))) {
+      let total = 0;
+      for (const l of this.loads.values()) total += l.users?.[userId] ?? 0;
+      const here = this.loads.get(r.sectionId)?.users?.[userId] ?? 0;
+      const excess = Math.min(total - MAX_SOCKETS_PER_USER, here);
+      if (excess > 0)
+        fx.push({
+          kind: "control",
+          sectionId: r.sectionId,
+          control: {
+            kind: "kick",
+            userId,
+            code: CloseCode.tooManySockets,
+            reason: "too many sockets",
+            newest: excess,
+          },
+        });
+    }
+    return fx;
+  }
+
   /** Sockets `userId` holds or was admitted for (reservations not yet confirmed count too). */
   private socketsOf(userId: string, now: number): number {
     let n = 0;
@@ -452,6 +482,9 @@ export class RootCore {
       ([, at]) => now - at < REVOKED_KEEP_MS,
     );
     if (revoked.length > 0) rules.revoked = Object.fromEntries(revoked);
+    const tv = this.durable.revokedTv ?? {};
+    const revokedTv = revoked.filter(([u]) => tv[u] !== undefined).map(([u]) => [u, tv[u]!]);
+    if (revokedTv.length > 0) rules.revokedTv = Object.fromEntries(revokedTv);
     if (this.durable.guestsOff) rules.guests = false;
     return rules;
   }
@@ -907,6 +940,7 @@ export class RootCore {
         });
       }
     }
+    fx.push(...this.overSocketCap(r));
     const students = this.students();
     if (session) {
       const total = students + (this.loads.get(STAFF_SECTION)?.sockets ?? 0);
@@ -1118,8 +1152,18 @@ export class RootCore {
       if (sectionId !== STAFF_SECTION) fx.push({ kind: "control", sectionId, control });
   }
 
-  /** Close every socket of `userId` in this class (access revoked) and drop their pending admissions. */
-  kickUser(userId: string, code: number, reason: string, now: number): RootEffect[] {
+  /**
+   * Close every socket of `userId` in this class (access revoked) and drop their pending
+   * admissions. `tokenVersion`: the account's version after a demotion or disabling — the
+   * shards then refuse tickets and close sockets of any older version, whatever the clocks.
+   */
+  kickUser(
+    userId: string,
+    code: number,
+    reason: string,
+    now: number,
+    tokenVersion?: number,
+  ): RootEffect[] {
     // Targets first: a socket whose join is not reported yet lives only in a reservation.
     const fx: RootEffect[] = this.activeSections(now).map((sectionId) => ({
       kind: "control",
@@ -1130,9 +1174,15 @@ export class RootCore {
     fx.push({ kind: "loads" });
     // Tickets minted before now (≤ 60 s old, with the old role) are refused at the shards.
     this.durable.revoked ??= {};
+    this.durable.revokedTv ??= {};
+    const tv = this.durable.revokedTv;
     for (const [u, at] of Object.entries(this.durable.revoked))
-      if (now - at >= REVOKED_KEEP_MS) delete this.durable.revoked[u];
+      if (now - at >= REVOKED_KEEP_MS) {
+        delete this.durable.revoked[u];
+        delete tv[u];
+      }
     this.durable.revoked[userId] = now;
+    if (tokenVersion !== undefined) tv[userId] = Math.max(tv[userId] ?? 0, tokenVersion);
     this.pushRules(fx, now);
     return fx;
   }

@@ -66,6 +66,8 @@ interface Attachment {
     watch?: string | null;
     /** The device id it connected from (a ban keeps that device out, decision 014). */
     device?: string;
+    /** The admitting ticket's issue time and token version (a later revocation covers it). */
+    ticket?: { issuedAt: number; tokenVersion?: number };
   };
 }
 
@@ -360,6 +362,8 @@ export class ClassroomShard extends DurableObject<Env> {
       now,
     });
     if (!verdict.ok) return refusal(verdict.code);
+    // A guest is marked by the device their pass was issued to (decision 050).
+    if (t.device) client.device = t.device;
     // Single use: the spent set lives with the only shard that admits this ticket.
     this.sql.exec("DELETE FROM spent_tickets WHERE expires_at < ?", now);
     this.sql.exec("INSERT INTO spent_tickets VALUES (?, ?)", t.ticketId, t.expiresAt);
@@ -374,7 +378,8 @@ export class ClassroomShard extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [`user:${userId}`, isStaff(role) ? "staff" : "student"]);
     counts.open++;
     counts.byUser.set(userId, ofUser + 1);
-    const mc: Attachment["mc"] = { user, joinedAt: now };
+    const mc: Attachment["mc"] = { user, joinedAt: now, ticket: { issuedAt: t.issuedAt } };
+    if (t.tokenVersion !== undefined) mc.ticket!.tokenVersion = t.tokenVersion;
     if (client.device) mc.device = client.device;
     server.serializeAttachment({ mc } satisfies Attachment);
     this.guards.set(server, newGuard(now, isStaff(role)));
@@ -435,7 +440,7 @@ export class ClassroomShard extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const a = this.attachment(ws);
       if (!a || this.gone.has(ws)) continue;
-      const out = closedByRules(a.user, a.joinedAt, this.core.rules);
+      const out = closedByRules(a.user, a.joinedAt, this.core.rules, a.ticket);
       if (out?.code === "banned" && a.device) this.bannedDevices.add(a.device);
       if (out) this.kickSocket(ws, CloseCode[out.code], out.reason);
     }
@@ -761,13 +766,24 @@ export class ClassroomShard extends DurableObject<Env> {
         case "toUser":
           this.broadcast(JSON.stringify(fx.frame), `user:${fx.userId}`);
           break;
-        case "kick":
-          for (const ws of this.ctx.getWebSockets(`user:${fx.userId}`)) {
+        case "kick": {
+          let socks = this.ctx
+            .getWebSockets(`user:${fx.userId}`)
+            .filter((ws) => !this.gone.has(ws));
+          // Over the per-class socket cap: close the user's newest sockets only.
+          if (fx.newest !== undefined)
+            socks = socks
+              .sort(
+                (a, b) => (this.attachment(b)?.joinedAt ?? 0) - (this.attachment(a)?.joinedAt ?? 0),
+              )
+              .slice(0, fx.newest);
+          for (const ws of socks) {
             const device = this.attachment(ws)?.device;
             if (fx.code === CloseCode.banned && device) this.bannedDevices.add(device);
             this.kickSocket(ws, fx.code, fx.reason);
           }
           break;
+        }
         case "relay":
           for (const ws of this.ctx.getWebSockets("staff")) {
             if (this.attachment(ws)?.watch === fx.sectionId)

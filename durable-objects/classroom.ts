@@ -383,12 +383,18 @@ export class Classroom extends DurableObject<Env> {
 
   /**
    * Worker: close every socket of `userId` in this class with 4001 (moderator grant revoked,
-   * account disabled), so nobody keeps powers their account no longer has.
+   * account disabled), so nobody keeps powers their account no longer has. `tokenVersion`
+   * (demotion, disabling): tickets and sockets of an older version are refused at the shards.
    */
-  async kickUser(classId: string, userId: string, reason: string): Promise<void> {
+  async kickUser(
+    classId: string,
+    userId: string,
+    reason: string,
+    tokenVersion?: number,
+  ): Promise<void> {
     this.noteRpc();
     this.bind(classId);
-    this.apply(this.core.kickUser(userId, CloseCode.revoked, reason, Date.now()));
+    this.apply(this.core.kickUser(userId, CloseCode.revoked, reason, Date.now(), tokenVersion));
   }
 
   /**

@@ -152,8 +152,8 @@ export type ShardControl =
   | { kind: "timeout"; userId: string; until: number; reason?: string; version?: number }
   /** Send a frame to every socket of a user (e.g. a refused staff command's error). */
   | { kind: "notify"; userId: string; frame: ServerMessage }
-  /** Close every socket of a user with `code`. */
-  | { kind: "kick"; userId: string; code: number; reason: string }
+  /** Close every socket of a user with `code` (`newest`: only their N newest here). */
+  | { kind: "kick"; userId: string; code: number; reason: string; newest?: number }
   /** Delete a section message (if it is in this section). */
   | { kind: "delete"; messageId: string }
   /** Remove every stored section message of a user (ban with purge; clients got `chat.purged`). */

@@ -50,8 +50,8 @@ export type ShardEffect =
   | { kind: "watch"; sectionId: string | null }
   /** Send a frame to every socket of `userId`. */
   | { kind: "toUser"; userId: string; frame: ServerMessage }
-  /** Close every socket of `userId`. */
-  | { kind: "kick"; userId: string; code: number; reason: string }
+  /** Close every socket of `userId` (`newest`: only their N newest). */
+  | { kind: "kick"; userId: string; code: number; reason: string; newest?: number }
   /** Send pre-encoded frames to the staff sockets watching `sectionId`. */
   | { kind: "relay"; sectionId: string; frames: string[] }
   /** The rules changed: persist them. */
@@ -425,7 +425,7 @@ export class ShardCore {
       case "notify":
         return [{ kind: "toUser", userId: c.userId, frame: c.frame }];
       case "kick":
-        return [{ kind: "kick", userId: c.userId, code: c.code, reason: c.reason }];
+        return [{ ...c }];
       case "delete": {
         if (sectionOf(c.messageId) !== this.sectionId) return [];
         this.sseq++;

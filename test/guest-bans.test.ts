@@ -11,6 +11,8 @@ import { connect, createClass, open, Sock } from "./realtime/helpers.ts";
 const HOME = { "cf-connecting-ip": "203.0.113.50" };
 const CAFE = { "cf-connecting-ip": "198.51.100.23" };
 const SCHOOL = { "cf-connecting-ip": "192.0.2.80" };
+const LAB = { "cf-connecting-ip": "203.0.113.60" };
+const LIBRARY = { "cf-connecting-ip": "198.51.100.99" };
 
 async function guestJoin(c: Client, classId: string, name: string, headers = HOME) {
   return c.post(`/api/auth/guest/${classId}`, { displayName: name }, headers);
@@ -19,6 +21,13 @@ async function guestJoin(c: Client, classId: string, name: string, headers = HOM
 /** A guest's socket, opened from `headers`' address with the guest's cookies. */
 async function guestSocket(c: Client, classId: string, headers = HOME) {
   return connect(classId, { cookie: c.cookie, headers });
+}
+
+/** The value of cookie `name` in a client's jar. */
+function cookieOf(c: Client, name: string): string {
+  const v = c.cookie.match(new RegExp(`(?:^|; )${name}=([^;]+)`))?.[1];
+  if (!v) throw new Error(`no ${name} cookie`);
+  return v;
 }
 
 describe("guest bans", { timeout: 30_000 }, () => {
@@ -77,6 +86,60 @@ describe("guest bans", { timeout: 30_000 }, () => {
     const back = await guestJoin(new Client(), classId, "Back");
     expect(await back.json()).toMatchObject({ user: { role: "guest" } });
     for (const x of [t, o]) x.close();
+  });
+
+  it("a guest pass hoarded before the ban brings its device: refused with, without or with a forged cookie", async () => {
+    const { classId, teacher } = await createClass({ guestAccess: true });
+    const t = await open(classId, teacher.client.cookie);
+    const troll = new Client();
+    expect((await guestJoin(troll, classId, "Troll", LAB)).status).toBe(201);
+    const device = cookieOf(troll, "mc_device");
+    // Server-issued and signed: `<id>.<mac>`.
+    expect(device).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+    // Spare passes from the same browser, hoarded before the ban (never used, so their ids
+    // are not banned): one for a socket, one for a ticket.
+    const spares = [new Client(), new Client()];
+    for (const [i, sp] of spares.entries()) {
+      sp.cookie = `mc_device=${device}`;
+      expect((await guestJoin(sp, classId, `Spare ${i}`, LAB)).status).toBe(201);
+    }
+    const [pass, pass2] = spares.map((sp) => cookieOf(sp, "mc_session"));
+    const { user } = (await (await troll.get("/api/auth/me")).json()) as { user: { id: string } };
+    const s = (await guestSocket(troll, classId, LAB)) as Sock;
+    await s.next("welcome");
+    t.send({ type: "mod.ban", userId: user.id });
+    expect(await s.waitClose()).toMatchObject({ code: 4003 });
+    await t.next("mod.state", (f) => f.bans.length === 1);
+
+    const id = device.split(".")[0]!;
+    const cookies = [
+      `mc_session=${pass}`, // the attack: no device cookie at all, from another address
+      `mc_session=${pass}; mc_device=${device}`, // the browser's own cookie
+      `mc_session=${pass}; mc_device=AAAAAAAAAAAAAAAAAAAAAA`, // an invented, unsigned id
+      `mc_session=${pass}; mc_device=${id.slice(0, -1)}B.${device.split(".")[1]}`, // edited id
+    ];
+    for (const cookie of cookies) {
+      const res = await connect(classId, { cookie, headers: LIBRARY });
+      expect(res, cookie).toBeInstanceOf(Sock);
+      expect(await (res as Sock).waitClose(), cookie).toMatchObject({ code: 4003 });
+    }
+    // The same with a join ticket minted from the hoarded pass without the cookie.
+    const minter = new Client();
+    minter.cookie = `mc_session=${pass2}`;
+    const { ticket } = (await (await minter.post(`/api/classes/${classId}/ticket`)).json()) as {
+      ticket: string;
+    };
+    const viaTicket = await connect(classId, { ticket, headers: LIBRARY });
+    expect(viaTicket).toBeInstanceOf(Sock);
+    expect(await (viaTicket as Sock).waitClose()).toMatchObject({ code: 4003 });
+
+    // A forged device cookie is ignored: the server issues its own, signed one.
+    const forged = new Client();
+    forged.cookie = "mc_device=AAAAAAAAAAAAAAAAAAAAAA";
+    expect((await guestJoin(forged, classId, "Forger", LIBRARY)).status).toBe(201);
+    expect(cookieOf(forged, "mc_device")).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+    expect(cookieOf(forged, "mc_device").startsWith("AAAAAAAAAAAAAAAAAAAAAA")).toBe(false);
+    t.close();
   });
 
   it("switching a class to signed-in accounts only closes its guests and refuses new ones", async () => {

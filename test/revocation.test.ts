@@ -127,4 +127,44 @@ describe("demotion and disabling", { timeout: 30_000 }, () => {
     ).toBe("");
     pa.close();
   });
+
+  it("a ticket minted before a demotion opens no staff socket in a class the old kick could not find", async () => {
+    const actor = await newAdmin();
+    const ada = await newAdmin();
+    // A class Ada neither teaches nor moderates, and that has had no session yet: before,
+    // the demotion reached only taught, moderated and recently active classes.
+    const { classId } = await createClass();
+    const res = await ada.client.post(`/api/classes/${classId}/ticket`);
+    const { ticket } = (await res.json()) as { ticket: string };
+    // The attack: keep the ticket (an admin joins as teacher: the staff section), get demoted,
+    // then open the socket within the ticket's 60 s.
+    expect(
+      (await actor.client.patch(`/api/admin/users/${ada.id}`, { role: "student" })).status,
+    ).toBe(200);
+    const late = await connect(classId, { ticket });
+    if (late instanceof Sock) {
+      const w = await late.next("welcome");
+      late.close();
+      throw new Error(`admitted as ${w.you.role} in ${w.sectionId}`);
+    }
+    expect(late.status).toBe(401);
+    expect(await errorCode(late)).toBe("unauthenticated");
+  });
+
+  it("a ticket minted before disabling opens no socket in a class with no session yet", async () => {
+    const actor = await newAdmin();
+    const { classId } = await createClass();
+    const stu = await signUp("student", "Sue");
+    const res = await stu.client.post(`/api/classes/${classId}/ticket`);
+    const { ticket } = (await res.json()) as { ticket: string };
+    expect(
+      (await actor.client.patch(`/api/admin/users/${stu.id}`, { disabled: true })).status,
+    ).toBe(200);
+    const late = await connect(classId, { ticket });
+    if (late instanceof Sock) {
+      late.close();
+      throw new Error("a disabled student was admitted with a ticket minted before");
+    }
+    expect(late.status).toBe(401);
+  });
 });

@@ -20,6 +20,16 @@ export class ApiError extends HTTPException {
   ) {
     super(status, { message });
   }
+
+  /** Seconds a refused client should wait (sent as `Retry-After`; 429 answers). */
+  retryAfterS?: number;
+}
+
+/** A 429 `rate_limited` answer with `Retry-After: retryAfterS`. */
+export function rateLimited(message: string, retryAfterS: number): ApiError {
+  const err = new ApiError(429, "rate_limited", message);
+  err.retryAfterS = retryAfterS;
+  return err;
 }
 
 /** The single `onError` for the app. */
@@ -28,6 +38,7 @@ export function handleError(err: Error, c: Context): Response {
     countMetric(c.env ?? {}, { name: "rejection", kind: err.code, status: err.status });
     const body: ApiErrorBody = { error: { code: err.code, message: err.message } };
     if (err.issues) body.error.issues = err.issues;
+    if (err.retryAfterS !== undefined) c.header("Retry-After", String(err.retryAfterS));
     return c.json(body, err.status);
   }
   if (err instanceof HTTPException) {

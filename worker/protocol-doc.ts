@@ -396,6 +396,11 @@ export function limits(wranglerToml: string): Limit[] {
       source: "wrangler.toml IP_LIMITER",
     },
     {
+      what: "Join tickets per user (ticket route and cookie upgrades; 429 with Retry-After)",
+      value: rate("TICKET_LIMITER"),
+      source: "wrangler.toml TICKET_LIMITER",
+    },
+    {
       what: "Slide page image",
       value: `at most ${kib(slides.MAX_PAGE_BYTES)}`,
       source: "protocol/slides.ts MAX_PAGE_BYTES",

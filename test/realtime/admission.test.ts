@@ -159,4 +159,39 @@ describe("admission at the shard", { timeout: 30_000 }, () => {
     expect(await s.next("chat.rejected")).toMatchObject({ reason: "timed_out", rid: "r1" });
     for (const x of [t, s]) x.close();
   });
+
+  it("rate-limits ticket minting per user: 429 rate_limited with Retry-After", async () => {
+    const { classId } = await createClass();
+    const ann = await signUp("student", "Ann");
+    const ben = await signUp("student", "Ben");
+    // The attack: one account mints tickets in a loop (wrangler.toml TICKET_LIMITER: 60/min).
+    let refused: Response | null = null;
+    for (let i = 0; i < 80 && !refused; i++) {
+      const res = await ann.client.post(`/api/classes/${classId}/ticket`);
+      if (res.status !== 200) refused = res;
+    }
+    expect(refused?.status).toBe(429);
+    expect(refused!.headers.get("retry-after")).toBe("60");
+    expect(await errorCode(refused!)).toBe("rate_limited");
+    // The cookie upgrade mints too, so it is refused as well; another user is not.
+    expect(((await connect(classId, { cookie: ann.client.cookie })) as Response).status).toBe(429);
+    expect(await ticketFor(ben, classId)).toBeTruthy();
+  });
+
+  it("caps one user's sockets per class, not per section: the sixth, in another section, closes 4009", async () => {
+    const { classId } = await createClass();
+    const ann = await signUp("student", "Ann");
+    // The attack: spread sockets over sections (SHARD_CAPACITY 3 here: s1 fills, then s2),
+    // each shard holding fewer than the cap of 5.
+    const socks: Sock[] = [];
+    for (let i = 0; i < 6; i++) {
+      socks.push(await open(classId, ann.client.cookie));
+      await sleep(150);
+    }
+    expect(new Set(socks.map((s) => s.frames[0]!.sectionId)).size).toBe(2);
+    expect(await socks[5]!.waitClose()).toMatchObject({ code: 4009 });
+    await sleep(300);
+    expect(socks.slice(0, 5).every((s) => s.closed === null)).toBe(true);
+    for (const s of socks) s.close();
+  });
 });

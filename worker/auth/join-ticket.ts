@@ -7,6 +7,7 @@
 import { sign, verify } from "hono/jwt";
 import type { JoinClaims } from "../../durable-objects/admission-core.ts";
 import type { ClassRole } from "../../protocol/realtime.ts";
+import { DEVICE_ID } from "./client.ts";
 import { ISSUER } from "./session.ts";
 
 interface TicketClaims {
@@ -20,6 +21,8 @@ interface TicketClaims {
   hst?: string;
   /** Account token version at mint time (absent for guests). */
   tv?: number;
+  /** Guests: the device id their guest pass was issued to. */
+  dev?: string;
   jti: string;
   /** Issue time in ms (`iat` is in seconds; a revocation in the same second must tell them apart). */
   ims?: number;
@@ -33,13 +36,13 @@ const ROLES: ClassRole[] = ["teacher", "moderator", "student", "guest"];
 const SECTION = /^(staff|s\d{1,6})$/;
 const HOST = /^[A-Za-z0-9_]{1,32}$/;
 
-/** Sign a join ticket for `claims` (its id and times are set here), valid `ttlS` seconds. */
+/** Sign a join ticket for `claims` (its id and expiry are set here), valid `ttlS` seconds from `now`. */
 export async function signJoinTicket(
-  t: Omit<JoinClaims, "ticketId" | "issuedAt" | "expiresAt"> & { tokenVersion?: number },
+  t: Omit<JoinClaims, "ticketId" | "issuedAt" | "expiresAt">,
   secret: string,
   ttlS: number,
+  now = Date.now(),
 ): Promise<{ ticket: string; claims: JoinClaims }> {
-  const now = Date.now();
   const iat = Math.floor(now / 1000);
   const claims: TicketClaims = {
     sub: t.user.id,
@@ -56,6 +59,7 @@ export async function signJoinTicket(
   };
   if (t.host) claims.hst = t.host;
   if (t.tokenVersion !== undefined) claims.tv = t.tokenVersion;
+  if (t.device) claims.dev = t.device;
   const ticket = await sign({ ...claims }, secret, "HS256");
   return { ticket, claims: fromClaims(claims)! };
 }
@@ -77,6 +81,8 @@ function fromClaims(p: TicketClaims): JoinClaims | null {
     expiresAt: p.exp * 1000,
   };
   if (p.hst) c.host = p.hst;
+  if (typeof p.tv === "number") c.tokenVersion = p.tv;
+  if (typeof p.dev === "string" && DEVICE_ID.test(p.dev)) c.device = p.dev;
   return c;
 }
 

@@ -9,6 +9,7 @@ import { sign, verify } from "hono/jwt";
 import type { Role, SessionUser } from "../../protocol/api.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { DEVICE_ID } from "./client.ts";
 
 export const SESSION_COOKIE = "mc_session";
 export const ISSUER = "mass-class";
@@ -23,7 +24,11 @@ export type Audience = "session" | "ws" | "whip";
  * version the token was minted under (accounts only; `users.token_version`). Never sent
  * to clients as is (`publicUser`).
  */
-export type TokenUser = SessionUser & { tokenVersion?: number };
+export type TokenUser = SessionUser & {
+  tokenVersion?: number;
+  /** Guests: the device id the pass was issued to (worker/auth/client.ts; bans follow it). */
+  device?: string;
+};
 
 interface Claims {
   sub: string;
@@ -33,6 +38,8 @@ interface Claims {
   cls?: string;
   /** Token version of the account (absent in guest tokens and tokens minted before it existed: 0). */
   tv?: number;
+  /** Guest passes: the (verified) device id the pass was issued to. */
+  dev?: string;
   /** Unique id: join tickets are single-use (Classroom.admit). */
   jti?: string;
   aud: Audience;
@@ -69,6 +76,7 @@ export async function signToken(
   if (user.email) claims.email = user.email;
   if (user.classId) claims.cls = user.classId;
   if (user.role !== "guest") claims.tv = user.tokenVersion ?? 0;
+  if (user.role === "guest" && user.device) claims.dev = user.device;
   if (aud === "ws") claims.jti = crypto.randomUUID();
   return sign({ ...claims }, secret, "HS256");
 }
@@ -92,6 +100,8 @@ export async function verifyTokenClaims(
     if (p.email) user.email = p.email;
     if (p.cls) user.classId = p.cls;
     if (p.role !== "guest") user.tokenVersion = typeof p.tv === "number" ? p.tv : 0;
+    if (p.role === "guest" && typeof p.dev === "string" && DEVICE_ID.test(p.dev))
+      user.device = p.dev;
     return {
       user,
       jti: typeof p.jti === "string" ? p.jti : null,
@@ -111,9 +121,9 @@ export async function verifyToken(
   return (await verifyTokenClaims(token, secret, aud))?.user ?? null;
 }
 
-/** The client's view of a verified user (without the token version). */
+/** The client's view of a verified user (without the token version and device). */
 export function publicUser(user: TokenUser): SessionUser {
-  const { tokenVersion: _, ...rest } = user;
+  const { tokenVersion: _, device: __, ...rest } = user;
   return rest;
 }
 

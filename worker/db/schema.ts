@@ -94,6 +94,23 @@ export const classModerators = sqliteTable(
 );
 
 /**
+ * Where an account holds (or held, a minute ago) a join ticket: one row per user and class,
+ * written in the ticket mint's own D1 batch, so a demotion or disabling can push the
+ * revocation to every class where a ticket minted before it may still be presented
+ * (docs/decisions/014). Guests have no row (they are banned, not demoted).
+ */
+export const ticketMints = sqliteTable(
+  "ticket_mints",
+  {
+    userId: text("user_id").notNull(),
+    classId: text("class_id").notNull(),
+    /** Epoch ms: the latest ticket for this class expires then. */
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.classId] })],
+);
+
+/**
  * Moderator grants by email (`POST /api/classes/:id/moderators`). A grant reveals nothing
  * about whether an account exists: it is kept here and becomes a `class_moderators` row
  * when the account exists (at grant time) or signs up with that email later.

@@ -32,6 +32,12 @@ const KICK_CLASSES_MAX = 900;
 /** Classes whose last session ended this recently may still hold sockets (waiting rooms). */
 const RECENT_SESSION_MS = 6 * 3600_000;
 
+/**
+ * A class where a ticket was minted up to this long before its expiry may hold a socket
+ * whose class session is not in D1 yet (a root flushes it within seconds).
+ */
+const MINT_SLACK_MS = 60_000;
+
 /** Teacher invite links are valid this long. */
 const INVITE_TTL_MS = 7 * 24 * 3600_000;
 
@@ -72,6 +78,26 @@ async function classesWithSocketsOf(env: Env, userId: string): Promise<string[]>
   if (ids.length > KICK_CLASSES_MAX)
     logEvent({ event: "kick_truncated", userId, classes: ids.length });
   return ids.slice(0, KICK_CLASSES_MAX);
+}
+
+/**
+ * Every class where `userId` may hold an unspent join ticket (or a socket it opened a
+ * moment ago): the classes of `ticket_mints` whose ticket expires after now − slack. Read
+ * after the token version bump commits, and every mint records its class in the same
+ * transaction as its read of the version, so a ticket of the old version has its row here
+ * (decision 014). Bounded by TICKET_LIMITER (per-user mints a minute).
+ */
+async function classesWithTicketsOf(env: Env, userId: string): Promise<string[]> {
+  const rows = await getDb(env)
+    .select({ id: schema.ticketMints.classId })
+    .from(schema.ticketMints)
+    .where(
+      and(
+        eq(schema.ticketMints.userId, userId),
+        gt(schema.ticketMints.expiresAt, Date.now() - MINT_SLACK_MS),
+      ),
+    );
+  return rows.map((r) => r.id);
 }
 
 function toAdminUser(u: typeof schema.users.$inferSelect): AdminUser {
@@ -137,8 +163,16 @@ export const admin = new Hono<AppEnv>()
           detail: k === "role" ? JSON.stringify({ role: body.role }) : null,
         })),
     );
-    if (losesPower)
-      await kickFromClasses(c.env, await classesWithSocketsOf(c.env, id), id, "account changed");
+    if (losesPower) {
+      // Classes with a live ticket first: never cut by KICK_CLASSES_MAX.
+      const ticketed = await classesWithTicketsOf(c.env, id);
+      const others = (await classesWithSocketsOf(c.env, id)).filter((x) => !ticketed.includes(x));
+      const targets = [
+        ...ticketed,
+        ...others.slice(0, Math.max(0, KICK_CLASSES_MAX - ticketed.length)),
+      ];
+      await kickFromClasses(c.env, targets, id, "account changed", row.tokenVersion);
+    }
     return c.json({ user: toAdminUser(row) });
   })
   /** A single-use invite link that signs up a teacher (valid 7 days). */

@@ -176,13 +176,23 @@ export const auth = new Hono<AppEnv>()
       );
     await requireTurnstile(c, body.turnstileToken);
     const current = c.get("user");
-    const known = current?.role === "guest" && current.classId === classId ? current.id : null;
-    // A ban also covers fresh guest ids from the banned user's address or device.
-    const marks = ensureDevice(c);
-    if (await classroomRoot(c.env, classId).guestRefused(classId, marks, known))
+    const mine = current?.role === "guest" && current.classId === classId ? current : null;
+    const known = mine?.id ?? null;
+    // A ban also covers fresh guest ids from the banned user's address or device: the
+    // signed cookie's, and the one the guest pass presented was issued to.
+    const marks = await ensureDevice(c);
+    const root = classroomRoot(c.env, classId);
+    if (await root.guestRefused(classId, marks, known))
+      throw new ApiError(403, "banned", "You are banned from this class.");
+    if (
+      mine?.device &&
+      mine.device !== marks.device &&
+      (await root.guestRefused(classId, { device: mine.device }, known))
+    )
       throw new ApiError(403, "banned", "You are banned from this class.");
     const id = known ?? `g_${randomId(12)}`;
     const guest: SessionUser = { id, displayName: body.displayName, role: "guest", classId };
-    await startSession(c, guest);
+    // The pass keeps the device it was first issued to (a new cookie does not launder it).
+    await startSession(c, { ...guest, device: mine?.device ?? marks.device });
     return c.json({ user: guest }, 201);
   });

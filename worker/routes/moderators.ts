@@ -35,7 +35,8 @@ async function limitGrants(c: Context<AppEnv>): Promise<void> {
 
 /**
  * Close `userId`'s open sockets in each class (close 4001, via the class root), so revoked
- * powers end now rather than at the next reconnect. Best effort: a root that cannot be
+ * powers end now rather than at the next reconnect; `tokenVersion` (demotion, disabling):
+ * the account's new version, so the shards refuse its older tickets too. Best effort: a root that cannot be
  * reached is logged, not fatal — the D1 change already took effect for new connections.
  */
 export async function kickFromClasses(
@@ -43,12 +44,12 @@ export async function kickFromClasses(
   classIds: string[],
   userId: string,
   reason: string,
+  tokenVersion?: number,
 ): Promise<void> {
-  const results = await Promise.allSettled(
-    classIds.map((id) =>
-      env.CLASSROOM.get(env.CLASSROOM.idFromName(id)).kickUser(id, userId, reason),
-    ),
-  );
+  const kick = (id: string) =>
+    env.CLASSROOM.get(env.CLASSROOM.idFromName(id)).kickUser(id, userId, reason, tokenVersion);
+  // One retry: a revocation that does not reach a root leaves that class's tickets good.
+  const results = await Promise.allSettled(classIds.map((id) => kick(id).catch(() => kick(id))));
   for (const r of results)
     if (r.status === "rejected")
       logEvent({ event: "kick_failed", userId, message: errorMessage(r.reason) });

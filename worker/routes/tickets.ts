@@ -12,12 +12,25 @@ import { signJoinTicket } from "../auth/join-ticket.ts";
 import { checkAccount, type TokenUser } from "../auth/session.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, rateLimited } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { classDirectory, takeSeat, withMint } from "./class-directory.ts";
 
 /** Join tickets live this long: enough to open a socket, too short to be worth stealing. */
 export const TICKET_TTL_S = 60;
+/** The window of TICKET_LIMITER (wrangler.toml): a refused minter may try again after it. */
+export const TICKET_LIMIT_PERIOD_S = 60;
+
+/**
+ * Refuse a user minting more join tickets than TICKET_LIMITER allows (per user id, account
+ * or guest): 429 `rate_limited` with `Retry-After`. It bounds the work one account can put
+ * on D1 and the directory, and the classes a demotion must reach (decision 014).
+ */
+async function limitMints(env: Env, userId: string): Promise<void> {
+  const { success } = await env.TICKET_LIMITER.limit({ key: `ticket:${userId}` });
+  if (!success)
+    throw rateLimited("Too many join tickets. Wait a minute and try again.", TICKET_LIMIT_PERIOD_S);
+}
 
 /** The verified outcome of an access check. */
 export interface ClassAccess {
@@ -33,11 +46,16 @@ export interface ClassAccess {
  * admin) today, so a demoted teacher joins their old class as a student. Throws ApiError:
  * 401 unauthenticated (incl. a token older than the account's token version) /
  * account_disabled, 403 forbidden / guest_access_disabled, 404 not_found.
+ *
+ * `mintExpiresAt` (ticket mints): also record, in the same D1 transaction, that this account
+ * holds a ticket for the class until then (`ticket_mints`), so a demotion that commits
+ * after this read finds the class (admin.ts revokeEverywhere, decision 014).
  */
 export async function classAccess(
   env: Env,
   user: TokenUser | null,
   classId: string,
+  mintExpiresAt?: number,
 ): Promise<ClassAccess> {
   if (!user) throw new ApiError(401, "unauthenticated", "Sign in or join as a guest first.");
   const db = getDb(env);
@@ -55,7 +73,15 @@ export async function classAccess(
       throw new ApiError(403, "guest_access_disabled", "This class does not allow guests.");
     return { cls, user, role: "guest" };
   }
-  // Every join ticket comes through here: one D1 round trip for all three look-ups.
+  // Every join ticket comes through here: one D1 round trip for all three look-ups (and
+  // the mint record: one transaction, so it commits before any demotion that follows).
+  const mint = db
+    .insert(schema.ticketMints)
+    .values({ userId: user.id, classId, expiresAt: mintExpiresAt ?? 0 })
+    .onConflictDoUpdate({
+      target: [schema.ticketMints.userId, schema.ticketMints.classId],
+      set: { expiresAt: mintExpiresAt ?? 0 },
+    });
   const [classes, accounts, grants] = await db.batch([
     classQuery,
     db
@@ -78,6 +104,7 @@ export async function classAccess(
         ),
       )
       .limit(1),
+    ...(mintExpiresAt === undefined ? [] : [mint]),
   ]);
   const cls = classes[0];
   if (!cls) throw new ApiError(404, "not_found", "No such class.");
@@ -109,7 +136,11 @@ export async function mintJoinTicket(
   classId: string,
   hint?: string,
 ): Promise<{ ticket: string; claims: JoinClaims }> {
-  const access = await classAccess(env, user, classId);
+  if (user) await limitMints(env, user.id);
+  // Issued before the access read: a revocation that commits after that read is later than
+  // the ticket by the shards' clock too (admitAtShard compares the two).
+  const issuedAt = Date.now();
+  const access = await classAccess(env, user, classId, issuedAt + TICKET_TTL_S * 1000);
   const host = env.SHARD_HOST || undefined;
   let sectionId = STAFF_SECTION;
   let sectionHost = host;
@@ -140,7 +171,8 @@ export async function mintJoinTicket(
   };
   if (sectionHost) t.host = sectionHost;
   if (access.user.tokenVersion !== undefined) t.tokenVersion = access.user.tokenVersion;
-  return signJoinTicket(t, env.JWT_SECRET, TICKET_TTL_S);
+  if (access.user.device) t.device = access.user.device;
+  return signJoinTicket(t, env.JWT_SECRET, TICKET_TTL_S, issuedAt);
 }
 
 /** `POST /api/classes/:id/ticket[?section=sN]` — mounted under /api/classes. */

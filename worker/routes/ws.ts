@@ -61,7 +61,7 @@ async function forward(c: Context<AppEnv>, ticket: string, claims: JoinClaims): 
   // A fresh header set: nothing the client sent (x-mc-*, cookies, …) reaches the shard.
   // The shard verifies the ticket again and takes identity, role and section from it.
   const headers = new Headers({ upgrade: "websocket", [TRUSTED.ticket]: ticket });
-  const marks = clientMarks(c);
+  const marks = await clientMarks(c);
   if (marks.ip) headers.set(TRUSTED.ip, marks.ip);
   if (marks.device) headers.set(TRUSTED.device, marks.device);
   const resume = c.req.query("resume");
