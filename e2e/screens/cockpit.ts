@@ -69,15 +69,22 @@ await g.getByTestId("poll-option").filter({ hasText: "Pivots" }).click();
 await g.getByTestId("poll-submit").click();
 await g.getByTestId("hand-toggle").click();
 await t.getByTestId("hand-row").first().waitFor(T);
+// Read section 1's chat, as a teacher would.
+await t.getByTestId("section-picker").selectOption("s1");
 await t.waitForTimeout(1500);
 
 for (const [label, size] of [
   ["1280x800", { width: 1280, height: 800 }],
   ["1920x1080", { width: 1920, height: 1080 }],
   ["360x740", { width: 360, height: 740 }],
+  ["1024x768", { width: 1024, height: 768 }],
 ] as const) {
   await t.setViewportSize(size);
   await t.waitForTimeout(500);
+  // At rest: each pane scrolled to its top (clicks above scrolled some).
+  await t.evaluate(() => {
+    for (const p of document.querySelectorAll(".cockpit-pane")) p.scrollTop = 0;
+  });
   const h = await t.evaluate(() => document.documentElement.scrollHeight);
   console.log(`${label}: page scroll height ${h}px`);
   await t.screenshot({ path: `${out}/${prefix}-${label}.png` });
