@@ -182,6 +182,7 @@ describe("accessibility (axe-core)", () => {
 
     // After live.
     await t.getByTestId("stop-live").click();
+    await t.getByTestId("confirm-end-stream").click();
     await g.locator('[data-testid="class-page"][data-stream="ended"]').waitFor({ timeout: 30_000 });
     await check(g, "class page after live");
 
@@ -293,6 +294,7 @@ describe("accessibility (axe-core)", () => {
     await tabTo(k, '[data-testid="qa-vote"]:not([disabled])');
     await k.keyboard.press("Space");
     await upvote.and(k.locator('[aria-pressed="true"]')).waitFor(T);
+    await t.getByTestId("talk-qa").click();
     await t
       .getByTestId("staff-question")
       .filter({ hasText: "Could you repeat the last step?" })

@@ -47,6 +47,20 @@ function lastMessageVisible(page: Page, list: string) {
   }, list);
 }
 
+/**
+ * The chat rules are in the class set-up (`/studio/:id/setup`), apart from the live
+ * studio: set slow mode there, then come back to the studio.
+ */
+async function setSlowMode(t: Page, seconds: string) {
+  const studio = new URL(t.url()).pathname;
+  await t.goto(`${base}${studio}/setup`);
+  await t.getByTestId("slow-mode-input").fill(seconds, T);
+  await t.getByTestId("save-chat-settings").click();
+  await t.getByTestId("chat-settings-saved").waitFor(T);
+  await t.goto(`${base}${studio}`);
+  await waitConnected(t, '[data-testid="studio-chat"]');
+}
+
 describe("chat as a student sees it", () => {
   let t: Page;
   let classId: string;
@@ -67,9 +81,7 @@ describe("chat as a student sees it", () => {
     await message(s, "section-chat", "hello before slow mode").waitFor(T);
     // Longer than the interval passes before the teacher turns slow mode on.
     await s.waitForTimeout(6000);
-    await t.getByTestId("slow-mode-input").fill("5");
-    await t.getByTestId("save-chat-settings").click();
-    await t.getByTestId("chat-settings-saved").waitFor(T);
+    await setSlowMode(t, "5");
     await s.getByText("Slow mode: one message every 5 s").waitFor(T);
 
     // The last post is older than the interval: the student may send now (was frozen on "N s").
@@ -96,8 +108,7 @@ describe("chat as a student sees it", () => {
     await message(s, "section-chat", "second under slow mode").waitFor(T);
     expect(await s.getByTestId("chat-rejection").count()).toBe(0);
 
-    await t.getByTestId("slow-mode-input").fill("0");
-    await t.getByTestId("save-chat-settings").click();
+    await setSlowMode(t, "0");
     await s.getByText("Slow mode: one message every 5 s").waitFor({ ...T, state: "detached" });
   });
 
@@ -147,7 +158,9 @@ describe("chat as a student sees it", () => {
     });
     await spam.waitFor({ ...T, state: "detached" });
     await troll.getByTestId("banned-notice").waitFor(T);
+    await t.getByTestId("talk-mod").click();
     await t.getByTestId("ban-item").filter({ hasText: "Troll" }).waitFor(T);
+    await t.getByTestId("talk-chat").click();
 
     await troll.reload();
     await troll.getByTestId("banned-screen").waitFor(T);

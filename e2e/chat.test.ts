@@ -40,14 +40,15 @@ describe("real-time classroom", () => {
     const a = ada.page;
     const b = bob.page;
 
-    // The teacher signs in, opens the studio and sets the chat rules.
+    // The teacher signs in, sets the chat rules in the class set-up, and opens the studio.
     await signIn(t, base, DEMO.teacher);
-    await t.goto(`${base}/studio/demo-class`);
-    await waitConnected(t, '[data-testid="studio-chat"]');
-    await t.getByTestId("link-policy").selectOption("block");
+    await t.goto(`${base}/studio/demo-class/setup`);
+    await t.getByTestId("link-policy").selectOption("block", T);
     await t.getByTestId("blocked-words").fill("spoiler, cheat");
     await t.getByTestId("save-chat-settings").click();
     await t.getByTestId("chat-settings-saved").waitFor(T);
+    await t.goto(`${base}/studio/demo-class`);
+    await waitConnected(t, '[data-testid="studio-chat"]');
 
     // Two guests join; their connection indicators say so honestly.
     await Promise.all([joinDemo(a, "Ada"), joinDemo(b, "Bob")]);
@@ -75,6 +76,7 @@ describe("real-time classroom", () => {
     await a.locator('[data-testid="chat-rejection"][data-reason="blocked_word"]').waitFor(T);
     await post(b, "answers at example.com");
     await b.locator('[data-testid="chat-rejection"][data-reason="link_blocked"]').waitFor(T);
+    await t.getByTestId("talk-mod").click();
     await t
       .locator('[data-testid="rejection-item"][data-reason="blocked_word"]')
       .filter({ hasText: "Ada" })
@@ -85,6 +87,7 @@ describe("real-time classroom", () => {
       .waitFor(T);
 
     // The teacher watches section 1 and deletes Ada's message: gone for Bob.
+    await t.getByTestId("talk-chat").click();
     await t.getByTestId("section-picker").selectOption("s1", T);
     const adaHello = message(t, "studio-section-chat", "Hello from Ada");
     await adaHello.waitFor(T);
@@ -99,7 +102,9 @@ describe("real-time classroom", () => {
     expect(await b.getByTestId("timeout-notice").textContent()).toMatch(/timed out until \d/i);
     expect(await b.getByTestId("chat-input").isDisabled()).toBe(true);
     expect(await b.getByTestId("chat-send").isDisabled()).toBe(true);
+    await t.getByTestId("talk-mod").click();
     await t.getByTestId("timeout-item").filter({ hasText: "Bob" }).waitFor(T);
+    await t.getByTestId("talk-chat").click();
 
     // Ban: Ada is disconnected, told why, and cannot rejoin.
     const adaQuestion = message(t, "studio-section-chat", "Question from Ada");
@@ -108,7 +113,9 @@ describe("real-time classroom", () => {
     await a.getByTestId("banned-notice").waitFor(T);
     await a.locator('[data-testid="connection-status"][data-state="ended"]').waitFor(T);
     expect(await a.getByTestId("chat-input").count()).toBe(0);
+    await t.getByTestId("talk-mod").click();
     await t.getByTestId("ban-item").filter({ hasText: "Ada" }).waitFor(T);
+    await t.getByTestId("talk-chat").click();
     await a.reload();
     await a.getByTestId("banned-notice").waitFor(T);
 

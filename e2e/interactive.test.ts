@@ -117,7 +117,7 @@ describe("interactive class", () => {
       .getByTestId("poll-bar")
       .evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-votes"))));
     expect(votes).toEqual([1, 1, 0]);
-    await shotOf(t.getByTestId("studio-interactive"), "studio-poll");
+    await shotOf(t.locator("#pane-polls"), "studio-poll");
 
     // Close, then reveal: students see the results (Bob when his video gets there).
     await staffPoll.getByTestId("poll-close").click();
@@ -177,7 +177,7 @@ describe("interactive class", () => {
       expect.stringContaining("Ada"),
       expect.stringContaining("Bob"),
     ]);
-    await shotOf(t.getByTestId("studio-interactive"), "studio-hands");
+    await shotOf(t.locator("#pane-hands"), "studio-hands");
     await rows.first().getByTestId("hand-ack").click();
     await a.getByTestId("hand-status").filter({ hasText: "called on you" }).waitFor(T);
     await b.getByTestId("hand-status").filter({ hasText: "You are #1 in the queue" }).waitFor(T);
@@ -197,6 +197,7 @@ describe("interactive class", () => {
     const bobQ = b.getByTestId("qa-question").filter({ hasText: "Will this be on the exam?" });
     await bobQ.getByTestId("qa-votes").filter({ hasText: "1" }).waitFor(T);
     expect(await bobQ.getByTestId("qa-vote").isDisabled()).toBe(true);
+    await t.getByTestId("talk-qa").click();
     const staffQ = t.getByTestId("staff-question").filter({ hasText: "Will this be on the exam?" });
     await staffQ.getByTestId("qa-answer").click();
     await adaQ.getByTestId("qa-answered").waitFor(T);
@@ -225,7 +226,7 @@ describe("interactive class", () => {
       .filter({ hasText: "Can we get the slides afterwards?" })
       .waitFor(T);
     await b.getByTestId("qa-pending-mine").waitFor({ ...T, state: "detached" });
-    await shotOf(t.getByTestId("studio-interactive"), "studio-qa");
+    await shotOf(t.getByTestId("studio-chat"), "studio-qa");
 
     // ---- The whiteboard (slides engineer's UI): a stroke reaches Bob ~3 s after Ada. ----
     const canvas = t.locator('[data-testid="studio-stage"] [data-testid="slide-ink"]');

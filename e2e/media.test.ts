@@ -442,6 +442,7 @@ describe("teacher studio media", () => {
     const first = studio.page;
     expect(await first.getByTestId("live-state").getAttribute("data-state")).toBe("live");
     await first.getByTestId("stop-live").click();
+    await first.getByTestId("confirm-end-stream").click();
     await first
       .locator('[data-testid="live-state"][data-state="ended"]')
       .waitFor({ timeout: 10_000 });

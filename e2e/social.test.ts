@@ -83,6 +83,7 @@ describe("reactions and the moderation queue", () => {
     expect(
       await message(b, "section-chat", "buy cheap pills now").getByTestId("report-message").count(),
     ).toBe(0);
+    await t.getByTestId("talk-mod").click();
     const item = t.getByTestId("mod-queue-item").filter({ hasText: "buy cheap pills now" });
     await item.waitFor(T);
     expect(await item.textContent()).toContain("Reported 1×");

@@ -129,6 +129,7 @@ describe("user text", () => {
     const cardBox = await box(card);
     expect(inside(await box(card.locator(".ix-question-meta > .muted")), cardBox)).toBe(true);
     expect(inside(await box(card.locator(".ix-question-text")), cardBox)).toBe(true);
+    await t.getByTestId("talk-qa").click();
     const staffCard = t.getByTestId("staff-question").first();
     await staffCard.waitFor(T);
     expect(

@@ -168,6 +168,7 @@ describe("YouTube", () => {
 
     // Stop ends the broadcast on YouTube.
     await p.getByTestId("stop-live").click();
+    await p.getByTestId("confirm-end-stream").click();
     await expect
       .poll(
         async () =>

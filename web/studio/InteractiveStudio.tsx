@@ -67,10 +67,16 @@ export function InteractiveStudio(props: { cls: ClassPublic; room: Room; teacher
 
 /* ---------- Polls and quizzes ---------- */
 
-function PollsBox(props: { room: Room }) {
+/** Polls and quizzes: compose, open, close, reveal, with live tallies; the open ones first. */
+export function PollsBox(props: { room: Room }) {
   const { state, socket } = props.room;
   const ix = state.interactive;
-  const polls = [...ix.polls].reverse();
+  // Newest first, the open ones on top: the poll running now is the one to watch.
+  const newest = [...ix.polls].reverse();
+  const polls = [
+    ...newest.filter((p) => p.state === "open"),
+    ...newest.filter((p) => p.state !== "open"),
+  ];
   const [composing, setComposing] = useState(false);
   const board = ix.leaderboard;
   return (
@@ -452,7 +458,8 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
 
 /* ---------- Hands ---------- */
 
-function HandsBox(props: { room: Room }) {
+/** The hand-raise queue: call on, lower, lower all, paged past the live window. */
+export function HandsBox(props: { room: Room }) {
   const { state, socket } = props.room;
   const ix = state.interactive;
   const [offset, setOffset] = useState(0);
@@ -555,7 +562,8 @@ function HandsBox(props: { room: Room }) {
 
 /* ---------- Q&A ---------- */
 
-function QaBox(props: { room: Room; teacher: boolean }) {
+/** Q&A moderation: approve, answer, pin, hide; pre-moderation switch for the teacher. */
+export function QaBox(props: { room: Room; teacher: boolean }) {
   const { state, socket } = props.room;
   const ix = state.interactive;
   const pending = ix.pending?.questions ?? [];

@@ -1,17 +1,11 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ClassDetail, ClassPublic } from "../../protocol/api.ts";
-import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
-import { isolate, UserText } from "../components/UserText.tsx";
+import { isolate } from "../components/UserText.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
-import { useClassroom } from "../lib/classroom-hooks.ts";
-import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
-import { InteractiveStudio } from "./InteractiveStudio.tsx";
-import { MediaPanel, type StreamHealth } from "./media/MediaPanel.tsx";
-import { SlidesStudio } from "./SlidesStudio.tsx";
-import { StudioChat } from "./StudioChat.tsx";
-import { YouTubeStatus } from "./YouTubeStatus.tsx";
+import { Cockpit } from "./cockpit/Cockpit.tsx";
+import type { StreamHealth } from "./media/MediaPanel.tsx";
 
 type State =
   | { kind: "loading" }
@@ -47,7 +41,7 @@ function pollStreamHealth(classId: string, listener: (health: StreamHealth) => v
   };
 }
 
-/** `/studio/:classId`: the live studio for one class — media, going live, chat and moderation. */
+/** `/studio/:classId`: the live studio for one class, as one screen (cockpit/Cockpit.tsx). */
 export function LiveStudio(props: { classId: string }) {
   const [state, setState] = useState<State>({ kind: "loading" });
   // Stable per class, so the media panel subscribes once rather than on every render.
@@ -103,48 +97,8 @@ export function LiveStudio(props: { classId: string }) {
         </PageMessage>
       );
     case "moderate":
-      return (
-        <main id="main" class="wide live-studio" data-testid="live-studio">
-          <header class="card studio-header">
-            <h1 class="class-title">
-              <UserText text={state.cls.title} />
-            </h1>
-            <p class="class-meta">
-              You moderate this class for <UserText text={state.cls.teacherName} />.
-            </p>
-          </header>
-          <StudioRoom cls={state.cls} manage={false} />
-        </main>
-      );
+      return <Cockpit cls={state.cls} detail={null} />;
     case "ready":
-      return (
-        <main id="main" class="wide live-studio" data-testid="live-studio">
-          <header class="card studio-header">
-            <h1 class="class-title">
-              <UserText text={state.cls.title} />
-            </h1>
-            <p class="class-meta">{formatStart(state.cls.scheduledStart)}</p>
-            <JoinLink url={state.cls.joinUrl} />
-          </header>
-          <MediaPanel cls={state.cls} onBridgeHealth={onBridgeHealth} />
-          <YouTubeStatus classId={state.cls.id} />
-          <StudioRoom cls={state.cls} manage />
-        </main>
-      );
+      return <Cockpit cls={state.cls} detail={state.cls} onBridgeHealth={onBridgeHealth} />;
   }
-}
-
-/**
- * The studio's real-time panels on one classroom connection: slides and whiteboard,
- * polls and quizzes, hands and Q&A, then chat and moderation.
- */
-function StudioRoom(props: { cls: ClassPublic; manage: boolean }) {
-  const room = useClassroom(props.cls.id);
-  return (
-    <>
-      <SlidesStudio cls={props.cls} room={room} />
-      <InteractiveStudio cls={props.cls} room={room} teacher={props.manage} />
-      <StudioChat cls={props.cls} manage={props.manage} room={room} />
-    </>
-  );
 }

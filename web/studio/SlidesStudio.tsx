@@ -1,7 +1,7 @@
 /**
  * The studio's Slides panel: upload a PDF or images as a deck (rendered to page images
  * here, uploaded with a progress bar), present a deck, page through it (buttons, page
- * box, arrow keys), and draw on the slide or a blank board — pen with pressure, colours,
+ * box, the cockpit's arrow-key shortcuts), and draw on the slide or a blank board — pen with pressure, colours,
  * sizes, eraser, undo, clear. Strokes go out in batches about every 50 ms while drawing,
  * so students see the ink grow; this screen draws its own stroke at once and lets the
  * server's copy take over when it comes back complete.
@@ -121,19 +121,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   const prev = () => socket.send({ type: "slide.prev" });
   const undo = () => socket.send({ type: "board.undo" });
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (t?.closest("input, textarea, select, [contenteditable=true]")) return;
-      if (e.key === "ArrowRight" || e.key === "PageDown") next();
-      else if (e.key === "ArrowLeft" || e.key === "PageUp") prev();
-      else if ((e.ctrlKey || e.metaKey) && e.key === "z") undo();
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  });
+  // Arrow keys, Page Up/Down and Ctrl+Z are the cockpit's shortcuts (cockpit/shortcuts.ts).
 
   // ---- drawing -----------------------------------------------------------------
 

@@ -5,13 +5,15 @@ import { AppHeader } from "../components/AppHeader.tsx";
 import { RequireUser } from "../components/RequireUser.tsx";
 import { onLinkClick, usePath } from "../lib/router.ts";
 import { ClassListPage } from "./ClassListPage.tsx";
+import { ClassSetup } from "./ClassSetup.tsx";
 import { LiveStudio } from "./LiveStudio.tsx";
 
 /**
  * The studio. `/studio` lists a teacher's classes; `/studio/:id` is one class's live
  * studio — for its teacher (and admins), or its per-class moderators (any account).
  * `/studio/:id/analytics` lists the class's sessions, `/studio/:id/analytics/:session`
- * is one session's dashboard (teacher and admins).
+ * is one session's dashboard (teacher and admins); `/studio/:id/setup` is the class's set-up
+ * (details, YouTube, chat rules, moderators), apart from the live studio.
  */
 export function StudioApp() {
   const perClass = /^\/studio\/[A-Za-z0-9_-]{1,32}\/?$/.test(location.pathname);
@@ -29,6 +31,7 @@ export function StudioApp() {
 function Studio(props: { user: SessionUser }) {
   const path = usePath();
   const classId = /^\/studio\/([A-Za-z0-9_-]{1,32})\/?$/.exec(path)?.[1];
+  const setup = /^\/studio\/([A-Za-z0-9_-]{1,32})\/setup\/?$/.exec(path)?.[1];
   const analytics =
     /^\/studio\/([A-Za-z0-9_-]{1,32})\/analytics(?:\/([A-Za-z0-9_-]{1,64}))?\/?$/.exec(path);
   return (
@@ -48,7 +51,9 @@ function Studio(props: { user: SessionUser }) {
           </a>
         ) : null}
       </AppHeader>
-      {analytics?.[2] ? (
+      {setup ? (
+        <ClassSetup classId={setup} />
+      ) : analytics?.[2] ? (
         <SessionDashboard sessionId={analytics[2]} back={`/studio/${analytics[1]}/analytics`} />
       ) : analytics?.[1] ? (
         <ClassSessions

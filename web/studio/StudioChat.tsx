@@ -92,11 +92,13 @@ export function StudioChat(props: {
   );
 }
 
-function sectionLabel(id: string): string {
+/** "Section 3" for `s3`; other ids as they are. */
+export function sectionLabel(id: string): string {
   return /^s\d+$/.test(id) ? `Section ${id.slice(1)}` : id;
 }
 
-function GlobalChannel(props: { state: ClassroomState; socket: ClassroomSocket }) {
+/** The class-wide channel: latest announcement, pinned message, messages, and the composer (send or announce). */
+export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomSocket }) {
   const { state, socket } = props;
   const [text, setText] = useState("");
   const cooldown = cooldownUntil(state);
@@ -214,7 +216,8 @@ function GlobalChannel(props: { state: ClassroomState; socket: ClassroomSocket }
   );
 }
 
-function SectionWatch(props: {
+/** Any section's chat, chosen from a list, with delete / time out / ban on each message. */
+export function SectionWatch(props: {
   state: ClassroomState;
   socket: ClassroomSocket;
   sections: string[];
@@ -348,7 +351,8 @@ function SectionWatch(props: {
   );
 }
 
-function RejectionsFeed(props: { state: ClassroomState }) {
+/** Messages the chat rules stopped, newest first, with the rule that stopped each. */
+export function RejectionsFeed(props: { state: ClassroomState }) {
   const items = props.state.rejections.slice(-50).reverse();
   return (
     <div class="studio-box studio-rejections">
@@ -389,7 +393,11 @@ interface SettingsDraft {
   blockedWords: string;
 }
 
-function ChatSettings(props: { state: ClassroomState; send: (m: ClientMessage) => boolean }) {
+/** The chat rules: slow mode, link policy, blocked words. */
+export function ChatSettings(props: {
+  state: ClassroomState;
+  send: (m: ClientMessage) => boolean;
+}) {
   const { state } = props;
   const current: SettingsDraft = {
     slowModeSec: String(state.settings.slowModeSec),
@@ -499,7 +507,8 @@ function ChatSettings(props: { state: ClassroomState; send: (m: ClientMessage) =
   );
 }
 
-function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => boolean }) {
+/** Who is timed out or banned, with unban. */
+export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => boolean }) {
   const { state } = props;
   const now = useNow(false);
   // The name the ban recorded, else one seen in chat; else Named says "Unknown user/guest".
@@ -549,7 +558,8 @@ function Sanctions(props: { state: ClassroomState; send: (m: ClientMessage) => b
   );
 }
 
-function Moderators(props: { classId: string }) {
+/** The class's moderators (by email): list, add, remove. */
+export function Moderators(props: { classId: string }) {
   const path = `/classes/${encodeURIComponent(props.classId)}/moderators`;
   const [list, setList] = useState<ClassModerator[] | null>(null);
   const [email, setEmail] = useState("");

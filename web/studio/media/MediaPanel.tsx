@@ -4,6 +4,7 @@ import type { StreamHealth as RealtimeStreamHealth } from "../../../protocol/rea
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { api, errorMessage } from "../../lib/api.ts";
+import { ConfirmDialog } from "../cockpit/ConfirmDialog.tsx";
 import { AudioMixer, type AudioSourceId } from "./audio-mixer.ts";
 import {
   captureCamera,
@@ -52,6 +53,15 @@ export type LiveState =
   | { kind: "ended" }
   | { kind: "failed"; reason: string; code: string };
 
+/**
+ * What the studio cockpit's keyboard shortcuts can ask of the media panel. The panel
+ * fills it in on every render, so it always acts on the current sources.
+ */
+export interface MediaActions {
+  /** Mute or unmute the microphone; returns whether it is muted now, or null with no microphone on. */
+  toggleMic(): boolean | null;
+}
+
 const CONNECT_TIMEOUT_MS = 20_000;
 /** How often the studio repeats its prepare while it waits (the bridge keeps it 2 min). */
 const PREPARE_EVERY_MS = 60_000;
@@ -67,7 +77,12 @@ const CORNERS: { corner: Corner; label: string }[] = [
  * The teacher's media studio: pick a screen, camera and microphone, arrange them,
  * go live over WHIP, watch the stream's health, or get a token to stream from OBS.
  */
-export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeHealth }) {
+export function MediaPanel(props: {
+  cls: ClassDetail;
+  onBridgeHealth?: OnBridgeHealth;
+  /** Filled in for the cockpit's shortcuts (mute). */
+  actions?: { current: MediaActions | null };
+}) {
   const { cls } = props;
   const supported = compositorSupported();
   const media = useRef<{ compositor: Compositor; mixer: AudioMixer } | null>(null);
@@ -88,6 +103,7 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
   const [stats, setStats] = useState<PublishStats | null>(null);
   const [composite, setComposite] = useState<{ fps: number; drawMs: number } | null>(null);
   const [health, setHealth] = useState<StreamHealth | null>(null);
+  const [confirmEnd, setConfirmEnd] = useState(false);
 
   // Media objects live for the panel's lifetime; tracks they hold are stopped on unmount.
   useEffect(() => {
@@ -222,7 +238,9 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
     const next = { ...muted, [id]: !muted[id] };
     setMuted(next);
     media.current?.mixer.setMuted(id, next[id]);
+    return next[id];
   };
+  if (props.actions) props.actions.current = { toggleMic: () => (mic ? toggleMute("mic") : null) };
 
   /** Starts (or restarts, after a lost connection) the reconnect loop; see below. */
   const reconnect = useRef<((from: WhipClient, reason: string) => void) | null>(null);
@@ -536,7 +554,8 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
                 class="btn btn-danger btn-block"
                 data-testid="stop-live"
                 disabled={live.kind === "stopping" || live.kind === "preparing"}
-                onClick={stopLive}
+                aria-haspopup="dialog"
+                onClick={() => setConfirmEnd(true)}
               >
                 {live.kind === "stopping" ? "Stopping…" : "End stream"}
               </button>
@@ -550,6 +569,23 @@ export function MediaPanel(props: { cls: ClassDetail; onBridgeHealth?: OnBridgeH
                 {live.kind === "ended" || live.kind === "failed" ? "Go live again" : "Go live"}
               </button>
             )}
+            <ConfirmDialog
+              open={confirmEnd && isLive}
+              title="End the stream?"
+              confirmLabel="End stream"
+              testId="end-stream-dialog"
+              confirmTestId="confirm-end-stream"
+              onCancel={() => setConfirmEnd(false)}
+              onConfirm={() => {
+                setConfirmEnd(false);
+                void stopLive();
+              }}
+            >
+              <p>
+                Students' video stops and the class page says the class has ended. You can go live
+                again, but it starts a new stream.
+              </p>
+            </ConfirmDialog>
             {live.kind === "failed" ? (
               <Notice testId="live-error">
                 <strong>Could not go live.</strong> {live.reason}

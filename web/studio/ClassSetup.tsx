@@ -1,0 +1,100 @@
+import { useEffect, useState } from "preact/hooks";
+import type { ClassDetail } from "../../protocol/api.ts";
+import { JoinLink } from "../components/CopyButton.tsx";
+import { Notice, PageMessage } from "../components/Notice.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
+import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { useClassroom } from "../lib/classroom-hooks.ts";
+import { redirectToSignIn } from "../lib/nav.ts";
+import { onLinkClick } from "../lib/router.ts";
+import { ClassForm } from "./ClassForm.tsx";
+import { ChatSettings, Moderators } from "./StudioChat.tsx";
+
+type State =
+  | { kind: "loading" }
+  | { kind: "denied" }
+  | { kind: "error"; message: string }
+  | { kind: "ready"; cls: ClassDetail };
+
+/**
+ * `/studio/:classId/setup`: everything about a class that is set before (or between)
+ * live moments — title, description, schedule, guests, YouTube and stream key, the chat
+ * rules and the moderators — kept out of the live cockpit. The teacher and admins only.
+ */
+export function ClassSetup(props: { classId: string }) {
+  const [state, setState] = useState<State>({ kind: "loading" });
+  const [flash, setFlash] = useState<string | null>(null);
+  useEffect(() => {
+    api<{ class: ClassDetail; manage: boolean }>("GET", `/classes/${props.classId}`).then(
+      (res) => {
+        document.title = `${isolate(res.class.title)} · Set-up · Mass Class`;
+        setState(res.manage ? { kind: "ready", cls: res.class } : { kind: "denied" });
+      },
+      (err) => {
+        if (isApiError(err, "unauthenticated")) redirectToSignIn();
+        else setState({ kind: "error", message: errorMessage(err) });
+      },
+    );
+  }, [props.classId]);
+  switch (state.kind) {
+    case "loading":
+      return <PageMessage title="Loading class…" />;
+    case "denied":
+      return (
+        <PageMessage title="Not your class" testId="access-denied">
+          <p>Only this class's teacher can change its set-up.</p>
+        </PageMessage>
+      );
+    case "error":
+      return (
+        <PageMessage title="Could not load the class">
+          <Notice>{state.message}</Notice>
+        </PageMessage>
+      );
+  }
+  const { cls } = state;
+  const studio = `/studio/${cls.id}`;
+  return (
+    <main id="main" class="wide class-setup" data-testid="class-setup">
+      <div class="page-head">
+        <h1>
+          Set-up: <UserText text={cls.title} />
+        </h1>
+        <a class="btn btn-primary" href={studio} onClick={onLinkClick} data-testid="back-to-studio">
+          Open the studio
+        </a>
+      </div>
+      <JoinLink url={cls.joinUrl} />
+      {flash ? (
+        <Notice kind="success" testId="flash">
+          {flash}
+        </Notice>
+      ) : null}
+      <ClassForm
+        initial={cls}
+        onSaved={(c) => {
+          setState({ kind: "ready", cls: c });
+          setFlash(`Saved “${isolate(c.title)}”.`);
+        }}
+      />
+      <SetupRules classId={cls.id} />
+      <div class="card">
+        <Moderators classId={cls.id} />
+      </div>
+    </main>
+  );
+}
+
+/** The chat rules go to the class over a classroom connection of this page's own. */
+function SetupRules(props: { classId: string }) {
+  const room = useClassroom(props.classId);
+  return (
+    <div class="card" data-conn={room.state.conn}>
+      {room.state.conn === "connected" ? (
+        <ChatSettings state={room.state} send={(m) => room.socket.send(m)} />
+      ) : (
+        <p class="muted">Connecting to the class to read its chat rules…</p>
+      )}
+    </div>
+  );
+}
