@@ -10,6 +10,7 @@ import type { JoinTicket } from "../../protocol/api.ts";
 import { type ClassRole, isStaff, socketPath, socketSearch } from "../../protocol/realtime.ts";
 import { signJoinTicket } from "../auth/join-ticket.ts";
 import { checkAccount, type TokenUser } from "../auth/session.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
@@ -110,7 +111,7 @@ export async function mintJoinTicket(
   hint?: string,
 ): Promise<{ ticket: string; claims: JoinClaims }> {
   const access = await classAccess(env, user, classId);
-  const host = env.SHARD_HOST || undefined;
+  const host = workerConfig(env).SHARD_HOST || undefined;
   let sectionId = STAFF_SECTION;
   let sectionHost = host;
   if (!isStaff(access.role)) {
@@ -136,7 +137,7 @@ export async function mintJoinTicket(
   };
   if (sectionHost) t.host = sectionHost;
   if (access.user.tokenVersion !== undefined) t.tokenVersion = access.user.tokenVersion;
-  return signJoinTicket(t, env.JWT_SECRET, TICKET_TTL_S);
+  return signJoinTicket(t, workerConfig(env).JWT_SECRET, TICKET_TTL_S);
 }
 
 /** `POST /api/classes/:id/ticket[?section=sN]` — mounted under /api/classes. */
