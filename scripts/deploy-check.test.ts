@@ -3,6 +3,7 @@
  * offline, must carry no loopback URL and no placeholder D1 id — in the config, the
  * bindings wrangler would upload, or our own code in the bundle.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -14,8 +15,10 @@ import {
   findLocalValues,
   findLocalValuesInBundle,
 } from "./deploy-check.ts";
+import { OFFLINE_ENV, toolCommand } from "./offline.ts";
 
 const ROOT = join(import.meta.dirname, "..");
+const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 
 describe("findLocalValues", () => {
   it("finds loopback URLs of every scheme and spelling, and the zeroed D1 id", () => {
@@ -76,5 +79,74 @@ describe("the production dry run", () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+/** `wrangler <path> --help`, offline: the command lines it lists, as word arrays with a leaf flag. */
+function wranglerHelp(path: string[]): Promise<{ words: string[]; leaf: boolean }[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(...toolCommand("wrangler", [...path, "--help"]), {
+      cwd: ROOT,
+      env: { ...process.env, ...OFFLINE_ENV },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    child.on("error", reject);
+    child.on("exit", () => {
+      const listed = [...out.matchAll(/^ {2}wrangler ((?:[a-z0-9][a-z0-9-]* ?)+)([<[])?/gm)].map(
+        (m) => ({ words: m[1]!.trim().split(" "), leaf: Boolean(m[2]) }),
+      );
+      resolve(listed);
+    });
+  });
+}
+
+describe("docs/operations.md", () => {
+  it("names only wrangler commands the pinned wrangler has (checked offline with --help)", {
+    timeout: 240_000,
+  }, async () => {
+    const text = `${read("docs/operations.md")}\n${read("README.md")}`;
+    const commands = [
+      ...new Set(
+        [...text.matchAll(/npm run wrangler -- ([a-z0-9][a-z0-9-]*(?: [a-z0-9][a-z0-9-]*)*)/g)].map(
+          (m) => m[1]!,
+        ),
+      ),
+    ].map((c) => c.split(" "));
+    expect(commands.length).toBeGreaterThan(10);
+    const helps = new Map<string, ReturnType<typeof wranglerHelp>>();
+    const help = (path: string[]) => {
+      const key = path.join(" ");
+      if (!helps.has(key)) helps.set(key, wranglerHelp(path));
+      return helps.get(key)!;
+    };
+    const unknown: string[] = [];
+    for (const words of commands) {
+      const path: string[] = [];
+      for (const word of words) {
+        const children = await help(path);
+        const child = children.find(
+          (c) =>
+            c.words.length === path.length + 1 && c.words.join(" ") === [...path, word].join(" "),
+        );
+        if (child) {
+          path.push(word);
+          if (child.leaf) break; // the rest are its arguments
+          continue;
+        }
+        // A command without subcommands: the rest are its arguments.
+        if (!children.some((c) => c.words.length > path.length)) break;
+        path.length = 0;
+        break;
+      }
+      if (path.length === 0) unknown.push(words.join(" "));
+    }
+    expect(unknown).toEqual([]);
   });
 });
