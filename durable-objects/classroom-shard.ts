@@ -18,6 +18,7 @@ import {
   type ServerMessage,
 } from "../protocol/realtime.ts";
 import { verifyJoinTicket } from "../worker/auth/join-ticket.ts";
+import { workerConfig } from "../worker/config.ts";
 import { errorMessage, logEvent } from "../worker/log.ts";
 import { type AdmitRefusal, admitAtShard, closedByRules, SyncCache } from "./admission-core.ts";
 import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
@@ -293,7 +294,7 @@ export class ClassroomShard extends DurableObject<Env> {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
       return new Response("expected websocket", { status: 426 });
     const h = (k: string) => req.headers.get(k) ?? "";
-    const t = await verifyJoinTicket(h(TRUSTED.ticket), this.env.JWT_SECRET);
+    const t = await verifyJoinTicket(h(TRUSTED.ticket), workerConfig(this.env).JWT_SECRET);
     if (!t) return refuse(401, "unauthenticated", "The join ticket is invalid or expired.");
     // The ticket binds one shard: the first ticket names a new shard (the Worker routed it
     // by that very ticket), every later one must name the same class and section.
@@ -356,7 +357,7 @@ export class ClassroomShard extends DurableObject<Env> {
       openOfUser: ofUser,
       capacity: this.core.isStaffShard
         ? Number.POSITIVE_INFINITY
-        : Number(this.env.SHARD_CAPACITY) || DEFAULT_CAPACITY,
+        : Number(workerConfig(this.env).SHARD_CAPACITY) || DEFAULT_CAPACITY,
       spent,
       client,
       now,

@@ -13,6 +13,7 @@ import {
   type StreamHealth,
   type StreamStatus,
 } from "../protocol/realtime.ts";
+import { workerConfig } from "../worker/config.ts";
 import { errorMessage, logEvent } from "../worker/log.ts";
 import { notifyLive } from "../worker/push/notify.ts";
 import type { Directory } from "./admission-core.ts";
@@ -121,7 +122,7 @@ export class Classroom extends DurableObject<Env> {
     this.core = new RootCore(
       durable ? (JSON.parse(durable) as RootDurable) : initialDurable(""),
       legacyLoads ? (JSON.parse(legacyLoads) as ShardLoad[]) : this.loadSections(),
-      Number(this.env.SHARD_CAPACITY) || DEFAULT_SHARD_CAPACITY,
+      Number(workerConfig(this.env).SHARD_CAPACITY) || DEFAULT_SHARD_CAPACITY,
       () => crypto.randomUUID(),
       this.sql
         .exec<{ user_id: string; since: number; name: string; staff: number }>(

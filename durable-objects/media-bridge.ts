@@ -8,6 +8,7 @@
  * BRIDGE_URL points at the bridge process, so this class is never asked to start one.
  */
 import { DurableObject } from "cloudflare:workers";
+import { workerConfig } from "../worker/config.ts";
 import { errorMessage, logEvent } from "../worker/log.ts";
 
 /** Port the bridge listens on inside the container (bridge/Dockerfile). */
@@ -33,14 +34,14 @@ export class MediaBridge extends DurableObject<Env> {
         env: {
           BRIDGE_HOST: "0.0.0.0",
           BRIDGE_PORT: String(BRIDGE_CONTAINER_PORT),
-          BRIDGE_SECRET: this.env.BRIDGE_SECRET,
+          BRIDGE_SECRET: workerConfig(this.env).BRIDGE_SECRET,
           // The same ingest allowlist the Worker checks class settings against.
-          BRIDGE_INGEST_HOSTS: this.env.RTMP_INGEST_HOSTS,
-          HEALTH_CALLBACK_URL: this.env.PUBLIC_ORIGIN
-            ? `${this.env.PUBLIC_ORIGIN}/api/bridge/health`
+          BRIDGE_INGEST_HOSTS: workerConfig(this.env).RTMP_INGEST_HOSTS,
+          HEALTH_CALLBACK_URL: workerConfig(this.env).PUBLIC_ORIGIN
+            ? `${workerConfig(this.env).PUBLIC_ORIGIN}/api/bridge/health`
             : "",
-          CALLS_APP_ID: this.env.CALLS_APP_ID,
-          CALLS_APP_SECRET: this.env.CALLS_APP_SECRET,
+          CALLS_APP_ID: workerConfig(this.env).CALLS_APP_ID,
+          CALLS_APP_SECRET: workerConfig(this.env).CALLS_APP_SECRET,
         },
       });
     }

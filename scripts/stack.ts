@@ -5,7 +5,15 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -129,8 +137,26 @@ const d1 = (persistTo: string, ...args: string[]) => [
   persistTo,
 ];
 
+/**
+ * Local D1 files are named after the binding's database_id. wrangler.toml no longer has
+ * one (production binds the database by name), so a `.state/` made before keeps its
+ * data under the old name: move it once to the new one.
+ */
+const LEGACY_LOCAL_D1 = "faaf2b0445ab934c3aac48ddf0cdfade8f9bac050be98993748742cdd2cb05fb";
+const LOCAL_D1 = "e7352547963de7050bd7d94658afc4fe78b61811b7815da12d90be8e863abf4d";
+export function moveLegacyLocalD1(persistTo: string): void {
+  const dir = join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
+  const legacy = join(dir, `${LEGACY_LOCAL_D1}.sqlite`);
+  if (!existsSync(legacy) || existsSync(join(dir, `${LOCAL_D1}.sqlite`))) return;
+  for (const suffix of [".sqlite", ".sqlite-wal", ".sqlite-shm"]) {
+    const from = join(dir, LEGACY_LOCAL_D1 + suffix);
+    if (existsSync(from)) renameSync(from, join(dir, LOCAL_D1 + suffix));
+  }
+}
+
 /** Apply D1 migrations to the local database under `persistTo`. */
 export async function migrate(persistTo: string): Promise<void> {
+  moveLegacyLocalD1(persistTo);
   await run("wrangler", [...d1(persistTo, "migrations", "apply")], { quiet: true });
 }
 
@@ -194,6 +220,13 @@ export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
+/**
+ * Local values wrangler.toml (production) does not carry: the local bridge process's URL
+ * (startMedia's, also when only the Worker runs, as in the sim). `.dev.vars` and
+ * `opts.vars` override them.
+ */
+export const LOCAL_VARS: Record<string, string> = { BRIDGE_URL: "http://127.0.0.1:8790" };
+
 /** Start `wrangler dev` (Worker + DOs + D1 + R2, state on disk under `persistTo`). */
 export async function startWorker(opts: {
   port: number;
@@ -222,7 +255,7 @@ export async function startWorker(opts: {
   // --env-file wrangler reads that file instead of .dev.vars, so it gets both.
   const envDir = mkdtempSync(join(tmpdir(), "mass-class-wrangler-"));
   const envFile = join(envDir, "worker.env");
-  const fileVars = { ...readDevVars(`${ROOT}.dev.vars`), ...opts.vars };
+  const fileVars = { ...LOCAL_VARS, ...readDevVars(`${ROOT}.dev.vars`), ...opts.vars };
   const lines = Object.entries(fileVars).map(([k, v]) => {
     // Single-quoted: dotenv takes the value literally; nothing of ours holds quotes or $.
     if (/['\n$]/.test(v)) throw new Error(`${k}: quotes, $ and newlines are not supported`);

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { loadSession } from "./auth/session.ts";
+import { workerConfig } from "./config.ts";
 import { originCheck } from "./csrf.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { health } from "./health.ts";
@@ -58,6 +59,12 @@ const api = new Hono<AppEnv>()
 export const app = new Hono<AppEnv>()
   // Outermost, so the id is on every answer, errors and not-found pages included.
   .use(requestId)
+  // The env is parsed (and checked) before anything reads it: a bad variable answers 500
+  // and logs `unhandled_error` naming it (worker/config.ts), instead of failing later.
+  .use(async (c, next) => {
+    workerConfig(c.env);
+    await next();
+  })
   // Every response leaves with the security headers (worker/security-headers.ts).
   .use(async (c, next) => {
     await next();
@@ -71,7 +78,7 @@ export const app = new Hono<AppEnv>()
       /^\/studio(\/|$)/.test(url.pathname) ? "studio" : "page",
       {
         origin: url.origin,
-        playbackUrl: c.env.LOCAL_PLAYBACK_URL,
+        playbackUrl: workerConfig(c.env).LOCAL_PLAYBACK_URL,
       },
     );
     // Responses passed through from ASSETS or fetch() have immutable headers.

@@ -4,6 +4,7 @@
  * Requests authenticated by a Bearer header are not forgeable by a browser and skip it.
  */
 import type { MiddlewareHandler } from "hono";
+import { workerConfig } from "./config.ts";
 import { ApiError } from "./errors.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -12,7 +13,7 @@ const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 export const originCheck: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (SAFE.has(c.req.method) || /^Bearer\s/i.test(c.req.header("authorization") ?? ""))
     return next();
-  const expected = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+  const expected = workerConfig(c.env).PUBLIC_ORIGIN || new URL(c.req.url).origin;
   const origin = c.req.header("origin");
   if (origin) {
     if (origin !== expected)

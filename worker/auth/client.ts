@@ -10,6 +10,7 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { ClientMarks } from "../../durable-objects/rpc.ts";
+import { workerConfig } from "../config.ts";
 import type { AppEnv } from "../types.ts";
 import { fromBase64Url, randomId, toBase64Url } from "./crypto.ts";
 
@@ -65,7 +66,9 @@ export async function clientMarks(c: Context<AppEnv>): Promise<ClientMarks> {
   if (ip && ip.length <= 64 && !/^(127\.|::1$|::ffff:127\.)/.test(ip)) marks.ip = ip;
   const cookie = getCookie(c, DEVICE_COOKIE);
   const device =
-    cookie && cookie.length <= 200 ? await verifyDevice(cookie, c.env.JWT_SECRET) : null;
+    cookie && cookie.length <= 200
+      ? await verifyDevice(cookie, workerConfig(c.env).JWT_SECRET)
+      : null;
   if (device) marks.device = device;
   return marks;
 }
@@ -76,7 +79,7 @@ export async function ensureDevice(c: Context<AppEnv>): Promise<ClientMarks> {
   if (!marks.device) {
     marks.device = randomId(16);
     const url = new URL(c.req.url);
-    setCookie(c, DEVICE_COOKIE, await signDevice(marks.device, c.env.JWT_SECRET), {
+    setCookie(c, DEVICE_COOKIE, await signDevice(marks.device, workerConfig(c.env).JWT_SECRET), {
       httpOnly: true,
       secure: !(
         url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)

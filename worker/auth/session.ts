@@ -7,6 +7,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { sign, verify } from "hono/jwt";
 import type { Role, SessionUser } from "../../protocol/api.ts";
+import { workerConfig } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { DEVICE_ID } from "./client.ts";
@@ -135,7 +136,7 @@ function isLocalHttp(c: Context): boolean {
 
 /** Set the session cookie for `user` (accounts: with their current token version). */
 export async function startSession(c: Context<AppEnv>, user: TokenUser): Promise<void> {
-  const token = await signToken(user, c.env.JWT_SECRET, "session", SESSION_TTL_S);
+  const token = await signToken(user, workerConfig(c.env).JWT_SECRET, "session", SESSION_TTL_S);
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     secure: !isLocalHttp(c),
@@ -153,7 +154,7 @@ export function endSession(c: Context<AppEnv>): void {
 export const loadSession: MiddlewareHandler<AppEnv> = async (c, next) => {
   const bearer = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
   const token = bearer ?? getCookie(c, SESSION_COOKIE);
-  c.set("user", token ? await verifyToken(token, c.env.JWT_SECRET, "session") : null);
+  c.set("user", token ? await verifyToken(token, workerConfig(c.env).JWT_SECRET, "session") : null);
   c.set("bearer", Boolean(bearer));
   await next();
 };

@@ -4,16 +4,15 @@
  * with the client's address. Without the secret (local development, tests) it is off.
  */
 import type { Context } from "hono";
+import { workerConfig } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 
-/** Cloudflare's siteverify endpoint; TURNSTILE_VERIFY_URL overrides it for tests only. */
-export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 const VERIFY_TIMEOUT_MS = 5000;
 
 /** Whether Turnstile is required (the secret is configured). */
 export function turnstileOn(env: Env): boolean {
-  return Boolean(env.TURNSTILE_SECRET_KEY);
+  return Boolean(workerConfig(env).TURNSTILE_SECRET_KEY);
 }
 
 /** Refuse the request unless Turnstile is off or `token` verifies (403 `turnstile_failed`). */
@@ -24,12 +23,15 @@ export async function requireTurnstile(
   if (!turnstileOn(c.env)) return;
   if (!token)
     throw new ApiError(403, "turnstile_failed", "Confirm you are human (the check did not run).");
-  const form = new URLSearchParams({ secret: c.env.TURNSTILE_SECRET_KEY, response: token });
+  const form = new URLSearchParams({
+    secret: workerConfig(c.env).TURNSTILE_SECRET_KEY,
+    response: token,
+  });
   const ip = c.req.header("cf-connecting-ip");
   if (ip) form.set("remoteip", ip);
   let ok = false;
   try {
-    const res = await fetch(c.env.TURNSTILE_VERIFY_URL || SITEVERIFY_URL, {
+    const res = await fetch(workerConfig(c.env).TURNSTILE_VERIFY_URL, {
       method: "POST",
       body: form,
       signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS),

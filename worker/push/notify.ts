@@ -5,6 +5,7 @@
  * put on PUSH_QUEUE; worker/push/queue.ts expands it into batches and sends.
  */
 import type { PushNotice } from "../../protocol/push.ts";
+import { workerConfig } from "../config.ts";
 import { errorMessage, logEvent } from "../log.ts";
 import { vapidKeys } from "./send.ts";
 
@@ -41,7 +42,7 @@ export async function notifyLive(
   sessionId: string,
   now = Date.now(),
 ): Promise<boolean> {
-  if (!vapidKeys(env)) return false;
+  if (!vapidKeys(workerConfig(env))) return false;
   try {
     const claimed = await env.DB.prepare(
       `INSERT INTO push_notices (class_id, kind, ref, at)
@@ -75,8 +76,8 @@ export async function notifyLive(
  * Returns the class ids reminded.
  */
 export async function remindUpcoming(env: Env, now = Date.now()): Promise<string[]> {
-  const minutes = Number(env.PUSH_REMINDER_MINUTES);
-  if (!vapidKeys(env) || !(minutes > 0)) return [];
+  const minutes = workerConfig(env).PUSH_REMINDER_MINUTES;
+  if (!vapidKeys(workerConfig(env)) || !(minutes > 0)) return [];
   const due = await env.DB.prepare(
     `SELECT c.id, c.title, c.scheduled_start AS start FROM classes c
      WHERE c.scheduled_start > ?1 AND c.scheduled_start <= ?2

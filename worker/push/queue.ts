@@ -7,6 +7,7 @@
  * nobody gets the same notification twice. After MAX_ROUNDS the rest is dropped.
  */
 import { type PushNotice, pushEndpointAllowed, pushEndpointPolicy } from "../../protocol/push.ts";
+import { workerConfig } from "../config.ts";
 import { errorMessage, logEvent } from "../log.ts";
 import type { PushJob } from "./notify.ts";
 import { type PushOutcome, type PushTarget, sendPush, vapidKeys, vapidSigner } from "./send.ts";
@@ -48,7 +49,7 @@ export async function handlePushBatch(batch: MessageBatch<PushJob>, env: Env): P
 
 /** Delay before retry `round` (1-based): PUSH_RETRY_DELAY_S doubling, at least Retry-After. */
 export function backoff(env: Env, round: number, atLeastS = 0): number {
-  const base = Number(env.PUSH_RETRY_DELAY_S) || 10;
+  const base = Number(workerConfig(env).PUSH_RETRY_DELAY_S) || 10;
   return Math.min(MAX_DELAY_S, Math.max(atLeastS, base * 2 ** Math.max(0, round - 1)));
 }
 
@@ -80,7 +81,7 @@ async function deliver(
   msg: Message<Extract<PushJob, { type: "deliver" }>>,
 ): Promise<void> {
   const job = msg.body;
-  const keys = vapidKeys(env);
+  const keys = vapidKeys(workerConfig(env));
   if (!keys) return msg.ack();
   const { results: rows } = await env.DB.prepare(
     // A disabled account gets nothing (its rows stay, so re-enabling restores them).
@@ -93,7 +94,7 @@ async function deliver(
   // Checked again at send time: the allowlist may have shrunk since the subscription was
   // stored, and a row may predate the check. A refused endpoint is never contacted; its
   // subscription is deleted like one the push service calls gone.
-  const policy = pushEndpointPolicy(env);
+  const policy = pushEndpointPolicy(workerConfig(env));
   const allowed: Row[] = [];
   const refused: number[] = [];
   for (const r of rows) {
@@ -102,7 +103,7 @@ async function deliver(
   }
   if (refused.length > 0)
     logEvent({ event: "push_endpoint_refused", classId: job.classId, count: refused.length });
-  const timeoutMs = Number(env.PUSH_TIMEOUT_MS) || 10_000;
+  const timeoutMs = Number(workerConfig(env).PUSH_TIMEOUT_MS) || 10_000;
   const sign = vapidSigner(keys);
   const outcomes = new Map<number, PushOutcome>();
   let next = 0;

@@ -18,6 +18,7 @@ import {
 import { AdminUpdateUserBody, type AdminUser, type TeacherInvite } from "../../protocol/api.ts";
 import { randomId } from "../auth/crypto.ts";
 import { requireRole } from "../auth/session.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import { logEvent } from "../log.ts";
@@ -195,7 +196,7 @@ export const admin = new Hono<AppEnv>()
         detail: JSON.stringify({ expiresAt }),
       }),
     ]);
-    const origin = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+    const origin = workerConfig(c.env).PUBLIC_ORIGIN || new URL(c.req.url).origin;
     const invite: TeacherInvite = {
       url: `${origin}/signup?invite=${id}`,
       expiresAt: new Date(expiresAt).toISOString(),

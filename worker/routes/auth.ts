@@ -12,6 +12,7 @@ import { ensureDevice } from "../auth/client.ts";
 import { hashPassword, PBKDF2_ITERATIONS, randomId, timingSafeEqual } from "../auth/crypto.ts";
 import { endSession, publicUser, refreshAccount, startSession } from "../auth/session.ts";
 import { requireTurnstile, turnstileOn } from "../auth/turnstile.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
@@ -77,7 +78,7 @@ export const auth = new Hono<AppEnv>()
   /** What the sign-up and guest-join forms need: the Turnstile site key when it is on. */
   .get("/config", (c) => {
     const config: AuthConfig = {
-      turnstileSiteKey: turnstileOn(c.env) ? c.env.TURNSTILE_SITE_KEY || null : null,
+      turnstileSiteKey: turnstileOn(c.env) ? workerConfig(c.env).TURNSTILE_SITE_KEY || null : null,
     };
     return c.json(config);
   })

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { teacherStreamError } from "../../protocol/ingest.ts";
 import { timingSafeEqual } from "../auth/crypto.ts";
+import { workerConfig } from "../config.ts";
 import { ApiError, readJson } from "../errors.ts";
 import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
@@ -45,7 +46,10 @@ export function classroomRoot(env: Env, classId: string) {
 
 export const bridgeRoutes = new Hono<AppEnv>().post("/health", async (c) => {
   const token = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1] ?? "";
-  if (!c.env.BRIDGE_SECRET || !timingSafeEqual(token, c.env.BRIDGE_SECRET)) {
+  if (
+    !workerConfig(c.env).BRIDGE_SECRET ||
+    !timingSafeEqual(token, workerConfig(c.env).BRIDGE_SECRET)
+  ) {
     throw new ApiError(401, "unauthenticated", "Bridge secret required.");
   }
   const { classId, type: _type, ...health } = await readJson(c, BridgeHealthBody);

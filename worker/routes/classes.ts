@@ -12,6 +12,7 @@ import {
 import { checkIngestUrl, ingestEndpoint, ingestPolicy } from "../../protocol/ingest.ts";
 import { encryptSecret, randomId } from "../auth/crypto.ts";
 import { refreshAccount, requireRole, signToken } from "../auth/session.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError, readJson } from "../errors.ts";
@@ -22,7 +23,7 @@ import { classAccess } from "./tickets.ts";
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function publicOrigin(c: Context<AppEnv>): string {
-  return c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+  return workerConfig(c.env).PUBLIC_ORIGIN || new URL(c.req.url).origin;
 }
 
 /** The student-safe view of a class. */
@@ -37,8 +38,8 @@ export function toPublic(row: ClassRow, teacherName: string, env: Env): ClassPub
     youtubeVideoId: row.youtubeVideoId,
     latencyMode: row.latencyMode,
     localPlaybackUrl:
-      !row.youtubeVideoId && env.LOCAL_PLAYBACK_URL
-        ? env.LOCAL_PLAYBACK_URL.replaceAll("{classId}", row.id)
+      !row.youtubeVideoId && workerConfig(env).LOCAL_PLAYBACK_URL
+        ? workerConfig(env).LOCAL_PLAYBACK_URL.replaceAll("{classId}", row.id)
         : null,
   };
 }
@@ -62,8 +63,13 @@ function toDetail(c: Context<AppEnv>, row: ClassRow, teacherName: string): Class
  */
 function assertIngestAllowed(env: Env, rtmpUrl: string | null | undefined): void {
   if (!rtmpUrl) return;
-  const local = env.LOCAL_RTMP_URL ? ingestEndpoint(env.LOCAL_RTMP_URL) : null;
-  const checked = checkIngestUrl(rtmpUrl, ingestPolicy(env.RTMP_INGEST_HOSTS ?? "", local));
+  const local = workerConfig(env).LOCAL_RTMP_URL
+    ? ingestEndpoint(workerConfig(env).LOCAL_RTMP_URL)
+    : null;
+  const checked = checkIngestUrl(
+    rtmpUrl,
+    ingestPolicy(workerConfig(env).RTMP_INGEST_HOSTS ?? "", local),
+  );
   if (checked.ok) return;
   const issue =
     checked.reason === "bad-url"
@@ -122,7 +128,7 @@ export const classes = new Hono<AppEnv>()
       latencyMode: body.latencyMode,
       rtmpUrl: body.rtmpUrl,
       streamKeyCipher: body.streamKey
-        ? await encryptSecret(body.streamKey, c.env.JWT_SECRET)
+        ? await encryptSecret(body.streamKey, workerConfig(c.env).JWT_SECRET)
         : null,
     };
     const [inserted] = await getDb(c.env).insert(schema.classes).values(row).returning();
@@ -152,7 +158,7 @@ export const classes = new Hono<AppEnv>()
       patch.scheduledStart = scheduledStart ? Date.parse(scheduledStart) : null;
     if (streamKey !== undefined) {
       patch.streamKeyCipher =
-        streamKey === null ? null : await encryptSecret(streamKey, c.env.JWT_SECRET);
+        streamKey === null ? null : await encryptSecret(streamKey, workerConfig(c.env).JWT_SECRET);
     }
     const [updated] = await getDb(c.env)
       .update(schema.classes)
@@ -189,7 +195,7 @@ export const classes = new Hono<AppEnv>()
       throw new ApiError(403, "forbidden", "Only this class's teacher can go live.");
     const token = await signToken(
       { ...user, classId: cls.id },
-      c.env.JWT_SECRET,
+      workerConfig(c.env).JWT_SECRET,
       "whip",
       STREAM_TOKEN_TTL_S,
     );

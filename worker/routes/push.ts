@@ -6,8 +6,6 @@
 import { Hono } from "hono";
 import {
   base64UrlBytes,
-  DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS,
-  DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS,
   MAX_SUBSCRIPTIONS_PER_USER,
   type PushKey,
   type PushStatus,
@@ -15,13 +13,14 @@ import {
   pushEndpointPolicy,
   pushSubscriptionBody,
 } from "../../protocol/push.ts";
+import { workerConfig } from "../config.ts";
 import { ApiError, readJson } from "../errors.ts";
 import { vapidKeys } from "../push/send.ts";
 import type { AppEnv } from "../types.ts";
 import { classAccess } from "./tickets.ts";
 
 function requireKeys(env: Env) {
-  const keys = vapidKeys(env);
+  const keys = vapidKeys(workerConfig(env));
   if (!keys)
     throw new ApiError(
       503,
@@ -29,12 +28,6 @@ function requireKeys(env: Env) {
       "Push notifications are not set up on this server.",
     );
   return keys;
-}
-
-/** A positive integer setting, or its default. */
-function cap(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 /**
@@ -45,7 +38,7 @@ async function clientKey(env: Env, ip: string | undefined): Promise<string | nul
   if (!ip) return null;
   const digest = await crypto.subtle.digest(
     "SHA-256",
-    new TextEncoder().encode(`push-client:${env.JWT_SECRET}:${ip}`),
+    new TextEncoder().encode(`push-client:${workerConfig(env).JWT_SECRET}:${ip}`),
   );
   return [...new Uint8Array(digest).slice(0, 16)]
     .map((b) => b.toString(16).padStart(2, "0"))
@@ -88,13 +81,12 @@ export const push = new Hono<AppEnv>()
     const classId = c.req.param("id");
     requireKeys(c.env);
     const { user } = await classAccess(c.env, c.get("user"), classId);
-    const sub = await readJson(c, pushSubscriptionBody(pushEndpointPolicy(c.env)));
+    const sub = await readJson(c, pushSubscriptionBody(pushEndpointPolicy(workerConfig(c.env))));
     if (!(await isCurvePoint(sub.keys.p256dh)))
       throw new ApiError(400, "validation_failed", "keys.p256dh: not a point on the P-256 curve.", [
         "keys.p256dh: not a point on the P-256 curve.",
       ]);
-    const perClass = cap(c.env.PUSH_MAX_PER_CLASS, DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS);
-    const perAddress = cap(c.env.PUSH_MAX_PER_ADDRESS, DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS);
+    const { PUSH_MAX_PER_CLASS: perClass, PUSH_MAX_PER_ADDRESS: perAddress } = workerConfig(c.env);
     const client = await clientKey(c.env, c.req.header("cf-connecting-ip"));
     // One row per (class, browser); re-subscribing refreshes keys. New rows count against
     // three caps, so nobody fills a class's fan-out with junk: a user's browsers, one

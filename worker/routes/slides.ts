@@ -22,8 +22,6 @@ import {
 } from "../../protocol/board.ts";
 import {
   CreateDeckBody,
-  DEFAULT_SLIDES_MAX_DECKS,
-  DEFAULT_SLIDES_QUOTA_MB,
   MAX_PAGE_BYTES,
   MAX_PDF_BYTES,
   type PageType,
@@ -33,6 +31,7 @@ import {
   type SlideUsage,
 } from "../../protocol/slides.ts";
 import { randomId } from "../auth/crypto.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError, readJson } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
@@ -94,14 +93,10 @@ async function announce(env: Env, row: DeckRow): Promise<void> {
 const MiB = 1024 * 1024;
 const mib = (n: number) => `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MiB`;
 
-/** The quota from SLIDES_QUOTA_MB / SLIDES_MAX_DECKS (positive numbers, else the defaults). */
+/** The quota from SLIDES_QUOTA_MB / SLIDES_MAX_DECKS (worker/config.ts). */
 function quota(env: Env): { bytes: number; decks: number } {
-  const mb = Number(env.SLIDES_QUOTA_MB);
-  const decks = Number(env.SLIDES_MAX_DECKS);
-  return {
-    bytes: Math.floor((mb > 0 ? mb : DEFAULT_SLIDES_QUOTA_MB) * MiB),
-    decks: Number.isInteger(decks) && decks > 0 ? decks : DEFAULT_SLIDES_MAX_DECKS,
-  };
+  const { SLIDES_QUOTA_MB: mb, SLIDES_MAX_DECKS: decks } = workerConfig(env);
+  return { bytes: Math.floor(mb * MiB), decks };
 }
 
 /** The teacher who owns `classId`: every deck of their classes counts against them. */

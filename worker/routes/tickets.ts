@@ -10,6 +10,7 @@ import type { JoinTicket } from "../../protocol/api.ts";
 import { type ClassRole, isStaff, socketPath, socketSearch } from "../../protocol/realtime.ts";
 import { signJoinTicket } from "../auth/join-ticket.ts";
 import { checkAccount, type TokenUser } from "../auth/session.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError, rateLimited } from "../errors.ts";
@@ -141,7 +142,7 @@ export async function mintJoinTicket(
   // the ticket by the shards' clock too (admitAtShard compares the two).
   const issuedAt = Date.now();
   const access = await classAccess(env, user, classId, issuedAt + TICKET_TTL_S * 1000);
-  const host = env.SHARD_HOST || undefined;
+  const host = workerConfig(env).SHARD_HOST || undefined;
   let sectionId = STAFF_SECTION;
   let sectionHost = host;
   if (!isStaff(access.role)) {
@@ -172,7 +173,7 @@ export async function mintJoinTicket(
   if (sectionHost) t.host = sectionHost;
   if (access.user.tokenVersion !== undefined) t.tokenVersion = access.user.tokenVersion;
   if (access.user.device) t.device = access.user.device;
-  return signJoinTicket(t, env.JWT_SECRET, TICKET_TTL_S, issuedAt);
+  return signJoinTicket(t, workerConfig(env).JWT_SECRET, TICKET_TTL_S, issuedAt);
 }
 
 /** `POST /api/classes/:id/ticket[?section=sN]` — mounted under /api/classes. */

@@ -17,6 +17,7 @@ import { Hono } from "hono";
 import type { SessionUser } from "../../protocol/api.ts";
 import { decryptSecret } from "../auth/crypto.ts";
 import { refreshAccount, verifyToken } from "../auth/session.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
@@ -55,11 +56,12 @@ export async function rtmpTarget(
     }
   }
   if (cls.streamKeyCipher) {
-    const streamKey = await decryptSecret(cls.streamKeyCipher, env.JWT_SECRET);
+    const streamKey = await decryptSecret(cls.streamKeyCipher, workerConfig(env).JWT_SECRET);
     return { rtmpUrl: cls.rtmpUrl ?? YOUTUBE_RTMP, streamKey };
   }
   if (cls.rtmpUrl) return { rtmpUrl: cls.rtmpUrl };
-  if (env.LOCAL_RTMP_URL) return { rtmpUrl: env.LOCAL_RTMP_URL.replaceAll("{classId}", cls.id) };
+  if (workerConfig(env).LOCAL_RTMP_URL)
+    return { rtmpUrl: workerConfig(env).LOCAL_RTMP_URL.replaceAll("{classId}", cls.id) };
   throw new ApiError(
     409,
     "conflict",
@@ -69,11 +71,11 @@ export async function rtmpTarget(
 
 /** Whether Cloudflare Calls is configured (production path). */
 export function callsClient(env: Env): CallsClient | null {
-  if (!env.CALLS_APP_ID || !env.CALLS_APP_SECRET) return null;
+  if (!workerConfig(env).CALLS_APP_ID || !workerConfig(env).CALLS_APP_SECRET) return null;
   return new CallsClient({
-    appId: env.CALLS_APP_ID,
-    appSecret: env.CALLS_APP_SECRET,
-    baseUrl: env.CALLS_API_BASE,
+    appId: workerConfig(env).CALLS_APP_ID,
+    appSecret: workerConfig(env).CALLS_APP_SECRET,
+    baseUrl: workerConfig(env).CALLS_API_BASE,
   });
 }
 
@@ -100,12 +102,15 @@ async function bridge(
   body?: BodyInit,
   type?: string,
 ): Promise<Response> {
-  const headers: Record<string, string> = { authorization: `Bearer ${env.BRIDGE_SECRET}` };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${workerConfig(env).BRIDGE_SECRET}`,
+  };
   if (requestId) headers[REQUEST_ID_HEADER] = requestId;
   if (type) headers["content-type"] = type;
   const init: RequestInit = { method, headers, body: body ?? null };
   try {
-    if (env.BRIDGE_URL) return await fetch(`${env.BRIDGE_URL.replace(/\/$/, "")}${path}`, init);
+    if (workerConfig(env).BRIDGE_URL)
+      return await fetch(`${workerConfig(env).BRIDGE_URL.replace(/\/$/, "")}${path}`, init);
     const classId = path.split("/")[2] ?? "";
     const stub = env.MEDIA_BRIDGE.get(env.MEDIA_BRIDGE.idFromName(classId));
     return await stub.fetch(new Request(`http://bridge${path}`, init));
@@ -147,7 +152,7 @@ async function publisher(
 ): Promise<{ user: SessionUser; cls: ClassRow }> {
   let user = c.get("user");
   const bearer = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
-  if (!user && bearer) user = await verifyToken(bearer, c.env.JWT_SECRET, "whip");
+  if (!user && bearer) user = await verifyToken(bearer, workerConfig(c.env).JWT_SECRET, "whip");
   if (!user)
     throw new ApiError(
       401,

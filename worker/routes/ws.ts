@@ -11,6 +11,7 @@ import { shardName, shardNamespace, TRUSTED } from "../../durable-objects/rpc.ts
 import { PROTOCOL_VERSION } from "../../protocol/realtime.ts";
 import { clientMarks } from "../auth/client.ts";
 import { verifyJoinTicket } from "../auth/join-ticket.ts";
+import { workerConfig } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
@@ -32,7 +33,7 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   const raw = c.req.query("ticket");
   if (raw !== undefined) {
     // No D1 and no root here: the signed ticket carries what the shard needs (decision 014).
-    const claims = await verifyJoinTicket(raw, c.env.JWT_SECRET);
+    const claims = await verifyJoinTicket(raw, workerConfig(c.env).JWT_SECRET);
     if (!claims)
       throw new ApiError(401, "unauthenticated", "The join ticket is invalid or expired.");
     if (claims.classId !== classId)
@@ -42,7 +43,7 @@ export const ws = new Hono<AppEnv>().get("/classes/:classId", async (c) => {
   // Cookie auth (tests, tools): refuse cross-site WebSocket hijacking (browsers always
   // send Origin on upgrades), then mint a ticket here — the ticket route's D1 query.
   const origin = c.req.header("origin");
-  const expected = c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+  const expected = workerConfig(c.env).PUBLIC_ORIGIN || new URL(c.req.url).origin;
   if (origin && origin !== expected)
     throw new ApiError(403, "forbidden", "Cross-origin socket refused.");
   const section = c.req.query("section");

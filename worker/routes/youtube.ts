@@ -21,6 +21,7 @@ import type {
 import { liveAlarm } from "../../protocol/youtube.ts";
 import { decryptSecret, encryptSecret, randomId, timingSafeEqual } from "../auth/crypto.ts";
 import { requireRole } from "../auth/session.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
@@ -51,7 +52,7 @@ const OAUTH_INFO = "mass-class youtube oauth state v1";
 const fetcher: Fetch = (input, init) => fetch(input, init);
 
 function config(c: Context<AppEnv>): YouTubeConfig {
-  const cfg = youtubeConfig(c.env);
+  const cfg = youtubeConfig(workerConfig(c.env));
   if (!cfg)
     throw new ApiError(
       404,
@@ -62,7 +63,7 @@ function config(c: Context<AppEnv>): YouTubeConfig {
 }
 
 function origin(c: Context<AppEnv>): string {
-  return c.env.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+  return workerConfig(c.env).PUBLIC_ORIGIN || new URL(c.req.url).origin;
 }
 
 const redirectUri = (c: Context<AppEnv>) => `${origin(c)}${OAUTH_COOKIE_PATH}`;
@@ -106,7 +107,7 @@ async function classContext(c: Context<AppEnv>, cls: ClassRow) {
 
 export const youtube = new Hono<AppEnv>()
   .get("/", requireRole("teacher"), async (c) => {
-    const cfg = youtubeConfig(c.env);
+    const cfg = youtubeConfig(workerConfig(c.env));
     const row = cfg ? await loadAccount(c.env, c.get("user")!.id) : null;
     return c.json({
       configured: !!cfg,
@@ -123,10 +124,14 @@ export const youtube = new Hono<AppEnv>()
     const exp = Date.now() + OAUTH_TTL_S * 1000;
     // The state and verifier ride in an encrypted HttpOnly cookie bound to this user: a
     // callback only succeeds in the browser, and for the session, that started it.
-    const sealed = await encryptSecret(JSON.stringify({ state, verifier, exp }), c.env.JWT_SECRET, {
-      info: OAUTH_INFO,
-      aad: user.id,
-    });
+    const sealed = await encryptSecret(
+      JSON.stringify({ state, verifier, exp }),
+      workerConfig(c.env).JWT_SECRET,
+      {
+        info: OAUTH_INFO,
+        aad: user.id,
+      },
+    );
     setCookie(c, OAUTH_COOKIE, sealed, {
       httpOnly: true,
       secure: !isLocalHttp(c),
@@ -149,7 +154,10 @@ export const youtube = new Hono<AppEnv>()
     const q = c.req.query();
     const sealed = getCookie(c, OAUTH_COOKIE);
     const saved = sealed
-      ? await decryptSecret(sealed, c.env.JWT_SECRET, { info: OAUTH_INFO, aad: user.id })
+      ? await decryptSecret(sealed, workerConfig(c.env).JWT_SECRET, {
+          info: OAUTH_INFO,
+          aad: user.id,
+        })
           .then((t) => JSON.parse(t) as { state: string; verifier: string; exp: number })
           .catch(() => null)
       : null;
@@ -215,7 +223,9 @@ export const youtube = new Hono<AppEnv>()
       root.getStreamHealth(),
       root.getStreamStatus(),
     ]);
-    const ctx = youtubeConfig(c.env) ? await youtubeContext(c.env, cls, fetcher) : null;
+    const ctx = youtubeConfig(workerConfig(c.env))
+      ? await youtubeContext(c.env, cls, fetcher)
+      : null;
     let view: YouTubeLiveView | null = null;
     let youtubeError: { code: string; message: string } | null = null;
     if (ctx && cls.youtubeBroadcastId) {

@@ -4,6 +4,7 @@
  */
 import { eq } from "drizzle-orm";
 import { decryptSecret, encryptSecret } from "../auth/crypto.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { YouTubeAccountRow } from "../db/schema.ts";
 import { YouTubeApi, YouTubeError } from "./api.ts";
@@ -16,9 +17,9 @@ const TOKEN_INFO = "mass-class youtube token v1";
 const EXPIRY_MARGIN_MS = 60_000;
 
 const seal = (env: Env, userId: string, plain: string) =>
-  encryptSecret(plain, env.JWT_SECRET, { info: TOKEN_INFO, aad: userId });
+  encryptSecret(plain, workerConfig(env).JWT_SECRET, { info: TOKEN_INFO, aad: userId });
 const open = (env: Env, userId: string, cipher: string) =>
-  decryptSecret(cipher, env.JWT_SECRET, { info: TOKEN_INFO, aad: userId });
+  decryptSecret(cipher, workerConfig(env).JWT_SECRET, { info: TOKEN_INFO, aad: userId });
 
 /** The teacher's connection row, or null when not connected. */
 export async function loadAccount(env: Env, userId: string): Promise<YouTubeAccountRow | null> {

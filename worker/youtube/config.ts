@@ -1,7 +1,8 @@
 /**
- * YouTube / Google OAuth configuration, parsed once from the Worker's env. Without a
+ * YouTube / Google OAuth configuration, derived from the Worker's typed config (worker/config.ts). Without a
  * client id and secret the feature is off and classes keep the manual stream-key path.
  */
+import { ENDPOINT_DEFAULTS } from "../config.ts";
 
 /** The smallest Google scope that manages live broadcasts and streams (liveBroadcasts.insert,
  * bind, transition; liveStreams.insert, list). `youtube.force-ssl` would also allow them but
@@ -45,10 +46,10 @@ export interface YouTubeEnv {
 
 /** Defaults: Google's documented production endpoints. */
 export const GOOGLE_DEFAULTS = {
-  authUrl: "https://accounts.google.com/o/oauth2/v2/auth",
-  tokenUrl: "https://oauth2.googleapis.com/token",
-  revokeUrl: "https://oauth2.googleapis.com/revoke",
-  apiBase: "https://www.googleapis.com/youtube/v3",
+  authUrl: ENDPOINT_DEFAULTS.GOOGLE_AUTH_URL,
+  tokenUrl: ENDPOINT_DEFAULTS.GOOGLE_TOKEN_URL,
+  revokeUrl: ENDPOINT_DEFAULTS.GOOGLE_REVOKE_URL,
+  apiBase: ENDPOINT_DEFAULTS.YOUTUBE_API_BASE,
 } as const;
 
 /** The typed YouTube config, or null when no OAuth client is configured (feature off). */

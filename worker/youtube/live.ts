@@ -5,6 +5,7 @@
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { YouTubeLiveView } from "../../protocol/youtube.ts";
+import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow, YouTubeAccountRow } from "../db/schema.ts";
 import { errorMessage, logEvent } from "../log.ts";
@@ -33,7 +34,7 @@ export async function youtubeContext(
   cls: ClassRow,
   fetch: Fetch = globalThis.fetch.bind(globalThis),
 ): Promise<YouTubeClassContext | null> {
-  const cfg = youtubeConfig(env);
+  const cfg = youtubeConfig(workerConfig(env));
   if (!cfg || cls.streamKeyCipher) return null;
   const account = await loadAccount(env, cls.teacherId);
   return account ? { cfg, account, fetch } : null;
