@@ -45,6 +45,8 @@ const NOT_LIMITS = new Set([
   "INTERACTIVE_TEACHER_ONLY",
   "BOARD_MESSAGE_TYPES",
   "SOCIAL_STAFF_ONLY",
+  "ROLES",
+  "LATENCY_MODES",
 ]);
 
 describe("docs/protocol.md agrees with the code", () => {
