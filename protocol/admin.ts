@@ -4,9 +4,7 @@
  */
 import * as v from "valibot";
 
-/** Filters of the admin class list. */
-export const CLASS_STATUSES = ["all", "live", "scheduled", "past"] as const;
-export type ClassStatus = (typeof CLASS_STATUSES)[number];
+export * from "./admin.constants.ts";
 
 /** A row of the admin class list. */
 export interface AdminClass {

@@ -3,21 +3,9 @@
  * Times are epoch milliseconds. Runtime-neutral: no DOM, Workers or Node imports.
  */
 import * as v from "valibot";
+import type { EngagementKind } from "./analytics.constants.ts";
 
-/** Engagement event kinds, as the Classroom DO writes them to D1 `engagement_events`. */
-export const ENGAGEMENT_KINDS = [
-  "chat",
-  "question",
-  "upvote",
-  "poll_answer",
-  "quiz_answer",
-  "hand_raise",
-  "hand_ack",
-] as const;
-export type EngagementKind = (typeof ENGAGEMENT_KINDS)[number];
-
-/** A student whose first join is later than session start + this is a late joiner. */
-export const LATE_AFTER_MS = 5 * 60_000;
+export * from "./analytics.constants.ts";
 
 /** One live run of a class, as listed for its teacher. */
 export interface SessionListItem {

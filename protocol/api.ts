@@ -4,6 +4,10 @@
  * Runtime-neutral: no DOM, Workers or Node imports.
  */
 import * as v from "valibot";
+import { ROLES, type Role } from "./api.constants.ts";
+import { LATENCY_MODES, type LatencyMode } from "./latency.ts";
+
+export * from "./api.constants.ts";
 
 /** Stable error codes; the HTTP body is always `{ error: { code, message } }`. */
 export type ApiErrorCode =
@@ -54,9 +58,6 @@ export type ApiErrorCode =
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; issues?: string[] };
 }
-
-/** Platform roles. Per-class `moderator` is a separate grant (see ClassDetail). */
-export type Role = "admin" | "teacher" | "student";
 
 /** Who the session belongs to. Guests hold a signed identity scoped to one class. */
 export interface SessionUser {
@@ -140,7 +141,7 @@ const classFields = {
   scheduledStart: v.nullable(v.pipe(v.string(), v.isoTimestamp("Use an ISO 8601 date-time."))),
   guestAccess: v.boolean(),
   youtubeVideoId,
-  latencyMode: v.picklist(["ultraLow", "low", "normal"]),
+  latencyMode: v.picklist(LATENCY_MODES),
   /** RTMP stream key; null clears it, absent keeps it. */
   streamKey: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200)))),
   rtmpUrl,
@@ -161,7 +162,7 @@ export const UpdateClassBody = v.partial(v.strictObject(classFields));
 export type UpdateClassBody = v.InferOutput<typeof UpdateClassBody>;
 
 export const AdminUpdateUserBody = v.partial(
-  v.strictObject({ role: v.picklist(["admin", "teacher", "student"]), disabled: v.boolean() }),
+  v.strictObject({ role: v.picklist(ROLES), disabled: v.boolean() }),
 );
 export type AdminUpdateUserBody = v.InferOutput<typeof AdminUpdateUserBody>;
 
@@ -174,7 +175,7 @@ export interface ClassPublic {
   guestAccess: boolean;
   teacherName: string;
   youtubeVideoId: string | null;
-  latencyMode: "ultraLow" | "low" | "normal";
+  latencyMode: LatencyMode;
   /**
    * Local development only: an HTTP-FLV URL of this class's stream on the local RTMP
    * server, for classes without a YouTube video id. Null in production.

@@ -1,7 +1,8 @@
 /**
  * The interactive-class part of the wire protocol: polls, quizzes, the hand-raise
  * queue and Q&A. `protocol/realtime.ts` spreads these schemas into `ClientSchemas`
- * and these frame types into its unions; import from there in apps.
+ * and these frame types into its unions; import from there in apps (the web apps take
+ * values from ./interactive.constants.ts, which keeps valibot out of their bundles).
  *
  * This module may only `import type` from `./realtime.ts` (realtime.ts imports
  * values from here; a value import back would be a circular-import TDZ).
@@ -14,29 +15,20 @@
  * queue window and pending questions; each student gets their own acks and state.
  */
 import * as v from "valibot";
+import {
+  HAND_PAGE_MAX,
+  POLL_MAX_OPTIONS,
+  POLL_MIN_OPTIONS,
+  POLL_OPTION_MAX_CHARS,
+  POLL_QUESTION_MAX_CHARS,
+  QUESTION_MAX_CHARS,
+  QUIZ_MAX_SEC,
+  QUIZ_MAX_SPEED_BONUS,
+  QUIZ_MIN_SEC,
+} from "./interactive.constants.ts";
 
+export * from "./interactive.constants.ts";
 export * from "./latency.ts";
-
-/** Options per poll. */
-export const POLL_MIN_OPTIONS = 2;
-export const POLL_MAX_OPTIONS = 10;
-/** Longest poll question / option label, in characters. */
-export const POLL_QUESTION_MAX_CHARS = 300;
-export const POLL_OPTION_MAX_CHARS = 100;
-/** Quiz time limit bounds, seconds. */
-export const QUIZ_MIN_SEC = 5;
-export const QUIZ_MAX_SEC = 600;
-/** Most extra points a quiz may award for speed. */
-export const QUIZ_MAX_SPEED_BONUS = 1000;
-/** Longest Q&A question, in characters (after trimming). */
-export const QUESTION_MAX_CHARS = 300;
-/** Questions in the public top list (`qa.top`). */
-export const QA_TOP_N = 20;
-/** Entries in a quiz leaderboard (`quiz.leaderboard`). */
-export const LEADERBOARD_N = 10;
-/** Hands in the staff's live queue window (`hand.queue`) and the most one `hand.page` returns. */
-export const HAND_WINDOW = 50;
-export const HAND_PAGE_MAX = 100;
 
 // ---------------------------------------------------------------------------
 // Client → server
@@ -260,17 +252,6 @@ export type InteractiveEvent =
   | { type: "qa.settings"; seq: number; at: number; preModerate: boolean }
   /** Raised hands now (at most about once a second while it changes). 0: every hand is down, yours too. */
   | { type: "hand.count"; seq: number; at: number; count: number };
-
-/** Interactive event types (for `isClassEvent`). */
-export const INTERACTIVE_EVENT_TYPES: ReadonlySet<string> = new Set<InteractiveEvent["type"]>([
-  "poll.opened",
-  "poll.closed",
-  "poll.revealed",
-  "quiz.leaderboard",
-  "qa.top",
-  "qa.settings",
-  "hand.count",
-]);
 
 /** Staff-only frames of this domain (not sequenced; the latest one wins). */
 export type InteractiveStaffFrame =

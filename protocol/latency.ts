@@ -11,8 +11,10 @@
  */
 export const MAX_DEADLINE_GRACE_MS = 30_000;
 
-/** A class's YouTube latency mode (`ClassPublic.latencyMode`). */
-export type LatencyMode = "ultraLow" | "low" | "normal";
+/** A class's YouTube latency modes (`ClassPublic.latencyMode`), lowest delay first. */
+export const LATENCY_MODES = ["ultraLow", "low", "normal"] as const;
+/** A class's YouTube latency mode. */
+export type LatencyMode = (typeof LATENCY_MODES)[number];
 
 /** The mode assumed until the root learns the class's own (it is sent with every admission). */
 export const DEFAULT_LATENCY_MODE: LatencyMode = "normal";

@@ -1,10 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  type ClassEvent,
   CloseCode,
   frameRefs,
+  isClassEvent,
   MAX_FRAME_BYTES,
   maySend,
   parseClientMessage,
+  type ServerMessage,
   shouldReconnect,
   socketPath,
   socketSearch,
@@ -174,5 +177,28 @@ describe("refusals keep the frame's ref and rid", () => {
     expect(
       frameRefs(JSON.stringify({ type: "x", rid: "r", pad: "a".repeat(MAX_FRAME_BYTES) })),
     ).toEqual({});
+  });
+});
+
+describe("isClassEvent", () => {
+  const author = { id: "u1", name: "Ada", role: "teacher" } as const;
+  it("tells sequenced events by their seq and at, also a type a newer server added", () => {
+    const message = { id: "m1", channel: "global", from: author, text: "hi", at: 2 } as const;
+    expect(isClassEvent({ type: "chat.message", seq: 1, at: 2, message })).toBe(true);
+    expect(isClassEvent({ type: "hand.count", seq: 3, at: 4, count: 1 })).toBe(true);
+    // Carry one of the two: not events (snapshot and presence carry seq; a tally carries at).
+    expect(isClassEvent({ type: "presence", students: 1, sections: 1, seq: 5 })).toBe(false);
+    expect(isClassEvent({ type: "poll.tally", pollId: "p1", tally: [1], answered: 1, at: 6 })).toBe(
+      false,
+    );
+    expect(isClassEvent({ type: "error", code: "invalid_json", message: "x" })).toBe(false);
+    const future = { type: "sketch.shared", seq: 7, at: 8 } as unknown as ServerMessage;
+    expect(isClassEvent(future)).toBe(true);
+  });
+
+  it("matches the unions: every ClassEvent carries seq and at, no other ServerMessage both", () => {
+    type Sequenced = { seq: number; at: number };
+    expectTypeOf<ClassEvent>().toExtend<Sequenced>();
+    expectTypeOf<Extract<Exclude<ServerMessage, ClassEvent>, Sequenced>>().toBeNever();
   });
 });

@@ -4,17 +4,9 @@
  * deck holds are what `slide.show` (protocol/board.ts) puts on every screen.
  */
 import * as v from "valibot";
+import { DECK_NAME_MAX, PAGE_TYPES, type PageType } from "./slides.constants.ts";
 
-/** Page image types a deck may hold. */
-export const PAGE_TYPES = ["image/webp", "image/png", "image/jpeg"] as const;
-/** One of `PAGE_TYPES`. */
-export type PageType = (typeof PAGE_TYPES)[number];
-/** Largest page image, in bytes. */
-export const MAX_PAGE_BYTES = 5 * 1024 * 1024;
-/** Largest original PDF kept beside a deck, in bytes. */
-export const MAX_PDF_BYTES = 25 * 1024 * 1024;
-/** Longest deck name, in characters. */
-export const DECK_NAME_MAX = 120;
+export * from "./slides.constants.ts";
 
 /** `POST /api/classes/:id/slides`: a new, empty deck. */
 export const CreateDeckBody = v.strictObject({
@@ -43,11 +35,6 @@ export interface PageUploaded {
   /** The page image URL (long-cached). */
   url: string;
 }
-
-/** Default slide storage per teacher, MiB (SLIDES_QUOTA_MB). */
-export const DEFAULT_SLIDES_QUOTA_MB = 500;
-/** Default decks per teacher (SLIDES_MAX_DECKS). */
-export const DEFAULT_SLIDES_MAX_DECKS = 100;
 
 /**
  * A teacher's slide storage: every deck of every class they own counts, whoever uploaded

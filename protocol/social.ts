@@ -2,7 +2,8 @@
  * The social part of the wire protocol: emoji reactions and class-wide moderation
  * (student reports, the staff moderation queue, a read-only section peek).
  * `protocol/realtime.ts` spreads these schemas into `ClientSchemas` and these frames into
- * its unions; import from there in apps.
+ * its unions; import from there in apps (the web apps take
+ * values from ./social.constants.ts, which keeps valibot out of their bundles).
  *
  * This module may only `import type` from `./realtime.ts` (realtime.ts imports values
  * from here; a value import back would be a circular-import TDZ).
@@ -15,26 +16,15 @@
  */
 import * as v from "valibot";
 import type { Author } from "./realtime.ts";
+import {
+  REACTIONS,
+  REPORT_REASONS,
+  RESOLVE_ACTIONS,
+  type ReactionCounts,
+  type ReportReason,
+} from "./social.constants.ts";
 
-/** The reactions a student may send, in display order. Anything else is `invalid_message`. */
-export const REACTIONS = ["👍", "❤️", "😂", "😮", "👏", "🎉"] as const;
-/** One reaction emoji. */
-export type Reaction = (typeof REACTIONS)[number];
-/** Per-emoji counts (absent = 0). */
-export type ReactionCounts = Partial<Record<Reaction, number>>;
-
-/** Why a student reports a message. */
-export const REPORT_REASONS = ["spam", "abuse", "off_topic", "other"] as const;
-/** One report reason. */
-export type ReportReason = (typeof REPORT_REASONS)[number];
-
-/** What staff can do with a moderation queue item. */
-export const RESOLVE_ACTIONS = ["dismiss", "remove", "timeout", "ban"] as const;
-/** One queue action. */
-export type ResolveAction = (typeof RESOLVE_ACTIONS)[number];
-
-/** Time-out a `mod.resolve` with `timeout` applies when it names no `seconds`. */
-export const RESOLVE_TIMEOUT_S = 300;
+export * from "./social.constants.ts";
 
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 const rid = v.optional(v.pipe(v.string(), v.maxLength(64)));
@@ -140,15 +130,3 @@ export type SocialPersonalFrame =
 
 /** Every social server→client frame. */
 export type SocialFrame = SocialBroadcast | SocialStaffFrame | SocialPersonalFrame;
-
-/** Root → everyone burst interval, ms (staff always get this rate). */
-export const REACTION_BURST_MS = 500;
-/** Items shown in one `mod.queue` frame. */
-export const MOD_QUEUE_VIEW = 50;
-
-/** Sum of all counts in `c`. */
-export function reactionTotal(c: ReactionCounts): number {
-  let n = 0;
-  for (const e of REACTIONS) n += c[e] ?? 0;
-  return n;
-}

@@ -5,7 +5,7 @@
  * protocol/ exports is in the limits table (or named below as not a limit).
  * A failure says which route or limit to add or fix (`npm run docs:protocol` regenerates).
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../scripts/stack.ts";
@@ -23,6 +23,14 @@ interface ProtocolDoc {
 const tool = (await import(`${ROOT}worker/protocol-doc.ts`)) as ProtocolDoc;
 
 const doc = readFileSync(`${ROOT}docs/protocol.md`, "utf8");
+/** protocol/'s valibot-free value modules (the schema modules re-export them), by path. */
+const CONSTANT_MODULES: Record<string, Record<string, unknown>> = Object.fromEntries(
+  await Promise.all(
+    readdirSync(`${ROOT}protocol`)
+      .filter((f) => f.endsWith(".constants.ts"))
+      .map(async (f) => [`protocol/${f}`, await import(`${ROOT}protocol/${f}`)] as const),
+  ),
+);
 const toml = readFileSync(`${ROOT}wrangler.toml`, "utf8");
 
 /**
@@ -35,9 +43,10 @@ const NOT_LIMITS = new Set([
   "TEACHER_ONLY",
   "INTERACTIVE_STAFF_ONLY",
   "INTERACTIVE_TEACHER_ONLY",
-  "INTERACTIVE_EVENT_TYPES",
   "BOARD_MESSAGE_TYPES",
   "SOCIAL_STAFF_ONLY",
+  "ROLES",
+  "LATENCY_MODES",
 ]);
 
 describe("docs/protocol.md agrees with the code", () => {
@@ -67,7 +76,9 @@ describe("docs/protocol.md agrees with the code", () => {
       tool.limits(toml).flatMap((l) => l.source.split(" ").slice(1).join(" ").split(/, ?/)),
     );
     const missing = new Set<string>();
-    for (const [path, mod] of Object.entries(tool.SCHEMA_MODULES)) {
+    const modules = { ...tool.SCHEMA_MODULES, ...CONSTANT_MODULES };
+    expect(Object.keys(CONSTANT_MODULES)).toContain("protocol/realtime.constants.ts");
+    for (const [path, mod] of Object.entries(modules)) {
       if (!path.startsWith("protocol/")) continue;
       for (const [name, value] of Object.entries(mod)) {
         if (!/^[A-Z][A-Z0-9_]+$/.test(name) || NOT_LIMITS.has(name)) continue;
@@ -123,7 +134,7 @@ describe("the drift check catches drift", () => {
     expect(problems).toContain('section "limits" does not match the code');
     expect(problems).toContain("doc says:  | Chat message length | 1–400 characters |");
     expect(problems).toContain(
-      "code says: | Chat message length | 1–500 characters | `protocol/realtime.ts CHAT_MAX_CHARS` |",
+      "code says: | Chat message length | 1–500 characters | `protocol/realtime.constants.ts CHAT_MAX_CHARS` |",
     );
   });
 

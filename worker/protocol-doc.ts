@@ -403,98 +403,98 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Slide page image",
       value: `at most ${kib(slides.MAX_PAGE_BYTES)}`,
-      source: "protocol/slides.ts MAX_PAGE_BYTES",
+      source: "protocol/slides.constants.ts MAX_PAGE_BYTES",
     },
     {
       what: "Slide source PDF",
       value: `at most ${kib(slides.MAX_PDF_BYTES)}`,
-      source: "protocol/slides.ts MAX_PDF_BYTES",
+      source: "protocol/slides.constants.ts MAX_PDF_BYTES",
     },
     {
       what: "Slide page image types",
       value: list(slides.PAGE_TYPES),
-      source: "protocol/slides.ts PAGE_TYPES",
+      source: "protocol/slides.constants.ts PAGE_TYPES",
     },
     {
       what: "Deck name",
       value: `1–${slides.DECK_NAME_MAX} characters`,
-      source: "protocol/slides.ts DECK_NAME_MAX",
+      source: "protocol/slides.constants.ts DECK_NAME_MAX",
     },
     {
       what: "Pages per deck",
       value: `${board.MAX_DECK_PAGES}`,
-      source: "protocol/board.ts MAX_DECK_PAGES",
+      source: "protocol/board.constants.ts MAX_DECK_PAGES",
     },
     {
       what: "Decks the class remembers for `slide.show`",
       value: `${board.MAX_DECKS} (oldest forgotten first)`,
-      source: "protocol/board.ts MAX_DECKS",
+      source: "protocol/board.constants.ts MAX_DECKS",
     },
     {
       what: "Push endpoint length",
       value: `at most ${push.MAX_ENDPOINT_LENGTH} characters`,
-      source: "protocol/push.ts MAX_ENDPOINT_LENGTH",
+      source: "protocol/push.constants.ts MAX_ENDPOINT_LENGTH",
     },
     {
       what: "Push subscriptions per user and class",
       value: `${push.MAX_SUBSCRIPTIONS_PER_USER}`,
-      source: "protocol/push.ts MAX_SUBSCRIPTIONS_PER_USER",
+      source: "protocol/push.constants.ts MAX_SUBSCRIPTIONS_PER_USER",
     },
     {
       what: "Push subscriptions per client address and class (default, `PUSH_MAX_PER_ADDRESS`)",
       value: `${push.DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS}`,
-      source: "protocol/push.ts DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS",
+      source: "protocol/push.constants.ts DEFAULT_MAX_SUBSCRIPTIONS_PER_ADDRESS",
     },
     {
       what: "Push subscriptions per class (default, `PUSH_MAX_PER_CLASS`)",
       value: `${push.DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS}`,
-      source: "protocol/push.ts DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS",
+      source: "protocol/push.constants.ts DEFAULT_MAX_SUBSCRIPTIONS_PER_CLASS",
     },
     {
       what: "Push service hosts (default, `PUSH_HOSTS`)",
       value: list(push.DEFAULT_PUSH_HOSTS),
-      source: "protocol/push.ts DEFAULT_PUSH_HOSTS",
+      source: "protocol/push.constants.ts DEFAULT_PUSH_HOSTS",
     },
     {
       what: "Slide storage per teacher (default, `SLIDES_QUOTA_MB`)",
       value: `${slides.DEFAULT_SLIDES_QUOTA_MB} MiB`,
-      source: "protocol/slides.ts DEFAULT_SLIDES_QUOTA_MB",
+      source: "protocol/slides.constants.ts DEFAULT_SLIDES_QUOTA_MB",
     },
     {
       what: "Slide decks per teacher (default, `SLIDES_MAX_DECKS`)",
       value: `${slides.DEFAULT_SLIDES_MAX_DECKS}`,
-      source: "protocol/slides.ts DEFAULT_SLIDES_MAX_DECKS",
+      source: "protocol/slides.constants.ts DEFAULT_SLIDES_MAX_DECKS",
     },
     {
       what: "Admin class list filters",
       value: list(admin.CLASS_STATUSES),
-      source: "protocol/admin.ts CLASS_STATUSES",
+      source: "protocol/admin.constants.ts CLASS_STATUSES",
     },
     {
       what: "Late joiner (analytics)",
       value: `first join later than start + ${analytics.LATE_AFTER_MS / 60000} min`,
-      source: "protocol/analytics.ts LATE_AFTER_MS",
+      source: "protocol/analytics.constants.ts LATE_AFTER_MS",
     },
     {
       what: "Engagement kinds (analytics)",
       value: list(analytics.ENGAGEMENT_KINDS),
-      source: "protocol/analytics.ts ENGAGEMENT_KINDS",
+      source: "protocol/analytics.constants.ts ENGAGEMENT_KINDS",
     },
     // Socket
     {
       what: "Protocol version (`?v=`, `hello.v`)",
       value: `${realtime.PROTOCOL_VERSION}`,
-      source: "protocol/realtime.ts PROTOCOL_VERSION",
+      source: "protocol/realtime.constants.ts PROTOCOL_VERSION",
     },
     {
       what: "Client frame size",
       value: `at most ${realtime.MAX_FRAME_BYTES} bytes (UTF-8)`,
-      source: "protocol/realtime.ts MAX_FRAME_BYTES",
+      source: "protocol/realtime.constants.ts MAX_FRAME_BYTES",
     },
     {
       what: "Keep-alive frame / answer",
       value: `${code(realtime.PING_FRAME)} / ${code(realtime.PONG_FRAME)}`,
-      source: "protocol/realtime.ts PING_FRAME, PONG_FRAME",
+      source: "protocol/realtime.constants.ts PING_FRAME, PONG_FRAME",
     },
     {
       what: "Open sockets per user and class",
@@ -524,7 +524,7 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Chat message length",
       value: `1–${realtime.CHAT_MAX_CHARS} characters`,
-      source: "protocol/realtime.ts CHAT_MAX_CHARS",
+      source: "protocol/realtime.constants.ts CHAT_MAX_CHARS",
     },
     {
       what: "Chat rate, students and guests",
@@ -544,17 +544,17 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Slow mode (`settings.update.slowModeSec`)",
       value: `0–${realtime.SLOW_MODE_MAX_S} s (0 = off)`,
-      source: "protocol/realtime.ts SLOW_MODE_MAX_S",
+      source: "protocol/realtime.constants.ts SLOW_MODE_MAX_S",
     },
     {
       what: "Announcement length",
       value: `1–${realtime.ANNOUNCE_MAX_CHARS} characters`,
-      source: "protocol/realtime.ts ANNOUNCE_MAX_CHARS",
+      source: "protocol/realtime.constants.ts ANNOUNCE_MAX_CHARS",
     },
     {
       what: "Time-out (`mod.timeout.seconds`)",
       value: `${realtime.TIMEOUT_MIN_S}–${realtime.TIMEOUT_MAX_S} s`,
-      source: "protocol/realtime.ts TIMEOUT_MIN_S, TIMEOUT_MAX_S",
+      source: "protocol/realtime.constants.ts TIMEOUT_MIN_S, TIMEOUT_MAX_S",
     },
     {
       what: "Time-out / ban reason (`reason`)",
@@ -569,7 +569,7 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Reactions (`reaction.send` emoji)",
       value: realtime.REACTIONS.join(" "),
-      source: "protocol/realtime.ts REACTIONS",
+      source: "protocol/social.constants.ts REACTIONS",
     },
     {
       what: "Reactions per student",
@@ -580,12 +580,12 @@ export function limits(wranglerToml: string): Limit[] {
       what: "Reaction bursts (`reaction.burst`)",
       value: `staff every ${realtime.REACTION_BURST_MS} ms; everyone at least ${realtime.REACTION_BURST_MS} ms apart, within ~${BURST_FRAMES_PER_SEC.toLocaleString("en")} frames/s in all, at most ${BURST_MAX_MS / 1000} s apart`,
       source:
-        "protocol/realtime.ts REACTION_BURST_MS, durable-objects/reaction-tally.ts BURST_FRAMES_PER_SEC, BURST_MAX_MS",
+        "protocol/social.constants.ts REACTION_BURST_MS, durable-objects/reaction-tally.ts BURST_FRAMES_PER_SEC, BURST_MAX_MS",
     },
     {
       what: "Report reasons (`chat.report`)",
       value: realtime.REPORT_REASONS.map(code).join(", "),
-      source: "protocol/realtime.ts REPORT_REASONS",
+      source: "protocol/social.constants.ts REPORT_REASONS",
     },
     {
       what: "Reports per student",
@@ -600,12 +600,12 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Moderation queue items sent to staff",
       value: `the ${realtime.MOD_QUEUE_VIEW} of highest priority`,
-      source: "protocol/realtime.ts MOD_QUEUE_VIEW",
+      source: "protocol/social.constants.ts MOD_QUEUE_VIEW",
     },
     {
       what: "Queue actions (`mod.resolve`)",
       value: `${realtime.RESOLVE_ACTIONS.map(code).join(", ")}; a time-out lasts ${realtime.RESOLVE_TIMEOUT_S} s unless \`seconds\` says`,
-      source: "protocol/realtime.ts RESOLVE_ACTIONS, RESOLVE_TIMEOUT_S",
+      source: "protocol/social.constants.ts RESOLVE_ACTIONS, RESOLVE_TIMEOUT_S",
     },
     {
       what: "`rid` (your request id, echoed back)",
@@ -635,49 +635,49 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Poll options",
       value: `${interactive.POLL_MIN_OPTIONS}–${interactive.POLL_MAX_OPTIONS}`,
-      source: "protocol/interactive.ts POLL_MIN_OPTIONS, POLL_MAX_OPTIONS",
+      source: "protocol/interactive.constants.ts POLL_MIN_OPTIONS, POLL_MAX_OPTIONS",
     },
     {
       what: "Poll question / option",
       value: `1–${interactive.POLL_QUESTION_MAX_CHARS} / 1–${interactive.POLL_OPTION_MAX_CHARS} characters`,
-      source: "protocol/interactive.ts POLL_QUESTION_MAX_CHARS, POLL_OPTION_MAX_CHARS",
+      source: "protocol/interactive.constants.ts POLL_QUESTION_MAX_CHARS, POLL_OPTION_MAX_CHARS",
     },
     {
       what: "Quiz time limit",
       value: `${interactive.QUIZ_MIN_SEC}–${interactive.QUIZ_MAX_SEC} s`,
-      source: "protocol/interactive.ts QUIZ_MIN_SEC, QUIZ_MAX_SEC",
+      source: "protocol/interactive.constants.ts QUIZ_MIN_SEC, QUIZ_MAX_SEC",
     },
     {
       what: "Quiz speed bonus",
       value: `0–${interactive.QUIZ_MAX_SPEED_BONUS} points`,
-      source: "protocol/interactive.ts QUIZ_MAX_SPEED_BONUS",
+      source: "protocol/interactive.constants.ts QUIZ_MAX_SPEED_BONUS",
     },
     {
       what: "Quiz deadline grace for video delay",
       value: `at most ${s(interactive.MAX_DEADLINE_GRACE_MS)}`,
-      source: "protocol/interactive.ts MAX_DEADLINE_GRACE_MS",
+      source: "protocol/latency.ts MAX_DEADLINE_GRACE_MS",
     },
     {
       what: "Video delay a quiz answer may claim, per latency mode (only while live)",
       value: Object.entries(interactive.MODE_MAX_DELAY_MS)
         .map(([mode, ms]) => `${mode} ${s(ms)}`)
         .join(", "),
-      source: "protocol/interactive.ts MODE_MAX_DELAY_MS",
+      source: "protocol/latency.ts MODE_MAX_DELAY_MS",
     },
     {
       what: "Latency mode assumed until the class's own is known",
       value: code(interactive.DEFAULT_LATENCY_MODE),
-      source: "protocol/interactive.ts DEFAULT_LATENCY_MODE",
+      source: "protocol/latency.ts DEFAULT_LATENCY_MODE",
     },
     {
       what: "Quiz leaderboard",
       value: `top ${interactive.LEADERBOARD_N}`,
-      source: "protocol/interactive.ts LEADERBOARD_N",
+      source: "protocol/interactive.constants.ts LEADERBOARD_N",
     },
     {
       what: "Question length (`qa.ask`)",
       value: `1–${interactive.QUESTION_MAX_CHARS} characters`,
-      source: "protocol/interactive.ts QUESTION_MAX_CHARS",
+      source: "protocol/interactive.constants.ts QUESTION_MAX_CHARS",
     },
     {
       what: "Waiting questions per student",
@@ -687,12 +687,12 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Public question list (`qa.top`)",
       value: `top ${interactive.QA_TOP_N}`,
-      source: "protocol/interactive.ts QA_TOP_N",
+      source: "protocol/interactive.constants.ts QA_TOP_N",
     },
     {
       what: "Hand queue window / `hand.page.limit`",
       value: `${interactive.HAND_WINDOW} / 1–${interactive.HAND_PAGE_MAX}`,
-      source: "protocol/interactive.ts HAND_WINDOW, HAND_PAGE_MAX",
+      source: "protocol/interactive.constants.ts HAND_WINDOW, HAND_PAGE_MAX",
     },
     {
       what: "Raised hand kept without a socket",
@@ -702,32 +702,32 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Board colours (`board.stroke.color`)",
       value: list(board.BOARD_COLORS),
-      source: "protocol/board.ts BOARD_COLORS",
+      source: "protocol/board.constants.ts BOARD_COLORS",
     },
     {
       what: "Board sizes (`board.stroke.size`, thousandths of the slide width)",
       value: list(board.BOARD_SIZES),
-      source: "protocol/board.ts BOARD_SIZES",
+      source: "protocol/board.constants.ts BOARD_SIZES",
     },
     {
       what: "Points per `board.stroke` batch",
       value: `at most ${board.MAX_POINTS_PER_BATCH}`,
-      source: "protocol/board.ts MAX_POINTS_PER_BATCH",
+      source: "protocol/board.constants.ts MAX_POINTS_PER_BATCH",
     },
     {
       what: "Points per stroke",
       value: `at most ${board.MAX_POINTS_PER_STROKE}`,
-      source: "protocol/board.ts MAX_POINTS_PER_STROKE",
+      source: "protocol/board.constants.ts MAX_POINTS_PER_STROKE",
     },
     {
       what: "Strokes / points per slide",
       value: `${board.MAX_STROKES_PER_SLIDE} / ${board.MAX_POINTS_PER_SLIDE}`,
-      source: "protocol/board.ts MAX_STROKES_PER_SLIDE, MAX_POINTS_PER_SLIDE",
+      source: "protocol/board.constants.ts MAX_STROKES_PER_SLIDE, MAX_POINTS_PER_SLIDE",
     },
     {
       what: "Blank board slide key",
       value: code(board.BLANK_SLIDE),
-      source: "protocol/board.ts BLANK_SLIDE",
+      source: "protocol/board.constants.ts BLANK_SLIDE",
     },
   ];
 }

@@ -4,18 +4,20 @@
  * studio of each.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { AdminClass, ClassStatus } from "../../protocol/admin.ts";
+import { CLASS_STATUSES, type ClassStatus } from "../../protocol/admin.constants.ts";
+import type { AdminClass } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 
-const FILTERS: [ClassStatus, string][] = [
-  ["all", "All"],
-  ["live", "Live now"],
-  ["scheduled", "Scheduled"],
-  ["past", "Past"],
-];
+const FILTER_LABEL: Record<ClassStatus, string> = {
+  all: "All",
+  live: "Live now",
+  scheduled: "Scheduled",
+  past: "Past",
+};
+const FILTERS: [ClassStatus, string][] = CLASS_STATUSES.map((s) => [s, FILTER_LABEL[s]]);
 
 export function AdminClasses() {
   const [status, setStatus] = useState<ClassStatus>(() => {

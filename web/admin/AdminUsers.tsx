@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
+import { ROLES, type Role } from "../../protocol/api.constants.ts";
 import type {
   AdminUpdateUserBody,
   AdminUser,
-  Role,
   SessionUser,
   TeacherInvite,
 } from "../../protocol/api.ts";
@@ -10,8 +10,6 @@ import { CopyButton } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
 import { api, errorMessage } from "../lib/api.ts";
-
-const ROLES: Role[] = ["student", "teacher", "admin"];
 
 /** The user directory: search, change role, disable or enable. */
 export function AdminUsers(props: { self: SessionUser }) {

@@ -4,10 +4,10 @@
  * engagement tables, and CSV downloads. Used by the studio (teachers) and the admin area.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { ENGAGEMENT_KINDS, type EngagementKind } from "../../protocol/analytics.constants.ts";
 import type {
   AttendanceRow,
   SessionDashboard as Dashboard,
-  EngagementKind,
   EngagementRow,
   Page,
   PollResult,
@@ -20,16 +20,17 @@ import { onLinkClick } from "../lib/router.ts";
 import { Chart, PALETTE } from "./Chart.tsx";
 import "./dashboard.css";
 
-/** Labels for engagement kinds, in chart order. */
-const KIND_LABELS: [EngagementKind, string][] = [
-  ["chat", "Chat"],
-  ["question", "Questions"],
-  ["upvote", "Upvotes"],
-  ["poll_answer", "Poll answers"],
-  ["quiz_answer", "Quiz answers"],
-  ["hand_raise", "Hands raised"],
-  ["hand_ack", "Hands acknowledged"],
-];
+/** Labels for engagement kinds; the chart follows the protocol's order. */
+const KIND_LABEL: Record<EngagementKind, string> = {
+  chat: "Chat",
+  question: "Questions",
+  upvote: "Upvotes",
+  poll_answer: "Poll answers",
+  quiz_answer: "Quiz answers",
+  hand_raise: "Hands raised",
+  hand_ack: "Hands acknowledged",
+};
+const KIND_LABELS: [EngagementKind, string][] = ENGAGEMENT_KINDS.map((k) => [k, KIND_LABEL[k]]);
 
 const PAGE = 25;
 

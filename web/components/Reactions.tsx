@@ -6,7 +6,7 @@
  * `prefers-reduced-motion` nothing floats: the totals change in place.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { REACTIONS, type Reaction, type ReactionCounts } from "../../protocol/social.ts";
+import { REACTIONS, type Reaction, type ReactionCounts } from "../../protocol/social.constants.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import "./social.css";

@@ -7,16 +7,23 @@
  * I/O is injected (ticket fetch, socket factory, timers, clock), so tests drive it
  * with fakes, as livekit's managers do.
  *
- * Only types come from protocol/realtime.ts: its runtime half carries the valibot
- * schemas, which must stay out of the student bundle. The few protocol constants used
- * here are restated with their protocol types, so a change there fails the type check.
+ * Only types come from protocol/realtime.ts (it carries the valibot schemas, which stay
+ * out of the web bundles); values and the sequenced-event test come from the valibot-free
+ * protocol/realtime.constants.ts (scripts/web-bundle.test.ts holds both).
  */
 import type { JoinTicket } from "../../protocol/api.ts";
+import {
+  CloseCode,
+  isClassEvent,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  socketPath,
+  socketSearch,
+} from "../../protocol/realtime.constants.ts";
 import type {
   ClassEvent,
   ClientMessage,
-  CloseCode,
-  PROTOCOL_VERSION,
   ServerMessage,
   ServerMessageType,
 } from "../../protocol/realtime.ts";
@@ -30,15 +37,6 @@ import {
   reduce,
 } from "./classroom-state.ts";
 import type { VideoSync } from "./video-delay.ts";
-
-const VERSION: typeof PROTOCOL_VERSION = 1;
-const CLOSE_NORMAL: (typeof CloseCode)["normal"] = 1000;
-const CLOSE_BANNED: (typeof CloseCode)["banned"] = 4003;
-const CLOSE_REVOKED: (typeof CloseCode)["revoked"] = 4001;
-const CLOSE_VERSION: (typeof CloseCode)["unsupportedVersion"] = 4010;
-/** Raw keep-alive frames (protocol PING_FRAME / PONG_FRAME), answered without waking a shard. */
-const PING = "ping";
-const PONG = "pong";
 
 /** Keep-alive period; a period with no frame at all after a ping means the socket is dead. */
 export const HEARTBEAT_MS = 15_000;
@@ -116,16 +114,12 @@ export function classroomSocketUrl(
   classId: string,
   q: { ticket: string; resume?: number | null; section?: string | null },
 ): string {
-  const p = new URLSearchParams({ v: String(VERSION), ticket: q.ticket });
-  if (q.resume !== undefined && q.resume !== null) p.set("resume", String(q.resume));
-  if (q.section) p.set("section", q.section);
-  return `${origin}/ws/classes/${encodeURIComponent(classId)}?${p}`;
-}
-
-/** A sequenced class event (`seq` and `at`), told apart without protocol runtime code. */
-function isSequencedEvent(f: ServerMessage): f is ClassEvent {
-  const x = f as { seq?: unknown; at?: unknown };
-  return typeof x.seq === "number" && typeof x.at === "number";
+  const search = socketSearch({
+    ticket: q.ticket,
+    resume: q.resume ?? undefined,
+    section: q.section ?? undefined,
+  });
+  return `${origin}${socketPath(classId)}${search}`;
 }
 
 function browserNetwork(onChange: (online: boolean) => void): () => void {
@@ -227,7 +221,7 @@ export class ClassroomSocket {
     this.sync?.stop();
     this.unwatchNetwork?.();
     this.unwatchNetwork = null;
-    this.teardown(CLOSE_NORMAL);
+    this.teardown(CloseCode.normal);
     this.dispatch({ type: "ended", reason: "closed" });
   }
 
@@ -295,7 +289,7 @@ export class ClassroomSocket {
 
   private end(reason: EndReason): void {
     this.stopped = true;
-    this.teardown(CLOSE_NORMAL);
+    this.teardown(CloseCode.normal);
     this.dispatch({ type: "ended", reason });
   }
 
@@ -364,10 +358,10 @@ export class ClassroomSocket {
 
   private onClose(code: number): void {
     this.ws = null;
-    if (code === CLOSE_BANNED) this.end("banned");
-    else if (code === CLOSE_REVOKED) this.end("auth");
-    else if (code === CLOSE_VERSION) this.end("version");
-    else if (code === CLOSE_NORMAL) this.end("closed");
+    if (code === CloseCode.banned) this.end("banned");
+    else if (code === CloseCode.revoked) this.end("auth");
+    else if (code === CloseCode.unsupportedVersion) this.end("version");
+    else if (code === CloseCode.normal) this.end("closed");
     else this.drop();
   }
 
@@ -397,7 +391,7 @@ export class ClassroomSocket {
       }
       this.awaitingPong = true;
       try {
-        this.ws?.send(PING);
+        this.ws?.send(PING_FRAME);
       } catch {
         this.drop();
         return;
@@ -408,7 +402,7 @@ export class ClassroomSocket {
 
   private onData(data: unknown): void {
     this.awaitingPong = false;
-    if (data === PONG || typeof data !== "string") return;
+    if (data === PONG_FRAME || typeof data !== "string") return;
     let frame: ServerMessage;
     try {
       frame = JSON.parse(data) as ServerMessage;
@@ -418,7 +412,7 @@ export class ClassroomSocket {
     if (typeof frame !== "object" || frame === null || typeof frame.type !== "string") return;
     const before = this.state;
     const sync = this.sync;
-    const event = isSequencedEvent(frame) ? frame : null;
+    const event = isClassEvent(frame) ? frame : null;
     if (sync && event) sync.observeServerTime(event.at);
     else if (sync && frame.type === "welcome") sync.observeServerTime(frame.serverTime);
     // Picture events advance `lastSeq` now (so resume and gap checks stay exact) and
@@ -477,7 +471,9 @@ export class ClassroomSocket {
       this.resyncTimer = null;
       const resume = this.state.lastSeq;
       this.send(
-        resume === null ? { type: "hello", v: VERSION } : { type: "hello", v: VERSION, resume },
+        resume === null
+          ? { type: "hello", v: PROTOCOL_VERSION }
+          : { type: "hello", v: PROTOCOL_VERSION, resume },
       );
       if (this.state.gap) this.resyncTimer = this.opts.setTimer(fire, RESYNC_RETRY_MS);
     };

@@ -8,6 +8,7 @@
  * Types only from protocol/: its runtime code would pull valibot into the student bundle.
  */
 import type { BoardView } from "../../protocol/board.ts";
+import { isClassEvent } from "../../protocol/realtime.constants.ts";
 import type {
   Announcement,
   Author,
@@ -538,10 +539,8 @@ function applyFrame(
     default: {
       f satisfies never;
       // A type this client does not know (a newer server): ignore it, but count its seq.
-      const x = f as { seq?: unknown; at?: unknown };
-      return typeof x.seq === "number" && typeof x.at === "number"
-        ? applyEvent(s, f as ClassEvent, now, hold)
-        : s;
+      const unknown = f as ServerMessage;
+      return isClassEvent(unknown) ? applyEvent(s, unknown, now, hold) : s;
     }
   }
 }

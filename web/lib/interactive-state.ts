@@ -8,7 +8,8 @@
  * feeds it: sequenced events (after video alignment, see video-delay.ts), the snapshot,
  * staff frames (studio) and personal frames (acks). Unit-tested in interactive-state.test.ts.
  *
- * Types only from protocol/: its runtime code would pull valibot into the student bundle.
+ * Types only from protocol/'s schema modules: values come from its valibot-free
+ * `*.constants.ts` modules (scripts/web-bundle.test.ts).
  */
 import type {
   HandEntry,
@@ -257,24 +258,6 @@ export function applyInteractiveFrame(
 // ---------------------------------------------------------------------------
 // Derived values
 // ---------------------------------------------------------------------------
-
-/** Every interactive frame type that is not a sequenced event (staff + personal). */
-export const INTERACTIVE_FRAME_TYPES: ReadonlySet<string> = new Set<
-  (InteractiveStaffFrame | InteractivePersonalFrame)["type"]
->([
-  "poll.list",
-  "poll.tally",
-  "hand.queue",
-  "qa.pending",
-  "poll.created",
-  "poll.answered",
-  "quiz.result",
-  "hand.position",
-  "qa.asked",
-  "qa.voted",
-  "qa.mine",
-  "interactive.me",
-]);
 
 /** The poll a student should see: the newest open one, else the newest finished one. */
 export function currentPoll(s: InteractiveState): PollView | null {

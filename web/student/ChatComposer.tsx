@@ -1,9 +1,10 @@
 import { useState } from "preact/hooks";
+import { CHAT_MAX_CHARS } from "../../protocol/realtime.constants.ts";
 import { UserText } from "../components/UserText.tsx";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import { type ClassroomState, cooldownUntil, isTimedOut } from "../lib/classroom-state.ts";
-import { CHAT_MAX, clockTime, rejectionText, secondsLeft } from "./chat-text.ts";
+import { clockTime, rejectionText, secondsLeft } from "./chat-text.ts";
 
 /**
  * The student's message box: character count, slow-mode countdown, timeout notice,
@@ -28,7 +29,7 @@ export function ChatComposer(props: {
   const wait = cooldown > now ? secondsLeft(cooldown, now) : 0;
   const connected = state.conn === "connected";
   const length = [...text.trim()].length;
-  const tooLong = length > CHAT_MAX;
+  const tooLong = length > CHAT_MAX_CHARS;
   const canSend = connected && !timedOut && wait === 0 && length > 0 && !tooLong;
 
   const submit = (e: Event) => {
@@ -104,10 +105,10 @@ export function ChatComposer(props: {
         </span>
         <span
           id="chat-count"
-          class={`composer-count${tooLong ? " composer-count-over" : length > CHAT_MAX - 50 ? " composer-count-near" : ""}`}
+          class={`composer-count${tooLong ? " composer-count-over" : length > CHAT_MAX_CHARS - 50 ? " composer-count-near" : ""}`}
           data-testid="chat-count"
         >
-          {length}/{CHAT_MAX}
+          {length}/{CHAT_MAX_CHARS}
         </span>
       </p>
     </form>

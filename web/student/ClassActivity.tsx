@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { LEADERBOARD_N, PollView } from "../../protocol/interactive.ts";
+import { LEADERBOARD_N as TOP_N } from "../../protocol/interactive.constants.ts";
+import type { PollView } from "../../protocol/interactive.ts";
 import { type LatencyMode, MODE_MAX_DELAY_MS } from "../../protocol/latency.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
@@ -16,9 +17,6 @@ import {
   visibleQuizResult,
 } from "../lib/interactive-state.ts";
 import type { SyncView } from "../lib/video-delay.ts";
-
-// Restated protocol value (protocol/interactive.ts carries valibot; it stays out of this bundle).
-const TOP_N: typeof LEADERBOARD_N = 10;
 
 /**
  * What the student does in class besides chat, under the video: raise a hand (and see

@@ -1,11 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
-import type { QUESTION_MAX_CHARS, QuestionView } from "../../protocol/interactive.ts";
+import { QUESTION_MAX_CHARS as MAX_CHARS } from "../../protocol/interactive.constants.ts";
+import type { QuestionView } from "../../protocol/interactive.ts";
 import { UserText } from "../components/UserText.tsx";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { isMine, myPendingQuestions } from "../lib/interactive-state.ts";
-
-const MAX_CHARS: typeof QUESTION_MAX_CHARS = 300;
 
 /**
  * The class Q&A (real-time, not held for the video): ask a question, upvote others'

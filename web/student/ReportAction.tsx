@@ -5,7 +5,7 @@
  */
 import { useState } from "preact/hooks";
 import type { ChatMessage } from "../../protocol/realtime.ts";
-import { REPORT_REASONS, type ReportReason } from "../../protocol/social.ts";
+import { REPORT_REASONS, type ReportReason } from "../../protocol/social.constants.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 

@@ -1,9 +1,8 @@
 /** Words the chat UI shows for protocol values (rejection reasons, connection states, counts). */
+
+import { CHAT_MAX_CHARS } from "../../protocol/realtime.constants.ts";
 import type { RejectReason } from "../../protocol/realtime.ts";
 import type { ChatRejection, ConnState, EndReason } from "../lib/classroom-state.ts";
-
-/** Longest chat message (protocol CHAT_MAX_CHARS, restated to keep valibot out of this bundle). */
-export const CHAT_MAX = 500;
 
 /** `HH:MM` in the viewer's time zone. */
 export function clockTime(localMs: number): string {
@@ -34,7 +33,7 @@ export function rejectionText(r: ChatRejection, now: number): string {
     case "empty":
       return "Type a message first.";
     case "too_long":
-      return `Not sent: messages are at most ${CHAT_MAX} characters.`;
+      return `Not sent: messages are at most ${CHAT_MAX_CHARS} characters.`;
     case "rate_limited":
       return wait
         ? `Not sent: you're sending messages too fast. Try again in ${wait} s.`

@@ -1,15 +1,17 @@
 import { useState } from "preact/hooks";
 import type { ClassDetail, CreateClassBody, UpdateClassBody } from "../../protocol/api.ts";
+import { LATENCY_MODES, type LatencyMode } from "../../protocol/latency.ts";
 import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { isoToLocalInput, localInputToIso } from "../lib/format.ts";
 
-const LATENCY: { value: ClassDetail["latencyMode"]; label: string }[] = [
-  { value: "ultraLow", label: "Ultra-low (best for interaction)" },
-  { value: "low", label: "Low" },
-  { value: "normal", label: "Normal (smoothest playback)" },
-];
+const LATENCY_LABEL: Record<LatencyMode, string> = {
+  ultraLow: "Ultra-low (best for interaction)",
+  low: "Low",
+  normal: "Normal (smoothest playback)",
+};
+const LATENCY = LATENCY_MODES.map((value) => ({ value, label: LATENCY_LABEL[value] }));
 
 const FIELDS = [
   "title",

@@ -1,15 +1,14 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
-import type {
-  HAND_WINDOW,
-  LEADERBOARD_N,
-  POLL_MAX_OPTIONS,
-  POLL_OPTION_MAX_CHARS,
-  POLL_QUESTION_MAX_CHARS,
-  PollView,
-  QuestionView,
-} from "../../protocol/interactive.ts";
+import {
+  POLL_MAX_OPTIONS as MAX_OPTIONS,
+  POLL_OPTION_MAX_CHARS as OPTION_MAX,
+  POLL_QUESTION_MAX_CHARS as QUESTION_MAX,
+  LEADERBOARD_N as TOP_N,
+  HAND_WINDOW as WINDOW,
+} from "../../protocol/interactive.constants.ts";
+import type { PollView, QuestionView } from "../../protocol/interactive.ts";
 import type { ClientMessage } from "../../protocol/realtime.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
@@ -18,14 +17,6 @@ import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { handWindow, secondsLeft, tallyOf } from "../lib/interactive-state.ts";
-
-// Protocol limits restated as values (protocol/interactive.ts carries valibot, which stays
-// out of the bundles); the `typeof` annotations fail the type check if they drift.
-const MAX_OPTIONS: typeof POLL_MAX_OPTIONS = 10;
-const QUESTION_MAX: typeof POLL_QUESTION_MAX_CHARS = 300;
-const OPTION_MAX: typeof POLL_OPTION_MAX_CHARS = 100;
-const WINDOW: typeof HAND_WINDOW = 50;
-const TOP_N: typeof LEADERBOARD_N = 10;
 
 type Room = { state: ClassroomState; socket: ClassroomSocket };
 

@@ -12,19 +12,15 @@ import {
   BOARD_COLORS,
   BOARD_SIZES,
   type BoardColor,
-  type BoardPoint,
   type BoardSize,
   type BoardTool,
   blankSlide,
   MAX_POINTS_PER_BATCH,
   MAX_POINTS_PER_STROKE,
-} from "../../protocol/board.ts";
-import {
-  MAX_PDF_BYTES,
-  type SlideDeck,
-  type SlideDeckList,
-  type SlideUsage,
-} from "../../protocol/slides.ts";
+} from "../../protocol/board.constants.ts";
+import type { BoardPoint } from "../../protocol/board.ts";
+import { MAX_PDF_BYTES } from "../../protocol/slides.constants.ts";
+import type { SlideDeck, SlideDeckList, SlideUsage } from "../../protocol/slides.ts";
 import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";

@@ -1,5 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ClassModerator, ClassPublic } from "../../protocol/api.ts";
+import {
+  ANNOUNCE_MAX_CHARS as ANNOUNCE_MAX,
+  CHAT_MAX_CHARS as CHAT_MAX,
+  SLOW_MODE_MAX_S as SLOW_MODE_MAX,
+} from "../../protocol/realtime.constants.ts";
 import type { ChatMessage, ClientMessage, LinkPolicy } from "../../protocol/realtime.ts";
 import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
@@ -11,13 +16,7 @@ import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import { type ClassroomState, cooldownUntil } from "../lib/classroom-state.ts";
 import { ChatMessages } from "../student/ChatMessages.tsx";
 import { ConnectionStatus, LiveCount } from "../student/ConnectionStatus.tsx";
-import {
-  CHAT_MAX,
-  clockTime,
-  REASON_LABEL,
-  rejectionText,
-  secondsLeft,
-} from "../student/chat-text.ts";
+import { clockTime, REASON_LABEL, rejectionText, secondsLeft } from "../student/chat-text.ts";
 import { ModerationQueue } from "./ModerationQueue.tsx";
 
 /** Timeout lengths offered (protocol bounds: 10 s … 24 h). */
@@ -32,8 +31,6 @@ const TIMEOUTS: [seconds: number, label: string][] = [
   [6 * 3600, "6 h"],
   [24 * 3600, "24 h"],
 ];
-const ANNOUNCE_MAX = 1000;
-const SLOW_MODE_MAX = 3600;
 
 /**
  * The teacher's chat and moderation panel: the class-wide channel (send, announce,

@@ -5,7 +5,7 @@
  * pdf.js, loaded on first use (a separate chunk; the student page never sees it).
  */
 import pdfWorkerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
-import { MAX_DECK_PAGES } from "../../../protocol/board.ts";
+import { MAX_DECK_PAGES } from "../../../protocol/board.constants.ts";
 
 /** Widest page image we make. Enough for a projector, small enough for phones. */
 export const PAGE_WIDTH = 1920;
