@@ -3,7 +3,7 @@
  * (`GET /api/classes/:id/replay`, `GET /api/classes/:id/replay/events`). Types and
  * values only: the student bundle imports this file.
  */
-import type { ClassEvent } from "./realtime.ts";
+import type { ClassEvent, StreamStatus } from "./realtime.ts";
 
 /** Most events one `replay/events` page returns (`limit` is clamped to this). */
 export const REPLAY_PAGE_MAX = 500;
@@ -30,8 +30,8 @@ export interface DeckPdf {
 
 /** `GET /api/classes/:id/replay`: what the class page offers after class. */
 export interface ReplayInfo {
-  /** The class's stream now: the after-class offer is for `ended` (also shown for `idle` with a past run). */
-  stream: "idle" | "live" | "ended";
+  /** The class's stream now: the page offers the recording and the replay once it is `ended`. */
+  stream: StreamStatus;
   recording: Recording;
   /** Decks of this class with their original PDF stored. */
   slides: DeckPdf[];

@@ -17,6 +17,7 @@ import { bridgeRoutes } from "./routes/bridge.ts";
 import { classes } from "./routes/classes.ts";
 import { moderators } from "./routes/moderators.ts";
 import { push } from "./routes/push.ts";
+import { replay } from "./routes/replay.ts";
 import { slides } from "./routes/slides.ts";
 import { tickets } from "./routes/tickets.ts";
 import { whip } from "./routes/whip.ts";
@@ -46,6 +47,7 @@ const api = new Hono<AppEnv>()
   .route("/classes", classes)
   .route("/classes", tickets)
   .route("/classes", moderators)
+  .route("/classes", replay)
   .route("/admin", admin)
   .route("/analytics", analytics)
   .route("/bridge", bridgeRoutes)

@@ -86,7 +86,7 @@ function randomLog(seed: number, n: number): ClassEvent[] {
           ...base,
           type: "board.stroke",
           slide: r() < 0.9 ? slide.key : page(99).key,
-          stroke: { id, tool: "pen", color: "#dc2626", size: 4 },
+          stroke: { id, tool: "pen", color: "#dc2626", size: 6 },
           points: [[r(), r(), 0.5]],
           done: r() < 0.5,
         });
