@@ -9,10 +9,46 @@ import { describe, expect, it } from "vitest";
 import type { ClassEvent } from "../protocol/realtime.ts";
 import type { ReplayEventsPage, ReplayInfo } from "../protocol/replay.ts";
 import type { SlideDeck } from "../protocol/slides.ts";
-import { Client, errorCode, ORIGIN, signUp } from "./helpers.ts";
+import type { YouTubeConnection } from "../protocol/youtube.ts";
+import { Client, errorCode, OFFER, ORIGIN, signUp } from "./helpers.ts";
 import { createClass, open } from "./realtime/helpers.ts";
 
 const rootOf = (classId: string) => env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
+
+/** The YouTube stand-in's control API (e2e/standins/youtube.ts). */
+const standin = async (path: string, body: unknown = {}) =>
+  (await (
+    await fetch(
+      `${(env as unknown as { YOUTUBE_STANDIN_URL: string }).YOUTUBE_STANDIN_URL}/__control/${path}`,
+      {
+        method: "POST",
+        body: JSON.stringify(body),
+      },
+    )
+  ).json()) as { broadcasts: { id: string; status: { lifeCycleStatus: string } }[] };
+
+/** A teacher whose channel is connected through the stand-in's Google consent. */
+async function connectedTeacher() {
+  const teacher = await signUp("teacher");
+  const start = await exports.default.fetch(
+    new Request(`${ORIGIN}/api/youtube/connect`, {
+      headers: { cookie: teacher.client.cookie },
+      redirect: "manual",
+    }),
+  );
+  const oauthCookie = (start.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const consent = await fetch(start.headers.get("location")!, { redirect: "manual" });
+  const back = new URL(consent.headers.get("location")!);
+  await exports.default.fetch(
+    new Request(`${ORIGIN}${back.pathname}${back.search}`, {
+      headers: { cookie: `${teacher.client.cookie}; ${oauthCookie}` },
+      redirect: "manual",
+    }),
+  );
+  const conn = (await (await teacher.client.get("/api/youtube")).json()) as YouTubeConnection;
+  expect(conn.connected).toBe(true);
+  return { ...teacher, channelId: conn.channelId! };
+}
 
 /** Every page of the log, following `next`. */
 async function readLog(c: Client, classId: string, limit: number) {
@@ -168,6 +204,44 @@ describe("after class", { timeout: 60_000 }, () => {
       videoId: "dQw4w9WgXcQ",
       available: null,
       lifeCycleStatus: null,
+    });
+  });
+
+  it("offers the broadcast's recording only once YouTube reports the broadcast complete", async () => {
+    const teacher = await connectedTeacher();
+    const res = await teacher.client.post("/api/classes", { title: "Recorded" });
+    const classId = ((await res.json()) as { class: { id: string } }).class.id;
+    const live = await teacher.client.requestRaw("POST", `/whip/${classId}`, OFFER, {
+      "content-type": "application/sdp",
+    });
+    expect(live.status).toBe(201);
+    await standin("stream", {
+      channelId: teacher.channelId,
+      streamStatus: "active",
+      healthStatus: "good",
+    });
+    const [b] = (await standin("state", { channelId: teacher.channelId })).broadcasts;
+    expect(b!.status.lifeCycleStatus).toBe("live");
+    const student = await signUp("student");
+    const info = async () =>
+      (await (await student.client.get(`/api/classes/${classId}/replay`)).json()) as ReplayInfo;
+    // Broadcasting to YouTube but not complete: the recording is not there yet.
+    await standin("stream", { channelId: teacher.channelId, streamStatus: "inactive" });
+    const during = await info();
+    expect(during.recording).toMatchObject({ kind: "youtube", videoId: b!.id, available: false });
+
+    expect((await teacher.client.requestRaw("DELETE", live.headers.get("location")!)).status).toBe(
+      200,
+    );
+    expect(
+      (await standin("state", { channelId: teacher.channelId })).broadcasts[0]!.status
+        .lifeCycleStatus,
+    ).toBe("complete");
+    expect((await info()).recording).toEqual({
+      kind: "youtube",
+      videoId: b!.id,
+      available: true,
+      lifeCycleStatus: "complete",
     });
   });
 });
