@@ -28,7 +28,7 @@ import type { AppEnv } from "./types.ts";
 
 /** Which built HTML entry serves which page path. */
 const PAGES: [RegExp, string][] = [
-  [/^\/c\/[A-Za-z0-9_-]{1,32}\/?$/, "/student.html"],
+  [/^\/c\/[A-Za-z0-9_-]{1,32}(\/replay)?\/?$/, "/student.html"],
   [/^\/studio(\/.*)?$/, "/studio.html"],
   [/^\/admin(\/.*)?$/, "/admin.html"],
   [/^\/(signin|signup)?$/, "/index.html"],
