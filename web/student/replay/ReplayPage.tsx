@@ -188,7 +188,8 @@ function ReplayPolls(props: { polls: PollView[] }) {
           <h3>
             <UserText text={p.question} />{" "}
             <span class="muted">
-              ({p.kind === "quiz" ? "quiz" : "poll"}, {p.state === "open" ? "open" : "closed"})
+              ({p.kind === "quiz" ? "quiz" : "poll"},{" "}
+              {p.state === "open" ? "open" : p.state === "revealed" ? "results shown" : "closed"})
             </span>
           </h3>
           {p.tally ? (
