@@ -183,6 +183,31 @@ describe("after class", () => {
     await t
       .locator('[data-testid="live-state"]:not([data-state="live"])')
       .waitFor({ timeout: 30_000 });
+    const student = await launchUser();
+    users.push(student);
+    await youtubeWithClock(student.context);
+    const p = student.page;
+    onTestFailed(async () => {
+      await Promise.all([shot(t, "failed-teacher"), shot(p, "failed-student")]);
+    });
+    await joinAsGuest(p, `${base}/c/${classId}`, "Ada");
+    const after = p.getByTestId("after-class");
+    await after.waitFor(T);
+
+    // Local stack, no video id: no recording exists, and the page says so instead of faking one.
+    expect(await after.textContent()).toContain("the local stack keeps no copy of the stream");
+    expect(await p.getByTestId("replay-link").textContent()).toBe("Open the replay");
+    await p.getByTestId("replay-link").click();
+    await p.getByTestId("replay-no-video").waitFor(T);
+    expect(await p.getByTestId("replay-no-video").textContent()).toContain(
+      "the local stack does not record the stream",
+    );
+    // Playing runs the replay on its own clock, through the teacher's change to page 2.
+    await p.getByTestId("replay-play").click();
+    await expect.poll(() => p.getByTestId("slide-caption").textContent(), T).toContain("2 / 2");
+    await axeBoth(p, "replay-local");
+    await p.goto(`${base}/c/${classId}`);
+
     // The recording's video id (a teacher on the manual path types it in after class).
     const patched = await t.evaluate(
       async ({ id, video }) =>
@@ -197,15 +222,7 @@ describe("after class", () => {
     );
     expect(patched).toBe(200);
 
-    const student = await launchUser();
-    users.push(student);
-    await youtubeWithClock(student.context);
-    const p = student.page;
-    onTestFailed(async () => {
-      await Promise.all([shot(t, "failed-teacher"), shot(p, "failed-student")]);
-    });
-    await joinAsGuest(p, `${base}/c/${classId}`, "Ada");
-    const after = p.getByTestId("after-class");
+    await p.reload();
     await after.waitFor(T);
     expect(await p.getByTestId("replay-link").textContent()).toBe("Watch the recording");
     const pdfLink = p.getByTestId("slides-pdf");

@@ -4,8 +4,10 @@
  * them (anonymous, a guest of another class and a banned student may not), paging, and
  * what the log holds.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Classroom } from "../durable-objects/classroom.ts";
 import type { ClassEvent } from "../protocol/realtime.ts";
 import type { ReplayEventsPage, ReplayInfo } from "../protocol/replay.ts";
 import type { SlideDeck } from "../protocol/slides.ts";
@@ -132,6 +134,22 @@ describe("after class", { timeout: 60_000 }, () => {
       expect(await errorCode(res)).toBe("banned");
     }
     t.close();
+  });
+
+  it("keeps the whole log of a class longer than a resume reaches back", async () => {
+    const { classId } = await createClass();
+    await runInDurableObject(rootOf(classId), async (root: Classroom) => {
+      for (let i = 0; i < 1200; i++) await root.setStreamStatus(classId, i % 2 ? "idle" : "live");
+    });
+    const info = await rootOf(classId).inspect();
+    // A resume still falls back to a snapshot past LOG_SIZE events...
+    expect(info.oldestLogged).toBeGreaterThan(1);
+    // ...while the replay reads every event from the first.
+    const student = await signUp("student");
+    const { events, oldestSeq, pages } = await readLog(student.client, classId, 500);
+    expect(oldestSeq).toBe(1);
+    expect(pages).toBe(3);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
   });
 
   it("offers the deck's original PDF as a download, access-checked; no recording is claimed without one", async () => {

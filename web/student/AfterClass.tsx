@@ -12,6 +12,8 @@ function recordingLine(info: ReplayInfo): string {
       : "There is no recording of this class. The replay shows the slides, ink, polls and questions without video.";
   if (r.available === false)
     return "YouTube is still processing the recording; it appears here once YouTube has it. The replay of slides, polls and questions works now.";
+  if (r.available === null)
+    return "The recording is the class's YouTube video (YouTube shows it once it has processed the broadcast); the replay keeps the slides, ink, polls and answered questions in step with it.";
   return "The recording plays with the class's slides, ink, polls and answered questions in step.";
 }
 
