@@ -27,7 +27,10 @@ const standin = async (path: string, body: unknown = {}) =>
         body: JSON.stringify(body),
       },
     )
-  ).json()) as { broadcasts: { id: string; status: { lifeCycleStatus: string } }[] };
+  ).json()) as {
+    broadcasts: { id: string; status: { lifeCycleStatus: string } }[];
+    requests: { op: string }[];
+  };
 
 /** A teacher whose channel is connected through the stand-in's Google consent. */
 async function connectedTeacher() {
@@ -261,5 +264,13 @@ describe("after class", { timeout: 60_000 }, () => {
       available: true,
       lifeCycleStatus: "complete",
     });
+    // Complete is final: more students opening the page spend no more YouTube quota.
+    const lists = async () =>
+      (await standin("state", { channelId: teacher.channelId })).requests.filter(
+        (r) => r.op === "liveBroadcasts.GET",
+      ).length;
+    const before = await lists();
+    for (let i = 0; i < 3; i++) expect((await info()).recording).toMatchObject({ available: true });
+    expect(await lists()).toBe(before);
   });
 });

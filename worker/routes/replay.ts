@@ -61,10 +61,20 @@ async function recordingOf(env: Env, cls: ClassRow): Promise<Recording> {
   const ctx = broadcastId ? await youtubeContext(env, cls).catch(() => null) : null;
   if (!broadcastId || !ctx)
     return { kind: "youtube", videoId, available: null, lifeCycleStatus: null };
+  // A complete broadcast stays complete: remembered per colo, so a class's students opening
+  // the page after class do not each spend YouTube quota (10,000 units a day by default).
+  const memo = new Request(`https://replay.invalid/youtube/${broadcastId}/complete`);
+  const cache = (globalThis as { caches?: { default?: Cache } }).caches?.default;
+  if (await cache?.match(memo).catch(() => undefined))
+    return { kind: "youtube", videoId, available: true, lifeCycleStatus: "complete" };
   try {
     const lc = await withYouTube(env, ctx.cfg, ctx.fetch, ctx.account, async (api) => {
       return (await api.getBroadcast(broadcastId))?.status?.lifeCycleStatus ?? null;
     });
+    if (lc === "complete")
+      await cache
+        ?.put(memo, new Response("1", { headers: { "cache-control": "max-age=86400" } }))
+        .catch(() => {});
     return { kind: "youtube", videoId, available: lc === "complete", lifeCycleStatus: lc };
   } catch {
     // YouTube could not tell (quota, revoked access…): the page says it cannot check.
