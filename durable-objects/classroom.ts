@@ -38,6 +38,11 @@ import { RpcMeter } from "./rpc-meter.ts";
 
 /** Events kept for resume. */
 export const LOG_SIZE = 1000;
+/**
+ * Events kept for the after-class replay (`replayLog`), oldest deleted in steps of
+ * 1000: a resume still only reaches back LOG_SIZE events (`oldestLogged`).
+ */
+export const REPLAY_LOG_SIZE = 50_000;
 /** Root → shard flush window, ms. */
 export const DELIVERY_MS = 50;
 /** Times a failed delivery's controls are sent again, the n-th after n × CONTROL_RETRY_MS. */
@@ -144,9 +149,15 @@ export class Classroom extends DurableObject<Env> {
     // Overdue quizzes close and the lists go out once after a restart.
     const due = this.core.interactive.nextDue(Date.now());
     if (due !== null) this.wakeAt(due);
-    this.oldestLogged = this.sql
-      .exec<{ s: number | null }>("SELECT min(seq) AS s FROM events")
-      .one().s;
+    const logged = this.sql
+      .exec<{ lo: number | null; hi: number | null }>(
+        "SELECT min(seq) AS lo, max(seq) AS hi FROM events",
+      )
+      .one();
+    this.oldestLogged =
+      logged.lo === null || logged.hi === null
+        ? null
+        : Math.max(logged.lo, logged.hi - LOG_SIZE + 1);
     if (legacyLoads) {
       // State saved before loads were split per section: rewrite it in the new tables once.
       this.core.allLoadsChanged();
@@ -509,6 +520,35 @@ export class Classroom extends DurableObject<Env> {
       for (const k of this.rpcSeconds.keys()) if (k < sec - 600) this.rpcSeconds.delete(k);
   }
 
+  /**
+   * Worker (replay route): up to `limit` stored events after `after` whose type is in
+   * `types`, oldest first, as the logged frames; `oldest` is the first `seq` still kept.
+   * Null for a student banned from the class (`userId`; staff pass null). Read-only.
+   */
+  async replayLog(
+    after: number,
+    limit: number,
+    types: string[],
+    userId: string | null,
+  ): Promise<{ frames: string[]; last: number | null; oldest: number | null } | null> {
+    if (userId !== null && this.core.durable.bans[userId]) return null;
+    const rows = this.sql
+      .exec<{ seq: number; frame: string }>(
+        "SELECT seq, frame FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        after,
+        limit,
+      )
+      .toArray();
+    const wanted = new Set(types);
+    return {
+      frames: rows
+        .map((r) => r.frame)
+        .filter((f) => wanted.has((JSON.parse(f) as { type: string }).type)),
+      last: rows.length === limit ? (rows[rows.length - 1]?.seq ?? null) : null,
+      oldest: this.sql.exec<{ s: number | null }>("SELECT min(seq) AS s FROM events").one().s,
+    };
+  }
+
   /** Tests and tools: the current sequence number, shard loads, and recent requests per second. */
   async inspect(): Promise<{
     seq: number;
@@ -544,10 +584,10 @@ export class Classroom extends DurableObject<Env> {
           const frame = JSON.stringify(fx.event);
           this.sql.exec("INSERT INTO events (seq, frame) VALUES (?, ?)", fx.event.seq, frame);
           this.oldestLogged ??= fx.event.seq;
-          if (fx.event.seq - this.oldestLogged >= LOG_SIZE + 100) {
+          if (fx.event.seq - this.oldestLogged >= LOG_SIZE + 100)
             this.oldestLogged = fx.event.seq - LOG_SIZE + 1;
-            this.sql.exec("DELETE FROM events WHERE seq < ?", this.oldestLogged);
-          }
+          if (fx.event.seq % 1000 === 0)
+            this.sql.exec("DELETE FROM events WHERE seq <= ?", fx.event.seq - REPLAY_LOG_SIZE);
           for (const s of this.core.activeSections(now)) this.queue(s).frames.push(frame);
           break;
         }

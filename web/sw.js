@@ -26,7 +26,7 @@ const OFFLINE_PAGE = "/offline.html";
 
 /** Page paths and the HTML file each is served from (worker/app.ts PAGES). */
 const PAGES = /** @type {[RegExp, string][]} */ ([
-  [/^\/c\/[A-Za-z0-9_-]{1,32}\/?$/, "/student.html"],
+  [/^\/c\/[A-Za-z0-9_-]{1,32}(\/replay)?\/?$/, "/student.html"],
   [/^\/studio(\/.*)?$/, "/studio.html"],
   [/^\/admin(\/.*)?$/, "/admin.html"],
   [/^\/(signin|signup)?$/, "/index.html"],

@@ -18,6 +18,7 @@ import { bridgeRoutes } from "./routes/bridge.ts";
 import { classes } from "./routes/classes.ts";
 import { moderators } from "./routes/moderators.ts";
 import { push } from "./routes/push.ts";
+import { replay } from "./routes/replay.ts";
 import { slides } from "./routes/slides.ts";
 import { tickets } from "./routes/tickets.ts";
 import { whip } from "./routes/whip.ts";
@@ -28,7 +29,7 @@ import type { AppEnv } from "./types.ts";
 
 /** Which built HTML entry serves which page path. */
 const PAGES: [RegExp, string][] = [
-  [/^\/c\/[A-Za-z0-9_-]{1,32}\/?$/, "/student.html"],
+  [/^\/c\/[A-Za-z0-9_-]{1,32}(\/replay)?\/?$/, "/student.html"],
   [/^\/studio(\/.*)?$/, "/studio.html"],
   [/^\/admin(\/.*)?$/, "/admin.html"],
   [/^\/(signin|signup)?$/, "/index.html"],
@@ -47,6 +48,7 @@ const api = new Hono<AppEnv>()
   .route("/classes", classes)
   .route("/classes", tickets)
   .route("/classes", moderators)
+  .route("/classes", replay)
   .route("/admin", admin)
   .route("/analytics", analytics)
   .route("/bridge", bridgeRoutes)

@@ -6,6 +6,7 @@ import { ReactionBar, ReactionBurst } from "../components/Reactions.tsx";
 import { UserText } from "../components/UserText.tsx";
 import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
+import { AfterClass } from "./AfterClass.tsx";
 import { ClassActivity } from "./ClassActivity.tsx";
 import { ClassInfo } from "./ClassInfo.tsx";
 import { useLiveClass } from "./live-class.ts";
@@ -66,6 +67,7 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
                 <ReactionBurst reactions={state.reactions} />
               </div>
               <ReactionBar state={state} socket={socket} />
+              {state.stream === "ended" ? <AfterClass classId={cls.id} /> : null}
               <VideoDelay sync={sync} view={syncView} />
               <SlideArea board={state.board} />
               <ClassActivity state={state} socket={socket} sync={syncView} mode={cls.latencyMode} />

@@ -7,6 +7,7 @@ import { api, errorMessage, isApiError } from "../lib/api.ts";
 import { getMe } from "../lib/session.ts";
 import { ClassPage } from "./ClassPage.tsx";
 import { JoinGate } from "./JoinGate.tsx";
+import type { ReplayPage } from "./replay/ReplayPage.tsx";
 
 type State =
   | { kind: "loading" }
@@ -20,7 +21,7 @@ export function admitted(user: SessionUser | null, classId: string): user is Ses
 }
 
 /** Loads the class and the session, then shows the join gate or the class. */
-export function StudentApp(props: { classId: string }) {
+export function StudentApp(props: { classId: string; replay?: boolean }) {
   const { classId } = props;
   const [state, setState] = useState<State>({ kind: "loading" });
   useEffect(() => {
@@ -76,9 +77,37 @@ export function StudentApp(props: { classId: string }) {
       );
     case "ready":
       return admitted(state.user, classId) ? (
-        <ClassPage cls={state.cls} user={state.user} manage={state.manage} />
+        props.replay ? (
+          <LazyReplay cls={state.cls} user={state.user} />
+        ) : (
+          <ClassPage cls={state.cls} user={state.user} manage={state.manage} />
+        )
       ) : (
         <JoinGate cls={state.cls} onJoined={(user) => setState({ ...state, user })} />
       );
   }
+}
+
+/** The replay page, loaded on demand: its code stays out of the live class page's bundle. */
+function LazyReplay(props: { cls: ClassPublic; user: SessionUser }) {
+  const [Page, setPage] = useState<{ C: typeof ReplayPage } | { error: string } | null>(null);
+  useEffect(() => {
+    import("./replay/ReplayPage.tsx").then(
+      (m) => setPage({ C: m.ReplayPage }),
+      () => setPage({ error: "The replay could not load. Check your connection and reload." }),
+    );
+  }, []);
+  if (Page && "C" in Page) return <Page.C cls={props.cls} user={props.user} />;
+  return (
+    <>
+      <AppHeader user={props.user} />
+      {Page ? (
+        <PageMessage title="Could not open the replay">
+          <Notice>{Page.error}</Notice>
+        </PageMessage>
+      ) : (
+        <PageMessage title="Loading the replay…" />
+      )}
+    </>
+  );
 }

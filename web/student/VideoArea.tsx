@@ -314,7 +314,8 @@ function LocalPlayer(props: {
 /* ---------- Production: YouTube IFrame player ---------- */
 
 /** The slice of the YouTube IFrame API used here. */
-interface YTPlayer {
+/** The parts of the IFrame API's player this app uses. */
+export interface YTPlayer {
   mute(): void;
   unMute(): void;
   setVolume(v: number): void;
@@ -325,6 +326,9 @@ interface YTPlayer {
   getCurrentTime(): number;
   /** 1 playing, 2 paused, 3 buffering (-1 unstarted, 0 ended, 5 cued). */
   getPlayerState(): number;
+  /** Jump to `seconds` (the replay's own position control). */
+  seekTo?(seconds: number, allowSeekAhead: boolean): void;
+  pauseVideo?(): void;
   /**
    * Not in every player build: the wall-clock time (epoch seconds) of the frame on
    * screen for live streams. Used when present; implausible values are ignored.
@@ -335,7 +339,8 @@ interface YTPlayer {
   unloadModule?(module: "captions"): void;
   setOption?(module: "captions", option: "track", value: { languageCode: string }): void;
 }
-interface YTNamespace {
+/** `window.YT` once the IFrame API loaded. */
+export interface YTNamespace {
   Player: new (
     el: HTMLElement,
     opts: {
@@ -356,7 +361,7 @@ const YT_LOAD_TIMEOUT_MS = 15_000;
 let ytLoading: Promise<YTNamespace> | null = null;
 
 /** Load the IFrame API once; rejects when offline or blocked, so the page can say so. */
-function loadYouTubeApi(): Promise<YTNamespace> {
+export function loadYouTubeApi(): Promise<YTNamespace> {
   const w = window as unknown as {
     YT?: YTNamespace & { loaded?: number };
     onYouTubeIframeAPIReady?: () => void;

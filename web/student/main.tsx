@@ -4,6 +4,9 @@ import { render } from "preact";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { StudentApp } from "./StudentApp.tsx";
 
-const classId = /^\/c\/([A-Za-z0-9_-]{1,32})\/?$/.exec(location.pathname)?.[1] ?? "";
-render(<StudentApp classId={classId} />, document.getElementById("app")!);
+const route = /^\/c\/([A-Za-z0-9_-]{1,32})(\/replay)?\/?$/.exec(location.pathname);
+render(
+  <StudentApp classId={route?.[1] ?? ""} replay={!!route?.[2]} />,
+  document.getElementById("app")!,
+);
 registerServiceWorker();

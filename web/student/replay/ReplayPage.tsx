@@ -1,0 +1,347 @@
+/**
+ * The replay of a finished class (`/c/:id/replay`, loaded on demand): the recording's
+ * player time drives the replay reducer (web/lib/replay-core.ts) over the class's event
+ * log, so the slides, ink, polls, quiz results and answered questions on screen are what
+ * a live student saw with that frame. Seeking in YouTube's own controls or with the
+ * position slider here gives the same state as playing through.
+ */
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { ClassPublic, SessionUser } from "../../../protocol/api.ts";
+import type { PollView } from "../../../protocol/interactive.ts";
+import type { ClassEvent } from "../../../protocol/realtime.ts";
+import type { ReplayEventsPage, ReplayInfo } from "../../../protocol/replay.ts";
+import { AppHeader } from "../../components/AppHeader.tsx";
+import { Leaderboard } from "../../components/Leaderboard.tsx";
+import { Notice } from "../../components/Notice.tsx";
+import { PollBars } from "../../components/PollBars.tsx";
+import { UserText } from "../../components/UserText.tsx";
+import { api, errorMessage } from "../../lib/api.ts";
+import { lastRun, ReplayCursor, type ReplayRun, serverTimeAt } from "../../lib/replay-core.ts";
+import { SlideArea } from "../SlideArea.tsx";
+import { loadYouTubeApi, type YTPlayer } from "../VideoArea.tsx";
+
+/** Pages of the log read at most (REPLAY_PAGE_MAX events each). */
+const MAX_PAGES = 200;
+/** How often the player is asked where it is, ms. */
+const TICK_MS = 250;
+
+type Loaded = { info: ReplayInfo; events: ClassEvent[]; oldestSeq: number | null };
+
+async function loadReplay(classId: string): Promise<Loaded> {
+  const info = await api<ReplayInfo>("GET", `/classes/${classId}/replay`);
+  const events: ClassEvent[] = [];
+  let after = 0;
+  let oldestSeq: number | null = null;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const page = await api<ReplayEventsPage>(
+      "GET",
+      `/classes/${classId}/replay/events?after=${after}`,
+    );
+    events.push(...page.events);
+    oldestSeq = page.oldestSeq;
+    if (page.next === null) break;
+    after = page.next;
+  }
+  return { info, events, oldestSeq };
+}
+
+/** m:ss (or h:mm:ss). */
+function clock(s: number): string {
+  const t = Math.max(0, Math.floor(s));
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = String(t % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+export function ReplayPage(props: { cls: ClassPublic; user: SessionUser }) {
+  const { cls, user } = props;
+  const [data, setData] = useState<Loaded | { error: string } | null>(null);
+  useEffect(() => {
+    loadReplay(cls.id).then(setData, (err) => setData({ error: errorMessage(err) }));
+  }, [cls.id]);
+  return (
+    <>
+      <AppHeader user={user}>
+        <a class="btn btn-quiet" href={`/c/${cls.id}`}>
+          Back to the class
+        </a>
+      </AppHeader>
+      <main id="main" class="replay" data-testid="replay-page">
+        <h1 class="replay-title">
+          Replay: <UserText text={cls.title} />
+        </h1>
+        {data === null ? (
+          <p role="status">Loading the replay…</p>
+        ) : "error" in data ? (
+          <Notice>{data.error}</Notice>
+        ) : (
+          <Replay cls={cls} data={data} />
+        )}
+      </main>
+    </>
+  );
+}
+
+function Replay(props: { cls: ClassPublic; data: Loaded }) {
+  const { info, events, oldestSeq } = props.data;
+  const run = useMemo(() => lastRun(events), [events]);
+  const cursor = useMemo(() => new ReplayCursor(events), [events]);
+  const [pos, setPos] = useState(0);
+  const player = useRef<{ seek(s: number): void } | null>(null);
+  if (info.stream === "live" || info.stream === "reconnecting" || info.stream === "interrupted")
+    return <Notice>The class is still on air: its replay opens when it ends.</Notice>;
+  if (!run) return <Notice>This class never went live, so there is nothing to replay.</Notice>;
+  const lastAt = events.length > 0 ? (events[events.length - 1] as ClassEvent).at : 0;
+  const duration = Math.max(1, ((run.endedAt ?? lastAt) - run.streamStartedAt) / 1000);
+  const state = cursor.seek(serverTimeAt(run, pos));
+  const rec = info.recording;
+  const seek = (s: number) => {
+    const to = Math.min(Math.max(0, s), duration);
+    setPos(to);
+    player.current?.seek(to);
+  };
+  return (
+    <div class="replay-layout">
+      <section class="video-area" aria-label="Recording">
+        <div class="video-frame">
+          {rec.kind === "youtube" && rec.available !== false ? (
+            <ReplayYouTube videoId={rec.videoId} onTime={setPos} control={player} />
+          ) : (
+            <NoVideo
+              text={
+                rec.kind === "youtube"
+                  ? "YouTube is still processing the recording. Use the position control below to step through the class."
+                  : rec.reason === "local"
+                    ? "No recording: the local stack does not record the stream. Use the position control below to step through the class."
+                    : "No recording of this class. Use the position control below to step through the class."
+              }
+              pos={pos}
+              duration={duration}
+              onTime={setPos}
+              control={player}
+            />
+          )}
+        </div>
+      </section>
+      <div class="card replay-controls">
+        <label for="replay-pos">Position in the class</label>
+        <input
+          id="replay-pos"
+          type="range"
+          min={0}
+          max={Math.ceil(duration)}
+          step={0.5}
+          value={pos}
+          data-testid="replay-position"
+          aria-valuetext={`${clock(pos)} of ${clock(duration)}`}
+          onInput={(e) => seek(Number((e.currentTarget as HTMLInputElement).value))}
+        />
+        <output for="replay-pos" data-testid="replay-time" data-seconds={pos.toFixed(1)}>
+          {clock(pos)} / {clock(duration)}
+        </output>
+      </div>
+      {oldestSeq !== null && oldestSeq > 1 && (events[0]?.seq ?? 0) > 1 ? (
+        <Notice>
+          The start of this class's log is no longer kept: the replay shows what remains.
+        </Notice>
+      ) : null}
+      <div class="replay-slides" data-testid="replay-slides">
+        {state.board && (state.board.slide.deckId !== null || state.board.strokes.length > 0) ? (
+          <SlideArea board={state.board} />
+        ) : (
+          <p class="card muted" data-testid="replay-no-slide">
+            No slide on screen at this point.
+          </p>
+        )}
+      </div>
+      <ReplayPolls polls={state.interactive.polls} />
+      {state.interactive.leaderboard && state.interactive.leaderboard.top.length > 0 ? (
+        <section class="card ix-leaderboard" aria-labelledby="replay-leaders">
+          <h2 id="replay-leaders">Quiz leaderboard</h2>
+          <Leaderboard top={state.interactive.leaderboard.top} />
+        </section>
+      ) : null}
+      <ReplayQuestions questions={state.interactive.qa.top.filter((q) => q.state === "answered")} />
+      <RunNote run={run} />
+    </div>
+  );
+}
+
+function RunNote(props: { run: ReplayRun }) {
+  return (
+    <p class="muted replay-note">
+      Live from {new Date(props.run.streamStartedAt).toLocaleString()}
+      {props.run.endedAt ? ` to ${new Date(props.run.endedAt).toLocaleTimeString()}` : ""}.
+    </p>
+  );
+}
+
+function ReplayPolls(props: { polls: PollView[] }) {
+  const polls = props.polls.slice(-3).reverse();
+  if (polls.length === 0) return null;
+  return (
+    <section class="card replay-polls" aria-labelledby="replay-polls-title">
+      <h2 id="replay-polls-title">Polls</h2>
+      {polls.map((p) => (
+        <div key={p.id} class="replay-poll" data-testid="replay-poll" data-state={p.state}>
+          <h3>
+            <UserText text={p.question} />{" "}
+            <span class="muted">
+              ({p.kind === "quiz" ? "quiz" : "poll"},{" "}
+              {p.state === "open" ? "open" : p.state === "revealed" ? "results shown" : "closed"})
+            </span>
+          </h3>
+          {p.tally ? (
+            <PollBars
+              options={p.options}
+              tally={p.tally}
+              answered={p.answered}
+              correct={p.correct}
+              testId="replay-poll-bars"
+            />
+          ) : (
+            <ul class="replay-poll-options">
+              {p.options.map((o, i) => (
+                <li key={i}>
+                  <UserText text={o} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function ReplayQuestions(props: {
+  questions: { id: string; text: string; from: { name: string } }[];
+}) {
+  if (props.questions.length === 0) return null;
+  return (
+    <section class="card" aria-labelledby="replay-qa-title" data-testid="replay-questions">
+      <h2 id="replay-qa-title">Answered questions</h2>
+      <ul class="ix-questions">
+        {props.questions.map((q) => (
+          <li key={q.id} class="ix-question">
+            <UserText text={q.text} />{" "}
+            <span class="muted">
+              — <UserText text={q.from.name} />
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * The recording in YouTube's player. The player's own controls seek too: its position is
+ * read every TICK_MS and drives the replay.
+ */
+function ReplayYouTube(props: {
+  videoId: string;
+  onTime: (s: number) => void;
+  control: { current: { seek(s: number): void } | null };
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const [state, setState] = useState<"loading" | "ready" | "failed">("loading");
+  const { onTime, control } = props;
+  useEffect(() => {
+    let player: YTPlayer | null = null;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let cancelled = false;
+    loadYouTubeApi().then(
+      (YT) => {
+        if (cancelled || !host.current) return;
+        const target = document.createElement("div");
+        host.current.replaceChildren(target);
+        player = new YT.Player(target, {
+          videoId: props.videoId,
+          width: "100%",
+          height: "100%",
+          playerVars: { playsinline: 1, rel: 0, modestbranding: 1 },
+          events: {
+            onReady: () => {
+              if (cancelled) return;
+              setState("ready");
+              control.current = { seek: (s) => player?.seekTo?.(s, true) };
+              timer = setInterval(() => {
+                try {
+                  if (player) onTime(player.getCurrentTime());
+                } catch {
+                  // The player is being torn down.
+                }
+              }, TICK_MS);
+            },
+          },
+        });
+      },
+      () => {
+        if (!cancelled) setState("failed");
+      },
+    );
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+      control.current = null;
+      player?.destroy();
+    };
+  }, [props.videoId, onTime, control]);
+  return (
+    <>
+      <div class="video-yt" ref={host} data-testid="replay-player" />
+      {state === "failed" ? (
+        <div class="video-waiting" role="alert">
+          <p class="video-waiting-title">The video player could not load</p>
+          <p class="video-waiting-sub">
+            YouTube is unreachable from this network. The position control below still steps through
+            the slides, polls and questions.
+          </p>
+        </div>
+      ) : state === "loading" ? (
+        <div class="video-waiting" role="status">
+          <p class="video-waiting-title">Loading the recording…</p>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+/** No video: say why, and play the replay on its own clock. */
+function NoVideo(props: {
+  text: string;
+  pos: number;
+  duration: number;
+  onTime: (s: number) => void;
+  control: { current: { seek(s: number): void } | null };
+}) {
+  const [playing, setPlaying] = useState(false);
+  const pos = useRef(props.pos);
+  pos.current = props.pos;
+  const { onTime, duration } = props;
+  useEffect(() => {
+    if (!playing) return;
+    const t = setInterval(() => {
+      const next = Math.min(duration, pos.current + TICK_MS / 1000);
+      onTime(next);
+      if (next >= duration) setPlaying(false);
+    }, TICK_MS);
+    return () => clearInterval(t);
+  }, [playing, duration, onTime]);
+  return (
+    <div class="video-waiting" data-testid="replay-no-video">
+      <p class="video-waiting-title">No video for this replay</p>
+      <p class="video-waiting-sub">{props.text}</p>
+      <button
+        type="button"
+        class="btn"
+        onClick={() => setPlaying(!playing)}
+        data-testid="replay-play"
+      >
+        {playing ? "Pause" : "Play the replay"}
+      </button>
+    </div>
+  );
+}
