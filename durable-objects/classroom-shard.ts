@@ -867,6 +867,11 @@ export class ClassroomShard extends DurableObject<Env> {
         case "rulesChanged":
           this.rulesChanged();
           break;
+        case "pullRules":
+          this.syncShard().catch((err: unknown) =>
+            logEvent({ event: "sync_failed", message: errorMessage(err) }),
+          );
+          break;
         case "social":
           this.markReport();
           break;
