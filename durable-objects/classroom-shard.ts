@@ -22,7 +22,7 @@ import { verifyJoinTicket } from "../worker/auth/join-ticket.ts";
 import { errorMessage, logEvent } from "../worker/log.ts";
 import { type AdmitRefusal, admitAtShard, closedByRules, SyncCache } from "./admission-core.ts";
 import { ChatHomes, mergeChatUser } from "./chat-home.ts";
-import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
+import { type ChatRules, type ChatUserState, DEFAULT_RULES, freshUser } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
 import { addCommand, countChat, emptyInteractive, type ShardAnswer } from "./interactive-shard.ts";
 import type { ClientMarks, ReportAnswer, ShardDelivery, ShardReport, TallyControl } from "./rpc.ts";
@@ -644,15 +644,9 @@ export class ClassroomShard extends DurableObject<Env> {
         const now = Date.now();
         for (const { userId, since } of this.chatHomes.expired(now)) {
           logEvent({ event: "chat_home_wait_expired", userId });
-          const prev = this.chatStateOf(userId);
-          if (prev && prev.lastAt < since)
-            this.saveChatState(userId, { ...prev, lastAt: since }, now);
-          else if (!prev)
-            this.saveChatState(
-              userId,
-              { tokens: 1, refilledAt: now, lastAt: since, lastText: "" },
-              now,
-            );
+          // Only students are held: a fresh memory is a student's.
+          const prev = this.chatStateOf(userId) ?? freshUser("student", now);
+          if (prev.lastAt < since) this.saveChatState(userId, { ...prev, lastAt: since }, now);
           this.releaseChats(userId);
         }
         if (this.heldChats.size > 0) this.armHomeTimer();
