@@ -19,7 +19,8 @@ export interface ChatRules {
   /** userId → epoch ms the timeout ends. */
   timeouts: Record<string, number>;
   /**
-   * The root's version of these rules (increases with every settings change and time-out).
+   * The root's version of these rules (one more with every settings change and time-out:
+   * a time-out push of version v builds on v − 1, so a shard sees a lost push as a gap).
    * Rules reach a shard by two paths — a control delivery and a sync answer — that can
    * arrive in either order; a shard keeps the newest, so a late sync answer cannot undo a
    * time-out. Absent = 0 (rules saved before versions existed).

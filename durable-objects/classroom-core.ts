@@ -577,7 +577,10 @@ export class RootCore {
     return fx;
   }
 
-  /** The rules changed: a new version, so shards can tell them from older copies. */
+  /**
+   * The rules changed: a new version, so shards can tell them from older copies. Always one
+   * more: a shard that sees a time-out push skip a version pulls the full rules (shard-core).
+   */
   private bumpRules(): number {
     this.durable.rulesVersion = (this.durable.rulesVersion ?? 0) + 1;
     return this.durable.rulesVersion;

@@ -8,6 +8,7 @@ import type { ApiErrorBody, ApiErrorCode } from "../protocol/api.ts";
 import {
   type Author,
   type ChatMessage,
+  type ClientMessage,
   CloseCode,
   frameRefs,
   isStaff,
@@ -21,10 +22,11 @@ import { verifyJoinTicket } from "../worker/auth/join-ticket.ts";
 import { workerConfig } from "../worker/config.ts";
 import { errorMessage, logEvent } from "../worker/log.ts";
 import { type AdmitRefusal, admitAtShard, closedByRules, SyncCache } from "./admission-core.ts";
-import { type ChatRules, type ChatUserState, DEFAULT_RULES } from "./chat-policy.ts";
+import { ChatHomes, mergeChatUser } from "./chat-home.ts";
+import { type ChatRules, type ChatUserState, DEFAULT_RULES, freshUser } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
 import { addCommand, countChat, emptyInteractive, type ShardAnswer } from "./interactive-shard.ts";
-import type { ClientMarks, ShardDelivery, ShardReport, TallyControl } from "./rpc.ts";
+import type { ClientMarks, ReportAnswer, ShardDelivery, ShardReport, TallyControl } from "./rpc.ts";
 import { parseTallyTarget, STAFF_SECTION, shardName, shardNamespace, TRUSTED } from "./rpc.ts";
 import {
   admitFrame,
@@ -187,6 +189,10 @@ export class ClassroomShard extends DurableObject<Env> {
   private commitTimer: ReturnType<typeof setTimeout> | null = null;
   /** Acks waiting for the next commit. */
   private readonly tallyAcks: (() => void)[] = [];
+  /** Students whose chat waits for their limiter memory (docs/decisions/015), and their held messages. */
+  private readonly chatHomes = new ChatHomes();
+  private readonly heldChats = new Map<string, { ws: WebSocket; message: ClientMessage }[]>();
+  private homeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -395,6 +401,8 @@ export class ClassroomShard extends DurableObject<Env> {
     const join: ShardReport["joins"][number] = { user, at: now };
     if (client.ip || client.device) join.client = client;
     this.report.joins.push(join);
+    // Their chat is decided once this shard knows it holds their newest limiter memory.
+    if (!isStaff(role) && !this.core.isStaffShard) this.chatHomes.joined(userId, now);
     this.markReport();
     // A student joining a warm shard is brought up to date from its copy of the class state.
     const cached =
@@ -563,13 +571,9 @@ export class ClassroomShard extends DurableObject<Env> {
       return;
     }
     const chatting = parsed.message.type === "chat.send";
+    if (chatting && this.holdChat(ws, a.user, parsed.message)) return;
     // The limiter is kept by user id in storage, so neither a reconnect nor hibernation resets it.
-    if (chatting && !this.core.chatUsers.has(a.user.id)) {
-      const row = this.sql
-        .exec<{ state: string }>("SELECT state FROM chat_users WHERE user_id = ?", a.user.id)
-        .toArray()[0];
-      if (row) this.core.chatUsers.set(a.user.id, JSON.parse(row.state) as ChatUserState);
-    }
+    if (chatting) this.chatStateOf(a.user.id);
     const effects = this.core.onMessage(a.user, parsed.message, now);
     const chat = chatting ? this.core.chatUsers.get(a.user.id) : undefined;
     if (chat)
@@ -580,6 +584,86 @@ export class ClassroomShard extends DurableObject<Env> {
         JSON.stringify(chat),
       );
     this.run(effects, ws);
+  }
+
+  /** The user's limiter memory (loaded from storage into the core), or null if they never chatted here. */
+  private chatStateOf(userId: string): ChatUserState | null {
+    if (!this.core.chatUsers.has(userId)) {
+      const row = this.sql
+        .exec<{ state: string }>("SELECT state FROM chat_users WHERE user_id = ?", userId)
+        .toArray()[0];
+      if (row) this.core.chatUsers.set(userId, JSON.parse(row.state) as ChatUserState);
+    }
+    return this.core.chatUsers.get(userId) ?? null;
+  }
+
+  private saveChatState(userId: string, state: ChatUserState, now: number): void {
+    this.core.chatUsers.set(userId, state);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO chat_users VALUES (?, ?, ?)",
+      userId,
+      now,
+      JSON.stringify(state),
+    );
+  }
+
+  /**
+   * Hold a student's message while slow mode is on and this shard does not yet know it holds
+   * their newest limiter memory (a reload may have brought them from another section), or
+   * while earlier ones of theirs are held (order). Decided in `releaseChats`.
+   */
+  private holdChat(ws: WebSocket, user: Author, message: ClientMessage): boolean {
+    const held = this.heldChats.get(user.id);
+    if (!held && (this.core.rules.slowModeSec === 0 || !this.chatHomes.holds(user.id)))
+      return false;
+    if (held) held.push({ ws, message });
+    else this.heldChats.set(user.id, [{ ws, message }]);
+    this.armHomeTimer();
+    return true;
+  }
+
+  /** Decide `userId`'s held messages now, in order (on sockets still open). */
+  private releaseChats(userId: string): void {
+    const held = this.heldChats.get(userId);
+    if (!held) return;
+    this.heldChats.delete(userId);
+    for (const { ws, message } of held) {
+      const a = this.gone.has(ws) ? null : this.attachment(ws);
+      if (!a) continue;
+      const now = Date.now();
+      this.chatStateOf(userId);
+      const effects = this.core.onMessage(a.user, message, now);
+      const chat = this.core.chatUsers.get(userId);
+      if (chat) this.saveChatState(userId, chat, now);
+      this.run(effects, ws);
+    }
+  }
+
+  /** Waits past HOME_WAIT_MS: decide with `lastAt` no earlier than the wait began. */
+  private armHomeTimer(): void {
+    if (this.homeTimer) return;
+    const at = this.chatHomes.nextExpiry();
+    if (at === null) return;
+    this.homeTimer = setTimeout(
+      () => {
+        this.homeTimer = null;
+        const now = Date.now();
+        for (const { userId, since } of this.chatHomes.expired(now)) {
+          logEvent({ event: "chat_home_wait_expired", userId });
+          // Only students are held: a fresh memory is a student's.
+          const prev = this.chatStateOf(userId) ?? freshUser("student", now);
+          if (prev.lastAt < since) this.saveChatState(userId, { ...prev, lastAt: since }, now);
+          this.releaseChats(userId);
+        }
+        if (this.heldChats.size > 0) this.armHomeTimer();
+      },
+      Math.max(0, at - Date.now()) + 5,
+    );
+  }
+
+  /** The root answered a report: students whose home is settled here may chat. */
+  private homesAnswered(answer: ReportAnswer | undefined, joined: string[]): void {
+    for (const userId of this.chatHomes.answered(answer?.homes, joined)) this.releaseChats(userId);
   }
 
   /** Hibernation handler: reciprocate the close and record the leave. */
@@ -794,6 +878,11 @@ export class ClassroomShard extends DurableObject<Env> {
         case "rulesChanged":
           this.rulesChanged();
           break;
+        case "pullRules":
+          this.syncShard().catch((err: unknown) =>
+            logEvent({ event: "sync_failed", message: errorMessage(err) }),
+          );
+          break;
         case "social":
           this.markReport();
           break;
@@ -954,6 +1043,9 @@ export class ClassroomShard extends DurableObject<Env> {
       return;
     }
     const h = this.tally.release(c.userId, c.to, c.gen);
+    // The limiter memory follows the student (slow mode is class-wide, decision 015).
+    const chat = this.chatStateOf(c.userId);
+    if (chat) h.chat = chat;
     // Stored before the handover leaves: a restart must not count them here again.
     this.commitTally();
     void this.handOver(c.to, h);
@@ -999,6 +1091,11 @@ export class ClassroomShard extends DurableObject<Env> {
     const next = this.tally.adopt(h, via);
     this.commitTally();
     if (next) return this.handOver(next.forward, h, next.gen);
+    if (h.chat) {
+      const mine = this.chatStateOf(h.userId);
+      this.saveChatState(h.userId, mine ? mergeChatUser(mine, h.chat) : h.chat, Date.now());
+    }
+    if (this.chatHomes.adopted(h.userId, h.gen)) this.releaseChats(h.userId);
     // The student (on this shard now) sees the answers they gave before the move.
     for (const a of this.tally.answersOf(h.userId))
       this.broadcast(answeredFrame(a), `user:${h.userId}`);
@@ -1046,8 +1143,10 @@ export class ClassroomShard extends DurableObject<Env> {
     this.report = emptyReport(this.core.sectionId);
     this.reportDirty = false;
     if (this.core.pruneTimeouts(Date.now())) this.setMeta("rules", JSON.stringify(this.core.rules));
+    const joined = r.joins.map((j) => j.user.id);
     try {
-      await this.root().report(this.classId, r);
+      const answer = await this.root().report(this.classId, r);
+      this.homesAnswered(answer, joined);
       this.reportFailures = 0;
       this.reportInFlight = false;
       if (this.reportDirty) this.markReport();

@@ -32,7 +32,7 @@ import {
   streamStatusFromHealth,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
-import type { ClientMarks, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
+import type { ClientMarks, ReportAnswer, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 import { RpcMeter } from "./rpc-meter.ts";
 
@@ -356,8 +356,11 @@ export class Classroom extends DurableObject<Env> {
     };
   }
 
-  /** Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames. */
-  async report(classId: string, r: ShardReport): Promise<void> {
+  /**
+   * Shard: a batch of joins, leaves, counts, staff commands, rejections and relayed frames.
+   * Answers, per join, the student's home move (docs/decisions/015).
+   */
+  async report(classId: string, r: ShardReport): Promise<ReportAnswer> {
     this.noteRpc();
     this.bind(classId);
     this.rpcCount.report++;
@@ -371,6 +374,8 @@ export class Classroom extends DurableObject<Env> {
     // Banned before their join was reported: their device reaches the shards now.
     if (bannedSeen) this.apply(this.core.republishRules(Date.now()));
     const deadline = this.core.nextDeadline();
+    // Whose home moves here with this report (the shard then waits for the handover).
+    const before = r.joins.map((j) => this.core.interactive.homeOf(j.user.id)?.sectionId);
     this.apply(this.core.report(r, Date.now()));
     if (this.core.nextDeadline() !== deadline) this.armDeadline();
     // Reaction totals survive a root restart: saved before the shard learns its report landed.
@@ -379,6 +384,13 @@ export class Classroom extends DurableObject<Env> {
         "INSERT OR REPLACE INTO state VALUES ('reactions', ?)",
         JSON.stringify(this.core.reactions.totals),
       );
+    return {
+      homes: r.joins.map((j, i) => ({
+        userId: j.user.id,
+        gen: this.core.interactive.homeOf(j.user.id)?.gen ?? 0,
+        moved: before[i] !== undefined && before[i] !== r.sectionId,
+      })),
+    };
   }
 
   /**

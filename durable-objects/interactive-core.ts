@@ -755,6 +755,11 @@ export class InteractiveCore {
     }
   }
 
+  /** The section holding `userId`'s answers (and chat limiter memory), as of which move. */
+  homeOf(userId: string): { sectionId: string; gen: number } | undefined {
+    return this.homes.get(userId);
+  }
+
   /** Users joined `sectionId`: send each their own answers, hand and questions, if they have any. */
   joined(sectionId: string, users: Author[], now = 0): RootEffect[] {
     const fx: RootEffect[] = [];

@@ -11,6 +11,7 @@ import type {
   Rejection,
   ServerMessage,
 } from "../protocol/realtime.ts";
+import type { HomeAnswer } from "./chat-home.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import type { InteractiveReport, ShardAnswer } from "./interactive-shard.ts";
 import type { SocialReport } from "./shard-social.ts";
@@ -87,6 +88,16 @@ export const TRUSTED = {
 export interface StaffCommand {
   by: Author;
   message: ClientMessage;
+}
+
+/**
+ * Root → shard: the answer to a report. `homes`: per join of the report (in order), the
+ * student's home move number and whether it moved to this section with that join, so the
+ * shard knows whether to wait for the old home's handover before deciding their chat
+ * (docs/decisions/015).
+ */
+export interface ReportAnswer {
+  homes: HomeAnswer[];
 }
 
 /** Shard → root batch (at most every ~100 ms while there is work). */

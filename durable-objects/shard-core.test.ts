@@ -137,6 +137,32 @@ describe("ShardCore", () => {
     expect(core.onControl({ kind: "rules", rules: { ...DEFAULT_RULES, version: 5 } })).toEqual([]);
   });
 
+  it("a time-out push past a lost rules push is a gap: enforced, but the version stays and the full rules are pulled", () => {
+    const core = new ShardCore("s1", 0, { ...DEFAULT_RULES, version: 5 });
+    // Version 6 (slow mode 10 s) was lost on its way; the time-out of version 7 arrives.
+    const fx = core.onControl({ kind: "timeout", userId: "u1", until: T0 + 10_000, version: 7 });
+    expect(fx).toContainEqual({ kind: "pullRules" });
+    expect(core.rules.version).toBe(5);
+    expect(core.rules.timeouts).toEqual({ u1: T0 + 10_000 });
+    expect(core.onMessage(stu, { type: "chat.send", text: "x" }, T0)[0]).toMatchObject({
+      frame: { reason: "timed_out" },
+    });
+    // The pull brings the full rules of version 7: taken, slow mode included.
+    const full = {
+      ...DEFAULT_RULES,
+      slowModeSec: 10,
+      timeouts: { u1: T0 + 10_000 },
+      version: 7,
+    };
+    expect(core.adoptRules(full)).toBe(true);
+    expect(core.rules).toEqual(full);
+    // Contiguous: version 8 builds on 7, no pull.
+    const next = core.onControl({ kind: "timeout", userId: "u2", until: T0 + 5000, version: 8 });
+    expect(next).not.toContainEqual({ kind: "pullRules" });
+    expect(core.rules.version).toBe(8);
+    expect(core.rules.slowModeSec).toBe(10);
+  });
+
   it("orders watch news by version: an older 'stop' cannot undo a newer 'start'", () => {
     const core = new ShardCore("s1");
     expect(core.setWatched(true, 4)).toBe(true);

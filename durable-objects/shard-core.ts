@@ -56,6 +56,8 @@ export type ShardEffect =
   | { kind: "relay"; sectionId: string; frames: string[] }
   /** The rules changed: persist them. */
   | { kind: "rulesChanged" }
+  /** A rules push was lost (a version gap): ask the root for the full rules. */
+  | { kind: "pullRules" }
   /** A section message was deleted: drop it from the stored history. */
   | { kind: "forget"; messageId: string }
   /** Drop every stored message of `userId` from the section history. */
@@ -418,9 +420,15 @@ export class ShardCore {
           ...this.rules,
           timeouts: { ...this.rules.timeouts, [c.userId]: c.until },
         };
-        if (c.version !== undefined) rules.version = c.version;
+        // Versions are contiguous (one per change: full rules or a time-out), so a time-out
+        // of version v builds on v − 1. Past a gap a push was lost: enforce the time-out, but
+        // keep the old version (these rules are not current) and pull the full rules.
+        const gap = c.version !== undefined && c.version > (this.rules.version ?? 0) + 1;
+        if (c.version !== undefined && !gap) rules.version = c.version;
         this.rules = rules;
-        return [{ kind: "rulesChanged" }, tell];
+        return gap
+          ? [{ kind: "rulesChanged" }, { kind: "pullRules" }, tell]
+          : [{ kind: "rulesChanged" }, tell];
       }
       case "notify":
         return [{ kind: "toUser", userId: c.userId, frame: c.frame }];

@@ -8,6 +8,7 @@
  * and the quiz leaderboard merged from per-shard top-K. Pure: no runtime imports.
  */
 import type { ErrorCode, ServerMessage } from "../protocol/realtime.ts";
+import type { ChatUserState } from "./chat-policy.ts";
 import { MAX_DEADLINE_GRACE_MS, normaliseChoices } from "./poll-core.ts";
 
 /** What a shard needs to know about an open or closed poll of its class (pushed by the root). */
@@ -43,6 +44,8 @@ export interface Handover {
   gen: number;
   answers: HeldAnswer[];
   upvotes: HeldVote[];
+  /** The user's chat limiter memory at the old home (slow mode follows them, decision 015). */
+  chat?: ChatUserState;
 }
 
 /** One user's upvote (or withdrawn upvote) of a question, as the shard that holds it keeps it. */
