@@ -210,6 +210,16 @@ describe("studio cockpit", () => {
       String(Math.round(before + 48)),
     );
 
+    // Slow mode from the cockpit, while a student is connected: no trip to the set-up page,
+    // and the student's composer says so at once; links and blocked words are untouched.
+    await t.locator("#talk-tab-mod").click();
+    const quick = t.getByTestId("quick-slow-mode").locator("select");
+    await quick.selectOption("10");
+    await g.getByText("Slow mode: one message every 10 s").waitFor(T);
+    await quick.selectOption("0");
+    await g.getByText("Slow mode: one message every 10 s").waitFor({ ...T, state: "hidden" });
+    await axeClean(t, "studio moderation tab");
+
     // End stream asks first: Cancel keeps the class live, End stream ends it.
     await t.getByTestId("stop-live").click();
     const dialog = t.getByTestId("end-stream-dialog");

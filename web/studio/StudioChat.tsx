@@ -384,6 +384,50 @@ export function RejectionsFeed(props: { state: ClassroomState }) {
   );
 }
 
+/** The slow-mode steps a teacher picks from while live (seconds; 0 = off). */
+const QUICK_SLOW_MODE = [0, 5, 10, 30, 60, 120];
+
+/**
+ * Slow mode at one click, for the live cockpit (the full chat rules are on the class set-up
+ * page): sends only `slowModeSec`, so links and blocked words stay as they are. Teachers
+ * only; a value set elsewhere that is not a step is listed as it is.
+ */
+export function QuickSlowMode(props: {
+  state: ClassroomState;
+  send: (m: ClientMessage) => boolean;
+}) {
+  const current = props.state.settings.slowModeSec;
+  const [error, setError] = useState<string | null>(null);
+  const steps = QUICK_SLOW_MODE.includes(current)
+    ? QUICK_SLOW_MODE
+    : [...QUICK_SLOW_MODE, current].sort((a, b) => a - b);
+  const pick = (sec: number) => {
+    if (sec === current) return;
+    setError(
+      props.send({ type: "settings.update", slowModeSec: sec })
+        ? null
+        : "Not connected; try again in a moment.",
+    );
+  };
+  return (
+    <div class="studio-row quick-slow-mode" data-testid="quick-slow-mode">
+      <label for="quick-slow-mode">Slow mode</label>
+      <select
+        id="quick-slow-mode"
+        value={String(current)}
+        onChange={(e) => pick(Number(e.currentTarget.value))}
+      >
+        {steps.map((sec) => (
+          <option key={sec} value={String(sec)}>
+            {sec === 0 ? "Off" : `One message every ${sec} s`}
+          </option>
+        ))}
+      </select>
+      {error ? <Notice>{error}</Notice> : null}
+    </div>
+  );
+}
+
 interface SettingsDraft {
   slowModeSec: string;
   linkPolicy: LinkPolicy;

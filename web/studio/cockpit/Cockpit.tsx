@@ -25,6 +25,7 @@ import { SlidesStudio } from "../SlidesStudio.tsx";
 import {
   ChatSettings,
   GlobalChannel,
+  QuickSlowMode,
   RejectionsFeed,
   Sanctions,
   SectionWatch,
@@ -410,9 +411,10 @@ export function Cockpit(props: {
               <ModerationQueue state={state} socket={socket} sections={sectionIds} />
               <RejectionsFeed state={state} />
               <Sanctions state={state} send={(m) => socket.send(m)} />
+              {manage ? <QuickSlowMode state={state} send={(m) => socket.send(m)} /> : null}
               {manage ? (
                 <p class="muted cockpit-rules-note">
-                  Chat rules (slow mode, links, blocked words) and moderators are in{" "}
+                  Links, blocked words, the exact slow-mode interval and moderators are in{" "}
                   <a href={`/studio/${cls.id}/setup`} onClick={onLinkClick}>
                     Class set-up
                   </a>
