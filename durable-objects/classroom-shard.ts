@@ -64,9 +64,21 @@ interface Attachment {
     joinedAt: number;
     /** Staff: the section this socket watches. */
     watch?: string | null;
+    /** Staff: the `sseq` of that section's snapshot it got; relays up to it are not sent again. */
+    watchFrom?: number;
     /** The device id it connected from (a ban keeps that device out, decision 014). */
     device?: string;
   };
+}
+
+/** The `sseq` of a pre-encoded section frame (snapshot, message, deletion); 0 if none. */
+function sseqOf(frame: string): number {
+  try {
+    const f = JSON.parse(frame) as { sseq?: unknown };
+    return typeof f.sseq === "number" ? f.sseq : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Close a socket, ignoring codes that may not be sent and sockets already gone. */
@@ -176,6 +188,12 @@ export class ClassroomShard extends DurableObject<Env> {
   /** Sockets waiting for their catch-up: live frames queue here so order holds. */
   private readonly syncing = new Map<WebSocket, string[]>();
   private lastWatching = "[]";
+  /**
+   * Staff sockets waiting for a watched section's snapshot: its relays queue here. A relay
+   * travels section → root → here a report window later than the snapshot's direct RPC,
+   * so it can arrive before the snapshot or after it with messages the snapshot holds.
+   */
+  private readonly watchQueue = new Map<WebSocket, { sectionId: string; frames: string[] }>();
   /** Stamp of the last watch set (see noteWatching). */
   private watchSeq = 0;
   /** This shard's voters' answers and the counts it reports (docs/decisions/013). */
@@ -593,6 +611,7 @@ export class ClassroomShard extends DurableObject<Env> {
     const counts = this.socketCounts();
     this.gone.add(ws);
     this.syncing.delete(ws);
+    this.watchQueue.delete(ws);
     const a = this.attachment(ws);
     if (!a) return;
     this.report.leaves.push({ user: a.user, joinedAt: a.joinedAt, at: Date.now() });
@@ -770,8 +789,11 @@ export class ClassroomShard extends DurableObject<Env> {
           break;
         case "relay":
           for (const ws of this.ctx.getWebSockets("staff")) {
-            if (this.attachment(ws)?.watch === fx.sectionId)
-              for (const f of fx.frames) sendQuietly(ws, f);
+            const a = this.attachment(ws);
+            if (a?.watch !== fx.sectionId) continue;
+            const q = this.watchQueue.get(ws);
+            if (q?.sectionId === fx.sectionId) q.frames.push(...fx.frames);
+            else for (const f of fx.frames) if (sseqOf(f) > (a.watchFrom ?? 0)) sendQuietly(ws, f);
           }
           break;
         case "rulesChanged":
@@ -796,16 +818,32 @@ export class ClassroomShard extends DurableObject<Env> {
   private async watch(ws: WebSocket, sectionId: string | null): Promise<void> {
     const a = this.attachment(ws);
     if (!a) return;
-    ws.serializeAttachment({ mc: { ...a, watch: sectionId } } satisfies Attachment);
+    const { watchFrom: _old, ...rest } = a;
+    ws.serializeAttachment({ mc: { ...rest, watch: sectionId } } satisfies Attachment);
     const watching = this.noteWatching();
-    if (!sectionId || sectionId === STAFF_SECTION) return;
+    if (!sectionId || sectionId === STAFF_SECTION) {
+      this.watchQueue.delete(ws);
+      return;
+    }
+    const queue = { sectionId, frames: [] as string[] };
+    this.watchQueue.set(ws, queue);
     try {
       const version = await this.root().watch(this.classId, watching.sections, watching.seq);
       const target = this.env.CLASSROOM_SHARD.get(
         this.env.CLASSROOM_SHARD.idFromName(shardName(this.classId, sectionId)),
       );
-      sendQuietly(ws, await target.sectionSnapshot(version));
+      const snapshot = await target.sectionSnapshot(version);
+      // Superseded by a newer section.watch of this socket: that one answers.
+      if (this.watchQueue.get(ws) !== queue) return;
+      this.watchQueue.delete(ws);
+      const from = sseqOf(snapshot);
+      const now = this.attachment(ws);
+      if (now) ws.serializeAttachment({ mc: { ...now, watchFrom: from } } satisfies Attachment);
+      sendQuietly(ws, snapshot);
+      // Exactly once: what the snapshot holds is not sent again, what came after it is.
+      for (const f of queue.frames) if (sseqOf(f) > from) sendQuietly(ws, f);
     } catch {
+      if (this.watchQueue.get(ws) === queue) this.watchQueue.delete(ws);
       this.reply(ws, {
         type: "error",
         code: "unavailable",
