@@ -42,6 +42,7 @@ import {
   answerFrame,
   type Handover,
   type HeldAnswer,
+  type ShardCounts,
   type ShardPoll,
   ShardTally,
   type TallyOutcome,
@@ -194,6 +195,8 @@ export class ClassroomShard extends DurableObject<Env> {
    * so it can arrive before the snapshot or after it with messages the snapshot holds.
    */
   private readonly watchQueue = new Map<WebSocket, { sectionId: string; frames: string[] }>();
+  /** Handovers of moved students' answers still on their way (see tallySettle). */
+  private readonly handovers = new Set<Promise<void>>();
   /** Stamp of the last watch set (see noteWatching). */
   private watchSeq = 0;
   /** This shard's voters' answers and the counts it reports (docs/decisions/013). */
@@ -977,7 +980,9 @@ export class ClassroomShard extends DurableObject<Env> {
     const h = this.tally.release(c.userId, c.to, c.gen);
     // Stored before the handover leaves: a restart must not count them here again.
     this.commitTally();
-    void this.handOver(c.to, h);
+    const handing = this.handOver(c.to, h);
+    this.handovers.add(handing);
+    void handing.finally(() => this.handovers.delete(handing));
   }
 
   /** An answer the root sent back (see `tally.answers`): count it and ack every rid it carries. */
@@ -1008,6 +1013,24 @@ export class ClassroomShard extends DurableObject<Env> {
     // new shard may then count twice until the next move; see decision 013).
     this.tally.adopt({ ...h, gen: Number.MAX_SAFE_INTEGER });
     this.saveTally();
+  }
+
+  /**
+   * Root (RPC), closing polls `pollIds`: they are closed here now, and this shard's counts
+   * of them come back once the handovers it has in flight have landed (an answer moving
+   * to another shard is then counted there) — so the close's tally holds every answer
+   * acked before it (docs/decisions/013, "Closing a poll").
+   */
+  async tallySettle(
+    classId: string,
+    pollIds: string[],
+  ): Promise<{ counts: Record<string, ShardCounts>; waited: number }> {
+    if (!this.classId || classId !== this.classId) return { counts: {}, waited: 0 };
+    const waited = this.handovers.size;
+    await Promise.allSettled([...this.handovers]);
+    const counts = this.tally.settle(pollIds);
+    this.commitTally();
+    return { counts, waited };
   }
 
   /** Shard (RPC): a moved student's answers arrive; they count here now (or go on to where they moved since). */

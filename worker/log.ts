@@ -36,6 +36,7 @@ export type LogEvent = Base &
     | { event: "sync_failed"; message: string }
     | { event: "tally_forward_failed"; message: string }
     | { event: "tally_handover_failed"; message: string }
+    | { event: "tally_settle_failed"; sectionId: string; message: string }
     | { event: "report_failed"; message: string }
     | { event: "delivery_failed"; sectionId: string; message: string }
     | { event: "d1_flush_failed"; message: string }
@@ -62,6 +63,7 @@ const LEVEL: Record<LogEventName, "info" | "error"> = {
   sync_failed: "error",
   tally_forward_failed: "error",
   tally_handover_failed: "error",
+  tally_settle_failed: "error",
   report_failed: "error",
   delivery_failed: "error",
   d1_flush_failed: "error",
