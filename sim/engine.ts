@@ -442,8 +442,12 @@ class Sim {
       }
       case "section.snapshot":
         s.sseq.set(m.sectionId, m.sseq);
-        // What the snapshot holds must not arrive again live.
-        for (const msg of m.messages) s.seenMessages.add(msg.id);
+        // What the snapshot holds must not arrive again live, and has reached this socket
+        // (a staff socket that watched away and back gets it here).
+        for (const msg of m.messages) {
+          s.seenMessages.add(msg.id);
+          this.sectionMsgs.get(msg.id)?.waiting.delete(s);
+        }
         if (a.role !== "student") {
           if (s.watching && s.watching !== m.sectionId) s.unwatchedAt.set(s.watching, Date.now());
           s.watching = m.sectionId;
