@@ -376,7 +376,7 @@ export class InteractiveCore {
    */
   settleSections(pollId: string): string[] | null {
     const b = this.polls.get(pollId);
-    if (!b || b.poll.state !== "open" || !shardTallied(b)) return null;
+    if (b?.poll.state !== "open" || !shardTallied(b)) return null;
     return this.tallies.sectionsOf(pollKey(pollId));
   }
 

@@ -582,7 +582,7 @@ class Sim {
     // Against the model as of the connect's step (a later step may re-vote meanwhile).
     if (s.welcomeAt === null || this.step !== s.welcomeStep) return;
     const p = this.polls.find((x) => x.id === m.pollId);
-    if (!p || p.kind !== "poll") return;
+    if (p?.kind !== "poll") return;
     const want = p.answers.get(a.userId);
     if (JSON.stringify(want) !== JSON.stringify(m.choices))
       this.fail(

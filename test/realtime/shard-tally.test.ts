@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName } from "../../durable-objects/rpc.ts";
 import { signUp } from "../helpers.ts";
-import { createClass, open, type Sock, sleep } from "./helpers.ts";
+import { createClass, open, type Sock } from "./helpers.ts";
 
 const rootOf = (classId: string) => env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
 
