@@ -45,6 +45,7 @@ import {
   answerFrame,
   type Handover,
   type HeldAnswer,
+  type ShardCounts,
   type ShardPoll,
   ShardTally,
   type TallyOutcome,
@@ -67,11 +68,23 @@ interface Attachment {
     joinedAt: number;
     /** Staff: the section this socket watches. */
     watch?: string | null;
+    /** Staff: the `sseq` of that section's snapshot it got; relays up to it are not sent again. */
+    watchFrom?: number;
     /** The device id it connected from (a ban keeps that device out, decision 014). */
     device?: string;
     /** The admitting ticket's issue time and token version (a later revocation covers it). */
     ticket?: { issuedAt: number; tokenVersion?: number };
   };
+}
+
+/** The `sseq` of a pre-encoded section frame (snapshot, message, deletion); 0 if none. */
+function sseqOf(frame: string): number {
+  try {
+    const f = JSON.parse(frame) as { sseq?: unknown };
+    return typeof f.sseq === "number" ? f.sseq : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Close a socket, ignoring codes that may not be sent and sockets already gone. */
@@ -181,6 +194,14 @@ export class ClassroomShard extends DurableObject<Env> {
   /** Sockets waiting for their catch-up: live frames queue here so order holds. */
   private readonly syncing = new Map<WebSocket, string[]>();
   private lastWatching = "[]";
+  /**
+   * Staff sockets waiting for a watched section's snapshot: its relays queue here. A relay
+   * travels section → root → here a report window later than the snapshot's direct RPC,
+   * so it can arrive before the snapshot or after it with messages the snapshot holds.
+   */
+  private readonly watchQueue = new Map<WebSocket, { sectionId: string; frames: string[] }>();
+  /** Handovers of moved students' answers still on their way (see tallySettle). */
+  private readonly handovers = new Set<Promise<void>>();
   /** Stamp of the last watch set (see noteWatching). */
   private watchSeq = 0;
   /** This shard's voters' answers and the counts it reports (docs/decisions/013). */
@@ -683,6 +704,7 @@ export class ClassroomShard extends DurableObject<Env> {
     const counts = this.socketCounts();
     this.gone.add(ws);
     this.syncing.delete(ws);
+    this.watchQueue.delete(ws);
     const a = this.attachment(ws);
     if (!a) return;
     this.report.leaves.push({ user: a.user, joinedAt: a.joinedAt, at: Date.now() });
@@ -871,8 +893,11 @@ export class ClassroomShard extends DurableObject<Env> {
         }
         case "relay":
           for (const ws of this.ctx.getWebSockets("staff")) {
-            if (this.attachment(ws)?.watch === fx.sectionId)
-              for (const f of fx.frames) sendQuietly(ws, f);
+            const a = this.attachment(ws);
+            if (a?.watch !== fx.sectionId) continue;
+            const q = this.watchQueue.get(ws);
+            if (q?.sectionId === fx.sectionId) q.frames.push(...fx.frames);
+            else for (const f of fx.frames) if (sseqOf(f) > (a.watchFrom ?? 0)) sendQuietly(ws, f);
           }
           break;
         case "rulesChanged":
@@ -902,16 +927,32 @@ export class ClassroomShard extends DurableObject<Env> {
   private async watch(ws: WebSocket, sectionId: string | null): Promise<void> {
     const a = this.attachment(ws);
     if (!a) return;
-    ws.serializeAttachment({ mc: { ...a, watch: sectionId } } satisfies Attachment);
+    const { watchFrom: _old, ...rest } = a;
+    ws.serializeAttachment({ mc: { ...rest, watch: sectionId } } satisfies Attachment);
     const watching = this.noteWatching();
-    if (!sectionId || sectionId === STAFF_SECTION) return;
+    if (!sectionId || sectionId === STAFF_SECTION) {
+      this.watchQueue.delete(ws);
+      return;
+    }
+    const queue = { sectionId, frames: [] as string[] };
+    this.watchQueue.set(ws, queue);
     try {
       const version = await this.root().watch(this.classId, watching.sections, watching.seq);
       const target = this.env.CLASSROOM_SHARD.get(
         this.env.CLASSROOM_SHARD.idFromName(shardName(this.classId, sectionId)),
       );
-      sendQuietly(ws, await target.sectionSnapshot(version));
+      const snapshot = await target.sectionSnapshot(version);
+      // Superseded by a newer section.watch of this socket: that one answers.
+      if (this.watchQueue.get(ws) !== queue) return;
+      this.watchQueue.delete(ws);
+      const from = sseqOf(snapshot);
+      const now = this.attachment(ws);
+      if (now) ws.serializeAttachment({ mc: { ...now, watchFrom: from } } satisfies Attachment);
+      sendQuietly(ws, snapshot);
+      // Exactly once: what the snapshot holds is not sent again, what came after it is.
+      for (const f of queue.frames) if (sseqOf(f) > from) sendQuietly(ws, f);
     } catch {
+      if (this.watchQueue.get(ws) === queue) this.watchQueue.delete(ws);
       this.reply(ws, {
         type: "error",
         code: "unavailable",
@@ -1048,7 +1089,9 @@ export class ClassroomShard extends DurableObject<Env> {
     if (chat) h.chat = chat;
     // Stored before the handover leaves: a restart must not count them here again.
     this.commitTally();
-    void this.handOver(c.to, h);
+    const handing = this.handOver(c.to, h);
+    this.handovers.add(handing);
+    void handing.finally(() => this.handovers.delete(handing));
   }
 
   /** An answer the root sent back (see `tally.answers`): count it and ack every rid it carries. */
@@ -1079,6 +1122,24 @@ export class ClassroomShard extends DurableObject<Env> {
     // new shard may then count twice until the next move; see decision 013).
     this.tally.adopt({ ...h, gen: Number.MAX_SAFE_INTEGER });
     this.saveTally();
+  }
+
+  /**
+   * Root (RPC), closing polls `pollIds`: they are closed here now, and this shard's counts
+   * of them come back once the handovers it has in flight have landed (an answer moving
+   * to another shard is then counted there) — so the close's tally holds every answer
+   * acked before it (docs/decisions/013, "Closing a poll").
+   */
+  async tallySettle(
+    classId: string,
+    pollIds: string[],
+  ): Promise<{ counts: Record<string, ShardCounts>; waited: number }> {
+    if (!this.classId || classId !== this.classId) return { counts: {}, waited: 0 };
+    const waited = this.handovers.size;
+    await Promise.allSettled([...this.handovers]);
+    const counts = this.tally.settle(pollIds);
+    this.commitTally();
+    return { counts, waited };
   }
 
   /** Shard (RPC): a moved student's answers arrive; they count here now (or go on to where they moved since). */

@@ -9,6 +9,7 @@ import type { DeckInfo } from "../protocol/board.ts";
 import type { LatencyMode } from "../protocol/latency.ts";
 import {
   CloseCode,
+  isStaff,
   type ReactionCounts,
   type StreamHealth,
   type StreamStatus,
@@ -48,6 +49,8 @@ export const DELIVERY_MS = 50;
 /** Times a failed delivery's controls are sent again, the n-th after n × CONTROL_RETRY_MS. */
 const CONTROL_RETRIES = 5;
 const CONTROL_RETRY_MS = 200;
+/** How long a poll's close waits for one shard's final counts (then its next report brings them). */
+const SETTLE_MS = 1500;
 /** D1 flush delay for attendance/audit/session rows, ms. */
 export const D1_FLUSH_MS = 10_000;
 /** How long a student's or guest's address and device are kept for ban checks, ms. */
@@ -373,6 +376,11 @@ export class Classroom extends DurableObject<Env> {
       }
     // Banned before their join was reported: their device reaches the shards now.
     if (bannedSeen) this.apply(this.core.republishRules(Date.now()));
+    // A staff poll.close of a poll counted at the shards: their final counts first.
+    const closing = r.commands.flatMap((c) =>
+      c.message.type === "poll.close" && isStaff(c.by.role) ? [c.message.pollId] : [],
+    );
+    if (closing.length > 0) await this.settleTallies(classId, closing);
     const deadline = this.core.nextDeadline();
     // Whose home moves here with this report (the shard then waits for the handover).
     const before = r.joins.map((j) => this.core.interactive.homeOf(j.user.id)?.sectionId);
@@ -391,6 +399,50 @@ export class Classroom extends DurableObject<Env> {
         moved: before[i] !== undefined && before[i] !== r.sectionId,
       })),
     };
+  }
+
+  /**
+   * Before open polls counted at the shards close: every shard that counted them or has
+   * sockets returns its counts of them (and closes them there), so the close's tally holds
+   * every answer acked before it, not only those whose report had landed. A shard first
+   * waits for its handovers in flight; if any did, a second round picks up where they
+   * landed. A shard that does not answer within SETTLE_MS is left to its next report.
+   */
+  private async settleTallies(classId: string, pollIds: string[]): Promise<void> {
+    const ids = pollIds.filter((id) => this.core.interactive.settleSections(id) !== null);
+    for (let round = 0; round < 2 && ids.length > 0; round++) {
+      const sections = new Set(this.core.activeSections(Date.now()));
+      for (const id of ids)
+        for (const s of this.core.interactive.settleSections(id) ?? []) sections.add(s);
+      sections.delete(STAFF_SECTION);
+      let waited = 0;
+      await Promise.allSettled(
+        [...sections].map(async (sectionId) => {
+          const ns = shardNamespace(this.env, this.core.loads.get(sectionId)?.host);
+          const stub = ns.get(ns.idFromName(shardName(classId, sectionId)));
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error("settle timed out")), SETTLE_MS);
+          });
+          try {
+            const r = await Promise.race([stub.tallySettle(classId, ids), late]);
+            waited += r.waited;
+            if (Object.keys(r.counts).length > 0)
+              this.apply(
+                this.core.interactive.report(sectionId, undefined, Date.now(), {
+                  counts: r.counts,
+                  rows: [],
+                }),
+              );
+          } catch (err) {
+            logEvent({ event: "tally_settle_failed", sectionId, message: errorMessage(err) });
+          } finally {
+            clearTimeout(timer);
+          }
+        }),
+      );
+      if (waited === 0) break;
+    }
   }
 
   /**

@@ -1,11 +1,14 @@
 /**
- * The hand-raise queue, kept at the root. First raised, first in line. Built for
- * 100,000 raised hands: raising, lowering and a student's position are O(log n)
- * (a Fenwick tree over raise tickets), and the teacher reads it a page at a time.
- * Pure: no runtime imports.
+ * The hand-raise queue, kept at the root. First raised, first in line: hands are ordered
+ * by `(at, userId)`, `at` being the server time the student's shard received the raise
+ * (decision 016), not by when the shard's report reaches the root — reports of different
+ * shards arrive up to a report window (or a retry) apart. Built for 100,000 raised hands:
+ * raising, lowering and a student's position are O(log n) (a Fenwick tree over raise
+ * tickets; a raise that arrives after later ones re-tickets only the hands behind it),
+ * and the teacher reads it a page at a time. Pure: no runtime imports.
  */
 
-/** A raised hand. `ticket` orders the queue (lower = earlier). */
+/** A raised hand. `ticket` orders the queue (lower = earlier; follows `(at, userId)`). */
 export interface Hand {
   userId: string;
   name: string;
@@ -47,6 +50,11 @@ class Fenwick {
   }
 }
 
+/** Whether a raise at `at` by `userId` goes before hand `h` in line. */
+function before(at: number, userId: string, h: Hand): boolean {
+  return at < h.at || (at === h.at && userId < h.userId);
+}
+
 export class HandQueue {
   private readonly byUser = new Map<string, Hand>();
   /** Tickets in raise order; lowered ones are skipped lazily when paging. */
@@ -63,16 +71,48 @@ export class HandQueue {
     return this.byUser.size;
   }
 
-  /** Raise; idempotent (raising again keeps your place). Returns the 1-based position. */
+  /**
+   * Raise at `at` (the receiving shard's time); idempotent (raising again keeps your
+   * place). A raise stamped before hands already in line goes in front of them. Returns
+   * the 1-based position.
+   */
   raise(userId: string, name: string, at: number): number {
     const existing = this.byUser.get(userId);
     if (existing) return this.position(userId)!;
-    const hand: Hand = { userId, name, ticket: this.nextTicket++, at };
+    const i = this.insertionIndex(at, userId);
+    let ticket = this.nextTicket++;
+    if (i < this.order.length) {
+      // Late report: shift the tickets of everything behind it by one (from the back, so
+      // no two hands share a ticket in the tree). Only the hands raised after `at` move.
+      ticket = this.order[i]!.ticket;
+      for (let j = this.order.length - 1; j >= i; j--) {
+        const h = this.order[j]!;
+        const live = this.byUser.get(h.userId) === h;
+        if (live) this.active.add(h.ticket, -1);
+        h.ticket++;
+        if (live) this.active.add(h.ticket, 1);
+      }
+    }
+    const hand: Hand = { userId, name, ticket, at };
     this.byUser.set(userId, hand);
-    this.order.push(hand);
+    this.order.splice(i, 0, hand);
     this.active.add(hand.ticket, 1);
     this.events.push({ kind: "raise", userId, at });
     return this.position(userId)!;
+  }
+
+  /** Where a hand raised at `at` by `userId` goes in `order` (after every earlier key). */
+  private insertionIndex(at: number, userId: string): number {
+    let lo = 0;
+    let hi = this.order.length;
+    // Fast path: the usual raise is the newest.
+    if (hi === 0 || !before(at, userId, this.order[hi - 1]!)) return hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(at, userId, this.order[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   /** Lower one hand (the student, or staff). Returns whether it was raised. */
@@ -153,15 +193,21 @@ export class HandQueue {
     };
   }
 
-  /** Restore from `toJSON()` output. */
+  /**
+   * Restore from `toJSON()` output. Hands are put in `(at, userId)` order and ticketed
+   * afresh: a stored ticket may predate a shift made by a later, earlier-stamped raise.
+   */
   static from(data: ReturnType<HandQueue["toJSON"]>): HandQueue {
     const q = new HandQueue();
-    for (const h of data.hands) {
+    const hands = [...data.hands].sort((a, b) => (before(a.at, a.userId, b) ? -1 : 1));
+    let ticket = 1;
+    for (const stored of hands) {
+      const h = { ...stored, ticket: ticket++ };
       q.byUser.set(h.userId, h);
       q.order.push(h);
       q.active.add(h.ticket, 1);
     }
-    q.nextTicket = data.nextTicket;
+    q.nextTicket = Math.max(data.nextTicket, ticket);
     q.acknowledged = data.acknowledged;
     return q;
   }

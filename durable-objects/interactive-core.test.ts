@@ -436,7 +436,10 @@ describe("hands and questions at the root", () => {
     s.join("s1", [student(1), student(2), student(3)]);
     const raise = (i: number) =>
       [student(i), { type: "hand.raise", rid: `h${i}` }] as [Author, StudentCommand];
-    const fx = s.batch("s1", [raise(2), raise(1), raise(3)], T0);
+    // Stamped one ms apart (a same-ms tie would go by user id: decision 016).
+    s.batch("s1", [raise(2)], T0 - 2);
+    const fx = s.batch("s1", [raise(1)], T0 - 1);
+    s.batch("s1", [raise(3)], T0);
     expect(toUser(fx, "u1")).toEqual([
       { type: "hand.position", raised: true, position: 2, rid: "h1" },
     ]);

@@ -369,6 +369,17 @@ export class InteractiveCore {
     b.shardAnswered = s.answered;
   }
 
+  /**
+   * Open poll `pollId` is counted at the shards: the sections that reported counts for it
+   * (its close first asks them and every active shard for their final counts). Null when
+   * it is not an open shard-counted poll.
+   */
+  settleSections(pollId: string): string[] | null {
+    const b = this.polls.get(pollId);
+    if (b?.poll.state !== "open" || !shardTallied(b)) return null;
+    return this.tallies.sectionsOf(pollKey(pollId));
+  }
+
   /** The polls the shards count, as a shard needs them (SyncResult.tallyPolls). */
   tallyPolls(): ShardPoll[] {
     const out: ShardPoll[] = [];

@@ -89,6 +89,26 @@ describe("a shard's tally", () => {
     expect(root.sum("k", 2)).toEqual({ counts: [2, 2], answered: 4 });
     expect(RootTally.from(root.rows()).sum("k", 2)).toEqual({ counts: [2, 2], answered: 4 });
   });
+
+  it("settles a closing poll: closed here, its counts stamped above any report already taken", () => {
+    let now = 1000;
+    const t = new ShardTally(() => now);
+    t.setPoll(poll("p"));
+    const root = new RootTally();
+    t.answer({ id: "a", name: "A" }, "p", [0], now);
+    const inFlight = t.take(); // a report on its way (it will land after the close)
+    t.answer({ id: "b", name: "B" }, "p", [1], now); // acked, in no report yet
+    const settled = t.settle(["p"]);
+    expect(settled[pollKey("p")]).toMatchObject({ counts: [1, 1, 0, 0], answered: 2 });
+    root.apply("s1", settled);
+    expect(root.apply("s1", inFlight.counts)).toEqual([]); // older: changes nothing
+    expect(root.sum(pollKey("p"), 4)).toEqual({ counts: [1, 1, 0, 0], answered: 2 });
+    expect(t.answer({ id: "c", name: "C" }, "p", [2], now)).toMatchObject({ code: "poll_closed" });
+    now += 1;
+    // The next report repeats the key with a newer stamp: a no-op at the root.
+    expect(root.apply("s1", t.take().counts)).toEqual(["poll:p"]);
+    expect(root.sum(pollKey("p"), 4)).toEqual({ counts: [1, 1, 0, 0], answered: 2 });
+  });
 });
 
 /**

@@ -381,6 +381,32 @@ export class ShardTally {
   }
 
   /**
+   * The root is closing polls `pollIds`: they refuse answers here from now on (as after
+   * their `tally.poll` push), and this shard's counts of them, stamped now, go straight
+   * back, so the close counts every answer acked here before it. The keys stay dirty:
+   * the next report repeats them with a newer stamp (a no-op at the root).
+   */
+  settle(pollIds: readonly string[]): Record<string, ShardCounts> {
+    const out: Record<string, ShardCounts> = {};
+    const keys: string[] = [];
+    for (const id of pollIds) {
+      const p = this.polls.get(id);
+      if (p && p.state === "open") this.setPoll({ ...p, state: "closed" });
+      if (this.counts.has(pollKey(id))) keys.push(pollKey(id));
+    }
+    if (keys.length === 0) return out;
+    this.v = Math.max(this.clock(), this.v + 1);
+    for (const k of keys) {
+      const c = this.counts.get(k)!;
+      c.v = this.v;
+      out[k] = { counts: [...c.counts], answered: c.answered, v: c.v };
+      this.dirty.add(k);
+    }
+    this.log({ op: "sent", stamp: this.v });
+    return out;
+  }
+
+  /**
    * A report failed: its counts are stale already (newer ones are sent, absolute) but its
    * rows go back, unless a newer version of the same answer is pending.
    */
@@ -529,6 +555,11 @@ export class RootTally {
     const counts = new Array<number>(width).fill(0);
     if (s) for (let i = 0; i < width; i++) counts[i] = s.counts[i] ?? 0;
     return { counts, answered: s?.answered ?? 0 };
+  }
+
+  /** The sections that reported counts for `key`. */
+  sectionsOf(key: string): string[] {
+    return [...(this.bySection.get(key)?.keys() ?? [])];
   }
 
   /** Forget a key (a pruned poll). */

@@ -339,19 +339,34 @@ class Sim {
     const then = a.role === "student" ? "section.snapshot" : "mod.state";
     // Frames of one batch arrive in one tick: the state may be here already.
     if (!s.latest.has(then)) await s.wait((m) => m.type === then, 4000);
-    // A student with a hand up, votes or answers to open polls is told so after connecting.
+    // A student with a hand up, votes or quiz answers is told so after connecting
+    // (`interactive.me`); poll answers live at the shards (decision 013) and come back
+    // as one `poll.answered` without `rid` each (docs/protocol.md, personal frames).
     const has =
       this.hands.queue.includes(a.userId) ||
       this.questions.some((q) => q.voters.has(a.userId)) ||
-      this.polls.some((p) => p.state === "open" && p.answers.has(a.userId));
+      this.polls.some((p) => p.kind === "quiz" && p.state === "open" && p.answers.has(a.userId));
     if (a.role === "student" && has && !s.latest.has("interactive.me")) {
       const me = await s.wait((m) => m.type === "interactive.me", 2000);
       if (!me && s.open && !this.handsAmbiguous(Date.now()))
         this.fail(
           "resume",
-          `${this.who(s)}: no interactive.me after connecting, though the model holds a hand, votes or answers for ${a.key}`,
+          `${this.who(s)}: no interactive.me after connecting, though the model holds a hand, votes or quiz answers for ${a.key}`,
         );
     }
+    if (a.role === "student")
+      for (const p of this.polls.filter(
+        (x) => x.kind === "poll" && x.state === "open" && x.id && x.answers.has(a.userId),
+      )) {
+        // Back on another section: once the old one handed the answers over.
+        if (!s.restated.has(p.id!))
+          await s.wait((m) => m.type === "poll.answered" && !m.rid && m.pollId === p.id, 3000);
+        if (!s.restated.has(p.id!) && s.open)
+          this.fail(
+            "resume",
+            `${this.who(s)}: poll ${p.key} answer ${JSON.stringify(p.answers.get(a.userId))} not restated (poll.answered) after connecting`,
+          );
+      }
     return s;
   }
 
@@ -427,8 +442,12 @@ class Sim {
       }
       case "section.snapshot":
         s.sseq.set(m.sectionId, m.sseq);
-        // What the snapshot holds must not arrive again live.
-        for (const msg of m.messages) s.seenMessages.add(msg.id);
+        // What the snapshot holds must not arrive again live, and has reached this socket
+        // (a staff socket that watched away and back gets it here).
+        for (const msg of m.messages) {
+          s.seenMessages.add(msg.id);
+          this.sectionMsgs.get(msg.id)?.waiting.delete(s);
+        }
         if (a.role !== "student") {
           if (s.watching && s.watching !== m.sectionId) s.unwatchedAt.set(s.watching, Date.now());
           s.watching = m.sectionId;
@@ -445,8 +464,11 @@ class Sim {
       case "error":
         this.onError(s, m);
         break;
-      case "poll.created":
       case "poll.answered":
+        if (m.rid) this.answer(s, m.rid, m);
+        else this.checkRestated(s, a, m);
+        break;
+      case "poll.created":
       case "qa.asked":
       case "qa.voted":
         if (m.rid) this.answer(s, m.rid, m);
@@ -550,6 +572,25 @@ class Sim {
     }
   }
 
+  /** A poll answer restated after a (re)connect (no `rid`) must be the model's. */
+  private checkRestated(
+    s: SimSocket,
+    a: Actor,
+    m: Extract<ServerMessage, { type: "poll.answered" }>,
+  ): void {
+    s.restated.set(m.pollId, m.choices);
+    // Against the model as of the connect's step (a later step may re-vote meanwhile).
+    if (s.welcomeAt === null || this.step !== s.welcomeStep) return;
+    const p = this.polls.find((x) => x.id === m.pollId);
+    if (p?.kind !== "poll") return;
+    const want = p.answers.get(a.userId);
+    if (JSON.stringify(want) !== JSON.stringify(m.choices))
+      this.fail(
+        "resume",
+        `${this.who(s)} poll.answered (restated): poll ${p.key} answer ${JSON.stringify(m.choices)}, model ${JSON.stringify(want ?? null)}`,
+      );
+  }
+
   /** After a (re)connect the server restates the user's answers, hand and votes: they must equal the model's. */
   private checkMe(
     s: SimSocket,
@@ -572,8 +613,9 @@ class Sim {
         );
     }
     const listed = new Set(m.answers.map((x) => x.pollId));
-    // Open polls for sure (the root forgets all but the last few finished ones).
-    for (const p of this.polls.filter((x) => x.id && x.state === "open"))
+    // Open quizzes for sure (the root forgets all but the last few finished ones); poll
+    // answers are restated by the shard as `poll.answered` (checkRestated).
+    for (const p of this.polls.filter((x) => x.id && x.kind === "quiz" && x.state === "open"))
       if (p.answers.has(a.userId) && !listed.has(p.id!))
         this.fail(
           "resume",

@@ -164,25 +164,44 @@ export function tally(p: PollModel): number[] {
   return t;
 }
 
-/** The hand queue: user ids in the order their hands went up. */
+/**
+ * The hand queue: user ids in line by when their shard received the raise, ties by user
+ * id (docs/protocol.md `hand.raise`, decision 016). The sim's send time stands for the
+ * shard's stamp: steps wait for their answers, so send order is receive order.
+ */
 export class HandModel {
   readonly queue: string[] = [];
+  /** userId → the stamp of their raise. */
+  private readonly raisedAt = new Map<string, number>();
   /** Last change (send time of the command that changed it). */
   changedAt = 0;
 
   raise(userId: string, now: number): void {
-    if (!this.queue.includes(userId)) this.queue.push(userId);
+    if (!this.queue.includes(userId)) {
+      this.raisedAt.set(userId, now);
+      let i = this.queue.length;
+      while (i > 0 && this.after(this.queue[i - 1]!, now, userId)) i--;
+      this.queue.splice(i, 0, userId);
+    }
     this.changedAt = now;
+  }
+
+  /** Whether `other`'s raise sorts after a raise by `userId` at `at`. */
+  private after(other: string, at: number, userId: string): boolean {
+    const o = this.raisedAt.get(other) ?? 0;
+    return o > at || (o === at && other > userId);
   }
 
   lower(userId: string, now: number): void {
     const i = this.queue.indexOf(userId);
     if (i >= 0) this.queue.splice(i, 1);
+    this.raisedAt.delete(userId);
     this.changedAt = now;
   }
 
   clear(now: number): void {
     this.queue.length = 0;
+    this.raisedAt.clear();
     this.changedAt = now;
   }
 }

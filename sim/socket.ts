@@ -31,6 +31,8 @@ export class SimSocket {
   welcomeStep = -1;
   /** Whether its first `interactive.me` was checked. */
   meSeen = false;
+  /** Poll answers restated to this socket after connecting (`poll.answered` without `rid`). */
+  readonly restated = new Map<string, number[]>();
   sectionId: string | null = null;
   closedAt: number | null = null;
   closeCode: number | null = null;

@@ -37,6 +37,7 @@ export type LogEvent = Base &
     | { event: "tally_forward_failed"; message: string }
     | { event: "tally_handover_failed"; message: string }
     | { event: "chat_home_wait_expired"; userId: string }
+    | { event: "tally_settle_failed"; sectionId: string; message: string }
     | { event: "report_failed"; message: string }
     | { event: "delivery_failed"; sectionId: string; message: string }
     | { event: "d1_flush_failed"; message: string }
@@ -64,6 +65,7 @@ const LEVEL: Record<LogEventName, "info" | "error"> = {
   tally_forward_failed: "error",
   tally_handover_failed: "error",
   chat_home_wait_expired: "error",
+  tally_settle_failed: "error",
   report_failed: "error",
   delivery_failed: "error",
   d1_flush_failed: "error",

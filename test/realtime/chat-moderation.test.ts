@@ -32,6 +32,36 @@ describe("chat and moderation races", { timeout: 30_000 }, () => {
     for (const s of [t, a, b]) s.close();
   });
 
+  it("gives a staff socket that starts watching a watched section each message once: not in the snapshot and again live", async () => {
+    const { classId, teacher } = await createClass();
+    const t1 = await open(classId, teacher.client.cookie);
+    const t2 = await open(classId, teacher.client.cookie);
+    const a = await open(classId, (await signUp("student", "Ann")).client.cookie);
+    await a.next("section.snapshot");
+    // Another staff socket already watches s1, so its messages are relayed to staff.
+    t1.send({ type: "section.watch", sectionId: "s1" });
+    await t1.next("section.snapshot");
+    await sleep(300); // s1's next report goes at once; the one after waits out the window
+    a.send({ type: "chat.send", text: "one", rid: "r1" });
+    await a.next("section.message", (f) => f.message.text === "one");
+    a.send({ type: "chat.send", text: "two", rid: "r2" });
+    await a.next("section.message", (f) => f.message.text === "two");
+    // "two" is in s1's log now; its relay is still waiting for s1's report window.
+    t2.send({ type: "section.watch", sectionId: "s1" });
+    const snap = await t2.next("section.snapshot");
+    expect(snap.messages.map((m) => m.text)).toEqual(["one", "two"]);
+    await t1.next("section.message", (f) => f.message.text === "two");
+    a.send({ type: "chat.send", text: "three" });
+    await t2.next("section.message", (f) => f.message.text === "three");
+    await sleep(300);
+    const seqs = [
+      ...snap.messages.map((m) => m.id),
+      ...t2.all("section.message").map((f) => f.message.id),
+    ];
+    expect(seqs).toEqual(["s1.1", "s1.2", "s1.3"]);
+    for (const s of [t1, t2, a]) s.close();
+  });
+
   it("enforces a time-out given right after going live again, also across a student's reconnects", async () => {
     const { classId, teacher } = await createClass();
     const root = rootOf(classId);

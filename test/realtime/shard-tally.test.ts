@@ -216,4 +216,43 @@ describe("polls counted at the shards", { timeout: 60_000 }, () => {
     });
     for (const s of [one.t, two.t, ...one.socks, ...two.socks]) s.close();
   });
+  it("a close counts every answer acked before it, also one whose shard had not reported yet", async () => {
+    const { classId, t, socks } = await classWith(3);
+    const section = sectionOf(socks[0]!);
+    const same = socks.filter((s) => sectionOf(s) === section);
+    expect(same.length).toBeGreaterThanOrEqual(2);
+    const [a, b] = same as [Sock, Sock];
+    const shard = env.CLASSROOM_SHARD.get(
+      env.CLASSROOM_SHARD.idFromName(shardName(classId, section)),
+    );
+    // The section's reports held back, as when one is slow or in flight (the race is
+    // otherwise a window of ≤ 100 ms between an ack and the report that carries it).
+    const hold = (on: boolean) =>
+      runInDurableObject(shard, (instance) => {
+        const s = instance as unknown as { reportInFlight: boolean; markReport(): void };
+        s.reportInFlight = on;
+        if (!on) s.markReport();
+      });
+    const pollId = await openPoll(t, socks);
+    a.send({ type: "poll.answer", pollId, choices: [0], rid: "a1" });
+    await a.next("poll.answered", (f) => f.rid === "a1");
+    await t.next("poll.tally", (f) => f.pollId === pollId && f.answered === 1);
+    await hold(true);
+    b.send({ type: "poll.answer", pollId, choices: [1], rid: "b1" });
+    await b.next("poll.answered", (f) => f.rid === "b1");
+    // Acked; the report holding it has not reached the root: close now.
+    t.send({ type: "poll.close", pollId });
+    await t.next("poll.closed", (f) => f.poll.id === pollId);
+    // The staff's tally sent with the close (the event hides it until the reveal).
+    const final = await t.next("poll.tally", (f) => f.pollId === pollId);
+    expect(final).toMatchObject({ answered: 2, tally: [1, 1, 0, 0] });
+    // Closed at the shards too: a late answer is refused, counted nowhere.
+    b.send({ type: "poll.answer", pollId, choices: [2], rid: "b2" });
+    expect(await b.next("error", (f) => f.rid === "b2")).toMatchObject({ code: "poll_closed" });
+    await hold(false);
+    t.send({ type: "poll.reveal", pollId });
+    const revealed = await t.next("poll.revealed", (f) => f.poll.id === pollId);
+    expect(revealed.poll).toMatchObject({ answered: 2, tally: [1, 1, 0, 0] });
+    for (const s of [t, ...socks]) s.close();
+  });
 });
