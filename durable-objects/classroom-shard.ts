@@ -175,8 +175,12 @@ export class ClassroomShard extends DurableObject<Env> {
   private counts: { open: number; byUser: Map<string, number> } | null = null;
   /** The shared class-state request in flight (syncShard). */
   private shardSync: Promise<void> | null = null;
-  /** Devices of sockets this instance closed for a ban (memory; the root's rules list them soon). */
-  private readonly bannedDevices = new Set<string>();
+  /**
+   * Devices of sockets this instance closed for a ban, with the banned user (memory; the
+   * root's rules list them soon). A device counts only while its user is still banned in
+   * the rules: an unban lets the guest back on this shard too.
+   */
+  private readonly bannedDevices = new Map<string, string>();
   /** The class state joining students are served from (admission-core.ts SyncCache). */
   private readonly syncCache = new SyncCache();
   private core!: ShardCore;
@@ -370,16 +374,7 @@ export class ClassroomShard extends DurableObject<Env> {
       classId: this.classId,
       sectionId: this.core.sectionId,
       // Devices this shard saw banned users on, until the root's rules list them too.
-      rules:
-        this.bannedDevices.size > 0
-          ? {
-              ...rules,
-              banned: {
-                users: rules.banned?.users ?? [],
-                devices: [...(rules.banned?.devices ?? []), ...this.bannedDevices],
-              },
-            }
-          : rules,
+      rules: this.withSeenDevices(rules),
       open,
       openOfUser: ofUser,
       capacity: this.core.isStaffShard
@@ -464,14 +459,25 @@ export class ClassroomShard extends DurableObject<Env> {
     return this.counts;
   }
 
+  /** `rules` with the devices this shard saw users banned on, for users still banned. */
+  private withSeenDevices(rules: ChatRules): ChatRules {
+    const users = rules.banned?.users ?? [];
+    const seen = [...this.bannedDevices].filter(([, u]) => users.includes(u)).map(([d]) => d);
+    if (seen.length === 0) return rules;
+    return { ...rules, banned: { users, devices: [...(rules.banned?.devices ?? []), ...seen] } };
+  }
+
   /** New rules: keep them, and close the sockets they no longer admit (bans, revocations, guests). */
   private rulesChanged(): void {
+    // An unban lifts the devices this shard saw that user banned on.
+    const still = new Set(this.core.rules.banned?.users ?? []);
+    for (const [d, u] of this.bannedDevices) if (!still.has(u)) this.bannedDevices.delete(d);
     this.setMeta("rules", JSON.stringify(this.core.rules));
     for (const ws of this.ctx.getWebSockets()) {
       const a = this.attachment(ws);
       if (!a || this.gone.has(ws)) continue;
       const out = closedByRules(a.user, a.joinedAt, this.core.rules, a.ticket);
-      if (out?.code === "banned" && a.device) this.bannedDevices.add(a.device);
+      if (out?.code === "banned" && a.device) this.bannedDevices.set(a.device, a.user.id);
       if (out) this.kickSocket(ws, CloseCode[out.code], out.reason);
     }
   }
@@ -886,7 +892,7 @@ export class ClassroomShard extends DurableObject<Env> {
               .slice(0, fx.newest);
           for (const ws of socks) {
             const device = this.attachment(ws)?.device;
-            if (fx.code === CloseCode.banned && device) this.bannedDevices.add(device);
+            if (fx.code === CloseCode.banned && device) this.bannedDevices.set(device, fx.userId);
             this.kickSocket(ws, fx.code, fx.reason);
           }
           break;

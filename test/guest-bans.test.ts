@@ -85,6 +85,12 @@ describe("guest bans", { timeout: 30_000 }, () => {
     await t.next("mod.state", (f) => f.bans.length === 0);
     const back = await guestJoin(new Client(), classId, "Back");
     expect(await back.json()).toMatchObject({ user: { role: "guest" } });
+    // The unbanned guest is back too, on the shard that saw them banned on that device (the
+    // 200-student simulated class, seed 7: refused 4003 after the unban).
+    const returned = await guestSocket(troll, classId);
+    expect(returned).toBeInstanceOf(Sock);
+    await (returned as Sock).next("welcome");
+    (returned as Sock).close();
     for (const x of [t, o]) x.close();
   });
 
