@@ -180,6 +180,7 @@ describe("after class", () => {
     await t.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
     await teach(t, classId, deckId, 2500);
     await t.getByTestId("stop-live").click();
+    await t.getByTestId("confirm-end-stream").click();
     await t
       .locator('[data-testid="live-state"]:not([data-state="live"])')
       .waitFor({ timeout: 30_000 });
