@@ -40,7 +40,7 @@ const stripComments = (css: string) => css.replace(/\/\*[\s\S]*?\*\//g, "");
  * (`@media (min-width: 900px)`), one entry per selector of a selector list. Keyframes'
  * steps (`from`, `50%`) are not selectors and are skipped.
  */
-export function selectorsOf(css: string): string[] {
+function selectorsOf(css: string): string[] {
   const out: string[] = [];
   const stack: string[] = [];
   let buf = "";
