@@ -30,6 +30,15 @@ async function check(page: Page, name: string): Promise<void> {
     await page.setViewportSize(size);
     // Let layout and any lazy content settle at the new size.
     await page.waitForTimeout(300);
+    // SHOT_DIR=dir: keep a screenshot of every page and size, to compare a change's
+    // before and after (scripts/shot-diff.ts).
+    if (process.env.SHOT_DIR)
+      await page.screenshot({
+        path: `${process.env.SHOT_DIR}/${name.replace(/[^a-z0-9]+/gi, "_")}_${size.width}.png`,
+        fullPage: true,
+        animations: "disabled",
+        caret: "hide",
+      });
     const r = await runAxe(page, `${name} @ ${size.width}×${size.height}`);
     reports.push(r);
     console.log(describeReport(r));

@@ -50,7 +50,7 @@ describe("installable web app", () => {
       scope: "/",
       display: "standalone",
     });
-    // The colours are the page tokens (web/styles.css --bg).
+    // The colours are the page tokens (web/styles/tokens.css --bg).
     expect(m.theme_color).toBe("#f6f7f9");
     expect(m.background_color).toBe("#f6f7f9");
     const png = m.icons.filter((i) => i.type === "image/png");

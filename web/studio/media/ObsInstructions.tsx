@@ -1,0 +1,78 @@
+import { useState } from "preact/hooks";
+import type { ClassDetail } from "../../../protocol/api.ts";
+import { CopyButton } from "../../components/CopyButton.tsx";
+import { Notice } from "../../components/Notice.tsx";
+import { api, errorMessage } from "../../lib/api.ts";
+
+/** OBS (or any WHIP encoder) instructions: the WHIP URL and a one-time stream token. */
+export function ObsInstructions(props: { cls: ClassDetail }) {
+  const whipUrl = `${location.origin}/whip/${props.cls.id}`;
+  const [token, setToken] = useState<{ token: string; whipUrl: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const getToken = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setToken(
+        await api<{ token: string; whipUrl: string }>(
+          "POST",
+          `/classes/${encodeURIComponent(props.cls.id)}/stream-token`,
+        ),
+      );
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <details class="media-obs" data-testid="obs-instructions">
+      <summary>Stream from OBS instead</summary>
+      <ol>
+        <li>
+          In OBS, open Settings → Stream and choose the service <strong>WHIP</strong>.
+        </li>
+        <li>
+          Server:{" "}
+          <code class="media-code" data-testid="whip-url">
+            {token?.whipUrl ?? whipUrl}
+          </code>{" "}
+          <CopyButton text={token?.whipUrl ?? whipUrl} label="Copy URL" testId="copy-whip-url" />
+        </li>
+        <li>
+          Bearer token: a stream token for this class, valid 24 hours. It is shown only once; keep
+          it private.
+        </li>
+        <li>In Output settings use H.264 (x264 or hardware), keyframe interval 2 s.</li>
+      </ol>
+      {error ? <Notice>{error}</Notice> : null}
+      {token ? (
+        <div class="media-token">
+          <input
+            type="text"
+            readOnly
+            value={token.token}
+            aria-label="Stream token"
+            data-testid="stream-token"
+            onFocus={(e) => (e.target as HTMLInputElement).select()}
+          />
+          <CopyButton text={token.token} label="Copy token" testId="copy-stream-token" />
+          <button type="button" class="btn btn-quiet btn-small" onClick={() => setToken(null)}>
+            Hide
+          </button>
+        </div>
+      ) : (
+        <button
+          type="button"
+          class="btn btn-secondary btn-small"
+          disabled={busy}
+          data-testid="get-stream-token"
+          onClick={getToken}
+        >
+          {busy ? "Getting a token…" : "Get a stream token"}
+        </button>
+      )}
+    </details>
+  );
+}
