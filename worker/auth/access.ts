@@ -13,6 +13,9 @@ import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 import { checkAccount, refreshAccount, type TokenUser } from "./session.ts";
 
+/** The roles each `requireRole` middleware lets through, for the OpenAPI document. */
+export const roleRequirements = new WeakMap<object, string[]>();
+
 /** What a route behind `requireRole` sees: a signed-in user, re-read from D1. */
 export interface SignedInEnv extends AppEnv {
   Variables: AppEnv["Variables"] & { user: TokenUser };
@@ -40,7 +43,7 @@ export function requireClassAccess(): MiddlewareHandler<ClassMemberEnv> {
  * handlers after it see `c.get("user")` as a `TokenUser`, never null.
  */
 export function requireRole(...roles: (Role | "guest")[]): MiddlewareHandler<SignedInEnv> {
-  return async (c, next) => {
+  const mw: MiddlewareHandler<SignedInEnv> = async (c, next) => {
     const token = c.get("user");
     if (!token) throw new ApiError(401, "unauthenticated", "Sign in first.");
     const user = await refreshAccount(c.env, token);
@@ -50,6 +53,8 @@ export function requireRole(...roles: (Role | "guest")[]): MiddlewareHandler<Sig
     }
     await next();
   };
+  roleRequirements.set(mw, ["admin", ...roles]);
+  return mw;
 }
 
 /** The verified outcome of an access check. */
