@@ -134,7 +134,7 @@ export function openApiDocument(hono: Pick<Hono, "routes">): OpenApiDocument {
       }
     }
     if (parameters.length > 0) op.parameters = parameters;
-    (paths[path] ??= {})[method] = op;
+    paths[path] = { ...paths[path], [method]: op };
   }
   return {
     openapi: "3.1.0",
