@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { type JoinClaims, pickSection } from "../../durable-objects/admission-core.ts";
 import { STAFF_SECTION } from "../../durable-objects/rpc.ts";
-import type { JoinTicket } from "../../protocol/api.ts";
+import { type JoinTicket, TicketQuery } from "../../protocol/api.ts";
 import { isStaff, socketPath, socketSearch } from "../../protocol/realtime.ts";
 import { classAccess } from "../auth/access.ts";
 import { signJoinTicket } from "../auth/join-ticket.ts";
@@ -13,6 +13,7 @@ import type { TokenUser } from "../auth/session.ts";
 import { workerConfig } from "../config.ts";
 import { ApiError, rateLimited } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { query } from "../validate.ts";
 import { classDirectory, takeSeat, withMint } from "./class-directory.ts";
 
 /** Join tickets live this long: enough to open a socket, too short to be worth stealing. */
@@ -86,9 +87,9 @@ export async function mintJoinTicket(
 }
 
 /** `POST /api/classes/:id/ticket[?section=sN]` — mounted under /api/classes. */
-export const tickets = new Hono<AppEnv>().post("/:id/ticket", async (c) => {
+export const tickets = new Hono<AppEnv>().post("/:id/ticket", query(TicketQuery), async (c) => {
   const classId = c.req.param("id");
-  const hint = c.req.query("section");
+  const hint = c.req.valid("query").section;
   const { ticket } = await mintJoinTicket(
     c.env,
     c.get("user"),
