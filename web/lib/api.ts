@@ -65,32 +65,6 @@ export async function call<R extends ClientResponse<unknown, number, string>>(
   return (await settle(res)) as Body<R>;
 }
 
-/**
- * Call `/api${path}` untyped; resolves to the parsed JSON body (or undefined for 204).
- * For what {@link client} cannot express; prefer `call(client…)`.
- */
-export async function api<T>(
-  method: "GET" | "POST" | "PATCH" | "DELETE",
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(`/api${path}`, {
-      method,
-      credentials: "same-origin",
-      headers:
-        body === undefined
-          ? { accept: "application/json" }
-          : { accept: "application/json", "content-type": "application/json" },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiClientError(0, "network", NETWORK);
-  }
-  return (await settle(res)) as T;
-}
-
 /** A response's body, or its error thrown as an ApiClientError. */
 async function settle(res: Response): Promise<unknown> {
   if (res.status === 204) return undefined;

@@ -3,7 +3,7 @@ import type { ClassDetail } from "../../../protocol/api.ts";
 import type { StreamHealth as RealtimeStreamHealth } from "../../../protocol/realtime.ts";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
-import { api, errorMessage } from "../../lib/api.ts";
+import { call, client, errorMessage } from "../../lib/api.ts";
 import { ConfirmDialog } from "../cockpit/ConfirmDialog.tsx";
 import { AudioMixer, type AudioSourceId } from "./audio-mixer.ts";
 import {
@@ -825,9 +825,10 @@ function ObsInstructions(props: { cls: ClassDetail }) {
     setError(null);
     try {
       setToken(
-        await api<{ token: string; whipUrl: string }>(
-          "POST",
-          `/classes/${encodeURIComponent(props.cls.id)}/stream-token`,
+        await call(
+          client.classes[":id"]["stream-token"].$post({
+            param: { id: encodeURIComponent(props.cls.id) },
+          }),
         ),
       );
     } catch (err) {
