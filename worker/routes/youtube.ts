@@ -13,6 +13,7 @@ import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import * as v from "valibot";
 import type {
   YouTubeConnection,
   YouTubeLiveStatus,
@@ -28,6 +29,7 @@ import { ApiError } from "../errors.ts";
 import { logEvent } from "../log.ts";
 import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
+import { query } from "../validate.ts";
 import { disconnect, loadAccount, saveGrant } from "../youtube/account.ts";
 import { YouTubeApi } from "../youtube/api.ts";
 import { YOUTUBE_SCOPE, type YouTubeConfig, youtubeConfig } from "../youtube/config.ts";
@@ -104,6 +106,16 @@ async function classContext<E extends AppEnv>(c: Context<E>, cls: ClassRow) {
   return ctx;
 }
 
+/**
+ * Query of `GET /api/youtube/callback`, as Google sends it: `state` and `code`, or `error`.
+ * Never refused: anything missing or wrong goes back to the studio with a reason.
+ */
+export const OAuthCallbackQuery = v.object({
+  state: v.optional(v.string()),
+  code: v.optional(v.string()),
+  error: v.optional(v.string()),
+});
+
 export const youtube = new Hono<AppEnv>()
   .get("/", requireRole("teacher"), async (c) => {
     const cfg = youtubeConfig(workerConfig(c.env));
@@ -147,10 +159,10 @@ export const youtube = new Hono<AppEnv>()
     });
     return c.redirect(url, 302);
   })
-  .get("/callback", requireRole("teacher"), async (c) => {
+  .get("/callback", requireRole("teacher"), query(OAuthCallbackQuery), async (c) => {
     const cfg = config(c);
     const user = c.get("user");
-    const q = c.req.query();
+    const q = c.req.valid("query");
     const sealed = getCookie(c, OAUTH_COOKIE);
     const saved = sealed
       ? await decryptSecret(sealed, workerConfig(c.env).JWT_SECRET, {
