@@ -3,6 +3,7 @@
  * shared by the Worker and the admin area. Runtime-neutral: no DOM, Workers or Node imports.
  */
 import * as v from "valibot";
+import { CLASS_STATUSES } from "./admin.constants.ts";
 
 export * from "./admin.constants.ts";
 
@@ -44,6 +45,21 @@ export interface AdminAuditPage {
 
 /** A search text: trimmed, 1–100 characters (an empty one is the same as none). */
 const text = v.optional(v.pipe(v.string(), v.trim(), v.maxLength(100)));
+
+/** A search box's text (`q`): trimmed, at most 100 characters; absent: everything. */
+const search = v.pipe(
+  v.optional(v.string(), ""),
+  v.transform((q) => q.trim().slice(0, 100)),
+);
+
+/** Query of `GET /api/admin/users`: a name or email substring. */
+export const AdminUsersQuery = v.object({ q: search });
+
+/** Query of `GET /api/admin/classes`: which classes (default all) and a title substring. */
+export const AdminClassesQuery = v.object({
+  status: v.optional(v.picklist(CLASS_STATUSES, "live, scheduled, past or all."), "all"),
+  q: search,
+});
 
 /**
  * Query of `GET /api/admin/audit` (all optional). `classQuery` and `actorQuery` are

@@ -212,6 +212,12 @@ export interface AdminUser {
 }
 
 /** `POST /api/classes/:id/ticket` response: a short-lived socket join ticket (see docs/protocol.md). */
+/**
+ * Query of `POST /api/classes/:id/ticket`: the section the client was in (`sN`); the
+ * ticket names it while it has room. Anything else is ignored, never refused.
+ */
+export const TicketQuery = v.object({ section: v.optional(v.string()) });
+
 export interface JoinTicket {
   /** Signed token, audience "ws", valid for `expiresInS` seconds. Pass as `?ticket=`. */
   ticket: string;

@@ -127,6 +127,9 @@ export const PushUnsubscribeBody = v.object({
   endpoint: v.pipe(v.string(), v.maxLength(MAX_ENDPOINT_LENGTH)),
 });
 
+/** Query of `GET /api/classes/:id/push`: the browser's endpoint, to say whether it is the one subscribed. */
+export const PushStatusQuery = v.object({ endpoint: v.optional(v.string()) });
+
 /** `GET /api/push/key`: the VAPID public key (base64url, 65-byte uncompressed point). */
 export interface PushKey {
   publicKey: string;

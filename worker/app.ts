@@ -10,6 +10,7 @@ import { originCheck } from "./csrf.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { health } from "./health.ts";
 import { notFound } from "./not-found.ts";
+import { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 import { requestId } from "./request-id.ts";
 import { admin } from "./routes/admin.ts";
 import { analytics } from "./routes/analytics.ts";
@@ -35,6 +36,13 @@ const PAGES: [RegExp, string][] = [
   [/^\/(signin|signup)?$/, "/index.html"],
 ];
 
+let openApi: OpenApiDocument | undefined;
+/** The OpenAPI document, built from the app on first use (the app is complete by then). */
+function apiDocument(): OpenApiDocument {
+  openApi ??= openApiDocument(app);
+  return openApi;
+}
+
 const api = new Hono<AppEnv>()
   .use(
     bodyLimit({
@@ -54,6 +62,7 @@ const api = new Hono<AppEnv>()
   .route("/bridge", bridgeRoutes)
   .route("/youtube", youtube)
   .route("/", push)
+  .get("/openapi.json", (c) => c.json(apiDocument()))
   .all("*", () => {
     throw new ApiError(404, "not_found", "No such API route.");
   });

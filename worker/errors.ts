@@ -5,7 +5,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import * as v from "valibot";
 import type { ApiErrorBody, ApiErrorCode } from "../protocol/api.ts";
 import { logEvent } from "./log.ts";
 import { countMetric } from "./metrics.ts";
@@ -64,28 +63,3 @@ export function handleError(err: Error, c: Context): Response {
 
 /** Largest JSON body the API accepts. */
 export const MAX_JSON_BYTES = 16 * 1024;
-
-/** Read and validate a JSON body against a valibot schema; throws ApiError. */
-export async function readJson<S extends v.GenericSchema>(
-  c: Context,
-  schema: S,
-): Promise<v.InferOutput<S>> {
-  const text = await c.req.text();
-  if (text.length > MAX_JSON_BYTES)
-    throw new ApiError(413, "payload_too_large", "Request body too large.");
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new ApiError(400, "invalid_json", "Request body is not valid JSON.");
-  }
-  const result = v.safeParse(schema, raw);
-  if (!result.success) {
-    const issues = result.issues.map((i) => {
-      const path = v.getDotPath(i);
-      return path ? `${path}: ${i.message}` : i.message;
-    });
-    throw new ApiError(400, "validation_failed", issues[0] ?? "Invalid request.", issues);
-  }
-  return result.output;
-}

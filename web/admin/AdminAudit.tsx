@@ -7,11 +7,11 @@
  * actor's name or email are resolved to ids by the server (`classQuery`, `actorQuery`).
  */
 import { useEffect, useState } from "preact/hooks";
-import type { AdminAuditEntry, AdminAuditPage, AdminClass } from "../../protocol/admin.ts";
+import type { AdminAuditEntry } from "../../protocol/admin.ts";
 import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
-import { api, errorMessage } from "../lib/api.ts";
+import { call, client, errorMessage } from "../lib/api.ts";
 import { ACTION_LABELS, actionLabel, detailText, messageName, targetKind } from "./names.ts";
 
 interface Filters {
@@ -39,11 +39,11 @@ export function AdminAudit() {
   const titles = useClassTitles(filters.classQuery);
 
   const load = (before: number | null) => {
-    const q = new URLSearchParams({ limit: "50" });
-    for (const [k, v] of Object.entries(filters)) if (v.trim()) q.set(k, v.trim());
-    if (before) q.set("before", String(before));
+    const query: Record<string, string> = { limit: "50" };
+    for (const [k, v] of Object.entries(filters)) if (v.trim()) query[k] = v.trim();
+    if (before) query.before = String(before);
     setLoading(true);
-    api<AdminAuditPage>("GET", `/admin/audit?${q}`).then(
+    call(client.admin.audit.$get({ query })).then(
       (page) => {
         setEntries((old) => (before ? [...old, ...page.entries] : page.entries));
         setNext(page.next);
@@ -195,10 +195,7 @@ function useClassTitles(q: string): string[] {
     if (!text) return setTitles([]);
     let live = true;
     const t = setTimeout(() => {
-      api<{ classes: AdminClass[] }>(
-        "GET",
-        `/admin/classes?status=all&q=${encodeURIComponent(text)}`,
-      ).then(
+      call(client.admin.classes.$get({ query: { status: "all", q: text } })).then(
         (res) => live && setTitles([...new Set(res.classes.map((c) => c.title))].slice(0, 20)),
         () => live && setTitles([]),
       );

@@ -8,7 +8,7 @@ import { CLASS_STATUSES, type ClassStatus } from "../../protocol/admin.constants
 import type { AdminClass } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
-import { api, errorMessage } from "../lib/api.ts";
+import { call, client, errorMessage } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 
 const FILTER_LABEL: Record<ClassStatus, string> = {
@@ -30,10 +30,7 @@ export function AdminClasses() {
   useEffect(() => {
     let live = true;
     const t = setTimeout(() => {
-      api<{ classes: AdminClass[] }>(
-        "GET",
-        `/admin/classes?status=${status}&q=${encodeURIComponent(q)}`,
-      ).then(
+      call(client.admin.classes.$get({ query: { status, q } })).then(
         (res) => {
           if (!live) return;
           setClasses(res.classes);

@@ -11,7 +11,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { useClassroom } from "../lib/classroom-hooks.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { InteractiveStudio } from "../studio/InteractiveStudio.tsx";
@@ -21,7 +21,7 @@ export function AdminConsole(props: { classId: string }) {
   const [cls, setCls] = useState<ClassPublic | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<{ class: ClassPublic }>("GET", `/classes/${encodeURIComponent(props.classId)}`).then(
+    call(client.classes[":id"].$get({ param: { id: encodeURIComponent(props.classId) } })).then(
       (res) => {
         document.title = `${isolate(res.class.title)} · Console · Mass Class`;
         setCls(res.class);

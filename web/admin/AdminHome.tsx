@@ -7,7 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { AdminAuditPage, AdminClass, AdminOverview } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
-import { api, errorMessage } from "../lib/api.ts";
+import { call, client, errorMessage } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { AuditTable } from "./AdminAudit.tsx";
 
@@ -21,12 +21,12 @@ export function AdminHome() {
   useEffect(() => {
     let on = true;
     const fail = (err: unknown) => on && setError(errorMessage(err));
-    api<AdminOverview>("GET", "/admin/overview").then((o) => on && setOverview(o), fail);
-    api<{ classes: AdminClass[] }>("GET", "/admin/classes?status=live").then(
+    call(client.admin.overview.$get()).then((o) => on && setOverview(o), fail);
+    call(client.admin.classes.$get({ query: { status: "live" } })).then(
       (r) => on && setLive(r.classes),
       fail,
     );
-    api<AdminAuditPage>("GET", "/admin/audit?limit=8").then((p) => on && setAudit(p), fail);
+    call(client.admin.audit.$get({ query: { limit: "8" } })).then((p) => on && setAudit(p), fail);
     return () => {
       on = false;
     };

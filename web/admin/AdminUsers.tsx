@@ -9,7 +9,7 @@ import type {
 import { CopyButton } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
-import { api, errorMessage } from "../lib/api.ts";
+import { call, client, errorMessage } from "../lib/api.ts";
 
 /** The user directory: search, change role, disable or enable. */
 export function AdminUsers(props: { self: SessionUser }) {
@@ -22,7 +22,7 @@ export function AdminUsers(props: { self: SessionUser }) {
     let stale = false;
     // Debounce typing so each keystroke does not hit D1.
     const t = setTimeout(() => {
-      api<{ users: AdminUser[] }>("GET", `/admin/users?q=${encodeURIComponent(q.trim())}`).then(
+      call(client.admin.users.$get({ query: { q: q.trim() } })).then(
         (res) => {
           if (stale) return;
           setUsers(res.users);
@@ -41,7 +41,12 @@ export function AdminUsers(props: { self: SessionUser }) {
     setPending(user.id);
     setError(null);
     try {
-      const res = await api<{ user: AdminUser }>("PATCH", `/admin/users/${user.id}`, patch);
+      const res = await call(
+        client.admin.users[":id"].$patch({
+          param: { id: encodeURIComponent(user.id) },
+          json: patch,
+        }),
+      );
       setUsers((list) => list?.map((u) => (u.id === user.id ? res.user : u)) ?? null);
     } catch (err) {
       setError(errorMessage(err));
@@ -146,7 +151,7 @@ function TeacherInviteLink() {
     setBusy(true);
     setError(null);
     try {
-      setInvite(await api<TeacherInvite>("POST", "/admin/invites"));
+      setInvite(await call(client.admin.invites.$post()));
     } catch (err) {
       setError(errorMessage(err));
     } finally {

@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassSessionsResponse } from "../../protocol/analytics.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 
 const when = (ms: number) =>
@@ -24,9 +24,10 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
   const [data, setData] = useState<ClassSessionsResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<ClassSessionsResponse>(
-      "GET",
-      `/analytics/classes/${encodeURIComponent(props.classId)}/sessions`,
+    call(
+      client.analytics.classes[":classId"].sessions.$get({
+        param: { classId: encodeURIComponent(props.classId) },
+      }),
     ).then(
       (d) => {
         document.title = `${isolate(d.class.title)} · Sessions · Mass Class`;

@@ -15,7 +15,7 @@ import type {
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { PollBars } from "../components/PollBars.tsx";
 import { UserText } from "../components/UserText.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { Chart, PALETTE } from "./Chart.tsx";
 import "./dashboard.css";
@@ -54,7 +54,11 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
   const [error, setError] = useState<{ title: string; message: string } | null>(null);
   useEffect(() => {
     setData(null);
-    api<Dashboard>("GET", `/analytics/sessions/${encodeURIComponent(props.sessionId)}`).then(
+    call(
+      client.analytics.sessions[":sessionId"].$get({
+        param: { sessionId: encodeURIComponent(props.sessionId) },
+      }),
+    ).then(
       (d) => {
         document.title = `${d.session.classTitle} · Analytics · Mass Class`;
         setData(d);
@@ -250,20 +254,25 @@ function Pager(props: { offset: number; total: number; onPage: (offset: number) 
   );
 }
 
-/** Fetch one page of `path` whenever the query changes. */
-function usePage<T>(path: string): { page: Page<T> | null; error: string | null } {
+const sessions = client.analytics.sessions[":sessionId"];
+
+/** Fetch one page whenever `key` (the query) changes. */
+function usePage<T>(
+  key: string,
+  fetchPage: () => Promise<Page<T>>,
+): { page: Page<T> | null; error: string | null } {
   const [page, setPage] = useState<Page<T> | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    api<Page<T>>("GET", path).then(
+    fetchPage().then(
       (p) => live && setPage(p),
       (err) => live && setError(errorMessage(err)),
     );
     return () => {
       live = false;
     };
-  }, [path]);
+  }, [key]);
   return { page, error };
 }
 
@@ -271,8 +280,21 @@ function AttendanceTable(props: { sessionId: string }) {
   const [sort, setSort] = useState<"joined" | "minutes" | "name">("joined");
   const [late, setLate] = useState(false);
   const [offset, setOffset] = useState(0);
+  const query = {
+    sort,
+    late: late ? "1" : "0",
+    offset: String(offset),
+    limit: String(PAGE),
+  } as const;
   const { page, error } = usePage<AttendanceRow>(
-    `/analytics/sessions/${encodeURIComponent(props.sessionId)}/attendance?sort=${sort}&late=${late ? 1 : 0}&offset=${offset}&limit=${PAGE}`,
+    `${props.sessionId} ${JSON.stringify(query)}`,
+    () =>
+      call(
+        sessions.attendance.$get({
+          param: { sessionId: encodeURIComponent(props.sessionId) },
+          query,
+        }),
+      ),
   );
   return (
     <section class="dashboard-table" aria-labelledby="attendance-title" data-testid="attendance">
@@ -343,8 +365,14 @@ function AttendanceTable(props: { sessionId: string }) {
 
 /** The teacher and moderators who were in the class: listed apart, never counted as students. */
 function StaffTable(props: { sessionId: string }) {
-  const { page, error } = usePage<AttendanceRow>(
-    `/analytics/sessions/${encodeURIComponent(props.sessionId)}/attendance?who=staff&sort=joined&limit=${PAGE}`,
+  const query = { who: "staff", sort: "joined", limit: String(PAGE) } as const;
+  const { page, error } = usePage<AttendanceRow>(props.sessionId, () =>
+    call(
+      sessions.attendance.$get({
+        param: { sessionId: encodeURIComponent(props.sessionId) },
+        query,
+      }),
+    ),
   );
   if (!error && (!page || page.total === 0)) return null;
   return (
@@ -386,8 +414,14 @@ function StaffTable(props: { sessionId: string }) {
 
 function EngagementTable(props: { sessionId: string }) {
   const [offset, setOffset] = useState(0);
-  const { page, error } = usePage<EngagementRow>(
-    `/analytics/sessions/${encodeURIComponent(props.sessionId)}/engagement?offset=${offset}&limit=${PAGE}`,
+  const query = { offset: String(offset), limit: String(PAGE) };
+  const { page, error } = usePage<EngagementRow>(`${props.sessionId} ${offset}`, () =>
+    call(
+      sessions.engagement.$get({
+        param: { sessionId: encodeURIComponent(props.sessionId) },
+        query,
+      }),
+    ),
   );
   return (
     <section class="dashboard-table" aria-labelledby="engagement-title" data-testid="engagement">

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuthConfig } from "../../protocol/api.ts";
-import { api } from "../lib/api.ts";
+import { call, client } from "../lib/api.ts";
 
 interface TurnstileApi {
   render(el: HTMLElement, opts: Record<string, unknown>): string;
@@ -51,7 +51,7 @@ export function Turnstile(props: {
 
   useEffect(() => {
     let gone = false;
-    config ??= api<AuthConfig>("GET", "/auth/config").catch(() => ({ turnstileSiteKey: null }));
+    config ??= call(client.auth.config.$get()).catch(() => ({ turnstileSiteKey: null }));
     void config.then(async ({ turnstileSiteKey }) => {
       if (gone) return;
       if (!turnstileSiteKey) return onToken(undefined);

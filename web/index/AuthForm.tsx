@@ -1,10 +1,9 @@
 import { useState } from "preact/hooks";
-import type { SessionUser, SignInBody, SignUpBody } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { safeNext } from "../lib/nav.ts";
 import { homeFor } from "../lib/session.ts";
 
@@ -38,17 +37,18 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
     setBusy(true);
     try {
       const res = signup
-        ? await api<{ user: SessionUser }>("POST", "/auth/signup", {
-            email,
-            password,
-            displayName,
-            ...(captcha ? { turnstileToken: captcha } : {}),
-            ...(invite ? { invite } : {}),
-          } satisfies SignUpBody)
-        : await api<{ user: SessionUser }>("POST", "/auth/signin", {
-            email,
-            password,
-          } satisfies SignInBody);
+        ? await call(
+            client.auth.signup.$post({
+              json: {
+                email,
+                password,
+                displayName,
+                ...(captcha ? { turnstileToken: captcha } : {}),
+                ...(invite ? { invite } : {}),
+              },
+            }),
+          )
+        : await call(client.auth.signin.$post({ json: { email, password } }));
       location.assign(next ?? homeFor(res.user));
     } catch (err) {
       setBusy(false);

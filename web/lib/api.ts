@@ -1,9 +1,17 @@
 /**
- * The web apps' tiny API client: same-origin fetch with JSON in and out. Error
- * bodies (`{ error: { code, message } }`) become a thrown {@link ApiClientError}.
- * Types only from protocol/ — importing its values would pull valibot into every
- * bundle, including the student page.
+ * The web apps' API client: Hono's typed client `hc<AppType>` over same-origin fetch, so
+ * every call's path, parameters, body and answer type come from the Worker's routes and
+ * their valibot schemas (worker/validate.ts) — a changed route fails `npm run typecheck`,
+ * not the page. Error bodies (`{ error: { code, message } }`) become a thrown
+ * {@link ApiClientError}.
+ *
+ * `AppType` comes from the Worker's declaration output (`.types/`, written by
+ * `npm run typecheck` from tsconfig.worker-types.json): the web tsconfig cannot compile
+ * Worker sources. Types only, from there and from protocol/ — importing values would pull
+ * valibot into every bundle, including the student page; `hono/client` is a few hundred bytes.
  */
+import { type ClientResponse, hc } from "hono/client";
+import type { AppType } from "../../.types/worker/app.ts";
 import type { ApiErrorBody, ApiErrorCode } from "../../protocol/api.ts";
 
 /** A failed API call; `code` is the Worker's stable error code, or `network` when no response came. */
@@ -29,38 +37,44 @@ function isErrorBody(body: unknown): body is ApiErrorBody {
   );
 }
 
-/** Call `/api${path}`; resolves to the parsed JSON body (or undefined for 204). */
-export async function api<T>(
-  method: "GET" | "POST" | "PATCH" | "DELETE",
-  path: string,
-  body?: unknown,
-): Promise<T> {
+/**
+ * The typed client of `/api`, e.g. `call(client.classes[":id"].$get({ param: { id } }))`.
+ * Same-origin, with the session cookie.
+ */
+export const client = hc<AppType>("/", {
+  init: { credentials: "same-origin" },
+  headers: { accept: "application/json" },
+}).api;
+
+/** The body a typed call resolves to: its JSON, `undefined` for a 204. */
+export type Body<R> =
+  R extends ClientResponse<infer T, infer S, infer _F> ? (S extends 204 ? undefined : T) : never;
+
+const NETWORK = "Could not reach the server. Check your connection and try again.";
+
+/** Await a typed call from {@link client}: resolves to its body, throws ApiClientError. */
+export async function call<R extends ClientResponse<unknown, number, string>>(
+  request: Promise<R>,
+): Promise<Body<R>> {
   let res: Response;
   try {
-    res = await fetch(`/api${path}`, {
-      method,
-      credentials: "same-origin",
-      headers:
-        body === undefined
-          ? { accept: "application/json" }
-          : { accept: "application/json", "content-type": "application/json" },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
+    res = (await request) as unknown as Response;
   } catch {
-    throw new ApiClientError(
-      0,
-      "network",
-      "Could not reach the server. Check your connection and try again.",
-    );
+    throw new ApiClientError(0, "network", NETWORK);
   }
-  if (res.status === 204) return undefined as T;
+  return (await settle(res)) as Body<R>;
+}
+
+/** A response's body, or its error thrown as an ApiClientError. */
+async function settle(res: Response): Promise<unknown> {
+  if (res.status === 204) return undefined;
   let data: unknown = null;
   try {
     data = await res.json();
   } catch {
     // Not JSON (a proxy error page, say): fall through to a generic error below.
   }
-  if (res.ok) return data as T;
+  if (res.ok) return data;
   if (isErrorBody(data))
     throw new ApiClientError(res.status, data.error.code, data.error.message, data.error.issues);
   throw new ApiClientError(

@@ -11,7 +11,6 @@
  * out of the web bundles); values and the sequenced-event test come from the valibot-free
  * protocol/realtime.constants.ts (scripts/web-bundle.test.ts holds both).
  */
-import type { JoinTicket } from "../../protocol/api.ts";
 import {
   CloseCode,
   isClassEvent,
@@ -28,7 +27,7 @@ import type {
   ServerMessageType,
 } from "../../protocol/realtime.ts";
 import { ReconnectPolicy } from "../../protocol/reconnect.ts";
-import { ApiClientError, api } from "./api.ts";
+import { ApiClientError, call, client } from "./api.ts";
 import {
   type ClassroomAction,
   type ClassroomState,
@@ -95,8 +94,12 @@ export async function fetchJoinTicket(
   section?: string | null,
 ): Promise<TicketResult> {
   try {
-    const q = section ? `?section=${encodeURIComponent(section)}` : "";
-    const t = await api<JoinTicket>("POST", `/classes/${encodeURIComponent(classId)}/ticket${q}`);
+    const t = await call(
+      client.classes[":id"].ticket.$post({
+        param: { id: classId },
+        query: section ? { section } : {},
+      }),
+    );
     return { ok: true, ticket: t.ticket };
   } catch (err) {
     if (err instanceof ApiClientError) {

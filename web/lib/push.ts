@@ -4,8 +4,7 @@
  * it about. One browser subscription serves every class; the Worker keeps one row
  * per (class, browser), so turning one class off keeps the others.
  */
-import type { PushKey, PushStatus } from "../../protocol/push.ts";
-import { api } from "./api.ts";
+import { call, client } from "./api.ts";
 
 /**
  * What this browser can do: no Push API at all, notifications blocked, ready, or iOS
@@ -66,8 +65,9 @@ async function existing(): Promise<PushSubscription | null> {
 export async function pushEnabled(classId: string): Promise<boolean> {
   const sub = await existing();
   if (!sub || Notification.permission !== "granted") return false;
-  const q = new URLSearchParams({ endpoint: sub.endpoint });
-  const status = await api<PushStatus>("GET", `/classes/${classId}/push?${q}`);
+  const status = await call(
+    client.classes[":id"].push.$get({ param: { id: classId }, query: { endpoint: sub.endpoint } }),
+  );
   return status.subscribed;
 }
 
@@ -77,7 +77,7 @@ export async function pushEnabled(classId: string): Promise<boolean> {
  */
 export async function enablePush(classId: string): Promise<void> {
   if ((await Notification.requestPermission()) !== "granted") throw new PushDeniedError();
-  const { publicKey } = await api<PushKey>("GET", "/push/key");
+  const { publicKey } = await call(client.push.key.$get());
   await navigator.serviceWorker.register("/sw.js", { scope: "/" });
   const reg = await navigator.serviceWorker.ready;
   const key = keyBytes(publicKey);
@@ -88,11 +88,27 @@ export async function enablePush(classId: string): Promise<void> {
     sub = null;
   }
   sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
-  await api("POST", `/classes/${classId}/push`, sub.toJSON());
+  const { expirationTime, keys } = sub.toJSON();
+  await call(
+    client.classes[":id"].push.$post({
+      param: { id: classId },
+      json: {
+        endpoint: sub.endpoint,
+        expirationTime,
+        keys: { p256dh: keys?.p256dh ?? "", auth: keys?.auth ?? "" },
+      },
+    }),
+  );
 }
 
 /** Stop notifying this browser about `classId` (other classes stay on). */
 export async function disablePush(classId: string): Promise<void> {
   const sub = await existing();
-  if (sub) await api("DELETE", `/classes/${classId}/push`, { endpoint: sub.endpoint });
+  if (sub)
+    await call(
+      client.classes[":id"].push.$delete({
+        param: { id: classId },
+        json: { endpoint: sub.endpoint },
+      }),
+    );
 }

@@ -1,11 +1,11 @@
 /** The current session, as the Worker sees it. */
 import type { SessionUser } from "../../protocol/api.ts";
-import { api, isApiError } from "./api.ts";
+import { call, client, isApiError } from "./api.ts";
 
 /** The signed-in user, or null when there is no (valid) session. Other errors throw. */
 export async function getMe(): Promise<SessionUser | null> {
   try {
-    return (await api<{ user: SessionUser }>("GET", "/auth/me")).user;
+    return (await call(client.auth.me.$get())).user;
   } catch (err) {
     if (isApiError(err, "unauthenticated")) return null;
     throw err;
@@ -15,7 +15,7 @@ export async function getMe(): Promise<SessionUser | null> {
 /** End the session, then go to `to` (a full page load, so every app starts clean). */
 export async function signOut(to = "/"): Promise<void> {
   try {
-    await api("POST", "/auth/signout");
+    await call(client.auth.signout.$post());
   } finally {
     location.assign(to);
   }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ReplayInfo } from "../../protocol/replay.ts";
 import { UserText } from "../components/UserText.tsx";
-import { api } from "../lib/api.ts";
+import { call, client } from "../lib/api.ts";
 
 /** "Watch the recording" / "Replay" wording and whether the recording is there, from the server's offer. */
 function recordingLine(info: ReplayInfo): string {
@@ -24,7 +24,9 @@ function recordingLine(info: ReplayInfo): string {
 export function AfterClass(props: { classId: string }) {
   const [info, setInfo] = useState<ReplayInfo | null>(null);
   useEffect(() => {
-    api<ReplayInfo>("GET", `/classes/${props.classId}/replay`).then(setInfo, () => setInfo(null));
+    call(client.classes[":id"].replay.$get({ param: { id: props.classId } })).then(setInfo, () =>
+      setInfo(null),
+    );
   }, [props.classId]);
   if (!info) return null;
   const video = info.recording.kind === "youtube" && info.recording.available !== false;

@@ -1,9 +1,9 @@
 import { useState } from "preact/hooks";
-import type { ClassPublic, GuestJoinBody, SessionUser } from "../../protocol/api.ts";
+import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field } from "../components/Field.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { signInHref } from "../lib/nav.ts";
 import { ClassInfo } from "./ClassInfo.tsx";
 
@@ -50,10 +50,12 @@ function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) =
     setBusy(true);
     setError(null);
     try {
-      const res = await api<{ user: SessionUser }>("POST", `/auth/guest/${props.classId}`, {
-        displayName: name,
-        ...(captcha ? { turnstileToken: captcha } : {}),
-      } satisfies GuestJoinBody);
+      const res = await call(
+        client.auth.guest[":classId"].$post({
+          param: { classId: props.classId },
+          json: { displayName: name, ...(captcha ? { turnstileToken: captcha } : {}) },
+        }),
+      );
       props.onJoined(res.user);
     } catch (err) {
       setBusy(false);

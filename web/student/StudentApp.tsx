@@ -3,7 +3,7 @@ import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate } from "../components/UserText.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { getMe } from "../lib/session.ts";
 import { ClassPage } from "./ClassPage.tsx";
 import { JoinGate } from "./JoinGate.tsx";
@@ -29,10 +29,7 @@ export function StudentApp(props: { classId: string; replay?: boolean }) {
       setState({ kind: "missing" });
       return;
     }
-    Promise.all([
-      api<{ class: ClassPublic; manage: boolean }>("GET", `/classes/${classId}`),
-      getMe(),
-    ]).then(
+    Promise.all([call(client.classes[":id"].$get({ param: { id: classId } })), getMe()]).then(
       ([res, user]) => {
         document.title = `${isolate(res.class.title)} · Mass Class`;
         setState({ kind: "ready", cls: res.class, manage: res.manage, user });

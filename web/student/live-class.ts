@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
-import { api } from "../lib/api.ts";
+import { call, client } from "../lib/api.ts";
 
 /** Whether a stream status change should re-read the class (it just went live). */
 export function wentLive(previous: string | null, next: string): boolean {
@@ -32,7 +32,7 @@ export function useLiveClass(cls: ClassPublic, stream: string): ClassPublic {
     // The first status after load is the page's own state, already read with the class.
     if (before === null || !wentLive(before, stream)) return;
     let cancelled = false;
-    api<{ class: ClassPublic }>("GET", `/classes/${cls.id}`).then(
+    call(client.classes[":id"].$get({ param: { id: cls.id } })).then(
       (res) => {
         if (!cancelled) setShown((s) => withCurrentVideo(s, res.class));
       },

@@ -1,9 +1,9 @@
 import { useState } from "preact/hooks";
-import type { ClassDetail, CreateClassBody, UpdateClassBody } from "../../protocol/api.ts";
+import type { ClassDetail } from "../../protocol/api.ts";
 import { LATENCY_MODES, type LatencyMode } from "../../protocol/latency.ts";
 import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { isoToLocalInput, localInputToIso } from "../lib/format.ts";
 
 const LATENCY_LABEL: Record<LatencyMode, string> = {
@@ -85,14 +85,10 @@ export function ClassForm(props: {
     setErrors({});
     try {
       const res = init
-        ? await api<{ class: ClassDetail }>("PATCH", `/classes/${init.id}`, {
-            ...fields,
-            ...key,
-          } satisfies UpdateClassBody)
-        : await api<{ class: ClassDetail }>("POST", "/classes", {
-            ...fields,
-            ...key,
-          } satisfies CreateClassBody);
+        ? await call(
+            client.classes[":id"].$patch({ param: { id: init.id }, json: { ...fields, ...key } }),
+          )
+        : await call(client.classes.$post({ json: { ...fields, ...key } }));
       setStreamKey("");
       setKeyMode(res.class.hasStreamKey ? "keep" : "replace");
       setBusy(false);

@@ -3,7 +3,7 @@ import type { ClassDetail } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { onLinkClick } from "../lib/router.ts";
@@ -19,7 +19,7 @@ export function ClassListPage() {
   const [flash, setFlash] = useState<string | null>(null);
 
   useEffect(() => {
-    api<{ classes: ClassDetail[] }>("GET", "/classes").then(
+    call(client.classes.$get()).then(
       (res) => {
         setClasses(res.classes);
         if (res.classes.length === 0) setCreating(true);

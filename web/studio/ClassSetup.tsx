@@ -3,7 +3,7 @@ import type { ClassDetail } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { useClassroom } from "../lib/classroom-hooks.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { onLinkClick } from "../lib/router.ts";
@@ -25,7 +25,7 @@ export function ClassSetup(props: { classId: string }) {
   const [state, setState] = useState<State>({ kind: "loading" });
   const [flash, setFlash] = useState<string | null>(null);
   useEffect(() => {
-    api<{ class: ClassDetail; manage: boolean }>("GET", `/classes/${props.classId}`).then(
+    call(client.classes[":id"].$get({ param: { id: props.classId } })).then(
       (res) => {
         document.title = `${isolate(res.class.title)} · Set-up · Mass Class`;
         setState(res.manage ? { kind: "ready", cls: res.class } : { kind: "denied" });

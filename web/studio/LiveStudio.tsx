@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ClassDetail, ClassPublic } from "../../protocol/api.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate } from "../components/UserText.tsx";
-import { api, errorMessage, isApiError } from "../lib/api.ts";
+import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { Cockpit } from "./cockpit/Cockpit.tsx";
 import type { StreamHealth } from "./media/MediaPanel.tsx";
@@ -24,9 +24,8 @@ function pollStreamHealth(classId: string, listener: (health: StreamHealth) => v
   let stopped = false;
   const tick = async () => {
     try {
-      const { health } = await api<{ health: StreamHealth | null }>(
-        "GET",
-        `/classes/${classId}/stream-health`,
+      const { health } = await call(
+        client.classes[":id"]["stream-health"].$get({ param: { id: classId } }),
       );
       if (health && !stopped) listener(health);
     } catch {
@@ -51,10 +50,7 @@ export function LiveStudio(props: { classId: string }) {
   );
   useEffect(() => {
     setState({ kind: "loading" });
-    api<{ class: ClassDetail | ClassPublic; manage: boolean; moderate?: boolean }>(
-      "GET",
-      `/classes/${props.classId}`,
-    ).then(
+    call(client.classes[":id"].$get({ param: { id: props.classId } })).then(
       (res) => {
         document.title = `${isolate(res.class.title)} · Studio · Mass Class`;
         setState(

@@ -20,11 +20,11 @@ import {
 } from "../../protocol/board.constants.ts";
 import type { BoardPoint } from "../../protocol/board.ts";
 import { MAX_PDF_BYTES } from "../../protocol/slides.constants.ts";
-import type { SlideDeck, SlideDeckList, SlideUsage } from "../../protocol/slides.ts";
+import type { SlideDeck, SlideUsage } from "../../protocol/slides.ts";
 import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
-import { api, errorMessage } from "../lib/api.ts";
+import { call, client, errorMessage } from "../lib/api.ts";
 import type { Drawable } from "../lib/board-draw.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
@@ -96,7 +96,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   if (slide.deckId) lastDeckSlide.current = { deckId: slide.deckId, page: slide.page };
 
   const refresh = useCallback(() => {
-    api<SlideDeckList>("GET", `/classes/${classId}/slides`).then(
+    call(client.classes[":id"].slides.$get({ param: { id: classId } })).then(
       (r) => {
         setDecks(r.decks);
         setUsage(r.usage);
@@ -288,7 +288,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
     if (!confirm(`Delete “${d.name}” and its ${d.pageCount} pages? This cannot be undone.`)) return;
     setDeleting(d.id);
     try {
-      await api("DELETE", `/slides/${d.id}`);
+      await call(client.slides[":deckId"].$delete({ param: { deckId: d.id } }));
       if (upload.phase === "error") setUpload({ phase: "idle" });
     } catch (err) {
       setListError(errorMessage(err));

@@ -10,7 +10,7 @@ import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { ReactionBurst, ReactionTotals } from "../components/Reactions.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
-import { api, errorMessage } from "../lib/api.ts";
+import { call, client, errorMessage } from "../lib/api.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import { type ClassroomState, cooldownUntil } from "../lib/classroom-state.ts";
@@ -601,24 +601,25 @@ export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessag
 
 /** The class's moderators (by email): list, add, remove. */
 export function Moderators(props: { classId: string }) {
-  const path = `/classes/${encodeURIComponent(props.classId)}/moderators`;
+  const moderators = client.classes[":id"].moderators;
+  const param = { id: encodeURIComponent(props.classId) };
   const [list, setList] = useState<ClassModerator[] | null>(null);
   const [email, setEmail] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<{ moderators: ClassModerator[] }>("GET", path).then(
+    call(moderators.$get({ param })).then(
       (r) => setList(r.moderators),
       (err) => setError(errorMessage(err)),
     );
-  }, [path]);
+  }, [props.classId]);
   const add = async (e: Event) => {
     e.preventDefault();
     if (!email.trim()) return;
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ moderator: ClassModerator }>("POST", path, { email: email.trim() });
+      const r = await call(moderators.$post({ param, json: { email: email.trim() } }));
       setList((l) => [...(l ?? []).filter((m) => m.email !== r.moderator.email), r.moderator]);
       setEmail("");
     } catch (err) {
@@ -630,7 +631,7 @@ export function Moderators(props: { classId: string }) {
   const remove = async (m: ClassModerator) => {
     setError(null);
     try {
-      await api("DELETE", path, { email: m.email });
+      await call(moderators.$delete({ param, json: { email: m.email } }));
       setList((l) => (l ?? []).filter((x) => x.email !== m.email));
     } catch (err) {
       setError(errorMessage(err));

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { YouTubeConnection } from "../../protocol/youtube.ts";
 import { Notice } from "../components/Notice.tsx";
-import { api, errorMessage } from "../lib/api.ts";
+import { call, client, errorMessage } from "../lib/api.ts";
 
 /** What `/api/youtube/callback` sent back (`/studio?youtube=…&reason=…`), in words. */
 const CALLBACK_REASONS: Record<string, string> = {
@@ -39,7 +39,7 @@ export function YouTubeConnect() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<YouTubeConnection>("GET", "/youtube").then(setConn, () => setConn(null));
+    call(client.youtube.$get()).then(setConn, () => setConn(null));
   }, []);
 
   if (!conn?.configured) return notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null;
@@ -52,7 +52,7 @@ export function YouTubeConnect() {
     setBusy(true);
     try {
       setConn(
-        await api<YouTubeConnection>("DELETE", "/youtube").then(() => ({
+        await call(client.youtube.$delete()).then(() => ({
           ...conn,
           connected: false,
           channelId: null,

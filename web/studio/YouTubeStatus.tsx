@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { YouTubeLiveStatus } from "../../protocol/youtube.ts";
-import { api, errorMessage } from "../lib/api.ts";
+import { call, client, errorMessage } from "../lib/api.ts";
 
 /** Poll cadence while live (YouTube quota: 2 units a poll, docs/operations.md#youtube). */
 const LIVE_POLL_MS = 12_000;
@@ -39,7 +39,9 @@ export function YouTubeStatus(props: { classId: string }) {
     const tick = async () => {
       let next: YouTubeLiveStatus | null = null;
       try {
-        next = await api<YouTubeLiveStatus>("GET", `/youtube/classes/${props.classId}/status`);
+        next = await call(
+          client.youtube.classes[":id"].status.$get({ param: { id: props.classId } }),
+        );
         if (!stopped) {
           setStatus(next);
           setPollError(null);

@@ -193,17 +193,3 @@ export async function refreshAccount(env: Env, user: TokenUser): Promise<TokenUs
   checkAccount(user, row);
   return { ...user, role: row!.role };
 }
-
-/** Require a signed-in user with one of `roles` (admins pass every check), checked against D1. */
-export function requireRole(...roles: (Role | "guest")[]): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const token = c.get("user");
-    if (!token) throw new ApiError(401, "unauthenticated", "Sign in first.");
-    const user = await refreshAccount(c.env, token);
-    c.set("user", user);
-    if (user.role !== "admin" && !roles.includes(user.role)) {
-      throw new ApiError(403, "forbidden", "You do not have access to this.");
-    }
-    await next();
-  };
-}

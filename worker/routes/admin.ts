@@ -5,24 +5,24 @@
  */
 import { and, desc, eq, gt, lt, type SQL, sql } from "drizzle-orm";
 import { Hono } from "hono";
-import * as v from "valibot";
 import {
   type AdminAuditEntry,
   type AdminAuditPage,
   AdminAuditQuery,
   type AdminClass,
+  AdminClassesQuery,
   type AdminOverview,
-  CLASS_STATUSES,
-  type ClassStatus,
+  AdminUsersQuery,
 } from "../../protocol/admin.ts";
 import { AdminUpdateUserBody, type AdminUser, type TeacherInvite } from "../../protocol/api.ts";
+import { requireRole } from "../auth/access.ts";
 import { randomId } from "../auth/crypto.ts";
-import { requireRole } from "../auth/session.ts";
 import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
-import { ApiError, readJson } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { logEvent } from "../log.ts";
 import type { AppEnv } from "../types.ts";
+import { jsonBody, query } from "../validate.ts";
 import { kickFromClasses } from "./moderators.ts";
 
 /**
@@ -114,8 +114,8 @@ function toAdminUser(u: typeof schema.users.$inferSelect): AdminUser {
 
 export const admin = new Hono<AppEnv>()
   .use(requireRole("admin"))
-  .get("/users", async (c) => {
-    const q = (c.req.query("q") ?? "").trim().slice(0, 100);
+  .get("/users", query(AdminUsersQuery), async (c) => {
+    const { q } = c.req.valid("query");
     const db = getDb(c.env);
     const pattern = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     const rows = await db
@@ -130,12 +130,12 @@ export const admin = new Hono<AppEnv>()
       .limit(200);
     return c.json({ users: rows.map(toAdminUser) });
   })
-  .patch("/users/:id", async (c) => {
-    const body = await readJson(c, AdminUpdateUserBody);
+  .patch("/users/:id", jsonBody(AdminUpdateUserBody), async (c) => {
+    const body = c.req.valid("json");
     if (body.role === undefined && body.disabled === undefined)
       throw new ApiError(400, "validation_failed", "Send `role` and/or `disabled`.");
     const id = c.req.param("id");
-    if (id === c.get("user")!.id && (body.disabled || (body.role && body.role !== "admin"))) {
+    if (id === c.get("user").id && (body.disabled || (body.role && body.role !== "admin"))) {
       throw new ApiError(400, "bad_request", "You cannot disable or demote yourself.");
     }
     const db = getDb(c.env);
@@ -157,7 +157,7 @@ export const admin = new Hono<AppEnv>()
         .filter((k) => body[k] !== undefined)
         .map((k) => ({
           at: Date.now(),
-          actorId: c.get("user")!.id,
+          actorId: c.get("user").id,
           classId: null,
           action: k === "role" ? "user.role" : body.disabled ? "user.disable" : "user.enable",
           target: id,
@@ -181,7 +181,7 @@ export const admin = new Hono<AppEnv>()
     const id = randomId(18);
     const now = Date.now();
     const expiresAt = now + INVITE_TTL_MS;
-    const actorId = c.get("user")!.id;
+    const actorId = c.get("user").id;
     const db = getDb(c.env);
     await db.batch([
       db
@@ -203,11 +203,8 @@ export const admin = new Hono<AppEnv>()
     };
     return c.json(invite, 201);
   })
-  .get("/classes", async (c) => {
-    const status = (c.req.query("status") ?? "all") as ClassStatus;
-    if (!CLASS_STATUSES.includes(status))
-      throw new ApiError(400, "validation_failed", "status: live, scheduled, past or all.");
-    const q = (c.req.query("q") ?? "").trim().slice(0, 100);
+  .get("/classes", query(AdminClassesQuery), async (c) => {
+    const { status, q } = c.req.valid("query");
     const db = getDb(c.env);
     const k = schema.classes;
     const now = Date.now();
@@ -277,13 +274,9 @@ export const admin = new Hono<AppEnv>()
     };
     return c.json(overview);
   })
-  .get("/audit", async (c) => {
-    const r = v.safeParse(AdminAuditQuery, c.req.query());
-    if (!r.success) {
-      const issues = r.issues.map((i) => `${v.getDotPath(i) ?? "query"}: ${i.message}`);
-      throw new ApiError(400, "validation_failed", issues[0] ?? "Invalid query.", issues);
-    }
-    const { classId, classQuery, actorId, actorQuery, action, before, limit } = r.output;
+  .get("/audit", query(AdminAuditQuery), async (c) => {
+    const { classId, classQuery, actorId, actorQuery, action, before, limit } =
+      c.req.valid("query");
     const a = schema.auditLog;
     const actor = schema.users;
     const rows = await getDb(c.env)

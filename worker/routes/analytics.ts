@@ -30,41 +30,35 @@ import {
   summarize,
   timeline,
 } from "../analytics/queries.ts";
-import { requireRole } from "../auth/session.ts";
+import { requireRole } from "../auth/access.ts";
 import { getDb, schema } from "../db/index.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { params, query } from "../validate.ts";
 
 /** Rows per D1 query while streaming a CSV. */
 const CSV_PAGE = 1000;
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
 
-function param(c: Context<AppEnv>, name: string): string {
-  const r = v.safeParse(Id, c.req.param(name));
-  if (!r.success) throw new ApiError(404, "not_found", "No such session.");
-  return r.output;
-}
-
-function query<S extends v.GenericSchema>(c: Context<AppEnv>, schema: S): v.InferOutput<S> {
-  const r = v.safeParse(schema, c.req.query());
-  if (!r.success) {
-    const issues = r.issues.map((i) => `${v.getDotPath(i) ?? "query"}: ${i.message}`);
-    throw new ApiError(400, "validation_failed", issues[0] ?? "Invalid query.", issues);
-  }
-  return r.output;
-}
+/** A session's or class's id in the path; a malformed one names nothing (404). */
+const SessionParam = v.object({ sessionId: Id });
+const ClassParam = v.object({ classId: Id });
+const sessionParam = params(SessionParam, "No such session.");
 
 /** The session, if the signed-in user may see its class's analytics; throws 404/403. */
-async function allowedSession(c: Context<AppEnv>): Promise<SessionHead> {
-  const head = await sessionHead(getDb(c.env), param(c, "sessionId"));
+async function allowedSession<E extends AppEnv>(
+  c: Context<E>,
+  sessionId: string,
+): Promise<SessionHead> {
+  const head = await sessionHead(getDb(c.env), sessionId);
   if (!head) throw new ApiError(404, "not_found", "No such session.");
   assertMayView(c, head.teacherId);
   return head;
 }
 
 /** Admins see every class's analytics; a teacher only their own classes'. */
-function assertMayView(c: Context<AppEnv>, teacherId: string): void {
+function assertMayView<E extends AppEnv>(c: Context<E>, teacherId: string): void {
   const user = c.get("user");
   if (user?.role === "admin" || (user?.role === "teacher" && user.id === teacherId)) return;
   throw new ApiError(403, "forbidden", "Only this class's teacher and admins see its analytics.");
@@ -79,9 +73,9 @@ const iso = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString(
 
 export const analytics = new Hono<AppEnv>()
   .use(requireRole("teacher"))
-  .get("/classes/:classId/sessions", async (c) => {
+  .get("/classes/:classId/sessions", params(ClassParam, "No such session."), async (c) => {
     const db = getDb(c.env);
-    const classId = param(c, "classId");
+    const { classId } = c.req.valid("param");
     const [cls] = await db
       .select({
         id: schema.classes.id,
@@ -101,8 +95,8 @@ export const analytics = new Hono<AppEnv>()
     };
     return c.json(body);
   })
-  .get("/sessions/:sessionId", async (c) => {
-    const head = await allowedSession(c);
+  .get("/sessions/:sessionId", sessionParam, async (c) => {
+    const head = await allowedSession(c, c.req.valid("param").sessionId);
     const db = getDb(c.env);
     const [att, t, polls, quiz] = await Promise.all([
       attendanceSummary(db, head),
@@ -126,9 +120,9 @@ export const analytics = new Hono<AppEnv>()
     };
     return c.json(body);
   })
-  .get("/sessions/:sessionId/attendance", async (c) => {
-    const q = query(c, AttendanceQuery);
-    const head = await allowedSession(c);
+  .get("/sessions/:sessionId/attendance", query(AttendanceQuery), sessionParam, async (c) => {
+    const q = c.req.valid("query");
+    const head = await allowedSession(c, c.req.valid("param").sessionId);
     const page = await attendancePage(getDb(c.env), head, {
       ...q,
       late: q.late === "1",
@@ -136,14 +130,14 @@ export const analytics = new Hono<AppEnv>()
     });
     return c.json({ ...page, offset: q.offset, limit: q.limit } satisfies Page<unknown>);
   })
-  .get("/sessions/:sessionId/engagement", async (c) => {
-    const q = query(c, EngagementQuery);
-    const head = await allowedSession(c);
+  .get("/sessions/:sessionId/engagement", query(EngagementQuery), sessionParam, async (c) => {
+    const q = c.req.valid("query");
+    const head = await allowedSession(c, c.req.valid("param").sessionId);
     const page = await engagementPage(getDb(c.env), head.id, q);
     return c.json({ ...page, offset: q.offset, limit: q.limit } satisfies Page<unknown>);
   })
-  .get("/sessions/:sessionId/attendance.csv", async (c) => {
-    const head = await allowedSession(c);
+  .get("/sessions/:sessionId/attendance.csv", sessionParam, async (c) => {
+    const head = await allowedSession(c, c.req.valid("param").sessionId);
     const db = getDb(c.env);
     let after = "";
     const body = csvStream(
@@ -166,8 +160,8 @@ export const analytics = new Hono<AppEnv>()
     );
     return download(body, head, "attendance");
   })
-  .get("/sessions/:sessionId/engagement.csv", async (c) => {
-    const head = await allowedSession(c);
+  .get("/sessions/:sessionId/engagement.csv", sessionParam, async (c) => {
+    const head = await allowedSession(c, c.req.valid("param").sessionId);
     const db = getDb(c.env);
     let after = "";
     const body = csvStream(
@@ -205,8 +199,8 @@ export const analytics = new Hono<AppEnv>()
     );
     return download(body, head, "engagement");
   })
-  .get("/sessions/:sessionId/polls.csv", async (c) => {
-    const head = await allowedSession(c);
+  .get("/sessions/:sessionId/polls.csv", sessionParam, async (c) => {
+    const head = await allowedSession(c, c.req.valid("param").sessionId);
     const polls = await pollResults(getDb(c.env), head.id);
     const rows = polls.flatMap((p, n) => p.options.map((option, i) => ({ p, n, option, i })));
     let sent = false;

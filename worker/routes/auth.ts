@@ -8,15 +8,16 @@ import {
   SignInBody,
   SignUpBody,
 } from "../../protocol/api.ts";
+import { classroomRoot } from "../auth/access.ts";
 import { ensureDevice } from "../auth/client.ts";
 import { hashPassword, PBKDF2_ITERATIONS, randomId, timingSafeEqual } from "../auth/crypto.ts";
 import { endSession, publicUser, refreshAccount, startSession } from "../auth/session.ts";
 import { requireTurnstile, turnstileOn } from "../auth/turnstile.ts";
 import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
-import { ApiError, readJson } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
-import { classroomRoot } from "./bridge.ts";
+import { jsonBody } from "../validate.ts";
 
 /** Why a password is too weak, or null when it is acceptable. */
 export function passwordWeakness(password: string, email: string): string | null {
@@ -82,8 +83,8 @@ export const auth = new Hono<AppEnv>()
     };
     return c.json(config);
   })
-  .post("/signup", async (c) => {
-    const body = await readJson(c, SignUpBody);
+  .post("/signup", jsonBody(SignUpBody), async (c) => {
+    const body = c.req.valid("json");
     await limit(c, "signup");
     await requireTurnstile(c, body.turnstileToken);
     const weakness = passwordWeakness(body.password, body.email);
@@ -126,8 +127,8 @@ export const auth = new Hono<AppEnv>()
     await startSession(c, session);
     return c.json({ user: session }, 201);
   })
-  .post("/signin", async (c) => {
-    const body = await readJson(c, SignInBody);
+  .post("/signin", jsonBody(SignInBody), async (c) => {
+    const body = c.req.valid("json");
     await limit(c, "signin", body.email);
     const row = await getDb(c.env).query.users.findFirst({
       where: eq(schema.users.email, body.email),
@@ -161,8 +162,8 @@ export const auth = new Hono<AppEnv>()
     return c.json({ user: publicUser(await refreshAccount(c.env, user)) });
   })
   /** Guest join: a display name becomes a signed guest identity valid for one class. */
-  .post("/guest/:classId", async (c) => {
-    const body = await readJson(c, GuestJoinBody);
+  .post("/guest/:classId", jsonBody(GuestJoinBody), async (c) => {
+    const body = c.req.valid("json");
     await limit(c, "guest");
     const classId = c.req.param("classId");
     const row = await getDb(c.env).query.classes.findFirst({

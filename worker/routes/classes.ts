@@ -10,19 +10,19 @@ import {
   UpdateClassBody,
 } from "../../protocol/api.ts";
 import { checkIngestUrl, ingestEndpoint, ingestPolicy } from "../../protocol/ingest.ts";
+import { classAccess, classroomRoot, requireRole } from "../auth/access.ts";
 import { encryptSecret, randomId } from "../auth/crypto.ts";
-import { refreshAccount, requireRole, signToken } from "../auth/session.ts";
+import { refreshAccount, signToken } from "../auth/session.ts";
 import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
-import { ApiError, readJson } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
-import { classroomRoot } from "./bridge.ts";
-import { classAccess } from "./tickets.ts";
+import { jsonBody } from "../validate.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function publicOrigin(c: Context<AppEnv>): string {
+function publicOrigin<E extends AppEnv>(c: Context<E>): string {
   return workerConfig(c.env).PUBLIC_ORIGIN || new URL(c.req.url).origin;
 }
 
@@ -44,7 +44,11 @@ export function toPublic(row: ClassRow, teacherName: string, env: Env): ClassPub
   };
 }
 
-function toDetail(c: Context<AppEnv>, row: ClassRow, teacherName: string): ClassDetail {
+function toDetail<E extends AppEnv>(
+  c: Context<E>,
+  row: ClassRow,
+  teacherName: string,
+): ClassDetail {
   return {
     ...toPublic(row, teacherName, c.env),
     teacherId: row.teacherId,
@@ -85,7 +89,7 @@ export function canManage(user: SessionUser | null, row: ClassRow): boolean {
   );
 }
 
-async function loadClass(c: Context<AppEnv>, id: string) {
+async function loadClass<E extends AppEnv>(c: Context<E>, id: string) {
   const rows = await getDb(c.env)
     .select({ cls: schema.classes, teacherName: schema.users.displayName })
     .from(schema.classes)
@@ -99,7 +103,7 @@ async function loadClass(c: Context<AppEnv>, id: string) {
 
 export const classes = new Hono<AppEnv>()
   .get("/", requireRole("teacher"), async (c) => {
-    const user = c.get("user")!;
+    const user = c.get("user");
     const db = getDb(c.env);
     const query = db
       .select({ cls: schema.classes, teacherName: schema.users.displayName })
@@ -113,10 +117,10 @@ export const classes = new Hono<AppEnv>()
         : await query.where(eq(schema.classes.teacherId, user.id));
     return c.json({ classes: rows.map((r) => toDetail(c, r.cls, r.teacherName)) });
   })
-  .post("/", requireRole("teacher"), async (c) => {
-    const body = await readJson(c, CreateClassBody);
+  .post("/", requireRole("teacher"), jsonBody(CreateClassBody), async (c) => {
+    const body = c.req.valid("json");
     assertIngestAllowed(c.env, body.rtmpUrl);
-    const user = c.get("user")!;
+    const user = c.get("user");
     const row = {
       id: randomId(8),
       teacherId: user.id,
@@ -146,8 +150,8 @@ export const classes = new Hono<AppEnv>()
     const moderate = access?.role === "moderator";
     return c.json({ class: toPublic(cls, teacherName, c.env), manage: false, moderate });
   })
-  .patch("/:id", requireRole("teacher"), async (c) => {
-    const body = await readJson(c, UpdateClassBody);
+  .patch("/:id", requireRole("teacher"), jsonBody(UpdateClassBody), async (c) => {
+    const body = c.req.valid("json");
     assertIngestAllowed(c.env, body.rtmpUrl);
     const { cls, teacherName } = await loadClass(c, c.req.param("id"));
     if (!canManage(c.get("user"), cls))
@@ -190,7 +194,7 @@ export const classes = new Hono<AppEnv>()
    */
   .post("/:id/stream-token", requireRole("teacher"), async (c) => {
     const { cls } = await loadClass(c, c.req.param("id"));
-    const user = c.get("user")!;
+    const user = c.get("user");
     if (user.id !== cls.teacherId)
       throw new ApiError(403, "forbidden", "Only this class's teacher can go live.");
     const token = await signToken(

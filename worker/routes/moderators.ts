@@ -9,14 +9,15 @@ import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { type ClassModerator, ModeratorBody } from "../../protocol/api.ts";
-import { requireRole } from "../auth/session.ts";
+import { requireRole, type SignedInEnv } from "../auth/access.ts";
 import { getDb, schema } from "../db/index.ts";
-import { ApiError, readJson } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { errorMessage, logEvent } from "../log.ts";
 import type { AppEnv } from "../types.ts";
+import { jsonBody } from "../validate.ts";
 import { canManage } from "./classes.ts";
 
-async function managedClass(c: Context<AppEnv>) {
+async function managedClass<E extends AppEnv>(c: Context<E>) {
   const cls = await getDb(c.env).query.classes.findFirst({
     where: eq(schema.classes.id, c.req.param("id") ?? ""),
   });
@@ -27,8 +28,8 @@ async function managedClass(c: Context<AppEnv>) {
 }
 
 /** Moderator grants one teacher may make or revoke a minute (AUTH_LIMITER: 10/min). */
-async function limitGrants(c: Context<AppEnv>): Promise<void> {
-  const { success } = await c.env.AUTH_LIMITER.limit({ key: `moderators:${c.get("user")!.id}` });
+async function limitGrants<E extends SignedInEnv>(c: Context<E>): Promise<void> {
+  const { success } = await c.env.AUTH_LIMITER.limit({ key: `moderators:${c.get("user").id}` });
   if (!success)
     throw new ApiError(429, "rate_limited", "Too many moderator changes. Wait a minute.");
 }
@@ -56,10 +57,15 @@ export async function kickFromClasses(
 }
 
 /** Audit a grant or revocation; `target` is the account with that email, if any (admins see it). */
-function audit(c: Context<AppEnv>, classId: string, action: string, email: string) {
+function audit<E extends SignedInEnv>(
+  c: Context<E>,
+  classId: string,
+  action: string,
+  email: string,
+) {
   return c.env.DB.prepare(
     "INSERT INTO audit_log (at, actor_id, class_id, action, target, detail) VALUES (?, ?, ?, ?, (SELECT id FROM users WHERE email = ?), ?)",
-  ).bind(Date.now(), c.get("user")!.id, classId, action, email, JSON.stringify({ email }));
+  ).bind(Date.now(), c.get("user").id, classId, action, email, JSON.stringify({ email }));
 }
 
 export const moderators = new Hono<AppEnv>()
@@ -79,15 +85,15 @@ export const moderators = new Hono<AppEnv>()
    * signed up first with a pending invite's address would become a moderator). A teacher
    * whose moderator signs up afterwards grants again (idempotent).
    */
-  .post("/:id/moderators", requireRole("teacher"), async (c) => {
-    const { email } = await readJson(c, ModeratorBody);
+  .post("/:id/moderators", requireRole("teacher"), jsonBody(ModeratorBody), async (c) => {
+    const { email } = c.req.valid("json");
     const cls = await managedClass(c);
     await limitGrants(c);
     // One batch whatever the email: the work (and so the timing) does not depend on it.
     await c.env.DB.batch([
       c.env.DB.prepare(
         "INSERT OR IGNORE INTO moderator_invites (class_id, email, invited_by, at) VALUES (?, ?, ?, ?)",
-      ).bind(cls.id, email, c.get("user")!.id, Date.now()),
+      ).bind(cls.id, email, c.get("user").id, Date.now()),
       c.env.DB.prepare(
         "INSERT OR IGNORE INTO class_moderators (class_id, user_id) SELECT ?, id FROM users WHERE email = ?",
       ).bind(cls.id, email),
@@ -97,8 +103,8 @@ export const moderators = new Hono<AppEnv>()
     return c.json({ moderator }, 201);
   })
   /** Revoke by email: 204 either way; an account holding the grant loses its sockets' powers now. */
-  .delete("/:id/moderators", requireRole("teacher"), async (c) => {
-    const { email } = await readJson(c, ModeratorBody);
+  .delete("/:id/moderators", requireRole("teacher"), jsonBody(ModeratorBody), async (c) => {
+    const { email } = c.req.valid("json");
     const cls = await managedClass(c);
     await limitGrants(c);
     const [, gone] = await c.env.DB.batch<{ user_id: string }>([

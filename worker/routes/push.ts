@@ -9,15 +9,17 @@ import {
   MAX_SUBSCRIPTIONS_PER_USER,
   type PushKey,
   type PushStatus,
+  PushStatusQuery,
   PushUnsubscribeBody,
   pushEndpointPolicy,
   pushSubscriptionBody,
 } from "../../protocol/push.ts";
+import { requireClassAccess } from "../auth/access.ts";
 import { workerConfig } from "../config.ts";
-import { ApiError, readJson } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { vapidKeys } from "../push/send.ts";
 import type { AppEnv } from "../types.ts";
-import { classAccess } from "./tickets.ts";
+import { jsonBody, query } from "../validate.ts";
 
 function requireKeys(env: Env) {
   const keys = vapidKeys(workerConfig(env));
@@ -61,10 +63,10 @@ export const push = new Hono<AppEnv>()
   /** `GET /api/push/key` — the applicationServerKey for `pushManager.subscribe`. */
   .get("/push/key", (c) => c.json({ publicKey: requireKeys(c.env).publicKey } satisfies PushKey))
   /** `GET /api/classes/:id/push?endpoint=` — is this browser (and how many of mine) subscribed. */
-  .get("/classes/:id/push", async (c) => {
+  .get("/classes/:id/push", requireClassAccess(), query(PushStatusQuery), async (c) => {
     const classId = c.req.param("id");
-    const { user } = await classAccess(c.env, c.get("user"), classId);
-    const endpoint = c.req.query("endpoint") ?? "";
+    const { user } = c.get("access");
+    const endpoint = c.req.valid("query").endpoint ?? "";
     const row = await c.env.DB.prepare(
       `SELECT count(*) AS devices, coalesce(max(endpoint = ?), 0) AS mine
        FROM push_subscriptions WHERE class_id = ? AND user_id = ?`,
@@ -77,26 +79,40 @@ export const push = new Hono<AppEnv>()
     } satisfies PushStatus);
   })
   /** `POST /api/classes/:id/push` — store this browser's PushSubscription for the class. */
-  .post("/classes/:id/push", async (c) => {
-    const classId = c.req.param("id");
-    requireKeys(c.env);
-    const { user } = await classAccess(c.env, c.get("user"), classId);
-    const sub = await readJson(c, pushSubscriptionBody(pushEndpointPolicy(workerConfig(c.env))));
-    if (!(await isCurvePoint(sub.keys.p256dh)))
-      throw new ApiError(400, "validation_failed", "keys.p256dh: not a point on the P-256 curve.", [
-        "keys.p256dh: not a point on the P-256 curve.",
-      ]);
-    const { PUSH_MAX_PER_CLASS: perClass, PUSH_MAX_PER_ADDRESS: perAddress } = workerConfig(c.env);
-    const client = await clientKey(c.env, c.req.header("cf-connecting-ip"));
-    // One row per (class, browser); re-subscribing refreshes keys. New rows count against
-    // three caps, so nobody fills a class's fan-out with junk: a user's browsers, one
-    // client address's subscriptions (guest accounts are free), and the class's total.
-    const [, inserted] = await c.env.DB.batch([
-      c.env.DB.prepare(
-        "DELETE FROM push_subscriptions WHERE class_id = ? AND endpoint = ? AND user_id = ?",
-      ).bind(classId, sub.endpoint, user.id),
-      c.env.DB.prepare(
-        `INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth, client_key)
+  .post(
+    "/classes/:id/push",
+    async (c, next) => {
+      requireKeys(c.env);
+      await next();
+    },
+    requireClassAccess(),
+    jsonBody(pushSubscriptionBody(pushEndpointPolicy({})), (env) =>
+      pushSubscriptionBody(pushEndpointPolicy(workerConfig(env))),
+    ),
+    async (c) => {
+      const classId = c.req.param("id");
+      const { user } = c.get("access");
+      const sub = c.req.valid("json");
+      if (!(await isCurvePoint(sub.keys.p256dh)))
+        throw new ApiError(
+          400,
+          "validation_failed",
+          "keys.p256dh: not a point on the P-256 curve.",
+          ["keys.p256dh: not a point on the P-256 curve."],
+        );
+      const { PUSH_MAX_PER_CLASS: perClass, PUSH_MAX_PER_ADDRESS: perAddress } = workerConfig(
+        c.env,
+      );
+      const client = await clientKey(c.env, c.req.header("cf-connecting-ip"));
+      // One row per (class, browser); re-subscribing refreshes keys. New rows count against
+      // three caps, so nobody fills a class's fan-out with junk: a user's browsers, one
+      // client address's subscriptions (guest accounts are free), and the class's total.
+      const [, inserted] = await c.env.DB.batch([
+        c.env.DB.prepare(
+          "DELETE FROM push_subscriptions WHERE class_id = ? AND endpoint = ? AND user_id = ?",
+        ).bind(classId, sub.endpoint, user.id),
+        c.env.DB.prepare(
+          `INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth, client_key)
          SELECT ?1, ?2, ?3, ?4, ?5, ?7
          WHERE (SELECT count(*) FROM push_subscriptions WHERE class_id = ?1 AND user_id = ?2) < ?6
            AND (?7 IS NULL OR (SELECT count(*) FROM push_subscriptions
@@ -105,39 +121,40 @@ export const push = new Hono<AppEnv>()
          ON CONFLICT (class_id, endpoint) DO UPDATE SET user_id = excluded.user_id,
            p256dh = excluded.p256dh, auth = excluded.auth, client_key = excluded.client_key
          RETURNING id`,
-      ).bind(
-        classId,
-        user.id,
-        sub.endpoint,
-        sub.keys.p256dh,
-        sub.keys.auth,
-        MAX_SUBSCRIPTIONS_PER_USER,
-        client,
-        perAddress,
-        perClass,
-      ),
-    ]);
-    if (!inserted?.results.length) {
-      const mine = await c.env.DB.prepare(
-        "SELECT count(*) AS n FROM push_subscriptions WHERE class_id = ? AND user_id = ?",
-      )
-        .bind(classId, user.id)
-        .first<{ n: number }>();
-      throw new ApiError(
-        409,
-        "conflict",
-        (mine?.n ?? 0) >= MAX_SUBSCRIPTIONS_PER_USER
-          ? `At most ${MAX_SUBSCRIPTIONS_PER_USER} browsers per class can be notified; turn one off first.`
-          : "This class cannot take more notification sign-ups from here right now.",
-      );
-    }
-    return c.json({ subscribed: true } satisfies Pick<PushStatus, "subscribed">, 201);
-  })
+        ).bind(
+          classId,
+          user.id,
+          sub.endpoint,
+          sub.keys.p256dh,
+          sub.keys.auth,
+          MAX_SUBSCRIPTIONS_PER_USER,
+          client,
+          perAddress,
+          perClass,
+        ),
+      ]);
+      if (!inserted?.results.length) {
+        const mine = await c.env.DB.prepare(
+          "SELECT count(*) AS n FROM push_subscriptions WHERE class_id = ? AND user_id = ?",
+        )
+          .bind(classId, user.id)
+          .first<{ n: number }>();
+        throw new ApiError(
+          409,
+          "conflict",
+          (mine?.n ?? 0) >= MAX_SUBSCRIPTIONS_PER_USER
+            ? `At most ${MAX_SUBSCRIPTIONS_PER_USER} browsers per class can be notified; turn one off first.`
+            : "This class cannot take more notification sign-ups from here right now.",
+        );
+      }
+      return c.json({ subscribed: true } satisfies Pick<PushStatus, "subscribed">, 201);
+    },
+  )
   /** `DELETE /api/classes/:id/push` `{ endpoint }` — stop notifying this browser. */
-  .delete("/classes/:id/push", async (c) => {
+  .delete("/classes/:id/push", requireClassAccess(), jsonBody(PushUnsubscribeBody), async (c) => {
     const classId = c.req.param("id");
-    const { user } = await classAccess(c.env, c.get("user"), classId);
-    const { endpoint } = await readJson(c, PushUnsubscribeBody);
+    const { user } = c.get("access");
+    const { endpoint } = c.req.valid("json");
     await c.env.DB.prepare(
       "DELETE FROM push_subscriptions WHERE class_id = ? AND endpoint = ? AND user_id = ?",
     )

@@ -7,6 +7,7 @@
  */
 import { and, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
+import * as v from "valibot";
 import type { ClassEvent, StreamStatus } from "../../protocol/realtime.ts";
 import {
   type DeckPdf,
@@ -16,14 +17,14 @@ import {
   type ReplayEventsPage,
   type ReplayInfo,
 } from "../../protocol/replay.ts";
+import { type ClassAccess, classAccess, classroomRoot } from "../auth/access.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
+import { query } from "../validate.ts";
 import { withYouTube } from "../youtube/account.ts";
 import { youtubeContext } from "../youtube/live.ts";
-import { classroomRoot } from "./bridge.ts";
-import { type ClassAccess, classAccess } from "./tickets.ts";
 
 const DECK_ID = /^[A-Za-z0-9_-]{16,40}$/;
 const TYPES = [...REPLAY_EVENT_TYPES];
@@ -89,6 +90,20 @@ export function pdfDisposition(name: string): string {
   return `attachment; filename="${ascii}.pdf"; filename*=UTF-8''${encodeURIComponent(`${base}.pdf`)}`;
 }
 
+/** A whole number from a query parameter, as `Number()` reads it, at least `min`. */
+const count = (fallback: string, min: number, message: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.transform(Number),
+    v.check((n) => Number.isSafeInteger(n) && n >= min, message),
+  );
+
+/** Query of `GET /api/classes/:id/replay/events`: events after seq `after`, at most `limit` (capped at REPLAY_PAGE_MAX). */
+export const ReplayEventsQuery = v.object({
+  after: count("0", 0, "`after` is a seq (0 or more)."),
+  limit: count(String(REPLAY_PAGE_MAX), 1, "`limit` is 1 or more."),
+});
+
 /** Routes under `/api/classes`. */
 export const replay = new Hono<AppEnv>()
   .get("/:id/replay", async (c) => {
@@ -129,16 +144,9 @@ export const replay = new Hono<AppEnv>()
       : await recordingOf(c.env, cls);
     return c.json({ stream: status, recording, slides } satisfies ReplayInfo);
   })
-  .get("/:id/replay/events", async (c) => {
+  .get("/:id/replay/events", query(ReplayEventsQuery), async (c) => {
     const classId = c.req.param("id");
-    const after = Number(c.req.query("after") ?? "0");
-    const limit = Number(c.req.query("limit") ?? String(REPLAY_PAGE_MAX));
-    if (!Number.isSafeInteger(after) || after < 0 || !Number.isSafeInteger(limit) || limit < 1)
-      throw new ApiError(
-        400,
-        "validation_failed",
-        "`after` is a seq (0 or more), `limit` 1 or more.",
-      );
+    const { after, limit } = c.req.valid("query");
     const access = await classAccess(c.env, c.get("user"), classId);
     const root = classroomRoot(c.env, classId);
     const { status } = await root.getStreamStatus();

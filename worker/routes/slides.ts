@@ -13,7 +13,7 @@
  * Mounted ahead of the `/api` sub-app: its 1 MiB JSON body limit is not ours.
  */
 import { and, desc, eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import {
   type DeckInfo,
   MAX_DECK_PAGES,
@@ -30,13 +30,13 @@ import {
   type SlideDeckList,
   type SlideUsage,
 } from "../../protocol/slides.ts";
+import { type ClassMemberEnv, classAccess, classroomRoot } from "../auth/access.ts";
 import { randomId } from "../auth/crypto.ts";
 import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
-import { ApiError, readJson } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
-import { classroomRoot } from "./bridge.ts";
-import { classAccess } from "./tickets.ts";
+import { jsonBody } from "../validate.ts";
 
 type DeckRow = typeof schema.slideDecks.$inferSelect;
 
@@ -201,12 +201,18 @@ export function isPdf(b: Uint8Array): boolean {
   return startsWith(b, ascii("%PDF-"));
 }
 
+/** `requireStaff` for the class named by `:id`, as middleware: `c.get("access")` after it. */
+const staffOnly: MiddlewareHandler<ClassMemberEnv> = async (c, next) => {
+  c.set("access", await requireStaff(c, c.req.param("id") ?? ""));
+  await next();
+};
+
 /** Routes with full paths; mounted at `/` ahead of the `/api` sub-app. */
 export const slides = new Hono<AppEnv>()
-  .post("/api/classes/:id/slides", async (c) => {
+  .post("/api/classes/:id/slides", staffOnly, jsonBody(CreateDeckBody), async (c) => {
     const classId = c.req.param("id");
-    const { user } = await requireStaff(c, classId);
-    const body = await readJson(c, CreateDeckBody);
+    const { user } = c.get("access");
+    const body = c.req.valid("json");
     const u = await usage(c.env, await ownerOf(c.env, classId));
     if (u.decks >= u.maxDecks)
       throw new ApiError(

@@ -15,6 +15,7 @@ import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { SessionUser } from "../../protocol/api.ts";
+import { classroomRoot } from "../auth/access.ts";
 import { decryptSecret } from "../auth/crypto.ts";
 import { refreshAccount, verifyToken } from "../auth/session.ts";
 import { workerConfig } from "../config.ts";
@@ -26,7 +27,6 @@ import { REQUEST_ID_HEADER } from "../request-id.ts";
 import type { AppEnv } from "../types.ts";
 import { youtubeApiError } from "../youtube/errors.ts";
 import { endClassBroadcast, prepareBroadcast, youtubeContext } from "../youtube/live.ts";
-import { classroomRoot } from "./bridge.ts";
 
 /** YouTube's primary RTMP ingest, used when a class has a stream key but no URL. */
 export const YOUTUBE_RTMP = "rtmp://a.rtmp.youtube.com/live2";

@@ -13,14 +13,15 @@ import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import * as v from "valibot";
 import type {
   YouTubeConnection,
   YouTubeLiveStatus,
   YouTubeLiveView,
 } from "../../protocol/youtube.ts";
 import { liveAlarm } from "../../protocol/youtube.ts";
+import { classroomRoot, requireRole, type SignedInEnv } from "../auth/access.ts";
 import { decryptSecret, encryptSecret, randomId, timingSafeEqual } from "../auth/crypto.ts";
-import { requireRole } from "../auth/session.ts";
 import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
@@ -28,6 +29,7 @@ import { ApiError } from "../errors.ts";
 import { logEvent } from "../log.ts";
 import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
+import { query } from "../validate.ts";
 import { disconnect, loadAccount, saveGrant } from "../youtube/account.ts";
 import { YouTubeApi } from "../youtube/api.ts";
 import { YOUTUBE_SCOPE, type YouTubeConfig, youtubeConfig } from "../youtube/config.ts";
@@ -40,7 +42,6 @@ import {
   OAuthError,
   pkcePair,
 } from "../youtube/oauth.ts";
-import { classroomRoot } from "./bridge.ts";
 
 /** The cookie that carries the OAuth `state` and PKCE verifier between connect and callback. */
 export const OAUTH_COOKIE = "mc_yt_oauth";
@@ -51,7 +52,7 @@ const OAUTH_INFO = "mass-class youtube oauth state v1";
 
 const fetcher: Fetch = (input, init) => fetch(input, init);
 
-function config(c: Context<AppEnv>): YouTubeConfig {
+function config<E extends AppEnv>(c: Context<E>): YouTubeConfig {
   const cfg = youtubeConfig(workerConfig(c.env));
   if (!cfg)
     throw new ApiError(
@@ -62,11 +63,11 @@ function config(c: Context<AppEnv>): YouTubeConfig {
   return cfg;
 }
 
-function origin(c: Context<AppEnv>): string {
+function origin<E extends AppEnv>(c: Context<E>): string {
   return workerConfig(c.env).PUBLIC_ORIGIN || new URL(c.req.url).origin;
 }
 
-const redirectUri = (c: Context<AppEnv>) => `${origin(c)}${OAUTH_COOKIE_PATH}`;
+const redirectUri = <E extends AppEnv>(c: Context<E>) => `${origin(c)}${OAUTH_COOKIE_PATH}`;
 
 function isLocalHttp(c: Context): boolean {
   const url = new URL(c.req.url);
@@ -74,7 +75,7 @@ function isLocalHttp(c: Context): boolean {
 }
 
 /** Back to the studio with an outcome the class list shows (`?youtube=connected|error`). */
-function backToStudio(c: Context<AppEnv>, outcome: string, reason?: string) {
+function backToStudio<E extends AppEnv>(c: Context<E>, outcome: string, reason?: string) {
   deleteCookie(c, OAUTH_COOKIE, { path: OAUTH_COOKIE_PATH, secure: !isLocalHttp(c) });
   const q = new URLSearchParams({ youtube: outcome });
   if (reason) q.set("reason", reason);
@@ -82,16 +83,16 @@ function backToStudio(c: Context<AppEnv>, outcome: string, reason?: string) {
 }
 
 /** The class, if the signed-in user is its teacher (or an admin). */
-async function managedClass(c: Context<AppEnv>, id: string): Promise<ClassRow> {
+async function managedClass<E extends SignedInEnv>(c: Context<E>, id: string): Promise<ClassRow> {
   const cls = await getDb(c.env).query.classes.findFirst({ where: eq(schema.classes.id, id) });
   if (!cls) throw new ApiError(404, "not_found", "No such class.");
-  const user = c.get("user")!;
+  const user = c.get("user");
   if (user.role !== "admin" && cls.teacherId !== user.id)
     throw new ApiError(403, "forbidden", "Only this class's teacher can do this.");
   return cls;
 }
 
-async function classContext(c: Context<AppEnv>, cls: ClassRow) {
+async function classContext<E extends AppEnv>(c: Context<E>, cls: ClassRow) {
   config(c);
   const ctx = await youtubeContext(c.env, cls, fetcher);
   if (!ctx)
@@ -105,10 +106,20 @@ async function classContext(c: Context<AppEnv>, cls: ClassRow) {
   return ctx;
 }
 
+/**
+ * Query of `GET /api/youtube/callback`, as Google sends it: `state` and `code`, or `error`.
+ * Never refused: anything missing or wrong goes back to the studio with a reason.
+ */
+export const OAuthCallbackQuery = v.object({
+  state: v.optional(v.string()),
+  code: v.optional(v.string()),
+  error: v.optional(v.string()),
+});
+
 export const youtube = new Hono<AppEnv>()
   .get("/", requireRole("teacher"), async (c) => {
     const cfg = youtubeConfig(workerConfig(c.env));
-    const row = cfg ? await loadAccount(c.env, c.get("user")!.id) : null;
+    const row = cfg ? await loadAccount(c.env, c.get("user").id) : null;
     return c.json({
       configured: !!cfg,
       connected: !!row,
@@ -118,7 +129,7 @@ export const youtube = new Hono<AppEnv>()
   })
   .get("/connect", requireRole("teacher"), async (c) => {
     const cfg = config(c);
-    const user = c.get("user")!;
+    const user = c.get("user");
     const state = randomId(24);
     const { verifier, challenge } = await pkcePair();
     const exp = Date.now() + OAUTH_TTL_S * 1000;
@@ -148,10 +159,10 @@ export const youtube = new Hono<AppEnv>()
     });
     return c.redirect(url, 302);
   })
-  .get("/callback", requireRole("teacher"), async (c) => {
+  .get("/callback", requireRole("teacher"), query(OAuthCallbackQuery), async (c) => {
     const cfg = config(c);
-    const user = c.get("user")!;
-    const q = c.req.query();
+    const user = c.get("user");
+    const q = c.req.valid("query");
     const sealed = getCookie(c, OAUTH_COOKIE);
     const saved = sealed
       ? await decryptSecret(sealed, workerConfig(c.env).JWT_SECRET, {
@@ -191,7 +202,7 @@ export const youtube = new Hono<AppEnv>()
   .delete("/", requireRole("teacher"), async (c) => {
     const cfg = config(c);
     try {
-      await disconnect(c.env, cfg, fetcher, c.get("user")!.id);
+      await disconnect(c.env, cfg, fetcher, c.get("user").id);
     } catch (err) {
       throw youtubeApiError(err);
     }

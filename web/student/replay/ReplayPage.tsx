@@ -9,13 +9,13 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ClassPublic, SessionUser } from "../../../protocol/api.ts";
 import type { PollView } from "../../../protocol/interactive.ts";
 import type { ClassEvent } from "../../../protocol/realtime.ts";
-import type { ReplayEventsPage, ReplayInfo } from "../../../protocol/replay.ts";
+import type { ReplayInfo } from "../../../protocol/replay.ts";
 import { AppHeader } from "../../components/AppHeader.tsx";
 import { Leaderboard } from "../../components/Leaderboard.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { PollBars } from "../../components/PollBars.tsx";
 import { UserText } from "../../components/UserText.tsx";
-import { api, errorMessage } from "../../lib/api.ts";
+import { call, client, errorMessage } from "../../lib/api.ts";
 import { lastRun, ReplayCursor, type ReplayRun, serverTimeAt } from "../../lib/replay-core.ts";
 import { SlideArea } from "../SlideArea.tsx";
 import { loadYouTubeApi, type YTPlayer } from "../VideoArea.tsx";
@@ -28,14 +28,16 @@ const TICK_MS = 250;
 type Loaded = { info: ReplayInfo; events: ClassEvent[]; oldestSeq: number | null };
 
 async function loadReplay(classId: string): Promise<Loaded> {
-  const info = await api<ReplayInfo>("GET", `/classes/${classId}/replay`);
+  const info = await call(client.classes[":id"].replay.$get({ param: { id: classId } }));
   const events: ClassEvent[] = [];
   let after = 0;
   let oldestSeq: number | null = null;
   for (let i = 0; i < MAX_PAGES; i++) {
-    const page = await api<ReplayEventsPage>(
-      "GET",
-      `/classes/${classId}/replay/events?after=${after}`,
+    const page = await call(
+      client.classes[":id"].replay.events.$get({
+        param: { id: classId },
+        query: { after: String(after) },
+      }),
     );
     events.push(...page.events);
     oldestSeq = page.oldestSeq;

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { ClassDetail } from "../../../protocol/api.ts";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
-import { api, errorMessage } from "../../lib/api.ts";
+import { call, client, errorMessage } from "../../lib/api.ts";
 
 /** OBS (or any WHIP encoder) instructions: the WHIP URL and a one-time stream token. */
 export function ObsInstructions(props: { cls: ClassDetail }) {
@@ -15,9 +15,10 @@ export function ObsInstructions(props: { cls: ClassDetail }) {
     setError(null);
     try {
       setToken(
-        await api<{ token: string; whipUrl: string }>(
-          "POST",
-          `/classes/${encodeURIComponent(props.cls.id)}/stream-token`,
+        await call(
+          client.classes[":id"]["stream-token"].$post({
+            param: { id: encodeURIComponent(props.cls.id) },
+          }),
         ),
       );
     } catch (err) {

@@ -5,7 +5,7 @@
  */
 import type { ApiErrorBody } from "../../../protocol/api.ts";
 import type { PageType, SlideDeck } from "../../../protocol/slides.ts";
-import { ApiClientError, api, isApiError } from "../../lib/api.ts";
+import { ApiClientError, call, client, isApiError } from "../../lib/api.ts";
 import type { PageImage } from "./pages.ts";
 
 /** Bytes sent so far of the whole upload. */
@@ -62,7 +62,7 @@ async function putPage(
       return;
     } catch (err) {
       if (attempt > 1 && isApiError(err, "conflict")) {
-        const { decks } = await api<{ decks: SlideDeck[] }>("GET", `/classes/${classId}/slides`);
+        const { decks } = await call(client.classes[":id"].slides.$get({ param: { id: classId } }));
         if ((decks.find((d) => d.id === deckId)?.pageCount ?? 0) >= n) return;
       }
       const transient = isApiError(err, "network") || (isApiError(err) && err.status >= 500);
@@ -82,10 +82,12 @@ export async function uploadDeck(
 ): Promise<SlideDeck> {
   const first = pages[0];
   if (!first) throw new Error("Nothing to upload.");
-  const deck = await api<SlideDeck>("POST", `/classes/${classId}/slides`, {
-    name,
-    pageType: first.blob.type as PageType,
-  });
+  const deck = await call(
+    client.classes[":id"].slides.$post({
+      param: { id: classId },
+      json: { name, pageType: first.blob.type as PageType },
+    }),
+  );
   const total = pages.reduce((n, p) => n + p.blob.size, 0) + (pdf?.size ?? 0);
   let sent = 0;
   onProgress(0, total);
