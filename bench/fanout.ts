@@ -176,9 +176,9 @@ interface PollFigures {
   rootCpuMs: number | null;
 }
 
-/** How the poll scenario looks at the root: its request counts and its process's CPU. */
+/** How the poll scenario looks at the root: its request meter and its process's CPU. */
 interface RootProbe {
-  rpcPerSec(): Promise<[number, number][]>;
+  rpcStats: RootStats;
   cpuSec(): number | null;
 }
 
@@ -416,8 +416,8 @@ async function runPoll(
   if (!(await waitFrame((f) => f.type === "poll.opened", 30_000)))
     throw new Error("poll.opened never arrived");
   const spreadMs = Number(args["vote-spread"]) * 1000;
-  const voteStart = Date.now();
   const cpuStart = root?.cpuSec() ?? null;
+  await root?.rpcStats(true);
   const reports = Promise.all(
     clients.map((c) =>
       waitMessage(
@@ -446,16 +446,8 @@ async function runPoll(
     (f) => f.type === "poll.tally" && (f.answered as number) >= votesSent,
     Math.max(30_000, votesSent),
   );
-  const voteEnd = complete?.at ?? Date.now();
   const cpuEnd = root?.cpuSec() ?? null;
-  let rootRpcPerSecMax: number | null = null;
-  if (root) {
-    const from = Math.floor(voteStart / 1000);
-    const to = Math.floor(voteEnd / 1000);
-    rootRpcPerSecMax = 0;
-    for (const [sec, n] of await root.rpcPerSec())
-      if (sec >= from && sec <= to) rootRpcPerSecMax = Math.max(rootRpcPerSecMax, n);
-  }
+  const rootRpcPerSecMax = root ? ((await root.rpcStats(false))?.perSecMax ?? null) : null;
   teacher.send(JSON.stringify({ type: "poll.close", pollId }));
   await waitFrame((f) => f.type === "poll.closed", 30_000);
   // The close sends a final staff tally right before the event.
@@ -853,19 +845,24 @@ async function main(): Promise<void> {
   // --root-alone: no student connects to the root's process, so its CPU is the root's
   // (with --per-host 1 that process's workerd runs nothing else).
   const rootAlone = Boolean(args["root-alone"]) && M > 1;
+  /** The class root's request meter (Classroom.rpcStats), read through its host process. */
+  const rootStats: RootStats = async (reset) => {
+    const host = runtimes[0]!.child;
+    host.proc.send({ kind: "rootStats", port: runtimes[0]!.port, classId: BENCH_CLASS, reset });
+    const r = await waitMessage(
+      host,
+      (m): m is { kind: "rootStats"; perSecMax?: number; total?: number; error?: string } =>
+        (m as { kind?: string }).kind === "rootStats",
+      30_000,
+    );
+    if (r.error !== undefined || r.perSecMax === undefined || r.total === undefined) {
+      log(`root stats unavailable: ${r.error}`);
+      return null;
+    }
+    return { perSecMax: r.perSecMax, total: r.total };
+  };
   const rootProbe: RootProbe = {
-    rpcPerSec: async () => {
-      const reply = waitMessage(
-        root0.child,
-        (m): m is { kind: "rootInspect"; rpcPerSec: [number, number][]; error?: string } =>
-          (m as { kind?: string }).kind === "rootInspect",
-        30_000,
-      );
-      root0.child.proc.send({ kind: "inspectRoot", port: root0.port, classId: BENCH_CLASS });
-      const r = await reply;
-      if (r.error) log(`root inspect failed: ${r.error}`);
-      return r.rpcPerSec;
-    },
+    rpcStats: rootStats,
     cpuSec: () =>
       rootAlone && runtimes.filter((r) => r.child === root0.child).length === 1
         ? statsOf([root0.child.proc.pid!], true).cpuSec
@@ -895,21 +892,7 @@ async function main(): Promise<void> {
           },
         }
       : {}),
-    rootStats: async (reset) => {
-      const host = runtimes[0]!.child;
-      host.proc.send({ kind: "rootStats", port: runtimes[0]!.port, classId: BENCH_CLASS, reset });
-      const r = await waitMessage(
-        host,
-        (m): m is { kind: "rootStats"; perSecMax?: number; total?: number; error?: string } =>
-          (m as { kind?: string }).kind === "rootStats",
-        30_000,
-      );
-      if (r.error !== undefined || r.perSecMax === undefined || r.total === undefined) {
-        log(`root stats unavailable: ${r.error}`);
-        return null;
-      }
-      return { perSecMax: r.perSecMax, total: r.total };
-    },
+    rootStats,
   });
   const writesBySql = args.usage ? await readWritesBySql(runtimes.map((r) => r.port)) : undefined;
   await Promise.all(hostsOf(runtimes).map((h) => stopChild(h)));

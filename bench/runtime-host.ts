@@ -93,28 +93,4 @@ process.on("message", (m: RootStatsAsk) => {
   })();
 });
 
-/**
- * bench:fanout asks the process holding the class root for its request counts
- * (`Classroom.inspect().rpcPerSec`, for rootRpcPerSecMax); answered over IPC.
- */
-process.on("message", (m: unknown) => {
-  const q = m as { kind?: string; port?: number; classId?: string };
-  if (q.kind !== "inspectRoot") return;
-  const i = all.findIndex((o) => o.port === q.port);
-  void (async () => {
-    try {
-      const mf = runtimes[i];
-      if (!mf) throw new Error(`no runtime on port ${q.port}`);
-      const ns = await mf.getDurableObjectNamespace("CLASSROOM");
-      const stub = ns.get(ns.idFromName(q.classId ?? "")) as unknown as {
-        inspect(): Promise<{ rpcPerSec: [number, number][] }>;
-      };
-      const info = await stub.inspect();
-      process.send?.({ kind: "rootInspect", rpcPerSec: info.rpcPerSec });
-    } catch (err) {
-      process.send?.({ kind: "rootInspect", error: String(err), rpcPerSec: [] });
-    }
-  })();
-});
-
 holdRuntimes(runtimes);

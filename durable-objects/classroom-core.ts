@@ -29,14 +29,7 @@ import type { ChatRules } from "./chat-policy.ts";
 import { InteractiveCore, type InteractiveOp } from "./interactive-core.ts";
 import { ModerationQueue } from "./moderation-queue.ts";
 import { ReactionTally } from "./reaction-tally.ts";
-import type {
-  Admission,
-  AdmitResult,
-  ShardControl,
-  ShardReport,
-  StaffCommand,
-  TallyControl,
-} from "./rpc.ts";
+import type { ShardControl, ShardReport, StaffCommand, TallyControl } from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
 import { sectionOf } from "./shard-core.ts";
 
@@ -347,40 +340,6 @@ export class RootCore {
     return l.sockets + l.reserved.length;
   }
 
-  /** Pick a shard for a connecting user, or refuse a banned one (a ban never locks out the teacher). */
-  admit(a: Admission, now: number): AdmitResult {
-    if (a.role !== "teacher" && this.durable.bans[a.user.id]) return { ok: false, code: "banned" };
-    if (this.socketsOf(a.user.id, now) >= MAX_SOCKETS_PER_USER)
-      return { ok: false, code: "too_many_sockets" };
-    this.rememberRole(a.user.id, a.role);
-    let sectionId: string;
-    const host = a.host ?? "";
-    if (isStaff(a.role)) {
-      sectionId = STAFF_SECTION;
-    } else {
-      // Sections open on the shard host the client reached, so its socket stays there.
-      const open = [...this.loads.values()]
-        .filter((l) => l.sectionId !== STAFF_SECTION && (l.host ?? "") === host)
-        .map((l) => ({ l, n: this.loadOf(l, now) }))
-        .filter((x) => x.n < this.capacity);
-      const hinted = a.hint ? open.find((x) => x.l.sectionId === a.hint) : undefined;
-      const least = open.sort((x, y) => x.n - y.n || x.l.sectionId.localeCompare(y.l.sectionId))[0];
-      const pick = hinted ?? least;
-      if (pick) {
-        sectionId = pick.l.sectionId;
-      } else {
-        this.durable.sectionCount++;
-        sectionId = `s${this.durable.sectionCount}`;
-      }
-    }
-    const load = this.load(sectionId);
-    if (host && load.host === undefined && load.reserved.length === 0 && load.sockets === 0)
-      load.host = host;
-    load.reserved.push({ userId: a.user.id, at: now });
-    this.loadChanged(load);
-    return load.host ? { ok: true, sectionId, host: load.host } : { ok: true, sectionId };
-  }
-
   /**
    * The per-user socket cap is per class: each shard caps what it holds, and the root, which
    * sees every section's joins, closes the newest sockets of a user who spread more than
@@ -419,7 +378,7 @@ export class RootCore {
     return n;
   }
 
-  /** Track who is staff (from admissions), so moderators cannot sanction them. */
+  /** Track who is staff (from the joins shards report), so moderators cannot sanction them. */
   private rememberRole(userId: string, role: ClassRole): void {
     this.durable.staff ??= {};
     const staff = this.durable.staff;

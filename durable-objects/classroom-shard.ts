@@ -21,11 +21,13 @@ import {
 import { verifyJoinTicket } from "../worker/auth/join-ticket.ts";
 import { workerConfig } from "../worker/config.ts";
 import { errorMessage, logEvent } from "../worker/log.ts";
+import { countMetric, type DeliveryKind, type MetricsDataset } from "../worker/metrics.ts";
 import { type AdmitRefusal, admitAtShard, closedByRules, SyncCache } from "./admission-core.ts";
 import { ChatHomes, mergeChatUser } from "./chat-home.ts";
 import { type ChatRules, type ChatUserState, DEFAULT_RULES, freshUser } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
 import { addCommand, countChat, emptyInteractive, type ShardAnswer } from "./interactive-shard.ts";
+import { METRICS_WINDOW_MS, MetricWindow, utf8Length } from "./metric-window.ts";
 import type { ClientMarks, ReportAnswer, ShardDelivery, ShardReport, TallyControl } from "./rpc.ts";
 import { parseTallyTarget, STAFF_SECTION, shardName, shardNamespace, TRUSTED } from "./rpc.ts";
 import {
@@ -97,11 +99,14 @@ function closeQuietly(ws: WebSocket, code: number, reason: string): void {
   }
 }
 
-function sendQuietly(ws: WebSocket, frame: string): void {
+/** Send a frame; false if the socket was already closed. */
+function sendQuietly(ws: WebSocket, frame: string): boolean {
   try {
     ws.send(frame);
+    return true;
   } catch {
     // The socket closed between listing and sending; its close handler records the leave.
+    return false;
   }
 }
 
@@ -218,6 +223,11 @@ export class ClassroomShard extends DurableObject<Env> {
   private readonly chatHomes = new ChatHomes();
   private readonly heldChats = new Map<string, { ws: WebSocket; message: ClientMessage }[]>();
   private homeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Frames and bytes sent to sockets, written to METRICS once per window (`deliveries`). */
+  private readonly sent = new MetricWindow<DeliveryKind>();
+  private metricsTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Where the window goes (tests put an Analytics Engine stand-in here). */
+  private metricsSink: { METRICS?: MetricsDataset } = this.env;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -413,7 +423,9 @@ export class ClassroomShard extends DurableObject<Env> {
       sectionId: this.core.sectionId,
       serverTime: now,
     };
-    server.send(JSON.stringify(welcome));
+    const welcomeFrame = JSON.stringify(welcome);
+    server.send(welcomeFrame);
+    this.countSent(this.sentKind(), 1, utf8Length(welcomeFrame));
     const join: ShardReport["joins"][number] = { user, at: now };
     if (client.ip || client.device) join.client = client;
     this.report.joins.push(join);
@@ -426,12 +438,12 @@ export class ClassroomShard extends DurableObject<Env> {
         ? this.syncCache.serve(now)
         : null;
     if (cached) {
-      for (const f of cached) sendQuietly(server, f);
+      for (const f of cached) this.send(server, f);
       const notice = this.core.timeoutNotice(userId, now);
-      if (notice) sendQuietly(server, JSON.stringify(notice));
-      sendQuietly(server, this.sectionSnapshotFrame());
+      if (notice) this.send(server, JSON.stringify(notice));
+      this.send(server, this.sectionSnapshotFrame());
       // The student's answers this shard holds (a reconnect to the same section).
-      for (const a of this.tally.answersOf(userId)) sendQuietly(server, answeredFrame(a));
+      for (const a of this.tally.answersOf(userId)) this.send(server, answeredFrame(a));
     } else {
       this.syncing.set(server, []);
       void this.syncSocket(server, user, resume, true);
@@ -529,18 +541,18 @@ export class ClassroomShard extends DurableObject<Env> {
       for (const p of r.tallyPolls ?? []) this.tally.setPoll(p);
       this.saveTally();
       this.setWatched(r.watched, r.watchVersion ?? 0);
-      for (const f of r.frames) sendQuietly(ws, f);
+      for (const f of r.frames) this.send(ws, f);
       const notice = isStaff(user.role) ? null : this.core.timeoutNotice(user.id, Date.now());
-      if (notice) sendQuietly(ws, JSON.stringify(notice));
+      if (notice) this.send(ws, JSON.stringify(notice));
       if (initial) {
-        for (const f of r.staff) sendQuietly(ws, f);
-        if (!this.core.isStaffShard) sendQuietly(ws, this.sectionSnapshotFrame());
+        for (const f of r.staff) this.send(ws, f);
+        if (!this.core.isStaffShard) this.send(ws, this.sectionSnapshotFrame());
         // The student's answers this shard holds (a reconnect to the same section).
-        for (const a of this.tally.answersOf(user.id)) sendQuietly(ws, answeredFrame(a));
+        for (const a of this.tally.answersOf(user.id)) this.send(ws, answeredFrame(a));
       }
     } catch (err) {
       logEvent({ event: "sync_failed", message: errorMessage(err) });
-      sendQuietly(
+      this.send(
         ws,
         JSON.stringify({
           type: "error",
@@ -551,7 +563,7 @@ export class ClassroomShard extends DurableObject<Env> {
     } finally {
       const queued = this.syncing.get(ws) ?? [];
       this.syncing.delete(ws);
-      for (const f of queued) sendQuietly(ws, f);
+      for (const f of queued) this.send(ws, f);
     }
   }
 
@@ -733,7 +745,7 @@ export class ClassroomShard extends DurableObject<Env> {
   }
 
   private reply(ws: WebSocket, frame: ServerMessage): void {
-    sendQuietly(ws, JSON.stringify(frame));
+    this.send(ws, JSON.stringify(frame));
   }
 
   // ---- root → shard ------------------------------------------------------------
@@ -780,12 +792,43 @@ export class ClassroomShard extends DurableObject<Env> {
   }
 
   private broadcast(frame: string, tag?: string): void {
+    let n = 0;
     for (const ws of this.ctx.getWebSockets(tag)) {
       if (this.gone.has(ws)) continue;
       const q = this.syncing.get(ws);
       if (q) q.push(frame);
-      else sendQuietly(ws, frame);
+      else if (sendQuietly(ws, frame)) n++;
     }
+    if (n > 0) this.countSent(this.sentKind(), n, n * utf8Length(frame));
+  }
+
+  /** Send one frame to one socket, counted for the `deliveries` metric. */
+  private send(ws: WebSocket, frame: string, kind: DeliveryKind = this.sentKind()): void {
+    if (sendQuietly(ws, frame)) this.countSent(kind, 1, utf8Length(frame));
+  }
+
+  /** Staff sockets live on the staff shard only (admission-core.ts), students elsewhere. */
+  private sentKind(): DeliveryKind {
+    return this.core.isStaffShard ? "staff" : "student";
+  }
+
+  private countSent(kind: DeliveryKind, frames: number, bytes: number): void {
+    if (this.sent.add(kind, frames, bytes))
+      this.metricsTimer ??= setTimeout(() => this.flushMetrics(), METRICS_WINDOW_MS);
+  }
+
+  /** Write this window's `deliveries`, one data point per kind. */
+  private flushMetrics(): void {
+    if (this.metricsTimer) clearTimeout(this.metricsTimer);
+    this.metricsTimer = null;
+    for (const w of this.sent.take())
+      countMetric(this.metricsSink, {
+        name: "deliveries",
+        classId: this.classId,
+        kind: w.label,
+        frames: w.count,
+        bytes: w.value,
+      });
   }
 
   private setWatched(on: boolean, v: number): void {
@@ -903,7 +946,9 @@ export class ClassroomShard extends DurableObject<Env> {
             if (a?.watch !== fx.sectionId) continue;
             const q = this.watchQueue.get(ws);
             if (q?.sectionId === fx.sectionId) q.frames.push(...fx.frames);
-            else for (const f of fx.frames) if (sseqOf(f) > (a.watchFrom ?? 0)) sendQuietly(ws, f);
+            else
+              for (const f of fx.frames)
+                if (sseqOf(f) > (a.watchFrom ?? 0)) this.send(ws, f, "relay");
           }
           break;
         case "rulesChanged":
@@ -954,9 +999,9 @@ export class ClassroomShard extends DurableObject<Env> {
       const from = sseqOf(snapshot);
       const now = this.attachment(ws);
       if (now) ws.serializeAttachment({ mc: { ...now, watchFrom: from } } satisfies Attachment);
-      sendQuietly(ws, snapshot);
+      this.send(ws, snapshot, "relay");
       // Exactly once: what the snapshot holds is not sent again, what came after it is.
-      for (const f of queue.frames) if (sseqOf(f) > from) sendQuietly(ws, f);
+      for (const f of queue.frames) if (sseqOf(f) > from) this.send(ws, f, "relay");
     } catch {
       if (this.watchQueue.get(ws) === queue) this.watchQueue.delete(ws);
       this.reply(ws, {

@@ -16,6 +16,7 @@ import {
 } from "../protocol/realtime.ts";
 import { workerConfig } from "../worker/config.ts";
 import { errorMessage, logEvent } from "../worker/log.ts";
+import { countMetric, type MetricsDataset } from "../worker/metrics.ts";
 import { notifyLive } from "../worker/push/notify.ts";
 import type { Directory } from "./admission-core.ts";
 import { BoardCore } from "./board-core.ts";
@@ -33,6 +34,7 @@ import {
   streamStatusFromHealth,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
+import { METRICS_WINDOW_MS, MetricWindow, utf8Length } from "./metric-window.ts";
 import type { ClientMarks, ReportAnswer, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 import { RpcMeter } from "./rpc-meter.ts";
@@ -91,6 +93,12 @@ export class Classroom extends DurableObject<Env> {
   private socialAt = Number.POSITIVE_INFINITY;
   /** Requests per second from the Worker and the shards (benchmarks' `rootRpcPerSecMax`). */
   private readonly meter = new RpcMeter();
+  /** Requests by method and frames sent to shards, written to METRICS once per window. */
+  private readonly rpcWindow = new MetricWindow<string>();
+  private readonly deliveryWindow = new MetricWindow<"shard">();
+  private metricsTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Where the windows go (tests put an Analytics Engine stand-in here). */
+  private metricsSink: { METRICS?: MetricsDataset } = this.env;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -205,7 +213,7 @@ export class Classroom extends DurableObject<Env> {
     latencyMode?: LatencyMode,
     want = 1,
   ): Promise<Directory> {
-    this.noteRpc();
+    this.noteRpc("directory");
     this.bind(classId);
     this.rpcCount.directory++;
     // Quiz answers' claimed delay is bounded by the class's mode (edits reach setLatencyMode).
@@ -324,7 +332,7 @@ export class Classroom extends DurableObject<Env> {
     resume?: number,
     host?: string,
   ): Promise<SyncResult> {
-    this.noteRpc();
+    this.noteRpc("sync");
     this.bind(classId);
     this.rpcCount.sync++;
     const now = Date.now();
@@ -364,7 +372,7 @@ export class Classroom extends DurableObject<Env> {
    * Answers, per join, the student's home move (docs/decisions/015).
    */
   async report(classId: string, r: ShardReport): Promise<ReportAnswer> {
-    this.noteRpc();
+    this.noteRpc("report");
     this.bind(classId);
     this.rpcCount.report++;
     // Where students and guests connect from, for guest bans (the shard admitted them).
@@ -451,7 +459,7 @@ export class Classroom extends DurableObject<Env> {
    * request, so that section relays from the snapshot on (no message falls between).
    */
   async watch(classId: string, sections: string[], seq: number): Promise<number> {
-    this.noteRpc();
+    this.noteRpc("watch");
     this.bind(classId);
     this.apply(this.core.setWatching(sections, seq));
     return this.core.durable.watchVersion ?? 0;
@@ -468,7 +476,7 @@ export class Classroom extends DurableObject<Env> {
     reason: string,
     tokenVersion?: number,
   ): Promise<void> {
-    this.noteRpc();
+    this.noteRpc("kickUser");
     this.bind(classId);
     this.apply(this.core.kickUser(userId, CloseCode.revoked, reason, Date.now(), tokenVersion));
   }
@@ -482,7 +490,7 @@ export class Classroom extends DurableObject<Env> {
     status: StreamStatus,
     startedAt: number | null = null,
   ): Promise<void> {
-    this.noteRpc();
+    this.noteRpc("setStreamStatus");
     this.bind(classId);
     const wasLive = this.core.durable.stream === "live";
     this.apply(this.core.setStreamStatus(status, Date.now(), startedAt));
@@ -503,7 +511,7 @@ export class Classroom extends DurableObject<Env> {
    * start time; an ended bridge session ends the stream.
    */
   async reportStreamHealth(classId: string, health: StreamHealth): Promise<void> {
-    this.noteRpc();
+    this.noteRpc("reportStreamHealth");
     this.bind(classId);
     this.streamHealth = health;
     const now = Date.now();
@@ -542,21 +550,21 @@ export class Classroom extends DurableObject<Env> {
    * the teacher may show it; the deck on screen growing updates students' page count.
    */
   async setDeck(classId: string, deck: DeckInfo): Promise<void> {
-    this.noteRpc();
+    this.noteRpc("setDeck");
     this.bind(classId);
     this.apply(this.core.setDeck(deck, Date.now()));
   }
 
   /** Worker (slide routes): deck `deckId` of this class was deleted; it leaves the screen. */
   async removeDeck(classId: string, deckId: string): Promise<void> {
-    this.noteRpc();
+    this.noteRpc("removeDeck");
     this.bind(classId);
     this.apply(this.core.removeDeck(deckId, Date.now()));
   }
 
   /** Worker (class edit): the class's latency mode changed; quiz answers are bounded by the new one at once. */
   async setLatencyMode(classId: string, mode: LatencyMode): Promise<void> {
-    this.noteRpc();
+    this.noteRpc("setLatencyMode");
     this.bind(classId);
     this.apply(this.core.interactive.setLatencyMode(mode));
   }
@@ -571,17 +579,31 @@ export class Classroom extends DurableObject<Env> {
     return out;
   }
 
-  /** Requests received per wall-clock second (recent ones), for `inspect` (bench:fanout's rootRpcPerSecMax). */
-  private readonly rpcSeconds = new Map<number, number>();
-
   /** Count one request to the root (every RPC method calls this first). */
-  private noteRpc(): void {
-    const now = Date.now();
-    this.meter.count(now);
-    const sec = Math.floor(now / 1000);
-    this.rpcSeconds.set(sec, (this.rpcSeconds.get(sec) ?? 0) + 1);
-    if (this.rpcSeconds.size > 900)
-      for (const k of this.rpcSeconds.keys()) if (k < sec - 600) this.rpcSeconds.delete(k);
+  private noteRpc(method: string): void {
+    this.meter.count(Date.now());
+    if (this.rpcWindow.add(method)) this.armMetrics();
+  }
+
+  private armMetrics(): void {
+    this.metricsTimer ??= setTimeout(() => this.flushMetrics(), METRICS_WINDOW_MS);
+  }
+
+  /** Write this window's counters: one `rpc` point per method, one `deliveries` point. */
+  private flushMetrics(): void {
+    if (this.metricsTimer) clearTimeout(this.metricsTimer);
+    this.metricsTimer = null;
+    const classId = this.core.durable.classId;
+    for (const w of this.rpcWindow.take())
+      countMetric(this.metricsSink, { name: "rpc", classId, kind: w.label, count: w.count });
+    for (const w of this.deliveryWindow.take())
+      countMetric(this.metricsSink, {
+        name: "deliveries",
+        classId,
+        kind: w.label,
+        frames: w.count,
+        bytes: w.value,
+      });
   }
 
   /**
@@ -613,17 +635,15 @@ export class Classroom extends DurableObject<Env> {
     };
   }
 
-  /** Tests and tools: the current sequence number, shard loads, and recent requests per second. */
+  /** Tests and tools: the current sequence number, shard loads, and join-path request counts. */
   async inspect(): Promise<{
     seq: number;
     sections: { sectionId: string; sockets: number }[];
     oldestLogged: number | null;
-    rpcPerSec: [number, number][];
     /** Directory, sync and report requests this instance served (decision 014's bound). */
     rpcs: { directory: number; sync: number; report: number };
   }> {
     return {
-      rpcPerSec: [...this.rpcSeconds],
       rpcs: { ...this.rpcCount },
       seq: this.core.durable.seq,
       sections: [...this.core.loads.values()].map((l) => ({
@@ -862,6 +882,7 @@ export class Classroom extends DurableObject<Env> {
           const stub = ns.get(ns.idFromName(shardName(classId, sectionId)));
           await stub.deliver(delivery);
           this.controlRetries.delete(sectionId);
+          this.countDelivery(delivery.frames);
         } catch (err) {
           // Lost frames are recovered by clients: they see a seq gap and resync. Controls
           // (time-outs, kicks, rules) are not, so they go out again with the next delivery
@@ -871,6 +892,13 @@ export class Classroom extends DurableObject<Env> {
         }
       }),
     );
+  }
+
+  /** Frames a shard accepted, for the `deliveries` metric (kind `shard`). */
+  private countDelivery(frames: string[]): void {
+    let bytes = 0;
+    for (const f of frames) bytes += utf8Length(f);
+    if (this.deliveryWindow.add("shard", frames.length, bytes)) this.armMetrics();
   }
 
   /** Put controls whose delivery failed back in front of the queue, a few times at most. */
@@ -932,7 +960,7 @@ export class Classroom extends DurableObject<Env> {
 
   /** Flush pending attendance, sessions and audit rows to D1 in batches. */
   override async alarm(): Promise<void> {
-    this.noteRpc();
+    this.noteRpc("alarm");
     // Quiz deadlines ride on the alarm too (see wakeAt), and so do a silent publisher and
     // an idle session (RootCore.tick).
     this.apply(this.core.interactive.tick(Date.now()));

@@ -3,14 +3,7 @@
  * Internal: clients never see these; they see `protocol/realtime.ts` frames.
  */
 
-import type { LatencyMode } from "../protocol/latency.ts";
-import type {
-  Author,
-  ClassRole,
-  ClientMessage,
-  Rejection,
-  ServerMessage,
-} from "../protocol/realtime.ts";
+import type { Author, ClientMessage, Rejection, ServerMessage } from "../protocol/realtime.ts";
 import type { HomeAnswer } from "./chat-home.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import type { InteractiveReport, ShardAnswer } from "./interactive-shard.ts";
@@ -25,33 +18,11 @@ export function shardName(classId: string, sectionId: string): string {
   return `${classId}/${sectionId}`;
 }
 
-/** Identity the Worker verified, passed to the root and (as headers) to the shard. */
-export interface Admission {
-  classId: string;
-  user: { id: string; name: string };
-  role: ClassRole;
-  /** Preferred section (`?section=`). */
-  hint?: string;
-  /** `SHARD_HOST` of the admitting Worker; new sections open there (docs/decisions/003). */
-  host?: string;
-  /** The class's latency mode now (bounds the video delay a quiz answer may claim). */
-  latencyMode?: LatencyMode;
-  /** The join ticket this connect uses (its `jti`, expiry epoch ms): spent here, once. */
-  ticket?: { id: string; expiresAt: number };
-  /** Where the connect comes from, so a ban also keeps out new guest ids from there. */
-  client?: ClientMarks;
-}
-
 /** A client's address and device id (`mc_device` cookie), when known. */
 export interface ClientMarks {
   ip?: string;
   device?: string;
 }
-
-/** The root's answer to an admission. */
-export type AdmitResult =
-  | { ok: true; sectionId: string; host?: string }
-  | { ok: false; code: "banned" | "too_many_sockets" | "ticket_used" };
 
 /**
  * The shard namespace of a section on shard host `host`: `CLASSROOM_SHARD_<host>` when

@@ -6,14 +6,21 @@
  * (That Worker→bridge calls carry the id is checked by the bridge stand-in on every call:
  * e2e/standins/bridge.ts.)
  */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  env,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { utf8Length } from "../durable-objects/metric-window.ts";
+import { STAFF_SECTION, shardName } from "../durable-objects/rpc.ts";
 import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
 import { app } from "../worker/app.ts";
 import { setLogSink } from "../worker/log.ts";
-import { ORIGIN } from "./helpers.ts";
-import { createClass, Sock } from "./realtime/helpers.ts";
+import { ORIGIN, signUp } from "./helpers.ts";
+import { createClass, open, Sock, sleep } from "./realtime/helpers.ts";
 
 /** An Analytics Engine dataset stand-in: keeps every data point written. */
 function recordingDataset() {
@@ -193,5 +200,111 @@ describe("metrics (Analytics Engine stand-in)", () => {
     const res = await fetchWith(new Request(`${ORIGIN}/api/nope`), { METRICS: throwing });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
+  });
+});
+
+/** A Durable Object's metrics seam: where its windows go, and the flush its timer runs. */
+interface Windowed {
+  metricsSink: { METRICS?: ReturnType<typeof recordingDataset> };
+  flushMetrics(): void;
+}
+
+/** Point a Durable Object's metrics at `ds`, after dropping what it counted so far. */
+async function recordInto(stub: DurableObjectStub, ds: ReturnType<typeof recordingDataset>) {
+  await runInDurableObject(stub, (instance) => {
+    const o = instance as unknown as Windowed;
+    o.metricsSink = {};
+    o.flushMetrics();
+    o.metricsSink = { METRICS: ds };
+  });
+}
+
+/** Run the Durable Object's window flush now (its timer would, METRICS_WINDOW_MS later). */
+const flush = (stub: DurableObjectStub) =>
+  runInDurableObject(stub, (instance) => (instance as unknown as Windowed).flushMetrics());
+
+describe("windowed metrics from the Durable Objects (Analytics Engine stand-in)", () => {
+  it("shards write deliveries = frames their sockets received, the root its RPCs by method and its deliveries to shards, one point per label per window", async () => {
+    const { classId, teacher } = await createClass();
+    const t = await open(classId, teacher.client.cookie);
+    const students: Sock[] = [];
+    for (let i = 0; i < 4; i++)
+      students.push(await open(classId, (await signUp("student", `S${i}`)).client.cookie));
+    // SHARD_CAPACITY is 3 here: sections s1 (3 students) and s2 (1), and the staff shard.
+    expect(students.map((s) => s.frames[0]!.sectionId)).toEqual(["s1", "s1", "s1", "s2"]);
+    for (const s of [...students, t]) await s.next("presence", (p) => p.students === 4, 6000);
+    await sleep(300);
+
+    const root = env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
+    const shardOf = (sectionId: string) =>
+      env.CLASSROOM_SHARD.get(env.CLASSROOM_SHARD.idFromName(shardName(classId, sectionId)));
+    const sections = ["s1", "s2", STAFF_SECTION];
+    const rootDs = recordingDataset();
+    const shardDs = sections.map(() => recordingDataset());
+    await recordInto(root, rootDs);
+    for (const [i, sectionId] of sections.entries())
+      await recordInto(shardOf(sectionId), shardDs[i]!);
+    const before = [...students, t].map((s) => s.frames.length);
+
+    const statuses = ["live", "idle", "live", "idle", "ended"] as const;
+    for (const status of statuses) await root.setStreamStatus(classId, status);
+    for (const s of [...students, t])
+      for (let i = 0; i < statuses.length; i++) await s.next("stream.status");
+    await sleep(300);
+    await flush(root);
+    for (const sectionId of sections) await flush(shardOf(sectionId));
+
+    // What each shard counted is what its sockets received: frames and their bytes.
+    const received = (socks: Sock[]) => {
+      let frames = 0;
+      let bytes = 0;
+      for (const s of socks) {
+        const i = [...students, t].indexOf(s);
+        for (const f of s.frames.slice(before[i])) {
+          frames++;
+          bytes += utf8Length(JSON.stringify(f));
+        }
+      }
+      return [frames, bytes];
+    };
+    const delivered = (ds: ReturnType<typeof recordingDataset>, kind: string) =>
+      ds.points.filter((p) => p.indexes?.[0] === "deliveries" && p.blobs?.[1] === kind);
+    const [s1, s2, staff] = shardDs as [typeof rootDs, typeof rootDs, typeof rootDs];
+    expect(delivered(s1, "student")).toEqual([
+      {
+        indexes: ["deliveries"],
+        blobs: ["deliveries", "student", classId],
+        doubles: received(students.slice(0, 3)),
+      },
+    ]);
+    expect(delivered(s2, "student").map((p) => p.doubles)).toEqual([received(students.slice(3))]);
+    expect(delivered(staff, "staff").map((p) => p.doubles)).toEqual([received([t])]);
+    // Every socket got every event: frames delivered ≥ sockets × events.
+    const frames = [s1, s2, staff].flatMap((ds) => ds.points.map((p) => p.doubles![0]!));
+    expect(frames.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5 * statuses.length);
+    // One point per label per window, whatever the traffic.
+    for (const ds of [rootDs, ...shardDs]) {
+      const labels = ds.points.map((p) => `${p.indexes![0]}/${p.blobs![1]}`);
+      expect(new Set(labels).size).toBe(labels.length);
+    }
+
+    // The root: its requests by method, and the frames it handed to the 3 shards.
+    const rpc = rootDs.points.filter((p) => p.indexes?.[0] === "rpc");
+    expect(rpc).toContainEqual({
+      indexes: ["rpc"],
+      blobs: ["rpc", "setStreamStatus", classId],
+      doubles: [statuses.length, 0],
+    });
+    const toShards = delivered(rootDs, "shard");
+    expect(toShards).toHaveLength(1);
+    expect(toShards[0]!.doubles![0]).toBeGreaterThanOrEqual(3 * statuses.length);
+    expect(toShards[0]!.doubles![1]).toBeGreaterThan(toShards[0]!.doubles![0]! * 20);
+
+    // Idle: a window with nothing sent writes nothing.
+    const idle = recordingDataset();
+    await recordInto(shardOf("s2"), idle);
+    await flush(shardOf("s2"));
+    expect(idle.points).toEqual([]);
+    for (const s of [...students, t]) s.close();
   });
 });

@@ -24,7 +24,18 @@ export type Metric =
       bitrateKbps: number;
       restarts: number;
     }
-  | { name: "youtube_health"; classId: string; kind: string; issues: number };
+  | { name: "youtube_health"; classId: string; kind: string; issues: number }
+  /**
+   * Frames sent over one window (durable-objects/metric-window.ts): by a section shard to
+   * its sockets (kind `student`, `staff`, or `relay` for section chat relayed to watching
+   * staff), or by the class root to its shards (kind `shard`). Count = frames, value = bytes.
+   */
+  | { name: "deliveries"; classId: string; kind: DeliveryKind; frames: number; bytes: number }
+  /** Requests the class root received over one window, by method (kind). Count = requests. */
+  | { name: "rpc"; classId: string; kind: string; count: number };
+
+/** Who a delivery went to (the `deliveries` metric's label). */
+export type DeliveryKind = "student" | "staff" | "relay" | "shard";
 
 /** One Analytics Engine data point as this module writes it. */
 export interface MetricPoint {
@@ -44,6 +55,7 @@ export interface MetricsDataset {
 /** The data point for a metric (exported for the shape test). */
 export function dataPoint(m: Metric): MetricPoint {
   const classId = "classId" in m ? m.classId : "";
+  let count = 1;
   let value = 0;
   switch (m.name) {
     case "rejection":
@@ -55,6 +67,13 @@ export function dataPoint(m: Metric): MetricPoint {
     case "youtube_health":
       value = m.issues;
       break;
+    case "deliveries":
+      count = m.frames;
+      value = m.bytes;
+      break;
+    case "rpc":
+      count = m.count;
+      break;
     case "socket_opened":
     case "socket_rejected":
     case "error":
@@ -62,7 +81,7 @@ export function dataPoint(m: Metric): MetricPoint {
     default:
       m satisfies never;
   }
-  const doubles = m.name === "bridge_health" ? [1, value, m.restarts] : [1, value];
+  const doubles = m.name === "bridge_health" ? [1, value, m.restarts] : [count, value];
   return { indexes: [m.name], blobs: [m.name, m.kind, classId], doubles };
 }
 
