@@ -18,8 +18,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SessionHealth } from "../protocol/bridge.ts";
 import { freeTcpPort, type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
-import type { SessionHealth } from "./session.ts";
 import { startTestPublisher, type TestPublisher } from "./test-publisher.ts";
 import {
   acquireMediaLock,

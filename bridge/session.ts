@@ -3,6 +3,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BridgeSessionState, SessionHealth } from "../protocol/bridge.ts";
 import { STREAM_ERRORS, type StreamErrorCategory } from "../protocol/ingest.ts";
 import { type FfmpegInfo, type FfmpegProcess, spawnFfmpeg } from "./ffmpeg.ts";
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnitsInPayload, parseSps, type SpsInfo } from "./h264.ts";
@@ -84,45 +85,11 @@ export interface PublisherHandle {
   close: () => void;
 }
 
-/** Session state, as reported in health. */
-export type SessionState =
-  | "waiting-for-publisher"
-  | "waiting-for-keyframe"
-  | "starting"
-  | "live"
-  | "filler"
-  | "restarting"
-  | "ended";
+/** Session state, as reported in health (protocol/bridge.ts). */
+export type SessionState = BridgeSessionState;
 
-/** Health of one class session (GET /health, health callback). */
-export interface SessionHealth {
-  classId: string;
-  state: SessionState;
-  /** RTMP target with the key redacted. */
-  rtmp: string;
-  publisherId: string | null;
-  /** Teacher video RTP arrived within the last second. */
-  receiving: boolean;
-  lastMediaAt: number | null;
-  ffmpegRunning: boolean;
-  /** ffmpeg reported output progress within the last 3 s. */
-  pushing: boolean;
-  /** Epoch ms of the last teacher IDR. */
-  lastKeyframeAt: number | null;
-  /** Inbound teacher bitrate (video + audio payload), kbit/s over the last ~2 s. */
-  bitrateKbps: number;
-  fillerActive: boolean;
-  fillerSince: number | null;
-  restarts: number;
-  /** Epoch ms when this RTMP publish started sending frames (for the students' delay estimate). */
-  streamStartedAt: number | null;
-  video: { width: number; height: number; profileLevelId: string } | null;
-  /**
-   * Why the stream last failed, as a teacher may read it: one of protocol/ingest.ts's
-   * STREAM_ERRORS texts, never a raw connection error (those go to the log only).
-   */
-  lastError: string | null;
-}
+/** Health of one class session (GET /health, health callback; protocol/bridge.ts). */
+export type { SessionHealth };
 
 const VIDEO_PT = 96;
 const AUDIO_PT = 111;

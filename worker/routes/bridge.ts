@@ -4,7 +4,7 @@
  * staff sockets and keeps the last report for the studio's status line.
  */
 import { Hono } from "hono";
-import * as v from "valibot";
+import { BridgeHealthReportSchema } from "../../protocol/bridge.ts";
 import { teacherStreamError } from "../../protocol/ingest.ts";
 import { timingSafeEqual } from "../auth/crypto.ts";
 import { workerConfig } from "../config.ts";
@@ -12,32 +12,6 @@ import { ApiError, readJson } from "../errors.ts";
 import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
 import { endClassBroadcast } from "../youtube/live.ts";
-
-const epoch = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)));
-
-/** The fields of the bridge's health report the classroom uses; others are ignored. */
-export const BridgeHealthBody = v.object({
-  type: v.literal("bridge.health"),
-  at: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  classId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/)),
-  state: v.picklist([
-    "waiting-for-publisher",
-    "waiting-for-keyframe",
-    "starting",
-    "live",
-    "filler",
-    "restarting",
-    "ended",
-  ]),
-  receiving: v.boolean(),
-  pushing: v.boolean(),
-  lastKeyframeAt: epoch,
-  bitrateKbps: v.pipe(v.number(), v.minValue(0)),
-  fillerActive: v.boolean(),
-  restarts: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  streamStartedAt: epoch,
-  lastError: v.nullable(v.pipe(v.string(), v.maxLength(500))),
-});
 
 /** The root Durable Object of a class. */
 export function classroomRoot(env: Env, classId: string) {
@@ -52,7 +26,7 @@ export const bridgeRoutes = new Hono<AppEnv>().post("/health", async (c) => {
   ) {
     throw new ApiError(401, "unauthenticated", "Bridge secret required.");
   }
-  const { classId, type: _type, ...health } = await readJson(c, BridgeHealthBody);
+  const { classId, type: _type, ...health } = await readJson(c, BridgeHealthReportSchema);
   // Teachers see error categories only: a raw connection error ("refused" vs "timed
   // out") would turn the stream settings into a port scanner's oracle.
   health.lastError = teacherStreamError(health.lastError);

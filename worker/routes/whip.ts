@@ -15,6 +15,7 @@ import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { SessionUser } from "../../protocol/api.ts";
+import type { BridgeErrorBody } from "../../protocol/bridge.ts";
 import { decryptSecret } from "../auth/crypto.ts";
 import { refreshAccount, verifyToken } from "../auth/session.ts";
 import { workerConfig } from "../config.ts";
@@ -128,7 +129,7 @@ async function bridgeError(res: Response): Promise<ApiError> {
   let message = `The media bridge refused the stream (${res.status}).`;
   let reason = "";
   try {
-    const body = (await res.json()) as { error?: string; message?: string };
+    const body = (await res.json()) as Partial<BridgeErrorBody>;
     if (body.message) message = `Media bridge: ${body.message}`;
     reason = body.error ?? "";
   } catch {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ClassDetail } from "../../../protocol/api.ts";
-import type { StreamHealth as RealtimeStreamHealth } from "../../../protocol/realtime.ts";
+import type { StreamHealth as BridgeStreamHealth } from "../../../protocol/bridge.ts";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { api, errorMessage } from "../../lib/api.ts";
@@ -26,13 +26,12 @@ import {
 } from "./reconnect-core.ts";
 import { type PublishStats, prepareWhip, WhipClient, WhipError } from "./whip-client.ts";
 
-/** The bridge's view of this class's stream (a subset of the bridge's SessionHealth). */
-/** The bridge's report (protocol/realtime.ts); the panel shows the fields below. */
+/** The bridge's report (protocol/bridge.ts); the panel needs the fields picked below. */
 export type StreamHealth = Pick<
-  RealtimeStreamHealth,
+  BridgeStreamHealth,
   "receiving" | "pushing" | "lastKeyframeAt" | "fillerActive"
 > &
-  Partial<RealtimeStreamHealth>;
+  Partial<BridgeStreamHealth>;
 
 /**
  * Subscribe to bridge health for this class; returns an unsubscribe function.
