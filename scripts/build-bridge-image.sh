@@ -185,8 +185,11 @@ listing="$WORK/listing.txt"
 podman export "$cid" | tar -t >"$listing"
 podman rm "$cid" >/dev/null
 grep -E '^app/(bridge|protocol|worker)/' "$listing" | sort
-for f in app/bridge/main.ts app/bridge/server.ts app/bridge/session.ts app/protocol/ingest.ts \
-  app/worker/media/calls-client.ts app/node_modules/werift/package.json usr/bin/ffmpeg \
+for f in app/bridge/main.ts app/bridge/server.ts app/bridge/http.ts app/bridge/session.ts \
+  app/protocol/ingest.ts app/protocol/bridge.ts app/worker/media/calls-client.ts \
+  app/node_modules/werift/package.json app/node_modules/hono/package.json \
+  app/node_modules/@hono/node-server/package.json app/node_modules/valibot/package.json \
+  usr/bin/ffmpeg \
   usr/local/bin/node usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
   etc/ssl/certs/ca-certificates.crt; do
   grep -qx "$f" "$listing" || die "image lacks $f"

@@ -133,11 +133,30 @@ describe("package.json", () => {
     expect(problems, problems.join("\n")).toEqual([]);
   });
 
-  it("pins the bridge image's werift to package.json's", () => {
+  it("installs in the bridge image exactly what its sources load, at the locked versions", () => {
     const dockerfile = readFileSync(join(ROOT, "bridge/Dockerfile"), "utf8");
-    const inImage = /\bwerift@([\w.-]+)/.exec(dockerfile)?.[1];
-    expect(inImage).toBe(pkg.dependencies.werift);
-    expect(lock.packages["node_modules/werift"]?.version).toBe(inImage);
+    const inImage = new Map(
+      [...dockerfile.matchAll(/\s((?:@[\w.-]+\/)?[\w.-]+)@(\d[\w.-]*)/g)].map((m) => [
+        m[1]!,
+        m[2]!,
+      ]),
+    );
+    // The image's sources (.dockerignore): the bridge's runtime files, protocol/, the Calls client.
+    const loaded = new Set(
+      [...importsByFile]
+        .filter(
+          ([file]) =>
+            isProduction(file) &&
+            (/^(bridge|protocol)\/[^/]+\.ts$/.test(file) ||
+              file === "worker/media/calls-client.ts"),
+        )
+        .flatMap(([, names]) => [...names])
+        .filter((name) => !LOCAL_ONLY[name]),
+    );
+    expect([...inImage.keys()].sort()).toEqual([...loaded].sort());
+    for (const [name, version] of inImage)
+      expect(lock.packages[`node_modules/${name}`]?.version, name).toBe(version);
+    expect(inImage.get("werift")).toBe(pkg.dependencies.werift);
   });
 
   it("locks one wrangler, one workerd and one miniflare (dev, tests and deploy alike)", () => {
