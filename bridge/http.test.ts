@@ -65,15 +65,16 @@ function standIn(over: Partial<BridgeRoutesDeps> = {}) {
       const existing = sessions.get(classId);
       if (existing) return { s: existing, created: false };
       created.push({ classId, rtmpUrl });
-      const s = {
-        warmUntil: null as number | null,
+      const fake: { warmUntil: number | null } & Pick<ClassSession, "health" | "prepare"> = {
+        warmUntil: null,
         health: () => sessionHealth(classId),
         prepare(ttl: number) {
           prepared.push(classId);
-          this.warmUntil = 1_000 + ttl;
+          fake.warmUntil = 1_000 + ttl;
           return true;
         },
-      } as unknown as ClassSession;
+      };
+      const s = fake as unknown as ClassSession;
       sessions.set(classId, s);
       return { s, created: true };
     },
