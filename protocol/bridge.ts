@@ -93,6 +93,7 @@ export type BridgeHealthReport = { type: "bridge.health"; at: number } & Session
 /** How the Worker parses a {@link BridgeHealthReport}: the fields it keeps, the rest ignored. */
 export const BridgeHealthReportSchema = v.object({
   type: v.literal("bridge.health"),
+  at: epoch,
   classId,
   ...StreamHealthSchema.entries,
 });
