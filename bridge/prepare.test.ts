@@ -14,7 +14,7 @@ import { checkIngest } from "./ingest.ts";
 import { createLogger } from "./log.ts";
 import { type Bridge, startBridge } from "./server.ts";
 import { ClassSession } from "./session.ts";
-import { childPids, waitFor } from "./test-support.ts";
+import { childPids, waitFor } from "./testing/support.ts";
 
 const SECRET = "prepare-secret-abcdefghijklmnop";
 const OFFER = readFileSync(new URL("./fixtures/chrome-offer.sdp", import.meta.url), "utf8");

@@ -95,7 +95,7 @@ export const BridgeHealthReportSchema = v.object({
   type: v.literal("bridge.health"),
   at: epoch,
   classId,
-  ...StreamHealthSchema.entries,
+  ...v.omit(StreamHealthSchema, ["at"]).entries,
 });
 
 /** `PUT /sessions/:classId` body: where the class streams, and whether to warm up now. */

@@ -194,13 +194,13 @@ for f in app/bridge/main.ts app/bridge/server.ts app/bridge/http.ts app/bridge/s
   etc/ssl/certs/ca-certificates.crt; do
   grep -qx "$f" "$listing" || die "image lacks $f"
 done
-if leaked=$(grep -E '^app/.*(\.test\.ts$|/test-support\.ts$|/test-publisher\.ts$|/rtmp-server\.ts$|/fixtures/)' "$listing"); then
+if leaked=$(grep -E '^app/.*(\.test\.ts$|/testing/|/test-support\.ts$|/test-publisher\.ts$|/rtmp-server\.ts$|/fixtures/)' "$listing"); then
   die "test helpers in the image: $leaked"
 fi
 if grep -qE '^root/(\.npm|\.npmrc|build-ca)' "$listing"; then
   die "a build-time mount (CA bundle, .npmrc, npm cache) was left in the image: $(grep -E '^root/(\.npm|\.npmrc|build-ca)' "$listing" | head -3)"
 fi
-echo "ok: runtime sources present; no *.test.ts, test-support.ts, test-publisher.ts, fixtures"
+echo "ok: runtime sources present; no *.test.ts, bridge/testing/, fixtures"
 
 step "inside the image"
 podman run --rm --no-healthcheck --network none "$IMAGE" sh -c \

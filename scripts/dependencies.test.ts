@@ -69,7 +69,7 @@ for (const file of [...SOURCE_DIRS.flatMap(files), ...ROOT_FILES]) {
  */
 function isProduction(file: string): boolean {
   if (/\.test\.tsx?$/.test(file)) return false;
-  if (/^bridge\/(test-[^/]*|rtmp-server)\.ts$/.test(file)) return false;
+  if (/^bridge\/(testing\/.*|rtmp-server\.ts)$/.test(file)) return false;
   return /^(worker|durable-objects|protocol|web|bridge)\//.test(file);
 }
 
@@ -157,6 +157,27 @@ describe("package.json", () => {
     for (const [name, version] of inImage)
       expect(lock.packages[`node_modules/${name}`]?.version, name).toBe(version);
     expect(inImage.get("werift")).toBe(pkg.dependencies.werift);
+  });
+
+  it("keeps bridge/'s top level to what the image runs (test helpers live in bridge/testing/)", () => {
+    // The image copies `bridge/*.ts` (.dockerignore): every such file but the tests and the
+    // local RTMP server must be one bridge/main.ts loads, so no test helper ships.
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const source = readFileSync(join(ROOT, file), "utf8");
+      for (const m of source.matchAll(/^\s*(?:import|export)\s[^"'`;]*?from\s+"(\.[^"]+)"/gm)) {
+        const target = relative(ROOT, join(ROOT, file, "..", m[1]!));
+        if (!m[0].includes("import type")) visit(target);
+      }
+    };
+    visit("bridge/main.ts");
+    const topLevel = readdirSync(join(ROOT, "bridge")).filter(
+      (f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "rtmp-server.ts",
+    );
+    const unused = topLevel.filter((f) => !reached.has(`bridge/${f}`));
+    expect(unused, `in bridge/ but not loaded by bridge/main.ts: ${unused.join(", ")}`).toEqual([]);
   });
 
   it("locks one wrangler, one workerd and one miniflare (dev, tests and deploy alike)", () => {
