@@ -13,6 +13,7 @@ import {
   type SessionFacts,
   sessionState,
   spawned,
+  stallStep,
   startAbandoned,
   starting,
   warm,
@@ -137,5 +138,38 @@ describe("sessionState", () => {
       "restarting",
     );
     expect(sessionState(facts({ ...fed, ended: true }))).toBe("ended");
+  });
+});
+
+describe("stallStep", () => {
+  const at = (now: number, over: Partial<Parameters<typeof stallStep>[1]> = {}) => ({
+    now,
+    stalled: true,
+    covering: true,
+    ended: false,
+    fillerMaxMs: 120_000,
+    ...over,
+  });
+
+  it("the slate covers a vanished teacher for fillerMaxMs, then the push ends", () => {
+    let since: number | null = null;
+    const giveUps: number[] = [];
+    for (const now of [1000, 60_000, 121_000, 121_001]) {
+      const step = stallStep(since, at(now));
+      since = step.since;
+      if (step.giveUp) giveUps.push(now);
+    }
+    expect(since).toBe(1000);
+    expect(giveUps).toEqual([121_001]);
+  });
+
+  it("media coming back resets the count; a stall with nothing to cover neither starts nor resets it", () => {
+    expect(stallStep(1000, at(5000, { stalled: false }))).toEqual({ since: null, giveUp: false });
+    expect(stallStep(null, at(5000, { covering: false }))).toEqual({ since: null, giveUp: false });
+    expect(stallStep(1000, at(500_000, { covering: false }))).toEqual({
+      since: 1000,
+      giveUp: false,
+    });
+    expect(stallStep(1000, at(500_000, { ended: true }))).toEqual({ since: 1000, giveUp: false });
   });
 });

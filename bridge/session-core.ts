@@ -210,3 +210,31 @@ export function sessionState<P>(f: SessionFacts<P>): BridgeSessionState {
   if (f.hasPublisher) return "waiting-for-keyframe";
   return "waiting-for-publisher";
 }
+
+/** The teacher's stall as the slate covers it. */
+export interface StallInput {
+  now: number;
+  /** No teacher video for the stall threshold. */
+  stalled: boolean;
+  /** The slate can cover: an output exists (or is coming) and has carried video. */
+  covering: boolean;
+  /** The stream already ended. */
+  ended: boolean;
+  /** How long the slate covers a teacher who vanished before the push ends. */
+  fillerMaxMs: number;
+}
+
+/**
+ * Tracks when the current stall began (`since`, null: none) and says when the slate has
+ * covered long enough that the push ends (`giveUp`).
+ */
+export function stallStep(
+  since: number | null,
+  s: StallInput,
+): { since: number | null; giveUp: boolean } {
+  if (s.stalled && s.covering && !s.ended) {
+    const start = since ?? s.now;
+    return { since: start, giveUp: s.now - start > s.fillerMaxMs };
+  }
+  return { since: s.stalled ? since : null, giveUp: false };
+}

@@ -701,19 +701,21 @@ export class ClassSession {
     const since =
       this.#lastTeacherVideoAt === null ? Number.POSITIVE_INFINITY : now - this.#lastTeacherVideoAt;
     const stalled = since >= this.#opts.stallMs;
-    const haveOutput = core.outputBusy(this.#out) && this.#video.source !== null;
-    if (stalled && haveOutput && !this.#ended) {
-      this.#stallStartedAt ??= now;
-      if (now - this.#stallStartedAt > this.#opts.fillerMaxMs) {
-        this.#opts.log("session.filler-limit", {
-          classId: this.classId,
-          fillerMaxMs: this.#opts.fillerMaxMs,
-        });
-        void this.#endOutput();
-        this.onEnded?.();
-      }
-    } else if (!stalled) {
-      this.#stallStartedAt = null;
+    const stall = core.stallStep(this.#stallStartedAt, {
+      now,
+      stalled,
+      covering: core.outputBusy(this.#out) && this.#video.source !== null,
+      ended: this.#ended,
+      fillerMaxMs: this.#opts.fillerMaxMs,
+    });
+    this.#stallStartedAt = stall.since;
+    if (stall.giveUp) {
+      this.#opts.log("session.filler-limit", {
+        classId: this.classId,
+        fillerMaxMs: this.#opts.fillerMaxMs,
+      });
+      void this.#endOutput();
+      this.onEnded?.();
     }
     // Until ffmpeg has produced output, ask at the fast rate — unless a keyframe
     // reached it within the last second (it is probing that one; more IDRs would
