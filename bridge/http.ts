@@ -8,6 +8,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
+import type { CallsClient } from "../common/calls-client.ts";
 import {
   BRIDGE_CLASS_ID,
   type BridgeErrorBody,
@@ -19,7 +20,6 @@ import {
   SessionPutSchema,
   sessionRtmpUrl,
 } from "../protocol/bridge.ts";
-import type { CallsClient } from "../worker/media/calls-client.ts";
 import { type CallsPull, pullFromCalls } from "./calls-pull.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
 import type { Logger } from "./log.ts";

@@ -5,9 +5,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RTCPeerConnection } from "werift";
+import { CallsClient, sdpMids } from "../common/calls-client.ts";
 import { type CallsStandin, startCallsStandin } from "../e2e/standins/calls.ts";
 import { ingestPolicy } from "../protocol/ingest.ts";
-import { CallsClient, sdpMids } from "../worker/media/calls-client.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type Bridge, startBridge } from "./server.ts";

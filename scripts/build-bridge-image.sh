@@ -184,9 +184,9 @@ cid=$(podman create --no-healthcheck "$IMAGE")
 listing="$WORK/listing.txt"
 podman export "$cid" | tar -t >"$listing"
 podman rm "$cid" >/dev/null
-grep -E '^app/(bridge|protocol|worker)/' "$listing" | sort
+grep -E '^app/(bridge|protocol|common)/' "$listing" | sort
 for f in app/bridge/main.ts app/bridge/server.ts app/bridge/http.ts app/bridge/session.ts \
-  app/protocol/ingest.ts app/protocol/bridge.ts app/worker/media/calls-client.ts \
+  app/protocol/ingest.ts app/protocol/bridge.ts app/common/calls-client.ts \
   app/node_modules/werift/package.json app/node_modules/hono/package.json \
   app/node_modules/@hono/node-server/package.json app/node_modules/valibot/package.json \
   usr/bin/ffmpeg \

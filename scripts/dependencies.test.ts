@@ -21,6 +21,7 @@ const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) a
 
 const SOURCE_DIRS = [
   "worker",
+  "common",
   "durable-objects",
   "protocol",
   "web",
@@ -70,7 +71,7 @@ for (const file of [...SOURCE_DIRS.flatMap(files), ...ROOT_FILES]) {
 function isProduction(file: string): boolean {
   if (/\.test\.tsx?$/.test(file)) return false;
   if (/^bridge\/(testing\/.*|rtmp-server\.ts)$/.test(file)) return false;
-  return /^(worker|durable-objects|protocol|web|bridge)\//.test(file);
+  return /^(worker|common|durable-objects|protocol|web|bridge)\//.test(file);
 }
 
 /** Loaded by production code, but only on a local-development path: dev dependencies. */
@@ -145,10 +146,7 @@ describe("package.json", () => {
     const loaded = new Set(
       [...importsByFile]
         .filter(
-          ([file]) =>
-            isProduction(file) &&
-            (/^(bridge|protocol)\/[^/]+\.ts$/.test(file) ||
-              file === "worker/media/calls-client.ts"),
+          ([file]) => isProduction(file) && /^(bridge|protocol|common)\/[^/]+\.ts$/.test(file),
         )
         .flatMap(([, names]) => [...names])
         .filter((name) => !LOCAL_ONLY[name]),

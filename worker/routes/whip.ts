@@ -14,6 +14,7 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { CallsClient, CallsError, sdpMids } from "../../common/calls-client.ts";
 import type { SessionUser } from "../../protocol/api.ts";
 import type { BridgeErrorBody } from "../../protocol/bridge.ts";
 import { decryptSecret } from "../auth/crypto.ts";
@@ -22,7 +23,6 @@ import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
-import { CallsClient, CallsError, sdpMids } from "../media/calls-client.ts";
 import { REQUEST_ID_HEADER } from "../request-id.ts";
 import type { AppEnv } from "../types.ts";
 import { youtubeApiError } from "../youtube/errors.ts";
