@@ -113,16 +113,16 @@ describe("bridge routes (app.request)", () => {
   it("answers each bad PUT body with its own stable code, before touching a session", async () => {
     const { app, created } = standIn();
     const cases: [unknown, number, string][] = [
-      ["{", 400, "bad-json"],
-      [[1], 400, "bad-rtmp-url"],
-      [null, 400, "bad-json"],
-      [{}, 400, "bad-rtmp-url"],
-      [{ rtmpUrl: "http://example.com/x" }, 400, "bad-rtmp-url"],
-      [{ rtmpUrl: `rtmp://h/${"a".repeat(2000)}` }, 400, "bad-rtmp-url"],
-      [{ rtmpUrl: "rtmp://h/app", streamKey: "" }, 400, "bad-stream-key"],
-      [{ rtmpUrl: "rtmp://h/app", streamKey: "a b" }, 400, "bad-stream-key"],
-      [{ rtmpUrl: "rtmp://h/app", prepare: "yes" }, 400, "bad-prepare"],
-      [{ rtmpUrl: "rtmp://h/app", pad: "x".repeat(9000) }, 413, "too-large"],
+      ["{", 400, "bad_json"],
+      [[1], 400, "bad_rtmp_url"],
+      [null, 400, "bad_json"],
+      [{}, 400, "bad_rtmp_url"],
+      [{ rtmpUrl: "http://example.com/x" }, 400, "bad_rtmp_url"],
+      [{ rtmpUrl: `rtmp://h/${"a".repeat(2000)}` }, 400, "bad_rtmp_url"],
+      [{ rtmpUrl: "rtmp://h/app", streamKey: "" }, 400, "bad_stream_key"],
+      [{ rtmpUrl: "rtmp://h/app", streamKey: "a b" }, 400, "bad_stream_key"],
+      [{ rtmpUrl: "rtmp://h/app", prepare: "yes" }, 400, "bad_prepare"],
+      [{ rtmpUrl: "rtmp://h/app", pad: "x".repeat(9000) }, 413, "too_large"],
     ];
     for (const [body, status, code] of cases) {
       const r = await app.request("/sessions/c1", put(body));
@@ -136,7 +136,7 @@ describe("bridge routes (app.request)", () => {
     const { app } = standIn();
     const bad = await app.request("/sessions/bad%20id", { headers: {} });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: "bad-class-id" });
+    expect(await bad.json()).toMatchObject({ error: "bad_class_id" });
     const anon = await app.request("/sessions/c1", put({ rtmpUrl: "rtmp://h/app" }, {}));
     expect(anon.status).toBe(401);
     expect(anon.headers.get("www-authenticate")).toContain("Bearer");
@@ -145,7 +145,7 @@ describe("bridge routes (app.request)", () => {
     const post = await app.request("/sessions/c1", { method: "POST", headers: auth });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("PUT, GET, DELETE");
-    expect(await post.json()).toMatchObject({ error: "method-not-allowed" });
+    expect(await post.json()).toMatchObject({ error: "method_not_allowed" });
     const whipGet = await app.request("/whip/c1", { headers: auth });
     expect(whipGet.status).toBe(405);
     expect(whipGet.headers.get("allow")).toBe("POST");
@@ -155,7 +155,7 @@ describe("bridge routes (app.request)", () => {
     const { app, sessions } = standIn();
     const missing = await app.request("/sessions/c1", { headers: auth });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ error: "no-session" });
+    expect(await missing.json()).toMatchObject({ error: "no_session" });
     await app.request("/sessions/c1", put({ rtmpUrl: "rtmp://h/app" }));
     expect((await app.request("/sessions/c1", { headers: auth })).status).toBe(200);
     const del = await app.request("/sessions/c1", { method: "DELETE", headers: auth });
@@ -191,20 +191,20 @@ describe("bridge routes (app.request)", () => {
     });
     // The offer is checked first (bad SDP), as before; a good offer would get ffmpeg-missing.
     expect(r.status).toBe(400);
-    expect(await r.json()).toMatchObject({ error: "bad-sdp" });
+    expect(await r.json()).toMatchObject({ error: "bad_sdp" });
   });
 
   it("WHIP resources: 404 for an unknown one, 405 for PATCH (no trickle ICE)", async () => {
     const { app } = standIn();
     const unknown = await app.request("/whip/c1/nope", { method: "PATCH", headers: auth });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ error: "no-resource" });
+    expect(await unknown.json()).toMatchObject({ error: "no_resource" });
   });
 
   it("/pull: 501 without Calls, bad-pull for a bad body", async () => {
     const none = await standIn().app.request("/pull/c1", { method: "POST", headers: auth });
     expect(none.status).toBe(501);
-    expect(await none.json()).toMatchObject({ error: "calls-not-configured" });
+    expect(await none.json()).toMatchObject({ error: "calls_not_configured" });
     const { app } = standIn({ calls: {} as BridgeRoutesDeps["calls"] });
     for (const body of [
       null,
@@ -219,7 +219,7 @@ describe("bridge routes (app.request)", () => {
         body: JSON.stringify(body),
       });
       expect(r.status, JSON.stringify(body)).toBe(400);
-      expect(await r.json()).toMatchObject({ error: "bad-pull" });
+      expect(await r.json()).toMatchObject({ error: "bad_pull" });
     }
     const noSession = await app.request("/pull/c1", {
       method: "POST",
@@ -227,7 +227,7 @@ describe("bridge routes (app.request)", () => {
       body: JSON.stringify({ sessionId: "s", trackNames: ["a"] }),
     });
     expect(noSession.status).toBe(404);
-    expect(await noSession.json()).toMatchObject({ error: "no-session" });
+    expect(await noSession.json()).toMatchObject({ error: "no_session" });
   });
 
   it("unknown paths are 404 not-found; thrown errors are 500 internal, logged with the request id", async () => {
@@ -238,7 +238,7 @@ describe("bridge routes (app.request)", () => {
     });
     const nf = await app.request("/nope", { headers: auth });
     expect(nf.status).toBe(404);
-    expect(await nf.json()).toEqual({ error: "not-found", message: "not found" });
+    expect(await nf.json()).toEqual({ error: "not_found", message: "not found" });
     const r = await app.request("/sessions/c1", {
       method: "DELETE",
       headers: { ...auth, "x-request-id": "req-12345678" },
@@ -254,13 +254,13 @@ describe("bridge routes (app.request)", () => {
   it("an HttpError thrown by the bridge keeps its status, code and headers", async () => {
     const { app } = standIn({
       getOrCreateSession: async () => {
-        throw new HttpError(503, "no-ports", "RTP port range exhausted", { "Retry-After": "5" });
+        throw new HttpError(503, "no_ports", "RTP port range exhausted", { "Retry-After": "5" });
       },
     });
     const r = await app.request("/sessions/c1", put({ rtmpUrl: "rtmp://h/app" }));
     expect(r.status).toBe(503);
     expect(r.headers.get("retry-after")).toBe("5");
-    expect(await r.json()).toEqual({ error: "no-ports", message: "RTP port range exhausted" });
+    expect(await r.json()).toEqual({ error: "no_ports", message: "RTP port range exhausted" });
   });
 
   it("dev mode: CORS on every answer, preflight, ?secret= and /dev/blank", async () => {

@@ -77,9 +77,9 @@ type Env = { Variables: { log: Logger } };
 
 /** The codes a bad `PUT /sessions` body gets, by the first field that is wrong. */
 const SESSION_PUT_ERRORS: Record<keyof SessionPut, [BridgeErrorCode, string]> = {
-  rtmpUrl: ["bad-rtmp-url", "rtmpUrl must be rtmp:// or rtmps:// with an app path"],
-  streamKey: ["bad-stream-key", "streamKey must be a non-empty token"],
-  prepare: ["bad-prepare", "prepare must be a boolean"],
+  rtmpUrl: ["bad_rtmp_url", "rtmpUrl must be rtmp:// or rtmps:// with an app path"],
+  streamKey: ["bad_stream_key", "streamKey must be a non-empty token"],
+  prepare: ["bad_prepare", "prepare must be a boolean"],
 };
 
 const NO_SESSION = "no RTMP target for this class: PUT /sessions/:classId first";
@@ -112,13 +112,13 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
   function classIdOf(c: Context): string {
     const classId = c.req.param("classId") ?? "";
     if (!BRIDGE_CLASS_ID.test(classId))
-      throw new HttpError(400, "bad-class-id", "invalid class id");
+      throw new HttpError(400, "bad_class_id", "invalid class id");
     return classId;
   }
 
   function requireFfmpeg(): void {
     if (!deps.ffmpeg)
-      throw new HttpError(503, "ffmpeg-missing", "ffmpeg is not installed on the bridge");
+      throw new HttpError(503, "ffmpeg_missing", "ffmpeg is not installed on the bridge");
   }
 
   async function jsonBody(c: Context): Promise<unknown> {
@@ -126,7 +126,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
       return JSON.parse(await readText(c.req.raw, 8192));
     } catch (err) {
       if (err instanceof HttpError) throw err;
-      throw new HttpError(400, "bad-json", "body must be JSON");
+      throw new HttpError(400, "bad_json", "body must be JSON");
     }
   }
 
@@ -185,7 +185,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     const log = c.get("log");
     const body = await jsonBody(c);
     if (!body || typeof body !== "object")
-      throw new HttpError(400, "bad-json", "body must be a JSON object");
+      throw new HttpError(400, "bad_json", "body must be a JSON object");
     const parsed = v.safeParse(SessionPutSchema, body);
     if (!parsed.success) {
       const key = parsed.issues[0].path?.[0]?.key as keyof SessionPut;
@@ -206,18 +206,18 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
 
   app.get("/sessions/:classId", (c) => {
     const s = deps.sessions.get(classIdOf(c));
-    if (!s) throw new HttpError(404, "no-session", "no session for this class");
+    if (!s) throw new HttpError(404, "no_session", "no session for this class");
     return json(c, 200, s.health());
   });
 
   app.delete("/sessions/:classId", async (c) => {
     if (!(await deps.deleteSession(classIdOf(c))))
-      throw new HttpError(404, "no-session", "no session for this class");
+      throw new HttpError(404, "no_session", "no session for this class");
     return c.body(null, 204);
   });
 
   app.all("/sessions/:classId", () => {
-    throw new HttpError(405, "method-not-allowed", "use PUT, GET or DELETE", {
+    throw new HttpError(405, "method_not_allowed", "use PUT, GET or DELETE", {
       Allow: "PUT, GET, DELETE",
     });
   });
@@ -228,10 +228,10 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     const log = c.get("log");
     authorize(c);
     if (c.req.method !== "POST")
-      throw new HttpError(405, "method-not-allowed", "use POST", { Allow: "POST" });
+      throw new HttpError(405, "method_not_allowed", "use POST", { Allow: "POST" });
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/sdp") {
-      throw new HttpError(415, "bad-content-type", "Content-Type must be application/sdp");
+      throw new HttpError(415, "bad_content_type", "Content-Type must be application/sdp");
     }
     const offer = await readText(c.req.raw, 64_000);
     const choice = chooseFromOffer(offer);
@@ -241,13 +241,13 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
       const rtmpUrl = deps.defaultRtmpUrl.replaceAll("{classId}", classId);
       session = (await deps.getOrCreateSession(classId, rtmpUrl, deps.log)).s;
     }
-    if (!session) throw new HttpError(404, "no-session", NO_SESSION);
+    if (!session) throw new HttpError(404, "no_session", NO_SESSION);
     const current = session.publisher;
     if (current) {
       // A teacher whose page reloaded cannot DELETE the old resource: allow a
       // takeover once the old publisher has sent nothing for a few seconds.
       if (!session.publisherStalled()) {
-        throw new HttpError(409, "publisher-exists", "this class already has a live publisher");
+        throw new HttpError(409, "publisher_exists", "this class already has a live publisher");
       }
       const old = deps.publishers.get(current.id);
       deps.publishers.delete(current.id);
@@ -283,12 +283,12 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     authorize(c);
     const pub = deps.publishers.get(c.req.param("publisherId"));
     if (!pub || pub.classId !== c.req.param("classId"))
-      throw new HttpError(404, "no-resource", "unknown WHIP resource");
+      throw new HttpError(404, "no_resource", "unknown WHIP resource");
     // No trickle ICE / ICE restart: RFC 9725 says answer PATCH with 405.
     if (c.req.method !== "DELETE")
       throw new HttpError(
         405,
-        "method-not-allowed",
+        "method_not_allowed",
         "only DELETE is supported on a WHIP resource",
         {
           Allow: "DELETE",
@@ -315,29 +315,29 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     authorize(c);
     if (c.req.method === "DELETE") {
       const pull = deps.pulls.get(classId);
-      if (!pull) throw new HttpError(404, "no-pull", "this class is not pulling from Calls");
+      if (!pull) throw new HttpError(404, "no_pull", "this class is not pulling from Calls");
       deps.pulls.delete(classId);
       await pull.close();
       await deps.sessions.get(classId)?.stop("pull-delete");
       return c.body(null, 204);
     }
     if (c.req.method !== "POST")
-      throw new HttpError(405, "method-not-allowed", "use POST or DELETE", {
+      throw new HttpError(405, "method_not_allowed", "use POST or DELETE", {
         Allow: "POST, DELETE",
       });
     const calls = deps.calls;
     if (!calls)
       throw new HttpError(
         501,
-        "calls-not-configured",
+        "calls_not_configured",
         "CALLS_APP_ID / CALLS_APP_SECRET are not set on the bridge",
       );
     requireFfmpeg();
     const parsed = v.safeParse(PullSchema, await jsonBody(c));
     if (!parsed.success)
-      throw new HttpError(400, "bad-pull", "body must be { sessionId, trackNames: string[1..4] }");
+      throw new HttpError(400, "bad_pull", "body must be { sessionId, trackNames: string[1..4] }");
     const session = deps.sessions.get(classId);
-    if (!session) throw new HttpError(404, "no-session", NO_SESSION);
+    if (!session) throw new HttpError(404, "no_session", NO_SESSION);
     await deps.pulls.get(classId)?.close();
     session.warm();
     const pull = await pullFromCalls({
@@ -350,7 +350,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     }).catch((err: unknown) => {
       throw new HttpError(
         502,
-        "calls-pull-failed",
+        "calls_pull_failed",
         err instanceof Error ? err.message : String(err),
       );
     });
@@ -359,13 +359,12 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     return json(c, 201, { classId, pullId: pull.id } satisfies PullCreated);
   });
 
-  app.notFound((c) => json(c, 404, errorBody("not-found", "not found")));
+  app.notFound((c) => json(c, 404, errorBody("not_found", "not found")));
 
   app.onError((err, c) => {
     if (err instanceof HttpError)
       return json(c, err.status, errorBody(err.code, err.message), err.headers);
-    if (err instanceof SdpError)
-      return json(c, err.status, errorBody(err.code as BridgeErrorCode, err.message));
+    if (err instanceof SdpError) return json(c, err.status, errorBody(err.code, err.message));
     const requestId = requestIdOf(c.req.raw.headers);
     deps.log("http.error", {
       message: err instanceof Error ? err.message : String(err),
@@ -412,7 +411,7 @@ async function readText(req: Request, limit: number): Promise<string> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new HttpError(413, "too-large", "request body too large");
+      throw new HttpError(413, "too_large", "request body too large");
     }
     chunks.push(value);
   }

@@ -143,7 +143,7 @@ describe("prepared session: warm ffmpeg before the WHIP POST", () => {
     expect(bridge.sessions.get("prep-2")!.pids()).toEqual([]);
     const bad = await put("prep-2", { rtmpUrl: `${spy.url}/prep-2`, prepare: "yes" });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: "bad-prepare" });
+    expect(await bad.json()).toMatchObject({ error: "bad_prepare" });
   });
 });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { RTCDtlsTransport } from "werift";
 import { CallsClient } from "../common/calls-client.ts";
-import type { BridgeHealth, BridgeHealthReport } from "../protocol/bridge.ts";
+import { type BridgeHealth, type BridgeHealthReport, snakeCase } from "../protocol/bridge.ts";
 import { type IngestPolicy, ingestPolicy, STREAM_ERRORS } from "../protocol/ingest.ts";
 import type { CallsPull } from "./calls-pull.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
@@ -100,7 +100,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     });
     throw new HttpError(
       v.category === "ingest-not-allowed" ? 400 : 502,
-      v.category,
+      snakeCase(v.category),
       STREAM_ERRORS[v.category],
     );
   }
@@ -120,7 +120,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     log: Logger = cfg.log,
   ): Promise<{ s: ClassSession; created: boolean }> {
     if (!cfg.ffmpeg)
-      throw new HttpError(503, "ffmpeg-missing", "ffmpeg is not installed on the bridge");
+      throw new HttpError(503, "ffmpeg_missing", "ffmpeg is not installed on the bridge");
     const ffmpeg = cfg.ffmpeg;
     await assertIngest(classId, rtmpUrl, log);
     const existing = sessions.get(classId) ?? (await creating.get(classId));
@@ -130,7 +130,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     }
     const p = (async () => {
       const base = await allocateFreeBlock(ports);
-      if (base === null) throw new HttpError(503, "no-ports", "RTP port range exhausted");
+      if (base === null) throw new HttpError(503, "no_ports", "RTP port range exhausted");
       const s = new ClassSession({
         classId,
         rtmpUrl,

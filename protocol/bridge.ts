@@ -145,35 +145,47 @@ export interface PullCreated {
 }
 
 /**
- * Stable error codes of the bridge's HTTP API. Kebab-case, unlike the Worker's snake_case
- * `ApiError` codes: the studio (web/studio/media/reconnect-core.ts) and the Worker's WHIP
- * proxy read `publisher-exists`, and the ingest categories are protocol/ingest.ts's.
+ * Stable error codes of the bridge's HTTP API, snake_case like the Worker's `ApiError`
+ * codes. A refused RTMP destination answers its protocol/ingest.ts category the same way
+ * (`ingest-not-allowed` → `ingest_not_allowed`).
  */
 export type BridgeErrorCode =
   | "unauthorized"
-  | "not-found"
-  | "method-not-allowed"
-  | "bad-class-id"
-  | "bad-json"
-  | "bad-rtmp-url"
-  | "bad-stream-key"
-  | "bad-prepare"
-  | "bad-pull"
-  | "bad-content-type"
-  | "bad-sdp"
-  | "no-video"
-  | "no-opus"
-  | "too-large"
-  | "no-session"
-  | "no-resource"
-  | "no-pull"
-  | "no-ports"
-  | "ffmpeg-missing"
-  | "publisher-exists"
-  | "calls-not-configured"
-  | "calls-pull-failed"
-  | StreamErrorCategory
-  | "internal";
+  | "not_found"
+  | "method_not_allowed"
+  | "bad_class_id"
+  | "bad_json"
+  | "bad_rtmp_url"
+  | "bad_stream_key"
+  | "bad_prepare"
+  | "bad_pull"
+  | "bad_content_type"
+  | "bad_sdp"
+  | "no_video"
+  | "no_opus"
+  | "no_h264"
+  | "no_h264_pm1"
+  | "too_large"
+  | "no_session"
+  | "no_resource"
+  | "no_pull"
+  | "no_ports"
+  | "ffmpeg_missing"
+  | "publisher_exists"
+  | "calls_not_configured"
+  | "calls_pull_failed"
+  | "internal"
+  | SnakeCase<StreamErrorCategory>;
+
+/** `a-b-c` → `a_b_c`. */
+export type SnakeCase<S extends string> = S extends `${infer A}-${infer B}`
+  ? `${A}_${SnakeCase<B>}`
+  : S;
+
+/** A kebab-case name as an error code (`ingest-not-allowed` → `ingest_not_allowed`). */
+export function snakeCase<S extends string>(s: S): SnakeCase<S> {
+  return s.replaceAll("-", "_") as SnakeCase<S>;
+}
 
 /** Every bridge error body. */
 export interface BridgeErrorBody {

@@ -135,7 +135,7 @@ async function bridgeError(res: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the generic message
   }
-  if (res.status === 409 && reason === "publisher-exists") {
+  if (res.status === 409 && reason === "publisher_exists") {
     return new ApiError(
       409,
       "publisher_exists",
