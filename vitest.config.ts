@@ -98,6 +98,7 @@ export default defineConfig({
           name: "unit",
           include: [
             "protocol/**/*.test.ts",
+            "common/**/*.test.ts",
             "durable-objects/**/*.test.ts",
             "worker/**/*.test.ts",
             "web/**/*.test.ts",

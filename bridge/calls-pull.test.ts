@@ -6,8 +6,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RTCPeerConnection } from "werift";
+import { CallsClient, sdpMids } from "../common/calls-client.ts";
 import { type CallsStandin, startCallsStandin } from "../e2e/standins/calls.ts";
-import { CallsClient, sdpMids } from "../worker/media/calls-client.ts";
 import { pullFromCalls } from "./calls-pull.ts";
 import type { ClassSession } from "./session.ts";
 

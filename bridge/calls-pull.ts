@@ -5,7 +5,7 @@
  * session exactly like a WHIP publisher. Calls offers; the bridge answers
  * (`tracks/new` with `location: "remote"`, then `renegotiate`).
  */
-import type { CallsClient } from "../worker/media/calls-client.ts";
+import type { CallsClient } from "../common/calls-client.ts";
 import type { Logger } from "./log.ts";
 import { type Ingest, openReceiver } from "./receiver.ts";
 import type { ClassSession } from "./session.ts";

@@ -25,7 +25,7 @@ import {
   snapshot,
   tmpFile,
   waitFor,
-} from "./test-support.ts";
+} from "./testing/support.ts";
 
 const ffmpeg = resolveFfmpeg();
 const SECRET = "chrome-test-secret-0123456789";

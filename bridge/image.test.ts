@@ -18,9 +18,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SessionHealth } from "../protocol/bridge.ts";
 import { freeTcpPort, type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
-import type { SessionHealth } from "./session.ts";
-import { startTestPublisher, type TestPublisher } from "./test-publisher.ts";
+import { startTestPublisher, type TestPublisher } from "./testing/publisher.ts";
 import {
   acquireMediaLock,
   keyframeGaps,
@@ -31,7 +31,7 @@ import {
   snapshot,
   tmpFile,
   waitFor,
-} from "./test-support.ts";
+} from "./testing/support.ts";
 
 const IMAGE = process.env.BRIDGE_IMAGE ?? "";
 const ENGINE = process.env.BRIDGE_CONTAINER_ENGINE || "podman";

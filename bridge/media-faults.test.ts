@@ -14,7 +14,7 @@ import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
 import { type Bridge, startBridge } from "./server.ts";
-import { startTestPublisher, type TestPublisher } from "./test-publisher.ts";
+import { startTestPublisher, type TestPublisher } from "./testing/publisher.ts";
 import {
   acquireMediaLock,
   childPids,
@@ -24,7 +24,7 @@ import {
   timeSteps,
   tmpFile,
   waitFor,
-} from "./test-support.ts";
+} from "./testing/support.ts";
 
 const ffmpeg = resolveFfmpeg();
 const SECRET = "test-bridge-secret-faults-0123";

@@ -13,7 +13,7 @@ import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
 import { type Bridge, startBridge } from "./server.ts";
-import { startTestPublisher, type TestPublisher } from "./test-publisher.ts";
+import { startTestPublisher, type TestPublisher } from "./testing/publisher.ts";
 import {
   acquireMediaLock,
   childPids,
@@ -25,7 +25,7 @@ import {
   snapshot,
   tmpFile,
   waitFor,
-} from "./test-support.ts";
+} from "./testing/support.ts";
 
 const ffmpeg = resolveFfmpeg();
 const SECRET = "test-bridge-secret-0123456789";

@@ -3,19 +3,10 @@
  * `GET /metrics` (behind the bridge secret: the labels name classes). Pure: built from the
  * same `BridgeHealth` snapshot `/health` answers with.
  */
-import type { BridgeHealth } from "./server.ts";
-import type { SessionState } from "./session.ts";
+import { BRIDGE_SESSION_STATES, type BridgeHealth } from "../protocol/bridge.ts";
 
 /** Every session state, so each class has one sample per state (0 or 1). */
-const STATES: SessionState[] = [
-  "waiting-for-publisher",
-  "waiting-for-keyframe",
-  "starting",
-  "live",
-  "filler",
-  "restarting",
-  "ended",
-];
+const STATES = BRIDGE_SESSION_STATES;
 
 /** Content-Type of the exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

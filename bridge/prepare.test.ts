@@ -14,7 +14,7 @@ import { checkIngest } from "./ingest.ts";
 import { createLogger } from "./log.ts";
 import { type Bridge, startBridge } from "./server.ts";
 import { ClassSession } from "./session.ts";
-import { childPids, waitFor } from "./test-support.ts";
+import { childPids, waitFor } from "./testing/support.ts";
 
 const SECRET = "prepare-secret-abcdefghijklmnop";
 const OFFER = readFileSync(new URL("./fixtures/chrome-offer.sdp", import.meta.url), "utf8");
@@ -143,7 +143,7 @@ describe("prepared session: warm ffmpeg before the WHIP POST", () => {
     expect(bridge.sessions.get("prep-2")!.pids()).toEqual([]);
     const bad = await put("prep-2", { rtmpUrl: `${spy.url}/prep-2`, prepare: "yes" });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: "bad-prepare" });
+    expect(await bad.json()).toMatchObject({ error: "bad_prepare" });
   });
 });
 

@@ -5,9 +5,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RTCPeerConnection } from "werift";
+import { CallsClient, sdpMids } from "../common/calls-client.ts";
 import { type CallsStandin, startCallsStandin } from "../e2e/standins/calls.ts";
 import { ingestPolicy } from "../protocol/ingest.ts";
-import { CallsClient, sdpMids } from "../worker/media/calls-client.ts";
 import type { FfmpegInfo } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type Bridge, startBridge } from "./server.ts";
@@ -109,9 +109,9 @@ describe("bridge /pull (Cloudflare Calls ingest)", () => {
       trackNames: ["nobody-video"],
     });
     expect(missing.status).toBe(502);
-    expect(await missing.json()).toMatchObject({ error: "calls-pull-failed" });
+    expect(await missing.json()).toMatchObject({ error: "calls_pull_failed" });
     const bad = await call(bridge, "POST", "/pull/k2", { sessionId: "x", trackNames: [] });
-    expect(await bad.json()).toMatchObject({ error: "bad-pull" });
+    expect(await bad.json()).toMatchObject({ error: "bad_pull" });
     const noSession = await call(bridge, "POST", "/pull/k9", { sessionId: "x", trackNames: ["a"] });
     expect(noSession.status).toBe(404);
     const unauth = await fetch(`${bridge.url}/pull/k2`, { method: "POST", body: "{}" });

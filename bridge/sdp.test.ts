@@ -45,7 +45,7 @@ describe("chooseFromOffer", () => {
         .find((m) => m.kind === "video")!
         .formats.map((f) => f.codec),
     ).toEqual(["VP8"]);
-    expectSdpError(() => chooseFromOffer(vp8Only), 415, "no-h264");
+    expectSdpError(() => chooseFromOffer(vp8Only), 415, "no_h264");
     try {
       chooseFromOffer(vp8Only);
     } catch (err) {
@@ -54,7 +54,7 @@ describe("chooseFromOffer", () => {
   });
   it("refuses H.264 that is only packetization-mode=0", () => {
     const pm0 = CHROME_OFFER.replaceAll("packetization-mode=1", "packetization-mode=0");
-    expectSdpError(() => chooseFromOffer(pm0), 415, "no-h264-pm1");
+    expectSdpError(() => chooseFromOffer(pm0), 415, "no_h264_pm1");
   });
   it("answers malformed SDP with 400", () => {
     expectSdpError(() => chooseFromOffer("hello"), 400);

@@ -3,6 +3,7 @@
  * the bridge can copy, munge werift's answer so Chrome ramps up quickly, and
  * write the SDP that ffmpeg reads from loopback.
  */
+import type { BridgeErrorCode } from "../protocol/bridge.ts";
 
 /** TWCC and abs-send-time header extension URIs (send-side BWE in Chrome). */
 export const EXT_TWCC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
@@ -30,8 +31,8 @@ export interface SdpMedia {
 /** Why an offer was refused; `status` is the HTTP status to answer with. */
 export class SdpError extends Error {
   readonly status: 400 | 415;
-  readonly code: string;
-  constructor(status: 400 | 415, code: string, message: string) {
+  readonly code: BridgeErrorCode;
+  constructor(status: 400 | 415, code: BridgeErrorCode, message: string) {
     super(message);
     this.status = status;
     this.code = code;
@@ -55,17 +56,17 @@ export function parseFmtp(params: string): Record<string, string> {
 /** Parses the media sections of an SDP; throws {@link SdpError} 400 on malformed input. */
 export function parseSdp(sdp: string): SdpMedia[] {
   if (typeof sdp !== "string" || sdp.length > 64_000) {
-    throw new SdpError(400, "bad-sdp", "SDP missing or too large");
+    throw new SdpError(400, "bad_sdp", "SDP missing or too large");
   }
   const lines = splitLines(sdp);
-  if (lines[0] !== "v=0") throw new SdpError(400, "bad-sdp", "SDP must start with v=0");
+  if (lines[0] !== "v=0") throw new SdpError(400, "bad_sdp", "SDP must start with v=0");
   const media: SdpMedia[] = [];
   let cur: SdpMedia | null = null;
   for (const line of lines) {
-    if (!/^[a-z]=/.test(line)) throw new SdpError(400, "bad-sdp", "malformed SDP line");
+    if (!/^[a-z]=/.test(line)) throw new SdpError(400, "bad_sdp", "malformed SDP line");
     if (line.startsWith("m=")) {
       const m = /^m=(\w+) (\d+)(?:\/\d+)? ([\w/]+) ([\d ]+)$/.exec(line);
-      if (!m) throw new SdpError(400, "bad-sdp", "malformed m= line");
+      if (!m) throw new SdpError(400, "bad_sdp", "malformed m= line");
       cur = {
         kind: m[1]!,
         port: Number(m[2]),
@@ -109,22 +110,22 @@ export function parseSdp(sdp: string): SdpMedia[] {
     m = /^a=(sendrecv|sendonly|recvonly|inactive)$/.exec(line);
     if (m) cur.direction = m[1] as SdpMedia["direction"];
   }
-  if (media.length === 0) throw new SdpError(400, "bad-sdp", "SDP has no media sections");
+  if (media.length === 0) throw new SdpError(400, "bad_sdp", "SDP has no media sections");
   if (!lines.some((l) => l.startsWith("a=ice-ufrag:"))) {
-    throw new SdpError(400, "bad-sdp", "SDP has no ICE credentials (a=ice-ufrag)");
+    throw new SdpError(400, "bad_sdp", "SDP has no ICE credentials (a=ice-ufrag)");
   }
   if (!lines.some((l) => l.startsWith("a=fingerprint:"))) {
-    throw new SdpError(400, "bad-sdp", "SDP has no DTLS fingerprint");
+    throw new SdpError(400, "bad_sdp", "SDP has no DTLS fingerprint");
   }
   // Shapes werift would crash on (RFC 8839 ice-char 4–256; RFC 8122 hash + hex pairs).
   for (const l of lines) {
     if (l.startsWith("a=ice-ufrag:") && !/^a=ice-ufrag:[A-Za-z0-9+/]{4,256}$/.test(l))
-      throw new SdpError(400, "bad-sdp", "malformed a=ice-ufrag (4–256 ICE characters)");
+      throw new SdpError(400, "bad_sdp", "malformed a=ice-ufrag (4–256 ICE characters)");
     if (
       l.startsWith("a=fingerprint:") &&
       !/^a=fingerprint:[A-Za-z0-9-]+ [0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+$/.test(l)
     )
-      throw new SdpError(400, "bad-sdp", "malformed a=fingerprint (hash function, then hex pairs)");
+      throw new SdpError(400, "bad_sdp", "malformed a=fingerprint (hash function, then hex pairs)");
   }
   return media;
 }
@@ -154,7 +155,7 @@ export interface OfferChoice {
 export function chooseFromOffer(sdp: string): OfferChoice {
   const media = parseSdp(sdp);
   const video = media.find((m) => m.kind === "video" && m.port !== 0 && m.direction !== "inactive");
-  if (!video) throw new SdpError(400, "no-video", "offer has no active video section");
+  if (!video) throw new SdpError(400, "no_video", "offer has no active video section");
   const h264 = video.formats
     .filter((f) => f.codec === "H264")
     .sort((a, b) => h264Rank(b) - h264Rank(a));
@@ -163,19 +164,19 @@ export function chooseFromOffer(sdp: string): OfferChoice {
     const offered = [...new Set(video.formats.map((f) => f.codec).filter((c) => c))].join(", ");
     throw new SdpError(
       415,
-      "no-h264",
+      "no_h264",
       `offer has no H.264 video (offered: ${offered || "none"}); the bridge copies H.264 without re-encoding — prefer H.264 with setCodecPreferences`,
     );
   }
   if (best.fmtp["packetization-mode"] !== "1") {
-    throw new SdpError(415, "no-h264-pm1", "offer has H.264 only without packetization-mode=1");
+    throw new SdpError(415, "no_h264_pm1", "offer has H.264 only without packetization-mode=1");
   }
   const audioSection = media.find(
     (m) => m.kind === "audio" && m.port !== 0 && m.direction !== "inactive",
   );
   const opus = audioSection?.formats.find((f) => f.codec === "OPUS" && f.clockRate === 48000);
   if (audioSection && !opus) {
-    throw new SdpError(415, "no-opus", "offer has audio but not Opus/48000");
+    throw new SdpError(415, "no_opus", "offer has audio but not Opus/48000");
   }
   return {
     video: { mid: video.mid, format: best },

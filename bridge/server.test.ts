@@ -117,7 +117,7 @@ describe("bridge HTTP API", () => {
   it("answers malformed SDP with 400 and a reason", async () => {
     const r = await post("/whip/c1", "this is not sdp");
     expect(r.status).toBe(400);
-    expect(await r.json()).toMatchObject({ error: "bad-sdp" });
+    expect(await r.json()).toMatchObject({ error: "bad_sdp" });
   });
 
   it("answers an offer without H.264 with 415", async () => {
@@ -137,7 +137,7 @@ describe("bridge HTTP API", () => {
   it("answers 404 for a class with no RTMP target yet", async () => {
     const r = await post("/whip/c1", OFFER);
     expect(r.status).toBe(404);
-    expect(await r.json()).toMatchObject({ error: "no-session" });
+    expect(await r.json()).toMatchObject({ error: "no_session" });
   });
 
   it("validates the control call", async () => {
@@ -199,7 +199,7 @@ describe("bridge without ffmpeg", () => {
         body: JSON.stringify({ rtmpUrl: "rtmp://a.rtmp.youtube.com/live2/x" }),
       });
       expect(r.status).toBe(503);
-      expect(await r.json()).toMatchObject({ error: "ffmpeg-missing" });
+      expect(await r.json()).toMatchObject({ error: "ffmpeg_missing" });
     } finally {
       await b.close();
     }
@@ -285,7 +285,7 @@ describe("RTMP destinations: the port-scanner attack (issue 12, point 18)", () =
         expect(r.status, rtmpUrl).toBe(400);
         const body = await r.json();
         expect(body).toEqual({
-          error: "ingest-not-allowed",
+          error: "ingest_not_allowed",
           message: STREAM_ERRORS["ingest-not-allowed"],
         });
       }
@@ -315,7 +315,7 @@ describe("RTMP destinations: the port-scanner attack (issue 12, point 18)", () =
           body: JSON.stringify({ rtmpUrl: `rtmp://${host}:${target.port}/x/k`, prepare: true }),
         });
         expect(r.status, host).toBe(400);
-        expect((await r.json()).error).toBe("ingest-not-allowed");
+        expect((await r.json()).error).toBe("ingest_not_allowed");
       }
       await new Promise((r) => setTimeout(r, 300));
       expect(target.connections()).toBe(0);

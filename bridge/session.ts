@@ -3,6 +3,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BridgeSessionState, SessionHealth } from "../protocol/bridge.ts";
 import { STREAM_ERRORS, type StreamErrorCategory } from "../protocol/ingest.ts";
 import { type FfmpegInfo, type FfmpegProcess, spawnFfmpeg } from "./ffmpeg.ts";
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnitsInPayload, parseSps, type SpsInfo } from "./h264.ts";
@@ -14,6 +15,7 @@ import { redactText, redactUrl, urlSecrets } from "./redact.ts";
 import { type RtmpRelay, startRtmpRelay } from "./rtmp-relay.ts";
 import { OutputTrack, parseRtpHeader, rtpPayload, type SenderReport } from "./rtp.ts";
 import { buildFfmpegSdp } from "./sdp.ts";
+import * as core from "./session-core.ts";
 import {
   encodeSlate,
   OPUS_FRAME_TICKS,
@@ -84,45 +86,11 @@ export interface PublisherHandle {
   close: () => void;
 }
 
-/** Session state, as reported in health. */
-export type SessionState =
-  | "waiting-for-publisher"
-  | "waiting-for-keyframe"
-  | "starting"
-  | "live"
-  | "filler"
-  | "restarting"
-  | "ended";
+/** Session state, as reported in health (protocol/bridge.ts). */
+export type SessionState = BridgeSessionState;
 
-/** Health of one class session (GET /health, health callback). */
-export interface SessionHealth {
-  classId: string;
-  state: SessionState;
-  /** RTMP target with the key redacted. */
-  rtmp: string;
-  publisherId: string | null;
-  /** Teacher video RTP arrived within the last second. */
-  receiving: boolean;
-  lastMediaAt: number | null;
-  ffmpegRunning: boolean;
-  /** ffmpeg reported output progress within the last 3 s. */
-  pushing: boolean;
-  /** Epoch ms of the last teacher IDR. */
-  lastKeyframeAt: number | null;
-  /** Inbound teacher bitrate (video + audio payload), kbit/s over the last ~2 s. */
-  bitrateKbps: number;
-  fillerActive: boolean;
-  fillerSince: number | null;
-  restarts: number;
-  /** Epoch ms when this RTMP publish started sending frames (for the students' delay estimate). */
-  streamStartedAt: number | null;
-  video: { width: number; height: number; profileLevelId: string } | null;
-  /**
-   * Why the stream last failed, as a teacher may read it: one of protocol/ingest.ts's
-   * STREAM_ERRORS texts, never a raw connection error (those go to the log only).
-   */
-  lastError: string | null;
-}
+/** Health of one class session (GET /health, health callback; protocol/bridge.ts). */
+export type { SessionHealth };
 
 const VIDEO_PT = 96;
 const AUDIO_PT = 111;
@@ -156,8 +124,10 @@ export class ClassSession {
   });
   #send: Socket | null = null;
   #tmpDir: string;
-  #output: FfmpegProcess | null = null;
-  #outputStarting = false;
+  /** The output ffmpeg's lifecycle (session-core.ts). */
+  #out: core.OutputLifecycle<FfmpegProcess> = core.initialOutput();
+  /** Armed while the output is in its backoff phase. */
+  #restartTimer: NodeJS.Timeout | null = null;
   /** The output ffmpeg has bound its RTP ports: packets sent now reach it. */
   #outputReady = false;
   /** The output was started with SPS/PPS in its SDP (sprop-parameter-sets). */
@@ -201,9 +171,6 @@ export class ClassSession {
   #lastTeacherVideoAt: number | null = null;
   #lastKeyframeAt: number | null = null;
   #stallStartedAt: number | null = null;
-  #restarts = 0;
-  #failures = 0;
-  #restartTimer: NodeJS.Timeout | null = null;
   #tick: NodeJS.Timeout | null = null;
   #lastProgressAt: number | null = null;
   #lastTotalSize = 0;
@@ -221,10 +188,6 @@ export class ClassSession {
   /** Armed by {@link prepare}: stops an unused warm ffmpeg. */
   #warmTimer: NodeJS.Timeout | null = null;
   #warmUntil: number | null = null;
-  /** The output ffmpeg stopped on purpose by the warm expiry (its exit is not a crash). */
-  #parkedOutput: FfmpegProcess | null = null;
-  /** warm() was called while a parked ffmpeg was still exiting: start again after. */
-  #warmAfterPark = false;
   /** Called once when the session ends by itself (filler limit). */
   onEnded: (() => void) | null = null;
   /** Called when a prepared session's warm ffmpeg expired unused (the server drops the session). */
@@ -321,13 +284,45 @@ export class ClassSession {
    * An idle warm ffmpeg costs no CPU; it never connects to RTMP before media.
    */
   warm(): void {
-    if (this.#parkedOutput && this.#parkedOutput === this.#output) {
-      this.#warmAfterPark = true;
-      return;
+    this.#outputStep(core.warm(this.#out, this.#closed || this.#ended));
+  }
+
+  /** The running (or parking) output ffmpeg. */
+  get #output(): FfmpegProcess | null {
+    return core.outputProc(this.#out);
+  }
+
+  /** Applies an output transition and runs what it asks for. */
+  #outputStep(step: core.OutputStep<FfmpegProcess>): void {
+    this.#out = step.next;
+    const action = step.action;
+    switch (action.kind) {
+      case "none":
+        return;
+      case "start":
+        void this.#startOutput();
+        return;
+      case "restart-in":
+        this.#opts.log("ffmpeg.restart-scheduled", {
+          classId: this.classId,
+          delayMs: action.delayMs,
+          restarts: this.#out.restarts,
+        });
+        this.#restartTimer = setTimeout(() => {
+          this.#restartTimer = null;
+          this.#outputStep(core.restartDue(this.#out, this.#closed || this.#ended));
+        }, action.delayMs);
+        return;
+      case "cancel-restart":
+        if (this.#restartTimer) clearTimeout(this.#restartTimer);
+        this.#restartTimer = null;
+        return;
+      case "stop":
+        void this.#stopOutput();
+        return;
+      default:
+        action satisfies never;
     }
-    if (this.#output || this.#outputStarting || this.#restartTimer || this.#closed || this.#ended)
-      return;
-    void this.#startOutput();
   }
 
   /**
@@ -364,13 +359,7 @@ export class ClassSession {
     this.#warmUntil = null;
     if (this.#closed || this.#publisher || this.#outputFedAt !== null) return;
     this.#opts.log("session.warm-expired", { classId: this.classId, ttlMs });
-    if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    this.#restartTimer = null;
-    this.#warmAfterPark = false;
-    if (this.#output) {
-      this.#parkedOutput = this.#output;
-      void this.#stopOutput();
-    }
+    this.#outputStep(core.warmExpired(this.#out));
     this.onWarmExpired?.();
   }
 
@@ -400,7 +389,7 @@ export class ClassSession {
     const p = this.#publisher;
     if (p) this.detachPublisher(p.id, true);
     this.#clearWarmTimer();
-    this.#warmAfterPark = false;
+    this.#out = core.forgetWarmUp(this.#out);
     this.#opts.log("session.stopped", { classId: this.classId, reason });
     await this.#endOutput(1000);
     // Idle again, not ended: the studio may prepare and go live anew (and a warm
@@ -509,14 +498,7 @@ export class ClassSession {
         }
       }
     }
-    if (
-      !this.#output &&
-      !this.#outputStarting &&
-      !this.#restartTimer &&
-      this.#sps &&
-      this.#pps &&
-      !this.#ended
-    ) {
+    if (!core.outputBusy(this.#out) && this.#sps && this.#pps && !this.#ended) {
       void this.#startOutput();
     }
     // A warm-started ffmpeg has no SPS in its SDP: its first video must start at one.
@@ -719,21 +701,21 @@ export class ClassSession {
     const since =
       this.#lastTeacherVideoAt === null ? Number.POSITIVE_INFINITY : now - this.#lastTeacherVideoAt;
     const stalled = since >= this.#opts.stallMs;
-    const haveOutput =
-      (this.#output !== null || this.#restartTimer !== null || this.#outputStarting) &&
-      this.#video.source !== null;
-    if (stalled && haveOutput && !this.#ended) {
-      this.#stallStartedAt ??= now;
-      if (now - this.#stallStartedAt > this.#opts.fillerMaxMs) {
-        this.#opts.log("session.filler-limit", {
-          classId: this.classId,
-          fillerMaxMs: this.#opts.fillerMaxMs,
-        });
-        void this.#endOutput();
-        this.onEnded?.();
-      }
-    } else if (!stalled) {
-      this.#stallStartedAt = null;
+    const stall = core.stallStep(this.#stallStartedAt, {
+      now,
+      stalled,
+      covering: core.outputBusy(this.#out) && this.#video.source !== null,
+      ended: this.#ended,
+      fillerMaxMs: this.#opts.fillerMaxMs,
+    });
+    this.#stallStartedAt = stall.since;
+    if (stall.giveUp) {
+      this.#opts.log("session.filler-limit", {
+        classId: this.classId,
+        fillerMaxMs: this.#opts.fillerMaxMs,
+      });
+      void this.#endOutput();
+      this.onEnded?.();
     }
     // Until ffmpeg has produced output, ask at the fast rate — unless a keyframe
     // reached it within the last second (it is probing that one; more IDRs would
@@ -766,7 +748,7 @@ export class ClassSession {
 
   async #startOutput(): Promise<void> {
     if (this.#closed) return;
-    this.#outputStarting = true;
+    this.#out = core.starting(this.#out);
     this.#outputReady = false;
     this.#outputHasSprop = this.#sps !== null && this.#pps !== null;
     this.#keyframeFedAt = null;
@@ -781,11 +763,10 @@ export class ClassSession {
       verdict = await this.#opts.checkIngest(rtmpUrl);
     } while (rtmpUrl !== this.#opts.rtmpUrl && !this.#closed);
     if (this.#closed || this.#ended) {
-      this.#outputStarting = false;
+      this.#out = core.startAbandoned(this.#out);
       return;
     }
     if (!verdict.ok) {
-      this.#outputStarting = false;
       this.#lastError = STREAM_ERRORS[verdict.category];
       this.#opts.log("ingest.refused", {
         classId: this.classId,
@@ -793,7 +774,7 @@ export class ClassSession {
         category: verdict.category,
         detail: verdict.detail,
       });
-      this.#scheduleRestart(0);
+      this.#outputStep(core.failed(this.#out, 0, this.#backoff));
       return;
     }
     // ffmpeg publishes to a loopback relay that holds the real URL: the stream key is
@@ -818,18 +799,17 @@ export class ClassSession {
         },
       });
     } catch (err) {
-      this.#outputStarting = false;
       this.#lastError = STREAM_ERRORS["encoder-failed"];
       this.#opts.log("rtmp.relay-failed", {
         classId: this.classId,
         message: err instanceof Error ? err.message : String(err),
       });
-      this.#scheduleRestart(0);
+      this.#outputStep(core.failed(this.#out, 0, this.#backoff));
       return;
     }
     if (this.#closed || this.#ended) {
       relay.close();
-      this.#outputStarting = false;
+      this.#out = core.startAbandoned(this.#out);
       return;
     }
     const sdpPath = join(this.#tmpDir, "input.sdp");
@@ -918,8 +898,7 @@ export class ClassSession {
       },
       onStdout: (chunk) => this.#onProgress(chunk),
     });
-    this.#output = proc;
-    this.#outputStarting = false;
+    this.#out = core.spawned(this.#out, proc);
     void this.#awaitOutputListening(proc);
     this.#outputStartedAt = startedAt;
     this.#lastProgressAt = null;
@@ -929,7 +908,6 @@ export class ClassSession {
     this.#opts.log("ffmpeg.start", { classId: this.classId, rtmp: this.rtmp, pid: proc.child.pid });
     const { code, signal } = await proc.exited;
     relay.close();
-    if (this.#output === proc) this.#output = null;
     this.#outputReady = false;
     this.#outputStartedAt = null;
     this.#streamStartedAt = null;
@@ -941,38 +919,15 @@ export class ClassSession {
       ranMs,
       tail: proc.stderrTail().slice(-5),
     });
-    if (this.#parkedOutput === proc) {
-      this.#parkedOutput = null;
-      if (this.#warmAfterPark && !this.#closed && !this.#ended) {
-        this.#warmAfterPark = false;
-        void this.#startOutput();
-      }
-      return;
-    }
-    if (this.#closed || this.#ended) return;
-    if (code !== 0 || signal) {
+    const step = core.exited(this.#out, proc, ranMs, this.#closed || this.#ended, this.#backoff);
+    if (step.action.kind === "restart-in" && (code !== 0 || signal)) {
       this.#lastError ??= STREAM_ERRORS["encoder-failed"];
     }
-    this.#scheduleRestart(ranMs);
+    this.#outputStep(step);
   }
 
-  /** Backoff restart of the output after it failed (or was refused) having run `ranMs`. */
-  #scheduleRestart(ranMs: number): void {
-    this.#failures = ranMs > 30_000 ? 1 : this.#failures + 1;
-    this.#restarts++;
-    const delay = Math.min(
-      this.#opts.backoffMaxMs,
-      this.#opts.backoffInitialMs * 2 ** (this.#failures - 1),
-    );
-    this.#opts.log("ffmpeg.restart-scheduled", {
-      classId: this.classId,
-      delayMs: delay,
-      restarts: this.#restarts,
-    });
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = null;
-      if (!this.#closed && !this.#ended) void this.#startOutput();
-    }, delay);
+  get #backoff(): core.Backoff {
+    return { initialMs: this.#opts.backoffInitialMs, maxMs: this.#opts.backoffMaxMs };
   }
 
   /**
@@ -1027,8 +982,7 @@ export class ClassSession {
 
   async #endOutput(graceMs?: number): Promise<void> {
     this.#ended = true;
-    if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    this.#restartTimer = null;
+    this.#outputStep(core.ending(this.#out));
     this.#stallStartedAt = null;
     this.#slatePlay = null;
     this.#silencePlay = null;
@@ -1051,15 +1005,14 @@ export class ClassSession {
     const receiving = this.#lastTeacherVideoAt !== null && now - this.#lastTeacherVideoAt < 1000;
     const fillerActive = this.#video.source === SLATE && !this.#ended;
     const pushing = this.#lastProgressAt !== null && now - this.#lastProgressAt < 3000;
-    let state: SessionState;
-    if (this.#ended) state = "ended";
-    else if (this.#restartTimer) state = "restarting";
-    else if (this.#output && fillerActive) state = "filler";
-    else if (this.#output && pushing) state = "live";
-    else if (this.#publisher && this.#video.source === null) state = "waiting-for-keyframe";
-    else if (this.#output || this.#outputStarting) state = "starting";
-    else if (this.#publisher) state = "waiting-for-keyframe";
-    else state = "waiting-for-publisher";
+    const state = core.sessionState({
+      output: this.#out,
+      ended: this.#ended,
+      fillerActive,
+      pushing,
+      hasPublisher: this.#publisher !== null,
+      noVideoSource: this.#video.source === null,
+    });
     const bytes = this.#bytesWindow.reduce((a, b) => a + b.bytes, 0);
     const span =
       this.#bytesWindow.length > 1 ? Math.max(500, now - this.#bytesWindow[0]!.at) : 2000;
@@ -1076,7 +1029,7 @@ export class ClassSession {
       bitrateKbps: Math.round((bytes * 8) / span),
       fillerActive,
       fillerSince: fillerActive ? this.#fillerSince : null,
-      restarts: this.#restarts,
+      restarts: this.#out.restarts,
       streamStartedAt: this.#streamStartedAt,
       video: this.#spsInfo
         ? {

@@ -20,6 +20,7 @@ import {
   BoardSchemas,
   type BoardView,
 } from "./board.ts";
+import type { StreamHealth } from "./bridge.ts";
 import {
   INTERACTIVE_STAFF_ONLY,
   INTERACTIVE_TEACHER_ONLY,
@@ -454,29 +455,8 @@ export type StaffFrame =
   /** Poll list and live tallies, hand queue, pending questions (protocol/interactive.ts). */
   | InteractiveStaffFrame;
 
-/** The media bridge's report on a class's livestream (staff only: it names the RTMP host). */
-export interface StreamHealth {
-  /** waiting-for-publisher | waiting-for-keyframe | starting | live | filler | restarting | ended */
-  state: string;
-  /** Teacher media arrived within the last second. */
-  receiving: boolean;
-  /** ffmpeg is pushing frames to the RTMP server. */
-  pushing: boolean;
-  /** Epoch ms of the last keyframe from the teacher, or null. */
-  lastKeyframeAt: number | null;
-  /** Inbound teacher bitrate, kbit/s. */
-  bitrateKbps: number;
-  /** The "teacher reconnecting" slate is on air. */
-  fillerActive: boolean;
-  /** ffmpeg restarts so far. */
-  restarts: number;
-  /** Epoch ms the RTMP publish started, or null. */
-  streamStartedAt: number | null;
-  /** Why the stream last failed: a `STREAM_ERRORS` text (protocol/ingest.ts), or null. */
-  lastError: string | null;
-  /** When the bridge measured this (epoch ms). */
-  at: number;
-}
+/** The media bridge's report on a class's livestream (protocol/bridge.ts). */
+export type { StreamHealth };
 
 /** Every server→client message. */
 export type ServerMessage =

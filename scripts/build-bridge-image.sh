@@ -184,20 +184,23 @@ cid=$(podman create --no-healthcheck "$IMAGE")
 listing="$WORK/listing.txt"
 podman export "$cid" | tar -t >"$listing"
 podman rm "$cid" >/dev/null
-grep -E '^app/(bridge|protocol|worker)/' "$listing" | sort
-for f in app/bridge/main.ts app/bridge/server.ts app/bridge/session.ts app/protocol/ingest.ts \
-  app/worker/media/calls-client.ts app/node_modules/werift/package.json usr/bin/ffmpeg \
+grep -E '^app/(bridge|protocol|common)/' "$listing" | sort
+for f in app/bridge/main.ts app/bridge/server.ts app/bridge/http.ts app/bridge/session.ts \
+  app/protocol/ingest.ts app/protocol/bridge.ts app/common/calls-client.ts \
+  app/node_modules/werift/package.json app/node_modules/hono/package.json \
+  app/node_modules/@hono/node-server/package.json app/node_modules/valibot/package.json \
+  usr/bin/ffmpeg \
   usr/local/bin/node usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
   etc/ssl/certs/ca-certificates.crt; do
   grep -qx "$f" "$listing" || die "image lacks $f"
 done
-if leaked=$(grep -E '^app/.*(\.test\.ts$|/test-support\.ts$|/test-publisher\.ts$|/rtmp-server\.ts$|/fixtures/)' "$listing"); then
+if leaked=$(grep -E '^app/.*(\.test\.ts$|/testing/|/test-support\.ts$|/test-publisher\.ts$|/rtmp-server\.ts$|/fixtures/)' "$listing"); then
   die "test helpers in the image: $leaked"
 fi
 if grep -qE '^root/(\.npm|\.npmrc|build-ca)' "$listing"; then
   die "a build-time mount (CA bundle, .npmrc, npm cache) was left in the image: $(grep -E '^root/(\.npm|\.npmrc|build-ca)' "$listing" | head -3)"
 fi
-echo "ok: runtime sources present; no *.test.ts, test-support.ts, test-publisher.ts, fixtures"
+echo "ok: runtime sources present; no *.test.ts, bridge/testing/, fixtures"
 
 step "inside the image"
 podman run --rm --no-healthcheck --network none "$IMAGE" sh -c \

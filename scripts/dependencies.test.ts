@@ -21,6 +21,7 @@ const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) a
 
 const SOURCE_DIRS = [
   "worker",
+  "common",
   "durable-objects",
   "protocol",
   "web",
@@ -69,8 +70,8 @@ for (const file of [...SOURCE_DIRS.flatMap(files), ...ROOT_FILES]) {
  */
 function isProduction(file: string): boolean {
   if (/\.test\.tsx?$/.test(file)) return false;
-  if (/^bridge\/(test-[^/]*|rtmp-server)\.ts$/.test(file)) return false;
-  return /^(worker|durable-objects|protocol|web|bridge)\//.test(file);
+  if (/^bridge\/(testing\/.*|rtmp-server\.ts)$/.test(file)) return false;
+  return /^(worker|common|durable-objects|protocol|web|bridge)\//.test(file);
 }
 
 /** Loaded by production code, but only on a local-development path: dev dependencies. */
@@ -133,11 +134,48 @@ describe("package.json", () => {
     expect(problems, problems.join("\n")).toEqual([]);
   });
 
-  it("pins the bridge image's werift to package.json's", () => {
+  it("installs in the bridge image exactly what its sources load, at the locked versions", () => {
     const dockerfile = readFileSync(join(ROOT, "bridge/Dockerfile"), "utf8");
-    const inImage = /\bwerift@([\w.-]+)/.exec(dockerfile)?.[1];
-    expect(inImage).toBe(pkg.dependencies.werift);
-    expect(lock.packages["node_modules/werift"]?.version).toBe(inImage);
+    const inImage = new Map(
+      [...dockerfile.matchAll(/\s((?:@[\w.-]+\/)?[\w.-]+)@(\d[\w.-]*)/g)].map((m) => [
+        m[1]!,
+        m[2]!,
+      ]),
+    );
+    // The image's sources (.dockerignore): the bridge's runtime files, protocol/, the Calls client.
+    const loaded = new Set(
+      [...importsByFile]
+        .filter(
+          ([file]) => isProduction(file) && /^(bridge|protocol|common)\/[^/]+\.ts$/.test(file),
+        )
+        .flatMap(([, names]) => [...names])
+        .filter((name) => !LOCAL_ONLY[name]),
+    );
+    expect([...inImage.keys()].sort()).toEqual([...loaded].sort());
+    for (const [name, version] of inImage)
+      expect(lock.packages[`node_modules/${name}`]?.version, name).toBe(version);
+    expect(inImage.get("werift")).toBe(pkg.dependencies.werift);
+  });
+
+  it("keeps bridge/'s top level to what the image runs (test helpers live in bridge/testing/)", () => {
+    // The image copies `bridge/*.ts` (.dockerignore): every such file but the tests and the
+    // local RTMP server must be one bridge/main.ts loads, so no test helper ships.
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const source = readFileSync(join(ROOT, file), "utf8");
+      for (const m of source.matchAll(/^\s*(?:import|export)\s[^"'`;]*?from\s+"(\.[^"]+)"/gm)) {
+        const target = relative(ROOT, join(ROOT, file, "..", m[1]!));
+        if (!m[0].includes("import type")) visit(target);
+      }
+    };
+    visit("bridge/main.ts");
+    const topLevel = readdirSync(join(ROOT, "bridge")).filter(
+      (f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "rtmp-server.ts",
+    );
+    const unused = topLevel.filter((f) => !reached.has(`bridge/${f}`));
+    expect(unused, `in bridge/ but not loaded by bridge/main.ts: ${unused.join(", ")}`).toEqual([]);
   });
 
   it("locks one wrangler, one workerd and one miniflare (dev, tests and deploy alike)", () => {

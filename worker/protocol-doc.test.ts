@@ -47,6 +47,7 @@ const NOT_LIMITS = new Set([
   "SOCIAL_STAFF_ONLY",
   "ROLES",
   "LATENCY_MODES",
+  "BRIDGE_SESSION_STATES",
 ]);
 
 describe("docs/protocol.md agrees with the code", () => {

@@ -37,6 +37,7 @@ import * as admin from "../protocol/admin.ts";
 import * as analytics from "../protocol/analytics.ts";
 import * as api from "../protocol/api.ts";
 import * as board from "../protocol/board.ts";
+import * as bridge from "../protocol/bridge.ts";
 import * as interactive from "../protocol/interactive.ts";
 import * as push from "../protocol/push.ts";
 import * as realtime from "../protocol/realtime.ts";
@@ -115,6 +116,7 @@ export const SCHEMA_MODULES: Record<string, Record<string, unknown>> = {
   "protocol/analytics.ts": analytics,
   "protocol/api.ts": api,
   "protocol/board.ts": board,
+  "protocol/bridge.ts": bridge,
   "protocol/interactive.ts": interactive,
   "protocol/push.ts": push,
   "protocol/realtime.ts": realtime,
@@ -369,6 +371,11 @@ export function limits(wranglerToml: string): Limit[] {
       what: "Session lifetime (cookie and token)",
       value: `${SESSION_TTL_S / 86400} days`,
       source: "worker/auth/session.ts SESSION_TTL_S",
+    },
+    {
+      what: "Class id in the media bridge's paths and health reports",
+      value: code(String(bridge.BRIDGE_CLASS_ID)),
+      source: "protocol/bridge.ts BRIDGE_CLASS_ID",
     },
     {
       what: "Session cookie name",

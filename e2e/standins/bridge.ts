@@ -59,7 +59,7 @@ export async function startBridgeStandin(secret: string): Promise<BridgeStandin>
       if (type !== "application/sdp") violations.push("POST /whip must be application/sdp");
       if (live.has(classId!))
         return json(409, {
-          error: "publisher-exists",
+          error: "publisher_exists",
           message: "this class already has a live publisher",
         });
       const id = `pub${++n}`;

@@ -4,7 +4,7 @@
  * staff sockets and keeps the last report for the studio's status line.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import * as v from "valibot";
+import { BridgeHealthReportSchema } from "../../protocol/bridge.ts";
 import { teacherStreamError } from "../../protocol/ingest.ts";
 import { classroomRoot } from "../auth/access.ts";
 import { timingSafeEqual } from "../auth/crypto.ts";
@@ -14,32 +14,6 @@ import { countMetric } from "../metrics.ts";
 import type { AppEnv } from "../types.ts";
 import { jsonBody } from "../validate.ts";
 import { endClassBroadcast } from "../youtube/live.ts";
-
-const epoch = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)));
-
-/** The fields of the bridge's health report the classroom uses; others are ignored. */
-export const BridgeHealthBody = v.object({
-  type: v.literal("bridge.health"),
-  at: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  classId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/)),
-  state: v.picklist([
-    "waiting-for-publisher",
-    "waiting-for-keyframe",
-    "starting",
-    "live",
-    "filler",
-    "restarting",
-    "ended",
-  ]),
-  receiving: v.boolean(),
-  pushing: v.boolean(),
-  lastKeyframeAt: epoch,
-  bitrateKbps: v.pipe(v.number(), v.minValue(0)),
-  fillerActive: v.boolean(),
-  restarts: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  streamStartedAt: epoch,
-  lastError: v.nullable(v.pipe(v.string(), v.maxLength(500))),
-});
 
 /** Only the bridge (BRIDGE_SECRET as a Bearer token) reports; checked before the body is read. */
 const bridgeOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -56,7 +30,7 @@ const bridgeOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const bridgeRoutes = new Hono<AppEnv>().post(
   "/health",
   bridgeOnly,
-  jsonBody(BridgeHealthBody),
+  jsonBody(BridgeHealthReportSchema),
   async (c) => {
     const { classId, type: _type, ...health } = c.req.valid("json");
     // Teachers see error categories only: a raw connection error ("refused" vs "timed

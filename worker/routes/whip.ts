@@ -14,15 +14,16 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { CallsClient, CallsError, sdpMids } from "../../common/calls-client.ts";
 import type { SessionUser } from "../../protocol/api.ts";
 import { classroomRoot } from "../auth/access.ts";
+import type { BridgeErrorBody } from "../../protocol/bridge.ts";
 import { decryptSecret } from "../auth/crypto.ts";
 import { refreshAccount, verifyToken } from "../auth/session.ts";
 import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
 import type { ClassRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
-import { CallsClient, CallsError, sdpMids } from "../media/calls-client.ts";
 import { REQUEST_ID_HEADER } from "../request-id.ts";
 import type { AppEnv } from "../types.ts";
 import { youtubeApiError } from "../youtube/errors.ts";
@@ -128,13 +129,13 @@ async function bridgeError(res: Response): Promise<ApiError> {
   let message = `The media bridge refused the stream (${res.status}).`;
   let reason = "";
   try {
-    const body = (await res.json()) as { error?: string; message?: string };
+    const body = (await res.json()) as Partial<BridgeErrorBody>;
     if (body.message) message = `Media bridge: ${body.message}`;
     reason = body.error ?? "";
   } catch {
     // not JSON: keep the generic message
   }
-  if (res.status === 409 && reason === "publisher-exists") {
+  if (res.status === 409 && reason === "publisher_exists") {
     return new ApiError(
       409,
       "publisher_exists",

@@ -9,7 +9,7 @@
  * DELETEs both.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { StreamHealth as RealtimeStreamHealth } from "../../../protocol/realtime.ts";
+import type { StreamHealth as BridgeStreamHealth } from "../../../protocol/bridge.ts";
 import { errorMessage } from "../../lib/api.ts";
 import {
   DEFAULT_RECONNECT,
@@ -22,12 +22,12 @@ import {
 import type { MediaEngine } from "./use-layout.ts";
 import { type PublishStats, prepareWhip, WhipClient, WhipError } from "./whip-client.ts";
 
-/** The bridge's report (protocol/realtime.ts); the panel shows the fields below. */
+/** The bridge's report (protocol/bridge.ts); the panel shows the fields below. */
 export type StreamHealth = Pick<
-  RealtimeStreamHealth,
+  BridgeStreamHealth,
   "receiving" | "pushing" | "lastKeyframeAt" | "fillerActive"
 > &
-  Partial<RealtimeStreamHealth>;
+  Partial<BridgeStreamHealth>;
 
 /**
  * Subscribe to bridge health for this class; returns an unsubscribe function.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RTCPeerConnection } from "werift";
-import { type CallsStandin, startCallsStandin } from "../../e2e/standins/calls.ts";
+import { type CallsStandin, startCallsStandin } from "../e2e/standins/calls.ts";
 import { CallsClient, CallsError, sdpMids } from "./calls-client.ts";
 
 const OFFER = [

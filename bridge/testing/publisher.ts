@@ -16,7 +16,7 @@ import {
   useTransportWideCC,
   useTWCC,
 } from "werift";
-import { resolveFfmpeg } from "./ffmpeg.ts";
+import { resolveFfmpeg } from "../ffmpeg.ts";
 
 /** Options for {@link startTestPublisher}. */
 export interface TestPublisherOptions {

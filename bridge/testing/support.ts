@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { resolveFfmpeg } from "./ffmpeg.ts";
+import { resolveFfmpeg } from "../ffmpeg.ts";
 
 const run = promisify(execFile);
 
