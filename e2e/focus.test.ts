@@ -9,7 +9,7 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
 import { blocking, describeReport, runAxe } from "./axe.ts";
@@ -205,4 +205,76 @@ describe("student focus", () => {
     await a.getByTestId("video-stall").waitFor({ state: "detached", timeout: 60_000 });
     await expect.poll(() => a.getByTestId("stream-status").textContent(), T).toBe("Live");
   });
+
+  it("YouTube class: buffering from the IFrame player's state, volume and full screen from our controls", async () => {
+    const [teacher, student] = await Promise.all([launchUser(), launchUser()]);
+    users.push(teacher, student);
+    await fakeYouTube(student.context);
+    const t = teacher.page;
+    await signIn(t, base, DEMO.teacher);
+    const classId = await newClass(t, "Focus e2e: YouTube");
+    const patched = await t.evaluate(async (id) => {
+      const res = await fetch(`/api/classes/${id}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ youtubeVideoId: "dQw4w9WgXcQ" }),
+      });
+      return res.status;
+    }, classId);
+    expect(patched).toBe(200);
+    const s = student.page;
+    await joinAsGuest(s, `${base}/c/${classId}`, "Yu");
+    const volume = s.getByRole("slider", { name: "Volume" });
+    await volume.waitFor(T);
+    await s.getByRole("button", { name: "Full screen video" }).waitFor(T);
+    const calls = () => s.evaluate(() => (window as unknown as { ytCalls: unknown[][] }).ytCalls);
+    await volume.fill("30");
+    expect(await calls()).toEqual(expect.arrayContaining([["setVolume", 30], ["unMute"]]));
+    await s.getByRole("button", { name: "Mute the class video" }).click();
+    expect((await calls()).at(-1)).toEqual(["mute"]);
+
+    // The IFrame player reports buffering (3), then playing (1).
+    const fire = (state: number) =>
+      s.evaluate((st) => (window as unknown as { ytFire: (n: number) => void }).ytFire(st), state);
+    await fire(3);
+    await s.locator('[data-testid="video-stall"][data-phase="buffering"]').waitFor(T);
+    await fire(1);
+    await s.getByTestId("video-stall").waitFor({ state: "detached", ...T });
+  });
 });
+
+/**
+ * A stand-in for the YouTube IFrame API (no internet here) at the real script URL: its
+ * player records calls in `window.ytCalls`, and `window.ytFire(state)` plays a state change.
+ */
+async function fakeYouTube(context: BrowserContext): Promise<void> {
+  await context.route("https://www.youtube.com/iframe_api", (route) =>
+    route.fulfill({
+      contentType: "text/javascript",
+      body: `window.ytCalls = [];
+        window.YT = { Player: function (el, opts) {
+          var f = document.createElement("iframe");
+          f.src = "https://www.youtube.com/embed/" + opts.videoId + "?enablejsapi=1";
+          f.title = "Class video";
+          el.replaceWith(f);
+          var self = this;
+          var state = -1;
+          var rec = function (name) { return function () {
+            window.ytCalls.push([name].concat([].slice.call(arguments)));
+          }; };
+          ["mute", "unMute", "setVolume", "playVideo", "destroy"].forEach(function (n) {
+            self[n] = rec(n);
+          });
+          self.isMuted = function () { return true; };
+          self.getCurrentTime = function () { return 0; };
+          self.getPlayerState = function () { return state; };
+          window.ytFire = function (n) { state = n; opts.events.onStateChange({ data: n, target: self }); };
+          f.addEventListener("load", function () { opts.events.onReady({ target: self }); });
+        } };
+        window.onYouTubeIframeAPIReady && window.onYouTubeIframeAPIReady();`,
+    }),
+  );
+  await context.route("https://www.youtube.com/embed/**", (route) =>
+    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>player</title>" }),
+  );
+}
