@@ -16,6 +16,8 @@ import { PollCard } from "./ClassActivity.tsx";
 
 /** How long after answering the phone's sheet folds away. */
 const FOLD_AFTER_ANSWER_MS = 2_000;
+/** How long a result or notice keeps the phone's sheet up. */
+const FOLD_NOTICE_MS = 6_000;
 
 /** What the class page observes for focus-state.ts, from the class state. */
 function observation(state: ClassroomState, now: number): FocusObservation {
@@ -71,17 +73,18 @@ export function FocusRegion(props: {
   const { focus, state } = props;
   const item = currentFocus(focus);
   const [folded, setFolded] = useState(false);
-  // Something new unfolds the sheet.
-  useEffect(() => setFolded(false), [item?.id, item?.kind === "poll" ? item.open : null]);
   const poll = currentPoll(state.interactive);
-  // Once answered, the phone's sheet folds to its bar and gives the chat back.
   const answered = !!poll && state.interactive.myAnswers[poll.id] !== undefined;
+  const openPoll = item?.kind === "poll" && item.open;
+  // Something new unfolds the phone's sheet. Only an open poll not yet answered keeps it
+  // up: once answered (after a moment, so "Vote counted" is seen) and for results and
+  // notices (after a read), it folds to its bar and gives the page back.
+  useEffect(() => setFolded(false), [item?.id, openPoll]);
   useEffect(() => {
-    if (!answered) return;
-    // After a moment, so "Vote counted" is seen first.
-    const t = setTimeout(() => setFolded(true), FOLD_AFTER_ANSWER_MS);
+    if (!item || (openPoll && !answered)) return;
+    const t = setTimeout(() => setFolded(true), openPoll ? FOLD_AFTER_ANSWER_MS : FOLD_NOTICE_MS);
     return () => clearTimeout(t);
-  }, [answered]);
+  }, [item?.id, openPoll, answered]);
   let body = null;
   let title = "";
   if (item?.kind === "poll" && poll && poll.id === item.id) {
