@@ -460,7 +460,7 @@ function LocalPlayer(props: {
           <div class="video-waiting" role="alert">
             <p class="video-waiting-title">{error}</p>
           </div>
-        ) : phase === "reconnecting" ? (
+        ) : phase === "reconnecting" && props.status === "live" ? (
           <StallOverlay phase={phase} />
         ) : (
           <Waiting cls={props.cls} status={props.status} connecting={props.status === "live"} />
@@ -470,7 +470,7 @@ function LocalPlayer(props: {
       )}
       <StatusPill status={props.status} playing={playing} phase={phase} />
       {playing && muted ? <UnmuteButton onClick={unmute} /> : null}
-      {playing || phase !== "ok" ? (
+      {playing || (phase !== "ok" && props.status === "live") ? (
         <PlayerControls
           muted={muted}
           volume={volume}
