@@ -72,7 +72,7 @@ describe("interactive class", () => {
     expect(await b.getByTestId("video-delay").textContent()).toContain("3.0 s behind");
     expect(await a.getByTestId("video-delay").count()).toBe(0);
     // The nudge moves it in half-second steps; Reset goes back to the estimate.
-    await b.getByRole("button", { name: /show them later/ }).click();
+    await b.getByRole("button", { name: /Show slides and polls later/ }).click();
     await b.locator('[data-testid="video-delay"][data-delay-ms="3500"]').waitFor(T);
     expect(await b.getByTestId("video-delay").textContent()).toContain("adjusted +0.5 s");
     await b.getByRole("button", { name: "Reset" }).click();

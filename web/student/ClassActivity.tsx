@@ -10,7 +10,6 @@ import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import {
   AUTO_SUBMIT_AHEAD_MS,
-  currentPoll,
   quizDeadlineLocal,
   secondsLeft,
   tallyOf,
@@ -20,43 +19,38 @@ import type { SyncView } from "../lib/video-delay.ts";
 
 /**
  * What the student does in class besides chat, under the video: raise a hand (and see
- * their place in line), and answer the current poll or quiz. Poll and quiz rounds reach
- * this card when the student's video reaches them (video-delay.ts), so a quiz's countdown
- * includes this viewer's delay — the server accepts answers for that much longer.
+ * their place in line). The current poll or quiz (`PollCard`) is shown in the focus
+ * region. Poll and quiz rounds reach the card when the student's video reaches them
+ * (video-delay.ts), so a quiz's countdown includes this viewer's delay — the server
+ * accepts answers for that much longer.
  */
 export function ClassActivity(props: {
   state: ClassroomState;
   socket: ClassroomSocket;
-  sync: SyncView;
-  /** The class's latency mode: the root believes a video delay up to its cap. */
-  mode: LatencyMode;
+  /** Whether "the teacher called on you" is still news (focus-state.ts expires it). */
+  calledOn: boolean;
 }) {
   const { state, socket } = props;
-  const poll = currentPoll(state.interactive);
-  const [hidden, setHidden] = useState<string | null>(null);
-  const connected = state.conn === "connected";
   return (
     <div class="class-activity" data-testid="class-activity">
-      <HandBar state={state} socket={socket} connected={connected} />
-      {poll && hidden !== poll.id ? (
-        <PollCard
-          key={poll.id}
-          poll={poll}
-          state={state}
-          socket={socket}
-          sync={props.sync}
-          mode={props.mode}
-          connected={connected}
-          onHide={() => setHidden(poll.id)}
-        />
-      ) : null}
+      <HandBar
+        state={state}
+        socket={socket}
+        connected={state.conn === "connected"}
+        calledOn={props.calledOn}
+      />
     </div>
   );
 }
 
 /* ---------- Hand ---------- */
 
-function HandBar(props: { state: ClassroomState; socket: ClassroomSocket; connected: boolean }) {
+function HandBar(props: {
+  state: ClassroomState;
+  socket: ClassroomSocket;
+  connected: boolean;
+  calledOn: boolean;
+}) {
   const { socket } = props;
   const ix = props.state.interactive;
   const hand = ix.myHand;
@@ -77,7 +71,7 @@ function HandBar(props: { state: ClassroomState; socket: ClassroomSocket; connec
   let status: string;
   if (hand.raised && hand.position !== null) status = `You are #${hand.position} in the queue`;
   else if (raised) status = "Raising your hand…";
-  else if (hand.acknowledged) status = "The teacher called on you";
+  else if (hand.acknowledged && props.calledOn) status = "The teacher called on you";
   else
     status = ix.handCount > 0 ? `${ix.handCount} ${ix.handCount === 1 ? "hand" : "hands"} up` : "";
   return (
@@ -124,7 +118,11 @@ function HandIcon() {
 
 /* ---------- Poll or quiz ---------- */
 
-function PollCard(props: {
+/**
+ * The current poll or quiz: its question and options while open, the result and tally
+ * once closed. The student page shows it in the focus region (FocusRegion.tsx).
+ */
+export function PollCard(props: {
   poll: PollView;
   state: ClassroomState;
   socket: ClassroomSocket;

@@ -5,10 +5,12 @@ import { AppHeader } from "../components/AppHeader.tsx";
 import { ReactionBar, ReactionBurst } from "../components/Reactions.tsx";
 import { UserText } from "../components/UserText.tsx";
 import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
+import { hasFocus } from "../lib/focus-state.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
 import { AfterClass } from "./AfterClass.tsx";
 import { ClassActivity } from "./ClassActivity.tsx";
 import { ClassInfo } from "./ClassInfo.tsx";
+import { FocusRegion, useFocus } from "./FocusRegion.tsx";
 import { useLiveClass } from "./live-class.ts";
 import { NotifyToggle } from "./NotifyToggle.tsx";
 import { SidePanel } from "./SidePanel.tsx";
@@ -19,8 +21,9 @@ import { VideoDelay } from "./VideoDelay.tsx";
 /**
  * The class as an admitted student sees it: the video, the real-time side panel
  * (chat, announcements, live count) and the class details. One classroom socket
- * per page. Desktop: video and details on the left, the panel on the right. Phones:
- * video, then chat, then details.
+ * per page. Desktop: video and details on the left; on the right what needs attention
+ * (FocusRegion: poll, called on, announcement, slide change) above the panel. Phones: the
+ * video docked at the top, then chat, then details, with the focus region as a sheet.
  */
 export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: boolean }) {
   const { cls, user } = props;
@@ -38,6 +41,7 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
   const syncView = useVideoSync(sync);
   // Going live through a connected YouTube channel sets a new video id: follow it.
   const videoCls = useLiveClass(cls, state.stream);
+  const { focus, dismiss } = useFocus(state);
   return (
     <>
       <AppHeader
@@ -57,27 +61,49 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
         <h1 class="visually-hidden">
           <UserText text={cls.title} />
         </h1>
-        <div class="classroom-video">
-          {state.ended === "banned" ? (
+        {state.ended === "banned" ? (
+          <div class="classroom-stage">
             <Banned />
-          ) : (
-            <>
+          </div>
+        ) : (
+          <>
+            {/* On phones the stage stays docked at the top while the chat scrolls (focus.css). */}
+            <div class="classroom-stage" data-testid="classroom-stage">
               <div class="reaction-stage">
                 <VideoArea cls={videoCls} stream={{ status: state.stream }} report={sync} />
                 <ReactionBurst reactions={state.reactions} />
               </div>
+            </div>
+            <div class="classroom-video">
               <ReactionBar state={state} socket={socket} />
               {state.stream === "ended" ? <AfterClass classId={cls.id} /> : null}
               <VideoDelay sync={sync} view={syncView} />
               <SlideArea board={state.board} />
-              <ClassActivity state={state} socket={socket} sync={syncView} mode={cls.latencyMode} />
-            </>
+              <ClassActivity
+                state={state}
+                socket={socket}
+                calledOn={hasFocus(focus, "called-on")}
+              />
+            </div>
+          </>
+        )}
+        <div class="classroom-side">
+          {state.ended === "banned" ? null : (
+            <FocusRegion
+              focus={focus}
+              dismiss={dismiss}
+              state={state}
+              socket={socket}
+              sync={syncView}
+              mode={cls.latencyMode}
+            />
           )}
+          <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         </div>
-        <SidePanel user={user} classId={cls.id} state={state} socket={socket} />
         <div class="classroom-info">
           <ClassInfo cls={cls} headingLevel={2} />
-          <NotifyToggle classId={cls.id} />
+          {/* Asking to be told when the class goes live is moot while it is live. */}
+          {state.stream === "live" ? null : <NotifyToggle classId={cls.id} />}
         </div>
       </main>
     </>

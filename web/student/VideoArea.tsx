@@ -74,8 +74,20 @@ function Waiting(props: { cls: ClassPublic; status: StreamStatus; connecting?: b
   );
 }
 
-/** What the pill says: never "Live" while the slate covers for a vanished teacher. */
-export function statusText(status: StreamStatus, playing = false): string {
+/** What the player itself is going through while the class is live. */
+export type PlayerPhase = "ok" | "buffering" | "reconnecting";
+
+/**
+ * What the pill says: never "Live" while the slate covers for a vanished teacher, nor
+ * while this player's own picture is stalled (`phase`).
+ */
+export function statusText(
+  status: StreamStatus,
+  playing = false,
+  phase: PlayerPhase = "ok",
+): string {
+  if ((status === "live" || (status === "idle" && playing)) && phase !== "ok")
+    return phase === "buffering" ? "Buffering…" : "Reconnecting…";
   switch (status) {
     case "live":
       return "Live";
@@ -92,8 +104,8 @@ export function statusText(status: StreamStatus, playing = false): string {
   }
 }
 
-function StatusPill(props: { status: StreamStatus; playing?: boolean }) {
-  const text = statusText(props.status, props.playing);
+function StatusPill(props: { status: StreamStatus; playing?: boolean; phase?: PlayerPhase }) {
+  const text = statusText(props.status, props.playing, props.phase);
   const live = text === "Live";
   return (
     <span
@@ -103,6 +115,120 @@ function StatusPill(props: { status: StreamStatus; playing?: boolean }) {
     >
       {text}
     </span>
+  );
+}
+
+/**
+ * Over a picture that stopped moving: "Buffering…" while the player waits for data,
+ * "Reconnecting…" while it starts over. Without it a stall looks like a frozen class.
+ */
+function StallOverlay(props: { phase: PlayerPhase }) {
+  if (props.phase === "ok") return null;
+  return (
+    <div class="video-stall" role="status" data-testid="video-stall" data-phase={props.phase}>
+      <span class="video-spinner" aria-hidden="true" />
+      {props.phase === "buffering" ? "Buffering…" : "Reconnecting to the video…"}
+    </div>
+  );
+}
+
+/**
+ * Our own player controls (the same for both players): mute, volume and full screen of
+ * the video frame (the status pill and overlays come along). iPhones have no element
+ * full screen: there the `<video>` itself goes full screen when the player has one.
+ */
+function PlayerControls(props: {
+  muted: boolean;
+  volume: number;
+  onMute: (muted: boolean) => void;
+  onVolume: (volume: number) => void;
+  video?: HTMLVideoElement | null;
+}) {
+  const [full, setFull] = useState(false);
+  useEffect(() => {
+    const on = () => setFull(document.fullscreenElement !== null);
+    document.addEventListener("fullscreenchange", on);
+    return () => document.removeEventListener("fullscreenchange", on);
+  }, []);
+  const fullscreen = (e: Event) => {
+    if (document.fullscreenElement) {
+      void document.exitFullscreen().catch(() => {});
+      return;
+    }
+    const frame = (e.currentTarget as HTMLElement).closest<HTMLElement>(".video-frame");
+    if (frame?.requestFullscreen) void frame.requestFullscreen().catch(() => {});
+    else (props.video as { webkitEnterFullscreen?: () => void } | null)?.webkitEnterFullscreen?.();
+  };
+  const silent = props.muted || props.volume === 0;
+  return (
+    <div class="video-controls" data-testid="video-controls">
+      <button
+        type="button"
+        class="video-ctl"
+        data-testid="mute-toggle"
+        aria-pressed={silent}
+        aria-label={silent ? "Unmute the class video" : "Mute the class video"}
+        onClick={() => props.onMute(!silent)}
+      >
+        {silent ? <SpeakerIcon off /> : <SpeakerIcon />}
+      </button>
+      <input
+        type="range"
+        class="video-volume"
+        data-testid="volume"
+        min={0}
+        max={100}
+        step={5}
+        value={props.muted ? 0 : props.volume}
+        aria-label="Volume"
+        aria-valuetext={`${props.muted ? 0 : props.volume}%`}
+        onInput={(e) => props.onVolume(Number(e.currentTarget.value))}
+      />
+      <button
+        type="button"
+        class="video-ctl video-fullscreen"
+        data-testid="video-fullscreen"
+        aria-label={full ? "Exit full screen" : "Full screen video"}
+        onClick={fullscreen}
+      >
+        <svg
+          viewBox="0 0 24 24"
+          width="18"
+          height="18"
+          aria-hidden="true"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="2"
+        >
+          {full ? (
+            <path d="M9 3v6H3M15 3v6h6M9 21v-6H3M15 21v-6h6" />
+          ) : (
+            <path d="M3 9V3h6M21 9V3h-6M3 15v6h6M21 15v6h-6" />
+          )}
+        </svg>
+      </button>
+    </div>
+  );
+}
+
+function SpeakerIcon(props: { off?: boolean }) {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      width="18"
+      height="18"
+      aria-hidden="true"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+    >
+      <path d="M11 5 6 9H2v6h4l5 4z" />
+      {props.off ? (
+        <path d="m23 9-6 6M17 9l6 6" />
+      ) : (
+        <path d="M15.5 8.5a5 5 0 0 1 0 7M19 5a10 10 0 0 1 0 14" />
+      )}
+    </svg>
   );
 }
 
@@ -131,6 +257,8 @@ const RETRY_MS = [1000, 2000, 3000, 5000];
 const STALL_MS = 8_000;
 /** …or when a fresh connection shows no picture for this long (the local server starts a remuxer per viewer). */
 const FIRST_FRAME_MS = 30_000;
+/** Say "Buffering…" when the picture has not moved for this long. */
+const BUFFERING_MS = 2_000;
 
 function LocalPlayer(props: {
   url: string;
@@ -142,6 +270,8 @@ function LocalPlayer(props: {
   const video = useRef<HTMLVideoElement>(null);
   const [playing, setPlaying] = useState(false);
   const [muted, setMuted] = useState(true);
+  const [volume, setVolume] = useState(100);
+  const [phase, setPhase] = useState<PlayerPhase>("ok");
   const [error, setError] = useState<string | null>(null);
   const ended = props.status === "ended";
 
@@ -155,6 +285,7 @@ function LocalPlayer(props: {
     let lastTime = -1;
     let lastMove = Date.now();
     let started = false;
+    let everPlayed = false;
     let endTimer: ReturnType<typeof setTimeout> | null = null;
     /** mpegts.js's event names, once the module is loaded. */
     let events: MpegtsModule["Events"] | null = null;
@@ -194,6 +325,8 @@ function LocalPlayer(props: {
     };
     const retry = () => {
       teardown();
+      // A player that had a picture is reconnecting; one that never had one is connecting.
+      if (everPlayed) setPhase("reconnecting");
       setPlaying(false);
       report.setPlayer(false);
       if (cancelled || retryTimer) return;
@@ -246,6 +379,8 @@ function LocalPlayer(props: {
         if (lastTime >= 0 && el.currentTime > lastTime) {
           attempt = 0;
           started = true;
+          everPlayed = true;
+          setPhase("ok");
           setPlaying(true);
           report.setPlayer(true);
           // mpegts.js starts its timeline at 0 on join, so only the lag behind the newest
@@ -261,6 +396,9 @@ function LocalPlayer(props: {
         lastMove = Date.now();
       } else if (Date.now() - lastMove > (started ? STALL_MS : FIRST_FRAME_MS)) {
         retry();
+      } else if (started && Date.now() - lastMove > BUFFERING_MS) {
+        // The picture froze: say so at once, well before the watchdog starts over.
+        setPhase("buffering");
       }
     }, 1000);
     void start();
@@ -270,6 +408,7 @@ function LocalPlayer(props: {
       if (retryTimer) clearTimeout(retryTimer);
       teardown();
       setPlaying(false);
+      setPhase("ok");
       report.setPlayer(false);
     };
   }, [props.url, ended, report]);
@@ -278,9 +417,26 @@ function LocalPlayer(props: {
     const el = video.current;
     if (!el) return;
     el.muted = false;
-    el.volume = 1;
+    el.volume = volume > 0 ? volume / 100 : 1;
+    if (volume === 0) setVolume(100);
     setMuted(false);
     void el.play().catch(() => {});
+  };
+  const mute = (on: boolean) => {
+    const el = video.current;
+    if (!el) return;
+    if (!on) return unmute();
+    el.muted = true;
+    setMuted(true);
+  };
+  const changeVolume = (v: number) => {
+    const el = video.current;
+    if (!el) return;
+    el.volume = v / 100;
+    el.muted = v === 0;
+    setVolume(v);
+    setMuted(v === 0);
+    if (v > 0) void el.play().catch(() => {});
   };
 
   return (
@@ -291,22 +447,38 @@ function LocalPlayer(props: {
         muted
         autoplay
         playsInline
-        controls={playing && !muted}
         data-testid="local-video"
         aria-label="Class video"
         onVolumeChange={(e) => setMuted((e.target as HTMLVideoElement).muted)}
+        onWaiting={() => {
+          if (playing) setPhase((p) => (p === "ok" ? "buffering" : p));
+        }}
+        onPlaying={() => setPhase("ok")}
       />
       {!playing ? (
         error ? (
           <div class="video-waiting" role="alert">
             <p class="video-waiting-title">{error}</p>
           </div>
+        ) : phase === "reconnecting" && props.status === "live" ? (
+          <StallOverlay phase={phase} />
         ) : (
           <Waiting cls={props.cls} status={props.status} connecting={props.status === "live"} />
         )
-      ) : null}
-      <StatusPill status={props.status} playing={playing} />
+      ) : (
+        <StallOverlay phase={phase} />
+      )}
+      <StatusPill status={props.status} playing={playing} phase={phase} />
       {playing && muted ? <UnmuteButton onClick={unmute} /> : null}
+      {playing || (phase !== "ok" && props.status === "live") ? (
+        <PlayerControls
+          muted={muted}
+          volume={volume}
+          onMute={mute}
+          onVolume={changeVolume}
+          video={video.current}
+        />
+      ) : null}
     </>
   );
 }
@@ -400,6 +572,9 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
   const player = useRef<YTPlayer | null>(null);
   const [state, setState] = useState<"loading" | "ready" | "failed">("loading");
   const [muted, setMuted] = useState(true);
+  const [volume, setVolume] = useState(100);
+  /** The IFrame player's own state: 3 is buffering. */
+  const [ytState, setYtState] = useState(-1);
   const [captions, setCaptions] = useState(false);
 
   useEffect(() => {
@@ -447,6 +622,9 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
               e.target.playVideo();
               setState("ready");
             },
+            onStateChange: (e) => {
+              if (!cancelled) setYtState(e.data);
+            },
           },
         });
       },
@@ -462,10 +640,27 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
   }, [props.videoId]);
 
   const unmute = () => {
+    const v = volume > 0 ? volume : 100;
     player.current?.unMute();
-    player.current?.setVolume(100);
+    player.current?.setVolume(v);
+    setVolume(v);
     setMuted(false);
   };
+  const mute = (on: boolean) => {
+    if (!on) return unmute();
+    player.current?.mute();
+    setMuted(true);
+  };
+  const changeVolume = (v: number) => {
+    const p = player.current;
+    if (!p) return;
+    p.setVolume(v);
+    if (v === 0) p.mute();
+    else p.unMute();
+    setVolume(v);
+    setMuted(v === 0);
+  };
+  const phase: PlayerPhase = state === "ready" && ytState === 3 ? "buffering" : "ok";
 
   // Captions from our own control (YouTube's are inside the frame, out of reach of the
   // page's keyboard order): the IFrame API's captions module, in the browser's language.
@@ -501,8 +696,12 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
           <p class="video-waiting-title">Loading the video…</p>
         </div>
       ) : null}
-      <StatusPill status={props.status} />
+      <StallOverlay phase={phase} />
+      <StatusPill status={props.status} phase={phase} />
       {state === "ready" && muted ? <UnmuteButton onClick={unmute} /> : null}
+      {state === "ready" ? (
+        <PlayerControls muted={muted} volume={volume} onMute={mute} onVolume={changeVolume} />
+      ) : null}
       {state === "ready" ? (
         <button
           type="button"

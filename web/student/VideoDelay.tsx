@@ -10,9 +10,11 @@ const SOURCE_HINT = {
 } as const;
 
 /**
- * "Video ≈ 4.2 s behind": how far this student's video is behind the live class, so
- * slides, whiteboard and polls appear with the picture. − / + nudge it when slides
- * come too early or too late; Reset drops the nudge. Shown only while aligning.
+ * "Your video is ≈ 4.2 s behind live": how far this student's video is behind the live
+ * class, so slides, whiteboard and polls appear with the picture. − / + shift the slides
+ * and polls (never the video) when they come too early or too late; Reset drops the
+ * nudge. The labels say so: people took the buttons for video controls. Shown only
+ * while aligning.
  */
 export function VideoDelay(props: { sync: VideoSync<ClassEvent>; view: SyncView }) {
   const { sync, view } = props;
@@ -23,11 +25,12 @@ export function VideoDelay(props: { sync: VideoSync<ClassEvent>; view: SyncView 
       class="video-delay"
       data-testid="video-delay"
       data-delay-ms={view.delayMs}
-      aria-label="Video delay"
+      aria-label="Slides and polls timing"
     >
       <p class="video-delay-text">
         <span aria-live="polite">
-          Video ≈ <strong>{formatDelay(view.delayMs)}</strong> behind
+          Your video is ≈ <strong>{formatDelay(view.delayMs)}</strong> behind live; slides and polls
+          wait to match it
         </span>
         <span class="video-delay-hint">
           {SOURCE_HINT[view.source]}
@@ -37,11 +40,14 @@ export function VideoDelay(props: { sync: VideoSync<ClassEvent>; view: SyncView 
         </span>
       </p>
       <div class="video-delay-controls">
+        <span class="video-delay-label" aria-hidden="true">
+          Slides &amp; polls
+        </span>
         <button
           type="button"
           class="btn btn-secondary btn-small video-delay-btn"
-          aria-label="Slides come too late: show them sooner"
-          title="Show slides sooner"
+          aria-label="Show slides and polls sooner (they lag the video). The video is not changed."
+          title="Show slides and polls sooner"
           onClick={() => sync.nudge(-NUDGE_STEP_MS)}
         >
           −
@@ -49,8 +55,8 @@ export function VideoDelay(props: { sync: VideoSync<ClassEvent>; view: SyncView 
         <button
           type="button"
           class="btn btn-secondary btn-small video-delay-btn"
-          aria-label="Slides come too early: show them later"
-          title="Show slides later"
+          aria-label="Show slides and polls later (they come before the video). The video is not changed."
+          title="Show slides and polls later"
           onClick={() => sync.nudge(NUDGE_STEP_MS)}
         >
           +

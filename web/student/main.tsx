@@ -1,5 +1,6 @@
 /** Entry for `/c/:classId`: the student class page. Keep this bundle small (budget in vite.config.ts). */
 import "../styles.css";
+import "./focus.css";
 import { render } from "preact";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { StudentApp } from "./StudentApp.tsx";
