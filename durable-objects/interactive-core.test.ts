@@ -395,6 +395,28 @@ describe("quiz speed bonus at the root: what the server knows bounds what a clie
 });
 
 describe("finished polls and quiz totals at the root", () => {
+  it("keeps the polls finished last, not the ones made last: a poll drafted early and closed now can be revealed", () => {
+    const s = setup();
+    s.join("s1", [student(1)]);
+    // Drafted first, closed last (the 200-student simulated class, seed 8: the teacher's
+    // reveal of such a poll got unknown_poll, pruned at its own close).
+    const early = createPoll(s, { kind: "poll" });
+    s.staff({ type: "poll.open", pollId: early }, T0);
+    const later: string[] = [];
+    for (let k = 0; k < KEEP_FINISHED; k++) {
+      const id = createPoll(s, { kind: "poll" });
+      later.push(id);
+      s.staff({ type: "poll.open", pollId: id }, T0 + 10 + k * 10);
+      s.staff({ type: "poll.close", pollId: id }, T0 + 15 + k * 10);
+    }
+    s.staff({ type: "poll.close", pollId: early }, T0 + 1000);
+    const revealed = toUser(s.staff({ type: "poll.reveal", pollId: early }, T0 + 1100), "t");
+    expect(revealed.find((f) => f.type === "error")).toBeUndefined();
+    // The one finished longest ago went instead.
+    expect(s.c.interactive.polls.has(later[0]!)).toBe(false);
+    expect(s.c.interactive.polls.has(early)).toBe(true);
+  });
+
   it("keeps the last finished polls only, while the leaderboard still sums every question of the session", () => {
     const s = setup();
     s.join("s1", [student(1), student(2)]);

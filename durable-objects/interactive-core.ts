@@ -1054,11 +1054,15 @@ export class InteractiveCore {
     this.prune(fx);
   }
 
-  /** Drop the oldest finished polls beyond KEEP_FINISHED (their results are in D1). */
+  /**
+   * Drop the polls finished longest ago beyond KEEP_FINISHED (their results are in D1).
+   * By when each closed, not when it was made: a poll drafted early and closed now is the
+   * newest finished one, and staff may still reveal it.
+   */
   private prune(fx: RootEffect[]): void {
-    const finished = [...this.polls.values()].filter(
-      (x) => x.poll.state === "closed" || x.poll.state === "revealed",
-    );
+    const finished = [...this.polls.values()]
+      .filter((x) => x.poll.state === "closed" || x.poll.state === "revealed")
+      .sort((a, b) => (a.poll.closedAt ?? 0) - (b.poll.closedAt ?? 0));
     for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) {
       this.polls.delete(old.poll.id);
       this.tallySentAt.delete(old.poll.id);
