@@ -384,9 +384,13 @@ export class Classroom extends DurableObject<Env> {
       }
     // Banned before their join was reported: their device reaches the shards now.
     if (bannedSeen) this.apply(this.core.republishRules(Date.now()));
-    // A staff poll.close of a poll counted at the shards: their final counts first.
+    // A staff poll.close or poll.reveal of a poll counted at the shards: their final counts
+    // first (a reveal too: a student who moved after the close has their answer on its way
+    // to their new section, and the revealed tally must not be one short meanwhile).
     const closing = r.commands.flatMap((c) =>
-      c.message.type === "poll.close" && isStaff(c.by.role) ? [c.message.pollId] : [],
+      (c.message.type === "poll.close" || c.message.type === "poll.reveal") && isStaff(c.by.role)
+        ? [c.message.pollId]
+        : [],
     );
     if (closing.length > 0) await this.settleTallies(classId, closing);
     const deadline = this.core.nextDeadline();

@@ -370,13 +370,13 @@ export class InteractiveCore {
   }
 
   /**
-   * Open poll `pollId` is counted at the shards: the sections that reported counts for it
-   * (its close first asks them and every active shard for their final counts). Null when
-   * it is not an open shard-counted poll.
+   * Poll `pollId` is counted at the shards and open (closing) or closed (revealing): the
+   * sections that reported counts for it (its close and its reveal first ask them and every
+   * active shard for their final counts). Null otherwise.
    */
   settleSections(pollId: string): string[] | null {
     const b = this.polls.get(pollId);
-    if (b?.poll.state !== "open" || !shardTallied(b)) return null;
+    if ((b?.poll.state !== "open" && b?.poll.state !== "closed") || !shardTallied(b)) return null;
     return this.tallies.sectionsOf(pollKey(pollId));
   }
 
