@@ -41,7 +41,7 @@ interface Claims {
   tv?: number;
   /** Guest passes: the (verified) device id the pass was issued to. */
   dev?: string;
-  /** Unique id: join tickets are single-use (Classroom.admit). */
+  /** Unique id: join tickets are single-use (the section shard spends each id once, admission-core.ts). */
   jti?: string;
   aud: Audience;
   iss: string;
