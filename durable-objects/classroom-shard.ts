@@ -225,7 +225,8 @@ export class ClassroomShard extends DurableObject<Env> {
   private homeTimer: ReturnType<typeof setTimeout> | null = null;
   /** Frames and bytes sent to sockets, written to METRICS once per window (`deliveries`). */
   private readonly sent = new MetricWindow<DeliveryKind>();
-  private metricsTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When this window's first count came (0: empty). */
+  private metricsSince = 0;
   /** Where the window goes (tests put an Analytics Engine stand-in here). */
   private metricsSink: { METRICS?: MetricsDataset } = this.env;
 
@@ -812,15 +813,21 @@ export class ClassroomShard extends DurableObject<Env> {
     return this.core.isStaffShard ? "staff" : "student";
   }
 
+  /**
+   * Count frames sent; the first count after METRICS_WINDOW_MS writes the window. No timer
+   * (it would keep the shard from hibernating and hold it through an eviction): an idle
+   * shard's last window waits for its next send.
+   */
   private countSent(kind: DeliveryKind, frames: number, bytes: number): void {
-    if (this.sent.add(kind, frames, bytes))
-      this.metricsTimer ??= setTimeout(() => this.flushMetrics(), METRICS_WINDOW_MS);
+    this.sent.add(kind, frames, bytes);
+    const now = Date.now();
+    if (this.metricsSince === 0) this.metricsSince = now;
+    else if (now - this.metricsSince >= METRICS_WINDOW_MS) this.flushMetrics();
   }
 
   /** Write this window's `deliveries`, one data point per kind. */
   private flushMetrics(): void {
-    if (this.metricsTimer) clearTimeout(this.metricsTimer);
-    this.metricsTimer = null;
+    this.metricsSince = 0;
     for (const w of this.sent.take())
       countMetric(this.metricsSink, {
         name: "deliveries",

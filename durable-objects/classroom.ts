@@ -96,7 +96,8 @@ export class Classroom extends DurableObject<Env> {
   /** Requests by method and frames sent to shards, written to METRICS once per window. */
   private readonly rpcWindow = new MetricWindow<string>();
   private readonly deliveryWindow = new MetricWindow<"shard">();
-  private metricsTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When this window's first count came (0: empty). */
+  private metricsSince = 0;
   /** Where the windows go (tests put an Analytics Engine stand-in here). */
   private metricsSink: { METRICS?: MetricsDataset } = this.env;
 
@@ -586,17 +587,26 @@ export class Classroom extends DurableObject<Env> {
   /** Count one request to the root (every RPC method calls this first). */
   private noteRpc(method: string): void {
     this.meter.count(Date.now());
-    if (this.rpcWindow.add(method)) this.armMetrics();
+    this.rpcWindow.add(method);
+    this.windowTick();
   }
 
-  private armMetrics(): void {
-    this.metricsTimer ??= setTimeout(() => this.flushMetrics(), METRICS_WINDOW_MS);
+  /**
+   * The window started at its first count; the first count after METRICS_WINDOW_MS writes
+   * it. No timer: a pending timer keeps a Durable Object from hibernating and holds it
+   * through an eviction (a restarted root then lost its scheduled D1 flush alarm in
+   * test/realtime/attendance.test.ts). An idle object's last window waits for its next
+   * request or alarm.
+   */
+  private windowTick(): void {
+    const now = Date.now();
+    if (this.metricsSince === 0) this.metricsSince = now;
+    else if (now - this.metricsSince >= METRICS_WINDOW_MS) this.flushMetrics();
   }
 
   /** Write this window's counters: one `rpc` point per method, one `deliveries` point. */
   private flushMetrics(): void {
-    if (this.metricsTimer) clearTimeout(this.metricsTimer);
-    this.metricsTimer = null;
+    this.metricsSince = 0;
     const classId = this.core.durable.classId;
     for (const w of this.rpcWindow.take())
       countMetric(this.metricsSink, { name: "rpc", classId, kind: w.label, count: w.count });
@@ -902,7 +912,8 @@ export class Classroom extends DurableObject<Env> {
   private countDelivery(frames: string[]): void {
     let bytes = 0;
     for (const f of frames) bytes += utf8Length(f);
-    if (this.deliveryWindow.add("shard", frames.length, bytes)) this.armMetrics();
+    this.deliveryWindow.add("shard", frames.length, bytes);
+    this.windowTick();
   }
 
   /** Put controls whose delivery failed back in front of the queue, a few times at most. */
