@@ -27,7 +27,7 @@ import { ChatHomes, mergeChatUser } from "./chat-home.ts";
 import { type ChatRules, type ChatUserState, DEFAULT_RULES, freshUser } from "./chat-policy.ts";
 import type { Classroom } from "./classroom.ts";
 import { addCommand, countChat, emptyInteractive, type ShardAnswer } from "./interactive-shard.ts";
-import { METRICS_WINDOW_MS, MetricWindow, utf8Length } from "./metric-window.ts";
+import { MetricWindow, utf8Length, WindowClock } from "./metric-window.ts";
 import type { ClientMarks, ReportAnswer, ShardDelivery, ShardReport, TallyControl } from "./rpc.ts";
 import { parseTallyTarget, STAFF_SECTION, shardName, shardNamespace, TRUSTED } from "./rpc.ts";
 import {
@@ -225,8 +225,7 @@ export class ClassroomShard extends DurableObject<Env> {
   private homeTimer: ReturnType<typeof setTimeout> | null = null;
   /** Frames and bytes sent to sockets, written to METRICS once per window (`deliveries`). */
   private readonly sent = new MetricWindow<DeliveryKind>();
-  /** When this window's first count came (0: empty). */
-  private metricsSince = 0;
+  private readonly metricsClock = new WindowClock();
   /** Where the window goes (tests put an Analytics Engine stand-in here). */
   private metricsSink: { METRICS?: MetricsDataset } = this.env;
 
@@ -813,21 +812,15 @@ export class ClassroomShard extends DurableObject<Env> {
     return this.core.isStaffShard ? "staff" : "student";
   }
 
-  /**
-   * Count frames sent; the first count after METRICS_WINDOW_MS writes the window. No timer
-   * (it would keep the shard from hibernating and hold it through an eviction): an idle
-   * shard's last window waits for its next send.
-   */
+  /** Count frames sent; the window is written once due (metric-window.ts WindowClock: no timer). */
   private countSent(kind: DeliveryKind, frames: number, bytes: number): void {
     this.sent.add(kind, frames, bytes);
-    const now = Date.now();
-    if (this.metricsSince === 0) this.metricsSince = now;
-    else if (now - this.metricsSince >= METRICS_WINDOW_MS) this.flushMetrics();
+    if (this.metricsClock.due(Date.now())) this.flushMetrics();
   }
 
   /** Write this window's `deliveries`, one data point per kind. */
   private flushMetrics(): void {
-    this.metricsSince = 0;
+    this.metricsClock.reset();
     for (const w of this.sent.take())
       countMetric(this.metricsSink, {
         name: "deliveries",

@@ -34,7 +34,7 @@ import {
   streamStatusFromHealth,
 } from "./classroom-core.ts";
 import { InteractiveStore } from "./interactive-store.ts";
-import { METRICS_WINDOW_MS, MetricWindow, utf8Length } from "./metric-window.ts";
+import { MetricWindow, utf8Length, WindowClock } from "./metric-window.ts";
 import type { ClientMarks, ReportAnswer, ShardDelivery, ShardReport, SyncResult } from "./rpc.ts";
 import { STAFF_SECTION, shardName, shardNamespace } from "./rpc.ts";
 import { RpcMeter } from "./rpc-meter.ts";
@@ -96,8 +96,7 @@ export class Classroom extends DurableObject<Env> {
   /** Requests by method and frames sent to shards, written to METRICS once per window. */
   private readonly rpcWindow = new MetricWindow<string>();
   private readonly deliveryWindow = new MetricWindow<"shard">();
-  /** When this window's first count came (0: empty). */
-  private metricsSince = 0;
+  private readonly metricsClock = new WindowClock();
   /** Where the windows go (tests put an Analytics Engine stand-in here). */
   private metricsSink: { METRICS?: MetricsDataset } = this.env;
 
@@ -591,22 +590,14 @@ export class Classroom extends DurableObject<Env> {
     this.windowTick();
   }
 
-  /**
-   * The window started at its first count; the first count after METRICS_WINDOW_MS writes
-   * it. No timer: a pending timer keeps a Durable Object from hibernating and holds it
-   * through an eviction (a restarted root then lost its scheduled D1 flush alarm in
-   * test/realtime/attendance.test.ts). An idle object's last window waits for its next
-   * request or alarm.
-   */
+  /** Write the window once it is due (metric-window.ts WindowClock: no timer). */
   private windowTick(): void {
-    const now = Date.now();
-    if (this.metricsSince === 0) this.metricsSince = now;
-    else if (now - this.metricsSince >= METRICS_WINDOW_MS) this.flushMetrics();
+    if (this.metricsClock.due(Date.now())) this.flushMetrics();
   }
 
   /** Write this window's counters: one `rpc` point per method, one `deliveries` point. */
   private flushMetrics(): void {
-    this.metricsSince = 0;
+    this.metricsClock.reset();
     const classId = this.core.durable.classId;
     for (const w of this.rpcWindow.take())
       countMetric(this.metricsSink, { name: "rpc", classId, kind: w.label, count: w.count });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dataPoint } from "../worker/metrics.ts";
-import { MetricWindow, utf8Length } from "./metric-window.ts";
+import { METRICS_WINDOW_MS, MetricWindow, utf8Length, WindowClock } from "./metric-window.ts";
 
 describe("MetricWindow", () => {
   it("sums per label within a window and hands out one sum per label when taken", () => {
@@ -53,5 +53,18 @@ describe("utf8Length", () => {
   it("counts a frame's bytes as UTF-8 without encoding it", () => {
     for (const s of ["", "hello", "é", "مرحبا", "日本語", "👋🏽 hi", '{"text":"ç€𝄞"}'])
       expect(utf8Length(s)).toBe(new TextEncoder().encode(s).byteLength);
+  });
+});
+
+describe("WindowClock", () => {
+  it("opens a window at the first count and says it is due at the first count METRICS_WINDOW_MS later", () => {
+    const c = new WindowClock();
+    expect(c.due(1000)).toBe(false);
+    expect(c.due(1000 + METRICS_WINDOW_MS - 1)).toBe(false);
+    expect(c.due(1000 + METRICS_WINDOW_MS)).toBe(true);
+    c.reset();
+    // After a write the next count starts a new window, however late it comes.
+    expect(c.due(1_000_000)).toBe(false);
+    expect(c.due(1_000_000 + METRICS_WINDOW_MS)).toBe(true);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Counters a Durable Object sums in memory and writes to Analytics Engine once per window
  * (worker/metrics.ts): one data point per label per window, however many frames or
- * requests it saw, and none while idle. Pure; the shell owns the timer and the writes.
+ * requests it saw, and none while idle. Pure; the shell does the writes when its
+ * `WindowClock` says the window is due (no timer: a pending timer keeps a Durable Object
+ * from hibernating and holds it through an eviction).
  *
  * Why windows and not a data point per event: a shard fans one frame out to 2,000 sockets
  * and Analytics Engine takes at most 250 `writeDataPoint` calls per invocation (and bills
@@ -24,7 +26,7 @@ export class MetricWindow<K extends string> {
 
   /**
    * Add `count` events worth `value` (e.g. frames and their bytes) under `label`. True when
-   * the window was empty: the shell arms its flush timer then, so an idle object has none.
+   * the window was empty.
    */
   add(label: K, count = 1, value = 0): boolean {
     if (count <= 0) return false;
@@ -42,6 +44,29 @@ export class MetricWindow<K extends string> {
     const out = [...this.sums.values()];
     this.sums.clear();
     return out;
+  }
+}
+
+/**
+ * When a window is due: it starts at its first count, and the first count
+ * METRICS_WINDOW_MS or more later closes it (the shell then writes and `reset`s). An idle
+ * object's last window waits for its next count.
+ */
+export class WindowClock {
+  private since = 0;
+
+  /** A count at `now`: true when the window it belongs to is due to be written. */
+  due(now: number): boolean {
+    if (this.since === 0) {
+      this.since = now;
+      return false;
+    }
+    return now - this.since >= METRICS_WINDOW_MS;
+  }
+
+  /** The window was written: the next count starts a new one. */
+  reset(): void {
+    this.since = 0;
   }
 }
 
