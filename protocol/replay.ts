@@ -14,9 +14,21 @@ export const REPLAY_PAGE_MAX = 500;
  *   class streamed through the teacher's connected channel (the broadcast's
  *   `lifeCycleStatus` is `complete`), null when we cannot ask (a video id typed in by hand);
  * - `none`: nothing was recorded (the local stack's RTMP server keeps no recording).
+ *
+ * `startedAt` is the broadcast's `snippet.actualStartTime` (epoch ms) when YouTube said it:
+ * the moment the broadcast went live, which is where its recording begins. The bridge
+ * pushes from its own stream start, which can be earlier (a broadcast waits in `ready` or
+ * `testing` until YouTube sees the stream), so the replay takes the recording's position 0
+ * from `startedAt` when it has it (replay-core.ts `recordingRun`).
  */
 export type Recording =
-  | { kind: "youtube"; videoId: string; available: boolean | null; lifeCycleStatus: string | null }
+  | {
+      kind: "youtube";
+      videoId: string;
+      available: boolean | null;
+      lifeCycleStatus: string | null;
+      startedAt: number | null;
+    }
   | { kind: "none"; reason: "local" | "no_video" };
 
 /** An uploaded deck whose original PDF can be downloaded. */

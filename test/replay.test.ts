@@ -28,7 +28,11 @@ const standin = async (path: string, body: unknown = {}) =>
       },
     )
   ).json()) as {
-    broadcasts: { id: string; status: { lifeCycleStatus: string } }[];
+    broadcasts: {
+      id: string;
+      snippet: { actualStartTime?: string };
+      status: { lifeCycleStatus: string };
+    }[];
     requests: { op: string }[];
   };
 
@@ -225,6 +229,7 @@ describe("after class", { timeout: 60_000 }, () => {
       videoId: "dQw4w9WgXcQ",
       available: null,
       lifeCycleStatus: null,
+      startedAt: null,
     });
   });
 
@@ -232,6 +237,7 @@ describe("after class", { timeout: 60_000 }, () => {
     const teacher = await connectedTeacher();
     const res = await teacher.client.post("/api/classes", { title: "Recorded" });
     const classId = ((await res.json()) as { class: { id: string } }).class.id;
+    const wentLive = Date.now();
     const live = await teacher.client.requestRaw("POST", `/whip/${classId}`, OFFER, {
       "content-type": "application/sdp",
     });
@@ -243,6 +249,8 @@ describe("after class", { timeout: 60_000 }, () => {
     });
     const [b] = (await standin("state", { channelId: teacher.channelId })).broadcasts;
     expect(b!.status.lifeCycleStatus).toBe("live");
+    const actualStart = Date.parse(String(b!.snippet.actualStartTime));
+    expect(actualStart).toBeGreaterThanOrEqual(wentLive - 1000);
     const student = await signUp("student");
     const info = async () =>
       (await (await student.client.get(`/api/classes/${classId}/replay`)).json()) as ReplayInfo;
@@ -258,19 +266,23 @@ describe("after class", { timeout: 60_000 }, () => {
       (await standin("state", { channelId: teacher.channelId })).broadcasts[0]!.status
         .lifeCycleStatus,
     ).toBe("complete");
-    expect((await info()).recording).toEqual({
+    // The recording begins where the broadcast went live (actualStartTime): the replay's
+    // position 0 (replay-core.ts recordingRun).
+    const complete = {
       kind: "youtube",
       videoId: b!.id,
       available: true,
       lifeCycleStatus: "complete",
-    });
+      startedAt: actualStart,
+    };
+    expect((await info()).recording).toEqual(complete);
     // Complete is final: more students opening the page spend no more YouTube quota.
     const lists = async () =>
       (await standin("state", { channelId: teacher.channelId })).requests.filter(
         (r) => r.op === "liveBroadcasts.GET",
       ).length;
     const before = await lists();
-    for (let i = 0; i < 3; i++) expect((await info()).recording).toMatchObject({ available: true });
+    for (let i = 0; i < 3; i++) expect((await info()).recording).toEqual(complete);
     expect(await lists()).toBe(before);
   });
 });

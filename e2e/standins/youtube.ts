@@ -157,7 +157,12 @@ export async function startYouTubeStandin(opts: YouTubeStandinOptions): Promise<
         b.contentDetails.enableAutoStart &&
         (b.status.lifeCycleStatus === "ready" || b.status.lifeCycleStatus === "created")
       )
-        b.status.lifeCycleStatus = "live";
+        goLive(b);
+  };
+  /** YouTube sets `snippet.actualStartTime` when a broadcast goes live, `actualEndTime` when it completes. */
+  const goLive = (b: Broadcast) => {
+    b.status.lifeCycleStatus = "live";
+    b.snippet.actualStartTime ??= new Date().toISOString();
   };
 
   const server = createServer(async (req, res) => {
@@ -463,8 +468,9 @@ export async function startYouTubeStandin(opts: YouTubeStandinOptions): Promise<
       }
       if (to === "complete" && from !== "live" && from !== "liveStarting" && from !== "testing")
         return ytError(res, 403, "invalidTransition", "Invalid transition.");
-      b.status.lifeCycleStatus =
-        to === "live" ? "live" : to === "complete" ? "complete" : "testing";
+      if (to === "live") goLive(b);
+      else b.status.lifeCycleStatus = to === "complete" ? "complete" : "testing";
+      if (to === "complete") b.snippet.actualEndTime = new Date().toISOString();
       return send(res, 200, { kind: "youtube#liveBroadcast", id: b.id, status: b.status });
     }
     if (op === "liveStreams.POST") {

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { SlideView } from "../../protocol/board.ts";
 import type { PollView } from "../../protocol/interactive.ts";
 import type { ClassEvent } from "../../protocol/realtime.ts";
-import { lastRun, ReplayCursor, type ReplayState, serverTimeAt, stateAt } from "./replay-core.ts";
+import {
+  lastRun,
+  ReplayCursor,
+  type ReplayState,
+  recordingRun,
+  serverTimeAt,
+  stateAt,
+} from "./replay-core.ts";
 
 /** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
 function rng(seed: number): () => number {
@@ -206,6 +213,18 @@ describe("replay reducer", () => {
     expect(serverTimeAt(run, 2.5)).toBe(3400);
     expect(serverTimeAt(run, -1)).toBe(900);
     expect(lastRun([])).toBeNull();
+  });
+
+  it("starts the recording where YouTube says the broadcast went live, if that is inside the run", () => {
+    const run = { streamStartedAt: 900, endedAt: 9000 };
+    // The broadcast went live 1.6 s after the bridge started pushing: position 0 is then.
+    expect(recordingRun(run, 2500)).toEqual({ streamStartedAt: 2500, endedAt: 9000 });
+    expect(serverTimeAt(recordingRun(run, 2500), 1)).toBe(3500);
+    // Unknown, before the stream (another run's broadcast) or after its end: the bridge's start.
+    expect(recordingRun(run, null)).toBe(run);
+    expect(recordingRun(run, 800)).toBe(run);
+    expect(recordingRun(run, 9000)).toBe(run);
+    expect(recordingRun({ streamStartedAt: 900, endedAt: null }, 5000).streamStartedAt).toBe(5000);
   });
 
   it("shows at a player time exactly the slide and poll a live student saw with that frame", () => {

@@ -92,6 +92,18 @@ export function lastRun(events: readonly ClassEvent[]): ReplayRun | null {
   return run;
 }
 
+/**
+ * The run as the recording shows it: YouTube's recording of a broadcast begins when the
+ * broadcast went live (`actualStartTime`, Recording.startedAt), which can be after the
+ * bridge's stream start (the broadcast waits in `ready`/`testing` until YouTube sees the
+ * stream). A start outside the run (another broadcast's, a clock gone wrong) is ignored.
+ */
+export function recordingRun(run: ReplayRun, recordingStartedAt: number | null): ReplayRun {
+  if (recordingStartedAt === null || recordingStartedAt < run.streamStartedAt) return run;
+  if (run.endedAt !== null && recordingStartedAt >= run.endedAt) return run;
+  return { ...run, streamStartedAt: recordingStartedAt };
+}
+
 /** Server time (epoch ms) shown at player position `positionS` of the recording. */
 export function serverTimeAt(run: ReplayRun, positionS: number): number {
   return run.streamStartedAt + Math.max(0, positionS) * 1000;

@@ -61,25 +61,48 @@ async function recordingOf(env: Env, cls: ClassRow): Promise<Recording> {
   const broadcastId = cls.youtubeBroadcastId;
   const ctx = broadcastId ? await youtubeContext(env, cls).catch(() => null) : null;
   if (!broadcastId || !ctx)
-    return { kind: "youtube", videoId, available: null, lifeCycleStatus: null };
+    return { kind: "youtube", videoId, available: null, lifeCycleStatus: null, startedAt: null };
   // A complete broadcast stays complete: remembered per colo, so a class's students opening
   // the page after class do not each spend YouTube quota (10,000 units a day by default).
   const memo = new Request(`https://replay.invalid/youtube/${broadcastId}/complete`);
   const cache = (globalThis as { caches?: { default?: Cache } }).caches?.default;
-  if (await cache?.match(memo).catch(() => undefined))
-    return { kind: "youtube", videoId, available: true, lifeCycleStatus: "complete" };
+  const cached = await cache?.match(memo).catch(() => undefined);
+  if (cached) {
+    const startedAt = Number(await cached.text());
+    return {
+      kind: "youtube",
+      videoId,
+      available: true,
+      lifeCycleStatus: "complete",
+      startedAt: Number.isFinite(startedAt) && startedAt > 0 ? startedAt : null,
+    };
+  }
   try {
-    const lc = await withYouTube(env, ctx.cfg, ctx.fetch, ctx.account, async (api) => {
-      return (await api.getBroadcast(broadcastId))?.status?.lifeCycleStatus ?? null;
-    });
+    const b = await withYouTube(env, ctx.cfg, ctx.fetch, ctx.account, (api) =>
+      api.getBroadcast(broadcastId),
+    );
+    const lc = b?.status?.lifeCycleStatus ?? null;
+    const started = Date.parse(b?.snippet?.actualStartTime ?? "");
+    const startedAt = Number.isNaN(started) ? null : started;
     if (lc === "complete")
       await cache
-        ?.put(memo, new Response("1", { headers: { "cache-control": "max-age=86400" } }))
+        ?.put(
+          memo,
+          new Response(String(startedAt ?? 0), {
+            headers: { "cache-control": "max-age=86400" },
+          }),
+        )
         .catch(() => {});
-    return { kind: "youtube", videoId, available: lc === "complete", lifeCycleStatus: lc };
+    return {
+      kind: "youtube",
+      videoId,
+      available: lc === "complete",
+      lifeCycleStatus: lc,
+      startedAt,
+    };
   } catch {
     // YouTube could not tell (quota, revoked access…): the page says it cannot check.
-    return { kind: "youtube", videoId, available: null, lifeCycleStatus: null };
+    return { kind: "youtube", videoId, available: null, lifeCycleStatus: null, startedAt: null };
   }
 }
 
@@ -139,6 +162,7 @@ export const replay = new Hono<AppEnv>()
             videoId: cls.youtubeVideoId,
             available: false,
             lifeCycleStatus: "live",
+            startedAt: null,
           }
         : { kind: "none", reason: c.env.LOCAL_PLAYBACK_URL ? "local" : "no_video" }
       : await recordingOf(c.env, cls);

@@ -241,7 +241,7 @@ export class YouTubeApi {
   /** liveBroadcasts.list by id; null when YouTube does not know it (deleted, other channel). */
   async getBroadcast(id: string): Promise<LiveBroadcast | null> {
     const r = await this.call<{ items?: LiveBroadcast[] }>("GET", "/liveBroadcasts", {
-      part: "id,status,contentDetails",
+      part: "id,snippet,status,contentDetails",
       id,
     });
     return r.items?.[0] ?? null;

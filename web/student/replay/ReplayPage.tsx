@@ -16,7 +16,13 @@ import { Notice } from "../../components/Notice.tsx";
 import { PollBars } from "../../components/PollBars.tsx";
 import { UserText } from "../../components/UserText.tsx";
 import { call, client, errorMessage } from "../../lib/api.ts";
-import { lastRun, ReplayCursor, type ReplayRun, serverTimeAt } from "../../lib/replay-core.ts";
+import {
+  lastRun,
+  ReplayCursor,
+  type ReplayRun,
+  recordingRun,
+  serverTimeAt,
+} from "../../lib/replay-core.ts";
 import { SlideArea } from "../SlideArea.tsx";
 import { loadYouTubeApi, type YTPlayer } from "../VideoArea.tsx";
 
@@ -87,7 +93,11 @@ export function ReplayPage(props: { cls: ClassPublic; user: SessionUser }) {
 
 function Replay(props: { cls: ClassPublic; data: Loaded }) {
   const { info, events, oldestSeq } = props.data;
-  const run = useMemo(() => lastRun(events), [events]);
+  const recordingStartedAt = info.recording.kind === "youtube" ? info.recording.startedAt : null;
+  const run = useMemo(() => {
+    const r = lastRun(events);
+    return r && recordingRun(r, recordingStartedAt);
+  }, [events, recordingStartedAt]);
   const cursor = useMemo(() => new ReplayCursor(events), [events]);
   const [pos, setPos] = useState(0);
   const player = useRef<{ seek(s: number): void } | null>(null);
