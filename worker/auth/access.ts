@@ -3,7 +3,7 @@
  * `requireRole` middleware for platform roles, `classAccess` for a class (as teacher,
  * moderator, student or guest), and the class's root Durable Object they lead to.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import type { Role } from "../../protocol/api.ts";
 import type { ClassRole } from "../../protocol/realtime.ts";
@@ -149,4 +149,29 @@ export async function classAccess(
 /** The root Durable Object of a class. */
 export function classroomRoot(env: Env, classId: string) {
   return env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
+}
+
+/**
+ * A class where a ticket was minted up to this long before its expiry may hold a socket
+ * whose class session is not in D1 yet (a root flushes it within seconds).
+ */
+export const MINT_SLACK_MS = 60_000;
+
+/** Most `ticket_mints` rows one cron run deletes (one statement; the next minute takes the rest). */
+export const MINT_PRUNE_BATCH = 5_000;
+
+/**
+ * Cron: forget mint records whose ticket expired more than MINT_SLACK_MS ago. Nothing reads
+ * them any more (a revocation looks only at tickets that may still be spent), and without
+ * this the table keeps one row per user and class for ever. Returns the rows deleted.
+ */
+export async function pruneTicketMints(env: Env, now = Date.now()): Promise<number> {
+  const t = schema.ticketMints;
+  const stale = getDb(env)
+    .select({ rowid: sql`rowid` })
+    .from(t)
+    .where(lt(t.expiresAt, now - MINT_SLACK_MS))
+    .limit(MINT_PRUNE_BATCH);
+  const r = await getDb(env).delete(t).where(sql`rowid IN ${stale}`);
+  return r.meta.changes ?? 0;
 }

@@ -15,7 +15,7 @@ import {
   AdminUsersQuery,
 } from "../../protocol/admin.ts";
 import { AdminUpdateUserBody, type AdminUser, type TeacherInvite } from "../../protocol/api.ts";
-import { requireRole } from "../auth/access.ts";
+import { MINT_SLACK_MS, requireRole } from "../auth/access.ts";
 import { randomId } from "../auth/crypto.ts";
 import { workerConfig } from "../config.ts";
 import { getDb, schema } from "../db/index.ts";
@@ -32,12 +32,6 @@ import { kickFromClasses } from "./moderators.ts";
 const KICK_CLASSES_MAX = 900;
 /** Classes whose last session ended this recently may still hold sockets (waiting rooms). */
 const RECENT_SESSION_MS = 6 * 3600_000;
-
-/**
- * A class where a ticket was minted up to this long before its expiry may hold a socket
- * whose class session is not in D1 yet (a root flushes it within seconds).
- */
-const MINT_SLACK_MS = 60_000;
 
 /** Teacher invite links are valid this long. */
 const INVITE_TTL_MS = 7 * 24 * 3600_000;
