@@ -1,20 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { RootTally } from "./root-tally.ts";
 import {
-  type HandEntry,
-  HandHeads,
   type Handover,
-  handOrder,
-  mergeTopK,
   pollKey,
   questionKey,
-  RootTally,
   type SavedTally,
-  type ScoreRow,
   type ShardPoll,
   ShardTally,
-  scoreOrder,
   type TallyReport,
-  topK,
 } from "./shard-tally.ts";
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed by its seed. */
@@ -77,17 +70,6 @@ describe("a shard's tally", () => {
     expect(t.answersOf("ann").map((a) => a.pollId)).toEqual(["q"]);
     expect(t.answer(ann, "p", [1], 30)).toEqual({ ok: false, code: "unknown_poll" });
     expect(t.save().keys).toEqual([pollKey("q")]);
-  });
-
-  it("the root ignores a repeated or older report", () => {
-    const root = new RootTally();
-    const c = { counts: [1, 2], answered: 3, v: 5 };
-    expect(root.apply("s1", { k: c })).toEqual(["k"]);
-    expect(root.apply("s1", { k: c })).toEqual([]);
-    expect(root.apply("s1", { k: { counts: [9, 9], answered: 18, v: 4 } })).toEqual([]);
-    root.apply("s2", { k: { counts: [1, 0], answered: 1, v: 1 } });
-    expect(root.sum("k", 2)).toEqual({ counts: [2, 2], answered: 4 });
-    expect(RootTally.from(root.rows()).sum("k", 2)).toEqual({ counts: [2, 2], answered: 4 });
   });
 
   it("settles a closing poll: closed here, its counts stamped above any report already taken", () => {
@@ -292,59 +274,3 @@ function runModel(seed: number): void {
     expect(root.sum(questionKey(q), 1).counts[0], `question ${q}`).toBe(modelUp.get(q)!.size);
   expect(Object.fromEntries(d1)).toEqual(Object.fromEntries(model));
 }
-
-describe("the hand queue head merged from per-shard heads", () => {
-  it("equals the first W of one global queue ordered by (raisedAt, userId)", () => {
-    for (let seed = 1; seed <= 40; seed++) {
-      const rnd = prng(seed);
-      const W = 1 + Math.floor(rnd() * 6);
-      const heads = new HandHeads(W);
-      const all: HandEntry[] = [];
-      const per = new Map<string, HandEntry[]>();
-      for (let i = 0; i < 40; i++) {
-        const e = { userId: `u${i}`, name: `U${i}`, raisedAt: Math.floor(rnd() * 20) };
-        const s = `s${Math.floor(rnd() * 5)}`;
-        all.push(e);
-        per.set(s, [...(per.get(s) ?? []), e]);
-      }
-      for (const [s, list] of per)
-        heads.apply(s, { count: list.length, head: [...list].sort(handOrder).slice(0, W), v: 1 });
-      const global = [...all].sort(handOrder).slice(0, W);
-      expect(
-        heads.top().map((h) => h.userId),
-        `seed ${seed}`,
-      ).toEqual(global.map((h) => h.userId));
-      expect(heads.top()[0]?.position).toBe(1);
-      expect(heads.count).toBe(40);
-    }
-  });
-});
-
-describe("the leaderboard merged from per-shard top-K", () => {
-  it("equals the global top K", () => {
-    for (let seed = 1; seed <= 40; seed++) {
-      const rnd = prng(seed);
-      const K = 1 + Math.floor(rnd() * 10);
-      const per: ScoreRow[][] = [[], [], [], []];
-      const all: ScoreRow[] = [];
-      for (let i = 0; i < 60; i++) {
-        const r = {
-          userId: `u${i}`,
-          name: `U${i}`,
-          score: Math.floor(rnd() * 5) * 100,
-          correct: 1,
-          time: Math.floor(rnd() * 4),
-        };
-        all.push(r);
-        per[Math.floor(rnd() * 4)]!.push(r);
-      }
-      expect(
-        mergeTopK(
-          per.map((rows) => topK(rows, K)),
-          K,
-        ),
-        `seed ${seed}`,
-      ).toEqual([...all].sort(scoreOrder).slice(0, K));
-    }
-  });
-});

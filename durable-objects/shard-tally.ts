@@ -1,11 +1,13 @@
 /**
  * Fan-in at the shards (docs/decisions/013-fan-in-at-the-shards.md). A shard keeps the
  * current answer of each of its voters and the counts they make; the root keeps, per
- * poll (or question), the last counts each shard reported and their sum. The root's
- * work per report window is O(shards × options), whatever the number of students.
+ * poll (or question), the last counts each shard reported and their sum (root-tally.ts).
+ * The root's work per report window is O(shards × options), whatever the number of students.
  *
- * Also here: the hand queue's head merged from per-shard heads (the order stays exact),
- * and the quiz leaderboard merged from per-shard top-K. Pure: no runtime imports.
+ * Here: the shard's tally (`ShardTally`: answers, upvotes, reports, settling a close,
+ * handing a student's answers over to their new shard) and the types both halves share.
+ * The hand queue's and the quiz leaderboard's per-shard heads are shard-heads.ts. Pure:
+ * no runtime imports.
  */
 import type { ErrorCode, ServerMessage } from "../protocol/realtime.ts";
 import type { ChatUserState } from "./chat-policy.ts";
@@ -511,165 +513,4 @@ export interface SavedTally {
 
 function sameChoices(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((c, i) => c === b[i]);
-}
-
-/** The root's sums: per key, the last counts each shard reported and their sum. */
-export class RootTally {
-  /** key → sectionId → last counts. */
-  private readonly bySection = new Map<string, Map<string, ShardCounts>>();
-  private readonly sums = new Map<string, { counts: number[]; answered: number }>();
-
-  /**
-   * Apply one shard's report: for each key, sum += counts − last. O(keys × options).
-   * Returns the keys whose sum changed. A report older than the last one applied (`v`)
-   * changes nothing, so a repeated or late report cannot double-count.
-   */
-  apply(sectionId: string, counts: Record<string, ShardCounts>): string[] {
-    const changed: string[] = [];
-    for (const [key, c] of Object.entries(counts)) {
-      let per = this.bySection.get(key);
-      if (!per) {
-        per = new Map();
-        this.bySection.set(key, per);
-      }
-      const last = per.get(sectionId);
-      if (last && last.v >= c.v) continue;
-      let sum = this.sums.get(key);
-      if (!sum) {
-        sum = { counts: [], answered: 0 };
-        this.sums.set(key, sum);
-      }
-      const width = Math.max(c.counts.length, last?.counts.length ?? 0, sum.counts.length);
-      for (let i = 0; i < width; i++)
-        sum.counts[i] = (sum.counts[i] ?? 0) + (c.counts[i] ?? 0) - (last?.counts[i] ?? 0);
-      sum.answered += c.answered - (last?.answered ?? 0);
-      per.set(sectionId, { counts: [...c.counts], answered: c.answered, v: c.v });
-      changed.push(key);
-    }
-    return changed;
-  }
-
-  /** The class-wide counts of `key` (`width` options), and how many answered. */
-  sum(key: string, width: number): { counts: number[]; answered: number } {
-    const s = this.sums.get(key);
-    const counts = new Array<number>(width).fill(0);
-    if (s) for (let i = 0; i < width; i++) counts[i] = s.counts[i] ?? 0;
-    return { counts, answered: s?.answered ?? 0 };
-  }
-
-  /** The sections that reported counts for `key`. */
-  sectionsOf(key: string): string[] {
-    return [...(this.bySection.get(key)?.keys() ?? [])];
-  }
-
-  /** Forget a key (a pruned poll). */
-  drop(key: string): void {
-    this.bySection.delete(key);
-    this.sums.delete(key);
-  }
-
-  /** One row per (key, section): what the root stores so a restart loses no tally. */
-  rows(): { key: string; sectionId: string; counts: ShardCounts }[] {
-    const out: { key: string; sectionId: string; counts: ShardCounts }[] = [];
-    for (const [key, per] of this.bySection)
-      for (const [sectionId, counts] of per) out.push({ key, sectionId, counts });
-    return out;
-  }
-
-  /** Rebuild from `rows()`. */
-  static from(rows: { key: string; sectionId: string; counts: ShardCounts }[]): RootTally {
-    const t = new RootTally();
-    for (const r of rows) t.apply(r.sectionId, { [r.key]: r.counts });
-    return t;
-  }
-}
-
-// ---- hand queue: per-shard heads, merged at the root --------------------------------
-
-/** A raised hand as a shard reports it. Order: `raisedAt`, then `userId` (the rule). */
-export interface HandEntry {
-  userId: string;
-  name: string;
-  /** Server time the hand was raised (at its shard). */
-  raisedAt: number;
-}
-
-/** The queue order: earlier raise first; the same millisecond goes by user id. */
-export function handOrder(a: HandEntry, b: HandEntry): number {
-  return a.raisedAt - b.raisedAt || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
-}
-
-/** What one shard reports about its hands: how many are raised, and its first `HEAD` in order. */
-export interface ShardHands {
-  count: number;
-  head: HandEntry[];
-  v: number;
-}
-
-/**
- * The root's view of the hand queue: the per-shard counts and heads, merged. The first
- * `head` hands of the class are exact (each of them is within the first `head` of its own
- * shard, so the k-way merge of the shard heads contains them); the count is the sum.
- */
-export class HandHeads {
-  private readonly shards = new Map<string, ShardHands>();
-
-  constructor(readonly head: number) {}
-
-  /** Apply one shard's hands (ignored when older than the last applied). Returns whether it changed. */
-  apply(sectionId: string, h: ShardHands): boolean {
-    const last = this.shards.get(sectionId);
-    if (last && last.v >= h.v) return false;
-    this.shards.set(sectionId, { count: h.count, head: h.head.slice(0, this.head), v: h.v });
-    return true;
-  }
-
-  /** Raised hands in the class. */
-  get count(): number {
-    let n = 0;
-    for (const s of this.shards.values()) n += s.count;
-    return n;
-  }
-
-  /** The class's first `limit` (≤ head) hands with their 1-based positions. O(shards × head). */
-  top(limit = this.head): (HandEntry & { position: number })[] {
-    const all: HandEntry[] = [];
-    for (const s of this.shards.values()) all.push(...s.head);
-    return all
-      .sort(handOrder)
-      .slice(0, Math.min(limit, this.head))
-      .map((h, i) => ({ ...h, position: i + 1 }));
-  }
-}
-
-// ---- quiz leaderboard: per-shard top-K, merged at the root --------------------------
-
-/** A leaderboard row (a user's running quiz total at the shard that holds their answers). */
-export interface ScoreRow {
-  userId: string;
-  name: string;
-  score: number;
-  correct: number;
-  /** Sum of answer times: ties go to the faster player. */
-  time: number;
-}
-
-/** Leaderboard order: score, then time, then user id. */
-export function scoreOrder(a: ScoreRow, b: ScoreRow): number {
-  return (
-    b.score - a.score || a.time - b.time || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0)
-  );
-}
-
-/**
- * The class's top `k` from each shard's top `k` (exact: a user in the class's top `k` is
- * in the top `k` of the one shard that holds their total). O(shards × k).
- */
-export function mergeTopK(perShard: ScoreRow[][], k: number): ScoreRow[] {
-  return perShard.flat().sort(scoreOrder).slice(0, k);
-}
-
-/** A shard's top `k` of its totals. */
-export function topK(rows: Iterable<ScoreRow>, k: number): ScoreRow[] {
-  return [...rows].sort(scoreOrder).slice(0, k);
 }
