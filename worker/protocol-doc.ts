@@ -21,7 +21,7 @@ import {
   MAX_SOCKETS_PER_USER,
   PRESENCE_MS,
 } from "../durable-objects/classroom-core.ts";
-import { HAND_AWAY_MS } from "../durable-objects/interactive-core.ts";
+import { HAND_AWAY_MS } from "../durable-objects/interactive-hands.ts";
 import { INTERACTIVE_LIMIT } from "../durable-objects/interactive-shard.ts";
 import { INTAKE, CAPACITY as QUEUE_CAPACITY } from "../durable-objects/moderation-queue.ts";
 import { MAX_OPEN_PER_STUDENT } from "../durable-objects/qa-core.ts";
@@ -704,7 +704,7 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Raised hand kept without a socket",
       value: s(HAND_AWAY_MS),
-      source: "durable-objects/interactive-core.ts HAND_AWAY_MS",
+      source: "durable-objects/interactive-hands.ts HAND_AWAY_MS",
     },
     {
       what: "Board colours (`board.stroke.color`)",
