@@ -569,7 +569,7 @@ export class ClassroomShard extends DurableObject<Env> {
     poll: ShardPoll | null,
   ): Promise<AnswerOutcome> {
     this.learnClass(classId);
-    return this.tallies.forwarded(who, pollId, choices, at, delayMs, via, poll);
+    return this.tallies.forwarded({ who, pollId, choices, at, delayMs, via }, poll);
   }
 
   /**

@@ -34,6 +34,17 @@ export type AnswerOutcome =
   | Exclude<TallyOutcome, { code: "moved" }>
   | { ok: false; code: "unavailable" };
 
+/** One voter's answer to count (`via`: the move number it was forwarded under, else 0). */
+export interface VoterAnswer {
+  who: { id: string; name: string };
+  pollId: string;
+  choices: number[];
+  /** Server time the voter's shard received it. */
+  at: number;
+  delayMs: number;
+  via: number;
+}
+
 /** Another shard of the class, as the tally calls it. */
 export type TallyPeer = Pick<DurableObjectStub<ClassroomShard>, "tallyForward" | "tallyAdopt">;
 
@@ -130,20 +141,15 @@ export class TallyShell {
     who: { id: string; name: string },
     m: { pollId: string; choices: number[]; delayMs?: number; rid?: string },
   ): Promise<void> {
-    const out = await this.answerHere(who, m.pollId, m.choices, Date.now(), m.delayMs ?? 0, 0);
+    const at = Date.now();
+    const out = await this.answerHere({ who, ...m, at, delayMs: m.delayMs ?? 0, via: 0 });
     const frame = answerFrame(out, m.pollId, m.rid);
     this.queueAck(() => this.port.reply(ws, frame));
   }
 
   /** Count an answer here, or where the voter's answers moved (one RPC per hop). */
-  private async answerHere(
-    who: { id: string; name: string },
-    pollId: string,
-    choices: number[],
-    at: number,
-    delayMs: number,
-    via: number,
-  ): Promise<AnswerOutcome> {
+  private async answerHere(a: VoterAnswer): Promise<AnswerOutcome> {
+    const { who, pollId, choices, at, delayMs, via } = a;
     const out = this.tally.answer(who, pollId, choices, at, delayMs, undefined, via);
     this.save();
     if (out.ok || out.code !== "moved") return out;
@@ -168,17 +174,9 @@ export class TallyShell {
   }
 
   /** Another shard forwarded an answer of a voter whose answers this shard holds. */
-  async forwarded(
-    who: { id: string; name: string },
-    pollId: string,
-    choices: number[],
-    at: number,
-    delayMs: number,
-    via: number,
-    poll: ShardPoll | null,
-  ): Promise<AnswerOutcome> {
+  async forwarded(a: VoterAnswer, poll: ShardPoll | null): Promise<AnswerOutcome> {
     if (poll) this.tally.setPoll(poll);
-    const out = await this.answerHere(who, pollId, choices, at, delayMs, via);
+    const out = await this.answerHere(a);
     // Durable before the answer goes back (the response waits for the commit).
     this.commit();
     return out;
@@ -211,7 +209,7 @@ export class TallyShell {
 
   /** An answer the root sent back (see `tally.answers`): count it and ack every rid it carries. */
   private async answerSentBack(a: ShardAnswer): Promise<void> {
-    const out = await this.answerHere(a.user, a.pollId, a.choices, a.at, a.delayMs ?? 0, 0);
+    const out = await this.answerHere({ ...a, who: a.user, delayMs: a.delayMs ?? 0, via: 0 });
     const rids = a.rids?.length ? a.rids : [undefined];
     this.queueAck(() => {
       for (const rid of rids)
