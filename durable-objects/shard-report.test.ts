@@ -30,6 +30,16 @@ function rootByHand() {
   return { port, sent, pending, failed, answered };
 }
 
+/** A report window whose first report (Ann's join) has gone to a root answering by hand. */
+async function firstJoinSent() {
+  const root = rootByHand();
+  const reports = new ShardReports("s1", root.port);
+  reports.current.joins.push({ user: ann, at: 1 });
+  reports.mark();
+  await vi.advanceTimersByTimeAsync(0);
+  return { root, reports };
+}
+
 describe("shard → root report window", () => {
   let restoreSink: ReturnType<typeof setLogSink>;
   beforeEach(() => {
@@ -42,11 +52,7 @@ describe("shard → root report window", () => {
   });
 
   it("sends the first report at once, later ones a window apart, one in flight at a time", async () => {
-    const root = rootByHand();
-    const reports = new ShardReports("s1", root.port);
-    reports.current.joins.push({ user: ann, at: 1 });
-    reports.mark();
-    await vi.advanceTimersByTimeAsync(0);
+    const { root, reports } = await firstJoinSent();
     expect(root.sent).toHaveLength(1);
     expect(root.sent[0]).toMatchObject({ sectionId: "s1", sockets: 1, joins: [{ user: ann }] });
     // More work while the first is unanswered: it waits for the answer, however long.
@@ -63,11 +69,7 @@ describe("shard → root report window", () => {
   });
 
   it("keeps a report the root did not take and retries with backoff until it does", async () => {
-    const root = rootByHand();
-    const reports = new ShardReports("s1", root.port);
-    reports.current.joins.push({ user: ann, at: 1 });
-    reports.mark();
-    await vi.advanceTimersByTimeAsync(0);
+    const { root } = await firstJoinSent();
     root.pending[0]!.fail();
     await vi.advanceTimersByTimeAsync(0);
     expect(root.failed).toHaveLength(1);
