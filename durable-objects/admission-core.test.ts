@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CloseCode } from "../protocol/realtime.ts";
 import {
   admitAtShard,
   closedByRules,
@@ -6,6 +7,8 @@ import {
   type JoinClaims,
   MAX_SOCKETS_PER_USER,
   pickSection,
+  refusalOf,
+  SeenDevices,
   type ShardGate,
   SYNC_CACHE_MS,
   SyncCache,
@@ -174,5 +177,41 @@ describe("SyncCache", () => {
     c.fill(["x"], T0);
     c.clear();
     expect(c.serve(T0)).toBeNull();
+  });
+});
+
+describe("refused upgrades", () => {
+  it("answers a ban or the socket cap with a close code a browser can read, the rest with typed HTTP errors", () => {
+    expect(refusalOf("banned")).toEqual({ close: CloseCode.banned, reason: "banned" });
+    expect(refusalOf("too_many_sockets")).toEqual({
+      close: CloseCode.tooManySockets,
+      reason: "too many sockets",
+    });
+    expect(refusalOf("wrong_shard")).toMatchObject({ http: 403, code: "wrong_shard" });
+    expect(refusalOf("ticket_used")).toMatchObject({ http: 401, code: "unauthenticated" });
+    expect(refusalOf("expired")).toMatchObject({ http: 401, code: "unauthenticated" });
+    expect(refusalOf("revoked")).toMatchObject({ http: 401, code: "unauthenticated" });
+    expect(refusalOf("guests_off")).toMatchObject({ http: 403, code: "guest_access_disabled" });
+    expect(refusalOf("section_full")).toMatchObject({ http: 503, code: "section_full" });
+  });
+});
+
+describe("SeenDevices", () => {
+  it("keeps a banned guest's device out until the root's rules list it, and lets it back on an unban", () => {
+    const seen = new SeenDevices();
+    const banned = { ...DEFAULT_RULES, banned: { users: ["g1"], devices: ["d0"] } };
+    seen.banned("d1", "g1");
+    expect(seen.withSeen(banned).banned).toEqual({ users: ["g1"], devices: ["d0", "d1"] });
+    const guest = ticket({ user: { id: "g2", name: "Other" }, role: "guest", device: "d1" });
+    expect(admitAtShard(guest, gate({ rules: seen.withSeen(banned) }))).toEqual({
+      ok: false,
+      code: "banned",
+    });
+    // Unbanned: the rules no longer name the user, and the device is forgotten.
+    const unbanned = { ...DEFAULT_RULES, banned: { users: [], devices: [] } };
+    expect(seen.withSeen(unbanned)).toBe(unbanned);
+    seen.rulesChanged(unbanned);
+    expect(seen.withSeen(banned)).toBe(banned);
+    expect(admitAtShard(guest, gate({ rules: seen.withSeen(banned) }))).toEqual({ ok: true });
   });
 });

@@ -2,10 +2,11 @@
  * Admission at the shard (docs/decisions/014-admission-at-the-shard.md): the pure rules a
  * section shard applies to a join ticket on its own, the section pick the ticket route makes
  * from the root's last published directory, and the shard's cache of the class state for
- * joining sockets. No runtime imports; the shells are classroom-shard.ts (admission, cache),
- * worker/routes/tickets.ts (pick) and classroom.ts (directory).
+ * joining sockets. No runtime imports; the shells are classroom-shard.ts (admission),
+ * shard-sync.ts (cache), worker/routes/tickets.ts (pick) and classroom.ts (directory).
  */
-import type { ClassRole } from "../protocol/realtime.ts";
+import type { ApiErrorCode } from "../protocol/api.ts";
+import { type ClassRole, CloseCode } from "../protocol/realtime.ts";
 import type { ChatRules } from "./chat-policy.ts";
 import type { ClientMarks } from "./rpc.ts";
 import { STAFF_SECTION } from "./rpc.ts";
@@ -140,6 +141,89 @@ export function closedByRules(
   if (user.role === "guest" && rules.guests === false)
     return { code: "revoked", reason: "guests not allowed" };
   return null;
+}
+
+/** Sockets per section shard when SHARD_CAPACITY is unset (docs/decisions/001). */
+export const DEFAULT_CAPACITY = 2000;
+
+/**
+ * How a refused upgrade is answered: a typed HTTP error, or a socket accepted and closed
+ * at once with a close code (a browser reads that; an HTTP error shows it only 1006).
+ */
+export type RefusalAnswer =
+  | { http: number; code: ApiErrorCode; message: string }
+  | { close: number; reason: string };
+
+/** The answer to a refused ticket (decision 014). */
+export function refusalOf(code: AdmitRefusal): RefusalAnswer {
+  switch (code) {
+    case "wrong_shard":
+      return {
+        http: 403,
+        code: "wrong_shard",
+        message: "This join ticket is for another section.",
+      };
+    case "ticket_used":
+      return { http: 401, code: "unauthenticated", message: "This join ticket was already used." };
+    case "expired":
+      return {
+        http: 401,
+        code: "unauthenticated",
+        message: "The join ticket is invalid or expired.",
+      };
+    case "revoked":
+      return {
+        http: 401,
+        code: "unauthenticated",
+        message: "This session has ended. Sign in again.",
+      };
+    case "guests_off":
+      return {
+        http: 403,
+        code: "guest_access_disabled",
+        message: "This class does not allow guests.",
+      };
+    case "section_full":
+      return {
+        http: 503,
+        code: "section_full",
+        message: "This section is full; ask for a new ticket.",
+      };
+    case "banned":
+      return { close: CloseCode.banned, reason: "banned" };
+    case "too_many_sockets":
+      return { close: CloseCode.tooManySockets, reason: "too many sockets" };
+    default:
+      return code satisfies never;
+  }
+}
+
+/**
+ * Devices a shard closed sockets on for a ban, with the banned user (memory; the root's
+ * rules list them soon). A device counts only while its user is still banned in the
+ * rules: an unban lets the guest back on this shard too.
+ */
+export class SeenDevices {
+  private readonly devices = new Map<string, string>();
+
+  /** A socket of `userId` on `device` was closed for a ban. */
+  banned(device: string, userId: string): void {
+    this.devices.set(device, userId);
+  }
+
+  /** New rules: an unban lifts the devices this shard saw that user banned on. */
+  rulesChanged(rules: ChatRules): void {
+    const still = new Set(rules.banned?.users ?? []);
+    for (const [d, u] of this.devices) if (!still.has(u)) this.devices.delete(d);
+  }
+
+  /** `rules` with the devices seen, for users still banned (admission uses these). */
+  withSeen(rules: ChatRules): ChatRules {
+    const users = rules.banned?.users ?? [];
+    const seen = [...this.devices].filter(([, u]) => users.includes(u)).map(([d]) => d);
+    if (seen.length === 0) return rules;
+    return { ...rules, banned: { users, devices: [...(rules.banned?.devices ?? []), ...seen] } };
+  }
 }
 
 // ---- section pick (ticket route) ----------------------------------------------

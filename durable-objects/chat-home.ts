@@ -5,7 +5,8 @@
  * (the tally handover of decision 013), and a shard decides a newly joined student's
  * message only once it knows it holds their newest memory: the root's answer to the report
  * that carried the join says whether the student's home moved here (then the old home's
- * handover must arrive first) or not. Pure: the shell holds the messages and runs timers.
+ * handover must arrive first) or not. Pure: the shell (shard-chat.ts) holds the messages and
+ * runs the timer.
  */
 import type { ChatUserState } from "./chat-policy.ts";
 

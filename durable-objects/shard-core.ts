@@ -1,7 +1,7 @@
 /**
  * Pure core of a ClassroomShard (one section of a class): decides what each
  * inbound frame and each root instruction does. No runtime imports; the shell
- * (classroom-shard.ts) owns sockets, storage, timers and RPC.
+ * (classroom-shard.ts and its shard-*.ts parts) owns sockets, storage, timers and RPC.
  */
 import {
   type Author,

@@ -2,7 +2,8 @@
  * The shard's half of reactions and student reports: each student's reactions and reports
  * are rate-limited here, reactions are counted per emoji, and both travel to the root in
  * the shard's next report (ShardReport.social) — the root sees per-shard counts, never one
- * message per reaction. Pure; the shell (classroom-shard.ts) owns the report and its timer.
+ * message per reaction. Pure; the shell (classroom-shard.ts, its report in shard-report.ts)
+ * owns the report and its timer.
  */
 import type {
   Author,

@@ -158,9 +158,8 @@ describe("polls counted at the shards", { timeout: 60_000 }, () => {
     );
     // As if the `tally.poll` control were still on its way.
     await runInDurableObject(shard, async (instance) => {
-      (instance as unknown as { tally: { polls: Map<string, unknown> } }).tally.polls.delete(
-        pollId,
-      );
+      const shell = instance as unknown as { tallies: { tally: { polls: Map<string, unknown> } } };
+      shell.tallies.tally.polls.delete(pollId);
     });
     socks[0]!.send({ type: "poll.answer", pollId, choices: [1], rid: "early" });
     expect(await socks[0]!.next("poll.answered", (f) => f.rid === "early", 6000)).toMatchObject({
@@ -229,9 +228,9 @@ describe("polls counted at the shards", { timeout: 60_000 }, () => {
     // otherwise a window of ≤ 100 ms between an ack and the report that carries it).
     const hold = (on: boolean) =>
       runInDurableObject(shard, (instance) => {
-        const s = instance as unknown as { reportInFlight: boolean; markReport(): void };
-        s.reportInFlight = on;
-        if (!on) s.markReport();
+        const s = instance as unknown as { reports: { inFlight: boolean; mark(): void } };
+        s.reports.inFlight = on;
+        if (!on) s.reports.mark();
       });
     const pollId = await openPoll(t, socks);
     a.send({ type: "poll.answer", pollId, choices: [0], rid: "a1" });
