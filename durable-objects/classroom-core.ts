@@ -265,15 +265,9 @@ export class RootCore {
     return this.moderation.setGuestAccess(allowed, now);
   }
 
-  /** Close every socket of `userId` in this class (RootModeration.kickUser). */
-  kickUser(
-    userId: string,
-    code: number,
-    reason: string,
-    now: number,
-    tokenVersion?: number,
-  ): RootEffect[] {
-    return this.moderation.kickUser(userId, code, reason, now, tokenVersion);
+  /** Close every socket of a user in this class (RootModeration.kickUser). */
+  kickUser(...args: Parameters<RootModeration["kickUser"]>): RootEffect[] {
+    return this.moderation.kickUser(...args);
   }
 
   // ---- stream ------------------------------------------------------------------

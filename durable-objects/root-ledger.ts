@@ -60,19 +60,14 @@ export class SessionLedger {
       this.connectedChanges.set(user.id, c);
     }
     if (session)
-      fx.push({
-        kind: "attendance",
-        delta: {
-          sessionId: session.id,
-          userId: user.id,
-          name: user.name,
-          firstJoin: Math.max(at, session.startedAt),
-          lastLeave: null,
-          seconds: 0,
-          joins: 1,
-          staff: isStaff(user.role),
-        },
-      });
+      this.attends(
+        fx,
+        session.id,
+        user.id,
+        user.name,
+        Math.max(at, session.startedAt),
+        isStaff(user.role),
+      );
   }
 
   /** `user`'s socket closed at `at` (the shard loads already count it gone): credit them if it was their last. */
@@ -135,20 +130,7 @@ export class SessionLedger {
     );
     // Whoever is already here attends from the start (their time is credited when they leave).
     this.dropGhosts();
-    for (const [userId, c] of this.connected)
-      fx.push({
-        kind: "attendance",
-        delta: {
-          sessionId: s.id,
-          userId,
-          name: c.name,
-          firstJoin: now,
-          lastLeave: null,
-          seconds: 0,
-          joins: 1,
-          staff: c.staff,
-        },
-      });
+    for (const [userId, c] of this.connected) this.attends(fx, s.id, userId, c.name, now, c.staff);
     return s;
   }
 
@@ -181,6 +163,21 @@ export class SessionLedger {
   nextDeadline(onAir: boolean): number | null {
     const s = this.durable.session;
     return s && s.emptySince != null && !onAir ? s.emptySince + SESSION_IDLE_MS : null;
+  }
+
+  /** `userId` attends session `sessionId` from `firstJoin` on (a join; the credit comes at the leave). */
+  private attends(
+    fx: RootEffect[],
+    sessionId: string,
+    userId: string,
+    name: string,
+    firstJoin: number,
+    staff: boolean,
+  ): void {
+    fx.push({
+      kind: "attendance",
+      delta: { sessionId, userId, name, firstJoin, lastLeave: null, seconds: 0, joins: 1, staff },
+    });
   }
 
   /**
