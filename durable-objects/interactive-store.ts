@@ -1,18 +1,15 @@
 /**
  * The root's storage for polls, hands and Q&A: the shell side of interactive-core.ts.
  * Keeps polls, answers, raised hands, questions and votes in the Classroom's SQLite
- * (so a root restart loses nothing), holds D1 rows pending there, and flushes them to
- * D1 in batches from the root's alarm — like attendance, a failed chunk goes back.
+ * (so a root restart loses nothing); their D1 rows go to the root's one outbox
+ * (outbox.ts), flushed with attendance and audit rows from the root's alarm.
  */
 import type { Hand } from "./hand-queue-core.ts";
-import type { D1Row, InteractiveData, InteractiveMeta, InteractiveOp } from "./interactive-core.ts";
+import type { InteractiveData, InteractiveMeta, InteractiveOp } from "./interactive-core.ts";
+import type { D1Outbox } from "./outbox.ts";
 import type { Answer, Poll, QuizTotal } from "./poll-core.ts";
 import type { Question } from "./qa-core.ts";
 import type { ShardCounts } from "./shard-tally.ts";
-
-/** Pending D1 rows per flush, and per D1 batch. */
-const FLUSH_ROWS = 2000;
-const CHUNK = 200;
 
 /** What the shell must do after one op. */
 export interface StoreOutcome {
@@ -22,8 +19,12 @@ export interface StoreOutcome {
   wake?: number;
 }
 
+/** Polls, hands and Q&A in the root's SQLite. */
 export class InteractiveStore {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly outbox: D1Outbox,
+  ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS ix_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ix_polls (id TEXT PRIMARY KEY, ord INTEGER NOT NULL, poll TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ix_answers (poll_id TEXT NOT NULL, user_id TEXT NOT NULL, answer TEXT NOT NULL,
@@ -33,7 +34,6 @@ export class InteractiveStore {
       CREATE TABLE IF NOT EXISTS ix_votes (question_id TEXT NOT NULL, user_id TEXT NOT NULL,
         PRIMARY KEY (question_id, user_id));
       CREATE TABLE IF NOT EXISTS ix_scores (user_id TEXT PRIMARY KEY, score TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS ix_d1 (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE, row TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ix_shard_counts (k TEXT NOT NULL, section_id TEXT NOT NULL, counts TEXT NOT NULL,
         PRIMARY KEY (k, section_id));
       CREATE TABLE IF NOT EXISTS ix_homes (user_id TEXT PRIMARY KEY, section_id TEXT NOT NULL, gen INTEGER NOT NULL);`);
@@ -190,132 +190,13 @@ export class InteractiveStore {
         sql.exec("INSERT OR REPLACE INTO ix_meta VALUES ('meta', ?)", JSON.stringify(op.meta));
         return {};
       case "d1":
-        // A keyed row (one poll, one answer, one question) replaces its older pending
-        // version in place: it keeps the older position, so a poll's row still flushes
-        // before the answers that reference it however often its live tally changes.
-        sql.exec(
-          "INSERT INTO ix_d1 (k, row) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET row = excluded.row",
-          op.key,
-          JSON.stringify(op.row),
-        );
+        // Keyed by the core (one poll, one answer, one question): the newest version wins.
+        this.outbox.add(op.row, op.key);
         return { d1: true };
       case "wake":
         return { wake: op.at };
       default:
         return op satisfies never;
     }
-  }
-
-  /** Pending D1 rows now. */
-  pending(): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ix_d1").one().n;
-  }
-
-  /**
-   * Write pending rows to D1 in order (polls before their answers). Rows are taken out
-   * synchronously first, so rows added meanwhile stay pending; a failed chunk and the
-   * ones after it go back under their old ids (a newer version of a keyed row wins, and
-   * moves to the old id: order is what keeps foreign keys satisfied).
-   */
-  async flush(db: D1Database, classId: string): Promise<void> {
-    const rows = this.sql
-      .exec<{ id: number; k: string | null; row: string }>(
-        `SELECT id, k, row FROM ix_d1 ORDER BY id LIMIT ${FLUSH_ROWS}`,
-      )
-      .toArray();
-    if (rows.length === 0) return;
-    this.sql.exec("DELETE FROM ix_d1 WHERE id <= ?", rows[rows.length - 1]!.id);
-    const stmts = rows.map((r) => statement(db, classId, JSON.parse(r.row) as D1Row));
-    let done = 0;
-    try {
-      for (; done < rows.length; done += CHUNK) await db.batch(stmts.slice(done, done + CHUNK));
-    } catch (err) {
-      for (const r of rows.slice(done)) {
-        if (
-          r.k !== null &&
-          this.sql.exec("SELECT 1 FROM ix_d1 WHERE k = ?", r.k).toArray().length
-        ) {
-          this.sql.exec("UPDATE ix_d1 SET id = ? WHERE k = ?", r.id, r.k);
-          continue;
-        }
-        this.sql.exec(
-          "INSERT OR IGNORE INTO ix_d1 (id, k, row) VALUES (?, ?, ?)",
-          r.id,
-          r.k,
-          r.row,
-        );
-      }
-      throw err;
-    }
-  }
-}
-
-/** The D1 statement of one pending row. */
-function statement(db: D1Database, _classId: string, r: D1Row): D1PreparedStatement {
-  switch (r.table) {
-    case "polls":
-      return db
-        .prepare(
-          `INSERT INTO polls (id, session_id, kind, question, options, multiple, anonymous, correct, opened_at, closed_at, tally)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET closed_at = excluded.closed_at, tally = excluded.tally`,
-        )
-        .bind(
-          r.id,
-          r.sessionId,
-          r.kind,
-          r.question,
-          JSON.stringify(r.options),
-          r.multiple ? 1 : 0,
-          r.anonymous ? 1 : 0,
-          r.correct ? JSON.stringify(r.correct) : null,
-          r.openedAt,
-          r.closedAt,
-          r.tally ? JSON.stringify(r.tally) : null,
-        );
-    case "poll_answers":
-      return db
-        .prepare(
-          `INSERT INTO poll_answers (poll_id, user_id, display_name, choices, correct, score, answered_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (poll_id, user_id) DO UPDATE SET choices = excluded.choices,
-             correct = excluded.correct, score = excluded.score, answered_at = excluded.answered_at`,
-        )
-        .bind(
-          r.pollId,
-          r.userId,
-          r.name,
-          JSON.stringify(r.choices),
-          r.correct === null ? null : r.correct ? 1 : 0,
-          r.score,
-          r.at,
-        );
-    case "questions":
-      return db
-        .prepare(
-          `INSERT INTO questions (id, session_id, user_id, display_name, text, state, upvotes, asked_at, answered_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET state = excluded.state, upvotes = excluded.upvotes,
-             answered_at = excluded.answered_at`,
-        )
-        .bind(
-          r.id,
-          r.sessionId,
-          r.userId,
-          r.name,
-          r.text,
-          r.state,
-          r.upvotes,
-          r.askedAt,
-          r.answeredAt,
-        );
-    case "engagement_events":
-      return db
-        .prepare(
-          "INSERT INTO engagement_events (session_id, user_id, kind, at, ref, value) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(r.sessionId, r.userId, r.kind, r.at, r.ref, r.value);
-    default:
-      return r satisfies never;
   }
 }

@@ -16,16 +16,13 @@
  */
 import type { Hono } from "hono";
 import { BUCKETS, DUPLICATE_WINDOW_MS } from "../durable-objects/chat-policy.ts";
-import {
-  GLOBAL_HISTORY,
-  MAX_SOCKETS_PER_USER,
-  PRESENCE_MS,
-} from "../durable-objects/classroom-core.ts";
 import { HAND_AWAY_MS } from "../durable-objects/interactive-hands.ts";
 import { INTERACTIVE_LIMIT } from "../durable-objects/interactive-shard.ts";
 import { INTAKE, CAPACITY as QUEUE_CAPACITY } from "../durable-objects/moderation-queue.ts";
 import { MAX_OPEN_PER_STUDENT } from "../durable-objects/qa-core.ts";
 import { BURST_FRAMES_PER_SEC, BURST_MAX_MS } from "../durable-objects/reaction-tally.ts";
+import { GLOBAL_HISTORY } from "../durable-objects/root-chat.ts";
+import { MAX_SOCKETS_PER_USER, PRESENCE_MS } from "../durable-objects/root-loads.ts";
 import {
   GUARD,
   HELLO_MIN_INTERVAL_MS,
@@ -506,7 +503,7 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Open sockets per user and class",
       value: `${MAX_SOCKETS_PER_USER} (more: close 4009)`,
-      source: "durable-objects/classroom-core.ts MAX_SOCKETS_PER_USER",
+      source: "durable-objects/root-loads.ts MAX_SOCKETS_PER_USER",
     },
     {
       what: "Frame guard, student and guest sockets (all frames; over it: `error rate_limited`)",
@@ -622,7 +619,7 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Global chat kept in a snapshot",
       value: `last ${GLOBAL_HISTORY} messages`,
-      source: "durable-objects/classroom-core.ts GLOBAL_HISTORY",
+      source: "durable-objects/root-chat.ts GLOBAL_HISTORY",
     },
     {
       what: "Section chat kept in `section.snapshot`",
@@ -632,7 +629,7 @@ export function limits(wranglerToml: string): Limit[] {
     {
       what: "Presence frames",
       value: `at most every ${s(PRESENCE_MS)} (less often above 20,000 students)`,
-      source: "durable-objects/classroom-core.ts PRESENCE_MS",
+      source: "durable-objects/root-loads.ts PRESENCE_MS",
     },
     {
       what: "`poll.answer`, `hand.raise`, `hand.lower`, `qa.ask`, `qa.vote` per user (over it: `error rate_limited`)",

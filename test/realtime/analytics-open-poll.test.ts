@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import type { D1Row } from "../../durable-objects/interactive-core.ts";
 import { InteractiveStore } from "../../durable-objects/interactive-store.ts";
+import { D1Outbox } from "../../durable-objects/outbox.ts";
 import type { SessionDashboard } from "../../protocol/analytics.ts";
 import { signUp } from "../helpers.ts";
 import { createClass, open, type Sock, sleep } from "./helpers.ts";
@@ -97,7 +98,8 @@ it("an open poll's votes are in the dashboard and the CSV before it closes", {
 it("a poll's row stays ahead of its answers however often its live tally is rewritten, also after a failed flush", async () => {
   const root = env.CLASSROOM.get(env.CLASSROOM.newUniqueId());
   await runInDurableObject(root, async (_, state) => {
-    const store = new InteractiveStore(state.storage.sql);
+    const outbox = new D1Outbox(state.storage.sql);
+    const store = new InteractiveStore(state.storage.sql, outbox);
     const poll = (tally: number[]): D1Row => ({
       table: "polls",
       id: "p",
@@ -124,7 +126,7 @@ it("a poll's row stays ahead of its answers however often its live tally is rewr
     });
     const pending = () =>
       state.storage.sql
-        .exec<{ row: string }>("SELECT row FROM ix_d1 ORDER BY id")
+        .exec<{ row: string }>("SELECT row FROM d1_outbox ORDER BY id")
         .toArray()
         .map((r) => JSON.parse(r.row) as D1Row)
         .map((r) =>
@@ -147,7 +149,7 @@ it("a poll's row stays ahead of its answers however often its live tally is rewr
         throw new Error("D1 down");
       },
     } as unknown as D1Database;
-    await expect(store.flush(failing, "c")).rejects.toThrow("D1 down");
+    await expect(outbox.flush(failing, "c")).rejects.toThrow("D1 down");
     expect(pending()).toEqual(["poll 2,1", "answer u1", "answer u2"]);
   });
 });

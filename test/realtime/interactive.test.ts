@@ -379,7 +379,7 @@ describe("polls, quizzes, hands and Q&A", { timeout: 60_000 }, () => {
       const sessionId = (JSON.parse(durable) as { session: { id: string } }).session.id;
       for (let i = 0; i < 251; i++)
         state.storage.sql.exec(
-          "INSERT INTO ix_d1 (k, row) VALUES (NULL, ?)",
+          "INSERT INTO d1_outbox (k, row) VALUES (NULL, ?)",
           JSON.stringify({
             table: "engagement_events",
             sessionId,
@@ -405,9 +405,9 @@ describe("polls, quizzes, hands and Q&A", { timeout: 60_000 }, () => {
       )?.n;
     expect(await count()).toBe(200);
     await runInDurableObject(root, async (_: Classroom, state) => {
-      expect(state.storage.sql.exec("SELECT count(*) AS n FROM ix_d1").one().n).toBe(51);
+      expect(state.storage.sql.exec("SELECT count(*) AS n FROM d1_outbox").one().n).toBe(51);
       state.storage.sql.exec(
-        'UPDATE ix_d1 SET row = replace(row, \'"userId":null\', \'"userId":"fixed"\')',
+        'UPDATE d1_outbox SET row = replace(row, \'"userId":null\', \'"userId":"fixed"\')',
       );
     });
     await runDurableObjectAlarm(root);
