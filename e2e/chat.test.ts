@@ -8,7 +8,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
 import { joinAsGuest, signIn, waitConnected } from "./browser.ts";
-import { browsers } from "./class-setup.ts";
+import { browsers, teacherAdaBob } from "./class-setup.ts";
 
 const base = inject("baseUrl");
 const launch = browsers();
@@ -28,14 +28,7 @@ const message = (page: Page, list: string, text: string) =>
 
 describe("real-time classroom", () => {
   it("section chat, class-wide channel, chat rules and moderation, end to end", async () => {
-    const [teacher, ada, bob] = await launch(
-      { viewport: { width: 1280, height: 900 } },
-      { viewport: { width: 1280, height: 800 } },
-      { viewport: { width: 360, height: 740 } },
-    );
-    const t = teacher.page;
-    const a = ada.page;
-    const b = bob.page;
+    const { bob, t, a, b } = await teacherAdaBob(launch);
 
     // The teacher signs in, sets the chat rules in the class set-up, and opens the studio.
     await signIn(t, base, DEMO.teacher);

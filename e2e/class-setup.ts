@@ -34,6 +34,23 @@ export function browsers() {
   };
 }
 
+/** What `browsers()` returns. */
+export type Launch = ReturnType<typeof browsers>;
+
+/**
+ * The cast of most class tests, launched at once: the teacher on a 1280×900 screen
+ * (`teacher` adds launch options, e.g. `media`), Ada on a 1280×800 laptop and Bob on a
+ * 360×740 phone; their browsers, and their pages as `t`, `a` and `b`.
+ */
+export async function teacherAdaBob(launch: Launch, teacher: LaunchOptions = {}) {
+  const [tu, au, bu] = await launch(
+    { ...teacher, viewport: { width: 1280, height: 900 } },
+    { viewport: { width: 1280, height: 800 } },
+    { viewport: { width: 360, height: 740 } },
+  );
+  return { teacher: tu, ada: au, bob: bu, t: tu.page, a: au.page, b: bu.page };
+}
+
 /**
  * When the current test fails, a screenshot of each page, named by who holds it, in the
  * temp dir: `mass-class-e2e-<name>-failed-<who>.png`.

@@ -22,6 +22,7 @@ import {
   played,
   setYouTubeVideo,
   shotsOnFailure,
+  teacherAdaBob,
 } from "./class-setup.ts";
 
 const base = inject("baseUrl");
@@ -48,14 +49,7 @@ async function inView(p: Page, testId: string) {
 
 describe("student focus", () => {
   it("a poll shows where the student looks, the phone video stays docked, notices clear, stalls are shown", async () => {
-    const [teacher, ada, bob] = await launch(
-      { media: true, viewport: { width: 1280, height: 900 } },
-      { viewport: { width: 1280, height: 800 } },
-      { viewport: { width: 360, height: 740 } },
-    );
-    const t = teacher.page;
-    const a = ada.page;
-    const b = bob.page;
+    const { ada, t, a, b } = await teacherAdaBob(launch, { media: true });
     shotsOnFailure("focus", { teacher: t, ada: a, bob: b }, { fullPage: false });
     // Fault injection for the stall: while `__holdAppends` is set, media data is dropped
     // before it reaches the decoder, as when the network stops delivering.

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { joinAsGuest } from "./browser.ts";
-import { browsers, openStudio, shotsOnFailure } from "./class-setup.ts";
+import { browsers, openStudio, shotsOnFailure, teacherAdaBob } from "./class-setup.ts";
 
 const base = inject("baseUrl");
 /** This test's own class (created by the teacher). */
@@ -44,14 +44,7 @@ async function shot(page: Page, name: string) {
 
 describe("interactive class", () => {
   it("polls, a quiz with leaderboard, hands and Q&A; a 3 s video delay holds picture events back", async () => {
-    const [teacher, ada, bob] = await launch(
-      { viewport: { width: 1280, height: 900 } },
-      { viewport: { width: 1280, height: 800 } },
-      { viewport: { width: 360, height: 740 } },
-    );
-    const t = teacher.page;
-    const a = ada.page;
-    const b = bob.page;
+    const { t, a, b } = await teacherAdaBob(launch);
     shotsOnFailure("interactive", { teacher: t, ada: a, bob: b });
 
     classId = await openStudio(t, base, "Interactive e2e: quiz night");

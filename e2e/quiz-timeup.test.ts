@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { joinAsGuest } from "./browser.ts";
-import { browsers, openStudio, shotsOnFailure } from "./class-setup.ts";
+import { browsers, openStudio, shotsOnFailure, teacherAdaBob } from "./class-setup.ts";
 
 const base = inject("baseUrl");
 const launch = browsers();
@@ -24,14 +24,7 @@ async function shot(page: Page, name: string) {
 
 describe("quiz time-up", () => {
   it("a picked answer that was never locked in is sent at time-up and scored", async () => {
-    const [teacher, ada, bob] = await launch(
-      { viewport: { width: 1280, height: 900 } },
-      { viewport: { width: 1280, height: 800 } },
-      { viewport: { width: 360, height: 740 } },
-    );
-    const t = teacher.page;
-    const a = ada.page;
-    const b = bob.page;
+    const { t, a, b } = await teacherAdaBob(launch);
     shotsOnFailure("quiz-timeup", { teacher: t, ada: a, bob: b });
 
     const classId = await openStudio(t, base, "Quiz e2e: time-up");
