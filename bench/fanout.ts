@@ -283,11 +283,7 @@ async function killScenario(
     throw new Error("poll.opened never arrived");
   const votes = await Promise.all(
     clients.map((c) => {
-      const r = waitMessage(
-        c,
-        (m): m is VoteReport => (m as { kind?: string }).kind === "votes",
-        180_000,
-      );
+      const r = waitMessage(c, isType("votes"), 180_000);
       c.proc.send({
         kind: "vote",
         pollId,
@@ -419,13 +415,7 @@ async function runPoll(
   const cpuStart = root?.cpuSec() ?? null;
   await root?.rpcStats(true);
   const reports = Promise.all(
-    clients.map((c) =>
-      waitMessage(
-        c,
-        (m): m is VoteReport => (m as { kind?: string }).kind === "votes",
-        spreadMs + 120_000,
-      ),
-    ),
+    clients.map((c) => waitMessage(c, isType("votes"), spreadMs + 120_000)),
   );
   for (const c of clients)
     c.proc.send({
@@ -492,13 +482,7 @@ async function runReactions(
   await rootStats(true);
   const spreadMs = Number(args["vote-spread"]) * 1000;
   const reports = Promise.all(
-    clients.map((c) =>
-      waitMessage(
-        c,
-        (m): m is ReactReport => (m as { kind?: string }).kind === "reactions",
-        spreadMs + 120_000,
-      ),
-    ),
+    clients.map((c) => waitMessage(c, isType("reactions"), spreadMs + 120_000)),
   );
   for (const c of clients)
     c.proc.send({ kind: "react", spreadMs, emojis: REACTION_SET } satisfies ClientCommand);
@@ -541,9 +525,12 @@ function pct(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** Every report a load client sends its parent. */
+type AnyReport = ClientReport | VoteReport | ReactReport;
+
 const isType =
-  <K extends ClientReport["kind"]>(kind: K) =>
-  (m: unknown): m is Extract<ClientReport, { kind: K }> =>
+  <K extends AnyReport["kind"]>(kind: K) =>
+  (m: unknown): m is Extract<AnyReport, { kind: K }> =>
     typeof m === "object" && m !== null && (m as { kind?: string }).kind === kind;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -181,30 +181,29 @@ export function meter(app, mod) {
     "resumeMultipartUpload",
   ]);
   const R2_CLASS_B = new Set(["get", "head"]);
-  function meterR2(bucket) {
-    return new Proxy(bucket, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop);
+  /** `target` with `count(method, args)` called before each of its methods runs. */
+  function meterCalls(target, count) {
+    return new Proxy(target, {
+      get(t, prop) {
+        const v = Reflect.get(t, prop);
         if (typeof v !== "function") return v;
         return (...a) => {
-          if (R2_CLASS_A.has(prop)) usage.r2.classA++;
-          else if (R2_CLASS_B.has(prop)) usage.r2.classB++;
-          return v.apply(target, a);
+          count(prop, a);
+          return v.apply(t, a);
         };
       },
     });
   }
+  function meterR2(bucket) {
+    return meterCalls(bucket, (prop) => {
+      if (R2_CLASS_A.has(prop)) usage.r2.classA++;
+      else if (R2_CLASS_B.has(prop)) usage.r2.classB++;
+    });
+  }
   function meterQueue(q) {
-    return new Proxy(q, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop);
-        if (typeof v !== "function") return v;
-        return (...a) => {
-          if (prop === "send") usage.queueMessages++;
-          if (prop === "sendBatch") usage.queueMessages += a[0]?.length ?? 0;
-          return v.apply(target, a);
-        };
-      },
+    return meterCalls(q, (prop, a) => {
+      if (prop === "send") usage.queueMessages++;
+      if (prop === "sendBatch") usage.queueMessages += a[0]?.length ?? 0;
     });
   }
 

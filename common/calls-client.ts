@@ -58,24 +58,24 @@ export interface CallsClientOptions {
 
 /** Typed wrapper over `/apps/{appId}/sessions/...`. */
 export class CallsClient {
-  readonly #base: string;
-  readonly #secret: string;
-  readonly #fetch: typeof fetch;
+  private readonly base: string;
+  private readonly secret: string;
+  private readonly fetch: typeof fetch;
 
   constructor(opts: CallsClientOptions) {
     if (!opts.appId || !opts.appSecret) throw new Error("Calls appId and appSecret are required");
-    this.#base = `${(opts.baseUrl ?? CALLS_API_BASE).replace(/\/$/, "")}/apps/${encodeURIComponent(opts.appId)}`;
-    this.#secret = opts.appSecret;
-    this.#fetch = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.base = `${(opts.baseUrl ?? CALLS_API_BASE).replace(/\/$/, "")}/apps/${encodeURIComponent(opts.appId)}`;
+    this.secret = opts.appSecret;
+    this.fetch = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  async #call<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown): Promise<T> {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.#secret}` } };
+  private async call<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.secret}` } };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       (init.headers as Record<string, string>)["content-type"] = "application/json";
     }
-    const res = await this.#fetch(`${this.#base}${path}`, init);
+    const res = await this.fetch(`${this.base}${path}`, init);
     const text = await res.text();
     let json: Record<string, unknown> = {};
     if (text) {
@@ -104,7 +104,7 @@ export class CallsClient {
 
   /** Create a session (one PeerConnection on Cloudflare's side). */
   newSession(offer?: SessionDescription): Promise<NewSessionResult> {
-    return this.#call("POST", "/sessions/new", offer ? { sessionDescription: offer } : undefined);
+    return this.call("POST", "/sessions/new", offer ? { sessionDescription: offer } : undefined);
   }
 
   /**
@@ -118,7 +118,7 @@ export class CallsClient {
   ): Promise<TracksResult> {
     const body: { tracks: TrackObject[]; sessionDescription?: SessionDescription } = { tracks };
     if (offer) body.sessionDescription = offer;
-    const res = await this.#call<Partial<TracksResult>>(
+    const res = await this.call<Partial<TracksResult>>(
       "POST",
       `/sessions/${encodeURIComponent(sessionId)}/tracks/new`,
       body,
@@ -141,14 +141,14 @@ export class CallsClient {
 
   /** Complete a renegotiation Calls asked for (send our answer). */
   async renegotiate(sessionId: string, answer: SessionDescription): Promise<void> {
-    await this.#call("PUT", `/sessions/${encodeURIComponent(sessionId)}/renegotiate`, {
+    await this.call("PUT", `/sessions/${encodeURIComponent(sessionId)}/renegotiate`, {
       sessionDescription: answer,
     });
   }
 
   /** Close tracks by mid; `force` closes without a renegotiation round. */
   async closeTracks(sessionId: string, mids: string[], force = true): Promise<void> {
-    await this.#call("PUT", `/sessions/${encodeURIComponent(sessionId)}/tracks/close`, {
+    await this.call("PUT", `/sessions/${encodeURIComponent(sessionId)}/tracks/close`, {
       tracks: mids.map((mid) => ({ mid })),
       force,
     });
@@ -156,7 +156,7 @@ export class CallsClient {
 
   /** Session state and its tracks. */
   getSession(sessionId: string): Promise<{ tracks: TrackResult[] }> {
-    return this.#call("GET", `/sessions/${encodeURIComponent(sessionId)}`);
+    return this.call("GET", `/sessions/${encodeURIComponent(sessionId)}`);
   }
 }
 

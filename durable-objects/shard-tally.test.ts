@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 as prng } from "../sim/prng.ts";
 import { RootTally } from "./root-tally.ts";
 import {
   type Handover,
@@ -9,18 +10,6 @@ import {
   ShardTally,
   type TallyReport,
 } from "./shard-tally.ts";
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed by its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const poll = (id: string, over: Partial<ShardPoll> = {}): ShardPoll => ({
   id,

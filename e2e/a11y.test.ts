@@ -8,18 +8,26 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
 import { type AxeReport, blocking, DESKTOP, describeReport, PHONE, runAxe } from "./axe.ts";
-import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
+import { joinAsGuest, newClass, signIn, waitConnected } from "./browser.ts";
+import {
+  browsers,
+  fakeYouTube,
+  goLive,
+  latestSession,
+  openStudio,
+  setYouTubeVideo,
+  shotsOnFailure,
+} from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
+const launch = browsers();
 const reports: AxeReport[] = [];
-afterAll(async () => {
+afterAll(() => {
   writeFileSync(join(tmpdir(), "mass-class-e2e-a11y.json"), JSON.stringify(reports, null, 2));
-  await Promise.all(users.map((u) => u.close()));
 });
 
 const T = { timeout: 15_000 };
@@ -60,50 +68,9 @@ async function tabTo(page: Page, selector: string, opts: { back?: boolean; max?:
   throw new Error(`keyboard focus never reached ${selector}`);
 }
 
-/**
- * A stand-in for the YouTube IFrame API (no internet here), served by route at the real
- * script URL, whose player records the calls it gets in `window.ytCalls`.
- */
-async function recordingYouTube(context: BrowserContext): Promise<void> {
-  await context.route("https://www.youtube.com/iframe_api", (route) =>
-    route.fulfill({
-      contentType: "text/javascript",
-      body: `window.ytCalls = [];
-        window.YT = { Player: function (el, opts) {
-          var f = document.createElement("iframe");
-          f.src = "https://www.youtube.com/embed/" + opts.videoId + "?enablejsapi=1";
-          f.title = "Class video";
-          el.replaceWith(f);
-          var self = this;
-          var rec = function (name) { return function () {
-            window.ytCalls.push([name].concat([].slice.call(arguments)));
-          }; };
-          ["mute", "unMute", "setVolume", "playVideo", "destroy", "loadModule", "unloadModule",
-           "setOption"].forEach(function (n) { self[n] = rec(n); });
-          self.isMuted = function () { return true; };
-          self.getCurrentTime = function () { return 0; };
-          self.getPlayerState = function () { return -1; };
-          f.addEventListener("load", function () { opts.events.onReady({ target: self }); });
-        } };
-        window.onYouTubeIframeAPIReady && window.onYouTubeIframeAPIReady();`,
-    }),
-  );
-  await context.route("https://www.youtube.com/embed/**", (route) =>
-    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>player</title>" }),
-  );
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({
-    path: join(tmpdir(), `mass-class-e2e-a11y-${name}.png`),
-    fullPage: true,
-  });
-}
-
 describe("accessibility (axe-core)", () => {
   it("start, sign-in and sign-up pages", async () => {
-    const u = await launchUser();
-    users.push(u);
+    const [u] = await launch({});
     const p = u.page;
     await p.goto(`${base}/`);
     await p.locator("main").first().waitFor(T);
@@ -119,8 +86,7 @@ describe("accessibility (axe-core)", () => {
   });
 
   it("admin pages", async () => {
-    const u = await launchUser();
-    users.push(u);
+    const [u] = await launch({});
     const p = u.page;
     await signIn(p, base, DEMO.admin);
     for (const [path, name] of [
@@ -137,16 +103,13 @@ describe("accessibility (axe-core)", () => {
   });
 
   it("class page before, while and after live; studio; session dashboard", async () => {
-    const [teacher, guest] = await Promise.all([
-      launchUser({ media: true, viewport: { width: 1280, height: 900 } }),
-      launchUser(),
-    ]);
-    users.push(teacher, guest);
+    const [teacher, guest] = await launch(
+      { media: true, viewport: { width: 1280, height: 900 } },
+      {},
+    );
     const t = teacher.page;
     const g = guest.page;
-    onTestFailed(async () => {
-      await Promise.all([shot(t, "failed-teacher"), shot(g, "failed-guest")]);
-    });
+    shotsOnFailure("a11y", { teacher: t, guest: g });
 
     await signIn(t, base, DEMO.teacher);
     await t.goto(`${base}/studio`);
@@ -167,11 +130,7 @@ describe("accessibility (axe-core)", () => {
     await check(t, "studio before live");
 
     // While live: the studio publishes a fake screen + camera through the local bridge.
-    await t.getByTestId("share-screen").click();
-    await t.getByTestId("start-camera").click();
-    await t.getByTestId("go-live").click();
-    await t.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
-    await g.locator('[data-testid="class-page"][data-stream="live"]').waitFor({ timeout: 30_000 });
+    await goLive(t, [g]);
     // Some activity so the lists, Q&A and polls have content to check.
     await g.getByTestId("chat-input").fill("Hello from the back row");
     await g.getByTestId("chat-send").click();
@@ -196,19 +155,7 @@ describe("accessibility (axe-core)", () => {
     await check(g, "class page after live");
 
     // The session dashboard of this run (rows reach D1 within ~10 s).
-    let sessionId = "";
-    await expect
-      .poll(
-        async () => {
-          sessionId = await t.evaluate(async (id) => {
-            const r = await fetch(`/api/analytics/classes/${id}/sessions`);
-            return ((await r.json()) as { sessions: { id: string }[] }).sessions[0]?.id ?? "";
-          }, classId);
-          return sessionId;
-        },
-        { timeout: 30_000, interval: 1000 },
-      )
-      .not.toBe("");
+    const sessionId = await latestSession(t, classId);
     await t.goto(`${base}/studio/${classId}/analytics`);
     await t.getByTestId("class-sessions").waitFor(T);
     await check(t, "class sessions");
@@ -219,21 +166,11 @@ describe("accessibility (axe-core)", () => {
   }, 180_000);
 
   it("a student attends a whole class with the keyboard only: joins, chats, raises a hand, votes, upvotes", async () => {
-    const [teacher, kbd, other] = await Promise.all([
-      launchUser({ viewport: { width: 1280, height: 900 } }),
-      launchUser(),
-      launchUser(),
-    ]);
-    users.push(teacher, kbd, other);
+    const [teacher, kbd, other] = await launch({ viewport: { width: 1280, height: 900 } }, {}, {});
     const t = teacher.page;
     const k = kbd.page;
-    onTestFailed(async () => {
-      await Promise.all([shot(t, "kbd-failed-teacher"), shot(k, "kbd-failed-student")]);
-    });
-    await signIn(t, base, DEMO.teacher);
-    const classId = await newClass(t, "A11y e2e: keyboard only");
-    await t.goto(`${base}/studio/${classId}`);
-    await waitConnected(t, '[data-testid="studio-chat"]');
+    shotsOnFailure("a11y-kbd", { teacher: t, student: k });
+    const classId = await openStudio(t, base, "A11y e2e: keyboard only");
 
     // The skip link is the first stop and lands in the main content.
     await k.goto(`${base}/c/${classId}`);
@@ -319,21 +256,12 @@ describe("accessibility (axe-core)", () => {
   });
 
   it("YouTube class: captions turn on and off from our own control", async () => {
-    const [teacher, student] = await Promise.all([launchUser(), launchUser()]);
-    users.push(teacher, student);
-    await recordingYouTube(student.context);
+    const [teacher, student] = await launch({}, {});
+    await fakeYouTube(student.context);
     const t = teacher.page;
     await signIn(t, base, DEMO.teacher);
     const classId = await newClass(t, "A11y e2e: captions");
-    const patched = await t.evaluate(async (id) => {
-      const res = await fetch(`/api/classes/${id}`, {
-        method: "PATCH",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ youtubeVideoId: "dQw4w9WgXcQ" }),
-      });
-      return res.status;
-    }, classId);
-    expect(patched).toBe(200);
+    expect(await setYouTubeVideo(t, classId, "dQw4w9WgXcQ")).toBe(200);
 
     const s = student.page;
     await joinAsGuest(s, `${base}/c/${classId}`, "Cee Cee");

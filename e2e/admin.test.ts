@@ -9,15 +9,13 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
-import { launchUser, signIn } from "./browser.ts";
+import { signIn } from "./browser.ts";
+import { browsers } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 const T = { timeout: 15_000 };
 const shot = (name: string) => join(tmpdir(), `mass-class-e2e-admin-${name}.png`);
@@ -48,11 +46,10 @@ async function pixelsOf(page: Page, testId: string, rgb: [number, number, number
 
 describe("admin area and dashboards", () => {
   it("an admin times out a student from the console; the student sees it and the audit log records it", async () => {
-    const [admin, guest] = await Promise.all([
-      launchUser({ viewport: { width: 1280, height: 900 } }),
-      launchUser({ viewport: { width: 390, height: 844 } }),
-    ]);
-    users.push(admin, guest);
+    const [admin, guest] = await launch(
+      { viewport: { width: 1280, height: 900 } },
+      { viewport: { width: 390, height: 844 } },
+    );
     const a = admin.page;
     const g = guest.page;
 
@@ -181,8 +178,7 @@ describe("admin area and dashboards", () => {
   });
 
   it("a teacher opens the session's dashboard from the studio and its charts draw the data", async () => {
-    const teacher = await launchUser({ viewport: { width: 1280, height: 900 } });
-    users.push(teacher);
+    const [teacher] = await launch({ viewport: { width: 1280, height: 900 } });
     const t = teacher.page;
     await signIn(t, base, DEMO.teacher);
     await t.goto(`${base}/studio`);

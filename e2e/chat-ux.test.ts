@@ -4,22 +4,19 @@
  * ban that removes the banned user's messages and tells them they are banned after a reload.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
+import { joinAsGuest, newClass, signIn, waitConnected } from "./browser.ts";
+import { browsers } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 /** Waits are for UI state, bounded well inside the test timeout. */
 const T = { timeout: 15_000 };
 
 async function user(viewport = { width: 1280, height: 800 }) {
-  const u = await launchUser({ viewport });
-  users.push(u);
+  const [u] = await launch({ viewport });
   return u.page;
 }
 

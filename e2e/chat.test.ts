@@ -5,15 +5,13 @@
  * timeout, ban — and lose and regain the network, each person in their own browser profile.
  */
 import type { Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser, signIn, waitConnected } from "./browser.ts";
+import { joinAsGuest, signIn, waitConnected } from "./browser.ts";
+import { browsers, teacherAdaBob } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 /** Waits are for UI state, bounded well inside the test timeout. */
 const T = { timeout: 15_000 };
@@ -30,15 +28,7 @@ const message = (page: Page, list: string, text: string) =>
 
 describe("real-time classroom", () => {
   it("section chat, class-wide channel, chat rules and moderation, end to end", async () => {
-    const [teacher, ada, bob] = await Promise.all([
-      launchUser({ viewport: { width: 1280, height: 900 } }),
-      launchUser({ viewport: { width: 1280, height: 800 } }),
-      launchUser({ viewport: { width: 360, height: 740 } }),
-    ]);
-    users.push(teacher, ada, bob);
-    const t = teacher.page;
-    const a = ada.page;
-    const b = bob.page;
+    const { bob, t, a, b } = await teacherAdaBob(launch);
 
     // The teacher signs in, sets the chat rules in the class set-up, and opens the studio.
     await signIn(t, base, DEMO.teacher);

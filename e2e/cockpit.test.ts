@@ -9,16 +9,13 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
-import { DEMO } from "../scripts/stack.ts";
+import { describe, expect, inject, it, onTestFailed } from "vitest";
 import { blocking, describeReport, PHONE, runAxe } from "./axe.ts";
-import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
+import { joinAsGuest, waitConnected } from "./browser.ts";
+import { browsers, goLive, openStudio } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 const T = { timeout: 15_000 };
 const SIZES = [
@@ -60,29 +57,18 @@ async function axeClean(page: Page, label: string) {
 
 describe("studio cockpit", () => {
   it("fits one screen while live, with shortcuts, a keyboard splitter and End stream confirmation", async () => {
-    const [teacher, guest] = await Promise.all([
-      launchUser({ media: true, viewport: SIZES[0] }),
-      launchUser(),
-    ]);
-    users.push(teacher, guest);
+    const [teacher, guest] = await launch({ media: true, viewport: SIZES[0] }, {});
     const t = teacher.page;
     const g = guest.page;
     onTestFailed(async () => {
       await t.screenshot({ path: join(tmpdir(), "mass-class-e2e-cockpit-failed.png") });
     });
 
-    await signIn(t, base, DEMO.teacher);
-    const classId = await newClass(t, "Cockpit e2e");
-    await t.goto(`${base}/studio/${classId}`);
-    await waitConnected(t, '[data-testid="studio-chat"]');
+    const classId = await openStudio(t, base, "Cockpit e2e");
     await joinAsGuest(g, `${base}/c/${classId}`, "Ada");
 
     // Live, with a prepared (draft) poll, a chat message and a raised hand.
-    await t.getByTestId("share-screen").click();
-    await t.getByTestId("start-camera").click();
-    await t.getByTestId("start-mic").click();
-    await t.getByTestId("go-live").click();
-    await t.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
+    await goLive(t, [], { mic: true });
     await t.getByTestId("poll-new").click();
     await t.getByTestId("poll-question").fill("Ready for the proof?");
     await t.getByTestId("poll-option-0").fill("Yes");

@@ -9,25 +9,28 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
 import { blocking, describeReport, runAxe } from "./axe.ts";
-import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
+import { joinAsGuest, newClass, signIn } from "./browser.ts";
+import {
+  browsers,
+  fakeYouTube,
+  goLive,
+  openStudio,
+  played,
+  setYouTubeVideo,
+  shotsOnFailure,
+  teacherAdaBob,
+} from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 const T = { timeout: 15_000 };
 
 const shot = (p: Page, name: string) =>
   p.screenshot({ path: join(tmpdir(), `mass-class-e2e-focus-${name}.png`) });
-
-/** Seconds the local player has played. */
-const played = (p: Page) =>
-  p.getByTestId("local-video").evaluate((v: HTMLVideoElement) => v.currentTime);
 
 /** The element's box, and whether all of it is inside the viewport as scrolled now. */
 async function inView(p: Page, testId: string) {
@@ -46,18 +49,8 @@ async function inView(p: Page, testId: string) {
 
 describe("student focus", () => {
   it("a poll shows where the student looks, the phone video stays docked, notices clear, stalls are shown", async () => {
-    const [teacher, ada, bob] = await Promise.all([
-      launchUser({ media: true, viewport: { width: 1280, height: 900 } }),
-      launchUser({ viewport: { width: 1280, height: 800 } }),
-      launchUser({ viewport: { width: 360, height: 740 } }),
-    ]);
-    users.push(teacher, ada, bob);
-    const t = teacher.page;
-    const a = ada.page;
-    const b = bob.page;
-    onTestFailed(async () => {
-      await Promise.all([shot(t, "failed-teacher"), shot(a, "failed-ada"), shot(b, "failed-bob")]);
-    });
+    const { ada, t, a, b } = await teacherAdaBob(launch, { media: true });
+    shotsOnFailure("focus", { teacher: t, ada: a, bob: b }, { fullPage: false });
     // Fault injection for the stall: while `__holdAppends` is set, media data is dropped
     // before it reaches the decoder, as when the network stops delivering.
     await ada.context.addInitScript(() => {
@@ -69,23 +62,13 @@ describe("student focus", () => {
       };
     });
 
-    await signIn(t, base, DEMO.teacher);
-    const classId = await newClass(t, "Focus e2e: fractions");
-    await t.goto(`${base}/studio/${classId}`);
-    await waitConnected(t, '[data-testid="studio-chat"]');
+    const classId = await openStudio(t, base, "Focus e2e: fractions");
     await Promise.all([
       joinAsGuest(a, `${base}/c/${classId}`, "Ada"),
       joinAsGuest(b, `${base}/c/${classId}`, "Bob"),
     ]);
     // Before live, the notify-me button may be offered; while live it is not.
-    await t.getByTestId("share-screen").click();
-    await t.getByTestId("start-camera").click();
-    await t.getByTestId("go-live").click();
-    await t.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
-    for (const p of [a, b])
-      await p
-        .locator('[data-testid="class-page"][data-stream="live"]')
-        .waitFor({ timeout: 30_000 });
+    await goLive(t, [a, b]);
     expect(await a.getByTestId("notify-toggle").count()).toBe(0);
     // Both players play.
     for (const p of [a, b])
@@ -207,21 +190,12 @@ describe("student focus", () => {
   });
 
   it("YouTube class: buffering from the IFrame player's state, volume and full screen from our controls", async () => {
-    const [teacher, student] = await Promise.all([launchUser(), launchUser()]);
-    users.push(teacher, student);
+    const [teacher, student] = await launch({}, {});
     await fakeYouTube(student.context);
     const t = teacher.page;
     await signIn(t, base, DEMO.teacher);
     const classId = await newClass(t, "Focus e2e: YouTube");
-    const patched = await t.evaluate(async (id) => {
-      const res = await fetch(`/api/classes/${id}`, {
-        method: "PATCH",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ youtubeVideoId: "dQw4w9WgXcQ" }),
-      });
-      return res.status;
-    }, classId);
-    expect(patched).toBe(200);
+    expect(await setYouTubeVideo(t, classId, "dQw4w9WgXcQ")).toBe(200);
     const s = student.page;
     await joinAsGuest(s, `${base}/c/${classId}`, "Yu");
     const volume = s.getByRole("slider", { name: "Volume" });
@@ -242,39 +216,3 @@ describe("student focus", () => {
     await s.getByTestId("video-stall").waitFor({ state: "detached", ...T });
   });
 });
-
-/**
- * A stand-in for the YouTube IFrame API (no internet here) at the real script URL: its
- * player records calls in `window.ytCalls`, and `window.ytFire(state)` plays a state change.
- */
-async function fakeYouTube(context: BrowserContext): Promise<void> {
-  await context.route("https://www.youtube.com/iframe_api", (route) =>
-    route.fulfill({
-      contentType: "text/javascript",
-      body: `window.ytCalls = [];
-        window.YT = { Player: function (el, opts) {
-          var f = document.createElement("iframe");
-          f.src = "https://www.youtube.com/embed/" + opts.videoId + "?enablejsapi=1";
-          f.title = "Class video";
-          el.replaceWith(f);
-          var self = this;
-          var state = -1;
-          var rec = function (name) { return function () {
-            window.ytCalls.push([name].concat([].slice.call(arguments)));
-          }; };
-          ["mute", "unMute", "setVolume", "playVideo", "destroy"].forEach(function (n) {
-            self[n] = rec(n);
-          });
-          self.isMuted = function () { return true; };
-          self.getCurrentTime = function () { return 0; };
-          self.getPlayerState = function () { return state; };
-          window.ytFire = function (n) { state = n; opts.events.onStateChange({ data: n, target: self }); };
-          f.addEventListener("load", function () { opts.events.onReady({ target: self }); });
-        } };
-        window.onYouTubeIframeAPIReady && window.onYouTubeIframeAPIReady();`,
-    }),
-  );
-  await context.route("https://www.youtube.com/embed/**", (route) =>
-    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>player</title>" }),
-  );
-}

@@ -3,20 +3,17 @@
  * admin grants the teacher role in the users page, and the teacher creates a class;
  * a guest opens the join link in a separate browser profile and lands on the class page.
  */
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
-import { launchUser, signIn } from "./browser.ts";
+import { signIn } from "./browser.ts";
+import { browsers } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 describe("foundation", () => {
   it("teacher signs up, is granted the role by the admin, creates a class; a guest joins from the link and sees the waiting state", async () => {
-    const teacher = await launchUser();
-    users.push(teacher);
+    const [teacher] = await launch({});
     const t = teacher.page;
     await t.goto(`${base}/signup`);
     const form = t.getByTestId("signup-form");
@@ -31,8 +28,7 @@ describe("foundation", () => {
     expect(new URL(t.url()).pathname).not.toMatch(/^\/studio/);
 
     // The admin grants the teacher role in the users page.
-    const admin = await launchUser();
-    users.push(admin);
+    const [admin] = await launch({});
     const a = admin.page;
     await signIn(a, base, DEMO.admin);
     await a.goto(`${base}/admin/users`);
@@ -57,8 +53,7 @@ describe("foundation", () => {
     const joinUrl = await card.getByTestId("join-link").getAttribute("href");
     expect(joinUrl).toMatch(/\/c\/[A-Za-z0-9_-]+$/);
 
-    const guest = await launchUser({ viewport: { width: 360, height: 740 } });
-    users.push(guest);
+    const [guest] = await launch({ viewport: { width: 360, height: 740 } });
     const g = guest.page;
     await g.goto(joinUrl!);
     await g.getByTestId("guest-join-form").getByLabel("Your name").fill("Grace's student");
@@ -76,8 +71,7 @@ describe("foundation", () => {
   });
 
   it("the seeded demo teacher signs in and sees the demo class", async () => {
-    const u = await launchUser();
-    users.push(u);
+    const [u] = await launch({});
     await u.page.goto(`${base}/signin`);
     const form = u.page.getByTestId("signin-form");
     await form.getByLabel("Email").fill("teacher@demo.local");

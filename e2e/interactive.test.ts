@@ -9,17 +9,14 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
-import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
+import { describe, expect, inject, it } from "vitest";
+import { joinAsGuest } from "./browser.ts";
+import { browsers, openStudio, shotsOnFailure, teacherAdaBob } from "./class-setup.ts";
 
 const base = inject("baseUrl");
 /** This test's own class (created by the teacher). */
 let classId = "";
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 /** Waits are for UI state, bounded well inside the test timeout. */
 const T = { timeout: 15_000 };
@@ -47,23 +44,10 @@ async function shot(page: Page, name: string) {
 
 describe("interactive class", () => {
   it("polls, a quiz with leaderboard, hands and Q&A; a 3 s video delay holds picture events back", async () => {
-    const [teacher, ada, bob] = await Promise.all([
-      launchUser({ viewport: { width: 1280, height: 900 } }),
-      launchUser({ viewport: { width: 1280, height: 800 } }),
-      launchUser({ viewport: { width: 360, height: 740 } }),
-    ]);
-    users.push(teacher, ada, bob);
-    const t = teacher.page;
-    const a = ada.page;
-    const b = bob.page;
-    onTestFailed(async () => {
-      await Promise.all([shot(t, "failed-teacher"), shot(a, "failed-ada"), shot(b, "failed-bob")]);
-    });
+    const { t, a, b } = await teacherAdaBob(launch);
+    shotsOnFailure("interactive", { teacher: t, ada: a, bob: b });
 
-    await signIn(t, base, DEMO.teacher);
-    classId = await newClass(t, "Interactive e2e: quiz night");
-    await t.goto(`${base}/studio/${classId}`);
-    await waitConnected(t, '[data-testid="studio-chat"]');
+    classId = await openStudio(t, base, "Interactive e2e: quiz night");
 
     await Promise.all([joinClass(a, "Ada"), joinClass(b, "Bob", "?videoDelay=3")]);
     await t.locator('[data-testid="live-count"][data-count="2"]').waitFor(T);

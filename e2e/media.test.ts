@@ -16,7 +16,7 @@ import { promisify } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
 import { DEMO, ensureDevVars } from "../scripts/stack.ts";
-import { CHROMIUM, FAKE_MEDIA_FLAGS, launchUser, newClass, signIn } from "./browser.ts";
+import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS, launchUser, newClass, signIn } from "./browser.ts";
 
 const run = promisify(execFile);
 const base = inject("baseUrl");
@@ -35,14 +35,7 @@ async function launchHideable(): Promise<{
   const child: ChildProcess = spawn(
     CHROMIUM,
     [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
+      ...BASE_FLAGS,
       "--window-size=1280,900",
       ...FAKE_MEDIA_FLAGS,
       "--remote-debugging-port=0",
@@ -187,6 +180,12 @@ async function bridgeSession(): Promise<{
   return r.ok ? await r.json() : null;
 }
 
+/** The bridge receives the teacher's media (not its filler slate) and pushes it on. */
+async function bridgeRelays(): Promise<boolean> {
+  const h = await bridgeSession();
+  return !!h && h.receiving && h.pushing && !h.fillerActive;
+}
+
 const people: { close: () => Promise<void> }[] = [];
 let studio: Awaited<ReturnType<typeof launchHideable>>;
 let classId = "";
@@ -227,15 +226,7 @@ describe("teacher studio media", () => {
     await p.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
 
     // The bridge gets the teacher's media (not its filler slate) and pushes it.
-    await expect
-      .poll(
-        async () => {
-          const h = await bridgeSession();
-          return !!h && h.receiving && h.pushing && !h.fillerActive;
-        },
-        { timeout: 20_000, interval: 500 },
-      )
-      .toBe(true);
+    await expect.poll(bridgeRelays, { timeout: 20_000, interval: 500 }).toBe(true);
 
     await p.locator('[data-testid="stat-codec"]', { hasText: "H264" }).waitFor({ timeout: 10_000 });
     await p.screenshot({ path: join(tmpdir(), "mass-class-media-studio.png"), fullPage: true });
@@ -335,15 +326,7 @@ describe("teacher studio media", () => {
     const resumedAt = Date.now();
     await p.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 40_000 });
     const liveAfter = Date.now() - resumedAt;
-    await expect
-      .poll(
-        async () => {
-          const h = await bridgeSession();
-          return !!h && h.receiving && h.pushing && !h.fillerActive;
-        },
-        { timeout: 20_000, interval: 500 },
-      )
-      .toBe(true);
+    await expect.poll(bridgeRelays, { timeout: 20_000, interval: 500 }).toBe(true);
     // The sent frame rate comes back (a fresh publish starts the bandwidth estimate over).
     await expect
       .poll(async () => Number(await p.getByTestId("stat-fps").textContent()), {

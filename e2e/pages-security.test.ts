@@ -11,17 +11,17 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { resolveFfmpeg } from "../bridge/ffmpeg.ts";
 import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser, newClass, signIn } from "./browser.ts";
+import { joinAsGuest, newClass, signIn } from "./browser.ts";
+import { browsers, fakeYouTube, pdfOf, played, setYouTubeVideo } from "./class-setup.ts";
 
 const base = inject("baseUrl");
 const mediaVars = inject("mediaVars");
 const T = { timeout: 20_000 };
 
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
+const launch = browsers();
 const children: ChildProcess[] = [];
-afterAll(async () => {
+afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
-  await Promise.all(users.map((u) => u.close()));
 });
 
 /**
@@ -55,65 +55,16 @@ async function watch(context: BrowserContext): Promise<string[]> {
 }
 
 /** A one-page PDF, written by hand. */
-function onePagePdf(): Buffer {
-  const content = "0.23 0.36 0.86 rg 0 430 960 110 re f\nBT /F1 48 Tf 60 465 Td (CSP) Tj ET";
-  const objects = [
-    "<< /Type /Catalog /Pages 2 0 R >>",
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-  ];
-  let out = "%PDF-1.4\n";
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, "latin1");
-}
-
-/**
- * A stand-in for the YouTube IFrame API (no internet here): the same script URL and a
- * player that puts an iframe of `https://www.youtube.com/embed/…` on the page, so the
- * policy's script-src and frame-src are what let it in — a violation would show.
- */
-async function fakeYouTube(context: BrowserContext): Promise<void> {
-  await context.route("https://www.youtube.com/iframe_api", (route) =>
-    route.fulfill({
-      contentType: "text/javascript",
-      body: `window.YT = { Player: function (el, opts) {
-          var f = document.createElement("iframe");
-          f.src = "https://www.youtube.com/embed/" + opts.videoId + "?enablejsapi=1";
-          f.setAttribute("data-testid", "yt-frame");
-          el.replaceWith(f);
-          var self = this;
-          self.mute = self.unMute = self.setVolume = self.playVideo = self.destroy = function () {};
-          self.isMuted = function () { return true; };
-          self.getCurrentTime = function () { return 0; };
-          self.getPlayerState = function () { return -1; };
-          f.addEventListener("load", function () { opts.events.onReady({ target: self }); });
-        } };
-        window.onYouTubeIframeAPIReady && window.onYouTubeIframeAPIReady();`,
-    }),
-  );
-  await context.route("https://www.youtube.com/embed/**", (route) =>
-    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>player</title>" }),
-  );
-}
+const onePagePdf = () =>
+  pdfOf(["0.23 0.36 0.86 rg 0 430 960 110 re f\nBT /F1 48 Tf 60 465 Td (CSP) Tj ET"]);
 
 describe("pages under their security headers", () => {
   it("student, studio, admin and not-found pages load and work with no policy violations", async () => {
-    const [teacher, student, admin] = await Promise.all([
-      launchUser({ media: true, viewport: { width: 1280, height: 900 } }),
-      launchUser(),
-      launchUser(),
-    ]);
-    users.push(teacher, student, admin);
+    const [teacher, student, admin] = await launch(
+      { media: true, viewport: { width: 1280, height: 900 } },
+      {},
+      {},
+    );
     const problems = (
       await Promise.all([teacher, student, admin].map((u) => watch(u.context)))
     ).flat();
@@ -123,15 +74,7 @@ describe("pages under their security headers", () => {
     const t = teacher.page;
     await signIn(t, base, DEMO.teacher);
     const classId = await newClass(t, "CSP e2e");
-    const patched = await t.evaluate(async (id) => {
-      const res = await fetch(`/api/classes/${id}`, {
-        method: "PATCH",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ youtubeVideoId: "dQw4w9WgXcQ" }),
-      });
-      return res.status;
-    }, classId);
-    expect(patched).toBe(200);
+    expect(await setYouTubeVideo(t, classId, "dQw4w9WgXcQ")).toBe(200);
     const res = await t.goto(`${base}/studio/${classId}`);
     expect(res?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
     expect(res?.headers()["permissions-policy"]).toContain("camera=(self)");
@@ -234,14 +177,9 @@ async function stop(child: ChildProcess): Promise<void> {
   child.kill("SIGKILL");
 }
 
-/** Seconds the student's local player has played (grows while the stream flows). */
-const played = (p: Page) =>
-  p.getByTestId("local-video").evaluate((v: HTMLVideoElement) => v.currentTime);
-
 describe("the student's local player", () => {
   it("goes live, stops, goes live again and stops with no uncaught error", async () => {
-    const [teacher, student] = await Promise.all([launchUser(), launchUser()]);
-    users.push(teacher, student);
+    const [teacher, student] = await launch({}, {});
     const problems = await watch(student.context);
     // Fault injection: once the test says so, appends throw the way Chromium's do after a
     // decode error (HTMLMediaElement.error set) — what a stream whose encoding changes

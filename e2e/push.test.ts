@@ -8,14 +8,11 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { launchUser } from "./browser.ts";
+import { describe, expect, inject, it } from "vitest";
+import { browsers } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 async function joinDemoClass(page: Page, name: string) {
   await page.goto(`${base}/c/demo-class`);
@@ -37,8 +34,7 @@ const shownNotifications = (page: Page) =>
 
 describe("push notifications in the browser", () => {
   it("offers the opt-in; the service worker shows a pushed notice that points at the class", async () => {
-    const u = await launchUser();
-    users.push(u);
+    const [u] = await launch({});
     const page = u.page;
     await joinDemoClass(page, "Pia");
     const toggle = page.getByTestId("notify-toggle");
@@ -123,8 +119,7 @@ describe("push notifications in the browser", () => {
   });
 
   it("explains blocked notifications instead of offering a button that cannot work", async () => {
-    const u = await launchUser({ viewport: { width: 360, height: 740 } });
-    users.push(u);
+    const [u] = await launch({ viewport: { width: 360, height: 740 } });
     const cdp = await u.context.newCDPSession(u.page);
     await cdp.send("Browser.setPermission", {
       permission: { name: "notifications" },

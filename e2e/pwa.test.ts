@@ -8,15 +8,13 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
-import { launchUser, newClass, signIn } from "./browser.ts";
+import { newClass, signIn } from "./browser.ts";
+import { browsers } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 const T = { timeout: 15_000 };
 const shot = (name: string) => join(tmpdir(), `mass-class-e2e-pwa-${name}.png`);
 
@@ -82,8 +80,7 @@ describe("installable web app", () => {
   });
 
   it("installs the service worker and opens the class page offline with a notice", async () => {
-    const u = await launchUser({ viewport: { width: 360, height: 740 } });
-    users.push(u);
+    const [u] = await launch({ viewport: { width: 360, height: 740 } });
     const p = u.page;
     const classUrl = `${base}/c/${DEMO.classId}`;
     await p.goto(classUrl);
@@ -147,12 +144,10 @@ describe("installable web app", () => {
 
   it("tells iPhone Safari in a tab to add the class to the Home Screen for notifications", async () => {
     // A class of its own, so the demo class's attendance stays what other tests expect.
-    const teacher = await launchUser();
-    users.push(teacher);
+    const [teacher] = await launch({});
     await signIn(teacher.page, base, DEMO.teacher);
     const classId = await newClass(teacher.page, "Installable class");
-    const u = await launchUser({ viewport: { width: 390, height: 844 } });
-    users.push(u);
+    const [u] = await launch({ viewport: { width: 390, height: 844 } });
     const p = u.page;
     const cdp = await u.context.newCDPSession(p);
     await cdp.send("Emulation.setUserAgentOverride", {

@@ -7,15 +7,12 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
-import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
+import { describe, expect, inject, it } from "vitest";
+import { joinAsGuest } from "./browser.ts";
+import { browsers, openStudio, shotsOnFailure, teacherAdaBob } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 const T = { timeout: 15_000 };
 
 async function shot(page: Page, name: string) {
@@ -27,23 +24,10 @@ async function shot(page: Page, name: string) {
 
 describe("quiz time-up", () => {
   it("a picked answer that was never locked in is sent at time-up and scored", async () => {
-    const [teacher, ada, bob] = await Promise.all([
-      launchUser({ viewport: { width: 1280, height: 900 } }),
-      launchUser({ viewport: { width: 1280, height: 800 } }),
-      launchUser({ viewport: { width: 360, height: 740 } }),
-    ]);
-    users.push(teacher, ada, bob);
-    const t = teacher.page;
-    const a = ada.page;
-    const b = bob.page;
-    onTestFailed(async () => {
-      await Promise.all([shot(t, "failed-teacher"), shot(a, "failed-ada"), shot(b, "failed-bob")]);
-    });
+    const { t, a, b } = await teacherAdaBob(launch);
+    shotsOnFailure("quiz-timeup", { teacher: t, ada: a, bob: b });
 
-    await signIn(t, base, DEMO.teacher);
-    const classId = await newClass(t, "Quiz e2e: time-up");
-    await t.goto(`${base}/studio/${classId}`);
-    await waitConnected(t, '[data-testid="studio-chat"]');
+    const classId = await openStudio(t, base, "Quiz e2e: time-up");
     await Promise.all([
       joinAsGuest(a, `${base}/c/${classId}`, "Ada"),
       joinAsGuest(b, `${base}/c/${classId}?videoDelay=3`, "Bob"),

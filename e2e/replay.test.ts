@@ -11,16 +11,14 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
+import { describe, expect, inject, it, onTestFailed } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
 import { blocking, DESKTOP, describeReport, PHONE, runAxe } from "./axe.ts";
-import { joinAsGuest, launchUser, newClass, signIn } from "./browser.ts";
+import { joinAsGuest, newClass, signIn } from "./browser.ts";
+import { browsers, goLive, setYouTubeVideo } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 const T = { timeout: 15_000 };
 const VIDEO_ID = "rEpLaYvId01";
 
@@ -165,8 +163,7 @@ async function axeBoth(page: Page, name: string) {
 
 describe("after class", () => {
   it("offers the recording and the slides' PDF; the replay follows the player's time through seeks", async () => {
-    const teacher = await launchUser({ media: true });
-    users.push(teacher);
+    const [teacher] = await launch({ media: true });
     const t = teacher.page;
     await signIn(t, base, DEMO.teacher);
     const classId = await newClass(t, "Replay e2e: cells");
@@ -174,18 +171,14 @@ describe("after class", () => {
 
     // Live through the local bridge (fake screen + camera); the teacher teaches; Stop.
     await t.goto(`${base}/studio/${classId}`);
-    await t.getByTestId("share-screen").click();
-    await t.getByTestId("start-camera").click();
-    await t.getByTestId("go-live").click();
-    await t.locator('[data-testid="live-state"][data-state="live"]').waitFor({ timeout: 30_000 });
+    await goLive(t);
     await teach(t, classId, deckId, 2500);
     await t.getByTestId("stop-live").click();
     await t.getByTestId("confirm-end-stream").click();
     await t
       .locator('[data-testid="live-state"]:not([data-state="live"])')
       .waitFor({ timeout: 30_000 });
-    const student = await launchUser();
-    users.push(student);
+    const [student] = await launch({});
     await youtubeWithClock(student.context);
     const p = student.page;
     onTestFailed(async () => {
@@ -210,18 +203,7 @@ describe("after class", () => {
     await p.goto(`${base}/c/${classId}`);
 
     // The recording's video id (a teacher on the manual path types it in after class).
-    const patched = await t.evaluate(
-      async ({ id, video }) =>
-        (
-          await fetch(`/api/classes/${id}`, {
-            method: "PATCH",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ youtubeVideoId: video }),
-          })
-        ).status,
-      { id: classId, video: VIDEO_ID },
-    );
-    expect(patched).toBe(200);
+    expect(await setYouTubeVideo(t, classId, VIDEO_ID)).toBe(200);
 
     await p.reload();
     await after.waitFor(T);

@@ -9,25 +9,20 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser, newClass, signIn } from "./browser.ts";
+import { joinAsGuest, newClass, signIn } from "./browser.ts";
+import { browsers, pdfOf } from "./class-setup.ts";
 
 const base = inject("baseUrl");
 /** This test's own class (created by the teacher). */
 let classId = "";
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 const T = { timeout: 20_000 };
 const DELAY_MS = 3_000;
 
-/**
- * A small valid PDF with 16:9 pages, each a coloured title band and a line of text —
- * written by hand (objects, content streams and a correct xref table), no PDF library.
- */
+/** A two-page deck, each page a coloured title band and a line of text. */
 function twoPagePdf(): Buffer {
   const page = (title: string, band: string) =>
     [
@@ -37,27 +32,7 @@ function twoPagePdf(): Buffer {
       "BT /F1 30 Tf 0.1 0.12 0.16 rg 60 330 Td (Mass Class slides, rendered by pdf.js) Tj ET",
       "0.85 0.87 0.9 rg 60 120 840 150 re f",
     ].join("\n");
-  const contents = [page("Cells: page one", "0.23 0.36 0.86"), page("Page two", "0.17 0.54 0.24")];
-  const objects = [
-    "<< /Type /Catalog /Pages 2 0 R >>",
-    "<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] /Contents 4 0 R /Resources << /Font << /F1 7 0 R >> >> >>",
-    `<< /Length ${contents[0]!.length} >>\nstream\n${contents[0]}\nendstream`,
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] /Contents 6 0 R /Resources << /Font << /F1 7 0 R >> >> >>",
-    `<< /Length ${contents[1]!.length} >>\nstream\n${contents[1]}\nendstream`,
-    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-  ];
-  let out = "%PDF-1.4\n";
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, "latin1");
+  return pdfOf([page("Cells: page one", "0.23 0.36 0.86"), page("Page two", "0.17 0.54 0.24")]);
 }
 
 const joinClass = (page: Page, name: string, query = "") =>
@@ -91,12 +66,11 @@ function redInk(page: Page, stage = "slide-stage"): Promise<number> {
 
 describe("slides and whiteboard", () => {
   it("a PDF uploaded in the studio is paged and drawn on; students see it, a 3 s video delay holds it back", async () => {
-    const [teacher, ada, bob] = await Promise.all([
-      launchUser({ viewport: { width: 1280, height: 900 } }),
-      launchUser({ viewport: { width: 1280, height: 900 } }),
-      launchUser({ viewport: { width: 360, height: 740 } }),
-    ]);
-    users.push(teacher, ada, bob);
+    const [teacher, ada, bob] = await launch(
+      { viewport: { width: 1280, height: 900 } },
+      { viewport: { width: 1280, height: 900 } },
+      { viewport: { width: 360, height: 740 } },
+    );
     const t = teacher.page;
     const a = ada.page;
     const b = bob.page;

@@ -7,15 +7,12 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
+import { describe, expect, inject, it } from "vitest";
+import { joinAsGuest } from "./browser.ts";
+import { browsers, openStudio } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 
 const T = { timeout: 15_000 };
 const shot = (name: string) => join(tmpdir(), `mass-class-e2e-social-${name}.png`);
@@ -33,21 +30,17 @@ const total = (page: Page, scope: string, emoji: string, n: number) =>
 
 describe("reactions and the moderation queue", () => {
   it("students react and report; the teacher sees the counts and acts from the queue", async () => {
-    const [teacher, ada, bob] = await Promise.all([
-      launchUser({ viewport: { width: 1280, height: 800 } }),
-      launchUser({ viewport: { width: 1280, height: 800 } }),
-      launchUser({ viewport: { width: 360, height: 740 } }),
-    ]);
-    users.push(teacher, ada, bob);
+    const [teacher, ada, bob] = await launch(
+      { viewport: { width: 1280, height: 800 } },
+      { viewport: { width: 1280, height: 800 } },
+      { viewport: { width: 360, height: 740 } },
+    );
     const t = teacher.page;
     const a = ada.page;
     const b = bob.page;
     await b.emulateMedia({ reducedMotion: "reduce" });
 
-    await signIn(t, base, DEMO.teacher);
-    const classId = await newClass(t, "Reactions and reports");
-    await t.goto(`${base}/studio/${classId}`);
-    await waitConnected(t, '[data-testid="studio-chat"]');
+    const classId = await openStudio(t, base, "Reactions and reports");
     await Promise.all([
       joinAsGuest(a, `${base}/c/${classId}`, "Ada"),
       joinAsGuest(b, `${base}/c/${classId}`, "Bob"),

@@ -9,15 +9,12 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it, onTestFailed } from "vitest";
-import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser, newClass, signIn, waitConnected } from "./browser.ts";
+import { describe, expect, inject, it } from "vitest";
+import { joinAsGuest } from "./browser.ts";
+import { browsers, latestSession, openStudio, shotsOnFailure } from "./class-setup.ts";
 
 const base = inject("baseUrl");
-const users: Awaited<ReturnType<typeof launchUser>>[] = [];
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-});
+const launch = browsers();
 const T = { timeout: 15_000 };
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(tmpdir(), `mass-class-e2e-user-text-${name}.png`), fullPage: true });
@@ -65,23 +62,17 @@ async function labelsapart(labels: Locator, container: Locator): Promise<void> {
 
 describe("user text", () => {
   it("isolates direction and keeps long names and options inside their boxes", async () => {
-    const [teacher, amir, max] = await Promise.all([
-      launchUser({ viewport: { width: 1280, height: 800 } }),
-      launchUser({ viewport: { width: 1280, height: 800 } }),
-      launchUser({ viewport: { width: 360, height: 740 } }),
-    ]);
-    users.push(teacher, amir, max);
+    const [teacher, amir, max] = await launch(
+      { viewport: { width: 1280, height: 800 } },
+      { viewport: { width: 1280, height: 800 } },
+      { viewport: { width: 360, height: 740 } },
+    );
     const t = teacher.page;
     const a = amir.page;
     const m = max.page;
-    onTestFailed(async () => {
-      await Promise.all([shot(t, "failed-teacher"), shot(a, "failed-amir"), shot(m, "failed-max")]);
-    });
+    shotsOnFailure("user-text", { teacher: t, amir: a, max: m });
 
-    await signIn(t, base, DEMO.teacher);
-    const classId = await newClass(t, "User text e2e");
-    await t.goto(`${base}/studio/${classId}`);
-    await waitConnected(t, '[data-testid="studio-chat"]');
+    const classId = await openStudio(t, base, "User text e2e");
     await Promise.all([
       joinAsGuest(a, `${base}/c/${classId}`, RLO_NAME),
       joinAsGuest(m, `${base}/c/${classId}`, LONG_NAME),
@@ -161,19 +152,7 @@ describe("user text", () => {
     await Promise.all([shot(a, "student-1280"), shot(m, "student-360"), shot(t, "studio-1280")]);
 
     // The dashboard: rows appear once the root flushes to D1 (~10 s).
-    let sessionId = "";
-    await expect
-      .poll(
-        async () => {
-          sessionId = await t.evaluate(async (id) => {
-            const r = await fetch(`/api/analytics/classes/${id}/sessions`);
-            return ((await r.json()) as { sessions: { id: string }[] }).sessions[0]?.id ?? "";
-          }, classId);
-          return sessionId;
-        },
-        { timeout: 30_000, interval: 1000 },
-      )
-      .not.toBe("");
+    const sessionId = await latestSession(t, classId);
     await t.goto(`${base}/studio/${classId}/analytics/${sessionId}`);
     const table = t.getByTestId("attendance");
     await expect

@@ -6,13 +6,14 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { DEMO } from "../scripts/stack.ts";
-import { joinAsGuest, launchUser } from "./browser.ts";
+import { joinAsGuest } from "./browser.ts";
+import { browsers } from "./class-setup.ts";
 
 const base = inject("baseUrl");
 const youtubeUrl = inject("youtubeUrl");
-const people: { close: () => Promise<void> }[] = [];
+const launch = browsers();
 
 const control = async (path: string, body: unknown) =>
   (await fetch(`${youtubeUrl}/__control/${path}`, {
@@ -63,14 +64,9 @@ async function connect(page: Page): Promise<string> {
   return channel!;
 }
 
-afterAll(async () => {
-  await Promise.all(people.map((p) => p.close()));
-});
-
 describe("YouTube", () => {
   it("a teacher connects their channel once with Google, and disconnects it", async () => {
-    const t = await launchUser();
-    people.push(t);
+    const [t] = await launch({});
     await freshTeacher(t.page);
     await t.page.goto(`${base}/studio`);
     expect(await t.page.getByTestId("youtube-connect").textContent()).toMatch(/Connect YouTube/);
@@ -93,8 +89,7 @@ describe("YouTube", () => {
   });
 
   it("Go live with YouTube connected: students get the broadcast; the studio alarms while YouTube is not receiving, and clears", async () => {
-    const t = await launchUser({ media: true });
-    people.push(t);
+    const [t] = await launch({ media: true });
     await freshTeacher(t.page);
     const channel = await connect(t.page);
     const classId = await t.page.evaluate(async () => {
@@ -107,8 +102,7 @@ describe("YouTube", () => {
     });
 
     // A student is already waiting when the teacher goes live.
-    const s = await launchUser();
-    people.push(s);
+    const [s] = await launch({});
     await joinAsGuest(s.page, `${base}/c/${classId}`, "Early bird");
     expect(await s.page.getByTestId("youtube-player").count()).toBe(0);
 

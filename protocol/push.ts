@@ -1,7 +1,7 @@
 /**
  * Web Push shapes shared by the Worker and the student app: the PushSubscription a
  * browser hands us (validated here, once), the subscription status, and the notification
- * payload the service worker (web/public/sw.js) shows. Runtime-neutral.
+ * payload the service worker (web/sw.js) shows. Runtime-neutral.
  */
 import * as v from "valibot";
 import { DEFAULT_PUSH_HOSTS, MAX_ENDPOINT_LENGTH } from "./push.constants.ts";

@@ -281,6 +281,11 @@ export function bill(rates: Rates, a: Assumptions): Bill {
     usdPerMillion,
     usd: (quantity * usdPerMillion) / 1e6,
   });
+  /** Storage rows of one kind: for the joins, the answers and in the background. */
+  const rows = (kind: "d1RowsWritten" | "d1RowsRead" | "doRowsWritten" | "doRowsRead") =>
+    joins * rates.perJoin[kind] +
+    answers * rates.perAnswer[kind] +
+    studentSeconds * rates.background[kind];
   const lines = [
     line("Worker requests (joins, tickets)", workerRequests, "requests", PRICES.workerRequestPerM),
     line("Worker CPU", workerRequests * a.workerCpuMsPerRequest, "CPU ms", PRICES.workerCpuMsPerM),
@@ -320,38 +325,10 @@ export function bill(rates: Rates, a: Assumptions): Bill {
       "GB-s",
       PRICES.doGbSecondPerM,
     ),
-    line(
-      "D1 rows written",
-      joins * rates.perJoin.d1RowsWritten +
-        answers * rates.perAnswer.d1RowsWritten +
-        studentSeconds * rates.background.d1RowsWritten,
-      "rows",
-      PRICES.d1RowsWrittenPerM,
-    ),
-    line(
-      "D1 rows read",
-      joins * rates.perJoin.d1RowsRead +
-        answers * rates.perAnswer.d1RowsRead +
-        studentSeconds * rates.background.d1RowsRead,
-      "rows",
-      PRICES.d1RowsReadPerM,
-    ),
-    line(
-      "DO storage rows written",
-      joins * rates.perJoin.doRowsWritten +
-        answers * rates.perAnswer.doRowsWritten +
-        studentSeconds * rates.background.doRowsWritten,
-      "rows",
-      PRICES.doRowsWrittenPerM,
-    ),
-    line(
-      "DO storage rows read",
-      joins * rates.perJoin.doRowsRead +
-        answers * rates.perAnswer.doRowsRead +
-        studentSeconds * rates.background.doRowsRead,
-      "rows",
-      PRICES.doRowsReadPerM,
-    ),
+    line("D1 rows written", rows("d1RowsWritten"), "rows", PRICES.d1RowsWrittenPerM),
+    line("D1 rows read", rows("d1RowsRead"), "rows", PRICES.d1RowsReadPerM),
+    line("DO storage rows written", rows("doRowsWritten"), "rows", PRICES.doRowsWrittenPerM),
+    line("DO storage rows read", rows("doRowsRead"), "rows", PRICES.doRowsReadPerM),
     line("R2 class A", joins * rates.perJoin.r2ClassA, "operations", PRICES.r2ClassAPerM),
     line("R2 class B", joins * rates.perJoin.r2ClassB, "operations", PRICES.r2ClassBPerM),
     line(

@@ -65,12 +65,14 @@ for (const file of [...SOURCE_DIRS.flatMap(files), ...ROOT_FILES]) {
 
 /**
  * Code that runs in production: the Worker and its Durable Objects, the web pages, the
- * bridge image's sources (bridge/Dockerfile, .dockerignore). Tests, test helpers, the local
+ * bridge image's sources (bridge/Dockerfile, .dockerignore). Tests, test helpers
+ * (bridge/testing/, durable-objects/testing/), the local
  * RTMP server, scripts, benchmarks, the simulator and end-to-end tests are not.
  */
 function isProduction(file: string): boolean {
   if (/\.test\.tsx?$/.test(file)) return false;
   if (/^bridge\/(testing\/.*|rtmp-server\.ts)$/.test(file)) return false;
+  if (/^durable-objects\/testing\//.test(file)) return false;
   return /^(worker|common|durable-objects|protocol|web|bridge)\//.test(file);
 }
 

@@ -3,7 +3,6 @@
  * offline, must carry no loopback URL and no placeholder D1 id — in the config, the
  * bindings wrangler would upload, or our own code in the bundle.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -14,8 +13,8 @@ import {
   dryRun,
   findLocalValues,
   findLocalValuesInBundle,
+  wrangler,
 } from "./deploy-check.ts";
-import { OFFLINE_ENV, toolCommand } from "./offline.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
@@ -84,27 +83,12 @@ describe("the production dry run", () => {
 
 /** `wrangler <path> --help`, offline: the command lines it lists, as word arrays with a leaf flag. */
 function wranglerHelp(path: string[]): Promise<{ words: string[]; leaf: boolean }[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(...toolCommand("wrangler", [...path, "--help"]), {
-      cwd: ROOT,
-      env: { ...process.env, ...OFFLINE_ENV },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    child.on("error", reject);
-    child.on("exit", () => {
-      const listed = [...out.matchAll(/^ {2}wrangler ((?:[a-z0-9][a-z0-9-]* ?)+)([<[])?/gm)].map(
-        (m) => ({ words: m[1]!.trim().split(" "), leaf: Boolean(m[2]) }),
-      );
-      resolve(listed);
-    });
-  });
+  return wrangler([...path, "--help"]).then(({ out }) =>
+    [...out.matchAll(/^ {2}wrangler ((?:[a-z0-9][a-z0-9-]* ?)+)([<[])?/gm)].map((m) => ({
+      words: m[1]!.trim().split(" "),
+      leaf: Boolean(m[2]),
+    })),
+  );
 }
 
 describe("docs/operations.md", () => {

@@ -72,6 +72,20 @@ export function dryRun(outdir: string, configPath = "wrangler.toml"): Promise<st
   const env: NodeJS.ProcessEnv = { ...process.env, ...OFFLINE_ENV };
   for (const k of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_ACCOUNT_ID"])
     delete env[k];
+  return wrangler(args, env).then(({ code, out }) => {
+    if (code !== 0) throw new Error(`wrangler deploy --dry-run exited ${code}\n${out}`);
+    return out;
+  });
+}
+
+/**
+ * Run the pinned wrangler from the root (offline unless `env` says otherwise); resolves
+ * with its exit code and everything it printed, stdout and stderr as they came.
+ */
+export function wrangler(
+  args: string[],
+  env: NodeJS.ProcessEnv = { ...process.env, ...OFFLINE_ENV },
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(...toolCommand("wrangler", args), {
       cwd: ROOT,
@@ -86,11 +100,7 @@ export function dryRun(outdir: string, configPath = "wrangler.toml"): Promise<st
       out += d;
     });
     child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`wrangler deploy --dry-run exited ${code}\n${out}`)),
-    );
+    child.on("exit", (code) => resolve({ code, out }));
   });
 }
 

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { drizzle } from "drizzle-orm/d1";
 import { getPlatformProxy } from "wrangler";
+import { mulberry32 as prng } from "../sim/prng.ts";
 import { migrate, ROOT } from "./stack.ts";
 
 /** Ids of the seeded class, teacher and session. */
@@ -53,18 +54,6 @@ export async function openLocalD1(
       await proxy.dispose();
       rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

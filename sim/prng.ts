@@ -58,3 +58,12 @@ export class Rng {
     return out;
   }
 }
+
+/**
+ * mulberry32 as a plain function, for code that wants only floats in [0, 1):
+ * `mulberry32(seed)` yields the same sequence as `new Rng(seed).next()`.
+ */
+export function mulberry32(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}

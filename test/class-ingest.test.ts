@@ -5,10 +5,9 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
 import type { ClassDetail } from "../protocol/api.ts";
 import { STREAM_ERRORS } from "../protocol/ingest.ts";
-import { ORIGIN, signUp } from "./helpers.ts";
+import { bridgeHealth, bridgeHealthRequest, signUp } from "./helpers.ts";
 import { createClass } from "./realtime/helpers.ts";
 
 const base = { title: "Ingest check" };
@@ -92,27 +91,15 @@ describe("stream errors reach teachers as categories only", () => {
     const { classId, teacher } = await createClass();
     const report = async (lastError: string) => {
       const res = await exports.default.fetch(
-        new Request(`${ORIGIN}/api/bridge/health`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${TEST_BRIDGE_SECRET}`,
-            "content-type": "application/json",
-          },
-          body: JSON.stringify({
-            type: "bridge.health",
-            at: Date.now(),
-            classId,
+        bridgeHealthRequest(
+          bridgeHealth(classId, {
             state: "restarting",
-            receiving: true,
             pushing: false,
-            lastKeyframeAt: null,
             bitrateKbps: 0,
-            fillerActive: false,
             restarts: 3,
-            streamStartedAt: null,
             lastError,
           }),
-        }),
+        ),
       );
       expect(res.status).toBe(204);
       const seen = (await (

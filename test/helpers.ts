@@ -1,5 +1,6 @@
 /** Helpers for workerd integration tests: a cookie-carrying client over `exports.default`. */
 import { env, exports } from "cloudflare:workers";
+import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
 
 export const ORIGIN = "http://localhost";
 
@@ -32,15 +33,21 @@ export class Client {
     }
   }
 
+  /** `headers` with this client's cookies, and a same-origin Origin on anything but GET. */
+  private headersFor(method: string, headers: Record<string, string>): Headers {
+    const h = new Headers(headers);
+    if (this.cookie) h.set("cookie", this.cookie);
+    if (method !== "GET" && !("origin" in headers)) h.set("origin", ORIGIN);
+    return h;
+  }
+
   async request(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Response> {
-    const h = new Headers(headers);
-    if (this.cookie) h.set("cookie", this.cookie);
-    if (method !== "GET" && !("origin" in headers)) h.set("origin", ORIGIN);
+    const h = this.headersFor(method, headers);
     if (h.get("origin") === "") h.delete("origin");
     let payload: BodyInit | undefined;
     if (body !== undefined) {
@@ -61,9 +68,7 @@ export class Client {
     body?: string,
     headers: Record<string, string> = {},
   ): Promise<Response> {
-    const h = new Headers(headers);
-    if (this.cookie) h.set("cookie", this.cookie);
-    if (method !== "GET" && !("origin" in headers)) h.set("origin", ORIGIN);
+    const h = this.headersFor(method, headers);
     return exports.default.fetch(
       new Request(`${ORIGIN}${path}`, { method, headers: h, body: body ?? null }),
     );
@@ -104,6 +109,37 @@ export async function signUp(role: "teacher" | "student" = "teacher", name = `Us
     if (again.status !== 200) throw new Error(`signin failed: ${again.status}`);
   }
   return { client, email, id: user.id };
+}
+
+/**
+ * A bridge health report for `classId` as the bridge posts it: a stream that is live and
+ * pushed, unless `over` says otherwise.
+ */
+export function bridgeHealth(classId: string, over: Record<string, unknown> = {}) {
+  return {
+    type: "bridge.health",
+    at: Date.now(),
+    classId,
+    state: "live",
+    receiving: true,
+    pushing: true,
+    lastKeyframeAt: null,
+    bitrateKbps: 2500,
+    fillerActive: false,
+    restarts: 0,
+    streamStartedAt: null,
+    lastError: null,
+    ...over,
+  };
+}
+
+/** The bridge's POST of `body` to /api/bridge/health, signed with `secret`. */
+export function bridgeHealthRequest(body: unknown, secret = TEST_BRIDGE_SECRET): Request {
+  return new Request(`${ORIGIN}/api/bridge/health`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Read a JSON error body's code. */

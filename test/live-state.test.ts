@@ -8,9 +8,8 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Classroom } from "../durable-objects/classroom.ts";
 import { PUBLISHER_SILENCE_MS } from "../durable-objects/classroom-core.ts";
-import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
 import type { AdminClass } from "../protocol/admin.ts";
-import { ORIGIN, signUp } from "./helpers.ts";
+import { bridgeHealth, bridgeHealthRequest, signUp } from "./helpers.ts";
 import { createClass, open } from "./realtime/helpers.ts";
 
 async function newAdmin() {
@@ -19,32 +18,9 @@ async function newAdmin() {
   return a;
 }
 
-const health = (classId: string, state: string) => ({
-  type: "bridge.health",
-  at: Date.now(),
-  classId,
-  state,
-  receiving: true,
-  pushing: true,
-  lastKeyframeAt: null,
-  bitrateKbps: 2500,
-  fillerActive: false,
-  restarts: 0,
-  streamStartedAt: null,
-  lastError: null,
-});
+const health = (classId: string, state: string) => bridgeHealth(classId, { state });
 
-const postHealth = (body: unknown) =>
-  exports.default.fetch(
-    new Request(`${ORIGIN}/api/bridge/health`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${TEST_BRIDGE_SECRET}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify(body),
-    }),
-  );
+const postHealth = (body: unknown) => exports.default.fetch(bridgeHealthRequest(body));
 
 describe("live state", { timeout: 30_000 }, () => {
   it("ends a live stream whose publisher went silent, and the admin list stops calling it live", async () => {

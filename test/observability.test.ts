@@ -16,10 +16,9 @@ import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { utf8Length } from "../durable-objects/metric-window.ts";
 import { STAFF_SECTION, shardName } from "../durable-objects/rpc.ts";
-import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
 import { app } from "../worker/app.ts";
 import { setLogSink } from "../worker/log.ts";
-import { ORIGIN, signUp } from "./helpers.ts";
+import { bridgeHealth, bridgeHealthRequest, ORIGIN, signUp } from "./helpers.ts";
 import { createClass, open, Sock, sleep } from "./realtime/helpers.ts";
 
 /** An Analytics Engine dataset stand-in: keeps every data point written. */
@@ -128,27 +127,15 @@ describe("metrics (Analytics Engine stand-in)", () => {
     expect(unauth.status).toBe(401);
 
     const health = await fetchWith(
-      new Request(`${ORIGIN}/api/bridge/health`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${TEST_BRIDGE_SECRET}`,
-          "content-type": "application/json",
-        },
-        body: JSON.stringify({
-          type: "bridge.health",
-          at: Date.now(),
-          classId,
+      bridgeHealthRequest(
+        bridgeHealth(classId, {
           state: "filler",
           receiving: false,
-          pushing: true,
-          lastKeyframeAt: null,
           bitrateKbps: 1200,
           fillerActive: true,
           restarts: 2,
-          streamStartedAt: null,
-          lastError: null,
         }),
-      }),
+      ),
       { METRICS: ds },
     );
     expect(health.status).toBe(204);

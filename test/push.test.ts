@@ -18,6 +18,7 @@ import worker from "../worker/index.ts";
 import { type PushJob, remindUpcoming } from "../worker/push/notify.ts";
 import { backoff, DELIVER_SIZE } from "../worker/push/queue.ts";
 import { Client, errorCode, signUp } from "./helpers.ts";
+import { INTERNAL_HOST_URLS } from "./internal-hosts.ts";
 import { createClass } from "./realtime/helpers.ts";
 
 interface StandinSub {
@@ -206,19 +207,16 @@ describe("push opt-in", () => {
   });
 });
 
-/** The spellings of internal hosts that were accepted before (issue 12 point 17). */
-const INTERNAL = [
-  "https://127.0.0.1/x",
-  "https://localhost/x",
-  "https://[::1]/x",
-  "https://127.0.0.2/x",
-  "https://[::ffff:127.0.0.1]/x",
-  "https://localhost./x",
-  "https://0.0.0.0/x",
-  "https://169.254.169.254/latest/meta-data/",
-  "https://10.0.0.1/x",
-  "https://2130706434/x",
-];
+/** A subscription row written straight into D1, past the route and its checks. */
+const subscriptionRow = (
+  classId: string,
+  userId: string,
+  endpoint: string,
+  keys: { p256dh: string; auth: string },
+) =>
+  env.DB.prepare(
+    "INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth) VALUES (?, ?, ?, ?, ?)",
+  ).bind(classId, userId, endpoint, keys.p256dh, keys.auth);
 
 describe("push endpoints: no internal hosts", () => {
   it("refuses every internal-host spelling, and any host off the push services' list", async () => {
@@ -229,7 +227,7 @@ describe("push endpoints: no internal hosts", () => {
     const standinPath = new URL(subscription.endpoint).pathname;
     const port = new URL(subscription.endpoint).port;
     for (const endpoint of [
-      ...INTERNAL,
+      ...INTERNAL_HOST_URLS,
       `http://localhost:${port}${standinPath}`,
       `https://127.0.0.1:${port}${standinPath}`,
       "https://push.example.test/x",
@@ -253,29 +251,9 @@ describe("push endpoints: no internal hosts", () => {
     const sneaky = await pushSub();
     const u = new URL(sneaky.subscription.endpoint);
     const endpoint = `http://localhost:${u.port}${u.pathname}`;
-    await env.DB.prepare(
-      "INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth) VALUES (?, ?, ?, ?, ?)",
-    )
-      .bind(
-        classId,
-        "old-row",
-        endpoint,
-        sneaky.subscription.keys.p256dh,
-        sneaky.subscription.keys.auth,
-      )
-      .run();
-    for (const bad of INTERNAL.slice(3))
-      await env.DB.prepare(
-        "INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth) VALUES (?, ?, ?, ?, ?)",
-      )
-        .bind(
-          classId,
-          "old-row",
-          bad,
-          sneaky.subscription.keys.p256dh,
-          sneaky.subscription.keys.auth,
-        )
-        .run();
+    await subscriptionRow(classId, "old-row", endpoint, sneaky.subscription.keys).run();
+    for (const bad of INTERNAL_HOST_URLS.slice(3))
+      await subscriptionRow(classId, "old-row", bad, sneaky.subscription.keys).run();
     const ids = (await rows(classId)).map((r) => r.id);
     const result = await consume({ type: "deliver", classId, notice: NOTICE, ids });
     expect(result.explicitAcks).toHaveLength(1);
@@ -325,9 +303,7 @@ describe("push endpoints: no internal hosts", () => {
     const have = (await rows(classId)).length;
     await env.DB.batch(
       Array.from({ length: 300 - have }, (_, i) =>
-        env.DB.prepare(
-          "INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth) VALUES (?, ?, ?, ?, ?)",
-        ).bind(classId, `filler-${i}`, `${s.endpoint}-${i}`, s.keys.p256dh, s.keys.auth),
+        subscriptionRow(classId, `filler-${i}`, `${s.endpoint}-${i}`, s.keys),
       ),
     );
     const late = await signUp("student");
@@ -430,9 +406,7 @@ describe("push delivery (queue consumer)", { timeout: 40_000 }, () => {
     // Straight into D1: one subscriber per row, past the per-user cap of the route.
     await env.DB.batch(
       subs.map(({ subscription: s }, i) =>
-        env.DB.prepare(
-          "INSERT INTO push_subscriptions (class_id, user_id, endpoint, p256dh, auth) VALUES (?, ?, ?, ?, ?)",
-        ).bind(classId, `student-${i}`, s.endpoint, s.keys.p256dh, s.keys.auth),
+        subscriptionRow(classId, `student-${i}`, s.endpoint, s.keys),
       ),
     );
     const tag = `fanout-${classId}`;

@@ -1,35 +1,19 @@
 /** Going live reaches every student; the bridge's health reaches staff and refines the start time. */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
-import { Client, errorCode, OFFER, ORIGIN } from "./helpers.ts";
+import { bridgeHealth, bridgeHealthRequest, Client, errorCode, OFFER } from "./helpers.ts";
 import { createClass, open } from "./realtime/helpers.ts";
 
-const health = (classId: string, over: Record<string, unknown> = {}) => ({
-  type: "bridge.health",
-  at: Date.now(),
-  classId,
-  state: "live",
-  rtmp: "rtmp://127.0.0.1/***",
-  receiving: true,
-  pushing: true,
-  lastKeyframeAt: Date.now() - 500,
-  bitrateKbps: 2500,
-  fillerActive: false,
-  restarts: 0,
-  streamStartedAt: 1_800_000_000_000,
-  lastError: null,
-  ...over,
-});
+const health = (classId: string, over: Record<string, unknown> = {}) =>
+  bridgeHealth(classId, {
+    rtmp: "rtmp://127.0.0.1/***",
+    lastKeyframeAt: Date.now() - 500,
+    streamStartedAt: 1_800_000_000_000,
+    ...over,
+  });
 
-const postHealth = (body: unknown, secret = TEST_BRIDGE_SECRET) =>
-  exports.default.fetch(
-    new Request(`${ORIGIN}/api/bridge/health`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  );
+const postHealth = (body: unknown, secret?: string) =>
+  exports.default.fetch(bridgeHealthRequest(body, secret));
 
 describe("stream status", () => {
   it("WHIP publish → students see live; bridge health sets the start time; DELETE → ended", async () => {

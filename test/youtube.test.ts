@@ -6,13 +6,20 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { TEST_BRIDGE_SECRET } from "../e2e/standins/workers-global-setup.ts";
 import type { YouTubeConnection, YouTubeLiveStatus } from "../protocol/youtube.ts";
 import { app } from "../worker/app.ts";
 import { decryptSecret } from "../worker/auth/crypto.ts";
 import type { ClassRow } from "../worker/db/schema.ts";
 import { rtmpTarget } from "../worker/routes/whip.ts";
-import { type Client, errorCode, OFFER, ORIGIN, signUp } from "./helpers.ts";
+import {
+  bridgeHealth,
+  bridgeHealthRequest,
+  type Client,
+  errorCode,
+  OFFER,
+  ORIGIN,
+  signUp,
+} from "./helpers.ts";
 
 const standin = async (path: string, body: unknown = {}) => {
   const res = await fetch(`${env.YOUTUBE_STANDIN_URL}/__control/${path}`, {
@@ -91,28 +98,13 @@ const classRow = (id: string) =>
 
 const health = (classId: string, over: Record<string, unknown> = {}) =>
   exports.default.fetch(
-    new Request(`${ORIGIN}/api/bridge/health`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${TEST_BRIDGE_SECRET}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({
-        type: "bridge.health",
-        at: Date.now(),
-        classId,
-        state: "live",
-        receiving: true,
-        pushing: true,
+    bridgeHealthRequest(
+      bridgeHealth(classId, {
         lastKeyframeAt: Date.now() - 500,
-        bitrateKbps: 2500,
-        fillerActive: false,
-        restarts: 0,
         streamStartedAt: Date.now() - 120_000,
-        lastError: null,
         ...over,
       }),
-    }),
+    ),
   );
 
 const status = async (client: Client, classId: string) => {

@@ -6,24 +6,13 @@
  */
 import { mkdirSync } from "node:fs";
 import { chromium, type Page } from "playwright-core";
+import { BASE_FLAGS, CHROMIUM } from "../browser.ts";
 
 const base = process.argv[2] ?? "http://127.0.0.1:8799";
 const out = process.argv[3] ?? ".tmp/screens";
 mkdirSync(out, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: BASE_FLAGS });
 const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 360, height: 740 } };
 
 async function shot(page: Page, name: string) {

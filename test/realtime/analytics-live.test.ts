@@ -8,18 +8,12 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import type { EngagementRow, Page, SessionDashboard } from "../../protocol/analytics.ts";
-import { signUp } from "../helpers.ts";
-import { createClass, open, type Sock, sleep } from "./helpers.ts";
+import { createClass, joinStudents, open, type Sock, sleep } from "./helpers.ts";
 
 it("counts chat, quiz answers and scores from a live class", { timeout: 60_000 }, async () => {
   const { classId, teacher } = await createClass();
   const t = await open(classId, teacher.client.cookie);
-  const socks: Sock[] = [];
-  for (const name of ["Ann", "Ben", "Cat"]) {
-    const s = await open(classId, (await signUp("student", name)).client.cookie);
-    await s.next("snapshot");
-    socks.push(s);
-  }
+  const { socks } = await joinStudents(classId, ["Ann", "Ben", "Cat"]);
   const [a, b, c] = socks as [Sock, Sock, Sock];
   a.send({ type: "chat.send", text: "hello" });
   a.send({ type: "chat.send", text: "ready" });

@@ -11,8 +11,7 @@ import type { D1Row } from "../../durable-objects/interactive-core.ts";
 import { InteractiveStore } from "../../durable-objects/interactive-store.ts";
 import { D1Outbox } from "../../durable-objects/outbox.ts";
 import type { SessionDashboard } from "../../protocol/analytics.ts";
-import { signUp } from "../helpers.ts";
-import { createClass, open, type Sock, sleep } from "./helpers.ts";
+import { createClass, joinStudents, open, type Sock, sleep } from "./helpers.ts";
 
 it("an open poll's votes are in the dashboard and the CSV before it closes", {
   timeout: 60_000,
@@ -20,12 +19,7 @@ it("an open poll's votes are in the dashboard and the CSV before it closes", {
   const { classId, teacher } = await createClass();
   const t = await open(classId, teacher.client.cookie);
   await t.next("poll.list");
-  const socks: Sock[] = [];
-  for (const name of ["Ann", "Ben", "Cat"]) {
-    const s = await open(classId, (await signUp("student", name)).client.cookie);
-    await s.next("snapshot");
-    socks.push(s);
-  }
+  const { socks } = await joinStudents(classId, ["Ann", "Ben", "Cat"]);
   const [a, b, c] = socks as [Sock, Sock, Sock];
 
   const create = async (rid: string, extra: Record<string, unknown>) => {

@@ -4,25 +4,15 @@
  * SHARD_CAPACITY is 3 here, so four students fill two sections.
  */
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers.ts";
-import { createClass, open, type Sock, sleep } from "./helpers.ts";
-
-const sectionOf = (s: Sock) => s.frames[0]!.sectionId as string;
+import { createClass, joinStudents, open, sectionOf, sleep } from "./helpers.ts";
 
 describe("hand queue across sections", { timeout: 60_000 }, () => {
   it("keeps raise order when a later raise's section reports first", async () => {
     const { classId, teacher } = await createClass();
     const t = await open(classId, teacher.client.cookie);
     await t.next("hand.queue");
-    const socks: Sock[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const u = await signUp("student", `Student ${i}`);
-      const s = await open(classId, u.client.cookie);
-      await s.next("snapshot");
-      socks.push(s);
-      ids.push(u.id);
-    }
+    const { users, socks } = await joinStudents(classId, 4);
+    const ids = users.map((u) => u.id);
     const a = sectionOf(socks[0]!);
     const inA = socks.flatMap((s, i) => (sectionOf(s) === a ? [i] : []));
     const inB = socks.flatMap((s, i) => (sectionOf(s) !== a ? [i] : []));

@@ -15,6 +15,36 @@ export async function createClass(opts: { guestAccess?: boolean } = {}) {
   return { classId: cls.id, teacher };
 }
 
+/**
+ * Fresh students who join `classId` one after another (so sections fill in join order),
+ * each ready once its snapshot arrived: one per name, or `n` called "Student 0", "Student 1"….
+ */
+export async function joinStudents(classId: string, names: number | string[]) {
+  const list =
+    typeof names === "number" ? Array.from({ length: names }, (_, i) => `Student ${i}`) : names;
+  const users: Awaited<ReturnType<typeof signUp>>[] = [];
+  const socks: Sock[] = [];
+  for (const name of list) {
+    const u = await signUp("student", name);
+    users.push(u);
+    const s = await open(classId, u.client.cookie);
+    await s.next("snapshot");
+    socks.push(s);
+  }
+  return { users, socks };
+}
+
+/** A class with its teacher connected (poll list received) and `n` students ready. */
+export async function classWith(n: number) {
+  const { classId, teacher } = await createClass();
+  const t = await open(classId, teacher.client.cookie);
+  await t.next("poll.list");
+  return { classId, teacher, t, ...(await joinStudents(classId, n)) };
+}
+
+/** The section a socket was placed in (its first frame says). */
+export const sectionOf = (s: Sock) => s.frames[0]!.sectionId as string;
+
 type Frame = ServerMessage & Record<string, unknown>;
 
 /** Open a socket through the Worker; returns the HTTP response when it is not an upgrade. */

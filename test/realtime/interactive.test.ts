@@ -9,26 +9,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Classroom } from "../../durable-objects/classroom.ts";
 import { signUp } from "../helpers.ts";
-import { createClass, open, type Sock, sleep } from "./helpers.ts";
+import { classWith, open, type Sock, sleep } from "./helpers.ts";
 
 const rootOf = (classId: string) => env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
-
-/** A class with its teacher connected and `n` students (each ready: snapshot received). */
-async function classWith(n: number) {
-  const { classId, teacher } = await createClass();
-  const t = await open(classId, teacher.client.cookie);
-  await t.next("poll.list");
-  const users = [];
-  const socks: Sock[] = [];
-  for (let i = 0; i < n; i++) {
-    const u = await signUp("student", `Student ${i}`);
-    users.push(u);
-    const s = await open(classId, u.client.cookie);
-    await s.next("snapshot");
-    socks.push(s);
-  }
-  return { classId, teacher, t, users, socks };
-}
 
 /** The teacher drafts and opens a poll; returns its id once students see it. */
 async function openPoll(

@@ -18,7 +18,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Classroom } from "../../durable-objects/classroom.ts";
 import { signUp } from "../helpers.ts";
-import { createClass, open, type Sock, sleep } from "./helpers.ts";
+import {
+  classWith,
+  createClass,
+  joinStudents,
+  open,
+  type Sock,
+  sectionOf,
+  sleep,
+} from "./helpers.ts";
 
 const rootOf = (classId: string) => env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
 const shardOf = (classId: string, section: string) =>
@@ -29,19 +37,7 @@ const lastSeq = (s: Sock) =>
 
 describe("restarts", { timeout: 60_000 }, () => {
   it("a crashed shard's students come back with every missed event, and their answers count once", async () => {
-    const { classId, teacher } = await createClass();
-    const t = await open(classId, teacher.client.cookie);
-    await t.next("poll.list");
-    const users = [];
-    const socks: Sock[] = [];
-    for (let i = 0; i < 6; i++) {
-      const u = await signUp("student", `Student ${i}`);
-      users.push(u);
-      const s = await open(classId, u.client.cookie);
-      await s.next("snapshot");
-      socks.push(s);
-    }
-    const sectionOf = (s: Sock) => s.frames[0]!.sectionId as string;
+    const { classId, t, users, socks } = await classWith(6);
     t.send({ type: "poll.create", kind: "poll", question: "?", options: ["a", "b"], rid: "p" });
     const { pollId } = await t.next("poll.created", (f) => f.rid === "p");
     t.send({ type: "poll.open", pollId });
@@ -94,15 +90,7 @@ describe("restarts", { timeout: 60_000 }, () => {
     const t = await open(classId, teacher.client.cookie);
     await t.next("poll.list");
     await root.setStreamStatus(classId, "live");
-    const users = [];
-    const socks: Sock[] = [];
-    for (let i = 0; i < 7; i++) {
-      const u = await signUp("student", `Student ${i}`);
-      users.push(u);
-      const s = await open(classId, u.client.cookie);
-      await s.next("snapshot");
-      socks.push(s);
-    }
+    const { users, socks } = await joinStudents(classId, 7);
     expect(new Set(socks.map((s) => s.frames[0]!.sectionId)).size).toBeGreaterThanOrEqual(3);
 
     const rid = "p";

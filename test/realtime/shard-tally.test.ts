@@ -9,26 +9,9 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName } from "../../durable-objects/rpc.ts";
-import { signUp } from "../helpers.ts";
-import { createClass, open, type Sock } from "./helpers.ts";
+import { classWith, open, type Sock, sectionOf } from "./helpers.ts";
 
 const rootOf = (classId: string) => env.CLASSROOM.get(env.CLASSROOM.idFromName(classId));
-
-async function classWith(n: number) {
-  const { classId, teacher } = await createClass();
-  const t = await open(classId, teacher.client.cookie);
-  await t.next("poll.list");
-  const users = [];
-  const socks: Sock[] = [];
-  for (let i = 0; i < n; i++) {
-    const u = await signUp("student", `Student ${i}`);
-    users.push(u);
-    const s = await open(classId, u.client.cookie);
-    await s.next("snapshot");
-    socks.push(s);
-  }
-  return { classId, t, users, socks };
-}
 
 async function openPoll(t: Sock, socks: Sock[]): Promise<string> {
   const rid = `c${Math.random()}`;
@@ -38,8 +21,6 @@ async function openPoll(t: Sock, socks: Sock[]): Promise<string> {
   for (const s of socks) await s.next("poll.opened", (f) => f.poll.id === pollId);
   return pollId;
 }
-
-const sectionOf = (s: Sock) => s.frames[0]!.sectionId as string;
 
 /** The root's own rows: per-student answers (none for shard-counted polls) and per-shard counts. */
 async function rootRows(classId: string) {

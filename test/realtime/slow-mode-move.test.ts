@@ -8,36 +8,35 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { shardName } from "../../durable-objects/rpc.ts";
-import { signUp } from "../helpers.ts";
-import { createClass, open, type Sock } from "./helpers.ts";
+import { createClass, joinStudents, open, sectionOf } from "./helpers.ts";
 
-const sectionOf = (s: Sock) => s.frames[0]!.sectionId as string;
-
-it("refuses with slow_mode and the time left after a reload into another section", {
-  timeout: 60_000,
-}, async () => {
+/**
+ * A class with 30 s slow mode, its teacher and four students connected; student 0 sends
+ * "first" and closes its socket, as a reload does. Returns when "first" was sent, and the
+ * section it was sent from.
+ */
+async function sentThenReloaded() {
   const { classId, teacher } = await createClass();
   const t = await open(classId, teacher.client.cookie);
   t.send({ type: "settings.update", slowModeSec: 30 });
   await t.next("settings.changed");
-  const users = [];
-  const socks: Sock[] = [];
-  for (let i = 0; i < 4; i++) {
-    const u = await signUp("student", `Student ${i}`);
-    users.push(u);
-    const s = await open(classId, u.client.cookie);
-    await s.next("snapshot");
-    socks.push(s);
-  }
+  const { users, socks } = await joinStudents(classId, 4);
   const sections = [...new Set(socks.map(sectionOf))].sort();
-  expect(sections.length).toBeGreaterThan(1);
   const s0 = socks[0]!;
   const from = sectionOf(s0);
   s0.send({ type: "chat.send", text: "first", rid: "a" });
   const sent = (await s0.next("section.message", (f) => f.message.rid === "a")).message.at;
-  // The reload: close 1001, a new ticket, a new socket — on another section.
   s0.close();
   await s0.waitClose().catch(() => undefined);
+  return { classId, t, users, socks, s0, sections, from, sent };
+}
+
+it("refuses with slow_mode and the time left after a reload into another section", {
+  timeout: 60_000,
+}, async () => {
+  // The reload: close 1001, a new ticket, a new socket — on another section.
+  const { classId, t, users, socks, sections, from, sent } = await sentThenReloaded();
+  expect(sections.length).toBeGreaterThan(1);
   const other = sections.find((x) => x !== from)!;
   const back = await open(classId, users[0]!.client.cookie, `v=1&section=${other}`);
   expect(sectionOf(back)).toBe(other);
@@ -58,28 +57,8 @@ it("refuses with slow_mode and the time left after a reload into another section
 it("holds the line when the old section restarts between the message and the reload", {
   timeout: 60_000,
 }, async () => {
-  const { classId, teacher } = await createClass();
-  const t = await open(classId, teacher.client.cookie);
-  t.send({ type: "settings.update", slowModeSec: 30 });
-  await t.next("settings.changed");
-  const users = [];
-  const socks: Sock[] = [];
-  for (let i = 0; i < 4; i++) {
-    const u = await signUp("student", `Student ${i}`);
-    users.push(u);
-    const s = await open(classId, u.client.cookie);
-    await s.next("snapshot");
-    socks.push(s);
-  }
-  const sections = [...new Set(socks.map(sectionOf))].sort();
   // (Its restart drops the other sockets there too; they are not used again.)
-  const i = 0;
-  const s0 = socks[i]!;
-  const from = sectionOf(s0);
-  s0.send({ type: "chat.send", text: "first", rid: "a" });
-  const sent = (await s0.next("section.message", (f) => f.message.rid === "a")).message.at;
-  s0.close();
-  await s0.waitClose().catch(() => undefined);
+  const { classId, t, users, socks, s0, sections, from, sent } = await sentThenReloaded();
   // The old section's instance is gone: its memory must come back from its storage.
   await evictDurableObject(
     env.CLASSROOM_SHARD.get(env.CLASSROOM_SHARD.idFromName(shardName(classId, from))),
@@ -87,7 +66,7 @@ it("holds the line when the old section restarts between the message and the rel
   const other = sections.find(
     (x) => x !== from && socks.filter((s) => sectionOf(s) === x).length < 3,
   )!;
-  const back = await open(classId, users[i]!.client.cookie, `v=1&section=${other}`);
+  const back = await open(classId, users[0]!.client.cookie, `v=1&section=${other}`);
   expect(sectionOf(back)).toBe(other);
   back.send({ type: "chat.send", text: "second", rid: "b" });
   const refused = await back.next("chat.rejected", (f) => f.rid === "b");

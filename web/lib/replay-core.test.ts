@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SlideView } from "../../protocol/board.ts";
 import type { PollView } from "../../protocol/interactive.ts";
 import type { ClassEvent } from "../../protocol/realtime.ts";
+import { mulberry32 as rng } from "../../sim/prng.ts";
 import {
   lastRun,
   ReplayCursor,
@@ -10,18 +11,6 @@ import {
   serverTimeAt,
   stateAt,
 } from "./replay-core.ts";
-
-/** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const page = (n: number): SlideView => ({
   key: `deckAAAAAAAAAAAAAAAA/${n}`,
