@@ -84,4 +84,12 @@ describe("CallsClient against a local Calls stand-in", () => {
       .catch((e: unknown) => e);
     expect((missing as CallsError).code).toBe("session_not_found");
   });
+
+  it("never prints its secret when the client itself is serialised or inspected", async () => {
+    const { inspect } = await import("node:util");
+    const c = new CallsClient({ appId: "app123", appSecret: "s3cret-value", baseUrl: standin.url });
+    expect(JSON.stringify(c)).not.toContain("s3cret-value");
+    expect(JSON.stringify({ client: c })).not.toContain("s3cret-value");
+    expect(inspect(c, { depth: 5 })).not.toContain("s3cret-value");
+  });
 });

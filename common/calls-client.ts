@@ -59,18 +59,24 @@ export interface CallsClientOptions {
 /** Typed wrapper over `/apps/{appId}/sessions/...`. */
 export class CallsClient {
   private readonly base: string;
-  private readonly secret: string;
+  /**
+   * The Authorization header value, behind a function: a function is not an own
+   * enumerable value that JSON.stringify or a structured logger would print, so serialising
+   * a client never writes the app secret (common/calls-client.test.ts).
+   */
+  private readonly authorization: () => string;
   private readonly fetch: typeof fetch;
 
   constructor(opts: CallsClientOptions) {
     if (!opts.appId || !opts.appSecret) throw new Error("Calls appId and appSecret are required");
     this.base = `${(opts.baseUrl ?? CALLS_API_BASE).replace(/\/$/, "")}/apps/${encodeURIComponent(opts.appId)}`;
-    this.secret = opts.appSecret;
+    const authorization = `Bearer ${opts.appSecret}`;
+    this.authorization = () => authorization;
     this.fetch = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
   private async call<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown): Promise<T> {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.secret}` } };
+    const init: RequestInit = { method, headers: { authorization: this.authorization() } };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       (init.headers as Record<string, string>)["content-type"] = "application/json";
