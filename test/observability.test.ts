@@ -293,5 +293,5 @@ describe("windowed metrics from the Durable Objects (Analytics Engine stand-in)"
     await flush(shardOf("s2"));
     expect(idle.points).toEqual([]);
     for (const s of [...students, t]) s.close();
-  });
+  }, 20_000);
 });
