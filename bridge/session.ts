@@ -22,7 +22,12 @@ import {
   OPUS_SILENCE,
   packetizeH264,
   rtpPacket,
+  SLATE_FPS,
   type SlateClip,
+  slateCatchUp,
+  slateDue,
+  slateEnds,
+  slateHeadStart,
 } from "./slate.ts";
 
 /** Media kinds the bridge forwards. */
@@ -99,8 +104,6 @@ const SLATE = "slate";
 const SILENCE = "silence";
 /** Teacher audio missing this long → silence fills in (the output never has an audio hole). */
 const AUDIO_GAP_MS = 60;
-/** Keyframes in the output stay at most this far apart across a switch into the slate. */
-const MAX_KEYFRAME_GAP_TICKS = 1.9 * 90000;
 
 /**
  * One class's output: the long-lived RTMP publish (one output ffmpeg copying
@@ -116,6 +119,8 @@ export class ClassSession {
     ssrc: randomInt(1, 2 ** 31),
     payloadType: VIDEO_PT,
     clockRate: 90000,
+    // One 30 fps frame: never two video frames in one FLV millisecond across a switch.
+    minStepTicks: 3000,
   });
   #audio = new OutputTrack({
     ssrc: randomInt(1, 2 ** 31),
@@ -140,9 +145,12 @@ export class ClassSession {
   #slate: SlateClip | null = null;
   #slateEncoding: string | null = null;
   /** The slate loop: when it started and how many frames it has sent. */
-  #slatePlay: { startedAt: number; sent: number; seq: number } | null = null;
+  #slatePlay: { startedAt: number; sent: number; seq: number; gained: number } | null = null;
   #silencePlay: { startedAt: number; sent: number; seq: number } | null = null;
-  /** How far the output's video timeline runs behind the wall clock (slate started early). */
+  /**
+   * How far the output's video timeline runs behind the wall clock (the slate started
+   * early; it gives this back while it runs, the teacher's return the rest).
+   */
   #videoLagTicks = 0;
   /** Output timestamp of the last keyframe forwarded (null: none since this ffmpeg started). */
   #lastKeyOutTs: number | null = null;
@@ -159,6 +167,8 @@ export class ClassSession {
    */
   #videoNeedsKeyframe = false;
   #videoKeyframeAskedAt = 0;
+  /** The first teacher keyframe the slate refused as stale (slateEnds); null: none. */
+  #staleKeyAt: number | null = null;
   #mediaTick: NodeJS.Timeout | null = null;
   /** Tracks whose sender report the current ffmpeg has had. */
   #srSent = new Set<MediaKind>();
@@ -435,11 +445,7 @@ export class ClassSession {
       this.#lateDropped++;
       if (kind === "video") {
         this.#videoNeedsKeyframe = true;
-        if (this.#publisher && now - this.#videoKeyframeAskedAt > 500) {
-          this.#videoKeyframeAskedAt = now;
-          this.#pli = onPliSent(this.#pli, now);
-          this.#publisher.requestKeyframe();
-        }
+        this.#askKeyframe(now);
       }
       if (now - this.#lateLoggedAt > 1000) {
         this.#lateLoggedAt = now;
@@ -508,6 +514,15 @@ export class ClassSession {
       // (and ffmpeg's stream copy) must never see P-frames of a new source.
       // And only into a listening ffmpeg, or that keyframe is lost.
       if (!this.#outputReady || !(needSps ? hasSps : keyStart)) return;
+      if (this.#video.source === SLATE) {
+        const aheadTicks = this.#video.resumeAhead(key, h.timestamp);
+        const waitedMs = this.#staleKeyAt === null ? 0 : now - this.#staleKeyAt;
+        if (!slateEnds({ aheadTicks, waitedMs })) {
+          this.#staleKeyAt ??= now;
+          this.#askKeyframe(now);
+          return;
+        }
+      }
       if (this.#video.source !== key) this.#switchTo(key, now);
     }
     if (this.#videoNeedsKeyframe) {
@@ -529,20 +544,22 @@ export class ClassSession {
    */
   #switchTo(key: string, now: number): void {
     const from = this.#video.source;
+    this.#staleKeyAt = null;
     let adjust = 0;
     if (key === SLATE) {
       const since = this.#video.ticksSinceLast(now);
       const last = this.#video.lastTimestamp;
       if (since !== null && last !== null && this.#lastKeyOutTs !== null) {
-        const keyAge = ((last - this.#lastKeyOutTs) >>> 0) + since;
-        // Never before the last frame sent (+ one slate frame), and at most 1 s: the
-        // video runs that much behind the audio while the slate is on.
-        const early = Math.min(keyAge - MAX_KEYFRAME_GAP_TICKS, since - 6000, 90000);
+        const early = slateHeadStart({
+          sinceLastTicks: since,
+          lastKeyToLastTicks: (last - this.#lastKeyOutTs) >>> 0,
+          frameTicks: 90000 / SLATE_FPS,
+        });
         if (early > 0) adjust = -early;
       }
       this.#videoLagTicks -= adjust;
       this.#fillerSince ??= now;
-      this.#slatePlay = { startedAt: now, sent: 0, seq: this.#slatePlay?.seq ?? 0 };
+      this.#slatePlay = { startedAt: now, sent: 0, seq: this.#slatePlay?.seq ?? 0, gained: 0 };
     } else {
       adjust = this.#videoLagTicks;
       this.#videoLagTicks = 0;
@@ -560,6 +577,14 @@ export class ClassSession {
       to: key,
       adjustMs: Math.round(adjust / 90),
     });
+  }
+
+  /** Asks the teacher for a keyframe, at most every 500 ms. */
+  #askKeyframe(now: number): void {
+    if (!this.#publisher || now - this.#videoKeyframeAskedAt <= 500) return;
+    this.#videoKeyframeAskedAt = now;
+    this.#pli = onPliSent(this.#pli, now);
+    this.#publisher.requestKeyframe();
   }
 
   #forward(key: string, kind: MediaKind, pkt: Uint8Array, now: number): boolean {
@@ -586,8 +611,12 @@ export class ClassSession {
    */
   #onMediaTick(now: number): void {
     if (this.#closed || this.#ended || !this.#output || this.#video.source === null) return;
-    const videoQuiet =
-      this.#lastTeacherVideoAt === null || now - this.#lastTeacherVideoAt >= this.#opts.stallMs;
+    const videoQuiet = slateDue({
+      now,
+      stallMs: this.#opts.stallMs,
+      lastVideoInAt: this.#lastTeacherVideoAt,
+      lastVideoOutAt: this.#video.lastOutAt,
+    });
     if (videoQuiet && this.#video.source !== SLATE && this.#slate) this.#switchTo(SLATE, now);
     const audioQuiet =
       this.#lastTeacherAudioAt === null || now - this.#lastTeacherAudioAt >= AUDIO_GAP_MS;
@@ -622,6 +651,11 @@ export class ClassSession {
     const ticks = 90000 / clip.fps;
     const due = Math.floor(((now - play.startedAt) * clip.fps) / 1000) + 1;
     while (play.sent < due) {
+      if (play.sent > 0) {
+        const step = slateCatchUp(this.#videoLagTicks, ticks);
+        play.gained += step;
+        this.#videoLagTicks -= step;
+      }
       const index = play.sent % n;
       const payloads = packetizeH264(clip.frames[index]!);
       let sent = false;
@@ -629,7 +663,7 @@ export class ClassSession {
         const pkt = rtpPacket({
           payloadType: VIDEO_PT,
           seq: play.seq++,
-          timestamp: Math.round(play.sent * ticks),
+          timestamp: Math.round(play.sent * ticks + play.gained),
           ssrc: 1,
           marker: i === payloads.length - 1,
           payload,
