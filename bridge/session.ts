@@ -568,9 +568,12 @@ export class ClassSession {
       this.#slatePlay = null;
     }
     // The teacher back after the slate resumes on their old timestamp mapping when it
-    // fits (it keeps the wall clock, so the slate's head start is given back too).
+    // fits (it keeps the wall clock, so the slate's head start is given back too): when
+    // it lands at most 0.3 s past the wall clock. Further ahead (a mapping made while a
+    // busy bridge handled the teacher's packets late) it would jump the video seconds
+    // ahead of the audio (which re-anchors past 0.2 s) and leave a 2.6 s keyframe gap.
     if (key === SLATE) this.#video.switchTo(key, adjust);
-    else this.#video.switchTo(key, adjust, 3 * 90000, false);
+    else this.#video.switchTo(key, adjust, adjust + 0.3 * 90000, false);
     this.#opts.log("source.switch", {
       classId: this.classId,
       from,
