@@ -13,7 +13,14 @@ import type { Logger } from "./log.ts";
 import { initialPliState, onKeyframe, onPliSent, type PliState, pliDue } from "./pli-scheduler.ts";
 import { redactText, redactUrl, urlSecrets } from "./redact.ts";
 import { type RtmpRelay, startRtmpRelay } from "./rtmp-relay.ts";
-import { OutputTrack, parseRtpHeader, rtpPayload, type SenderReport } from "./rtp.ts";
+import {
+  buildSenderReport,
+  ntpNow,
+  OutputTrack,
+  parseRtpHeader,
+  rtpPayload,
+  type SenderReport,
+} from "./rtp.ts";
 import { buildFfmpegSdp } from "./sdp.ts";
 import * as core from "./session-core.ts";
 import {
@@ -273,16 +280,10 @@ export class ClassSession {
     this.warm();
     return {
       onRtp: (kind, pkt) => this.#onTeacherRtp(key, kind, pkt),
-      onSenderReport: (kind, sr) => {
-        // One SR per track per ffmpeg lines audio up with video; after that ffmpeg
-        // follows the RTP timestamps the bridge writes. Each later SR would re-map them
-        // to the sender's clock, and across the slate and silence (whose timing the
-        // bridge sets) that showed as non-monotonic DTS.
-        if (this.#srSent.has(kind)) return;
-        const track = kind === "video" ? this.#video : this.#audio;
-        const out = track.translateSenderReport(key, key, sr, Date.now());
-        if (out && this.#sendToOutput(kind, out, true)) this.#srSent.add(kind);
-      },
+      // ffmpeg gets the bridge's own SR before each track's first packet (#forward),
+      // never the teacher's: one arriving after the first packets re-mapped that track
+      // by the audio/video offset, non-monotonic DTS 1 s into every stream (issue 14).
+      onSenderReport: () => {},
     };
   }
 
@@ -593,8 +594,21 @@ export class ClassSession {
   #forward(key: string, kind: MediaKind, pkt: Uint8Array, now: number): boolean {
     const track = kind === "video" ? this.#video : this.#audio;
     const out = track.rewrite(key, pkt, now);
-    if (out) return this.#sendToOutput(kind, out, false);
-    return false;
+    if (!out) return false;
+    // Each track's timeline starts on the wall clock, told to ffmpeg before its first
+    // packet: audio and video line up from the first frame, and ffmpeg never re-maps a
+    // track it has started on its own (ffmpeg's SR handling: rtpdec.c, rtsp.c).
+    if (!this.#srSent.has(kind)) {
+      const sr = buildSenderReport({
+        ssrc: track.ssrc,
+        ntpSeconds: ntpNow(now),
+        rtpTimestamp: parseRtpHeader(out)!.timestamp,
+        packetCount: 0,
+        octetCount: 0,
+      });
+      if (this.#sendToOutput(kind, sr, true)) this.#srSent.add(kind);
+    }
+    return this.#sendToOutput(kind, out, false);
   }
 
   #sendToOutput(kind: MediaKind, buf: Uint8Array, rtcp: boolean): boolean {
