@@ -4,9 +4,9 @@ import { NAL_IDR, NAL_SPS } from "./h264.ts";
 import {
   accessUnits,
   encodeSlate,
-  packetizeH264,
   MAX_HEAD_START_TICKS,
   MAX_KEYFRAME_GAP_TICKS,
+  packetizeH264,
   SLATE_GOP,
   slateCatchUp,
   slateDue,
