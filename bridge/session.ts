@@ -224,7 +224,6 @@ export class ClassSession {
       backoffMaxMs: opts.backoffMaxMs ?? 10_000,
       checkIngest: opts.checkIngest,
     };
-    this.#video.shareClockOffsets(this.#audio);
     this.#tmpDir = mkdtempSync(join(tmpdir(), "mc-bridge-"));
   }
 
@@ -421,9 +420,6 @@ export class ClassSession {
     if (this.#publisher?.id !== id) return;
     const p = this.#publisher;
     this.#publisher = null;
-    if (this.#teacherKey) {
-      this.#video.forgetGroup(this.#teacherKey);
-    }
     this.#teacherKey = null;
     this.#lastTeacherVideoAt = null;
     this.#lastTeacherAudioAt = null;
