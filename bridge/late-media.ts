@@ -11,14 +11,14 @@ const STALL_GAP_MS = 1000;
 export class LateMediaFilter {
   readonly clockRate: number;
   readonly maxLateMs: number;
-  #lastTs: number | null = null;
+  private lastTs: number | null = null;
   /** RTP timestamp unwrapped (signed steps accumulated), in ticks since the first packet. */
-  #mediaTicks = 0;
+  private mediaTicks = 0;
   /** Max over packets of (media time − arrival time), ms: the least-delayed one. */
-  #bestLead: number | null = null;
-  #lastAt = 0;
+  private bestLead: number | null = null;
+  private lastAt = 0;
   /** The verdict on the last timestamp: every packet of one frame shares it. */
-  #lastVerdict = true;
+  private lastVerdict = true;
 
   constructor(o: { clockRate: number; maxLateMs: number }) {
     this.clockRate = o.clockRate;
@@ -30,10 +30,10 @@ export class LateMediaFilter {
     // A video frame is many packets with one timestamp; a burst arriving over some
     // milliseconds must not cut one in two (its first half forwarded, the rest dropped:
     // a keyframe that starts a switch but never completes; issue 14).
-    if (this.#lastTs === ts >>> 0) return this.#lastVerdict;
-    if (this.#lastTs !== null) this.#mediaTicks += (ts - this.#lastTs) | 0;
-    this.#lastTs = ts >>> 0;
-    const lead = (this.#mediaTicks * 1000) / this.clockRate - nowMs;
+    if (this.lastTs === ts >>> 0) return this.lastVerdict;
+    if (this.lastTs !== null) this.mediaTicks += (ts - this.lastTs) | 0;
+    this.lastTs = ts >>> 0;
+    const lead = (this.mediaTicks * 1000) / this.clockRate - nowMs;
     // While media flows, the reference sinks 250 ms per second: a path that got slower
     // for good (bufferbloat, a busy sender) is accepted again within ~1–2 s, and a sender
     // clock running slow is forgiven. Across a gap in arrivals of a second or more (a
@@ -42,12 +42,12 @@ export class LateMediaFilter {
     // machine hands the bridge its packets in bursts every few hundred ms, and when only
     // the gaps under 200 ms counted the reference never sank and every packet stayed
     // "late" for good (the teacher replaced by the slate until the grace ended; issue 14).
-    const gap = nowMs - this.#lastAt;
-    const decay = this.#bestLead !== null && gap < STALL_GAP_MS ? gap / 4 : 0;
-    const best = this.#bestLead === null ? lead : Math.max(lead, this.#bestLead - decay);
-    this.#bestLead = best;
-    this.#lastAt = nowMs;
-    this.#lastVerdict = lead >= best - this.maxLateMs;
-    return this.#lastVerdict;
+    const gap = nowMs - this.lastAt;
+    const decay = this.bestLead !== null && gap < STALL_GAP_MS ? gap / 4 : 0;
+    const best = this.bestLead === null ? lead : Math.max(lead, this.bestLead - decay);
+    this.bestLead = best;
+    this.lastAt = nowMs;
+    this.lastVerdict = lead >= best - this.maxLateMs;
+    return this.lastVerdict;
   }
 }

@@ -115,18 +115,18 @@ export class OutputTrack {
   readonly clockRate: number;
   /** The least a switch advances the timeline (ticks); see the constructor. */
   readonly minStepTicks: number;
-  #source: string | null = null;
-  #tsOffset = 0;
-  #seqOffset = 0;
-  #needsAnchor = true;
-  #adjustTicks = 0;
-  #resumeTicks = 0;
-  #dropOverlap = true;
+  private activeSource: string | null = null;
+  private tsOffset = 0;
+  private seqOffset = 0;
+  private needsAnchor = true;
+  private adjustTicks = 0;
+  private resumeTicks = 0;
+  private dropOverlap = true;
   /** The last timestamp offset each source had (for a resume). */
-  #offsets = new Map<string, number>();
-  #lastOutSeq: number | null = null;
-  #lastOutTs: number | null = null;
-  #lastOutAt = 0;
+  private offsets = new Map<string, number>();
+  private lastOutSeq: number | null = null;
+  private lastOutTs: number | null = null;
+  private lastOutWallMs = 0;
 
   /**
    * `minStepTicks`: the least a new source's first packet lands after the last one out
@@ -148,7 +148,7 @@ export class OutputTrack {
 
   /** Currently active source key, or null. */
   get source(): string | null {
-    return this.#source;
+    return this.activeSource;
   }
 
   /**
@@ -163,11 +163,11 @@ export class OutputTrack {
    * RTP-to-wall-clock mapping (from the sender reports) stays true.
    */
   switchTo(source: string | null, adjustTicks = 0, resumeTicks = 0, dropOverlap = true): void {
-    this.#source = source;
-    this.#needsAnchor = true;
-    this.#adjustTicks = adjustTicks;
-    this.#resumeTicks = resumeTicks;
-    this.#dropOverlap = dropOverlap;
+    this.activeSource = source;
+    this.needsAnchor = true;
+    this.adjustTicks = adjustTicks;
+    this.resumeTicks = resumeTicks;
+    this.dropOverlap = dropOverlap;
   }
 
   /**
@@ -175,25 +175,25 @@ export class OutputTrack {
    * ticks after the last packet out (negative: before it); null when `source` has none.
    */
   resumeAhead(source: string, ts: number): number | null {
-    const prev = this.#offsets.get(source);
-    if (prev === undefined || this.#lastOutTs === null) return null;
-    return (((ts + prev) >>> 0) - this.#lastOutTs) | 0;
+    const prev = this.offsets.get(source);
+    if (prev === undefined || this.lastOutTs === null) return null;
+    return (((ts + prev) >>> 0) - this.lastOutTs) | 0;
   }
 
   /** Output timestamp of the last packet sent (null: none yet). */
   get lastTimestamp(): number | null {
-    return this.#lastOutTs;
+    return this.lastOutTs;
   }
 
   /** Wall-clock ms when the last packet went out (null: none yet). */
   get lastOutAt(): number | null {
-    return this.#lastOutTs === null ? null : this.#lastOutAt;
+    return this.lastOutTs === null ? null : this.lastOutWallMs;
   }
 
   /** Ticks of wall clock since the last packet went out (null: none yet). */
   ticksSinceLast(nowMs: number): number | null {
-    if (this.#lastOutTs === null) return null;
-    return Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000);
+    if (this.lastOutTs === null) return null;
+    return Math.round(((nowMs - this.lastOutWallMs) * this.clockRate) / 1000);
   }
 
   /**
@@ -201,50 +201,49 @@ export class OutputTrack {
    * returns it, or null when `source` is not the active one.
    */
   rewrite(source: string, pkt: Uint8Array, nowMs: number): Uint8Array | null {
-    if (source !== this.#source) return null;
+    if (source !== this.activeSource) return null;
     const h = parseRtpHeader(pkt);
     if (!h) return null;
-    if (this.#needsAnchor && this.#resumeTicks > 0 && this.#lastOutTs !== null) {
-      const prev = this.#offsets.get(source);
+    if (this.needsAnchor && this.resumeTicks > 0 && this.lastOutTs !== null) {
+      const prev = this.offsets.get(source);
       if (prev !== undefined) {
-        const ahead = (((h.timestamp + prev) >>> 0) - this.#lastOutTs) | 0;
-        const since = Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000);
-        if (ahead <= 0 && ahead > -this.#resumeTicks && this.#dropOverlap) return null;
-        if (ahead >= this.minStepTicks && ahead <= since + this.#resumeTicks) {
-          this.#seqOffset = (((this.#lastOutSeq ?? 0) + 1 - h.sequenceNumber) & 0xffff) >>> 0;
-          this.#tsOffset = prev;
-          this.#needsAnchor = false;
+        const ahead = (((h.timestamp + prev) >>> 0) - this.lastOutTs) | 0;
+        const since = Math.round(((nowMs - this.lastOutWallMs) * this.clockRate) / 1000);
+        if (ahead <= 0 && ahead > -this.resumeTicks && this.dropOverlap) return null;
+        if (ahead >= this.minStepTicks && ahead <= since + this.resumeTicks) {
+          this.seqOffset = (((this.lastOutSeq ?? 0) + 1 - h.sequenceNumber) & 0xffff) >>> 0;
+          this.tsOffset = prev;
+          this.needsAnchor = false;
         }
       }
     }
-    if (this.#needsAnchor) {
-      const nextSeq =
-        this.#lastOutSeq === null ? h.sequenceNumber : (this.#lastOutSeq + 1) & 0xffff;
+    if (this.needsAnchor) {
+      const nextSeq = this.lastOutSeq === null ? h.sequenceNumber : (this.lastOutSeq + 1) & 0xffff;
       const nextTs =
-        this.#lastOutTs === null
+        this.lastOutTs === null
           ? h.timestamp
-          : this.#lastOutTs +
+          : this.lastOutTs +
             Math.max(
               this.minStepTicks,
-              Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000) + this.#adjustTicks,
+              Math.round(((nowMs - this.lastOutWallMs) * this.clockRate) / 1000) + this.adjustTicks,
             );
-      this.#seqOffset = (nextSeq - h.sequenceNumber) & 0xffff;
-      this.#tsOffset = (nextTs - h.timestamp) >>> 0;
-      this.#needsAnchor = false;
-      this.#offsets.set(source, this.#tsOffset);
+      this.seqOffset = (nextSeq - h.sequenceNumber) & 0xffff;
+      this.tsOffset = (nextTs - h.timestamp) >>> 0;
+      this.needsAnchor = false;
+      this.offsets.set(source, this.tsOffset);
     }
-    const seq = (h.sequenceNumber + this.#seqOffset) & 0xffff;
-    const ts = (h.timestamp + this.#tsOffset) >>> 0;
+    const seq = (h.sequenceNumber + this.seqOffset) & 0xffff;
+    const ts = (h.timestamp + this.tsOffset) >>> 0;
     const view = new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength);
     pkt[1] = (pkt[1]! & 0x80) | (this.payloadType & 0x7f);
     view.setUint16(2, seq);
     view.setUint32(4, ts);
     view.setUint32(8, this.ssrc);
     // Sequence numbers can arrive out of order (NACK retransmits); keep the newest.
-    if (this.#lastOutSeq === null || ((seq - this.#lastOutSeq) & 0xffff) < 0x8000) {
-      this.#lastOutSeq = seq;
-      this.#lastOutTs = ts;
-      this.#lastOutAt = nowMs;
+    if (this.lastOutSeq === null || ((seq - this.lastOutSeq) & 0xffff) < 0x8000) {
+      this.lastOutSeq = seq;
+      this.lastOutTs = ts;
+      this.lastOutWallMs = nowMs;
     }
     return pkt;
   }
