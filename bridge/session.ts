@@ -13,7 +13,14 @@ import type { Logger } from "./log.ts";
 import { initialPliState, onKeyframe, onPliSent, type PliState, pliDue } from "./pli-scheduler.ts";
 import { redactText, redactUrl, urlSecrets } from "./redact.ts";
 import { type RtmpRelay, startRtmpRelay } from "./rtmp-relay.ts";
-import { OutputTrack, parseRtpHeader, rtpPayload, type SenderReport } from "./rtp.ts";
+import {
+  buildSenderReport,
+  ntpNow,
+  OutputTrack,
+  parseRtpHeader,
+  rtpPayload,
+  type SenderReport,
+} from "./rtp.ts";
 import { buildFfmpegSdp } from "./sdp.ts";
 import * as core from "./session-core.ts";
 import {
@@ -22,7 +29,12 @@ import {
   OPUS_SILENCE,
   packetizeH264,
   rtpPacket,
+  SLATE_FPS,
   type SlateClip,
+  slateCatchUp,
+  slateDue,
+  slateEnds,
+  slateHeadStart,
 } from "./slate.ts";
 
 /** Media kinds the bridge forwards. */
@@ -99,8 +111,6 @@ const SLATE = "slate";
 const SILENCE = "silence";
 /** Teacher audio missing this long → silence fills in (the output never has an audio hole). */
 const AUDIO_GAP_MS = 60;
-/** Keyframes in the output stay at most this far apart across a switch into the slate. */
-const MAX_KEYFRAME_GAP_TICKS = 1.9 * 90000;
 
 /**
  * One class's output: the long-lived RTMP publish (one output ffmpeg copying
@@ -116,6 +126,8 @@ export class ClassSession {
     ssrc: randomInt(1, 2 ** 31),
     payloadType: VIDEO_PT,
     clockRate: 90000,
+    // One 30 fps frame: never two video frames in one FLV millisecond across a switch.
+    minStepTicks: 3000,
   });
   #audio = new OutputTrack({
     ssrc: randomInt(1, 2 ** 31),
@@ -140,9 +152,12 @@ export class ClassSession {
   #slate: SlateClip | null = null;
   #slateEncoding: string | null = null;
   /** The slate loop: when it started and how many frames it has sent. */
-  #slatePlay: { startedAt: number; sent: number; seq: number } | null = null;
+  #slatePlay: { startedAt: number; sent: number; seq: number; gained: number } | null = null;
   #silencePlay: { startedAt: number; sent: number; seq: number } | null = null;
-  /** How far the output's video timeline runs behind the wall clock (slate started early). */
+  /**
+   * How far the output's video timeline runs behind the wall clock (the slate started
+   * early; it gives this back while it runs, the teacher's return the rest).
+   */
   #videoLagTicks = 0;
   /** Output timestamp of the last keyframe forwarded (null: none since this ffmpeg started). */
   #lastKeyOutTs: number | null = null;
@@ -159,6 +174,8 @@ export class ClassSession {
    */
   #videoNeedsKeyframe = false;
   #videoKeyframeAskedAt = 0;
+  /** The first teacher keyframe the slate refused as stale (slateEnds); null: none. */
+  #staleKeyAt: number | null = null;
   #mediaTick: NodeJS.Timeout | null = null;
   /** Tracks whose sender report the current ffmpeg has had. */
   #srSent = new Set<MediaKind>();
@@ -207,7 +224,6 @@ export class ClassSession {
       backoffMaxMs: opts.backoffMaxMs ?? 10_000,
       checkIngest: opts.checkIngest,
     };
-    this.#video.shareClockOffsets(this.#audio);
     this.#tmpDir = mkdtempSync(join(tmpdir(), "mc-bridge-"));
   }
 
@@ -263,16 +279,10 @@ export class ClassSession {
     this.warm();
     return {
       onRtp: (kind, pkt) => this.#onTeacherRtp(key, kind, pkt),
-      onSenderReport: (kind, sr) => {
-        // One SR per track per ffmpeg lines audio up with video; after that ffmpeg
-        // follows the RTP timestamps the bridge writes. Each later SR would re-map them
-        // to the sender's clock, and across the slate and silence (whose timing the
-        // bridge sets) that showed as non-monotonic DTS.
-        if (this.#srSent.has(kind)) return;
-        const track = kind === "video" ? this.#video : this.#audio;
-        const out = track.translateSenderReport(key, key, sr, Date.now());
-        if (out && this.#sendToOutput(kind, out, true)) this.#srSent.add(kind);
-      },
+      // ffmpeg gets the bridge's own SR before each track's first packet (#forward),
+      // never the teacher's: one arriving after the first packets re-mapped that track
+      // by the audio/video offset, non-monotonic DTS 1 s into every stream (issue 14).
+      onSenderReport: () => {},
     };
   }
 
@@ -410,9 +420,6 @@ export class ClassSession {
     if (this.#publisher?.id !== id) return;
     const p = this.#publisher;
     this.#publisher = null;
-    if (this.#teacherKey) {
-      this.#video.forgetGroup(this.#teacherKey);
-    }
     this.#teacherKey = null;
     this.#lastTeacherVideoAt = null;
     this.#lastTeacherAudioAt = null;
@@ -435,11 +442,7 @@ export class ClassSession {
       this.#lateDropped++;
       if (kind === "video") {
         this.#videoNeedsKeyframe = true;
-        if (this.#publisher && now - this.#videoKeyframeAskedAt > 500) {
-          this.#videoKeyframeAskedAt = now;
-          this.#pli = onPliSent(this.#pli, now);
-          this.#publisher.requestKeyframe();
-        }
+        this.#askKeyframe(now);
       }
       if (now - this.#lateLoggedAt > 1000) {
         this.#lateLoggedAt = now;
@@ -508,6 +511,15 @@ export class ClassSession {
       // (and ffmpeg's stream copy) must never see P-frames of a new source.
       // And only into a listening ffmpeg, or that keyframe is lost.
       if (!this.#outputReady || !(needSps ? hasSps : keyStart)) return;
+      if (this.#video.source === SLATE) {
+        const aheadTicks = this.#video.resumeAhead(key, h.timestamp);
+        const waitedMs = this.#staleKeyAt === null ? 0 : now - this.#staleKeyAt;
+        if (!slateEnds({ aheadTicks, waitedMs })) {
+          this.#staleKeyAt ??= now;
+          this.#askKeyframe(now);
+          return;
+        }
+      }
       if (this.#video.source !== key) this.#switchTo(key, now);
     }
     if (this.#videoNeedsKeyframe) {
@@ -529,20 +541,22 @@ export class ClassSession {
    */
   #switchTo(key: string, now: number): void {
     const from = this.#video.source;
+    this.#staleKeyAt = null;
     let adjust = 0;
     if (key === SLATE) {
       const since = this.#video.ticksSinceLast(now);
       const last = this.#video.lastTimestamp;
       if (since !== null && last !== null && this.#lastKeyOutTs !== null) {
-        const keyAge = ((last - this.#lastKeyOutTs) >>> 0) + since;
-        // Never before the last frame sent (+ one slate frame), and at most 1 s: the
-        // video runs that much behind the audio while the slate is on.
-        const early = Math.min(keyAge - MAX_KEYFRAME_GAP_TICKS, since - 6000, 90000);
+        const early = slateHeadStart({
+          sinceLastTicks: since,
+          lastKeyToLastTicks: (last - this.#lastKeyOutTs) >>> 0,
+          frameTicks: 90000 / SLATE_FPS,
+        });
         if (early > 0) adjust = -early;
       }
       this.#videoLagTicks -= adjust;
       this.#fillerSince ??= now;
-      this.#slatePlay = { startedAt: now, sent: 0, seq: this.#slatePlay?.seq ?? 0 };
+      this.#slatePlay = { startedAt: now, sent: 0, seq: this.#slatePlay?.seq ?? 0, gained: 0 };
     } else {
       adjust = this.#videoLagTicks;
       this.#videoLagTicks = 0;
@@ -551,9 +565,12 @@ export class ClassSession {
       this.#slatePlay = null;
     }
     // The teacher back after the slate resumes on their old timestamp mapping when it
-    // fits (it keeps the wall clock, so the slate's head start is given back too).
+    // fits (it keeps the wall clock, so the slate's head start is given back too): when
+    // it lands at most 0.3 s past the wall clock. Further ahead (a mapping made while a
+    // busy bridge handled the teacher's packets late) it would jump the video seconds
+    // ahead of the audio (which re-anchors past 0.2 s) and leave a 2.6 s keyframe gap.
     if (key === SLATE) this.#video.switchTo(key, adjust);
-    else this.#video.switchTo(key, adjust, 3 * 90000, false);
+    else this.#video.switchTo(key, adjust, adjust + 0.3 * 90000, false);
     this.#opts.log("source.switch", {
       classId: this.classId,
       from,
@@ -562,11 +579,32 @@ export class ClassSession {
     });
   }
 
+  /** Asks the teacher for a keyframe, at most every 500 ms. */
+  #askKeyframe(now: number): void {
+    if (!this.#publisher || now - this.#videoKeyframeAskedAt <= 500) return;
+    this.#videoKeyframeAskedAt = now;
+    this.#pli = onPliSent(this.#pli, now);
+    this.#publisher.requestKeyframe();
+  }
+
   #forward(key: string, kind: MediaKind, pkt: Uint8Array, now: number): boolean {
     const track = kind === "video" ? this.#video : this.#audio;
     const out = track.rewrite(key, pkt, now);
-    if (out) return this.#sendToOutput(kind, out, false);
-    return false;
+    if (!out) return false;
+    // Each track's timeline starts on the wall clock, told to ffmpeg before its first
+    // packet: audio and video line up from the first frame, and ffmpeg never re-maps a
+    // track it has started on its own (ffmpeg's SR handling: rtpdec.c, rtsp.c).
+    if (!this.#srSent.has(kind)) {
+      const sr = buildSenderReport({
+        ssrc: track.ssrc,
+        ntpSeconds: ntpNow(now),
+        rtpTimestamp: parseRtpHeader(out)!.timestamp,
+        packetCount: 0,
+        octetCount: 0,
+      });
+      if (this.#sendToOutput(kind, sr, true)) this.#srSent.add(kind);
+    }
+    return this.#sendToOutput(kind, out, false);
   }
 
   #sendToOutput(kind: MediaKind, buf: Uint8Array, rtcp: boolean): boolean {
@@ -586,8 +624,12 @@ export class ClassSession {
    */
   #onMediaTick(now: number): void {
     if (this.#closed || this.#ended || !this.#output || this.#video.source === null) return;
-    const videoQuiet =
-      this.#lastTeacherVideoAt === null || now - this.#lastTeacherVideoAt >= this.#opts.stallMs;
+    const videoQuiet = slateDue({
+      now,
+      stallMs: this.#opts.stallMs,
+      lastVideoInAt: this.#lastTeacherVideoAt,
+      lastVideoOutAt: this.#video.lastOutAt,
+    });
     if (videoQuiet && this.#video.source !== SLATE && this.#slate) this.#switchTo(SLATE, now);
     const audioQuiet =
       this.#lastTeacherAudioAt === null || now - this.#lastTeacherAudioAt >= AUDIO_GAP_MS;
@@ -622,6 +664,11 @@ export class ClassSession {
     const ticks = 90000 / clip.fps;
     const due = Math.floor(((now - play.startedAt) * clip.fps) / 1000) + 1;
     while (play.sent < due) {
+      if (play.sent > 0) {
+        const step = slateCatchUp(this.#videoLagTicks, ticks);
+        play.gained += step;
+        this.#videoLagTicks -= step;
+      }
       const index = play.sent % n;
       const payloads = packetizeH264(clip.frames[index]!);
       let sent = false;
@@ -629,7 +676,7 @@ export class ClassSession {
         const pkt = rtpPacket({
           payloadType: VIDEO_PT,
           seq: play.seq++,
-          timestamp: Math.round(play.sent * ticks),
+          timestamp: Math.round(play.sent * ticks + play.gained),
           ssrc: 1,
           marker: i === payloads.length - 1,
           payload,
