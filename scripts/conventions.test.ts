@@ -17,7 +17,6 @@ const ALLOWLIST: readonly string[] = [
   "bridge/",
   "web/studio/media/whip-client.ts",
   "web/studio/media/compositor.ts",
-  "web/studio/media/audio-mixer.ts",
 ];
 
 /** Source files (not tests): what the Worker, the bridge, the pages and the tools run. */
