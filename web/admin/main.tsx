@@ -1,5 +1,5 @@
 /** Entry for `/admin` and `/admin/*`: the admin area. */
-import "../styles.css";
+import "../admin.css";
 import { render } from "preact";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { AdminApp } from "./AdminApp.tsx";

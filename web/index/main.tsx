@@ -1,5 +1,5 @@
 /** Entry for `/`, `/signin` and `/signup`: landing, account, sign-in and sign-up. */
-import "../styles.css";
+import "../index.css";
 import { render } from "preact";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { App } from "./App.tsx";

@@ -1,6 +1,5 @@
 /** Entry for `/c/:classId`: the student class page. Keep this bundle small (budget in vite.config.ts). */
-import "../styles.css";
-import "./focus.css";
+import "../student.css";
 import { render } from "preact";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { StudentApp } from "./StudentApp.tsx";

@@ -1,5 +1,5 @@
 /** Entry for `/studio` and `/studio/:classId`: the teacher's area. */
-import "../styles.css";
+import "../studio.css";
 import { render } from "preact";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { StudioApp } from "./StudioApp.tsx";
