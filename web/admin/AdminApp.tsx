@@ -9,6 +9,7 @@ import { AdminClasses } from "./AdminClasses.tsx";
 import { AdminConsole } from "./AdminConsole.tsx";
 import { AdminHome } from "./AdminHome.tsx";
 import { AdminUsers } from "./AdminUsers.tsx";
+import { type AdminKey, t } from "./i18n.ts";
 import "../analytics/dashboard.css";
 import "./admin.css";
 
@@ -22,8 +23,8 @@ export function AdminApp() {
   return (
     <RequireUser
       roles={["admin"]}
-      deniedTitle="Admins only"
-      deniedText="This area is for Mass Class administrators."
+      deniedTitle={t("app.adminsOnly")}
+      deniedText={t("app.adminsOnlyText")}
     >
       {(user) => <Admin user={user} />}
     </RequireUser>
@@ -61,21 +62,21 @@ function Admin(props: { user: SessionUser }) {
         : /^\/admin\/users\/?$/.test(path)
           ? "users"
           : "home";
-  const link = (href: string, name: typeof tab, label: string) => (
+  const link = (href: string, name: typeof tab, label: AdminKey) => (
     <a href={href} onClick={onLinkClick} aria-current={tab === name ? "page" : undefined}>
-      {label}
+      {t(label)}
     </a>
   );
   return (
     <>
       <Header user={props.user} />
       <main id="main" class="wide">
-        <h1>Admin</h1>
-        <nav class="tabs" aria-label="Admin sections">
-          {link("/admin", "home", "Overview")}
-          {link("/admin/users", "users", "Users")}
-          {link("/admin/classes", "classes", "Classes")}
-          {link("/admin/audit", "audit", "Audit log")}
+        <h1>{t("app.title")}</h1>
+        <nav class="tabs" aria-label={t("app.sections")}>
+          {link("/admin", "home", "app.overview")}
+          {link("/admin/users", "users", "app.users")}
+          {link("/admin/classes", "classes", "app.classes")}
+          {link("/admin/audit", "audit", "app.audit")}
         </nav>
         {consoleOf ? (
           <AdminConsole classId={consoleOf} />
@@ -97,7 +98,7 @@ function Header(props: { user: SessionUser }) {
   return (
     <AppHeader user={props.user}>
       <a class="btn btn-quiet" href="/studio">
-        Studio
+        {t("app.studio")}
       </a>
     </AppHeader>
   );

@@ -16,6 +16,7 @@ import { useClassroom } from "../lib/classroom-hooks.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { InteractiveStudio } from "../studio/InteractiveStudio.tsx";
 import { StudioChat } from "../studio/StudioChat.tsx";
+import { t } from "./i18n.ts";
 
 export function AdminConsole(props: { classId: string }) {
   const [cls, setCls] = useState<ClassPublic | null>(null);
@@ -23,24 +24,25 @@ export function AdminConsole(props: { classId: string }) {
   useEffect(() => {
     call(client.classes[":id"].$get({ param: { id: encodeURIComponent(props.classId) } })).then(
       (res) => {
-        document.title = `${isolate(res.class.title)} · Console · Mass Class`;
+        document.title = t("console.docTitle", { title: isolate(res.class.title) });
         setCls(res.class);
       },
-      (err) => setError(isApiError(err, "not_found") ? "No such class." : errorMessage(err)),
+      (err) =>
+        setError(isApiError(err, "not_found") ? t("console.noSuchClass") : errorMessage(err)),
     );
   }, [props.classId]);
   if (error)
     return (
-      <PageMessage title="Could not open the console">
+      <PageMessage title={t("console.failed")}>
         <Notice>{error}</Notice>
       </PageMessage>
     );
-  if (!cls) return <PageMessage title="Loading class…" />;
+  if (!cls) return <PageMessage title={t("console.loading")} />;
   return (
     <div class="live-studio" data-testid="admin-console">
       <p class="muted">
         <a href="/admin/classes" onClick={onLinkClick}>
-          ← All classes
+          {t("console.allClasses")}
         </a>
       </p>
       <header class="card studio-header">
@@ -48,8 +50,7 @@ export function AdminConsole(props: { classId: string }) {
           <UserText text={cls.title} />
         </h2>
         <p class="class-meta">
-          Moderation console · taught by <UserText text={cls.teacherName} /> · every action is
-          audited
+          {t("console.meta", { teacher: isolate(cls.teacherName) })}
         </p>
       </header>
       <ConsoleRoom cls={cls} />

@@ -10,6 +10,7 @@ import { CopyButton } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
 import { call, client, errorMessage } from "../lib/api.ts";
+import { dateTime, t } from "./i18n.ts";
 
 /** The user directory: search, change role, disable or enable. */
 export function AdminUsers(props: { self: SessionUser }) {
@@ -21,7 +22,7 @@ export function AdminUsers(props: { self: SessionUser }) {
   useEffect(() => {
     let stale = false;
     // Debounce typing so each keystroke does not hit D1.
-    const t = setTimeout(() => {
+    const timer = setTimeout(() => {
       call(client.admin.users.$get({ query: { q: q.trim() } })).then(
         (res) => {
           if (stale) return;
@@ -33,7 +34,7 @@ export function AdminUsers(props: { self: SessionUser }) {
     }, 250);
     return () => {
       stale = true;
-      clearTimeout(t);
+      clearTimeout(timer);
     };
   }, [q]);
 
@@ -58,31 +59,33 @@ export function AdminUsers(props: { self: SessionUser }) {
   return (
     <section aria-labelledby="users-title" data-testid="admin-users">
       <h2 id="users-title" class="visually-hidden">
-        Users
+        {t("app.users")}
       </h2>
       <search class="search">
-        <label for="user-search">Search users</label>
+        <label for="user-search">{t("users.search")}</label>
         <input
           id="user-search"
           type="search"
-          placeholder="Name or email"
+          placeholder={t("users.searchPlaceholder")}
           value={q}
           onInput={(e) => setQ(e.currentTarget.value)}
         />
       </search>
       <TeacherInviteLink />
       {error ? <Notice>{error}</Notice> : null}
-      {users === null ? <p class="muted">Loading users…</p> : null}
-      {users && users.length === 0 ? <p class="muted">No users match “{q}”.</p> : null}
+      {users === null ? <p class="muted">{t("users.loading")}</p> : null}
+      {users && users.length === 0 ? (
+        <p class="muted">{t("users.none", { q: isolate(q) })}</p>
+      ) : null}
       {users && users.length > 0 ? (
         <div class="table-wrap">
           <table class="table">
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
+                <th scope="col">{t("users.col.name")}</th>
+                <th scope="col">{t("users.col.email")}</th>
+                <th scope="col">{t("users.col.role")}</th>
+                <th scope="col">{t("users.col.status")}</th>
               </tr>
             </thead>
             <tbody>
@@ -96,40 +99,44 @@ export function AdminUsers(props: { self: SessionUser }) {
                     data-user-id={u.id}
                     class={u.disabled ? "row-disabled" : ""}
                   >
-                    <td data-label="Name">
+                    <td data-label={t("users.col.name")}>
                       <UserText text={u.displayName} clip />
-                      {self ? <span class="badge">you</span> : null}
+                      {self ? <span class="badge">{t("users.you")}</span> : null}
                     </td>
-                    <td class="cell-email" data-label="Email">
+                    <td class="cell-email" data-label={t("users.col.email")}>
                       <UserText text={u.email} />
                     </td>
-                    <td data-label="Role">
+                    <td data-label={t("users.col.role")}>
                       <select
-                        aria-label={`Role of ${isolate(u.displayName)}`}
+                        aria-label={t("users.roleOf", { name: isolate(u.displayName) })}
                         value={u.role}
                         disabled={self || busy}
                         onChange={(e) => void update(u, { role: e.currentTarget.value as Role })}
                       >
                         {ROLES.map((r) => (
                           <option key={r} value={r}>
-                            {r[0]!.toUpperCase() + r.slice(1)}
+                            {t(`role.${r}` as const)}
                           </option>
                         ))}
                       </select>
                     </td>
-                    <td data-label="Status">
+                    <td data-label={t("users.col.status")}>
                       <button
                         type="button"
                         class={
                           u.disabled ? "btn btn-secondary btn-small" : "btn btn-danger btn-small"
                         }
-                        aria-label={`${u.disabled ? "Enable" : "Disable"} ${isolate(u.displayName)}`}
+                        aria-label={t(u.disabled ? "users.enableName" : "users.disableName", {
+                          name: isolate(u.displayName),
+                        })}
                         disabled={self || busy}
                         onClick={() => void update(u, { disabled: !u.disabled })}
                       >
-                        {u.disabled ? "Enable" : "Disable"}
+                        {t(u.disabled ? "users.enable" : "users.disable")}
                       </button>
-                      {u.disabled ? <span class="badge badge-warn">disabled</span> : null}
+                      {u.disabled ? (
+                        <span class="badge badge-warn">{t("users.disabled")}</span>
+                      ) : null}
                     </td>
                   </tr>
                 );
@@ -161,7 +168,7 @@ function TeacherInviteLink() {
   return (
     <div class="inline teacher-invite" data-testid="teacher-invite">
       <button type="button" class="btn btn-secondary btn-small" disabled={busy} onClick={create}>
-        Create teacher invite link
+        {t("users.invite")}
       </button>
       {invite ? (
         <>
@@ -170,7 +177,9 @@ function TeacherInviteLink() {
           </code>
           <CopyButton text={invite.url} testId="copy-teacher-invite" />
           <small class="muted">
-            Single use, valid until {new Date(invite.expiresAt).toLocaleString()}.
+            {t("users.inviteValid", {
+              until: dateTime(invite.expiresAt, { dateStyle: "medium", timeStyle: "short" }),
+            })}
           </small>
         </>
       ) : null}

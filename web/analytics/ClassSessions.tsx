@@ -8,9 +8,10 @@ import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
+import { dateTime, num, t } from "./i18n.ts";
 
 const when = (ms: number) =>
-  new Date(ms).toLocaleString(undefined, {
+  dateTime(ms, {
     weekday: "short",
     day: "numeric",
     month: "short",
@@ -30,36 +31,37 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
       }),
     ).then(
       (d) => {
-        document.title = `${isolate(d.class.title)} · Sessions · Mass Class`;
+        document.title = t("sessions.docTitle", { title: isolate(d.class.title) });
         setData(d);
       },
       (err) =>
         setError(
           isApiError(err, "forbidden")
-            ? "Only this class's teacher and admins see its analytics."
+            ? t("sessions.forbidden")
             : errorMessage(err),
         ),
     );
   }, [props.classId]);
   if (error)
     return (
-      <PageMessage title="No analytics" testId="sessions-error">
+      <PageMessage title={t("sessions.noAnalytics")} testId="sessions-error">
         <Notice>{error}</Notice>
       </PageMessage>
     );
-  if (!data) return <PageMessage title="Loading sessions…" />;
+  if (!data) return <PageMessage title={t("sessions.loading")} />;
   return (
     <main id="main" class="wide" data-testid="class-sessions">
       <p class="muted">
         <a href={props.back} onClick={onLinkClick}>
-          ← Back
+          {t("common.back")}
         </a>
       </p>
       <h1>
-        <UserText text={data.class.title} />: sessions
+        <UserText text={data.class.title} />
+        {t("sessions.heading")}
       </h1>
       {data.sessions.length === 0 ? (
-        <p class="muted">This class has not run yet. Sessions appear once students join.</p>
+        <p class="muted">{t("sessions.none")}</p>
       ) : (
         <ul class="class-list">
           {data.sessions.map((s) => {
@@ -70,8 +72,14 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
                   <div>
                     <h2 class="class-card-title">{when(s.startedAt)}</h2>
                     <p class="class-meta">
-                      {s.endedAt === null ? <span class="badge badge-ok">live</span> : null}{" "}
-                      {minutes} min · peak {s.peakConcurrency.toLocaleString()} students
+                      {s.endedAt === null ? (
+                        <span class="badge badge-ok">{t("sessions.live")}</span>
+                      ) : null}{" "}
+                      {t("sessions.minutes", { count: minutes })} ·{" "}
+                      {t("sessions.peak", {
+                        count: s.peakConcurrency,
+                        n: num(s.peakConcurrency),
+                      })}
                     </p>
                   </div>
                   <div class="class-card-actions">
@@ -80,7 +88,7 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
                       href={`${props.base}/${s.id}`}
                       onClick={onLinkClick}
                     >
-                      Dashboard
+                      {t("sessions.dashboard")}
                     </a>
                   </div>
                 </div>

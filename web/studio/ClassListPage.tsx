@@ -8,6 +8,7 @@ import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { ClassForm } from "./ClassForm.tsx";
+import { t } from "./i18n.ts";
 import { YouTubeConnect } from "./YouTubeConnect.tsx";
 
 /** `/studio`: the teacher's classes, with create and edit. */
@@ -38,16 +39,14 @@ export function ClassListPage() {
     setCreating(false);
     setEditing(null);
     setFlash(
-      isNew
-        ? `Created “${isolate(cls.title)}”. Share the join link with your students.`
-        : `Saved “${isolate(cls.title)}”.`,
+      t(isNew ? "list.created" : "setup.saved", { title: isolate(cls.title) }),
     );
   };
 
   return (
     <main id="main" class="wide" data-testid="studio-classes">
       <div class="page-head">
-        <h1>My classes</h1>
+        <h1>{t("studio.myClasses")}</h1>
         {creating ? null : (
           <button
             type="button"
@@ -58,7 +57,7 @@ export function ClassListPage() {
               setFlash(null);
             }}
           >
-            New class
+            {t("list.newClass")}
           </button>
         )}
       </div>
@@ -75,10 +74,12 @@ export function ClassListPage() {
           onCancel={classes && classes.length > 0 ? () => setCreating(false) : undefined}
         />
       ) : null}
-      {classes === null && !error ? <p class="muted">Loading classes…</p> : null}
-      {classes && classes.length === 0 && !creating ? <p class="muted">No classes yet.</p> : null}
+      {classes === null && !error ? <p class="muted">{t("list.loading")}</p> : null}
+      {classes && classes.length === 0 && !creating ? (
+        <p class="muted">{t("list.none")}</p>
+      ) : null}
       {classes && classes.length > 0 ? (
-        <ul class="class-list" aria-label="Classes">
+        <ul class="class-list" aria-label={t("list.classes")}>
           {classes.map((cls) =>
             editing === cls.id ? (
               <li key={cls.id}>
@@ -102,9 +103,9 @@ export function ClassListPage() {
                     </h2>
                     <p class="class-meta">
                       {formatStart(cls.scheduledStart)}
-                      {cls.guestAccess ? <span class="badge">Guests allowed</span> : null}
+                      {cls.guestAccess ? <span class="badge">{t("list.guests")}</span> : null}
                       {cls.hasStreamKey ? (
-                        <span class="badge badge-ok">Stream key stored</span>
+                        <span class="badge badge-ok">{t("form.keyStored")}</span>
                       ) : null}
                     </p>
                   </div>
@@ -114,7 +115,7 @@ export function ClassListPage() {
                       href={`/studio/${cls.id}`}
                       onClick={onLinkClick}
                     >
-                      Open studio
+                      {t("list.openStudio")}
                     </a>
                     <a
                       class="btn btn-secondary btn-small"
@@ -122,7 +123,7 @@ export function ClassListPage() {
                       onClick={onLinkClick}
                       data-testid="class-analytics"
                     >
-                      Analytics
+                      {t("list.analytics")}
                     </a>
                     <button
                       type="button"
@@ -133,7 +134,7 @@ export function ClassListPage() {
                         setFlash(null);
                       }}
                     >
-                      Edit
+                      {t("list.edit")}
                     </button>
                   </div>
                 </div>

@@ -5,6 +5,7 @@ import { isolate } from "../components/UserText.tsx";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { Cockpit } from "./cockpit/Cockpit.tsx";
+import { t } from "./i18n.ts";
 import type { StreamHealth } from "./media/MediaPanel.tsx";
 
 type State =
@@ -52,7 +53,7 @@ export function LiveStudio(props: { classId: string }) {
     setState({ kind: "loading" });
     call(client.classes[":id"].$get({ param: { id: props.classId } })).then(
       (res) => {
-        document.title = `${isolate(res.class.title)} · Studio · Mass Class`;
+        document.title = t("studio.docTitle", { title: isolate(res.class.title) });
         setState(
           res.manage
             ? { kind: "ready", cls: res.class as ClassDetail }
@@ -71,24 +72,24 @@ export function LiveStudio(props: { classId: string }) {
 
   switch (state.kind) {
     case "loading":
-      return <PageMessage title="Loading class…" />;
+      return <PageMessage title={t("studio.loadingClass")} />;
     case "missing":
       return (
-        <PageMessage title="No such class">
+        <PageMessage title={t("studio.noSuchClass")}>
           <p>
-            <a href="/studio">Back to my classes</a>
+            <a href="/studio">{t("studio.backToClasses")}</a>
           </p>
         </PageMessage>
       );
     case "denied":
       return (
-        <PageMessage title="Not your class" testId="access-denied">
-          <p>Only this class's teacher and its moderators can open its studio.</p>
+        <PageMessage title={t("studio.notYourClass")} testId="access-denied">
+          <p>{t("studio.onlyTeacherMods")}</p>
         </PageMessage>
       );
     case "error":
       return (
-        <PageMessage title="Could not load the class">
+        <PageMessage title={t("studio.loadFailed")}>
           <Notice>{state.message}</Notice>
         </PageMessage>
       );

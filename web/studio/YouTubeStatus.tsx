@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { YouTubeLiveStatus } from "../../protocol/youtube.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
+import { t } from "./i18n.ts";
 
 /** Poll cadence while live (YouTube quota: 2 units a poll, docs/operations.md#youtube). */
 const LIVE_POLL_MS = 12_000;
@@ -78,10 +79,10 @@ export function YouTubeStatus(props: { classId: string }) {
   if (status.stream !== "live" && !yt && !bridge && !status.youtubeError) return null;
   const issues = yt?.configurationIssues ?? [];
   return (
-    <section class="card yt-status" data-testid="youtube-status" aria-label="Stream status">
+    <section class="card yt-status" data-testid="youtube-status" aria-label={t("yt.statusLabel")}>
       {alarm ? (
         <div class="yt-alarm" role="alert" data-testid="youtube-alarm">
-          <strong>Students may not be seeing you.</strong>
+          <strong>{t("yt.alarm")}</strong>
           <ul>
             {status.alarm.reasons.map((r) => (
               <li key={r}>{r}</li>
@@ -90,53 +91,53 @@ export function YouTubeStatus(props: { classId: string }) {
         </div>
       ) : status.alarm.level === "starting" ? (
         <p class="notice notice-info" role="status" data-testid="youtube-starting">
-          Starting… {status.alarm.reasons.join(" ")}
+          {t("yt.starting")} {status.alarm.reasons.join(" ")}
         </p>
       ) : null}
       <dl class="yt-status-grid">
-        <dt>Bridge</dt>
+        <dt>{t("yt.bridge")}</dt>
         <dd data-testid="status-bridge">
           {bridge
-            ? `${bridge.pushing ? "pushing" : "not pushing"} · ${bridge.state}${
+            ? `${t(bridge.pushing ? "yt.pushing" : "yt.notPushing")} · ${bridge.state}${
                 bridge.lastError ? ` · ${bridge.lastError}` : ""
               }`
-            : "no report yet"}
+            : t("yt.noReport")}
         </dd>
         {yt ? (
           <>
-            <dt>YouTube stream</dt>
+            <dt>{t("yt.stream")}</dt>
             <dd data-testid="status-youtube-stream">
               {yt.streamStatus === "active"
-                ? "receiving"
-                : `not receiving (${yt.streamStatus ?? "unknown"})`}
-              {yt.healthStatus ? ` · health ${yt.healthStatus}` : ""}
+                ? t("yt.receiving")
+                : t("yt.notReceiving", { status: yt.streamStatus ?? t("yt.unknown") })}
+              {yt.healthStatus ? ` · ${t("yt.health", { status: yt.healthStatus })}` : ""}
             </dd>
-            <dt>YouTube broadcast</dt>
+            <dt>{t("yt.broadcast")}</dt>
             <dd data-testid="status-youtube-broadcast">
-              {yt.lifeCycleStatus ?? "unknown"} ·{" "}
+              {yt.lifeCycleStatus ?? t("yt.unknown")} ·{" "}
               <a
                 href={`https://studio.youtube.com/video/${yt.broadcastId}/livestreaming`}
                 target="_blank"
                 rel="noopener noreferrer"
               >
-                open in YouTube Studio
+                {t("yt.openStudio")}
               </a>
             </dd>
           </>
         ) : null}
         {status.youtubeError ? (
           <>
-            <dt>YouTube</dt>
+            <dt>{t("ytc.label")}</dt>
             <dd>{status.youtubeError.message}</dd>
           </>
         ) : null}
       </dl>
       {issues.length > 0 ? (
-        <ul class="yt-issues" aria-label="YouTube's notes on the stream">
+        <ul class="yt-issues" aria-label={t("yt.issues")}>
           {issues.map((i) => (
             <li key={i.type + i.reason}>
               <span class={`badge badge-${i.severity === "error" ? "error" : "warn"}`}>
-                {i.severity}
+                {t(i.severity === "error" ? "yt.severityError" : "yt.severityWarning")}
               </span>{" "}
               {i.description || i.reason}
             </li>

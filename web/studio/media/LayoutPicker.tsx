@@ -3,13 +3,14 @@
  * screen only, or camera only. The layouts themselves are layout.ts; the compositor draws
  * them (use-layout.ts).
  */
+import { type StudioKey, t } from "../i18n.ts";
 import type { Corner, Layout } from "./layout.ts";
 
-const CORNERS: { corner: Corner; label: string }[] = [
-  { corner: "top-left", label: "Top left" },
-  { corner: "top-right", label: "Top right" },
-  { corner: "bottom-left", label: "Bottom left" },
-  { corner: "bottom-right", label: "Bottom right" },
+const CORNERS: { corner: Corner; label: StudioKey; camera: StudioKey }[] = [
+  { corner: "top-left", label: "media.corner.topLeft", camera: "media.camera.topLeft" },
+  { corner: "top-right", label: "media.corner.topRight", camera: "media.camera.topRight" },
+  { corner: "bottom-left", label: "media.corner.bottomLeft", camera: "media.camera.bottomLeft" },
+  { corner: "bottom-right", label: "media.corner.bottomRight", camera: "media.camera.bottomRight" },
 ];
 
 /** Radio buttons for the layout; with screen + camera, four corner buttons for the camera. */
@@ -17,13 +18,13 @@ export function LayoutPicker(props: { layout: Layout; onChange: (layout: Layout)
   const { layout } = props;
   return (
     <fieldset class="media-layout">
-      <legend>Layout</legend>
+      <legend>{t("media.layout")}</legend>
       <div class="media-choices">
         {(
           [
-            ["pip", "Screen + camera"],
-            ["screen", "Screen only"],
-            ["camera", "Camera only"],
+            ["pip", "media.layout.pip"],
+            ["screen", "media.layout.screen"],
+            ["camera", "media.layout.camera"],
           ] as const
         ).map(([kind, label]) => (
           <label class="media-choice" key={kind}>
@@ -43,21 +44,21 @@ export function LayoutPicker(props: { layout: Layout; onChange: (layout: Layout)
                 )
               }
             />
-            {label}
+            {t(label)}
           </label>
         ))}
       </div>
       {layout.kind === "pip" ? (
         <fieldset class="media-corners">
-          <legend class="visually-hidden">Camera corner</legend>
-          {CORNERS.map(({ corner, label }) => (
+          <legend class="visually-hidden">{t("media.cameraCorner")}</legend>
+          {CORNERS.map(({ corner, label, camera }) => (
             <button
               key={corner}
               type="button"
               class={`media-corner media-corner-${corner}`}
               aria-pressed={layout.corner === corner}
-              aria-label={`Camera ${label.toLowerCase()}`}
-              title={label}
+              aria-label={t(camera)}
+              title={t(label)}
               data-testid={`corner-${corner}`}
               onClick={() => props.onChange({ kind: "pip", corner })}
             />

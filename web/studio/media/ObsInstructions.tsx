@@ -3,6 +3,7 @@ import type { ClassDetail } from "../../../protocol/api.ts";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { call, client, errorMessage } from "../../lib/api.ts";
+import { t } from "../i18n.ts";
 
 /** OBS (or any WHIP encoder) instructions: the WHIP URL and a one-time stream token. */
 export function ObsInstructions(props: { cls: ClassDetail }) {
@@ -29,23 +30,22 @@ export function ObsInstructions(props: { cls: ClassDetail }) {
   };
   return (
     <details class="media-obs" data-testid="obs-instructions">
-      <summary>Stream from OBS instead</summary>
+      <summary>{t("obs.summary")}</summary>
       <ol>
         <li>
-          In OBS, open Settings → Stream and choose the service <strong>WHIP</strong>.
+          {t("obs.step1")} <strong>WHIP</strong>
         </li>
         <li>
-          Server:{" "}
+          {t("obs.server")}{" "}
           <code class="media-code" data-testid="whip-url">
             {token?.whipUrl ?? whipUrl}
           </code>{" "}
-          <CopyButton text={token?.whipUrl ?? whipUrl} label="Copy URL" testId="copy-whip-url" />
+          <CopyButton text={token?.whipUrl ?? whipUrl} label={t("obs.copyUrl")} testId="copy-whip-url" />
         </li>
         <li>
-          Bearer token: a stream token for this class, valid 24 hours. It is shown only once; keep
-          it private.
+          {t("obs.token")}
         </li>
-        <li>In Output settings use H.264 (x264 or hardware), keyframe interval 2 s.</li>
+        <li>{t("obs.output")}</li>
       </ol>
       {error ? <Notice>{error}</Notice> : null}
       {token ? (
@@ -54,13 +54,13 @@ export function ObsInstructions(props: { cls: ClassDetail }) {
             type="text"
             readOnly
             value={token.token}
-            aria-label="Stream token"
+            aria-label={t("obs.tokenLabel")}
             data-testid="stream-token"
             onFocus={(e) => (e.target as HTMLInputElement).select()}
           />
-          <CopyButton text={token.token} label="Copy token" testId="copy-stream-token" />
+          <CopyButton text={token.token} label={t("obs.copyToken")} testId="copy-stream-token" />
           <button type="button" class="btn btn-quiet btn-small" onClick={() => setToken(null)}>
-            Hide
+            {t("qa.hide")}
           </button>
         </div>
       ) : (
@@ -71,7 +71,7 @@ export function ObsInstructions(props: { cls: ClassDetail }) {
           data-testid="get-stream-token"
           onClick={getToken}
         >
-          {busy ? "Getting a token…" : "Get a stream token"}
+          {t(busy ? "obs.getting" : "obs.get")}
         </button>
       )}
     </details>

@@ -5,6 +5,7 @@
 import { useState } from "preact/hooks";
 import { Notice } from "../../components/Notice.tsx";
 import { ConfirmDialog } from "../cockpit/ConfirmDialog.tsx";
+import { num, type StudioKey, t } from "../i18n.ts";
 import type { CompositeRate } from "./use-layout.ts";
 import type { LiveState, Publishing, StreamHealth } from "./use-publishing.ts";
 import type { PublishStats } from "./whip-client.ts";
@@ -24,7 +25,7 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           aria-haspopup="dialog"
           onClick={() => setConfirmEnd(true)}
         >
-          {live.kind === "stopping" ? "Stopping…" : "End stream"}
+          {t(live.kind === "stopping" ? "media.stopping" : "media.endStream")}
         </button>
       ) : (
         <button
@@ -33,13 +34,13 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           data-testid="go-live"
           onClick={goLive}
         >
-          {live.kind === "ended" || live.kind === "failed" ? "Go live again" : "Go live"}
+          {t(live.kind === "ended" || live.kind === "failed" ? "media.goLiveAgain" : "media.goLive")}
         </button>
       )}
       <ConfirmDialog
         open={confirmEnd && isLive}
-        title="End the stream?"
-        confirmLabel="End stream"
+        title={t("media.endTitle")}
+        confirmLabel={t("media.endStream")}
         testId="end-stream-dialog"
         confirmTestId="confirm-end-stream"
         onCancel={() => setConfirmEnd(false)}
@@ -48,18 +49,15 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           void stopLive();
         }}
       >
-        <p>
-          Students' video stops and the class page says the class has ended. You can go live again,
-          but it starts a new stream.
-        </p>
+        <p>{t("media.endBody")}</p>
       </ConfirmDialog>
       {live.kind === "failed" ? (
         <Notice testId="live-error">
-          <strong>Could not go live.</strong> {live.reason}
+          <strong>{t("media.failed")}</strong> {live.reason}
         </Notice>
       ) : null}
       {!props.hasAnyVideo && live.kind === "idle" ? (
-        <p class="muted media-hint">Students see a "Starting soon" slate until you add a source.</p>
+        <p class="muted media-hint">{t("media.slateHint")}</p>
       ) : null}
     </div>
   );
@@ -68,27 +66,29 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
 /** Where going live stands, in a badge screen readers announce. */
 export function LiveBadge(props: { live: LiveState }) {
   const { live } = props;
-  const [text, cls] = (() => {
+  const [text, cls] = ((): [string, string] => {
     switch (live.kind) {
       case "idle":
-        return ["Not live", ""];
+        return [t("media.state.idle"), ""];
       case "preparing":
-        return ["Preparing…", "badge-warn"];
+        return [t("media.state.preparing"), "badge-warn"];
       case "connecting":
-        return ["Connecting…", "badge-warn"];
+        return [t("media.state.connecting"), "badge-warn"];
       case "live":
-        return ["Live", "badge-live"];
+        return [t("media.state.live"), "badge-live"];
       case "reconnecting":
         return [
-          live.attempt > 0 ? `Reconnecting… (attempt ${live.attempt})` : "Reconnecting…",
+          live.attempt > 0
+            ? t("media.state.reconnectingAttempt", { n: live.attempt })
+            : t("media.state.reconnecting"),
           "badge-warn",
         ];
       case "stopping":
-        return ["Stopping…", "badge-warn"];
+        return [t("media.stopping"), "badge-warn"];
       case "ended":
-        return ["Stream ended", ""];
+        return [t("media.state.ended"), ""];
       case "failed":
-        return ["Failed", "badge-error"];
+        return [t("media.state.failed"), "badge-error"];
     }
   })();
   return (
@@ -104,9 +104,11 @@ export function LiveBadge(props: { live: LiveState }) {
 }
 
 function ageText(at: number | null): string {
-  if (at === null) return "none yet";
+  if (at === null) return t("media.noneYet");
   const s = Math.max(0, (Date.now() - at) / 1000);
-  return `${s.toFixed(1)} s ago`;
+  return t("media.secondsAgo", {
+    n: num(s, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+  });
 }
 
 /** Bitrate, frame rates, resolution, RTT and codec while sending; the bridge's own report. */
@@ -121,49 +123,61 @@ export function StreamStats(props: {
   if (props.live.kind !== "live" && props.live.kind !== "connecting") {
     return null;
   }
-  const item = (label: string, value: string, testId: string) => (
+  const item = (label: StudioKey, value: string, testId: string) => (
     <div class="media-stat">
-      <dt>{label}</dt>
+      <dt>{t(label)}</dt>
       <dd data-testid={testId}>{value}</dd>
     </div>
   );
   return (
-    <section class="media-stats" aria-label="Stream statistics">
+    <section class="media-stats" aria-label={t("media.stats")}>
       <dl class="media-stat-list" data-testid="stream-stats">
         {item(
-          "Bitrate",
-          stats ? `${(stats.bitrateKbps / 1000).toFixed(2)} Mbps` : "…",
+          "media.stat.bitrate",
+          stats
+            ? t("media.mbps", {
+                n: num(stats.bitrateKbps / 1000, {
+                  minimumFractionDigits: 2,
+                  maximumFractionDigits: 2,
+                }),
+              })
+            : "…",
           "stat-bitrate",
         )}
-        {item("Sent fps", stats?.fps != null ? String(Math.round(stats.fps)) : "…", "stat-fps")}
+        {item("media.stat.fps", stats?.fps != null ? num(Math.round(stats.fps)) : "…", "stat-fps")}
         {item(
-          "Composite fps",
-          props.composite ? `${props.composite.fps} (${props.composite.drawMs} ms)` : "…",
+          "media.stat.compositeFps",
+          props.composite
+            ? t("media.fpsDraw", { fps: num(props.composite.fps), ms: num(props.composite.drawMs) })
+            : "…",
           "stat-composite-fps",
         )}
         {item(
-          "Resolution",
+          "media.stat.resolution",
           stats?.width ? `${stats.width}×${stats.height}` : "…",
           "stat-resolution",
         )}
-        {item("RTT", stats?.rttMs != null ? `${stats.rttMs} ms` : "…", "stat-rtt")}
-        {item("Codec", stats?.codec ?? "…", "stat-codec")}
+        {item(
+          "media.stat.rtt",
+          stats?.rttMs != null ? t("media.ms", { n: num(stats.rttMs) }) : "…",
+          "stat-rtt",
+        )}
+        {item("media.stat.codec", stats?.codec ?? "…", "stat-codec")}
       </dl>
       {stats?.limitation ? (
         <p class="media-limit" data-testid="stat-limitation">
-          Quality limited by {stats.limitation === "cpu" ? "your computer's CPU" : "your network"}.
+          {t(stats.limitation === "cpu" ? "media.limitedCpu" : "media.limitedNetwork")}
         </p>
       ) : null}
       <p class="media-health muted" data-testid="bridge-health">
         {health
-          ? `Bridge: ${health.receiving ? "receiving" : "not receiving"} · ${
-              health.pushing ? "pushing to RTMP" : "not pushing"
-            } · last keyframe ${ageText(health.lastKeyframeAt)}${
-              health.fillerActive ? " · filler slate on air" : ""
-            }`
-          : props.healthAvailable
-            ? "Bridge: waiting for its first report…"
-            : "Bridge health is not available yet; these numbers come from your browser."}
+          ? t("media.bridgeHealth", {
+              receiving: t(health.receiving ? "yt.receiving" : "media.notReceiving"),
+              pushing: t(health.pushing ? "media.pushingRtmp" : "yt.notPushing"),
+              keyframe: ageText(health.lastKeyframeAt),
+              filler: health.fillerActive ? ` · ${t("media.filler")}` : "",
+            })
+          : t(props.healthAvailable ? "media.bridgeWaiting" : "media.bridgeUnavailable")}
       </p>
       {health?.lastError && !health.pushing ? (
         <p class="media-limit" role="status" data-testid="bridge-error">

@@ -5,6 +5,7 @@
  * WebRTC sender never renegotiates.
  */
 import type { CompositorCommand, CompositorEvent, Slot } from "./compositor-worker.ts";
+import { t } from "../i18n.ts";
 import type { Layout } from "./layout.ts";
 
 /** Whether this browser can composite without main-thread timers (Chromium: Chrome, Edge, Opera). */
@@ -40,7 +41,8 @@ export class Compositor {
       if (e.data.type === "fps") this.onFps?.(e.data.fps, e.data.drawMs);
     };
     const output = this.#generator.writable;
-    this.#post({ type: "init", output }, [output]);
+    const slates = { shareScreen: t("media.slate.share"), startingSoon: t("media.slate.soon") };
+    this.#post({ type: "init", output, slates }, [output]);
     this.setLayout(layout);
   }
 
