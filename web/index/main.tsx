@@ -1,8 +1,8 @@
 /** Entry for `/`, `/signin` and `/signup`: landing, account, sign-in and sign-up. */
 import "../styles.css";
-import { render } from "preact";
+import { startApp } from "../i18n/render.ts";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { App } from "./App.tsx";
 
-render(<App />, document.getElementById("app")!);
+startApp(() => <App />);
 registerServiceWorker();
