@@ -24,7 +24,7 @@ export function LanguagePicker() {
         class="lang-picker-select"
         value={current}
         data-testid="language-picker"
-        onChange={(e) => setLocale(e.currentTarget.value as Locale)}
+        onChange={(e) => void setLocale(e.currentTarget.value as Locale)}
       >
         {LOCALES.map((l) => (
           <option key={l} value={l} lang={l}>

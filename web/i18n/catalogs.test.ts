@@ -4,12 +4,13 @@
  * every translation complete (keys are checked by the type checker; placeholders and
  * Arabic script here).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { admin } from "./admin.ts";
 import { common, t as tc } from "./common.ts";
 import {
   type Catalogs,
   formatNumber,
+  type LazyCatalogs,
   LOCALES,
   locale,
   merge,
@@ -18,22 +19,33 @@ import {
   setLocale,
   translator,
 } from "./core.ts";
+import { replay } from "./replay.ts";
+import { start } from "./start.ts";
 import { student } from "./student.ts";
 import { studio } from "./studio.ts";
 
-const AREAS: Record<string, Catalogs<SourceCatalog>> = {
-  common: common as unknown as Catalogs<SourceCatalog>,
-  student: student as unknown as Catalogs<SourceCatalog>,
-  studio: studio as unknown as Catalogs<SourceCatalog>,
-  admin: admin as unknown as Catalogs<SourceCatalog>,
-};
+type Any = Catalogs<SourceCatalog> | LazyCatalogs<SourceCatalog>;
+/** Every area with its translations loaded (lazy ones through their `import()`). */
+const AREAS: Record<string, Catalogs<SourceCatalog>> = {};
+beforeAll(async () => {
+  const all: Record<string, Any> = {
+    common: common as unknown as Any,
+    student: student as unknown as Any,
+    start: start as unknown as Any,
+    replay: replay as unknown as Any,
+    studio: studio as unknown as Any,
+    admin: admin as unknown as Any,
+  };
+  for (const [name, c] of Object.entries(all))
+    AREAS[name] = "load" in c ? { en: c.en, es: await c.load.es(), ar: await c.load.ar() } : c;
+});
 
 /** Messages that read the same in every language: names of things. */
 const SAME_EVERYWHERE = new Set([
   "common.brand",
   "common.brandMark",
   "common.titleSuffix",
-  "student.account.linkPlaceholder",
+  "start.account.linkPlaceholder",
 ]);
 
 const placeholders = (m: unknown): string[] => {
@@ -44,6 +56,8 @@ const placeholders = (m: unknown): string[] => {
 };
 
 afterEach(() => setLocale("en"));
+
+it("loads every area", () => expect(Object.keys(AREAS)).toHaveLength(6));
 
 describe("message catalogs", () => {
   it("every translation uses the English message's placeholders, and only those", () => {
@@ -80,8 +94,8 @@ describe("message catalogs", () => {
     expect(LOCALES).toEqual(["en", "es", "ar"]);
   });
 
-  it("chooses plural forms by the language's rules: Arabic zero, one, two, few, many, other", () => {
-    setLocale("ar");
+  it("chooses plural forms by the language's rules: Arabic zero, one, two, few, many, other", async () => {
+    await setLocale("ar");
     expect(locale()).toBe("ar");
     const forms = [0, 1, 2, 3, 11, 100].map((count) => tc("common.poll.answers", { count }));
     expect(forms).toEqual([
@@ -92,15 +106,15 @@ describe("message catalogs", () => {
       `${formatNumber(11)} إجابة`,
       `${formatNumber(100)} إجابة`,
     ]);
-    setLocale("es");
+    await setLocale("es");
     expect(tc("common.poll.answers", { count: 1 })).toBe("1 respuesta");
     expect(tc("common.poll.answers", { count: 1000 })).toBe("1000 respuestas");
-    setLocale("en");
+    await setLocale("en");
     expect(tc("common.poll.answers", { count: 0 })).toBe("0 answers");
     expect(tc("common.poll.answers", { count: 1234 })).toBe("1,234 answers");
   });
 
-  it("fills placeholders, numbers formatted for the language, and rich values as they are", () => {
+  it("fills placeholders, numbers formatted for the language, and rich values as they are", async () => {
     const cat = {
       en: { "x.hi": "Hi {name}, {n} new", "x.by": "by {who}." },
       es: { "x.hi": "Hola {name}, {n} nuevos", "x.by": "de {who}." },
@@ -108,11 +122,11 @@ describe("message catalogs", () => {
     } as const;
     const { t, rich } = translator(merge(common, cat));
     expect(t("x.hi", { name: "Ana", n: 12000 })).toBe("Hi Ana, 12,000 new");
-    setLocale("es");
+    await setLocale("es");
     expect(t("x.hi", { name: "Ana", n: 12000 })).toBe("Hola Ana, 12.000 nuevos");
     const node = { type: "bdi" };
     expect(rich("x.by", { who: node })).toEqual(["de ", node, "."]);
-    setLocale("ar");
+    await setLocale("ar");
     expect(t("x.hi", { name: "Ana", n: 5 })).toBe(`مرحبًا Ana، ${formatNumber(5)} جديدة`);
     expect(formatNumber(5)).toBe(new Intl.NumberFormat("ar").format(5));
   });

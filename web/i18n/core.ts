@@ -30,8 +30,11 @@
  *    English or an Arabic entry left in Latin script. Text that is not language (a "·",
  *    "×", an arrow) needs no catalog.
  * 7. Each app's main.tsx renders with `startApp(() => <App />)` (web/i18n/render.ts): the
- *    language is set before the first render and the app re-renders when the header's
- *    picker (web/components/LanguagePicker.tsx) changes it. Components call `t()` while
+ *    language is loaded and set before the first render and the app re-renders when the
+ *    header's picker (web/components/LanguagePicker.tsx) changes it. An area may keep
+ *    es/ar in its own file (eager `Catalogs`, as studio.ts and admin.ts do) or in
+ *    `<area>.es.ts` / `<area>.ar.ts` loaded with `import()` (`LazyCatalogs`, as common.ts
+ *    and student.ts do, to keep them out of the class page's budget). Components call `t()` while
  *    rendering (not at module load), so they follow the switch.
  * 8. Errors: `errorMessage(err)` (web/lib/api.ts) and `socketErrorText(err)` (common.ts)
  *    give the Worker's English message in English and the code's catalog text otherwise.
@@ -78,6 +81,27 @@ export interface Catalogs<S extends SourceCatalog> {
   en: S;
   es: Translation<S, "es">;
   ar: Translation<S, "ar">;
+}
+
+/**
+ * One area's catalogs with the translations loaded on demand (`import()`): a page's first
+ * bundle carries English only, and a page shown in Spanish or Arabic fetches that one
+ * (the class page's budget, decision 060).
+ */
+export interface LazyCatalogs<S extends SourceCatalog> {
+  en: S;
+  load: {
+    es: () => Promise<Translation<S, "es">>;
+    ar: () => Promise<Translation<S, "ar">>;
+  };
+}
+
+type Translated = Exclude<Locale, "en">;
+type AnyCatalogs<S extends SourceCatalog> = Catalogs<S> | LazyCatalogs<S>;
+
+function lazy<S extends SourceCatalog>(c: AnyCatalogs<S>): LazyCatalogs<S> {
+  if ("load" in c) return c;
+  return { en: c.en, load: { es: async () => c.es, ar: async () => c.ar } };
 }
 
 /** Placeholder names in a message text: `"{n} of {total}"` → `"n" | "total"`. */
@@ -134,6 +158,23 @@ function readStored(): string | null {
   }
 }
 
+/** Every translator's messages: English at once, other languages once loaded. */
+interface Area {
+  load: LazyCatalogs<SourceCatalog>["load"];
+  loaded: Partial<Record<Locale, Readonly<Record<string, SourceMessage>>>>;
+}
+const areas = new Set<Area>();
+
+/** Loads language `l` for every translator on the page (English is always there). */
+export async function loadLocale(l: Locale): Promise<void> {
+  if (l === "en") return;
+  await Promise.all(
+    [...areas].map(async (a) => {
+      a.loaded[l] ??= (await a.load[l]()) as Readonly<Record<string, SourceMessage>>;
+    }),
+  );
+}
+
 function apply(l: Locale) {
   current = l;
   if (typeof document === "undefined") return; // unit tests in Node
@@ -142,19 +183,30 @@ function apply(l: Locale) {
   html.dir = isRtl(l) ? "rtl" : "ltr";
 }
 
-/** Picks the language at start (before the first render) and sets `<html lang dir>`. */
-export function startLocale(): Locale {
-  apply(pickLocale(readStored(), navigator.languages ?? [navigator.language]));
+/**
+ * Picks the language at start and loads it (before the first render), then sets `<html
+ * lang dir>`. A translation that cannot load (offline before it was ever fetched) leaves
+ * the page in English.
+ */
+export async function startLocale(): Promise<Locale> {
+  const l = pickLocale(readStored(), navigator.languages ?? [navigator.language]);
+  try {
+    await loadLocale(l);
+    apply(l);
+  } catch {
+    apply(DEFAULT_LOCALE);
+  }
   return current;
 }
 
-/** The user's choice: kept in this browser, applied now, and every app re-renders. */
-export function setLocale(l: Locale): void {
+/** The user's choice: kept in this browser, loaded, applied, and every app re-renders. */
+export async function setLocale(l: Locale): Promise<void> {
   try {
     localStorage.setItem(STORAGE_KEY, l);
   } catch {
     // storage blocked: the choice holds for this page only
   }
+  await loadLocale(l);
   if (l === current) return;
   apply(l);
   for (const fn of listeners) fn(l);
@@ -240,9 +292,19 @@ export interface Translator<S extends SourceCatalog> {
 }
 
 /** The translator of `catalogs`: `export const { t, rich } = translator(merge(common, area))`. */
-export function translator<S extends SourceCatalog>(catalogs: Catalogs<S>): Translator<S> {
-  const message = (key: string): SourceMessage =>
-    (catalogs[current] as Record<string, SourceMessage>)[key] ?? catalogs.en[key] ?? key;
+export function translator<S extends SourceCatalog>(catalogs: AnyCatalogs<S>): Translator<S> {
+  const area: Area = { load: lazy(catalogs).load as Area["load"], loaded: {} };
+  areas.add(area);
+  // A translator that arrives after the language was chosen (a page part loaded on demand,
+  // like the replay) fetches its translation now and redraws the app once it is there.
+  const l = current;
+  if (l !== "en")
+    void area.load[l]().then((m) => {
+      area.loaded[l] = m as Area["loaded"]["en"];
+      if (current === l) for (const fn of listeners) fn(l);
+    });
+  const en: Readonly<Record<string, SourceMessage>> = catalogs.en;
+  const message = (key: string): SourceMessage => area.loaded[current]?.[key] ?? en[key] ?? key;
   return {
     t(key, ...params) {
       const p = params[0] as Record<string, unknown> | undefined;
@@ -267,12 +329,11 @@ export function translator<S extends SourceCatalog>(catalogs: Catalogs<S>): Tran
 
 /** Two areas' catalogs as one (an area's translator also knows the common keys). */
 export function merge<A extends SourceCatalog, B extends SourceCatalog>(
-  a: Catalogs<A>,
-  b: Catalogs<B>,
-): Catalogs<A & B> {
-  return {
-    en: { ...a.en, ...b.en },
-    es: { ...a.es, ...b.es },
-    ar: { ...a.ar, ...b.ar },
-  } as Catalogs<A & B>;
+  a: AnyCatalogs<A>,
+  b: AnyCatalogs<B>,
+): LazyCatalogs<A & B> {
+  const la = lazy(a).load;
+  const lb = lazy(b).load;
+  const both = (l: Translated) => async () => ({ ...(await la[l]()), ...(await lb[l]()) }) as never;
+  return { en: { ...a.en, ...b.en }, load: { es: both("es"), ar: both("ar") } };
 }

@@ -3,7 +3,7 @@ import type { SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field } from "../components/Field.tsx";
 import { UserText } from "../components/UserText.tsx";
-import { t } from "../i18n/student.ts";
+import { t } from "../i18n/start.ts";
 
 /** "Your account": where a signed-in student lands without a class to go to. */
 export function Account(props: { user: SessionUser }) {
@@ -14,7 +14,7 @@ export function Account(props: { user: SessionUser }) {
     e.preventDefault();
     const id = classIdFrom(link);
     if (!id) {
-      setError(t("student.account.badLink"));
+      setError(t("start.account.badLink"));
       return;
     }
     location.assign(`/c/${id}`);
@@ -24,30 +24,30 @@ export function Account(props: { user: SessionUser }) {
     <>
       <AppHeader user={user} />
       <main id="main" class="narrow" data-testid="account-page">
-        <h1>{t("student.account.title")}</h1>
+        <h1>{t("start.account.title")}</h1>
         <div class="card">
           <dl class="facts">
-            <dt>{t("student.account.name")}</dt>
+            <dt>{t("start.account.name")}</dt>
             <dd>
               <UserText text={user.displayName} />
             </dd>
             {user.email ? (
               <>
-                <dt>{t("student.account.email")}</dt>
+                <dt>{t("start.account.email")}</dt>
                 <dd>{user.email}</dd>
               </>
             ) : null}
-            <dt>{t("student.account.role")}</dt>
+            <dt>{t("start.account.role")}</dt>
             <dd>{t(`common.role.${user.role}`)}</dd>
           </dl>
           {staff ? (
             <div class="actions">
               <a class="btn btn-primary" href="/studio">
-                {t("student.account.studio")}
+                {t("start.account.studio")}
               </a>
               {user.role === "admin" ? (
                 <a class="btn btn-secondary" href="/admin">
-                  {t("student.account.admin")}
+                  {t("start.account.admin")}
                 </a>
               ) : null}
             </div>
@@ -55,8 +55,8 @@ export function Account(props: { user: SessionUser }) {
         </div>
         {staff ? null : (
           <form class="card" onSubmit={open} noValidate data-testid="open-class-form">
-            <h2>{t("student.account.join")}</h2>
-            <Field id="class-link" label={t("student.account.link")} error={error}>
+            <h2>{t("start.account.join")}</h2>
+            <Field id="class-link" label={t("start.account.link")} error={error}>
               {(a11y) => (
                 <input
                   {...a11y}
@@ -64,12 +64,12 @@ export function Account(props: { user: SessionUser }) {
                   autocomplete="off"
                   value={link}
                   onInput={(e) => setLink(e.currentTarget.value)}
-                  placeholder={t("student.account.linkPlaceholder")}
+                  placeholder={t("start.account.linkPlaceholder")}
                 />
               )}
             </Field>
             <button type="submit" class="btn btn-primary">
-              {t("student.account.open")}
+              {t("start.account.open")}
             </button>
           </form>
         )}

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
-import { t } from "../i18n/student.ts";
+import { t } from "../i18n/start.ts";
 import { errorMessage } from "../lib/api.ts";
 import { getMe } from "../lib/session.ts";
 import { Account } from "./Account.tsx";
@@ -46,7 +46,7 @@ function Home() {
       return (
         <>
           <AppHeader />
-          <PageMessage title={t("student.home.unreachable")}>
+          <PageMessage title={t("start.home.unreachable")}>
             <Notice>{state.message}</Notice>
           </PageMessage>
         </>

@@ -4,7 +4,7 @@ import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
 import { locale } from "../i18n/core.ts";
-import { t } from "../i18n/student.ts";
+import { t } from "../i18n/start.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { safeNext } from "../lib/nav.ts";
 import { homeFor } from "../lib/session.ts";
@@ -31,9 +31,9 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     const local: Errors = {};
-    if (!email.trim()) local.email = t("student.auth.enterEmail");
-    if (!password) local.password = t("student.auth.enterPassword");
-    if (signup && !displayName.trim()) local.displayName = t("student.auth.enterName");
+    if (!email.trim()) local.email = t("start.auth.enterEmail");
+    if (!password) local.password = t("start.auth.enterPassword");
+    if (signup && !displayName.trim()) local.displayName = t("start.auth.enterName");
     setErrors(local);
     if (Object.keys(local).length > 0) return;
     setBusy(true);
@@ -68,7 +68,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
         // The Worker's issue texts are English: other languages get the field's own message.
         if (locale() !== "en")
           for (const f of ["email", "password", "displayName"] as const)
-            if (byField[f]) byField[f] = t(`student.auth.invalid.${f}`);
+            if (byField[f]) byField[f] = t(`start.auth.invalid.${f}`);
         if (locale() !== "en" && byField.form) byField.form = errorMessage(err);
         setErrors(byField);
       } else {
@@ -82,7 +82,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
     <>
       <AppHeader />
       <main id="main" class="narrow auth">
-        <h1>{signup ? t("student.auth.createTitle") : t("student.join.signIn")}</h1>
+        <h1>{signup ? t("start.auth.createTitle") : t("start.signIn")}</h1>
         <form
           class="card form"
           onSubmit={submit}
@@ -94,8 +94,8 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
           {signup ? (
             <Field
               id="displayName"
-              label={t("student.auth.displayName")}
-              hint={t("student.auth.displayNameHint")}
+              label={t("start.auth.displayName")}
+              hint={t("start.auth.displayNameHint")}
               error={errors.displayName}
             >
               {(a11y) => (
@@ -112,7 +112,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
               )}
             </Field>
           ) : null}
-          <Field id="email" label={t("student.auth.email")} error={errors.email}>
+          <Field id="email" label={t("start.auth.email")} error={errors.email}>
             {(a11y) => (
               <input
                 {...a11y}
@@ -127,8 +127,8 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
           </Field>
           <Field
             id="password"
-            label={t("student.auth.password")}
-            hint={signup ? t("student.auth.passwordHint") : undefined}
+            label={t("start.auth.password")}
+            hint={signup ? t("start.auth.passwordHint") : undefined}
             error={errors.password}
           >
             {(a11y) => (
@@ -146,7 +146,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
           {signup ? <Turnstile onToken={setCaptcha} resetKey={resetKey} /> : null}
           {signup ? (
             <p class="muted" data-testid="signup-role-note">
-              {invite ? t("student.auth.invited") : t("student.auth.roleNote")}
+              {invite ? t("start.auth.invited") : t("start.auth.roleNote")}
             </p>
           ) : null}
           <button
@@ -155,17 +155,13 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
             disabled={busy || captcha === null}
             data-testid="auth-submit"
           >
-            {busy
-              ? t("student.auth.wait")
-              : signup
-                ? t("student.auth.create")
-                : t("student.join.signIn")}
+            {busy ? t("start.auth.wait") : signup ? t("start.auth.create") : t("start.signIn")}
           </button>
         </form>
         <p class="switch">
-          {signup ? t("student.auth.haveAccount") : t("student.auth.new")}{" "}
+          {signup ? t("start.auth.haveAccount") : t("start.auth.new")}{" "}
           <a href={`${signup ? "/signin" : "/signup"}${keepNext}`}>
-            {signup ? t("student.join.signIn") : t("student.join.signUp")}
+            {signup ? t("start.signIn") : t("start.signUp")}
           </a>
         </p>
       </main>

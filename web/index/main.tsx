@@ -4,5 +4,5 @@ import { startApp } from "../i18n/render.ts";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { App } from "./App.tsx";
 
-startApp(() => <App />);
+void startApp(() => <App />);
 registerServiceWorker();

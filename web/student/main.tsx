@@ -6,5 +6,5 @@ import { registerServiceWorker } from "../lib/service-worker.ts";
 import { StudentApp } from "./StudentApp.tsx";
 
 const route = /^\/c\/([A-Za-z0-9_-]{1,32})(\/replay)?\/?$/.exec(location.pathname);
-startApp(() => <StudentApp classId={route?.[1] ?? ""} replay={!!route?.[2]} />);
+void startApp(() => <StudentApp classId={route?.[1] ?? ""} replay={!!route?.[2]} />);
 registerServiceWorker();

@@ -16,7 +16,7 @@ import { Notice } from "../../components/Notice.tsx";
 import { PollBars } from "../../components/PollBars.tsx";
 import { UserText } from "../../components/UserText.tsx";
 import { formatDate, formatTime } from "../../i18n/core.ts";
-import { rich, t } from "../../i18n/student.ts";
+import { rich, t } from "../../i18n/replay.ts";
 import { call, client, errorMessage } from "../../lib/api.ts";
 import { lastRun, ReplayCursor, type ReplayRun, serverTimeAt } from "../../lib/replay-core.ts";
 import { SlideArea } from "../SlideArea.tsx";
@@ -68,15 +68,15 @@ export function ReplayPage(props: { cls: ClassPublic; user: SessionUser }) {
     <>
       <AppHeader user={user}>
         <a class="btn btn-quiet" href={`/c/${cls.id}`}>
-          {t("student.replay.back")}
+          {t("replay.back")}
         </a>
       </AppHeader>
       <main id="main" class="replay" data-testid="replay-page">
         <h1 class="replay-title">
-          {rich("student.replay.title", { title: <UserText text={cls.title} /> })}
+          {rich("replay.title", { title: <UserText text={cls.title} /> })}
         </h1>
         {data === null ? (
-          <p role="status">{t("student.replay.loading")}</p>
+          <p role="status">{t("replay.loading")}</p>
         ) : "error" in data ? (
           <Notice>{data.error}</Notice>
         ) : (
@@ -94,8 +94,8 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
   const [pos, setPos] = useState(0);
   const player = useRef<{ seek(s: number): void } | null>(null);
   if (info.stream === "live" || info.stream === "reconnecting" || info.stream === "interrupted")
-    return <Notice>{t("student.replay.onAir")}</Notice>;
-  if (!run) return <Notice>{t("student.replay.never")}</Notice>;
+    return <Notice>{t("replay.onAir")}</Notice>;
+  if (!run) return <Notice>{t("replay.never")}</Notice>;
   const lastAt = events.length > 0 ? (events[events.length - 1] as ClassEvent).at : 0;
   const duration = Math.max(1, ((run.endedAt ?? lastAt) - run.streamStartedAt) / 1000);
   const state = cursor.seek(serverTimeAt(run, pos));
@@ -107,7 +107,7 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
   };
   return (
     <div class="replay-layout">
-      <section class="video-area" aria-label={t("student.replay.recording")}>
+      <section class="video-area" aria-label={t("replay.recording")}>
         <div class="video-frame">
           {rec.kind === "youtube" && rec.available !== false ? (
             <ReplayYouTube videoId={rec.videoId} onTime={setPos} control={player} />
@@ -115,10 +115,10 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
             <NoVideo
               text={
                 rec.kind === "youtube"
-                  ? t("student.replay.processing")
+                  ? t("replay.processing")
                   : rec.reason === "local"
-                    ? t("student.replay.local")
-                    : t("student.replay.none")
+                    ? t("replay.local")
+                    : t("replay.none")
               }
               pos={pos}
               duration={duration}
@@ -129,7 +129,7 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
         </div>
       </section>
       <div class="card replay-controls">
-        <label for="replay-pos">{t("student.replay.position")}</label>
+        <label for="replay-pos">{t("replay.position")}</label>
         <input
           id="replay-pos"
           type="range"
@@ -138,29 +138,29 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
           step={0.5}
           value={pos}
           data-testid="replay-position"
-          aria-valuetext={t("student.replay.of", { pos: clock(pos), duration: clock(duration) })}
+          aria-valuetext={t("replay.of", { pos: clock(pos), duration: clock(duration) })}
           onInput={(e) => seek(Number((e.currentTarget as HTMLInputElement).value))}
         />
         <output for="replay-pos" data-testid="replay-time" data-seconds={pos.toFixed(1)}>
-          {t("student.replay.time", { pos: clock(pos), duration: clock(duration) })}
+          {t("replay.time", { pos: clock(pos), duration: clock(duration) })}
         </output>
       </div>
       {oldestSeq !== null && oldestSeq > 1 && (events[0]?.seq ?? 0) > 1 ? (
-        <Notice>{t("student.replay.trimmed")}</Notice>
+        <Notice>{t("replay.trimmed")}</Notice>
       ) : null}
       <div class="replay-slides" data-testid="replay-slides">
         {state.board && (state.board.slide.deckId !== null || state.board.strokes.length > 0) ? (
           <SlideArea board={state.board} />
         ) : (
           <p class="card muted" data-testid="replay-no-slide">
-            {t("student.replay.noSlide")}
+            {t("replay.noSlide")}
           </p>
         )}
       </div>
       <ReplayPolls polls={state.interactive.polls} />
       {state.interactive.leaderboard && state.interactive.leaderboard.top.length > 0 ? (
         <section class="card ix-leaderboard" aria-labelledby="replay-leaders">
-          <h2 id="replay-leaders">{t("student.replay.leaderboard")}</h2>
+          <h2 id="replay-leaders">{t("replay.leaderboard")}</h2>
           <Leaderboard top={state.interactive.leaderboard.top} />
         </section>
       ) : null}
@@ -174,11 +174,11 @@ function RunNote(props: { run: ReplayRun }) {
   return (
     <p class="muted replay-note">
       {props.run.endedAt
-        ? t("student.replay.liveFromTo", {
+        ? t("replay.liveFromTo", {
             start: formatDate(props.run.streamStartedAt),
             end: formatTime(props.run.endedAt),
           })
-        : t("student.replay.liveFrom", { start: formatDate(props.run.streamStartedAt) })}
+        : t("replay.liveFrom", { start: formatDate(props.run.streamStartedAt) })}
     </p>
   );
 }
@@ -188,21 +188,20 @@ function ReplayPolls(props: { polls: PollView[] }) {
   if (polls.length === 0) return null;
   return (
     <section class="card replay-polls" aria-labelledby="replay-polls-title">
-      <h2 id="replay-polls-title">{t("student.replay.polls")}</h2>
+      <h2 id="replay-polls-title">{t("replay.polls")}</h2>
       {polls.map((p) => (
         <div key={p.id} class="replay-poll" data-testid="replay-poll" data-state={p.state}>
           <h3>
             <UserText text={p.question} />{" "}
             <span class="muted">
-              {t("student.replay.pollMeta", {
-                kind:
-                  p.kind === "quiz" ? t("student.replay.kindQuiz") : t("student.replay.kindPoll"),
+              {t("replay.pollMeta", {
+                kind: p.kind === "quiz" ? t("replay.kindQuiz") : t("replay.kindPoll"),
                 state:
                   p.state === "open"
-                    ? t("student.replay.stateOpen")
+                    ? t("replay.stateOpen")
                     : p.state === "revealed"
-                      ? t("student.replay.stateRevealed")
-                      : t("student.replay.stateClosed"),
+                      ? t("replay.stateRevealed")
+                      : t("replay.stateClosed"),
               })}
             </span>
           </h3>
@@ -235,7 +234,7 @@ function ReplayQuestions(props: {
   if (props.questions.length === 0) return null;
   return (
     <section class="card" aria-labelledby="replay-qa-title" data-testid="replay-questions">
-      <h2 id="replay-qa-title">{t("student.replay.answered")}</h2>
+      <h2 id="replay-qa-title">{t("replay.answered")}</h2>
       <ul class="ix-questions">
         {props.questions.map((q) => (
           <li key={q.id} class="ix-question">
@@ -308,12 +307,12 @@ function ReplayYouTube(props: {
       <div class="video-yt" ref={host} data-testid="replay-player" />
       {state === "failed" ? (
         <div class="video-waiting" role="alert">
-          <p class="video-waiting-title">{t("student.video.ytFailed")}</p>
-          <p class="video-waiting-sub">{t("student.replay.ytFailedText")}</p>
+          <p class="video-waiting-title">{t("replay.ytFailed")}</p>
+          <p class="video-waiting-sub">{t("replay.ytFailedText")}</p>
         </div>
       ) : state === "loading" ? (
         <div class="video-waiting" role="status">
-          <p class="video-waiting-title">{t("student.replay.loadingRecording")}</p>
+          <p class="video-waiting-title">{t("replay.loadingRecording")}</p>
         </div>
       ) : null}
     </>
@@ -343,7 +342,7 @@ function NoVideo(props: {
   }, [playing, duration, onTime]);
   return (
     <div class="video-waiting" data-testid="replay-no-video">
-      <p class="video-waiting-title">{t("student.replay.noVideo")}</p>
+      <p class="video-waiting-title">{t("replay.noVideo")}</p>
       <p class="video-waiting-sub">{props.text}</p>
       <button
         type="button"
@@ -351,7 +350,7 @@ function NoVideo(props: {
         onClick={() => setPlaying(!playing)}
         data-testid="replay-play"
       >
-        {playing ? t("student.replay.pause") : t("student.replay.play")}
+        {playing ? t("replay.pause") : t("replay.play")}
       </button>
     </div>
   );
