@@ -111,7 +111,9 @@ describe("studio and admin in Arabic", () => {
     await a.goto(`${base}/admin/classes/${DEMO.classId}/console`);
     const console_ = a.getByTestId("admin-console");
     await console_
-      .locator('[data-testid="studio-chat"] [data-testid="connection-status"][data-state="connected"]')
+      .locator(
+        '[data-testid="studio-chat"] [data-testid="connection-status"][data-state="connected"]',
+      )
       .waitFor(T);
     expect(await console_.locator(".class-meta").textContent()).toContain("لوحة الإشراف");
     expect(await console_.getByTestId("mod-queue").locator("h3").textContent()).toContain(

@@ -3,13 +3,13 @@ import { ClassSessions } from "../analytics/ClassSessions.tsx";
 import { SessionDashboard } from "../analytics/SessionDashboard.tsx";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { RequireUser } from "../components/RequireUser.tsx";
+import { type AdminKey, t } from "../i18n/admin.ts";
 import { onLinkClick, usePath } from "../lib/router.ts";
 import { AdminAudit } from "./AdminAudit.tsx";
 import { AdminClasses } from "./AdminClasses.tsx";
 import { AdminConsole } from "./AdminConsole.tsx";
 import { AdminHome } from "./AdminHome.tsx";
 import { AdminUsers } from "./AdminUsers.tsx";
-import { type AdminKey, t } from "./i18n.ts";
 import "../analytics/dashboard.css";
 import "./admin.css";
 
@@ -23,8 +23,8 @@ export function AdminApp() {
   return (
     <RequireUser
       roles={["admin"]}
-      deniedTitle={t("app.adminsOnly")}
-      deniedText={t("app.adminsOnlyText")}
+      deniedTitle={t("admin.app.adminsOnly")}
+      deniedText={t("admin.app.adminsOnlyText")}
     >
       {(user) => <Admin user={user} />}
     </RequireUser>
@@ -71,12 +71,12 @@ function Admin(props: { user: SessionUser }) {
     <>
       <Header user={props.user} />
       <main id="main" class="wide">
-        <h1>{t("app.title")}</h1>
-        <nav class="tabs" aria-label={t("app.sections")}>
-          {link("/admin", "home", "app.overview")}
-          {link("/admin/users", "users", "app.users")}
-          {link("/admin/classes", "classes", "app.classes")}
-          {link("/admin/audit", "audit", "app.audit")}
+        <h1>{t("admin.app.title")}</h1>
+        <nav class="tabs" aria-label={t("admin.app.sections")}>
+          {link("/admin", "home", "admin.app.overview")}
+          {link("/admin/users", "users", "admin.app.users")}
+          {link("/admin/classes", "classes", "admin.app.classes")}
+          {link("/admin/audit", "audit", "admin.app.audit")}
         </nav>
         {consoleOf ? (
           <AdminConsole classId={consoleOf} />
@@ -98,7 +98,7 @@ function Header(props: { user: SessionUser }) {
   return (
     <AppHeader user={props.user}>
       <a class="btn btn-quiet" href="/studio">
-        {t("app.studio")}
+        {t("admin.app.studio")}
       </a>
     </AppHeader>
   );

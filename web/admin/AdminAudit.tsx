@@ -11,8 +11,9 @@ import type { AdminAuditEntry } from "../../protocol/admin.ts";
 import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/admin.ts";
+import { formatDate } from "../i18n/core.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
-import { dateTime, t } from "./i18n.ts";
 import { ACTION_LABELS, actionLabel, detailText, messageName, targetKind } from "./names.ts";
 
 interface Filters {
@@ -67,14 +68,14 @@ export function AdminAudit() {
   return (
     <section aria-labelledby="audit-title" data-testid="admin-audit">
       <h2 id="audit-title" class="visually-hidden">
-        {t("app.audit")}
+        {t("admin.app.audit")}
       </h2>
       <div class="filter-bar">
         <input
           class="search-input"
           type="search"
-          placeholder={t("audit.classTitle")}
-          aria-label={t("audit.classTitle")}
+          placeholder={t("admin.audit.classTitle")}
+          aria-label={t("admin.audit.classTitle")}
           list="audit-class-titles"
           value={filters.classQuery}
           onInput={set("classQuery")}
@@ -88,14 +89,18 @@ export function AdminAudit() {
         <input
           class="search-input"
           type="search"
-          placeholder={t("audit.who")}
-          aria-label={t("audit.who")}
+          placeholder={t("admin.audit.who")}
+          aria-label={t("admin.audit.who")}
           value={filters.actorQuery}
           onInput={set("actorQuery")}
           data-testid="audit-actor-filter"
         />
-        <select aria-label={t("audit.action")} value={filters.action} onChange={set("action")}>
-          <option value="">{t("audit.allActions")}</option>
+        <select
+          aria-label={t("admin.audit.action")}
+          value={filters.action}
+          onChange={set("action")}
+        >
+          <option value="">{t("admin.audit.allActions")}</option>
           {Object.entries(ACTION_LABELS).map(([a, label]) => (
             <option key={a} value={a}>
               {t(label)}
@@ -105,7 +110,7 @@ export function AdminAudit() {
       </div>
       {error ? <Notice>{error}</Notice> : null}
       <AuditTable entries={entries} />
-      {entries.length === 0 && !loading ? <p class="muted">{t("audit.none")}</p> : null}
+      {entries.length === 0 && !loading ? <p class="muted">{t("admin.audit.none")}</p> : null}
       {next ? (
         <p>
           <button
@@ -114,7 +119,7 @@ export function AdminAudit() {
             disabled={loading}
             onClick={() => load(next)}
           >
-            {t("audit.older")}
+            {t("admin.audit.older")}
           </button>
         </p>
       ) : null}
@@ -129,33 +134,33 @@ export function AuditTable(props: { entries: AdminAuditEntry[]; compact?: boolea
       <table class="table table-cards audit-table">
         <thead>
           <tr>
-            <th scope="col">{t("audit.col.when")}</th>
-            <th scope="col">{t("audit.col.who")}</th>
-            <th scope="col">{t("audit.action")}</th>
-            <th scope="col">{t("audit.col.target")}</th>
-            <th scope="col">{t("audit.col.class")}</th>
-            {props.compact ? null : <th scope="col">{t("audit.col.detail")}</th>}
+            <th scope="col">{t("admin.audit.col.when")}</th>
+            <th scope="col">{t("admin.audit.col.who")}</th>
+            <th scope="col">{t("admin.audit.action")}</th>
+            <th scope="col">{t("admin.audit.col.target")}</th>
+            <th scope="col">{t("admin.audit.col.class")}</th>
+            {props.compact ? null : <th scope="col">{t("admin.audit.col.detail")}</th>}
           </tr>
         </thead>
         <tbody>
           {props.entries.map((e) => (
             <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-              <td data-label={t("audit.col.when")} class="cell-when">
-                {dateTime(e.at, {
+              <td data-label={t("admin.audit.col.when")} class="cell-when">
+                {formatDate(e.at, {
                   dateStyle: "short",
                   timeStyle: props.compact ? "short" : "medium",
                 })}
               </td>
-              <td data-label={t("audit.col.who")}>
+              <td data-label={t("admin.audit.col.who")}>
                 <Named id={e.actorId} name={e.actorName} testId="audit-actor" />
               </td>
-              <td data-label={t("audit.action")} title={e.action}>
+              <td data-label={t("admin.audit.action")} title={e.action}>
                 {actionLabel(e.action)}
               </td>
-              <td data-label={t("audit.col.target")}>
+              <td data-label={t("admin.audit.col.target")}>
                 <Target entry={e} />
               </td>
-              <td data-label={t("audit.col.class")}>
+              <td data-label={t("admin.audit.col.class")}>
                 {e.classId ? (
                   <Named id={e.classId} name={e.classTitle} kind="class" testId="audit-class" />
                 ) : (
@@ -163,7 +168,7 @@ export function AuditTable(props: { entries: AdminAuditEntry[]; compact?: boolea
                 )}
               </td>
               {props.compact ? null : (
-                <td data-label={t("audit.col.detail")} class="cell-detail">
+                <td data-label={t("admin.audit.col.detail")} class="cell-detail">
                   <UserText text={detailText(e.detail)} />
                 </td>
               )}
@@ -181,8 +186,12 @@ function Target(props: { entry: AdminAuditEntry }) {
   if (kind === "none" || target === null) return <span class="muted">—</span>;
   if (kind === "message")
     return (
-      <span class="named-text" title={t("audit.idTitle", { id: target })} data-testid="audit-target">
-        {messageName(target) ?? t("audit.aMessage")}
+      <span
+        class="named-text"
+        title={t("admin.audit.idTitle", { id: target })}
+        data-testid="audit-target"
+      >
+        {messageName(target) ?? t("admin.audit.aMessage")}
       </span>
     );
   return <Named id={target} name={targetName} testId="audit-target" />;

@@ -8,15 +8,16 @@ import { CLASS_STATUSES, type ClassStatus } from "../../protocol/admin.constants
 import type { AdminClass } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { type AdminKey, t } from "../i18n/admin.ts";
+import { formatDate } from "../i18n/core.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
-import { type AdminKey, dateTime, t } from "./i18n.ts";
 
 const FILTER_LABEL: Record<ClassStatus, AdminKey> = {
-  all: "classes.filter.all",
-  live: "classes.filter.live",
-  scheduled: "classes.filter.scheduled",
-  past: "classes.filter.past",
+  all: "admin.classes.filter.all",
+  live: "admin.classes.filter.live",
+  scheduled: "admin.classes.filter.scheduled",
+  past: "admin.classes.filter.past",
 };
 const FILTERS: [ClassStatus, AdminKey][] = CLASS_STATUSES.map((s) => [s, FILTER_LABEL[s]]);
 
@@ -48,11 +49,11 @@ export function AdminClasses() {
   return (
     <section aria-labelledby="classes-title" data-testid="admin-classes">
       <h2 id="classes-title" class="visually-hidden">
-        {t("app.classes")}
+        {t("admin.app.classes")}
       </h2>
       <div class="filter-bar">
         <fieldset class="segmented">
-          <legend class="visually-hidden">{t("classes.show")}</legend>
+          <legend class="visually-hidden">{t("admin.classes.show")}</legend>
           {FILTERS.map(([value, label]) => (
             <button
               key={value}
@@ -68,15 +69,15 @@ export function AdminClasses() {
         <input
           class="search-input"
           type="search"
-          placeholder={t("classes.searchPlaceholder")}
-          aria-label={t("classes.search")}
+          placeholder={t("admin.classes.searchPlaceholder")}
+          aria-label={t("admin.classes.search")}
           value={q}
           onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)}
         />
       </div>
       {error ? <Notice>{error}</Notice> : null}
-      {classes === null && !error ? <p class="muted">{t("classes.loading")}</p> : null}
-      {classes && classes.length === 0 ? <p class="muted">{t("classes.none")}</p> : null}
+      {classes === null && !error ? <p class="muted">{t("admin.classes.loading")}</p> : null}
+      {classes && classes.length === 0 ? <p class="muted">{t("admin.classes.none")}</p> : null}
       {classes && classes.length > 0 ? (
         <ul class="class-list">
           {classes.map((cls) => (
@@ -90,13 +91,15 @@ export function AdminClasses() {
                 <div>
                   <h3 class="class-card-title">
                     <UserText text={cls.title} />{" "}
-                    {cls.live ? <span class="badge badge-ok">{t("classes.liveBadge")}</span> : null}
+                    {cls.live ? (
+                      <span class="badge badge-ok">{t("admin.classes.liveBadge")}</span>
+                    ) : null}
                   </h3>
                   <p class="class-meta">
                     <UserText text={cls.teacherName} /> ·{" "}
                     {cls.scheduledStart
-                      ? dateTime(cls.scheduledStart, { dateStyle: "medium", timeStyle: "short" })
-                      : t("classes.notScheduled")}
+                      ? formatDate(cls.scheduledStart, { dateStyle: "medium", timeStyle: "short" })
+                      : t("admin.classes.notScheduled")}
                   </p>
                 </div>
                 <div class="class-card-actions">
@@ -106,24 +109,24 @@ export function AdminClasses() {
                     onClick={onLinkClick}
                     data-testid="open-console"
                   >
-                    {t("home.console")}
+                    {t("admin.home.console")}
                   </a>
                   <a
                     class="btn btn-secondary btn-small"
                     href={`/admin/classes/${cls.id}/analytics`}
                     onClick={onLinkClick}
                   >
-                    {t("classes.analytics")}
+                    {t("admin.classes.analytics")}
                   </a>
                   <a
                     class="btn btn-quiet btn-small"
                     href={`/admin/audit?class=${encodeURIComponent(cls.title)}`}
                     onClick={onLinkClick}
                   >
-                    {t("app.audit")}
+                    {t("admin.app.audit")}
                   </a>
                   <a class="btn btn-quiet btn-small" href={`/studio/${cls.id}`}>
-                    {t("app.studio")}
+                    {t("admin.app.studio")}
                   </a>
                 </div>
               </div>

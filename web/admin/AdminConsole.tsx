@@ -11,12 +11,12 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/admin.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { useClassroom } from "../lib/classroom-hooks.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { InteractiveStudio } from "../studio/InteractiveStudio.tsx";
 import { StudioChat } from "../studio/StudioChat.tsx";
-import { t } from "./i18n.ts";
 
 export function AdminConsole(props: { classId: string }) {
   const [cls, setCls] = useState<ClassPublic | null>(null);
@@ -24,34 +24,32 @@ export function AdminConsole(props: { classId: string }) {
   useEffect(() => {
     call(client.classes[":id"].$get({ param: { id: encodeURIComponent(props.classId) } })).then(
       (res) => {
-        document.title = t("console.docTitle", { title: isolate(res.class.title) });
+        document.title = t("admin.console.docTitle", { title: isolate(res.class.title) });
         setCls(res.class);
       },
       (err) =>
-        setError(isApiError(err, "not_found") ? t("console.noSuchClass") : errorMessage(err)),
+        setError(isApiError(err, "not_found") ? t("admin.console.noSuchClass") : errorMessage(err)),
     );
   }, [props.classId]);
   if (error)
     return (
-      <PageMessage title={t("console.failed")}>
+      <PageMessage title={t("admin.console.failed")}>
         <Notice>{error}</Notice>
       </PageMessage>
     );
-  if (!cls) return <PageMessage title={t("console.loading")} />;
+  if (!cls) return <PageMessage title={t("admin.console.loading")} />;
   return (
     <div class="live-studio" data-testid="admin-console">
       <p class="muted">
         <a href="/admin/classes" onClick={onLinkClick}>
-          {t("console.allClasses")}
+          {t("admin.console.allClasses")}
         </a>
       </p>
       <header class="card studio-header">
         <h2 class="class-title">
           <UserText text={cls.title} />
         </h2>
-        <p class="class-meta">
-          {t("console.meta", { teacher: isolate(cls.teacherName) })}
-        </p>
+        <p class="class-meta">{t("admin.console.meta", { teacher: isolate(cls.teacherName) })}</p>
       </header>
       <ConsoleRoom cls={cls} />
     </div>

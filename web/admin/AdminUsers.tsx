@@ -9,8 +9,9 @@ import type {
 import { CopyButton } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/admin.ts";
+import { formatDate } from "../i18n/core.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
-import { dateTime, t } from "./i18n.ts";
 
 /** The user directory: search, change role, disable or enable. */
 export function AdminUsers(props: { self: SessionUser }) {
@@ -59,33 +60,33 @@ export function AdminUsers(props: { self: SessionUser }) {
   return (
     <section aria-labelledby="users-title" data-testid="admin-users">
       <h2 id="users-title" class="visually-hidden">
-        {t("app.users")}
+        {t("admin.app.users")}
       </h2>
       <search class="search">
-        <label for="user-search">{t("users.search")}</label>
+        <label for="user-search">{t("admin.users.search")}</label>
         <input
           id="user-search"
           type="search"
-          placeholder={t("users.searchPlaceholder")}
+          placeholder={t("admin.users.searchPlaceholder")}
           value={q}
           onInput={(e) => setQ(e.currentTarget.value)}
         />
       </search>
       <TeacherInviteLink />
       {error ? <Notice>{error}</Notice> : null}
-      {users === null ? <p class="muted">{t("users.loading")}</p> : null}
+      {users === null ? <p class="muted">{t("admin.users.loading")}</p> : null}
       {users && users.length === 0 ? (
-        <p class="muted">{t("users.none", { q: isolate(q) })}</p>
+        <p class="muted">{t("admin.users.none", { q: isolate(q) })}</p>
       ) : null}
       {users && users.length > 0 ? (
         <div class="table-wrap">
           <table class="table">
             <thead>
               <tr>
-                <th scope="col">{t("users.col.name")}</th>
-                <th scope="col">{t("users.col.email")}</th>
-                <th scope="col">{t("users.col.role")}</th>
-                <th scope="col">{t("users.col.status")}</th>
+                <th scope="col">{t("admin.users.col.name")}</th>
+                <th scope="col">{t("admin.users.col.email")}</th>
+                <th scope="col">{t("admin.users.col.role")}</th>
+                <th scope="col">{t("admin.users.col.status")}</th>
               </tr>
             </thead>
             <tbody>
@@ -99,43 +100,46 @@ export function AdminUsers(props: { self: SessionUser }) {
                     data-user-id={u.id}
                     class={u.disabled ? "row-disabled" : ""}
                   >
-                    <td data-label={t("users.col.name")}>
+                    <td data-label={t("admin.users.col.name")}>
                       <UserText text={u.displayName} clip />
-                      {self ? <span class="badge">{t("users.you")}</span> : null}
+                      {self ? <span class="badge">{t("admin.users.you")}</span> : null}
                     </td>
-                    <td class="cell-email" data-label={t("users.col.email")}>
+                    <td class="cell-email" data-label={t("admin.users.col.email")}>
                       <UserText text={u.email} />
                     </td>
-                    <td data-label={t("users.col.role")}>
+                    <td data-label={t("admin.users.col.role")}>
                       <select
-                        aria-label={t("users.roleOf", { name: isolate(u.displayName) })}
+                        aria-label={t("admin.users.roleOf", { name: isolate(u.displayName) })}
                         value={u.role}
                         disabled={self || busy}
                         onChange={(e) => void update(u, { role: e.currentTarget.value as Role })}
                       >
                         {ROLES.map((r) => (
                           <option key={r} value={r}>
-                            {t(`role.${r}` as const)}
+                            {t(`admin.role.${r}` as const)}
                           </option>
                         ))}
                       </select>
                     </td>
-                    <td data-label={t("users.col.status")}>
+                    <td data-label={t("admin.users.col.status")}>
                       <button
                         type="button"
                         class={
                           u.disabled ? "btn btn-secondary btn-small" : "btn btn-danger btn-small"
                         }
-                        aria-label={t(u.disabled ? "users.enableName" : "users.disableName", {
-                          name: isolate(u.displayName),
-                        })}
+                        aria-label={t(
+                          u.disabled ? "admin.users.enableName" : "admin.users.disableName",
+                          {
+                            name: isolate(u.displayName),
+                          },
+                        )}
                         disabled={self || busy}
                         onClick={() => void update(u, { disabled: !u.disabled })}
                       >
-                        {t(u.disabled ? "users.enable" : "users.disable")}
+                        {t(u.disabled ? "admin.users.enable" : "admin.users.disable")}
                       </button>
                       {u.disabled ? (
-                        <span class="badge badge-warn">{t("users.disabled")}</span>
+                        <span class="badge badge-warn">{t("admin.users.disabled")}</span>
                       ) : null}
                     </td>
                   </tr>
@@ -168,7 +172,7 @@ function TeacherInviteLink() {
   return (
     <div class="inline teacher-invite" data-testid="teacher-invite">
       <button type="button" class="btn btn-secondary btn-small" disabled={busy} onClick={create}>
-        {t("users.invite")}
+        {t("admin.users.invite")}
       </button>
       {invite ? (
         <>
@@ -177,8 +181,8 @@ function TeacherInviteLink() {
           </code>
           <CopyButton text={invite.url} testId="copy-teacher-invite" />
           <small class="muted">
-            {t("users.inviteValid", {
-              until: dateTime(invite.expiresAt, { dateStyle: "medium", timeStyle: "short" }),
+            {t("admin.users.inviteValid", {
+              until: formatDate(invite.expiresAt, { dateStyle: "medium", timeStyle: "short" }),
             })}
           </small>
         </>

@@ -4,7 +4,9 @@
  * channel), audit actions and their JSON detail, in the reader's language (the admin
  * catalog, web/i18n/admin.ts). Pure, so it is unit-tested in Node.
  */
-import { type AdminKey, dateTime, num, t } from "./i18n.ts";
+
+import { type AdminKey, t } from "../i18n/admin.ts";
+import { formatDate, formatNumber } from "../i18n/core.ts";
 
 /** A signed guest id (`g_` + random): guests have no account, only a name per class. */
 export function isGuestId(id: string): boolean {
@@ -13,15 +15,15 @@ export function isGuestId(id: string): boolean {
 
 /** `s3` → "Section 3"; anything else unchanged. */
 export function sectionName(id: string): string {
-  return /^s\d+$/.test(id) ? t("names.section", { n: id.slice(1) }) : id;
+  return /^s\d+$/.test(id) ? t("admin.names.section", { n: id.slice(1) }) : id;
 }
 
 /** `s1.31` → "Section 1, message 31"; `g12` → "Global chat, message 12"; else null. */
 export function messageName(id: string): string | null {
   const section = /^s(\d+)\.(\d+)$/.exec(id);
-  if (section) return t("names.sectionMessage", { section: section[1]!, n: section[2]! });
+  if (section) return t("admin.names.sectionMessage", { section: section[1]!, n: section[2]! });
   const global = /^g(\d+)$/.exec(id);
-  if (global) return t("names.globalMessage", { n: global[1]! });
+  if (global) return t("admin.names.globalMessage", { n: global[1]! });
   return null;
 }
 
@@ -37,19 +39,19 @@ export function targetKind(action: string, target: string | null): TargetKind {
 
 /** Readable names of audit actions (the filter and the log); unknown ones show as stored. */
 export const ACTION_LABELS: Record<string, AdminKey> = {
-  "user.role": "action.userRole",
-  "user.disable": "action.userDisable",
-  "user.enable": "action.userEnable",
-  "invite.teacher": "action.inviteTeacher",
-  "moderator.grant": "action.moderatorGrant",
-  "moderator.revoke": "action.moderatorRevoke",
-  "chat.delete": "action.chatDelete",
-  "chat.pin": "action.chatPin",
-  "mod.timeout": "action.modTimeout",
-  "mod.ban": "action.modBan",
-  "mod.unban": "action.modUnban",
-  "settings.update": "action.settingsUpdate",
-  announce: "action.announce",
+  "user.role": "admin.action.userRole",
+  "user.disable": "admin.action.userDisable",
+  "user.enable": "admin.action.userEnable",
+  "invite.teacher": "admin.action.inviteTeacher",
+  "moderator.grant": "admin.action.moderatorGrant",
+  "moderator.revoke": "admin.action.moderatorRevoke",
+  "chat.delete": "admin.action.chatDelete",
+  "chat.pin": "admin.action.chatPin",
+  "mod.timeout": "admin.action.modTimeout",
+  "mod.ban": "admin.action.modBan",
+  "mod.unban": "admin.action.modUnban",
+  "settings.update": "admin.action.settingsUpdate",
+  announce: "admin.action.announce",
 };
 
 export function actionLabel(action: string): string {
@@ -74,11 +76,12 @@ export function detailText(detail: string | null): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (v === null || v === undefined || v === false) continue;
-    if (k === "seconds" && typeof v === "number") parts.push(t("names.seconds", { n: num(v) }));
+    if (k === "seconds" && typeof v === "number")
+      parts.push(t("admin.names.seconds", { n: formatNumber(v) }));
     else if (v === true) parts.push(k);
     else if (/At$/.test(k) && typeof v === "number")
       parts.push(
-        `${k.replace(/At$/, "")}: ${dateTime(v, { dateStyle: "short", timeStyle: "short" })}`,
+        `${k.replace(/At$/, "")}: ${formatDate(v, { dateStyle: "short", timeStyle: "short" })}`,
       );
     else parts.push(`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   }

@@ -5,7 +5,8 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
-import { num, t } from "./i18n.ts";
+import { t } from "../i18n/admin.ts";
+import { formatNumber } from "../i18n/core.ts";
 import { countMax, countTicks } from "./ticks.ts";
 
 type UPlotCtor = typeof uPlot;
@@ -20,7 +21,7 @@ function loadUPlot(): Promise<UPlotCtor> {
 }
 
 /** Axis numbers: 25,000 → "25K", so labels fit beside a phone-width chart. */
-const compact = (n: number) => num(n, { notation: "compact", maximumFractionDigits: 1 });
+const compact = (n: number) => formatNumber(n, { notation: "compact", maximumFractionDigits: 1 });
 
 /** Colours that read on light and dark backgrounds. */
 export const PALETTE = [
@@ -129,7 +130,7 @@ export function Chart(props: {
         });
         observer.observe(el);
       },
-      () => setError(t("chart.failed")),
+      () => setError(t("admin.analytics.chart.failed")),
     );
     return () => {
       stopped = true;

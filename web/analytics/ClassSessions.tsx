@@ -6,12 +6,13 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassSessionsResponse } from "../../protocol/analytics.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/admin.ts";
+import { formatDate, formatNumber } from "../i18n/core.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
-import { dateTime, num, t } from "./i18n.ts";
 
 const when = (ms: number) =>
-  dateTime(ms, {
+  formatDate(ms, {
     weekday: "short",
     day: "numeric",
     month: "short",
@@ -31,37 +32,37 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
       }),
     ).then(
       (d) => {
-        document.title = t("sessions.docTitle", { title: isolate(d.class.title) });
+        document.title = t("admin.analytics.sessions.docTitle", { title: isolate(d.class.title) });
         setData(d);
       },
       (err) =>
         setError(
           isApiError(err, "forbidden")
-            ? t("sessions.forbidden")
+            ? t("admin.analytics.sessions.forbidden")
             : errorMessage(err),
         ),
     );
   }, [props.classId]);
   if (error)
     return (
-      <PageMessage title={t("sessions.noAnalytics")} testId="sessions-error">
+      <PageMessage title={t("admin.analytics.sessions.noAnalytics")} testId="sessions-error">
         <Notice>{error}</Notice>
       </PageMessage>
     );
-  if (!data) return <PageMessage title={t("sessions.loading")} />;
+  if (!data) return <PageMessage title={t("admin.analytics.sessions.loading")} />;
   return (
     <main id="main" class="wide" data-testid="class-sessions">
       <p class="muted">
         <a href={props.back} onClick={onLinkClick}>
-          {t("common.back")}
+          {t("admin.analytics.back")}
         </a>
       </p>
       <h1>
         <UserText text={data.class.title} />
-        {t("sessions.heading")}
+        {t("admin.analytics.sessions.heading")}
       </h1>
       {data.sessions.length === 0 ? (
-        <p class="muted">{t("sessions.none")}</p>
+        <p class="muted">{t("admin.analytics.sessions.none")}</p>
       ) : (
         <ul class="class-list">
           {data.sessions.map((s) => {
@@ -73,12 +74,12 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
                     <h2 class="class-card-title">{when(s.startedAt)}</h2>
                     <p class="class-meta">
                       {s.endedAt === null ? (
-                        <span class="badge badge-ok">{t("sessions.live")}</span>
+                        <span class="badge badge-ok">{t("admin.analytics.sessions.live")}</span>
                       ) : null}{" "}
-                      {t("sessions.minutes", { count: minutes })} ·{" "}
-                      {t("sessions.peak", {
+                      {t("admin.analytics.sessions.minutes", { count: minutes })} ·{" "}
+                      {t("admin.analytics.sessions.peak", {
                         count: s.peakConcurrency,
-                        n: num(s.peakConcurrency),
+                        n: formatNumber(s.peakConcurrency),
                       })}
                     </p>
                   </div>
@@ -88,7 +89,7 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
                       href={`${props.base}/${s.id}`}
                       onClick={onLinkClick}
                     >
-                      {t("sessions.dashboard")}
+                      {t("admin.analytics.sessions.dashboard")}
                     </a>
                   </div>
                 </div>

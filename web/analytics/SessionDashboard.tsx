@@ -19,22 +19,20 @@ import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { Chart, PALETTE } from "./Chart.tsx";
 import "./dashboard.css";
-import { type AnalyticsKey, dateTime as formatDate, num as formatNum, t } from "./i18n.ts";
+import { type AdminKey, t } from "../i18n/admin.ts";
+import { formatDate, formatNumber } from "../i18n/core.ts";
 
 /** Labels for engagement kinds; the chart follows the protocol's order. */
-const KIND_LABEL: Record<EngagementKind, AnalyticsKey> = {
-  chat: "kind.chat",
-  question: "kind.question",
-  upvote: "kind.upvote",
-  poll_answer: "kind.pollAnswer",
-  quiz_answer: "kind.quizAnswer",
-  hand_raise: "kind.handRaise",
-  hand_ack: "kind.handAck",
+const KIND_LABEL: Record<EngagementKind, AdminKey> = {
+  chat: "admin.analytics.kind.chat",
+  question: "admin.analytics.kind.question",
+  upvote: "admin.analytics.kind.upvote",
+  poll_answer: "admin.analytics.kind.pollAnswer",
+  quiz_answer: "admin.analytics.kind.quizAnswer",
+  hand_raise: "admin.analytics.kind.handRaise",
+  hand_ack: "admin.analytics.kind.handAck",
 };
-const KIND_LABELS: [EngagementKind, AnalyticsKey][] = ENGAGEMENT_KINDS.map((k) => [
-  k,
-  KIND_LABEL[k],
-]);
+const KIND_LABELS: [EngagementKind, AdminKey][] = ENGAGEMENT_KINDS.map((k) => [k, KIND_LABEL[k]]);
 
 const PAGE = 25;
 
@@ -48,7 +46,7 @@ const dateTime = (ms: number) =>
     hour: "2-digit",
     minute: "2-digit",
   });
-const num = (n: number) => formatNum(n);
+const num = (n: number) => formatNumber(n);
 
 /** `/…/analytics/:sessionId`: everything about one session. `back` is the sessions list. */
 export function SessionDashboard(props: { sessionId: string; back: string }) {
@@ -62,16 +60,24 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
       }),
     ).then(
       (d) => {
-        document.title = t("dash.docTitle", { title: isolate(d.session.classTitle) });
+        document.title = t("admin.analytics.dash.docTitle", {
+          title: isolate(d.session.classTitle),
+        });
         setData(d);
       },
       (err) =>
         setError(
           isApiError(err, "forbidden")
-            ? { title: t("dash.notYours"), message: t("dash.notYoursText") }
+            ? {
+                title: t("admin.analytics.dash.notYours"),
+                message: t("admin.analytics.dash.notYoursText"),
+              }
             : isApiError(err, "not_found")
-              ? { title: t("dash.noSession"), message: t("dash.noSessionText") }
-              : { title: t("dash.failed"), message: errorMessage(err) },
+              ? {
+                  title: t("admin.analytics.dash.noSession"),
+                  message: t("admin.analytics.dash.noSessionText"),
+                }
+              : { title: t("admin.analytics.dash.failed"), message: errorMessage(err) },
         ),
     );
   }, [props.sessionId]);
@@ -82,7 +88,7 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
         <Notice>{error.message}</Notice>
       </PageMessage>
     );
-  if (!data) return <PageMessage title={t("dash.loading")} />;
+  if (!data) return <PageMessage title={t("admin.analytics.dash.loading")} />;
   const base = `/api/analytics/sessions/${encodeURIComponent(props.sessionId)}`;
   const s = data.summary;
   return (
@@ -91,7 +97,7 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
         <div>
           <p class="muted">
             <a href={props.back} onClick={onLinkClick}>
-              {t("dash.allSessions")}
+              {t("admin.analytics.dash.allSessions")}
             </a>
           </p>
           <h1>
@@ -99,33 +105,35 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
           </h1>
           <p class="class-meta">
             {dateTime(data.session.startedAt)} –{" "}
-            {data.session.endedAt === null ? t("dash.running") : time(data.session.endedAt)} ·{" "}
-            <UserText text={data.session.teacherName} />
+            {data.session.endedAt === null
+              ? t("admin.analytics.dash.running")
+              : time(data.session.endedAt)}{" "}
+            · <UserText text={data.session.teacherName} />
           </p>
         </div>
         <div class="actions downloads">
           <a class="btn btn-secondary btn-small" href={`${base}/attendance.csv`} download>
-            {t("dash.csv.attendance")}
+            {t("admin.analytics.dash.csv.attendance")}
           </a>
           <a class="btn btn-secondary btn-small" href={`${base}/engagement.csv`} download>
-            {t("dash.csv.engagement")}
+            {t("admin.analytics.dash.csv.engagement")}
           </a>
           <a class="btn btn-secondary btn-small" href={`${base}/polls.csv`} download>
-            {t("dash.csv.polls")}
+            {t("admin.analytics.dash.csv.polls")}
           </a>
         </div>
       </header>
 
-      <section class="stats" aria-label={t("dash.summary")} data-testid="summary">
-        <Stat label={t("dash.stat.attended")} value={num(s.attendees)} />
-        <Stat label={t("dash.stat.peak")} value={num(s.peakConcurrency)} />
-        <Stat label={t("dash.stat.average")} value={num(s.avgConcurrency)} />
-        <Stat label={t("dash.stat.late")} value={num(s.lateJoiners)} />
-        <Stat label={t("dash.stat.minutes")} value={num(s.avgMinutesAttended)} />
-        <Stat label={t("dash.stat.chat")} value={num(s.totals.chat)} />
-        <Stat label={t("kind.question")} value={num(s.totals.question)} />
+      <section class="stats" aria-label={t("admin.analytics.dash.summary")} data-testid="summary">
+        <Stat label={t("admin.analytics.dash.stat.attended")} value={num(s.attendees)} />
+        <Stat label={t("admin.analytics.dash.stat.peak")} value={num(s.peakConcurrency)} />
+        <Stat label={t("admin.analytics.dash.stat.average")} value={num(s.avgConcurrency)} />
+        <Stat label={t("admin.analytics.dash.stat.late")} value={num(s.lateJoiners)} />
+        <Stat label={t("admin.analytics.dash.stat.minutes")} value={num(s.avgMinutesAttended)} />
+        <Stat label={t("admin.analytics.dash.stat.chat")} value={num(s.totals.chat)} />
+        <Stat label={t("admin.analytics.kind.question")} value={num(s.totals.question)} />
         <Stat
-          label={t("dash.stat.answers")}
+          label={t("admin.analytics.dash.stat.answers")}
           value={num(s.totals.poll_answer + s.totals.quiz_answer)}
         />
       </section>
@@ -154,7 +162,7 @@ function Charts(props: { data: Dashboard }) {
   const x = useMemo(() => tl.minutes.map((m) => m / 1000), [tl]);
   const concurrency = useMemo(() => [tl.concurrency], [tl]);
   const concurrencySeries = useMemo(
-    () => [{ label: t("dash.series.connected"), color: PALETTE[0]! }],
+    () => [{ label: t("admin.analytics.dash.series.connected"), color: PALETTE[0]! }],
     [],
   );
   const activeKinds = useMemo(
@@ -179,13 +187,13 @@ function Charts(props: { data: Dashboard }) {
     [quiz],
   );
   const quizSeries = useMemo(
-    () => [{ label: t("dash.series.students"), color: PALETTE[2]!, bars: true }],
+    () => [{ label: t("admin.analytics.dash.series.students"), color: PALETTE[2]!, bars: true }],
     [],
   );
   return (
-    <section class="charts" aria-label={t("dash.charts")}>
+    <section class="charts" aria-label={t("admin.analytics.dash.charts")}>
       <Chart
-        title={t("dash.chart.connected")}
+        title={t("admin.analytics.dash.chart.connected")}
         x={x}
         time
         series={concurrencySeries}
@@ -193,7 +201,7 @@ function Charts(props: { data: Dashboard }) {
         testId="chart-concurrency"
       />
       <Chart
-        title={t("dash.chart.activity")}
+        title={t("admin.analytics.dash.chart.activity")}
         x={x}
         time
         series={activitySeries}
@@ -205,9 +213,12 @@ function Charts(props: { data: Dashboard }) {
       ))}
       {quiz.buckets.length > 0 ? (
         <Chart
-          title={t("dash.chart.quiz", {
-            students: t("dash.students", { count: quiz.students, n: num(quiz.students) }),
-            questions: t("dash.questions", { count: quiz.quizzes }),
+          title={t("admin.analytics.dash.chart.quiz", {
+            students: t("admin.analytics.dash.students", {
+              count: quiz.students,
+              n: num(quiz.students),
+            }),
+            questions: t("admin.analytics.dash.questions", { count: quiz.quizzes }),
             width: num(quiz.buckets[0]!.to + 1),
           })}
           x={quizX}
@@ -230,13 +241,13 @@ function PollChart(props: { poll: PollResult }) {
   const p = props.poll;
   const answered =
     p.respondents === null
-      ? t("dash.anonymous")
-      : t("dash.answered", { count: p.respondents, n: num(p.respondents) });
+      ? t("admin.analytics.dash.anonymous")
+      : t("admin.analytics.dash.answered", { count: p.respondents, n: num(p.respondents) });
   return (
     <figure class="chart card" data-testid="chart-poll">
       <figcaption class="chart-title">
-        {t(p.kind === "quiz" ? "dash.quiz" : "dash.poll")} <UserText text={p.question} /> (
-        {answered})
+        {t(p.kind === "quiz" ? "admin.analytics.dash.quiz" : "admin.analytics.dash.poll")}{" "}
+        <UserText text={p.question} /> ({answered})
       </figcaption>
       <PollBars options={p.options} tally={p.tally} correct={p.correct} />
     </figure>
@@ -254,10 +265,10 @@ function Pager(props: { offset: number; total: number; onPage: (offset: number) 
         disabled={offset === 0}
         onClick={() => props.onPage(Math.max(0, offset - PAGE))}
       >
-        {t("dash.previous")}
+        {t("admin.analytics.dash.previous")}
       </button>
       <span class="muted">
-        {t("dash.range", {
+        {t("admin.analytics.dash.range", {
           from: num(offset + 1),
           to: num(Math.min(total, offset + PAGE)),
           total: num(total),
@@ -269,7 +280,7 @@ function Pager(props: { offset: number; total: number; onPage: (offset: number) 
         disabled={offset + PAGE >= total}
         onClick={() => props.onPage(offset + PAGE)}
       >
-        {t("dash.next")}
+        {t("admin.analytics.dash.next")}
       </button>
     </div>
   );
@@ -320,10 +331,10 @@ function AttendanceTable(props: { sessionId: string }) {
   return (
     <section class="dashboard-table" aria-labelledby="attendance-title" data-testid="attendance">
       <div class="table-head">
-        <h2 id="attendance-title">{t("dash.attendance")}</h2>
+        <h2 id="attendance-title">{t("admin.analytics.dash.attendance")}</h2>
         <div class="table-controls">
           <label>
-            {t("dash.sort")}{" "}
+            {t("admin.analytics.dash.sort")}{" "}
             <select
               value={sort}
               onChange={(e) => {
@@ -331,9 +342,9 @@ function AttendanceTable(props: { sessionId: string }) {
                 setOffset(0);
               }}
             >
-              <option value="joined">{t("dash.col.firstJoined")}</option>
-              <option value="minutes">{t("dash.minutesAttended")}</option>
-              <option value="name">{t("dash.col.name")}</option>
+              <option value="joined">{t("admin.analytics.dash.col.firstJoined")}</option>
+              <option value="minutes">{t("admin.analytics.dash.minutesAttended")}</option>
+              <option value="name">{t("admin.analytics.dash.col.name")}</option>
             </select>
           </label>
           <label>
@@ -345,7 +356,7 @@ function AttendanceTable(props: { sessionId: string }) {
                 setOffset(0);
               }}
             />{" "}
-            {t("dash.lateOnly")}
+            {t("admin.analytics.dash.lateOnly")}
           </label>
         </div>
       </div>
@@ -354,26 +365,28 @@ function AttendanceTable(props: { sessionId: string }) {
         <table class="table table-cards">
           <thead>
             <tr>
-              <th>{t("dash.col.name")}</th>
-              <th>{t("dash.col.firstJoined")}</th>
-              <th>{t("dash.col.lastLeft")}</th>
-              <th>{t("dash.col.minutes")}</th>
-              <th>{t("dash.col.joins")}</th>
+              <th>{t("admin.analytics.dash.col.name")}</th>
+              <th>{t("admin.analytics.dash.col.firstJoined")}</th>
+              <th>{t("admin.analytics.dash.col.lastLeft")}</th>
+              <th>{t("admin.analytics.dash.col.minutes")}</th>
+              <th>{t("admin.analytics.dash.col.joins")}</th>
             </tr>
           </thead>
           <tbody>
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="attendance-row">
-                <td data-label={t("dash.col.name")}>
+                <td data-label={t("admin.analytics.dash.col.name")}>
                   <span class="name-cell">
                     <UserText text={r.displayName} clip />
-                    {r.late ? <span class="badge">{t("dash.late")}</span> : null}
+                    {r.late ? <span class="badge">{t("admin.analytics.dash.late")}</span> : null}
                   </span>
                 </td>
-                <td data-label={t("dash.col.firstJoined")}>{time(r.firstJoinAt)}</td>
-                <td data-label={t("dash.col.lastLeft")}>{time(r.lastLeaveAt)}</td>
-                <td data-label={t("dash.col.minutes")}>{num(r.minutesAttended)}</td>
-                <td data-label={t("dash.col.joins")}>{num(r.joins)}</td>
+                <td data-label={t("admin.analytics.dash.col.firstJoined")}>
+                  {time(r.firstJoinAt)}
+                </td>
+                <td data-label={t("admin.analytics.dash.col.lastLeft")}>{time(r.lastLeaveAt)}</td>
+                <td data-label={t("admin.analytics.dash.col.minutes")}>{num(r.minutesAttended)}</td>
+                <td data-label={t("admin.analytics.dash.col.joins")}>{num(r.joins)}</td>
               </tr>
             ))}
           </tbody>
@@ -399,31 +412,33 @@ function StaffTable(props: { sessionId: string }) {
   return (
     <section class="dashboard-table" aria-labelledby="staff-title" data-testid="staff-attendance">
       <div class="table-head">
-        <h2 id="staff-title">{t("dash.staff")}</h2>
-        <p class="muted">{t("dash.staffHint")}</p>
+        <h2 id="staff-title">{t("admin.analytics.dash.staff")}</h2>
+        <p class="muted">{t("admin.analytics.dash.staffHint")}</p>
       </div>
       {error ? <Notice>{error}</Notice> : null}
       <div class="table-wrap">
         <table class="table table-cards">
           <thead>
             <tr>
-              <th>{t("dash.col.name")}</th>
-              <th>{t("dash.col.firstJoined")}</th>
-              <th>{t("dash.col.lastLeft")}</th>
-              <th>{t("dash.col.minutes")}</th>
+              <th>{t("admin.analytics.dash.col.name")}</th>
+              <th>{t("admin.analytics.dash.col.firstJoined")}</th>
+              <th>{t("admin.analytics.dash.col.lastLeft")}</th>
+              <th>{t("admin.analytics.dash.col.minutes")}</th>
             </tr>
           </thead>
           <tbody>
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="staff-row">
-                <td data-label={t("dash.col.name")}>
+                <td data-label={t("admin.analytics.dash.col.name")}>
                   <span class="name-cell">
                     <UserText text={r.displayName} clip />
                   </span>
                 </td>
-                <td data-label={t("dash.col.firstJoined")}>{time(r.firstJoinAt)}</td>
-                <td data-label={t("dash.col.lastLeft")}>{time(r.lastLeaveAt)}</td>
-                <td data-label={t("dash.col.minutes")}>{num(r.minutesAttended)}</td>
+                <td data-label={t("admin.analytics.dash.col.firstJoined")}>
+                  {time(r.firstJoinAt)}
+                </td>
+                <td data-label={t("admin.analytics.dash.col.lastLeft")}>{time(r.lastLeaveAt)}</td>
+                <td data-label={t("admin.analytics.dash.col.minutes")}>{num(r.minutesAttended)}</td>
               </tr>
             ))}
           </tbody>
@@ -447,10 +462,12 @@ function EngagementTable(props: { sessionId: string }) {
   return (
     <section class="dashboard-table" aria-labelledby="engagement-title" data-testid="engagement">
       <div class="table-head">
-        <h2 id="engagement-title">{t("dash.engagement")}</h2>
+        <h2 id="engagement-title">{t("admin.analytics.dash.engagement")}</h2>
         <p class="muted">
-          {t("dash.mostActive")}
-          {page ? ` · ${t("dash.tookPart", { count: page.total, n: num(page.total) })}` : ""}
+          {t("admin.analytics.dash.mostActive")}
+          {page
+            ? ` · ${t("admin.analytics.dash.tookPart", { count: page.total, n: num(page.total) })}`
+            : ""}
         </p>
       </div>
       {error ? <Notice>{error}</Notice> : null}
@@ -458,33 +475,33 @@ function EngagementTable(props: { sessionId: string }) {
         <table class="table table-cards">
           <thead>
             <tr>
-              <th>{t("dash.col.name")}</th>
-              <th>{t("kind.chat")}</th>
-              <th>{t("kind.question")}</th>
-              <th>{t("kind.upvote")}</th>
-              <th>{t("dash.col.polls")}</th>
-              <th>{t("dash.col.quizzes")}</th>
-              <th>{t("dash.col.quizScore")}</th>
-              <th>{t("dash.col.hands")}</th>
+              <th>{t("admin.analytics.dash.col.name")}</th>
+              <th>{t("admin.analytics.kind.chat")}</th>
+              <th>{t("admin.analytics.kind.question")}</th>
+              <th>{t("admin.analytics.kind.upvote")}</th>
+              <th>{t("admin.analytics.dash.col.polls")}</th>
+              <th>{t("admin.analytics.dash.col.quizzes")}</th>
+              <th>{t("admin.analytics.dash.col.quizScore")}</th>
+              <th>{t("admin.analytics.dash.col.hands")}</th>
             </tr>
           </thead>
           <tbody>
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="engagement-row">
-                <td data-label={t("dash.col.name")}>
+                <td data-label={t("admin.analytics.dash.col.name")}>
                   <span class="name-cell">
                     <UserText text={r.displayName} clip />
                   </span>
                 </td>
-                <td data-label={t("kind.chat")}>{num(r.chat)}</td>
-                <td data-label={t("kind.question")}>{num(r.questions)}</td>
-                <td data-label={t("kind.upvote")}>{num(r.upvotes)}</td>
-                <td data-label={t("dash.col.polls")}>{num(r.pollAnswers)}</td>
-                <td data-label={t("dash.col.quizzes")}>{num(r.quizAnswers)}</td>
-                <td data-label={t("dash.col.quizScore")}>{num(r.quizScore)}</td>
-                <td data-label={t("dash.col.hands")}>
+                <td data-label={t("admin.analytics.kind.chat")}>{num(r.chat)}</td>
+                <td data-label={t("admin.analytics.kind.question")}>{num(r.questions)}</td>
+                <td data-label={t("admin.analytics.kind.upvote")}>{num(r.upvotes)}</td>
+                <td data-label={t("admin.analytics.dash.col.polls")}>{num(r.pollAnswers)}</td>
+                <td data-label={t("admin.analytics.dash.col.quizzes")}>{num(r.quizAnswers)}</td>
+                <td data-label={t("admin.analytics.dash.col.quizScore")}>{num(r.quizScore)}</td>
+                <td data-label={t("admin.analytics.dash.col.hands")}>
                   {num(r.handRaises)}
-                  {r.handAcks ? ` ${t("dash.acks", { n: num(r.handAcks) })}` : ""}
+                  {r.handAcks ? ` ${t("admin.analytics.dash.acks", { n: num(r.handAcks) })}` : ""}
                 </td>
               </tr>
             ))}

@@ -4,14 +4,14 @@ import { LATENCY_MODES, type LatencyMode } from "../../protocol/latency.ts";
 import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate } from "../components/UserText.tsx";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { isoToLocalInput, localInputToIso } from "../lib/format.ts";
-import { type StudioKey, t } from "./i18n.ts";
 
 const LATENCY_LABEL: Record<LatencyMode, StudioKey> = {
-  ultraLow: "form.latency.ultraLow",
-  low: "form.latency.low",
-  normal: "form.latency.normal",
+  ultraLow: "studio.form.latency.ultraLow",
+  low: "studio.form.latency.low",
+  normal: "studio.form.latency.normal",
 };
 const LATENCY = LATENCY_MODES.map((value) => ({ value, label: LATENCY_LABEL[value] }));
 
@@ -64,11 +64,11 @@ export function ClassForm(props: {
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!title.trim()) {
-      setErrors({ title: t("form.titleMissing") });
+      setErrors({ title: t("studio.form.titleMissing") });
       return;
     }
     if (start && !localInputToIso(start)) {
-      setErrors({ scheduledStart: t("form.startInvalid") });
+      setErrors({ scheduledStart: t("studio.form.startInvalid") });
       return;
     }
     const fields = {
@@ -111,12 +111,16 @@ export function ClassForm(props: {
       onSubmit={submit}
       noValidate
       aria-busy={busy}
-      aria-label={init ? t("form.editLabel", { title: isolate(init.title) }) : t("list.newClass")}
+      aria-label={
+        init
+          ? t("studio.form.editLabel", { title: isolate(init.title) })
+          : t("studio.list.newClass")
+      }
       data-testid={init ? "edit-class-form" : "create-class-form"}
     >
-      <h2>{t(init ? "form.edit" : "list.newClass")}</h2>
+      <h2>{t(init ? "studio.form.edit" : "studio.list.newClass")}</h2>
       {errors.form ? <Notice testId="form-error">{errors.form}</Notice> : null}
-      <Field id={`${p}title`} label={t("form.title")} error={errors.title}>
+      <Field id={`${p}title`} label={t("studio.form.title")} error={errors.title}>
         {(a11y) => (
           <input
             {...a11y}
@@ -131,8 +135,8 @@ export function ClassForm(props: {
       </Field>
       <Field
         id={`${p}description`}
-        label={t("form.description")}
-        hint={t("form.descriptionHint")}
+        label={t("studio.form.description")}
+        hint={t("studio.form.descriptionHint")}
         error={errors.description}
       >
         {(a11y) => (
@@ -149,8 +153,8 @@ export function ClassForm(props: {
       <div class="form-row">
         <Field
           id={`${p}start`}
-          label={t("form.start")}
-          hint={t("form.startHint")}
+          label={t("studio.form.start")}
+          hint={t("studio.form.startHint")}
           error={errors.scheduledStart}
         >
           {(a11y) => (
@@ -163,7 +167,7 @@ export function ClassForm(props: {
             />
           )}
         </Field>
-        <Field id={`${p}latency`} label={t("form.latency")} error={errors.latencyMode}>
+        <Field id={`${p}latency`} label={t("studio.form.latency")} error={errors.latencyMode}>
           {(a11y) => (
             <select
               {...a11y}
@@ -188,19 +192,19 @@ export function ClassForm(props: {
           onChange={(e) => setGuestAccess(e.currentTarget.checked)}
         />
         <span>
-          {t("form.guests")}
-          <small>{t("form.guestsHint")}</small>
+          {t("studio.form.guests")}
+          <small>{t("studio.form.guestsHint")}</small>
         </span>
       </label>
       <fieldset class="subsection">
-        <legend>{t("form.streaming")}</legend>
+        <legend>{t("studio.form.streaming")}</legend>
         <p class="muted field-hint" data-testid="streaming-youtube-hint">
-          {t("form.streamingHint")}
+          {t("studio.form.streamingHint")}
         </p>
         <Field
           id={`${p}youtube`}
-          label={t("form.youtube")}
-          hint={t("form.youtubeHint")}
+          label={t("studio.form.youtube")}
+          hint={t("studio.form.youtubeHint")}
           error={errors.youtubeVideoId}
         >
           {(a11y) => (
@@ -217,8 +221,8 @@ export function ClassForm(props: {
         </Field>
         <Field
           id={`${p}rtmp`}
-          label={t("form.rtmp")}
-          hint={t("form.rtmpHint", { example: "rtmps://a.rtmps.youtube.com/live2" })}
+          label={t("studio.form.rtmp")}
+          hint={t("studio.form.rtmpHint", { example: "rtmps://a.rtmps.youtube.com/live2" })}
           error={errors.rtmpUrl}
         >
           {(a11y) => (
@@ -235,46 +239,46 @@ export function ClassForm(props: {
         </Field>
         {keyMode === "keep" ? (
           <div class="field">
-            <span class="label">{t("form.key")}</span>
+            <span class="label">{t("studio.form.key")}</span>
             <div class="stored-key">
               <span class="badge badge-ok" data-testid="stream-key-stored">
-                {t("form.keyStored")}
+                {t("studio.form.keyStored")}
               </span>
               <button
                 type="button"
                 class="btn btn-secondary btn-small"
                 onClick={() => setKeyMode("replace")}
               >
-                {t("form.replace")}
+                {t("studio.form.replace")}
               </button>
               <button
                 type="button"
                 class="btn btn-quiet btn-small"
                 onClick={() => setKeyMode("remove")}
               >
-                {t("mods.remove")}
+                {t("studio.mods.remove")}
               </button>
             </div>
           </div>
         ) : keyMode === "remove" ? (
           <div class="field">
-            <span class="label">{t("form.key")}</span>
+            <span class="label">{t("studio.form.key")}</span>
             <div class="stored-key">
-              <span class="badge badge-warn">{t("form.keyRemoved")}</span>
+              <span class="badge badge-warn">{t("studio.form.keyRemoved")}</span>
               <button
                 type="button"
                 class="btn btn-quiet btn-small"
                 onClick={() => setKeyMode("keep")}
               >
-                {t("slides.undo")}
+                {t("studio.slides.undo")}
               </button>
             </div>
           </div>
         ) : (
           <Field
             id={`${p}key`}
-            label={t(init?.hasStreamKey ? "form.newKey" : "form.key")}
-            hint={t("form.keyHint")}
+            label={t(init?.hasStreamKey ? "studio.form.newKey" : "studio.form.key")}
+            hint={t("studio.form.keyHint")}
             error={errors.streamKey}
           >
             {(a11y) => (
@@ -297,7 +301,7 @@ export function ClassForm(props: {
                       setKeyMode("keep");
                     }}
                   >
-                    {t("form.keepKey")}
+                    {t("studio.form.keepKey")}
                   </button>
                 ) : null}
               </div>
@@ -307,7 +311,7 @@ export function ClassForm(props: {
       </fieldset>
       <div class="actions">
         <button type="submit" class="btn btn-primary" disabled={busy} data-testid="save-class">
-          {t(busy ? "form.saving" : init ? "form.save" : "form.create")}
+          {t(busy ? "studio.form.saving" : init ? "studio.form.save" : "studio.form.create")}
         </button>
         {props.onCancel ? (
           <button type="button" class="btn btn-secondary" onClick={props.onCancel}>

@@ -3,12 +3,12 @@ import type { ClassDetail } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/studio.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { ClassForm } from "./ClassForm.tsx";
-import { t } from "./i18n.ts";
 import { YouTubeConnect } from "./YouTubeConnect.tsx";
 
 /** `/studio`: the teacher's classes, with create and edit. */
@@ -39,14 +39,14 @@ export function ClassListPage() {
     setCreating(false);
     setEditing(null);
     setFlash(
-      t(isNew ? "list.created" : "setup.saved", { title: isolate(cls.title) }),
+      t(isNew ? "studio.list.created" : "studio.setup.saved", { title: isolate(cls.title) }),
     );
   };
 
   return (
     <main id="main" class="wide" data-testid="studio-classes">
       <div class="page-head">
-        <h1>{t("studio.myClasses")}</h1>
+        <h1>{t("studio.studio.myClasses")}</h1>
         {creating ? null : (
           <button
             type="button"
@@ -57,7 +57,7 @@ export function ClassListPage() {
               setFlash(null);
             }}
           >
-            {t("list.newClass")}
+            {t("studio.list.newClass")}
           </button>
         )}
       </div>
@@ -74,12 +74,12 @@ export function ClassListPage() {
           onCancel={classes && classes.length > 0 ? () => setCreating(false) : undefined}
         />
       ) : null}
-      {classes === null && !error ? <p class="muted">{t("list.loading")}</p> : null}
+      {classes === null && !error ? <p class="muted">{t("studio.list.loading")}</p> : null}
       {classes && classes.length === 0 && !creating ? (
-        <p class="muted">{t("list.none")}</p>
+        <p class="muted">{t("studio.list.none")}</p>
       ) : null}
       {classes && classes.length > 0 ? (
-        <ul class="class-list" aria-label={t("list.classes")}>
+        <ul class="class-list" aria-label={t("studio.list.classes")}>
           {classes.map((cls) =>
             editing === cls.id ? (
               <li key={cls.id}>
@@ -103,9 +103,11 @@ export function ClassListPage() {
                     </h2>
                     <p class="class-meta">
                       {formatStart(cls.scheduledStart)}
-                      {cls.guestAccess ? <span class="badge">{t("list.guests")}</span> : null}
+                      {cls.guestAccess ? (
+                        <span class="badge">{t("studio.list.guests")}</span>
+                      ) : null}
                       {cls.hasStreamKey ? (
-                        <span class="badge badge-ok">{t("form.keyStored")}</span>
+                        <span class="badge badge-ok">{t("studio.form.keyStored")}</span>
                       ) : null}
                     </p>
                   </div>
@@ -115,7 +117,7 @@ export function ClassListPage() {
                       href={`/studio/${cls.id}`}
                       onClick={onLinkClick}
                     >
-                      {t("list.openStudio")}
+                      {t("studio.list.openStudio")}
                     </a>
                     <a
                       class="btn btn-secondary btn-small"
@@ -123,7 +125,7 @@ export function ClassListPage() {
                       onClick={onLinkClick}
                       data-testid="class-analytics"
                     >
-                      {t("list.analytics")}
+                      {t("studio.list.analytics")}
                     </a>
                     <button
                       type="button"
@@ -134,7 +136,7 @@ export function ClassListPage() {
                         setFlash(null);
                       }}
                     >
-                      {t("list.edit")}
+                      {t("studio.list.edit")}
                     </button>
                   </div>
                 </div>

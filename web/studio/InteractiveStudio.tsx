@@ -13,11 +13,11 @@ import type { ClientMessage } from "../../protocol/realtime.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { handWindow, secondsLeft, tallyOf } from "../lib/interactive-state.ts";
-import { type StudioKey, t } from "./i18n.ts";
 
 type Room = { state: ClassroomState; socket: ClassroomSocket };
 
@@ -39,7 +39,7 @@ export function InteractiveStudio(props: { cls: ClassPublic; room: Room; teacher
       data-testid="studio-interactive"
     >
       <div class="panel-head">
-        <h2 id="studio-ix-title">{t("ix.title")}</h2>
+        <h2 id="studio-ix-title">{t("studio.ix.title")}</h2>
       </div>
       {ixError ? (
         <p class="ix-error" role="alert" data-testid="studio-ix-error">
@@ -74,7 +74,7 @@ export function PollsBox(props: { room: Room }) {
   return (
     <div class="studio-box studio-polls" data-testid="studio-polls">
       <div class="studio-row">
-        <h3 class="studio-box-title">{t("ix.polls")}</h3>
+        <h3 class="studio-box-title">{t("studio.ix.polls")}</h3>
         {composing ? null : (
           <button
             type="button"
@@ -82,14 +82,14 @@ export function PollsBox(props: { room: Room }) {
             data-testid="poll-new"
             onClick={() => setComposing(true)}
           >
-            {t("ix.newPoll")}
+            {t("studio.ix.newPoll")}
           </button>
         )}
       </div>
       {composing ? (
         <PollComposer room={props.room} onDone={() => setComposing(false)} />
       ) : polls.length === 0 ? (
-        <p class="muted">{t("ix.noPolls")}</p>
+        <p class="muted">{t("studio.ix.noPolls")}</p>
       ) : null}
       <ul class="ix-poll-list">
         {polls.map((p) => (
@@ -99,8 +99,8 @@ export function PollsBox(props: { room: Room }) {
       {board && board.top.length > 0 ? (
         <div class="ix-leaderboard" data-testid="studio-leaderboard">
           <h4>
-            {t("ix.leaderboard")}{" "}
-            <span class="muted">· {t("ix.players", { count: board.players })}</span>
+            {t("studio.ix.leaderboard")}{" "}
+            <span class="muted">· {t("studio.ix.players", { count: board.players })}</span>
           </h4>
           <Leaderboard top={board.top.slice(0, TOP_N)} />
         </div>
@@ -110,10 +110,10 @@ export function PollsBox(props: { room: Room }) {
 }
 
 const STATE_LABEL: Record<PollView["state"], StudioKey> = {
-  draft: "ix.state.draft",
-  open: "ix.state.open",
-  closed: "ix.state.closed",
-  revealed: "ix.state.revealed",
+  draft: "studio.ix.state.draft",
+  open: "studio.ix.state.open",
+  closed: "studio.ix.state.closed",
+  revealed: "studio.ix.state.revealed",
 };
 
 function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: ClassroomSocket }) {
@@ -128,12 +128,12 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
     <li class={`ix-poll is-${poll.state}`} data-testid="studio-poll" data-state={poll.state}>
       <div class="ix-poll-head">
         <span class={`badge ix-state-${poll.state}`}>{t(STATE_LABEL[poll.state])}</span>
-        <span class="badge">{t(poll.kind === "quiz" ? "ix.quiz" : "ix.poll")}</span>
-        {poll.multiple ? <span class="badge">{t("ix.multiple")}</span> : null}
-        {poll.anonymous ? <span class="badge">{t("ix.anonymous")}</span> : null}
+        <span class="badge">{t(poll.kind === "quiz" ? "studio.ix.quiz" : "studio.ix.poll")}</span>
+        {poll.multiple ? <span class="badge">{t("studio.ix.multiple")}</span> : null}
+        {poll.anonymous ? <span class="badge">{t("studio.ix.anonymous")}</span> : null}
         {left !== null ? (
           <span class="badge badge-warn" data-testid="studio-poll-countdown">
-            {left > 0 ? t("ix.secondsLeft", { count: left }) : t("ix.timesUp")}
+            {left > 0 ? t("studio.ix.secondsLeft", { count: left }) : t("studio.ix.timesUp")}
           </span>
         ) : null}
       </div>
@@ -156,14 +156,14 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
               data-testid="poll-open"
               onClick={() => send({ type: "poll.open", pollId: poll.id })}
             >
-              {t("ix.open")}
+              {t("studio.ix.open")}
             </button>
             <button
               type="button"
               class="btn btn-quiet btn-small"
               onClick={() => send({ type: "poll.discard", pollId: poll.id })}
             >
-              {t("ix.discard")}
+              {t("studio.ix.discard")}
             </button>
           </>
         ) : poll.state === "open" ? (
@@ -173,7 +173,7 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
             data-testid="poll-close"
             onClick={() => send({ type: "poll.close", pollId: poll.id })}
           >
-            {t("common.close")}
+            {t("studio.close")}
           </button>
         ) : poll.state === "closed" ? (
           <button
@@ -182,7 +182,7 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
             data-testid="poll-reveal"
             onClick={() => send({ type: "poll.reveal", pollId: poll.id })}
           >
-            {t("ix.reveal")}
+            {t("studio.ix.reveal")}
           </button>
         ) : null}
       </div>
@@ -214,10 +214,10 @@ const emptyDraft = (): Draft => ({
 
 /** Why the draft cannot be sent yet, or null. */
 function draftProblem(d: Draft): StudioKey | null {
-  if (d.question.trim() === "") return "ix.problem.question";
-  if (d.options.some((o) => o.trim() === "")) return "ix.problem.options";
-  if (d.kind === "quiz" && d.correct.length === 0) return "ix.problem.correct";
-  if (d.kind === "quiz" && !d.multiple && d.correct.length > 1) return "ix.problem.single";
+  if (d.question.trim() === "") return "studio.ix.problem.question";
+  if (d.options.some((o) => o.trim() === "")) return "studio.ix.problem.options";
+  if (d.kind === "quiz" && d.correct.length === 0) return "studio.ix.problem.correct";
+  if (d.kind === "quiz" && !d.multiple && d.correct.length > 1) return "studio.ix.problem.single";
   return null;
 }
 
@@ -284,7 +284,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
       }}
     >
       <fieldset class="ix-kind">
-        <legend class="visually-hidden">{t("ix.kind")}</legend>
+        <legend class="visually-hidden">{t("studio.ix.kind")}</legend>
         {(["poll", "quiz"] as const).map((k) => (
           <label
             key={k}
@@ -298,12 +298,12 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               checked={d.kind === k}
               onChange={() => set({ kind: k })}
             />
-            {t(k === "poll" ? "ix.poll" : "ix.quiz")}
+            {t(k === "poll" ? "studio.ix.poll" : "studio.ix.quiz")}
           </label>
         ))}
       </fieldset>
       <label class="studio-label" for="ix-question">
-        {t("ix.question")}
+        {t("studio.ix.question")}
       </label>
       <input
         id="ix-question"
@@ -311,16 +311,16 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
         maxLength={QUESTION_MAX}
         value={d.question}
         data-testid="poll-question"
-        placeholder={t(d.kind === "quiz" ? "ix.quizExample" : "ix.pollExample")}
+        placeholder={t(d.kind === "quiz" ? "studio.ix.quizExample" : "studio.ix.pollExample")}
         onInput={(e) => set({ question: (e.target as HTMLInputElement).value })}
       />
       <span class="studio-label">
         {t(
           d.kind !== "quiz"
-            ? "ix.options"
+            ? "studio.ix.options"
             : d.multiple
-              ? "ix.optionsTickMany"
-              : "ix.optionsTickOne",
+              ? "studio.ix.optionsTickMany"
+              : "studio.ix.optionsTickOne",
         )}
       </span>
       <ol class="ix-options">
@@ -329,7 +329,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
             {d.kind === "quiz" ? (
               <input
                 type="checkbox"
-                aria-label={t("ix.optionCorrect", { n: i + 1 })}
+                aria-label={t("studio.ix.optionCorrect", { n: i + 1 })}
                 checked={d.correct.includes(i)}
                 data-testid={`poll-correct-${i}`}
                 onChange={() => toggleCorrect(i)}
@@ -339,8 +339,8 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               type="text"
               maxLength={OPTION_MAX}
               value={o}
-              aria-label={t("ix.option", { n: i + 1 })}
-              placeholder={t("ix.option", { n: i + 1 })}
+              aria-label={t("studio.ix.option", { n: i + 1 })}
+              placeholder={t("studio.ix.option", { n: i + 1 })}
               data-testid={`poll-option-${i}`}
               onInput={(e) => setOption(i, (e.target as HTMLInputElement).value)}
             />
@@ -348,7 +348,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               <button
                 type="button"
                 class="btn btn-quiet btn-tiny"
-                aria-label={t("ix.removeOption", { n: i + 1 })}
+                aria-label={t("studio.ix.removeOption", { n: i + 1 })}
                 onClick={() => removeOption(i)}
               >
                 ✕
@@ -364,7 +364,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
           data-testid="poll-add-option"
           onClick={() => set({ options: [...d.options, ""] })}
         >
-          {t("ix.addOption")}
+          {t("studio.ix.addOption")}
         </button>
       ) : null}
       <div class="studio-row ix-flags">
@@ -379,7 +379,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               })
             }
           />{" "}
-          {t("ix.severalAllowed")}
+          {t("studio.ix.severalAllowed")}
         </label>
         {d.kind === "poll" ? (
           <label>
@@ -388,14 +388,14 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               checked={d.anonymous}
               onChange={(e) => set({ anonymous: (e.target as HTMLInputElement).checked })}
             />{" "}
-            {t("ix.anonymousHint")}
+            {t("studio.ix.anonymousHint")}
           </label>
         ) : null}
       </div>
       {d.kind === "quiz" ? (
         <div class="ix-quiz-settings">
           <label class="ix-field">
-            <span class="studio-label">{t("ix.timeLimit")}</span>
+            <span class="studio-label">{t("studio.ix.timeLimit")}</span>
             <select
               value={String(d.timeLimitSec)}
               data-testid="quiz-time"
@@ -403,20 +403,22 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
             >
               {[10, 15, 20, 30, 45, 60, 90, 120, 300].map((s) => (
                 <option key={s} value={s}>
-                  {s < 60 ? t("ix.seconds", { count: s }) : t("ix.minutes", { count: s / 60 })}
+                  {s < 60
+                    ? t("studio.ix.seconds", { count: s })
+                    : t("studio.ix.minutes", { count: s / 60 })}
                 </option>
               ))}
             </select>
           </label>
           <label class="ix-field">
-            <span class="studio-label">{t("ix.speedBonus")}</span>
+            <span class="studio-label">{t("studio.ix.speedBonus")}</span>
             <select
               value={String(d.speedBonus)}
               onChange={(e) => set({ speedBonus: Number((e.target as HTMLSelectElement).value) })}
             >
               {[0, 25, 50, 100].map((b) => (
                 <option key={b} value={b}>
-                  {b === 0 ? t("ix.bonusNone") : t("ix.bonusUpTo", { n: b })}
+                  {b === 0 ? t("studio.ix.bonusNone") : t("studio.ix.bonusUpTo", { n: b })}
                 </option>
               ))}
             </select>
@@ -439,7 +441,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
           disabled={sent !== null}
           onClick={() => submit(false)}
         >
-          {t("ix.saveDraft")}
+          {t("studio.ix.saveDraft")}
         </button>
         <button
           type="submit"
@@ -447,7 +449,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
           data-testid="poll-create-open"
           disabled={sent !== null}
         >
-          {t(d.kind === "quiz" ? "ix.startQuiz" : "ix.openPoll")}
+          {t(d.kind === "quiz" ? "studio.ix.startQuiz" : "studio.ix.openPoll")}
         </button>
       </div>
     </form>
@@ -480,7 +482,7 @@ export function HandsBox(props: { room: Room }) {
     <div class="studio-box studio-hands" data-testid="studio-hands">
       <div class="studio-row">
         <h3 class="studio-box-title">
-          {t("cockpit.pane.hands")}{" "}
+          {t("studio.cockpit.pane.hands")}{" "}
           <span class="badge" data-testid="hand-count">
             {count}
           </span>
@@ -492,16 +494,16 @@ export function HandsBox(props: { room: Room }) {
           data-testid="hand-clear"
           onClick={() => socket.send({ type: "hand.clear" })}
         >
-          {t("hands.lowerAll")}
+          {t("studio.hands.lowerAll")}
         </button>
       </div>
       {ack ? (
         <p class="muted" data-testid="hand-last-ack">
-          {t("hands.lastCalled")} <UserText text={ack.name} clip />
+          {t("studio.hands.lastCalled")} <UserText text={ack.name} clip />
         </p>
       ) : null}
       {count === 0 ? (
-        <p class="muted">{t("cockpit.said.noHands")}</p>
+        <p class="muted">{t("studio.cockpit.said.noHands")}</p>
       ) : (
         <ol class="ix-hands" data-testid="hand-queue">
           {hands.map((h) => (
@@ -515,16 +517,16 @@ export function HandsBox(props: { room: Room }) {
                   data-testid="hand-ack"
                   onClick={() => socket.send({ type: "hand.ack", userId: h.userId })}
                 >
-                  {t("hands.callOn")}
+                  {t("studio.hands.callOn")}
                   <ActsOn text={h.name} sep=" " />
                 </button>
                 <button
                   type="button"
                   class="btn btn-quiet btn-tiny"
-                  aria-label={t("hands.lowerName", { name: isolate(h.name) })}
+                  aria-label={t("studio.hands.lowerName", { name: isolate(h.name) })}
                   onClick={() => socket.send({ type: "hand.dismiss", userId: h.userId })}
                 >
-                  {t("hands.lower")}
+                  {t("studio.hands.lower")}
                 </button>
               </span>
             </li>
@@ -539,10 +541,10 @@ export function HandsBox(props: { room: Room }) {
             disabled={offset === 0}
             onClick={() => setOffset(Math.max(0, offset - WINDOW))}
           >
-            {t("hands.earlier")}
+            {t("studio.hands.earlier")}
           </button>
           <span class="muted">
-            {t("hands.range", {
+            {t("studio.hands.range", {
               from: offset + 1,
               to: Math.min(count, offset + WINDOW),
               count,
@@ -554,7 +556,7 @@ export function HandsBox(props: { room: Room }) {
             disabled={offset + WINDOW >= count}
             onClick={() => setOffset(offset + WINDOW)}
           >
-            {t("hands.later")}
+            {t("studio.hands.later")}
           </button>
         </div>
       ) : null}
@@ -575,7 +577,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
     <div class="studio-box studio-qa" data-testid="studio-qa">
       <div class="studio-row">
         <h3 class="studio-box-title">
-          {t("cockpit.tab.qa")} <span class="badge">{ix.qa.total}</span>
+          {t("studio.cockpit.tab.qa")} <span class="badge">{ix.qa.total}</span>
         </h3>
         {props.teacher ? (
           <label class="ix-switch">
@@ -590,14 +592,14 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                 })
               }
             />{" "}
-            {t("qa.premoderate")}
+            {t("studio.qa.premoderate")}
           </label>
         ) : null}
       </div>
       {pending.length > 0 ? (
         <div class="ix-pending" data-testid="qa-pending">
           <h4>
-            {t("qa.waiting")} <span class="badge badge-warn">{ix.pending?.total ?? 0}</span>
+            {t("studio.qa.waiting")} <span class="badge badge-warn">{ix.pending?.total ?? 0}</span>
           </h4>
           <ul class="ix-questions">
             {pending.map((q) => (
@@ -608,7 +610,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                   data-testid="qa-approve"
                   onClick={() => mod(q.id, "approve")}
                 >
-                  {t("qa.approve")}
+                  {t("studio.qa.approve")}
                   <ActsOn text={q.text} />
                 </button>
                 <button
@@ -616,7 +618,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                   class="btn btn-quiet btn-tiny"
                   onClick={() => mod(q.id, "hide")}
                 >
-                  {t("qa.hide")}
+                  {t("studio.qa.hide")}
                   <ActsOn text={q.text} />
                 </button>
               </StaffQuestion>
@@ -625,7 +627,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
         </div>
       ) : null}
       {ix.qa.top.length === 0 ? (
-        <p class="muted">{t("qa.none")}</p>
+        <p class="muted">{t("studio.qa.none")}</p>
       ) : (
         <ul class="ix-questions" data-testid="qa-top">
           {ix.qa.top.map((q) => (
@@ -637,7 +639,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                   data-testid="qa-answer"
                   onClick={() => mod(q.id, "answer")}
                 >
-                  {t("qa.answered")}
+                  {t("studio.qa.answered")}
                   <ActsOn text={q.text} />
                 </button>
               ) : null}
@@ -647,7 +649,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                 data-testid="qa-pin"
                 onClick={() => mod(q.id, q.pinned ? "unpin" : "pin")}
               >
-                {t(q.pinned ? "qa.unpin" : "qa.pin")}
+                {t(q.pinned ? "studio.qa.unpin" : "studio.qa.pin")}
                 <ActsOn text={q.text} />
               </button>
               <button
@@ -655,7 +657,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                 class="btn btn-quiet btn-tiny"
                 onClick={() => mod(q.id, "hide")}
               >
-                {t("qa.hide")}
+                {t("studio.qa.hide")}
                 <ActsOn text={q.text} />
               </button>
             </StaffQuestion>
@@ -673,7 +675,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
 function ActsOn(props: { text: string; sep?: string }) {
   return (
     <span class="visually-hidden">
-      {props.sep ?? t("common.colon")}
+      {props.sep ?? t("studio.colon")}
       <UserText text={props.text} />
     </span>
   );
@@ -687,7 +689,7 @@ function StaffQuestion(props: { q: QuestionView; children: ComponentChildren }) 
       data-testid="staff-question"
       data-state={q.state}
     >
-      <div class="ix-question-votes" title={t("qa.upvotes")}>
+      <div class="ix-question-votes" title={t("studio.qa.upvotes")}>
         <span aria-hidden="true">▲</span> {q.votes}
       </div>
       <div class="ix-question-body">
@@ -696,8 +698,8 @@ function StaffQuestion(props: { q: QuestionView; children: ComponentChildren }) 
         </p>
         <p class="ix-question-meta muted">
           <UserText text={q.from.name} clip />
-          {q.pinned ? ` · ${t("qa.pinnedMark")}` : ""}
-          {q.state === "answered" ? ` · ${t("qa.answeredMark")}` : ""}
+          {q.pinned ? ` · ${t("studio.qa.pinnedMark")}` : ""}
+          {q.state === "answered" ? ` · ${t("studio.qa.answeredMark")}` : ""}
         </p>
         <div class="ix-question-actions">{props.children}</div>
       </div>

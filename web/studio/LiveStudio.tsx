@@ -2,10 +2,10 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ClassDetail, ClassPublic } from "../../protocol/api.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate } from "../components/UserText.tsx";
+import { t } from "../i18n/studio.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { Cockpit } from "./cockpit/Cockpit.tsx";
-import { t } from "./i18n.ts";
 import type { StreamHealth } from "./media/MediaPanel.tsx";
 
 type State =
@@ -53,7 +53,7 @@ export function LiveStudio(props: { classId: string }) {
     setState({ kind: "loading" });
     call(client.classes[":id"].$get({ param: { id: props.classId } })).then(
       (res) => {
-        document.title = t("studio.docTitle", { title: isolate(res.class.title) });
+        document.title = t("studio.studio.docTitle", { title: isolate(res.class.title) });
         setState(
           res.manage
             ? { kind: "ready", cls: res.class as ClassDetail }
@@ -72,24 +72,24 @@ export function LiveStudio(props: { classId: string }) {
 
   switch (state.kind) {
     case "loading":
-      return <PageMessage title={t("studio.loadingClass")} />;
+      return <PageMessage title={t("studio.studio.loadingClass")} />;
     case "missing":
       return (
-        <PageMessage title={t("studio.noSuchClass")}>
+        <PageMessage title={t("studio.studio.noSuchClass")}>
           <p>
-            <a href="/studio">{t("studio.backToClasses")}</a>
+            <a href="/studio">{t("studio.studio.backToClasses")}</a>
           </p>
         </PageMessage>
       );
     case "denied":
       return (
-        <PageMessage title={t("studio.notYourClass")} testId="access-denied">
-          <p>{t("studio.onlyTeacherMods")}</p>
+        <PageMessage title={t("studio.studio.notYourClass")} testId="access-denied">
+          <p>{t("studio.studio.onlyTeacherMods")}</p>
         </PageMessage>
       );
     case "error":
       return (
-        <PageMessage title={t("studio.loadFailed")}>
+        <PageMessage title={t("studio.studio.loadFailed")}>
           <Notice>{state.message}</Notice>
         </PageMessage>
       );

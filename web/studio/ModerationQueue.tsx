@@ -14,29 +14,30 @@ import type { ClassroomState } from "../lib/classroom-state.ts";
 import { ChatMessages } from "../student/ChatMessages.tsx";
 import { clockTime, REASON_LABEL } from "../student/chat-text.ts";
 import "../components/social.css";
-import { type StudioKey, t } from "./i18n.ts";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { sectionLabel as studentSectionLabel } from "./StudioChat.tsx";
 
 const REPORT_LABEL: Record<string, StudioKey> = {
-  spam: "queue.reason.spam",
-  abuse: "queue.reason.abuse",
-  off_topic: "queue.reason.offTopic",
-  other: "queue.reason.other",
+  spam: "studio.queue.reason.spam",
+  abuse: "studio.queue.reason.abuse",
+  off_topic: "studio.queue.reason.offTopic",
+  other: "studio.queue.reason.other",
 };
 
 function sectionLabel(id: string): string {
-  return id === "global" ? t("queue.everyone") : studentSectionLabel(id);
+  return id === "global" ? t("studio.queue.everyone") : studentSectionLabel(id);
 }
 
 function why(item: ModQueueItem): string {
-  if (item.kind === "held") return t("queue.held", { rule: REASON_LABEL[item.rule ?? "blocked_word"] });
+  if (item.kind === "held")
+    return t("studio.queue.held", { rule: REASON_LABEL[item.rule ?? "blocked_word"] });
   const reasons = Object.entries(item.reasons)
     .map(([r, n]) => {
       const key = REPORT_LABEL[r];
       return `${key ? t(key) : r}${n && n > 1 ? ` ×${n}` : ""}`;
     })
-    .join(t("queue.listSep"));
-  return t("queue.reported", { count: item.reports, reasons });
+    .join(t("studio.queue.listSep"));
+  return t("studio.queue.reported", { count: item.reports, reasons });
 }
 
 /** The queue and the section peek. `sections`: the student sections staff may peek at. */
@@ -57,7 +58,7 @@ export function ModerationQueue(props: {
   return (
     <div class="studio-box studio-mod-queue" data-testid="mod-queue">
       <h3>
-        {t("queue.title")}{" "}
+        {t("studio.queue.title")}{" "}
         {q && q.pending > 0 ? (
           <span class="badge" data-testid="mod-queue-count">
             {q.pending}
@@ -65,23 +66,23 @@ export function ModerationQueue(props: {
         ) : null}
       </h3>
       <p class="muted">
-        {t("queue.hint")}
+        {t("studio.queue.hint")}
         {q && q.overflow > 0 ? (
           <>
             {" "}
             <strong data-testid="mod-queue-overflow">
-              {t("queue.overflow", { count: q.overflow })}
+              {t("studio.queue.overflow", { count: q.overflow })}
             </strong>{" "}
-            {t("queue.overflowNote")}
+            {t("studio.queue.overflowNote")}
           </>
         ) : null}
       </p>
       {!q || q.items.length === 0 ? (
         <p class="muted" data-testid="mod-queue-empty">
-          {t("queue.empty")}
+          {t("studio.queue.empty")}
         </p>
       ) : (
-        <ol class="mod-queue-list" aria-label={t("queue.title")}>
+        <ol class="mod-queue-list" aria-label={t("studio.queue.title")}>
           {q.items.map((item) => (
             <li
               key={item.id}
@@ -109,7 +110,7 @@ export function ModerationQueue(props: {
                     data-testid="queue-remove"
                     onClick={() => resolve(item, "remove")}
                   >
-                    {t("mods.remove")}
+                    {t("studio.mods.remove")}
                   </button>
                 ) : null}
                 <button
@@ -118,7 +119,7 @@ export function ModerationQueue(props: {
                   data-testid="queue-timeout"
                   onClick={() => resolve(item, "timeout")}
                 >
-                  {t("queue.timeout5")}
+                  {t("studio.queue.timeout5")}
                 </button>
                 {confirmBan === item.id ? (
                   <button
@@ -127,7 +128,7 @@ export function ModerationQueue(props: {
                     data-testid="queue-confirm-ban"
                     onClick={() => resolve(item, "ban")}
                   >
-                    {t("chat.confirmBan")}
+                    {t("studio.chat.confirmBan")}
                   </button>
                 ) : (
                   <button
@@ -136,7 +137,7 @@ export function ModerationQueue(props: {
                     data-testid="queue-ban"
                     onClick={() => setConfirmBan(item.id)}
                   >
-                    {t("chat.ban")}
+                    {t("studio.chat.ban")}
                   </button>
                 )}
                 <button
@@ -145,7 +146,7 @@ export function ModerationQueue(props: {
                   data-testid="queue-dismiss"
                   onClick={() => resolve(item, "dismiss")}
                 >
-                  {t("queue.dismiss")}
+                  {t("studio.queue.dismiss")}
                 </button>
               </div>
             </li>
@@ -154,14 +155,14 @@ export function ModerationQueue(props: {
       )}
       <div class="mod-peek">
         <div class="studio-row">
-          <label for="peek-section">{t("queue.peekAt")}</label>
+          <label for="peek-section">{t("studio.queue.peekAt")}</label>
           <select
             id="peek-section"
             data-testid="peek-picker"
             value={peekAt}
             onChange={(e) => setPeekAt(e.currentTarget.value)}
           >
-            <option value="">{t("chat.chooseSection")}</option>
+            <option value="">{t("studio.chat.chooseSection")}</option>
             {props.sections.map((id) => (
               <option key={id} value={id}>
                 {sectionLabel(id)}
@@ -175,13 +176,13 @@ export function ModerationQueue(props: {
             disabled={!peekAt}
             onClick={() => socket.send({ type: "mod.peek", sectionId: peekAt })}
           >
-            {t(peek && peek.sectionId === peekAt ? "queue.refresh" : "queue.peek")}
+            {t(peek && peek.sectionId === peekAt ? "studio.queue.refresh" : "studio.queue.peek")}
           </button>
         </div>
         {peek ? (
           <>
             <p class="muted">
-              {t("queue.peekAsOf", {
+              {t("studio.queue.peekAsOf", {
                 section: sectionLabel(peek.sectionId),
                 time: clockTime(peek.at),
               })}
@@ -189,8 +190,8 @@ export function ModerationQueue(props: {
             <ChatMessages
               messages={peek.messages}
               youId={null}
-              label={t("queue.peekLabel", { section: sectionLabel(peek.sectionId) })}
-              empty={t("chat.sectionEmpty")}
+              label={t("studio.queue.peekLabel", { section: sectionLabel(peek.sectionId) })}
+              empty={t("studio.chat.sectionEmpty")}
               testId="mod-peek"
             />
           </>

@@ -24,27 +24,28 @@ import type { SlideDeck, SlideUsage } from "../../protocol/slides.ts";
 import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { formatNumber } from "../i18n/core.ts";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 import type { Drawable } from "../lib/board-draw.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { renderImages, renderPdf } from "./slides/pages.ts";
-import { num, type StudioKey, t } from "./i18n.ts";
 import { uploadDeck } from "./slides/upload.ts";
 
 /** How often a stroke being drawn is sent, ms. */
 const BATCH_MS = 50;
 
 const COLOR_NAMES: Record<BoardColor, StudioKey> = {
-  "#111827": "slides.color.black",
-  "#ffffff": "slides.color.white",
-  "#dc2626": "slides.color.red",
-  "#ea580c": "slides.color.orange",
-  "#facc15": "slides.color.yellow",
-  "#16a34a": "slides.color.green",
-  "#2563eb": "slides.color.blue",
-  "#9333ea": "slides.color.purple",
+  "#111827": "studio.slides.color.black",
+  "#ffffff": "studio.slides.color.white",
+  "#dc2626": "studio.slides.color.red",
+  "#ea580c": "studio.slides.color.orange",
+  "#facc15": "studio.slides.color.yellow",
+  "#16a34a": "studio.slides.color.green",
+  "#2563eb": "studio.slides.color.blue",
+  "#9333ea": "studio.slides.color.purple",
 };
 
 type Room = { state: ClassroomState; socket: ClassroomSocket };
@@ -248,28 +249,31 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
     if (files.length === 0) return;
     const pdf = files.find((f) => f.type === "application/pdf" || /\.pdf$/i.test(f.name)) ?? null;
     const images = files.filter((f) => f.type.startsWith("image/"));
-    const name = (pdf?.name ?? images[0]?.name ?? t("slides.defaultName")).replace(/\.[a-z0-9]+$/i, "");
+    const name = (pdf?.name ?? images[0]?.name ?? t("studio.slides.defaultName")).replace(
+      /\.[a-z0-9]+$/i,
+      "",
+    );
     try {
       const onRender = (done: number, total: number) =>
         setUpload({ phase: "rendering", done, total });
       const pages = pdf ? await renderPdf(pdf, onRender) : await renderImages(images, onRender);
-      if (pages.length === 0) throw new Error(t("slides.pickFiles"));
+      if (pages.length === 0) throw new Error(t("studio.slides.pickFiles"));
       // Say so before uploading anything when the deck cannot fit (the server checks too).
       const keep = pdf && pdf.size <= MAX_PDF_BYTES ? pdf : null;
       const need = pages.reduce((n, p) => n + p.blob.size, 0) + (keep?.size ?? 0);
       if (usage && usage.bytes + need > usage.quotaBytes)
         throw new Error(
-          t("slides.noRoom", {
+          t("studio.slides.noRoom", {
             need: mib(need),
             free: mib(Math.max(0, usage.quotaBytes - usage.bytes)),
             quota: mib(usage.quotaBytes),
           }),
         );
       if (usage && usage.decks >= usage.maxDecks)
-        throw new Error(t("slides.tooManyDecks", { count: usage.decks }));
+        throw new Error(t("studio.slides.tooManyDecks", { count: usage.decks }));
       const deck = await uploadDeck(
         classId,
-        name.slice(0, 120) || t("slides.defaultName"),
+        name.slice(0, 120) || t("studio.slides.defaultName"),
         pages,
         keep,
         (sent, total) => setUpload({ phase: "uploading", sent, total }),
@@ -288,7 +292,8 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   };
 
   const remove = async (d: SlideDeck) => {
-    if (!confirm(t("slides.confirmDelete", { name: isolate(d.name), count: d.pageCount }))) return;
+    if (!confirm(t("studio.slides.confirmDelete", { name: isolate(d.name), count: d.pageCount })))
+      return;
     setDeleting(d.id);
     try {
       await call(client.slides[":deckId"].$delete({ param: { deckId: d.id } }));
@@ -312,44 +317,44 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   return (
     <section class="card slides-studio" aria-labelledby="slides-title" data-testid="slides-studio">
       <header class="panel-head">
-        <h2 id="slides-title">{t("slides.title")}</h2>
+        <h2 id="slides-title">{t("studio.slides.title")}</h2>
         <span class="muted">
           {slide.deckId
-            ? t("slides.deckPage", {
+            ? t("studio.slides.deckPage", {
                 deck: isolate(slide.deckName),
                 page: slide.page,
                 count: slide.pageCount,
               })
-            : t("slides.blank")}
+            : t("studio.slides.blank")}
         </span>
       </header>
 
       <div class="slides-layout">
         <div class="slides-main">
-          <div class="board-toolbar" role="toolbar" aria-label={t("slides.tools")}>
+          <div class="board-toolbar" role="toolbar" aria-label={t("studio.slides.tools")}>
             <fieldset class="tool-group">
-              <legend class="visually-hidden">{t("slides.tool")}</legend>
+              <legend class="visually-hidden">{t("studio.slides.tool")}</legend>
               <button
                 type="button"
                 class={`tool-btn${tool === "pen" ? " is-active" : ""}`}
                 aria-pressed={tool === "pen"}
                 onClick={() => setTool("pen")}
-                title={t("slides.pen")}
+                title={t("studio.slides.pen")}
               >
-                ✎ {t("slides.pen")}
+                ✎ {t("studio.slides.pen")}
               </button>
               <button
                 type="button"
                 class={`tool-btn${tool === "eraser" ? " is-active" : ""}`}
                 aria-pressed={tool === "eraser"}
                 onClick={() => setTool("eraser")}
-                title={t("slides.eraser")}
+                title={t("studio.slides.eraser")}
               >
-                ⌫ {t("slides.eraser")}
+                ⌫ {t("studio.slides.eraser")}
               </button>
             </fieldset>
             <fieldset class="tool-group swatches">
-              <legend class="visually-hidden">{t("slides.colour")}</legend>
+              <legend class="visually-hidden">{t("studio.slides.colour")}</legend>
               {BOARD_COLORS.map((c) => (
                 <button
                   type="button"
@@ -367,13 +372,13 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               ))}
             </fieldset>
             <fieldset class="tool-group sizes">
-              <legend class="visually-hidden">{t("slides.size")}</legend>
+              <legend class="visually-hidden">{t("studio.slides.size")}</legend>
               {BOARD_SIZES.map((s) => (
                 <button
                   type="button"
                   key={s}
                   class={`size-btn${size === s ? " is-active" : ""}`}
-                  aria-label={t("slides.sizeN", { n: s })}
+                  aria-label={t("studio.slides.sizeN", { n: s })}
                   aria-pressed={size === s}
                   onClick={() => setSize(s)}
                 >
@@ -387,27 +392,27 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               ))}
             </fieldset>
             <fieldset class="tool-group">
-              <legend class="visually-hidden">{t("slides.edit")}</legend>
+              <legend class="visually-hidden">{t("studio.slides.edit")}</legend>
               <button
                 type="button"
                 class="tool-btn"
                 onClick={undo}
                 disabled={!connected}
-                title={t("slides.undoTitle")}
+                title={t("studio.slides.undoTitle")}
               >
-                ↶ {t("slides.undo")}
+                ↶ {t("studio.slides.undo")}
               </button>
               <button
                 type="button"
                 class="tool-btn"
                 onClick={() => {
                   // Undo cannot bring a cleared slide back: ask first.
-                  if (confirm(t("slides.confirmClear")))
+                  if (confirm(t("studio.slides.confirmClear")))
                     socket.send({ type: "board.clear" });
                 }}
                 disabled={!connected || board.strokes.length === 0}
               >
-                {t("slides.clear")}
+                {t("studio.slides.clear")}
               </button>
             </fieldset>
           </div>
@@ -429,28 +434,28 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
             >
               {/* Named "Previous page": the visible "Prev" is part of the name (axe). */}
               <span aria-hidden="true">← </span>
-              {t("slides.prev")}
-              <span class="visually-hidden">{t("slides.prevHidden")}</span>
+              {t("studio.slides.prev")}
+              <span class="visually-hidden">{t("studio.slides.prevHidden")}</span>
             </button>
             {slide.deckId ? (
               <label class="page-box">
-                {t("slides.page")}{" "}
+                {t("studio.slides.page")}{" "}
                 <input
                   type="number"
                   min={1}
                   max={slide.pageCount}
                   value={slide.page}
-                  aria-label={t("slides.goToPage")}
+                  aria-label={t("studio.slides.goToPage")}
                   onChange={(e) => {
                     const n = Number((e.currentTarget as HTMLInputElement).value);
                     if (Number.isInteger(n) && n >= 1 && n <= slide.pageCount)
                       show(slide.deckId, n);
                   }}
                 />{" "}
-                {t("slides.ofCount", { count: slide.pageCount })}
+                {t("studio.slides.ofCount", { count: slide.pageCount })}
               </label>
             ) : (
-              <span class="page-box muted">{t("slides.blank")}</span>
+              <span class="page-box muted">{t("studio.slides.blank")}</span>
             )}
             <button
               type="button"
@@ -458,14 +463,14 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               onClick={next}
               disabled={!slide.deckId || slide.page >= slide.pageCount}
             >
-              {t("slides.next")}
-              <span class="visually-hidden">{t("slides.nextHidden")}</span>
+              {t("studio.slides.next")}
+              <span class="visually-hidden">{t("studio.slides.nextHidden")}</span>
               <span aria-hidden="true"> →</span>
             </button>
             <span class="nav-spacer" />
             {slide.deckId ? (
               <button type="button" class="btn btn-quiet btn-small" onClick={() => show(null)}>
-                {t("slides.blank")}
+                {t("studio.slides.blank")}
               </button>
             ) : lastDeckSlide.current ? (
               <button
@@ -473,16 +478,16 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
                 class="btn btn-quiet btn-small"
                 onClick={() => show(lastDeckSlide.current!.deckId, lastDeckSlide.current!.page)}
               >
-                {t("slides.backToSlides")}
+                {t("studio.slides.backToSlides")}
               </button>
             ) : null}
           </div>
           {boardError ? <Notice kind="error">{boardError.message}</Notice> : null}
         </div>
 
-        <aside class="deck-list" aria-label={t("slides.decks")}>
+        <aside class="deck-list" aria-label={t("studio.slides.decks")}>
           <label class={`btn btn-primary btn-block upload-btn${busy ? " is-busy" : ""}`}>
-            {t(busy ? "slides.uploading" : "slides.upload")}
+            {t(busy ? "studio.slides.uploading" : "studio.slides.upload")}
             <input
               type="file"
               accept="application/pdf,.pdf,image/png,image/jpeg,image/webp"
@@ -493,10 +498,10 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               class="visually-hidden"
             />
           </label>
-          <p class="muted upload-hint">{t("slides.uploadHint")}</p>
+          <p class="muted upload-hint">{t("studio.slides.uploadHint")}</p>
           {upload.phase === "rendering" ? (
             <Progress
-              label={t("slides.preparing", {
+              label={t("studio.slides.preparing", {
                 page: Math.min(upload.done + 1, upload.total),
                 count: upload.total,
               })}
@@ -505,10 +510,13 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
             />
           ) : upload.phase === "uploading" ? (
             <Progress
-              label={t("slides.uploadingPercent", {
-                percent: num(Math.floor((100 * upload.sent) / Math.max(1, upload.total)) / 100, {
-                  style: "percent",
-                }),
+              label={t("studio.slides.uploadingPercent", {
+                percent: formatNumber(
+                  Math.floor((100 * upload.sent) / Math.max(1, upload.total)) / 100,
+                  {
+                    style: "percent",
+                  },
+                ),
               })}
               value={upload.sent}
               max={upload.total}
@@ -519,7 +527,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
           {listError ? <Notice kind="error">{listError}</Notice> : null}
           {usage ? (
             <p class="muted slide-usage" data-testid="slide-usage">
-              {t("slides.usage", {
+              {t("studio.slides.usage", {
                 used: mib(usage.bytes),
                 quota: mib(usage.quotaBytes),
                 decks: usage.decks,
@@ -528,7 +536,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
             </p>
           ) : null}
           {decks && listed.length === 0 ? (
-            <p class="muted deck-empty">{t("slides.noDecks")}</p>
+            <p class="muted deck-empty">{t("studio.slides.noDecks")}</p>
           ) : null}
           <ul class="decks">
             {listed.map((d) => {
@@ -539,8 +547,8 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
                     <UserText text={d.name} clip class="deck-name" />
                     <span class="muted deck-pages">
                       {d.pageCount === 0
-                        ? t("slides.incomplete")
-                        : t("slides.pages", { count: d.pageCount })}
+                        ? t("studio.slides.incomplete")
+                        : t("studio.slides.pages", { count: d.pageCount })}
                     </span>
                   </div>
                   <div class="deck-actions">
@@ -551,18 +559,18 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
                         disabled={!connected || current}
                         onClick={() => show(d.id, 1)}
                       >
-                        {t(current ? "slides.onScreen" : "slides.present")}
+                        {t(current ? "studio.slides.onScreen" : "studio.slides.present")}
                       </button>
                     ) : null}
                     <button
                       type="button"
                       class="btn btn-small btn-quiet"
                       disabled={deleting !== null || busy}
-                      aria-label={t("slides.deleteDeck", { name: isolate(d.name) })}
+                      aria-label={t("studio.slides.deleteDeck", { name: isolate(d.name) })}
                       data-testid="delete-deck"
                       onClick={() => void remove(d)}
                     >
-                      {t(deleting === d.id ? "slides.deleting" : "chat.delete")}
+                      {t(deleting === d.id ? "studio.slides.deleting" : "studio.chat.delete")}
                     </button>
                   </div>
                 </li>
@@ -578,7 +586,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
 /** Bytes as MiB for people: one decimal under 10 MiB. */
 function mib(n: number): string {
   const m = n / (1024 * 1024);
-  return t("slides.mib", { n: num(m, { maximumFractionDigits: m < 10 ? 1 : 0 }) });
+  return t("studio.slides.mib", { n: formatNumber(m, { maximumFractionDigits: m < 10 ? 1 : 0 }) });
 }
 
 function Progress(props: { label: string; value: number; max: number }) {

@@ -3,10 +3,10 @@ import { ClassSessions } from "../analytics/ClassSessions.tsx";
 import { SessionDashboard } from "../analytics/SessionDashboard.tsx";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { RequireUser } from "../components/RequireUser.tsx";
+import { t } from "../i18n/studio.ts";
 import { onLinkClick, usePath } from "../lib/router.ts";
 import { ClassListPage } from "./ClassListPage.tsx";
 import { ClassSetup } from "./ClassSetup.tsx";
-import { t } from "./i18n.ts";
 import { LiveStudio } from "./LiveStudio.tsx";
 
 /**
@@ -21,8 +21,8 @@ export function StudioApp() {
   return (
     <RequireUser
       roles={perClass ? ["teacher", "admin", "student"] : ["teacher", "admin"]}
-      deniedTitle={t("studio.teachersOnly")}
-      deniedText={t("studio.teachersOnlyText")}
+      deniedTitle={t("studio.studio.teachersOnly")}
+      deniedText={t("studio.studio.teachersOnlyText")}
     >
       {(user) => <Studio user={user} />}
     </RequireUser>
@@ -44,11 +44,11 @@ function Studio(props: { user: SessionUser }) {
           onClick={onLinkClick}
           aria-current={classId ? undefined : "page"}
         >
-          {t("studio.myClasses")}
+          {t("studio.studio.myClasses")}
         </a>
         {props.user.role === "admin" ? (
           <a class="btn btn-quiet" href="/admin">
-            {t("studio.admin")}
+            {t("studio.studio.admin")}
           </a>
         ) : null}
       </AppHeader>

@@ -10,6 +10,7 @@ import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { ReactionBurst, ReactionTotals } from "../components/Reactions.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/studio.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
@@ -17,7 +18,6 @@ import { type ClassroomState, cooldownUntil } from "../lib/classroom-state.ts";
 import { ChatMessages } from "../student/ChatMessages.tsx";
 import { ConnectionStatus, LiveCount } from "../student/ConnectionStatus.tsx";
 import { clockTime, REASON_LABEL, rejectionText, secondsLeft } from "../student/chat-text.ts";
-import { t } from "./i18n.ts";
 import { ModerationQueue } from "./ModerationQueue.tsx";
 
 /** Timeout lengths offered, in seconds (protocol bounds: 10 s … 24 h). */
@@ -25,9 +25,9 @@ const TIMEOUTS = [10, 30, 60, 300, 600, 1800, 3600, 6 * 3600, 24 * 3600];
 
 /** "30 s", "5 min", "6 h" in the reader's language. */
 function durationLabel(seconds: number): string {
-  if (seconds < 60) return t("ix.seconds", { count: seconds });
-  if (seconds < 3600) return t("ix.minutes", { count: seconds / 60 });
-  return t("chat.hours", { count: seconds / 3600 });
+  if (seconds < 60) return t("studio.ix.seconds", { count: seconds });
+  if (seconds < 3600) return t("studio.ix.minutes", { count: seconds / 60 });
+  return t("studio.chat.hours", { count: seconds / 3600 });
 }
 
 /**
@@ -49,7 +49,7 @@ export function StudioChat(props: {
   return (
     <section class="card studio-chat" aria-labelledby="studio-chat-title" data-testid="studio-chat">
       <div class="panel-head">
-        <h2 id="studio-chat-title">{t("chat.title")}</h2>
+        <h2 id="studio-chat-title">{t("studio.chat.title")}</h2>
         <LiveCount students={state.presence.students} />
         <ConnectionStatus conn={state.conn} ended={state.ended} />
       </div>
@@ -57,7 +57,7 @@ export function StudioChat(props: {
       <ReactionTotals reactions={state.reactions} />
       <p class="section-counts muted" data-testid="section-counts">
         {sections.length === 0
-          ? t("cockpit.noStudents")
+          ? t("studio.cockpit.noStudents")
           : sections.map((s, i) => (
               <span key={s.sectionId}>
                 {i > 0 ? " · " : ""}
@@ -89,7 +89,7 @@ export function StudioChat(props: {
 
 /** "Section 3" for `s3`; other ids as they are. */
 export function sectionLabel(id: string): string {
-  return /^s\d+$/.test(id) ? t("chat.section", { n: id.slice(1) }) : id;
+  return /^s\d+$/.test(id) ? t("studio.chat.section", { n: id.slice(1) }) : id;
 }
 
 /** The class-wide channel: latest announcement, pinned message, messages, and the composer (send or announce). */
@@ -113,11 +113,11 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
   };
   return (
     <div class="studio-box studio-global">
-      <h3>{t("chat.everyone")}</h3>
+      <h3>{t("studio.chat.everyone")}</h3>
       {announcement ? (
         <div class="callout callout-announce" data-testid="studio-announcement">
           <p class="callout-label">
-            {t("chat.latestAnnouncement")} · {clockTime(announcement.at)}
+            {t("studio.chat.latestAnnouncement")} · {clockTime(announcement.at)}
           </p>
           <p class="callout-text">
             <UserText text={announcement.text} />
@@ -126,7 +126,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
       ) : null}
       {state.pinned ? (
         <div class="callout callout-pin" data-testid="studio-pinned">
-          <p class="callout-label">{t("chat.pinned")}</p>
+          <p class="callout-label">{t("studio.chat.pinned")}</p>
           <p class="callout-text">
             <UserText text={state.pinned.text} />
           </p>
@@ -135,15 +135,15 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
             class="btn btn-tiny btn-quiet"
             onClick={() => socket.send({ type: "chat.pin", messageId: null })}
           >
-            {t("qa.unpin")}
+            {t("studio.qa.unpin")}
           </button>
         </div>
       ) : null}
       <ChatMessages
         messages={state.global}
         youId={state.you?.id ?? null}
-        label={t("chat.globalLabel")}
-        empty={t("chat.globalEmpty")}
+        label={t("studio.chat.globalLabel")}
+        empty={t("studio.chat.globalEmpty")}
         testId="studio-global-chat"
         actions={(m) => (
           <>
@@ -154,7 +154,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
                 data-testid="pin-message"
                 onClick={() => socket.send({ type: "chat.pin", messageId: m.id })}
               >
-                {t("qa.pin")}
+                {t("studio.qa.pin")}
               </button>
             )}
             <button
@@ -163,7 +163,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
               data-testid="delete-message"
               onClick={() => socket.send({ type: "chat.delete", messageId: m.id })}
             >
-              {t("chat.delete")}
+              {t("studio.chat.delete")}
             </button>
           </>
         )}
@@ -175,13 +175,13 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
           </p>
         ) : null}
         <label class="visually-hidden" for="studio-chat-input">
-          {t("chat.messageEveryoneLabel")}
+          {t("studio.chat.messageEveryoneLabel")}
         </label>
         <input
           id="studio-chat-input"
           type="text"
           autocomplete="off"
-          placeholder={t("chat.messageEveryone")}
+          placeholder={t("studio.chat.messageEveryone")}
           value={text}
           data-testid="studio-chat-input"
           onInput={(e) => setText(e.currentTarget.value)}
@@ -197,7 +197,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
             data-testid="studio-announce"
             onClick={announce}
           >
-            {t("chat.announce")}
+            {t("studio.chat.announce")}
           </button>
           <button
             type="submit"
@@ -205,7 +205,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
             disabled={!connected || length === 0 || length > CHAT_MAX || wait > 0}
             data-testid="studio-send"
           >
-            {wait > 0 ? t("ix.seconds", { count: wait }) : t("chat.send")}
+            {wait > 0 ? t("studio.ix.seconds", { count: wait }) : t("studio.chat.send")}
           </button>
         </div>
       </form>
@@ -230,7 +230,10 @@ export function SectionWatch(props: {
     if (kind === "timeout") {
       if (socket.send({ type: "mod.timeout", userId: m.from.id, seconds }))
         setNote(
-          t("chat.timedOutNote", { name: isolate(m.from.name), length: durationLabel(seconds) }),
+          t("studio.chat.timedOutNote", {
+            name: isolate(m.from.name),
+            length: durationLabel(seconds),
+          }),
         );
     } else if (
       socket.send(
@@ -240,7 +243,7 @@ export function SectionWatch(props: {
       )
     ) {
       setNote(
-        t(kind === "purge" ? "chat.bannedPurgedNote" : "chat.bannedNote", {
+        t(kind === "purge" ? "studio.chat.bannedPurgedNote" : "studio.chat.bannedNote", {
           name: isolate(m.from.name),
         }),
       );
@@ -249,23 +252,23 @@ export function SectionWatch(props: {
   };
   return (
     <div class="studio-box studio-section">
-      <h3>{t("chat.sectionChat")}</h3>
+      <h3>{t("studio.chat.sectionChat")}</h3>
       <div class="studio-row">
-        <label for="watch-section">{t("chat.sectionPick")}</label>
+        <label for="watch-section">{t("studio.chat.sectionPick")}</label>
         <select
           id="watch-section"
           data-testid="section-picker"
           value={watching}
           onChange={(e) => socket.watch(e.currentTarget.value || null)}
         >
-          <option value="">{t("chat.chooseSection")}</option>
+          <option value="">{t("studio.chat.chooseSection")}</option>
           {options.map((id) => (
             <option key={id} value={id}>
               {sectionLabel(id)}
             </option>
           ))}
         </select>
-        <label for="timeout-length">{t("chat.timeout")}</label>
+        <label for="timeout-length">{t("studio.chat.timeout")}</label>
         <select
           id="timeout-length"
           data-testid="timeout-length"
@@ -289,10 +292,10 @@ export function SectionWatch(props: {
         youId={state.you?.id ?? null}
         label={
           watching
-            ? t("chat.sectionChatOf", { section: sectionLabel(watching) })
-            : t("chat.sectionChat")
+            ? t("studio.chat.sectionChatOf", { section: sectionLabel(watching) })
+            : t("studio.chat.sectionChat")
         }
-        empty={t(watching ? "chat.sectionEmpty" : "chat.sectionChoose")}
+        empty={t(watching ? "studio.chat.sectionEmpty" : "studio.chat.sectionChoose")}
         testId="studio-section-chat"
         actions={(m) => (
           <>
@@ -302,7 +305,7 @@ export function SectionWatch(props: {
               data-testid="delete-message"
               onClick={() => socket.send({ type: "chat.delete", messageId: m.id })}
             >
-              {t("chat.delete")}
+              {t("studio.chat.delete")}
             </button>
             {m.from.role === "student" || m.from.role === "guest" ? (
               <>
@@ -312,7 +315,7 @@ export function SectionWatch(props: {
                   data-testid="timeout-user"
                   onClick={() => moderate(m, "timeout")}
                 >
-                  {t("chat.timeOut")}
+                  {t("studio.chat.timeOut")}
                 </button>
                 {confirmBan === m.id ? (
                   <>
@@ -322,7 +325,7 @@ export function SectionWatch(props: {
                       data-testid="confirm-ban"
                       onClick={() => moderate(m, "ban")}
                     >
-                      {t("chat.confirmBan")}
+                      {t("studio.chat.confirmBan")}
                     </button>
                     <button
                       type="button"
@@ -330,7 +333,7 @@ export function SectionWatch(props: {
                       data-testid="confirm-ban-purge"
                       onClick={() => moderate(m, "purge")}
                     >
-                      {t("chat.banPurge")}
+                      {t("studio.chat.banPurge")}
                     </button>
                   </>
                 ) : (
@@ -340,7 +343,7 @@ export function SectionWatch(props: {
                     data-testid="ban-user"
                     onClick={() => setConfirmBan(m.id)}
                   >
-                    {t("chat.ban")}
+                    {t("studio.chat.ban")}
                   </button>
                 )}
               </>
@@ -357,9 +360,9 @@ export function RejectionsFeed(props: { state: ClassroomState }) {
   const items = props.state.rejections.slice(-50).reverse();
   return (
     <div class="studio-box studio-rejections">
-      <h3>{t("chat.rejected")}</h3>
+      <h3>{t("studio.chat.rejected")}</h3>
       {items.length === 0 ? (
-        <p class="muted">{t("chat.rejectedNone")}</p>
+        <p class="muted">{t("studio.chat.rejectedNone")}</p>
       ) : (
         <ol class="rejections" data-testid="rejections-feed">
           {items.map((r, i) => (
@@ -408,12 +411,12 @@ export function QuickSlowMode(props: {
     setError(
       props.send({ type: "settings.update", slowModeSec: sec })
         ? null
-        : t("chat.notConnected"),
+        : t("studio.chat.notConnected"),
     );
   };
   return (
     <div class="studio-row quick-slow-mode" data-testid="quick-slow-mode">
-      <label for="quick-slow-mode">{t("chat.slowMode")}</label>
+      <label for="quick-slow-mode">{t("studio.chat.slowMode")}</label>
       <select
         id="quick-slow-mode"
         value={String(current)}
@@ -421,7 +424,7 @@ export function QuickSlowMode(props: {
       >
         {steps.map((sec) => (
           <option key={sec} value={String(sec)}>
-            {sec === 0 ? t("chat.slowOff") : t("chat.slowEvery", { count: sec })}
+            {sec === 0 ? t("studio.chat.slowOff") : t("studio.chat.slowEvery", { count: sec })}
           </option>
         ))}
       </select>
@@ -460,7 +463,7 @@ export function ChatSettings(props: {
     e.preventDefault();
     const slow = Number(v.slowModeSec);
     if (!Number.isInteger(slow) || slow < 0 || slow > SLOW_MODE_MAX) {
-      setError(t("chat.slowInvalid", { max: SLOW_MODE_MAX }));
+      setError(t("studio.chat.slowInvalid", { max: SLOW_MODE_MAX }));
       return;
     }
     const words = [
@@ -472,7 +475,7 @@ export function ChatSettings(props: {
       ),
     ];
     if (words.some((w) => w.length > 40) || words.length > 200) {
-      setError(t("chat.blockedInvalid", { words: 200, chars: 40 }));
+      setError(t("studio.chat.blockedInvalid", { words: 200, chars: 40 }));
       return;
     }
     setError(null);
@@ -486,13 +489,13 @@ export function ChatSettings(props: {
     ) {
       setDraft(null);
       setSaved(true);
-    } else setError(t("chat.notConnected"));
+    } else setError(t("studio.chat.notConnected"));
   };
   return (
     <form class="studio-box studio-settings" onSubmit={save} data-testid="chat-settings">
-      <h3>{t("chat.rules")}</h3>
+      <h3>{t("studio.chat.rules")}</h3>
       <div class="studio-row">
-        <label for="slow-mode">{t("chat.slowModeField")}</label>
+        <label for="slow-mode">{t("studio.chat.slowModeField")}</label>
         <input
           id="slow-mode"
           type="number"
@@ -507,7 +510,7 @@ export function ChatSettings(props: {
         />
       </div>
       <div class="studio-row">
-        <label for="link-policy">{t("chat.links")}</label>
+        <label for="link-policy">{t("studio.chat.links")}</label>
         <select
           id="link-policy"
           value={v.linkPolicy}
@@ -515,12 +518,13 @@ export function ChatSettings(props: {
           data-testid="link-policy"
           onChange={(e) => edit({ linkPolicy: e.currentTarget.value as LinkPolicy })}
         >
-          <option value="allow">{t("chat.linksAllowed")}</option>
-          <option value="block">{t("chat.linksBlocked")}</option>
+          <option value="allow">{t("studio.chat.linksAllowed")}</option>
+          <option value="block">{t("studio.chat.linksBlocked")}</option>
         </select>
       </div>
       <label for="blocked-words" class="studio-label">
-        {t("chat.blockedWords")} <span class="muted">{t("chat.blockedWordsHint")}</span>
+        {t("studio.chat.blockedWords")}{" "}
+        <span class="muted">{t("studio.chat.blockedWordsHint")}</span>
       </label>
       <textarea
         id="blocked-words"
@@ -538,11 +542,11 @@ export function ChatSettings(props: {
           disabled={!isTeacher || state.conn !== "connected" || draft === null}
           data-testid="save-chat-settings"
         >
-          {t("chat.saveRules")}
+          {t("studio.chat.saveRules")}
         </button>
         {saved && draft === null ? (
           <span class="muted" role="status" data-testid="chat-settings-saved">
-            {t("chat.saved")}
+            {t("studio.chat.saved")}
           </span>
         ) : null}
       </div>
@@ -560,9 +564,9 @@ export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessag
   const bans = state.mod?.bans ?? [];
   return (
     <div class="studio-box studio-sanctions">
-      <h3>{t("chat.sanctions")}</h3>
+      <h3>{t("studio.chat.sanctions")}</h3>
       {timeouts.length === 0 && bans.length === 0 ? (
-        <p class="muted">{t("chat.sanctionsNone")}</p>
+        <p class="muted">{t("studio.chat.sanctionsNone")}</p>
       ) : null}
       <ul class="plain-list">
         {timeouts.map((x) => (
@@ -574,7 +578,7 @@ export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessag
                   name={name(x.userId, bans.find((b) => b.userId === x.userId)?.name)}
                 />
               </strong>{" "}
-              {t("chat.timedOutUntil", { time: clockTime(x.until - state.clockOffset) })}
+              {t("studio.chat.timedOutUntil", { time: clockTime(x.until - state.clockOffset) })}
             </span>
           </li>
         ))}
@@ -584,7 +588,7 @@ export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessag
               <strong>
                 <Named id={b.userId} name={name(b.userId, b.name)} />
               </strong>{" "}
-              {t("chat.banned")}
+              {t("studio.chat.banned")}
             </span>
             <button
               type="button"
@@ -592,7 +596,7 @@ export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessag
               data-testid="unban-user"
               onClick={() => props.send({ type: "mod.unban", userId: b.userId })}
             >
-              {t("chat.unban")}
+              {t("studio.chat.unban")}
             </button>
           </li>
         ))}
@@ -641,8 +645,8 @@ export function Moderators(props: { classId: string }) {
   };
   return (
     <form class="studio-box studio-moderators" onSubmit={add} data-testid="moderators">
-      <h3>{t("mods.title")}</h3>
-      <p class="muted">{t("mods.hint")}</p>
+      <h3>{t("studio.mods.title")}</h3>
+      <p class="muted">{t("studio.mods.hint")}</p>
       {list === null && !error ? <p class="muted">{t("common.loading")}</p> : null}
       {list && list.length > 0 ? (
         <ul class="plain-list">
@@ -654,7 +658,7 @@ export function Moderators(props: { classId: string }) {
                 class="btn btn-tiny btn-secondary"
                 onClick={() => void remove(m)}
               >
-                {t("mods.remove")}
+                {t("studio.mods.remove")}
               </button>
             </li>
           ))}
@@ -663,18 +667,18 @@ export function Moderators(props: { classId: string }) {
       {error ? <Notice>{error}</Notice> : null}
       <div class="inline">
         <label class="visually-hidden" for="moderator-email">
-          {t("mods.email")}
+          {t("studio.mods.email")}
         </label>
         <input
           id="moderator-email"
           type="email"
-          placeholder="name@example.com"
+          placeholder={t("studio.mods.emailPlaceholder")}
           value={email}
           data-testid="moderator-email"
           onInput={(e) => setEmail(e.currentTarget.value)}
         />
         <button type="submit" class="btn btn-small btn-secondary" disabled={busy}>
-          {t("mods.add")}
+          {t("studio.mods.add")}
         </button>
       </div>
     </form>

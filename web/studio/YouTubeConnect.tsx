@@ -2,16 +2,16 @@ import { useEffect, useState } from "preact/hooks";
 import type { YouTubeConnection } from "../../protocol/youtube.ts";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
-import { type StudioKey, t } from "./i18n.ts";
 
 /** What `/api/youtube/callback` sent back (`/studio?youtube=…&reason=…`), in words. */
 const CALLBACK_REASONS: Record<string, StudioKey> = {
-  state: "ytc.reason.state",
-  denied: "ytc.reason.denied",
-  scope: "ytc.reason.scope",
-  offline: "ytc.reason.offline",
-  google: "ytc.reason.google",
+  state: "studio.ytc.reason.state",
+  denied: "studio.ytc.reason.denied",
+  scope: "studio.ytc.reason.scope",
+  offline: "studio.ytc.reason.offline",
+  google: "studio.ytc.reason.google",
 };
 
 /** Read and clear the callback's outcome from the address bar. */
@@ -24,8 +24,8 @@ function takeCallbackOutcome(): { kind: "success" | "error"; text: string } | nu
   url.searchParams.delete("reason");
   history.replaceState(history.state, "", url.pathname + url.search + url.hash);
   return outcome === "connected"
-    ? { kind: "success", text: t("ytc.connected") }
-    : { kind: "error", text: t(CALLBACK_REASONS[reason] ?? "ytc.reason.google") };
+    ? { kind: "success", text: t("studio.ytc.connected") }
+    : { kind: "error", text: t(CALLBACK_REASONS[reason] ?? "studio.ytc.reason.google") };
 }
 
 /**
@@ -45,7 +45,7 @@ export function YouTubeConnect() {
   if (!conn?.configured) return notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null;
 
   const disconnect = async () => {
-    if (!confirm(t("ytc.confirmDisconnect"))) return;
+    if (!confirm(t("studio.ytc.confirmDisconnect"))) return;
     setBusy(true);
     try {
       setConn(
@@ -58,7 +58,7 @@ export function YouTubeConnect() {
       );
       setNotice({
         kind: "success",
-        text: t("ytc.disconnected"),
+        text: t("studio.ytc.disconnected"),
       });
     } catch (err) {
       setNotice({ kind: "error", text: errorMessage(err) });
@@ -68,7 +68,11 @@ export function YouTubeConnect() {
   };
 
   return (
-    <section class="card youtube-connect" data-testid="youtube-connect" aria-label={t("ytc.label")}>
+    <section
+      class="card youtube-connect"
+      data-testid="youtube-connect"
+      aria-label={t("studio.ytc.label")}
+    >
       {notice ? (
         <Notice kind={notice.kind} testId="youtube-notice">
           {notice.text}
@@ -76,29 +80,29 @@ export function YouTubeConnect() {
       ) : null}
       {conn.connected ? (
         <p>
-          <strong>{t("ytc.connectedTitle")}</strong>
+          <strong>{t("studio.ytc.connectedTitle")}</strong>
           {conn.channelTitle ? (
             <>
               {" "}
-              {t("ytc.asOpen")}
+              {t("studio.ytc.asOpen")}
               <UserText text={conn.channelTitle} />
-              {t("ytc.asClose")}
+              {t("studio.ytc.asClose")}
             </>
           ) : null}
-          {t("ytc.connectedText")}{" "}
+          {t("studio.ytc.connectedText")}{" "}
           <button type="button" class="btn btn-small" disabled={busy} onClick={disconnect}>
-            {t("ytc.disconnect")}
+            {t("studio.ytc.disconnect")}
           </button>
         </p>
       ) : (
         <p>
-          {t("ytc.intro")}{" "}
+          {t("studio.ytc.intro")}{" "}
           <a
             class="btn btn-primary btn-small"
             href="/api/youtube/connect"
             data-testid="youtube-connect-link"
           >
-            {t("ytc.connect")}
+            {t("studio.ytc.connect")}
           </a>
         </p>
       )}

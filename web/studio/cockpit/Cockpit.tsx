@@ -12,6 +12,7 @@ import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { ReactionBurst, ReactionTotals } from "../../components/Reactions.tsx";
 import { isolate, UserText } from "../../components/UserText.tsx";
+import { t } from "../../i18n/studio.ts";
 import { useClassroom } from "../../lib/classroom-hooks.ts";
 import { formatStart } from "../../lib/format.ts";
 import { handWindow } from "../../lib/interactive-state.ts";
@@ -42,7 +43,6 @@ import {
 } from "./layout.ts";
 import { ShortcutsDialog, useSingleKeys } from "./ShortcutsDialog.tsx";
 import { Splitter } from "./Splitter.tsx";
-import { t } from "../i18n.ts";
 import { ownsKeys, type ShortcutAction, shortcutFor } from "./shortcuts.ts";
 
 type Talk = "chat" | "qa" | "mod";
@@ -118,19 +118,19 @@ export function Cockpit(props: {
         const draft = ix.polls.filter((p) => p.state === "draft").at(-1);
         if (open) {
           socket.send({ type: "poll.close", pollId: open.id });
-          say(t("cockpit.said.pollClosed", { question: isolate(open.question) }));
+          say(t("studio.cockpit.said.pollClosed", { question: isolate(open.question) }));
         } else if (draft) {
           socket.send({ type: "poll.open", pollId: draft.id });
-          say(t("cockpit.said.pollOpened", { question: isolate(draft.question) }));
-        } else say(t("cockpit.said.noDraft"));
+          say(t("studio.cockpit.said.pollOpened", { question: isolate(draft.question) }));
+        } else say(t("studio.cockpit.said.noDraft"));
         return;
       }
       case "hand.next": {
         const next = handWindow(ix, 0)[0];
         if (next) {
           socket.send({ type: "hand.ack", userId: next.userId });
-          say(t("cockpit.said.calledOn", { name: isolate(next.name) }));
-        } else say(t("cockpit.said.noHands"));
+          say(t("studio.cockpit.said.calledOn", { name: isolate(next.name) }));
+        } else say(t("studio.cockpit.said.noHands"));
         return;
       }
       case "mic.toggle": {
@@ -138,10 +138,10 @@ export function Cockpit(props: {
         say(
           t(
             muted === null
-              ? "cockpit.said.noMic"
+              ? "studio.cockpit.said.noMic"
               : muted
-                ? "cockpit.said.micMuted"
-                : "cockpit.said.micOn",
+                ? "studio.cockpit.said.micMuted"
+                : "studio.cockpit.said.micOn",
           ),
         );
         return;
@@ -223,24 +223,26 @@ export function Cockpit(props: {
             <UserText text={cls.title} />
           </h1>
           <p class="class-meta">
-            {detail ? (
-              formatStart(detail.scheduledStart)
-            ) : (
-              t("cockpit.moderatorFor", { teacher: isolate(cls.teacherName) })
-            )}
+            {detail
+              ? formatStart(detail.scheduledStart)
+              : t("studio.cockpit.moderatorFor", { teacher: isolate(cls.teacherName) })}
           </p>
         </div>
         <div class="cockpit-tools">
           {detail ? (
             <>
-              <CopyButton text={detail.joinUrl} label={t("cockpit.copyJoin")} testId="copy-join-link" />
+              <CopyButton
+                text={detail.joinUrl}
+                label={t("studio.cockpit.copyJoin")}
+                testId="copy-join-link"
+              />
               <a
                 class="btn btn-secondary btn-small"
                 href={`/studio/${cls.id}/setup`}
                 onClick={onLinkClick}
                 data-testid="class-setup-link"
               >
-                {t("cockpit.setup")}
+                {t("studio.cockpit.setup")}
               </a>
             </>
           ) : null}
@@ -252,7 +254,7 @@ export function Cockpit(props: {
             data-testid="shortcuts-open"
             onClick={() => setHelp(true)}
           >
-            {t("cockpit.shortcuts")}
+            {t("studio.cockpit.shortcuts")}
           </button>
         </div>
         <p class="cockpit-said" role="status" data-testid="shortcut-status">
@@ -272,22 +274,26 @@ export function Cockpit(props: {
         manage={manage}
       />
       <p class="cockpit-phone-note" data-testid="phone-moderation-note">
-        {t("cockpit.phoneNote")}
+        {t("studio.cockpit.phoneNote")}
       </p>
       <div class="cockpit-grid" ref={grid} style={style}>
         <div class="cockpit-col cockpit-left" id="pane-left">
-          <section id="pane-stream" class="cockpit-pane cockpit-stream" aria-label={t("cockpit.pane.stream")}>
+          <section
+            id="pane-stream"
+            class="cockpit-pane cockpit-stream"
+            aria-label={t("studio.cockpit.pane.stream")}
+          >
             {detail ? (
               <>
                 <MediaPanel cls={detail} onBridgeHealth={props.onBridgeHealth} actions={media} />
                 <YouTubeStatus classId={cls.id} />
               </>
             ) : (
-              <p class="muted">{t("cockpit.moderatorStream")}</p>
+              <p class="muted">{t("studio.cockpit.moderatorStream")}</p>
             )}
           </section>
           <Splitter
-            label={t("cockpit.split.stream")}
+            label={t("studio.cockpit.split.stream")}
             controls="pane-stream"
             orientation="horizontal"
             value={layout.stream}
@@ -299,13 +305,13 @@ export function Cockpit(props: {
           />
           <section id="pane-polls" class="cockpit-pane cockpit-polls" aria-labelledby="polls-title">
             <h2 id="polls-title" class="visually-hidden">
-              {t("cockpit.pane.polls")}
+              {t("studio.cockpit.pane.polls")}
             </h2>
             <PollsBox room={room} />
           </section>
         </div>
         <Splitter
-          label={t("cockpit.split.left")}
+          label={t("studio.cockpit.split.left")}
           controls="pane-left"
           orientation="vertical"
           value={layout.left}
@@ -315,11 +321,15 @@ export function Cockpit(props: {
           onChange={(left) => resize({ left })}
           testId="split-left"
         />
-        <section id="pane-stage" class="cockpit-pane cockpit-stage" aria-label={t("cockpit.pane.stage")}>
+        <section
+          id="pane-stage"
+          class="cockpit-pane cockpit-stage"
+          aria-label={t("studio.cockpit.pane.stage")}
+        >
           <SlidesStudio cls={cls} room={room} />
         </section>
         <Splitter
-          label={t("cockpit.split.right")}
+          label={t("studio.cockpit.split.right")}
           controls="pane-right"
           orientation="vertical"
           value={layout.right}
@@ -332,12 +342,12 @@ export function Cockpit(props: {
         <div class="cockpit-col cockpit-right" id="pane-right">
           <section id="pane-hands" class="cockpit-pane cockpit-hands" aria-labelledby="hands-title">
             <h2 id="hands-title" class="visually-hidden">
-              {t("cockpit.pane.hands")}
+              {t("studio.cockpit.pane.hands")}
             </h2>
             <HandsBox room={room} />
           </section>
           <Splitter
-            label={t("cockpit.split.hands")}
+            label={t("studio.cockpit.split.hands")}
             controls="pane-hands"
             orientation="horizontal"
             value={layout.hands}
@@ -354,17 +364,22 @@ export function Cockpit(props: {
           >
             <div class="cockpit-talk-head">
               <h2 id="talk-title" class="visually-hidden">
-                {t("cockpit.pane.talk")}
+                {t("studio.cockpit.pane.talk")}
               </h2>
               <div
                 class="cockpit-tabs"
                 role="tablist"
-                aria-label={t("cockpit.pane.talk")}
+                aria-label={t("studio.cockpit.pane.talk")}
                 onKeyDown={onTabListKey}
               >
-                {tab("chat", t("cockpit.tab.chat"), 0, "talk-chat")}
-                {tab("qa", t("cockpit.tab.qa"), pendingQa || state.interactive.qa.total, "talk-qa")}
-                {tab("mod", t("cockpit.tab.mod"), queued, "talk-mod")}
+                {tab("chat", t("studio.cockpit.tab.chat"), 0, "talk-chat")}
+                {tab(
+                  "qa",
+                  t("studio.cockpit.tab.qa"),
+                  pendingQa || state.interactive.qa.total,
+                  "talk-qa",
+                )}
+                {tab("mod", t("studio.cockpit.tab.mod"), queued, "talk-mod")}
               </div>
               <div class="cockpit-talk-status">
                 <LiveCount students={state.presence.students} />
@@ -387,7 +402,7 @@ export function Cockpit(props: {
               <ReactionTotals reactions={state.reactions} />
               <p class="section-counts muted" data-testid="section-counts">
                 {sections.length === 0
-                  ? t("cockpit.noStudents")
+                  ? t("studio.cockpit.noStudents")
                   : sections.map((s, i) => (
                       <span key={s.sectionId}>
                         {i > 0 ? " · " : ""}
@@ -420,9 +435,9 @@ export function Cockpit(props: {
               {manage ? <QuickSlowMode state={state} send={(m) => socket.send(m)} /> : null}
               {manage ? (
                 <p class="muted cockpit-rules-note">
-                  {t("cockpit.rulesNote")}{" "}
+                  {t("studio.cockpit.rulesNote")}{" "}
                   <a href={`/studio/${cls.id}/setup`} onClick={onLinkClick}>
-                    {t("cockpit.setup")}
+                    {t("studio.cockpit.setup")}
                   </a>
                 </p>
               ) : (

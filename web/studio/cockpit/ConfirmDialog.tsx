@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
-import { t } from "../i18n.ts";
+import { t } from "../../i18n/studio.ts";
 
 /**
  * A modal confirmation on a native `<dialog>` (focus trapped and restored by the browser,

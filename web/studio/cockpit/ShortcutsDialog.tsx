@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { t } from "../i18n.ts";
+import { t } from "../../i18n/studio.ts";
 import { SHORTCUTS } from "./shortcuts.ts";
 
 const KEY = "massclass.cockpit.singleKeys";
@@ -54,13 +54,13 @@ export function ShortcutsDialog(props: {
       data-testid="shortcuts-dialog"
       onClose={props.onClose}
     >
-      <h2 id="shortcuts-title">{t("cockpit.shortcuts")}</h2>
-      <p class="muted">{t("shortcuts.where")}</p>
+      <h2 id="shortcuts-title">{t("studio.cockpit.shortcuts")}</h2>
+      <p class="muted">{t("studio.shortcuts.where")}</p>
       <table class="shortcuts-table" data-testid="shortcuts-list">
         <thead>
           <tr>
-            <th scope="col">{t("shortcuts.keys")}</th>
-            <th scope="col">{t("shortcuts.action")}</th>
+            <th scope="col">{t("studio.shortcuts.keys")}</th>
+            <th scope="col">{t("studio.shortcuts.action")}</th>
           </tr>
         </thead>
         <tbody>
@@ -69,7 +69,7 @@ export function ShortcutsDialog(props: {
               <td>
                 {s.keys.map((k, i) => (
                   <span key={k}>
-                    {i > 0 ? ` ${t("shortcuts.or")} ` : ""}
+                    {i > 0 ? ` ${t("studio.shortcuts.or")} ` : ""}
                     <kbd>{k}</kbd>
                   </span>
                 ))}
@@ -87,13 +87,13 @@ export function ShortcutsDialog(props: {
           onChange={(e) => props.onSingleKeys(e.currentTarget.checked)}
         />
         <span>
-          {t("shortcuts.single")}
-          <small>{t("shortcuts.singleHint")}</small>
+          {t("studio.shortcuts.single")}
+          <small>{t("studio.shortcuts.singleHint")}</small>
         </span>
       </label>
       <div class="actions">
         <button type="button" class="btn btn-primary" onClick={props.onClose} autofocus>
-          {t("common.close")}
+          {t("studio.close")}
         </button>
       </div>
     </dialog>

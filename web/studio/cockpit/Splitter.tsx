@@ -40,7 +40,8 @@ export function Splitter(props: {
     const start = vertical ? e.clientX : e.clientY;
     const from = value;
     const grow = sign(el);
-    const move = (m: PointerEvent) => set(from + ((vertical ? m.clientX : m.clientY) - start) * grow);
+    const move = (m: PointerEvent) =>
+      set(from + ((vertical ? m.clientX : m.clientY) - start) * grow);
     const up = () => {
       el.removeEventListener("pointermove", move);
       el.removeEventListener("pointerup", up);

@@ -3,7 +3,7 @@
  * to the teacher and the keys the cockpit obeys cannot drift apart.
  */
 
-import type { StudioKey } from "../i18n.ts";
+import type { StudioKey } from "../../i18n/studio.ts";
 
 /** What a shortcut does in the cockpit. */
 export type ShortcutAction =
@@ -27,18 +27,28 @@ export interface Shortcut {
 
 /** Every cockpit shortcut, in the order the Shortcuts list shows them. */
 export const SHORTCUTS: Shortcut[] = [
-  { action: "slide.next", keys: ["→", "Page Down"], label: "shortcut.slideNext", singleKey: false },
-  { action: "slide.prev", keys: ["←", "Page Up"], label: "shortcut.slidePrev", singleKey: false },
+  {
+    action: "slide.next",
+    keys: ["→", "Page Down"],
+    label: "studio.shortcut.slideNext",
+    singleKey: false,
+  },
+  {
+    action: "slide.prev",
+    keys: ["←", "Page Up"],
+    label: "studio.shortcut.slidePrev",
+    singleKey: false,
+  },
   {
     action: "poll.toggle",
     keys: ["P"],
-    label: "shortcut.pollToggle",
+    label: "studio.shortcut.pollToggle",
     singleKey: true,
   },
-  { action: "hand.next", keys: ["H"], label: "shortcut.handNext", singleKey: true },
-  { action: "mic.toggle", keys: ["M"], label: "shortcut.micToggle", singleKey: true },
-  { action: "board.undo", keys: ["Ctrl+Z"], label: "shortcut.boardUndo", singleKey: false },
-  { action: "help", keys: ["?"], label: "shortcut.help", singleKey: true },
+  { action: "hand.next", keys: ["H"], label: "studio.shortcut.handNext", singleKey: true },
+  { action: "mic.toggle", keys: ["M"], label: "studio.shortcut.micToggle", singleKey: true },
+  { action: "board.undo", keys: ["Ctrl+Z"], label: "studio.shortcut.boardUndo", singleKey: false },
+  { action: "help", keys: ["?"], label: "studio.shortcut.help", singleKey: true },
 ];
 
 /** The parts of a KeyboardEvent the lookup reads. */

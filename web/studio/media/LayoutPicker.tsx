@@ -3,14 +3,30 @@
  * screen only, or camera only. The layouts themselves are layout.ts; the compositor draws
  * them (use-layout.ts).
  */
-import { type StudioKey, t } from "../i18n.ts";
+import { type StudioKey, t } from "../../i18n/studio.ts";
 import type { Corner, Layout } from "./layout.ts";
 
 const CORNERS: { corner: Corner; label: StudioKey; camera: StudioKey }[] = [
-  { corner: "top-left", label: "media.corner.topLeft", camera: "media.camera.topLeft" },
-  { corner: "top-right", label: "media.corner.topRight", camera: "media.camera.topRight" },
-  { corner: "bottom-left", label: "media.corner.bottomLeft", camera: "media.camera.bottomLeft" },
-  { corner: "bottom-right", label: "media.corner.bottomRight", camera: "media.camera.bottomRight" },
+  {
+    corner: "top-left",
+    label: "studio.media.corner.topLeft",
+    camera: "studio.media.camera.topLeft",
+  },
+  {
+    corner: "top-right",
+    label: "studio.media.corner.topRight",
+    camera: "studio.media.camera.topRight",
+  },
+  {
+    corner: "bottom-left",
+    label: "studio.media.corner.bottomLeft",
+    camera: "studio.media.camera.bottomLeft",
+  },
+  {
+    corner: "bottom-right",
+    label: "studio.media.corner.bottomRight",
+    camera: "studio.media.camera.bottomRight",
+  },
 ];
 
 /** Radio buttons for the layout; with screen + camera, four corner buttons for the camera. */
@@ -18,13 +34,13 @@ export function LayoutPicker(props: { layout: Layout; onChange: (layout: Layout)
   const { layout } = props;
   return (
     <fieldset class="media-layout">
-      <legend>{t("media.layout")}</legend>
+      <legend>{t("studio.media.layout")}</legend>
       <div class="media-choices">
         {(
           [
-            ["pip", "media.layout.pip"],
-            ["screen", "media.layout.screen"],
-            ["camera", "media.layout.camera"],
+            ["pip", "studio.media.layout.pip"],
+            ["screen", "studio.media.layout.screen"],
+            ["camera", "studio.media.layout.camera"],
           ] as const
         ).map(([kind, label]) => (
           <label class="media-choice" key={kind}>
@@ -50,7 +66,7 @@ export function LayoutPicker(props: { layout: Layout; onChange: (layout: Layout)
       </div>
       {layout.kind === "pip" ? (
         <fieldset class="media-corners">
-          <legend class="visually-hidden">{t("media.cameraCorner")}</legend>
+          <legend class="visually-hidden">{t("studio.media.cameraCorner")}</legend>
           {CORNERS.map(({ corner, label, camera }) => (
             <button
               key={corner}

@@ -4,8 +4,9 @@
  */
 import { useState } from "preact/hooks";
 import { Notice } from "../../components/Notice.tsx";
+import { formatNumber } from "../../i18n/core.ts";
+import { type StudioKey, t } from "../../i18n/studio.ts";
 import { ConfirmDialog } from "../cockpit/ConfirmDialog.tsx";
-import { num, type StudioKey, t } from "../i18n.ts";
 import type { CompositeRate } from "./use-layout.ts";
 import type { LiveState, Publishing, StreamHealth } from "./use-publishing.ts";
 import type { PublishStats } from "./whip-client.ts";
@@ -25,7 +26,7 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           aria-haspopup="dialog"
           onClick={() => setConfirmEnd(true)}
         >
-          {t(live.kind === "stopping" ? "media.stopping" : "media.endStream")}
+          {t(live.kind === "stopping" ? "studio.media.stopping" : "studio.media.endStream")}
         </button>
       ) : (
         <button
@@ -34,13 +35,17 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           data-testid="go-live"
           onClick={goLive}
         >
-          {t(live.kind === "ended" || live.kind === "failed" ? "media.goLiveAgain" : "media.goLive")}
+          {t(
+            live.kind === "ended" || live.kind === "failed"
+              ? "studio.media.goLiveAgain"
+              : "studio.media.goLive",
+          )}
         </button>
       )}
       <ConfirmDialog
         open={confirmEnd && isLive}
-        title={t("media.endTitle")}
-        confirmLabel={t("media.endStream")}
+        title={t("studio.media.endTitle")}
+        confirmLabel={t("studio.media.endStream")}
         testId="end-stream-dialog"
         confirmTestId="confirm-end-stream"
         onCancel={() => setConfirmEnd(false)}
@@ -49,15 +54,15 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           void stopLive();
         }}
       >
-        <p>{t("media.endBody")}</p>
+        <p>{t("studio.media.endBody")}</p>
       </ConfirmDialog>
       {live.kind === "failed" ? (
         <Notice testId="live-error">
-          <strong>{t("media.failed")}</strong> {live.reason}
+          <strong>{t("studio.media.failed")}</strong> {live.reason}
         </Notice>
       ) : null}
       {!props.hasAnyVideo && live.kind === "idle" ? (
-        <p class="muted media-hint">{t("media.slateHint")}</p>
+        <p class="muted media-hint">{t("studio.media.slateHint")}</p>
       ) : null}
     </div>
   );
@@ -69,26 +74,26 @@ export function LiveBadge(props: { live: LiveState }) {
   const [text, cls] = ((): [string, string] => {
     switch (live.kind) {
       case "idle":
-        return [t("media.state.idle"), ""];
+        return [t("studio.media.state.idle"), ""];
       case "preparing":
-        return [t("media.state.preparing"), "badge-warn"];
+        return [t("studio.media.state.preparing"), "badge-warn"];
       case "connecting":
-        return [t("media.state.connecting"), "badge-warn"];
+        return [t("studio.media.state.connecting"), "badge-warn"];
       case "live":
-        return [t("media.state.live"), "badge-live"];
+        return [t("studio.media.state.live"), "badge-live"];
       case "reconnecting":
         return [
           live.attempt > 0
-            ? t("media.state.reconnectingAttempt", { n: live.attempt })
-            : t("media.state.reconnecting"),
+            ? t("studio.media.state.reconnectingAttempt", { n: live.attempt })
+            : t("studio.media.state.reconnecting"),
           "badge-warn",
         ];
       case "stopping":
-        return [t("media.stopping"), "badge-warn"];
+        return [t("studio.media.stopping"), "badge-warn"];
       case "ended":
-        return [t("media.state.ended"), ""];
+        return [t("studio.media.state.ended"), ""];
       case "failed":
-        return [t("media.state.failed"), "badge-error"];
+        return [t("studio.media.state.failed"), "badge-error"];
     }
   })();
   return (
@@ -104,10 +109,10 @@ export function LiveBadge(props: { live: LiveState }) {
 }
 
 function ageText(at: number | null): string {
-  if (at === null) return t("media.noneYet");
+  if (at === null) return t("studio.media.noneYet");
   const s = Math.max(0, (Date.now() - at) / 1000);
-  return t("media.secondsAgo", {
-    n: num(s, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+  return t("studio.media.secondsAgo", {
+    n: formatNumber(s, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
   });
 }
 
@@ -130,13 +135,13 @@ export function StreamStats(props: {
     </div>
   );
   return (
-    <section class="media-stats" aria-label={t("media.stats")}>
+    <section class="media-stats" aria-label={t("studio.media.stats")}>
       <dl class="media-stat-list" data-testid="stream-stats">
         {item(
-          "media.stat.bitrate",
+          "studio.media.stat.bitrate",
           stats
-            ? t("media.mbps", {
-                n: num(stats.bitrateKbps / 1000, {
+            ? t("studio.media.mbps", {
+                n: formatNumber(stats.bitrateKbps / 1000, {
                   minimumFractionDigits: 2,
                   maximumFractionDigits: 2,
                 }),
@@ -144,40 +149,53 @@ export function StreamStats(props: {
             : "…",
           "stat-bitrate",
         )}
-        {item("media.stat.fps", stats?.fps != null ? num(Math.round(stats.fps)) : "…", "stat-fps")}
         {item(
-          "media.stat.compositeFps",
+          "studio.media.stat.fps",
+          stats?.fps != null ? formatNumber(Math.round(stats.fps)) : "…",
+          "stat-fps",
+        )}
+        {item(
+          "studio.media.stat.compositeFps",
           props.composite
-            ? t("media.fpsDraw", { fps: num(props.composite.fps), ms: num(props.composite.drawMs) })
+            ? t("studio.media.fpsDraw", {
+                fps: formatNumber(props.composite.fps),
+                ms: formatNumber(props.composite.drawMs),
+              })
             : "…",
           "stat-composite-fps",
         )}
         {item(
-          "media.stat.resolution",
+          "studio.media.stat.resolution",
           stats?.width ? `${stats.width}×${stats.height}` : "…",
           "stat-resolution",
         )}
         {item(
-          "media.stat.rtt",
-          stats?.rttMs != null ? t("media.ms", { n: num(stats.rttMs) }) : "…",
+          "studio.media.stat.rtt",
+          stats?.rttMs != null ? t("studio.media.ms", { n: formatNumber(stats.rttMs) }) : "…",
           "stat-rtt",
         )}
-        {item("media.stat.codec", stats?.codec ?? "…", "stat-codec")}
+        {item("studio.media.stat.codec", stats?.codec ?? "…", "stat-codec")}
       </dl>
       {stats?.limitation ? (
         <p class="media-limit" data-testid="stat-limitation">
-          {t(stats.limitation === "cpu" ? "media.limitedCpu" : "media.limitedNetwork")}
+          {t(
+            stats.limitation === "cpu" ? "studio.media.limitedCpu" : "studio.media.limitedNetwork",
+          )}
         </p>
       ) : null}
       <p class="media-health muted" data-testid="bridge-health">
         {health
-          ? t("media.bridgeHealth", {
-              receiving: t(health.receiving ? "yt.receiving" : "media.notReceiving"),
-              pushing: t(health.pushing ? "media.pushingRtmp" : "yt.notPushing"),
+          ? t("studio.media.bridgeHealth", {
+              receiving: t(health.receiving ? "studio.yt.receiving" : "studio.media.notReceiving"),
+              pushing: t(health.pushing ? "studio.media.pushingRtmp" : "studio.yt.notPushing"),
               keyframe: ageText(health.lastKeyframeAt),
-              filler: health.fillerActive ? ` · ${t("media.filler")}` : "",
+              filler: health.fillerActive ? ` · ${t("studio.media.filler")}` : "",
             })
-          : t(props.healthAvailable ? "media.bridgeWaiting" : "media.bridgeUnavailable")}
+          : t(
+              props.healthAvailable
+                ? "studio.media.bridgeWaiting"
+                : "studio.media.bridgeUnavailable",
+            )}
       </p>
       {health?.lastError && !health.pushing ? (
         <p class="media-limit" role="status" data-testid="bridge-error">

@@ -1,5 +1,5 @@
 /** Screen, camera and microphone capture for the studio, with messages a teacher can act on. */
-import { type StudioKey, t } from "../i18n.ts";
+import { type StudioKey, t } from "../../i18n/studio.ts";
 
 /** A capture device the teacher can pick. */
 export interface Device {
@@ -15,8 +15,8 @@ export async function listDevices(): Promise<{ cameras: Device[]; mics: Device[]
       .filter((d) => d.kind === kind && d.deviceId)
       .map((d, i) => ({ id: d.deviceId, label: d.label || t(noun, { n: i + 1 }) }));
   return {
-    cameras: pick("videoinput", "capture.cameraN"),
-    mics: pick("audioinput", "capture.micN"),
+    cameras: pick("videoinput", "studio.capture.cameraN"),
+    mics: pick("audioinput", "studio.capture.micN"),
   };
 }
 
@@ -69,18 +69,18 @@ export function captureErrorMessage(
   what: "screen" | "camera" | "microphone",
 ): string | null {
   const name = err instanceof DOMException ? err.name : "";
-  const device = t(`capture.device.${what}` as const);
+  const device = t(`studio.capture.device.${what}` as const);
   switch (name) {
     case "NotAllowedError":
       // Also what Chrome throws when the teacher closes the screen picker: not an error worth shouting.
-      return what === "screen" ? null : t("capture.blocked", { device });
+      return what === "screen" ? null : t("studio.capture.blocked", { device });
     case "NotFoundError":
     case "OverconstrainedError":
-      return t("capture.notFound", { device });
+      return t("studio.capture.notFound", { device });
     case "NotReadableError":
     case "AbortError":
-      return t("capture.busy", { device });
+      return t("studio.capture.busy", { device });
     default:
-      return t("capture.failed", { device });
+      return t("studio.capture.failed", { device });
   }
 }

@@ -4,8 +4,9 @@
  * Layout and sources change live; the output track stays the same, so a live
  * WebRTC sender never renegotiates.
  */
+
+import { t } from "../../i18n/studio.ts";
 import type { CompositorCommand, CompositorEvent, Slot } from "./compositor-worker.ts";
-import { t } from "../i18n.ts";
 import type { Layout } from "./layout.ts";
 
 /** Whether this browser can composite without main-thread timers (Chromium: Chrome, Edge, Opera). */
@@ -41,7 +42,10 @@ export class Compositor {
       if (e.data.type === "fps") this.onFps?.(e.data.fps, e.data.drawMs);
     };
     const output = this.#generator.writable;
-    const slates = { shareScreen: t("media.slate.share"), startingSoon: t("media.slate.soon") };
+    const slates = {
+      shareScreen: t("studio.media.slate.share"),
+      startingSoon: t("studio.media.slate.soon"),
+    };
     this.#post({ type: "init", output, slates }, [output]);
     this.setLayout(layout);
   }

@@ -10,8 +10,8 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { StreamHealth as BridgeStreamHealth } from "../../../protocol/bridge.ts";
+import { t } from "../../i18n/studio.ts";
 import { errorMessage } from "../../lib/api.ts";
-import { t } from "../i18n.ts";
 import {
   DEFAULT_RECONNECT,
   type FrameRateWatch,
@@ -141,7 +141,7 @@ export function usePublishing(opts: {
           Date.now(),
         );
         fpsWatch.current = r.watch;
-        if (r.republish) reconnect.current?.(client, t("publish.lowFps"));
+        if (r.republish) reconnect.current?.(client, t("studio.publish.lowFps"));
       });
     }, 1000);
     return () => clearInterval(timer);
@@ -186,7 +186,7 @@ export function usePublishing(opts: {
           connected = true;
           settle({ ok: true, client });
         } else if (state === "failed") {
-          lost(t("publish.lost"));
+          lost(t("studio.publish.lost"));
         } else if (state === "disconnected") {
           // Say so at once; a new publish only if it does not come back by itself.
           if (connected && whip.current === client)
@@ -194,10 +194,10 @@ export function usePublishing(opts: {
               kind: "reconnecting",
               attempt: 0,
               lostAt: Date.now(),
-              reason: t("publish.stalled"),
+              reason: t("studio.publish.stalled"),
             });
           graceTimer = setTimeout(
-            () => lost(t("publish.stalled")),
+            () => lost(t("studio.publish.stalled")),
             DEFAULT_RECONNECT.disconnectedGraceMs,
           );
         }
@@ -210,7 +210,7 @@ export function usePublishing(opts: {
               settle({
                 ok: false,
                 code: "ice_failed",
-                reason: t("publish.noPath"),
+                reason: t("studio.publish.noPath"),
               });
             }
           }, CONNECT_TIMEOUT_MS),
