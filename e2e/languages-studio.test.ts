@@ -39,14 +39,17 @@ async function launchIn(locale: string): Promise<Page> {
 /** Sign in through the API (the sign-in form's labels are in the browser's language too). */
 async function signInApi(page: Page, who: { email: string; password: string }) {
   await page.goto(`${base}/signin`);
-  await page.evaluate(async (body) => {
-    const res = await fetch("/api/auth/signin", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`sign in: HTTP ${res.status}`);
-  }, who);
+  await page.evaluate(
+    async (body) => {
+      const res = await fetch("/api/auth/signin", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`sign in: HTTP ${res.status}`);
+    },
+    { email: who.email, password: who.password },
+  );
 }
 
 async function documentLanguage(page: Page) {

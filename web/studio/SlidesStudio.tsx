@@ -433,7 +433,9 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               disabled={!slide.deckId || slide.page <= 1}
             >
               {/* Named "Previous page": the visible "Prev" is part of the name (axe). */}
-              <span aria-hidden="true">← </span>
+              <span class="nav-arrow" aria-hidden="true">
+                ←{" "}
+              </span>
               {t("studio.slides.prev")}
               <span class="visually-hidden">{t("studio.slides.prevHidden")}</span>
             </button>
@@ -465,7 +467,9 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
             >
               {t("studio.slides.next")}
               <span class="visually-hidden">{t("studio.slides.nextHidden")}</span>
-              <span aria-hidden="true"> →</span>
+              <span class="nav-arrow" aria-hidden="true">
+                {" "}→
+              </span>
             </button>
             <span class="nav-spacer" />
             {slide.deckId ? (
