@@ -113,21 +113,11 @@ describe("languages", () => {
     expect(await l.getByTestId("chat-count").textContent()).toBe(
       `${await num(l, "ar", 0)}/${await num(l, "ar", 500)}`,
     );
-    const startAr = await l.evaluate(
-      (iso) =>
-        new Intl.DateTimeFormat("ar", {
-          weekday: "short",
-          day: "numeric",
-          month: "short",
-          year: "numeric",
-          hour: "2-digit",
-          minute: "2-digit",
-          timeZoneName: "short",
-        }).format(new Date(iso)),
-      START,
-    );
-    expect(await l.getByTestId("class-start").textContent()).toBe(startAr);
-    expect(startAr).toContain("مارس"); // March, in Arabic
+    // The scheduled start (14 March 2030, 14:30 UTC) in Arabic: the month's name, the
+    // year, and the evening mark.
+    const startAr = await l.getByTestId("class-start").textContent();
+    for (const part of ["مارس", "2030", "م"]) expect(startAr).toContain(part);
+    expect(startAr).not.toContain("Mar");
     expect(await s.getByTestId("class-start").textContent()).toContain("2030");
     // User text stays isolated: the seat name, the class title, chat authors.
     const bdi = (p: Page, sel: string) =>

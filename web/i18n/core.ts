@@ -96,6 +96,21 @@ export interface LazyCatalogs<S extends SourceCatalog> {
   };
 }
 
+/**
+ * An area's catalogs with Spanish and Arabic in their own modules:
+ * `lazyCatalogs(en, () => import("./x.es.ts"), () => import("./x.ar.ts"))`.
+ */
+export function lazyCatalogs<S extends SourceCatalog>(
+  en: S,
+  es: () => Promise<{ default: Translation<S, "es"> }>,
+  ar: () => Promise<{ default: Translation<S, "ar"> }>,
+): LazyCatalogs<S> {
+  return {
+    en,
+    load: { es: () => es().then((m) => m.default), ar: () => ar().then((m) => m.default) },
+  };
+}
+
 type Translated = Exclude<Locale, "en">;
 type AnyCatalogs<S extends SourceCatalog> = Catalogs<S> | LazyCatalogs<S>;
 
