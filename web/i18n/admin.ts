@@ -3,7 +3,7 @@
  * demand (only a page shown in that language fetches it). Usage: web/i18n/core.ts.
  */
 import { common } from "./common.ts";
-import { type LazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
+import { lazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
 
 const en = {
   "admin.action.announce": "Announcement",
@@ -185,13 +185,11 @@ export type AdminSource = typeof en;
 export type AdminKey = keyof typeof en;
 
 /** The admin catalogs. */
-export const admin: LazyCatalogs<AdminSource> = {
+export const admin = lazyCatalogs(
   en,
-  load: {
-    es: () => import("./admin.es.ts").then((m) => m.default),
-    ar: () => import("./admin.ar.ts").then((m) => m.default),
-  },
-};
+  () => import("./admin.es.ts"),
+  () => import("./admin.ar.ts"),
+);
 
 /** web/admin and web/analytics translate with this (it knows the common keys too). */
 export const { t, rich } = translator(merge(common, admin));

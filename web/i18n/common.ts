@@ -4,7 +4,7 @@
  * studio shares with the class page. Usage: web/i18n/core.ts.
  */
 import type { ApiErrorCode } from "../../protocol/api.ts";
-import { type LazyCatalogs, locale, type SourceCatalog, translator } from "./core.ts";
+import { type LazyCatalogs, lazyCatalogs, locale, type SourceCatalog, translator } from "./core.ts";
 
 const en = {
   "common.brand": "Mass Class",
@@ -148,13 +148,11 @@ export type CommonSource = typeof en;
  * The common catalogs, for an area's translator: `translator(merge(common, area))`. Spanish
  * and Arabic load on demand, so a page's first bundle carries English only.
  */
-export const common: LazyCatalogs<CommonSource> = {
+export const common: LazyCatalogs<CommonSource> = lazyCatalogs(
   en,
-  load: {
-    es: () => import("./common.es.ts").then((m) => m.default),
-    ar: () => import("./common.ar.ts").then((m) => m.default),
-  },
-};
+  () => import("./common.es.ts"),
+  () => import("./common.ar.ts"),
+);
 
 /** web/components and web/lib translate with this. */
 export const { t, rich } = translator(common);

@@ -96,6 +96,21 @@ export interface LazyCatalogs<S extends SourceCatalog> {
   };
 }
 
+/**
+ * An area's catalogs with Spanish and Arabic in their own modules:
+ * `lazyCatalogs(en, () => import("./x.es.ts"), () => import("./x.ar.ts"))`.
+ */
+export function lazyCatalogs<S extends SourceCatalog>(
+  en: S,
+  es: () => Promise<{ default: Translation<S, "es"> }>,
+  ar: () => Promise<{ default: Translation<S, "ar"> }>,
+): LazyCatalogs<S> {
+  return {
+    en,
+    load: { es: () => es().then((m) => m.default), ar: () => ar().then((m) => m.default) },
+  };
+}
+
 type Translated = Exclude<Locale, "en">;
 type AnyCatalogs<S extends SourceCatalog> = Catalogs<S> | LazyCatalogs<S>;
 
@@ -229,7 +244,7 @@ function cached<T>(kind: string, opts: object | undefined, make: () => T): T {
   return f;
 }
 
-/** A number for the current language (`1,234.5`, `1.234,5`, `١٬٢٣٤٫٥`). */
+/** A number for the current language (`1,234.5`, `1234,5`, `12.345,6`). */
 export function formatNumber(n: number, opts?: Intl.NumberFormatOptions): string {
   return cached("n", opts, () => new Intl.NumberFormat(current, opts)).format(n);
 }
@@ -243,7 +258,7 @@ export function formatDate(
   return cached("d", opts, () => new Intl.DateTimeFormat(current, opts)).format(date);
 }
 
-/** Hours and minutes (`14:05`, `2:05 p. m.`, `٢:٠٥ م`). */
+/** Hours and minutes (`02:05 PM`, `14:05`, `02:05 م`). */
 export function formatTime(d: Date | number | string): string {
   return formatDate(d, { hour: "2-digit", minute: "2-digit" });
 }

@@ -3,7 +3,7 @@
  * replay.ar.ts (loaded on demand). Usage: web/i18n/core.ts.
  */
 import { common } from "./common.ts";
-import { type LazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
+import { type LazyCatalogs, lazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
 
 const en = {
   "replay.loading": "Loading the replay…",
@@ -48,13 +48,11 @@ const en = {
 export type ReplaySource = typeof en;
 
 /** The replay catalogs. */
-export const replay: LazyCatalogs<ReplaySource> = {
+export const replay: LazyCatalogs<ReplaySource> = lazyCatalogs(
   en,
-  load: {
-    es: () => import("./replay.es.ts").then((m) => m.default),
-    ar: () => import("./replay.ar.ts").then((m) => m.default),
-  },
-};
+  () => import("./replay.es.ts"),
+  () => import("./replay.ar.ts"),
+);
 
 /** web/student/replay translates with this (it knows the common keys too). */
 export const { t, rich } = translator(merge(common, replay));

@@ -3,7 +3,7 @@
  * start.ar.ts (loaded on demand). Usage: web/i18n/core.ts.
  */
 import { common } from "./common.ts";
-import { type LazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
+import { type LazyCatalogs, lazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
 
 const en = {
   "start.landing.hero": "One teacher. A whole stadium of students.",
@@ -50,13 +50,11 @@ const en = {
 export type StartSource = typeof en;
 
 /** The start catalogs. */
-export const start: LazyCatalogs<StartSource> = {
+export const start: LazyCatalogs<StartSource> = lazyCatalogs(
   en,
-  load: {
-    es: () => import("./start.es.ts").then((m) => m.default),
-    ar: () => import("./start.ar.ts").then((m) => m.default),
-  },
-};
+  () => import("./start.es.ts"),
+  () => import("./start.ar.ts"),
+);
 
 /** web/index translates with this (it knows the common keys too). */
 export const { t, rich } = translator(merge(common, start));

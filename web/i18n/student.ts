@@ -3,7 +3,7 @@
  * student.ar.ts (loaded on demand). Usage: web/i18n/core.ts.
  */
 import { common } from "./common.ts";
-import { type LazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
+import { type LazyCatalogs, lazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
 
 const en = {
   "student.loading": "Loading class…",
@@ -223,13 +223,11 @@ const en = {
 export type StudentSource = typeof en;
 
 /** The student catalogs. */
-export const student: LazyCatalogs<StudentSource> = {
+export const student: LazyCatalogs<StudentSource> = lazyCatalogs(
   en,
-  load: {
-    es: () => import("./student.es.ts").then((m) => m.default),
-    ar: () => import("./student.ar.ts").then((m) => m.default),
-  },
-};
+  () => import("./student.es.ts"),
+  () => import("./student.ar.ts"),
+);
 
 /** web/student translates with this (it knows the common keys too). */
 export const { t, rich } = translator(merge(common, student));

@@ -3,7 +3,7 @@
  * demand (only a page shown in that language fetches it). Usage: web/i18n/core.ts.
  */
 import { common } from "./common.ts";
-import { type LazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
+import { lazyCatalogs, merge, type SourceCatalog, translator } from "./core.ts";
 
 const en = {
   "studio.capture.blocked":
@@ -494,13 +494,11 @@ export type StudioSource = typeof en;
 export type StudioKey = keyof typeof en;
 
 /** The studio catalogs. */
-export const studio: LazyCatalogs<StudioSource> = {
+export const studio = lazyCatalogs(
   en,
-  load: {
-    es: () => import("./studio.es.ts").then((m) => m.default),
-    ar: () => import("./studio.ar.ts").then((m) => m.default),
-  },
-};
+  () => import("./studio.es.ts"),
+  () => import("./studio.ar.ts"),
+);
 
 /** web/studio translates with this (it knows the common keys too). */
 export const { t, rich } = translator(merge(common, studio));

@@ -62,6 +62,7 @@ export function Account(props: { user: SessionUser }) {
                   {...a11y}
                   type="text"
                   autocomplete="off"
+                  dir="ltr"
                   value={link}
                   onInput={(e) => setLink(e.currentTarget.value)}
                   placeholder={t("start.account.linkPlaceholder")}

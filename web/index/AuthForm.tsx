@@ -118,6 +118,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
                 {...a11y}
                 name="email"
                 type="email"
+                dir="ltr"
                 autocomplete="email"
                 required
                 value={email}
@@ -136,6 +137,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
                 {...a11y}
                 name="password"
                 type="password"
+                dir="ltr"
                 autocomplete={signup ? "new-password" : "current-password"}
                 required
                 value={password}
