@@ -590,7 +590,10 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
 /** Bytes as MiB for people: one decimal under 10 MiB. */
 function mib(n: number): string {
   const m = n / (1024 * 1024);
-  return t("studio.slides.mib", { n: formatNumber(m, { maximumFractionDigits: m < 10 ? 1 : 0 }) });
+  const digits = m < 10 ? 1 : 0;
+  return t("studio.slides.mib", {
+    n: formatNumber(m, { minimumFractionDigits: digits, maximumFractionDigits: digits }),
+  });
 }
 
 function Progress(props: { label: string; value: number; max: number }) {
