@@ -34,7 +34,10 @@ interface ChunkLike {
 /** Entries whose JS and CSS the service worker precaches: the pages a phone opens offline. */
 const SHELL_ENTRIES = ["index", "student"];
 
-/** Reports raw and gzipped JS per entry (entry chunk + its static imports) and enforces the budget. */
+/**
+ * Reports raw and gzipped JS per entry (entry chunk + its static imports) and enforces the
+ * budget; and the CSS each entry loads at start (the stylesheets of those chunks).
+ */
 function bundleSize(): Plugin {
   return {
     name: "mass-class:bundle-size",
@@ -54,6 +57,7 @@ function bundleSize(): Plugin {
         return n;
       };
       const rows: { entry: string; files: number; raw: number; gzip: number }[] = [];
+      const cssRows: typeof rows = [];
       for (const [file, chunk] of chunks) {
         if (!chunk.isEntry) continue;
         const seen = new Set<string>();
@@ -73,7 +77,20 @@ function bundleSize(): Plugin {
           gzip += gzipOf(f, c.code);
         }
         rows.push({ entry: chunk.name, files: seen.size, raw, gzip });
+        const css = new Set(
+          [...seen].flatMap((f) => [...(chunks.get(f)?.viteMetadata?.importedCss ?? [])]),
+        );
+        let cssRaw = 0;
+        let cssGzip = 0;
+        for (const f of css) {
+          const out = bundle[f];
+          if (out?.type !== "asset") continue;
+          cssRaw += Buffer.byteLength(out.source);
+          cssGzip += gzipOf(f, String(out.source));
+        }
+        cssRows.push({ entry: chunk.name, files: css.size, raw: cssRaw, gzip: cssGzip });
       }
+      cssRows.sort((a, b) => a.entry.localeCompare(b.entry));
       rows.sort((a, b) => a.entry.localeCompare(b.entry));
       const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
       const lines = [
@@ -85,6 +102,13 @@ function bundleSize(): Plugin {
             `${r.entry.padEnd(10)}${String(r.files).padStart(8)}${kb(r.raw).padStart(12)}${kb(r.gzip).padStart(12)}`,
         ),
         `student budget: ${kb(STUDENT_BUDGET_GZIP)} gzip`,
+        "",
+        "CSS per entry (the stylesheets of those chunks; each file gzipped on its own)",
+        `${"entry".padEnd(10)}${"files".padStart(8)}${"raw".padStart(12)}${"gzip".padStart(12)}`,
+        ...cssRows.map(
+          (r) =>
+            `${r.entry.padEnd(10)}${String(r.files).padStart(8)}${kb(r.raw).padStart(12)}${kb(r.gzip).padStart(12)}`,
+        ),
         "",
       ];
       console.log(lines.join("\n"));

@@ -35,7 +35,12 @@ export const FAKE_MEDIA_FLAGS = [
  * cookies never leak between the people in a test). Call `close()` when done.
  */
 export async function launchUser(
-  opts: { media?: boolean; viewport?: { width: number; height: number } } = {},
+  opts: {
+    media?: boolean;
+    viewport?: { width: number; height: number };
+    /** The browser's language (`navigator.language`, Accept-Language), e.g. "es-ES". */
+    locale?: string;
+  } = {},
 ) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
@@ -47,6 +52,7 @@ export async function launchUser(
     executablePath: CHROMIUM,
     args: [...BASE_FLAGS, ...(opts.media ? FAKE_MEDIA_FLAGS : [])],
     viewport: opts.viewport ?? { width: 1280, height: 800 },
+    ...(opts.locale ? { locale: opts.locale } : {}),
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {

@@ -3,6 +3,7 @@ import { ClassSessions } from "../analytics/ClassSessions.tsx";
 import { SessionDashboard } from "../analytics/SessionDashboard.tsx";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { RequireUser } from "../components/RequireUser.tsx";
+import { type AdminKey, t } from "../i18n/admin.ts";
 import { onLinkClick, usePath } from "../lib/router.ts";
 import { AdminAudit } from "./AdminAudit.tsx";
 import { AdminClasses } from "./AdminClasses.tsx";
@@ -22,8 +23,8 @@ export function AdminApp() {
   return (
     <RequireUser
       roles={["admin"]}
-      deniedTitle="Admins only"
-      deniedText="This area is for Mass Class administrators."
+      deniedTitle={t("admin.app.adminsOnly")}
+      deniedText={t("admin.app.adminsOnlyText")}
     >
       {(user) => <Admin user={user} />}
     </RequireUser>
@@ -61,21 +62,21 @@ function Admin(props: { user: SessionUser }) {
         : /^\/admin\/users\/?$/.test(path)
           ? "users"
           : "home";
-  const link = (href: string, name: typeof tab, label: string) => (
+  const link = (href: string, name: typeof tab, label: AdminKey) => (
     <a href={href} onClick={onLinkClick} aria-current={tab === name ? "page" : undefined}>
-      {label}
+      {t(label)}
     </a>
   );
   return (
     <>
       <Header user={props.user} />
       <main id="main" class="wide">
-        <h1>Admin</h1>
-        <nav class="tabs" aria-label="Admin sections">
-          {link("/admin", "home", "Overview")}
-          {link("/admin/users", "users", "Users")}
-          {link("/admin/classes", "classes", "Classes")}
-          {link("/admin/audit", "audit", "Audit log")}
+        <h1>{t("admin.app.title")}</h1>
+        <nav class="tabs" aria-label={t("admin.app.sections")}>
+          {link("/admin", "home", "admin.app.overview")}
+          {link("/admin/users", "users", "admin.app.users")}
+          {link("/admin/classes", "classes", "admin.app.classes")}
+          {link("/admin/audit", "audit", "admin.app.audit")}
         </nav>
         {consoleOf ? (
           <AdminConsole classId={consoleOf} />
@@ -97,7 +98,7 @@ function Header(props: { user: SessionUser }) {
   return (
     <AppHeader user={props.user}>
       <a class="btn btn-quiet" href="/studio">
-        Studio
+        {t("admin.app.studio")}
       </a>
     </AppHeader>
   );

@@ -11,6 +11,8 @@ import type { AdminAuditEntry } from "../../protocol/admin.ts";
 import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/admin.ts";
+import { formatDate } from "../i18n/core.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 import { ACTION_LABELS, actionLabel, detailText, messageName, targetKind } from "./names.ts";
 
@@ -57,8 +59,8 @@ export function AdminAudit() {
     );
   };
   useEffect(() => {
-    const t = setTimeout(() => load(null), 250);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => load(null), 250);
+    return () => clearTimeout(timer);
   }, [filters]);
 
   const set = (k: keyof Filters) => (e: Event) =>
@@ -66,45 +68,49 @@ export function AdminAudit() {
   return (
     <section aria-labelledby="audit-title" data-testid="admin-audit">
       <h2 id="audit-title" class="visually-hidden">
-        Audit log
+        {t("admin.app.audit")}
       </h2>
       <div class="filter-bar">
         <input
           class="search-input"
           type="search"
-          placeholder="Class title"
-          aria-label="Class title"
+          placeholder={t("admin.audit.classTitle")}
+          aria-label={t("admin.audit.classTitle")}
           list="audit-class-titles"
           value={filters.classQuery}
           onInput={set("classQuery")}
           data-testid="audit-class-filter"
         />
         <datalist id="audit-class-titles">
-          {titles.map((t) => (
-            <option key={t} value={t} />
+          {titles.map((title) => (
+            <option key={title} value={title} />
           ))}
         </datalist>
         <input
           class="search-input"
           type="search"
-          placeholder="Who: name or email"
-          aria-label="Who: name or email"
+          placeholder={t("admin.audit.who")}
+          aria-label={t("admin.audit.who")}
           value={filters.actorQuery}
           onInput={set("actorQuery")}
           data-testid="audit-actor-filter"
         />
-        <select aria-label="Action" value={filters.action} onChange={set("action")}>
-          <option value="">All actions</option>
+        <select
+          aria-label={t("admin.audit.action")}
+          value={filters.action}
+          onChange={set("action")}
+        >
+          <option value="">{t("admin.audit.allActions")}</option>
           {Object.entries(ACTION_LABELS).map(([a, label]) => (
             <option key={a} value={a}>
-              {label}
+              {t(label)}
             </option>
           ))}
         </select>
       </div>
       {error ? <Notice>{error}</Notice> : null}
       <AuditTable entries={entries} />
-      {entries.length === 0 && !loading ? <p class="muted">No entries match.</p> : null}
+      {entries.length === 0 && !loading ? <p class="muted">{t("admin.audit.none")}</p> : null}
       {next ? (
         <p>
           <button
@@ -113,7 +119,7 @@ export function AdminAudit() {
             disabled={loading}
             onClick={() => load(next)}
           >
-            Older entries
+            {t("admin.audit.older")}
           </button>
         </p>
       ) : null}
@@ -128,33 +134,33 @@ export function AuditTable(props: { entries: AdminAuditEntry[]; compact?: boolea
       <table class="table table-cards audit-table">
         <thead>
           <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Class</th>
-            {props.compact ? null : <th scope="col">Detail</th>}
+            <th scope="col">{t("admin.audit.col.when")}</th>
+            <th scope="col">{t("admin.audit.col.who")}</th>
+            <th scope="col">{t("admin.audit.action")}</th>
+            <th scope="col">{t("admin.audit.col.target")}</th>
+            <th scope="col">{t("admin.audit.col.class")}</th>
+            {props.compact ? null : <th scope="col">{t("admin.audit.col.detail")}</th>}
           </tr>
         </thead>
         <tbody>
           {props.entries.map((e) => (
             <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-              <td data-label="When" class="cell-when">
-                {new Date(e.at).toLocaleString(undefined, {
+              <td data-label={t("admin.audit.col.when")} class="cell-when">
+                {formatDate(e.at, {
                   dateStyle: "short",
                   timeStyle: props.compact ? "short" : "medium",
                 })}
               </td>
-              <td data-label="Who">
+              <td data-label={t("admin.audit.col.who")}>
                 <Named id={e.actorId} name={e.actorName} testId="audit-actor" />
               </td>
-              <td data-label="Action" title={e.action}>
+              <td data-label={t("admin.audit.action")} title={e.action}>
                 {actionLabel(e.action)}
               </td>
-              <td data-label="Target">
+              <td data-label={t("admin.audit.col.target")}>
                 <Target entry={e} />
               </td>
-              <td data-label="Class">
+              <td data-label={t("admin.audit.col.class")}>
                 {e.classId ? (
                   <Named id={e.classId} name={e.classTitle} kind="class" testId="audit-class" />
                 ) : (
@@ -162,7 +168,7 @@ export function AuditTable(props: { entries: AdminAuditEntry[]; compact?: boolea
                 )}
               </td>
               {props.compact ? null : (
-                <td data-label="Detail" class="cell-detail">
+                <td data-label={t("admin.audit.col.detail")} class="cell-detail">
                   <UserText text={detailText(e.detail)} />
                 </td>
               )}
@@ -180,8 +186,12 @@ function Target(props: { entry: AdminAuditEntry }) {
   if (kind === "none" || target === null) return <span class="muted">—</span>;
   if (kind === "message")
     return (
-      <span class="named-text" title={`id ${target}`} data-testid="audit-target">
-        {messageName(target) ?? "A message"}
+      <span
+        class="named-text"
+        title={t("admin.audit.idTitle", { id: target })}
+        data-testid="audit-target"
+      >
+        {messageName(target) ?? t("admin.audit.aMessage")}
       </span>
     );
   return <Named id={target} name={targetName} testId="audit-target" />;
@@ -194,7 +204,7 @@ function useClassTitles(q: string): string[] {
     const text = q.trim();
     if (!text) return setTitles([]);
     let live = true;
-    const t = setTimeout(() => {
+    const timer = setTimeout(() => {
       call(client.admin.classes.$get({ query: { status: "all", q: text } })).then(
         (res) => live && setTitles([...new Set(res.classes.map((c) => c.title))].slice(0, 20)),
         () => live && setTitles([]),
@@ -202,7 +212,7 @@ function useClassTitles(q: string): string[] {
     }, 250);
     return () => {
       live = false;
-      clearTimeout(t);
+      clearTimeout(timer);
     };
   }, [q]);
   return titles;

@@ -8,16 +8,18 @@ import { CLASS_STATUSES, type ClassStatus } from "../../protocol/admin.constants
 import type { AdminClass } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { type AdminKey, t } from "../i18n/admin.ts";
+import { formatDate } from "../i18n/core.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 
-const FILTER_LABEL: Record<ClassStatus, string> = {
-  all: "All",
-  live: "Live now",
-  scheduled: "Scheduled",
-  past: "Past",
+const FILTER_LABEL: Record<ClassStatus, AdminKey> = {
+  all: "admin.classes.filter.all",
+  live: "admin.classes.filter.live",
+  scheduled: "admin.classes.filter.scheduled",
+  past: "admin.classes.filter.past",
 };
-const FILTERS: [ClassStatus, string][] = CLASS_STATUSES.map((s) => [s, FILTER_LABEL[s]]);
+const FILTERS: [ClassStatus, AdminKey][] = CLASS_STATUSES.map((s) => [s, FILTER_LABEL[s]]);
 
 export function AdminClasses() {
   const [status, setStatus] = useState<ClassStatus>(() => {
@@ -29,7 +31,7 @@ export function AdminClasses() {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    const t = setTimeout(() => {
+    const timer = setTimeout(() => {
       call(client.admin.classes.$get({ query: { status, q } })).then(
         (res) => {
           if (!live) return;
@@ -41,17 +43,17 @@ export function AdminClasses() {
     }, 200);
     return () => {
       live = false;
-      clearTimeout(t);
+      clearTimeout(timer);
     };
   }, [status, q]);
   return (
     <section aria-labelledby="classes-title" data-testid="admin-classes">
       <h2 id="classes-title" class="visually-hidden">
-        Classes
+        {t("admin.app.classes")}
       </h2>
       <div class="filter-bar">
         <fieldset class="segmented">
-          <legend class="visually-hidden">Show</legend>
+          <legend class="visually-hidden">{t("admin.classes.show")}</legend>
           {FILTERS.map(([value, label]) => (
             <button
               key={value}
@@ -60,22 +62,22 @@ export function AdminClasses() {
               aria-pressed={status === value}
               onClick={() => setStatus(value)}
             >
-              {label}
+              {t(label)}
             </button>
           ))}
         </fieldset>
         <input
           class="search-input"
           type="search"
-          placeholder="Search title or teacher"
-          aria-label="Search classes"
+          placeholder={t("admin.classes.searchPlaceholder")}
+          aria-label={t("admin.classes.search")}
           value={q}
           onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)}
         />
       </div>
       {error ? <Notice>{error}</Notice> : null}
-      {classes === null && !error ? <p class="muted">Loading classes…</p> : null}
-      {classes && classes.length === 0 ? <p class="muted">No classes match.</p> : null}
+      {classes === null && !error ? <p class="muted">{t("admin.classes.loading")}</p> : null}
+      {classes && classes.length === 0 ? <p class="muted">{t("admin.classes.none")}</p> : null}
       {classes && classes.length > 0 ? (
         <ul class="class-list">
           {classes.map((cls) => (
@@ -89,16 +91,15 @@ export function AdminClasses() {
                 <div>
                   <h3 class="class-card-title">
                     <UserText text={cls.title} />{" "}
-                    {cls.live ? <span class="badge badge-ok">live now</span> : null}
+                    {cls.live ? (
+                      <span class="badge badge-ok">{t("admin.classes.liveBadge")}</span>
+                    ) : null}
                   </h3>
                   <p class="class-meta">
                     <UserText text={cls.teacherName} /> ·{" "}
                     {cls.scheduledStart
-                      ? new Date(cls.scheduledStart).toLocaleString(undefined, {
-                          dateStyle: "medium",
-                          timeStyle: "short",
-                        })
-                      : "Not scheduled"}
+                      ? formatDate(cls.scheduledStart, { dateStyle: "medium", timeStyle: "short" })
+                      : t("admin.classes.notScheduled")}
                   </p>
                 </div>
                 <div class="class-card-actions">
@@ -108,24 +109,24 @@ export function AdminClasses() {
                     onClick={onLinkClick}
                     data-testid="open-console"
                   >
-                    Console
+                    {t("admin.home.console")}
                   </a>
                   <a
                     class="btn btn-secondary btn-small"
                     href={`/admin/classes/${cls.id}/analytics`}
                     onClick={onLinkClick}
                   >
-                    Analytics
+                    {t("admin.classes.analytics")}
                   </a>
                   <a
                     class="btn btn-quiet btn-small"
                     href={`/admin/audit?class=${encodeURIComponent(cls.title)}`}
                     onClick={onLinkClick}
                   >
-                    Audit log
+                    {t("admin.app.audit")}
                   </a>
                   <a class="btn btn-quiet btn-small" href={`/studio/${cls.id}`}>
-                    Studio
+                    {t("admin.app.studio")}
                   </a>
                 </div>
               </div>

@@ -11,6 +11,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/admin.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { useClassroom } from "../lib/classroom-hooks.ts";
 import { onLinkClick } from "../lib/router.ts";
@@ -23,34 +24,32 @@ export function AdminConsole(props: { classId: string }) {
   useEffect(() => {
     call(client.classes[":id"].$get({ param: { id: encodeURIComponent(props.classId) } })).then(
       (res) => {
-        document.title = `${isolate(res.class.title)} · Console · Mass Class`;
+        document.title = t("admin.console.docTitle", { title: isolate(res.class.title) });
         setCls(res.class);
       },
-      (err) => setError(isApiError(err, "not_found") ? "No such class." : errorMessage(err)),
+      (err) =>
+        setError(isApiError(err, "not_found") ? t("admin.console.noSuchClass") : errorMessage(err)),
     );
   }, [props.classId]);
   if (error)
     return (
-      <PageMessage title="Could not open the console">
+      <PageMessage title={t("admin.console.failed")}>
         <Notice>{error}</Notice>
       </PageMessage>
     );
-  if (!cls) return <PageMessage title="Loading class…" />;
+  if (!cls) return <PageMessage title={t("admin.console.loading")} />;
   return (
     <div class="live-studio" data-testid="admin-console">
       <p class="muted">
         <a href="/admin/classes" onClick={onLinkClick}>
-          ← All classes
+          {t("admin.console.allClasses")}
         </a>
       </p>
       <header class="card studio-header">
         <h2 class="class-title">
           <UserText text={cls.title} />
         </h2>
-        <p class="class-meta">
-          Moderation console · taught by <UserText text={cls.teacherName} /> · every action is
-          audited
-        </p>
+        <p class="class-meta">{t("admin.console.meta", { teacher: isolate(cls.teacherName) })}</p>
       </header>
       <ConsoleRoom cls={cls} />
     </div>

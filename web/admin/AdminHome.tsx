@@ -7,11 +7,11 @@ import { useEffect, useState } from "preact/hooks";
 import type { AdminAuditPage, AdminClass, AdminOverview } from "../../protocol/admin.ts";
 import { Notice } from "../components/Notice.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { type AdminKey, t } from "../i18n/admin.ts";
+import { formatNumber } from "../i18n/core.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { AuditTable } from "./AdminAudit.tsx";
-
-const num = new Intl.NumberFormat();
 
 export function AdminHome() {
   const [overview, setOverview] = useState<AdminOverview | null>(null);
@@ -31,29 +31,34 @@ export function AdminHome() {
       on = false;
     };
   }, []);
-  const stat = (value: number | undefined, label: string, href: string, testId: string) => (
+  const stat = (value: number | undefined, label: AdminKey, href: string, testId: string) => (
     <a class="card admin-stat" href={href} onClick={onLinkClick} data-testid={testId}>
-      <span class="admin-stat-value">{value === undefined ? "…" : num.format(value)}</span>
-      <span class="admin-stat-label">{label}</span>
+      <span class="admin-stat-value">{value === undefined ? "…" : formatNumber(value)}</span>
+      <span class="admin-stat-label">{t(label, { count: value ?? 0 })}</span>
     </a>
   );
   return (
     <section aria-labelledby="overview-title" data-testid="admin-home">
       <h2 id="overview-title" class="visually-hidden">
-        Overview
+        {t("admin.app.overview")}
       </h2>
       {error ? <Notice>{error}</Notice> : null}
       <div class="admin-stats">
-        {stat(overview?.liveClasses, "live now", "/admin/classes?status=live", "stat-live")}
-        {stat(overview?.classes, "classes", "/admin/classes", "stat-classes")}
-        {stat(overview?.users, "accounts", "/admin/users", "stat-users")}
-        {stat(overview?.teachers, "teachers", "/admin/users", "stat-teachers")}
+        {stat(
+          overview?.liveClasses,
+          "admin.home.stat.live",
+          "/admin/classes?status=live",
+          "stat-live",
+        )}
+        {stat(overview?.classes, "admin.home.stat.classes", "/admin/classes", "stat-classes")}
+        {stat(overview?.users, "admin.home.stat.accounts", "/admin/users", "stat-users")}
+        {stat(overview?.teachers, "admin.home.stat.teachers", "/admin/users", "stat-teachers")}
       </div>
       <div class="admin-home-grid">
         <section class="card admin-home-box" aria-labelledby="live-title">
-          <h3 id="live-title">Live now</h3>
-          {live === null ? <p class="muted">Loading…</p> : null}
-          {live && live.length === 0 ? <p class="muted">No class is live right now.</p> : null}
+          <h3 id="live-title">{t("admin.home.liveNow")}</h3>
+          {live === null ? <p class="muted">{t("common.loading")}</p> : null}
+          {live && live.length === 0 ? <p class="muted">{t("admin.home.noneLive")}</p> : null}
           {live && live.length > 0 ? (
             <ul class="plain-list admin-live-list">
               {live.slice(0, 6).map((c) => (
@@ -71,7 +76,7 @@ export function AdminHome() {
                     href={`/admin/classes/${c.id}/console`}
                     onClick={onLinkClick}
                   >
-                    Console
+                    {t("admin.home.console")}
                   </a>
                 </li>
               ))}
@@ -80,46 +85,49 @@ export function AdminHome() {
           {live && live.length > 6 ? (
             <p>
               <a href="/admin/classes?status=live" onClick={onLinkClick}>
-                All {num.format(live.length)} live classes
+                {t("admin.home.allLive", { count: live.length })}
               </a>
             </p>
           ) : null}
         </section>
         <section class="card admin-home-box" aria-labelledby="links-title">
-          <h3 id="links-title">Manage</h3>
+          <h3 id="links-title">{t("admin.home.manage")}</h3>
           <ul class="plain-list admin-links">
             <li>
               <a href="/admin/users" onClick={onLinkClick}>
-                Users
+                {t("admin.app.users")}
               </a>{" "}
-              <span class="muted">roles, disabling, teacher invites</span>
+              <span class="muted">{t("admin.home.usersHint")}</span>
             </li>
             <li>
               <a href="/admin/classes" onClick={onLinkClick}>
-                Classes
+                {t("admin.app.classes")}
               </a>{" "}
-              <span class="muted">moderation console and analytics of any class</span>
+              <span class="muted">{t("admin.home.classesHint")}</span>
             </li>
             <li>
               <a href="/admin/audit" onClick={onLinkClick}>
-                Audit log
+                {t("admin.app.audit")}
               </a>{" "}
-              <span class="muted">every admin and moderator action</span>
+              <span class="muted">{t("admin.home.auditHint")}</span>
             </li>
             <li>
-              <a href="/studio">Studio</a> <span class="muted">your own classes</span>
+              <a href="/studio">{t("admin.app.studio")}</a>{" "}
+              <span class="muted">{t("admin.home.studioHint")}</span>
             </li>
           </ul>
         </section>
       </div>
       <section class="admin-home-audit" aria-labelledby="recent-title">
-        <h3 id="recent-title">Recent actions</h3>
-        {audit === null ? <p class="muted">Loading…</p> : null}
-        {audit && audit.entries.length === 0 ? <p class="muted">Nothing audited yet.</p> : null}
+        <h3 id="recent-title">{t("admin.home.recent")}</h3>
+        {audit === null ? <p class="muted">{t("common.loading")}</p> : null}
+        {audit && audit.entries.length === 0 ? (
+          <p class="muted">{t("admin.home.noAudit")}</p>
+        ) : null}
         {audit && audit.entries.length > 0 ? <AuditTable entries={audit.entries} compact /> : null}
         <p>
           <a href="/admin/audit" onClick={onLinkClick}>
-            Full audit log
+            {t("admin.home.fullAudit")}
           </a>
         </p>
       </section>

@@ -9,6 +9,8 @@ import type {
 import { CopyButton } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/admin.ts";
+import { formatDate } from "../i18n/core.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 
 /** The user directory: search, change role, disable or enable. */
@@ -21,7 +23,7 @@ export function AdminUsers(props: { self: SessionUser }) {
   useEffect(() => {
     let stale = false;
     // Debounce typing so each keystroke does not hit D1.
-    const t = setTimeout(() => {
+    const timer = setTimeout(() => {
       call(client.admin.users.$get({ query: { q: q.trim() } })).then(
         (res) => {
           if (stale) return;
@@ -33,7 +35,7 @@ export function AdminUsers(props: { self: SessionUser }) {
     }, 250);
     return () => {
       stale = true;
-      clearTimeout(t);
+      clearTimeout(timer);
     };
   }, [q]);
 
@@ -58,31 +60,33 @@ export function AdminUsers(props: { self: SessionUser }) {
   return (
     <section aria-labelledby="users-title" data-testid="admin-users">
       <h2 id="users-title" class="visually-hidden">
-        Users
+        {t("admin.app.users")}
       </h2>
       <search class="search">
-        <label for="user-search">Search users</label>
+        <label for="user-search">{t("admin.users.search")}</label>
         <input
           id="user-search"
           type="search"
-          placeholder="Name or email"
+          placeholder={t("admin.users.searchPlaceholder")}
           value={q}
           onInput={(e) => setQ(e.currentTarget.value)}
         />
       </search>
       <TeacherInviteLink />
       {error ? <Notice>{error}</Notice> : null}
-      {users === null ? <p class="muted">Loading users…</p> : null}
-      {users && users.length === 0 ? <p class="muted">No users match “{q}”.</p> : null}
+      {users === null ? <p class="muted">{t("admin.users.loading")}</p> : null}
+      {users && users.length === 0 ? (
+        <p class="muted">{t("admin.users.none", { q: isolate(q) })}</p>
+      ) : null}
       {users && users.length > 0 ? (
         <div class="table-wrap">
           <table class="table">
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
+                <th scope="col">{t("admin.users.col.name")}</th>
+                <th scope="col">{t("admin.users.col.email")}</th>
+                <th scope="col">{t("admin.users.col.role")}</th>
+                <th scope="col">{t("admin.users.col.status")}</th>
               </tr>
             </thead>
             <tbody>
@@ -96,40 +100,47 @@ export function AdminUsers(props: { self: SessionUser }) {
                     data-user-id={u.id}
                     class={u.disabled ? "row-disabled" : ""}
                   >
-                    <td data-label="Name">
+                    <td data-label={t("admin.users.col.name")}>
                       <UserText text={u.displayName} clip />
-                      {self ? <span class="badge">you</span> : null}
+                      {self ? <span class="badge">{t("admin.users.you")}</span> : null}
                     </td>
-                    <td class="cell-email" data-label="Email">
+                    <td class="cell-email" data-label={t("admin.users.col.email")}>
                       <UserText text={u.email} />
                     </td>
-                    <td data-label="Role">
+                    <td data-label={t("admin.users.col.role")}>
                       <select
-                        aria-label={`Role of ${isolate(u.displayName)}`}
+                        aria-label={t("admin.users.roleOf", { name: isolate(u.displayName) })}
                         value={u.role}
                         disabled={self || busy}
                         onChange={(e) => void update(u, { role: e.currentTarget.value as Role })}
                       >
                         {ROLES.map((r) => (
                           <option key={r} value={r}>
-                            {r[0]!.toUpperCase() + r.slice(1)}
+                            {t(`admin.role.${r}` as const)}
                           </option>
                         ))}
                       </select>
                     </td>
-                    <td data-label="Status">
+                    <td data-label={t("admin.users.col.status")}>
                       <button
                         type="button"
                         class={
                           u.disabled ? "btn btn-secondary btn-small" : "btn btn-danger btn-small"
                         }
-                        aria-label={`${u.disabled ? "Enable" : "Disable"} ${isolate(u.displayName)}`}
+                        aria-label={t(
+                          u.disabled ? "admin.users.enableName" : "admin.users.disableName",
+                          {
+                            name: isolate(u.displayName),
+                          },
+                        )}
                         disabled={self || busy}
                         onClick={() => void update(u, { disabled: !u.disabled })}
                       >
-                        {u.disabled ? "Enable" : "Disable"}
+                        {t(u.disabled ? "admin.users.enable" : "admin.users.disable")}
                       </button>
-                      {u.disabled ? <span class="badge badge-warn">disabled</span> : null}
+                      {u.disabled ? (
+                        <span class="badge badge-warn">{t("admin.users.disabled")}</span>
+                      ) : null}
                     </td>
                   </tr>
                 );
@@ -161,7 +172,7 @@ function TeacherInviteLink() {
   return (
     <div class="inline teacher-invite" data-testid="teacher-invite">
       <button type="button" class="btn btn-secondary btn-small" disabled={busy} onClick={create}>
-        Create teacher invite link
+        {t("admin.users.invite")}
       </button>
       {invite ? (
         <>
@@ -170,7 +181,9 @@ function TeacherInviteLink() {
           </code>
           <CopyButton text={invite.url} testId="copy-teacher-invite" />
           <small class="muted">
-            Single use, valid until {new Date(invite.expiresAt).toLocaleString()}.
+            {t("admin.users.inviteValid", {
+              until: formatDate(invite.expiresAt, { dateStyle: "medium", timeStyle: "short" }),
+            })}
           </small>
         </>
       ) : null}

@@ -1,8 +1,12 @@
 /**
  * How the admin area names what the server stores as ids: people (accounts and `g_…`
  * guests), sections (`s3`), chat messages (`s1.31` in a section, `g12` in the global
- * channel), audit actions and their JSON detail. Pure, so it is unit-tested in Node.
+ * channel), audit actions and their JSON detail, in the reader's language (the admin
+ * catalog, web/i18n/admin.ts). Pure, so it is unit-tested in Node.
  */
+
+import { type AdminKey, t } from "../i18n/admin.ts";
+import { formatDate, formatNumber } from "../i18n/core.ts";
 
 /** A signed guest id (`g_` + random): guests have no account, only a name per class. */
 export function isGuestId(id: string): boolean {
@@ -11,15 +15,15 @@ export function isGuestId(id: string): boolean {
 
 /** `s3` → "Section 3"; anything else unchanged. */
 export function sectionName(id: string): string {
-  return /^s\d+$/.test(id) ? `Section ${id.slice(1)}` : id;
+  return /^s\d+$/.test(id) ? t("admin.names.section", { n: id.slice(1) }) : id;
 }
 
 /** `s1.31` → "Section 1, message 31"; `g12` → "Global chat, message 12"; else null. */
 export function messageName(id: string): string | null {
   const section = /^s(\d+)\.(\d+)$/.exec(id);
-  if (section) return `Section ${section[1]}, message ${section[2]}`;
+  if (section) return t("admin.names.sectionMessage", { section: section[1]!, n: section[2]! });
   const global = /^g(\d+)$/.exec(id);
-  if (global) return `Global chat, message ${global[1]}`;
+  if (global) return t("admin.names.globalMessage", { n: global[1]! });
   return null;
 }
 
@@ -34,24 +38,25 @@ export function targetKind(action: string, target: string | null): TargetKind {
 }
 
 /** Readable names of audit actions (the filter and the log); unknown ones show as stored. */
-export const ACTION_LABELS: Record<string, string> = {
-  "user.role": "Role changed",
-  "user.disable": "Account disabled",
-  "user.enable": "Account enabled",
-  "invite.teacher": "Teacher invite created",
-  "moderator.grant": "Moderator granted",
-  "moderator.revoke": "Moderator removed",
-  "chat.delete": "Message deleted",
-  "chat.pin": "Message pinned",
-  "mod.timeout": "Timed out",
-  "mod.ban": "Banned",
-  "mod.unban": "Unbanned",
-  "settings.update": "Chat rules changed",
-  announce: "Announcement",
+export const ACTION_LABELS: Record<string, AdminKey> = {
+  "user.role": "admin.action.userRole",
+  "user.disable": "admin.action.userDisable",
+  "user.enable": "admin.action.userEnable",
+  "invite.teacher": "admin.action.inviteTeacher",
+  "moderator.grant": "admin.action.moderatorGrant",
+  "moderator.revoke": "admin.action.moderatorRevoke",
+  "chat.delete": "admin.action.chatDelete",
+  "chat.pin": "admin.action.chatPin",
+  "mod.timeout": "admin.action.modTimeout",
+  "mod.ban": "admin.action.modBan",
+  "mod.unban": "admin.action.modUnban",
+  "settings.update": "admin.action.settingsUpdate",
+  announce: "admin.action.announce",
 };
 
 export function actionLabel(action: string): string {
-  return ACTION_LABELS[action] ?? action;
+  const key = ACTION_LABELS[action];
+  return key ? t(key) : action;
 }
 
 /**
@@ -71,11 +76,12 @@ export function detailText(detail: string | null): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (v === null || v === undefined || v === false) continue;
-    if (k === "seconds" && typeof v === "number") parts.push(`${v} s`);
+    if (k === "seconds" && typeof v === "number")
+      parts.push(t("admin.names.seconds", { n: formatNumber(v) }));
     else if (v === true) parts.push(k);
     else if (/At$/.test(k) && typeof v === "number")
       parts.push(
-        `${k.replace(/At$/, "")}: ${new Date(v).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" })}`,
+        `${k.replace(/At$/, "")}: ${formatDate(v, { dateStyle: "short", timeStyle: "short" })}`,
       );
     else parts.push(`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   }

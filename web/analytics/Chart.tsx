@@ -5,6 +5,8 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
+import { t } from "../i18n/admin.ts";
+import { formatNumber } from "../i18n/core.ts";
 import { countMax, countTicks } from "./ticks.ts";
 
 type UPlotCtor = typeof uPlot;
@@ -19,7 +21,7 @@ function loadUPlot(): Promise<UPlotCtor> {
 }
 
 /** Axis numbers: 25,000 → "25K", so labels fit beside a phone-width chart. */
-const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+const compact = (n: number) => formatNumber(n, { notation: "compact", maximumFractionDigits: 1 });
 
 /** Colours that read on light and dark backgrounds. */
 export const PALETTE = [
@@ -104,7 +106,7 @@ export function Chart(props: {
                   max,
                   Math.max(2, Math.floor(u.bbox.height / devicePixelRatio / 30)),
                 ),
-              values: (_u: uPlot, vals: number[]) => vals.map((v) => compact.format(v)),
+              values: (_u: uPlot, vals: number[]) => vals.map((v) => compact(v)),
             },
           ],
           series: [
@@ -128,7 +130,7 @@ export function Chart(props: {
         });
         observer.observe(el);
       },
-      () => setError("The chart could not load."),
+      () => setError(t("admin.analytics.chart.failed")),
     );
     return () => {
       stopped = true;

@@ -6,11 +6,13 @@ import { useEffect, useState } from "preact/hooks";
 import type { ClassSessionsResponse } from "../../protocol/analytics.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/admin.ts";
+import { formatDate, formatNumber } from "../i18n/core.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 
 const when = (ms: number) =>
-  new Date(ms).toLocaleString(undefined, {
+  formatDate(ms, {
     weekday: "short",
     day: "numeric",
     month: "short",
@@ -30,36 +32,37 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
       }),
     ).then(
       (d) => {
-        document.title = `${isolate(d.class.title)} · Sessions · Mass Class`;
+        document.title = t("admin.analytics.sessions.docTitle", { title: isolate(d.class.title) });
         setData(d);
       },
       (err) =>
         setError(
           isApiError(err, "forbidden")
-            ? "Only this class's teacher and admins see its analytics."
+            ? t("admin.analytics.sessions.forbidden")
             : errorMessage(err),
         ),
     );
   }, [props.classId]);
   if (error)
     return (
-      <PageMessage title="No analytics" testId="sessions-error">
+      <PageMessage title={t("admin.analytics.sessions.noAnalytics")} testId="sessions-error">
         <Notice>{error}</Notice>
       </PageMessage>
     );
-  if (!data) return <PageMessage title="Loading sessions…" />;
+  if (!data) return <PageMessage title={t("admin.analytics.sessions.loading")} />;
   return (
     <main id="main" class="wide" data-testid="class-sessions">
       <p class="muted">
         <a href={props.back} onClick={onLinkClick}>
-          ← Back
+          {t("admin.analytics.back")}
         </a>
       </p>
       <h1>
-        <UserText text={data.class.title} />: sessions
+        <UserText text={data.class.title} />
+        {t("admin.analytics.sessions.heading")}
       </h1>
       {data.sessions.length === 0 ? (
-        <p class="muted">This class has not run yet. Sessions appear once students join.</p>
+        <p class="muted">{t("admin.analytics.sessions.none")}</p>
       ) : (
         <ul class="class-list">
           {data.sessions.map((s) => {
@@ -70,8 +73,14 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
                   <div>
                     <h2 class="class-card-title">{when(s.startedAt)}</h2>
                     <p class="class-meta">
-                      {s.endedAt === null ? <span class="badge badge-ok">live</span> : null}{" "}
-                      {minutes} min · peak {s.peakConcurrency.toLocaleString()} students
+                      {s.endedAt === null ? (
+                        <span class="badge badge-ok">{t("admin.analytics.sessions.live")}</span>
+                      ) : null}{" "}
+                      {t("admin.analytics.sessions.minutes", { count: minutes })} ·{" "}
+                      {t("admin.analytics.sessions.peak", {
+                        count: s.peakConcurrency,
+                        n: formatNumber(s.peakConcurrency),
+                      })}
                     </p>
                   </div>
                   <div class="class-card-actions">
@@ -80,7 +89,7 @@ export function ClassSessions(props: { classId: string; base: string; back: stri
                       href={`${props.base}/${s.id}`}
                       onClick={onLinkClick}
                     >
-                      Dashboard
+                      {t("admin.analytics.sessions.dashboard")}
                     </a>
                   </div>
                 </div>

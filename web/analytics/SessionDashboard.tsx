@@ -14,39 +14,39 @@ import type {
 } from "../../protocol/analytics.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { PollBars } from "../components/PollBars.tsx";
-import { UserText } from "../components/UserText.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { Chart, PALETTE } from "./Chart.tsx";
 import "./dashboard.css";
+import { type AdminKey, t } from "../i18n/admin.ts";
+import { formatDate, formatNumber } from "../i18n/core.ts";
 
 /** Labels for engagement kinds; the chart follows the protocol's order. */
-const KIND_LABEL: Record<EngagementKind, string> = {
-  chat: "Chat",
-  question: "Questions",
-  upvote: "Upvotes",
-  poll_answer: "Poll answers",
-  quiz_answer: "Quiz answers",
-  hand_raise: "Hands raised",
-  hand_ack: "Hands acknowledged",
+const KIND_LABEL: Record<EngagementKind, AdminKey> = {
+  chat: "admin.analytics.kind.chat",
+  question: "admin.analytics.kind.question",
+  upvote: "admin.analytics.kind.upvote",
+  poll_answer: "admin.analytics.kind.pollAnswer",
+  quiz_answer: "admin.analytics.kind.quizAnswer",
+  hand_raise: "admin.analytics.kind.handRaise",
+  hand_ack: "admin.analytics.kind.handAck",
 };
-const KIND_LABELS: [EngagementKind, string][] = ENGAGEMENT_KINDS.map((k) => [k, KIND_LABEL[k]]);
+const KIND_LABELS: [EngagementKind, AdminKey][] = ENGAGEMENT_KINDS.map((k) => [k, KIND_LABEL[k]]);
 
 const PAGE = 25;
 
 const time = (ms: number | null) =>
-  ms === null
-    ? "—"
-    : new Date(ms).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  ms === null ? "—" : formatDate(ms, { hour: "2-digit", minute: "2-digit" });
 const dateTime = (ms: number) =>
-  new Date(ms).toLocaleString(undefined, {
+  formatDate(ms, {
     weekday: "short",
     day: "numeric",
     month: "short",
     hour: "2-digit",
     minute: "2-digit",
   });
-const num = (n: number) => n.toLocaleString();
+const num = (n: number) => formatNumber(n);
 
 /** `/…/analytics/:sessionId`: everything about one session. `back` is the sessions list. */
 export function SessionDashboard(props: { sessionId: string; back: string }) {
@@ -60,16 +60,24 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
       }),
     ).then(
       (d) => {
-        document.title = `${d.session.classTitle} · Analytics · Mass Class`;
+        document.title = t("admin.analytics.dash.docTitle", {
+          title: isolate(d.session.classTitle),
+        });
         setData(d);
       },
       (err) =>
         setError(
           isApiError(err, "forbidden")
-            ? { title: "Not your class", message: "Only the class's teacher and admins see this." }
+            ? {
+                title: t("admin.analytics.dash.notYours"),
+                message: t("admin.analytics.dash.notYoursText"),
+              }
             : isApiError(err, "not_found")
-              ? { title: "No such session", message: "It may not have been recorded yet." }
-              : { title: "Could not load the dashboard", message: errorMessage(err) },
+              ? {
+                  title: t("admin.analytics.dash.noSession"),
+                  message: t("admin.analytics.dash.noSessionText"),
+                }
+              : { title: t("admin.analytics.dash.failed"), message: errorMessage(err) },
         ),
     );
   }, [props.sessionId]);
@@ -80,7 +88,7 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
         <Notice>{error.message}</Notice>
       </PageMessage>
     );
-  if (!data) return <PageMessage title="Loading the dashboard…" />;
+  if (!data) return <PageMessage title={t("admin.analytics.dash.loading")} />;
   const base = `/api/analytics/sessions/${encodeURIComponent(props.sessionId)}`;
   const s = data.summary;
   return (
@@ -89,7 +97,7 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
         <div>
           <p class="muted">
             <a href={props.back} onClick={onLinkClick}>
-              ← All sessions
+              {t("admin.analytics.dash.allSessions")}
             </a>
           </p>
           <h1>
@@ -97,33 +105,35 @@ export function SessionDashboard(props: { sessionId: string; back: string }) {
           </h1>
           <p class="class-meta">
             {dateTime(data.session.startedAt)} –{" "}
-            {data.session.endedAt === null ? "still running" : time(data.session.endedAt)} ·{" "}
-            <UserText text={data.session.teacherName} />
+            {data.session.endedAt === null
+              ? t("admin.analytics.dash.running")
+              : time(data.session.endedAt)}{" "}
+            · <UserText text={data.session.teacherName} />
           </p>
         </div>
         <div class="actions downloads">
           <a class="btn btn-secondary btn-small" href={`${base}/attendance.csv`} download>
-            Attendance CSV
+            {t("admin.analytics.dash.csv.attendance")}
           </a>
           <a class="btn btn-secondary btn-small" href={`${base}/engagement.csv`} download>
-            Engagement CSV
+            {t("admin.analytics.dash.csv.engagement")}
           </a>
           <a class="btn btn-secondary btn-small" href={`${base}/polls.csv`} download>
-            Polls CSV
+            {t("admin.analytics.dash.csv.polls")}
           </a>
         </div>
       </header>
 
-      <section class="stats" aria-label="Summary" data-testid="summary">
-        <Stat label="Attended" value={num(s.attendees)} />
-        <Stat label="Peak at once" value={num(s.peakConcurrency)} />
-        <Stat label="Average at once" value={num(s.avgConcurrency)} />
-        <Stat label="Late joiners (> 5 min)" value={num(s.lateJoiners)} />
-        <Stat label="Average minutes attended" value={num(s.avgMinutesAttended)} />
-        <Stat label="Chat messages" value={num(s.totals.chat)} />
-        <Stat label="Questions" value={num(s.totals.question)} />
+      <section class="stats" aria-label={t("admin.analytics.dash.summary")} data-testid="summary">
+        <Stat label={t("admin.analytics.dash.stat.attended")} value={num(s.attendees)} />
+        <Stat label={t("admin.analytics.dash.stat.peak")} value={num(s.peakConcurrency)} />
+        <Stat label={t("admin.analytics.dash.stat.average")} value={num(s.avgConcurrency)} />
+        <Stat label={t("admin.analytics.dash.stat.late")} value={num(s.lateJoiners)} />
+        <Stat label={t("admin.analytics.dash.stat.minutes")} value={num(s.avgMinutesAttended)} />
+        <Stat label={t("admin.analytics.dash.stat.chat")} value={num(s.totals.chat)} />
+        <Stat label={t("admin.analytics.kind.question")} value={num(s.totals.question)} />
         <Stat
-          label="Poll + quiz answers"
+          label={t("admin.analytics.dash.stat.answers")}
           value={num(s.totals.poll_answer + s.totals.quiz_answer)}
         />
       </section>
@@ -147,21 +157,25 @@ function Stat(props: { label: string; value: string }) {
 }
 
 function Charts(props: { data: Dashboard }) {
-  const t = props.data.timeline;
+  const tl = props.data.timeline;
   // uPlot's time axis wants seconds.
-  const x = useMemo(() => t.minutes.map((m) => m / 1000), [t]);
-  const concurrency = useMemo(() => [t.concurrency], [t]);
+  const x = useMemo(() => tl.minutes.map((m) => m / 1000), [tl]);
+  const concurrency = useMemo(() => [tl.concurrency], [tl]);
   const concurrencySeries = useMemo(
-    () => [{ label: "Students connected", color: PALETTE[0]! }],
+    () => [{ label: t("admin.analytics.dash.series.connected"), color: PALETTE[0]! }],
     [],
   );
   const activeKinds = useMemo(
-    () => KIND_LABELS.filter(([k]) => t.activity[k].some((n) => n > 0)),
-    [t],
+    () => KIND_LABELS.filter(([k]) => tl.activity[k].some((n) => n > 0)),
+    [tl],
   );
-  const activity = useMemo(() => activeKinds.map(([k]) => t.activity[k]), [t, activeKinds]);
+  const activity = useMemo(() => activeKinds.map(([k]) => tl.activity[k]), [tl, activeKinds]);
   const activitySeries = useMemo(
-    () => activeKinds.map(([, label], i) => ({ label, color: PALETTE[(i + 1) % PALETTE.length]! })),
+    () =>
+      activeKinds.map(([, label], i) => ({
+        label: t(label),
+        color: PALETTE[(i + 1) % PALETTE.length]!,
+      })),
     [activeKinds],
   );
   const quiz = props.data.quiz;
@@ -169,14 +183,17 @@ function Charts(props: { data: Dashboard }) {
   const quizCols = useMemo(() => [quiz.buckets.map((b) => b.students)], [quiz]);
   const quizLabels = useMemo(
     // The lower bound only: ranges ("0–44") overlap once there are ten buckets on a phone.
-    () => quiz.buckets.map((b) => `${b.from}`),
+    () => quiz.buckets.map((b) => num(b.from)),
     [quiz],
   );
-  const quizSeries = useMemo(() => [{ label: "Students", color: PALETTE[2]!, bars: true }], []);
+  const quizSeries = useMemo(
+    () => [{ label: t("admin.analytics.dash.series.students"), color: PALETTE[2]!, bars: true }],
+    [],
+  );
   return (
-    <section class="charts" aria-label="Charts">
+    <section class="charts" aria-label={t("admin.analytics.dash.charts")}>
       <Chart
-        title="Students connected, per minute"
+        title={t("admin.analytics.dash.chart.connected")}
         x={x}
         time
         series={concurrencySeries}
@@ -184,7 +201,7 @@ function Charts(props: { data: Dashboard }) {
         testId="chart-concurrency"
       />
       <Chart
-        title="Activity per minute"
+        title={t("admin.analytics.dash.chart.activity")}
         x={x}
         time
         series={activitySeries}
@@ -196,7 +213,14 @@ function Charts(props: { data: Dashboard }) {
       ))}
       {quiz.buckets.length > 0 ? (
         <Chart
-          title={`Quiz score distribution (${num(quiz.students)} students, ${quiz.quizzes} questions; bars from each score up, ${quiz.buckets[0]!.to + 1} wide)`}
+          title={t("admin.analytics.dash.chart.quiz", {
+            students: t("admin.analytics.dash.students", {
+              count: quiz.students,
+              n: num(quiz.students),
+            }),
+            questions: t("admin.analytics.dash.questions", { count: quiz.quizzes }),
+            width: num(quiz.buckets[0]!.to + 1),
+          })}
           x={quizX}
           xLabels={quizLabels}
           series={quizSeries}
@@ -215,11 +239,15 @@ function Charts(props: { data: Dashboard }) {
  */
 function PollChart(props: { poll: PollResult }) {
   const p = props.poll;
-  const answered = p.respondents === null ? "anonymous" : `${num(p.respondents)} answered`;
+  const answered =
+    p.respondents === null
+      ? t("admin.analytics.dash.anonymous")
+      : t("admin.analytics.dash.answered", { count: p.respondents, n: num(p.respondents) });
   return (
     <figure class="chart card" data-testid="chart-poll">
       <figcaption class="chart-title">
-        {p.kind === "quiz" ? "Quiz" : "Poll"}: <UserText text={p.question} /> ({answered})
+        {t(p.kind === "quiz" ? "admin.analytics.dash.quiz" : "admin.analytics.dash.poll")}{" "}
+        <UserText text={p.question} /> ({answered})
       </figcaption>
       <PollBars options={p.options} tally={p.tally} correct={p.correct} />
     </figure>
@@ -237,10 +265,14 @@ function Pager(props: { offset: number; total: number; onPage: (offset: number) 
         disabled={offset === 0}
         onClick={() => props.onPage(Math.max(0, offset - PAGE))}
       >
-        Previous
+        {t("admin.analytics.dash.previous")}
       </button>
       <span class="muted">
-        {num(offset + 1)}–{num(Math.min(total, offset + PAGE))} of {num(total)}
+        {t("admin.analytics.dash.range", {
+          from: num(offset + 1),
+          to: num(Math.min(total, offset + PAGE)),
+          total: num(total),
+        })}
       </span>
       <button
         type="button"
@@ -248,7 +280,7 @@ function Pager(props: { offset: number; total: number; onPage: (offset: number) 
         disabled={offset + PAGE >= total}
         onClick={() => props.onPage(offset + PAGE)}
       >
-        Next
+        {t("admin.analytics.dash.next")}
       </button>
     </div>
   );
@@ -299,10 +331,10 @@ function AttendanceTable(props: { sessionId: string }) {
   return (
     <section class="dashboard-table" aria-labelledby="attendance-title" data-testid="attendance">
       <div class="table-head">
-        <h2 id="attendance-title">Attendance</h2>
+        <h2 id="attendance-title">{t("admin.analytics.dash.attendance")}</h2>
         <div class="table-controls">
           <label>
-            Sort{" "}
+            {t("admin.analytics.dash.sort")}{" "}
             <select
               value={sort}
               onChange={(e) => {
@@ -310,9 +342,9 @@ function AttendanceTable(props: { sessionId: string }) {
                 setOffset(0);
               }}
             >
-              <option value="joined">First joined</option>
-              <option value="minutes">Minutes attended</option>
-              <option value="name">Name</option>
+              <option value="joined">{t("admin.analytics.dash.col.firstJoined")}</option>
+              <option value="minutes">{t("admin.analytics.dash.minutesAttended")}</option>
+              <option value="name">{t("admin.analytics.dash.col.name")}</option>
             </select>
           </label>
           <label>
@@ -324,7 +356,7 @@ function AttendanceTable(props: { sessionId: string }) {
                 setOffset(0);
               }}
             />{" "}
-            Late joiners only
+            {t("admin.analytics.dash.lateOnly")}
           </label>
         </div>
       </div>
@@ -333,26 +365,28 @@ function AttendanceTable(props: { sessionId: string }) {
         <table class="table table-cards">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>First joined</th>
-              <th>Last left</th>
-              <th>Minutes</th>
-              <th>Joins</th>
+              <th>{t("admin.analytics.dash.col.name")}</th>
+              <th>{t("admin.analytics.dash.col.firstJoined")}</th>
+              <th>{t("admin.analytics.dash.col.lastLeft")}</th>
+              <th>{t("admin.analytics.dash.col.minutes")}</th>
+              <th>{t("admin.analytics.dash.col.joins")}</th>
             </tr>
           </thead>
           <tbody>
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="attendance-row">
-                <td data-label="Name">
+                <td data-label={t("admin.analytics.dash.col.name")}>
                   <span class="name-cell">
                     <UserText text={r.displayName} clip />
-                    {r.late ? <span class="badge">late</span> : null}
+                    {r.late ? <span class="badge">{t("admin.analytics.dash.late")}</span> : null}
                   </span>
                 </td>
-                <td data-label="First joined">{time(r.firstJoinAt)}</td>
-                <td data-label="Last left">{time(r.lastLeaveAt)}</td>
-                <td data-label="Minutes">{num(r.minutesAttended)}</td>
-                <td data-label="Joins">{r.joins}</td>
+                <td data-label={t("admin.analytics.dash.col.firstJoined")}>
+                  {time(r.firstJoinAt)}
+                </td>
+                <td data-label={t("admin.analytics.dash.col.lastLeft")}>{time(r.lastLeaveAt)}</td>
+                <td data-label={t("admin.analytics.dash.col.minutes")}>{num(r.minutesAttended)}</td>
+                <td data-label={t("admin.analytics.dash.col.joins")}>{num(r.joins)}</td>
               </tr>
             ))}
           </tbody>
@@ -378,31 +412,33 @@ function StaffTable(props: { sessionId: string }) {
   return (
     <section class="dashboard-table" aria-labelledby="staff-title" data-testid="staff-attendance">
       <div class="table-head">
-        <h2 id="staff-title">Teacher and moderators</h2>
-        <p class="muted">Not counted in the student numbers above</p>
+        <h2 id="staff-title">{t("admin.analytics.dash.staff")}</h2>
+        <p class="muted">{t("admin.analytics.dash.staffHint")}</p>
       </div>
       {error ? <Notice>{error}</Notice> : null}
       <div class="table-wrap">
         <table class="table table-cards">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>First joined</th>
-              <th>Last left</th>
-              <th>Minutes</th>
+              <th>{t("admin.analytics.dash.col.name")}</th>
+              <th>{t("admin.analytics.dash.col.firstJoined")}</th>
+              <th>{t("admin.analytics.dash.col.lastLeft")}</th>
+              <th>{t("admin.analytics.dash.col.minutes")}</th>
             </tr>
           </thead>
           <tbody>
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="staff-row">
-                <td data-label="Name">
+                <td data-label={t("admin.analytics.dash.col.name")}>
                   <span class="name-cell">
                     <UserText text={r.displayName} clip />
                   </span>
                 </td>
-                <td data-label="First joined">{time(r.firstJoinAt)}</td>
-                <td data-label="Last left">{time(r.lastLeaveAt)}</td>
-                <td data-label="Minutes">{num(r.minutesAttended)}</td>
+                <td data-label={t("admin.analytics.dash.col.firstJoined")}>
+                  {time(r.firstJoinAt)}
+                </td>
+                <td data-label={t("admin.analytics.dash.col.lastLeft")}>{time(r.lastLeaveAt)}</td>
+                <td data-label={t("admin.analytics.dash.col.minutes")}>{num(r.minutesAttended)}</td>
               </tr>
             ))}
           </tbody>
@@ -426,41 +462,46 @@ function EngagementTable(props: { sessionId: string }) {
   return (
     <section class="dashboard-table" aria-labelledby="engagement-title" data-testid="engagement">
       <div class="table-head">
-        <h2 id="engagement-title">Engagement</h2>
-        <p class="muted">Most active first{page ? ` · ${num(page.total)} took part` : ""}</p>
+        <h2 id="engagement-title">{t("admin.analytics.dash.engagement")}</h2>
+        <p class="muted">
+          {t("admin.analytics.dash.mostActive")}
+          {page
+            ? ` · ${t("admin.analytics.dash.tookPart", { count: page.total, n: num(page.total) })}`
+            : ""}
+        </p>
       </div>
       {error ? <Notice>{error}</Notice> : null}
       <div class="table-wrap">
         <table class="table table-cards">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Chat</th>
-              <th>Questions</th>
-              <th>Upvotes</th>
-              <th>Polls</th>
-              <th>Quizzes</th>
-              <th>Quiz score</th>
-              <th>Hands</th>
+              <th>{t("admin.analytics.dash.col.name")}</th>
+              <th>{t("admin.analytics.kind.chat")}</th>
+              <th>{t("admin.analytics.kind.question")}</th>
+              <th>{t("admin.analytics.kind.upvote")}</th>
+              <th>{t("admin.analytics.dash.col.polls")}</th>
+              <th>{t("admin.analytics.dash.col.quizzes")}</th>
+              <th>{t("admin.analytics.dash.col.quizScore")}</th>
+              <th>{t("admin.analytics.dash.col.hands")}</th>
             </tr>
           </thead>
           <tbody>
             {page?.rows.map((r) => (
               <tr key={r.userId} data-testid="engagement-row">
-                <td data-label="Name">
+                <td data-label={t("admin.analytics.dash.col.name")}>
                   <span class="name-cell">
                     <UserText text={r.displayName} clip />
                   </span>
                 </td>
-                <td data-label="Chat">{r.chat}</td>
-                <td data-label="Questions">{r.questions}</td>
-                <td data-label="Upvotes">{r.upvotes}</td>
-                <td data-label="Polls">{r.pollAnswers}</td>
-                <td data-label="Quizzes">{r.quizAnswers}</td>
-                <td data-label="Quiz score">{r.quizScore}</td>
-                <td data-label="Hands">
-                  {r.handRaises}
-                  {r.handAcks ? ` (${r.handAcks} ack.)` : ""}
+                <td data-label={t("admin.analytics.kind.chat")}>{num(r.chat)}</td>
+                <td data-label={t("admin.analytics.kind.question")}>{num(r.questions)}</td>
+                <td data-label={t("admin.analytics.kind.upvote")}>{num(r.upvotes)}</td>
+                <td data-label={t("admin.analytics.dash.col.polls")}>{num(r.pollAnswers)}</td>
+                <td data-label={t("admin.analytics.dash.col.quizzes")}>{num(r.quizAnswers)}</td>
+                <td data-label={t("admin.analytics.dash.col.quizScore")}>{num(r.quizScore)}</td>
+                <td data-label={t("admin.analytics.dash.col.hands")}>
+                  {num(r.handRaises)}
+                  {r.handAcks ? ` ${t("admin.analytics.dash.acks", { n: num(r.handAcks) })}` : ""}
                 </td>
               </tr>
             ))}

@@ -1,6 +1,8 @@
 import type { ComponentChildren } from "preact";
 import type { SessionUser } from "../../protocol/api.ts";
+import { t } from "../i18n/common.ts";
 import { signOut } from "../lib/session.ts";
+import { LanguagePicker } from "./LanguagePicker.tsx";
 import { UserText } from "./UserText.tsx";
 
 /**
@@ -18,7 +20,7 @@ function skipToMain(e: MouseEvent) {
 
 /**
  * The top bar on every page: a skip link (first in the tab order, shown when focused),
- * brand, optional navigation, and who is signed in.
+ * brand, optional navigation, who is signed in, and the language menu.
  */
 export function AppHeader(props: {
   user?: SessionUser | null;
@@ -33,13 +35,13 @@ export function AppHeader(props: {
     <header class="app-header">
       {/* biome-ignore lint/a11y/useValidAnchor: a skip link is in-page navigation (to <main id="main">); the handler also moves keyboard focus there */}
       <a class="skip-link" href="#main" onClick={skipToMain} data-testid="skip-link">
-        Skip to main content
+        {t("common.skipToMain")}
       </a>
       <a class="brand" href="/">
         <span class="brand-mark" aria-hidden="true">
-          M
+          {t("common.brandMark")}
         </span>
-        <span class="brand-name">Mass Class</span>
+        <span class="brand-name">{t("common.brand")}</span>
       </a>
       {props.children ? <nav class="app-nav">{props.children}</nav> : null}
       {user ? (
@@ -53,10 +55,11 @@ export function AppHeader(props: {
             data-testid="sign-out"
             onClick={() => void signOut(props.signOutTo)}
           >
-            {props.signOutLabel ?? "Sign out"}
+            {props.signOutLabel ?? t("common.signOut")}
           </button>
         </div>
       ) : null}
+      <LanguagePicker />
     </header>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { t } from "../i18n/common.ts";
 
 /** Copies `text` to the clipboard and says so for a moment. */
 export function CopyButton(props: {
@@ -12,8 +13,8 @@ export function CopyButton(props: {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   useEffect(() => {
     if (state === "idle") return;
-    const t = setTimeout(() => setState("idle"), 2000);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => setState("idle"), 2000);
+    return () => clearTimeout(timer);
   }, [state]);
   const copy = async () => {
     try {
@@ -34,10 +35,10 @@ export function CopyButton(props: {
       aria-live="polite"
     >
       {state === "copied"
-        ? "Copied"
+        ? t("common.copy.done")
         : state === "failed"
-          ? "Copy failed — select the link"
-          : (props.label ?? "Copy link")}
+          ? t("common.copy.failed")
+          : (props.label ?? t("common.copy.link"))}
     </button>
   );
 }

@@ -1,3 +1,4 @@
+import { t } from "../i18n/common.ts";
 import { percentages } from "../lib/interactive-state.ts";
 import { UserText } from "./UserText.tsx";
 
@@ -38,14 +39,14 @@ export function PollBars(props: {
                 <span class="poll-bar-label">
                   {right ? (
                     <span class="poll-bar-check">
-                      ✓<span class="visually-hidden"> correct answer:</span>{" "}
+                      ✓<span class="visually-hidden"> {t("common.poll.correct")}</span>{" "}
                     </span>
                   ) : null}
                   <UserText text={label} />
-                  {mine ? <span class="poll-bar-mine"> · your answer</span> : null}
+                  {mine ? <span class="poll-bar-mine"> · {t("common.poll.yours")}</span> : null}
                 </span>
                 <span class="poll-bar-num">
-                  {tally[i] ?? 0} · {pct[i] ?? 0}%
+                  {t("common.poll.share", { votes: tally[i] ?? 0, pct: pct[i] ?? 0 })}
                 </span>
               </div>
               <div class="poll-bar-track" aria-hidden="true">
@@ -60,7 +61,7 @@ export function PollBars(props: {
       </ol>
       {props.answered !== undefined && props.answered !== null ? (
         <p class="poll-bars-total muted" data-testid="poll-answered">
-          {props.answered} {props.answered === 1 ? "answer" : "answers"}
+          {t("common.poll.answers", { count: props.answered })}
         </p>
       ) : null}
     </div>

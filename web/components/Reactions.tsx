@@ -10,15 +10,17 @@ import { REACTIONS, type Reaction, type ReactionCounts } from "../../protocol/so
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import "./social.css";
+import { t } from "../i18n/common.ts";
+import { formatNumber } from "../i18n/core.ts";
 
-const LABEL: Record<Reaction, string> = {
-  "👍": "thumbs up",
-  "❤️": "heart",
-  "😂": "laughing",
-  "😮": "surprised",
-  "👏": "applause",
-  "🎉": "celebrate",
-};
+const LABEL = {
+  "👍": "common.react.thumbs",
+  "❤️": "common.react.heart",
+  "😂": "common.react.laughing",
+  "😮": "common.react.surprised",
+  "👏": "common.react.applause",
+  "🎉": "common.react.celebrate",
+} as const satisfies Record<Reaction, string>;
 
 /** Floating emoji shown per burst at most (the rest are in the totals). */
 const FLOATS_PER_BURST = 12;
@@ -72,11 +74,11 @@ export function ReactionBurst(props: {
     if (reducedMotion()) return;
     const added = floatsOf(r.counts, r.seq);
     setFloats((f) => [...f, ...added].slice(-FLOATS_PER_BURST * 2));
-    const t = setTimeout(
+    const timer = setTimeout(
       () => setFloats((f) => f.filter((x) => !added.includes(x))),
       FLOAT_MS + 500,
     );
-    return () => clearTimeout(t);
+    return () => clearTimeout(timer);
   }, [r?.seq]);
   return (
     <div
@@ -88,7 +90,7 @@ export function ReactionBurst(props: {
         <span
           key={f.key}
           class="reaction-float"
-          style={{ left: `${f.left}%`, animationDelay: `${f.delay}ms` }}
+          style={{ insetInlineStart: `${f.left}%`, animationDelay: `${f.delay}ms` }}
         >
           {f.emoji}
         </span>
@@ -104,17 +106,17 @@ export function ReactionTotals(props: { reactions: ClassroomState["reactions"] }
   if (shown.length === 0) return null;
   return (
     <p class="reaction-totals" data-testid="reaction-totals">
-      <span class="visually-hidden">Reactions so far: </span>
+      <span class="visually-hidden">{t("common.react.soFar")} </span>
       {shown.map((e) => (
         <span
           key={e}
           class="reaction-total"
           data-emoji={e}
           data-count={totals[e]}
-          title={`${LABEL[e]}: ${totals[e]}`}
+          title={t("common.react.total", { name: t(LABEL[e]), count: totals[e] ?? 0 })}
         >
           <span aria-hidden="true">{e}</span>
-          <span class="visually-hidden">{LABEL[e]}</span> {totals[e]}
+          <span class="visually-hidden">{t(LABEL[e])}</span> {formatNumber(totals[e] ?? 0)}
         </span>
       ))}
     </p>
@@ -129,13 +131,13 @@ export function ReactionBar(props: { state: ClassroomState; socket: ClassroomSoc
     err?.ref === "reaction.send" && err.code === "rate_limited" && Date.now() - err.at < 3000;
   return (
     <fieldset class="reaction-bar" data-testid="reaction-bar">
-      <legend class="visually-hidden">React</legend>
+      <legend class="visually-hidden">{t("common.react.legend")}</legend>
       {REACTIONS.map((e) => (
         <button
           key={e}
           type="button"
           class="reaction-btn"
-          aria-label={`React with ${LABEL[e]}`}
+          aria-label={t("common.react.with", { name: t(LABEL[e]) })}
           data-testid="react"
           data-emoji={e}
           disabled={state.conn !== "connected"}
@@ -147,7 +149,7 @@ export function ReactionBar(props: { state: ClassroomState; socket: ClassroomSoc
       <ReactionTotals reactions={state.reactions} />
       {limited ? (
         <span class="reaction-note muted" role="status">
-          Easy — one reaction a second.
+          {t("common.react.easy")}
         </span>
       ) : null}
     </fieldset>

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { SessionUser } from "../../protocol/api.ts";
+import { t } from "../i18n/common.ts";
 import { errorMessage } from "../lib/api.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { getMe } from "../lib/session.ts";
@@ -33,7 +34,7 @@ export function RequireUser(props: {
     return (
       <>
         <AppHeader />
-        <PageMessage title="Loading…" />
+        <PageMessage title={t("common.loading")} />
       </>
     );
   }
@@ -41,7 +42,7 @@ export function RequireUser(props: {
     return (
       <>
         <AppHeader />
-        <PageMessage title="Could not load your session">
+        <PageMessage title={t("common.sessionFailed")}>
           <Notice>{state.message}</Notice>
         </PageMessage>
       </>
@@ -54,7 +55,7 @@ export function RequireUser(props: {
         <PageMessage title={props.deniedTitle} testId="access-denied">
           <p>{props.deniedText}</p>
           <p>
-            <a href="/">Go to your account</a>
+            <a href="/">{t("common.goToAccount")}</a>
           </p>
         </PageMessage>
       </>

@@ -7,6 +7,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { BoardView } from "../../protocol/board.ts";
+import { t } from "../i18n/common.ts";
 import { type Drawable, drawStrokes } from "../lib/board-draw.ts";
 import { isolate } from "./UserText.tsx";
 
@@ -27,13 +28,13 @@ interface CanvasHandlers {
 export function slideLabel(board: BoardView): string {
   const { slide, strokes } = board;
   const base = slide.url
-    ? `Slide ${slide.page} of ${slide.pageCount}: ${isolate(slide.deckName)}`
-    : "Whiteboard";
-  const ink =
-    strokes.length === 0
-      ? ""
-      : `, with ${strokes.length} drawn ${strokes.length === 1 ? "stroke" : "strokes"}`;
-  return base + ink;
+    ? t("common.slide.label", {
+        page: slide.page,
+        count: slide.pageCount,
+        deck: isolate(slide.deckName),
+      })
+    : t("common.slide.whiteboard");
+  return strokes.length === 0 ? base : t("common.slide.ink", { base, count: strokes.length });
 }
 
 export function SlideStage(props: {

@@ -6,6 +6,8 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuthConfig } from "../../protocol/api.ts";
+import { t } from "../i18n/common.ts";
+import { locale } from "../i18n/core.ts";
 import { call, client } from "../lib/api.ts";
 
 interface TurnstileApi {
@@ -57,16 +59,17 @@ export function Turnstile(props: {
       if (!turnstileSiteKey) return onToken(undefined);
       onToken(null);
       try {
-        const t = await loadScript();
+        const api = await loadScript();
         if (gone || !box.current) return;
-        widget.current = t.render(box.current, {
+        widget.current = api.render(box.current, {
           sitekey: turnstileSiteKey,
+          language: locale(),
           callback: (token: string) => onToken(token),
           "expired-callback": () => onToken(null),
           "error-callback": () => onToken(null),
         });
-      } catch (err) {
-        setError((err as Error).message);
+      } catch {
+        setError(t("common.turnstile.failed"));
       }
     });
     return () => {

@@ -3,13 +3,7 @@ import type { SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field } from "../components/Field.tsx";
 import { UserText } from "../components/UserText.tsx";
-
-const ROLE_LABEL: Record<SessionUser["role"], string> = {
-  admin: "Administrator",
-  teacher: "Teacher",
-  student: "Student",
-  guest: "Guest",
-};
+import { t } from "../i18n/start.ts";
 
 /** "Your account": where a signed-in student lands without a class to go to. */
 export function Account(props: { user: SessionUser }) {
@@ -20,7 +14,7 @@ export function Account(props: { user: SessionUser }) {
     e.preventDefault();
     const id = classIdFrom(link);
     if (!id) {
-      setError("Paste the whole join link (it looks like …/c/abc123) or just the class code.");
+      setError(t("start.account.badLink"));
       return;
     }
     location.assign(`/c/${id}`);
@@ -30,30 +24,30 @@ export function Account(props: { user: SessionUser }) {
     <>
       <AppHeader user={user} />
       <main id="main" class="narrow" data-testid="account-page">
-        <h1>Your account</h1>
+        <h1>{t("start.account.title")}</h1>
         <div class="card">
           <dl class="facts">
-            <dt>Name</dt>
+            <dt>{t("start.account.name")}</dt>
             <dd>
               <UserText text={user.displayName} />
             </dd>
             {user.email ? (
               <>
-                <dt>Email</dt>
+                <dt>{t("start.account.email")}</dt>
                 <dd>{user.email}</dd>
               </>
             ) : null}
-            <dt>Role</dt>
-            <dd>{ROLE_LABEL[user.role]}</dd>
+            <dt>{t("start.account.role")}</dt>
+            <dd>{t(`common.role.${user.role}`)}</dd>
           </dl>
           {staff ? (
             <div class="actions">
               <a class="btn btn-primary" href="/studio">
-                Go to the studio
+                {t("start.account.studio")}
               </a>
               {user.role === "admin" ? (
                 <a class="btn btn-secondary" href="/admin">
-                  Admin
+                  {t("start.account.admin")}
                 </a>
               ) : null}
             </div>
@@ -61,21 +55,22 @@ export function Account(props: { user: SessionUser }) {
         </div>
         {staff ? null : (
           <form class="card" onSubmit={open} noValidate data-testid="open-class-form">
-            <h2>Join a class</h2>
-            <Field id="class-link" label="Join link or class code" error={error}>
+            <h2>{t("start.account.join")}</h2>
+            <Field id="class-link" label={t("start.account.link")} error={error}>
               {(a11y) => (
                 <input
                   {...a11y}
                   type="text"
                   autocomplete="off"
+                  dir="ltr"
                   value={link}
                   onInput={(e) => setLink(e.currentTarget.value)}
-                  placeholder="https://…/c/abc123"
+                  placeholder={t("start.account.linkPlaceholder")}
                 />
               )}
             </Field>
             <button type="submit" class="btn btn-primary">
-              Open class
+              {t("start.account.open")}
             </button>
           </form>
         )}

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
+import { t } from "../i18n/start.ts";
 import { errorMessage } from "../lib/api.ts";
 import { getMe } from "../lib/session.ts";
 import { Account } from "./Account.tsx";
@@ -34,7 +35,7 @@ function Home() {
       return (
         <>
           <AppHeader />
-          <PageMessage title="Loading…" />
+          <PageMessage title={t("common.loading")} />
         </>
       );
     case "anonymous":
@@ -45,7 +46,7 @@ function Home() {
       return (
         <>
           <AppHeader />
-          <PageMessage title="Mass Class is unreachable">
+          <PageMessage title={t("start.home.unreachable")}>
             <Notice>{state.message}</Notice>
           </PageMessage>
         </>

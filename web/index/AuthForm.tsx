@@ -3,6 +3,8 @@ import { AppHeader } from "../components/AppHeader.tsx";
 import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
+import { locale } from "../i18n/core.ts";
+import { t } from "../i18n/start.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { safeNext } from "../lib/nav.ts";
 import { homeFor } from "../lib/session.ts";
@@ -29,9 +31,9 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     const local: Errors = {};
-    if (!email.trim()) local.email = "Enter your email address.";
-    if (!password) local.password = "Enter a password.";
-    if (signup && !displayName.trim()) local.displayName = "Enter a display name.";
+    if (!email.trim()) local.email = t("start.auth.enterEmail");
+    if (!password) local.password = t("start.auth.enterPassword");
+    if (signup && !displayName.trim()) local.displayName = t("start.auth.enterName");
     setErrors(local);
     if (Object.keys(local).length > 0) return;
     setBusy(true);
@@ -54,11 +56,21 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
       setBusy(false);
       if (signup) setResetKey((k) => k + 1);
       if (isApiError(err, "email_taken")) {
-        setErrors({ email: err.message });
+        setErrors({ email: errorMessage(err) });
       } else if (isApiError(err, "weak_password")) {
-        setErrors({ password: err.message });
+        setErrors({ password: errorMessage(err) });
       } else if (isApiError(err, "validation_failed")) {
-        setErrors(issuesByField(err.issues, err.message, ["email", "password", "displayName"]));
+        const byField = issuesByField(err.issues, err.message, [
+          "email",
+          "password",
+          "displayName",
+        ]);
+        // The Worker's issue texts are English: other languages get the field's own message.
+        if (locale() !== "en")
+          for (const f of ["email", "password", "displayName"] as const)
+            if (byField[f]) byField[f] = t(`start.auth.invalid.${f}`);
+        if (locale() !== "en" && byField.form) byField.form = errorMessage(err);
+        setErrors(byField);
       } else {
         // invalid_credentials, account_disabled, rate_limited, network…: one message for the form.
         setErrors({ form: errorMessage(err) });
@@ -70,7 +82,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
     <>
       <AppHeader />
       <main id="main" class="narrow auth">
-        <h1>{signup ? "Create your account" : "Sign in"}</h1>
+        <h1>{signup ? t("start.auth.createTitle") : t("start.signIn")}</h1>
         <form
           class="card form"
           onSubmit={submit}
@@ -82,8 +94,8 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
           {signup ? (
             <Field
               id="displayName"
-              label="Display name"
-              hint="Shown to your class."
+              label={t("start.auth.displayName")}
+              hint={t("start.auth.displayNameHint")}
               error={errors.displayName}
             >
               {(a11y) => (
@@ -100,12 +112,13 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
               )}
             </Field>
           ) : null}
-          <Field id="email" label="Email" error={errors.email}>
+          <Field id="email" label={t("start.auth.email")} error={errors.email}>
             {(a11y) => (
               <input
                 {...a11y}
                 name="email"
                 type="email"
+                dir="ltr"
                 autocomplete="email"
                 required
                 value={email}
@@ -115,10 +128,8 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
           </Field>
           <Field
             id="password"
-            label="Password"
-            hint={
-              signup ? "At least 10 characters, mixing letters with digits or symbols." : undefined
-            }
+            label={t("start.auth.password")}
+            hint={signup ? t("start.auth.passwordHint") : undefined}
             error={errors.password}
           >
             {(a11y) => (
@@ -126,6 +137,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
                 {...a11y}
                 name="password"
                 type="password"
+                dir="ltr"
                 autocomplete={signup ? "new-password" : "current-password"}
                 required
                 value={password}
@@ -136,9 +148,7 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
           {signup ? <Turnstile onToken={setCaptcha} resetKey={resetKey} /> : null}
           {signup ? (
             <p class="muted" data-testid="signup-role-note">
-              {invite
-                ? "You were invited to teach: this account will be a teacher account."
-                : "New accounts join classes. To run classes, ask your school's admin for the teacher role or an invite link."}
+              {invite ? t("start.auth.invited") : t("start.auth.roleNote")}
             </p>
           ) : null}
           <button
@@ -147,13 +157,13 @@ export function AuthForm(props: { mode: "signin" | "signup" }) {
             disabled={busy || captcha === null}
             data-testid="auth-submit"
           >
-            {busy ? "Please wait…" : signup ? "Create account" : "Sign in"}
+            {busy ? t("start.auth.wait") : signup ? t("start.auth.create") : t("start.signIn")}
           </button>
         </form>
         <p class="switch">
-          {signup ? "Already have an account? " : "New to Mass Class? "}
+          {signup ? t("start.auth.haveAccount") : t("start.auth.new")}{" "}
           <a href={`${signup ? "/signin" : "/signup"}${keepNext}`}>
-            {signup ? "Sign in" : "Create an account"}
+            {signup ? t("start.signIn") : t("start.signUp")}
           </a>
         </p>
       </main>

@@ -1,4 +1,5 @@
 import { AppHeader } from "../components/AppHeader.tsx";
+import { t } from "../i18n/start.ts";
 
 /** The front page for people who are not signed in. */
 export function Landing() {
@@ -6,25 +7,22 @@ export function Landing() {
     <>
       <AppHeader>
         <a class="btn btn-quiet" href="/signin">
-          Sign in
+          {t("start.signIn")}
         </a>
       </AppHeader>
       <main id="main" class="landing">
         <section class="hero">
-          <h1>One teacher. A whole stadium of students.</h1>
-          <p class="lead">
-            Mass Class streams your lesson to everyone through YouTube, while chat, questions and
-            polls stay in step with what each student sees.
-          </p>
+          <h1>{t("start.landing.hero")}</h1>
+          <p class="lead">{t("start.landing.lead")}</p>
           <div class="actions">
             <a class="btn btn-primary" href="/signup">
-              Create an account
+              {t("start.signUp")}
             </a>
             <a class="btn btn-secondary" href="/signin">
-              Sign in
+              {t("start.signIn")}
             </a>
           </div>
-          <p class="muted">Joining a class? Open the link your teacher shared.</p>
+          <p class="muted">{t("start.landing.joining")}</p>
         </section>
       </main>
     </>

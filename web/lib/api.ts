@@ -13,6 +13,8 @@
 import { type ClientResponse, hc } from "hono/client";
 import type { AppType } from "../../.types/worker/app.ts";
 import type { ApiErrorBody, ApiErrorCode } from "../../protocol/api.ts";
+import { apiErrorText, t } from "../i18n/common.ts";
+import { locale } from "../i18n/core.ts";
 
 /** A failed API call; `code` is the Worker's stable error code, or `network` when no response came. */
 export class ApiClientError extends Error {
@@ -50,8 +52,6 @@ export const client = hc<AppType>("/", {
 export type Body<R> =
   R extends ClientResponse<infer T, infer S, infer _F> ? (S extends 204 ? undefined : T) : never;
 
-const NETWORK = "Could not reach the server. Check your connection and try again.";
-
 /** Await a typed call from {@link client}: resolves to its body, throws ApiClientError. */
 export async function call<R extends ClientResponse<unknown, number, string>>(
   request: Promise<R>,
@@ -60,7 +60,7 @@ export async function call<R extends ClientResponse<unknown, number, string>>(
   try {
     res = (await request) as unknown as Response;
   } catch {
-    throw new ApiClientError(0, "network", NETWORK);
+    throw new ApiClientError(0, "network", t("common.error.network"));
   }
   return (await settle(res)) as Body<R>;
 }
@@ -80,7 +80,7 @@ async function settle(res: Response): Promise<unknown> {
   throw new ApiClientError(
     res.status,
     res.status === 401 ? "unauthenticated" : "internal",
-    `Request failed (${res.status}).`,
+    t("common.error.status", { status: res.status }),
   );
 }
 
@@ -92,8 +92,13 @@ export function isApiError(
   return err instanceof ApiClientError && (codes.length === 0 || codes.includes(err.code));
 }
 
-/** A message fit to show a person for any thrown value. */
+/**
+ * A message fit to show a person for any thrown value, in their language: in English the
+ * Worker's own message (it names the field or limit), in other languages the catalog's
+ * message for the error code (the Worker speaks English only).
+ */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiClientError) return err.message;
-  return "Something went wrong. Please try again.";
+  if (err instanceof ApiClientError)
+    return locale() === "en" || err.code === "network" ? err.message : apiErrorText(err.code);
+  return t("common.error.generic");
 }

@@ -13,6 +13,7 @@
  */
 
 import type { PollKind, PollState } from "../../protocol/interactive.ts";
+import { t } from "../i18n/student.ts";
 
 /** How long "the teacher called on you" stays up. */
 export const CALLED_ON_MS = 20_000;
@@ -146,10 +147,10 @@ function observe(s: FocusState, o: FocusObservation): FocusState {
       const what = quiz ? "quiz" : "poll";
       announce = {
         text: open
-          ? `A ${what} opened.`
+          ? t(`student.focus.${what}.opened`)
           : p.state === "revealed"
-            ? `The ${what} results are in.`
-            : `The ${what} closed.`,
+            ? t(`student.focus.${what}.revealed`)
+            : t(`student.focus.${what}.closed`),
         n: announce.n + 1,
       };
     }
@@ -160,7 +161,7 @@ function observe(s: FocusState, o: FocusObservation): FocusState {
     const id = `called-on:${now}`;
     items = items.filter((i) => i.kind !== "called-on");
     items.push({ kind: "called-on", id, at: now });
-    announce = say({ ...s, announce }, "The teacher called on you.");
+    announce = say({ ...s, announce }, t("student.focus.calledOn"));
   } else if (!o.calledOn && s.seen.calledOn) {
     items = items.filter((i) => i.kind !== "called-on");
   }
@@ -169,7 +170,7 @@ function observe(s: FocusState, o: FocusObservation): FocusState {
   if (a && a.id !== s.seen.announcementId && !first) {
     items = items.filter((i) => i.kind !== "announcement");
     items.push({ kind: "announcement", id: `announcement:${a.id}`, text: a.text, at: now });
-    announce = say({ ...s, announce }, `Announcement: ${a.text}`);
+    announce = say({ ...s, announce }, t("student.focus.announcement", { text: a.text }));
   }
 
   const sl = o.slide;
@@ -177,7 +178,7 @@ function observe(s: FocusState, o: FocusObservation): FocusState {
     items = items.filter((i) => i.kind !== "slide");
     items.push({ kind: "slide", id: `slide:${sl.key}`, label: sl.label, at: now });
     // Only when nothing more urgent is being read out in the same observation.
-    if (announce === s.announce) announce = say(s, `Slide changed: ${sl.label}.`);
+    if (announce === s.announce) announce = say(s, t("student.focus.slide", { label: sl.label }));
   }
 
   return {

@@ -1,11 +1,13 @@
 /** Date formatting between ISO 8601 (the API) and what people read and type. */
+import { t } from "../i18n/common.ts";
+import { formatDate } from "../i18n/core.ts";
 
-/** A scheduled start in the viewer's own time zone, e.g. "Tue, 3 Mar 2026, 14:00". */
+/** A scheduled start in the viewer's language and time zone, e.g. "Tue, 3 Mar 2026, 14:00". */
 export function formatStart(iso: string | null): string {
-  if (!iso) return "Not scheduled";
+  if (!iso) return t("common.notScheduled");
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "Not scheduled";
-  return d.toLocaleString(undefined, {
+  if (Number.isNaN(d.getTime())) return t("common.notScheduled");
+  return formatDate(d, {
     weekday: "short",
     day: "numeric",
     month: "short",

@@ -21,6 +21,8 @@
  * pins the delay to a fixed value and treats the video as present, so an end-to-end
  * test can check that a slide change is held back by that much without a real stream.
  */
+import { t } from "../i18n/common.ts";
+import { formatNumber } from "../i18n/core.ts";
 
 /** The class's YouTube latency mode (`ClassPublic.latencyMode`). */
 export type LatencyMode = "ultraLow" | "low" | "normal";
@@ -452,5 +454,6 @@ export function delayOverrideFromUrl(search: string): number | null {
 
 /** "4.2 s" for the indicator. */
 export function formatDelay(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
+  const s = formatNumber(ms / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return t("common.seconds", { n: s });
 }

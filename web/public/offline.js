@@ -31,3 +31,60 @@ async function probe() {
 }
 addEventListener("online", probe);
 if (navigator.onLine) probe();
+
+// The notice and the offline page in the reader's language: the one they chose
+// (web/i18n/core.ts keeps it in localStorage "mc.locale"), else the browser's. English is
+// in the markup; the app's catalogs are not loaded here.
+const WORDS = {
+  es: {
+    banner:
+      "Sin conexión: esta es la copia guardada en este dispositivo. Se recarga cuando vuelvas a estar en línea. ",
+    retry: "Reintentar",
+    title: "No tienes conexión",
+    text: "Esta página necesita internet y este dispositivo no está conectado. Se abrirá sola cuando vuelva la conexión.",
+    open: "Abrir Mass Class",
+  },
+  ar: {
+    banner:
+      "أنت غير متصل: هذه النسخة المحفوظة على هذا الجهاز. يُعاد تحميلها عند عودتك إلى الاتصال. ",
+    retry: "حاول مجددًا",
+    title: "أنت غير متصل",
+    text: "تحتاج هذه الصفحة إلى الإنترنت، وهذا الجهاز غير متصل. ستفتح من تلقاء نفسها عند عودة الاتصال.",
+    open: "افتح Mass Class",
+  },
+};
+function language() {
+  let chosen = null;
+  try {
+    chosen = localStorage.getItem("mc.locale");
+  } catch {}
+  for (const tag of [chosen, ...(navigator.languages ?? [])]) {
+    const base = (tag ?? "").toLowerCase().split("-")[0];
+    if (base === "en" || base in WORDS) return base;
+  }
+  return "en";
+}
+function translate() {
+  const lang = language();
+  const w = WORDS[lang];
+  if (!w) return;
+  const banner = document.querySelector(".offline-banner");
+  if (banner) {
+    banner.lang = lang;
+    banner.dir = lang === "ar" ? "rtl" : "ltr";
+    if (banner.firstChild) banner.firstChild.textContent = w.banner;
+    const retry = banner.querySelector("a");
+    if (retry) retry.textContent = w.retry;
+  }
+  const page = document.querySelector('[data-testid="offline-page"]');
+  if (page) {
+    document.documentElement.lang = lang;
+    document.documentElement.dir = lang === "ar" ? "rtl" : "ltr";
+    const [h1, p, a] = [page.querySelector("h1"), page.querySelector("p"), page.querySelector("a")];
+    if (h1) h1.textContent = w.title;
+    if (p) p.textContent = w.text;
+    if (a) a.textContent = w.open;
+  }
+}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", translate);
+else translate();

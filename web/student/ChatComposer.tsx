@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { CHAT_MAX_CHARS } from "../../protocol/realtime.constants.ts";
-import { UserText } from "../components/UserText.tsx";
+import { isolate, UserText } from "../components/UserText.tsx";
+import { rich, t } from "../i18n/student.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import { type ClassroomState, cooldownUntil, isTimedOut } from "../lib/classroom-state.ts";
@@ -45,8 +46,12 @@ export function ChatComposer(props: {
     <form class="composer" onSubmit={submit} data-testid="chat-composer">
       {timedOut && state.timeoutUntil !== null ? (
         <p class="composer-note composer-note-warn" role="alert" data-testid="timeout-notice">
-          You're timed out until {clockTime(state.timeoutUntil)}
-          {state.timeoutReason ? ` (${state.timeoutReason})` : ""}. You can still read the chat.
+          {rich("student.composer.timedOut", {
+            time: clockTime(state.timeoutUntil),
+            reason: state.timeoutReason
+              ? t("student.composer.reason", { reason: isolate(state.timeoutReason) })
+              : "",
+          })}
         </p>
       ) : null}
       {rejection && !timedOut ? (
@@ -67,19 +72,19 @@ export function ChatComposer(props: {
       ) : null}
       {wait > 0 && !timedOut && rejection?.reason !== "slow_mode" ? (
         <p class="composer-note" role="status" data-testid="slow-mode-countdown">
-          Slow mode: you can send again in {wait} s.
+          {t("student.composer.slowWait", { wait })}
         </p>
       ) : null}
       <div class="composer-row">
         <label class="visually-hidden" for="chat-input">
-          Message
+          {t("student.composer.message")}
         </label>
         <input
           id="chat-input"
           type="text"
           autocomplete="off"
           enterkeyhint="send"
-          placeholder={timedOut ? "Timed out" : props.placeholder}
+          placeholder={timedOut ? t("student.composer.timedOutShort") : props.placeholder}
           value={text}
           disabled={timedOut}
           aria-describedby="chat-count"
@@ -92,23 +97,23 @@ export function ChatComposer(props: {
           disabled={!canSend}
           data-testid="chat-send"
         >
-          {wait > 0 ? `${wait} s` : "Send"}
+          {wait > 0 ? t("common.seconds", { n: wait }) : t("student.composer.send")}
         </button>
       </div>
       <p class="composer-meta">
         <span>
           {connected
             ? state.settings.slowModeSec > 0
-              ? `Slow mode: one message every ${state.settings.slowModeSec} s`
+              ? t("student.composer.slowMode", { sec: state.settings.slowModeSec })
               : "\u00a0"
-            : "Chat resumes when you're back online."}
+            : t("student.composer.offline")}
         </span>
         <span
           id="chat-count"
           class={`composer-count${tooLong ? " composer-count-over" : length > CHAT_MAX_CHARS - 50 ? " composer-count-near" : ""}`}
           data-testid="chat-count"
         >
-          {length}/{CHAT_MAX_CHARS}
+          {t("student.composer.count", { n: length, max: CHAT_MAX_CHARS })}
         </span>
       </p>
     </form>

@@ -2,12 +2,14 @@ import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Author, ChatMessage } from "../../protocol/realtime.ts";
 import { UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/common.ts";
 import { clockTime } from "./chat-text.ts";
 
-const ROLE_LABEL: Partial<Record<Author["role"], string>> = {
-  teacher: "Teacher",
-  moderator: "Moderator",
-};
+const ROLE_LABEL: Partial<Record<Author["role"], "common.role.teacher" | "common.role.moderator">> =
+  {
+    teacher: "common.role.teacher",
+    moderator: "common.role.moderator",
+  };
 
 /**
  * A scrolling list of chat messages, newest at the bottom. It follows new messages
@@ -76,7 +78,7 @@ export function ChatMessages(props: {
           >
             <div class="chat-msg-head">
               <UserText text={m.from.name} clip class="chat-author" />
-              {role ? <span class="chat-role">{role}</span> : null}
+              {role ? <span class="chat-role">{t(role)}</span> : null}
               <time class="chat-time" dateTime={new Date(m.at).toISOString()}>
                 {clockTime(m.at)}
               </time>

@@ -5,6 +5,9 @@ import { type LatencyMode, MODE_MAX_DELAY_MS } from "../../protocol/latency.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { socketErrorText } from "../i18n/common.ts";
+import { formatNumber } from "../i18n/core.ts";
+import { rich, t } from "../i18n/student.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
@@ -69,11 +72,11 @@ function HandBar(props: {
       setAsked(up);
   };
   let status: string;
-  if (hand.raised && hand.position !== null) status = `You are #${hand.position} in the queue`;
-  else if (raised) status = "Raising your hand…";
-  else if (hand.acknowledged && props.calledOn) status = "The teacher called on you";
-  else
-    status = ix.handCount > 0 ? `${ix.handCount} ${ix.handCount === 1 ? "hand" : "hands"} up` : "";
+  if (hand.raised && hand.position !== null)
+    status = t("student.hand.position", { n: hand.position });
+  else if (raised) status = t("student.hand.raising");
+  else if (hand.acknowledged && props.calledOn) status = t("student.hand.calledOn");
+  else status = ix.handCount > 0 ? t("student.hand.count", { count: ix.handCount }) : "";
   return (
     <div class={`hand-bar${raised ? " is-raised" : ""}`} data-testid="hand-bar">
       <button
@@ -84,7 +87,7 @@ function HandBar(props: {
         disabled={!props.connected}
         onClick={toggle}
       >
-        <HandIcon /> {raised ? "Lower hand" : "Raise hand"}
+        <HandIcon /> {raised ? t("student.hand.lower") : t("student.hand.raise")}
       </button>
       {status ? (
         <span class="hand-status" data-testid="hand-status" role="status">
@@ -192,14 +195,14 @@ export function PollCard(props: {
   const autoSent = useRef(false);
   useEffect(() => {
     if (!pending || deadline === null || autoSent.current) return;
-    const t = setTimeout(
+    const timer = setTimeout(
       () => {
         autoSent.current = true;
         send();
       },
       Math.max(0, deadline - AUTO_SUBMIT_AHEAD_MS - Date.now()),
     );
-    return () => clearTimeout(t);
+    return () => clearTimeout(timer);
   }, [pending, deadline, choice]);
   const same =
     mine !== null && mine.length === choice.length && mine.every((x) => choice.includes(x));
@@ -217,7 +220,9 @@ export function PollCard(props: {
       aria-labelledby={`poll-q-${poll.id}`}
     >
       <div class="poll-card-head">
-        <span class="badge poll-kind">{quiz ? "Quiz" : "Poll"}</span>
+        <span class="badge poll-kind">
+          {quiz ? t("student.poll.quiz") : t("student.poll.poll")}
+        </span>
         {open ? (
           left !== null ? (
             <span
@@ -225,18 +230,20 @@ export function PollCard(props: {
               data-testid="quiz-countdown"
               role="timer"
             >
-              {left > 0 ? `${left} s` : "Time's up"}
+              {left > 0 ? t("common.seconds", { n: left }) : t("student.poll.timesUp")}
             </span>
           ) : (
-            <span class="badge badge-ok">Open</span>
+            <span class="badge badge-ok">{t("student.poll.open")}</span>
           )
         ) : (
           <>
-            <span class="badge">{poll.state === "revealed" ? "Results" : "Closed"}</span>
+            <span class="badge">
+              {poll.state === "revealed" ? t("student.poll.results") : t("student.poll.closed")}
+            </span>
             <button
               type="button"
               class="btn btn-quiet btn-tiny poll-hide"
-              aria-label="Hide this poll"
+              aria-label={t("student.poll.hide")}
               onClick={props.onHide}
             >
               ✕
@@ -251,7 +258,7 @@ export function PollCard(props: {
         <form onSubmit={submit}>
           <fieldset class="poll-options" disabled={!canAnswer}>
             <legend class="visually-hidden">
-              {poll.multiple ? "Choose one or more" : "Choose one"}
+              {poll.multiple ? t("student.poll.chooseMany") : t("student.poll.chooseOne")}
             </legend>
             {poll.options.map((label, i) => (
               <label
@@ -272,7 +279,7 @@ export function PollCard(props: {
           <div class="poll-actions">
             {locked ? (
               <p class="poll-note" data-testid="poll-status">
-                Answer locked in. Results when the quiz closes.
+                {t("student.poll.locked")}
               </p>
             ) : (
               <>
@@ -282,25 +289,31 @@ export function PollCard(props: {
                   data-testid="poll-submit"
                   disabled={!canAnswer || choice.length === 0 || same || sending}
                 >
-                  {sending ? "Sending…" : mine ? "Change vote" : quiz ? "Lock in answer" : "Vote"}
+                  {sending
+                    ? t("student.poll.sending")
+                    : mine
+                      ? t("student.poll.change")
+                      : quiz
+                        ? t("student.poll.lockIn")
+                        : t("student.poll.vote")}
                 </button>
                 {mine && !quiz ? (
                   <p class="poll-note" data-testid="poll-status">
-                    Vote counted. You can change it until the poll closes.
+                    {t("student.poll.counted")}
                   </p>
                 ) : pending && !autoSent.current ? (
                   <p class="poll-note" data-testid="poll-status" role="status">
-                    Not locked in yet: your pick is sent by itself when time runs out.
+                    {t("student.poll.autoSend")}
                   </p>
                 ) : poll.multiple ? (
-                  <p class="poll-note muted">Choose one or more.</p>
+                  <p class="poll-note muted">{t("student.poll.chooseManyHint")}</p>
                 ) : null}
               </>
             )}
           </div>
           {error ? (
             <p class="ix-error" role="alert" data-testid="poll-error">
-              {error.message}
+              {socketErrorText(error)}
             </p>
           ) : null}
         </form>
@@ -312,16 +325,14 @@ export function PollCard(props: {
               data-testid="quiz-result"
               role="status"
             >
-              {result.correct ? (
-                <>
-                  Correct! <strong>+{result.score}</strong> points
-                </>
-              ) : (
-                "Not quite. The right answer is marked ✓."
-              )}
+              {result.correct
+                ? rich("student.poll.correct", {
+                    points: <strong>+{formatNumber(result.score)}</strong>,
+                  })
+                : t("student.poll.wrong")}
             </p>
           ) : quiz && mine === null ? (
-            <p class="poll-note muted">You did not answer this one.</p>
+            <p class="poll-note muted">{t("student.poll.unanswered")}</p>
           ) : null}
           {tally ? (
             <PollBars
@@ -333,14 +344,14 @@ export function PollCard(props: {
             />
           ) : (
             <p class="poll-note" data-testid="poll-status">
-              {mine ? "Poll closed. Your vote was counted — " : "Poll closed — "}
-              results appear when the teacher shares them.
+              {mine ? t("student.poll.closedCounted") : t("student.poll.closedWait")}
             </p>
           )}
           {board ? (
             <div class="poll-leaderboard" data-testid="leaderboard">
               <h3>
-                Leaderboard <span class="muted">· {board.players} players</span>
+                {t("student.poll.leaderboard")}{" "}
+                <span class="muted">{t("student.poll.players", { count: board.players })}</span>
               </h3>
               <Leaderboard top={board.top.slice(0, TOP_N)} you={state.you?.id ?? null} />
             </div>

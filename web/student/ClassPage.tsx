@@ -4,6 +4,7 @@ import type { ClassEvent } from "../../protocol/realtime.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { ReactionBar, ReactionBurst } from "../components/Reactions.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/student.ts";
 import { useClassroom, useVideoSync } from "../lib/classroom-hooks.ts";
 import { hasFocus } from "../lib/focus-state.ts";
 import { delayOverrideFromUrl, VideoSync } from "../lib/video-delay.ts";
@@ -46,12 +47,12 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
     <>
       <AppHeader
         user={user}
-        signOutLabel={guest ? "Leave class" : "Sign out"}
+        signOutLabel={guest ? t("student.leaveClass") : t("common.signOut")}
         signOutTo={`/c/${cls.id}`}
       >
         {props.manage ? (
           <a class="btn btn-quiet" href={`/studio/${cls.id}`}>
-            Open in studio
+            {t("student.openInStudio")}
           </a>
         ) : null}
       </AppHeader>
@@ -117,14 +118,11 @@ export function ClassPage(props: { cls: ClassPublic; user: SessionUser; manage: 
  */
 function Banned() {
   return (
-    <section class="video-area" aria-label="Class video">
+    <section class="video-area" aria-label={t("student.video.label")}>
       <div class="video-frame">
         <div class="video-waiting" role="alert" data-testid="banned-screen">
-          <p class="video-waiting-title">You have been banned from this class</p>
-          <p class="video-waiting-sub">
-            The teacher or a moderator removed you. The ban lasts until they lift it; until then you
-            can't watch or chat here.
-          </p>
+          <p class="video-waiting-title">{t("student.banned.title")}</p>
+          <p class="video-waiting-sub">{t("student.banned.text")}</p>
         </div>
       </div>
     </section>

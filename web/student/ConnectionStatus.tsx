@@ -1,3 +1,4 @@
+import { rich, t } from "../i18n/common.ts";
 import type { ConnState, EndReason } from "../lib/classroom-state.ts";
 import { approxCount, connLabel } from "./chat-text.ts";
 
@@ -28,10 +29,16 @@ export function LiveCount(props: { students: number }) {
       class="live-count"
       data-testid="live-count"
       data-count={props.students}
-      title={`About ${props.students} students in class`}
+      title={t("common.live.title", { count: props.students })}
     >
-      ≈ {approxCount(props.students)}
-      <span class="visually-hidden"> students</span> in class
+      {rich("common.live.count", {
+        n: (
+          <>
+            {approxCount(props.students)}
+            <span class="visually-hidden"> {t("common.live.students")}</span>
+          </>
+        ),
+      })}
     </span>
   );
 }

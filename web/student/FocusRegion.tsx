@@ -1,6 +1,7 @@
 import { useEffect, useReducer, useState } from "preact/hooks";
 import type { LatencyMode } from "../../protocol/latency.ts";
 import { UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/student.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import {
@@ -33,7 +34,7 @@ function observation(state: ClassroomState, now: number): FocusObservation {
       slide?.deckId != null
         ? {
             key: `${slide.deckId}:${slide.page}`,
-            label: `slide ${slide.page} of ${slide.pageCount}`,
+            label: t("student.focus.slideOf", { page: slide.page, count: slide.pageCount }),
           }
         : null,
   };
@@ -50,8 +51,8 @@ export function useFocus(state: ClassroomState) {
   const timed = focus.items.some((i) => i.kind !== "poll");
   useEffect(() => {
     if (!timed) return;
-    const t = setInterval(() => dispatch({ type: "tick", now: Date.now() }), 1000);
-    return () => clearInterval(t);
+    const timer = setInterval(() => dispatch({ type: "tick", now: Date.now() }), 1000);
+    return () => clearInterval(timer);
   }, [timed]);
   return { focus, dismiss: (id: string) => dispatch({ type: "dismiss", id }) };
 }
@@ -82,13 +83,19 @@ export function FocusRegion(props: {
   useEffect(() => setFolded(false), [item?.id, openPoll]);
   useEffect(() => {
     if (!item || (openPoll && !answered)) return;
-    const t = setTimeout(() => setFolded(true), openPoll ? FOLD_AFTER_ANSWER_MS : FOLD_NOTICE_MS);
-    return () => clearTimeout(t);
+    const timer = setTimeout(
+      () => setFolded(true),
+      openPoll ? FOLD_AFTER_ANSWER_MS : FOLD_NOTICE_MS,
+    );
+    return () => clearTimeout(timer);
   }, [item?.id, openPoll, answered]);
   let body = null;
   let title = "";
   if (item?.kind === "poll" && poll && poll.id === item.id) {
-    title = `${item.quiz ? "Quiz" : "Poll"}${item.open ? " open" : " results"}${answered ? " · answered" : ""}`;
+    const base = item.quiz
+      ? t(item.open ? "student.focus.quizOpen" : "student.focus.quizResults")
+      : t(item.open ? "student.focus.pollOpen" : "student.focus.pollResults");
+    title = answered ? t("student.focus.answered", { title: base }) : base;
     body = (
       <PollCard
         key={poll.id}
@@ -102,24 +109,25 @@ export function FocusRegion(props: {
       />
     );
   } else if (item?.kind === "called-on") {
-    title = "Called on";
+    title = t("student.focus.calledOnTitle");
     body = (
       <Notice testId="focus-called-on" onClose={() => props.dismiss(item.id)}>
-        <strong>The teacher called on you.</strong> Unmute or type your answer in the chat.
+        <strong>{t("student.focus.calledOn")}</strong> {t("student.focus.calledOnText")}
       </Notice>
     );
   } else if (item?.kind === "announcement") {
-    title = "Announcement";
+    title = t("student.focus.announcementTitle");
     body = (
       <Notice testId="focus-announcement" onClose={() => props.dismiss(item.id)}>
-        <span class="focus-label">Announcement</span> <UserText text={item.text} />
+        <span class="focus-label">{t("student.focus.announcementTitle")}</span>{" "}
+        <UserText text={item.text} />
       </Notice>
     );
   } else if (item?.kind === "slide") {
-    title = "New slide";
+    title = t("student.focus.newSlide");
     body = (
       <Notice testId="focus-slide" onClose={() => props.dismiss(item.id)}>
-        The teacher moved to {item.label}.{" "}
+        {t("student.focus.movedTo", { label: item.label })}{" "}
         <button
           type="button"
           class="btn btn-quiet btn-small"
@@ -128,7 +136,7 @@ export function FocusRegion(props: {
             document.querySelector(".slide-area")?.scrollIntoView({ block: "nearest" });
           }}
         >
-          Show the slide
+          {t("student.focus.showSlide")}
         </button>
       </Notice>
     );
@@ -174,7 +182,7 @@ function Notice(props: {
       <button
         type="button"
         class="btn btn-quiet btn-tiny"
-        aria-label="Close this notice"
+        aria-label={t("student.focus.close")}
         onClick={props.onClose}
       >
         ✕

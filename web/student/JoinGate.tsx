@@ -3,6 +3,8 @@ import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Field } from "../components/Field.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
+import { locale } from "../i18n/core.ts";
+import { t } from "../i18n/student.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { signInHref } from "../lib/nav.ts";
 import { ClassInfo } from "./ClassInfo.tsx";
@@ -17,14 +19,14 @@ export function JoinGate(props: { cls: ClassPublic; onJoined: (user: SessionUser
       <main id="main" class="narrow gate" data-testid="join-gate">
         <ClassInfo cls={cls} />
         <div class="card">
-          <h2>Join this class</h2>
-          <p>Sign in with your Mass Class account to take part.</p>
+          <h2>{t("student.join.title")}</h2>
+          <p>{t("student.join.text")}</p>
           <div class="actions">
             <a class="btn btn-primary" href={signInHref(next)} data-testid="gate-sign-in">
-              Sign in
+              {t("student.join.signIn")}
             </a>
             <a class="btn btn-secondary" href={`/signup?next=${encodeURIComponent(next)}`}>
-              Create an account
+              {t("student.join.signUp")}
             </a>
           </div>
         </div>
@@ -44,7 +46,7 @@ function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) =
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!name.trim()) {
-      setError("Enter the name your class will see.");
+      setError(t("student.guest.nameMissing"));
       return;
     }
     setBusy(true);
@@ -61,7 +63,7 @@ function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) =
       setBusy(false);
       setResetKey((k) => k + 1);
       setError(
-        isApiError(err, "validation_failed")
+        isApiError(err, "validation_failed") && locale() === "en"
           ? err.message.replace(/^displayName: /, "")
           : errorMessage(err),
       );
@@ -75,9 +77,9 @@ function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) =
       data-testid="guest-join-form"
       aria-busy={busy}
     >
-      <h2>Or join as a guest</h2>
-      <p class="muted">No account needed. Your name is shown to the teacher and the class.</p>
-      <Field id="guest-name" label="Your name" error={error}>
+      <h2>{t("student.guest.title")}</h2>
+      <p class="muted">{t("student.guest.text")}</p>
+      <Field id="guest-name" label={t("student.guest.name")} error={error}>
         {(a11y) => (
           <input
             {...a11y}
@@ -98,7 +100,7 @@ function GuestJoinForm(props: { classId: string; onJoined: (user: SessionUser) =
         disabled={busy || captcha === null}
         data-testid="guest-join-submit"
       >
-        {busy ? "Joining…" : "Join as guest"}
+        {busy ? t("student.guest.joining") : t("student.guest.join")}
       </button>
     </form>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { t } from "../i18n/student.ts";
 import { errorMessage, isApiError } from "../lib/api.ts";
 import { disablePush, enablePush, PushDeniedError, pushEnabled, pushSupport } from "../lib/push.ts";
 
@@ -49,9 +50,7 @@ export function NotifyToggle(props: { classId: string }) {
       if (err instanceof PushDeniedError)
         return setView(pushSupport() === "denied" ? "denied" : "off");
       if (isApiError(err, "push_unavailable")) return setView("unavailable");
-      setError(
-        isApiError(err) ? errorMessage(err) : "This browser could not subscribe. Try again later.",
-      );
+      setError(isApiError(err) ? errorMessage(err) : t("student.notify.subscribeFailed"));
       setView(was === "on" ? "on" : "off");
     }
   };
@@ -59,23 +58,21 @@ export function NotifyToggle(props: { classId: string }) {
   if (view === "ios-install")
     return (
       <p class="notify-note" data-testid="notify-ios-install">
-        On iPhone and iPad, class notifications work only from the Home Screen: tap Share, then “Add
-        to Home Screen”, and open Mass Class from there to turn them on.
+        {t("student.notify.ios")}
       </p>
     );
   if (view === "unsupported" || view === "unavailable")
     return (
       <p class="notify-note" data-testid="notify-unsupported">
         {view === "unsupported"
-          ? "This browser can't show class notifications."
-          : "Class notifications are not available on this server."}
+          ? t("student.notify.unsupported")
+          : t("common.error.push_unavailable")}
       </p>
     );
   if (view === "denied")
     return (
       <p class="notify-note" data-testid="notify-denied">
-        Notifications are blocked for this site. Allow them in your browser's site settings to be
-        told when this class goes live.
+        {t("student.notify.denied")}
       </p>
     );
   const on = view === "on";
@@ -90,11 +87,11 @@ export function NotifyToggle(props: { classId: string }) {
         data-testid="notify-toggle"
       >
         <BellIcon on={on} />
-        Notify me when this class goes live
+        {t("student.notify.toggle")}
       </button>
       {on ? (
         <span class="notify-note" data-testid="notify-on">
-          On in this browser. Click again to turn it off.
+          {t("student.notify.on")}
         </span>
       ) : null}
       {error ? (

@@ -2,6 +2,9 @@ import { useEffect, useState } from "preact/hooks";
 import { QUESTION_MAX_CHARS as MAX_CHARS } from "../../protocol/interactive.constants.ts";
 import type { QuestionView } from "../../protocol/interactive.ts";
 import { UserText } from "../components/UserText.tsx";
+import { socketErrorText } from "../i18n/common.ts";
+import { formatNumber } from "../i18n/core.ts";
+import { rich, t } from "../i18n/student.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { isMine, myPendingQuestions } from "../lib/interactive-state.ts";
@@ -49,20 +52,20 @@ export function QaPanel(props: { state: ClassroomState; socket: ClassroomSocket 
     <div class="qa-panel" data-testid="qa-panel">
       <form class="qa-ask" onSubmit={ask}>
         <label class="visually-hidden" for="qa-text">
-          Your question
+          {t("student.qa.yourQuestion")}
         </label>
         <textarea
           id="qa-text"
           rows={2}
           maxLength={MAX_CHARS}
-          placeholder="Ask the teacher a question…"
+          placeholder={t("student.qa.placeholder")}
           value={text}
           data-testid="qa-input"
           onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
         />
         <div class="qa-ask-row">
           <span class="composer-count muted">
-            {length > MAX_CHARS - 50 ? `${MAX_CHARS - length} left` : ""}
+            {length > MAX_CHARS - 50 ? t("student.qa.left", { n: MAX_CHARS - length }) : ""}
           </span>
           <button
             type="submit"
@@ -70,12 +73,12 @@ export function QaPanel(props: { state: ClassroomState; socket: ClassroomSocket 
             data-testid="qa-submit"
             disabled={!connected || length === 0 || length > MAX_CHARS || sentRid !== null}
           >
-            Ask
+            {t("student.qa.ask")}
           </button>
         </div>
         {error ? (
           <p class="ix-error" role="alert" data-testid="qa-error">
-            {error.message}
+            {socketErrorText(error)}
           </p>
         ) : null}
       </form>
@@ -93,7 +96,7 @@ export function QaPanel(props: { state: ClassroomState; socket: ClassroomSocket 
                   <UserText text={q.text} />
                 </p>
                 <p class="ix-question-meta">
-                  <span class="badge badge-warn">Awaiting approval</span>
+                  <span class="badge badge-warn">{t("student.qa.awaiting")}</span>
                 </p>
               </div>
             </li>
@@ -101,11 +104,12 @@ export function QaPanel(props: { state: ClassroomState; socket: ClassroomSocket 
         </ul>
       ) : null}
       {ix.qa.top.length === 0 ? (
-        <p class="muted qa-empty">No questions yet. Ask the first one!</p>
+        <p class="muted qa-empty">{t("student.qa.empty")}</p>
       ) : (
         <>
           <p class="muted qa-total">
-            Top questions{ix.qa.total > ix.qa.top.length ? ` · ${ix.qa.total} in all` : ""}
+            {t("student.qa.top")}
+            {ix.qa.total > ix.qa.top.length ? t("student.qa.inAll", { n: ix.qa.total }) : ""}
           </p>
           <ul class="ix-questions" data-testid="qa-list">
             {ix.qa.top.map((q) => (
@@ -154,31 +158,35 @@ function Question(props: {
         class={`qa-vote${voted ? " is-voted" : ""}`}
         data-testid="qa-vote"
         aria-pressed={voted}
-        title={mine ? "You cannot upvote your own question" : undefined}
+        title={mine ? t("student.qa.ownVote") : undefined}
         disabled={!canVote}
         onClick={() => props.onVote(!voted)}
       >
         {/* Named for the question it acts on ("Upvote: <question> 3 votes"), the visible
             count included; aria-pressed says whether it is this student's upvote. */}
         <span class="visually-hidden">
-          {mine ? "Your question" : "Upvote"}: <UserText text={q.text} />{" "}
+          {rich(mine ? "student.qa.yours" : "student.qa.upvote", {
+            question: <UserText text={q.text} />,
+          })}{" "}
         </span>
         <span aria-hidden="true">▲</span>
         <span class="qa-vote-count" data-testid="qa-votes">
-          {q.votes}
+          {formatNumber(q.votes)}
         </span>
-        <span class="visually-hidden">{q.votes === 1 ? " vote" : " votes"}</span>
+        <span class="visually-hidden">{t("student.qa.votes", { count: q.votes })}</span>
       </button>
       <div class="ix-question-body">
         <p class="ix-question-text">
           <UserText text={q.text} />
         </p>
         <p class="ix-question-meta">
-          <span class="muted">{mine ? "You" : <UserText text={q.from.name} clip />}</span>
-          {q.pinned ? <span class="badge badge-pin">Pinned</span> : null}
+          <span class="muted">
+            {mine ? t("student.qa.you") : <UserText text={q.from.name} clip />}
+          </span>
+          {q.pinned ? <span class="badge badge-pin">{t("student.qa.pinned")}</span> : null}
           {answered ? (
             <span class="badge badge-ok" data-testid="qa-answered">
-              Answered
+              {t("student.qa.answered")}
             </span>
           ) : null}
         </p>

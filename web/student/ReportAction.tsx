@@ -5,16 +5,10 @@
  */
 import { useState } from "preact/hooks";
 import type { ChatMessage } from "../../protocol/realtime.ts";
-import { REPORT_REASONS, type ReportReason } from "../../protocol/social.constants.ts";
+import { REPORT_REASONS } from "../../protocol/social.constants.ts";
+import { t } from "../i18n/student.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
-
-const LABEL: Record<ReportReason, string> = {
-  spam: "Spam",
-  abuse: "Abuse",
-  off_topic: "Off topic",
-  other: "Other",
-};
 
 let ridCounter = 0;
 
@@ -29,7 +23,7 @@ export function ReportAction(props: {
   if (state.reported[m.id])
     return (
       <span class="muted chat-reported" data-testid="reported">
-        Reported
+        {t("student.report.done")}
       </span>
     );
   if (!open)
@@ -38,15 +32,15 @@ export function ReportAction(props: {
         type="button"
         class="btn btn-tiny btn-quiet"
         data-testid="report-message"
-        aria-label="Report this message"
+        aria-label={t("student.report.label")}
         onClick={() => setOpen(true)}
       >
-        Report
+        {t("student.report.action")}
       </button>
     );
   return (
     <fieldset class="report-menu">
-      <legend class="muted">Why report it?</legend>
+      <legend class="muted">{t("student.report.why")}</legend>
       {REPORT_REASONS.map((reason) => (
         <button
           key={reason}
@@ -64,11 +58,11 @@ export function ReportAction(props: {
             setOpen(false);
           }}
         >
-          {LABEL[reason]}
+          {t(`student.report.${reason}`)}
         </button>
       ))}
       <button type="button" class="btn btn-tiny btn-quiet" onClick={() => setOpen(false)}>
-        Cancel
+        {t("common.cancel")}
       </button>
     </fieldset>
   );

@@ -1,6 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import type { SessionUser } from "../../protocol/api.ts";
 import { UserText } from "../components/UserText.tsx";
+import { formatNumber } from "../i18n/core.ts";
+import { rich, t } from "../i18n/student.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
 import { onTabListKey } from "../lib/tabs.ts";
@@ -35,9 +37,9 @@ export function SidePanel(props: {
 
   if (state.ended && state.ended !== "closed") {
     return (
-      <aside class="side-panel card" aria-label="Class chat" data-testid="side-panel">
+      <aside class="side-panel card" aria-label={t("student.chat.label")} data-testid="side-panel">
         <div class="panel-head">
-          <h2>Chat</h2>
+          <h2>{t("student.chat.title")}</h2>
           <ConnectionStatus conn={state.conn} ended={state.ended} />
         </div>
         <Ended reason={state.ended} classId={props.classId} />
@@ -46,17 +48,20 @@ export function SidePanel(props: {
   }
 
   const announcement = state.announcements.at(-1);
-  const sectionName = state.section ? `Section ${state.section.sectionId.replace(/^s/, "")}` : "";
+  const sectionNo = state.section ? state.section.sectionId.replace(/^s/, "") : "";
+  const sectionName = sectionNo ? t("student.chat.section", { n: sectionNo }) : "";
   return (
-    <aside class="side-panel card" aria-label="Class chat" data-testid="side-panel">
+    <aside class="side-panel card" aria-label={t("student.chat.label")} data-testid="side-panel">
       <div class="panel-head">
-        <h2>Chat</h2>
+        <h2>{t("student.chat.title")}</h2>
         <LiveCount students={state.presence.students} />
         <ConnectionStatus conn={state.conn} ended={state.ended} />
       </div>
       {announcement ? (
         <div class="callout callout-announce" data-testid="announcement" role="status">
-          <p class="callout-label">Announcement · {clockTime(announcement.at)}</p>
+          <p class="callout-label">
+            {t("student.chat.announcement", { time: clockTime(announcement.at) })}
+          </p>
           <p class="callout-text">
             <UserText text={announcement.text} />
           </p>
@@ -65,7 +70,9 @@ export function SidePanel(props: {
       {state.pinned ? (
         <div class="callout callout-pin" data-testid="pinned-message">
           <p class="callout-label">
-            Pinned · <UserText text={state.pinned.from.name} clip />
+            {rich("student.chat.pinned", {
+              name: <UserText text={state.pinned.from.name} clip />,
+            })}
           </p>
           <p class="callout-text">
             <UserText text={state.pinned.text} />
@@ -75,7 +82,7 @@ export function SidePanel(props: {
       <div
         class="panel-modes"
         role="tablist"
-        aria-label="Chat or questions"
+        aria-label={t("student.chat.modes")}
         onKeyDown={onTabListKey}
       >
         <button
@@ -88,7 +95,7 @@ export function SidePanel(props: {
           data-testid="mode-chat"
           onClick={() => setMode("chat")}
         >
-          Chat
+          {t("student.chat.title")}
         </button>
         <button
           type="button"
@@ -100,7 +107,7 @@ export function SidePanel(props: {
           data-testid="mode-qa"
           onClick={() => setMode("qa")}
         >
-          Q&amp;A
+          {t("student.chat.qa")}
           {state.interactive.qa.total > 0 ? (
             <span class="badge">{state.interactive.qa.total}</span>
           ) : null}
@@ -117,7 +124,12 @@ export function SidePanel(props: {
         aria-labelledby="mode-tab-chat"
         class={`chat-mode${mode === "chat" ? "" : " is-hidden"}`}
       >
-        <div class="chat-tabs" role="tablist" aria-label="Chats" onKeyDown={onTabListKey}>
+        <div
+          class="chat-tabs"
+          role="tablist"
+          aria-label={t("student.chat.tabs")}
+          onKeyDown={onTabListKey}
+        >
           <button
             type="button"
             role="tab"
@@ -128,7 +140,7 @@ export function SidePanel(props: {
             data-testid="tab-section"
             onClick={() => setTab("section")}
           >
-            Your section
+            {t("student.chat.yourSection")}
           </button>
           <button
             type="button"
@@ -140,11 +152,11 @@ export function SidePanel(props: {
             data-testid="tab-global"
             onClick={() => setTab("global")}
           >
-            Everyone
+            {t("student.chat.everyone")}
             {unread > 0 ? (
               <span class="tab-unread">
-                {unread}
-                <span class="visually-hidden"> new</span>
+                {formatNumber(unread)}
+                <span class="visually-hidden"> {t("student.chat.new")}</span>
               </span>
             ) : null}
           </button>
@@ -156,12 +168,12 @@ export function SidePanel(props: {
             aria-labelledby="tab-global"
             class={`chat-pane chat-pane-global${tab === "global" ? " is-active" : ""}`}
           >
-            <h3 class="chat-pane-title">Everyone · from the teacher</h3>
+            <h3 class="chat-pane-title">{t("student.chat.everyoneTitle")}</h3>
             <ChatMessages
               messages={state.global}
               youId={state.you?.id ?? null}
-              label="Messages to the whole class"
-              empty="Messages from the teacher to the whole class appear here."
+              label={t("student.chat.globalLabel")}
+              empty={t("student.chat.globalEmpty")}
               testId="global-chat"
               actions={(m) => <ReportAction message={m} state={state} socket={socket} />}
             />
@@ -173,13 +185,19 @@ export function SidePanel(props: {
             class={`chat-pane chat-pane-section${tab === "section" ? " is-active" : ""}`}
           >
             <h3 class="chat-pane-title">
-              {sectionName ? `${sectionName} chat` : "Your section's chat"}
+              {sectionName
+                ? t("student.chat.sectionChat", { section: sectionName })
+                : t("student.chat.yourSectionChat")}
             </h3>
             <ChatMessages
               messages={state.section?.messages ?? []}
               youId={state.you?.id ?? null}
-              label={`${sectionName || "Section"} chat`}
-              empty="No messages yet. Say hello to your section."
+              label={
+                sectionName
+                  ? t("student.chat.sectionChat", { section: sectionName })
+                  : t("student.chat.sectionLabel")
+              }
+              empty={t("student.chat.sectionEmpty")}
               testId="section-chat"
               actions={(m) => <ReportAction message={m} state={state} socket={socket} />}
             />
@@ -189,17 +207,24 @@ export function SidePanel(props: {
           state={state}
           socket={socket}
           placeholder={
-            sectionName ? `Message ${sectionName.toLowerCase()}…` : "Message your section…"
+            sectionNo
+              ? t("student.chat.placeholderSection", { n: sectionNo })
+              : t("student.chat.placeholder")
           }
           onSent={() => setTab("section")}
         />
       </div>
       <p class="seat muted">
-        Chatting as{" "}
-        <strong data-testid="seat-name">
-          <UserText text={user.displayName} clip />
-        </strong>
-        {user.role === "guest" ? <span data-testid="seat-guest"> (guest)</span> : ""}
+        {rich("student.chat.as", {
+          name: (
+            <strong data-testid="seat-name">
+              <UserText text={user.displayName} clip />
+            </strong>
+          ),
+        })}
+        {user.role === "guest" ? (
+          <span data-testid="seat-guest"> {t("student.chat.guest")}</span>
+        ) : null}
       </p>
     </aside>
   );
@@ -210,34 +235,33 @@ function Ended(props: { reason: NonNullable<ClassroomState["ended"]>; classId: s
     case "banned":
       return (
         <div class="notice notice-error" role="alert" data-testid="banned-notice">
-          <strong>You have been banned from this class.</strong> The teacher removed you; you can't
-          rejoin the chat.
+          <strong>{t("student.ended.banned")}</strong> {t("student.ended.bannedText")}
         </div>
       );
     case "version":
       return (
         <div class="notice notice-info" role="alert" data-testid="version-notice">
-          Mass Class was updated.{" "}
+          {t("student.ended.version")}{" "}
           <button
             type="button"
             class="btn btn-small btn-secondary"
             onClick={() => location.reload()}
           >
-            Reload
+            {t("student.ended.reload")}
           </button>
         </div>
       );
     case "auth":
       return (
         <div class="notice notice-error" role="alert" data-testid="auth-notice">
-          Your pass for this class is no longer valid.{" "}
-          <a href={`/c/${props.classId}`}>Join again</a>
+          {t("student.ended.auth")}{" "}
+          <a href={`/c/${props.classId}`}>{t("student.ended.joinAgain")}</a>
         </div>
       );
     case "not_found":
       return (
         <div class="notice notice-error" role="alert">
-          This class no longer exists.
+          {t("student.ended.notFound")}
         </div>
       );
     case "closed":

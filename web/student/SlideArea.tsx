@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { BoardView } from "../../protocol/board.ts";
 import { SlideStage } from "../components/SlideStage.tsx";
 import { UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/student.ts";
 
 /**
  * The teacher's slides and whiteboard on the student page, under the video. Shown once
@@ -33,7 +34,7 @@ export function SlideArea(props: { board: BoardView | null }) {
     else void area.current?.requestFullscreen().catch(() => {});
   };
   return (
-    <section class="card slide-area" aria-label="Slides" ref={area}>
+    <section class="card slide-area" aria-label={t("student.after.slides")} ref={area}>
       <SlideStage
         board={b}
         maxHeight={Math.round(full ? window.innerHeight - 56 : window.innerHeight * 0.7)}
@@ -43,15 +44,15 @@ export function SlideArea(props: { board: BoardView | null }) {
           <>
             <UserText text={slide.deckName} clip class="slide-deck-name" />
             <span class="slide-page">
-              {slide.page} / {slide.pageCount}
+              {t("student.slides.page", { page: slide.page, count: slide.pageCount })}
             </span>
           </>
         ) : (
-          <span class="slide-deck-name">Whiteboard</span>
+          <span class="slide-deck-name">{t("common.slide.whiteboard")}</span>
         )}
         {document.fullscreenEnabled ? (
           <button type="button" class="btn btn-quiet btn-small slide-full" onClick={toggle}>
-            {full ? "Exit full screen" : "Full screen"}
+            {full ? t("student.slides.exitFullscreen") : t("student.slides.fullscreen")}
           </button>
         ) : null}
       </p>

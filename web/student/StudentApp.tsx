@@ -3,6 +3,7 @@ import type { ClassPublic, SessionUser } from "../../protocol/api.ts";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate } from "../components/UserText.tsx";
+import { t } from "../i18n/student.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { getMe } from "../lib/session.ts";
 import { ClassPage } from "./ClassPage.tsx";
@@ -31,7 +32,7 @@ export function StudentApp(props: { classId: string; replay?: boolean }) {
     }
     Promise.all([call(client.classes[":id"].$get({ param: { id: classId } })), getMe()]).then(
       ([res, user]) => {
-        document.title = `${isolate(res.class.title)} · Mass Class`;
+        document.title = t("common.titleSuffix", { title: isolate(res.class.title) });
         setState({ kind: "ready", cls: res.class, manage: res.manage, user });
       },
       (err) =>
@@ -48,18 +49,15 @@ export function StudentApp(props: { classId: string; replay?: boolean }) {
       return (
         <>
           <AppHeader />
-          <PageMessage title="Loading class…" />
+          <PageMessage title={t("student.loading")} />
         </>
       );
     case "missing":
       return (
         <>
           <AppHeader />
-          <PageMessage title="No such class" testId="class-not-found">
-            <p>
-              Check the link your teacher shared; it may have a typo, or the class may have been
-              removed.
-            </p>
+          <PageMessage title={t("student.missing.title")} testId="class-not-found">
+            <p>{t("student.missing.text")}</p>
           </PageMessage>
         </>
       );
@@ -67,7 +65,7 @@ export function StudentApp(props: { classId: string; replay?: boolean }) {
       return (
         <>
           <AppHeader />
-          <PageMessage title="Could not load the class">
+          <PageMessage title={t("student.loadFailed")}>
             <Notice>{state.message}</Notice>
           </PageMessage>
         </>
@@ -91,7 +89,7 @@ function LazyReplay(props: { cls: ClassPublic; user: SessionUser }) {
   useEffect(() => {
     import("./replay/ReplayPage.tsx").then(
       (m) => setPage({ C: m.ReplayPage }),
-      () => setPage({ error: "The replay could not load. Check your connection and reload." }),
+      () => setPage({ error: t("student.replay.loadFailed") }),
     );
   }, []);
   if (Page && "C" in Page) return <Page.C cls={props.cls} user={props.user} />;
@@ -99,11 +97,11 @@ function LazyReplay(props: { cls: ClassPublic; user: SessionUser }) {
     <>
       <AppHeader user={props.user} />
       {Page ? (
-        <PageMessage title="Could not open the replay">
+        <PageMessage title={t("student.replay.openFailed")}>
           <Notice>{Page.error}</Notice>
         </PageMessage>
       ) : (
-        <PageMessage title="Loading the replay…" />
+        <PageMessage title={t("student.replay.loading")} />
       )}
     </>
   );

@@ -7,6 +7,8 @@ import type { PlayerSample } from "../lib/video-delay.ts";
 export type { StreamStatus } from "../../protocol/realtime.ts";
 
 import type { StreamStatus } from "../../protocol/realtime.ts";
+import { locale } from "../i18n/core.ts";
+import { t } from "../i18n/student.ts";
 
 /**
  * Where a player reports itself for video alignment (a `VideoSync`, video-delay.ts):
@@ -36,7 +38,7 @@ export function VideoArea(props: {
   const status = props.stream?.status ?? "idle";
   const report = props.report ?? noReport;
   return (
-    <section class="video-area" aria-label="Class video">
+    <section class="video-area" aria-label={t("student.video.label")}>
       <div class="video-frame">
         {cls.youtubeVideoId ? (
           <YouTubePlayer videoId={cls.youtubeVideoId} status={status} report={report} />
@@ -58,17 +60,17 @@ function Waiting(props: { cls: ClassPublic; status: StreamStatus; connecting?: b
       {ended ? null : <span class="pulse" aria-hidden="true" />}
       <p class="video-waiting-title">
         {ended
-          ? "The stream has ended"
+          ? t("student.video.ended")
           : props.connecting
-            ? "Connecting to the stream…"
-            : "Waiting for the teacher to go live"}
+            ? t("student.video.connecting")
+            : t("student.video.waiting")}
       </p>
       <p class="video-waiting-sub">
         {ended
-          ? "Thanks for watching."
+          ? t("student.video.thanks")
           : cls.scheduledStart
-            ? `Scheduled for ${formatStart(cls.scheduledStart)}`
-            : "The video will start here."}
+            ? t("student.video.scheduled", { time: formatStart(cls.scheduledStart) })
+            : t("student.video.willStart")}
       </p>
     </div>
   );
@@ -87,18 +89,18 @@ export function statusText(
   phase: PlayerPhase = "ok",
 ): string {
   if ((status === "live" || (status === "idle" && playing)) && phase !== "ok")
-    return phase === "buffering" ? "Buffering…" : "Reconnecting…";
+    return phase === "buffering" ? t("student.video.buffering") : t("student.video.reconnecting");
   switch (status) {
     case "live":
-      return "Live";
+      return t("student.video.live");
     case "reconnecting":
-      return "Teacher reconnecting…";
+      return t("student.video.teacherReconnecting");
     case "interrupted":
-      return "Stream interrupted — reconnecting…";
+      return t("student.video.interrupted");
     case "ended":
-      return "Stream ended";
+      return t("student.video.streamEnded");
     case "idle":
-      return playing ? "Live" : "Stream not live yet";
+      return playing ? t("student.video.live") : t("student.video.notLive");
     default:
       return status satisfies never;
   }
@@ -106,7 +108,7 @@ export function statusText(
 
 function StatusPill(props: { status: StreamStatus; playing?: boolean; phase?: PlayerPhase }) {
   const text = statusText(props.status, props.playing, props.phase);
-  const live = text === "Live";
+  const live = text === t("student.video.live");
   return (
     <span
       class={`video-status${live ? " is-live" : ""}`}
@@ -127,7 +129,9 @@ function StallOverlay(props: { phase: PlayerPhase }) {
   return (
     <div class="video-stall" role="status" data-testid="video-stall" data-phase={props.phase}>
       <span class="video-spinner" aria-hidden="true" />
-      {props.phase === "buffering" ? "Buffering…" : "Reconnecting to the video…"}
+      {props.phase === "buffering"
+        ? t("student.video.buffering")
+        : t("student.video.reconnectingVideo")}
     </div>
   );
 }
@@ -167,7 +171,7 @@ function PlayerControls(props: {
         class="video-ctl"
         data-testid="mute-toggle"
         aria-pressed={silent}
-        aria-label={silent ? "Unmute the class video" : "Mute the class video"}
+        aria-label={silent ? t("student.video.unmuteLabel") : t("student.video.muteLabel")}
         onClick={() => props.onMute(!silent)}
       >
         {silent ? <SpeakerIcon off /> : <SpeakerIcon />}
@@ -180,15 +184,15 @@ function PlayerControls(props: {
         max={100}
         step={5}
         value={props.muted ? 0 : props.volume}
-        aria-label="Volume"
-        aria-valuetext={`${props.muted ? 0 : props.volume}%`}
+        aria-label={t("student.video.volume")}
+        aria-valuetext={t("student.video.percent", { n: props.muted ? 0 : props.volume })}
         onInput={(e) => props.onVolume(Number(e.currentTarget.value))}
       />
       <button
         type="button"
         class="video-ctl video-fullscreen"
         data-testid="video-fullscreen"
-        aria-label={full ? "Exit full screen" : "Full screen video"}
+        aria-label={full ? t("student.video.exitFullscreen") : t("student.video.fullscreen")}
         onClick={fullscreen}
       >
         <svg
@@ -239,9 +243,9 @@ function UnmuteButton(props: { onClick: () => void }) {
       class="video-unmute"
       data-testid="unmute"
       onClick={props.onClick}
-      aria-label="Unmute the class video"
+      aria-label={t("student.video.unmuteLabel")}
     >
-      Unmute
+      {t("student.video.unmute")}
     </button>
   );
 }
@@ -343,13 +347,13 @@ function LocalPlayer(props: {
         // Loaded on demand: mpegts.js is ~60 kB gzipped, more than the whole student page.
         mpegts = (await import("mpegts.js")).default;
       } catch {
-        if (!cancelled) setError("The video player could not load. Reload the page to try again.");
+        if (!cancelled) setError(t("student.video.playerFailed"));
         return;
       }
       if (cancelled) return;
       events = mpegts.Events;
       if (!mpegts.isSupported()) {
-        setError("This browser cannot play the class video.");
+        setError(t("student.video.unsupported"));
         return;
       }
       player = mpegts.createPlayer(
@@ -448,7 +452,7 @@ function LocalPlayer(props: {
         autoplay
         playsInline
         data-testid="local-video"
-        aria-label="Class video"
+        aria-label={t("student.video.label")}
         onVolumeChange={(e) => setMuted((e.target as HTMLVideoElement).muted)}
         onWaiting={() => {
           if (playing) setPhase((p) => (p === "ok" ? "buffering" : p));
@@ -579,7 +583,7 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
 
   useEffect(() => {
     if (state !== "ready") return;
-    const t = setInterval(() => {
+    const timer = setInterval(() => {
       const p = player.current;
       if (!p) return;
       try {
@@ -597,7 +601,7 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
       }
     }, YT_SAMPLE_MS);
     return () => {
-      clearInterval(t);
+      clearInterval(timer);
       report.setPlayer(false);
     };
   }, [state, report]);
@@ -684,16 +688,13 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
       <div class="video-yt" ref={host} data-testid="youtube-player" />
       {state === "failed" ? (
         <div class="video-waiting" role="alert" data-testid="youtube-unavailable">
-          <p class="video-waiting-title">The video player could not load</p>
-          <p class="video-waiting-sub">
-            YouTube is unreachable from this network. Chat and questions still work; reload to try
-            the video again.
-          </p>
+          <p class="video-waiting-title">{t("student.video.ytFailed")}</p>
+          <p class="video-waiting-sub">{t("student.video.ytFailedText")}</p>
         </div>
       ) : state === "loading" ? (
         <div class="video-waiting" role="status">
           <span class="pulse" aria-hidden="true" />
-          <p class="video-waiting-title">Loading the video…</p>
+          <p class="video-waiting-title">{t("student.video.loading")}</p>
         </div>
       ) : null}
       <StallOverlay phase={phase} />
@@ -710,14 +711,14 @@ function YouTubePlayer(props: { videoId: string; status: StreamStatus; report: P
           aria-pressed={captions}
           onClick={toggleCaptions}
         >
-          Captions
+          {t("student.video.captions")}
         </button>
       ) : null}
     </>
   );
 }
 
-/** The caption language asked of YouTube: the browser's primary language ("en" if none). */
+/** The caption language asked of YouTube: the page's language. */
 function captionLanguage(): string {
-  return (navigator.language || "en").split("-")[0] || "en";
+  return locale();
 }

@@ -1,13 +1,6 @@
 import type { ClassEvent } from "../../protocol/realtime.ts";
+import { rich, t } from "../i18n/student.ts";
 import { formatDelay, NUDGE_STEP_MS, type SyncView, type VideoSync } from "../lib/video-delay.ts";
-
-const SOURCE_HINT = {
-  fixed: "fixed for testing",
-  reference: "measured from the player",
-  position: "measured from the stream start",
-  edge: "measured from the player's buffer",
-  default: "typical for this class's latency setting",
-} as const;
 
 /**
  * "Your video is ≈ 4.2 s behind live": how far this student's video is behind the live
@@ -25,29 +18,30 @@ export function VideoDelay(props: { sync: VideoSync<ClassEvent>; view: SyncView 
       class="video-delay"
       data-testid="video-delay"
       data-delay-ms={view.delayMs}
-      aria-label="Slides and polls timing"
+      aria-label={t("student.delay.label")}
     >
       <p class="video-delay-text">
         <span aria-live="polite">
-          Your video is ≈ <strong>{formatDelay(view.delayMs)}</strong> behind live; slides and polls
-          wait to match it
+          {rich("student.delay.text", { delay: <strong>{formatDelay(view.delayMs)}</strong> })}
         </span>
         <span class="video-delay-hint">
-          {SOURCE_HINT[view.source]}
+          {t(`student.delay.src.${view.source}`)}
           {nudged
-            ? ` · adjusted ${view.nudgeMs > 0 ? "+" : "−"}${formatDelay(Math.abs(view.nudgeMs))}`
-            : ""}
+            ? t("student.delay.adjusted", {
+                by: `${view.nudgeMs > 0 ? "+" : "−"}${formatDelay(Math.abs(view.nudgeMs))}`,
+              })
+            : null}
         </span>
       </p>
       <div class="video-delay-controls">
         <span class="video-delay-label" aria-hidden="true">
-          Slides &amp; polls
+          {t("student.delay.controls")}
         </span>
         <button
           type="button"
           class="btn btn-secondary btn-small video-delay-btn"
-          aria-label="Show slides and polls sooner (they lag the video). The video is not changed."
-          title="Show slides and polls sooner"
+          aria-label={t("student.delay.sooner")}
+          title={t("student.delay.soonerShort")}
           onClick={() => sync.nudge(-NUDGE_STEP_MS)}
         >
           −
@@ -55,15 +49,15 @@ export function VideoDelay(props: { sync: VideoSync<ClassEvent>; view: SyncView 
         <button
           type="button"
           class="btn btn-secondary btn-small video-delay-btn"
-          aria-label="Show slides and polls later (they come before the video). The video is not changed."
-          title="Show slides and polls later"
+          aria-label={t("student.delay.later")}
+          title={t("student.delay.laterShort")}
           onClick={() => sync.nudge(NUDGE_STEP_MS)}
         >
           +
         </button>
         {nudged ? (
           <button type="button" class="btn btn-quiet btn-small" onClick={() => sync.resetNudge()}>
-            Reset
+            {t("student.delay.reset")}
           </button>
         ) : null}
       </div>

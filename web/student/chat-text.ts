@@ -1,12 +1,17 @@
-/** Words the chat UI shows for protocol values (rejection reasons, connection states, counts). */
+/**
+ * Words the chat UI shows for protocol values (rejection reasons, connection states,
+ * counts), in the user's language (common catalog: the studio shows them too).
+ */
 
 import { CHAT_MAX_CHARS } from "../../protocol/realtime.constants.ts";
 import type { RejectReason } from "../../protocol/realtime.ts";
+import { t } from "../i18n/common.ts";
+import { formatNumber, formatTime } from "../i18n/core.ts";
 import type { ChatRejection, ConnState, EndReason } from "../lib/classroom-state.ts";
 
-/** `HH:MM` in the viewer's time zone. */
+/** `HH:MM` in the viewer's language and time zone. */
 export function clockTime(localMs: number): string {
-  return new Date(localMs).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  return formatTime(localMs);
 }
 
 /** Whole seconds left until `until` (local ms). */
@@ -14,46 +19,43 @@ export function secondsLeft(until: number, now: number): number {
   return Math.max(0, Math.ceil((until - now) / 1000));
 }
 
-/** Short labels of rejection reasons, for the staff feed. */
-export const REASON_LABEL: Record<RejectReason, string> = {
-  empty: "Empty",
-  too_long: "Too long",
-  rate_limited: "Rate limited",
-  duplicate: "Duplicate",
-  slow_mode: "Slow mode",
-  blocked_word: "Blocked word",
-  link_blocked: "Link not allowed",
-  timed_out: "Timed out",
-};
+/** The short label of a rejection reason, for the staff feed. */
+export function reasonLabel(reason: RejectReason): string {
+  return t(`common.reason.${reason}`);
+}
+
+/** Short labels of rejection reasons, for the staff feed, read in the current language. */
+export const REASON_LABEL: Readonly<Record<RejectReason, string>> = new Proxy(
+  {} as Record<RejectReason, string>,
+  { get: (_, reason) => reasonLabel(reason as RejectReason) },
+);
 
 /** What a student reads when their message was refused. */
 export function rejectionText(r: ChatRejection, now: number): string {
   const wait = r.until === undefined ? null : secondsLeft(r.until, now);
   switch (r.reason) {
     case "empty":
-      return "Type a message first.";
+      return t("common.reject.empty");
     case "too_long":
-      return `Not sent: messages are at most ${CHAT_MAX_CHARS} characters.`;
+      return t("common.reject.too_long", { max: CHAT_MAX_CHARS });
     case "rate_limited":
       return wait
-        ? `Not sent: you're sending messages too fast. Try again in ${wait} s.`
-        : "Not sent: you're sending messages too fast.";
+        ? t("common.reject.rate_limited_wait", { wait })
+        : t("common.reject.rate_limited");
     case "duplicate":
-      return "Not sent: you already sent that message.";
+      return t("common.reject.duplicate");
     case "slow_mode":
-      return wait
-        ? `Not sent: slow mode is on. You can send again in ${wait} s.`
-        : "Not sent: slow mode is on.";
+      return wait ? t("common.reject.slow_mode_wait", { wait }) : t("common.reject.slow_mode");
     case "blocked_word":
-      return "Not sent: your message contains a word the teacher has blocked.";
+      return t("common.reject.blocked_word");
     case "link_blocked":
-      return "Not sent: links aren't allowed in this class.";
+      return t("common.reject.link_blocked");
     case "timed_out":
       return r.until === undefined
-        ? "Not sent: you're timed out."
-        : `Not sent: you're timed out until ${clockTime(r.until)}.`;
+        ? t("common.reject.timed_out")
+        : t("common.reject.timed_out_until", { time: clockTime(r.until) });
     case "not_sent":
-      return "Not sent: the class didn't take this message. Check your connection and send it again.";
+      return t("common.reject.not_sent");
     default:
       return r.reason satisfies never;
   }
@@ -61,25 +63,11 @@ export function rejectionText(r: ChatRejection, now: number): string {
 
 /** The connection indicator's words. */
 export function connLabel(conn: ConnState, ended: EndReason | null): string {
-  if (ended === "banned") return "Removed";
-  switch (conn) {
-    case "connected":
-      return "Connected";
-    case "connecting":
-      return "Connecting…";
-    case "reconnecting":
-      return "Reconnecting…";
-    case "offline":
-      return "Offline";
-    default:
-      return conn satisfies never;
-  }
+  if (ended === "banned") return t("common.conn.removed");
+  return t(`common.conn.${conn}`);
 }
 
-const compact =
-  typeof Intl !== "undefined" ? new Intl.NumberFormat(undefined, { notation: "compact" }) : null;
-
-/** An approximate count: 980, 1.2K, 104K. */
+/** An approximate count in the user's language: 980, 1.2K, 104K (1,2 mil, ١٠٤ ألف). */
 export function approxCount(n: number): string {
-  return compact ? compact.format(n) : String(n);
+  return formatNumber(n, { notation: "compact" });
 }

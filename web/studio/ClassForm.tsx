@@ -3,13 +3,15 @@ import type { ClassDetail } from "../../protocol/api.ts";
 import { LATENCY_MODES, type LatencyMode } from "../../protocol/latency.ts";
 import { Field, issuesByField } from "../components/Field.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { isolate } from "../components/UserText.tsx";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { isoToLocalInput, localInputToIso } from "../lib/format.ts";
 
-const LATENCY_LABEL: Record<LatencyMode, string> = {
-  ultraLow: "Ultra-low (best for interaction)",
-  low: "Low",
-  normal: "Normal (smoothest playback)",
+const LATENCY_LABEL: Record<LatencyMode, StudioKey> = {
+  ultraLow: "studio.form.latency.ultraLow",
+  low: "studio.form.latency.low",
+  normal: "studio.form.latency.normal",
 };
 const LATENCY = LATENCY_MODES.map((value) => ({ value, label: LATENCY_LABEL[value] }));
 
@@ -62,11 +64,11 @@ export function ClassForm(props: {
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!title.trim()) {
-      setErrors({ title: "Give the class a title." });
+      setErrors({ title: t("studio.form.titleMissing") });
       return;
     }
     if (start && !localInputToIso(start)) {
-      setErrors({ scheduledStart: "Enter a valid date and time." });
+      setErrors({ scheduledStart: t("studio.form.startInvalid") });
       return;
     }
     const fields = {
@@ -109,12 +111,16 @@ export function ClassForm(props: {
       onSubmit={submit}
       noValidate
       aria-busy={busy}
-      aria-label={init ? `Edit ${init.title}` : "New class"}
+      aria-label={
+        init
+          ? t("studio.form.editLabel", { title: isolate(init.title) })
+          : t("studio.list.newClass")
+      }
       data-testid={init ? "edit-class-form" : "create-class-form"}
     >
-      <h2>{init ? "Edit class" : "New class"}</h2>
+      <h2>{t(init ? "studio.form.edit" : "studio.list.newClass")}</h2>
       {errors.form ? <Notice testId="form-error">{errors.form}</Notice> : null}
-      <Field id={`${p}title`} label="Title" error={errors.title}>
+      <Field id={`${p}title`} label={t("studio.form.title")} error={errors.title}>
         {(a11y) => (
           <input
             {...a11y}
@@ -129,8 +135,8 @@ export function ClassForm(props: {
       </Field>
       <Field
         id={`${p}description`}
-        label="Description"
-        hint="Optional. Students see it before the class starts."
+        label={t("studio.form.description")}
+        hint={t("studio.form.descriptionHint")}
         error={errors.description}
       >
         {(a11y) => (
@@ -147,8 +153,8 @@ export function ClassForm(props: {
       <div class="form-row">
         <Field
           id={`${p}start`}
-          label="Scheduled start"
-          hint="In your local time. Optional."
+          label={t("studio.form.start")}
+          hint={t("studio.form.startHint")}
           error={errors.scheduledStart}
         >
           {(a11y) => (
@@ -161,7 +167,7 @@ export function ClassForm(props: {
             />
           )}
         </Field>
-        <Field id={`${p}latency`} label="Latency mode" error={errors.latencyMode}>
+        <Field id={`${p}latency`} label={t("studio.form.latency")} error={errors.latencyMode}>
           {(a11y) => (
             <select
               {...a11y}
@@ -171,7 +177,7 @@ export function ClassForm(props: {
             >
               {LATENCY.map((l) => (
                 <option key={l.value} value={l.value}>
-                  {l.label}
+                  {t(l.label)}
                 </option>
               ))}
             </select>
@@ -186,23 +192,19 @@ export function ClassForm(props: {
           onChange={(e) => setGuestAccess(e.currentTarget.checked)}
         />
         <span>
-          Allow guests
-          <small>
-            People with the link can join with just a name, no account. Off: signed-in accounts
-            only, and guests already in the class are disconnected.
-          </small>
+          {t("studio.form.guests")}
+          <small>{t("studio.form.guestsHint")}</small>
         </span>
       </label>
       <fieldset class="subsection">
-        <legend>Streaming</legend>
+        <legend>{t("studio.form.streaming")}</legend>
         <p class="muted field-hint" data-testid="streaming-youtube-hint">
-          With YouTube connected (on My classes), leave these empty: Go live creates the class's
-          broadcast and stream by itself. A stream key typed here wins over the connection.
+          {t("studio.form.streamingHint")}
         </p>
         <Field
           id={`${p}youtube`}
-          label="YouTube video id"
-          hint="The 11-character id of your YouTube live stream, or paste its URL."
+          label={t("studio.form.youtube")}
+          hint={t("studio.form.youtubeHint")}
           error={errors.youtubeVideoId}
         >
           {(a11y) => (
@@ -219,8 +221,8 @@ export function ClassForm(props: {
         </Field>
         <Field
           id={`${p}rtmp`}
-          label="RTMP URL"
-          hint="Optional, e.g. rtmps://a.rtmps.youtube.com/live2"
+          label={t("studio.form.rtmp")}
+          hint={t("studio.form.rtmpHint", { example: "rtmps://a.rtmps.youtube.com/live2" })}
           error={errors.rtmpUrl}
         >
           {(a11y) => (
@@ -237,46 +239,46 @@ export function ClassForm(props: {
         </Field>
         {keyMode === "keep" ? (
           <div class="field">
-            <span class="label">Stream key</span>
+            <span class="label">{t("studio.form.key")}</span>
             <div class="stored-key">
               <span class="badge badge-ok" data-testid="stream-key-stored">
-                Stream key stored
+                {t("studio.form.keyStored")}
               </span>
               <button
                 type="button"
                 class="btn btn-secondary btn-small"
                 onClick={() => setKeyMode("replace")}
               >
-                Replace
+                {t("studio.form.replace")}
               </button>
               <button
                 type="button"
                 class="btn btn-quiet btn-small"
                 onClick={() => setKeyMode("remove")}
               >
-                Remove
+                {t("studio.mods.remove")}
               </button>
             </div>
           </div>
         ) : keyMode === "remove" ? (
           <div class="field">
-            <span class="label">Stream key</span>
+            <span class="label">{t("studio.form.key")}</span>
             <div class="stored-key">
-              <span class="badge badge-warn">The stored key will be removed when you save</span>
+              <span class="badge badge-warn">{t("studio.form.keyRemoved")}</span>
               <button
                 type="button"
                 class="btn btn-quiet btn-small"
                 onClick={() => setKeyMode("keep")}
               >
-                Undo
+                {t("studio.slides.undo")}
               </button>
             </div>
           </div>
         ) : (
           <Field
             id={`${p}key`}
-            label={init?.hasStreamKey ? "New stream key" : "Stream key"}
-            hint="Optional. Stored encrypted and never shown again."
+            label={t(init?.hasStreamKey ? "studio.form.newKey" : "studio.form.key")}
+            hint={t("studio.form.keyHint")}
             error={errors.streamKey}
           >
             {(a11y) => (
@@ -299,7 +301,7 @@ export function ClassForm(props: {
                       setKeyMode("keep");
                     }}
                   >
-                    Keep stored key
+                    {t("studio.form.keepKey")}
                   </button>
                 ) : null}
               </div>
@@ -309,11 +311,11 @@ export function ClassForm(props: {
       </fieldset>
       <div class="actions">
         <button type="submit" class="btn btn-primary" disabled={busy} data-testid="save-class">
-          {busy ? "Saving…" : init ? "Save changes" : "Create class"}
+          {t(busy ? "studio.form.saving" : init ? "studio.form.save" : "studio.form.create")}
         </button>
         {props.onCancel ? (
           <button type="button" class="btn btn-secondary" onClick={props.onCancel}>
-            Cancel
+            {t("common.cancel")}
           </button>
         ) : null}
       </div>

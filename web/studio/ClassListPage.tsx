@@ -3,6 +3,7 @@ import type { ClassDetail } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/studio.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { formatStart } from "../lib/format.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
@@ -38,16 +39,14 @@ export function ClassListPage() {
     setCreating(false);
     setEditing(null);
     setFlash(
-      isNew
-        ? `Created “${isolate(cls.title)}”. Share the join link with your students.`
-        : `Saved “${isolate(cls.title)}”.`,
+      t(isNew ? "studio.list.created" : "studio.setup.saved", { title: isolate(cls.title) }),
     );
   };
 
   return (
     <main id="main" class="wide" data-testid="studio-classes">
       <div class="page-head">
-        <h1>My classes</h1>
+        <h1>{t("studio.studio.myClasses")}</h1>
         {creating ? null : (
           <button
             type="button"
@@ -58,7 +57,7 @@ export function ClassListPage() {
               setFlash(null);
             }}
           >
-            New class
+            {t("studio.list.newClass")}
           </button>
         )}
       </div>
@@ -75,10 +74,12 @@ export function ClassListPage() {
           onCancel={classes && classes.length > 0 ? () => setCreating(false) : undefined}
         />
       ) : null}
-      {classes === null && !error ? <p class="muted">Loading classes…</p> : null}
-      {classes && classes.length === 0 && !creating ? <p class="muted">No classes yet.</p> : null}
+      {classes === null && !error ? <p class="muted">{t("studio.list.loading")}</p> : null}
+      {classes && classes.length === 0 && !creating ? (
+        <p class="muted">{t("studio.list.none")}</p>
+      ) : null}
       {classes && classes.length > 0 ? (
-        <ul class="class-list" aria-label="Classes">
+        <ul class="class-list" aria-label={t("studio.list.classes")}>
           {classes.map((cls) =>
             editing === cls.id ? (
               <li key={cls.id}>
@@ -102,9 +103,11 @@ export function ClassListPage() {
                     </h2>
                     <p class="class-meta">
                       {formatStart(cls.scheduledStart)}
-                      {cls.guestAccess ? <span class="badge">Guests allowed</span> : null}
+                      {cls.guestAccess ? (
+                        <span class="badge">{t("studio.list.guests")}</span>
+                      ) : null}
                       {cls.hasStreamKey ? (
-                        <span class="badge badge-ok">Stream key stored</span>
+                        <span class="badge badge-ok">{t("studio.form.keyStored")}</span>
                       ) : null}
                     </p>
                   </div>
@@ -114,7 +117,7 @@ export function ClassListPage() {
                       href={`/studio/${cls.id}`}
                       onClick={onLinkClick}
                     >
-                      Open studio
+                      {t("studio.list.openStudio")}
                     </a>
                     <a
                       class="btn btn-secondary btn-small"
@@ -122,7 +125,7 @@ export function ClassListPage() {
                       onClick={onLinkClick}
                       data-testid="class-analytics"
                     >
-                      Analytics
+                      {t("studio.list.analytics")}
                     </a>
                     <button
                       type="button"
@@ -133,7 +136,7 @@ export function ClassListPage() {
                         setFlash(null);
                       }}
                     >
-                      Edit
+                      {t("studio.list.edit")}
                     </button>
                   </div>
                 </div>

@@ -3,6 +3,7 @@ import type { ClassDetail } from "../../protocol/api.ts";
 import { JoinLink } from "../components/CopyButton.tsx";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/studio.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { useClassroom } from "../lib/classroom-hooks.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
@@ -27,7 +28,7 @@ export function ClassSetup(props: { classId: string }) {
   useEffect(() => {
     call(client.classes[":id"].$get({ param: { id: props.classId } })).then(
       (res) => {
-        document.title = `${isolate(res.class.title)} · Set-up · Mass Class`;
+        document.title = t("studio.setup.docTitle", { title: isolate(res.class.title) });
         setState(res.manage ? { kind: "ready", cls: res.class } : { kind: "denied" });
       },
       (err) => {
@@ -38,16 +39,16 @@ export function ClassSetup(props: { classId: string }) {
   }, [props.classId]);
   switch (state.kind) {
     case "loading":
-      return <PageMessage title="Loading class…" />;
+      return <PageMessage title={t("studio.studio.loadingClass")} />;
     case "denied":
       return (
-        <PageMessage title="Not your class" testId="access-denied">
-          <p>Only this class's teacher can change its set-up.</p>
+        <PageMessage title={t("studio.studio.notYourClass")} testId="access-denied">
+          <p>{t("studio.setup.onlyTeacher")}</p>
         </PageMessage>
       );
     case "error":
       return (
-        <PageMessage title="Could not load the class">
+        <PageMessage title={t("studio.studio.loadFailed")}>
           <Notice>{state.message}</Notice>
         </PageMessage>
       );
@@ -58,10 +59,10 @@ export function ClassSetup(props: { classId: string }) {
     <main id="main" class="wide class-setup" data-testid="class-setup">
       <div class="page-head">
         <h1>
-          Set-up: <UserText text={cls.title} />
+          {t("studio.setup.heading")} <UserText text={cls.title} />
         </h1>
         <a class="btn btn-primary" href={studio} onClick={onLinkClick} data-testid="back-to-studio">
-          Open the studio
+          {t("studio.setup.openStudio")}
         </a>
       </div>
       <JoinLink url={cls.joinUrl} />
@@ -74,7 +75,7 @@ export function ClassSetup(props: { classId: string }) {
         initial={cls}
         onSaved={(c) => {
           setState({ kind: "ready", cls: c });
-          setFlash(`Saved “${isolate(c.title)}”.`);
+          setFlash(t("studio.setup.saved", { title: isolate(c.title) }));
         }}
       />
       <SetupRules classId={cls.id} />
@@ -93,7 +94,7 @@ function SetupRules(props: { classId: string }) {
       {room.state.conn === "connected" ? (
         <ChatSettings state={room.state} send={(m) => room.socket.send(m)} />
       ) : (
-        <p class="muted">Connecting to the class to read its chat rules…</p>
+        <p class="muted">{t("studio.setup.connecting")}</p>
       )}
     </div>
   );

@@ -13,6 +13,7 @@ import type { ClientMessage } from "../../protocol/realtime.ts";
 import { Leaderboard } from "../components/Leaderboard.tsx";
 import { PollBars } from "../components/PollBars.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
 import type { ClassroomState } from "../lib/classroom-state.ts";
@@ -38,7 +39,7 @@ export function InteractiveStudio(props: { cls: ClassPublic; room: Room; teacher
       data-testid="studio-interactive"
     >
       <div class="panel-head">
-        <h2 id="studio-ix-title">Polls, hands &amp; questions</h2>
+        <h2 id="studio-ix-title">{t("studio.ix.title")}</h2>
       </div>
       {ixError ? (
         <p class="ix-error" role="alert" data-testid="studio-ix-error">
@@ -73,7 +74,7 @@ export function PollsBox(props: { room: Room }) {
   return (
     <div class="studio-box studio-polls" data-testid="studio-polls">
       <div class="studio-row">
-        <h3 class="studio-box-title">Polls &amp; quizzes</h3>
+        <h3 class="studio-box-title">{t("studio.ix.polls")}</h3>
         {composing ? null : (
           <button
             type="button"
@@ -81,14 +82,14 @@ export function PollsBox(props: { room: Room }) {
             data-testid="poll-new"
             onClick={() => setComposing(true)}
           >
-            New poll or quiz
+            {t("studio.ix.newPoll")}
           </button>
         )}
       </div>
       {composing ? (
         <PollComposer room={props.room} onDone={() => setComposing(false)} />
       ) : polls.length === 0 ? (
-        <p class="muted">No polls yet. Draft one, then open it when the moment comes.</p>
+        <p class="muted">{t("studio.ix.noPolls")}</p>
       ) : null}
       <ul class="ix-poll-list">
         {polls.map((p) => (
@@ -98,7 +99,8 @@ export function PollsBox(props: { room: Room }) {
       {board && board.top.length > 0 ? (
         <div class="ix-leaderboard" data-testid="studio-leaderboard">
           <h4>
-            Leaderboard <span class="muted">· {board.players} players</span>
+            {t("studio.ix.leaderboard")}{" "}
+            <span class="muted">· {t("studio.ix.players", { count: board.players })}</span>
           </h4>
           <Leaderboard top={board.top.slice(0, TOP_N)} />
         </div>
@@ -107,16 +109,16 @@ export function PollsBox(props: { room: Room }) {
   );
 }
 
-const STATE_LABEL: Record<PollView["state"], string> = {
-  draft: "Draft",
-  open: "Open",
-  closed: "Closed",
-  revealed: "Results shown",
+const STATE_LABEL: Record<PollView["state"], StudioKey> = {
+  draft: "studio.ix.state.draft",
+  open: "studio.ix.state.open",
+  closed: "studio.ix.state.closed",
+  revealed: "studio.ix.state.revealed",
 };
 
 function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: ClassroomSocket }) {
   const { poll, state, socket } = props;
-  const t = tallyOf(state.interactive, poll);
+  const tally = tallyOf(state.interactive, poll);
   const open = poll.state === "open";
   const now = useNow(open && poll.closesAt !== null);
   const send = (m: ClientMessage) => socket.send(m);
@@ -125,13 +127,13 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
   return (
     <li class={`ix-poll is-${poll.state}`} data-testid="studio-poll" data-state={poll.state}>
       <div class="ix-poll-head">
-        <span class={`badge ix-state-${poll.state}`}>{STATE_LABEL[poll.state]}</span>
-        <span class="badge">{poll.kind === "quiz" ? "Quiz" : "Poll"}</span>
-        {poll.multiple ? <span class="badge">Multiple choice</span> : null}
-        {poll.anonymous ? <span class="badge">Anonymous</span> : null}
+        <span class={`badge ix-state-${poll.state}`}>{t(STATE_LABEL[poll.state])}</span>
+        <span class="badge">{t(poll.kind === "quiz" ? "studio.ix.quiz" : "studio.ix.poll")}</span>
+        {poll.multiple ? <span class="badge">{t("studio.ix.multiple")}</span> : null}
+        {poll.anonymous ? <span class="badge">{t("studio.ix.anonymous")}</span> : null}
         {left !== null ? (
           <span class="badge badge-warn" data-testid="studio-poll-countdown">
-            {left > 0 ? `${left} s left` : "Time's up (late viewers still answering)"}
+            {left > 0 ? t("studio.ix.secondsLeft", { count: left }) : t("studio.ix.timesUp")}
           </span>
         ) : null}
       </div>
@@ -140,8 +142,8 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
       </p>
       <PollBars
         options={poll.options}
-        tally={t?.tally ?? poll.options.map(() => 0)}
-        answered={t?.answered ?? 0}
+        tally={tally?.tally ?? poll.options.map(() => 0)}
+        answered={tally?.answered ?? 0}
         correct={poll.correct}
         testId="studio-poll-bars"
       />
@@ -154,14 +156,14 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
               data-testid="poll-open"
               onClick={() => send({ type: "poll.open", pollId: poll.id })}
             >
-              Open
+              {t("studio.ix.open")}
             </button>
             <button
               type="button"
               class="btn btn-quiet btn-small"
               onClick={() => send({ type: "poll.discard", pollId: poll.id })}
             >
-              Discard
+              {t("studio.ix.discard")}
             </button>
           </>
         ) : poll.state === "open" ? (
@@ -171,7 +173,7 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
             data-testid="poll-close"
             onClick={() => send({ type: "poll.close", pollId: poll.id })}
           >
-            Close
+            {t("studio.close")}
           </button>
         ) : poll.state === "closed" ? (
           <button
@@ -180,7 +182,7 @@ function StaffPoll(props: { poll: PollView; state: ClassroomState; socket: Class
             data-testid="poll-reveal"
             onClick={() => send({ type: "poll.reveal", pollId: poll.id })}
           >
-            Show results to students
+            {t("studio.ix.reveal")}
           </button>
         ) : null}
       </div>
@@ -211,12 +213,11 @@ const emptyDraft = (): Draft => ({
 });
 
 /** Why the draft cannot be sent yet, or null. */
-function draftProblem(d: Draft): string | null {
-  if (d.question.trim() === "") return "Write the question.";
-  if (d.options.some((o) => o.trim() === "")) return "Fill in every option (or remove it).";
-  if (d.kind === "quiz" && d.correct.length === 0) return "Mark the correct answer.";
-  if (d.kind === "quiz" && !d.multiple && d.correct.length > 1)
-    return "A single-choice quiz has one correct answer.";
+function draftProblem(d: Draft): StudioKey | null {
+  if (d.question.trim() === "") return "studio.ix.problem.question";
+  if (d.options.some((o) => o.trim() === "")) return "studio.ix.problem.options";
+  if (d.kind === "quiz" && d.correct.length === 0) return "studio.ix.problem.correct";
+  if (d.kind === "quiz" && !d.multiple && d.correct.length > 1) return "studio.ix.problem.single";
   return null;
 }
 
@@ -283,7 +284,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
       }}
     >
       <fieldset class="ix-kind">
-        <legend class="visually-hidden">Kind</legend>
+        <legend class="visually-hidden">{t("studio.ix.kind")}</legend>
         {(["poll", "quiz"] as const).map((k) => (
           <label
             key={k}
@@ -297,12 +298,12 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               checked={d.kind === k}
               onChange={() => set({ kind: k })}
             />
-            {k === "poll" ? "Poll" : "Quiz"}
+            {t(k === "poll" ? "studio.ix.poll" : "studio.ix.quiz")}
           </label>
         ))}
       </fieldset>
       <label class="studio-label" for="ix-question">
-        Question
+        {t("studio.ix.question")}
       </label>
       <input
         id="ix-question"
@@ -310,11 +311,17 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
         maxLength={QUESTION_MAX}
         value={d.question}
         data-testid="poll-question"
-        placeholder={d.kind === "quiz" ? "What is 7 × 8?" : "How fast is the pace today?"}
+        placeholder={t(d.kind === "quiz" ? "studio.ix.quizExample" : "studio.ix.pollExample")}
         onInput={(e) => set({ question: (e.target as HTMLInputElement).value })}
       />
       <span class="studio-label">
-        Options{d.kind === "quiz" ? ` — tick the correct one${d.multiple ? "s" : ""}` : ""}
+        {t(
+          d.kind !== "quiz"
+            ? "studio.ix.options"
+            : d.multiple
+              ? "studio.ix.optionsTickMany"
+              : "studio.ix.optionsTickOne",
+        )}
       </span>
       <ol class="ix-options">
         {d.options.map((o, i) => (
@@ -322,7 +329,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
             {d.kind === "quiz" ? (
               <input
                 type="checkbox"
-                aria-label={`Option ${i + 1} is correct`}
+                aria-label={t("studio.ix.optionCorrect", { n: i + 1 })}
                 checked={d.correct.includes(i)}
                 data-testid={`poll-correct-${i}`}
                 onChange={() => toggleCorrect(i)}
@@ -332,8 +339,8 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               type="text"
               maxLength={OPTION_MAX}
               value={o}
-              aria-label={`Option ${i + 1}`}
-              placeholder={`Option ${i + 1}`}
+              aria-label={t("studio.ix.option", { n: i + 1 })}
+              placeholder={t("studio.ix.option", { n: i + 1 })}
               data-testid={`poll-option-${i}`}
               onInput={(e) => setOption(i, (e.target as HTMLInputElement).value)}
             />
@@ -341,7 +348,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               <button
                 type="button"
                 class="btn btn-quiet btn-tiny"
-                aria-label={`Remove option ${i + 1}`}
+                aria-label={t("studio.ix.removeOption", { n: i + 1 })}
                 onClick={() => removeOption(i)}
               >
                 ✕
@@ -357,7 +364,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
           data-testid="poll-add-option"
           onClick={() => set({ options: [...d.options, ""] })}
         >
-          + Add option
+          {t("studio.ix.addOption")}
         </button>
       ) : null}
       <div class="studio-row ix-flags">
@@ -372,7 +379,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               })
             }
           />{" "}
-          Several answers allowed
+          {t("studio.ix.severalAllowed")}
         </label>
         {d.kind === "poll" ? (
           <label>
@@ -381,14 +388,14 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
               checked={d.anonymous}
               onChange={(e) => set({ anonymous: (e.target as HTMLInputElement).checked })}
             />{" "}
-            Anonymous (no names stored)
+            {t("studio.ix.anonymousHint")}
           </label>
         ) : null}
       </div>
       {d.kind === "quiz" ? (
         <div class="ix-quiz-settings">
           <label class="ix-field">
-            <span class="studio-label">Time limit</span>
+            <span class="studio-label">{t("studio.ix.timeLimit")}</span>
             <select
               value={String(d.timeLimitSec)}
               data-testid="quiz-time"
@@ -396,20 +403,22 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
             >
               {[10, 15, 20, 30, 45, 60, 90, 120, 300].map((s) => (
                 <option key={s} value={s}>
-                  {s < 60 ? `${s} s` : `${s / 60} min`}
+                  {s < 60
+                    ? t("studio.ix.seconds", { count: s })
+                    : t("studio.ix.minutes", { count: s / 60 })}
                 </option>
               ))}
             </select>
           </label>
           <label class="ix-field">
-            <span class="studio-label">Speed bonus</span>
+            <span class="studio-label">{t("studio.ix.speedBonus")}</span>
             <select
               value={String(d.speedBonus)}
               onChange={(e) => set({ speedBonus: Number((e.target as HTMLSelectElement).value) })}
             >
               {[0, 25, 50, 100].map((b) => (
                 <option key={b} value={b}>
-                  {b === 0 ? "None" : `up to +${b}`}
+                  {b === 0 ? t("studio.ix.bonusNone") : t("studio.ix.bonusUpTo", { n: b })}
                 </option>
               ))}
             </select>
@@ -418,12 +427,12 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
       ) : null}
       {tried && problem ? (
         <p class="ix-error" role="alert">
-          {problem}
+          {t(problem)}
         </p>
       ) : null}
       <div class="studio-row studio-composer-actions">
         <button type="button" class="btn btn-quiet btn-small" onClick={props.onDone}>
-          Cancel
+          {t("common.cancel")}
         </button>
         <button
           type="button"
@@ -432,7 +441,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
           disabled={sent !== null}
           onClick={() => submit(false)}
         >
-          Save draft
+          {t("studio.ix.saveDraft")}
         </button>
         <button
           type="submit"
@@ -440,7 +449,7 @@ function PollComposer(props: { room: Room; onDone: () => void }) {
           data-testid="poll-create-open"
           disabled={sent !== null}
         >
-          {d.kind === "quiz" ? "Start quiz" : "Open poll"}
+          {t(d.kind === "quiz" ? "studio.ix.startQuiz" : "studio.ix.openPoll")}
         </button>
       </div>
     </form>
@@ -460,8 +469,8 @@ export function HandsBox(props: { room: Room }) {
     if (offset === 0) return;
     const ask = () => socket.send({ type: "hand.page", offset, limit: WINDOW });
     ask();
-    const t = setInterval(ask, 2000);
-    return () => clearInterval(t);
+    const timer = setInterval(ask, 2000);
+    return () => clearInterval(timer);
   }, [offset, socket]);
   useEffect(() => {
     if (offset > 0 && offset >= count)
@@ -473,7 +482,7 @@ export function HandsBox(props: { room: Room }) {
     <div class="studio-box studio-hands" data-testid="studio-hands">
       <div class="studio-row">
         <h3 class="studio-box-title">
-          Raised hands{" "}
+          {t("studio.cockpit.pane.hands")}{" "}
           <span class="badge" data-testid="hand-count">
             {count}
           </span>
@@ -485,16 +494,16 @@ export function HandsBox(props: { room: Room }) {
           data-testid="hand-clear"
           onClick={() => socket.send({ type: "hand.clear" })}
         >
-          Lower all
+          {t("studio.hands.lowerAll")}
         </button>
       </div>
       {ack ? (
         <p class="muted" data-testid="hand-last-ack">
-          Last called on: <UserText text={ack.name} clip />
+          {t("studio.hands.lastCalled")} <UserText text={ack.name} clip />
         </p>
       ) : null}
       {count === 0 ? (
-        <p class="muted">No hands up.</p>
+        <p class="muted">{t("studio.cockpit.said.noHands")}</p>
       ) : (
         <ol class="ix-hands" data-testid="hand-queue">
           {hands.map((h) => (
@@ -508,16 +517,16 @@ export function HandsBox(props: { room: Room }) {
                   data-testid="hand-ack"
                   onClick={() => socket.send({ type: "hand.ack", userId: h.userId })}
                 >
-                  Call on
+                  {t("studio.hands.callOn")}
                   <ActsOn text={h.name} sep=" " />
                 </button>
                 <button
                   type="button"
                   class="btn btn-quiet btn-tiny"
-                  aria-label={`Lower ${isolate(h.name)}'s hand`}
+                  aria-label={t("studio.hands.lowerName", { name: isolate(h.name) })}
                   onClick={() => socket.send({ type: "hand.dismiss", userId: h.userId })}
                 >
-                  Lower
+                  {t("studio.hands.lower")}
                 </button>
               </span>
             </li>
@@ -532,10 +541,14 @@ export function HandsBox(props: { room: Room }) {
             disabled={offset === 0}
             onClick={() => setOffset(Math.max(0, offset - WINDOW))}
           >
-            ← Earlier
+            {t("studio.hands.earlier")}
           </button>
           <span class="muted">
-            {offset + 1}–{Math.min(count, offset + WINDOW)} of {count}
+            {t("studio.hands.range", {
+              from: offset + 1,
+              to: Math.min(count, offset + WINDOW),
+              count,
+            })}
           </span>
           <button
             type="button"
@@ -543,7 +556,7 @@ export function HandsBox(props: { room: Room }) {
             disabled={offset + WINDOW >= count}
             onClick={() => setOffset(offset + WINDOW)}
           >
-            Later →
+            {t("studio.hands.later")}
           </button>
         </div>
       ) : null}
@@ -564,7 +577,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
     <div class="studio-box studio-qa" data-testid="studio-qa">
       <div class="studio-row">
         <h3 class="studio-box-title">
-          Questions <span class="badge">{ix.qa.total}</span>
+          {t("studio.cockpit.tab.qa")} <span class="badge">{ix.qa.total}</span>
         </h3>
         {props.teacher ? (
           <label class="ix-switch">
@@ -579,14 +592,14 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                 })
               }
             />{" "}
-            Approve before showing
+            {t("studio.qa.premoderate")}
           </label>
         ) : null}
       </div>
       {pending.length > 0 ? (
         <div class="ix-pending" data-testid="qa-pending">
           <h4>
-            Waiting for approval <span class="badge badge-warn">{ix.pending?.total ?? 0}</span>
+            {t("studio.qa.waiting")} <span class="badge badge-warn">{ix.pending?.total ?? 0}</span>
           </h4>
           <ul class="ix-questions">
             {pending.map((q) => (
@@ -597,7 +610,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                   data-testid="qa-approve"
                   onClick={() => mod(q.id, "approve")}
                 >
-                  Approve
+                  {t("studio.qa.approve")}
                   <ActsOn text={q.text} />
                 </button>
                 <button
@@ -605,7 +618,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                   class="btn btn-quiet btn-tiny"
                   onClick={() => mod(q.id, "hide")}
                 >
-                  Hide
+                  {t("studio.qa.hide")}
                   <ActsOn text={q.text} />
                 </button>
               </StaffQuestion>
@@ -614,7 +627,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
         </div>
       ) : null}
       {ix.qa.top.length === 0 ? (
-        <p class="muted">No questions yet. Students ask from the Q&amp;A tab.</p>
+        <p class="muted">{t("studio.qa.none")}</p>
       ) : (
         <ul class="ix-questions" data-testid="qa-top">
           {ix.qa.top.map((q) => (
@@ -626,7 +639,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                   data-testid="qa-answer"
                   onClick={() => mod(q.id, "answer")}
                 >
-                  Answered
+                  {t("studio.qa.answered")}
                   <ActsOn text={q.text} />
                 </button>
               ) : null}
@@ -636,7 +649,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                 data-testid="qa-pin"
                 onClick={() => mod(q.id, q.pinned ? "unpin" : "pin")}
               >
-                {q.pinned ? "Unpin" : "Pin"}
+                {t(q.pinned ? "studio.qa.unpin" : "studio.qa.pin")}
                 <ActsOn text={q.text} />
               </button>
               <button
@@ -644,7 +657,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                 class="btn btn-quiet btn-tiny"
                 onClick={() => mod(q.id, "hide")}
               >
-                Hide
+                {t("studio.qa.hide")}
                 <ActsOn text={q.text} />
               </button>
             </StaffQuestion>
@@ -662,7 +675,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
 function ActsOn(props: { text: string; sep?: string }) {
   return (
     <span class="visually-hidden">
-      {props.sep ?? ": "}
+      {props.sep ?? t("studio.colon")}
       <UserText text={props.text} />
     </span>
   );
@@ -676,7 +689,7 @@ function StaffQuestion(props: { q: QuestionView; children: ComponentChildren }) 
       data-testid="staff-question"
       data-state={q.state}
     >
-      <div class="ix-question-votes" title="Upvotes">
+      <div class="ix-question-votes" title={t("studio.qa.upvotes")}>
         <span aria-hidden="true">▲</span> {q.votes}
       </div>
       <div class="ix-question-body">
@@ -685,8 +698,8 @@ function StaffQuestion(props: { q: QuestionView; children: ComponentChildren }) 
         </p>
         <p class="ix-question-meta muted">
           <UserText text={q.from.name} clip />
-          {q.pinned ? " · pinned" : ""}
-          {q.state === "answered" ? " · answered" : ""}
+          {q.pinned ? ` · ${t("studio.qa.pinnedMark")}` : ""}
+          {q.state === "answered" ? ` · ${t("studio.qa.answeredMark")}` : ""}
         </p>
         <div class="ix-question-actions">{props.children}</div>
       </div>

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ClassDetail, ClassPublic } from "../../protocol/api.ts";
 import { Notice, PageMessage } from "../components/Notice.tsx";
 import { isolate } from "../components/UserText.tsx";
+import { t } from "../i18n/studio.ts";
 import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { Cockpit } from "./cockpit/Cockpit.tsx";
@@ -52,7 +53,7 @@ export function LiveStudio(props: { classId: string }) {
     setState({ kind: "loading" });
     call(client.classes[":id"].$get({ param: { id: props.classId } })).then(
       (res) => {
-        document.title = `${isolate(res.class.title)} · Studio · Mass Class`;
+        document.title = t("studio.studio.docTitle", { title: isolate(res.class.title) });
         setState(
           res.manage
             ? { kind: "ready", cls: res.class as ClassDetail }
@@ -71,24 +72,24 @@ export function LiveStudio(props: { classId: string }) {
 
   switch (state.kind) {
     case "loading":
-      return <PageMessage title="Loading class…" />;
+      return <PageMessage title={t("studio.studio.loadingClass")} />;
     case "missing":
       return (
-        <PageMessage title="No such class">
+        <PageMessage title={t("studio.studio.noSuchClass")}>
           <p>
-            <a href="/studio">Back to my classes</a>
+            <a href="/studio">{t("studio.studio.backToClasses")}</a>
           </p>
         </PageMessage>
       );
     case "denied":
       return (
-        <PageMessage title="Not your class" testId="access-denied">
-          <p>Only this class's teacher and its moderators can open its studio.</p>
+        <PageMessage title={t("studio.studio.notYourClass")} testId="access-denied">
+          <p>{t("studio.studio.onlyTeacherMods")}</p>
         </PageMessage>
       );
     case "error":
       return (
-        <PageMessage title="Could not load the class">
+        <PageMessage title={t("studio.studio.loadFailed")}>
           <Notice>{state.message}</Notice>
         </PageMessage>
       );

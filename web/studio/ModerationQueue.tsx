@@ -14,25 +14,30 @@ import type { ClassroomState } from "../lib/classroom-state.ts";
 import { ChatMessages } from "../student/ChatMessages.tsx";
 import { clockTime, REASON_LABEL } from "../student/chat-text.ts";
 import "../components/social.css";
+import { type StudioKey, t } from "../i18n/studio.ts";
+import { sectionLabel as studentSectionLabel } from "./StudioChat.tsx";
 
-const REPORT_LABEL: Record<string, string> = {
-  spam: "spam",
-  abuse: "abuse",
-  off_topic: "off topic",
-  other: "other",
+const REPORT_LABEL: Record<string, StudioKey> = {
+  spam: "studio.queue.reason.spam",
+  abuse: "studio.queue.reason.abuse",
+  off_topic: "studio.queue.reason.offTopic",
+  other: "studio.queue.reason.other",
 };
 
 function sectionLabel(id: string): string {
-  if (id === "global") return "Everyone";
-  return /^s\d+$/.test(id) ? `Section ${id.slice(1)}` : id;
+  return id === "global" ? t("studio.queue.everyone") : studentSectionLabel(id);
 }
 
 function why(item: ModQueueItem): string {
-  if (item.kind === "held") return `Held: ${REASON_LABEL[item.rule ?? "blocked_word"]}`;
+  if (item.kind === "held")
+    return t("studio.queue.held", { rule: REASON_LABEL[item.rule ?? "blocked_word"] });
   const reasons = Object.entries(item.reasons)
-    .map(([r, n]) => `${REPORT_LABEL[r] ?? r}${n && n > 1 ? ` ×${n}` : ""}`)
-    .join(", ");
-  return `Reported ${item.reports}× · ${reasons}`;
+    .map(([r, n]) => {
+      const key = REPORT_LABEL[r];
+      return `${key ? t(key) : r}${n && n > 1 ? ` ×${n}` : ""}`;
+    })
+    .join(t("studio.queue.listSep"));
+  return t("studio.queue.reported", { count: item.reports, reasons });
 }
 
 /** The queue and the section peek. `sections`: the student sections staff may peek at. */
@@ -53,7 +58,7 @@ export function ModerationQueue(props: {
   return (
     <div class="studio-box studio-mod-queue" data-testid="mod-queue">
       <h3>
-        Moderation queue{" "}
+        {t("studio.queue.title")}{" "}
         {q && q.pending > 0 ? (
           <span class="badge" data-testid="mod-queue-count">
             {q.pending}
@@ -61,23 +66,23 @@ export function ModerationQueue(props: {
         ) : null}
       </h3>
       <p class="muted">
-        Held and reported messages from every section, most urgent first.
+        {t("studio.queue.hint")}
         {q && q.overflow > 0 ? (
           <>
             {" "}
             <strong data-testid="mod-queue-overflow">
-              {q.overflow} more arrived faster than the queue takes them
+              {t("studio.queue.overflow", { count: q.overflow })}
             </strong>{" "}
-            (counted, not shown).
+            {t("studio.queue.overflowNote")}
           </>
         ) : null}
       </p>
       {!q || q.items.length === 0 ? (
         <p class="muted" data-testid="mod-queue-empty">
-          Nothing waiting.
+          {t("studio.queue.empty")}
         </p>
       ) : (
-        <ol class="mod-queue-list" aria-label="Moderation queue">
+        <ol class="mod-queue-list" aria-label={t("studio.queue.title")}>
           {q.items.map((item) => (
             <li
               key={item.id}
@@ -105,7 +110,7 @@ export function ModerationQueue(props: {
                     data-testid="queue-remove"
                     onClick={() => resolve(item, "remove")}
                   >
-                    Remove
+                    {t("studio.mods.remove")}
                   </button>
                 ) : null}
                 <button
@@ -114,7 +119,7 @@ export function ModerationQueue(props: {
                   data-testid="queue-timeout"
                   onClick={() => resolve(item, "timeout")}
                 >
-                  Time out 5 min
+                  {t("studio.queue.timeout5")}
                 </button>
                 {confirmBan === item.id ? (
                   <button
@@ -123,7 +128,7 @@ export function ModerationQueue(props: {
                     data-testid="queue-confirm-ban"
                     onClick={() => resolve(item, "ban")}
                   >
-                    Confirm ban
+                    {t("studio.chat.confirmBan")}
                   </button>
                 ) : (
                   <button
@@ -132,7 +137,7 @@ export function ModerationQueue(props: {
                     data-testid="queue-ban"
                     onClick={() => setConfirmBan(item.id)}
                   >
-                    Ban
+                    {t("studio.chat.ban")}
                   </button>
                 )}
                 <button
@@ -141,7 +146,7 @@ export function ModerationQueue(props: {
                   data-testid="queue-dismiss"
                   onClick={() => resolve(item, "dismiss")}
                 >
-                  Dismiss
+                  {t("studio.queue.dismiss")}
                 </button>
               </div>
             </li>
@@ -150,14 +155,14 @@ export function ModerationQueue(props: {
       )}
       <div class="mod-peek">
         <div class="studio-row">
-          <label for="peek-section">Peek at</label>
+          <label for="peek-section">{t("studio.queue.peekAt")}</label>
           <select
             id="peek-section"
             data-testid="peek-picker"
             value={peekAt}
             onChange={(e) => setPeekAt(e.currentTarget.value)}
           >
-            <option value="">Choose a section…</option>
+            <option value="">{t("studio.chat.chooseSection")}</option>
             {props.sections.map((id) => (
               <option key={id} value={id}>
                 {sectionLabel(id)}
@@ -171,19 +176,22 @@ export function ModerationQueue(props: {
             disabled={!peekAt}
             onClick={() => socket.send({ type: "mod.peek", sectionId: peekAt })}
           >
-            {peek && peek.sectionId === peekAt ? "Refresh" : "Peek"}
+            {t(peek && peek.sectionId === peekAt ? "studio.queue.refresh" : "studio.queue.peek")}
           </button>
         </div>
         {peek ? (
           <>
             <p class="muted">
-              {sectionLabel(peek.sectionId)} as of {clockTime(peek.at)} (read-only)
+              {t("studio.queue.peekAsOf", {
+                section: sectionLabel(peek.sectionId),
+                time: clockTime(peek.at),
+              })}
             </p>
             <ChatMessages
               messages={peek.messages}
               youId={null}
-              label={`${sectionLabel(peek.sectionId)} peek`}
-              empty="No messages in this section yet."
+              label={t("studio.queue.peekLabel", { section: sectionLabel(peek.sectionId) })}
+              empty={t("studio.chat.sectionEmpty")}
               testId="mod-peek"
             />
           </>

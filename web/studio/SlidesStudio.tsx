@@ -24,6 +24,8 @@ import type { SlideDeck, SlideUsage } from "../../protocol/slides.ts";
 import { Notice } from "../components/Notice.tsx";
 import { SlideStage } from "../components/SlideStage.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { formatNumber } from "../i18n/core.ts";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 import type { Drawable } from "../lib/board-draw.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
@@ -35,15 +37,15 @@ import { uploadDeck } from "./slides/upload.ts";
 /** How often a stroke being drawn is sent, ms. */
 const BATCH_MS = 50;
 
-const COLOR_NAMES: Record<BoardColor, string> = {
-  "#111827": "Black",
-  "#ffffff": "White",
-  "#dc2626": "Red",
-  "#ea580c": "Orange",
-  "#facc15": "Yellow",
-  "#16a34a": "Green",
-  "#2563eb": "Blue",
-  "#9333ea": "Purple",
+const COLOR_NAMES: Record<BoardColor, StudioKey> = {
+  "#111827": "studio.slides.color.black",
+  "#ffffff": "studio.slides.color.white",
+  "#dc2626": "studio.slides.color.red",
+  "#ea580c": "studio.slides.color.orange",
+  "#facc15": "studio.slides.color.yellow",
+  "#16a34a": "studio.slides.color.green",
+  "#2563eb": "studio.slides.color.blue",
+  "#9333ea": "studio.slides.color.purple",
 };
 
 type Room = { state: ClassroomState; socket: ClassroomSocket };
@@ -144,7 +146,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   );
 
   useEffect(() => {
-    const t = setInterval(() => {
+    const timer = setInterval(() => {
       const s = drawing.current;
       if (s) flush(s, false);
       const now = Date.now();
@@ -154,7 +156,7 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
         setFrame((n) => n + 1);
       }
     }, BATCH_MS);
-    return () => clearInterval(t);
+    return () => clearInterval(timer);
   }, [flush]);
 
   // A refused stroke (board full, slide changed) never comes back: stop drawing it here.
@@ -247,26 +249,31 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
     if (files.length === 0) return;
     const pdf = files.find((f) => f.type === "application/pdf" || /\.pdf$/i.test(f.name)) ?? null;
     const images = files.filter((f) => f.type.startsWith("image/"));
-    const name = (pdf?.name ?? images[0]?.name ?? "Slides").replace(/\.[a-z0-9]+$/i, "");
+    const name = (pdf?.name ?? images[0]?.name ?? t("studio.slides.defaultName")).replace(
+      /\.[a-z0-9]+$/i,
+      "",
+    );
     try {
       const onRender = (done: number, total: number) =>
         setUpload({ phase: "rendering", done, total });
       const pages = pdf ? await renderPdf(pdf, onRender) : await renderImages(images, onRender);
-      if (pages.length === 0) throw new Error("Pick a PDF or some images.");
+      if (pages.length === 0) throw new Error(t("studio.slides.pickFiles"));
       // Say so before uploading anything when the deck cannot fit (the server checks too).
       const keep = pdf && pdf.size <= MAX_PDF_BYTES ? pdf : null;
       const need = pages.reduce((n, p) => n + p.blob.size, 0) + (keep?.size ?? 0);
       if (usage && usage.bytes + need > usage.quotaBytes)
         throw new Error(
-          `This deck needs ${mib(need)}, but only ${mib(Math.max(0, usage.quotaBytes - usage.bytes))} of your ${mib(usage.quotaBytes)} slide storage is free. Delete a deck you no longer need to make room.`,
+          t("studio.slides.noRoom", {
+            need: mib(need),
+            free: mib(Math.max(0, usage.quotaBytes - usage.bytes)),
+            quota: mib(usage.quotaBytes),
+          }),
         );
       if (usage && usage.decks >= usage.maxDecks)
-        throw new Error(
-          `You have ${usage.decks} slide decks, the most you can keep. Delete one to make room.`,
-        );
+        throw new Error(t("studio.slides.tooManyDecks", { count: usage.decks }));
       const deck = await uploadDeck(
         classId,
-        name.slice(0, 120) || "Slides",
+        name.slice(0, 120) || t("studio.slides.defaultName"),
         pages,
         keep,
         (sent, total) => setUpload({ phase: "uploading", sent, total }),
@@ -285,7 +292,8 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   };
 
   const remove = async (d: SlideDeck) => {
-    if (!confirm(`Delete “${d.name}” and its ${d.pageCount} pages? This cannot be undone.`)) return;
+    if (!confirm(t("studio.slides.confirmDelete", { name: isolate(d.name), count: d.pageCount })))
+      return;
     setDeleting(d.id);
     try {
       await call(client.slides[":deckId"].$delete({ param: { deckId: d.id } }));
@@ -309,49 +317,53 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
   return (
     <section class="card slides-studio" aria-labelledby="slides-title" data-testid="slides-studio">
       <header class="panel-head">
-        <h2 id="slides-title">Slides &amp; whiteboard</h2>
+        <h2 id="slides-title">{t("studio.slides.title")}</h2>
         <span class="muted">
           {slide.deckId
-            ? `${isolate(slide.deckName)} · page ${slide.page} of ${slide.pageCount}`
-            : "Blank board"}
+            ? t("studio.slides.deckPage", {
+                deck: isolate(slide.deckName),
+                page: slide.page,
+                count: slide.pageCount,
+              })
+            : t("studio.slides.blank")}
         </span>
       </header>
 
       <div class="slides-layout">
         <div class="slides-main">
-          <div class="board-toolbar" role="toolbar" aria-label="Whiteboard tools">
+          <div class="board-toolbar" role="toolbar" aria-label={t("studio.slides.tools")}>
             <fieldset class="tool-group">
-              <legend class="visually-hidden">Tool</legend>
+              <legend class="visually-hidden">{t("studio.slides.tool")}</legend>
               <button
                 type="button"
                 class={`tool-btn${tool === "pen" ? " is-active" : ""}`}
                 aria-pressed={tool === "pen"}
                 onClick={() => setTool("pen")}
-                title="Pen"
+                title={t("studio.slides.pen")}
               >
-                ✎ Pen
+                ✎ {t("studio.slides.pen")}
               </button>
               <button
                 type="button"
                 class={`tool-btn${tool === "eraser" ? " is-active" : ""}`}
                 aria-pressed={tool === "eraser"}
                 onClick={() => setTool("eraser")}
-                title="Eraser"
+                title={t("studio.slides.eraser")}
               >
-                ⌫ Eraser
+                ⌫ {t("studio.slides.eraser")}
               </button>
             </fieldset>
             <fieldset class="tool-group swatches">
-              <legend class="visually-hidden">Colour</legend>
+              <legend class="visually-hidden">{t("studio.slides.colour")}</legend>
               {BOARD_COLORS.map((c) => (
                 <button
                   type="button"
                   key={c}
                   class={`swatch${color === c ? " is-active" : ""}`}
                   style={{ background: c }}
-                  aria-label={COLOR_NAMES[c]}
+                  aria-label={t(COLOR_NAMES[c])}
                   aria-pressed={color === c}
-                  title={COLOR_NAMES[c]}
+                  title={t(COLOR_NAMES[c])}
                   onClick={() => {
                     setColor(c);
                     setTool("pen");
@@ -360,13 +372,13 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               ))}
             </fieldset>
             <fieldset class="tool-group sizes">
-              <legend class="visually-hidden">Size</legend>
+              <legend class="visually-hidden">{t("studio.slides.size")}</legend>
               {BOARD_SIZES.map((s) => (
                 <button
                   type="button"
                   key={s}
                   class={`size-btn${size === s ? " is-active" : ""}`}
-                  aria-label={`Size ${s}`}
+                  aria-label={t("studio.slides.sizeN", { n: s })}
                   aria-pressed={size === s}
                   onClick={() => setSize(s)}
                 >
@@ -380,27 +392,27 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               ))}
             </fieldset>
             <fieldset class="tool-group">
-              <legend class="visually-hidden">Edit</legend>
+              <legend class="visually-hidden">{t("studio.slides.edit")}</legend>
               <button
                 type="button"
                 class="tool-btn"
                 onClick={undo}
                 disabled={!connected}
-                title="Undo (Ctrl+Z)"
+                title={t("studio.slides.undoTitle")}
               >
-                ↶ Undo
+                ↶ {t("studio.slides.undo")}
               </button>
               <button
                 type="button"
                 class="tool-btn"
                 onClick={() => {
                   // Undo cannot bring a cleared slide back: ask first.
-                  if (confirm("Clear every stroke on this slide?"))
+                  if (confirm(t("studio.slides.confirmClear")))
                     socket.send({ type: "board.clear" });
                 }}
                 disabled={!connected || board.strokes.length === 0}
               >
-                Clear
+                {t("studio.slides.clear")}
               </button>
             </fieldset>
           </div>
@@ -421,27 +433,31 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               disabled={!slide.deckId || slide.page <= 1}
             >
               {/* Named "Previous page": the visible "Prev" is part of the name (axe). */}
-              <span aria-hidden="true">← </span>Prev<span class="visually-hidden">ious page</span>
+              <span class="nav-arrow" aria-hidden="true">
+                ←{" "}
+              </span>
+              {t("studio.slides.prev")}
+              <span class="visually-hidden">{t("studio.slides.prevHidden")}</span>
             </button>
             {slide.deckId ? (
               <label class="page-box">
-                Page{" "}
+                {t("studio.slides.page")}{" "}
                 <input
                   type="number"
                   min={1}
                   max={slide.pageCount}
                   value={slide.page}
-                  aria-label="Go to page"
+                  aria-label={t("studio.slides.goToPage")}
                   onChange={(e) => {
                     const n = Number((e.currentTarget as HTMLInputElement).value);
                     if (Number.isInteger(n) && n >= 1 && n <= slide.pageCount)
                       show(slide.deckId, n);
                   }}
                 />{" "}
-                of {slide.pageCount}
+                {t("studio.slides.ofCount", { count: slide.pageCount })}
               </label>
             ) : (
-              <span class="page-box muted">Blank board</span>
+              <span class="page-box muted">{t("studio.slides.blank")}</span>
             )}
             <button
               type="button"
@@ -449,13 +465,16 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               onClick={next}
               disabled={!slide.deckId || slide.page >= slide.pageCount}
             >
-              Next<span class="visually-hidden"> page</span>
-              <span aria-hidden="true"> →</span>
+              {t("studio.slides.next")}
+              <span class="visually-hidden">{t("studio.slides.nextHidden")}</span>
+              <span class="nav-arrow" aria-hidden="true">
+                {" "}→
+              </span>
             </button>
             <span class="nav-spacer" />
             {slide.deckId ? (
               <button type="button" class="btn btn-quiet btn-small" onClick={() => show(null)}>
-                Blank board
+                {t("studio.slides.blank")}
               </button>
             ) : lastDeckSlide.current ? (
               <button
@@ -463,16 +482,16 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
                 class="btn btn-quiet btn-small"
                 onClick={() => show(lastDeckSlide.current!.deckId, lastDeckSlide.current!.page)}
               >
-                Back to slides
+                {t("studio.slides.backToSlides")}
               </button>
             ) : null}
           </div>
           {boardError ? <Notice kind="error">{boardError.message}</Notice> : null}
         </div>
 
-        <aside class="deck-list" aria-label="Decks">
+        <aside class="deck-list" aria-label={t("studio.slides.decks")}>
           <label class={`btn btn-primary btn-block upload-btn${busy ? " is-busy" : ""}`}>
-            {busy ? "Uploading…" : "Upload slides"}
+            {t(busy ? "studio.slides.uploading" : "studio.slides.upload")}
             <input
               type="file"
               accept="application/pdf,.pdf,image/png,image/jpeg,image/webp"
@@ -483,16 +502,26 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               class="visually-hidden"
             />
           </label>
-          <p class="muted upload-hint">A PDF, or PNG, JPEG or WebP images</p>
+          <p class="muted upload-hint">{t("studio.slides.uploadHint")}</p>
           {upload.phase === "rendering" ? (
             <Progress
-              label={`Preparing page ${Math.min(upload.done + 1, upload.total)} of ${upload.total}…`}
+              label={t("studio.slides.preparing", {
+                page: Math.min(upload.done + 1, upload.total),
+                count: upload.total,
+              })}
               value={upload.done}
               max={upload.total}
             />
           ) : upload.phase === "uploading" ? (
             <Progress
-              label={`Uploading… ${Math.floor((100 * upload.sent) / Math.max(1, upload.total))}%`}
+              label={t("studio.slides.uploadingPercent", {
+                percent: formatNumber(
+                  Math.floor((100 * upload.sent) / Math.max(1, upload.total)) / 100,
+                  {
+                    style: "percent",
+                  },
+                ),
+              })}
               value={upload.sent}
               max={upload.total}
             />
@@ -502,12 +531,16 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
           {listError ? <Notice kind="error">{listError}</Notice> : null}
           {usage ? (
             <p class="muted slide-usage" data-testid="slide-usage">
-              {mib(usage.bytes)} of {mib(usage.quotaBytes)} used · {usage.decks} of {usage.maxDecks}{" "}
-              decks
+              {t("studio.slides.usage", {
+                used: mib(usage.bytes),
+                quota: mib(usage.quotaBytes),
+                decks: usage.decks,
+                count: usage.maxDecks,
+              })}
             </p>
           ) : null}
           {decks && listed.length === 0 ? (
-            <p class="muted deck-empty">No decks yet. Upload a PDF: each page becomes a slide.</p>
+            <p class="muted deck-empty">{t("studio.slides.noDecks")}</p>
           ) : null}
           <ul class="decks">
             {listed.map((d) => {
@@ -518,10 +551,8 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
                     <UserText text={d.name} clip class="deck-name" />
                     <span class="muted deck-pages">
                       {d.pageCount === 0
-                        ? "Upload incomplete"
-                        : d.pageCount === 1
-                          ? "1 page"
-                          : `${d.pageCount} pages`}
+                        ? t("studio.slides.incomplete")
+                        : t("studio.slides.pages", { count: d.pageCount })}
                     </span>
                   </div>
                   <div class="deck-actions">
@@ -532,18 +563,18 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
                         disabled={!connected || current}
                         onClick={() => show(d.id, 1)}
                       >
-                        {current ? "On screen" : "Present"}
+                        {t(current ? "studio.slides.onScreen" : "studio.slides.present")}
                       </button>
                     ) : null}
                     <button
                       type="button"
                       class="btn btn-small btn-quiet"
                       disabled={deleting !== null || busy}
-                      aria-label={`Delete ${d.name}`}
+                      aria-label={t("studio.slides.deleteDeck", { name: isolate(d.name) })}
                       data-testid="delete-deck"
                       onClick={() => void remove(d)}
                     >
-                      {deleting === d.id ? "Deleting…" : "Delete"}
+                      {t(deleting === d.id ? "studio.slides.deleting" : "studio.chat.delete")}
                     </button>
                   </div>
                 </li>
@@ -559,7 +590,10 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
 /** Bytes as MiB for people: one decimal under 10 MiB. */
 function mib(n: number): string {
   const m = n / (1024 * 1024);
-  return `${m < 10 ? m.toFixed(1) : Math.round(m)} MiB`;
+  const digits = m < 10 ? 1 : 0;
+  return t("studio.slides.mib", {
+    n: formatNumber(m, { minimumFractionDigits: digits, maximumFractionDigits: digits }),
+  });
 }
 
 function Progress(props: { label: string; value: number; max: number }) {

@@ -3,6 +3,7 @@ import { ClassSessions } from "../analytics/ClassSessions.tsx";
 import { SessionDashboard } from "../analytics/SessionDashboard.tsx";
 import { AppHeader } from "../components/AppHeader.tsx";
 import { RequireUser } from "../components/RequireUser.tsx";
+import { t } from "../i18n/studio.ts";
 import { onLinkClick, usePath } from "../lib/router.ts";
 import { ClassListPage } from "./ClassListPage.tsx";
 import { ClassSetup } from "./ClassSetup.tsx";
@@ -20,8 +21,8 @@ export function StudioApp() {
   return (
     <RequireUser
       roles={perClass ? ["teacher", "admin", "student"] : ["teacher", "admin"]}
-      deniedTitle="Teachers only"
-      deniedText="The studio is where teachers run their classes. Your account is not a teacher account; to join a class, open the link your teacher shared."
+      deniedTitle={t("studio.studio.teachersOnly")}
+      deniedText={t("studio.studio.teachersOnlyText")}
     >
       {(user) => <Studio user={user} />}
     </RequireUser>
@@ -43,11 +44,11 @@ function Studio(props: { user: SessionUser }) {
           onClick={onLinkClick}
           aria-current={classId ? undefined : "page"}
         >
-          My classes
+          {t("studio.studio.myClasses")}
         </a>
         {props.user.role === "admin" ? (
           <a class="btn btn-quiet" href="/admin">
-            Admin
+            {t("studio.studio.admin")}
           </a>
         ) : null}
       </AppHeader>

@@ -10,6 +10,7 @@ import { Named } from "../components/Named.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { ReactionBurst, ReactionTotals } from "../components/Reactions.tsx";
 import { isolate, UserText } from "../components/UserText.tsx";
+import { t } from "../i18n/studio.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 import { useNow } from "../lib/classroom-hooks.ts";
 import type { ClassroomSocket } from "../lib/classroom-socket.ts";
@@ -19,18 +20,15 @@ import { ConnectionStatus, LiveCount } from "../student/ConnectionStatus.tsx";
 import { clockTime, REASON_LABEL, rejectionText, secondsLeft } from "../student/chat-text.ts";
 import { ModerationQueue } from "./ModerationQueue.tsx";
 
-/** Timeout lengths offered (protocol bounds: 10 s … 24 h). */
-const TIMEOUTS: [seconds: number, label: string][] = [
-  [10, "10 s"],
-  [30, "30 s"],
-  [60, "1 min"],
-  [300, "5 min"],
-  [600, "10 min"],
-  [1800, "30 min"],
-  [3600, "1 h"],
-  [6 * 3600, "6 h"],
-  [24 * 3600, "24 h"],
-];
+/** Timeout lengths offered, in seconds (protocol bounds: 10 s … 24 h). */
+const TIMEOUTS = [10, 30, 60, 300, 600, 1800, 3600, 6 * 3600, 24 * 3600];
+
+/** "30 s", "5 min", "6 h" in the reader's language. */
+function durationLabel(seconds: number): string {
+  if (seconds < 60) return t("studio.ix.seconds", { count: seconds });
+  if (seconds < 3600) return t("studio.ix.minutes", { count: seconds / 60 });
+  return t("studio.chat.hours", { count: seconds / 3600 });
+}
 
 /**
  * The teacher's chat and moderation panel: the class-wide channel (send, announce,
@@ -51,7 +49,7 @@ export function StudioChat(props: {
   return (
     <section class="card studio-chat" aria-labelledby="studio-chat-title" data-testid="studio-chat">
       <div class="panel-head">
-        <h2 id="studio-chat-title">Chat &amp; moderation</h2>
+        <h2 id="studio-chat-title">{t("studio.chat.title")}</h2>
         <LiveCount students={state.presence.students} />
         <ConnectionStatus conn={state.conn} ended={state.ended} />
       </div>
@@ -59,7 +57,7 @@ export function StudioChat(props: {
       <ReactionTotals reactions={state.reactions} />
       <p class="section-counts muted" data-testid="section-counts">
         {sections.length === 0
-          ? "No students connected yet."
+          ? t("studio.cockpit.noStudents")
           : sections.map((s, i) => (
               <span key={s.sectionId}>
                 {i > 0 ? " · " : ""}
@@ -91,7 +89,7 @@ export function StudioChat(props: {
 
 /** "Section 3" for `s3`; other ids as they are. */
 export function sectionLabel(id: string): string {
-  return /^s\d+$/.test(id) ? `Section ${id.slice(1)}` : id;
+  return /^s\d+$/.test(id) ? t("studio.chat.section", { n: id.slice(1) }) : id;
 }
 
 /** The class-wide channel: latest announcement, pinned message, messages, and the composer (send or announce). */
@@ -115,10 +113,12 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
   };
   return (
     <div class="studio-box studio-global">
-      <h3>Everyone (class-wide)</h3>
+      <h3>{t("studio.chat.everyone")}</h3>
       {announcement ? (
         <div class="callout callout-announce" data-testid="studio-announcement">
-          <p class="callout-label">Latest announcement · {clockTime(announcement.at)}</p>
+          <p class="callout-label">
+            {t("studio.chat.latestAnnouncement")} · {clockTime(announcement.at)}
+          </p>
           <p class="callout-text">
             <UserText text={announcement.text} />
           </p>
@@ -126,7 +126,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
       ) : null}
       {state.pinned ? (
         <div class="callout callout-pin" data-testid="studio-pinned">
-          <p class="callout-label">Pinned</p>
+          <p class="callout-label">{t("studio.chat.pinned")}</p>
           <p class="callout-text">
             <UserText text={state.pinned.text} />
           </p>
@@ -135,15 +135,15 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
             class="btn btn-tiny btn-quiet"
             onClick={() => socket.send({ type: "chat.pin", messageId: null })}
           >
-            Unpin
+            {t("studio.qa.unpin")}
           </button>
         </div>
       ) : null}
       <ChatMessages
         messages={state.global}
         youId={state.you?.id ?? null}
-        label="Class-wide channel"
-        empty="Nothing posted to the whole class yet."
+        label={t("studio.chat.globalLabel")}
+        empty={t("studio.chat.globalEmpty")}
         testId="studio-global-chat"
         actions={(m) => (
           <>
@@ -154,7 +154,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
                 data-testid="pin-message"
                 onClick={() => socket.send({ type: "chat.pin", messageId: m.id })}
               >
-                Pin
+                {t("studio.qa.pin")}
               </button>
             )}
             <button
@@ -163,7 +163,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
               data-testid="delete-message"
               onClick={() => socket.send({ type: "chat.delete", messageId: m.id })}
             >
-              Delete
+              {t("studio.chat.delete")}
             </button>
           </>
         )}
@@ -175,13 +175,13 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
           </p>
         ) : null}
         <label class="visually-hidden" for="studio-chat-input">
-          Message to everyone
+          {t("studio.chat.messageEveryoneLabel")}
         </label>
         <input
           id="studio-chat-input"
           type="text"
           autocomplete="off"
-          placeholder="Message everyone…"
+          placeholder={t("studio.chat.messageEveryone")}
           value={text}
           data-testid="studio-chat-input"
           onInput={(e) => setText(e.currentTarget.value)}
@@ -197,7 +197,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
             data-testid="studio-announce"
             onClick={announce}
           >
-            Announce
+            {t("studio.chat.announce")}
           </button>
           <button
             type="submit"
@@ -205,7 +205,7 @@ export function GlobalChannel(props: { state: ClassroomState; socket: ClassroomS
             disabled={!connected || length === 0 || length > CHAT_MAX || wait > 0}
             data-testid="studio-send"
           >
-            {wait > 0 ? `${wait} s` : "Send"}
+            {wait > 0 ? t("studio.ix.seconds", { count: wait }) : t("studio.chat.send")}
           </button>
         </div>
       </form>
@@ -230,7 +230,10 @@ export function SectionWatch(props: {
     if (kind === "timeout") {
       if (socket.send({ type: "mod.timeout", userId: m.from.id, seconds }))
         setNote(
-          `${isolate(m.from.name)} is timed out for ${TIMEOUTS.find(([s]) => s === seconds)?.[1] ?? `${seconds} s`}.`,
+          t("studio.chat.timedOutNote", {
+            name: isolate(m.from.name),
+            length: durationLabel(seconds),
+          }),
         );
     } else if (
       socket.send(
@@ -240,41 +243,41 @@ export function SectionWatch(props: {
       )
     ) {
       setNote(
-        kind === "purge"
-          ? `${isolate(m.from.name)} is banned from this class and their messages are removed for everyone.`
-          : `${isolate(m.from.name)} is banned from this class.`,
+        t(kind === "purge" ? "studio.chat.bannedPurgedNote" : "studio.chat.bannedNote", {
+          name: isolate(m.from.name),
+        }),
       );
       setConfirmBan(null);
     }
   };
   return (
     <div class="studio-box studio-section">
-      <h3>Section chat</h3>
+      <h3>{t("studio.chat.sectionChat")}</h3>
       <div class="studio-row">
-        <label for="watch-section">Section</label>
+        <label for="watch-section">{t("studio.chat.sectionPick")}</label>
         <select
           id="watch-section"
           data-testid="section-picker"
           value={watching}
           onChange={(e) => socket.watch(e.currentTarget.value || null)}
         >
-          <option value="">Choose a section…</option>
+          <option value="">{t("studio.chat.chooseSection")}</option>
           {options.map((id) => (
             <option key={id} value={id}>
               {sectionLabel(id)}
             </option>
           ))}
         </select>
-        <label for="timeout-length">Timeout</label>
+        <label for="timeout-length">{t("studio.chat.timeout")}</label>
         <select
           id="timeout-length"
           data-testid="timeout-length"
           value={String(seconds)}
           onChange={(e) => setSeconds(Number(e.currentTarget.value))}
         >
-          {TIMEOUTS.map(([s, label]) => (
+          {TIMEOUTS.map((s) => (
             <option key={s} value={String(s)}>
-              {label}
+              {durationLabel(s)}
             </option>
           ))}
         </select>
@@ -287,8 +290,12 @@ export function SectionWatch(props: {
       <ChatMessages
         messages={state.section?.messages ?? []}
         youId={state.you?.id ?? null}
-        label={watching ? `${sectionLabel(watching)} chat` : "Section chat"}
-        empty={watching ? "No messages in this section yet." : "Choose a section to read its chat."}
+        label={
+          watching
+            ? t("studio.chat.sectionChatOf", { section: sectionLabel(watching) })
+            : t("studio.chat.sectionChat")
+        }
+        empty={t(watching ? "studio.chat.sectionEmpty" : "studio.chat.sectionChoose")}
         testId="studio-section-chat"
         actions={(m) => (
           <>
@@ -298,7 +305,7 @@ export function SectionWatch(props: {
               data-testid="delete-message"
               onClick={() => socket.send({ type: "chat.delete", messageId: m.id })}
             >
-              Delete
+              {t("studio.chat.delete")}
             </button>
             {m.from.role === "student" || m.from.role === "guest" ? (
               <>
@@ -308,7 +315,7 @@ export function SectionWatch(props: {
                   data-testid="timeout-user"
                   onClick={() => moderate(m, "timeout")}
                 >
-                  Time out
+                  {t("studio.chat.timeOut")}
                 </button>
                 {confirmBan === m.id ? (
                   <>
@@ -318,7 +325,7 @@ export function SectionWatch(props: {
                       data-testid="confirm-ban"
                       onClick={() => moderate(m, "ban")}
                     >
-                      Confirm ban
+                      {t("studio.chat.confirmBan")}
                     </button>
                     <button
                       type="button"
@@ -326,7 +333,7 @@ export function SectionWatch(props: {
                       data-testid="confirm-ban-purge"
                       onClick={() => moderate(m, "purge")}
                     >
-                      Ban and remove their messages
+                      {t("studio.chat.banPurge")}
                     </button>
                   </>
                 ) : (
@@ -336,7 +343,7 @@ export function SectionWatch(props: {
                     data-testid="ban-user"
                     onClick={() => setConfirmBan(m.id)}
                   >
-                    Ban
+                    {t("studio.chat.ban")}
                   </button>
                 )}
               </>
@@ -353,11 +360,9 @@ export function RejectionsFeed(props: { state: ClassroomState }) {
   const items = props.state.rejections.slice(-50).reverse();
   return (
     <div class="studio-box studio-rejections">
-      <h3>Rejected messages</h3>
+      <h3>{t("studio.chat.rejected")}</h3>
       {items.length === 0 ? (
-        <p class="muted">
-          Messages the chat rules stop appear here, with the rule that stopped them.
-        </p>
+        <p class="muted">{t("studio.chat.rejectedNone")}</p>
       ) : (
         <ol class="rejections" data-testid="rejections-feed">
           {items.map((r, i) => (
@@ -406,12 +411,12 @@ export function QuickSlowMode(props: {
     setError(
       props.send({ type: "settings.update", slowModeSec: sec })
         ? null
-        : "Not connected; try again in a moment.",
+        : t("studio.chat.notConnected"),
     );
   };
   return (
     <div class="studio-row quick-slow-mode" data-testid="quick-slow-mode">
-      <label for="quick-slow-mode">Slow mode</label>
+      <label for="quick-slow-mode">{t("studio.chat.slowMode")}</label>
       <select
         id="quick-slow-mode"
         value={String(current)}
@@ -419,7 +424,7 @@ export function QuickSlowMode(props: {
       >
         {steps.map((sec) => (
           <option key={sec} value={String(sec)}>
-            {sec === 0 ? "Off" : `One message every ${sec} s`}
+            {sec === 0 ? t("studio.chat.slowOff") : t("studio.chat.slowEvery", { count: sec })}
           </option>
         ))}
       </select>
@@ -458,7 +463,7 @@ export function ChatSettings(props: {
     e.preventDefault();
     const slow = Number(v.slowModeSec);
     if (!Number.isInteger(slow) || slow < 0 || slow > SLOW_MODE_MAX) {
-      setError(`Slow mode is a whole number of seconds, 0 to ${SLOW_MODE_MAX}.`);
+      setError(t("studio.chat.slowInvalid", { max: SLOW_MODE_MAX }));
       return;
     }
     const words = [
@@ -470,7 +475,7 @@ export function ChatSettings(props: {
       ),
     ];
     if (words.some((w) => w.length > 40) || words.length > 200) {
-      setError("Blocked words: at most 200, each at most 40 characters.");
+      setError(t("studio.chat.blockedInvalid", { words: 200, chars: 40 }));
       return;
     }
     setError(null);
@@ -484,13 +489,13 @@ export function ChatSettings(props: {
     ) {
       setDraft(null);
       setSaved(true);
-    } else setError("Not connected; try again in a moment.");
+    } else setError(t("studio.chat.notConnected"));
   };
   return (
     <form class="studio-box studio-settings" onSubmit={save} data-testid="chat-settings">
-      <h3>Chat rules</h3>
+      <h3>{t("studio.chat.rules")}</h3>
       <div class="studio-row">
-        <label for="slow-mode">Slow mode (seconds, 0 = off)</label>
+        <label for="slow-mode">{t("studio.chat.slowModeField")}</label>
         <input
           id="slow-mode"
           type="number"
@@ -505,7 +510,7 @@ export function ChatSettings(props: {
         />
       </div>
       <div class="studio-row">
-        <label for="link-policy">Links from students</label>
+        <label for="link-policy">{t("studio.chat.links")}</label>
         <select
           id="link-policy"
           value={v.linkPolicy}
@@ -513,12 +518,13 @@ export function ChatSettings(props: {
           data-testid="link-policy"
           onChange={(e) => edit({ linkPolicy: e.currentTarget.value as LinkPolicy })}
         >
-          <option value="allow">Allowed</option>
-          <option value="block">Blocked</option>
+          <option value="allow">{t("studio.chat.linksAllowed")}</option>
+          <option value="block">{t("studio.chat.linksBlocked")}</option>
         </select>
       </div>
       <label for="blocked-words" class="studio-label">
-        Blocked words <span class="muted">(comma or one per line)</span>
+        {t("studio.chat.blockedWords")}{" "}
+        <span class="muted">{t("studio.chat.blockedWordsHint")}</span>
       </label>
       <textarea
         id="blocked-words"
@@ -536,11 +542,11 @@ export function ChatSettings(props: {
           disabled={!isTeacher || state.conn !== "connected" || draft === null}
           data-testid="save-chat-settings"
         >
-          Save rules
+          {t("studio.chat.saveRules")}
         </button>
         {saved && draft === null ? (
           <span class="muted" role="status" data-testid="chat-settings-saved">
-            Saved.
+            {t("studio.chat.saved")}
           </span>
         ) : null}
       </div>
@@ -554,25 +560,25 @@ export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessag
   const now = useNow(false);
   // The name the ban recorded, else one seen in chat; else Named says "Unknown user/guest".
   const name = (id: string, known?: string) => known ?? state.names[id] ?? null;
-  const timeouts = (state.mod?.timeouts ?? []).filter((t) => t.until - state.clockOffset > now);
+  const timeouts = (state.mod?.timeouts ?? []).filter((x) => x.until - state.clockOffset > now);
   const bans = state.mod?.bans ?? [];
   return (
     <div class="studio-box studio-sanctions">
-      <h3>Timeouts and bans</h3>
+      <h3>{t("studio.chat.sanctions")}</h3>
       {timeouts.length === 0 && bans.length === 0 ? (
-        <p class="muted">Nobody is timed out or banned.</p>
+        <p class="muted">{t("studio.chat.sanctionsNone")}</p>
       ) : null}
       <ul class="plain-list">
-        {timeouts.map((t) => (
-          <li key={`t-${t.userId}`} data-testid="timeout-item">
+        {timeouts.map((x) => (
+          <li key={`t-${x.userId}`} data-testid="timeout-item">
             <span>
               <strong>
                 <Named
-                  id={t.userId}
-                  name={name(t.userId, bans.find((b) => b.userId === t.userId)?.name)}
+                  id={x.userId}
+                  name={name(x.userId, bans.find((b) => b.userId === x.userId)?.name)}
                 />
               </strong>{" "}
-              timed out until {clockTime(t.until - state.clockOffset)}
+              {t("studio.chat.timedOutUntil", { time: clockTime(x.until - state.clockOffset) })}
             </span>
           </li>
         ))}
@@ -582,7 +588,7 @@ export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessag
               <strong>
                 <Named id={b.userId} name={name(b.userId, b.name)} />
               </strong>{" "}
-              banned
+              {t("studio.chat.banned")}
             </span>
             <button
               type="button"
@@ -590,7 +596,7 @@ export function Sanctions(props: { state: ClassroomState; send: (m: ClientMessag
               data-testid="unban-user"
               onClick={() => props.send({ type: "mod.unban", userId: b.userId })}
             >
-              Unban
+              {t("studio.chat.unban")}
             </button>
           </li>
         ))}
@@ -639,12 +645,9 @@ export function Moderators(props: { classId: string }) {
   };
   return (
     <form class="studio-box studio-moderators" onSubmit={add} data-testid="moderators">
-      <h3>Moderators</h3>
-      <p class="muted">
-        Moderators can delete messages, time out and ban. A grant applies to the account with that
-        email when it next connects, or once it signs up.
-      </p>
-      {list === null && !error ? <p class="muted">Loading…</p> : null}
+      <h3>{t("studio.mods.title")}</h3>
+      <p class="muted">{t("studio.mods.hint")}</p>
+      {list === null && !error ? <p class="muted">{t("common.loading")}</p> : null}
       {list && list.length > 0 ? (
         <ul class="plain-list">
           {list.map((m) => (
@@ -655,7 +658,7 @@ export function Moderators(props: { classId: string }) {
                 class="btn btn-tiny btn-secondary"
                 onClick={() => void remove(m)}
               >
-                Remove
+                {t("studio.mods.remove")}
               </button>
             </li>
           ))}
@@ -664,18 +667,18 @@ export function Moderators(props: { classId: string }) {
       {error ? <Notice>{error}</Notice> : null}
       <div class="inline">
         <label class="visually-hidden" for="moderator-email">
-          Moderator email
+          {t("studio.mods.email")}
         </label>
         <input
           id="moderator-email"
           type="email"
-          placeholder="name@example.com"
+          placeholder={t("studio.mods.emailPlaceholder")}
           value={email}
           data-testid="moderator-email"
           onInput={(e) => setEmail(e.currentTarget.value)}
         />
         <button type="submit" class="btn btn-small btn-secondary" disabled={busy}>
-          Add
+          {t("studio.mods.add")}
         </button>
       </div>
     </form>

@@ -1,17 +1,17 @@
 import { useEffect, useState } from "preact/hooks";
 import type { YouTubeConnection } from "../../protocol/youtube.ts";
 import { Notice } from "../components/Notice.tsx";
+import { UserText } from "../components/UserText.tsx";
+import { type StudioKey, t } from "../i18n/studio.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 
 /** What `/api/youtube/callback` sent back (`/studio?youtube=…&reason=…`), in words. */
-const CALLBACK_REASONS: Record<string, string> = {
-  state:
-    "The YouTube sign-in expired or was started in another window. Click Connect YouTube to try again.",
-  denied: "You declined access on Google's screen, so YouTube is not connected.",
-  scope:
-    "Google did not grant access to manage your YouTube live streams. Connect again and allow it.",
-  offline: "Google did not grant lasting access. Connect again and allow it.",
-  google: "Google could not complete the sign-in. Try again in a minute.",
+const CALLBACK_REASONS: Record<string, StudioKey> = {
+  state: "studio.ytc.reason.state",
+  denied: "studio.ytc.reason.denied",
+  scope: "studio.ytc.reason.scope",
+  offline: "studio.ytc.reason.offline",
+  google: "studio.ytc.reason.google",
 };
 
 /** Read and clear the callback's outcome from the address bar. */
@@ -24,8 +24,8 @@ function takeCallbackOutcome(): { kind: "success" | "error"; text: string } | nu
   url.searchParams.delete("reason");
   history.replaceState(history.state, "", url.pathname + url.search + url.hash);
   return outcome === "connected"
-    ? { kind: "success", text: "YouTube is connected. Go live sets up each class's broadcast." }
-    : { kind: "error", text: CALLBACK_REASONS[reason] ?? CALLBACK_REASONS.google! };
+    ? { kind: "success", text: t("studio.ytc.connected") }
+    : { kind: "error", text: t(CALLBACK_REASONS[reason] ?? "studio.ytc.reason.google") };
 }
 
 /**
@@ -45,10 +45,7 @@ export function YouTubeConnect() {
   if (!conn?.configured) return notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null;
 
   const disconnect = async () => {
-    if (
-      !confirm("Disconnect YouTube? Mass Class will no longer create broadcasts on your channel.")
-    )
-      return;
+    if (!confirm(t("studio.ytc.confirmDisconnect"))) return;
     setBusy(true);
     try {
       setConn(
@@ -61,7 +58,7 @@ export function YouTubeConnect() {
       );
       setNotice({
         kind: "success",
-        text: "YouTube is disconnected and Mass Class's access revoked.",
+        text: t("studio.ytc.disconnected"),
       });
     } catch (err) {
       setNotice({ kind: "error", text: errorMessage(err) });
@@ -71,7 +68,11 @@ export function YouTubeConnect() {
   };
 
   return (
-    <section class="card youtube-connect" data-testid="youtube-connect" aria-label="YouTube">
+    <section
+      class="card youtube-connect"
+      data-testid="youtube-connect"
+      aria-label={t("studio.ytc.label")}
+    >
       {notice ? (
         <Notice kind={notice.kind} testId="youtube-notice">
           {notice.text}
@@ -79,23 +80,29 @@ export function YouTubeConnect() {
       ) : null}
       {conn.connected ? (
         <p>
-          <strong>YouTube connected</strong>
-          {conn.channelTitle ? <> as “{conn.channelTitle}”</> : null}. Go live creates each class's
-          broadcast and sends students its video; no stream key to copy.{" "}
+          <strong>{t("studio.ytc.connectedTitle")}</strong>
+          {conn.channelTitle ? (
+            <>
+              {" "}
+              {t("studio.ytc.asOpen")}
+              <UserText text={conn.channelTitle} />
+              {t("studio.ytc.asClose")}
+            </>
+          ) : null}
+          {t("studio.ytc.connectedText")}{" "}
           <button type="button" class="btn btn-small" disabled={busy} onClick={disconnect}>
-            Disconnect
+            {t("studio.ytc.disconnect")}
           </button>
         </p>
       ) : (
         <p>
-          Connect your YouTube channel once, and Go live sets up each class's YouTube broadcast by
-          itself.{" "}
+          {t("studio.ytc.intro")}{" "}
           <a
             class="btn btn-primary btn-small"
             href="/api/youtube/connect"
             data-testid="youtube-connect-link"
           >
-            Connect YouTube
+            {t("studio.ytc.connect")}
           </a>
         </p>
       )}

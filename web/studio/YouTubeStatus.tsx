@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { YouTubeLiveStatus } from "../../protocol/youtube.ts";
+import { t } from "../i18n/studio.ts";
 import { call, client, errorMessage } from "../lib/api.ts";
 
 /** Poll cadence while live (YouTube quota: 2 units a poll, docs/operations.md#youtube). */
@@ -78,10 +79,14 @@ export function YouTubeStatus(props: { classId: string }) {
   if (status.stream !== "live" && !yt && !bridge && !status.youtubeError) return null;
   const issues = yt?.configurationIssues ?? [];
   return (
-    <section class="card yt-status" data-testid="youtube-status" aria-label="Stream status">
+    <section
+      class="card yt-status"
+      data-testid="youtube-status"
+      aria-label={t("studio.yt.statusLabel")}
+    >
       {alarm ? (
         <div class="yt-alarm" role="alert" data-testid="youtube-alarm">
-          <strong>Students may not be seeing you.</strong>
+          <strong>{t("studio.yt.alarm")}</strong>
           <ul>
             {status.alarm.reasons.map((r) => (
               <li key={r}>{r}</li>
@@ -90,53 +95,57 @@ export function YouTubeStatus(props: { classId: string }) {
         </div>
       ) : status.alarm.level === "starting" ? (
         <p class="notice notice-info" role="status" data-testid="youtube-starting">
-          Starting… {status.alarm.reasons.join(" ")}
+          {t("studio.yt.starting")} {status.alarm.reasons.join(" ")}
         </p>
       ) : null}
       <dl class="yt-status-grid">
-        <dt>Bridge</dt>
+        <dt>{t("studio.yt.bridge")}</dt>
         <dd data-testid="status-bridge">
           {bridge
-            ? `${bridge.pushing ? "pushing" : "not pushing"} · ${bridge.state}${
+            ? `${t(bridge.pushing ? "studio.yt.pushing" : "studio.yt.notPushing")} · ${bridge.state}${
                 bridge.lastError ? ` · ${bridge.lastError}` : ""
               }`
-            : "no report yet"}
+            : t("studio.yt.noReport")}
         </dd>
         {yt ? (
           <>
-            <dt>YouTube stream</dt>
+            <dt>{t("studio.yt.stream")}</dt>
             <dd data-testid="status-youtube-stream">
               {yt.streamStatus === "active"
-                ? "receiving"
-                : `not receiving (${yt.streamStatus ?? "unknown"})`}
-              {yt.healthStatus ? ` · health ${yt.healthStatus}` : ""}
+                ? t("studio.yt.receiving")
+                : t("studio.yt.notReceiving", {
+                    status: yt.streamStatus ?? t("studio.yt.unknown"),
+                  })}
+              {yt.healthStatus ? ` · ${t("studio.yt.health", { status: yt.healthStatus })}` : ""}
             </dd>
-            <dt>YouTube broadcast</dt>
+            <dt>{t("studio.yt.broadcast")}</dt>
             <dd data-testid="status-youtube-broadcast">
-              {yt.lifeCycleStatus ?? "unknown"} ·{" "}
+              {yt.lifeCycleStatus ?? t("studio.yt.unknown")} ·{" "}
               <a
                 href={`https://studio.youtube.com/video/${yt.broadcastId}/livestreaming`}
                 target="_blank"
                 rel="noopener noreferrer"
               >
-                open in YouTube Studio
+                {t("studio.yt.openStudio")}
               </a>
             </dd>
           </>
         ) : null}
         {status.youtubeError ? (
           <>
-            <dt>YouTube</dt>
+            <dt>{t("studio.ytc.label")}</dt>
             <dd>{status.youtubeError.message}</dd>
           </>
         ) : null}
       </dl>
       {issues.length > 0 ? (
-        <ul class="yt-issues" aria-label="YouTube's notes on the stream">
+        <ul class="yt-issues" aria-label={t("studio.yt.issues")}>
           {issues.map((i) => (
             <li key={i.type + i.reason}>
               <span class={`badge badge-${i.severity === "error" ? "error" : "warn"}`}>
-                {i.severity}
+                {t(
+                  i.severity === "error" ? "studio.yt.severityError" : "studio.yt.severityWarning",
+                )}
               </span>{" "}
               {i.description || i.reason}
             </li>

@@ -1,8 +1,9 @@
 /** Entry for `/studio` and `/studio/:classId`: the teacher's area. */
-import "../styles.css";
-import { render } from "preact";
+import { startApp } from "../i18n/render.ts";
 import { registerServiceWorker } from "../lib/service-worker.ts";
 import { StudioApp } from "./StudioApp.tsx";
+// Last: the page's shared stylesheets come after the feature sheets its components import.
+import "../studio.css";
 
-render(<StudioApp />, document.getElementById("app")!);
+void startApp(() => <StudioApp />);
 registerServiceWorker();

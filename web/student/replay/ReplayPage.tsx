@@ -15,6 +15,8 @@ import { Leaderboard } from "../../components/Leaderboard.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { PollBars } from "../../components/PollBars.tsx";
 import { UserText } from "../../components/UserText.tsx";
+import { formatDate, formatTime } from "../../i18n/core.ts";
+import { rich, t } from "../../i18n/replay.ts";
 import { call, client, errorMessage } from "../../lib/api.ts";
 import {
   lastRun,
@@ -72,15 +74,15 @@ export function ReplayPage(props: { cls: ClassPublic; user: SessionUser }) {
     <>
       <AppHeader user={user}>
         <a class="btn btn-quiet" href={`/c/${cls.id}`}>
-          Back to the class
+          {t("replay.back")}
         </a>
       </AppHeader>
       <main id="main" class="replay" data-testid="replay-page">
         <h1 class="replay-title">
-          Replay: <UserText text={cls.title} />
+          {rich("replay.title", { title: <UserText text={cls.title} /> })}
         </h1>
         {data === null ? (
-          <p role="status">Loading the replay…</p>
+          <p role="status">{t("replay.loading")}</p>
         ) : "error" in data ? (
           <Notice>{data.error}</Notice>
         ) : (
@@ -102,8 +104,8 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
   const [pos, setPos] = useState(0);
   const player = useRef<{ seek(s: number): void } | null>(null);
   if (info.stream === "live" || info.stream === "reconnecting" || info.stream === "interrupted")
-    return <Notice>The class is still on air: its replay opens when it ends.</Notice>;
-  if (!run) return <Notice>This class never went live, so there is nothing to replay.</Notice>;
+    return <Notice>{t("replay.onAir")}</Notice>;
+  if (!run) return <Notice>{t("replay.never")}</Notice>;
   const lastAt = events.length > 0 ? (events[events.length - 1] as ClassEvent).at : 0;
   const duration = Math.max(1, ((run.endedAt ?? lastAt) - run.streamStartedAt) / 1000);
   const state = cursor.seek(serverTimeAt(run, pos));
@@ -115,7 +117,7 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
   };
   return (
     <div class="replay-layout">
-      <section class="video-area" aria-label="Recording">
+      <section class="video-area" aria-label={t("replay.recording")}>
         <div class="video-frame">
           {rec.kind === "youtube" && rec.available !== false ? (
             <ReplayYouTube videoId={rec.videoId} onTime={setPos} control={player} />
@@ -123,10 +125,10 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
             <NoVideo
               text={
                 rec.kind === "youtube"
-                  ? "YouTube is still processing the recording. Use the position control below to step through the class."
+                  ? t("replay.processing")
                   : rec.reason === "local"
-                    ? "No recording: the local stack does not record the stream. Use the position control below to step through the class."
-                    : "No recording of this class. Use the position control below to step through the class."
+                    ? t("replay.local")
+                    : t("replay.none")
               }
               pos={pos}
               duration={duration}
@@ -137,7 +139,7 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
         </div>
       </section>
       <div class="card replay-controls">
-        <label for="replay-pos">Position in the class</label>
+        <label for="replay-pos">{t("replay.position")}</label>
         <input
           id="replay-pos"
           type="range"
@@ -146,31 +148,29 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
           step={0.5}
           value={pos}
           data-testid="replay-position"
-          aria-valuetext={`${clock(pos)} of ${clock(duration)}`}
+          aria-valuetext={t("replay.of", { pos: clock(pos), duration: clock(duration) })}
           onInput={(e) => seek(Number((e.currentTarget as HTMLInputElement).value))}
         />
         <output for="replay-pos" data-testid="replay-time" data-seconds={pos.toFixed(1)}>
-          {clock(pos)} / {clock(duration)}
+          {t("replay.time", { pos: clock(pos), duration: clock(duration) })}
         </output>
       </div>
       {oldestSeq !== null && oldestSeq > 1 && (events[0]?.seq ?? 0) > 1 ? (
-        <Notice>
-          The start of this class's log is no longer kept: the replay shows what remains.
-        </Notice>
+        <Notice>{t("replay.trimmed")}</Notice>
       ) : null}
       <div class="replay-slides" data-testid="replay-slides">
         {state.board && (state.board.slide.deckId !== null || state.board.strokes.length > 0) ? (
           <SlideArea board={state.board} />
         ) : (
           <p class="card muted" data-testid="replay-no-slide">
-            No slide on screen at this point.
+            {t("replay.noSlide")}
           </p>
         )}
       </div>
       <ReplayPolls polls={state.interactive.polls} />
       {state.interactive.leaderboard && state.interactive.leaderboard.top.length > 0 ? (
         <section class="card ix-leaderboard" aria-labelledby="replay-leaders">
-          <h2 id="replay-leaders">Quiz leaderboard</h2>
+          <h2 id="replay-leaders">{t("replay.leaderboard")}</h2>
           <Leaderboard top={state.interactive.leaderboard.top} />
         </section>
       ) : null}
@@ -183,8 +183,12 @@ function Replay(props: { cls: ClassPublic; data: Loaded }) {
 function RunNote(props: { run: ReplayRun }) {
   return (
     <p class="muted replay-note">
-      Live from {new Date(props.run.streamStartedAt).toLocaleString()}
-      {props.run.endedAt ? ` to ${new Date(props.run.endedAt).toLocaleTimeString()}` : ""}.
+      {props.run.endedAt
+        ? t("replay.liveFromTo", {
+            start: formatDate(props.run.streamStartedAt),
+            end: formatTime(props.run.endedAt),
+          })
+        : t("replay.liveFrom", { start: formatDate(props.run.streamStartedAt) })}
     </p>
   );
 }
@@ -194,14 +198,21 @@ function ReplayPolls(props: { polls: PollView[] }) {
   if (polls.length === 0) return null;
   return (
     <section class="card replay-polls" aria-labelledby="replay-polls-title">
-      <h2 id="replay-polls-title">Polls</h2>
+      <h2 id="replay-polls-title">{t("replay.polls")}</h2>
       {polls.map((p) => (
         <div key={p.id} class="replay-poll" data-testid="replay-poll" data-state={p.state}>
           <h3>
             <UserText text={p.question} />{" "}
             <span class="muted">
-              ({p.kind === "quiz" ? "quiz" : "poll"},{" "}
-              {p.state === "open" ? "open" : p.state === "revealed" ? "results shown" : "closed"})
+              {t("replay.pollMeta", {
+                kind: p.kind === "quiz" ? t("replay.kindQuiz") : t("replay.kindPoll"),
+                state:
+                  p.state === "open"
+                    ? t("replay.stateOpen")
+                    : p.state === "revealed"
+                      ? t("replay.stateRevealed")
+                      : t("replay.stateClosed"),
+              })}
             </span>
           </h3>
           {p.tally ? (
@@ -233,7 +244,7 @@ function ReplayQuestions(props: {
   if (props.questions.length === 0) return null;
   return (
     <section class="card" aria-labelledby="replay-qa-title" data-testid="replay-questions">
-      <h2 id="replay-qa-title">Answered questions</h2>
+      <h2 id="replay-qa-title">{t("replay.answered")}</h2>
       <ul class="ix-questions">
         {props.questions.map((q) => (
           <li key={q.id} class="ix-question">
@@ -306,15 +317,12 @@ function ReplayYouTube(props: {
       <div class="video-yt" ref={host} data-testid="replay-player" />
       {state === "failed" ? (
         <div class="video-waiting" role="alert">
-          <p class="video-waiting-title">The video player could not load</p>
-          <p class="video-waiting-sub">
-            YouTube is unreachable from this network. The position control below still steps through
-            the slides, polls and questions.
-          </p>
+          <p class="video-waiting-title">{t("replay.ytFailed")}</p>
+          <p class="video-waiting-sub">{t("replay.ytFailedText")}</p>
         </div>
       ) : state === "loading" ? (
         <div class="video-waiting" role="status">
-          <p class="video-waiting-title">Loading the recording…</p>
+          <p class="video-waiting-title">{t("replay.loadingRecording")}</p>
         </div>
       ) : null}
     </>
@@ -335,16 +343,16 @@ function NoVideo(props: {
   const { onTime, duration } = props;
   useEffect(() => {
     if (!playing) return;
-    const t = setInterval(() => {
+    const timer = setInterval(() => {
       const next = Math.min(duration, pos.current + TICK_MS / 1000);
       onTime(next);
       if (next >= duration) setPlaying(false);
     }, TICK_MS);
-    return () => clearInterval(t);
+    return () => clearInterval(timer);
   }, [playing, duration, onTime]);
   return (
     <div class="video-waiting" data-testid="replay-no-video">
-      <p class="video-waiting-title">No video for this replay</p>
+      <p class="video-waiting-title">{t("replay.noVideo")}</p>
       <p class="video-waiting-sub">{props.text}</p>
       <button
         type="button"
@@ -352,7 +360,7 @@ function NoVideo(props: {
         onClick={() => setPlaying(!playing)}
         data-testid="replay-play"
       >
-        {playing ? "Pause" : "Play the replay"}
+        {playing ? t("replay.pause") : t("replay.play")}
       </button>
     </div>
   );

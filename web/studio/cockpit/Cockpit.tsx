@@ -12,6 +12,7 @@ import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { ReactionBurst, ReactionTotals } from "../../components/Reactions.tsx";
 import { isolate, UserText } from "../../components/UserText.tsx";
+import { t } from "../../i18n/studio.ts";
 import { useClassroom } from "../../lib/classroom-hooks.ts";
 import { formatStart } from "../../lib/format.ts";
 import { handWindow } from "../../lib/interactive-state.ts";
@@ -117,24 +118,32 @@ export function Cockpit(props: {
         const draft = ix.polls.filter((p) => p.state === "draft").at(-1);
         if (open) {
           socket.send({ type: "poll.close", pollId: open.id });
-          say(`Closed: ${isolate(open.question)}`);
+          say(t("studio.cockpit.said.pollClosed", { question: isolate(open.question) }));
         } else if (draft) {
           socket.send({ type: "poll.open", pollId: draft.id });
-          say(`Opened: ${isolate(draft.question)}`);
-        } else say("No prepared poll. Save one as a draft first (Polls & quizzes).");
+          say(t("studio.cockpit.said.pollOpened", { question: isolate(draft.question) }));
+        } else say(t("studio.cockpit.said.noDraft"));
         return;
       }
       case "hand.next": {
         const next = handWindow(ix, 0)[0];
         if (next) {
           socket.send({ type: "hand.ack", userId: next.userId });
-          say(`Called on ${isolate(next.name)}`);
-        } else say("No hands up.");
+          say(t("studio.cockpit.said.calledOn", { name: isolate(next.name) }));
+        } else say(t("studio.cockpit.said.noHands"));
         return;
       }
       case "mic.toggle": {
         const muted = media.current?.toggleMic() ?? null;
-        say(muted === null ? "No microphone is on." : muted ? "Microphone muted" : "Microphone on");
+        say(
+          t(
+            muted === null
+              ? "studio.cockpit.said.noMic"
+              : muted
+                ? "studio.cockpit.said.micMuted"
+                : "studio.cockpit.said.micOn",
+          ),
+        );
         return;
       }
       case "help":
@@ -169,8 +178,8 @@ export function Cockpit(props: {
   // A shortcut's note shows for a few seconds.
   useEffect(() => {
     if (!said) return;
-    const t = setTimeout(() => setSaid(null), 5000);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => setSaid(null), 5000);
+    return () => clearTimeout(timer);
   }, [said]);
 
   const err = state.lastError;
@@ -214,26 +223,26 @@ export function Cockpit(props: {
             <UserText text={cls.title} />
           </h1>
           <p class="class-meta">
-            {detail ? (
-              formatStart(detail.scheduledStart)
-            ) : (
-              <>
-                You moderate this class for <UserText text={cls.teacherName} />.
-              </>
-            )}
+            {detail
+              ? formatStart(detail.scheduledStart)
+              : t("studio.cockpit.moderatorFor", { teacher: isolate(cls.teacherName) })}
           </p>
         </div>
         <div class="cockpit-tools">
           {detail ? (
             <>
-              <CopyButton text={detail.joinUrl} label="Copy join link" testId="copy-join-link" />
+              <CopyButton
+                text={detail.joinUrl}
+                label={t("studio.cockpit.copyJoin")}
+                testId="copy-join-link"
+              />
               <a
                 class="btn btn-secondary btn-small"
                 href={`/studio/${cls.id}/setup`}
                 onClick={onLinkClick}
                 data-testid="class-setup-link"
               >
-                Class set-up
+                {t("studio.cockpit.setup")}
               </a>
             </>
           ) : null}
@@ -245,7 +254,7 @@ export function Cockpit(props: {
             data-testid="shortcuts-open"
             onClick={() => setHelp(true)}
           >
-            Keyboard shortcuts
+            {t("studio.cockpit.shortcuts")}
           </button>
         </div>
         <p class="cockpit-said" role="status" data-testid="shortcut-status">
@@ -265,23 +274,26 @@ export function Cockpit(props: {
         manage={manage}
       />
       <p class="cockpit-phone-note" data-testid="phone-moderation-note">
-        On a phone the studio is for moderation: chat, questions, raised hands and the moderation
-        queue. Go live, present slides and run polls from a computer.
+        {t("studio.cockpit.phoneNote")}
       </p>
       <div class="cockpit-grid" ref={grid} style={style}>
         <div class="cockpit-col cockpit-left" id="pane-left">
-          <section id="pane-stream" class="cockpit-pane cockpit-stream" aria-label="Stream">
+          <section
+            id="pane-stream"
+            class="cockpit-pane cockpit-stream"
+            aria-label={t("studio.cockpit.pane.stream")}
+          >
             {detail ? (
               <>
                 <MediaPanel cls={detail} onBridgeHealth={props.onBridgeHealth} actions={media} />
                 <YouTubeStatus classId={cls.id} />
               </>
             ) : (
-              <p class="muted">The teacher runs the stream. You moderate the chat and questions.</p>
+              <p class="muted">{t("studio.cockpit.moderatorStream")}</p>
             )}
           </section>
           <Splitter
-            label="Resize the stream and polls panes"
+            label={t("studio.cockpit.split.stream")}
             controls="pane-stream"
             orientation="horizontal"
             value={layout.stream}
@@ -293,13 +305,13 @@ export function Cockpit(props: {
           />
           <section id="pane-polls" class="cockpit-pane cockpit-polls" aria-labelledby="polls-title">
             <h2 id="polls-title" class="visually-hidden">
-              Polls and quizzes
+              {t("studio.cockpit.pane.polls")}
             </h2>
             <PollsBox room={room} />
           </section>
         </div>
         <Splitter
-          label="Resize the left column"
+          label={t("studio.cockpit.split.left")}
           controls="pane-left"
           orientation="vertical"
           value={layout.left}
@@ -309,11 +321,15 @@ export function Cockpit(props: {
           onChange={(left) => resize({ left })}
           testId="split-left"
         />
-        <section id="pane-stage" class="cockpit-pane cockpit-stage" aria-label="Slides and board">
+        <section
+          id="pane-stage"
+          class="cockpit-pane cockpit-stage"
+          aria-label={t("studio.cockpit.pane.stage")}
+        >
           <SlidesStudio cls={cls} room={room} />
         </section>
         <Splitter
-          label="Resize the right column"
+          label={t("studio.cockpit.split.right")}
           controls="pane-right"
           orientation="vertical"
           value={layout.right}
@@ -326,12 +342,12 @@ export function Cockpit(props: {
         <div class="cockpit-col cockpit-right" id="pane-right">
           <section id="pane-hands" class="cockpit-pane cockpit-hands" aria-labelledby="hands-title">
             <h2 id="hands-title" class="visually-hidden">
-              Raised hands
+              {t("studio.cockpit.pane.hands")}
             </h2>
             <HandsBox room={room} />
           </section>
           <Splitter
-            label="Resize the hands and chat panes"
+            label={t("studio.cockpit.split.hands")}
             controls="pane-hands"
             orientation="horizontal"
             value={layout.hands}
@@ -348,17 +364,22 @@ export function Cockpit(props: {
           >
             <div class="cockpit-talk-head">
               <h2 id="talk-title" class="visually-hidden">
-                Chat, questions and moderation
+                {t("studio.cockpit.pane.talk")}
               </h2>
               <div
                 class="cockpit-tabs"
                 role="tablist"
-                aria-label="Chat, questions and moderation"
+                aria-label={t("studio.cockpit.pane.talk")}
                 onKeyDown={onTabListKey}
               >
-                {tab("chat", "Chat", 0, "talk-chat")}
-                {tab("qa", "Questions", pendingQa || state.interactive.qa.total, "talk-qa")}
-                {tab("mod", "Moderation", queued, "talk-mod")}
+                {tab("chat", t("studio.cockpit.tab.chat"), 0, "talk-chat")}
+                {tab(
+                  "qa",
+                  t("studio.cockpit.tab.qa"),
+                  pendingQa || state.interactive.qa.total,
+                  "talk-qa",
+                )}
+                {tab("mod", t("studio.cockpit.tab.mod"), queued, "talk-mod")}
               </div>
               <div class="cockpit-talk-status">
                 <LiveCount students={state.presence.students} />
@@ -381,7 +402,7 @@ export function Cockpit(props: {
               <ReactionTotals reactions={state.reactions} />
               <p class="section-counts muted" data-testid="section-counts">
                 {sections.length === 0
-                  ? "No students connected yet."
+                  ? t("studio.cockpit.noStudents")
                   : sections.map((s, i) => (
                       <span key={s.sectionId}>
                         {i > 0 ? " · " : ""}
@@ -414,11 +435,10 @@ export function Cockpit(props: {
               {manage ? <QuickSlowMode state={state} send={(m) => socket.send(m)} /> : null}
               {manage ? (
                 <p class="muted cockpit-rules-note">
-                  Links, blocked words, the exact slow-mode interval and moderators are in{" "}
+                  {t("studio.cockpit.rulesNote")}{" "}
                   <a href={`/studio/${cls.id}/setup`} onClick={onLinkClick}>
-                    Class set-up
+                    {t("studio.cockpit.setup")}
                   </a>
-                  .
                 </p>
               ) : (
                 <ChatSettings state={state} send={(m) => socket.send(m)} />

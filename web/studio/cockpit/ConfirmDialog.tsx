@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
+import { t } from "../../i18n/studio.ts";
 
 /**
  * A modal confirmation on a native `<dialog>` (focus trapped and restored by the browser,
@@ -41,7 +42,7 @@ export function ConfirmDialog(props: {
       <div class="confirm-dialog-body">{props.children}</div>
       <div class="actions">
         <button ref={cancel} type="button" class="btn btn-secondary" onClick={props.onCancel}>
-          Cancel
+          {t("common.cancel")}
         </button>
         <button
           type="button"

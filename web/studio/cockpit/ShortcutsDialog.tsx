@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { t } from "../../i18n/studio.ts";
 import { SHORTCUTS } from "./shortcuts.ts";
 
 const KEY = "massclass.cockpit.singleKeys";
@@ -53,13 +54,13 @@ export function ShortcutsDialog(props: {
       data-testid="shortcuts-dialog"
       onClose={props.onClose}
     >
-      <h2 id="shortcuts-title">Keyboard shortcuts</h2>
-      <p class="muted">They work anywhere in the studio except while you type in a field.</p>
+      <h2 id="shortcuts-title">{t("studio.cockpit.shortcuts")}</h2>
+      <p class="muted">{t("studio.shortcuts.where")}</p>
       <table class="shortcuts-table" data-testid="shortcuts-list">
         <thead>
           <tr>
-            <th scope="col">Keys</th>
-            <th scope="col">Action</th>
+            <th scope="col">{t("studio.shortcuts.keys")}</th>
+            <th scope="col">{t("studio.shortcuts.action")}</th>
           </tr>
         </thead>
         <tbody>
@@ -68,12 +69,12 @@ export function ShortcutsDialog(props: {
               <td>
                 {s.keys.map((k, i) => (
                   <span key={k}>
-                    {i > 0 ? " or " : ""}
+                    {i > 0 ? ` ${t("studio.shortcuts.or")} ` : ""}
                     <kbd>{k}</kbd>
                   </span>
                 ))}
               </td>
-              <td>{s.label}</td>
+              <td>{t(s.label)}</td>
             </tr>
           ))}
         </tbody>
@@ -86,13 +87,13 @@ export function ShortcutsDialog(props: {
           onChange={(e) => props.onSingleKeys(e.currentTarget.checked)}
         />
         <span>
-          Single-key shortcuts (P, H, M, ?)
-          <small>Turn off if you use speech input, or if they get in your way.</small>
+          {t("studio.shortcuts.single")}
+          <small>{t("studio.shortcuts.singleHint")}</small>
         </span>
       </label>
       <div class="actions">
         <button type="button" class="btn btn-primary" onClick={props.onClose} autofocus>
-          Close
+          {t("studio.close")}
         </button>
       </div>
     </dialog>

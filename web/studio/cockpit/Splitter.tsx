@@ -17,12 +17,17 @@ export function Splitter(props: {
   const { value, min, max } = props;
   const set = (px: number) => props.onChange(Math.round(Math.min(max, Math.max(min, px))));
   const vertical = props.orientation === "vertical";
+  // Right to left, the grid's columns are mirrored: a pane that grows to the right in
+  // English grows to the left in Arabic, so horizontal moves count the other way.
+  const sign = (el: Element) =>
+    vertical && getComputedStyle(el).direction === "rtl" ? -props.grow : props.grow;
   const onKeyDown = (e: KeyboardEvent) => {
     const step = e.shiftKey ? 96 : 24;
     const back = vertical ? "ArrowLeft" : "ArrowUp";
     const fwd = vertical ? "ArrowRight" : "ArrowDown";
-    if (e.key === back) set(value - step * props.grow);
-    else if (e.key === fwd) set(value + step * props.grow);
+    const grow = sign(e.currentTarget as Element);
+    if (e.key === back) set(value - step * grow);
+    else if (e.key === fwd) set(value + step * grow);
     else if (e.key === "Home") set(min);
     else if (e.key === "End") set(max);
     else return;
@@ -34,8 +39,9 @@ export function Splitter(props: {
     el.setPointerCapture(e.pointerId);
     const start = vertical ? e.clientX : e.clientY;
     const from = value;
+    const grow = sign(el);
     const move = (m: PointerEvent) =>
-      set(from + ((vertical ? m.clientX : m.clientY) - start) * props.grow);
+      set(from + ((vertical ? m.clientX : m.clientY) - start) * grow);
     const up = () => {
       el.removeEventListener("pointermove", move);
       el.removeEventListener("pointerup", up);

@@ -3,6 +3,8 @@
  * to the teacher and the keys the cockpit obeys cannot drift apart.
  */
 
+import type { StudioKey } from "../../i18n/studio.ts";
+
 /** What a shortcut does in the cockpit. */
 export type ShortcutAction =
   | "slide.next"
@@ -17,25 +19,36 @@ export type ShortcutAction =
 export interface Shortcut {
   action: ShortcutAction;
   keys: string[];
-  label: string;
+  /** The catalog key of what it does (web/i18n/studio.ts). */
+  label: StudioKey;
   /** A plain character key (P, H, M, ?): can be turned off (WCAG 2.1.4, character key shortcuts). */
   singleKey: boolean;
 }
 
 /** Every cockpit shortcut, in the order the Shortcuts list shows them. */
 export const SHORTCUTS: Shortcut[] = [
-  { action: "slide.next", keys: ["→", "Page Down"], label: "Next slide", singleKey: false },
-  { action: "slide.prev", keys: ["←", "Page Up"], label: "Previous slide", singleKey: false },
+  {
+    action: "slide.next",
+    keys: ["→", "Page Down"],
+    label: "studio.shortcut.slideNext",
+    singleKey: false,
+  },
+  {
+    action: "slide.prev",
+    keys: ["←", "Page Up"],
+    label: "studio.shortcut.slidePrev",
+    singleKey: false,
+  },
   {
     action: "poll.toggle",
     keys: ["P"],
-    label: "Open the prepared poll, or close the open one",
+    label: "studio.shortcut.pollToggle",
     singleKey: true,
   },
-  { action: "hand.next", keys: ["H"], label: "Call on the next raised hand", singleKey: true },
-  { action: "mic.toggle", keys: ["M"], label: "Mute or unmute your microphone", singleKey: true },
-  { action: "board.undo", keys: ["Ctrl+Z"], label: "Undo the last stroke", singleKey: false },
-  { action: "help", keys: ["?"], label: "Show this list", singleKey: true },
+  { action: "hand.next", keys: ["H"], label: "studio.shortcut.handNext", singleKey: true },
+  { action: "mic.toggle", keys: ["M"], label: "studio.shortcut.micToggle", singleKey: true },
+  { action: "board.undo", keys: ["Ctrl+Z"], label: "studio.shortcut.boardUndo", singleKey: false },
+  { action: "help", keys: ["?"], label: "studio.shortcut.help", singleKey: true },
 ];
 
 /** The parts of a KeyboardEvent the lookup reads. */

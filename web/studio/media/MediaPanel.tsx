@@ -7,6 +7,7 @@
 import { useRef } from "preact/hooks";
 import type { ClassDetail } from "../../../protocol/api.ts";
 import { Notice } from "../../components/Notice.tsx";
+import { t } from "../../i18n/studio.ts";
 import { compositorSupported } from "./compositor.ts";
 import { LayoutPicker } from "./LayoutPicker.tsx";
 import { ObsInstructions } from "./ObsInstructions.tsx";
@@ -63,11 +64,8 @@ export function MediaPanel(props: {
   if (!supported) {
     return (
       <section class="card media-panel" aria-labelledby="media-title" data-testid="media-panel">
-        <h2 id="media-title">Go live</h2>
-        <Notice kind="info">
-          Going live from the browser needs Chrome or Edge (they can composite your screen and
-          camera in the background). In other browsers, stream from OBS with the details below.
-        </Notice>
+        <h2 id="media-title">{t("studio.media.goLive")}</h2>
+        <Notice kind="info">{t("studio.media.unsupported")}</Notice>
         <ObsInstructions cls={cls} />
       </section>
     );
@@ -76,7 +74,7 @@ export function MediaPanel(props: {
   return (
     <section class="card media-panel" aria-labelledby="media-title" data-testid="media-panel">
       <div class="media-head">
-        <h2 id="media-title">Go live</h2>
+        <h2 id="media-title">{t("studio.media.goLive")}</h2>
         <LiveBadge live={publishing.live} />
       </div>
       <div class="media-grid">
@@ -88,10 +86,10 @@ export function MediaPanel(props: {
               muted
               playsInline
               data-testid="studio-preview"
-              aria-label="What students will see"
+              aria-label={t("studio.media.previewLabel")}
             />
             {!hasAnyVideo ? (
-              <p class="media-preview-empty">Share your screen or turn on your camera.</p>
+              <p class="media-preview-empty">{t("studio.media.previewEmpty")}</p>
             ) : null}
           </div>
           <LayoutPicker layout={mixing.layout} onChange={mixing.setLayout} />

@@ -2,7 +2,11 @@ import { useState } from "preact/hooks";
 import type { ClassDetail } from "../../../protocol/api.ts";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { Notice } from "../../components/Notice.tsx";
+import { rich, t } from "../../i18n/studio.ts";
 import { call, client, errorMessage } from "../../lib/api.ts";
+
+/** The protocol OBS calls its service by (a name, not a word to translate). */
+const SERVICE = "WHIP";
 
 /** OBS (or any WHIP encoder) instructions: the WHIP URL and a one-time stream token. */
 export function ObsInstructions(props: { cls: ClassDetail }) {
@@ -29,23 +33,22 @@ export function ObsInstructions(props: { cls: ClassDetail }) {
   };
   return (
     <details class="media-obs" data-testid="obs-instructions">
-      <summary>Stream from OBS instead</summary>
+      <summary>{t("studio.obs.summary")}</summary>
       <ol>
+        <li>{rich("studio.obs.step1", { service: <strong>{SERVICE}</strong> })}</li>
         <li>
-          In OBS, open Settings → Stream and choose the service <strong>WHIP</strong>.
-        </li>
-        <li>
-          Server:{" "}
+          {t("studio.obs.server")}{" "}
           <code class="media-code" data-testid="whip-url">
             {token?.whipUrl ?? whipUrl}
           </code>{" "}
-          <CopyButton text={token?.whipUrl ?? whipUrl} label="Copy URL" testId="copy-whip-url" />
+          <CopyButton
+            text={token?.whipUrl ?? whipUrl}
+            label={t("studio.obs.copyUrl")}
+            testId="copy-whip-url"
+          />
         </li>
-        <li>
-          Bearer token: a stream token for this class, valid 24 hours. It is shown only once; keep
-          it private.
-        </li>
-        <li>In Output settings use H.264 (x264 or hardware), keyframe interval 2 s.</li>
+        <li>{t("studio.obs.token")}</li>
+        <li>{t("studio.obs.output")}</li>
       </ol>
       {error ? <Notice>{error}</Notice> : null}
       {token ? (
@@ -54,13 +57,17 @@ export function ObsInstructions(props: { cls: ClassDetail }) {
             type="text"
             readOnly
             value={token.token}
-            aria-label="Stream token"
+            aria-label={t("studio.obs.tokenLabel")}
             data-testid="stream-token"
             onFocus={(e) => (e.target as HTMLInputElement).select()}
           />
-          <CopyButton text={token.token} label="Copy token" testId="copy-stream-token" />
+          <CopyButton
+            text={token.token}
+            label={t("studio.obs.copyToken")}
+            testId="copy-stream-token"
+          />
           <button type="button" class="btn btn-quiet btn-small" onClick={() => setToken(null)}>
-            Hide
+            {t("studio.qa.hide")}
           </button>
         </div>
       ) : (
@@ -71,7 +78,7 @@ export function ObsInstructions(props: { cls: ClassDetail }) {
           data-testid="get-stream-token"
           onClick={getToken}
         >
-          {busy ? "Getting a token…" : "Get a stream token"}
+          {t(busy ? "studio.obs.getting" : "studio.obs.get")}
         </button>
       )}
     </details>

@@ -4,6 +4,8 @@
  */
 import { useState } from "preact/hooks";
 import { Notice } from "../../components/Notice.tsx";
+import { formatNumber } from "../../i18n/core.ts";
+import { type StudioKey, t } from "../../i18n/studio.ts";
 import { ConfirmDialog } from "../cockpit/ConfirmDialog.tsx";
 import type { CompositeRate } from "./use-layout.ts";
 import type { LiveState, Publishing, StreamHealth } from "./use-publishing.ts";
@@ -24,7 +26,7 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           aria-haspopup="dialog"
           onClick={() => setConfirmEnd(true)}
         >
-          {live.kind === "stopping" ? "Stopping…" : "End stream"}
+          {t(live.kind === "stopping" ? "studio.media.stopping" : "studio.media.endStream")}
         </button>
       ) : (
         <button
@@ -33,13 +35,17 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           data-testid="go-live"
           onClick={goLive}
         >
-          {live.kind === "ended" || live.kind === "failed" ? "Go live again" : "Go live"}
+          {t(
+            live.kind === "ended" || live.kind === "failed"
+              ? "studio.media.goLiveAgain"
+              : "studio.media.goLive",
+          )}
         </button>
       )}
       <ConfirmDialog
         open={confirmEnd && isLive}
-        title="End the stream?"
-        confirmLabel="End stream"
+        title={t("studio.media.endTitle")}
+        confirmLabel={t("studio.media.endStream")}
         testId="end-stream-dialog"
         confirmTestId="confirm-end-stream"
         onCancel={() => setConfirmEnd(false)}
@@ -48,18 +54,15 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
           void stopLive();
         }}
       >
-        <p>
-          Students' video stops and the class page says the class has ended. You can go live again,
-          but it starts a new stream.
-        </p>
+        <p>{t("studio.media.endBody")}</p>
       </ConfirmDialog>
       {live.kind === "failed" ? (
         <Notice testId="live-error">
-          <strong>Could not go live.</strong> {live.reason}
+          <strong>{t("studio.media.failed")}</strong> {live.reason}
         </Notice>
       ) : null}
       {!props.hasAnyVideo && live.kind === "idle" ? (
-        <p class="muted media-hint">Students see a "Starting soon" slate until you add a source.</p>
+        <p class="muted media-hint">{t("studio.media.slateHint")}</p>
       ) : null}
     </div>
   );
@@ -68,27 +71,29 @@ export function GoLiveControls(props: { publishing: Publishing; hasAnyVideo: boo
 /** Where going live stands, in a badge screen readers announce. */
 export function LiveBadge(props: { live: LiveState }) {
   const { live } = props;
-  const [text, cls] = (() => {
+  const [text, cls] = ((): [string, string] => {
     switch (live.kind) {
       case "idle":
-        return ["Not live", ""];
+        return [t("studio.media.state.idle"), ""];
       case "preparing":
-        return ["Preparing…", "badge-warn"];
+        return [t("studio.media.state.preparing"), "badge-warn"];
       case "connecting":
-        return ["Connecting…", "badge-warn"];
+        return [t("studio.media.state.connecting"), "badge-warn"];
       case "live":
-        return ["Live", "badge-live"];
+        return [t("studio.media.state.live"), "badge-live"];
       case "reconnecting":
         return [
-          live.attempt > 0 ? `Reconnecting… (attempt ${live.attempt})` : "Reconnecting…",
+          live.attempt > 0
+            ? t("studio.media.state.reconnectingAttempt", { n: live.attempt })
+            : t("studio.media.state.reconnecting"),
           "badge-warn",
         ];
       case "stopping":
-        return ["Stopping…", "badge-warn"];
+        return [t("studio.media.stopping"), "badge-warn"];
       case "ended":
-        return ["Stream ended", ""];
+        return [t("studio.media.state.ended"), ""];
       case "failed":
-        return ["Failed", "badge-error"];
+        return [t("studio.media.state.failed"), "badge-error"];
     }
   })();
   return (
@@ -104,9 +109,11 @@ export function LiveBadge(props: { live: LiveState }) {
 }
 
 function ageText(at: number | null): string {
-  if (at === null) return "none yet";
+  if (at === null) return t("studio.media.noneYet");
   const s = Math.max(0, (Date.now() - at) / 1000);
-  return `${s.toFixed(1)} s ago`;
+  return t("studio.media.secondsAgo", {
+    n: formatNumber(s, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+  });
 }
 
 /** Bitrate, frame rates, resolution, RTT and codec while sending; the bridge's own report. */
@@ -121,49 +128,74 @@ export function StreamStats(props: {
   if (props.live.kind !== "live" && props.live.kind !== "connecting") {
     return null;
   }
-  const item = (label: string, value: string, testId: string) => (
+  const item = (label: StudioKey, value: string, testId: string) => (
     <div class="media-stat">
-      <dt>{label}</dt>
+      <dt>{t(label)}</dt>
       <dd data-testid={testId}>{value}</dd>
     </div>
   );
   return (
-    <section class="media-stats" aria-label="Stream statistics">
+    <section class="media-stats" aria-label={t("studio.media.stats")}>
       <dl class="media-stat-list" data-testid="stream-stats">
         {item(
-          "Bitrate",
-          stats ? `${(stats.bitrateKbps / 1000).toFixed(2)} Mbps` : "…",
+          "studio.media.stat.bitrate",
+          stats
+            ? t("studio.media.mbps", {
+                n: formatNumber(stats.bitrateKbps / 1000, {
+                  minimumFractionDigits: 2,
+                  maximumFractionDigits: 2,
+                }),
+              })
+            : "…",
           "stat-bitrate",
         )}
-        {item("Sent fps", stats?.fps != null ? String(Math.round(stats.fps)) : "…", "stat-fps")}
         {item(
-          "Composite fps",
-          props.composite ? `${props.composite.fps} (${props.composite.drawMs} ms)` : "…",
+          "studio.media.stat.fps",
+          stats?.fps != null ? formatNumber(Math.round(stats.fps)) : "…",
+          "stat-fps",
+        )}
+        {item(
+          "studio.media.stat.compositeFps",
+          props.composite
+            ? t("studio.media.fpsDraw", {
+                fps: formatNumber(props.composite.fps),
+                ms: formatNumber(props.composite.drawMs),
+              })
+            : "…",
           "stat-composite-fps",
         )}
         {item(
-          "Resolution",
+          "studio.media.stat.resolution",
           stats?.width ? `${stats.width}×${stats.height}` : "…",
           "stat-resolution",
         )}
-        {item("RTT", stats?.rttMs != null ? `${stats.rttMs} ms` : "…", "stat-rtt")}
-        {item("Codec", stats?.codec ?? "…", "stat-codec")}
+        {item(
+          "studio.media.stat.rtt",
+          stats?.rttMs != null ? t("studio.media.ms", { n: formatNumber(stats.rttMs) }) : "…",
+          "stat-rtt",
+        )}
+        {item("studio.media.stat.codec", stats?.codec ?? "…", "stat-codec")}
       </dl>
       {stats?.limitation ? (
         <p class="media-limit" data-testid="stat-limitation">
-          Quality limited by {stats.limitation === "cpu" ? "your computer's CPU" : "your network"}.
+          {t(
+            stats.limitation === "cpu" ? "studio.media.limitedCpu" : "studio.media.limitedNetwork",
+          )}
         </p>
       ) : null}
       <p class="media-health muted" data-testid="bridge-health">
         {health
-          ? `Bridge: ${health.receiving ? "receiving" : "not receiving"} · ${
-              health.pushing ? "pushing to RTMP" : "not pushing"
-            } · last keyframe ${ageText(health.lastKeyframeAt)}${
-              health.fillerActive ? " · filler slate on air" : ""
-            }`
-          : props.healthAvailable
-            ? "Bridge: waiting for its first report…"
-            : "Bridge health is not available yet; these numbers come from your browser."}
+          ? t("studio.media.bridgeHealth", {
+              receiving: t(health.receiving ? "studio.yt.receiving" : "studio.media.notReceiving"),
+              pushing: t(health.pushing ? "studio.media.pushingRtmp" : "studio.yt.notPushing"),
+              keyframe: ageText(health.lastKeyframeAt),
+              filler: health.fillerActive ? ` · ${t("studio.media.filler")}` : "",
+            })
+          : t(
+              props.healthAvailable
+                ? "studio.media.bridgeWaiting"
+                : "studio.media.bridgeUnavailable",
+            )}
       </p>
       {health?.lastError && !health.pushing ? (
         <p class="media-limit" role="status" data-testid="bridge-error">

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef } from "preact/hooks";
 import { Notice } from "../../components/Notice.tsx";
+import { t } from "../../i18n/studio.ts";
 import type { AudioMixer, AudioSourceId } from "./audio-mixer.ts";
 import type { Device } from "./capture.ts";
 import type { Capture } from "./use-capture.ts";
@@ -20,17 +21,17 @@ export function SourceControls(props: {
   const screenAudio = !!screen && screen.getAudioTracks().length > 0;
   return (
     <>
-      <h3>Sources</h3>
+      <h3>{t("studio.media.sources")}</h3>
       {capture.error ? <Notice>{capture.error}</Notice> : null}
       <div class="media-source">
-        <span class="media-source-name">Screen</span>
+        <span class="media-source-name">{t("studio.media.screen")}</span>
         <button
           type="button"
           class="btn btn-secondary btn-small"
           data-testid="share-screen"
           onClick={capture.shareScreen}
         >
-          {screen ? "Share another" : "Share screen"}
+          {t(screen ? "studio.media.shareAnother" : "studio.media.shareScreen")}
         </button>
         {screen ? (
           <button
@@ -39,12 +40,12 @@ export function SourceControls(props: {
             data-testid="stop-screen"
             onClick={capture.stopScreen}
           >
-            Stop
+            {t("studio.media.stop")}
           </button>
         ) : null}
       </div>
       <DevicePicker
-        label="Camera"
+        label={t("studio.media.camera")}
         testId="camera"
         devices={devices.cameras}
         active={camera}
@@ -52,7 +53,7 @@ export function SourceControls(props: {
         onStop={capture.stopCamera}
       />
       <DevicePicker
-        label="Microphone"
+        label={t("studio.media.mic")}
         testId="mic"
         devices={devices.mics}
         active={mic}
@@ -60,9 +61,9 @@ export function SourceControls(props: {
         onStop={capture.stopMic}
       />
 
-      <h3>Sound</h3>
+      <h3>{t("studio.media.sound")}</h3>
       <AudioRow
-        label="Microphone"
+        label={t("studio.media.mic")}
         id="mic"
         present={!!mic}
         muted={mixing.muted.mic}
@@ -70,7 +71,7 @@ export function SourceControls(props: {
         onToggle={() => mixing.toggleMute("mic")}
       />
       <AudioRow
-        label="Screen audio"
+        label={t("studio.media.screenAudio")}
         id="screen"
         present={screenAudio}
         muted={mixing.muted.screen}
@@ -97,7 +98,7 @@ function DevicePicker(props: {
       {active && props.devices.length > 0 ? (
         <select
           class="media-device"
-          aria-label={`${props.label} device`}
+          aria-label={t("studio.media.device", { source: props.label })}
           data-testid={`${props.testId}-device`}
           value={current}
           onChange={(e) => props.onStart((e.target as HTMLSelectElement).value)}
@@ -116,7 +117,7 @@ function DevicePicker(props: {
           data-testid={`stop-${props.testId}`}
           onClick={props.onStop}
         >
-          Turn off
+          {t("studio.media.turnOff")}
         </button>
       ) : (
         <button
@@ -125,7 +126,7 @@ function DevicePicker(props: {
           data-testid={`start-${props.testId}`}
           onClick={() => props.onStart()}
         >
-          Turn on
+          {t("studio.media.turnOn")}
         </button>
       )}
     </div>
@@ -167,10 +168,12 @@ function AudioRow(props: {
           data-testid={`mute-${props.id}`}
           onClick={props.onToggle}
         >
-          {props.muted ? "Unmute" : "Mute"}
+          {t(props.muted ? "studio.media.unmute" : "studio.media.mute")}
         </button>
       ) : (
-        <span class="muted media-absent">{props.id === "mic" ? "Off" : "None shared"}</span>
+        <span class="muted media-absent">
+          {t(props.id === "mic" ? "studio.chat.slowOff" : "studio.media.noneShared")}
+        </span>
       )}
     </div>
   );

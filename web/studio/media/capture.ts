@@ -1,4 +1,5 @@
 /** Screen, camera and microphone capture for the studio, with messages a teacher can act on. */
+import { type StudioKey, t } from "../../i18n/studio.ts";
 
 /** A capture device the teacher can pick. */
 export interface Device {
@@ -9,11 +10,14 @@ export interface Device {
 /** Cameras and microphones; labels appear once the page has had camera/mic permission. */
 export async function listDevices(): Promise<{ cameras: Device[]; mics: Device[] }> {
   const all = await navigator.mediaDevices.enumerateDevices();
-  const pick = (kind: MediaDeviceKind, noun: string) =>
+  const pick = (kind: MediaDeviceKind, noun: StudioKey) =>
     all
       .filter((d) => d.kind === kind && d.deviceId)
-      .map((d, i) => ({ id: d.deviceId, label: d.label || `${noun} ${i + 1}` }));
-  return { cameras: pick("videoinput", "Camera"), mics: pick("audioinput", "Microphone") };
+      .map((d, i) => ({ id: d.deviceId, label: d.label || t(noun, { n: i + 1 }) }));
+  return {
+    cameras: pick("videoinput", "studio.capture.cameraN"),
+    mics: pick("audioinput", "studio.capture.micN"),
+  };
 }
 
 /** Ask for a screen, window or tab, with its audio when the browser offers it. */
@@ -60,21 +64,23 @@ export async function captureMic(deviceId?: string): Promise<MediaStreamTrack> {
 }
 
 /** A sentence for a failed capture, by the DOMException name browsers use. */
-export function captureErrorMessage(err: unknown, what: string): string | null {
+export function captureErrorMessage(
+  err: unknown,
+  what: "screen" | "camera" | "microphone",
+): string | null {
   const name = err instanceof DOMException ? err.name : "";
+  const device = t(`studio.capture.device.${what}` as const);
   switch (name) {
     case "NotAllowedError":
       // Also what Chrome throws when the teacher closes the screen picker: not an error worth shouting.
-      return what === "screen"
-        ? null
-        : `The browser blocked the ${what}. Allow it in the address bar's site settings and try again.`;
+      return what === "screen" ? null : t("studio.capture.blocked", { device });
     case "NotFoundError":
     case "OverconstrainedError":
-      return `No ${what} was found. Plug one in or pick another.`;
+      return t("studio.capture.notFound", { device });
     case "NotReadableError":
     case "AbortError":
-      return `The ${what} is busy or failed to start. Close other apps using it and try again.`;
+      return t("studio.capture.busy", { device });
     default:
-      return `Could not start the ${what}.`;
+      return t("studio.capture.failed", { device });
   }
 }

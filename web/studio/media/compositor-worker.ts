@@ -18,7 +18,7 @@ import { contain, type Layout, OUTPUT, pipRect } from "./layout.ts";
 
 /** Messages from the page. */
 export type CompositorCommand =
-  | { type: "init"; output: WritableStream<VideoFrame> }
+  | { type: "init"; output: WritableStream<VideoFrame>; slates: Slates }
   | { type: "source"; slot: Slot; readable: ReadableStream<VideoFrame> | null }
   | { type: "layout"; layout: Layout }
   | { type: "stop" };
@@ -27,6 +27,12 @@ export type CompositorCommand =
 export type CompositorEvent = { type: "fps"; fps: number; drawMs: number };
 
 export type Slot = "screen" | "camera";
+
+/** What the picture says with no source, in the teacher's language (the worker has no catalog). */
+export interface Slates {
+  shareScreen: string;
+  startingSoon: string;
+}
 
 interface Source {
   reader: ReadableStreamDefaultReader<VideoFrame>;
@@ -50,6 +56,7 @@ const pipLayer = new OffscreenCanvas(1, 1);
 const pipCtx = pipLayer.getContext("2d", { alpha: false })!;
 const sources: Partial<Record<Slot, Source>> = {};
 let layout: Layout = { kind: "pip", corner: "bottom-right" };
+let slates: Slates = { shareScreen: "", startingSoon: "" };
 let writer: WritableStreamDefaultWriter<VideoFrame> | null = null;
 let writing = false;
 let timer: ReturnType<typeof setInterval> | null = null;
@@ -156,7 +163,7 @@ function compose(now: number): boolean {
     ctx.fillStyle = "#14171c";
     ctx.fillRect(0, 0, OUTPUT.width, OUTPUT.height);
     if (main) draw(main, full);
-    else slate(layout.kind === "screen" ? "Share a screen to show it here" : "Starting soon");
+    else slate(layout.kind === "screen" ? slates.shareScreen : slates.startingSoon);
     if (mainSrc) mainSrc.fresh = false;
     mainDrawnAt = now;
   }
@@ -237,6 +244,7 @@ scope.onmessage = (e) => {
   switch (msg.type) {
     case "init":
       writer = msg.output.getWriter();
+      slates = msg.slates;
       timer = setInterval(tick, 1000 / OUTPUT.fps);
       fpsTimer = setInterval(() => {
         scope.postMessage({

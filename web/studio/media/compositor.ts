@@ -4,6 +4,8 @@
  * Layout and sources change live; the output track stays the same, so a live
  * WebRTC sender never renegotiates.
  */
+
+import { t } from "../../i18n/studio.ts";
 import type { CompositorCommand, CompositorEvent, Slot } from "./compositor-worker.ts";
 import type { Layout } from "./layout.ts";
 
@@ -40,7 +42,11 @@ export class Compositor {
       if (e.data.type === "fps") this.onFps?.(e.data.fps, e.data.drawMs);
     };
     const output = this.#generator.writable;
-    this.#post({ type: "init", output }, [output]);
+    const slates = {
+      shareScreen: t("studio.media.slate.share"),
+      startingSoon: t("studio.media.slate.soon"),
+    };
+    this.#post({ type: "init", output, slates }, [output]);
     this.setLayout(layout);
   }
 

@@ -10,6 +10,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { StreamHealth as BridgeStreamHealth } from "../../../protocol/bridge.ts";
+import { t } from "../../i18n/studio.ts";
 import { errorMessage } from "../../lib/api.ts";
 import {
   DEFAULT_RECONNECT,
@@ -113,8 +114,8 @@ export function usePublishing(opts: {
   useEffect(() => {
     if (!gettingReady) return;
     void prepareWhip(endpoint);
-    const t = setInterval(() => void prepareWhip(endpoint), PREPARE_EVERY_MS);
-    return () => clearInterval(t);
+    const timer = setInterval(() => void prepareWhip(endpoint), PREPARE_EVERY_MS);
+    return () => clearInterval(timer);
   }, [gettingReady, endpoint]);
   // Warn before closing the tab mid-class.
   useEffect(() => {
@@ -128,7 +129,7 @@ export function usePublishing(opts: {
   // low long after a stall gets a fresh publish (reconnect-core.ts).
   useEffect(() => {
     if (!isLive) return;
-    const t = setInterval(() => {
+    const timer = setInterval(() => {
       const client = whip.current;
       void client?.stats().then((s) => {
         if (!s) return;
@@ -140,10 +141,10 @@ export function usePublishing(opts: {
           Date.now(),
         );
         fpsWatch.current = r.watch;
-        if (r.republish) reconnect.current?.(client, "The frame rate stayed low after a stall.");
+        if (r.republish) reconnect.current?.(client, t("studio.publish.lowFps"));
       });
     }, 1000);
-    return () => clearInterval(t);
+    return () => clearInterval(timer);
   }, [isLive]);
 
   useEffect(() => opts.onBridgeHealth?.(setHealth), [opts.onBridgeHealth]);
@@ -185,7 +186,7 @@ export function usePublishing(opts: {
           connected = true;
           settle({ ok: true, client });
         } else if (state === "failed") {
-          lost("Lost the connection to the media server.");
+          lost(t("studio.publish.lost"));
         } else if (state === "disconnected") {
           // Say so at once; a new publish only if it does not come back by itself.
           if (connected && whip.current === client)
@@ -193,10 +194,10 @@ export function usePublishing(opts: {
               kind: "reconnecting",
               attempt: 0,
               lostAt: Date.now(),
-              reason: "The connection to the media server stalled.",
+              reason: t("studio.publish.stalled"),
             });
           graceTimer = setTimeout(
-            () => lost("The connection to the media server stalled."),
+            () => lost(t("studio.publish.stalled")),
             DEFAULT_RECONNECT.disconnectedGraceMs,
           );
         }
@@ -209,7 +210,7 @@ export function usePublishing(opts: {
               settle({
                 ok: false,
                 code: "ice_failed",
-                reason: "Could not connect to the media server (no media path).",
+                reason: t("studio.publish.noPath"),
               });
             }
           }, CONNECT_TIMEOUT_MS),

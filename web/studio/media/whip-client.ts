@@ -5,6 +5,7 @@
  * the UI: the studio injects the tracks and listens to its events.
  */
 import type { ApiErrorBody, ApiErrorCode } from "../../../protocol/api.ts";
+import { t } from "../../i18n/studio.ts";
 
 /** Why publishing failed: the Worker's error code, or a local reason. */
 export type WhipErrorCode =
@@ -122,10 +123,7 @@ export class WhipClient {
     const caps = RTCRtpSender.getCapabilities?.("video")?.codecs ?? [];
     const prefs = h264Preferences(caps);
     if (prefs.length === 0) {
-      throw new WhipError(
-        "browser_no_h264",
-        "This browser cannot send H.264 video, which going live needs. Use Chrome or Edge, or OBS with the WHIP URL below.",
-      );
+      throw new WhipError("browser_no_h264", t("studio.whip.noH264"));
     }
     const pc = new RTCPeerConnection({
       iceServers: this.#opts.iceServers ?? [],
@@ -159,7 +157,7 @@ export class WhipClient {
       });
     } catch {
       this.close();
-      throw new WhipError("network", "Could not reach the server. Check your connection.");
+      throw new WhipError("network", t("studio.whip.network"));
     }
     if (res.status !== 201) {
       this.close();
@@ -172,7 +170,7 @@ export class WhipClient {
       await pc.setRemoteDescription({ type: "answer", sdp: answer });
     } catch {
       await this.stop();
-      throw new WhipError("bad_request", "The media server's answer was not usable.");
+      throw new WhipError("bad_request", t("studio.whip.badAnswer"));
     }
     // Chromium may reset parameters on negotiation; set them again now the sender is live.
     await this.#tuneSender(vt.sender, maxBitrate);
@@ -305,7 +303,6 @@ async function responseError(res: Response): Promise<WhipError> {
   if (e && typeof e.code === "string" && typeof e.message === "string") {
     return new WhipError(e.code, e.message);
   }
-  if (res.status === 401)
-    return new WhipError("unauthenticated", "Your session expired. Sign in again.");
-  return new WhipError("internal", `The server refused the stream (${res.status}).`);
+  if (res.status === 401) return new WhipError("unauthenticated", t("studio.whip.expired"));
+  return new WhipError("internal", t("studio.whip.refused", { status: res.status }));
 }

@@ -6,6 +6,7 @@
  */
 import pdfWorkerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
 import { MAX_DECK_PAGES } from "../../../protocol/board.constants.ts";
+import { t } from "../../i18n/studio.ts";
 
 /** Widest page image we make. Enough for a projector, small enough for phones. */
 export const PAGE_WIDTH = 1920;
@@ -29,7 +30,7 @@ function scaleToFit(w: number, h: number): number {
 
 async function encode(canvas: HTMLCanvasElement, type: string): Promise<Blob> {
   const blob = await new Promise<Blob | null>((res) => canvas.toBlob(res, type, QUALITY));
-  if (!blob) throw new Error("This browser could not encode the page image.");
+  if (!blob) throw new Error(t("studio.slides.encodeFailed"));
   return blob;
 }
 
@@ -47,7 +48,7 @@ function whiteCanvas(w: number, h: number): [HTMLCanvasElement, CanvasRenderingC
   canvas.width = w;
   canvas.height = h;
   const ctx = canvas.getContext("2d");
-  if (!ctx) throw new Error("Canvas is not available.");
+  if (!ctx) throw new Error(t("studio.slides.noCanvas"));
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, w, h);
   return [canvas, ctx];
@@ -61,9 +62,7 @@ export async function renderPdf(file: Blob, onProgress: RenderProgress): Promise
   const doc = await task.promise;
   try {
     if (doc.numPages > MAX_DECK_PAGES)
-      throw new Error(
-        `A deck holds at most ${MAX_DECK_PAGES} pages; this PDF has ${doc.numPages}.`,
-      );
+      throw new Error(t("studio.slides.pdfTooLong", { max: MAX_DECK_PAGES, count: doc.numPages }));
     const pages: PageImage[] = [];
     onProgress(0, doc.numPages);
     for (let n = 1; n <= doc.numPages; n++) {
@@ -88,7 +87,7 @@ export async function renderImages(
   onProgress: RenderProgress,
 ): Promise<PageImage[]> {
   if (files.length > MAX_DECK_PAGES)
-    throw new Error(`A deck holds at most ${MAX_DECK_PAGES} pages; pick fewer images.`);
+    throw new Error(t("studio.slides.tooManyImages", { max: MAX_DECK_PAGES }));
   const pages: PageImage[] = [];
   onProgress(0, files.length);
   for (const [i, file] of files.entries()) {

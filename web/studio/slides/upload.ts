@@ -5,6 +5,7 @@
  */
 import type { ApiErrorBody } from "../../../protocol/api.ts";
 import type { PageType, SlideDeck } from "../../../protocol/slides.ts";
+import { t } from "../../i18n/studio.ts";
 import { ApiClientError, call, client, isApiError } from "../../lib/api.ts";
 import type { PageImage } from "./pages.ts";
 
@@ -22,7 +23,7 @@ export function putWithProgress(
     xhr.open("PUT", path);
     xhr.setRequestHeader("content-type", body.type || "application/octet-stream");
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
-    xhr.onerror = () => reject(new ApiClientError(0, "network", "The upload was interrupted."));
+    xhr.onerror = () => reject(new ApiClientError(0, "network", t("studio.upload.interrupted")));
     xhr.onload = () => {
       let data: unknown = null;
       try {
@@ -35,7 +36,11 @@ export function putWithProgress(
       reject(
         e
           ? new ApiClientError(xhr.status, e.code, e.message)
-          : new ApiClientError(xhr.status, "internal", `Upload failed (${xhr.status}).`),
+          : new ApiClientError(
+              xhr.status,
+              "internal",
+              t("studio.upload.failed", { status: xhr.status }),
+            ),
       );
     };
     xhr.send(body);
@@ -81,7 +86,7 @@ export async function uploadDeck(
   onProgress: UploadProgress,
 ): Promise<SlideDeck> {
   const first = pages[0];
-  if (!first) throw new Error("Nothing to upload.");
+  if (!first) throw new Error(t("studio.upload.nothing"));
   const deck = await call(
     client.classes[":id"].slides.$post({
       param: { id: classId },
