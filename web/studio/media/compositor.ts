@@ -25,62 +25,62 @@ export class Compositor {
   readonly track: MediaStreamTrack;
   /** Once a second: frames the worker wrote, and the mean ms it took to draw one. */
   onFps: ((fps: number, drawMs: number) => void) | null = null;
-  #worker: Worker;
-  #generator: MediaStreamTrackGenerator;
-  #inputs: Partial<Record<Slot, MediaStreamTrack>> = {};
+  private worker: Worker;
+  private generator: MediaStreamTrackGenerator;
+  private inputs: Partial<Record<Slot, MediaStreamTrack>> = {};
 
   constructor(layout: Layout) {
-    this.#generator = new MediaStreamTrackGenerator({ kind: "video" });
+    this.generator = new MediaStreamTrackGenerator({ kind: "video" });
     // Screen content: keep text sharp; pairs with degradationPreference "maintain-resolution".
-    this.#generator.contentHint = "detail";
-    this.track = this.#generator;
-    this.#worker = new Worker(new URL("./compositor-worker.ts", import.meta.url), {
+    this.generator.contentHint = "detail";
+    this.track = this.generator;
+    this.worker = new Worker(new URL("./compositor-worker.ts", import.meta.url), {
       type: "module",
       name: "studio-compositor",
     });
-    this.#worker.onmessage = (e: MessageEvent<CompositorEvent>) => {
+    this.worker.onmessage = (e: MessageEvent<CompositorEvent>) => {
       if (e.data.type === "fps") this.onFps?.(e.data.fps, e.data.drawMs);
     };
-    const output = this.#generator.writable;
+    const output = this.generator.writable;
     const slates = {
       shareScreen: t("studio.media.slate.share"),
       startingSoon: t("studio.media.slate.soon"),
     };
-    this.#post({ type: "init", output, slates }, [output]);
+    this.post({ type: "init", output, slates }, [output]);
     this.setLayout(layout);
   }
 
   /** Use `track` (or nothing) as the screen or camera picture. */
   setSource(slot: Slot, track: MediaStreamTrack | null): void {
-    this.#inputs[slot]?.stop();
-    delete this.#inputs[slot];
+    this.inputs[slot]?.stop();
+    delete this.inputs[slot];
     if (!track) {
-      this.#post({ type: "source", slot, readable: null });
+      this.post({ type: "source", slot, readable: null });
       return;
     }
     // A clone, so cancelling the processor never ends the track the preview shows.
     const clone = track.clone();
-    this.#inputs[slot] = clone;
+    this.inputs[slot] = clone;
     const readable = new MediaStreamTrackProcessor({ track: clone, maxBufferSize: 1 }).readable;
-    this.#post({ type: "source", slot, readable }, [readable]);
+    this.post({ type: "source", slot, readable }, [readable]);
   }
 
   /** Switch layout; takes effect on the next frame. */
   setLayout(layout: Layout): void {
-    this.#post({ type: "layout", layout });
+    this.post({ type: "layout", layout });
   }
 
   /** Stop compositing and end the output track. */
   stop(): void {
-    this.#post({ type: "stop" });
-    for (const t of Object.values(this.#inputs)) t.stop();
-    this.#inputs = {};
+    this.post({ type: "stop" });
+    for (const t of Object.values(this.inputs)) t.stop();
+    this.inputs = {};
     this.track.stop();
     // Give the worker a moment to close its writer before it goes.
-    setTimeout(() => this.#worker.terminate(), 500);
+    setTimeout(() => this.worker.terminate(), 500);
   }
 
-  #post(msg: CompositorCommand, transfer: Transferable[] = []): void {
-    this.#worker.postMessage(msg, transfer);
+  private post(msg: CompositorCommand, transfer: Transferable[] = []): void {
+    this.worker.postMessage(msg, transfer);
   }
 }

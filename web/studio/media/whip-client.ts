@@ -95,20 +95,20 @@ export async function prepareWhip(
 export class WhipClient {
   /** The peer connection's state, as it changes. */
   onConnectionState: ((state: RTCPeerConnectionState) => void) | null = null;
-  #opts: WhipClientOptions;
-  #pc: RTCPeerConnection | null = null;
-  #location: string | null = null;
-  #fetch: typeof fetch;
-  #last: { at: number; bytes: number } | null = null;
+  private opts: WhipClientOptions;
+  private pc: RTCPeerConnection | null = null;
+  private resource: string | null = null;
+  private fetch: typeof fetch;
+  private last: { at: number; bytes: number } | null = null;
 
   constructor(opts: WhipClientOptions) {
-    this.#opts = opts;
-    this.#fetch = opts.fetch ?? fetch.bind(globalThis);
+    this.opts = opts;
+    this.fetch = opts.fetch ?? fetch.bind(globalThis);
   }
 
   /** The WHIP resource URL while published (for DELETE). */
   get location(): string | null {
-    return this.#location;
+    return this.resource;
   }
 
   /**
@@ -126,13 +126,13 @@ export class WhipClient {
       throw new WhipError("browser_no_h264", t("studio.whip.noH264"));
     }
     const pc = new RTCPeerConnection({
-      iceServers: this.#opts.iceServers ?? [],
+      iceServers: this.opts.iceServers ?? [],
       bundlePolicy: "max-bundle",
     });
-    this.#pc = pc;
+    this.pc = pc;
     pc.onconnectionstatechange = () => this.onConnectionState?.(pc.connectionState);
     const stream = new MediaStream([video, audio]);
-    const maxBitrate = this.#opts.maxBitrate ?? 3_000_000;
+    const maxBitrate = this.opts.maxBitrate ?? 3_000_000;
     const vt = pc.addTransceiver(video, {
       direction: "sendonly",
       streams: [stream],
@@ -140,7 +140,7 @@ export class WhipClient {
     });
     vt.setCodecPreferences(prefs);
     pc.addTransceiver(audio, { direction: "sendonly", streams: [stream] });
-    await this.#tuneSender(vt.sender, maxBitrate);
+    await this.tuneSender(vt.sender, maxBitrate);
 
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
@@ -149,7 +149,7 @@ export class WhipClient {
 
     let res: Response;
     try {
-      res = await this.#fetch(this.#opts.endpoint, {
+      res = await this.fetch(this.opts.endpoint, {
         method: "POST",
         credentials: "same-origin",
         headers: { "content-type": "application/sdp", accept: "application/sdp" },
@@ -164,7 +164,7 @@ export class WhipClient {
       throw await responseError(res);
     }
     const loc = res.headers.get("location");
-    this.#location = loc ? new URL(loc, new URL(this.#opts.endpoint, location.href)).href : null;
+    this.resource = loc ? new URL(loc, new URL(this.opts.endpoint, location.href)).href : null;
     const answer = await res.text();
     try {
       await pc.setRemoteDescription({ type: "answer", sdp: answer });
@@ -173,17 +173,17 @@ export class WhipClient {
       throw new WhipError("bad_request", t("studio.whip.badAnswer"));
     }
     // Chromium may reset parameters on negotiation; set them again now the sender is live.
-    await this.#tuneSender(vt.sender, maxBitrate);
+    await this.tuneSender(vt.sender, maxBitrate);
   }
 
   /** End the publication: DELETE the resource and close the connection. */
   async stop(): Promise<void> {
-    const loc = this.#location;
-    this.#location = null;
+    const loc = this.resource;
+    this.resource = null;
     this.close();
     if (!loc) return;
     try {
-      await this.#fetch(loc, { method: "DELETE", credentials: "same-origin", keepalive: true });
+      await this.fetch(loc, { method: "DELETE", credentials: "same-origin", keepalive: true });
     } catch {
       // The bridge also ends the session when ICE times out; nothing more to do.
     }
@@ -194,10 +194,10 @@ export class WhipClient {
    * this is a keepalive fetch, which the browser finishes after the page is gone.
    */
   stopOnUnload(): void {
-    const loc = this.#location;
-    this.#location = null;
+    const loc = this.resource;
+    this.resource = null;
     if (loc) {
-      this.#fetch(loc, { method: "DELETE", credentials: "same-origin", keepalive: true }).catch(
+      this.fetch(loc, { method: "DELETE", credentials: "same-origin", keepalive: true }).catch(
         () => {},
       );
     }
@@ -206,16 +206,16 @@ export class WhipClient {
 
   /** Close the peer connection without telling the server. */
   close(): void {
-    if (this.#pc) {
-      this.#pc.onconnectionstatechange = null;
-      this.#pc.close();
-      this.#pc = null;
+    if (this.pc) {
+      this.pc.onconnectionstatechange = null;
+      this.pc.close();
+      this.pc = null;
     }
   }
 
   /** Sample outgoing stats; bitrate is measured since the previous call. */
   async stats(): Promise<PublishStats | null> {
-    const pc = this.#pc;
+    const pc = this.pc;
     if (!pc) return null;
     const report = await pc.getStats();
     let bytes = 0;
@@ -234,8 +234,8 @@ export class WhipClient {
       }
     });
     const now = performance.now();
-    const prev = this.#last;
-    this.#last = { at: now, bytes };
+    const prev = this.last;
+    this.last = { at: now, bytes };
     const bitrateKbps =
       prev && now > prev.at ? Math.round(((bytes - prev.bytes) * 8) / (now - prev.at)) : 0;
     const v = video as Record<string, unknown> | null;
@@ -257,7 +257,7 @@ export class WhipClient {
     };
   }
 
-  async #tuneSender(sender: RTCRtpSender, maxBitrate: number): Promise<void> {
+  private async tuneSender(sender: RTCRtpSender, maxBitrate: number): Promise<void> {
     try {
       const p = sender.getParameters();
       if (!p.encodings || p.encodings.length === 0) p.encodings = [{}];
