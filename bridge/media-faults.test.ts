@@ -125,7 +125,7 @@ describe("media faults (real ffmpeg + nginx-rtmp, checked with ffprobe)", () => 
 
     pub = await publish();
     await waitFor(() => session().health().streamStartedAt, 20_000, "first RTMP frame");
-    const startup = events.find((e) => e.event === "session.startup")!.fields;
+    const startup = events.find((e) => e.event === "startup_measured")!.fields;
     const ms = (k: string) => startup[k] as number;
     const toOutput = ms("firstOutput") - ms("connected");
     // Chrome sends an IDR as soon as it is asked (PLI); this publisher's x264 only on its

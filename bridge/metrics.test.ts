@@ -98,13 +98,13 @@ describe("bridge observability", () => {
     expect(refused.status).toBe(400);
     expect(lines).toContainEqual(
       expect.objectContaining({
-        event: "ingest.refused",
+        event: "ingest_refused",
         classId: "rid-class",
         requestId: "8f1e2d3c4b5a6978-AMS",
       }),
     );
     lines.length = 0;
     await put("rid-class", "rtmp://evil.example:1935/live", { "x-request-id": 'x" injected' });
-    expect(lines.find((l) => l.event === "ingest.refused")).not.toHaveProperty("requestId");
+    expect(lines.find((l) => l.event === "ingest_refused")).not.toHaveProperty("requestId");
   });
 });

@@ -357,8 +357,8 @@ describe("RTMP destinations: the port-scanner attack (issue 12, point 18)", () =
       await waitFor(() => s.health().lastError !== null, 3000);
       await new Promise((r) => setTimeout(r, 500));
       expect(s.health().lastError).toBe(STREAM_ERRORS["ingest-not-allowed"]);
-      expect(events).toContain("ingest.refused");
-      expect(events).not.toContain("ffmpeg.start");
+      expect(events).toContain("ingest_refused");
+      expect(events).not.toContain("ffmpeg_started");
       expect(target.connections()).toBe(0);
       // The teacher sees the category through the health the Worker gets, nothing raw.
       const h = await (await fetch(`${b.url}/health`, { headers: auth })).json();

@@ -92,7 +92,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
   async function assertIngest(classId: string, rtmpUrl: string, log: Logger): Promise<void> {
     const v = await ingestVerdict(rtmpUrl);
     if (v.ok) return;
-    log("ingest.refused", {
+    log("ingest_refused", {
       classId,
       rtmp: redactUrl(rtmpUrl),
       category: v.category,
@@ -153,7 +153,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       s.onWarmExpired = () => {
         if (sessions.get(classId) === s && !s.publisher) void deleteSession(classId);
       };
-      log("session.created", { classId, rtmp: redactUrl(rtmpUrl), portBase: base });
+      log("session_created", { classId, rtmp: redactUrl(rtmpUrl), portBase: base });
       return s;
     })();
     creating.set(classId, p);
@@ -179,7 +179,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
     await s.close();
     ports.release(s.portBase);
     lastPushedState.delete(classId);
-    log("session.deleted", { classId });
+    log("session_deleted", { classId });
     return true;
   }
 
@@ -238,7 +238,7 @@ export async function startBridge(cfg: BridgeConfig): Promise<Bridge> {
       } catch (err) {
         if (Date.now() - lastPushError > 60_000) {
           lastPushError = Date.now();
-          log("health.push-failed", { message: err instanceof Error ? err.message : String(err) });
+          log("health_push_failed", { message: err instanceof Error ? err.message : String(err) });
         }
       }
     }

@@ -30,7 +30,7 @@ export type MediaKind = "video" | "audio";
 
 /**
  * Milestones from a publisher's attach to the first RTMP output (ms after attach),
- * logged once as `session.startup` — where the WHIP POST → first frame time goes.
+ * logged once as `startup_measured` — where the WHIP POST → first frame time goes.
  */
 export type StartupMark =
   | "iceConnected"
@@ -259,7 +259,7 @@ export class ClassSession {
     this.#clearWarmTimer();
     this.#startup =
       this.#streamStartedAt === null ? { publisherId: p.id, at: Date.now(), marks: {} } : null;
-    this.#opts.log("publisher.attached", { classId: this.classId, publisherId: p.id });
+    this.#opts.log("publisher_attached", { classId: this.classId, publisherId: p.id });
     this.warm();
     return {
       onRtp: (kind, pkt) => this.#onTeacherRtp(key, kind, pkt),
@@ -303,7 +303,7 @@ export class ClassSession {
         void this.#startOutput();
         return;
       case "restart-in":
-        this.#opts.log("ffmpeg.restart-scheduled", {
+        this.#opts.log("restart_scheduled", {
           classId: this.classId,
           delayMs: action.delayMs,
           restarts: this.#out.restarts,
@@ -358,7 +358,7 @@ export class ClassSession {
     this.#warmTimer = null;
     this.#warmUntil = null;
     if (this.#closed || this.#publisher || this.#outputFedAt !== null) return;
-    this.#opts.log("session.warm-expired", { classId: this.classId, ttlMs });
+    this.#opts.log("warm_expired", { classId: this.classId, ttlMs });
     this.#outputStep(core.warmExpired(this.#out));
     this.onWarmExpired?.();
   }
@@ -369,7 +369,7 @@ export class ClassSession {
     if (!s || (id !== null && s.publisherId !== id) || s.marks[mark] !== undefined) return;
     s.marks[mark] = now - s.at;
     if (mark === "firstOutput") {
-      this.#opts.log("session.startup", {
+      this.#opts.log("startup_measured", {
         classId: this.classId,
         publisherId: s.publisherId,
         ...s.marks,
@@ -390,7 +390,7 @@ export class ClassSession {
     if (p) this.detachPublisher(p.id, true);
     this.#clearWarmTimer();
     this.#out = core.forgetWarmUp(this.#out);
-    this.#opts.log("session.stopped", { classId: this.classId, reason });
+    this.#opts.log("session_stopped", { classId: this.classId, reason });
     await this.#endOutput(1000);
     // Idle again, not ended: the studio may prepare and go live anew (and a warm
     // ffmpeg must then wait for the teacher, not get the slate).
@@ -416,7 +416,7 @@ export class ClassSession {
     this.#teacherKey = null;
     this.#lastTeacherVideoAt = null;
     this.#lastTeacherAudioAt = null;
-    this.#opts.log("publisher.detached", { classId: this.classId, publisherId: id });
+    this.#opts.log("publisher_detached", { classId: this.classId, publisherId: id });
     if (close) p.close();
   }
 
@@ -443,7 +443,7 @@ export class ClassSession {
       }
       if (now - this.#lateLoggedAt > 1000) {
         this.#lateLoggedAt = now;
-        this.#opts.log("media.late-dropped", { classId: this.classId, packets: this.#lateDropped });
+        this.#opts.log("late_media_dropped", { classId: this.classId, packets: this.#lateDropped });
       }
       return;
     }
@@ -554,7 +554,7 @@ export class ClassSession {
     // fits (it keeps the wall clock, so the slate's head start is given back too).
     if (key === SLATE) this.#video.switchTo(key, adjust);
     else this.#video.switchTo(key, adjust, 3 * 90000, false);
-    this.#opts.log("source.switch", {
+    this.#opts.log("source_switched", {
       classId: this.classId,
       from,
       to: key,
@@ -598,7 +598,7 @@ export class ClassSession {
       const since = this.#audio.ticksSinceLast(now);
       const back = since === null || since > 48000 ? 0 : Math.max(0, since - OPUS_FRAME_TICKS);
       this.#audio.switchTo(SILENCE, -back);
-      this.#opts.log("audio.silence", { classId: this.classId, backfillMs: Math.round(back / 48) });
+      this.#opts.log("silence_started", { classId: this.classId, backfillMs: Math.round(back / 48) });
       this.#silencePlay = {
         startedAt: now - (back * 1000) / 48000,
         sent: 0,
@@ -684,12 +684,12 @@ export class ClassSession {
         // Never swap clips under a running loop (its P-frames need their own IDR).
         if (this.#video.source === SLATE) this.#slatePlay = null;
         this.#slate = clip;
-        this.#opts.log("slate.ready", { classId: this.classId, size, frames: clip.frames.length });
+        this.#opts.log("slate_encoded", { classId: this.classId, size, frames: clip.frames.length });
         if (this.#video.source === SLATE) this.#switchTo(SLATE, Date.now());
       })
       .catch((err: unknown) => {
         if (this.#slateEncoding === size) this.#slateEncoding = null;
-        this.#opts.log("slate.failed", {
+        this.#opts.log("slate_failed", {
           classId: this.classId,
           message: err instanceof Error ? err.message : String(err),
         });
@@ -710,7 +710,7 @@ export class ClassSession {
     });
     this.#stallStartedAt = stall.since;
     if (stall.giveUp) {
-      this.#opts.log("session.filler-limit", {
+      this.#opts.log("filler_limit_reached", {
         classId: this.classId,
         fillerMaxMs: this.#opts.fillerMaxMs,
       });
@@ -740,7 +740,7 @@ export class ClassSession {
       now - (this.#lastProgressAt ?? Math.max(this.#outputStartedAt, this.#outputFedAt)) > 15_000
     ) {
       this.#lastError = STREAM_ERRORS["encoder-stalled"];
-      this.#opts.log("ffmpeg.watchdog", { classId: this.classId });
+      this.#opts.log("watchdog_fired", { classId: this.classId });
       this.#outputStartedAt = null;
       void this.#stopOutput(1000);
     }
@@ -768,7 +768,7 @@ export class ClassSession {
     }
     if (!verdict.ok) {
       this.#lastError = STREAM_ERRORS[verdict.category];
-      this.#opts.log("ingest.refused", {
+      this.#opts.log("ingest_refused", {
         classId: this.classId,
         rtmp: this.rtmp,
         category: verdict.category,
@@ -790,7 +790,7 @@ export class ClassSession {
         },
         onFailure: (category, detail) => {
           this.#lastError = STREAM_ERRORS[category];
-          this.#opts.log("rtmp.failed", {
+          this.#opts.log("rtmp_failed", {
             classId: this.classId,
             rtmp: redactUrl(rtmpUrl),
             category,
@@ -800,7 +800,7 @@ export class ClassSession {
       });
     } catch (err) {
       this.#lastError = STREAM_ERRORS["encoder-failed"];
-      this.#opts.log("rtmp.relay-failed", {
+      this.#opts.log("relay_failed", {
         classId: this.classId,
         message: err instanceof Error ? err.message : String(err),
       });
@@ -894,7 +894,7 @@ export class ClassSession {
     const proc = spawnFfmpeg(f.path, args, {
       redact: (s) => redactText(s, secrets),
       onStderr: (line) => {
-        if (process.env.BRIDGE_TRACE_FFMPEG) this.#opts.log("ffmpeg.trace", { line });
+        if (process.env.BRIDGE_TRACE_FFMPEG) this.#opts.log("ffmpeg_logged", { line });
       },
       onStdout: (chunk) => this.#onProgress(chunk),
     });
@@ -905,14 +905,14 @@ export class ClassSession {
     this.#lastTotalSize = 0;
     this.#pli = initialPliState(); // ffmpeg's copy waits for an IDR: ask quickly.
     this.markStartup(null, "ffmpegSpawned", startedAt);
-    this.#opts.log("ffmpeg.start", { classId: this.classId, rtmp: this.rtmp, pid: proc.child.pid });
+    this.#opts.log("ffmpeg_started", { classId: this.classId, rtmp: this.rtmp, pid: proc.child.pid });
     const { code, signal } = await proc.exited;
     relay.close();
     this.#outputReady = false;
     this.#outputStartedAt = null;
     this.#streamStartedAt = null;
     const ranMs = Date.now() - startedAt;
-    this.#opts.log("ffmpeg.exit", {
+    this.#opts.log("ffmpeg_exited", {
       classId: this.classId,
       code,
       signal,
@@ -948,7 +948,7 @@ export class ClassSession {
     const now = Date.now();
     this.#outputReady = true;
     this.markStartup(null, "ffmpegReady", now);
-    this.#opts.log("ffmpeg.listening", { classId: this.classId, ms: now - started });
+    this.#opts.log("ffmpeg_bound", { classId: this.classId, ms: now - started });
     if (
       this.#publisher &&
       this.#lastTeacherVideoAt !== null &&
@@ -970,7 +970,7 @@ export class ClassSession {
           this.#streamStartedAt = now;
           this.markStartup(null, "firstOutput", now);
           this.#prepareSlate();
-          this.#opts.log("ffmpeg.first-output", {
+          this.#opts.log("first_output_written", {
             classId: this.classId,
             msSinceStart: this.#outputStartedAt === null ? null : now - this.#outputStartedAt,
           });
