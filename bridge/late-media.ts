@@ -8,12 +8,12 @@
 export class LateMediaFilter {
   readonly clockRate: number;
   readonly maxLateMs: number;
-  #lastTs: number | null = null;
+  private lastTs: number | null = null;
   /** RTP timestamp unwrapped (signed steps accumulated), in ticks since the first packet. */
-  #mediaTicks = 0;
+  private mediaTicks = 0;
   /** Max over packets of (media time − arrival time), ms: the least-delayed one. */
-  #bestLead: number | null = null;
-  #lastAt = 0;
+  private bestLead: number | null = null;
+  private lastAt = 0;
 
   constructor(o: { clockRate: number; maxLateMs: number }) {
     this.clockRate = o.clockRate;
@@ -22,18 +22,18 @@ export class LateMediaFilter {
 
   /** Whether a packet with RTP timestamp `ts` arriving at `nowMs` is fresh enough to forward. */
   accept(ts: number, nowMs: number): boolean {
-    if (this.#lastTs !== null) this.#mediaTicks += (ts - this.#lastTs) | 0;
-    this.#lastTs = ts >>> 0;
-    const lead = (this.#mediaTicks * 1000) / this.clockRate - nowMs;
+    if (this.lastTs !== null) this.mediaTicks += (ts - this.lastTs) | 0;
+    this.lastTs = ts >>> 0;
+    const lead = (this.mediaTicks * 1000) / this.clockRate - nowMs;
     // While media flows, the reference sinks 250 ms per second: a path that got slower
     // for good (bufferbloat, a busy sender) is accepted again within ~1–2 s, and a sender
     // clock running slow is forgiven. Across a gap in arrivals (a stall) it stays put:
     // what then arrives all at once is judged against the time before the stall.
-    const gap = nowMs - this.#lastAt;
-    const decay = this.#bestLead !== null && gap < 200 ? gap / 4 : 0;
-    const best = this.#bestLead === null ? lead : Math.max(lead, this.#bestLead - decay);
-    this.#bestLead = best;
-    this.#lastAt = nowMs;
+    const gap = nowMs - this.lastAt;
+    const decay = this.bestLead !== null && gap < 200 ? gap / 4 : 0;
+    const best = this.bestLead === null ? lead : Math.max(lead, this.bestLead - decay);
+    this.bestLead = best;
+    this.lastAt = nowMs;
     return lead >= best - this.maxLateMs;
   }
 }
