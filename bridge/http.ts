@@ -303,7 +303,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     // The teacher pressed Stop / End stream or closed the studio: end the push now
     // (the slate is for a teacher who vanished without a word).
     if (ends) await session?.stop("whip-delete");
-    c.get("log")("whip.deleted", { classId: pub.classId, publisherId: pub.id });
+    c.get("log")("whip_deleted", { classId: pub.classId, publisherId: pub.id });
     return c.body(null, 200);
   });
 

@@ -28,6 +28,8 @@ export type BridgeLogEvent =
   /** `POST|PUT /sessions` with `prepare` (`warmed`, `warmUntil`). */
   | "session_prepared"
   | "whip_created"
+  /** WHIP DELETE: the publisher is gone (a stop when it was the current one). */
+  | "whip_deleted"
   /** A new WHIP publisher replaced a live one (`old`). */
   | "whip_taken_over"
   | "pull_created"

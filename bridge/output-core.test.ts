@@ -18,7 +18,7 @@ import {
   starting,
   warm,
   warmExpired,
-} from "./session-core.ts";
+} from "./output-core.ts";
 
 const B: Backoff = { initialMs: 500, maxMs: 10_000 };
 type P = string;

@@ -1,8 +1,8 @@
 /**
  * The life of a class session's output ffmpeg as a pure state machine: one phase at a
  * time (a discriminated union), transitions as functions that return the next state and
- * what the shell must do. `ClassSession` (session.ts) is the shell: it spawns and kills
- * the process, arms the restart timer and asks {@link sessionState} what health reports.
+ * what the shell must do. The session core (session-core.ts) holds it; `ClassSession`
+ * (session.ts) is the shell: it spawns and kills the process and arms the restart timer.
  * Generic over the process handle `P`, so tests run it with plain values.
  */
 import type { BridgeSessionState } from "../protocol/bridge.ts";
