@@ -39,7 +39,10 @@ export async function warmUpWebrtc(log: Logger, timeoutMs = 5000): Promise<void>
     ]);
     log("webrtc_warmed_up", { ok, ms: Date.now() - started });
   } catch (err) {
-    log("webrtc_warmed_up", { ok: false, message: err instanceof Error ? err.message : String(err) });
+    log("webrtc_warmed_up", {
+      ok: false,
+      message: err instanceof Error ? err.message : String(err),
+    });
   } finally {
     clearTimeout(timer);
     await Promise.all([a.close(), b.close()]).catch(() => {});
