@@ -24,6 +24,19 @@ describe("LateMediaFilter", () => {
     for (; t < 400; t++) expect(f.accept(t * 960, t * 20)).toBe(true);
   });
 
+  it("gives every packet of a frame the verdict of its first (a burst never cuts a keyframe in two)", () => {
+    const f = new LateMediaFilter({ clockRate: 90000, maxLateMs: 500 });
+    for (let t = 0; t < 60; t++) expect(f.accept(t * 3000, (t * 1000) / 30)).toBe(true);
+    // After a 4 s stall, a queued keyframe of 40 packets whose first arrives 480 ms behind
+    // its clock and the last 519 ms: forwarded whole (or not at all), never half.
+    const ts = 180 * 3000;
+    const verdicts: boolean[] = [];
+    for (let p = 0; p < 40; p++) verdicts.push(f.accept(ts, 180 * (1000 / 30) + 480 + p));
+    expect(verdicts.every(Boolean)).toBe(true);
+    // The next frame is judged on its own.
+    expect(f.accept(ts + 3000, 181 * (1000 / 30) + 1200)).toBe(false);
+  });
+
   it("accepts a path that got 600 ms slower for good within 2 s (no teacher muted by bufferbloat)", () => {
     const f = new LateMediaFilter({ clockRate: 48000, maxLateMs: 200 });
     for (let t = 0; t < 100; t++) expect(f.accept(t * 960, t * 20)).toBe(true);
@@ -32,6 +45,22 @@ describe("LateMediaFilter", () => {
     const firstOk = results.indexOf(true);
     expect(firstOk).toBeLessThanOrEqual(100); // ≤ 2 s of 20 ms frames
     expect(results.slice(firstOk).every(Boolean)).toBe(true);
+  });
+
+  it("takes media again within 3 s when a busy machine hands it over in bursts every 300 ms, 700 ms later than before", () => {
+    const f = new LateMediaFilter({ clockRate: 90000, maxLateMs: 500 });
+    let t = 0;
+    for (; t < 60; t++) expect(f.accept(t * 3000, (t * 1000) / 30)).toBe(true);
+    const verdicts: boolean[] = [];
+    for (; t < 60 + 30 * 6; t++) {
+      // Each frame handed over at the end of its 300 ms burst, plus 700 ms of new delay.
+      const burstEnd = Math.ceil(((t + 1) * 1000) / 30 / 300) * 300;
+      verdicts.push(f.accept(t * 3000, burstEnd + 700));
+    }
+    const firstOk = verdicts.indexOf(true);
+    expect(firstOk).toBeGreaterThanOrEqual(0);
+    expect(firstOk).toBeLessThanOrEqual(90); // ≤ 3 s of 30 fps frames
+    expect(verdicts.slice(firstOk + 30).every(Boolean)).toBe(true);
   });
 
   it("survives the 32-bit timestamp wrap", () => {
