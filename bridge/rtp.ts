@@ -113,24 +113,24 @@ export class OutputTrack {
   readonly ssrc: number;
   readonly payloadType: number;
   readonly clockRate: number;
-  #source: string | null = null;
-  #tsOffset = 0;
-  #seqOffset = 0;
-  #needsAnchor = true;
-  #adjustTicks = 0;
-  #resumeTicks = 0;
-  #dropOverlap = true;
+  private active: string | null = null;
+  private tsOffset = 0;
+  private seqOffset = 0;
+  private needsAnchor = true;
+  private adjustTicks = 0;
+  private resumeTicks = 0;
+  private dropOverlap = true;
   /** The last timestamp offset each source had (for a resume). */
-  #offsets = new Map<string, number>();
-  #lastOutSeq: number | null = null;
-  #lastOutTs: number | null = null;
-  #lastOutAt = 0;
-  #packets = 0;
-  #octets = 0;
+  private offsets = new Map<string, number>();
+  private lastOutSeq: number | null = null;
+  private lastOutTs: number | null = null;
+  private lastOutAt = 0;
+  private packets = 0;
+  private octets = 0;
   /** Per source group: bridge NTP − source NTP, fixed at that group's first SR. */
-  #clockOffsets = new Map<string, number>();
+  private clockOffsets = new Map<string, number>();
   /** The active source's first SR (bridge-clock NTP, RTP) and RTP ticks since. */
-  #srAnchor: { source: string; ntp: number; rtp: number; elapsed: number } | null = null;
+  private srAnchor: { source: string; ntp: number; rtp: number; elapsed: number } | null = null;
 
   constructor(opts: { ssrc: number; payloadType: number; clockRate: number }) {
     this.ssrc = opts.ssrc >>> 0;
@@ -140,7 +140,7 @@ export class OutputTrack {
 
   /** Currently active source key, or null. */
   get source(): string | null {
-    return this.#source;
+    return this.active;
   }
 
   /**
@@ -155,11 +155,11 @@ export class OutputTrack {
    * RTP-to-wall-clock mapping (from the sender reports) stays true.
    */
   switchTo(source: string | null, adjustTicks = 0, resumeTicks = 0, dropOverlap = true): void {
-    this.#source = source;
-    this.#needsAnchor = true;
-    this.#adjustTicks = adjustTicks;
-    this.#resumeTicks = resumeTicks;
-    this.#dropOverlap = dropOverlap;
+    this.active = source;
+    this.needsAnchor = true;
+    this.adjustTicks = adjustTicks;
+    this.resumeTicks = resumeTicks;
+    this.dropOverlap = dropOverlap;
   }
 
   /**
@@ -167,20 +167,20 @@ export class OutputTrack {
    * ticks after the last packet out (negative: before it); null when `source` has none.
    */
   resumeAhead(source: string, ts: number): number | null {
-    const prev = this.#offsets.get(source);
-    if (prev === undefined || this.#lastOutTs === null) return null;
-    return (((ts + prev) >>> 0) - this.#lastOutTs) | 0;
+    const prev = this.offsets.get(source);
+    if (prev === undefined || this.lastOutTs === null) return null;
+    return (((ts + prev) >>> 0) - this.lastOutTs) | 0;
   }
 
   /** Output timestamp of the last packet sent (null: none yet). */
   get lastTimestamp(): number | null {
-    return this.#lastOutTs;
+    return this.lastOutTs;
   }
 
   /** Ticks of wall clock since the last packet went out (null: none yet). */
   ticksSinceLast(nowMs: number): number | null {
-    if (this.#lastOutTs === null) return null;
-    return Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000);
+    if (this.lastOutTs === null) return null;
+    return Math.round(((nowMs - this.lastOutAt) * this.clockRate) / 1000);
   }
 
   /**
@@ -188,53 +188,52 @@ export class OutputTrack {
    * returns it, or null when `source` is not the active one.
    */
   rewrite(source: string, pkt: Uint8Array, nowMs: number): Uint8Array | null {
-    if (source !== this.#source) return null;
+    if (source !== this.active) return null;
     const h = parseRtpHeader(pkt);
     if (!h) return null;
-    if (this.#needsAnchor && this.#resumeTicks > 0 && this.#lastOutTs !== null) {
-      const prev = this.#offsets.get(source);
+    if (this.needsAnchor && this.resumeTicks > 0 && this.lastOutTs !== null) {
+      const prev = this.offsets.get(source);
       if (prev !== undefined) {
-        const ahead = (((h.timestamp + prev) >>> 0) - this.#lastOutTs) | 0;
-        const since = Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000);
-        if (ahead <= 0 && ahead > -this.#resumeTicks && this.#dropOverlap) return null;
-        if (ahead > 0 && ahead <= since + this.#resumeTicks) {
-          this.#seqOffset = (((this.#lastOutSeq ?? 0) + 1 - h.sequenceNumber) & 0xffff) >>> 0;
-          this.#tsOffset = prev;
-          this.#needsAnchor = false;
+        const ahead = (((h.timestamp + prev) >>> 0) - this.lastOutTs) | 0;
+        const since = Math.round(((nowMs - this.lastOutAt) * this.clockRate) / 1000);
+        if (ahead <= 0 && ahead > -this.resumeTicks && this.dropOverlap) return null;
+        if (ahead > 0 && ahead <= since + this.resumeTicks) {
+          this.seqOffset = (((this.lastOutSeq ?? 0) + 1 - h.sequenceNumber) & 0xffff) >>> 0;
+          this.tsOffset = prev;
+          this.needsAnchor = false;
         }
       }
     }
-    if (this.#needsAnchor) {
-      const nextSeq =
-        this.#lastOutSeq === null ? h.sequenceNumber : (this.#lastOutSeq + 1) & 0xffff;
+    if (this.needsAnchor) {
+      const nextSeq = this.lastOutSeq === null ? h.sequenceNumber : (this.lastOutSeq + 1) & 0xffff;
       const nextTs =
-        this.#lastOutTs === null
+        this.lastOutTs === null
           ? h.timestamp
-          : this.#lastOutTs +
+          : this.lastOutTs +
             Math.max(
               1,
-              Math.round(((nowMs - this.#lastOutAt) * this.clockRate) / 1000) + this.#adjustTicks,
+              Math.round(((nowMs - this.lastOutAt) * this.clockRate) / 1000) + this.adjustTicks,
             );
-      this.#seqOffset = (nextSeq - h.sequenceNumber) & 0xffff;
-      this.#tsOffset = (nextTs - h.timestamp) >>> 0;
-      this.#needsAnchor = false;
-      this.#offsets.set(source, this.#tsOffset);
+      this.seqOffset = (nextSeq - h.sequenceNumber) & 0xffff;
+      this.tsOffset = (nextTs - h.timestamp) >>> 0;
+      this.needsAnchor = false;
+      this.offsets.set(source, this.tsOffset);
     }
-    const seq = (h.sequenceNumber + this.#seqOffset) & 0xffff;
-    const ts = (h.timestamp + this.#tsOffset) >>> 0;
+    const seq = (h.sequenceNumber + this.seqOffset) & 0xffff;
+    const ts = (h.timestamp + this.tsOffset) >>> 0;
     const view = new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength);
     pkt[1] = (pkt[1]! & 0x80) | (this.payloadType & 0x7f);
     view.setUint16(2, seq);
     view.setUint32(4, ts);
     view.setUint32(8, this.ssrc);
     // Sequence numbers can arrive out of order (NACK retransmits); keep the newest.
-    if (this.#lastOutSeq === null || ((seq - this.#lastOutSeq) & 0xffff) < 0x8000) {
-      this.#lastOutSeq = seq;
-      this.#lastOutTs = ts;
-      this.#lastOutAt = nowMs;
+    if (this.lastOutSeq === null || ((seq - this.lastOutSeq) & 0xffff) < 0x8000) {
+      this.lastOutSeq = seq;
+      this.lastOutTs = ts;
+      this.lastOutAt = nowMs;
     }
-    this.#packets++;
-    this.#octets += pkt.length - h.payloadOffset;
+    this.packets++;
+    this.octets += pkt.length - h.payloadOffset;
     return pkt;
   }
 
@@ -255,16 +254,16 @@ export class OutputTrack {
     sr: SenderReport,
     nowMs: number,
   ): Uint8Array | null {
-    if (source !== this.#source || this.#needsAnchor) return null;
-    let offset = this.#clockOffsets.get(group);
+    if (source !== this.active || this.needsAnchor) return null;
+    let offset = this.clockOffsets.get(group);
     if (offset === undefined) {
       offset = ntpNow(nowMs) - sr.ntpSeconds;
-      this.#clockOffsets.set(group, offset);
+      this.clockOffsets.set(group, offset);
     }
-    let anchor = this.#srAnchor;
+    let anchor = this.srAnchor;
     if (!anchor || anchor.source !== source) {
       anchor = { source, ntp: sr.ntpSeconds + offset, rtp: sr.rtpTimestamp, elapsed: 0 };
-      this.#srAnchor = anchor;
+      this.srAnchor = anchor;
     } else {
       // Signed 32-bit step since the previous SR, accumulated (survives wrap-around).
       anchor.elapsed += (sr.rtpTimestamp - anchor.rtp) | 0;
@@ -273,19 +272,19 @@ export class OutputTrack {
     return buildSenderReport({
       ssrc: this.ssrc,
       ntpSeconds: anchor.ntp + anchor.elapsed / this.clockRate,
-      rtpTimestamp: (sr.rtpTimestamp + this.#tsOffset) >>> 0,
-      packetCount: this.#packets,
-      octetCount: this.#octets,
+      rtpTimestamp: (sr.rtpTimestamp + this.tsOffset) >>> 0,
+      packetCount: this.packets,
+      octetCount: this.octets,
     });
   }
 
   /** Shares clock offsets between the tracks of one output, so A/V of a group use the same offset. */
   shareClockOffsets(other: OutputTrack): void {
-    other.#clockOffsets = this.#clockOffsets;
+    other.clockOffsets = this.clockOffsets;
   }
 
   /** Forgets a source group's clock (when the publisher or filler goes away). */
   forgetGroup(group: string): void {
-    this.#clockOffsets.delete(group);
+    this.clockOffsets.delete(group);
   }
 }
