@@ -6,12 +6,7 @@ import {
   health,
   initialSession,
   markStartup,
-  outputExited,
-  outputListening,
-  outputSpawned,
-  outputStarting,
   prepare,
-  progress,
   publisherStalled,
   type SessionCore,
   type SessionEffect,
@@ -22,6 +17,13 @@ import {
   warmTimerFired,
 } from "./session-core.ts";
 import { teacherVideo } from "./source-core.ts";
+import {
+  outputExited,
+  outputListening,
+  outputSpawned,
+  outputStarting,
+  progress,
+} from "./stream-core.ts";
 
 type H = { id: string };
 type P = string;

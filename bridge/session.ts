@@ -28,6 +28,7 @@ import {
   type SlateClip,
 } from "./slate.ts";
 import * as source from "./source-core.ts";
+import * as stream from "./stream-core.ts";
 
 export type { MediaKind, StartupMark };
 
@@ -407,7 +408,7 @@ export class ClassSession {
         });
         this.restartTimer = setTimeout(() => {
           this.restartTimer = null;
-          this.step(core.restartDue(this.c));
+          this.step(stream.restartDue(this.c));
         }, action.delayMs);
         return;
       case "cancel-restart":
@@ -611,7 +612,7 @@ export class ClassSession {
 
   private async startOutput(): Promise<void> {
     if (this.c.life.kind === "closed") return;
-    this.c = core.outputStarting(this.c, this.sps !== null && this.pps !== null);
+    this.c = stream.outputStarting(this.c, this.sps !== null && this.pps !== null);
     // The URL may change (PUT /sessions) while its check resolves: check what runs.
     let rtmpUrl: string;
     let verdict: IngestVerdict;
@@ -620,12 +621,12 @@ export class ClassSession {
       verdict = await this.opts.checkIngest(rtmpUrl);
     } while (rtmpUrl !== this.opts.rtmpUrl && this.c.life.kind !== "closed");
     if (core.stopped(this.c)) {
-      this.c = core.startAbandoned(this.c);
+      this.c = stream.startAbandoned(this.c);
       return;
     }
     if (!verdict.ok) {
       this.step(
-        core.ingestRefused(this.c, this.rtmp, verdict.category, verdict.detail, this.backoff),
+        stream.ingestRefused(this.c, this.rtmp, verdict.category, verdict.detail, this.backoff),
       );
       return;
     }
@@ -637,20 +638,20 @@ export class ClassSession {
         target: rtmpUrl,
         check: () => this.opts.checkIngest(rtmpUrl),
         onPublished: () => {
-          this.c = core.rtmpPublished(this.c);
+          this.c = stream.rtmpPublished(this.c);
         },
         onFailure: (category, detail) => {
-          this.step(core.rtmpFailed(this.c, redactUrl(rtmpUrl), category, detail));
+          this.step(stream.rtmpFailed(this.c, redactUrl(rtmpUrl), category, detail));
         },
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.step(core.relayFailed(this.c, message, this.backoff));
+      this.step(stream.relayFailed(this.c, message, this.backoff));
       return;
     }
     if (core.stopped(this.c)) {
       relay.close();
-      this.c = core.startAbandoned(this.c);
+      this.c = stream.startAbandoned(this.c);
       return;
     }
     const sdpPath = join(this.tmpDir, "input.sdp");
@@ -678,14 +679,14 @@ export class ClassSession {
       onStdout: (chunk) => this.onProgress(chunk),
     });
     this.step(
-      core.outputSpawned(this.c, proc, startedAt, { rtmp: this.rtmp, pid: proc.child.pid }),
+      stream.outputSpawned(this.c, proc, startedAt, { rtmp: this.rtmp, pid: proc.child.pid }),
     );
     void this.awaitOutputListening(proc);
     const { code, signal } = await proc.exited;
     relay.close();
     const ranMs = Date.now() - startedAt;
     const tail = proc.stderrTail().slice(-5);
-    this.step(core.outputExited(this.c, proc, { code, signal, ranMs, tail }, this.backoff));
+    this.step(stream.outputExited(this.c, proc, { code, signal, ranMs, tail }, this.backoff));
   }
 
   /**
@@ -702,13 +703,13 @@ export class ClassSession {
       if (Date.now() - started > 10_000) break; // let the watchdog / exit handling decide
       await new Promise((r) => setTimeout(r, 20));
     }
-    this.step(core.outputListening(this.c, proc, Date.now(), started));
+    this.step(stream.outputListening(this.c, proc, Date.now(), started));
   }
 
   private onProgress(chunk: string): void {
     const now = Date.now();
     for (const m of chunk.matchAll(/^total_size=(\d+)$/gm))
-      this.step(core.progress(this.c, Number(m[1]), now), now);
+      this.step(stream.progress(this.c, Number(m[1]), now), now);
   }
 
   /** Ends the stream (filler limit, stop) and waits for the output to stop. */

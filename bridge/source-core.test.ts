@@ -3,9 +3,6 @@ import {
   attach,
   detach,
   initialSession,
-  outputListening,
-  outputSpawned,
-  outputStarting,
   type SessionCore,
   type SessionEffect,
 } from "./session-core.ts";
@@ -18,6 +15,7 @@ import {
   teacherVideo,
   type VideoPacketFacts,
 } from "./source-core.ts";
+import { outputListening, outputSpawned, outputStarting } from "./stream-core.ts";
 
 type H = { id: string };
 type C = SessionCore<H, string>;

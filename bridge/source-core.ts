@@ -10,7 +10,6 @@ import { onKeyframe, onPliSent } from "./pli-scheduler.ts";
 import {
   type MediaKind,
   mark,
-  outputStarting,
   type SessionCore,
   type SessionStep,
   type SessionTuning,
@@ -23,6 +22,7 @@ import {
   teacherVideoAt,
 } from "./session-core.ts";
 import { OPUS_FRAME_TICKS } from "./slate.ts";
+import { outputStarting } from "./stream-core.ts";
 
 /** Teacher audio missing this long → silence fills in (the output never has an audio hole). */
 export const AUDIO_GAP_MS = 60;
