@@ -3,23 +3,11 @@
  * secret) and the Worker's request id in the log lines of the request it sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FfmpegInfo } from "./ffmpeg.ts";
-import type { LookupAll } from "./ingest.ts";
 import { type Bridge, startBridge } from "./server.ts";
+import { FAKE_FFMPEG, publicLookup } from "./testing/fakes.ts";
 
 const SECRET = "unit-secret-abcdefghijklmnop";
 const auth = { Authorization: `Bearer ${SECRET}` };
-const FAKE_FFMPEG: FfmpegInfo = {
-  path: "/bin/false",
-  source: "env",
-  version: "test",
-  sdpLocalAddr: true,
-  sdpListenTimeout: true,
-  drawtext: false,
-  statsPeriod: true,
-  tcpNodelay: true,
-};
-const publicLookup: LookupAll = async () => [{ address: "142.250.74.46", family: 4 }];
 
 describe("bridge observability", () => {
   let bridge: Bridge;

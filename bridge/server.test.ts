@@ -11,24 +11,11 @@ import type { FfmpegInfo } from "./ffmpeg.ts";
 import type { LookupAll } from "./ingest.ts";
 import { createLogger } from "./log.ts";
 import { type Bridge, startBridge } from "./server.ts";
+import { FAKE_FFMPEG, publicLookup } from "./testing/fakes.ts";
 
 const SECRET = "unit-secret-abcdefghijklmnop";
 const auth = { Authorization: `Bearer ${SECRET}` };
 const OFFER = readFileSync(new URL("./fixtures/chrome-offer.sdp", import.meta.url), "utf8");
-// A fake ffmpeg is enough: these tests never get to media.
-const FAKE_FFMPEG: FfmpegInfo = {
-  path: "/bin/false",
-  source: "env",
-  version: "test",
-  sdpLocalAddr: true,
-  sdpListenTimeout: true,
-  drawtext: false,
-  statsPeriod: true,
-  tcpNodelay: true,
-};
-
-/** Offline: YouTube's ingest hosts "resolve" to a public address. */
-const publicLookup: LookupAll = async () => [{ address: "142.250.74.46", family: 4 }];
 
 async function start(
   ffmpeg: FfmpegInfo | null,
