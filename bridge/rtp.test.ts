@@ -76,6 +76,24 @@ describe("OutputTrack", () => {
     expect(second.ntpSeconds - first.ntpSeconds).toBeCloseTo(1, 4);
   });
 
+  it("advances at least minStepTicks at a switch, also in the same millisecond as the last packet", () => {
+    const t = new OutputTrack({ ssrc: 1, payloadType: 96, clockRate: 90000, minStepTicks: 3000 });
+    t.switchTo("slate");
+    t.rewrite("slate", rtp(1, 0, 2), 1000);
+    t.switchTo("teacher");
+    expect(parseRtpHeader(t.rewrite("teacher", rtp(50, 777, 3), 1000)!)!.timestamp).toBe(3000);
+    // Back on the slate, then the teacher again: its old timeline lands 1 ms after the
+    // slate's last frame, too close: re-timed to one step after it.
+    t.switchTo("slate");
+    t.rewrite("slate", rtp(2, 6000, 2), 1100);
+    const last = t.lastTimestamp!;
+    t.switchTo("teacher", 0, 3 * 90000, false);
+    const back = parseRtpHeader(
+      t.rewrite("teacher", rtp(51, (last + 90 - 3000 + 777) >>> 0, 3), 1100)!,
+    )!;
+    expect(back.timestamp).toBe(last + 3000);
+  });
+
   it("ignores SRs of inactive sources", () => {
     const t = new OutputTrack({ ssrc: 55, payloadType: 96, clockRate: 90000 });
     t.switchTo("teacher");

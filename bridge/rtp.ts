@@ -113,6 +113,8 @@ export class OutputTrack {
   readonly ssrc: number;
   readonly payloadType: number;
   readonly clockRate: number;
+  /** The least a switch advances the timeline (ticks); see the constructor. */
+  readonly minStepTicks: number;
   private active: string | null = null;
   private tsOffset = 0;
   private seqOffset = 0;
@@ -124,7 +126,7 @@ export class OutputTrack {
   private offsets = new Map<string, number>();
   private lastOutSeq: number | null = null;
   private lastOutTs: number | null = null;
-  private lastOutAt = 0;
+  private lastOutWallMs = 0;
   private packets = 0;
   private octets = 0;
   /** Per source group: bridge NTP − source NTP, fixed at that group's first SR. */
@@ -132,10 +134,22 @@ export class OutputTrack {
   /** The active source's first SR (bridge-clock NTP, RTP) and RTP ticks since. */
   private srAnchor: { source: string; ntp: number; rtp: number; elapsed: number } | null = null;
 
-  constructor(opts: { ssrc: number; payloadType: number; clockRate: number }) {
+  /**
+   * `minStepTicks`: the least a new source's first packet lands after the last one out
+   * (default 1). A teacher's keyframe handled in the same millisecond as the slate's last
+   * frame (one event-loop turn on a busy machine) landed 1 tick after it: the same
+   * millisecond in FLV, a non-monotonic DTS step at the RTMP server.
+   */
+  constructor(opts: {
+    ssrc: number;
+    payloadType: number;
+    clockRate: number;
+    minStepTicks?: number;
+  }) {
     this.ssrc = opts.ssrc >>> 0;
     this.payloadType = opts.payloadType;
     this.clockRate = opts.clockRate;
+    this.minStepTicks = Math.max(1, opts.minStepTicks ?? 1);
   }
 
   /** Currently active source key, or null. */
@@ -177,10 +191,15 @@ export class OutputTrack {
     return this.lastOutTs;
   }
 
+  /** Wall-clock ms when the last packet went out (null: none yet). */
+  get lastOutAt(): number | null {
+    return this.lastOutTs === null ? null : this.lastOutWallMs;
+  }
+
   /** Ticks of wall clock since the last packet went out (null: none yet). */
   ticksSinceLast(nowMs: number): number | null {
     if (this.lastOutTs === null) return null;
-    return Math.round(((nowMs - this.lastOutAt) * this.clockRate) / 1000);
+    return Math.round(((nowMs - this.lastOutWallMs) * this.clockRate) / 1000);
   }
 
   /**
@@ -195,9 +214,9 @@ export class OutputTrack {
       const prev = this.offsets.get(source);
       if (prev !== undefined) {
         const ahead = (((h.timestamp + prev) >>> 0) - this.lastOutTs) | 0;
-        const since = Math.round(((nowMs - this.lastOutAt) * this.clockRate) / 1000);
+        const since = Math.round(((nowMs - this.lastOutWallMs) * this.clockRate) / 1000);
         if (ahead <= 0 && ahead > -this.resumeTicks && this.dropOverlap) return null;
-        if (ahead > 0 && ahead <= since + this.resumeTicks) {
+        if (ahead >= this.minStepTicks && ahead <= since + this.resumeTicks) {
           this.seqOffset = (((this.lastOutSeq ?? 0) + 1 - h.sequenceNumber) & 0xffff) >>> 0;
           this.tsOffset = prev;
           this.needsAnchor = false;
@@ -211,8 +230,8 @@ export class OutputTrack {
           ? h.timestamp
           : this.lastOutTs +
             Math.max(
-              1,
-              Math.round(((nowMs - this.lastOutAt) * this.clockRate) / 1000) + this.adjustTicks,
+              this.minStepTicks,
+              Math.round(((nowMs - this.lastOutWallMs) * this.clockRate) / 1000) + this.adjustTicks,
             );
       this.seqOffset = (nextSeq - h.sequenceNumber) & 0xffff;
       this.tsOffset = (nextTs - h.timestamp) >>> 0;
@@ -230,7 +249,7 @@ export class OutputTrack {
     if (this.lastOutSeq === null || ((seq - this.lastOutSeq) & 0xffff) < 0x8000) {
       this.lastOutSeq = seq;
       this.lastOutTs = ts;
-      this.lastOutAt = nowMs;
+      this.lastOutWallMs = nowMs;
     }
     this.packets++;
     this.octets += pkt.length - h.payloadOffset;

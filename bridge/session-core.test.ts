@@ -56,6 +56,7 @@ function fedKeyframe(at = 1200): C {
     keyStart: true,
     paramsKnown: true,
     track: none,
+    resumeAhead: null,
   });
   expect(step.forward).toBe(true);
   return { ...step.next, feed: { ...step.next.feed, fedAt: at } };
@@ -242,6 +243,7 @@ describe("the output ffmpeg's life as the session sees it", () => {
       keyStart: true,
       paramsKnown: true,
       track: none,
+      resumeAhead: null,
     }).next;
     const bound = outputListening(c, "a", 1500, 1000);
     expect(bound.next.feed.port).toBe("listening");
@@ -302,7 +304,7 @@ describe("health", () => {
     });
     const live = progress(fed, 4000, 1600).next;
     expect(h(live, 1700)).toMatchObject({ state: "live", pushing: true, streamStartedAt: 1600 });
-    const slate = { ...live, video: { kind: "slate", since: 2500 } } as C;
+    const slate = { ...live, video: { kind: "slate", since: 2500, staleKeyAt: null } } as C;
     expect(h(slate, 2600)).toMatchObject({ state: "filler", fillerSince: 2500, receiving: false });
     expect(h(endStream(slate).next, 2700)).toMatchObject({ state: "ended", fillerSince: null });
   });

@@ -79,8 +79,11 @@ export type VideoSource =
   /** Nothing yet: no keyframe has reached this stream. */
   | { kind: "none" }
   | { kind: "teacher"; key: string }
-  /** The filler slate, on air since `since`. */
-  | { kind: "slate"; since: number };
+  /**
+   * The filler slate, on air since `since`. `staleKeyAt`: the first teacher keyframe it
+   * refused as stale (`slateEnds`); null: none.
+   */
+  | { kind: "slate"; since: number; staleKeyAt: number | null };
 
 /** What feeds the output's audio. */
 export type AudioSource = { kind: "none" } | { kind: "teacher"; key: string } | { kind: "silence" };
@@ -122,7 +125,10 @@ export interface SessionCore<H, P> {
   startup: Startup;
   video: VideoSource;
   audio: AudioSource;
-  /** How far the output's video timeline runs behind the wall clock (slate started early). */
+  /**
+   * How far the output's video timeline runs behind the wall clock (the slate started
+   * early; it gives this back while it runs, the teacher's return the rest).
+   */
   videoLagTicks: number;
   stall: Stall;
   gate: VideoGate;

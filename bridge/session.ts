@@ -15,7 +15,14 @@ import { type Backoff, type OutputAction, outputProc } from "./output-core.ts";
 import { bindUdp, udpPortsBound } from "./ports.ts";
 import { redactText, redactUrl, urlSecrets } from "./redact.ts";
 import { type RtmpRelay, startRtmpRelay } from "./rtmp-relay.ts";
-import { OutputTrack, parseRtpHeader, rtpPayload, type SenderReport } from "./rtp.ts";
+import {
+  buildSenderReport,
+  ntpNow,
+  OutputTrack,
+  parseRtpHeader,
+  rtpPayload,
+  type SenderReport,
+} from "./rtp.ts";
 import { buildFfmpegSdp } from "./sdp.ts";
 import * as core from "./session-core.ts";
 import { type MediaKind, SILENCE, SLATE, type StartupMark } from "./session-core.ts";
@@ -90,6 +97,11 @@ interface Pacing {
   seq: number;
 }
 
+/** The slate's pacing, and the ticks of head start its frames have given back so far. */
+interface SlatePacing extends Pacing {
+  gained: number;
+}
+
 /**
  * One class's output: the long-lived RTMP publish (one output ffmpeg copying
  * H.264 and encoding AAC) fed over loopback RTP by whichever source is live —
@@ -106,6 +118,8 @@ export class ClassSession {
     ssrc: randomInt(1, 2 ** 31),
     payloadType: VIDEO_PT,
     clockRate: 90000,
+    // One 30 fps frame: never two video frames in one FLV millisecond across a switch.
+    minStepTicks: 3000,
   });
   private readonly audio = new OutputTrack({
     ssrc: randomInt(1, 2 ** 31),
@@ -121,7 +135,7 @@ export class ClassSession {
   /** The slate, encoded once per picture size (null until the teacher's first SPS). */
   private slate: SlateClip | null = null;
   private slateEncoding: string | null = null;
-  private slatePlay: Pacing | null = null;
+  private slatePlay: SlatePacing | null = null;
   private silencePlay: Pacing | null = null;
   private lateVideo: LateMediaFilter | null = null;
   private lateAudio: LateMediaFilter | null = null;
@@ -196,13 +210,10 @@ export class ClassSession {
     this.step(core.attach(this.c, p, Date.now()));
     return {
       onRtp: (kind, pkt) => this.onTeacherRtp(key, kind, pkt),
-      onSenderReport: (kind, sr) => {
-        if (!source.needsSenderReport(this.c, kind)) return;
-        const track = kind === "video" ? this.video : this.audio;
-        const out = track.translateSenderReport(key, key, sr, Date.now());
-        if (out && this.sendToOutput(kind, out, true))
-          this.c = source.senderReportSent(this.c, kind);
-      },
+      // ffmpeg gets the bridge's own SR before each track's first packet (forward),
+      // never the teacher's: one arriving after the first packets re-mapped that track
+      // by the audio/video offset, non-monotonic DTS 1 s into every stream (issue 14).
+      onSenderReport: () => {},
     };
   }
 
@@ -361,7 +372,9 @@ export class ClassSession {
         track.switchTo(fx.to, fx.adjustTicks, fx.resumeTicks, fx.dropOverlap);
         if (fx.track === "video")
           this.slatePlay =
-            fx.to === SLATE ? { startedAt: now, sent: 0, seq: this.slatePlay?.seq ?? 0 } : null;
+            fx.to === SLATE
+              ? { startedAt: now, sent: 0, seq: this.slatePlay?.seq ?? 0, gained: 0 }
+              : null;
         else
           this.silencePlay =
             fx.to === SILENCE
@@ -472,6 +485,7 @@ export class ClassSession {
       keyStart: hasSps || hasIdr,
       paramsKnown: this.sps !== null && this.pps !== null,
       track: { since: this.video.ticksSinceLast(now), last: this.video.lastTimestamp },
+      resumeAhead: this.video.resumeAhead(key, h.timestamp),
     });
     this.step(step, now);
     if (!step.forward) return;
@@ -482,8 +496,21 @@ export class ClassSession {
   private forward(key: string, kind: MediaKind, pkt: Uint8Array, now: number): boolean {
     const track = kind === "video" ? this.video : this.audio;
     const out = track.rewrite(key, pkt, now);
-    if (out) return this.sendToOutput(kind, out, false);
-    return false;
+    if (!out) return false;
+    // Each track's timeline starts on the wall clock, told to ffmpeg before its first
+    // packet: audio and video line up from the first frame, and ffmpeg never re-maps a
+    // track it has started on its own (ffmpeg's SR handling: rtpdec.c, rtsp.c).
+    if (source.needsSenderReport(this.c, kind)) {
+      const sr = buildSenderReport({
+        ssrc: track.ssrc,
+        ntpSeconds: ntpNow(now),
+        rtpTimestamp: parseRtpHeader(out)!.timestamp,
+        packetCount: 0,
+        octetCount: 0,
+      });
+      if (this.sendToOutput(kind, sr, true)) this.c = source.senderReportSent(this.c, kind);
+    }
+    return this.sendToOutput(kind, out, false);
   }
 
   private sendToOutput(kind: MediaKind, buf: Uint8Array, rtcp: boolean): boolean {
@@ -500,6 +527,7 @@ export class ClassSession {
     const step = source.mediaTick(this.c, now, this.tuning, {
       slateReady: this.slate !== null,
       video: { since: this.video.ticksSinceLast(now), last: this.video.lastTimestamp },
+      videoLastOutAt: this.video.lastOutAt,
       audioSince: this.audio.ticksSinceLast(now),
     });
     this.step(step, now);
@@ -522,6 +550,11 @@ export class ClassSession {
     const ticks = 90000 / clip.fps;
     const due = Math.floor(((now - play.startedAt) * clip.fps) / 1000) + 1;
     while (play.sent < due) {
+      if (play.sent > 0) {
+        const caught = source.slateFrameCatchUp(this.c, ticks);
+        this.c = caught.next;
+        play.gained += caught.step;
+      }
       const index = play.sent % n;
       const payloads = packetizeH264(clip.frames[index]!);
       let sent = false;
@@ -529,7 +562,7 @@ export class ClassSession {
         const pkt = rtpPacket({
           payloadType: VIDEO_PT,
           seq: play.seq++,
-          timestamp: Math.round(play.sent * ticks),
+          timestamp: Math.round(play.sent * ticks + play.gained),
           ssrc: 1,
           marker: i === payloads.length - 1,
           payload,

@@ -31,6 +31,92 @@ export const OPUS_SILENCE = Uint8Array.of(0xf8, 0xff, 0xfe);
 /** RTP ticks (48 kHz) per Opus silence frame. */
 export const OPUS_FRAME_TICKS = 960;
 
+/**
+ * Whether the slate takes over the output's video at `now` (epoch ms): the teacher's
+ * video has not arrived for `stallMs`, or it arrives but none of it has reached the
+ * output for that long (after dropped stale media it waits for a keyframe; under load
+ * that wait held the output's video for 2.7 s and its keyframes 2.5–2.7 s apart, issue 14).
+ * Either way the viewer would watch a frozen picture and YouTube miss its keyframes.
+ */
+export function slateDue(o: {
+  now: number;
+  stallMs: number;
+  /** When the teacher's last (fresh) video packet arrived; null: none yet. */
+  lastVideoInAt: number | null;
+  /** When the output's video last got a packet of the teacher; null: none yet. */
+  lastVideoOutAt: number | null;
+}): boolean {
+  const quiet = (at: number | null) => at === null || o.now - at >= o.stallMs;
+  return quiet(o.lastVideoInAt) || quiet(o.lastVideoOutAt);
+}
+
+/** The output's keyframes stay at most this far apart across the slate (90 kHz ticks; YouTube: ≤ 2 s). */
+export const MAX_KEYFRAME_GAP_TICKS = 1.9 * 90000;
+/**
+ * The slate starts at most this early (90 kHz ticks; see {@link slateHeadStart}): a
+ * teacher back at once jumps the video this much, after a slate keyframe ≤ 0.53 s old —
+ * still inside YouTube's 2 s.
+ */
+export const MAX_HEAD_START_TICKS = 1.4 * 90000;
+
+/**
+ * How far before the wall clock (90 kHz ticks, ≥ 0) to stamp the slate's first frame so
+ * the output's keyframes stay ≤ {@link MAX_KEYFRAME_GAP_TICKS} apart although the stall
+ * is only seen `stallMs` after the teacher's last frame, and later on a busy machine.
+ * Never before the last frame sent plus one slate frame; at most
+ * {@link MAX_HEAD_START_TICKS}. The slate gives this back while it runs
+ * ({@link slateCatchUp}), so the teacher's return does not jump the video ahead.
+ */
+export function slateHeadStart(o: {
+  /** Wall clock since the output's last video packet, in ticks. */
+  sinceLastTicks: number;
+  /** Output timestamp of that packet minus that of the last keyframe, in ticks. */
+  lastKeyToLastTicks: number;
+  /** One slate frame, in ticks. */
+  frameTicks: number;
+}): number {
+  const keyAge = o.lastKeyToLastTicks + o.sinceLastTicks;
+  return Math.max(
+    0,
+    Math.min(
+      keyAge - MAX_KEYFRAME_GAP_TICKS,
+      o.sinceLastTicks - o.frameTicks,
+      MAX_HEAD_START_TICKS,
+    ),
+  );
+}
+
+/**
+ * How many ticks the next slate frame is stamped late beyond its own duration, giving
+ * back the head start (`lagTicks` left): up to one frame's duration per frame, so a
+ * 1.4 s head start is gone after 1.4 s of slate. The slate is a still picture: its
+ * clock running at up to twice the speed shows nowhere.
+ */
+export function slateCatchUp(lagTicks: number, frameTicks: number): number {
+  return Math.max(0, Math.min(lagTicks, frameTicks));
+}
+
+/**
+ * Whether a keyframe of the teacher ends the slate. `aheadTicks`: where the teacher's old
+ * timeline puts it, in 90 kHz ticks after the slate's last frame (null: no old timeline,
+ * a new publisher). One more than 100 ms before that frame was queued during the stall
+ * and sent in the burst after it: the slate has covered that time, and replaying it would run the
+ * video ahead of the audio, so the slate waits for a newer keyframe — unless the
+ * teacher's clock jumped (more than `maxBackTicks` back) or it has waited `maxWaitMs`
+ * since the first such keyframe (a clock that drifted: the next keyframe is re-timed).
+ */
+export function slateEnds(o: {
+  aheadTicks: number | null;
+  waitedMs: number;
+  /** Jitter forgiven: a keyframe this little before the slate's last frame is re-timed. */
+  toleranceTicks?: number;
+  maxBackTicks?: number;
+  maxWaitMs?: number;
+}): boolean {
+  if (o.aheadTicks === null || o.aheadTicks > -(o.toleranceTicks ?? 0.1 * 90000)) return true;
+  return o.aheadTicks <= -(o.maxBackTicks ?? 3 * 90000) || o.waitedMs >= (o.maxWaitMs ?? 2000);
+}
+
 /** Splits an Annex B byte stream into NAL units (start codes removed). */
 export function splitAnnexB(buf: Uint8Array): Uint8Array[] {
   const starts: { at: number; len: number }[] = [];

@@ -6,9 +6,9 @@ import {
   type SessionCore,
   type SessionEffect,
 } from "./session-core.ts";
+import { MAX_KEYFRAME_GAP_TICKS } from "./slate.ts";
 import {
   lateDropped,
-  MAX_KEYFRAME_GAP_TICKS,
   mediaTick,
   switchVideo,
   teacherAudio,
@@ -27,6 +27,7 @@ const sps: VideoPacketFacts = {
   keyStart: true,
   paramsKnown: true,
   track: none,
+  resumeAhead: null,
 };
 const pFrame: VideoPacketFacts = { ...sps, hasSps: false, hasIdr: false, keyStart: false };
 
@@ -112,7 +113,7 @@ describe("teacher audio", () => {
 });
 
 describe("the media tick: slate and silence", () => {
-  const facts = { slateReady: true, video: none, audioSince: null };
+  const facts = { slateReady: true, video: none, videoLastOutAt: 1200, audioSince: null };
 
   it("puts nothing in before the stream carried video", () => {
     expect(mediaTick(listening(), 9000, { stallMs: 1000 }, facts)).toMatchObject({
@@ -131,7 +132,7 @@ describe("the media tick: slate and silence", () => {
     );
     const stalled = mediaTick(c, 2200, { stallMs: 1000 }, facts);
     expect(stalled.pace).toBe(true);
-    expect(stalled.next.video).toEqual({ kind: "slate", since: 2200 });
+    expect(stalled.next.video).toEqual({ kind: "slate", since: 2200, staleKeyAt: null });
     expect(switches(stalled.effects)[0]).toEqual(["video", "slate", 0]);
     expect(
       mediaTick(c, 2200, { stallMs: 1000 }, { ...facts, slateReady: false }).next.video.kind,
@@ -140,7 +141,11 @@ describe("the media tick: slate and silence", () => {
     expect(mediaTick(stalled.next, 2500, { stallMs: 1000 }, facts).next.video).toEqual({
       kind: "slate",
       since: 2200,
+      staleKeyAt: null,
     });
+    // Video arriving but none of it reaching the output for the stall time: the slate too.
+    const held = { ...c, teacher: { ...c.teacher, videoAt: 2150 } } as C;
+    expect(mediaTick(held, 2200, { stallMs: 1000 }, facts).next.video.kind).toBe("slate");
   });
 
   it("the silence starts where the last audio frame ended, unless that was long ago", () => {
@@ -190,5 +195,22 @@ describe("switching the video", () => {
       { since: 9000, last: 110_000 },
     );
     expect(switches(step.effects)).toEqual([["video", "slate", 0]]);
+  });
+});
+
+describe("leaving the slate", () => {
+  it("a teacher keyframe queued during the stall does not end it; a newer one, or 2 s, does", () => {
+    const c = teacherVideo(listening(), KEY, 1200, sps).next;
+    const slate = switchVideo(c, { kind: "slate" }, 3000, none).next;
+    const stale = { ...sps, hasSps: false, resumeAhead: -0.5 * 90000 };
+    const refused = teacherVideo(slate, KEY, 3100, stale);
+    expect(refused.forward).toBe(false);
+    expect(refused.next.video).toMatchObject({ kind: "slate", staleKeyAt: 3100 });
+    expect(kinds(refused.effects)).toContain("request-keyframe");
+    expect(teacherVideo(refused.next, KEY, 4000, stale).forward).toBe(false);
+    expect(teacherVideo(refused.next, KEY, 5100, stale).next.video.kind).toBe("teacher");
+    const fresh = teacherVideo(slate, KEY, 3100, { ...stale, resumeAhead: 3000 });
+    expect(fresh.forward).toBe(true);
+    expect(fresh.next.video).toEqual({ kind: "teacher", key: KEY });
   });
 });

@@ -21,13 +21,18 @@ import {
   type TrackFacts,
   teacherVideoAt,
 } from "./session-core.ts";
-import { OPUS_FRAME_TICKS } from "./slate.ts";
+import {
+  OPUS_FRAME_TICKS,
+  SLATE_FPS,
+  slateCatchUp,
+  slateDue,
+  slateEnds,
+  slateHeadStart,
+} from "./slate.ts";
 import { outputStarting } from "./stream-core.ts";
 
 /** Teacher audio missing this long → silence fills in (the output never has an audio hole). */
 export const AUDIO_GAP_MS = 60;
-/** Keyframes in the output stay at most this far apart across a switch into the slate. */
-export const MAX_KEYFRAME_GAP_TICKS = 1.9 * 90000;
 
 /**
  * A teacher packet arrived too late to use. Video waits for the next keyframe (asked for
@@ -42,16 +47,21 @@ export function lateDropped<H, P>(
   s.set({ late: { ...c.late, dropped: c.late.dropped + 1 } });
   if (kind === "video") {
     s.set({ gate: { kind: "await-keyframe" } });
-    if (c.teacher.kind === "attached" && now - c.gateAskedAt > 500) {
-      s.set({ gateAskedAt: now, pli: onPliSent(s.c.pli, now) });
-      s.emit({ kind: "request-keyframe", publisher: c.teacher.handle });
-    }
+    askKeyframe(s, now);
   }
   if (now - c.late.loggedAt > 1000) {
     s.set({ late: { dropped: s.c.late.dropped, loggedAt: now } });
     s.log("late_media_dropped", { packets: s.c.late.dropped });
   }
   return s.done();
+}
+
+/** Asks the teacher for a keyframe, at most every 500 ms. */
+function askKeyframe<H, P>(s: Steps<H, P>, now: number): void {
+  const t = s.c.teacher;
+  if (t.kind !== "attached" || now - s.c.gateAskedAt <= 500) return;
+  s.set({ gateAskedAt: now, pli: onPliSent(s.c.pli, now) });
+  s.emit({ kind: "request-keyframe", publisher: t.handle });
 }
 
 function touchTeacher<H, P>(s: Steps<H, P>, kind: MediaKind, now: number): void {
@@ -105,6 +115,11 @@ export interface VideoPacketFacts {
   /** SPS and PPS have been seen (this packet or before). */
   paramsKnown: boolean;
   track: TrackFacts;
+  /**
+   * Where the teacher's old timeline puts this packet, in ticks after the last video out
+   * (null: no old timeline); decides whether a keyframe ends the slate (`slateEnds`).
+   */
+  resumeAhead: number | null;
 }
 
 /**
@@ -144,6 +159,15 @@ export function teacherVideo<H, P>(
   const onTeacher = s.c.video.kind === "teacher" && s.c.video.key === key;
   if (!onTeacher || needSps) {
     if (s.c.feed.port !== "listening" || !(needSps ? f.hasSps : f.keyStart)) return drop();
+    const v = s.c.video;
+    if (v.kind === "slate") {
+      const waitedMs = v.staleKeyAt === null ? 0 : now - v.staleKeyAt;
+      if (!slateEnds({ aheadTicks: f.resumeAhead, waitedMs })) {
+        s.set({ video: { ...v, staleKeyAt: v.staleKeyAt ?? now } });
+        askKeyframe(s, now);
+        return drop();
+      }
+    }
     if (!onTeacher) s.run(switchVideo(s.c, { kind: "teacher", key }, now, f.track));
   }
   if (s.c.gate.kind === "await-keyframe") {
@@ -209,15 +233,20 @@ export function switchVideo<H, P>(
   let adjust = 0;
   if (to.kind === "slate") {
     if (t.since !== null && t.last !== null && c.feed.lastKeyOutTs !== null) {
-      const keyAge = ((t.last - c.feed.lastKeyOutTs) >>> 0) + t.since;
-      // Never before the last frame sent (+ one slate frame), and at most 1 s: the
-      // video runs that much behind the audio while the slate is on.
-      const early = Math.min(keyAge - MAX_KEYFRAME_GAP_TICKS, t.since - 6000, 90000);
+      const early = slateHeadStart({
+        sinceLastTicks: t.since,
+        lastKeyToLastTicks: (t.last - c.feed.lastKeyOutTs) >>> 0,
+        frameTicks: 90000 / SLATE_FPS,
+      });
       if (early > 0) adjust = -early;
     }
     s.set({
       videoLagTicks: c.videoLagTicks - adjust,
-      video: { kind: "slate", since: c.video.kind === "slate" ? c.video.since : now },
+      video: {
+        kind: "slate",
+        since: c.video.kind === "slate" ? c.video.since : now,
+        staleKeyAt: null,
+      },
     });
     s.emit({
       kind: "switch-track",
@@ -231,13 +260,16 @@ export function switchVideo<H, P>(
     adjust = c.videoLagTicks;
     s.set({ videoLagTicks: 0, video: to, stall: { kind: "none" } });
     // The teacher back after the slate resumes on their old timestamp mapping when it
-    // fits (it keeps the wall clock, so the slate's head start is given back too).
+    // fits (it keeps the wall clock, so the slate's head start is given back too): when
+    // it lands at most 0.3 s past the wall clock. Further ahead (a mapping made while a
+    // busy bridge handled the teacher's packets late) it would jump the video seconds
+    // ahead of the audio (which re-anchors past 0.2 s) and leave a 2.6 s keyframe gap.
     s.emit({
       kind: "switch-track",
       track: "video",
       to: to.key,
       adjustTicks: adjust,
-      resumeTicks: 3 * 90000,
+      resumeTicks: adjust + 0.3 * 90000,
       dropOverlap: false,
     });
   }
@@ -254,6 +286,8 @@ export interface MediaTickFacts {
   /** The slate is encoded for the current picture size. */
   slateReady: boolean;
   video: TrackFacts;
+  /** When the output's video last got a packet (null: none yet). */
+  videoLastOutAt: number | null;
   /** Ticks since the last audio packet out. */
   audioSince: number | null;
 }
@@ -273,8 +307,12 @@ export function mediaTick<H, P>(
   if (stopped(c) || out.outputProc(c.output) === null || c.video.kind === "none")
     return { pace: false, next: c, effects: [] };
   const s = new Steps(c);
-  const videoAt = teacherVideoAt(c);
-  const videoQuiet = videoAt === null || now - videoAt >= tuning.stallMs;
+  const videoQuiet = slateDue({
+    now,
+    stallMs: tuning.stallMs,
+    lastVideoInAt: teacherVideoAt(c),
+    lastVideoOutAt: f.videoLastOutAt,
+  });
   if (videoQuiet && c.video.kind !== "slate" && f.slateReady)
     s.run(switchVideo(s.c, { kind: "slate" }, now, f.video));
   const audioAt = c.teacher.kind === "attached" ? c.teacher.audioAt : null;
@@ -297,4 +335,16 @@ export function mediaTick<H, P>(
     s.log("silence_started", { backfillMs: Math.round(back / 48) });
   }
   return { pace: true, ...s.done() };
+}
+
+/**
+ * The next slate frame gives back part of the head start the slate began with (at most
+ * one frame's duration per frame, `slateCatchUp`): `step` ticks to stamp it later.
+ */
+export function slateFrameCatchUp<H, P>(
+  c: SessionCore<H, P>,
+  frameTicks: number,
+): { next: SessionCore<H, P>; step: number } {
+  const step = slateCatchUp(c.videoLagTicks, frameTicks);
+  return { next: { ...c, videoLagTicks: c.videoLagTicks - step }, step };
 }
