@@ -127,12 +127,6 @@ export class OutputTrack {
   private lastOutSeq: number | null = null;
   private lastOutTs: number | null = null;
   private lastOutWallMs = 0;
-  private packets = 0;
-  private octets = 0;
-  /** Per source group: bridge NTP − source NTP, fixed at that group's first SR. */
-  private clockOffsets = new Map<string, number>();
-  /** The active source's first SR (bridge-clock NTP, RTP) and RTP ticks since. */
-  private srAnchor: { source: string; ntp: number; rtp: number; elapsed: number } | null = null;
 
   /**
    * `minStepTicks`: the least a new source's first packet lands after the last one out
@@ -251,59 +245,6 @@ export class OutputTrack {
       this.lastOutTs = ts;
       this.lastOutWallMs = nowMs;
     }
-    this.packets++;
-    this.octets += pkt.length - h.payloadOffset;
     return pkt;
-  }
-
-  /**
-   * Translates a source's SR onto the output timeline. `group` names the
-   * source's clock (one per publisher or filler process: its audio and video
-   * share it, which is what keeps lip sync). Null when not active or unanchored.
-   *
-   * Only the source's first SR per track is trusted for its NTP↔RTP mapping;
-   * later ones are re-derived from it at the nominal clock rate. Senders' SRs
-   * jitter (werift stamps "now" against the last packet's timestamp), and
-   * ffmpeg re-anchors its timestamps on every SR, so a jittery SR shows up as
-   * non-monotonic DTS in the FLV output.
-   */
-  translateSenderReport(
-    source: string,
-    group: string,
-    sr: SenderReport,
-    nowMs: number,
-  ): Uint8Array | null {
-    if (source !== this.active || this.needsAnchor) return null;
-    let offset = this.clockOffsets.get(group);
-    if (offset === undefined) {
-      offset = ntpNow(nowMs) - sr.ntpSeconds;
-      this.clockOffsets.set(group, offset);
-    }
-    let anchor = this.srAnchor;
-    if (!anchor || anchor.source !== source) {
-      anchor = { source, ntp: sr.ntpSeconds + offset, rtp: sr.rtpTimestamp, elapsed: 0 };
-      this.srAnchor = anchor;
-    } else {
-      // Signed 32-bit step since the previous SR, accumulated (survives wrap-around).
-      anchor.elapsed += (sr.rtpTimestamp - anchor.rtp) | 0;
-      anchor.rtp = sr.rtpTimestamp;
-    }
-    return buildSenderReport({
-      ssrc: this.ssrc,
-      ntpSeconds: anchor.ntp + anchor.elapsed / this.clockRate,
-      rtpTimestamp: (sr.rtpTimestamp + this.tsOffset) >>> 0,
-      packetCount: this.packets,
-      octetCount: this.octets,
-    });
-  }
-
-  /** Shares clock offsets between the tracks of one output, so A/V of a group use the same offset. */
-  shareClockOffsets(other: OutputTrack): void {
-    other.clockOffsets = this.clockOffsets;
-  }
-
-  /** Forgets a source group's clock (when the publisher or filler goes away). */
-  forgetGroup(group: string): void {
-    this.clockOffsets.delete(group);
   }
 }

@@ -79,12 +79,8 @@ describe("publisher attach, detach, takeover", () => {
   it("a second publisher takes over: the first is detached and closed first", () => {
     const first = attach(initialSession<H, P>(), teacher, 1000).next;
     const step = attach(first, { id: "t2" }, 2000);
-    expect(kinds(step.effects).slice(0, 3)).toEqual([
-      "forget-teacher",
-      "log:publisher_detached",
-      "close-publisher",
-    ]);
-    expect(step.effects[2]).toEqual({ kind: "close-publisher", publisher: teacher });
+    expect(kinds(step.effects).slice(0, 2)).toEqual(["log:publisher_detached", "close-publisher"]);
+    expect(step.effects[1]).toEqual({ kind: "close-publisher", publisher: teacher });
     expect(step.next.teacher).toMatchObject({ kind: "attached", handle: { id: "t2" } });
   });
 
@@ -101,7 +97,7 @@ describe("publisher attach, detach, takeover", () => {
     expect(detach(c, "other", true)).toEqual({ next: c, effects: [] });
     const quiet = detach(c, "t1", false);
     expect(quiet.next.teacher).toEqual({ kind: "absent" });
-    expect(kinds(quiet.effects)).toEqual(["forget-teacher", "log:publisher_detached"]);
+    expect(kinds(quiet.effects)).toEqual(["log:publisher_detached"]);
     expect(kinds(detach(c, "t1", true).effects)).toContain("close-publisher");
   });
 
@@ -160,7 +156,6 @@ describe("stop", () => {
     const c = fedKeyframe();
     const req = stopRequested(c, "whip-delete");
     expect(kinds(req.effects)).toEqual([
-      "forget-teacher",
       "log:publisher_detached",
       "close-publisher",
       "clear-warm-timer",

@@ -156,8 +156,6 @@ export type SessionEffect<H> =
   | { kind: "stop-output"; graceMs?: number }
   | { kind: "request-keyframe"; publisher: H }
   | { kind: "close-publisher"; publisher: H }
-  /** The teacher's RTCP clock group is gone from the video track. */
-  | { kind: "forget-teacher"; key: string }
   /** (Re)arm the warm-up expiry timer. */
   | { kind: "arm-warm-timer"; ttlMs: number }
   | { kind: "clear-warm-timer" }
@@ -395,7 +393,6 @@ export function detach<H extends { id: string }, P>(
   const t = c.teacher;
   if (t.kind !== "attached" || t.handle.id !== id) return { next: c, effects: [] };
   const effects: SessionEffect<H>[] = [
-    { kind: "forget-teacher", key: t.key },
     { kind: "log", event: "publisher_detached", fields: { publisherId: id } },
   ];
   if (close) effects.push({ kind: "close-publisher", publisher: t.handle });

@@ -163,7 +163,6 @@ export class ClassSession {
       backoffMaxMs: opts.backoffMaxMs ?? 10_000,
       checkIngest: opts.checkIngest,
     };
-    this.video.shareClockOffsets(this.audio);
     this.tmpDir = mkdtempSync(join(tmpdir(), "mc-bridge-"));
   }
 
@@ -348,9 +347,6 @@ export class ClassSession {
         return;
       case "close-publisher":
         fx.publisher.close();
-        return;
-      case "forget-teacher":
-        this.video.forgetGroup(fx.key);
         return;
       case "arm-warm-timer": {
         this.clearWarmTimer();
