@@ -63,6 +63,21 @@ describe("LateMediaFilter", () => {
     expect(verdicts.slice(firstOk + 30).every(Boolean)).toBe(true);
   });
 
+  it("never mutes a sender whose clock falls behind (a starved encoder at 2/3 speed) for more than ~2 s at a time", () => {
+    const f = new LateMediaFilter({ clockRate: 90000, maxLateMs: 500 });
+    const verdicts: boolean[] = [];
+    // 30 frames per second of wall clock, each 2/3 of a frame of media time.
+    for (let i = 0; i < 30 * 20; i++) verdicts.push(f.accept(i * 2000, (i * 1000) / 30));
+    let run = 0;
+    let longest = 0;
+    for (const v of verdicts) {
+      run = v ? 0 : run + 1;
+      longest = Math.max(longest, run);
+    }
+    expect(longest).toBeLessThanOrEqual(2 * 30 + 1);
+    expect(verdicts.filter(Boolean).length).toBeGreaterThan(verdicts.length / 2);
+  });
+
   it("survives the 32-bit timestamp wrap", () => {
     const f = new LateMediaFilter({ clockRate: 90000, maxLateMs: 1000 });
     const start = 2 ** 32 - 90000;

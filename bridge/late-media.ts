@@ -1,3 +1,13 @@
+/** A gap in arrivals this long is a stall (the reference holds across it). */
+const STALL_GAP_MS = 1000;
+/**
+ * Everything judged late for this long, while the sender's clock moved no faster than the
+ * wall clock (a sender falling behind, not a queued burst catching up): take its media as
+ * the new normal. A test publisher starved of CPU ran its clock at ~2/3 speed and had
+ * every packet dropped for good (the teacher on the slate until the grace ended).
+ */
+const GIVE_UP_MS = 2000;
+
 /**
  * Tells fresh media from stale: a packet whose own clock (RTP timestamp) says it
  * belongs well before the least-delayed packet seen so far is late. After a network
@@ -5,9 +15,6 @@
  * one burst, 939 "non monotonically increasing dts"); that media is history, and
  * replaying it behind the slate would only break the output's timeline. Pure.
  */
-/** A gap in arrivals this long is a stall (the reference holds across it). */
-const STALL_GAP_MS = 1000;
-
 export class LateMediaFilter {
   readonly clockRate: number;
   readonly maxLateMs: number;
@@ -19,6 +26,8 @@ export class LateMediaFilter {
   private lastAt = 0;
   /** The verdict on the last timestamp: every packet of one frame shares it. */
   private lastVerdict = true;
+  /** Since when (arrival, media ticks) every packet has been judged late; null: not now. */
+  private lateSince: { at: number; mediaTicks: number } | null = null;
 
   constructor(o: { clockRate: number; maxLateMs: number }) {
     this.clockRate = o.clockRate;
@@ -47,7 +56,19 @@ export class LateMediaFilter {
     const best = this.bestLead === null ? lead : Math.max(lead, this.bestLead - decay);
     this.bestLead = best;
     this.lastAt = nowMs;
-    this.lastVerdict = lead >= best - this.maxLateMs;
-    return this.lastVerdict;
+    let ok = lead >= best - this.maxLateMs;
+    if (ok) this.lateSince = null;
+    else {
+      this.lateSince ??= { at: nowMs, mediaTicks: this.mediaTicks };
+      const wallMs = nowMs - this.lateSince.at;
+      const mediaMs = ((this.mediaTicks - this.lateSince.mediaTicks) * 1000) / this.clockRate;
+      if (wallMs >= GIVE_UP_MS && mediaMs <= wallMs) {
+        this.bestLead = lead;
+        this.lateSince = null;
+        ok = true;
+      }
+    }
+    this.lastVerdict = ok;
+    return ok;
   }
 }

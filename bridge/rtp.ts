@@ -115,7 +115,7 @@ export class OutputTrack {
   readonly clockRate: number;
   /** The least a switch advances the timeline (ticks); see the constructor. */
   readonly minStepTicks: number;
-  private active: string | null = null;
+  private activeSource: string | null = null;
   private tsOffset = 0;
   private seqOffset = 0;
   private needsAnchor = true;
@@ -148,7 +148,7 @@ export class OutputTrack {
 
   /** Currently active source key, or null. */
   get source(): string | null {
-    return this.active;
+    return this.activeSource;
   }
 
   /**
@@ -163,7 +163,7 @@ export class OutputTrack {
    * RTP-to-wall-clock mapping (from the sender reports) stays true.
    */
   switchTo(source: string | null, adjustTicks = 0, resumeTicks = 0, dropOverlap = true): void {
-    this.active = source;
+    this.activeSource = source;
     this.needsAnchor = true;
     this.adjustTicks = adjustTicks;
     this.resumeTicks = resumeTicks;
@@ -201,7 +201,7 @@ export class OutputTrack {
    * returns it, or null when `source` is not the active one.
    */
   rewrite(source: string, pkt: Uint8Array, nowMs: number): Uint8Array | null {
-    if (source !== this.active) return null;
+    if (source !== this.activeSource) return null;
     const h = parseRtpHeader(pkt);
     if (!h) return null;
     if (this.needsAnchor && this.resumeTicks > 0 && this.lastOutTs !== null) {
