@@ -307,13 +307,13 @@ bridge.stderr?.on("data", (d: Buffer) => {
   const lines = (logPartial + d.toString()).split("\n");
   logPartial = lines.pop() ?? "";
   for (const line of lines) {
-    if (!line.includes('"session.startup"') && !line.includes('"whip.created"')) continue;
+    if (!line.includes('"startup_measured"') && !line.includes('"whip_created"')) continue;
     try {
       const { t: _t, event, classId, publisherId: _p, ...marks } = JSON.parse(line);
       const log = startupLogs.get(classId) ?? {};
       startupLogs.set(classId, log);
       for (const [k, v] of Object.entries(marks)) {
-        if (typeof v === "number") log[event === "whip.created" ? k : `${k}Ms`] = v;
+        if (typeof v === "number") log[event === "whip_created" ? k : `${k}Ms`] = v;
       }
     } catch {}
   }

@@ -55,7 +55,7 @@ export async function pullFromCalls(opts: {
     await calls.renegotiate(own.sessionId, { type: "answer", sdp: answer });
     // PLIs travel to Calls, which forwards them to the teacher's browser.
     const ingest = receiver.attach();
-    log("pull.started", {
+    log("pull_started", {
       classId: session.classId,
       pullId: ingest.id,
       tracks: opts.trackNames.length,

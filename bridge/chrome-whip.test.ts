@@ -7,15 +7,13 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE_FLAGS, CHROMIUM, FAKE_MEDIA_FLAGS } from "../e2e/browser.ts";
-import { ingestEndpoint, ingestPolicy } from "../protocol/ingest.ts";
-import { resolveFfmpeg } from "./ffmpeg.ts";
-import { createLogger } from "./log.ts";
-import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
-import { type Bridge, startBridge } from "./server.ts";
+import type { LocalRtmpServer } from "./rtmp-server.ts";
+import type { Bridge } from "./server.ts";
+import { cleanUpMedia, putSession, startRecordingRtmp, startTestBridge } from "./testing/rig.ts";
 import {
   acquireMediaLock,
   keyframeGaps,
@@ -23,11 +21,9 @@ import {
   requireMediaTools,
   serverRecordings,
   snapshot,
-  tmpFile,
   waitFor,
 } from "./testing/support.ts";
 
-const ffmpeg = resolveFfmpeg();
 const SECRET = "chrome-test-secret-0123456789";
 const CLASS = "chrome-it";
 
@@ -42,25 +38,14 @@ describe("Chromium WHIP → bridge → RTMP", () => {
   beforeAll(async () => {
     requireMediaTools({ chromium: true });
     release = await acquireMediaLock();
-    recordDir = mkdtempSync(join(tmpdir(), "mc-rtmp-rec-"));
-    rtmp = await startLocalRtmpServer({ stream: CLASS, recordDir });
-    bridge = await startBridge({
-      host: "127.0.0.1",
-      port: 0,
+    ({ rtmp, recordDir } = await startRecordingRtmp(CLASS, "mc-rtmp-rec-"));
+    bridge = await startTestBridge(rtmp, {
       secret: SECRET,
-      ffmpeg,
       rtpPortMin: 42100,
       rtpPortMax: 42199,
-      ice: {},
-      ingest: ingestPolicy("", ingestEndpoint(rtmp.rtmpUrl)),
       dev: true,
-      log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });
-    const put = await fetch(`${bridge.url}/sessions/${CLASS}`, {
-      method: "PUT",
-      headers: { Authorization: `Bearer ${SECRET}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ rtmpUrl: rtmp.rtmpUrl }),
-    });
+    const put = await putSession(bridge.url, SECRET, CLASS, rtmp.rtmpUrl);
     expect(put.status).toBe(201);
     profile = mkdtempSync(join(tmpdir(), "mc-chrome-"));
     browser = await chromium.launchPersistentContext(profile, {
@@ -76,8 +61,7 @@ describe("Chromium WHIP → bridge → RTMP", () => {
       await rtmp?.stop();
       if (profile)
         rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-      rmSync(dirname(tmpFile("x")), { recursive: true, force: true });
-      if (recordDir) rmSync(recordDir, { recursive: true, force: true });
+      await cleanUpMedia([recordDir], false);
     } finally {
       release();
     }

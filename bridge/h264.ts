@@ -48,16 +48,16 @@ export function isKeyframePayload(payload: Uint8Array): boolean {
 }
 
 class BitReader {
-  #data: Uint8Array;
-  #pos = 0;
+  private data: Uint8Array;
+  private pos = 0;
   constructor(data: Uint8Array) {
-    this.#data = data;
+    this.data = data;
   }
   bit(): number {
-    const byte = this.#data[this.#pos >> 3];
+    const byte = this.data[this.pos >> 3];
     if (byte === undefined) throw new Error("SPS truncated");
-    const b = (byte >> (7 - (this.#pos & 7))) & 1;
-    this.#pos++;
+    const b = (byte >> (7 - (this.pos & 7))) & 1;
+    this.pos++;
     return b;
   }
   bits(n: number): number {

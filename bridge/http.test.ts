@@ -246,7 +246,7 @@ describe("bridge routes (app.request)", () => {
     expect(r.status).toBe(500);
     expect(await r.json()).toEqual({ error: "internal", message: "internal error" });
     expect(logged).toContainEqual({
-      event: "http.error",
+      event: "request_failed",
       fields: { message: "boom", requestId: "req-12345678" },
     });
   });

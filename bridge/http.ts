@@ -199,7 +199,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     );
     if (parsed.output.prepare) {
       const warmed = s.prepare(deps.warmTtlMs);
-      log("session.prepared", { classId, warmed, warmUntil: s.warmUntil });
+      log("session_prepared", { classId, warmed, warmUntil: s.warmUntil });
     }
     return json(c, created ? 201 : 200, { ...s.health(), warmUntil: s.warmUntil });
   });
@@ -252,7 +252,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
       const old = deps.publishers.get(current.id);
       deps.publishers.delete(current.id);
       await old?.close();
-      log("whip.takeover", { classId, old: current.id });
+      log("whip_taken_over", { classId, old: current.id });
     }
     session.warm(); // spawn ffmpeg while werift answers and ICE/DTLS run
     let pub: Awaited<ReturnType<typeof acceptWhipOffer>>;
@@ -271,7 +271,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
       throw err;
     }
     deps.publishers.set(pub.id, pub);
-    log("whip.created", { classId, publisherId: pub.id, answerMs: Date.now() - receivedAt });
+    log("whip_created", { classId, publisherId: pub.id, answerMs: Date.now() - receivedAt });
     return c.body(pub.answer, 201, {
       "Content-Type": "application/sdp",
       Location: `/whip/${classId}/${pub.id}`,
@@ -303,7 +303,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
     // The teacher pressed Stop / End stream or closed the studio: end the push now
     // (the slate is for a teacher who vanished without a word).
     if (ends) await session?.stop("whip-delete");
-    c.get("log")("whip.deleted", { classId: pub.classId, publisherId: pub.id });
+    c.get("log")("whip_deleted", { classId: pub.classId, publisherId: pub.id });
     return c.body(null, 200);
   });
 
@@ -355,7 +355,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
       );
     });
     deps.pulls.set(classId, pull);
-    log("pull.created", { classId, pullId: pull.id });
+    log("pull_created", { classId, pullId: pull.id });
     return json(c, 201, { classId, pullId: pull.id } satisfies PullCreated);
   });
 
@@ -366,7 +366,7 @@ export function bridgeRoutes(deps: BridgeRoutesDeps): Hono<Env> {
       return json(c, err.status, errorBody(err.code, err.message), err.headers);
     if (err instanceof SdpError) return json(c, err.status, errorBody(err.code, err.message));
     const requestId = requestIdOf(c.req.raw.headers);
-    deps.log("http.error", {
+    deps.log("request_failed", {
       message: err instanceof Error ? err.message : String(err),
       ...(requestId ? { requestId } : {}),
     });

@@ -12,15 +12,14 @@
 
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SessionHealth } from "../protocol/bridge.ts";
-import { freeTcpPort, type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
+import { freeTcpPort, type LocalRtmpServer } from "./rtmp-server.ts";
 import { startTestPublisher, type TestPublisher } from "./testing/publisher.ts";
+import { cleanUpMedia, startCallbackServer, startRecordingRtmp } from "./testing/rig.ts";
 import {
   acquireMediaLock,
   keyframeGaps,
@@ -29,7 +28,6 @@ import {
   requireMediaTools,
   serverRecordings,
   snapshot,
-  tmpFile,
   waitFor,
 } from "./testing/support.ts";
 
@@ -71,7 +69,7 @@ describe("bridge image: the media path through the running container", () => {
   let bridgeUrl = "";
   let recordDir = "";
   let started = false;
-  let callbackServer: Server | null = null;
+  let callbackServer: { url: string; close: () => Promise<void> } | null = null;
   const callbacks: Record<string, unknown>[] = [];
   let firstFrameMs = Number.NaN;
   /** nginx recordings (one per publish) when the first frame arrived. */
@@ -89,20 +87,12 @@ describe("bridge image: the media path through the running container", () => {
   beforeAll(async () => {
     requireMediaTools();
     release = await acquireMediaLock();
-    callbackServer = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on("end", () => {
-        callbacks.push({ ...JSON.parse(body), _auth: req.headers.authorization });
-        res.writeHead(204).end();
-      });
+    callbackServer = await startCallbackServer((body, req) => {
+      callbacks.push({ ...body, _auth: req.headers.authorization });
     });
-    await new Promise<void>((r) => callbackServer!.listen(0, "127.0.0.1", () => r()));
-    const cbPort = (callbackServer.address() as { port: number }).port;
-    recordDir = mkdtempSync(join(tmpdir(), "mc-image-rec-"));
-    rtmp = await startLocalRtmpServer({ stream: CLASS, recordDir });
+    const recording = await startRecordingRtmp(CLASS, "mc-image-rec-");
+    rtmp = recording.rtmp;
+    recordDir = recording.recordDir;
     const port = await freeTcpPort();
     bridgeUrl = `http://127.0.0.1:${port}`;
     // Secrets by environment: `--env NAME` without a value hands the engine's own variable
@@ -135,7 +125,7 @@ describe("bridge image: the media path through the running container", () => {
         "--env",
         "BRIDGE_RTP_PORT_MAX=43099",
         "--env",
-        `HEALTH_CALLBACK_URL=http://127.0.0.1:${cbPort}/api/bridge/health`,
+        `HEALTH_CALLBACK_URL=${callbackServer.url}`,
         "--env",
         "HEALTH_INTERVAL_MS=2000",
         IMAGE,
@@ -215,9 +205,8 @@ describe("bridge image: the media path through the running container", () => {
         expect(left.stdout.trim()).toBe("");
       }
       await rtmp?.stop();
-      await new Promise<void>((r) => (callbackServer ? callbackServer.close(() => r()) : r()));
-      rmSync(dirname(tmpFile("x")), { recursive: true, force: true });
-      if (recordDir) rmSync(recordDir, { recursive: true, force: true });
+      await callbackServer?.close();
+      await cleanUpMedia([recordDir], false);
     } finally {
       release();
     }

@@ -21,17 +21,17 @@ const host = env.BRIDGE_HOST || "127.0.0.1";
 const secret = env.BRIDGE_SECRET ?? "";
 const loopback = host === "127.0.0.1" || host === "::1" || host === "localhost";
 if (!secret && !loopback) {
-  log("config.error", { message: "BRIDGE_SECRET is required when BRIDGE_HOST is not loopback" });
+  log("config_rejected", { message: "BRIDGE_SECRET is required when BRIDGE_HOST is not loopback" });
   process.exit(1);
 }
 if (!secret)
-  log("config.warning", {
+  log("auth_disabled", {
     message: "BRIDGE_SECRET unset: authentication disabled (loopback only)",
   });
 const ffmpeg = resolveFfmpeg();
 if (!ffmpeg)
-  log("ffmpeg.missing", { message: "no ffmpeg found (system, FFMPEG_PATH, @ffmpeg-installer)" });
-else log("ffmpeg.found", { path: ffmpeg.path, source: ffmpeg.source, version: ffmpeg.version });
+  log("ffmpeg_not_found", { message: "no ffmpeg found (system, FFMPEG_PATH, @ffmpeg-installer)" });
+else log("ffmpeg_found", { path: ffmpeg.path, source: ffmpeg.source, version: ffmpeg.version });
 
 const icePortMin = intEnv("BRIDGE_ICE_PORT_MIN", 0);
 const icePortMax = intEnv("BRIDGE_ICE_PORT_MAX", 0);
@@ -71,14 +71,14 @@ const bridge = await startBridge({
       : undefined,
   log,
 });
-log("bridge.listening", { url: bridge.url });
+log("bridge_started", { url: bridge.url });
 
 let stopping = false;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
-    log("bridge.stopping", { signal: sig });
+    log("signal_received", { signal: sig });
     void bridge.close().then(() => process.exit(0));
   });
 }

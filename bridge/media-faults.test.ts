@@ -7,25 +7,25 @@
  * keeps the probed recordings as <prefix>-<name>.flv.
  */
 
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { copyFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestEndpoint, ingestPolicy } from "../protocol/ingest.ts";
 import { resolveFfmpeg } from "./ffmpeg.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
-import { type Bridge, startBridge } from "./server.ts";
+import type { LocalRtmpServer } from "./rtmp-server.ts";
+import type { Bridge } from "./server.ts";
 import { startTestPublisher, type TestPublisher } from "./testing/publisher.ts";
 import {
+  cleanUpMedia,
+  startCallbackServer,
+  startRecordingRtmp,
+  startTestBridge,
+} from "./testing/rig.ts";
+import {
   acquireMediaLock,
-  childPids,
   packetTimes,
   serverRecordings,
   snapshot,
   timeSteps,
-  tmpFile,
   waitFor,
 } from "./testing/support.ts";
 
@@ -42,7 +42,7 @@ describe("media faults (real ffmpeg + nginx-rtmp, checked with ffprobe)", () => 
   let bridge: Bridge;
   let pub: TestPublisher | null = null;
   let recordDir = "";
-  let callbackServer: Server;
+  let callbackServer: { url: string; close: () => Promise<void> } | undefined;
   let callbacks: { state?: string; at: number }[] = [];
   const events: { event: string; at: number; fields: Record<string, unknown> }[] = [];
 
@@ -58,35 +58,21 @@ describe("media faults (real ffmpeg + nginx-rtmp, checked with ffprobe)", () => 
   beforeAll(async () => {
     if (!ffmpeg) throw new Error("Media tests need ffmpeg (sudo apt-get install -y ffmpeg)");
     release = await acquireMediaLock();
-    callbackServer = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on("end", () => {
-        callbacks.push({ ...JSON.parse(body), at: Date.now() });
-        res.writeHead(204).end();
-      });
+    callbackServer = await startCallbackServer((body) => {
+      callbacks.push({ ...body, at: Date.now() });
     });
-    await new Promise<void>((r) => callbackServer.listen(0, "127.0.0.1", () => r()));
-    const cbPort = (callbackServer.address() as { port: number }).port;
-    recordDir = mkdtempSync(join(tmpdir(), "mc-rtmp-faults-"));
-    rtmp = await startLocalRtmpServer({ stream: CLASS, recordDir });
+    ({ rtmp, recordDir } = await startRecordingRtmp(CLASS, "mc-rtmp-faults-"));
     const out = createLogger({ quiet: !process.env.BRIDGE_TEST_LOG });
     const log: Logger = (event, fields = {}) => {
       events.push({ event, at: Date.now(), fields });
       out(event, fields);
     };
-    bridge = await startBridge({
-      host: "127.0.0.1",
-      port: 0,
+    bridge = await startTestBridge(rtmp, {
       secret: SECRET,
       ffmpeg,
       rtpPortMin: 42200,
       rtpPortMax: 42299,
-      ice: {},
-      ingest: ingestPolicy("", ingestEndpoint(rtmp.rtmpUrl)),
-      healthCallbackUrl: `http://127.0.0.1:${cbPort}/api/bridge/health`,
+      healthCallbackUrl: callbackServer.url,
       healthCallbackSecret: "cb-secret",
       healthIntervalMs: 2000,
       backoffMaxMs: 2000,
@@ -100,11 +86,8 @@ describe("media faults (real ffmpeg + nginx-rtmp, checked with ffprobe)", () => 
       await pub?.stop();
       await bridge?.close();
       await rtmp?.stop();
-      await new Promise<void>((r) => (callbackServer ? callbackServer.close(() => r()) : r()));
-      rmSync(dirname(tmpFile("x")), { recursive: true, force: true });
-      if (recordDir) rmSync(recordDir, { recursive: true, force: true });
-      expect(await childPids("ffmpeg")).toEqual([]);
-      expect(await childPids("nginx")).toEqual([]);
+      await callbackServer?.close();
+      await cleanUpMedia([recordDir]);
     } finally {
       release();
     }
@@ -128,7 +111,7 @@ describe("media faults (real ffmpeg + nginx-rtmp, checked with ffprobe)", () => 
 
     pub = await publish();
     await waitFor(() => session().health().streamStartedAt, 20_000, "first RTMP frame");
-    const startup = events.find((e) => e.event === "session.startup")!.fields;
+    const startup = events.find((e) => e.event === "startup_measured")!.fields;
     const ms = (k: string) => startup[k] as number;
     const toOutput = ms("firstOutput") - ms("connected");
     // Chrome sends an IDR as soon as it is asked (PLI); this publisher's x264 only on its
@@ -189,7 +172,7 @@ describe("media faults (real ffmpeg + nginx-rtmp, checked with ffprobe)", () => 
       .filter(
         (e) =>
           e.at >= from - 3000 &&
-          (/^(source|audio|media)[._]/.test(e.event) ||
+          (/^(source|silence|late_media)_/.test(e.event) ||
             /monoton|missed|too late/.test(String(e.fields.line ?? ""))),
       )
       .map(

@@ -3,17 +3,19 @@
  * a real local RTMP server, checked with ffprobe. Needs ffmpeg; fails with an install hint without.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestEndpoint, ingestPolicy, STREAM_ERRORS } from "../protocol/ingest.ts";
-import { resolveFfmpeg } from "./ffmpeg.ts";
-import { createLogger } from "./log.ts";
+import { STREAM_ERRORS } from "../protocol/ingest.ts";
 import { type LocalRtmpServer, startLocalRtmpServer } from "./rtmp-server.ts";
-import { type Bridge, startBridge } from "./server.ts";
+import type { Bridge } from "./server.ts";
 import { startTestPublisher, type TestPublisher } from "./testing/publisher.ts";
+import {
+  cleanUpMedia,
+  putSession,
+  startCallbackServer,
+  startRecordingRtmp,
+  startTestBridge,
+} from "./testing/rig.ts";
 import {
   acquireMediaLock,
   childPids,
@@ -23,11 +25,9 @@ import {
   requireMediaTools,
   serverRecordings,
   snapshot,
-  tmpFile,
   waitFor,
 } from "./testing/support.ts";
 
-const ffmpeg = resolveFfmpeg();
 const SECRET = "test-bridge-secret-0123456789";
 const CLASS = "media-it";
 const auth = { Authorization: `Bearer ${SECRET}` };
@@ -38,47 +38,27 @@ describe("bridge media path (real ffmpeg + RTMP server)", () => {
   let bridge: Bridge;
   let pub: TestPublisher | null = null;
   let callbacks: Record<string, unknown>[] = [];
-  let callbackServer: Server;
+  let callbackServer: { url: string; close: () => Promise<void> } | undefined;
   let firstFrameMs = Number.NaN;
   let recordDir = "";
 
   beforeAll(async () => {
     requireMediaTools();
     release = await acquireMediaLock();
-    callbackServer = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on("end", () => {
-        callbacks.push({ ...JSON.parse(body), _auth: req.headers.authorization });
-        res.writeHead(204).end();
-      });
+    callbackServer = await startCallbackServer((body, req) => {
+      callbacks.push({ ...body, _auth: req.headers.authorization });
     });
-    await new Promise<void>((r) => callbackServer.listen(0, "127.0.0.1", () => r()));
-    const cbPort = (callbackServer.address() as { port: number }).port;
-    recordDir = mkdtempSync(join(tmpdir(), "mc-rtmp-rec-"));
-    rtmp = await startLocalRtmpServer({ stream: CLASS, recordDir });
-    bridge = await startBridge({
-      host: "127.0.0.1",
-      port: 0,
+    ({ rtmp, recordDir } = await startRecordingRtmp(CLASS, "mc-rtmp-rec-"));
+    bridge = await startTestBridge(rtmp, {
       secret: SECRET,
-      ffmpeg,
       rtpPortMin: 42000,
       rtpPortMax: 42099,
-      ice: {},
-      ingest: ingestPolicy("", ingestEndpoint(rtmp.rtmpUrl)),
-      healthCallbackUrl: `http://127.0.0.1:${cbPort}/api/bridge/health`,
+      healthCallbackUrl: callbackServer.url,
       healthCallbackSecret: "cb-secret",
       healthIntervalMs: 2000,
       backoffMaxMs: 2000,
-      log: createLogger({ quiet: !process.env.BRIDGE_TEST_LOG }),
     });
-    const put = await fetch(`${bridge.url}/sessions/${CLASS}`, {
-      method: "PUT",
-      headers: { ...auth, "Content-Type": "application/json" },
-      body: JSON.stringify({ rtmpUrl: rtmp.rtmpUrl }),
-    });
+    const put = await putSession(bridge.url, SECRET, CLASS, rtmp.rtmpUrl);
     expect(put.status).toBe(201);
     pub = await startTestPublisher({ whipUrl: `${bridge.url}/whip/${CLASS}`, secret: SECRET });
     const started = await waitFor(
@@ -94,11 +74,8 @@ describe("bridge media path (real ffmpeg + RTMP server)", () => {
       await pub?.stop();
       await bridge?.close();
       await rtmp?.stop();
-      await new Promise<void>((r) => (callbackServer ? callbackServer.close(() => r()) : r()));
-      rmSync(dirname(tmpFile("x")), { recursive: true, force: true });
-      if (recordDir) rmSync(recordDir, { recursive: true, force: true });
-      expect(await childPids("ffmpeg")).toEqual([]);
-      expect(await childPids("nginx")).toEqual([]);
+      await callbackServer?.close();
+      await cleanUpMedia([recordDir]);
     } finally {
       release();
     }

@@ -3,23 +3,11 @@
  * secret) and the Worker's request id in the log lines of the request it sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FfmpegInfo } from "./ffmpeg.ts";
-import type { LookupAll } from "./ingest.ts";
 import { type Bridge, startBridge } from "./server.ts";
+import { FAKE_FFMPEG, publicLookup } from "./testing/fakes.ts";
 
 const SECRET = "unit-secret-abcdefghijklmnop";
 const auth = { Authorization: `Bearer ${SECRET}` };
-const FAKE_FFMPEG: FfmpegInfo = {
-  path: "/bin/false",
-  source: "env",
-  version: "test",
-  sdpLocalAddr: true,
-  sdpListenTimeout: true,
-  drawtext: false,
-  statsPeriod: true,
-  tcpNodelay: true,
-};
-const publicLookup: LookupAll = async () => [{ address: "142.250.74.46", family: 4 }];
 
 describe("bridge observability", () => {
   let bridge: Bridge;
@@ -98,13 +86,13 @@ describe("bridge observability", () => {
     expect(refused.status).toBe(400);
     expect(lines).toContainEqual(
       expect.objectContaining({
-        event: "ingest.refused",
+        event: "ingest_refused",
         classId: "rid-class",
         requestId: "8f1e2d3c4b5a6978-AMS",
       }),
     );
     lines.length = 0;
     await put("rid-class", "rtmp://evil.example:1935/live", { "x-request-id": 'x" injected' });
-    expect(lines.find((l) => l.event === "ingest.refused")).not.toHaveProperty("requestId");
+    expect(lines.find((l) => l.event === "ingest_refused")).not.toHaveProperty("requestId");
   });
 });

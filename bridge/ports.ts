@@ -1,4 +1,5 @@
-import { createSocket } from "node:dgram";
+import { createSocket, type Socket } from "node:dgram";
+import { readFileSync } from "node:fs";
 
 /**
  * Every session gets its own block of loopback UDP ports so a restarted or
@@ -12,8 +13,8 @@ export const PORT_BLOCK_SIZE = 8;
 export class PortAllocator {
   readonly min: number;
   readonly max: number;
-  #used = new Set<number>();
-  #cursor = 0;
+  private used = new Set<number>();
+  private cursor = 0;
 
   constructor(min: number, max: number) {
     if (!(Number.isInteger(min) && Number.isInteger(max)) || min < 1024 || max > 65535) {
@@ -31,7 +32,7 @@ export class PortAllocator {
 
   /** Blocks currently handed out. */
   get inUse(): number {
-    return this.#used.size;
+    return this.used.size;
   }
 
   /**
@@ -41,11 +42,11 @@ export class PortAllocator {
   allocate(skip: (base: number) => boolean = () => false): number | null {
     const n = this.capacity;
     for (let i = 0; i < n; i++) {
-      const idx = (this.#cursor + i) % n;
+      const idx = (this.cursor + i) % n;
       const base = this.min + idx * PORT_BLOCK_SIZE;
-      if (this.#used.has(base) || skip(base)) continue;
-      this.#used.add(base);
-      this.#cursor = (idx + 1) % n;
+      if (this.used.has(base) || skip(base)) continue;
+      this.used.add(base);
+      this.cursor = (idx + 1) % n;
       return base;
     }
     return null;
@@ -53,7 +54,7 @@ export class PortAllocator {
 
   /** Returns a block to the pool; unknown bases are ignored. */
   release(base: number): void {
-    this.#used.delete(base);
+    this.used.delete(base);
   }
 }
 
@@ -88,4 +89,37 @@ export async function allocateFreeBlock(alloc: PortAllocator): Promise<number | 
     alloc.release(base);
   }
   return null;
+}
+
+/**
+ * Whether every one of `ports` has a bound UDP socket (any address), from
+ * /proc/net/udp; null where that file does not exist (not Linux).
+ */
+export function udpPortsBound(ports: number[]): boolean | null {
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/udp", "utf8");
+  } catch {
+    return null;
+  }
+  const bound = new Set<number>();
+  for (const line of table.split("\n").slice(1)) {
+    const local = line.trim().split(/\s+/)[1];
+    const hex = local?.split(":")[1];
+    if (hex) bound.add(Number.parseInt(hex, 16));
+  }
+  return ports.every((p) => bound.has(p));
+}
+
+/** A UDP socket bound on 127.0.0.1 (`port` 0: any); later socket errors are ignored. */
+export function bindUdp(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket("udp4");
+    s.once("error", reject);
+    s.bind(port, "127.0.0.1", () => {
+      s.off("error", reject);
+      s.on("error", () => {});
+      resolve(s);
+    });
+  });
 }

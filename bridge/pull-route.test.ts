@@ -8,23 +8,12 @@ import { RTCPeerConnection } from "werift";
 import { CallsClient, sdpMids } from "../common/calls-client.ts";
 import { type CallsStandin, startCallsStandin } from "../e2e/standins/calls.ts";
 import { ingestPolicy } from "../protocol/ingest.ts";
-import type { FfmpegInfo } from "./ffmpeg.ts";
 import { createLogger } from "./log.ts";
 import { type Bridge, startBridge } from "./server.ts";
+import { FAKE_FFMPEG } from "./testing/fakes.ts";
 
 const SECRET = "pull-secret-abcdefghijklmnop";
 const headers = { Authorization: `Bearer ${SECRET}`, "Content-Type": "application/json" };
-// No media flows in these tests (the stand-in only negotiates), so ffmpeg never starts.
-const FAKE_FFMPEG: FfmpegInfo = {
-  path: "/bin/false",
-  source: "env",
-  version: "test",
-  sdpLocalAddr: true,
-  sdpListenTimeout: true,
-  drawtext: false,
-  statsPeriod: true,
-  tcpNodelay: true,
-};
 
 describe("bridge /pull (Cloudflare Calls ingest)", () => {
   let standin: CallsStandin;

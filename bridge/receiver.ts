@@ -41,7 +41,7 @@ export interface Receiver {
   abort: () => Promise<void>;
 }
 
-/** Open a receiver for `session`; `kind` names it in the logs (`whip.connection`, `pull.connection`). */
+/** Open a receiver for `session`; `kind` names it in the `connection_changed` log lines. */
 export function openReceiver(opts: {
   session: ClassSession;
   log: Logger;
@@ -74,7 +74,7 @@ export function openReceiver(opts: {
   });
   pc.connectionStateChange.subscribe((state) => {
     if (state === "connected") session.markStartup(id, "connected");
-    log(`${kind}.connection`, { classId: session.classId, id, state });
+    log("connection_changed", { classId: session.classId, kind, id, state });
     if (state === "failed" || state === "closed") void close();
   });
   return {

@@ -46,25 +46,25 @@ interface ChunkState {
 
 /** Reassembles RTMP messages from a chunk stream (after the handshake). Throws on garbage. */
 export class ChunkReader {
-  #buf: Buffer = Buffer.alloc(0);
-  #chunkSize = 128;
-  #streams = new Map<number, ChunkState>();
+  private buf: Buffer = Buffer.alloc(0);
+  private chunkSize = 128;
+  private streams = new Map<number, ChunkState>();
 
   /** Feeds bytes; returns every message completed by them. */
   push(data: Buffer): RtmpMessage[] {
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, data]) : data;
+    this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
     const out: RtmpMessage[] = [];
     for (;;) {
-      const used = this.#readChunk(out);
+      const used = this.readChunk(out);
       if (used === 0) break;
-      this.#buf = this.#buf.subarray(used);
+      this.buf = this.buf.subarray(used);
     }
     return out;
   }
 
   /** Parses one chunk at the buffer's start; 0 when it is not complete yet. */
-  #readChunk(out: RtmpMessage[]): number {
-    const b = this.#buf;
+  private readChunk(out: RtmpMessage[]): number {
+    const b = this.buf;
     if (b.length < 1) return 0;
     const fmt = b[0]! >> 6;
     let csid = b[0]! & 0x3f;
@@ -80,7 +80,7 @@ export class ChunkReader {
     }
     const headerLen = [11, 7, 3, 0][fmt]!;
     if (b.length < p + headerLen) return 0;
-    const prev = this.#streams.get(csid);
+    const prev = this.streams.get(csid);
     if (fmt !== 0 && !prev) throw new Error(`chunk fmt ${fmt} on new chunk stream ${csid}`);
     const s: ChunkState = prev ?? {
       timestamp: 0,
@@ -100,7 +100,7 @@ export class ChunkReader {
     const ext = extended ? b.readUInt32BE(p + headerLen) : 0;
     const starting = s.received === 0;
     const length = fmt <= 1 ? b.readUIntBE(p + 3, 3) : s.length;
-    const payloadLen = Math.min(this.#chunkSize, length - (starting ? 0 : s.received));
+    const payloadLen = Math.min(this.chunkSize, length - (starting ? 0 : s.received));
     const total = p + headerLen + extLen + payloadLen;
     if (b.length < total) return 0;
     // The whole chunk is here: commit the header.
@@ -119,7 +119,7 @@ export class ChunkReader {
       s.timestamp += s.delta;
     }
     if (fmt <= 2) s.extended = extended;
-    this.#streams.set(csid, s);
+    this.streams.set(csid, s);
     s.parts.push(b.subarray(p + headerLen + extLen, total));
     s.received += payloadLen;
     if (s.received >= s.length) {
@@ -134,7 +134,7 @@ export class ChunkReader {
         payload,
       };
       if (msg.typeId === MSG_SET_CHUNK_SIZE && payload.length >= 4)
-        this.#chunkSize = payload.readUInt32BE(0) & 0x7fffffff;
+        this.chunkSize = payload.readUInt32BE(0) & 0x7fffffff;
       out.push(msg);
     }
     return total;
@@ -143,7 +143,7 @@ export class ChunkReader {
 
 /** Writes RTMP messages as chunks (a type-0 header, then type-3 continuations). */
 export class ChunkWriter {
-  #chunkSize = 128;
+  private chunkSize = 128;
 
   /** The chunks for one message; a Set Chunk Size message applies to what follows it. */
   write(m: RtmpMessage): Buffer {
@@ -162,13 +162,13 @@ export class ChunkWriter {
     header[6] = m.typeId;
     header.writeUInt32LE(m.streamId, 7);
     const parts: Buffer[] = [basic(0), header, ext];
-    for (let off = 0; off < m.payload.length || off === 0; off += this.#chunkSize) {
+    for (let off = 0; off < m.payload.length || off === 0; off += this.chunkSize) {
       if (off > 0) parts.push(basic(3), ext);
-      parts.push(m.payload.subarray(off, off + this.#chunkSize));
+      parts.push(m.payload.subarray(off, off + this.chunkSize));
       if (m.payload.length === 0) break;
     }
     if (m.typeId === MSG_SET_CHUNK_SIZE && m.payload.length >= 4)
-      this.#chunkSize = m.payload.readUInt32BE(0) & 0x7fffffff;
+      this.chunkSize = m.payload.readUInt32BE(0) & 0x7fffffff;
     return Buffer.concat(parts);
   }
 }

@@ -1,175 +1,306 @@
 import { describe, expect, it } from "vitest";
 import {
-  type Backoff,
-  ending,
-  exited,
-  failed,
-  forgetWarmUp,
-  initialOutput,
-  type OutputLifecycle,
-  outputBusy,
-  outputProc,
-  restartDue,
-  type SessionFacts,
-  sessionState,
-  spawned,
-  stallStep,
-  startAbandoned,
-  starting,
-  warm,
-  warmExpired,
+  attach,
+  detach,
+  endStream,
+  health,
+  initialSession,
+  markStartup,
+  prepare,
+  publisherStalled,
+  type SessionCore,
+  type SessionEffect,
+  type SessionTuning,
+  stopRequested,
+  stopSettled,
+  tick,
+  warmTimerFired,
 } from "./session-core.ts";
+import { teacherVideo } from "./source-core.ts";
+import {
+  outputExited,
+  outputListening,
+  outputSpawned,
+  outputStarting,
+  progress,
+} from "./stream-core.ts";
 
-const B: Backoff = { initialMs: 500, maxMs: 10_000 };
+type H = { id: string };
 type P = string;
+type C = SessionCore<H, P>;
+const T: SessionTuning = {
+  stallMs: 1000,
+  fillerMaxMs: 120_000,
+  backoff: { initialMs: 500, maxMs: 10_000 },
+};
+const teacher: H = { id: "t1" };
+const none = { since: null, last: null };
+const X = { classId: "c1", rtmp: "rtmp://x/live/***", bitrateKbps: 0, video: null };
 
-function running(proc: P, from: OutputLifecycle<P> = initialOutput()): OutputLifecycle<P> {
-  return spawned(starting(from), proc);
+const kinds = (effects: SessionEffect<H>[]) =>
+  effects.map((e) => (e.kind === "log" ? `log:${e.event}` : e.kind));
+
+/** A session with `teacher` attached and an output ffmpeg "a" spawned and listening. */
+function listening(at = 1000): C {
+  let c = attach(initialSession<H, P>(), teacher, at).next;
+  c = outputStarting(c, false);
+  c = outputSpawned(c, "a", at, { rtmp: "r", pid: 1 }).next;
+  return outputListening(c, "a", at + 100, at).next;
 }
 
-describe("output lifecycle", () => {
-  it("a warm-up starts an ffmpeg once; a second warm-up while it starts or runs does nothing", () => {
-    const idle = initialOutput<P>();
-    expect(warm(idle, false).action).toEqual({ kind: "start" });
-    expect(warm(idle, true).action).toEqual({ kind: "none" });
-    expect(warm(starting(idle), false).action).toEqual({ kind: "none" });
-    expect(warm(running("a"), false).action).toEqual({ kind: "none" });
-    expect(outputProc(running("a"))).toBe("a");
-    expect(outputBusy(idle)).toBe(false);
-    expect(outputBusy(starting(idle))).toBe(true);
+/** ...and the teacher's first keyframe forwarded (the stream carries video). */
+function fedKeyframe(at = 1200): C {
+  const step = teacherVideo(listening(), "teacher:t1", at, {
+    hasSps: true,
+    hasIdr: true,
+    keyStart: true,
+    paramsKnown: true,
+    track: none,
+    resumeAhead: null,
   });
+  expect(step.forward).toBe(true);
+  return { ...step.next, feed: { ...step.next.feed, fedAt: at } };
+}
 
-  it("an abandoned start goes back to idle", () => {
-    expect(startAbandoned(starting(initialOutput<P>())).phase).toEqual({ kind: "idle" });
-    expect(startAbandoned(running("a")).phase.kind).toBe("running");
-  });
-
-  it("a crash backs off exponentially up to the cap, and a long run starts the count over", () => {
-    let o = running("a");
-    const delays: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const step = exited(o, outputProc(o)!, 1000, false, B);
-      expect(step.next.phase.kind).toBe("backoff");
-      if (step.action.kind === "restart-in") delays.push(step.action.delayMs);
-      const due = restartDue(step.next, false);
-      expect(due.action).toEqual({ kind: "start" });
-      o = running(`p${i}`, due.next);
-    }
-    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
-    expect(o.restarts).toBe(7);
-    const afterLongRun = exited(o, outputProc(o)!, 31_000, false, B);
-    expect(afterLongRun.action).toEqual({ kind: "restart-in", delayMs: 500 });
-    expect(afterLongRun.next.restarts).toBe(8);
-  });
-
-  it("a refused start (ingest check, relay) backs off like a crash", () => {
-    const step = failed(starting(initialOutput<P>()), 0, B);
-    expect(step.next.phase).toEqual({ kind: "backoff", delayMs: 500 });
-    expect(step.next.restarts).toBe(1);
-  });
-
-  it("a stopped session neither restarts after an exit nor when the timer fires", () => {
-    const o = running("a");
-    const step = exited(o, "a", 1000, true, B);
-    expect(step).toEqual({ next: { ...o, phase: { kind: "idle" } }, action: { kind: "none" } });
-    const backoff = failed(o, 1000, B).next;
-    expect(restartDue(backoff, true)).toEqual({
-      next: { ...backoff, phase: { kind: "idle" } },
-      action: { kind: "none" },
+describe("publisher attach, detach, takeover", () => {
+  it("an attach measures the start-up, disarms the warm expiry and warms the output up", () => {
+    const step = attach(initialSession<H, P>(), teacher, 1000);
+    expect(step.next.teacher).toMatchObject({ kind: "attached", key: "teacher:t1" });
+    expect(step.next.startup).toEqual({
+      kind: "measuring",
+      publisherId: "t1",
+      at: 1000,
+      marks: {},
     });
+    expect(kinds(step.effects)).toEqual(["clear-warm-timer", "log:publisher_attached", "output"]);
+    expect(step.effects.at(-1)).toEqual({ kind: "output", action: { kind: "start" } });
   });
 
-  it("warm expiry parks a running ffmpeg: its exit is no crash, and a warm-up meanwhile starts again after it", () => {
-    const parked = warmExpired(running("a"));
-    expect(parked.action).toEqual({ kind: "stop" });
-    expect(parked.next.phase).toEqual({ kind: "parking", proc: "a", warmAfter: false });
-    // Exits quietly.
-    const quiet = exited(parked.next, "a", 100, false, B);
-    expect(quiet.action).toEqual({ kind: "none" });
-    expect(quiet.next.phase).toEqual({ kind: "idle" });
-    expect(quiet.next.restarts).toBe(0);
-    // A warm-up while it exits: remembered, then a fresh start.
-    const rewarmed = warm(parked.next, false);
-    expect(rewarmed.action).toEqual({ kind: "none" });
-    const after = exited(rewarmed.next, "a", 100, false, B);
-    expect(after.action).toEqual({ kind: "start" });
-    // ...unless the teacher stopped meanwhile, or the session ended.
-    expect(exited(forgetWarmUp(rewarmed.next), "a", 100, false, B).action).toEqual({
-      kind: "none",
-    });
-    expect(exited(rewarmed.next, "a", 100, true, B).action).toEqual({ kind: "none" });
+  it("a second publisher takes over: the first is detached and closed first", () => {
+    const first = attach(initialSession<H, P>(), teacher, 1000).next;
+    const step = attach(first, { id: "t2" }, 2000);
+    expect(kinds(step.effects).slice(0, 2)).toEqual(["log:publisher_detached", "close-publisher"]);
+    expect(step.effects[1]).toEqual({ kind: "close-publisher", publisher: teacher });
+    expect(step.next.teacher).toMatchObject({ kind: "attached", handle: { id: "t2" } });
   });
 
-  it("warm expiry and the end of a stream cancel a pending restart", () => {
-    const backoff = failed(running("a"), 0, B).next;
-    for (const step of [warmExpired(backoff), ending(backoff)]) {
-      expect(step.action).toEqual({ kind: "cancel-restart" });
-      expect(step.next.phase).toEqual({ kind: "idle" });
-    }
-    expect(warmExpired(starting(initialOutput<P>())).action).toEqual({ kind: "none" });
-    expect(ending(running("a")).action).toEqual({ kind: "none" });
+  it("a publisher returning to a stream on air measures nothing; one after the end reopens it", () => {
+    const onAir = { ...listening(), air: { kind: "on-air", since: 5 } } as C;
+    expect(attach(onAir, { id: "t2" }, 9000).next.startup).toEqual({ kind: "idle" });
+    const ended = endStream(listening()).next;
+    expect(ended.life).toEqual({ kind: "ended" });
+    expect(attach(ended, { id: "t2" }, 9000).next.life).toEqual({ kind: "open" });
+  });
+
+  it("detach ignores another publisher's id and closes only when asked", () => {
+    const c = attach(initialSession<H, P>(), teacher, 1000).next;
+    expect(detach(c, "other", true)).toEqual({ next: c, effects: [] });
+    const quiet = detach(c, "t1", false);
+    expect(quiet.next.teacher).toEqual({ kind: "absent" });
+    expect(kinds(quiet.effects)).toEqual(["log:publisher_detached"]);
+    expect(kinds(detach(c, "t1", true).effects)).toContain("close-publisher");
+  });
+
+  it("a publisher is stalled after 5 s without video", () => {
+    const c = fedKeyframe(1200);
+    expect(publisherStalled(c, 6000)).toBe(false);
+    expect(publisherStalled(c, 6201)).toBe(true);
+    expect(publisherStalled(initialSession<H, P>(), 0)).toBe(true);
   });
 });
 
-describe("sessionState", () => {
-  const facts = (over: Partial<SessionFacts<P>>): SessionFacts<P> => ({
-    output: initialOutput(),
-    ended: false,
-    fillerActive: false,
-    pushing: false,
-    hasPublisher: false,
-    noVideoSource: true,
-    ...over,
-  });
-
-  it("follows a publish from waiting to live, the slate, a restart and the end", () => {
-    expect(sessionState(facts({}))).toBe("waiting-for-publisher");
-    // A prepared (warm) ffmpeg with nobody publishing yet.
-    expect(sessionState(facts({ output: running("a") }))).toBe("starting");
-    expect(sessionState(facts({ hasPublisher: true, output: running("a") }))).toBe(
-      "waiting-for-keyframe",
-    );
-    expect(sessionState(facts({ hasPublisher: true }))).toBe("waiting-for-keyframe");
-    const fed = { hasPublisher: true, noVideoSource: false, output: running("a") };
-    expect(sessionState(facts(fed))).toBe("starting");
-    expect(sessionState(facts({ ...fed, pushing: true }))).toBe("live");
-    expect(sessionState(facts({ ...fed, pushing: true, fillerActive: true }))).toBe("filler");
-    expect(sessionState(facts({ ...fed, output: failed(running("a"), 0, B).next }))).toBe(
-      "restarting",
-    );
-    expect(sessionState(facts({ ...fed, ended: true }))).toBe("ended");
+describe("start-up milestones", () => {
+  it("the first of each mark counts, another publisher's are ignored, the first output logs them", () => {
+    let c = attach(initialSession<H, P>(), teacher, 1000).next;
+    c = markStartup(c, "t1", "iceConnected", 1100).next;
+    c = markStartup(c, "t1", "iceConnected", 1500).next;
+    c = markStartup(c, "t2", "connected", 1200).next;
+    c = markStartup(c, null, "firstSps", 1300).next;
+    const done = markStartup(c, null, "firstOutput", 1900);
+    expect(done.next.startup).toEqual({ kind: "idle" });
+    expect(done.effects).toEqual([
+      {
+        kind: "log",
+        event: "startup_measured",
+        fields: { publisherId: "t1", iceConnected: 100, firstSps: 300, firstOutput: 900 },
+      },
+    ]);
   });
 });
 
-describe("stallStep", () => {
-  const at = (now: number, over: Partial<Parameters<typeof stallStep>[1]> = {}) => ({
-    now,
-    stalled: true,
-    covering: true,
-    ended: false,
-    fillerMaxMs: 120_000,
-    ...over,
+describe("prepare and the warm expiry", () => {
+  it("prepare arms the expiry and warms up; it is refused while a stream is carried", () => {
+    const step = prepare(initialSession<H, P>(), 600, 1000);
+    expect(step.ok).toBe(true);
+    expect(step.next.warm).toEqual({ kind: "armed", until: 1600 });
+    expect(kinds(step.effects)).toEqual(["arm-warm-timer", "output"]);
+    expect(prepare(attach(initialSession<H, P>(), teacher, 0).next, 600, 1000).ok).toBe(false);
+    expect(prepare(fedKeyframe(), 600, 2000).ok).toBe(false);
+    expect(prepare(endStream(initialSession<H, P>()).next, 600, 1000).ok).toBe(false);
   });
 
+  it("an unused warm ffmpeg is parked and the session given up; a publisher keeps it", () => {
+    let c = prepare(initialSession<H, P>(), 600, 1000).next;
+    c = outputSpawned(outputStarting(c, false), "a", 1000, { rtmp: "r", pid: 1 }).next;
+    const expired = warmTimerFired(c, 600);
+    expect(kinds(expired.effects)).toEqual(["log:warm_expired", "output", "warm-expired"]);
+    expect(expired.next.output.phase).toMatchObject({ kind: "parking", proc: "a" });
+    expect(expired.next.warm).toEqual({ kind: "unarmed" });
+    const used = warmTimerFired(attach(c, teacher, 1200).next, 600);
+    expect(used.effects).toEqual([]);
+  });
+});
+
+describe("stop", () => {
+  it("a stop detaches and closes the teacher, ends the push and leaves the session idle again", () => {
+    const c = fedKeyframe();
+    const req = stopRequested(c, "whip-delete");
+    expect(kinds(req.effects)).toEqual([
+      "log:publisher_detached",
+      "close-publisher",
+      "clear-warm-timer",
+      "log:session_stopped",
+    ]);
+    const ended = endStream(req.next);
+    expect(ended.next.life).toEqual({ kind: "ended" });
+    expect(kinds(ended.effects)).toEqual(["fillers-paused"]);
+    const settled = stopSettled(ended.next);
+    expect(settled.next.life).toEqual({ kind: "open" });
+    expect(settled.next.video).toEqual({ kind: "none" });
+    expect(settled.next.audio).toEqual({ kind: "none" });
+    expect(settled.next.feed.fedAt).toBeNull();
+    expect(settled.effects.map((e) => e.kind === "switch-track" && [e.track, e.to])).toEqual([
+      ["video", null],
+      ["audio", null],
+    ]);
+    // A publisher who came back meanwhile keeps their stream.
+    const back = attach(ended.next, { id: "t2" }, 5000).next;
+    expect(stopSettled(back)).toEqual({ next: back, effects: [] });
+  });
+});
+
+describe("the 100 ms tick", () => {
   it("the slate covers a vanished teacher for fillerMaxMs, then the push ends", () => {
-    let since: number | null = null;
-    const giveUps: number[] = [];
-    for (const now of [1000, 60_000, 121_000, 121_001]) {
-      const step = stallStep(since, at(now));
-      since = step.since;
-      if (step.giveUp) giveUps.push(now);
-    }
-    expect(since).toBe(1000);
-    expect(giveUps).toEqual([121_001]);
+    let c = detach(fedKeyframe(1200), "t1", false).next;
+    c = tick(c, 2300, T).next;
+    expect(c.stall).toEqual({ kind: "stalled", since: 2300 });
+    const before = tick(c, 2300 + T.fillerMaxMs, T);
+    expect(kinds(before.effects)).not.toContain("ended");
+    const giveUp = tick(before.next, 2301 + T.fillerMaxMs, T);
+    expect(kinds(giveUp.effects)).toEqual([
+      "log:filler_limit_reached",
+      "fillers-paused",
+      "stop-output",
+      "ended",
+    ]);
+    expect(giveUp.next.life).toEqual({ kind: "ended" });
+    expect(giveUp.next.stall).toEqual({ kind: "none" });
   });
 
-  it("media coming back resets the count; a stall with nothing to cover neither starts nor resets it", () => {
-    expect(stallStep(1000, at(5000, { stalled: false }))).toEqual({ since: null, giveUp: false });
-    expect(stallStep(null, at(5000, { covering: false }))).toEqual({ since: null, giveUp: false });
-    expect(stallStep(1000, at(500_000, { covering: false }))).toEqual({
-      since: 1000,
-      giveUp: false,
+  it("asks for keyframes at the fast rate until the output is on air", () => {
+    const c = fedKeyframe(1200);
+    // The keyframe reached ffmpeg within the last second: it is probing it.
+    expect(kinds(tick(c, 1500, T).effects)).not.toContain("request-keyframe");
+    const late = tick(c, 2300, T);
+    expect(kinds(late.effects)).toContain("request-keyframe");
+    expect(late.effects.find((e) => e.kind === "request-keyframe")).toEqual({
+      kind: "request-keyframe",
+      publisher: teacher,
     });
-    expect(stallStep(1000, at(500_000, { ended: true }))).toEqual({ since: 1000, giveUp: false });
+  });
+
+  it("the watchdog restarts an ffmpeg fed but silent for 15 s; an unfed warm one just waits", () => {
+    const fed = fedKeyframe(1200);
+    expect(kinds(tick(fed, 16_100, T).effects)).not.toContain("stop-output");
+    const fired = tick(fed, 16_300, T);
+    expect(kinds(fired.effects)).toContain("log:watchdog_fired");
+    expect(fired.effects.find((e) => e.kind === "stop-output")).toEqual({
+      kind: "stop-output",
+      graceMs: 1000,
+    });
+    expect(fired.next.lastError).toMatch(/.+/);
+    expect(fired.next.watchdog).toEqual({ kind: "off" });
+    expect(kinds(tick(fired.next, 40_000, T).effects)).not.toContain("log:watchdog_fired");
+    expect(kinds(tick(listening(), 60_000, T).effects)).not.toContain("stop-output");
+    // Progress keeps it quiet.
+    const progressing = progress(fed, 5000, 10_000).next;
+    expect(kinds(tick(progressing, 24_000, T).effects)).not.toContain("stop-output");
+  });
+});
+
+describe("the output ffmpeg's life as the session sees it", () => {
+  it("bound ports ask for an IDR if the teacher's video went by meanwhile", () => {
+    let c = attach(initialSession<H, P>(), teacher, 1000).next;
+    c = outputSpawned(outputStarting(c, false), "a", 1000, { rtmp: "r", pid: 1 }).next;
+    c = teacherVideo(c, "teacher:t1", 1100, {
+      hasSps: true,
+      hasIdr: true,
+      keyStart: true,
+      paramsKnown: true,
+      track: none,
+      resumeAhead: null,
+    }).next;
+    const bound = outputListening(c, "a", 1500, 1000);
+    expect(bound.next.feed.port).toBe("listening");
+    expect(kinds(bound.effects)).toEqual(["log:ffmpeg_bound", "request-keyframe"]);
+    // Not for an ffmpeg that is no longer the current one.
+    expect(outputListening(c, "old", 1500, 1000).effects).toEqual([]);
+  });
+
+  it("the first output growth puts the stream on air, once", () => {
+    const c = fedKeyframe(1200);
+    expect(progress(c, 900, 1500).next.air).toEqual({ kind: "off-air" });
+    const first = progress(c, 4000, 1600);
+    expect(first.next.air).toEqual({ kind: "on-air", since: 1600 });
+    expect(kinds(first.effects)).toEqual([
+      "log:startup_measured",
+      "prepare-slate",
+      "log:first_output_written",
+    ]);
+    expect(progress(first.next, 8000, 1700).effects).toEqual([]);
+  });
+
+  it("a crash goes off air and backs off; a stopped session stays idle", () => {
+    const c = progress(fedKeyframe(1200), 4000, 1600).next;
+    const crash = outputExited(c, "a", { code: 1, signal: null, ranMs: 5000, tail: [] }, T.backoff);
+    expect(crash.next.air).toEqual({ kind: "off-air" });
+    expect(crash.next.feed.port).toBe("binding");
+    expect(crash.next.lastError).toMatch(/.+/);
+    expect(crash.effects.at(-1)).toEqual({
+      kind: "output",
+      action: { kind: "restart-in", delayMs: 500 },
+    });
+    const ended = endStream(c).next;
+    const quiet = outputExited(
+      ended,
+      "a",
+      { code: 0, signal: null, ranMs: 5000, tail: [] },
+      T.backoff,
+    );
+    expect(kinds(quiet.effects)).toEqual(["log:ffmpeg_exited"]);
+    expect(quiet.next.lastError).toBeNull();
+  });
+});
+
+describe("health", () => {
+  it("follows a publish: waiting, starting, live, the slate, ended", () => {
+    const h = (c: C, now: number) => health(c, now, X);
+    expect(h(initialSession(), 0)).toMatchObject({
+      state: "waiting-for-publisher",
+      publisherId: null,
+      fillerActive: false,
+    });
+    expect(h(listening(), 1200).state).toBe("waiting-for-keyframe");
+    const fed = fedKeyframe(1200);
+    expect(h(fed, 1300)).toMatchObject({
+      state: "starting",
+      receiving: true,
+      lastKeyframeAt: 1200,
+    });
+    const live = progress(fed, 4000, 1600).next;
+    expect(h(live, 1700)).toMatchObject({ state: "live", pushing: true, streamStartedAt: 1600 });
+    const slate = { ...live, video: { kind: "slate", since: 2500, staleKeyAt: null } } as C;
+    expect(h(slate, 2600)).toMatchObject({ state: "filler", fillerSince: 2500, receiving: false });
+    expect(h(endStream(slate).next, 2700)).toMatchObject({ state: "ended", fillerSince: null });
   });
 });

@@ -37,9 +37,12 @@ export async function warmUpWebrtc(log: Logger, timeoutMs = 5000): Promise<void>
         timer = setTimeout(() => r(false), timeoutMs);
       }),
     ]);
-    log("webrtc.warmup", { ok, ms: Date.now() - started });
+    log("webrtc_warmed_up", { ok, ms: Date.now() - started });
   } catch (err) {
-    log("webrtc.warmup", { ok: false, message: err instanceof Error ? err.message : String(err) });
+    log("webrtc_warmed_up", {
+      ok: false,
+      message: err instanceof Error ? err.message : String(err),
+    });
   } finally {
     clearTimeout(timer);
     await Promise.all([a.close(), b.close()]).catch(() => {});

@@ -13,7 +13,7 @@ import { listed, readRepoFile, repoFiles } from "./repo-files.ts";
  * typed log union; the studio's media classes). Each is checked once it leaves this list;
  * keep it empty otherwise.
  */
-const ALLOWLIST: readonly string[] = ["bridge/"];
+const ALLOWLIST: readonly string[] = [];
 
 /** Source files (not tests): what the Worker, the bridge, the pages and the tools run. */
 function sources(): string[] {

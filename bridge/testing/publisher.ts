@@ -251,11 +251,11 @@ export async function startTestPublisher(o: TestPublisherOptions): Promise<TestP
   };
 }
 
-// `node bridge/test-publisher.ts <whipUrl> [secret]` publishes until Ctrl-C.
+// `node bridge/testing/publisher.ts <whipUrl> [secret]` publishes until Ctrl-C.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [whipUrl, secret] = process.argv.slice(2);
   if (!whipUrl) {
-    process.stderr.write("usage: node bridge/test-publisher.ts <whipUrl> [secret]\n");
+    process.stderr.write("usage: node bridge/testing/publisher.ts <whipUrl> [secret]\n");
     process.exit(2);
   }
   const p = await startTestPublisher({ whipUrl, secret });

@@ -2,8 +2,9 @@
  * The Arabic translation of web/i18n/admin.ts, loaded on demand (only a page shown in
  * Arabic fetches it). A key missing here, or one English lacks, fails `npm run typecheck`.
  */
-import type { Translation } from "./core.ts";
+
 import type { AdminSource } from "./admin.ts";
+import type { Translation } from "./core.ts";
 
 const ar: Translation<AdminSource, "ar"> = {
   "admin.action.announce": "إعلان",

@@ -2,8 +2,9 @@
  * The Spanish translation of web/i18n/admin.ts, loaded on demand (only a page shown in
  * Spanish fetches it). A key missing here, or one English lacks, fails `npm run typecheck`.
  */
-import type { Translation } from "./core.ts";
+
 import type { AdminSource } from "./admin.ts";
+import type { Translation } from "./core.ts";
 
 const es: Translation<AdminSource, "es"> = {
   "admin.action.announce": "Aviso",

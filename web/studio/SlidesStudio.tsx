@@ -468,7 +468,8 @@ export function SlidesStudio(props: { cls: ClassPublic; room: Room }) {
               {t("studio.slides.next")}
               <span class="visually-hidden">{t("studio.slides.nextHidden")}</span>
               <span class="nav-arrow" aria-hidden="true">
-                {" "}→
+                {" "}
+                →
               </span>
             </button>
             <span class="nav-spacer" />
