@@ -9,7 +9,8 @@
  * (session.ts) is the shell: it owns the processes, sockets, timers and RTP rewriting, and
  * runs the {@link SessionEffect}s. The output ffmpeg's own lifecycle is output-core.ts.
  * Generic over the publisher handle `H` and the process handle `P`, so tests use plain
- * values.
+ * values. About 600 lines because it is the session's whole state union and every
+ * transition on it; the source and stream transitions are already apart.
  */
 import type { SessionHealth } from "../protocol/bridge.ts";
 import { STREAM_ERRORS } from "../protocol/ingest.ts";

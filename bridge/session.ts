@@ -108,6 +108,11 @@ interface SlatePacing extends Pacing {
  * the teacher, or the filler slate while the teacher's media stalls. See
  * docs/decisions/010-bridge-media-path.md. The state machine is `session-core.ts`;
  * this shell owns the processes, sockets, timers and RTP rewriting and runs its effects.
+ *
+ * Why ~760 lines: the I/O the cores cannot do lives here together — the output ffmpeg's
+ * start sequence (ports, SDP, relay), rewriting each RTP packet onto the output's
+ * timeline, and pacing the slate's and the silence's frames against the wall clock. The
+ * pacing (≈150 lines) is the next part to move out, into its own module beside slate.ts.
  */
 export class ClassSession {
   readonly classId: string;

@@ -12,6 +12,10 @@
  *   shard-watch.ts        staff watching sections, relays, `mod.peek`
  *   shard-tally-shell.ts  the poll tally's commits, acks, forwards and handovers (decision 013)
  * and pure cores decide: shard-core.ts, admission-core.ts, chat-home.ts, shard-tally.ts.
+ *
+ * Why ~610 lines: the RPC methods other objects call must be methods of this class (a
+ * Durable Object stub reaches only its prototype), and the one effect switch lives here;
+ * each is a few lines around the parts above.
  */
 import { DurableObject } from "cloudflare:workers";
 import {

@@ -13,6 +13,9 @@
  * A route block is a heading "#### `METHOD /path`" with the path exactly as Hono has it
  * (`:id` parameters, `*` wildcards). Pure: no Node or Workers APIs, so the unit test and
  * the CLI (scripts/docs-protocol.ts) share it.
+ *
+ * Why ~800 lines: most of it is data — LIMITS, one row per documented limit with its value
+ * and the source it is read from, and the schema list — not logic.
  */
 import type { Hono } from "hono";
 import { BUCKETS, DUPLICATE_WINDOW_MS } from "../durable-objects/chat-policy.ts";

@@ -3,7 +3,9 @@
  * every connection change goes through `reduce`, so ordering, resume, snapshots,
  * deletes, pins and presence are unit-tested without a socket
  * (classroom-state.test.ts). The socket client (classroom-socket.ts) owns I/O and
- * timers and only feeds actions in.
+ * timers and only feeds actions in. About 600 lines because it is one reducer over every
+ * server frame: ordering, resume and the outbox rules cut across frame types, and keeping
+ * them in one place is what makes them checkable.
  *
  * Types only from protocol/: its runtime code would pull valibot into the student bundle.
  */
