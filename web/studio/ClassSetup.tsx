@@ -8,8 +8,8 @@ import { call, client, errorMessage, isApiError } from "../lib/api.ts";
 import { useClassroom } from "../lib/classroom-hooks.ts";
 import { redirectToSignIn } from "../lib/nav.ts";
 import { onLinkClick } from "../lib/router.ts";
+import { ChatSettings, Moderators } from "./ChatModeration.tsx";
 import { ClassForm } from "./ClassForm.tsx";
-import { ChatSettings, Moderators } from "./StudioChat.tsx";
 
 type State =
   | { kind: "loading" }

@@ -15,7 +15,7 @@ import { ChatMessages } from "../student/ChatMessages.tsx";
 import { clockTime, REASON_LABEL } from "../student/chat-text.ts";
 import "../components/social.css";
 import { type StudioKey, t } from "../i18n/studio.ts";
-import { sectionLabel as studentSectionLabel } from "./StudioChat.tsx";
+import { sectionLabel as studentSectionLabel } from "./ChatModeration.tsx";
 
 const REPORT_LABEL: Record<string, StudioKey> = {
   spam: "studio.queue.reason.spam",

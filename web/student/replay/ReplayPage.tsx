@@ -26,7 +26,7 @@ import {
   serverTimeAt,
 } from "../../lib/replay-core.ts";
 import { SlideArea } from "../SlideArea.tsx";
-import { loadYouTubeApi, type YTPlayer } from "../VideoArea.tsx";
+import { loadYouTubeApi, type YTPlayer } from "../YouTubePlayer.tsx";
 
 /** Pages of the log read at most (REPLAY_PAGE_MAX events each). */
 const MAX_PAGES = 200;

@@ -19,19 +19,19 @@ import { handWindow } from "../../lib/interactive-state.ts";
 import { onLinkClick } from "../../lib/router.ts";
 import { onTabListKey } from "../../lib/tabs.ts";
 import { ConnectionStatus, LiveCount } from "../../student/ConnectionStatus.tsx";
-import { HandsBox, PollsBox, QaBox } from "../InteractiveStudio.tsx";
-import { ModerationQueue } from "../ModerationQueue.tsx";
-import { type MediaActions, MediaPanel, type OnBridgeHealth } from "../media/MediaPanel.tsx";
-import { SlidesStudio } from "../SlidesStudio.tsx";
 import {
   ChatSettings,
-  GlobalChannel,
   QuickSlowMode,
   RejectionsFeed,
   Sanctions,
-  SectionWatch,
   sectionLabel,
-} from "../StudioChat.tsx";
+} from "../ChatModeration.tsx";
+import { HandsBox, PollsBox } from "../InteractiveStudio.tsx";
+import { ModerationQueue } from "../ModerationQueue.tsx";
+import { type MediaActions, MediaPanel, type OnBridgeHealth } from "../media/MediaPanel.tsx";
+import { QaBox } from "../QaBox.tsx";
+import { SlidesStudio } from "../SlidesStudio.tsx";
+import { GlobalChannel, SectionWatch } from "../StudioChat.tsx";
 import { YouTubeStatus } from "../YouTubeStatus.tsx";
 import {
   type CockpitLayout,
