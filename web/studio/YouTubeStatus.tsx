@@ -102,7 +102,7 @@ export function YouTubeStatus(props: { classId: string }) {
         <dt>{t("studio.yt.bridge")}</dt>
         <dd data-testid="status-bridge">
           {bridge
-            ? `${t(bridge.pushing ? "studio.yt.pushing" : "studio.yt.notPushing")} · ${bridge.state}${
+            ? `${t(bridge.pushing ? "studio.yt.pushing" : "studio.yt.notPushing")} · ${t(`studio.yt.bridgeState.${bridge.state}`)}${
                 bridge.lastError ? ` · ${bridge.lastError}` : ""
               }`
             : t("studio.yt.noReport")}
