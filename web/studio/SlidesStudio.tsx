@@ -5,6 +5,9 @@
  * sizes, eraser, undo, clear. Strokes go out in batches about every 50 ms while drawing,
  * so students see the ink grow; this screen draws its own stroke at once and lets the
  * server's copy take over when it comes back complete.
+ *
+ * About 600 lines: one panel whose upload, paging and drawing share the deck state and the
+ * pending-stroke batch; rendering PDF pages and the upload are already apart (slides/).
  */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ClassPublic } from "../../protocol/api.ts";
