@@ -209,7 +209,7 @@ export class ClassSession {
     const key = `teacher:${p.id}`;
     // Audio older than 200 ms has had its slot filled with silence already; video older
     // than 500 ms is a frozen picture the viewer has seen go by.
-    this.lateVideo = new LateMediaFilter({ clockRate: 90000, maxLateMs: 500 });
+    this.lateVideo = new LateMediaFilter({ clockRate: 90000, maxLateMs: 1000 });
     this.lateAudio = new LateMediaFilter({ clockRate: 48000, maxLateMs: 200 });
     this.step(core.attach(this.c, p, Date.now()));
     return {
