@@ -22,7 +22,8 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: TestProject) {
+/** Also run outside vitest (bench/student-page.ts): only `provide` is used. */
+export default async function setup(project: Pick<TestProject, "provide">) {
   const secrets = ensureDevVars();
   const persistTo = mkdtempSync(join(tmpdir(), "mass-class-e2e-"));
   await migrate(persistTo);
