@@ -137,8 +137,9 @@ describe("admin area and dashboards", () => {
     expect(text).toContain("Gus (guest)");
     expect(text).toContain("Demo class: how Mass Class works");
     expect(text).not.toMatch(/g_[A-Za-z0-9_-]{6,}|demo-admin|demo-class/);
+    // The name is user text: isolated for direction (FSI … PDI) inside the tooltip too.
     expect(await row.getByTestId("audit-target").locator(".named-text").getAttribute("title")).toBe(
-      `Gus (guest) · id ${guestId}`,
+      `\u2068Gus\u2069 (guest) · id ${guestId}`,
     );
     await a.screenshot({ path: shot("audit"), fullPage: true });
 
