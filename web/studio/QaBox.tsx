@@ -55,14 +55,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                   {t("studio.qa.approve")}
                   <ActsOn text={q.text} />
                 </button>
-                <button
-                  type="button"
-                  class="btn btn-quiet btn-tiny"
-                  onClick={() => mod(q.id, "hide")}
-                >
-                  {t("studio.qa.hide")}
-                  <ActsOn text={q.text} />
-                </button>
+                <HideButton text={q.text} onClick={() => mod(q.id, "hide")} />
               </StaffQuestion>
             ))}
           </ul>
@@ -94,14 +87,7 @@ export function QaBox(props: { room: Room; teacher: boolean }) {
                 {t(q.pinned ? "studio.qa.unpin" : "studio.qa.pin")}
                 <ActsOn text={q.text} />
               </button>
-              <button
-                type="button"
-                class="btn btn-quiet btn-tiny"
-                onClick={() => mod(q.id, "hide")}
-              >
-                {t("studio.qa.hide")}
-                <ActsOn text={q.text} />
-              </button>
+              <HideButton text={q.text} onClick={() => mod(q.id, "hide")} />
             </StaffQuestion>
           ))}
         </ul>
@@ -146,5 +132,15 @@ function StaffQuestion(props: { q: QuestionView; children: ComponentChildren }) 
         <div class="ix-question-actions">{props.children}</div>
       </div>
     </li>
+  );
+}
+
+/** Hide a question, pending or published: named for the question it acts on. */
+function HideButton(props: { text: string; onClick: () => void }) {
+  return (
+    <button type="button" class="btn btn-quiet btn-tiny" onClick={props.onClick}>
+      {t("studio.qa.hide")}
+      <ActsOn text={props.text} />
+    </button>
   );
 }

@@ -167,11 +167,12 @@ export const MINT_PRUNE_BATCH = 5_000;
  */
 export async function pruneTicketMints(env: Env, now = Date.now()): Promise<number> {
   const t = schema.ticketMints;
-  const stale = getDb(env)
+  const db = getDb(env);
+  const stale = db
     .select({ rowid: sql`rowid` })
     .from(t)
     .where(lt(t.expiresAt, now - MINT_SLACK_MS))
     .limit(MINT_PRUNE_BATCH);
-  const r = await getDb(env).delete(t).where(sql`rowid IN ${stale}`);
+  const r = await db.delete(t).where(sql`rowid IN ${stale}`);
   return r.meta.changes ?? 0;
 }
